@@ -1,0 +1,61 @@
+// Typed, path-aware reading of a from_config argument dict. Every error names the
+// key's JSON path and what was expected; `finish()` rejects arguments the class
+// does not take (Keras: "unexpected keyword argument"), suggesting near names.
+#pragma once
+
+#include "kplug/number.hpp"
+#include "kplug/serialization.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kplug {
+
+class ConfigReader {
+ public:
+  ConfigReader(const boost::json::object& config, DeserializationContext& context, std::string class_name);
+
+  bool has(std::string_view key) const;
+  // Marks `key` as accepted and returns its raw value (null when absent).
+  const boost::json::value* raw(std::string_view key);
+
+  Number number(std::string_view key);                 // required
+  Number number(std::string_view key, Number fallback);
+  double real(std::string_view key, double fallback);
+  std::int64_t integer(std::string_view key, std::int64_t fallback);
+  std::optional<std::int64_t> optional_integer(std::string_view key);  // absent or null -> nullopt
+  bool boolean(std::string_view key, bool fallback);
+  std::string string(std::string_view key, std::string fallback);
+  std::optional<std::string> optional_string(std::string_view key);
+  // A string that must be one of `choices`.
+  std::string choice(std::string_view key, std::string fallback, std::initializer_list<std::string_view> choices);
+  // An integer or a list of integers (Keras accepts both for `axis`); null -> nullopt.
+  std::optional<std::vector<std::int64_t>> optional_int_list(std::string_view key);
+
+  template <class T>
+  std::shared_ptr<T> object(std::string_view key) {
+    const boost::json::value* v = raw(key);
+    if (!v) return nullptr;
+    return context_.object<T>(*v, key);
+  }
+
+  // Rejects keys no getter asked for.
+  void finish() const;
+
+  [[noreturn]] void fail(std::string_view key, const std::string& message) const;
+  DeserializationContext& context() noexcept { return context_; }
+
+ private:
+  const boost::json::object& config_;
+  DeserializationContext& context_;
+  std::string class_name_;
+  std::vector<std::string> accepted_;
+};
+
+}  // namespace kplug

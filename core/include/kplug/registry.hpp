@@ -1,0 +1,175 @@
+// The registry of custom objects: Keras's `register_keras_serializable`,
+// `get_custom_objects`, `get_registered_name` and `get_registered_object`.
+// Keys are "package>name". Unlike Keras, a duplicate key is an error naming both
+// registration sites; replacing needs an explicit `replace`.
+#pragma once
+
+#include "kplug/errors.hpp"
+#include "kplug/object.hpp"
+
+#include <boost/json/object.hpp>
+
+#include <concepts>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <typeindex>
+#include <utility>
+#include <vector>
+
+namespace kplug {
+
+class DeserializationContext;
+
+// Where a key was registered: a source position and its owner (empty for the host
+// program, the plugin's path for a plugin).
+struct SourceSite {
+  std::string file;
+  unsigned line = 0;
+  std::string owner;
+
+  static SourceSite here(std::source_location where = std::source_location::current());
+  std::string to_string() const;  // "plugins/x/y.cpp:12 (plugin /path/libx.so)"
+};
+
+using ClassFactory =
+    std::function<ObjectPtr(const boost::json::object& config, DeserializationContext& context)>;
+
+// What a key resolves to: a class (built through `from_config`) or a function object.
+struct RegisteredObject {
+  Kind kind = Kind::other;
+  std::string class_name;                      // the class's own name; "function" for functions
+  std::optional<std::string> module;           // "module" written by serialize (classes)
+  std::optional<std::type_index> type;         // classes: for get_registered_name
+  ClassFactory from_config;                    // classes; empty when the class has none
+  ObjectPtr function;                           // functions (immutable objects)
+  SourceSite site;
+
+  bool is_function() const noexcept { return function != nullptr; }
+};
+using RegisteredObjectPtr = std::shared_ptr<const RegisteredObject>;
+
+// A lookup table of custom objects (the `custom_objects` argument, a scope).
+using CustomObjectMap = std::map<std::string, RegisteredObjectPtr, std::less<>>;
+
+// A class kplug can register: serializable, concrete (so it has a get_config), with a kind.
+template <class T>
+concept SerializableClass = std::derived_from<T, Serializable> && !std::is_abstract_v<T> &&
+                            requires { { T::static_kind } -> std::convertible_to<Kind>; };
+
+// A class with `static std::shared_ptr<T> from_config(const json::object&, DeserializationContext&)`.
+template <class T>
+concept HasFromConfig = requires(const boost::json::object& config, DeserializationContext& context) {
+  { T::from_config(config, context) } -> std::convertible_to<ObjectPtr>;
+};
+
+// A new, still mutable entry for class T.
+template <SerializableClass T>
+std::shared_ptr<RegisteredObject> new_class_entry(std::optional<std::string> module = std::nullopt,
+                                                  std::source_location where = std::source_location::current()) {
+  auto entry = std::make_shared<RegisteredObject>();
+  entry->kind = T::static_kind;
+  entry->class_name = plain_type_name(typeid(T));
+  entry->module = std::move(module);
+  entry->type = std::type_index(typeid(T));
+  if constexpr (HasFromConfig<T>) {
+    entry->from_config = [](const boost::json::object& config, DeserializationContext& context) -> ObjectPtr {
+      return T::from_config(config, context);
+    };
+  }
+  entry->site = SourceSite::here(where);
+  return entry;
+}
+
+// An entry for class T (for a custom_objects map, a scope or the registry).
+template <SerializableClass T>
+RegisteredObjectPtr class_entry(std::optional<std::string> module = std::nullopt,
+                                std::source_location where = std::source_location::current()) {
+  return new_class_entry<T>(std::move(module), where);
+}
+
+// An entry for a function object (its name is what it serializes as).
+RegisteredObjectPtr function_entry(ObjectPtr function,
+                                   std::source_location where = std::source_location::current());
+
+// "package>name", validated: both parts non-empty, no '>' in either.
+std::string make_registered_key(std::string_view package, std::string_view name);
+
+// The process-wide registry. Thread-safe; lookups take a shared lock.
+class Registry {
+ public:
+  Registry();
+  ~Registry();
+  Registry(const Registry&) = delete;
+  Registry& operator=(const Registry&) = delete;
+
+  static Registry& global();
+
+  // Adds a key. An existing key is a RegistrationError naming both sites, unless `replace`.
+  void add(std::string key, RegisteredObjectPtr entry, bool replace = false);
+  // Adds all or none (a plugin's registrations roll back as one).
+  void add_all(std::vector<std::pair<std::string, RegisteredObjectPtr>> entries);
+  bool erase(std::string_view key);
+  // Removes every key whose site owner is `owner`; returns how many.
+  std::size_t erase_owned_by(std::string_view owner);
+  void clear();
+
+  RegisteredObjectPtr find(std::string_view key) const;
+  bool contains(std::string_view key) const { return find(key) != nullptr; }
+  // The key a class was registered under, if any (the first when there are several).
+  std::optional<std::string> key_of(std::type_index type) const;
+  // The first key (in key order) that ends with ">" + name: Keras <= 3.6 saved bare names.
+  std::optional<std::pair<std::string, RegisteredObjectPtr>> find_by_bare_name(std::string_view name) const;
+  // A snapshot, ordered by key.
+  std::vector<std::pair<std::string, RegisteredObjectPtr>> entries() const;
+  std::vector<std::string> keys() const;
+  std::size_t size() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Keras's `get_custom_objects()`: the live global registry (scope entries are not in it).
+Registry& get_custom_objects();
+
+struct RegisterOptions {
+  std::string package = "Custom";
+  std::string name;                    // default: the class name
+  std::optional<std::string> module;   // written as "module" (Keras: the defining Python module)
+  bool replace = false;                // replace an existing key instead of failing
+};
+
+// Keras's `@register_keras_serializable(package, name)` for a class. Returns the key.
+template <SerializableClass T>
+std::string register_serializable(RegisterOptions options = {},
+                                  std::source_location where = std::source_location::current()) {
+  auto entry = class_entry<T>(std::move(options.module), where);
+  std::string key = make_registered_key(options.package, options.name.empty() ? entry->class_name : options.name);
+  Registry::global().add(key, std::move(entry), options.replace);
+  return key;
+}
+
+// Registers an existing function object under its name (which must be "package>name").
+void register_function(ObjectPtr function, bool replace = false,
+                       std::source_location where = std::source_location::current());
+
+// Keras's `get_registered_name`: the registered key, else the plain name (never empty).
+std::string get_registered_name(const Serializable& object);
+template <class T>
+std::string get_registered_name() {
+  auto key = Registry::global().key_of(std::type_index(typeid(T)));
+  return key ? *key : plain_type_name(typeid(T));
+}
+
+// Keras's `get_registered_object`: scopes, global registry, `custom_objects`, then
+// `module_objects`; null when none has the key.
+RegisteredObjectPtr get_registered_object(std::string_view key, const CustomObjectMap& custom_objects = {},
+                                          const CustomObjectMap& module_objects = {});
+
+}  // namespace kplug

@@ -1,0 +1,85 @@
+// The built-in objects (Keras's public modules), by module and by kind. Built once,
+// on first use, from one explicit `add_builtin_*` call per kind, never from static
+// registrars (a linker may drop those). Immutable afterwards, so lookups take no lock.
+#pragma once
+
+#include "kplug/registry.hpp"
+
+#include <initializer_list>
+#include <map>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+namespace kplug::detail {
+
+struct PublicName {
+  std::string module;      // "keras.regularizers"
+  std::string class_name;  // "L1L2"
+};
+
+class CatalogBuilder;
+
+class BuiltinCatalog {
+ public:
+  static const BuiltinCatalog& instance();
+
+  // `module.name` as Keras exports it ("keras.regularizers", "l1" -> L1).
+  RegisteredObjectPtr find(std::string_view module, std::string_view name) const;
+  // A function by bare name, searching Keras's BUILTIN_MODULES in their order.
+  RegisteredObjectPtr find_function(std::string_view name) const;
+  // A class by its canonical name in any module (configs naming an internal `keras.src.*` module).
+  RegisteredObjectPtr find_class_anywhere(std::string_view class_name) const;
+  // Keras's per-kind ALL_OBJECTS_DICT: class names, snake_case aliases, function names.
+  RegisteredObjectPtr find_for_kind(Kind kind, std::string_view name) const;
+  // Where a built-in class is exported, for serialization.
+  const PublicName* public_name(std::type_index type) const;
+
+  std::vector<std::string> names_in_module(std::string_view module) const;
+  std::vector<std::string> names_for_kind(Kind kind) const;
+  bool has_module(std::string_view module) const;
+
+ private:
+  friend class CatalogBuilder;
+  BuiltinCatalog();
+
+  std::map<std::string, std::map<std::string, RegisteredObjectPtr, std::less<>>, std::less<>> by_module_;
+  std::map<Kind, std::map<std::string, RegisteredObjectPtr, std::less<>>> by_kind_;
+  std::map<std::string, RegisteredObjectPtr, std::less<>> classes_by_name_;
+  std::unordered_map<std::type_index, PublicName> public_names_;
+};
+
+class CatalogBuilder {
+ public:
+  explicit CatalogBuilder(BuiltinCatalog& catalog) : catalog_(catalog) {}
+
+  // Class T exported as `module.names[0]`; every name (aliases such as "l1_l2") resolves to it.
+  template <SerializableClass T>
+  void add_class(std::string_view module, std::initializer_list<std::string_view> names) {
+    add_class_entry(new_class_entry<T>(), typeid(T), module, names);
+  }
+  // A function object, exported under its own name and `aliases`.
+  void add_function(ObjectPtr function, std::string_view module,
+                    std::initializer_list<std::string_view> aliases = {});
+  // A name only the kind's string getter knows (Keras's losses.get("mse") style aliases
+  // that are not exported symbols).
+  void add_kind_alias(Kind kind, std::string_view alias, std::string_view module, std::string_view target);
+
+ private:
+  void add_class_entry(std::shared_ptr<RegisteredObject> entry, const std::type_info& type, std::string_view module,
+                       std::initializer_list<std::string_view> names);
+  void add_name(std::string_view module, std::string_view name, Kind kind, const RegisteredObjectPtr& entry);
+
+  BuiltinCatalog& catalog_;
+};
+
+// One per kind, each in its kind's folder.
+void add_builtin_activations(CatalogBuilder& builder);
+void add_builtin_initializers(CatalogBuilder& builder);
+void add_builtin_regularizers(CatalogBuilder& builder);
+void add_builtin_constraints(CatalogBuilder& builder);
+void add_builtin_losses(CatalogBuilder& builder);
+
+}  // namespace kplug::detail

@@ -1,0 +1,7 @@
+#include "kplug/initializers.hpp"
+
+namespace kplug {
+
+Initializer::~Initializer() = default;
+
+}  // namespace kplug

@@ -1,0 +1,235 @@
+#include "kplug/registry.hpp"
+
+#include "kplug/scope.hpp"
+
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <algorithm>
+#include <mutex>
+#include <shared_mutex>
+
+namespace kplug {
+namespace {
+
+struct StringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+
+void check_part(std::string_view part, std::string_view what, std::string_view package, std::string_view name) {
+  if (part.empty()) {
+    throw RegistrationError("cannot register '" + std::string(package) + ">" + std::string(name) + "': the " +
+                            std::string(what) + " is empty");
+  }
+  if (part.find('>') != std::string_view::npos) {
+    throw RegistrationError("cannot register '" + std::string(package) + ">" + std::string(name) + "': the " +
+                            std::string(what) + " must not contain '>'");
+  }
+}
+
+}  // namespace
+
+SourceSite SourceSite::here(std::source_location where) {
+  return SourceSite{where.file_name(), static_cast<unsigned>(where.line()), {}};
+}
+
+std::string SourceSite::to_string() const {
+  std::string s = file.empty() ? "<unknown>" : file;
+  if (line) s += ":" + std::to_string(line);
+  s += owner.empty() ? " (host program)" : " (plugin " + owner + ")";
+  return s;
+}
+
+std::string make_registered_key(std::string_view package, std::string_view name) {
+  check_part(package, "package", package, name);
+  check_part(name, "name", package, name);
+  std::string key;
+  key.reserve(package.size() + name.size() + 1);
+  key.append(package).append(">").append(name);
+  return key;
+}
+
+RegisteredObjectPtr function_entry(ObjectPtr function, std::source_location where) {
+  if (!function || !as_function(*function)) {
+    throw RegistrationError("function_entry needs a function object (an ActivationFunction, a LossFunction, ...)");
+  }
+  auto entry = std::make_shared<RegisteredObject>();
+  entry->kind = function->kind();
+  entry->class_name = "function";
+  entry->function = std::move(function);
+  entry->site = SourceSite::here(where);
+  return entry;
+}
+
+struct Registry::Impl {
+  mutable std::shared_mutex mutex;
+  boost::unordered_flat_map<std::string, RegisteredObjectPtr, StringHash, std::equal_to<>> by_key;
+  boost::unordered_flat_map<std::type_index, std::string> key_by_type;
+
+  // Caller holds the unique lock.
+  void check_free(const std::string& key, const RegisteredObject& entry) const {
+    auto it = by_key.find(key);
+    if (it == by_key.end()) return;
+    throw RegistrationError("key '" + key + "' is registered twice: first at " + it->second->site.to_string() +
+                            ", again at " + entry.site.to_string() +
+                            ". Use another package or name, or replace it explicitly.");
+  }
+  void insert(std::string key, RegisteredObjectPtr entry) {
+    if (entry->type) key_by_type.try_emplace(*entry->type, key);
+    by_key.insert_or_assign(std::move(key), std::move(entry));
+  }
+  void remove(const std::string& key, const RegisteredObject& entry) {
+    if (entry.type) {
+      auto it = key_by_type.find(*entry.type);
+      if (it != key_by_type.end() && it->second == key) {
+        key_by_type.erase(it);
+        // Another key of the same class takes over, as the first remaining in key order.
+        std::vector<std::string> others;
+        for (const auto& [k, e] : by_key) {
+          if (k != key && e->type == entry.type) others.push_back(k);
+        }
+        if (!others.empty()) key_by_type.emplace(*entry.type, *std::min_element(others.begin(), others.end()));
+      }
+    }
+    by_key.erase(key);
+  }
+};
+
+Registry::Registry() : impl_(std::make_unique<Impl>()) {}
+Registry::~Registry() = default;
+
+Registry& Registry::global() {
+  static Registry registry;
+  return registry;
+}
+
+Registry& get_custom_objects() { return Registry::global(); }
+
+void Registry::add(std::string key, RegisteredObjectPtr entry, bool replace) {
+  if (!entry) throw RegistrationError("cannot register '" + key + "': null entry");
+  std::unique_lock lock(impl_->mutex);
+  if (!replace) impl_->check_free(key, *entry);
+  auto existing = impl_->by_key.find(key);
+  if (existing != impl_->by_key.end()) {
+    RegisteredObjectPtr old = existing->second;
+    impl_->remove(key, *old);
+  }
+  impl_->insert(std::move(key), std::move(entry));
+}
+
+void Registry::add_all(std::vector<std::pair<std::string, RegisteredObjectPtr>> entries) {
+  std::unique_lock lock(impl_->mutex);
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!entries[i].second) throw RegistrationError("cannot register '" + entries[i].first + "': null entry");
+    impl_->check_free(entries[i].first, *entries[i].second);
+    for (std::size_t j = 0; j < i; ++j) {
+      if (entries[j].first == entries[i].first) {
+        throw RegistrationError("key '" + entries[i].first + "' is registered twice: first at " +
+                                entries[j].second->site.to_string() + ", again at " +
+                                entries[i].second->site.to_string() + ".");
+      }
+    }
+  }
+  for (auto& [key, entry] : entries) impl_->insert(std::move(key), std::move(entry));
+}
+
+bool Registry::erase(std::string_view key) {
+  std::unique_lock lock(impl_->mutex);
+  auto it = impl_->by_key.find(key);
+  if (it == impl_->by_key.end()) return false;
+  std::string k = it->first;
+  RegisteredObjectPtr entry = it->second;
+  impl_->remove(k, *entry);
+  return true;
+}
+
+std::size_t Registry::erase_owned_by(std::string_view owner) {
+  std::unique_lock lock(impl_->mutex);
+  std::vector<std::pair<std::string, RegisteredObjectPtr>> doomed;
+  for (const auto& [key, entry] : impl_->by_key) {
+    if (entry->site.owner == owner) doomed.emplace_back(key, entry);
+  }
+  for (const auto& [key, entry] : doomed) impl_->remove(key, *entry);
+  return doomed.size();
+}
+
+void Registry::clear() {
+  std::unique_lock lock(impl_->mutex);
+  impl_->by_key.clear();
+  impl_->key_by_type.clear();
+}
+
+RegisteredObjectPtr Registry::find(std::string_view key) const {
+  std::shared_lock lock(impl_->mutex);
+  auto it = impl_->by_key.find(key);
+  return it == impl_->by_key.end() ? nullptr : it->second;
+}
+
+std::optional<std::string> Registry::key_of(std::type_index type) const {
+  std::shared_lock lock(impl_->mutex);
+  auto it = impl_->key_by_type.find(type);
+  if (it == impl_->key_by_type.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::pair<std::string, RegisteredObjectPtr>> Registry::find_by_bare_name(std::string_view name) const {
+  const std::string suffix = ">" + std::string(name);
+  std::optional<std::pair<std::string, RegisteredObjectPtr>> best;
+  std::shared_lock lock(impl_->mutex);
+  for (const auto& [key, entry] : impl_->by_key) {
+    if (key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0) {
+      if (!best || key < best->first) best.emplace(key, entry);
+    }
+  }
+  return best;
+}
+
+std::vector<std::pair<std::string, RegisteredObjectPtr>> Registry::entries() const {
+  std::vector<std::pair<std::string, RegisteredObjectPtr>> out;
+  {
+    std::shared_lock lock(impl_->mutex);
+    out.assign(impl_->by_key.begin(), impl_->by_key.end());
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  return out;
+}
+
+std::vector<std::string> Registry::keys() const {
+  std::vector<std::string> out;
+  for (auto& [key, entry] : entries()) out.push_back(key);
+  return out;
+}
+
+std::size_t Registry::size() const {
+  std::shared_lock lock(impl_->mutex);
+  return impl_->by_key.size();
+}
+
+void register_function(ObjectPtr function, bool replace, std::source_location where) {
+  const NamedFunction* named = function ? as_function(*function) : nullptr;
+  if (!named) throw RegistrationError("register_function needs a function object");
+  const std::string& key = named->name();
+  const std::size_t gt = key.find('>');
+  if (gt == std::string::npos) {
+    throw RegistrationError("cannot register function '" + key + "': its name must be \"package>name\"");
+  }
+  std::string checked = make_registered_key(std::string_view(key).substr(0, gt), std::string_view(key).substr(gt + 1));
+  Registry::global().add(std::move(checked), function_entry(std::move(function), where), replace);
+}
+
+std::string get_registered_name(const Serializable& object) {
+  if (const NamedFunction* fn = as_function(object)) return fn->name();
+  if (auto key = Registry::global().key_of(std::type_index(typeid(object)))) return *key;
+  return object.class_name();
+}
+
+RegisteredObjectPtr get_registered_object(std::string_view key, const CustomObjectMap& custom_objects,
+                                          const CustomObjectMap& module_objects) {
+  if (auto hit = find_in_scopes(key)) return hit;
+  if (auto hit = Registry::global().find(key)) return hit;
+  if (auto it = custom_objects.find(key); it != custom_objects.end()) return it->second;
+  if (auto it = module_objects.find(key); it != module_objects.end()) return it->second;
+  return nullptr;
+}
+
+}  // namespace kplug

@@ -1,0 +1,441 @@
+// deserialize(): the algorithm of spec section 2, with kplug's differences
+// (one lookup precedence, path-named errors, kind checks, merged scopes).
+// A config never causes code to load: only registered or built-in objects are built.
+#include "builtins/catalog.hpp"
+#include "kplug/json.hpp"
+#include "kplug/scope.hpp"
+#include "kplug/serialization.hpp"
+#include "serialization/active_call.hpp"
+#include "serialization/shared_objects.hpp"
+#include "serialization/special_values.hpp"
+#include "util/suggest.hpp"
+
+#include <algorithm>
+#include <array>
+#include <new>
+
+namespace kplug {
+
+// Bounds recursion: a hostile config cannot exhaust the stack.
+class DepthGuard {
+ public:
+  explicit DepthGuard(DeserializationContext& context) : context_(context) {
+    if (++context_.depth_ > context_.options_.max_depth) {
+      --context_.depth_;
+      throw DeserializationError(context_.path_, "config nested deeper than " +
+                                                     std::to_string(context_.options_.max_depth) + " levels");
+    }
+  }
+  ~DepthGuard() { --context_.depth_; }
+  DepthGuard(const DepthGuard&) = delete;
+  DepthGuard& operator=(const DepthGuard&) = delete;
+
+ private:
+  DeserializationContext& context_;
+};
+
+namespace detail {
+namespace {
+thread_local const DeserializeOptions* t_active = nullptr;
+}  // namespace
+
+ActiveCall::ActiveCall(const DeserializeOptions& options) : previous_(t_active) { t_active = &options; }
+ActiveCall::~ActiveCall() { t_active = previous_; }
+const DeserializeOptions* ActiveCall::outer() noexcept { return t_active; }
+}  // namespace detail
+
+namespace {
+
+// Keras API names that are not modeling objects; a config naming one is refused.
+constexpr std::array<std::string_view, 14> kNonModelingApis = {
+    "keras.saving.load_model",       "keras.models.load_model",
+    "keras.saving.save_model",       "keras.models.save_model",
+    "keras.saving.load_weights",     "keras.saving.save_weights",
+    "keras.utils.get_file",          "keras.config.enable_unsafe_deserialization",
+    "keras.utils.load_img",          "keras.preprocessing.image.load_img",
+    "keras.models.model_from_json",  "keras.saving.deserialize_keras_object",
+    "keras.utils.deserialize_keras_object", "keras.config.set_backend",
+};
+
+bool is_keras_module(std::string_view module) { return module == "keras" || module.starts_with("keras."); }
+
+const detail::BuiltinCatalog& catalog() { return detail::BuiltinCatalog::instance(); }
+
+// Scope, then global registry, then the call's custom_objects.
+RegisteredObjectPtr find_custom(std::string_view key, const DeserializeOptions& options) {
+  if (auto hit = find_in_scopes(key)) return hit;
+  if (auto hit = Registry::global().find(key)) return hit;
+  if (auto it = options.custom_objects.find(key); it != options.custom_objects.end()) return it->second;
+  return nullptr;
+}
+
+// Keras <= 3.6 saved registered functions by bare name: the first key ending in ">name".
+RegisteredObjectPtr find_by_bare_name(std::string_view name, const DeserializeOptions& options) {
+  const std::string suffix = ">" + std::string(name);
+  auto ends_with_suffix = [&](std::string_view key) { return key.size() > suffix.size() && key.ends_with(suffix); };
+  for (const std::string& key : scope_keys()) {
+    if (ends_with_suffix(key)) return find_in_scopes(key);
+  }
+  if (auto hit = Registry::global().find_by_bare_name(name)) return hit->second;
+  for (const auto& [key, entry] : options.custom_objects) {
+    if (ends_with_suffix(key)) return entry;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> custom_keys(const DeserializeOptions& options) {
+  std::vector<std::string> keys = scope_keys();
+  for (auto& key : Registry::global().keys()) keys.push_back(std::move(key));
+  for (const auto& [key, entry] : options.custom_objects) keys.push_back(key);
+  return keys;
+}
+
+std::string where_looked(const DeserializeOptions& options, std::string_view builtins) {
+  std::string s = " Looked in: ";
+  if (has_custom_object_scope()) s += "custom_object_scope (" + std::to_string(scope_keys().size()) + " keys), ";
+  s += "the global registry (" + std::to_string(Registry::global().size()) + " keys), ";
+  s += "the custom_objects argument (" + std::to_string(options.custom_objects.size()) + " keys)";
+  if (!builtins.empty()) s += ", " + std::string(builtins);
+  return s + ".";
+}
+
+std::optional<std::string> optional_string_field(const boost::json::object& dict, std::string_view key,
+                                                 const DeserializationContext& context, bool& present) {
+  auto it = dict.find(key);
+  present = it != dict.end();
+  if (!present || it->value().is_null()) return std::nullopt;
+  if (!it->value().is_string()) {
+    throw ConfigError(context.path_of(key), "expected a string or null, got " + std::string(json::type_name(it->value())));
+  }
+  return std::string(it->value().get_string());
+}
+
+}  // namespace
+
+namespace {
+
+class Resolver {
+ public:
+  explicit Resolver(DeserializationContext& context) : context_(context), options_(context.options()) {}
+
+  void check_kind(const RegisteredObject& entry, std::optional<Kind> expected, std::string_view name) const {
+    if (expected && entry.kind != *expected) {
+      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is a " +
+                                                   std::string(kind_name(entry.kind)) + ", but a " +
+                                                   std::string(kind_name(*expected)) + " was expected here");
+    }
+  }
+
+  RegisteredObjectPtr function(const std::string& name, const std::optional<std::string>& module,
+                               const boost::json::object& full) const {
+    if (auto hit = find_custom(name, options_)) {
+      if (!hit->is_function()) {
+        throw ConfigError(context_.path(), "'" + name + "' is a registered class, not a function");
+      }
+      return hit;
+    }
+    if (module && is_keras_module(*module) && *module != "keras") {
+      refuse_non_modeling(*module + "." + name);
+      if (auto hit = catalog().find(*module, name); hit && hit->is_function()) return hit;
+    }
+    if (module && *module == "builtins") {
+      if (auto hit = catalog().find_function(name)) return hit;
+    }
+    if (name.find('>') == std::string::npos) {
+      if (auto hit = find_by_bare_name(name, options_); hit && hit->is_function()) return hit;
+    }
+    std::vector<std::string> candidates = custom_keys(options_);
+    for (std::string_view m : {"keras.activations", "keras.losses", "keras.metrics"}) {
+      for (auto& n : catalog().names_in_module(m)) candidates.push_back(std::move(n));
+    }
+    throw UnknownObjectError(context_.path(),
+                             "Could not locate function '" + name +
+                                 "'. Make sure custom functions are registered (kplug::register_function or a "
+                                 "loaded plugin)." +
+                                 where_looked(options_, "the built-in functions") +
+                                 detail::did_you_mean(name, candidates) + " Full object config: " +
+                                 json::excerpt(full));
+  }
+
+  RegisteredObjectPtr cls(const std::string& class_name, const std::optional<std::string>& registered_name,
+                          const std::optional<std::string>& module, bool module_present,
+                          std::optional<Kind> kind, const boost::json::object& full) const {
+    if (registered_name) {
+      if (auto hit = find_custom(*registered_name, options_)) return hit;
+    }
+    if (module && is_keras_module(*module)) {
+      refuse_non_modeling(*module + "." + class_name);
+      RegisteredObjectPtr hit = catalog().find(*module, class_name);
+      if (!hit && module->starts_with("keras.src.")) hit = catalog().find_class_anywhere(class_name);
+      if (hit) {
+        if (registered_name && !registered_name->empty() && *registered_name != class_name) {
+          throw ConfigError(context_.path_of("registered_name"),
+                            "`registered_name=" + *registered_name + "` was provided in the config, but '" +
+                                *module + "." + class_name +
+                                "' resolved to a Keras built-in and does not use registered names");
+        }
+        return hit;
+      }
+    }
+    // Kind getters (Keras's module_objects) also take configs that name no module.
+    if (kind && !module_present) {
+      if (auto hit = catalog().find_for_kind(*kind, class_name)) return hit;
+    }
+    std::vector<std::string> candidates = custom_keys(options_);
+    std::string builtins;
+    if (module && is_keras_module(*module)) {
+      builtins = "the built-ins of '" + *module + "'";
+      for (auto& n : catalog().names_in_module(*module)) candidates.push_back(std::move(n));
+    } else if (kind) {
+      builtins = "the built-in " + std::string(kind_name(*kind)) + "s";
+      for (auto& n : catalog().names_for_kind(*kind)) candidates.push_back(std::move(n));
+    }
+    std::string what = "'" + class_name + "'";
+    if (registered_name && *registered_name != class_name) what += " (registered_name '" + *registered_name + "')";
+    std::string module_note;
+    if (module && !is_keras_module(*module)) {
+      module_note = " The module '" + *module + "' is not searched: a config never makes kplug load code.";
+    }
+    throw UnknownObjectError(
+        context_.path(),
+        "Could not locate class " + what +
+            ". Make sure custom classes are registered (kplug::register_serializable or a loaded plugin)." +
+            module_note + where_looked(options_, builtins) +
+            detail::did_you_mean(registered_name ? *registered_name : class_name, candidates) +
+            " Full object config: " + json::excerpt(full));
+  }
+
+  // A name given where an object of `kind` is expected ("l1", "relu", "mse", "pkg>Foo").
+  RegisteredObjectPtr name_of_kind(const std::string& name, Kind kind) const {
+    if (auto hit = find_custom(name, options_)) return hit;
+    if (auto hit = catalog().find_for_kind(kind, name)) return hit;
+    std::vector<std::string> candidates = catalog().names_for_kind(kind);
+    for (auto& key : custom_keys(options_)) candidates.push_back(std::move(key));
+    throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
+                                                  " identifier: '" + name + "'." +
+                                                  where_looked(options_, "the built-in " + std::string(kind_name(kind)) + "s") +
+                                                  detail::did_you_mean(name, candidates));
+  }
+
+ private:
+  void refuse_non_modeling(const std::string& api_name) const {
+    if (std::find(kNonModelingApis.begin(), kNonModelingApis.end(), api_name) != kNonModelingApis.end()) {
+      throw UnsafeObjectError(context_.path(), "Cannot deserialize `" + api_name +
+                                                   "` because it is not a modeling function");
+    }
+  }
+
+  DeserializationContext& context_;
+  const DeserializeOptions& options_;
+};
+
+// Runs a class's from_config, giving every failure the object's path.
+ObjectPtr build(const RegisteredObject& entry, const std::string& class_name, const boost::json::object& config,
+                DeserializationContext& context) {
+  if (entry.is_function()) return entry.function;
+  if (!entry.from_config) {
+    throw DeserializationError(context.path(), "Unable to reconstruct an instance of '" + class_name +
+                                                   "' because the class is missing a `from_config()` method");
+  }
+  const std::string object_path = context.path();
+  ObjectPtr object;
+  {
+    DeserializationContext::PathScope scope(context, "config");
+    try {
+      object = entry.from_config(config, context);
+    } catch (const DeserializationError&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (const NotSupportedError&) {
+      throw;
+    } catch (const Error& e) {
+      throw ConfigError(object_path, "'" + class_name + "' could not be deserialized properly: " + e.what());
+    } catch (const std::exception& e) {
+      throw DeserializationError(object_path, "from_config of '" + class_name + "' failed: " + e.what());
+    }
+  }
+  if (!object) throw DeserializationError(object_path, "from_config of '" + class_name + "' returned null");
+  return object;
+}
+
+const boost::json::object& empty_object() {
+  static const boost::json::object empty;
+  return empty;
+}
+
+}  // namespace
+
+Value DeserializationContext::deserialize_value(const boost::json::value& v) {
+  DepthGuard guard(*this);
+  switch (v.kind()) {
+    case boost::json::kind::null: return nullptr;
+    case boost::json::kind::bool_: return v.get_bool();
+    case boost::json::kind::int64: return v.get_int64();
+    case boost::json::kind::uint64: return static_cast<double>(v.get_uint64());
+    case boost::json::kind::double_: return v.get_double();
+    case boost::json::kind::string: {
+      // A string naming a custom function is that function (legacy formats saved functions by name).
+      std::string s(v.get_string());
+      if (auto hit = find_custom(s, options_); hit && hit->is_function()) return hit->function;
+      return s;
+    }
+    case boost::json::kind::array: {
+      Value::List list;
+      const auto& array = v.get_array();
+      list.reserve(array.size());
+      for (std::size_t i = 0; i < array.size(); ++i) {
+        PathScope scope(*this, i);
+        list.push_back(deserialize_value(array[i]));
+      }
+      return list;
+    }
+    case boost::json::kind::object: return deserialize_dict(v.get_object(), std::nullopt);
+  }
+  return nullptr;
+}
+
+ObjectPtr DeserializationContext::deserialize_kind(const boost::json::value& v, Kind kind) {
+  DepthGuard guard(*this);
+  if (v.is_null()) return nullptr;
+  Resolver resolver(*this);
+  if (v.is_string()) {
+    const std::string name(v.get_string());
+    RegisteredObjectPtr entry = resolver.name_of_kind(name, kind);
+    resolver.check_kind(*entry, kind, name);
+    return build(*entry, entry->class_name, empty_object(), *this);
+  }
+  if (!v.is_object()) {
+    throw ConfigError(path_, "expected a " + std::string(kind_name(kind)) +
+                                 " (a config dict or a name), got " + std::string(json::type_name(v)));
+  }
+  Value result = deserialize_dict(v.get_object(), kind);
+  if (!result.is<ObjectPtr>()) {
+    throw KindMismatchError(path_, "expected a " + std::string(kind_name(kind)) + ", got a special value");
+  }
+  return result.object();
+}
+
+Value DeserializationContext::deserialize_dict(const boost::json::object& dict, std::optional<Kind> kind) {
+  auto class_name_it = dict.find("class_name");
+  auto config_it = dict.find("config");
+  if (!kind && (class_name_it == dict.end() || config_it == dict.end())) {
+    Value::Dict plain;
+    plain.reserve(dict.size());
+    for (const auto& item : dict) {
+      PathScope scope(*this, item.key());
+      plain.emplace_back(std::string(item.key()), deserialize_value(item.value()));
+    }
+    return plain;
+  }
+  if (class_name_it == dict.end()) {
+    throw ConfigError(path_, "expected a " + std::string(kind_name(*kind)) +
+                                 " config, a dict with \"class_name\" and \"config\"; this dict has no \"class_name\"");
+  }
+  if (!class_name_it->value().is_string()) {
+    throw ConfigError(path_of("class_name"),
+                      "expected a string, got " + std::string(json::type_name(class_name_it->value())));
+  }
+  const std::string class_name(class_name_it->value().get_string());
+  const boost::json::value* inner = config_it == dict.end() ? nullptr : &config_it->value();
+
+  if (detail::is_special_class_name(class_name)) {
+    if (inner && !inner->is_null() && !inner->is_object()) {
+      throw ConfigError(path_of("config"), "expected a dict for " + class_name + ", got " +
+                                               std::string(json::type_name(*inner)));
+    }
+    PathScope scope(*this, "config");
+    return detail::deserialize_special(class_name, inner && inner->is_object() ? inner->get_object() : empty_object(),
+                                       *this);
+  }
+
+  bool module_present = false;
+  bool registered_present = false;
+  const std::optional<std::string> module = optional_string_field(dict, "module", *this, module_present);
+  std::optional<std::string> registered_name = optional_string_field(dict, "registered_name", *this, registered_present);
+  if (!registered_present) registered_name = class_name;
+
+  Resolver resolver(*this);
+  if (class_name == "function") {
+    if (!inner || !inner->is_string()) {
+      throw ConfigError(path_of("config"), "Expected 'config' to be a non-null str for a function classname, got " +
+                                               std::string(inner ? json::type_name(*inner) : "nothing"));
+    }
+    const std::string name(inner->get_string());
+    RegisteredObjectPtr entry = resolver.function(name, module, dict);
+    resolver.check_kind(*entry, kind, name);
+    return entry->function;
+  }
+  if (inner && !inner->is_null() && !inner->is_object()) {
+    throw ConfigError(path_of("config"), "Expected 'config' to be a dict for " + class_name + ", got " +
+                                             std::string(json::type_name(*inner)));
+  }
+  const boost::json::object& config = inner && inner->is_object() ? inner->get_object() : empty_object();
+
+  RegisteredObjectPtr entry = resolver.cls(class_name, registered_name, module, module_present, kind, dict);
+  resolver.check_kind(*entry, kind, registered_name ? *registered_name : class_name);
+  if (entry->is_function()) return entry->function;
+
+  // Shared objects: the first config with an id builds, later ones reuse (same kind only).
+  std::optional<std::int64_t> shared_id;
+  auto* sharing = detail::active_loading_scope();
+  if (auto it = dict.find("shared_object_id"); it != dict.end() && sharing) {
+    if (!it->value().is_int64()) {
+      throw ConfigError(path_of("shared_object_id"), "expected an integer, got " +
+                                                         std::string(json::type_name(it->value())));
+    }
+    shared_id = it->value().get_int64();
+    if (auto seen = sharing->objects.find(*shared_id); seen != sharing->objects.end()) {
+      if (seen->second->kind() != entry->kind) {
+        throw KindMismatchError(path_of("shared_object_id"),
+                                "shared_object_id " + std::to_string(*shared_id) + " was first used for a " +
+                                    std::string(kind_name(seen->second->kind())) + ", here for a " +
+                                    std::string(kind_name(entry->kind)) + " ('" + class_name + "')");
+      }
+      return seen->second;
+    }
+  }
+  for (std::string_view key : {"build_config", "compile_config"}) {
+    auto it = dict.find(key);
+    if (it == dict.end() || it->value().is_null()) continue;
+    const auto* object = it->value().if_object();
+    if (object && object->empty()) continue;
+    throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +
+                            std::string(kind_name(entry->kind)) + " ('" + class_name +
+                            "') is not supported: only layers and models are built or compiled");
+  }
+  ObjectPtr object = build(*entry, class_name, config, *this);
+  if (shared_id) sharing->objects.emplace(*shared_id, object);
+  return object;
+}
+
+namespace {
+
+// A nested top-level call keeps the outer call's custom objects and safe mode.
+template <class F>
+auto with_context(const DeserializeOptions& options, F&& body) {
+  const DeserializeOptions* outer = detail::ActiveCall::outer();
+  if (!outer) {
+    detail::ActiveCall active(options);
+    DeserializationContext context(options);
+    return body(context);
+  }
+  DeserializeOptions merged = options;
+  merged.safe_mode = options.safe_mode || outer->safe_mode;
+  for (const auto& [key, entry] : outer->custom_objects) merged.custom_objects.emplace(key, entry);
+  detail::ActiveCall active(merged);
+  DeserializationContext context(merged);
+  return body(context);
+}
+
+}  // namespace
+
+Value deserialize(const boost::json::value& config, const DeserializeOptions& options) {
+  return with_context(options, [&](DeserializationContext& context) { return context.deserialize_value(config); });
+}
+
+ObjectPtr deserialize_object(const boost::json::value& config, Kind kind, const DeserializeOptions& options) {
+  return with_context(options, [&](DeserializationContext& context) { return context.deserialize_kind(config, kind); });
+}
+
+}  // namespace kplug
