@@ -140,8 +140,8 @@ Registry& get_custom_objects();
 
 struct RegisterOptions {
   std::string package = "Custom";
-  std::string name;                    // default: the class name
-  std::optional<std::string> module;   // written as "module" (Keras: the defining Python module)
+  std::string name{};                  // default: the class name
+  std::optional<std::string> module{}; // written as "module" (Keras: the defining Python module)
   bool replace = false;                // replace an existing key instead of failing
 };
 

@@ -12,6 +12,9 @@
 
 #include <boost/json/value.hpp>
 
+#include <concepts>
+#include <type_traits>
+
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -43,7 +46,12 @@ std::shared_ptr<T> deserialize_as(const boost::json::value& config, const Deseri
 
 // The dict Keras writes for an object (built-in, registered, unregistered or function).
 boost::json::value serialize(const Serializable& object);
-boost::json::value serialize(const ConstObjectPtr& object);  // null -> null
+// Any shared pointer to an object; null -> null.
+template <class T>
+  requires std::derived_from<std::remove_cv_t<T>, Serializable>
+boost::json::value serialize(const std::shared_ptr<T>& object) {
+  return object ? serialize(static_cast<const Serializable&>(*object)) : boost::json::value(nullptr);
+}
 boost::json::value serialize(const Value& value);
 
 // What a from_config receives: the call's options, the current JSON path, and

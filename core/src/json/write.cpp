@@ -5,6 +5,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -56,10 +57,29 @@ unsigned decode_utf8(std::string_view s, std::size_t& i) {
   return code;
 }
 
+// 1 where a byte needs escaping (control characters, quote, backslash); bytes >= 0x7F
+// need it only with ensure_ascii.
+constexpr std::array<bool, 256> make_escape_table() {
+  std::array<bool, 256> table{};
+  for (int c = 0; c < 0x20; ++c) table[static_cast<std::size_t>(c)] = true;
+  table['"'] = table['\\'] = true;
+  return table;
+}
+constexpr std::array<bool, 256> kEscape = make_escape_table();
+
+bool needs_escape(unsigned char c, bool ensure_ascii) { return kEscape[c] || (ensure_ascii && c >= 0x7F); }
+
 void write_string(std::string& out, std::string_view s, bool ensure_ascii) {
   out += '"';
-  for (std::size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
+  std::size_t i = 0;
+  while (i < s.size()) {
+    // Copy the longest run that needs no escaping in one append.
+    std::size_t run = i;
+    while (run < s.size() && !needs_escape(static_cast<unsigned char>(s[run]), ensure_ascii)) ++run;
+    out.append(s.data() + i, run - i);
+    i = run;
+    if (i == s.size()) break;
+    const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
       case '"': out += "\\\""; ++i; continue;
       case '\\': out += "\\\\"; ++i; continue;
@@ -70,11 +90,8 @@ void write_string(std::string& out, std::string_view s, bool ensure_ascii) {
       case '\f': out += "\\f"; ++i; continue;
       default: break;
     }
-    if (c < 0x20 || (ensure_ascii && c == 0x7F)) {
+    if (c < 0x80) {
       append_hex4(out, c);
-      ++i;
-    } else if (c < 0x80 || !ensure_ascii) {
-      out += static_cast<char>(c);
       ++i;
     } else {
       unsigned code = decode_utf8(s, i);
@@ -96,6 +113,8 @@ void write_integer(std::string& out, Int v) {
   auto result = std::to_chars(buf, buf + sizeof buf, v);
   out.append(buf, result.ptr);
 }
+
+void append_double(std::string& out, double x);
 
 class Writer {
  public:
@@ -121,7 +140,7 @@ class Writer {
   void write_double(double d) {
     if (std::isnan(d)) out_ += "NaN";
     else if (std::isinf(d)) out_ += d > 0 ? "Infinity" : "-Infinity";
-    else out_ += format_double(d);
+    else append_double(out_, d);
   }
 
   void newline(std::size_t depth) {
@@ -180,58 +199,71 @@ class Writer {
 
 }  // namespace
 
-std::string format_double(double x) {
-  if (!std::isfinite(x)) {
-    return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+namespace {
+
+// Appends Python's repr() of a finite double to `out`.
+void append_double(std::string& out, double x) {
+  if (x == 0.0) {
+    out += std::signbit(x) ? "-0.0" : "0.0";
+    return;
   }
-  if (x == 0.0) return std::signbit(x) ? "-0.0" : "0.0";
-  // Shortest round-trip digits in scientific form: "d[.ddd]e[+-]XX".
+  // Shortest round-trip digits in scientific form: "[-]d[.ddd]e[+-]XX".
   char buf[64];
-  auto result = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
-  std::string_view sci(buf, static_cast<std::size_t>(result.ptr - buf));
-  std::string out;
-  if (sci.front() == '-') {
+  const auto result = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::scientific);
+  const char* p = buf;
+  if (*p == '-') {
     out += '-';
-    sci.remove_prefix(1);
+    ++p;
   }
-  std::size_t e_pos = sci.find('e');
-  std::string digits;
-  for (char c : sci.substr(0, e_pos)) {
-    if (c != '.') digits += c;
+  char digits[32];
+  std::size_t n = 0;
+  const char* e = p;
+  for (; e < result.ptr && *e != 'e'; ++e) {
+    if (*e != '.') digits[n++] = *e;
   }
   int exponent = 0;
-  std::from_chars(sci.data() + e_pos + 1 + (sci[e_pos + 1] == '+' ? 1 : 0), sci.data() + sci.size(), exponent);
+  std::from_chars(e + 1 + (e[1] == '+' ? 1 : 0), result.ptr, exponent);
   const int decpt = exponent + 1;  // position of the decimal point relative to the digits
   // Python's repr switches to exponent notation outside -4 < decpt <= 16.
   if (decpt <= -4 || decpt > 16) {
     out += digits[0];
-    if (digits.size() > 1) {
+    if (n > 1) {
       out += '.';
-      out.append(digits, 1);
+      out.append(digits + 1, n - 1);
     }
-    out += 'e';
-    out += exponent < 0 ? '-' : '+';
-    int magnitude = exponent < 0 ? -exponent : exponent;
+    out += exponent < 0 ? "e-" : "e+";
+    const int magnitude = exponent < 0 ? -exponent : exponent;
     if (magnitude < 10) out += '0';
-    out += std::to_string(magnitude);
+    char exp_buf[8];
+    const auto exp_end = std::to_chars(exp_buf, exp_buf + sizeof exp_buf, magnitude).ptr;
+    out.append(exp_buf, exp_end);
   } else if (decpt <= 0) {
     out += "0.";
     out.append(static_cast<std::size_t>(-decpt), '0');
-    out += digits;
-  } else if (static_cast<std::size_t>(decpt) >= digits.size()) {
-    out += digits;
-    out.append(static_cast<std::size_t>(decpt) - digits.size(), '0');
+    out.append(digits, n);
+  } else if (static_cast<std::size_t>(decpt) >= n) {
+    out.append(digits, n);
+    out.append(static_cast<std::size_t>(decpt) - n, '0');
     out += ".0";
   } else {
-    out.append(digits, 0, static_cast<std::size_t>(decpt));
-    out += '.';
     out.append(digits, static_cast<std::size_t>(decpt));
+    out += '.';
+    out.append(digits + decpt, n - static_cast<std::size_t>(decpt));
   }
+}
+
+}  // namespace
+
+std::string format_double(double x) {
+  if (!std::isfinite(x)) return std::isnan(x) ? "nan" : (x > 0 ? "inf" : "-inf");
+  std::string out;
+  append_double(out, x);
   return out;
 }
 
 std::string write(const value& v, const WriteOptions& options) {
   std::string out;
+  out.reserve(256);
   Writer(out, options).write(v, 0);
   return out;
 }

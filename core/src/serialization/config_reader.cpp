@@ -9,7 +9,9 @@
 namespace kplug {
 
 ConfigReader::ConfigReader(const boost::json::object& config, DeserializationContext& context, std::string class_name)
-    : config_(config), context_(context), class_name_(std::move(class_name)) {}
+    : config_(config), context_(context), class_name_(std::move(class_name)) {
+  accepted_.reserve(config_.size() + 4);
+}
 
 bool ConfigReader::has(std::string_view key) const { return config_.contains(key); }
 

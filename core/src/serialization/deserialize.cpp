@@ -99,17 +99,6 @@ std::string where_looked(const DeserializeOptions& options, std::string_view bui
   return s + ".";
 }
 
-std::optional<std::string> optional_string_field(const boost::json::object& dict, std::string_view key,
-                                                 const DeserializationContext& context, bool& present) {
-  auto it = dict.find(key);
-  present = it != dict.end();
-  if (!present || it->value().is_null()) return std::nullopt;
-  if (!it->value().is_string()) {
-    throw ConfigError(context.path_of(key), "expected a string or null, got " + std::string(json::type_name(it->value())));
-  }
-  return std::string(it->value().get_string());
-}
-
 }  // namespace
 
 namespace {
@@ -126,22 +115,22 @@ class Resolver {
     }
   }
 
-  RegisteredObjectPtr function(const std::string& name, const std::optional<std::string>& module,
+  RegisteredObjectPtr function(std::string_view name, const std::optional<std::string_view>& module,
                                const boost::json::object& full) const {
     if (auto hit = find_custom(name, options_)) {
       if (!hit->is_function()) {
-        throw ConfigError(context_.path(), "'" + name + "' is a registered class, not a function");
+        throw ConfigError(context_.path(), "'" + std::string(name) + "' is a registered class, not a function");
       }
       return hit;
     }
     if (module && is_keras_module(*module) && *module != "keras") {
-      refuse_non_modeling(*module + "." + name);
+      refuse_non_modeling(*module, name);
       if (auto hit = catalog().find(*module, name); hit && hit->is_function()) return hit;
     }
     if (module && *module == "builtins") {
       if (auto hit = catalog().find_function(name)) return hit;
     }
-    if (name.find('>') == std::string::npos) {
+    if (name.find('>') == std::string_view::npos) {
       if (auto hit = find_by_bare_name(name, options_); hit && hit->is_function()) return hit;
     }
     std::vector<std::string> candidates = custom_keys(options_);
@@ -149,7 +138,7 @@ class Resolver {
       for (auto& n : catalog().names_in_module(m)) candidates.push_back(std::move(n));
     }
     throw UnknownObjectError(context_.path(),
-                             "Could not locate function '" + name +
+                             "Could not locate function '" + std::string(name) +
                                  "'. Make sure custom functions are registered (kplug::register_function or a "
                                  "loaded plugin)." +
                                  where_looked(options_, "the built-in functions") +
@@ -157,21 +146,22 @@ class Resolver {
                                  json::excerpt(full));
   }
 
-  RegisteredObjectPtr cls(const std::string& class_name, const std::optional<std::string>& registered_name,
-                          const std::optional<std::string>& module, bool module_present,
+  RegisteredObjectPtr cls(std::string_view class_name, const std::optional<std::string_view>& registered_name,
+                          const std::optional<std::string_view>& module, bool module_present,
                           std::optional<Kind> kind, const boost::json::object& full) const {
     if (registered_name) {
       if (auto hit = find_custom(*registered_name, options_)) return hit;
     }
     if (module && is_keras_module(*module)) {
-      refuse_non_modeling(*module + "." + class_name);
+      refuse_non_modeling(*module, class_name);
       RegisteredObjectPtr hit = catalog().find(*module, class_name);
       if (!hit && module->starts_with("keras.src.")) hit = catalog().find_class_anywhere(class_name);
       if (hit) {
         if (registered_name && !registered_name->empty() && *registered_name != class_name) {
           throw ConfigError(context_.path_of("registered_name"),
-                            "`registered_name=" + *registered_name + "` was provided in the config, but '" +
-                                *module + "." + class_name +
+                            "`registered_name=" + std::string(*registered_name) +
+                                "` was provided in the config, but '" + std::string(*module) + "." +
+                                std::string(class_name) +
                                 "' resolved to a Keras built-in and does not use registered names");
         }
         return hit;
@@ -184,17 +174,19 @@ class Resolver {
     std::vector<std::string> candidates = custom_keys(options_);
     std::string builtins;
     if (module && is_keras_module(*module)) {
-      builtins = "the built-ins of '" + *module + "'";
+      builtins = "the built-ins of '" + std::string(*module) + "'";
       for (auto& n : catalog().names_in_module(*module)) candidates.push_back(std::move(n));
     } else if (kind) {
       builtins = "the built-in " + std::string(kind_name(*kind)) + "s";
       for (auto& n : catalog().names_for_kind(*kind)) candidates.push_back(std::move(n));
     }
-    std::string what = "'" + class_name + "'";
-    if (registered_name && *registered_name != class_name) what += " (registered_name '" + *registered_name + "')";
+    std::string what = "'" + std::string(class_name) + "'";
+    if (registered_name && *registered_name != class_name) {
+      what += " (registered_name '" + std::string(*registered_name) + "')";
+    }
     std::string module_note;
     if (module && !is_keras_module(*module)) {
-      module_note = " The module '" + *module + "' is not searched: a config never makes kplug load code.";
+      module_note = " The module '" + std::string(*module) + "' is not searched: a config never makes kplug load code.";
     }
     throw UnknownObjectError(
         context_.path(),
@@ -206,20 +198,25 @@ class Resolver {
   }
 
   // A name given where an object of `kind` is expected ("l1", "relu", "mse", "pkg>Foo").
-  RegisteredObjectPtr name_of_kind(const std::string& name, Kind kind) const {
+  RegisteredObjectPtr name_of_kind(std::string_view name, Kind kind) const {
     if (auto hit = find_custom(name, options_)) return hit;
     if (auto hit = catalog().find_for_kind(kind, name)) return hit;
     std::vector<std::string> candidates = catalog().names_for_kind(kind);
     for (auto& key : custom_keys(options_)) candidates.push_back(std::move(key));
     throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
-                                                  " identifier: '" + name + "'." +
+                                                  " identifier: '" + std::string(name) + "'." +
                                                   where_looked(options_, "the built-in " + std::string(kind_name(kind)) + "s") +
                                                   detail::did_you_mean(name, candidates));
   }
 
  private:
-  void refuse_non_modeling(const std::string& api_name) const {
-    if (std::find(kNonModelingApis.begin(), kNonModelingApis.end(), api_name) != kNonModelingApis.end()) {
+  void refuse_non_modeling(std::string_view module, std::string_view name) const {
+    const auto matches = [&](std::string_view api) {
+      return api.size() == module.size() + 1 + name.size() && api.starts_with(module) && api[module.size()] == '.' &&
+             api.ends_with(name);
+    };
+    if (std::any_of(kNonModelingApis.begin(), kNonModelingApis.end(), matches)) {
+      const std::string api_name = std::string(module) + "." + std::string(name);
       throw UnsafeObjectError(context_.path(), "Cannot deserialize `" + api_name +
                                                    "` because it is not a modeling function");
     }
@@ -230,11 +227,11 @@ class Resolver {
 };
 
 // Runs a class's from_config, giving every failure the object's path.
-ObjectPtr build(const RegisteredObject& entry, const std::string& class_name, const boost::json::object& config,
+ObjectPtr build(const RegisteredObject& entry, std::string_view class_name, const boost::json::object& config,
                 DeserializationContext& context) {
   if (entry.is_function()) return entry.function;
   if (!entry.from_config) {
-    throw DeserializationError(context.path(), "Unable to reconstruct an instance of '" + class_name +
+    throw DeserializationError(context.path(), "Unable to reconstruct an instance of '" + std::string(class_name) +
                                                    "' because the class is missing a `from_config()` method");
   }
   const std::string object_path = context.path();
@@ -250,12 +247,15 @@ ObjectPtr build(const RegisteredObject& entry, const std::string& class_name, co
     } catch (const NotSupportedError&) {
       throw;
     } catch (const Error& e) {
-      throw ConfigError(object_path, "'" + class_name + "' could not be deserialized properly: " + e.what());
+      throw ConfigError(object_path,
+                        "'" + std::string(class_name) + "' could not be deserialized properly: " + e.what());
     } catch (const std::exception& e) {
-      throw DeserializationError(object_path, "from_config of '" + class_name + "' failed: " + e.what());
+      throw DeserializationError(object_path, "from_config of '" + std::string(class_name) + "' failed: " + e.what());
     }
   }
-  if (!object) throw DeserializationError(object_path, "from_config of '" + class_name + "' returned null");
+  if (!object) {
+    throw DeserializationError(object_path, "from_config of '" + std::string(class_name) + "' returned null");
+  }
   return object;
 }
 
@@ -300,7 +300,7 @@ ObjectPtr DeserializationContext::deserialize_kind(const boost::json::value& v, 
   if (v.is_null()) return nullptr;
   Resolver resolver(*this);
   if (v.is_string()) {
-    const std::string name(v.get_string());
+    const std::string_view name(v.get_string());
     RegisteredObjectPtr entry = resolver.name_of_kind(name, kind);
     resolver.check_kind(*entry, kind, name);
     return build(*entry, entry->class_name, empty_object(), *this);
@@ -316,10 +316,47 @@ ObjectPtr DeserializationContext::deserialize_kind(const boost::json::value& v, 
   return result.object();
 }
 
+namespace {
+
+// The fields of an object dict, found in one pass over its keys.
+struct ObjectFields {
+  const boost::json::value* class_name = nullptr;
+  const boost::json::value* config = nullptr;
+  const boost::json::value* module = nullptr;
+  const boost::json::value* registered_name = nullptr;
+  const boost::json::value* shared_object_id = nullptr;
+  const boost::json::value* build_config = nullptr;
+  const boost::json::value* compile_config = nullptr;
+
+  explicit ObjectFields(const boost::json::object& dict) {
+    for (const auto& item : dict) {
+      const std::string_view key = item.key();
+      const boost::json::value* v = &item.value();
+      if (key == "class_name") class_name = v;
+      else if (key == "config") config = v;
+      else if (key == "module") module = v;
+      else if (key == "registered_name") registered_name = v;
+      else if (key == "shared_object_id") shared_object_id = v;
+      else if (key == "build_config") build_config = v;
+      else if (key == "compile_config") compile_config = v;
+    }
+  }
+};
+
+std::optional<std::string_view> string_or_null(const boost::json::value* v, std::string_view key,
+                                                const DeserializationContext& context) {
+  if (!v || v->is_null()) return std::nullopt;
+  if (!v->is_string()) {
+    throw ConfigError(context.path_of(key), "expected a string or null, got " + std::string(json::type_name(*v)));
+  }
+  return std::string_view(v->get_string());
+}
+
+}  // namespace
+
 Value DeserializationContext::deserialize_dict(const boost::json::object& dict, std::optional<Kind> kind) {
-  auto class_name_it = dict.find("class_name");
-  auto config_it = dict.find("config");
-  if (!kind && (class_name_it == dict.end() || config_it == dict.end())) {
+  const ObjectFields fields(dict);
+  if (!kind && (!fields.class_name || !fields.config)) {
     Value::Dict plain;
     plain.reserve(dict.size());
     for (const auto& item : dict) {
@@ -328,20 +365,20 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
     }
     return plain;
   }
-  if (class_name_it == dict.end()) {
+  if (!fields.class_name) {
     throw ConfigError(path_, "expected a " + std::string(kind_name(*kind)) +
                                  " config, a dict with \"class_name\" and \"config\"; this dict has no \"class_name\"");
   }
-  if (!class_name_it->value().is_string()) {
+  if (!fields.class_name->is_string()) {
     throw ConfigError(path_of("class_name"),
-                      "expected a string, got " + std::string(json::type_name(class_name_it->value())));
+                      "expected a string, got " + std::string(json::type_name(*fields.class_name)));
   }
-  const std::string class_name(class_name_it->value().get_string());
-  const boost::json::value* inner = config_it == dict.end() ? nullptr : &config_it->value();
+  const std::string_view class_name(fields.class_name->get_string());
+  const boost::json::value* inner = fields.config;
 
   if (detail::is_special_class_name(class_name)) {
     if (inner && !inner->is_null() && !inner->is_object()) {
-      throw ConfigError(path_of("config"), "expected a dict for " + class_name + ", got " +
+      throw ConfigError(path_of("config"), "expected a dict for " + std::string(class_name) + ", got " +
                                                std::string(json::type_name(*inner)));
     }
     PathScope scope(*this, "config");
@@ -349,11 +386,11 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
                                        *this);
   }
 
-  bool module_present = false;
-  bool registered_present = false;
-  const std::optional<std::string> module = optional_string_field(dict, "module", *this, module_present);
-  std::optional<std::string> registered_name = optional_string_field(dict, "registered_name", *this, registered_present);
-  if (!registered_present) registered_name = class_name;
+  const bool module_present = fields.module != nullptr;
+  const std::optional<std::string_view> module = string_or_null(fields.module, "module", *this);
+  std::optional<std::string_view> registered_name =
+      fields.registered_name ? string_or_null(fields.registered_name, "registered_name", *this)
+                             : std::optional<std::string_view>(class_name);
 
   Resolver resolver(*this);
   if (class_name == "function") {
@@ -361,13 +398,13 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
       throw ConfigError(path_of("config"), "Expected 'config' to be a non-null str for a function classname, got " +
                                                std::string(inner ? json::type_name(*inner) : "nothing"));
     }
-    const std::string name(inner->get_string());
+    const std::string_view name(inner->get_string());
     RegisteredObjectPtr entry = resolver.function(name, module, dict);
     resolver.check_kind(*entry, kind, name);
     return entry->function;
   }
   if (inner && !inner->is_null() && !inner->is_object()) {
-    throw ConfigError(path_of("config"), "Expected 'config' to be a dict for " + class_name + ", got " +
+    throw ConfigError(path_of("config"), "Expected 'config' to be a dict for " + std::string(class_name) + ", got " +
                                              std::string(json::type_name(*inner)));
   }
   const boost::json::object& config = inner && inner->is_object() ? inner->get_object() : empty_object();
@@ -379,29 +416,29 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
   // Shared objects: the first config with an id builds, later ones reuse (same kind only).
   std::optional<std::int64_t> shared_id;
   auto* sharing = detail::active_loading_scope();
-  if (auto it = dict.find("shared_object_id"); it != dict.end() && sharing) {
-    if (!it->value().is_int64()) {
+  if (fields.shared_object_id && sharing) {
+    if (!fields.shared_object_id->is_int64()) {
       throw ConfigError(path_of("shared_object_id"), "expected an integer, got " +
-                                                         std::string(json::type_name(it->value())));
+                                                         std::string(json::type_name(*fields.shared_object_id)));
     }
-    shared_id = it->value().get_int64();
+    shared_id = fields.shared_object_id->get_int64();
     if (auto seen = sharing->objects.find(*shared_id); seen != sharing->objects.end()) {
       if (seen->second->kind() != entry->kind) {
         throw KindMismatchError(path_of("shared_object_id"),
                                 "shared_object_id " + std::to_string(*shared_id) + " was first used for a " +
                                     std::string(kind_name(seen->second->kind())) + ", here for a " +
-                                    std::string(kind_name(entry->kind)) + " ('" + class_name + "')");
+                                    std::string(kind_name(entry->kind)) + " ('" + std::string(class_name) + "')");
       }
       return seen->second;
     }
   }
-  for (std::string_view key : {"build_config", "compile_config"}) {
-    auto it = dict.find(key);
-    if (it == dict.end() || it->value().is_null()) continue;
-    const auto* object = it->value().if_object();
+  for (auto [key, value] : {std::pair{std::string_view("build_config"), fields.build_config},
+                             std::pair{std::string_view("compile_config"), fields.compile_config}}) {
+    if (!value || value->is_null()) continue;
+    const auto* object = value->if_object();
     if (object && object->empty()) continue;
     throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +
-                            std::string(kind_name(entry->kind)) + " ('" + class_name +
+                            std::string(kind_name(entry->kind)) + " ('" + std::string(class_name) +
                             "') is not supported: only layers and models are built or compiled");
   }
   ObjectPtr object = build(*entry, class_name, config, *this);

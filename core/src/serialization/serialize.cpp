@@ -32,6 +32,7 @@ boost::json::value serialize(const Serializable& object) {
   if (const NamedFunction* fn = as_function(object)) return function_dict(*fn);
 
   boost::json::object dict;
+  dict.reserve(5);
   const std::type_index type(typeid(object));
   if (const auto* name = detail::BuiltinCatalog::instance().public_name(type)) {
     dict["module"] = name->module;
@@ -56,10 +57,6 @@ boost::json::value serialize(const Serializable& object) {
   return dict;
 }
 
-boost::json::value serialize(const ConstObjectPtr& object) {
-  return object ? serialize(*object) : boost::json::value(nullptr);
-}
-
 boost::json::value serialize(const Value& value) {
   return std::visit(
       [](const auto& v) -> boost::json::value {
@@ -81,7 +78,7 @@ boost::json::value serialize(const Value& value) {
           for (const auto& [key, item] : v) out[key] = serialize(item);
           return out;
         } else if constexpr (std::is_same_v<T, ObjectPtr>) {
-          return serialize(ConstObjectPtr(v));
+          return serialize(v);
         } else {
           return detail::serialize_special(v);
         }

@@ -1,0 +1,38 @@
+// Deserialize + serialize of small object dicts, text in and text out, against a
+// bare Boost.JSON parse + serialize of the same text.
+// Target (core issue): within 3x of the bare Boost.JSON round trip, same run.
+#include "kplug/json.hpp"
+#include "kplug/serialization.hpp"
+
+#include <benchmark/benchmark.h>
+#include <boost/json.hpp>
+
+#include <string>
+
+namespace {
+
+const std::string kL1L2 =
+    R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 1e-05, "l2": 0.0001}, "registered_name": null})";
+const std::string kGlorotUniform =
+    R"({"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, "output_axes": null}, "registered_name": null})";
+
+void BM_BoostJsonRoundTrip(benchmark::State& state, const std::string& text) {
+  for (auto _ : state) {
+    std::string out = boost::json::serialize(boost::json::parse(text));
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
+void BM_KplugRoundTrip(benchmark::State& state, const std::string& text) {
+  for (auto _ : state) {
+    std::string out = kplug::json::write(kplug::serialize(kplug::deserialize(kplug::json::parse(text))));
+    benchmark::DoNotOptimize(out.data());
+  }
+}
+
+BENCHMARK_CAPTURE(BM_BoostJsonRoundTrip, L1L2, kL1L2);
+BENCHMARK_CAPTURE(BM_KplugRoundTrip, L1L2, kL1L2);
+BENCHMARK_CAPTURE(BM_BoostJsonRoundTrip, GlorotUniform, kGlorotUniform);
+BENCHMARK_CAPTURE(BM_KplugRoundTrip, GlorotUniform, kGlorotUniform);
+
+}  // namespace

@@ -1,0 +1,38 @@
+// Helpers shared by the test suites.
+#pragma once
+
+#include "kplug/json.hpp"
+#include "kplug/tensor.hpp"
+
+#include <boost/test/unit_test.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace kplug::test {
+
+inline std::filesystem::path data_dir() { return KPLUG_TEST_DATA; }
+
+inline std::string read_text(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  BOOST_REQUIRE_MESSAGE(file, "cannot open " << path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return std::move(text).str();
+}
+
+inline boost::json::value read_json(const std::filesystem::path& path) { return json::parse(read_text(path)); }
+
+// Checks a tensor element by element against expected values.
+inline void check_close(const Tensor& actual, const Tensor& expected, float tolerance = 1e-5f) {
+  BOOST_REQUIRE_MESSAGE(actual.shape() == expected.shape(), "shape " << shape_to_string(actual.shape())
+                                                                     << " != " << shape_to_string(expected.shape()));
+  for (std::int64_t i = 0; i < actual.size(); ++i) {
+    BOOST_CHECK_MESSAGE(allclose(Tensor::scalar(actual[i]), Tensor::scalar(expected[i]), tolerance, tolerance),
+                        "element " << i << ": " << actual[i] << " != " << expected[i]);
+  }
+}
+
+}  // namespace kplug::test

@@ -1,0 +1,157 @@
+#define BOOST_TEST_MODULE registry
+#include <boost/test/unit_test.hpp>
+
+#include "kplug/regularizers.hpp"
+#include "kplug/registry.hpp"
+#include "kplug/scope.hpp"
+#include "kplug/serialization.hpp"
+
+#include <stdexcept>
+#include <thread>
+
+using namespace kplug;
+
+namespace {
+
+class Foo : public Regularizer {
+ public:
+  float operator()(const Tensor&) const override { return 0.0f; }
+  boost::json::object get_config() const override { return {}; }
+  static std::shared_ptr<Foo> from_config(const boost::json::object&, DeserializationContext&) {
+    return std::make_shared<Foo>();
+  }
+};
+
+class Bar : public Foo {};
+
+// Registry state is process-wide: every test starts and ends empty.
+struct CleanRegistry {
+  CleanRegistry() { Registry::global().clear(); }
+  ~CleanRegistry() { Registry::global().clear(); }
+};
+
+}  // namespace
+
+BOOST_FIXTURE_TEST_SUITE(registration, CleanRegistry)
+
+BOOST_AUTO_TEST_CASE(default_package_is_custom) {
+  BOOST_TEST(register_serializable<Foo>() == "Custom>Foo");
+  BOOST_TEST(get_registered_name<Foo>() == "Custom>Foo");
+  BOOST_TEST(get_registered_name(Foo{}) == "Custom>Foo");
+}
+
+BOOST_AUTO_TEST_CASE(package_and_name) {
+  BOOST_TEST(register_serializable<Foo>({.package = "pkg"}) == "pkg>Foo");
+  BOOST_TEST(register_serializable<Bar>({.package = "TestPackage", .name = "CustomName"}) == "TestPackage>CustomName");
+  BOOST_TEST(get_registered_object("TestPackage>CustomName")->class_name == "Bar");
+}
+
+BOOST_AUTO_TEST_CASE(unregistered_name_is_plain_class_name) {
+  BOOST_TEST(get_registered_name<Foo>() == "Foo");
+  BOOST_TEST(get_registered_name(Bar{}) == "Bar");
+  BOOST_TEST(get_registered_object("Custom>Nope") == nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(duplicate_key_names_both_sites) {
+  register_serializable<Foo>({.package = "pkg", .name = "X"});
+  try {
+    register_serializable<Bar>({.package = "pkg", .name = "X"});
+    BOOST_FAIL("no error");
+  } catch (const RegistrationError& e) {
+    const std::string what = e.what();
+    BOOST_TEST(what.find("pkg>X") != std::string::npos, what);
+    BOOST_TEST(what.find("test_registry.cpp") != std::string::npos, what);
+    BOOST_TEST(what.find("first at") != std::string::npos, what);
+  }
+  BOOST_TEST(get_registered_object("pkg>X")->class_name == "Foo");  // unchanged
+  register_serializable<Bar>({.package = "pkg", .name = "X", .replace = true});
+  BOOST_TEST(get_registered_object("pkg>X")->class_name == "Bar");
+  BOOST_TEST(get_registered_name<Foo>() == "Foo");  // the replaced class lost its key
+}
+
+BOOST_AUTO_TEST_CASE(invalid_keys_refused) {
+  BOOST_CHECK_THROW(register_serializable<Foo>({.package = "a>b"}), RegistrationError);
+  BOOST_CHECK_THROW(register_serializable<Foo>({.package = ""}), RegistrationError);
+}
+
+BOOST_AUTO_TEST_CASE(same_name_in_two_packages_stays_distinct) {
+  register_serializable<Foo>({.package = "a"});
+  register_serializable<Bar>({.package = "b", .name = "Foo"});
+  BOOST_TEST(get_registered_object("a>Foo")->class_name == "Foo");
+  BOOST_TEST(get_registered_object("b>Foo")->class_name == "Bar");
+  // Both serialize with their own class name and key.
+  BOOST_TEST(serialize(Bar{}).at("registered_name").as_string() == "b>Foo");
+  BOOST_TEST(serialize(Bar{}).at("class_name").as_string() == "Bar");
+}
+
+BOOST_AUTO_TEST_CASE(live_global_dict) {
+  Registry& objects = get_custom_objects();
+  BOOST_TEST(objects.size() == 0u);
+  objects.add("pkg>Foo", class_entry<Foo>());
+  BOOST_TEST(get_registered_object("pkg>Foo") != nullptr);
+  BOOST_TEST(objects.keys() == std::vector<std::string>{"pkg>Foo"});
+  BOOST_TEST(objects.erase("pkg>Foo"));
+  BOOST_TEST(get_registered_object("pkg>Foo") == nullptr);
+  objects.add("pkg>Foo", class_entry<Foo>());
+  objects.clear();
+  BOOST_TEST(objects.size() == 0u);
+}
+
+BOOST_AUTO_TEST_CASE(classes_without_get_config_cannot_register) {
+  // Keras refuses at run time ("Cannot register a class that does not have a
+  // get_config() method"); in C++ the SerializableClass concept refuses at compile time.
+  BOOST_TEST(SerializableClass<Foo>);
+  BOOST_TEST(!SerializableClass<Regularizer>);  // abstract: no get_config/penalty
+  BOOST_TEST(!SerializableClass<std::string>);
+}
+
+BOOST_AUTO_TEST_CASE(lookup_order_and_arguments) {
+  CustomObjectMap argument{{"k", class_entry<Bar>()}};
+  CustomObjectMap module_objects{{"m", class_entry<Foo>()}};
+  BOOST_TEST(get_registered_object("k", argument)->class_name == "Bar");
+  BOOST_TEST(get_registered_object("m", {}, module_objects)->class_name == "Foo");
+  get_custom_objects().add("k", class_entry<Foo>());
+  BOOST_TEST(get_registered_object("k", argument)->class_name == "Foo");  // global before argument
+  CustomObjectScope scope({{"k", class_entry<Bar>()}});
+  BOOST_TEST(get_registered_object("k", argument)->class_name == "Bar");  // scope first
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_FIXTURE_TEST_SUITE(scopes, CleanRegistry)
+
+BOOST_AUTO_TEST_CASE(scope_entries_are_not_in_the_global_dict) {
+  CustomObjectScope scope({{"Foo", class_entry<Foo>()}});
+  BOOST_TEST(find_in_scopes("Foo") != nullptr);
+  BOOST_TEST(!get_custom_objects().contains("Foo"));
+}
+
+BOOST_AUTO_TEST_CASE(scopes_are_thread_local) {
+  CustomObjectScope scope({{"Foo", class_entry<Foo>()}});
+  bool seen_in_thread = true;
+  std::thread([&] { seen_in_thread = find_in_scopes("Foo") != nullptr; }).join();
+  BOOST_TEST(!seen_in_thread);
+  BOOST_TEST(find_in_scopes("Foo") != nullptr);
+}
+
+BOOST_AUTO_TEST_CASE(scopes_restore_after_exceptions) {
+  try {
+    CustomObjectScope scope({{"Foo", class_entry<Foo>()}});
+    throw std::runtime_error("boom");
+  } catch (const std::runtime_error&) {
+  }
+  BOOST_TEST(find_in_scopes("Foo") == nullptr);
+  BOOST_TEST(!has_custom_object_scope());
+}
+
+BOOST_AUTO_TEST_CASE(nested_scopes_merge_inner_wins) {
+  CustomObjectScope outer({{"A", class_entry<Foo>()}, {"B", class_entry<Foo>()}});
+  {
+    CustomObjectScope inner({{"B", class_entry<Bar>()}});
+    BOOST_TEST(find_in_scopes("A")->class_name == "Foo");  // outer still visible (Keras would hide it)
+    BOOST_TEST(find_in_scopes("B")->class_name == "Bar");
+  }
+  BOOST_TEST(find_in_scopes("B")->class_name == "Foo");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
