@@ -16,6 +16,8 @@ CommonOptions parse_common(const std::vector<std::string>& args) {
       options.plugin_dirs.push_back(value("--plugins"));
     } else if (arg == "--unsafe") {
       options.unsafe = true;
+    } else if (arg == "--load") {
+      options.load = true;
     } else if (arg == "--compact") {
       options.indent = -1;
     } else if (arg == "--indent") {

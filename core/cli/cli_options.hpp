@@ -11,6 +11,7 @@ struct CommonOptions {
   std::vector<std::string> plugin_dirs;  // --plugins DIR (repeatable)
   bool unsafe = false;                   // --unsafe: safe_mode=false
   int indent = 2;                        // --indent N, --compact (-1)
+  bool load = false;                     // plugins --load
   std::vector<std::string> positional;
 };
 

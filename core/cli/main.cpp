@@ -17,11 +17,17 @@ constexpr const char* kUsage =
     "\n"
     "commands:\n"
     "  roundtrip FILE.json|-   deserialize a Keras object dict, serialize it back, print the JSON\n"
+    "  plugins DIR... [--load] list plugins (name, version, ABI, packages, keys) without running them;\n"
+    "                          --load also loads each and reports the outcome\n"
     "\n"
     "options (for commands that deserialize):\n"
     "  --plugins DIR           load the plugins in DIR first (repeatable)\n"
     "  --unsafe                safe_mode=false (kplug still never runs Python code)\n"
-    "  --indent N | --compact  output layout (default: --indent 2, as json.dumps(indent=2))\n";
+    "  --indent N | --compact  output layout (default: --indent 2, as json.dumps(indent=2))\n"
+    "\n"
+    "environment:\n"
+    "  KPLUG_PLUGIN_PATH       directories (colon-separated) indexed, never loaded, so that errors\n"
+    "                          name the plugin that provides a missing package\n";
 
 }  // namespace
 
@@ -35,7 +41,8 @@ int main(int argc, char** argv) {
   args.erase(args.begin());
   try {
     const kplug::cli::CommonOptions options = kplug::cli::parse_common(args);
-    if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout);
+    if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout, std::cerr);
+    if (command == "plugins") return kplug::cli::run_plugins(options, std::cout, std::cerr);
     std::cerr << "kplug: unknown command '" << command << "'\n" << kUsage;
     return 2;
   } catch (const kplug::cli::UsageError& e) {

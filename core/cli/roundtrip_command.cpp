@@ -1,5 +1,6 @@
 // kplug roundtrip FILE.json|- : deserialize, serialize back, print.
 #include "commands.hpp"
+#include "plugin_setup.hpp"
 
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
@@ -27,11 +28,10 @@ std::string read_input(const std::string& path) {
 
 }  // namespace
 
-int run_roundtrip(const CommonOptions& options, std::ostream& out) {
+int run_roundtrip(const CommonOptions& options, std::ostream& out, std::ostream& err) {
   if (options.positional.size() != 1) throw UsageError{"roundtrip takes one FILE.json (or - for stdin)"};
-  if (!options.plugin_dirs.empty()) {
-    throw NotSupportedError("--plugins is not supported by this build yet (plugin loading lands with the plugin host)");
-  }
+  PluginHost host;
+  setup_plugins(host, options, err);
   const std::string& path = options.positional[0];
   const std::string text = read_input(path);
   boost::json::value config;
@@ -42,6 +42,7 @@ int run_roundtrip(const CommonOptions& options, std::ostream& out) {
   }
   DeserializeOptions deserialize_options;
   deserialize_options.safe_mode = !options.unsafe;
+  deserialize_options.key_provider = &host;
   const Value value = deserialize(config, deserialize_options);
   json::WriteOptions write_options;
   write_options.indent = options.indent;

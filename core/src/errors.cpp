@@ -24,6 +24,7 @@ UnsafeObjectError::~UnsafeObjectError() = default;
 KindMismatchError::~KindMismatchError() = default;
 NotSupportedError::~NotSupportedError() = default;
 RegistrationError::~RegistrationError() = default;
+PluginError::~PluginError() = default;
 SerializationError::~SerializationError() = default;
 ValueError::~ValueError() = default;
 

@@ -76,6 +76,13 @@ class RegistrationError : public Error {
   ~RegistrationError() override;
 };
 
+// A plugin that cannot be listed, loaded, registered or unloaded. Names the plugin.
+class PluginError : public Error {
+ public:
+  using Error::Error;
+  ~PluginError() override;
+};
+
 // An object that cannot be turned into a config.
 class SerializationError : public Error {
  public:

@@ -93,7 +93,10 @@ RegisteredObjectPtr class_entry(std::optional<std::string> module = std::nullopt
   return new_class_entry<T>(std::move(module), where);
 }
 
-// An entry for a function object (its name is what it serializes as).
+// A new, still mutable entry for a function object (its name is what it serializes as).
+std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function,
+                                                     std::source_location where = std::source_location::current());
+// An entry for a function object.
 RegisteredObjectPtr function_entry(ObjectPtr function,
                                    std::source_location where = std::source_location::current());
 

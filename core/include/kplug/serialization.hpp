@@ -23,12 +23,25 @@
 
 namespace kplug {
 
+// Makes "package>name" keys available on demand (the plugin host loads the indexed
+// plugin that declares the package) and explains missing ones in errors.
+class KeyProvider {
+ public:
+  virtual ~KeyProvider();
+  // Called for a "package>name" key that no lookup place knows. True: retry the lookup.
+  virtual bool provide(std::string_view key) = 0;
+  // Appended to the "Could not locate" error: what is loaded, what would provide the key.
+  virtual std::string explain(std::string_view key) const = 0;
+};
+
 struct DeserializeOptions {
   CustomObjectMap custom_objects;
   // On by default. An explicit true is never switched off by anything in a config.
   bool safe_mode = true;
   // Nesting bound of the deserializer (the JSON parser has its own).
   std::size_t max_depth = 512;
+  // Optional: consulted for unknown "package>name" keys (not owned).
+  KeyProvider* key_provider = nullptr;
 };
 
 // Generic deserialization (spec section 2): plain values pass through, object dicts

@@ -50,6 +50,10 @@ std::string make_registered_key(std::string_view package, std::string_view name)
 }
 
 RegisteredObjectPtr function_entry(ObjectPtr function, std::source_location where) {
+  return new_function_entry(std::move(function), where);
+}
+
+std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function, std::source_location where) {
   if (!function || !as_function(*function)) {
     throw RegistrationError("function_entry needs a function object (an ActivationFunction, a LossFunction, ...)");
   }

@@ -4,6 +4,8 @@
 
 namespace kplug {
 
+KeyProvider::~KeyProvider() = default;
+
 DeserializationContext::DeserializationContext(const DeserializeOptions& options) : options_(options) {}
 DeserializationContext::~DeserializationContext() = default;
 

@@ -61,12 +61,26 @@ bool is_keras_module(std::string_view module) { return module == "keras" || modu
 
 const detail::BuiltinCatalog& catalog() { return detail::BuiltinCatalog::instance(); }
 
-// Scope, then global registry, then the call's custom_objects.
-RegisteredObjectPtr find_custom(std::string_view key, const DeserializeOptions& options) {
+RegisteredObjectPtr find_known(std::string_view key, const DeserializeOptions& options) {
   if (auto hit = find_in_scopes(key)) return hit;
   if (auto hit = Registry::global().find(key)) return hit;
   if (auto it = options.custom_objects.find(key); it != options.custom_objects.end()) return it->second;
   return nullptr;
+}
+
+// Scope, then global registry, then the call's custom_objects; then, for a
+// "package>name" key, whatever the key provider (plugin host) can make available.
+RegisteredObjectPtr find_custom(std::string_view key, const DeserializeOptions& options) {
+  if (auto hit = find_known(key, options)) return hit;
+  if (options.key_provider && key.find('>') != std::string_view::npos && options.key_provider->provide(key)) {
+    return find_known(key, options);
+  }
+  return nullptr;
+}
+
+std::string provider_note(std::string_view key, const DeserializeOptions& options) {
+  if (!options.key_provider || key.find('>') == std::string_view::npos) return "";
+  return " " + options.key_provider->explain(key);
 }
 
 // Keras <= 3.6 saved registered functions by bare name: the first key ending in ">name".
@@ -141,7 +155,7 @@ class Resolver {
                              "Could not locate function '" + std::string(name) +
                                  "'. Make sure custom functions are registered (kplug::register_function or a "
                                  "loaded plugin)." +
-                                 where_looked(options_, "the built-in functions") +
+                                 where_looked(options_, "the built-in functions") + provider_note(name, options_) +
                                  detail::did_you_mean(name, candidates) + " Full object config: " +
                                  json::excerpt(full));
   }
@@ -193,6 +207,7 @@ class Resolver {
         "Could not locate class " + what +
             ". Make sure custom classes are registered (kplug::register_serializable or a loaded plugin)." +
             module_note + where_looked(options_, builtins) +
+            provider_note(registered_name ? *registered_name : class_name, options_) +
             detail::did_you_mean(registered_name ? *registered_name : class_name, candidates) +
             " Full object config: " + json::excerpt(full));
   }
@@ -206,6 +221,7 @@ class Resolver {
     throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
                                                   " identifier: '" + std::string(name) + "'." +
                                                   where_looked(options_, "the built-in " + std::string(kind_name(kind)) + "s") +
+                                                  provider_note(name, options_) +
                                                   detail::did_you_mean(name, candidates));
   }
 

@@ -66,6 +66,16 @@ Tensor reduce_axis(const Tensor& t, std::int64_t axis, bool keepdims, float empt
   return out;
 }
 
+Shape row_major_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  std::int64_t stride = 1;
+  for (std::size_t i = shape.size(); i > 0; --i) {
+    strides[i - 1] = stride;
+    stride *= shape[i - 1];
+  }
+  return strides;
+}
+
 // Permutes axes: out.shape[i] = in.shape[perm[i]].
 Tensor permute(const Tensor& t, const std::vector<std::int64_t>& perm) {
   const std::size_t rank = perm.size();
@@ -73,8 +83,7 @@ Tensor permute(const Tensor& t, const std::vector<std::int64_t>& perm) {
   for (std::size_t i = 0; i < rank; ++i) out_shape[i] = t.shape()[static_cast<std::size_t>(perm[i])];
   Tensor out(out_shape);
   if (t.size() == 0) return out;
-  std::vector<std::int64_t> in_strides(rank, 1);
-  for (std::size_t i = rank; i-- > 1;) in_strides[i - 1] = in_strides[i] * t.shape()[i];
+  const Shape in_strides = row_major_strides(t.shape());
   std::vector<std::int64_t> index(rank, 0);
   for (std::int64_t flat = 0; flat < out.size(); ++flat) {
     std::int64_t src = 0;

@@ -1,0 +1,22 @@
+# `cmake --install <build> --prefix P` gives P/lib/libkplug.so, P/include/kplug/*.hpp
+# (core + SDK), P/bin/kplug and P/lib/cmake/kplug (find_package(kplug CONFIG) with
+# kplug::core, kplug::sdk and kplug_add_plugin).
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+install(TARGETS kplug_core kplug_sdk EXPORT kplugTargets
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(TARGETS kplug_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ ${PROJECT_SOURCE_DIR}/sdk/include/
+  DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(EXPORT kplugTargets NAMESPACE kplug:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kplug)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/kplugConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/kplugConfig.cmake INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kplug)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/kplugConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY ExactVersion)
+install(FILES ${PROJECT_BINARY_DIR}/kplugConfig.cmake ${PROJECT_BINARY_DIR}/kplugConfigVersion.cmake
+  ${PROJECT_SOURCE_DIR}/cmake/KplugPlugin.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kplug)

@@ -1,0 +1,61 @@
+// What a plugin's registration function receives: it adds classes and functions under
+// the plugin's declared packages. Nothing enters the registry until the whole
+// registration succeeded (the host adds all keys at once, or none).
+#pragma once
+
+#include "kplug/activations.hpp"
+#include "kplug/losses.hpp"
+#include "kplug/registry.hpp"
+
+#include <memory>
+#include <optional>
+#include <source_location>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace kplug::plugin {
+
+class Registrar {
+ public:
+  // `owner`: the plugin's path; `packages`: the ones it declared; `keep_alive`: the
+  // loaded library, held by everything the plugin's code can be reached through.
+  Registrar(std::string owner, std::vector<std::string> packages, std::shared_ptr<void> keep_alive);
+  ~Registrar();
+  Registrar(const Registrar&) = delete;
+  Registrar& operator=(const Registrar&) = delete;
+
+  // Class T as "package>name" (name defaults to the class name). `module` is what
+  // serialize writes as "module" (Keras: the defining Python module).
+  template <SerializableClass T>
+  std::string add_class(std::string_view package, std::string_view name = {},
+                        std::optional<std::string> module = std::nullopt,
+                        std::source_location where = std::source_location::current()) {
+    auto entry = new_class_entry<T>(std::move(module), where);
+    const std::string key = make_registered_key(package, name.empty() ? std::string_view(entry->class_name) : name);
+    add(key, std::move(entry));
+    return key;
+  }
+  std::string add_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
+                             std::source_location where = std::source_location::current());
+  std::string add_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
+                                std::source_location where = std::source_location::current());
+
+  const std::string& owner() const noexcept { return owner_; }
+  // The collected keys (for the host).
+  std::vector<std::pair<std::string, RegisteredObjectPtr>> take() { return std::move(entries_); }
+
+ private:
+  void add(const std::string& key, std::shared_ptr<RegisteredObject> entry);
+
+  std::string owner_;
+  std::vector<std::string> packages_;
+  std::shared_ptr<void> keep_alive_;
+  std::vector<std::pair<std::string, RegisteredObjectPtr>> entries_;
+};
+
+// An object built by plugin code, holding the plugin's library until it is destroyed.
+ObjectPtr keep_library_alive(ObjectPtr object, std::shared_ptr<void> library);
+
+}  // namespace kplug::plugin
