@@ -43,6 +43,8 @@ class Registrar {
                                 std::source_location where = std::source_location::current());
 
   const std::string& owner() const noexcept { return owner_; }
+  // The packages the plugin declared (its entry's list), in order.
+  const std::vector<std::string>& packages() const noexcept { return packages_; }
   // The collected keys (for the host).
   std::vector<std::pair<std::string, RegisteredObjectPtr>> take() { return std::move(entries_); }
 

@@ -28,6 +28,23 @@ struct LibraryHandle {
   }
 };
 
+// Every load of one library file in this process shares one handle, so that the
+// plugin's shutdown runs once, when nothing of it is left (not when an old load's
+// last object dies while a newer load of the same file is in use).
+std::shared_ptr<LibraryHandle> open_library(const fs::path& path) {
+  static std::mutex mutex;
+  static std::map<fs::path, std::weak_ptr<LibraryHandle>> open;
+  std::lock_guard lock(mutex);
+  std::weak_ptr<LibraryHandle>& slot = open[path];
+  if (auto live = slot.lock()) return live;
+  auto handle = std::make_shared<LibraryHandle>();
+  // RTLD_NOW reports missing symbols here; RTLD_LOCAL (the default) keeps plugins'
+  // symbols from resolving each other's.
+  handle->library.load(path, boost::dll::load_mode::rtld_now);
+  slot = handle;
+  return handle;
+}
+
 struct LoadedPlugin {
   std::string name;
   std::string version;
@@ -156,11 +173,9 @@ std::string PluginHost::load(const fs::path& file) {
   std::lock_guard lock(impl_->mutex);
   if (const LoadedPlugin* loaded = impl_->find_by_path(path)) return loaded->name;
 
-  auto handle = std::make_shared<LibraryHandle>();
+  std::shared_ptr<LibraryHandle> handle;
   try {
-    // RTLD_NOW reports missing symbols here; RTLD_LOCAL (the default) keeps plugins'
-    // symbols from resolving each other's.
-    handle->library.load(path, boost::dll::load_mode::rtld_now);
+    handle = open_library(path);
   } catch (const std::exception& e) {
     throw PluginError("cannot load plugin " + describe(path) + ": " + e.what());
   }

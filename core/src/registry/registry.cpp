@@ -5,6 +5,8 @@
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <mutex>
 #include <shared_mutex>
 
@@ -65,7 +67,33 @@ std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function, std::so
   return entry;
 }
 
+namespace {
+
+// Each thread remembers its last lookups per registry, valid while the registry's
+// version is unchanged: repeated lookups then take no lock. Entries are held weakly,
+// so a cache never keeps an unloaded plugin's entry (or library) alive.
+struct LookupCache {
+  struct Slot {
+    std::uint64_t registry_id = 0;
+    std::uint64_t version = 0;
+    std::string key;
+    std::weak_ptr<const RegisteredObject> entry;
+  };
+  static constexpr std::size_t kSlots = 64;
+  std::array<Slot, kSlots> slots;
+};
+// initial-exec: the hot path then reads TLS without a __tls_get_addr call (libkplug is
+// linked by the host, not dlopened, so static TLS is available).
+__attribute__((tls_model("initial-exec"))) thread_local LookupCache t_lookup_cache;
+
+std::atomic<std::uint64_t> g_next_registry_id{1};
+
+}  // namespace
+
 struct Registry::Impl {
+  const std::uint64_t id = g_next_registry_id.fetch_add(1, std::memory_order_relaxed);
+  // Bumped (under the unique lock) by every change; lock-free readers compare it.
+  std::atomic<std::uint64_t> version{1};
   mutable std::shared_mutex mutex;
   boost::unordered_flat_map<std::string, RegisteredObjectPtr, StringHash, std::equal_to<>> by_key;
   boost::unordered_flat_map<std::type_index, std::string> key_by_type;
@@ -78,11 +106,14 @@ struct Registry::Impl {
                             ", again at " + entry.site.to_string() +
                             ". Use another package or name, or replace it explicitly.");
   }
+  void changed() { version.fetch_add(1, std::memory_order_release); }
   void insert(std::string key, RegisteredObjectPtr entry) {
+    changed();
     if (entry->type) key_by_type.try_emplace(*entry->type, key);
     by_key.insert_or_assign(std::move(key), std::move(entry));
   }
   void remove(const std::string& key, const RegisteredObject& entry) {
+    changed();
     if (entry.type) {
       auto it = key_by_type.find(*entry.type);
       if (it != key_by_type.end() && it->second == key) {
@@ -159,14 +190,28 @@ std::size_t Registry::erase_owned_by(std::string_view owner) {
 
 void Registry::clear() {
   std::unique_lock lock(impl_->mutex);
+  impl_->changed();
   impl_->by_key.clear();
   impl_->key_by_type.clear();
 }
 
 RegisteredObjectPtr Registry::find(std::string_view key) const {
+  LookupCache::Slot& slot = t_lookup_cache.slots[StringHash{}(key) % LookupCache::kSlots];
+  const std::uint64_t version = impl_->version.load(std::memory_order_acquire);
+  if (slot.registry_id == impl_->id && slot.version == version && slot.key == key) {
+    if (auto entry = slot.entry.lock()) return entry;
+  }
   std::shared_lock lock(impl_->mutex);
   auto it = impl_->by_key.find(key);
-  return it == impl_->by_key.end() ? nullptr : it->second;
+  RegisteredObjectPtr entry = it == impl_->by_key.end() ? nullptr : it->second;
+  if (entry) {
+    // Read under the lock: no writer can run between the lookup and this version.
+    slot.registry_id = impl_->id;
+    slot.version = impl_->version.load(std::memory_order_relaxed);
+    slot.key.assign(key);
+    slot.entry = entry;
+  }
+  return entry;
 }
 
 std::optional<std::string> Registry::key_of(std::type_index type) const {

@@ -8,7 +8,7 @@ namespace {
 
 // This thread's open scopes, outermost first. Scopes are RAII objects on the
 // stack, so they close in reverse order of opening.
-thread_local std::vector<const CustomObjectMap*> t_scopes;
+__attribute__((tls_model("initial-exec"))) thread_local std::vector<const CustomObjectMap*> t_scopes;
 
 }  // namespace
 
