@@ -1,11 +1,13 @@
 // keras.losses: per-sample losses and their reduction.
 #pragma once
 
+#include "kplug/config_reader.hpp"
 #include "kplug/object.hpp"
 #include "kplug/tensor.hpp"
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <source_location>
 #include <string>
 #include <string_view>
@@ -44,5 +46,43 @@ class LossFunction final : public Loss, public NamedFunction {
 std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
                                    bool replace = false,
                                    std::source_location where = std::source_location::current());
+
+namespace losses {
+
+// Keras's LossFunctionWrapper: a loss class around a per-sample function, with a name, a
+// reduction and the function's keyword arguments. Subclasses implement compute() and add
+// their arguments to the config after {"name", "reduction"}, in Keras's order.
+class LossFunctionWrapper : public Loss {
+ public:
+  // y_true and y_pred are first squeezed or expanded to the same rank, as Keras does.
+  Tensor call(const Tensor& y_true, const Tensor& y_pred) const final;
+  std::string reduction() const override { return reduction_.value_or("none"); }
+  const std::string& name() const noexcept { return name_; }
+  boost::json::object get_config() const override;
+
+ protected:
+  // `reduction` nullopt is Keras's None: no reduction, written back as null.
+  LossFunctionWrapper(std::string name, std::optional<std::string> reduction);
+  virtual Tensor compute(const Tensor& y_true, const Tensor& y_pred) const = 0;
+  virtual void add_arguments(boost::json::object& /*config*/) const {}
+
+  struct BaseArguments {
+    std::string name;
+    std::optional<std::string> reduction;
+  };
+  // Reads "name", "reduction" and "dtype" (only float32 is supported); the caller reads its
+  // own keys, then calls reader.finish().
+  static BaseArguments read_base(ConfigReader& reader, std::string default_name);
+
+ private:
+  std::string name_;
+  std::optional<std::string> reduction_;
+};
+
+}  // namespace losses
+
+// Keras's squeeze_or_expand_to_same_rank: when ranks differ by one and the longer tensor
+// ends in a 1, drop that axis (or add one to a rank-1 partner).
+void squeeze_or_expand_to_same_rank(Tensor& a, Tensor& b);
 
 }  // namespace kplug

@@ -1,6 +1,8 @@
-#include "builtins/catalog.hpp"
-#include "kplug/losses.hpp"
+#include "losses/builtin_losses.hpp"
 
 namespace kplug::detail {
-void add_builtin_losses(CatalogBuilder&) {}
+void add_builtin_losses(CatalogBuilder& builder) {
+  add_regression_losses(builder);
+  add_crossentropy_losses(builder);
+}
 }  // namespace kplug::detail

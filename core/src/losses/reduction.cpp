@@ -1,33 +1,33 @@
 #include "losses/reduction.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/losses.hpp"
 
 #include <array>
 
-namespace kplug::detail {
-namespace {
+namespace kplug {
 
-constexpr std::array<std::string_view, 5> kReductions = {"sum_over_batch_size", "sum", "mean",
-                                                          "mean_with_sample_weight", "none"};
-
-// Keras's squeeze_or_expand_to_same_rank: drop or add a trailing axis of length 1.
-void match_ranks(Tensor& values, Tensor& weights) {
-  const auto drop_last = [](const Tensor& t) {
-    return t.reshape(Shape(t.shape().begin(), t.shape().end() - 1));
-  };
+void squeeze_or_expand_to_same_rank(Tensor& a, Tensor& b) {
+  const auto drop_last = [](const Tensor& t) { return t.reshape(Shape(t.shape().begin(), t.shape().end() - 1)); };
   const auto add_last = [](const Tensor& t) {
     Shape s = t.shape();
     s.push_back(1);
     return t.reshape(s);
   };
-  if (values.rank() == weights.rank() + 1 && values.dim(-1) == 1) {
-    if (weights.rank() == 1) weights = add_last(weights);
-    else values = drop_last(values);
-  } else if (weights.rank() == values.rank() + 1 && weights.dim(-1) == 1) {
-    if (values.rank() == 1) values = add_last(values);
-    else weights = drop_last(weights);
+  if (a.rank() == b.rank() + 1 && a.dim(-1) == 1) {
+    if (b.rank() == 1) b = add_last(b);
+    else a = drop_last(a);
+  } else if (b.rank() == a.rank() + 1 && b.dim(-1) == 1) {
+    if (a.rank() == 1) a = add_last(a);
+    else b = drop_last(b);
   }
 }
+
+namespace detail {
+namespace {
+
+constexpr std::array<std::string_view, 5> kReductions = {"sum_over_batch_size", "sum", "mean",
+                                                          "mean_with_sample_weight", "none"};
 
 }  // namespace
 
@@ -46,7 +46,7 @@ Tensor reduce_weighted_values(const Tensor& values, const Tensor* sample_weight,
   Tensor weights;
   if (sample_weight) {
     weights = *sample_weight;
-    match_ranks(weighted, weights);
+    squeeze_or_expand_to_same_rank(weighted, weights);
     weighted = weighted * weights;
   }
   // Keras returns scalars, empty batches and "none" unreduced.
@@ -60,4 +60,5 @@ Tensor reduce_weighted_values(const Tensor& values, const Tensor* sample_weight,
   return Tensor::scalar(loss);
 }
 
-}  // namespace kplug::detail
+}  // namespace detail
+}  // namespace kplug

@@ -1,0 +1,4 @@
+// keras.losses: cross-entropy losses and CTC.
+#pragma once
+
+#include "kplug/losses.hpp"
