@@ -68,11 +68,16 @@ concept HasFromConfig = requires(const boost::json::object& config, Deserializat
   { T::from_config(config, context) } -> std::convertible_to<ObjectPtr>;
 };
 
+// An empty entry, allocated by libkplug: its shared_ptr control block then lives in
+// core code, so the weak references lookup caches keep can be released after the plugin
+// that filled the entry is unloaded.
+std::shared_ptr<RegisteredObject> new_registered_object();
+
 // A new, still mutable entry for class T.
 template <SerializableClass T>
 std::shared_ptr<RegisteredObject> new_class_entry(std::optional<std::string> module = std::nullopt,
                                                   std::source_location where = std::source_location::current()) {
-  auto entry = std::make_shared<RegisteredObject>();
+  auto entry = new_registered_object();
   entry->kind = T::static_kind;
   entry->class_name = plain_type_name(typeid(T));
   entry->module = std::move(module);

@@ -55,11 +55,13 @@ RegisteredObjectPtr function_entry(ObjectPtr function, std::source_location wher
   return new_function_entry(std::move(function), where);
 }
 
+std::shared_ptr<RegisteredObject> new_registered_object() { return std::make_shared<RegisteredObject>(); }
+
 std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function, std::source_location where) {
   if (!function || !as_function(*function)) {
     throw RegistrationError("function_entry needs a function object (an ActivationFunction, a LossFunction, ...)");
   }
-  auto entry = std::make_shared<RegisteredObject>();
+  auto entry = new_registered_object();
   entry->kind = function->kind();
   entry->class_name = "function";
   entry->function = std::move(function);
