@@ -1,0 +1,83 @@
+// Private helpers of the keras.activations implementations: element-wise maps,
+// per-slice maps along an axis, and hyper-parameter checks.
+#pragma once
+
+#include "kplug/errors.hpp"
+#include "kplug/tensor.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kplug::activations::detail {
+
+// `f` applied to every element; same shape (a template, so each activation inlines).
+template <class F>
+Tensor map_elements(const Tensor& x, F f) {
+  Tensor out(x.shape());
+  const float* in = x.data();
+  float* dst = out.data();
+  for (std::int64_t i = 0; i < x.size(); ++i) dst[i] = f(in[i]);
+  return out;
+}
+
+// numpy's clip: NaN stays NaN (both comparisons are false).
+inline float clip(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
+
+// Split by sign so that exp never overflows; 0 at -inf, 1 at +inf, NaN stays NaN.
+inline float stable_sigmoid(float v) {
+  if (v >= 0.0f) return 1.0f / (1.0f + std::exp(-v));
+  const float e = std::exp(v);
+  return e / (1.0f + e);
+}
+
+// Throws unless `value` is finite ("elu: alpha must be finite, got nan").
+inline void require_finite(std::string_view function, std::string_view name, float value) {
+  if (!std::isfinite(value)) {
+    throw ValueError(std::string(function) + ": " + std::string(name) + " must be finite, got " +
+                     std::to_string(value));
+  }
+}
+
+// Throws unless `value` is finite and >= 0 (or > 0 when `strict`).
+inline void require_non_negative(std::string_view function, std::string_view name, float value, bool strict = false) {
+  require_finite(function, name, value);
+  if (strict ? !(value > 0) : !(value >= 0)) {
+    throw ValueError(std::string(function) + ": " + std::string(name) + (strict ? " must be > 0" : " must be >= 0") +
+                     ", got " + std::to_string(value));
+  }
+}
+
+// Calls `f(in, out)` for every 1-D slice of `x` along `axis`; the output has the same
+// shape except that `axis` has length `out_length`. Slices may be empty (an axis of
+// length 0); a rank-0 tensor or an axis out of range throws ValueError.
+template <class F>
+Tensor map_slices(const Tensor& x, std::int64_t axis, std::int64_t out_length, F f) {
+  const std::int64_t a = x.normalize_axis(axis);
+  const Shape& shape = x.shape();
+  std::int64_t outer = 1, inner = 1;
+  for (std::int64_t i = 0; i < a; ++i) outer *= shape[static_cast<std::size_t>(i)];
+  for (std::int64_t i = a + 1; i < x.rank(); ++i) inner *= shape[static_cast<std::size_t>(i)];
+  const std::int64_t length = shape[static_cast<std::size_t>(a)];
+
+  Shape out_shape = shape;
+  out_shape[static_cast<std::size_t>(a)] = out_length;
+  Tensor out(out_shape);
+  std::vector<float> in_slice(static_cast<std::size_t>(length));
+  std::vector<float> out_slice(static_cast<std::size_t>(out_length));
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (std::int64_t j = 0; j < inner; ++j) {
+      const float* src = x.data() + o * length * inner + j;
+      for (std::int64_t i = 0; i < length; ++i) in_slice[static_cast<std::size_t>(i)] = src[i * inner];
+      f(std::span<const float>(in_slice), std::span<float>(out_slice));
+      float* dst = out.data() + o * out_length * inner + j;
+      for (std::int64_t i = 0; i < out_length; ++i) dst[i * inner] = out_slice[static_cast<std::size_t>(i)];
+    }
+  }
+  return out;
+}
+
+}  // namespace kplug::activations::detail

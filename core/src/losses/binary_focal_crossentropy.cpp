@@ -1,0 +1,68 @@
+#include "kplug/losses/crossentropy.hpp"
+
+#include "losses/crossentropy_arguments.hpp"
+#include "losses/crossentropy_ops.hpp"
+
+#include <cmath>
+
+namespace kplug::losses {
+
+Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool apply_class_balancing,
+                                 double alpha, double gamma, bool from_logits, double label_smoothing,
+                                 std::int64_t axis) {
+  detail::validate_label_smoothing(label_smoothing);
+  detail::validate_finite(alpha, "alpha");
+  const float g = static_cast<float>(detail::validate_gamma(gamma));
+  const Tensor target = detail::smooth_binary_labels(y_true, label_smoothing);
+  // Keras turns logits into probabilities first, so the focal loss is clipped like the
+  // probability form (not the log-sigmoid form of binary_crossentropy).
+  const Tensor probabilities = from_logits ? y_pred.sigmoid() : y_pred;
+  const Tensor bce = detail::elementwise_binary_crossentropy(target, probabilities, false);
+  const Tensor p_t = target * probabilities + (1.0f - target) * (1.0f - probabilities);
+  const Tensor focal_factor = (1.0f - p_t).map([g](float v) { return std::pow(v, g); });
+  Tensor focal_bce = focal_factor * bce;
+  if (apply_class_balancing) {
+    const float a = static_cast<float>(alpha);
+    focal_bce = (target * a + (1.0f - target) * (1.0f - a)) * focal_bce;
+  }
+  return focal_bce.mean(axis);
+}
+
+BinaryFocalCrossentropy::BinaryFocalCrossentropy(bool apply_class_balancing, Number alpha, Number gamma,
+                                                 CrossentropyArguments arguments,
+                                                 std::optional<std::string> reduction, std::string name)
+    : LossFunctionWrapper(std::move(name), std::move(reduction)),
+      apply_class_balancing_(apply_class_balancing),
+      alpha_(alpha),
+      gamma_(gamma),
+      arguments_(detail::validated(arguments)) {
+  detail::validate_finite(alpha_.value, "alpha");
+  detail::validate_gamma(gamma_.value);
+}
+
+Tensor BinaryFocalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
+  return binary_focal_crossentropy(y_true, y_pred, apply_class_balancing_, alpha_.value, gamma_.value,
+                                   arguments_.from_logits, arguments_.label_smoothing.value, arguments_.axis);
+}
+
+void BinaryFocalCrossentropy::add_arguments(boost::json::object& config) const {
+  detail::write_crossentropy_arguments(arguments_, config);
+  config["apply_class_balancing"] = apply_class_balancing_;
+  config["alpha"] = alpha_.to_json();
+  config["gamma"] = gamma_.to_json();
+}
+
+std::shared_ptr<BinaryFocalCrossentropy> BinaryFocalCrossentropy::from_config(const boost::json::object& config,
+                                                                              DeserializationContext& context) {
+  ConfigReader reader(config, context, "BinaryFocalCrossentropy");
+  BaseArguments base = read_base(reader, "binary_focal_crossentropy");
+  const bool apply_class_balancing = reader.boolean("apply_class_balancing", false);
+  const Number alpha = reader.number("alpha", Number::real(0.25));
+  const Number gamma = reader.number("gamma", Number::real(2.0));
+  const CrossentropyArguments arguments = detail::read_crossentropy_arguments(reader);
+  reader.finish();
+  return std::make_shared<BinaryFocalCrossentropy>(apply_class_balancing, alpha, gamma, arguments,
+                                                   std::move(base.reduction), std::move(base.name));
+}
+
+}  // namespace kplug::losses

@@ -1,0 +1,64 @@
+#include "kplug/losses/crossentropy.hpp"
+
+#include "kplug/errors.hpp"
+#include "losses/crossentropy_ops.hpp"
+
+#include <cmath>
+
+namespace kplug::losses {
+
+namespace {
+double validate_q(double q) {
+  if (!(q > 0.0 && q < 1.0)) throw ValueError("q must be in the interval (0, 1). Received: q=" + std::to_string(q));
+  return q;
+}
+}  // namespace
+
+Tensor categorical_generalized_cross_entropy(const Tensor& y_true, const Tensor& y_pred, double q) {
+  const float qf = static_cast<float>(validate_q(q));
+  const std::int64_t class_axis = detail::require_class_axis(y_pred, -1);
+  const std::int64_t num_classes = y_pred.dim(class_axis);
+  // Labels are class ids, shaped like y_pred without its last axis (a trailing 1 is
+  // dropped, as Keras's one_hot does).
+  const Shape expected(y_pred.shape().begin(), y_pred.shape().end() - 1);
+  Tensor labels = y_true;
+  if (labels.shape() != expected && labels.rank() > 1 && labels.dim(-1) == 1) {
+    labels = labels.reshape(Shape(labels.shape().begin(), labels.shape().end() - 1));
+  }
+  if (labels.shape() != expected) {
+    throw ValueError("`y_true` must hold one class id per row of `y_pred`. Received: y_true.shape=" +
+                     shape_to_string(y_true.shape()) + ", y_pred.shape=" + shape_to_string(y_pred.shape()));
+  }
+  Tensor loss(labels.shape());
+  for (std::int64_t i = 0; i < labels.size(); ++i) {
+    const float p = y_pred[i * num_classes + detail::class_id(labels[i], num_classes)];
+    loss[i] = (1.0f - std::pow(p, qf)) / qf;
+  }
+  return loss;
+}
+
+CategoricalGeneralizedCrossEntropy::CategoricalGeneralizedCrossEntropy(Number q,
+                                                                       std::optional<std::string> reduction,
+                                                                       std::string name)
+    : LossFunctionWrapper(std::move(name), std::move(reduction)), q_(q) {
+  validate_q(q_.value);
+}
+
+Tensor CategoricalGeneralizedCrossEntropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
+  return categorical_generalized_cross_entropy(y_true, y_pred, q_.value);
+}
+
+void CategoricalGeneralizedCrossEntropy::add_arguments(boost::json::object& config) const {
+  config["q"] = q_.to_json();
+}
+
+std::shared_ptr<CategoricalGeneralizedCrossEntropy> CategoricalGeneralizedCrossEntropy::from_config(
+    const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "CategoricalGeneralizedCrossEntropy");
+  BaseArguments base = read_base(reader, "categorical_generalized_cross_entropy");
+  const Number q = reader.number("q", Number::real(0.5));
+  reader.finish();
+  return std::make_shared<CategoricalGeneralizedCrossEntropy>(q, std::move(base.reduction), std::move(base.name));
+}
+
+}  // namespace kplug::losses

@@ -1,0 +1,101 @@
+// Dice and Tversky: overlap losses for segmentation masks.
+#include "kplug/errors.hpp"
+#include "kplug/losses/regression.hpp"
+
+#include "losses/regression_math.hpp"
+
+#include <cmath>
+
+namespace kplug::losses {
+
+using detail::kEpsilon;
+using detail::sum_over_axes;
+
+boost::json::value ReductionAxes::to_json() const {
+  if (!axes) return nullptr;
+  if (!as_list && axes->size() == 1) return axes->front();
+  boost::json::array out;
+  for (std::int64_t axis : *axes) out.push_back(axis);
+  return out;
+}
+
+namespace {
+ReductionAxes read_axes(ConfigReader& reader) {
+  const boost::json::value* raw = reader.raw("axis");
+  std::optional<std::vector<std::int64_t>> axes = reader.optional_int_list("axis");
+  if (!axes) return ReductionAxes::all();
+  return raw->is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
+}
+
+// Keras does not check alpha and beta; kplug asks for finite numbers so the loss stays defined.
+Number checked_weight(Number value, const char* name) {
+  if (!std::isfinite(value.value)) {
+    throw ValueError(std::string("Invalid value for argument `") + name + "`: expected a finite float. Received: " +
+                     name + "=" + std::to_string(value.value));
+  }
+  return value;
+}
+}  // namespace
+
+Tensor dice(const Tensor& y_true, const Tensor& y_pred, const std::optional<std::vector<std::int64_t>>& axis) {
+  const Tensor intersection = sum_over_axes(y_true * y_pred, axis);
+  const Tensor total = sum_over_axes(y_true, axis) + sum_over_axes(y_pred, axis) + kEpsilon;
+  return 1.0f - (2.0f * intersection) / total;
+}
+
+Tensor tversky(const Tensor& y_true, const Tensor& y_pred, double alpha, double beta,
+               const std::optional<std::vector<std::int64_t>>& axis) {
+  // Keras's names: with inputs = y_true and targets = y_pred, "fp" = sum((1 - targets) * inputs).
+  const Tensor intersection = sum_over_axes(y_true * y_pred, axis);
+  const Tensor fp = sum_over_axes((1.0f - y_pred) * y_true, axis);
+  const Tensor fn = sum_over_axes(y_pred * (1.0f - y_true), axis);
+  const Tensor denominator =
+      intersection + fp * static_cast<float>(alpha) + fn * static_cast<float>(beta) + kEpsilon;
+  return 1.0f - intersection / denominator;
+}
+
+Dice::Dice(std::optional<std::string> reduction, std::string name, ReductionAxes axis)
+    : LossFunctionWrapper(std::move(name), std::move(reduction)), axis_(std::move(axis)) {}
+
+Tensor Dice::compute(const Tensor& y_true, const Tensor& y_pred) const { return dice(y_true, y_pred, axis_.axes); }
+
+void Dice::add_arguments(boost::json::object& config) const { config["axis"] = axis_.to_json(); }
+
+std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "Dice");
+  BaseArguments base = read_base(reader, "dice");
+  ReductionAxes axis = read_axes(reader);
+  reader.finish();
+  return std::make_shared<Dice>(std::move(base.reduction), std::move(base.name), std::move(axis));
+}
+
+Tversky::Tversky(Number alpha, Number beta, std::optional<std::string> reduction, std::string name,
+                 ReductionAxes axis)
+    : LossFunctionWrapper(std::move(name), std::move(reduction)),
+      alpha_(checked_weight(alpha, "alpha")),
+      beta_(checked_weight(beta, "beta")),
+      axis_(std::move(axis)) {}
+
+Tensor Tversky::compute(const Tensor& y_true, const Tensor& y_pred) const {
+  return tversky(y_true, y_pred, alpha_.value, beta_.value, axis_.axes);
+}
+
+void Tversky::add_arguments(boost::json::object& config) const {
+  config["alpha"] = alpha_.to_json();
+  config["beta"] = beta_.to_json();
+  config["axis"] = axis_.to_json();
+}
+
+std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "Tversky");
+  BaseArguments base = read_base(reader, "tversky");
+  const Number alpha = reader.number("alpha", Number::real(0.5));
+  if (!std::isfinite(alpha.value)) reader.fail("alpha", "expected a finite number");
+  const Number beta = reader.number("beta", Number::real(0.5));
+  if (!std::isfinite(beta.value)) reader.fail("beta", "expected a finite number");
+  ReductionAxes axis = read_axes(reader);
+  reader.finish();
+  return std::make_shared<Tversky>(alpha, beta, std::move(base.reduction), std::move(base.name), std::move(axis));
+}
+
+}  // namespace kplug::losses

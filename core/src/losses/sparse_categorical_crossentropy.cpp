@@ -1,0 +1,112 @@
+#include "kplug/losses/crossentropy.hpp"
+
+#include "kplug/errors.hpp"
+#include "losses/crossentropy_ops.hpp"
+#include "losses/reduction.hpp"
+
+namespace kplug::losses {
+
+namespace {
+
+// Integer labels shaped like y_pred without its class axis: a trailing 1 of the same rank
+// as y_pred is dropped, as Keras does.
+Tensor sparse_labels(const Tensor& y_true, const Tensor& y_pred, std::int64_t class_axis) {
+  Tensor labels = y_true;
+  if (labels.rank() == y_pred.rank() && labels.rank() > 0 && labels.dim(-1) == 1) {
+    labels = labels.reshape(Shape(labels.shape().begin(), labels.shape().end() - 1));
+  }
+  Shape expected = y_pred.shape();
+  expected.erase(expected.begin() + class_axis);
+  if (labels.shape() != expected) {
+    throw ValueError("Arguments `target` and `output` must have the same shape up until the class dimension: "
+                     "target.shape=" + shape_to_string(y_true.shape()) + ", output.shape=" +
+                     shape_to_string(y_pred.shape()));
+  }
+  return labels;
+}
+
+bool is_ignored(float label, const std::optional<std::int64_t>& ignore_class) {
+  return ignore_class && label == static_cast<float>(*ignore_class);
+}
+
+}  // namespace
+
+Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
+                                       std::optional<std::int64_t> ignore_class, std::int64_t axis) {
+  const std::int64_t a = detail::require_class_axis(y_pred, axis);
+  const Tensor labels = sparse_labels(y_true, y_pred, a);
+  const std::int64_t num_classes = y_pred.dim(a);
+  const Tensor log_prob = detail::categorical_log_probabilities(y_pred.move_axis_to_last(a), from_logits, -1);
+  Tensor loss(labels.shape());
+  for (std::int64_t i = 0; i < labels.size(); ++i) {
+    // Ignored entries give 0 whatever their label (Keras zeroes them after the fact).
+    if (is_ignored(labels[i], ignore_class)) continue;
+    loss[i] = -log_prob[i * num_classes + detail::class_id(labels[i], num_classes)];
+  }
+  return loss;
+}
+
+SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(bool from_logits,
+                                                             std::optional<std::int64_t> ignore_class,
+                                                             std::int64_t axis, std::optional<std::string> reduction,
+                                                             std::string name)
+    : LossFunctionWrapper(std::move(name), std::move(reduction)),
+      from_logits_(from_logits),
+      ignore_class_(ignore_class),
+      axis_(axis) {}
+
+Tensor SparseCategoricalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
+  return sparse_categorical_crossentropy(y_true, y_pred, from_logits_, ignore_class_, axis_);
+}
+
+Tensor SparseCategoricalCrossentropy::operator()(const Tensor& y_true, const Tensor& y_pred,
+                                                 const Tensor* sample_weight) const {
+  const Tensor values = call(y_true, y_pred);
+  if (!ignore_class_) return kplug::detail::reduce_weighted_values(values, sample_weight, reduction());
+  // Keras's loss mask, merged into the sample weights (losses/loss.py apply_mask): kept
+  // entries weigh 1, or total / (kept + epsilon) under "sum_over_batch_size" so that the
+  // mean is over the kept entries only.
+  Tensor t = y_true;
+  Tensor p = y_pred;
+  squeeze_or_expand_to_same_rank(t, p);
+  const Tensor labels = sparse_labels(t, p, p.normalize_axis(axis_));
+  Tensor mask(values.shape());
+  float valid = 0.0f;
+  for (std::int64_t i = 0; i < labels.size(); ++i) {
+    if (!is_ignored(labels[i], ignore_class_)) {
+      mask[i] = 1.0f;
+      valid += 1.0f;
+    }
+  }
+  if (reduction() == "sum_over_batch_size") {
+    mask = mask * (static_cast<float>(mask.size()) / (valid + detail::kEpsilon));
+  }
+  Tensor weights = mask;
+  if (sample_weight) {
+    Tensor given = *sample_weight;
+    squeeze_or_expand_to_same_rank(mask, given);
+    weights = given * mask;
+  }
+  return kplug::detail::reduce_weighted_values(values, &weights, reduction());
+}
+
+void SparseCategoricalCrossentropy::add_arguments(boost::json::object& config) const {
+  config["from_logits"] = from_logits_;
+  if (ignore_class_) config["ignore_class"] = *ignore_class_;
+  else config["ignore_class"] = nullptr;
+  config["axis"] = axis_;
+}
+
+std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(
+    const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "SparseCategoricalCrossentropy");
+  BaseArguments base = read_base(reader, "sparse_categorical_crossentropy");
+  const bool from_logits = reader.boolean("from_logits", false);
+  const std::optional<std::int64_t> ignore_class = reader.optional_integer("ignore_class");
+  const std::int64_t axis = reader.integer("axis", -1);
+  reader.finish();
+  return std::make_shared<SparseCategoricalCrossentropy>(from_logits, ignore_class, axis, std::move(base.reduction),
+                                                         std::move(base.name));
+}
+
+}  // namespace kplug::losses
