@@ -4,6 +4,7 @@
 
 #include "initializers/random_sampling.hpp"
 #include "kplug/errors.hpp"
+#include "kplug/json.hpp"
 
 #include <cmath>
 
@@ -15,7 +16,7 @@ namespace {
 Number checked_stddev(Number stddev) {
   if (!std::isfinite(stddev.value) || stddev.value < 0) {
     throw ValueError("Argument `stddev` must be a finite, non-negative number. Received: stddev=" +
-                     std::to_string(stddev.value));
+                     json::format_double(stddev.value));
   }
   return stddev;
 }
@@ -69,8 +70,8 @@ RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::in
   detail::require_finite(minval_.value, "minval");
   detail::require_finite(maxval_.value, "maxval");
   if (minval_.value > maxval_.value) {
-    throw ValueError("Argument `minval` must not exceed `maxval`. Received: minval=" + std::to_string(minval_.value) +
-                     ", maxval=" + std::to_string(maxval_.value));
+    throw ValueError("Argument `minval` must not exceed `maxval`. Received: minval=" + json::format_double(minval_.value) +
+                     ", maxval=" + json::format_double(maxval_.value));
   }
 }
 

@@ -1,6 +1,7 @@
 #include "initializers/random_sampling.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/json.hpp"
 
 #include <cmath>
 #include <numbers>
@@ -39,7 +40,7 @@ double Sampler::truncated_standard_normal() {
 double require_finite(double value, const char* name) {
   if (!std::isfinite(value)) {
     throw ValueError(std::string("Argument `") + name + "` must be a finite number. Received: " + name + "=" +
-                     std::to_string(value));
+                     json::format_double(value));
   }
   return value;
 }

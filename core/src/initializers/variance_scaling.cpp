@@ -3,6 +3,7 @@
 
 #include "initializers/random_sampling.hpp"
 #include "kplug/errors.hpp"
+#include "kplug/json.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -88,7 +89,7 @@ VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string dis
       input_axes_(std::move(input_axes)),
       output_axes_(std::move(output_axes)) {
   if (!(scale_.value > 0.0) || !std::isfinite(scale_.value)) {
-    throw ValueError("Argument `scale` must be positive float. Received: scale=" + std::to_string(scale_.value));
+    throw ValueError("Argument `scale` must be positive float. Received: scale=" + json::format_double(scale_.value));
   }
   if (mode_ != "fan_in" && mode_ != "fan_out" && mode_ != "fan_avg") {
     throw ValueError("Invalid `mode` argument: " + mode_ + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
@@ -149,7 +150,8 @@ std::shared_ptr<VarianceScaling> VarianceScaling::from_config(const boost::json:
                                                               DeserializationContext& context) {
   ConfigReader reader(config, context, "VarianceScaling");
   const Number scale = reader.number("scale", Number::real(1.0));
-  std::string mode = reader.string("mode", "fan_in");
+  std::string mode = reader.choice("mode", "fan_in", {"fan_in", "fan_out", "fan_avg"});
+  // Checked by the constructor: Keras accepts any case and "normal".
   std::string distribution = reader.string("distribution", "truncated_normal");
   const auto seed = read_seed(reader);
   Axes input_axes = reader.optional_int_list("input_axes");
