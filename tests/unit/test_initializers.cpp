@@ -139,6 +139,7 @@ BOOST_AUTO_TEST_CASE(random_argument_errors) {
   BOOST_CHECK_THROW(RandomNormal(Number::real(0.0), Number::real(-1.0)), ValueError);
   BOOST_CHECK_THROW(TruncatedNormal(Number::real(0.0), Number::real(INFINITY)), ValueError);
   BOOST_CHECK_THROW(RandomUniform(Number::real(1.0), Number::real(0.0)), ValueError);
+  BOOST_CHECK_THROW(RandomUniform(Number::real(-1e308), Number::real(1e308)), ValueError);
   BOOST_CHECK_THROW(load(R"({"class_name": "RandomNormal", "config": {"seed": "x"}})"), ConfigError);
   BOOST_CHECK_THROW(load(R"({"class_name": "RandomNormal", "config": {"sead": 1}})"), ConfigError);
   BOOST_CHECK_THROW(load(R"({"class_name": "RandomNormal", "config": {"seed": {"class_name": "SeedGenerator"}}})"),

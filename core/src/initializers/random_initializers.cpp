@@ -69,6 +69,10 @@ RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::in
     : RandomInitializer(seed), minval_(minval), maxval_(maxval) {
   detail::require_finite(minval_.value, "minval");
   detail::require_finite(maxval_.value, "maxval");
+  if (!std::isfinite(maxval_.value - minval_.value)) {
+    throw ValueError("The range of RandomUniform is too wide for a float. Received: minval=" +
+                     json::format_double(minval_.value) + ", maxval=" + json::format_double(maxval_.value));
+  }
   if (minval_.value > maxval_.value) {
     throw ValueError("Argument `minval` must not exceed `maxval`. Received: minval=" + json::format_double(minval_.value) +
                      ", maxval=" + json::format_double(maxval_.value));
