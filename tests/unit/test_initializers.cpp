@@ -258,12 +258,15 @@ BOOST_AUTO_TEST_CASE(stft_kernels) {
                     Tensor({3, 1, 2}, {0.08f, 0.08f, 1.0f, -1.0f, 0.08f, 0.08f}));
   // No window: the bare cosines; explicit values; channels repeat the kernel.
   test::check_close(STFT("real", STFT::Window::none())({2, 1, 2}), Tensor({2, 1, 2}, {1, 1, 1, -1}));
-  test::check_close(STFT("real", STFT::Window::explicit_values({Number::integer(3), Number::integer(4)}), std::string("density"))({2, 2, 2}),
+  const auto three_four = STFT::Window::explicit_values({Number::integer(3), Number::integer(4)});
+  test::check_close(STFT("real", three_four, std::string("density"))({2, 2, 2}),
                     Tensor({2, 2, 2}, {0.6f, 0.6f, 0.6f, 0.6f, 0.8f, -0.8f, 0.8f, -0.8f}));
   BOOST_CHECK_THROW(STFT()({4, 3}), ValueError);
   BOOST_CHECK_THROW(STFT()({4, 1, 1}), ValueError);  // Keras: 0/0 frequencies
-  BOOST_CHECK_THROW(STFT("real", STFT::Window::explicit_values({Number::real(1), Number::real(1), Number::real(1)}))({2, 1, 2}), ValueError);
-  BOOST_CHECK_THROW(STFT("real", STFT::Window::explicit_values({Number::real(0), Number::real(0)}))({2, 1, 2}), ValueError);
+  const auto three_ones = STFT::Window::explicit_values({Number::real(1), Number::real(1), Number::real(1)});
+  BOOST_CHECK_THROW(STFT("real", three_ones)({2, 1, 2}), ValueError);  // 3 values for 2 frames
+  const auto zeros = STFT::Window::explicit_values({Number::real(0), Number::real(0)});
+  BOOST_CHECK_THROW(STFT("real", zeros)({2, 1, 2}), ValueError);  // nothing to scale by
   BOOST_CHECK_THROW(STFT("both"), ValueError);
   BOOST_CHECK_THROW(STFT("real", STFT::Window::named("hann"), std::string("power")), ValueError);
   BOOST_CHECK_THROW(STFT("real", STFT::Window::named("kaiser")), NotSupportedError);

@@ -74,8 +74,8 @@ RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::in
                      json::format_double(minval_.value) + ", maxval=" + json::format_double(maxval_.value));
   }
   if (minval_.value > maxval_.value) {
-    throw ValueError("Argument `minval` must not exceed `maxval`. Received: minval=" + json::format_double(minval_.value) +
-                     ", maxval=" + json::format_double(maxval_.value));
+    throw ValueError("Argument `minval` must not exceed `maxval`. Received: minval=" +
+                     json::format_double(minval_.value) + ", maxval=" + json::format_double(maxval_.value));
   }
 }
 

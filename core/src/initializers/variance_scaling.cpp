@@ -141,9 +141,12 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
 }
 
 boost::json::object VarianceScaling::get_config() const {
-  return {{"seed", seed_config()},          {"scale", scale_.to_json()},
-          {"mode", mode_},                  {"distribution", distribution_},
-          {"input_axes", axes_config(input_axes_)}, {"output_axes", axes_config(output_axes_)}};
+  return {{"seed", seed_config()},
+          {"scale", scale_.to_json()},
+          {"mode", mode_},
+          {"distribution", distribution_},
+          {"input_axes", axes_config(input_axes_)},
+          {"output_axes", axes_config(output_axes_)}};
 }
 
 std::shared_ptr<VarianceScaling> VarianceScaling::from_config(const boost::json::object& config,
@@ -162,7 +165,9 @@ std::shared_ptr<VarianceScaling> VarianceScaling::from_config(const boost::json:
 }
 
 boost::json::object VarianceScaling::preset_config() const {
-  return {{"seed", seed_config()}, {"input_axes", axes_config(input_axes_)}, {"output_axes", axes_config(output_axes_)}};
+  return {{"seed", seed_config()},
+          {"input_axes", axes_config(input_axes_)},
+          {"output_axes", axes_config(output_axes_)}};
 }
 
 VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json::object& config,
