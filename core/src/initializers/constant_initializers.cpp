@@ -1,0 +1,70 @@
+// Zeros, Ones, Constant and Identity (keras/src/initializers/constant_initializers.py).
+#include "kplug/initializers.hpp"
+
+#include "initializers/random_sampling.hpp"
+#include "kplug/errors.hpp"
+
+#include <algorithm>
+
+namespace kplug::initializers {
+
+Tensor Zeros::operator()(const Shape& shape) const { return Tensor(shape, 0.0f); }
+
+boost::json::object Zeros::get_config() const { return {}; }
+
+std::shared_ptr<Zeros> Zeros::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader(config, context, "Zeros").finish();
+  return std::make_shared<Zeros>();
+}
+
+Tensor Ones::operator()(const Shape& shape) const { return Tensor(shape, 1.0f); }
+
+boost::json::object Ones::get_config() const { return {}; }
+
+std::shared_ptr<Ones> Ones::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader(config, context, "Ones").finish();
+  return std::make_shared<Ones>();
+}
+
+Constant::Constant(Number value) : value_(value) { detail::require_finite(value_.value, "value"); }
+
+Tensor Constant::operator()(const Shape& shape) const { return Tensor(shape, static_cast<float>(value_.value)); }
+
+// Number keeps `0` and `0.0` apart, as Python writes them.
+boost::json::object Constant::get_config() const { return {{"value", value_.to_json()}}; }
+
+std::shared_ptr<Constant> Constant::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "Constant");
+  const Number value = reader.number("value", Number::real(0.0));
+  reader.finish();
+  return std::make_shared<Constant>(value);
+}
+
+Identity::Identity(Number gain) : gain_(gain) { detail::require_finite(gain_.value, "gain"); }
+
+Tensor Identity::operator()(const Shape& shape) const {
+  if (shape.size() != 2) {
+    throw ValueError("Identity matrix initializer can only be used for 2D matrices. Received: shape=" +
+                     shape_to_string(shape) + " of rank " + std::to_string(shape.size()) + ".");
+  }
+  Tensor out(shape, 0.0f);
+  const std::int64_t diagonal = std::min(shape[0], shape[1]);
+  for (std::int64_t i = 0; i < diagonal; ++i) out.at({i, i}) = static_cast<float>(gain_.value);
+  return out;
+}
+
+// Keras's Identity has no get_config, so it loses `gain` (a config of Identity(gain=2.0) is {}).
+// kplug writes a gain other than 1 so the object survives a round trip; the default still gives {}.
+boost::json::object Identity::get_config() const {
+  if (gain_.value == 1.0) return {};
+  return {{"gain", gain_.to_json()}};
+}
+
+std::shared_ptr<Identity> Identity::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "Identity");
+  const Number gain = reader.number("gain", Number::real(1.0));
+  reader.finish();
+  return std::make_shared<Identity>(gain);
+}
+
+}  // namespace kplug::initializers

@@ -1,0 +1,131 @@
+// The seed base and RandomNormal, RandomUniform, TruncatedNormal
+// (keras/src/initializers/random_initializers.py).
+#include "kplug/initializers.hpp"
+
+#include "initializers/random_sampling.hpp"
+#include "kplug/errors.hpp"
+#include "kplug/json.hpp"
+
+#include <cmath>
+
+namespace kplug::initializers {
+namespace {
+
+// Keras does not check stddev; a negative or non-finite one is refused here (a negative
+// stddev only mirrors the distribution, so no sensible config needs it).
+Number checked_stddev(Number stddev) {
+  if (!std::isfinite(stddev.value) || stddev.value < 0) {
+    throw ValueError("Argument `stddev` must be a finite, non-negative number. Received: stddev=" +
+                     json::format_double(stddev.value));
+  }
+  return stddev;
+}
+
+}  // namespace
+
+RandomInitializer::RandomInitializer(std::optional<std::int64_t> seed)
+    : seed_(seed), effective_seed_(seed ? static_cast<std::uint64_t>(*seed) : detail::draw_seed()) {}
+
+boost::json::value RandomInitializer::seed_config() const {
+  if (!seed_) return nullptr;
+  return *seed_;
+}
+
+std::optional<std::int64_t> RandomInitializer::read_seed(ConfigReader& reader) {
+  const boost::json::value* v = reader.raw("seed");
+  if (v && v->is_object()) {
+    throw NotSupportedError(reader.context().path_of("seed") +
+                            ": a keras.random.SeedGenerator seed is not supported; use an integer or null");
+  }
+  return reader.optional_integer("seed");
+}
+
+RandomNormal::RandomNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
+    : RandomInitializer(seed), mean_(mean), stddev_(checked_stddev(stddev)) {
+  detail::require_finite(mean_.value, "mean");
+}
+
+Tensor RandomNormal::operator()(const Shape& shape) const {
+  const double mean = mean_.value, stddev = stddev_.value;
+  return detail::sample_tensor(shape, effective_seed(),
+                               [&](detail::Sampler& s) { return mean + stddev * s.standard_normal(); });
+}
+
+boost::json::object RandomNormal::get_config() const {
+  return {{"seed", seed_config()}, {"mean", mean_.to_json()}, {"stddev", stddev_.to_json()}};
+}
+
+std::shared_ptr<RandomNormal> RandomNormal::from_config(const boost::json::object& config,
+                                                        DeserializationContext& context) {
+  ConfigReader reader(config, context, "RandomNormal");
+  const Number mean = reader.number("mean", Number::real(0.0));
+  const Number stddev = reader.number("stddev", Number::real(0.05));
+  const auto seed = read_seed(reader);
+  reader.finish();
+  return std::make_shared<RandomNormal>(mean, stddev, seed);
+}
+
+RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::int64_t> seed)
+    : RandomInitializer(seed), minval_(minval), maxval_(maxval) {
+  detail::require_finite(minval_.value, "minval");
+  detail::require_finite(maxval_.value, "maxval");
+  if (!std::isfinite(maxval_.value - minval_.value)) {
+    throw ValueError("The range of RandomUniform is too wide for a float. Received: minval=" +
+                     json::format_double(minval_.value) + ", maxval=" + json::format_double(maxval_.value));
+  }
+  if (minval_.value > maxval_.value) {
+    throw ValueError("Argument `minval` must not exceed `maxval`. Received: minval=" +
+                     json::format_double(minval_.value) + ", maxval=" + json::format_double(maxval_.value));
+  }
+}
+
+Tensor RandomUniform::operator()(const Shape& shape) const {
+  const double lo = minval_.value, span = maxval_.value - minval_.value;
+  const float hi = static_cast<float>(maxval_.value), lo_float = static_cast<float>(lo);
+  return detail::sample_tensor(shape, effective_seed(), [&](detail::Sampler& s) {
+    const float v = static_cast<float>(lo + span * s.uniform01());
+    // Rounding to float32 may reach maxval, which Keras excludes.
+    return (v >= hi && hi > lo_float) ? std::nextafter(hi, lo_float) : v;
+  });
+}
+
+boost::json::object RandomUniform::get_config() const {
+  return {{"seed", seed_config()}, {"minval", minval_.to_json()}, {"maxval", maxval_.to_json()}};
+}
+
+std::shared_ptr<RandomUniform> RandomUniform::from_config(const boost::json::object& config,
+                                                          DeserializationContext& context) {
+  ConfigReader reader(config, context, "RandomUniform");
+  const Number minval = reader.number("minval", Number::real(-0.05));
+  const Number maxval = reader.number("maxval", Number::real(0.05));
+  const auto seed = read_seed(reader);
+  reader.finish();
+  return std::make_shared<RandomUniform>(minval, maxval, seed);
+}
+
+TruncatedNormal::TruncatedNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
+    : RandomInitializer(seed), mean_(mean), stddev_(checked_stddev(stddev)) {
+  detail::require_finite(mean_.value, "mean");
+}
+
+Tensor TruncatedNormal::operator()(const Shape& shape) const {
+  const double mean = mean_.value, stddev = stddev_.value;
+  return detail::sample_tensor(shape, effective_seed(),
+                               [&](detail::Sampler& s) { return mean + stddev * s.truncated_standard_normal(); });
+}
+
+boost::json::object TruncatedNormal::get_config() const {
+  return {{"seed", seed_config()}, {"mean", mean_.to_json()}, {"stddev", stddev_.to_json()}};
+}
+
+std::shared_ptr<TruncatedNormal> TruncatedNormal::from_config(const boost::json::object& config,
+                                                              DeserializationContext& context) {
+  ConfigReader reader(config, context, "TruncatedNormal");
+  const Number mean = reader.number("mean", Number::real(0.0));
+  const Number stddev = reader.number("stddev", Number::real(0.05));
+  const auto seed = read_seed(reader);
+  reader.finish();
+  return std::make_shared<TruncatedNormal>(mean, stddev, seed);
+}
+
+}  // namespace kplug::initializers

@@ -1,0 +1,166 @@
+// STFT (keras/src/initializers/constant_initializers.py): conv kernels of a short-time
+// Fourier transform, with scipy.signal windows written out here.
+#include "kplug/initializers.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/json.hpp"
+
+#include <cmath>
+#include <numbers>
+
+namespace kplug::initializers {
+namespace {
+
+// scipy.signal.get_window names (with scipy's aliases) of the windows kplug computes.
+enum class WindowFamily { hann, hamming, boxcar };
+
+std::optional<WindowFamily> window_family(const std::string& name) {
+  if (name == "hann" || name == "han") return WindowFamily::hann;
+  if (name == "hamming" || name == "hamm" || name == "ham") return WindowFamily::hamming;
+  if (name == "boxcar" || name == "box" || name == "ones" || name == "rect" || name == "rectangular") {
+    return WindowFamily::boxcar;
+  }
+  return std::nullopt;
+}
+
+// scipy's general_hamming(M, alpha, sym): alpha - (1 - alpha) cos(2 pi n / (M - 1)); a
+// periodic window (get_window's default fftbins=True) is the symmetric one of M + 1 points
+// without its last point. Windows of 0 or 1 points are all ones, as scipy's _len_guards.
+std::vector<double> cosine_window(std::int64_t length, double alpha, bool periodic) {
+  std::vector<double> w(static_cast<std::size_t>(length), 1.0);
+  if (length <= 1) return w;
+  const double denominator = static_cast<double>(periodic ? length : length - 1);
+  for (std::int64_t n = 0; n < length; ++n) {
+    w[static_cast<std::size_t>(n)] =
+        alpha - (1.0 - alpha) * std::cos(2.0 * std::numbers::pi * static_cast<double>(n) / denominator);
+  }
+  return w;
+}
+
+}  // namespace
+
+STFT::STFT(std::string side, Window window, std::optional<std::string> scaling, bool periodic)
+    : side_(std::move(side)), window_(std::move(window)), scaling_(std::move(scaling)), periodic_(periodic) {
+  if (side_ != "real" && side_ != "imag") throw ValueError("side should be 'real' or 'imag', not " + side_);
+  if (window_.name && !window_family(*window_.name)) {
+    throw NotSupportedError("STFT window '" + *window_.name +
+                            "' is not supported by kplug; use 'hann', 'hamming', 'boxcar', explicit window values "
+                            "or null");
+  }
+  if (window_.values) {
+    for (Number v : *window_.values) {
+      if (!std::isfinite(v.value)) throw ValueError("STFT window values must be finite numbers");
+    }
+  }
+  if (scaling_ && *scaling_ != "density" && *scaling_ != "spectrum") {
+    throw ValueError("Scaling is invalid, it must be `None`, 'density' or 'spectrum'. Received scaling=" + *scaling_);
+  }
+}
+
+std::vector<double> STFT::window_values(std::int64_t frame_length) const {
+  if (window_.values) {
+    if (static_cast<std::int64_t>(window_.values->size()) != frame_length) {
+      throw ValueError("The shape of `window` must be equal to [frame_length]. Received: window shape=(" +
+                       std::to_string(window_.values->size()) + ",), frame_length=" + std::to_string(frame_length));
+    }
+    std::vector<double> values;
+    for (Number v : *window_.values) values.push_back(v.value);
+    return values;
+  }
+  switch (*window_family(*window_.name)) {
+    case WindowFamily::hann: return cosine_window(frame_length, 0.5, periodic_);
+    case WindowFamily::hamming: return cosine_window(frame_length, 0.54, periodic_);
+    case WindowFamily::boxcar: break;
+  }
+  return std::vector<double>(static_cast<std::size_t>(frame_length), 1.0);
+}
+
+Tensor STFT::operator()(const Shape& shape) const {
+  if (shape.size() != 3) {
+    throw ValueError("STFT initializer expects a shape (frame_length, input_channels, fft_length // 2 + 1). "
+                     "Received: shape=" + shape_to_string(shape));
+  }
+  const std::int64_t frames = shape[0], channels = shape[1], bins = shape[2];
+  Tensor out(shape);  // validates the dims
+  // Keras divides by (bins - 1) * 2, which is 0 for one bin (NaN kernels): refused here.
+  if (bins < 2) {
+    throw ValueError("STFT initializer needs fft_length // 2 + 1 >= 2 frequency bins. Received: shape=" +
+                     shape_to_string(shape));
+  }
+  if (out.size() == 0) return out;
+
+  std::vector<double> window(static_cast<std::size_t>(frames), 1.0);
+  double norm = 1.0;
+  if (window_.name || window_.values) {
+    window = window_values(frames);
+    if (scaling_) {
+      norm = 0.0;
+      for (double w : window) norm += *scaling_ == "density" ? w * w : std::fabs(w);
+      if (*scaling_ == "density") norm = std::sqrt(norm);
+      if (norm == 0.0) throw ValueError("STFT window of all zeros cannot be scaled by '" + *scaling_ + "'");
+    }
+  }
+
+  const double fft_length = static_cast<double>((bins - 1) * 2);
+  float* data = out.data();
+  // Keras's shape is (frames, 1, bins); the same kernel is repeated on every input channel.
+  for (std::int64_t t = 0; t < frames; ++t) {
+    const double weight = window[static_cast<std::size_t>(t)] / norm;
+    for (std::int64_t c = 0; c < channels; ++c) {
+      for (std::int64_t f = 0; f < bins; ++f) {
+        const double arg = -2.0 * static_cast<double>(t) * (static_cast<double>(f) / fft_length) * std::numbers::pi;
+        const double value = side_ == "real" ? std::cos(arg) : std::sin(arg);
+        *data++ = static_cast<float>(value * weight);
+      }
+    }
+  }
+  return out;
+}
+
+boost::json::object STFT::get_config() const {
+  boost::json::value window = nullptr;
+  if (window_.name) {
+    window = boost::json::string(*window_.name);
+  } else if (window_.values) {
+    boost::json::array values;
+    for (Number v : *window_.values) values.push_back(v.to_json());
+    window = std::move(values);
+  }
+  boost::json::value scaling = nullptr;
+  if (scaling_) scaling = boost::json::string(*scaling_);
+  return {{"side", side_}, {"window", std::move(window)}, {"periodic", periodic_}, {"scaling", std::move(scaling)}};
+}
+
+std::shared_ptr<STFT> STFT::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "STFT");
+  std::string side = reader.choice("side", "real", {"real", "imag"});
+  Window window = Window::named("hann");
+  if (const boost::json::value* v = reader.raw("window")) {
+    if (v->is_null()) {
+      window = Window::none();
+    } else if (v->is_string()) {
+      window = Window::named(std::string(v->get_string()));
+    } else if (const auto* list = v->if_array()) {
+      std::vector<Number> values;
+      for (const auto& item : *list) {
+        if (item.is_int64()) values.push_back(Number::integer(item.get_int64()));
+        else if (item.is_double()) values.push_back(Number::real(item.get_double()));
+        else reader.fail("window", "expected window values to be numbers, got " + json::excerpt(item, 40));
+      }
+      window = Window::explicit_values(std::move(values));
+    } else {
+      reader.fail("window", "expected a window name, a list of window values or null");
+    }
+  }
+  std::optional<std::string> scaling = std::string("density");
+  if (const boost::json::value* v = reader.raw("scaling"); v && v->is_null()) {
+    scaling = std::nullopt;
+  } else {
+    scaling = reader.choice("scaling", "density", {"density", "spectrum"});
+  }
+  const bool periodic = reader.boolean("periodic", false);
+  reader.finish();
+  return std::make_shared<STFT>(std::move(side), std::move(window), std::move(scaling), periodic);
+}
+
+}  // namespace kplug::initializers

@@ -1,0 +1,205 @@
+// compute_fans, VarianceScaling and its presets (Glorot, He, Lecun).
+#include "kplug/initializers.hpp"
+
+#include "initializers/random_sampling.hpp"
+#include "kplug/errors.hpp"
+#include "kplug/json.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+
+namespace kplug::initializers {
+namespace {
+
+// Keras's truncated_normal stddev correction: the stddev of N(0, 1) truncated to [-2, 2].
+constexpr double kTruncatedStddev = 0.87962566103423978;
+
+std::string axes_to_string(const std::vector<std::int64_t>& axes) {
+  std::string s = "[";
+  for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
+  return s + "]";
+}
+
+boost::json::value axes_config(const VarianceScaling::Axes& axes) {
+  if (!axes) return nullptr;
+  boost::json::array list;
+  for (std::int64_t axis : *axes) list.emplace_back(axis);
+  return list;
+}
+
+}  // namespace
+
+Fans compute_fans(const Shape& shape) {
+  shape_size(shape);  // refuses negative dims
+  Fans fans;
+  if (shape.empty()) return fans;  // Keras: "just to avoid errors for constants"
+  if (shape.size() == 1) {
+    fans.fan_in = fans.fan_out = static_cast<double>(shape[0]);
+    return fans;
+  }
+  // Rank 2: (in, out). Rank > 2: a conv kernel (..., in, out); the leading dims are its receptive field.
+  double receptive_field = 1.0;
+  for (std::size_t i = 0; i + 2 < shape.size(); ++i) receptive_field *= static_cast<double>(shape[i]);
+  fans.fan_in = static_cast<double>(shape[shape.size() - 2]) * receptive_field;
+  fans.fan_out = static_cast<double>(shape.back()) * receptive_field;
+  return fans;
+}
+
+Fans compute_fans(const Shape& shape, const std::vector<std::int64_t>& input_axes,
+                  const std::vector<std::int64_t>& output_axes) {
+  shape_size(shape);
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  std::vector<int> role(shape.size(), 0);  // 0: receptive field, 1: input, 2: output
+  auto assign = [&](const std::vector<std::int64_t>& axes, int which, const char* name) {
+    for (std::int64_t axis : axes) {
+      if (axis < -rank || axis >= rank) {
+        throw ValueError(std::string("Invalid `") + name + "` " + axes_to_string(axes) + " for a shape of rank " +
+                         std::to_string(rank) + ": axis " + std::to_string(axis) + " is out of range.");
+      }
+      const auto index = static_cast<std::size_t>(axis < 0 ? axis + rank : axis);
+      if (role[index] != 0) {
+        throw ValueError("Axis " + std::to_string(axis) + " appears twice in `input_axes` " +
+                         axes_to_string(input_axes) + " / `output_axes` " + axes_to_string(output_axes) + ".");
+      }
+      role[index] = which;
+    }
+  };
+  assign(input_axes, 1, "input_axes");
+  assign(output_axes, 2, "output_axes");
+  Fans fans{1.0, 1.0};
+  double receptive_field = 1.0;
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    const auto dim = static_cast<double>(shape[i]);
+    if (role[i] == 1) fans.fan_in *= dim;
+    else if (role[i] == 2) fans.fan_out *= dim;
+    else receptive_field *= dim;
+  }
+  fans.fan_in *= receptive_field;
+  fans.fan_out *= receptive_field;
+  return fans;
+}
+
+VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string distribution,
+                                 std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)
+    : RandomInitializer(seed),
+      scale_(scale),
+      mode_(std::move(mode)),
+      distribution_(std::move(distribution)),
+      input_axes_(std::move(input_axes)),
+      output_axes_(std::move(output_axes)) {
+  if (!(scale_.value > 0.0) || !std::isfinite(scale_.value)) {
+    throw ValueError("Argument `scale` must be positive float. Received: scale=" + json::format_double(scale_.value));
+  }
+  if (mode_ != "fan_in" && mode_ != "fan_out" && mode_ != "fan_avg") {
+    throw ValueError("Invalid `mode` argument: " + mode_ + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
+  }
+  std::transform(distribution_.begin(), distribution_.end(), distribution_.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (distribution_ == "normal") distribution_ = "truncated_normal";
+  if (distribution_ != "uniform" && distribution_ != "truncated_normal" && distribution_ != "untruncated_normal") {
+    throw ValueError("Invalid `distribution` argument: " + distribution_ +
+                     ". Please use one of {'uniform', 'truncated_normal', 'untruncated_normal'}");
+  }
+  if (input_axes_.has_value() != output_axes_.has_value()) {
+    throw NotSupportedError(
+        "VarianceScaling: `input_axes` and `output_axes` must be given together (or both null); kplug does not "
+        "guess the other list. Received: input_axes=" +
+        (input_axes_ ? axes_to_string(*input_axes_) : "None") +
+        ", output_axes=" + (output_axes_ ? axes_to_string(*output_axes_) : "None"));
+  }
+}
+
+Fans VarianceScaling::fans(const Shape& shape) const {
+  if (input_axes_ && output_axes_) return compute_fans(shape, *input_axes_, *output_axes_);
+  return compute_fans(shape);
+}
+
+Tensor VarianceScaling::operator()(const Shape& shape) const {
+  const Fans f = fans(shape);
+  double scale = scale_.value;
+  if (mode_ == "fan_in") scale /= std::max(1.0, f.fan_in);
+  else if (mode_ == "fan_out") scale /= std::max(1.0, f.fan_out);
+  else scale /= std::max(1.0, (f.fan_in + f.fan_out) / 2.0);
+
+  if (distribution_ == "truncated_normal") {
+    const double stddev = std::sqrt(scale) / kTruncatedStddev;
+    return detail::sample_tensor(shape, effective_seed(),
+                                 [&](detail::Sampler& s) { return stddev * s.truncated_standard_normal(); });
+  }
+  if (distribution_ == "untruncated_normal") {
+    const double stddev = std::sqrt(scale);
+    return detail::sample_tensor(shape, effective_seed(),
+                                 [&](detail::Sampler& s) { return stddev * s.standard_normal(); });
+  }
+  const double limit = std::sqrt(3.0 * scale);
+  const float hi = static_cast<float>(limit);
+  return detail::sample_tensor(shape, effective_seed(), [&](detail::Sampler& s) {
+    const float v = static_cast<float>(-limit + 2.0 * limit * s.uniform01());
+    return v >= hi ? std::nextafter(hi, 0.0f) : v;  // [-limit, limit) as Keras's uniform
+  });
+}
+
+boost::json::object VarianceScaling::get_config() const {
+  return {{"seed", seed_config()},
+          {"scale", scale_.to_json()},
+          {"mode", mode_},
+          {"distribution", distribution_},
+          {"input_axes", axes_config(input_axes_)},
+          {"output_axes", axes_config(output_axes_)}};
+}
+
+std::shared_ptr<VarianceScaling> VarianceScaling::from_config(const boost::json::object& config,
+                                                              DeserializationContext& context) {
+  ConfigReader reader(config, context, "VarianceScaling");
+  const Number scale = reader.number("scale", Number::real(1.0));
+  std::string mode = reader.choice("mode", "fan_in", {"fan_in", "fan_out", "fan_avg"});
+  // Checked by the constructor: Keras accepts any case and "normal".
+  std::string distribution = reader.string("distribution", "truncated_normal");
+  const auto seed = read_seed(reader);
+  Axes input_axes = reader.optional_int_list("input_axes");
+  Axes output_axes = reader.optional_int_list("output_axes");
+  reader.finish();
+  return std::make_shared<VarianceScaling>(scale, std::move(mode), std::move(distribution), seed,
+                                           std::move(input_axes), std::move(output_axes));
+}
+
+boost::json::object VarianceScaling::preset_config() const {
+  return {{"seed", seed_config()},
+          {"input_axes", axes_config(input_axes_)},
+          {"output_axes", axes_config(output_axes_)}};
+}
+
+VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json::object& config,
+                                                              DeserializationContext& context,
+                                                              const char* class_name) {
+  ConfigReader reader(config, context, class_name);
+  PresetArguments args;
+  args.seed = read_seed(reader);
+  args.input_axes = reader.optional_int_list("input_axes");
+  args.output_axes = reader.optional_int_list("output_axes");
+  reader.finish();
+  return args;
+}
+
+#define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                  \
+  Name::Name(std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)                             \
+      : VarianceScaling(Number::real(scale), mode, distribution, seed, std::move(input_axes),                 \
+                        std::move(output_axes)) {}                                                            \
+  boost::json::object Name::get_config() const { return preset_config(); }                                    \
+  std::shared_ptr<Name> Name::from_config(const boost::json::object& config, DeserializationContext& context) { \
+    PresetArguments args = read_preset(config, context, #Name);                                               \
+    return std::make_shared<Name>(args.seed, std::move(args.input_axes), std::move(args.output_axes));       \
+  }
+
+// The parameters Keras's presets pass to VarianceScaling.
+KPLUG_DEFINE_PRESET(GlorotUniform, 1.0, "fan_avg", "uniform")
+KPLUG_DEFINE_PRESET(GlorotNormal, 1.0, "fan_avg", "truncated_normal")
+KPLUG_DEFINE_PRESET(HeUniform, 2.0, "fan_in", "uniform")
+KPLUG_DEFINE_PRESET(HeNormal, 2.0, "fan_in", "truncated_normal")
+KPLUG_DEFINE_PRESET(LecunUniform, 1.0, "fan_in", "uniform")
+KPLUG_DEFINE_PRESET(LecunNormal, 1.0, "fan_in", "truncated_normal")
+
+#undef KPLUG_DEFINE_PRESET
+
+}  // namespace kplug::initializers
