@@ -4,8 +4,30 @@
 // interface lands.
 #include <kplug/sdk.hpp>
 
+namespace keras_guide {
+
+// @register_keras_serializable(package="my_package", name="ModifiedMeanSquaredError")
+// class ModifiedMeanSquaredError(keras.losses.MeanSquaredError): pass
+// A subclass with no changes: MeanSquaredError's maths, config and default name.
+class ModifiedMeanSquaredError : public kplug::losses::MeanSquaredError {
+ public:
+  using MeanSquaredError::MeanSquaredError;
+  static std::shared_ptr<ModifiedMeanSquaredError> from_config(const boost::json::object& config,
+                                                               kplug::DeserializationContext& context) {
+    kplug::ConfigReader reader(config, context, "ModifiedMeanSquaredError");
+    BaseArguments base = read_base(reader, kDefaultName);
+    reader.finish();
+    return std::make_shared<ModifiedMeanSquaredError>(std::move(base.reduction), std::move(base.name));
+  }
+};
+
+}  // namespace keras_guide
+
 KPLUG_PLUGIN_REGISTER(registrar) {
   // @register_keras_serializable(package="my_package", name="custom_fn")
   // def custom_fn(x): return x**2
   registrar.add_activation("my_package", "custom_fn", [](const kplug::Tensor& x) { return x * x; });
+  // Python wrote "module": "custom_objects_src" (the defining module); kplug writes it back.
+  registrar.add_class<keras_guide::ModifiedMeanSquaredError>("my_package", "ModifiedMeanSquaredError",
+                                                             "custom_objects_src");
 }

@@ -3,6 +3,7 @@
 
 #include "kplug/activations.hpp"
 #include "kplug/json.hpp"
+#include "kplug/losses.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
@@ -57,7 +58,7 @@ BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
   BOOST_TEST(listing.version == "1.0.0");
   BOOST_TEST(listing.abi_version == 1u);
   BOOST_TEST(listing.packages == std::vector<std::string>{"my_package"});
-  BOOST_TEST(listing.keys == std::vector<std::string>{"my_package>custom_fn"});
+  BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
   // Loading this one would abort the process; listing it runs none of its code.
   const PluginListing aborting = PluginHost::inspect(kAborting / "libtest_aborting.so");
   BOOST_TEST(aborting.name == "aborting");
@@ -83,6 +84,24 @@ BOOST_AUTO_TEST_CASE(load_resolve_unload) {
   // The object outlives the unload: the library stays mapped while it lives.
   BOOST_TEST((*square)(Tensor::vector({4.0f}))[0] == 16.0f);
   BOOST_CHECK_THROW(host.unload("keras_guide"), PluginError);
+}
+
+// The guide's `class ModifiedMeanSquaredError(keras.losses.MeanSquaredError)`: a plugin
+// class deriving from a built-in, read from the file Python Keras wrote.
+BOOST_AUTO_TEST_CASE(plugin_subclass_of_a_builtin_loss) {
+  const auto fixture = json::parse(test::read_text(test::data_dir() / "objects" / "custom_ModifiedMeanSquaredError.json"));
+  BOOST_CHECK_THROW(deserialize_as<Loss>(fixture), UnknownObjectError);
+  PluginHost host;
+  host.load(kGuide);
+  auto loss = deserialize_as<Loss>(fixture);
+  BOOST_TEST(json::write(serialize(*loss)) == json::write(fixture));
+  BOOST_TEST(get_registered_name(*loss) == "my_package>ModifiedMeanSquaredError");
+  // mean over the last axis of (1-0)^2, (2-4)^2 -> [2.5], then sum_over_batch_size.
+  const Tensor y_true = Tensor::matrix({{1, 2}});
+  const Tensor y_pred = Tensor::matrix({{0, 4}});
+  BOOST_TEST((*loss)(y_true, y_pred).item() == 2.5f);
+  host.unload("keras_guide");
+  BOOST_TEST((*loss)(y_true, y_pred).item() == 2.5f);  // still mapped while the object lives
 }
 
 BOOST_AUTO_TEST_CASE(wrong_abi_is_refused) {
@@ -216,12 +235,16 @@ BOOST_AUTO_TEST_CASE(lookups_while_plugins_load_and_unload) {
 }
 
 BOOST_AUTO_TEST_CASE(cli_roundtrip_with_and_without_plugins) {
-  const std::string fixture = (test::data_dir() / "objects" / "custom_fn.json").string();
   const std::string cli = KPLUG_CLI;
   const std::string out = (fs::temp_directory_path() / ("kplug_cli_" + std::to_string(::getpid()))).string();
-  std::string command = cli + " roundtrip --plugins " + kShipped.string() + " " + fixture + " > " + out;
-  BOOST_TEST(std::system(command.c_str()) == 0);
-  BOOST_TEST(test::read_text(out) == test::read_text(fixture));
+  std::string command;
+  for (const char* name : {"custom_fn.json", "custom_ModifiedMeanSquaredError.json"}) {
+    const std::string file = (test::data_dir() / "objects" / name).string();
+    command = cli + " roundtrip --plugins " + kShipped.string() + " " + file + " > " + out;
+    BOOST_TEST(std::system(command.c_str()) == 0, name);
+    BOOST_TEST(test::read_text(out) == test::read_text(file), name);
+  }
+  const std::string fixture = (test::data_dir() / "objects" / "custom_fn.json").string();
   command = "KPLUG_PLUGIN_PATH=" + kShipped.string() + " " + cli + " roundtrip " + fixture + " 2> " + out;
   BOOST_TEST(WEXITSTATUS(std::system(command.c_str())) == 2);
   const std::string error = test::read_text(out);

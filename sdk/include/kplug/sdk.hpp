@@ -23,6 +23,8 @@
 #include "kplug/errors.hpp"
 #include "kplug/initializers.hpp"
 #include "kplug/losses.hpp"
+#include "kplug/losses/crossentropy.hpp"
+#include "kplug/losses/regression.hpp"
 #include "kplug/plugin_abi.hpp"
 #include "kplug/registrar.hpp"
 #include "kplug/regularizers.hpp"

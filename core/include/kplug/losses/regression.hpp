@@ -82,8 +82,9 @@ class PlainLossFunctionWrapper : public LossFunctionWrapper {
       : LossFunctionWrapper(std::move(name), std::move(reduction)) {}
 };
 
+// Not final: Keras users subclass these (the guide's ModifiedMeanSquaredError).
 #define KPLUG_PLAIN_LOSS_CLASS(Class, default_name)                                                    \
-  class Class final : public PlainLossFunctionWrapper<Class> {                                         \
+  class Class : public PlainLossFunctionWrapper<Class> {                                               \
    public:                                                                                             \
     static constexpr const char* kClassName = #Class;                                                  \
     static constexpr const char* kDefaultName = default_name;                                          \
