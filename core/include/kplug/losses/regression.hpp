@@ -82,7 +82,8 @@ class PlainLossFunctionWrapper : public LossFunctionWrapper {
       : LossFunctionWrapper(std::move(name), std::move(reduction)) {}
 };
 
-// Not final: Keras users subclass these (the guide's ModifiedMeanSquaredError).
+// Built-in loss classes are not final: Keras users subclass them (the guide's
+// ModifiedMeanSquaredError).
 #define KPLUG_PLAIN_LOSS_CLASS(Class, default_name)                                                    \
   class Class : public PlainLossFunctionWrapper<Class> {                                               \
    public:                                                                                             \
@@ -110,7 +111,7 @@ KPLUG_PLAIN_LOSS_CLASS(Poisson, "poisson");
 #undef KPLUG_PLAIN_LOSS_CLASS
 
 // Config: name, reduction, axis.
-class CosineSimilarity final : public LossFunctionWrapper {
+class CosineSimilarity : public LossFunctionWrapper {
  public:
   explicit CosineSimilarity(std::int64_t axis = -1, std::optional<std::string> reduction = "sum_over_batch_size",
                             std::string name = "cosine_similarity");
@@ -127,7 +128,7 @@ class CosineSimilarity final : public LossFunctionWrapper {
 };
 
 // Config: name, reduction, delta. kplug refuses a negative or non-finite delta.
-class Huber final : public LossFunctionWrapper {
+class Huber : public LossFunctionWrapper {
  public:
   explicit Huber(Number delta = Number::real(1.0), std::optional<std::string> reduction = "sum_over_batch_size",
                  std::string name = "huber_loss");
@@ -155,7 +156,7 @@ struct ReductionAxes {
 };
 
 // Config: name, reduction, axis.
-class Dice final : public LossFunctionWrapper {
+class Dice : public LossFunctionWrapper {
  public:
   explicit Dice(std::optional<std::string> reduction = "sum_over_batch_size", std::string name = "dice",
                 ReductionAxes axis = ReductionAxes::all());
@@ -170,7 +171,7 @@ class Dice final : public LossFunctionWrapper {
 };
 
 // Config: name, reduction, alpha, beta, axis.
-class Tversky final : public LossFunctionWrapper {
+class Tversky : public LossFunctionWrapper {
  public:
   explicit Tversky(Number alpha = Number::real(0.5), Number beta = Number::real(0.5),
                    std::optional<std::string> reduction = "sum_over_batch_size", std::string name = "tversky",
@@ -188,7 +189,7 @@ class Tversky final : public LossFunctionWrapper {
 
 // Config: name, reduction, gamma, margin, remove_diagonal. As Keras, rows whose loss is not
 // positive (no positive or no negative pair) are masked out of the reduction.
-class Circle final : public LossFunctionWrapper {
+class Circle : public LossFunctionWrapper {
  public:
   explicit Circle(Number gamma = Number::real(80.0), Number margin = Number::real(0.4), bool remove_diagonal = true,
                   std::optional<std::string> reduction = "sum_over_batch_size", std::string name = "circle");
