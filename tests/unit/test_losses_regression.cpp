@@ -6,6 +6,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/losses/regression.hpp"
+#include "kplug/serialization.hpp"
 #include "test_support.hpp"
 
 #include <cmath>
@@ -247,8 +248,14 @@ BOOST_AUTO_TEST_CASE(circle_masks_rows_without_loss_before_reducing) {
   BOOST_TEST(Circle()(Tensor::vector({1, 2}), Tensor::matrix({{1, 0}, {0, 1}})).item() == 0.0f);
   // Labels of shape (batch, 1) work as (batch,).
   BOOST_TEST(Circle()(kCircleLabels.reshape({5, 1}), kCircleEmbeddings).item() == 188.3883f, tt::tolerance(1e-4f));
-  // The function form is not masked: the row without positives is a plain 0.
+  // The bare function returns the row's 0; the registered function form carries the mask
+  // (Keras's circle sets it on its result), so reduced it agrees with the class.
   BOOST_TEST(circle(kCircleLabels, kCircleEmbeddings)[4] == 0.0f);
+  BOOST_TEST(circle_mask(circle(kCircleLabels, kCircleEmbeddings))[4] == 0.0f);
+  const auto circle_function = deserialize_as<Loss>(boost::json::value("circle"));
+  BOOST_TEST((*circle_function)(kCircleLabels, kCircleEmbeddings).item() == 188.3883f, tt::tolerance(1e-4f));
+  BOOST_TEST((*circle_function)(kCircleLabels, kCircleEmbeddings, &weights).item() == 244.91918f,
+             tt::tolerance(1e-4f));
   BOOST_CHECK_THROW(circle(kCircleLabels, Tensor::vector({1, 2, 3, 4, 5})), ValueError);  // not (batch, dim)
   BOOST_CHECK_THROW(circle(Tensor::vector({1, 2}), kCircleEmbeddings), ValueError);        // label count
   BOOST_CHECK_THROW(circle(kCircleLabels, Tensor(Shape{5, 4}), {&kRefLabels, &kCircleEmbeddings}), ValueError);

@@ -22,8 +22,13 @@ class Loss : public Serializable {
   Kind kind() const override { return static_kind; }
   // The unreduced loss (Keras's `Loss.call` / the loss function itself).
   virtual Tensor call(const Tensor& y_true, const Tensor& y_pred) const = 0;
-  // Keras's `Loss.__call__`: call(), weighted by `sample_weight` if given, then reduced.
-  virtual Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor* sample_weight = nullptr) const;
+  // Keras's `Loss.__call__`: call(), weighted by `sample_weight` and by loss_mask() if any,
+  // then reduced.
+  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor* sample_weight = nullptr) const;
+  // Keras's mask on the per-sample losses (`backend.set_keras_mask` in a loss function):
+  // 1 keeps an entry, 0 leaves it out; the averaging reductions then divide by the kept
+  // count. None by default.
+  virtual std::optional<Tensor> loss_mask(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses) const;
   // "sum_over_batch_size", "sum", "mean", "mean_with_sample_weight" or "none".
   virtual std::string reduction() const { return "sum_over_batch_size"; }
 };
@@ -32,14 +37,18 @@ class Loss : public Serializable {
 class LossFunction final : public Loss, public NamedFunction {
  public:
   using Fn = std::function<Tensor(const Tensor& y_true, const Tensor& y_pred)>;
-  LossFunction(std::string name, Fn fn);
+  using MaskFn = std::function<Tensor(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses)>;
+  // `mask`: the mask the function attaches to its result, as Keras's `circle` does.
+  LossFunction(std::string name, Fn fn, MaskFn mask = {});
   ~LossFunction() override;
   Tensor call(const Tensor& y_true, const Tensor& y_pred) const override { return fn_(y_true, y_pred); }
+  std::optional<Tensor> loss_mask(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses) const override;
   boost::json::object get_config() const override;  // throws: functions have no config
   std::string class_name() const override { return "function"; }
 
  private:
   Fn fn_;
+  MaskFn mask_;
 };
 
 // Registers `fn` as the loss function "package>name". Returns the key.

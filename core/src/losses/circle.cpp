@@ -52,6 +52,10 @@ struct LogSumExp {
 
 }  // namespace
 
+Tensor circle_mask(const Tensor& losses) {
+  return losses.map([](float v) { return v > 0.0f ? 1.0f : 0.0f; });
+}
+
 Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& options) {
   const std::vector<float> labels = read_labels(y_true, "y_true");
   const std::vector<float> ref_labels = options.ref_labels ? read_labels(*options.ref_labels, "ref_labels") : labels;
@@ -114,24 +118,8 @@ Tensor Circle::compute(const Tensor& y_true, const Tensor& y_pred) const {
   return circle(y_true, y_pred, options);
 }
 
-Tensor Circle::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor* sample_weight) const {
-  const Tensor values = call(y_true, y_pred);
-  const std::string reduction = this->reduction();
-  // Keras's circle marks rows with a loss > 0 as valid (a Keras mask) and Loss.__call__ merges
-  // the mask into the sample weights: for the averaging reductions, valid rows weigh
-  // total / valid so that the mean runs over the valid rows only.
-  Tensor mask = values.map([](float v) { return v > 0.0f ? 1.0f : 0.0f; });
-  if (reduction == "sum_over_batch_size" || reduction == "mean") {
-    const float valid = mask.sum();
-    mask = mask * (valid == 0.0f ? 0.0f : static_cast<float>(mask.size()) / valid);
-  }
-  Tensor weights = mask;
-  if (sample_weight) {
-    Tensor given = *sample_weight;
-    squeeze_or_expand_to_same_rank(mask, given);
-    weights = given * mask;
-  }
-  return kplug::detail::reduce_weighted_values(values, &weights, reduction);
+std::optional<Tensor> Circle::loss_mask(const Tensor&, const Tensor&, const Tensor& losses) const {
+  return circle_mask(losses);
 }
 
 void Circle::add_arguments(boost::json::object& config) const {

@@ -9,11 +9,25 @@ namespace kplug {
 Loss::~Loss() = default;
 
 Tensor Loss::operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor* sample_weight) const {
-  return detail::reduce_weighted_values(call(y_true, y_pred), sample_weight, reduction());
+  const Tensor losses = call(y_true, y_pred);
+  const std::string how = reduction();
+  if (const std::optional<Tensor> mask = loss_mask(y_true, y_pred, losses)) {
+    const Tensor weights = detail::merge_mask_into_weights(*mask, sample_weight, how);
+    return detail::reduce_weighted_values(losses, &weights, how);
+  }
+  return detail::reduce_weighted_values(losses, sample_weight, how);
 }
 
-LossFunction::LossFunction(std::string name, Fn fn) : NamedFunction(std::move(name)), fn_(std::move(fn)) {
+std::optional<Tensor> Loss::loss_mask(const Tensor&, const Tensor&, const Tensor&) const { return std::nullopt; }
+
+LossFunction::LossFunction(std::string name, Fn fn, MaskFn mask)
+    : NamedFunction(std::move(name)), fn_(std::move(fn)), mask_(std::move(mask)) {
   if (!fn_) throw RegistrationError("loss function '" + this->name() + "' has no function");
+}
+
+std::optional<Tensor> LossFunction::loss_mask(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses) const {
+  if (!mask_) return std::nullopt;
+  return mask_(y_true, y_pred, losses);
 }
 LossFunction::~LossFunction() = default;
 

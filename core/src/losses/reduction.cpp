@@ -40,6 +40,18 @@ std::string standardize_reduction(std::string_view reduction) {
                    std::string(reduction));
 }
 
+Tensor merge_mask_into_weights(const Tensor& mask, const Tensor* sample_weight, std::string_view reduction) {
+  Tensor weights = mask;
+  if (reduction == "sum_over_batch_size" || reduction == "mean") {
+    constexpr float kEpsilon = 1e-7f;  // Keras's backend.epsilon(): no division by zero when all are dropped
+    weights = weights * (static_cast<float>(weights.size()) / (weights.sum() + kEpsilon));
+  }
+  if (!sample_weight) return weights;
+  Tensor given = *sample_weight;
+  squeeze_or_expand_to_same_rank(weights, given);
+  return given * weights;
+}
+
 Tensor reduce_weighted_values(const Tensor& values, const Tensor* sample_weight, std::string_view reduction) {
   const std::string r = standardize_reduction(reduction);
   Tensor weighted = values;

@@ -49,7 +49,10 @@ void add_regression_losses(CatalogBuilder& builder) {
   add_loss_function(builder, "poisson", poisson);
   add_loss_function(builder, "dice", [](const Tensor& t, const Tensor& p) { return dice(t, p); });
   add_loss_function(builder, "tversky", [](const Tensor& t, const Tensor& p) { return tversky(t, p); });
-  add_loss_function(builder, "circle", [](const Tensor& t, const Tensor& p) { return circle(t, p); });
+  builder.add_function(std::make_shared<LossFunction>(
+                           "circle", [](const Tensor& t, const Tensor& p) { return circle(t, p); },
+                           [](const Tensor&, const Tensor&, const Tensor& losses) { return circle_mask(losses); }),
+                       kModule);
 
   // keras/src/losses/__init__.py ALL_OBJECTS_DICT: short names only losses.get knows
   // ("bce"/"BCE" belong to the cross-entropy family).

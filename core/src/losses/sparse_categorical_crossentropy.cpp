@@ -59,35 +59,16 @@ Tensor SparseCategoricalCrossentropy::compute(const Tensor& y_true, const Tensor
   return sparse_categorical_crossentropy(y_true, y_pred, from_logits_, ignore_class_, axis_);
 }
 
-Tensor SparseCategoricalCrossentropy::operator()(const Tensor& y_true, const Tensor& y_pred,
-                                                 const Tensor* sample_weight) const {
-  const Tensor values = call(y_true, y_pred);
-  if (!ignore_class_) return kplug::detail::reduce_weighted_values(values, sample_weight, reduction());
-  // Keras's loss mask, merged into the sample weights (losses/loss.py apply_mask): kept
-  // entries weigh 1, or total / (kept + epsilon) under "sum_over_batch_size" so that the
-  // mean is over the kept entries only.
+std::optional<Tensor> SparseCategoricalCrossentropy::loss_mask(const Tensor& y_true, const Tensor& y_pred,
+                                                                const Tensor& losses) const {
+  if (!ignore_class_) return std::nullopt;
   Tensor t = y_true;
   Tensor p = y_pred;
   squeeze_or_expand_to_same_rank(t, p);
   const Tensor labels = sparse_labels(t, p, p.normalize_axis(axis_));
-  Tensor mask(values.shape());
-  float valid = 0.0f;
-  for (std::int64_t i = 0; i < labels.size(); ++i) {
-    if (!is_ignored(labels[i], ignore_class_)) {
-      mask[i] = 1.0f;
-      valid += 1.0f;
-    }
-  }
-  if (reduction() == "sum_over_batch_size") {
-    mask = mask * (static_cast<float>(mask.size()) / (valid + detail::kEpsilon));
-  }
-  Tensor weights = mask;
-  if (sample_weight) {
-    Tensor given = *sample_weight;
-    squeeze_or_expand_to_same_rank(mask, given);
-    weights = given * mask;
-  }
-  return kplug::detail::reduce_weighted_values(values, &weights, reduction());
+  Tensor mask(losses.shape());
+  for (std::int64_t i = 0; i < labels.size(); ++i) mask[i] = is_ignored(labels[i], ignore_class_) ? 0.0f : 1.0f;
+  return mask;
 }
 
 void SparseCategoricalCrossentropy::add_arguments(boost::json::object& config) const {

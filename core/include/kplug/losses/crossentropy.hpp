@@ -143,7 +143,7 @@ class SparseCategoricalCrossentropy : public LossFunctionWrapper {
                                          std::string name = "sparse_categorical_crossentropy");
   // With ignore_class, ignored entries are masked out of the reduction as Keras's mask does:
   // "sum_over_batch_size" divides by the number of kept entries.
-  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor* sample_weight = nullptr) const override;
+  std::optional<Tensor> loss_mask(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses) const override;
   static std::shared_ptr<SparseCategoricalCrossentropy> from_config(const boost::json::object& config,
                                                                     DeserializationContext& context);
 

@@ -62,6 +62,8 @@ struct CircleOptions {
 // embeddings y_pred (N, D) against reference labels (M) and embeddings (M, D): one value per
 // query row, 0 for rows without a positive or without a negative pair.
 Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& options = {});
+// The mask Keras's circle attaches to its result: 1 where the loss is positive.
+Tensor circle_mask(const Tensor& losses);
 
 // ---- Classes ----
 
@@ -194,7 +196,7 @@ class Circle : public LossFunctionWrapper {
   explicit Circle(Number gamma = Number::real(80.0), Number margin = Number::real(0.4), bool remove_diagonal = true,
                   std::optional<std::string> reduction = "sum_over_batch_size", std::string name = "circle");
   static std::shared_ptr<Circle> from_config(const boost::json::object& config, DeserializationContext& context);
-  Tensor operator()(const Tensor& y_true, const Tensor& y_pred, const Tensor* sample_weight = nullptr) const override;
+  std::optional<Tensor> loss_mask(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses) const override;
 
  protected:
   Tensor compute(const Tensor& y_true, const Tensor& y_pred) const override;
