@@ -30,9 +30,30 @@ void BM_KplugRoundTrip(benchmark::State& state, const std::string& text) {
   }
 }
 
+// The round trip's stages, to see where the time goes.
+void BM_KplugParse(benchmark::State& state, const std::string& text) {
+  for (auto _ : state) benchmark::DoNotOptimize(kplug::json::parse(text));
+}
+void BM_KplugDeserialize(benchmark::State& state, const std::string& text) {
+  const boost::json::value config = kplug::json::parse(text);
+  for (auto _ : state) benchmark::DoNotOptimize(kplug::deserialize(config));
+}
+void BM_KplugSerialize(benchmark::State& state, const std::string& text) {
+  const auto object = kplug::deserialize(kplug::json::parse(text));
+  for (auto _ : state) benchmark::DoNotOptimize(kplug::serialize(object));
+}
+void BM_KplugWrite(benchmark::State& state, const std::string& text) {
+  const boost::json::value config = kplug::json::parse(text);
+  for (auto _ : state) benchmark::DoNotOptimize(kplug::json::write(config));
+}
+
 BENCHMARK_CAPTURE(BM_BoostJsonRoundTrip, L1L2, kL1L2);
 BENCHMARK_CAPTURE(BM_KplugRoundTrip, L1L2, kL1L2);
 BENCHMARK_CAPTURE(BM_BoostJsonRoundTrip, GlorotUniform, kGlorotUniform);
 BENCHMARK_CAPTURE(BM_KplugRoundTrip, GlorotUniform, kGlorotUniform);
+BENCHMARK_CAPTURE(BM_KplugParse, GlorotUniform, kGlorotUniform);
+BENCHMARK_CAPTURE(BM_KplugDeserialize, GlorotUniform, kGlorotUniform);
+BENCHMARK_CAPTURE(BM_KplugSerialize, GlorotUniform, kGlorotUniform);
+BENCHMARK_CAPTURE(BM_KplugWrite, GlorotUniform, kGlorotUniform);
 
 }  // namespace

@@ -31,6 +31,7 @@ class ActivationFunction final : public Activation, public NamedFunction {
   Tensor operator()(const Tensor& x) const override { return fn_(x); }
   boost::json::object get_config() const override;  // throws: functions have no config
   std::string class_name() const override { return "function"; }
+  const NamedFunction* as_named_function() const noexcept override { return this; }
 
  private:
   Fn fn_;

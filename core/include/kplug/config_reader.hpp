@@ -6,6 +6,8 @@
 #include "kplug/number.hpp"
 #include "kplug/serialization.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -55,7 +57,8 @@ class ConfigReader {
   const boost::json::object& config_;
   DeserializationContext& context_;
   std::string class_name_;
-  std::vector<std::string> accepted_;
+  // Inline storage: reading a config allocates nothing for its bookkeeping.
+  boost::container::small_vector<std::string, 8> accepted_;
 };
 
 }  // namespace kplug

@@ -189,13 +189,19 @@ class VarianceScaling : public RandomInitializer {
   static std::shared_ptr<VarianceScaling> from_config(const boost::json::object& config,
                                                       DeserializationContext& context);
 
+  enum class Mode { fan_in, fan_out, fan_avg };
+  enum class Distribution { truncated_normal, untruncated_normal, uniform };
+
   double scale() const noexcept { return scale_.value; }
-  const std::string& mode() const noexcept { return mode_; }
-  const std::string& distribution() const noexcept { return distribution_; }
+  std::string_view mode() const noexcept;          // Keras's spelling: "fan_in", ...
+  std::string_view distribution() const noexcept;  // "truncated_normal", "untruncated_normal", "uniform"
   // The fans this initializer uses for `shape` (explicit axes when given).
   Fans fans(const Shape& shape) const;
 
  protected:
+  // The presets' parameters are fixed: no names to parse.
+  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed,
+                  Axes input_axes, Axes output_axes);
   // The config of the fixed-parameter subclasses (GlorotUniform, ...): seed and axes only.
   boost::json::object preset_config() const;
   struct PresetArguments {
@@ -207,8 +213,8 @@ class VarianceScaling : public RandomInitializer {
 
  private:
   Number scale_;
-  std::string mode_;
-  std::string distribution_;
+  Mode mode_;
+  Distribution distribution_;
   Axes input_axes_, output_axes_;
 };
 

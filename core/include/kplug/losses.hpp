@@ -45,6 +45,7 @@ class LossFunction final : public Loss, public NamedFunction {
   std::optional<Tensor> loss_mask(const Tensor& y_true, const Tensor& y_pred, const Tensor& losses) const override;
   boost::json::object get_config() const override;  // throws: functions have no config
   std::string class_name() const override { return "function"; }
+  const NamedFunction* as_named_function() const noexcept override { return this; }
 
  private:
   Fn fn_;

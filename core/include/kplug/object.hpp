@@ -32,6 +32,8 @@ std::string_view kind_name(Kind kind);
 // "keras.activations", "keras.losses", ... (the public module of the kind's built-ins).
 std::string_view kind_module(Kind kind);
 
+class NamedFunction;
+
 class Serializable {
  public:
   virtual ~Serializable();
@@ -41,6 +43,9 @@ class Serializable {
   // Keras's `__class__.__name__`. The default demangles the C++ type name and drops
   // its namespaces, so `kplug::losses::MeanSquaredError` gives "MeanSquaredError".
   virtual std::string class_name() const;
+  // This object as a function object, or null (see as_function()). A virtual call, not a
+  // dynamic_cast: serialize() asks it of every object.
+  virtual const NamedFunction* as_named_function() const noexcept { return nullptr; }
 
  protected:
   Serializable() = default;
@@ -55,6 +60,7 @@ using ConstObjectPtr = std::shared_ptr<const Serializable>;
 // serialize to their name, `{"module": "builtins", "class_name": "function",
 // "config": "<name>", "registered_name": "function"}`, and have no config.
 // It is a mixin beside a kind's interface (ActivationFunction is an Activation and a NamedFunction).
+// A class deriving from both a kind and NamedFunction overrides Serializable::as_named_function.
 class NamedFunction {
  public:
   virtual ~NamedFunction();

@@ -2,6 +2,8 @@
 
 #include "kplug/errors.hpp"
 
+#include <algorithm>
+
 namespace kplug::detail {
 namespace {
 
@@ -55,8 +57,9 @@ RegisteredObjectPtr BuiltinCatalog::find_for_kind(Kind kind, std::string_view na
   return it == k->second.end() ? nullptr : it->second;
 }
 
-const PublicName* BuiltinCatalog::public_name(std::type_index type) const {
-  auto it = public_names_.find(type);
+const PublicName* BuiltinCatalog::public_name(const std::type_info& type) const {
+  if (auto hit = public_names_by_address_.find(&type); hit != public_names_by_address_.end()) return hit->second;
+  auto it = public_names_.find(std::type_index(type));
   return it == public_names_.end() ? nullptr : &it->second;
 }
 
@@ -65,6 +68,7 @@ std::vector<std::string> BuiltinCatalog::names_in_module(std::string_view module
   if (auto m = by_module_.find(module); m != by_module_.end()) {
     for (const auto& [name, entry] : m->second) names.push_back(name);
   }
+  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -73,6 +77,7 @@ std::vector<std::string> BuiltinCatalog::names_for_kind(Kind kind) const {
   if (auto k = by_kind_.find(kind); k != by_kind_.end()) {
     for (const auto& [name, entry] : k->second) names.push_back(name);
   }
+  std::sort(names.begin(), names.end());
   return names;
 }
 
@@ -94,7 +99,9 @@ void CatalogBuilder::add_class_entry(std::shared_ptr<RegisteredObject> entry, co
   entry->module = std::string(module);
   for (std::string_view name : names) add_name(module, name, entry->kind, entry);
   catalog_.classes_by_name_.emplace(std::string(*names.begin()), entry);
-  catalog_.public_names_.emplace(std::type_index(type), PublicName{std::string(module), std::string(*names.begin())});
+  auto [it, inserted] =
+      catalog_.public_names_.emplace(std::type_index(type), PublicName{std::string(module), std::string(*names.begin())});
+  if (inserted) catalog_.public_names_by_address_.emplace(&type, &it->second);
 }
 
 void CatalogBuilder::add_function(ObjectPtr function, std::string_view module,

@@ -5,6 +5,9 @@
 
 #include "kplug/registry.hpp"
 
+#include <boost/unordered/unordered_flat_map.hpp>
+
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <string>
@@ -22,6 +25,14 @@ struct PublicName {
 
 class CatalogBuilder;
 
+// Hash lookups by string_view without building a std::string.
+struct TransparentStringHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+template <class V>
+using StringMap = boost::unordered_flat_map<std::string, V, TransparentStringHash, std::equal_to<>>;
+
 class BuiltinCatalog {
  public:
   static const BuiltinCatalog& instance();
@@ -35,8 +46,9 @@ class BuiltinCatalog {
   // Keras's per-kind ALL_OBJECTS_DICT: class names, snake_case aliases, function names.
   RegisteredObjectPtr find_for_kind(Kind kind, std::string_view name) const;
   // Where a built-in class is exported, for serialization.
-  const PublicName* public_name(std::type_index type) const;
+  const PublicName* public_name(const std::type_info& type) const;
 
+  // Sorted, for suggestions.
   std::vector<std::string> names_in_module(std::string_view module) const;
   std::vector<std::string> names_for_kind(Kind kind) const;
   bool has_module(std::string_view module) const;
@@ -45,10 +57,14 @@ class BuiltinCatalog {
   friend class CatalogBuilder;
   BuiltinCatalog();
 
-  std::map<std::string, std::map<std::string, RegisteredObjectPtr, std::less<>>, std::less<>> by_module_;
-  std::map<Kind, std::map<std::string, RegisteredObjectPtr, std::less<>>> by_kind_;
-  std::map<std::string, RegisteredObjectPtr, std::less<>> classes_by_name_;
+  // Hash maps: every deserialization and serialization of a built-in looks here.
+  StringMap<StringMap<RegisteredObjectPtr>> by_module_;
+  std::map<Kind, StringMap<RegisteredObjectPtr>> by_kind_;
+  StringMap<RegisteredObjectPtr> classes_by_name_;
   std::unordered_map<std::type_index, PublicName> public_names_;
+  // The same by type_info address: no hashing of the mangled name. Types whose type_info
+  // lives elsewhere (another library's copy) fall back to public_names_.
+  boost::unordered_flat_map<const std::type_info*, const PublicName*> public_names_by_address_;
 };
 
 class CatalogBuilder {

@@ -10,9 +10,15 @@
 namespace kplug::initializers::detail {
 
 std::uint64_t draw_seed() {
-  std::random_device device;
-  const std::uint64_t high = device();
-  return (high << 32) ^ static_cast<std::uint64_t>(device());
+  // Opening the OS entropy source costs tens of microseconds (a syscall or more), far more
+  // than deserializing a GlorotUniform dict; so each thread seeds one engine from it once
+  // and draws its seeds from that, as Keras draws them from Python's `random`.
+  thread_local std::mt19937_64 seeds = [] {
+    std::random_device device;
+    std::seed_seq sequence{device(), device(), device(), device()};
+    return std::mt19937_64(sequence);
+  }();
+  return seeds();
 }
 
 double Sampler::uniform01() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }

@@ -80,26 +80,45 @@ Fans compute_fans(const Shape& shape, const std::vector<std::int64_t>& input_axe
   return fans;
 }
 
+namespace {
+
+VarianceScaling::Mode parse_mode(const std::string& mode) {
+  using Mode = VarianceScaling::Mode;
+  if (mode == "fan_in") return Mode::fan_in;
+  if (mode == "fan_out") return Mode::fan_out;
+  if (mode == "fan_avg") return Mode::fan_avg;
+  throw ValueError("Invalid `mode` argument: " + mode + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
+}
+
+// Keras accepts any case, and "normal" for "truncated_normal".
+VarianceScaling::Distribution parse_distribution(std::string distribution) {
+  using Distribution = VarianceScaling::Distribution;
+  std::transform(distribution.begin(), distribution.end(), distribution.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  if (distribution == "normal" || distribution == "truncated_normal") return Distribution::truncated_normal;
+  if (distribution == "untruncated_normal") return Distribution::untruncated_normal;
+  if (distribution == "uniform") return Distribution::uniform;
+  throw ValueError("Invalid `distribution` argument: " + distribution +
+                   ". Please use one of {'uniform', 'truncated_normal', 'untruncated_normal'}");
+}
+
+}  // namespace
+
 VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string distribution,
                                  std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)
+    : VarianceScaling(scale, parse_mode(mode), parse_distribution(std::move(distribution)), seed,
+                      std::move(input_axes), std::move(output_axes)) {}
+
+VarianceScaling::VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed,
+                                 Axes input_axes, Axes output_axes)
     : RandomInitializer(seed),
       scale_(scale),
-      mode_(std::move(mode)),
-      distribution_(std::move(distribution)),
+      mode_(mode),
+      distribution_(distribution),
       input_axes_(std::move(input_axes)),
       output_axes_(std::move(output_axes)) {
   if (!(scale_.value > 0.0) || !std::isfinite(scale_.value)) {
     throw ValueError("Argument `scale` must be positive float. Received: scale=" + json::format_double(scale_.value));
-  }
-  if (mode_ != "fan_in" && mode_ != "fan_out" && mode_ != "fan_avg") {
-    throw ValueError("Invalid `mode` argument: " + mode_ + ". Please use one of {'fan_in', 'fan_out', 'fan_avg'}");
-  }
-  std::transform(distribution_.begin(), distribution_.end(), distribution_.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (distribution_ == "normal") distribution_ = "truncated_normal";
-  if (distribution_ != "uniform" && distribution_ != "truncated_normal" && distribution_ != "untruncated_normal") {
-    throw ValueError("Invalid `distribution` argument: " + distribution_ +
-                     ". Please use one of {'uniform', 'truncated_normal', 'untruncated_normal'}");
   }
   if (input_axes_.has_value() != output_axes_.has_value()) {
     throw NotSupportedError(
@@ -110,6 +129,24 @@ VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string dis
   }
 }
 
+std::string_view VarianceScaling::mode() const noexcept {
+  switch (mode_) {
+    case Mode::fan_in: return "fan_in";
+    case Mode::fan_out: return "fan_out";
+    case Mode::fan_avg: break;
+  }
+  return "fan_avg";
+}
+
+std::string_view VarianceScaling::distribution() const noexcept {
+  switch (distribution_) {
+    case Distribution::truncated_normal: return "truncated_normal";
+    case Distribution::untruncated_normal: return "untruncated_normal";
+    case Distribution::uniform: break;
+  }
+  return "uniform";
+}
+
 Fans VarianceScaling::fans(const Shape& shape) const {
   if (input_axes_ && output_axes_) return compute_fans(shape, *input_axes_, *output_axes_);
   return compute_fans(shape);
@@ -118,16 +155,16 @@ Fans VarianceScaling::fans(const Shape& shape) const {
 Tensor VarianceScaling::operator()(const Shape& shape) const {
   const Fans f = fans(shape);
   double scale = scale_.value;
-  if (mode_ == "fan_in") scale /= std::max(1.0, f.fan_in);
-  else if (mode_ == "fan_out") scale /= std::max(1.0, f.fan_out);
+  if (mode_ == Mode::fan_in) scale /= std::max(1.0, f.fan_in);
+  else if (mode_ == Mode::fan_out) scale /= std::max(1.0, f.fan_out);
   else scale /= std::max(1.0, (f.fan_in + f.fan_out) / 2.0);
 
-  if (distribution_ == "truncated_normal") {
+  if (distribution_ == Distribution::truncated_normal) {
     const double stddev = std::sqrt(scale) / kTruncatedStddev;
     return detail::sample_tensor(shape, effective_seed(),
                                  [&](detail::Sampler& s) { return stddev * s.truncated_standard_normal(); });
   }
-  if (distribution_ == "untruncated_normal") {
+  if (distribution_ == Distribution::untruncated_normal) {
     const double stddev = std::sqrt(scale);
     return detail::sample_tensor(shape, effective_seed(),
                                  [&](detail::Sampler& s) { return stddev * s.standard_normal(); });
@@ -143,8 +180,8 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
 boost::json::object VarianceScaling::get_config() const {
   return {{"seed", seed_config()},
           {"scale", scale_.to_json()},
-          {"mode", mode_},
-          {"distribution", distribution_},
+          {"mode", mode()},
+          {"distribution", distribution()},
           {"input_axes", axes_config(input_axes_)},
           {"output_axes", axes_config(output_axes_)}};
 }
@@ -184,8 +221,8 @@ VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json:
 
 #define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                  \
   Name::Name(std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)                             \
-      : VarianceScaling(Number::real(scale), mode, distribution, seed, std::move(input_axes),                 \
-                        std::move(output_axes)) {}                                                            \
+      : VarianceScaling(Number::real(scale), Mode::mode, Distribution::distribution, seed,                    \
+                        std::move(input_axes), std::move(output_axes)) {}                                    \
   boost::json::object Name::get_config() const { return preset_config(); }                                    \
   std::shared_ptr<Name> Name::from_config(const boost::json::object& config, DeserializationContext& context) { \
     PresetArguments args = read_preset(config, context, #Name);                                               \
@@ -193,12 +230,12 @@ VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json:
   }
 
 // The parameters Keras's presets pass to VarianceScaling.
-KPLUG_DEFINE_PRESET(GlorotUniform, 1.0, "fan_avg", "uniform")
-KPLUG_DEFINE_PRESET(GlorotNormal, 1.0, "fan_avg", "truncated_normal")
-KPLUG_DEFINE_PRESET(HeUniform, 2.0, "fan_in", "uniform")
-KPLUG_DEFINE_PRESET(HeNormal, 2.0, "fan_in", "truncated_normal")
-KPLUG_DEFINE_PRESET(LecunUniform, 1.0, "fan_in", "uniform")
-KPLUG_DEFINE_PRESET(LecunNormal, 1.0, "fan_in", "truncated_normal")
+KPLUG_DEFINE_PRESET(GlorotUniform, 1.0, fan_avg, uniform)
+KPLUG_DEFINE_PRESET(GlorotNormal, 1.0, fan_avg, truncated_normal)
+KPLUG_DEFINE_PRESET(HeUniform, 2.0, fan_in, uniform)
+KPLUG_DEFINE_PRESET(HeNormal, 2.0, fan_in, truncated_normal)
+KPLUG_DEFINE_PRESET(LecunUniform, 1.0, fan_in, uniform)
+KPLUG_DEFINE_PRESET(LecunNormal, 1.0, fan_in, truncated_normal)
 
 #undef KPLUG_DEFINE_PRESET
 

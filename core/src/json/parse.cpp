@@ -142,7 +142,10 @@ value parse(std::string_view text, const ParseOptions& options) {
 
   boost::json::parse_options parse_options;
   parse_options.max_depth = options.max_depth;
-  boost::json::stream_parser parser({}, parse_options);
+  // The parser's temporary stack lives in this buffer while it fits (as boost::json::parse
+  // does): no heap allocation for it on ordinary documents.
+  unsigned char temporary[4096];
+  boost::json::stream_parser parser({}, parse_options, temporary);
   boost::system::error_code ec;
   std::size_t consumed = parser.write(input.data(), input.size(), ec);
   if (!ec) parser.finish(ec);

@@ -15,7 +15,7 @@ NamedFunction::~NamedFunction() = default;
 std::string Serializable::class_name() const { return plain_type_name(typeid(*this)); }
 
 const NamedFunction* as_function(const Serializable& object) noexcept {
-  return dynamic_cast<const NamedFunction*>(&object);
+  return object.as_named_function();
 }
 
 std::string plain_type_name(const std::type_info& type) {

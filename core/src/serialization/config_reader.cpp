@@ -9,9 +9,7 @@
 namespace kplug {
 
 ConfigReader::ConfigReader(const boost::json::object& config, DeserializationContext& context, std::string class_name)
-    : config_(config), context_(context), class_name_(std::move(class_name)) {
-  accepted_.reserve(config_.size() + 4);
-}
+    : config_(config), context_(context), class_name_(std::move(class_name)) {}
 
 bool ConfigReader::has(std::string_view key) const { return config_.contains(key); }
 
@@ -117,8 +115,9 @@ void ConfigReader::finish() const {
   for (const auto& item : config_) {
     if (std::find(accepted_.begin(), accepted_.end(), item.key()) != accepted_.end()) continue;
     std::string key(item.key());
-    fail(key, "unexpected argument '" + key + "'; it takes " + detail::quoted_list(accepted_) + "." +
-                  detail::did_you_mean(key, accepted_));
+    const std::vector<std::string> accepted(accepted_.begin(), accepted_.end());
+    fail(key, "unexpected argument '" + key + "'; it takes " + detail::quoted_list(accepted) + "." +
+                  detail::did_you_mean(key, accepted));
   }
 }
 

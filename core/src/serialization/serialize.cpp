@@ -33,13 +33,12 @@ boost::json::value serialize(const Serializable& object) {
 
   boost::json::object dict;
   dict.reserve(5);
-  const std::type_index type(typeid(object));
-  if (const auto* name = detail::BuiltinCatalog::instance().public_name(type)) {
+  if (const auto* name = detail::BuiltinCatalog::instance().public_name(typeid(object))) {
     dict["module"] = name->module;
     dict["class_name"] = name->class_name;
     dict["config"] = object.get_config();
     dict["registered_name"] = nullptr;
-  } else if (auto key = Registry::global().key_of(type); key) {
+  } else if (auto key = Registry::global().key_of(std::type_index(typeid(object))); key) {
     RegisteredObjectPtr entry = Registry::global().find(*key);
     dict["module"] = entry && entry->module ? boost::json::value(*entry->module) : boost::json::value(nullptr);
     dict["class_name"] = entry ? entry->class_name : object.class_name();
