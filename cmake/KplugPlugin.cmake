@@ -4,7 +4,7 @@
 # kplug::core, plus a generated manifest that exports the versioned entry (with the
 # build id) and the listing symbols (name, version, ABI, packages, keys) that
 # `kplug plugins` and on-demand loading read without running the plugin.
-set(KPLUG_PLUGIN_ABI_VERSION 1)
+set(KPLUG_PLUGIN_ABI_VERSION 2)
 set(_KPLUG_PLUGIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 function(_kplug_listing_symbol out prefix text)

@@ -9,6 +9,10 @@
 #include "test_support.hpp"
 
 #include <cmath>
+#include <cstdint>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace kplug;
 using namespace kplug::initializers;
@@ -107,6 +111,29 @@ BOOST_AUTO_TEST_CASE(seeds_make_values_repeatable) {
                     Tensor::vector({0.15979336f, 0.99214518f, 0.03956902f}), 1e-6f);
   test::check_close(RandomNormal(Number::real(0.0), Number::real(1.0), 0)({2}),
                     Tensor::vector({0.5893788f, -0.0291114f}), 1e-5f);
+}
+
+BOOST_AUTO_TEST_CASE(forked_children_draw_their_own_seeds) {
+  // seed None after fork: the child must not repeat the parent's next seed.
+  const GlorotUniform before;  // the parent's seed source is in use
+  int fds[2];
+  BOOST_REQUIRE(::pipe(fds) == 0);
+  const pid_t child = ::fork();
+  BOOST_REQUIRE(child >= 0);
+  if (child == 0) {
+    const std::uint64_t seed = GlorotUniform().effective_seed();
+    const bool written = ::write(fds[1], &seed, sizeof seed) == static_cast<ssize_t>(sizeof seed);
+    ::_exit(written ? 0 : 1);
+  }
+  std::uint64_t child_seed = 0;
+  const bool read_ok = ::read(fds[0], &child_seed, sizeof child_seed) == static_cast<ssize_t>(sizeof child_seed);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(fds[0]);
+  ::close(fds[1]);
+  BOOST_REQUIRE(read_ok);
+  BOOST_TEST(child_seed != GlorotUniform().effective_seed());
+  BOOST_TEST(before.effective_seed() != child_seed);
 }
 
 BOOST_AUTO_TEST_CASE(random_normal_uniform_truncated_statistics) {

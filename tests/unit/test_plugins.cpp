@@ -4,6 +4,7 @@
 #include "kplug/activations.hpp"
 #include "kplug/json.hpp"
 #include "kplug/losses.hpp"
+#include "kplug/plugin_abi.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
@@ -56,7 +57,7 @@ BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
   const PluginListing listing = PluginHost::inspect(kGuide);
   BOOST_TEST(listing.name == "keras_guide");
   BOOST_TEST(listing.version == "1.0.0");
-  BOOST_TEST(listing.abi_version == 1u);
+  BOOST_TEST(listing.abi_version == kplug::plugin::kAbiVersion);
   BOOST_TEST(listing.packages == std::vector<std::string>{"my_package"});
   BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
   // Loading this one would abort the process; listing it runs none of its code.
@@ -107,7 +108,7 @@ BOOST_AUTO_TEST_CASE(plugin_subclass_of_a_builtin_loss) {
 BOOST_AUTO_TEST_CASE(wrong_abi_is_refused) {
   PluginHost host;
   const std::string what = load_error(host, kBroken / "libtest_wrong_abi.so");
-  BOOST_TEST(contains(what, "wrong ABI version: got 999, expected 1"), what);
+  BOOST_TEST(contains(what, "wrong ABI version: got 999, expected " + std::to_string(kplug::plugin::kAbiVersion)), what);
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
 }
 
@@ -252,6 +253,6 @@ BOOST_AUTO_TEST_CASE(cli_roundtrip_with_and_without_plugins) {
   BOOST_TEST(contains(error, "libkplug_keras_guide.so"), error);
   command = cli + " plugins " + kShipped.string() + " --load > " + out;
   BOOST_TEST(std::system(command.c_str()) == 0);
-  BOOST_TEST(contains(test::read_text(out), "keras_guide 1.0.0 (ABI 1)"));
+  BOOST_TEST(contains(test::read_text(out), "keras_guide 1.0.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
   fs::remove(out);
 }

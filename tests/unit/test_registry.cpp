@@ -22,7 +22,15 @@ class Foo : public Regularizer {
   }
 };
 
-class Bar : public Foo {};
+class Bar : public Foo {
+ public:
+  static std::shared_ptr<Bar> from_config(const boost::json::object&, DeserializationContext&) {
+    return std::make_shared<Bar>();
+  }
+};
+
+// Inherits Foo::from_config, which would build a Foo: registering it is a compile error.
+class InheritsFromConfig : public Foo {};
 
 // Registry state is process-wide: every test starts and ends empty.
 struct CleanRegistry {
@@ -103,6 +111,9 @@ BOOST_AUTO_TEST_CASE(classes_without_get_config_cannot_register) {
   BOOST_TEST(SerializableClass<Foo>);
   BOOST_TEST(!SerializableClass<Regularizer>);  // abstract: no get_config/penalty
   BOOST_TEST(!SerializableClass<std::string>);
+  // A subclass that inherits its base's from_config would deserialize as the base.
+  BOOST_TEST(FromConfigBuildsItself<Bar>);
+  BOOST_TEST(!FromConfigBuildsItself<InheritsFromConfig>);
 }
 
 BOOST_AUTO_TEST_CASE(lookup_order_and_arguments) {

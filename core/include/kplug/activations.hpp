@@ -4,8 +4,10 @@
 #include "kplug/object.hpp"
 #include "kplug/tensor.hpp"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <source_location>
 #include <string>
 #include <string_view>
@@ -43,9 +45,6 @@ std::string register_activation(std::string_view package, std::string_view name,
                                 bool replace = false, std::source_location where = std::source_location::current());
 
 }  // namespace kplug
-
-#include <cstdint>
-#include <optional>
 
 // keras.activations as typed C++ functions, with Keras 3's keyword arguments and
 // defaults. Each returns a new tensor; element-wise ones keep the shape, the axis-wise

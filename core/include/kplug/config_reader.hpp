@@ -57,7 +57,7 @@ class ConfigReader {
   const boost::json::object& config_;
   DeserializationContext& context_;
   std::string class_name_;
-  // Inline storage: reading a config allocates nothing for its bookkeeping.
+  // Inline storage: reading a small config usually allocates nothing for its bookkeeping.
   boost::container::small_vector<std::string, 8> accepted_;
 };
 

@@ -5,8 +5,18 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
+#include <limits>
 
 namespace kplug {
+
+// double -> float32 as numpy casts: values beyond float's range become +-inf (a plain
+// static_cast is undefined behaviour there, and configs may hold any double).
+inline float to_float32(double v) noexcept {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  if (v > kMax) return std::numeric_limits<float>::infinity();
+  if (v < -kMax) return -std::numeric_limits<float>::infinity();
+  return static_cast<float>(v);
+}
 
 struct Number {
   double value = 0.0;

@@ -32,7 +32,9 @@
 
 namespace kplug::plugin {
 
-inline constexpr std::uint32_t kAbiVersion = 1;
+// Bumped on every change to the layout of a public type plugins compile against (2: the
+// function and loss-mask virtuals, ConfigReader's inline storage).
+inline constexpr std::uint32_t kAbiVersion = 2;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).
 inline constexpr const char* kListingSection = "kplugls";

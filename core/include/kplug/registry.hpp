@@ -73,6 +73,13 @@ concept HasFromConfig = requires(const boost::json::object& config, Deserializat
 // that filled the entry is unloaded.
 std::shared_ptr<RegisteredObject> new_registered_object();
 
+// Its from_config builds a T, not a base class (whose from_config a subclass inherits).
+template <class T>
+concept FromConfigBuildsItself = HasFromConfig<T> && requires(const boost::json::object& config,
+                                                              DeserializationContext& context) {
+  { T::from_config(config, context) } -> std::convertible_to<std::shared_ptr<T>>;
+};
+
 // A new, still mutable entry for class T.
 template <SerializableClass T>
 std::shared_ptr<RegisteredObject> new_class_entry(std::optional<std::string> module = std::nullopt,
@@ -83,6 +90,9 @@ std::shared_ptr<RegisteredObject> new_class_entry(std::optional<std::string> mod
   entry->module = std::move(module);
   entry->type = std::type_index(typeid(T));
   if constexpr (HasFromConfig<T>) {
+    static_assert(FromConfigBuildsItself<T>,
+                  "T::from_config must build a T: a subclass needs its own from_config (an inherited one "
+                  "would build the base class)");
     entry->from_config = [](const boost::json::object& config, DeserializationContext& context) -> ObjectPtr {
       return T::from_config(config, context);
     };

@@ -15,19 +15,17 @@ constexpr std::string_view kFunctionModules[] = {
 
 }  // namespace
 
-BuiltinCatalog::BuiltinCatalog() = default;
+BuiltinCatalog::BuiltinCatalog() {
+  CatalogBuilder builder(*this);
+  add_builtin_activations(builder);
+  add_builtin_initializers(builder);
+  add_builtin_regularizers(builder);
+  add_builtin_constraints(builder);
+  add_builtin_losses(builder);
+}
 
 const BuiltinCatalog& BuiltinCatalog::instance() {
-  static const BuiltinCatalog catalog = [] {
-    BuiltinCatalog c;
-    CatalogBuilder builder(c);
-    add_builtin_activations(builder);
-    add_builtin_initializers(builder);
-    add_builtin_regularizers(builder);
-    add_builtin_constraints(builder);
-    add_builtin_losses(builder);
-    return c;
-  }();
+  static const BuiltinCatalog catalog;
   return catalog;
 }
 

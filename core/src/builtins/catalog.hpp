@@ -36,6 +36,9 @@ using StringMap = boost::unordered_flat_map<std::string, V, TransparentStringHas
 class BuiltinCatalog {
  public:
   static const BuiltinCatalog& instance();
+  // public_names_by_address_ points into public_names_: never copied.
+  BuiltinCatalog(const BuiltinCatalog&) = delete;
+  BuiltinCatalog& operator=(const BuiltinCatalog&) = delete;
 
   // `module.name` as Keras exports it ("keras.regularizers", "l1" -> L1).
   RegisteredObjectPtr find(std::string_view module, std::string_view name) const;

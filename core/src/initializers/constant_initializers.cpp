@@ -28,7 +28,7 @@ std::shared_ptr<Ones> Ones::from_config(const boost::json::object& config, Deser
 
 Constant::Constant(Number value) : value_(value) { detail::require_finite(value_.value, "value"); }
 
-Tensor Constant::operator()(const Shape& shape) const { return Tensor(shape, static_cast<float>(value_.value)); }
+Tensor Constant::operator()(const Shape& shape) const { return Tensor(shape, to_float32(value_.value)); }
 
 // Number keeps `0` and `0.0` apart, as Python writes them.
 boost::json::object Constant::get_config() const { return {{"value", value_.to_json()}}; }
@@ -49,7 +49,7 @@ Tensor Identity::operator()(const Shape& shape) const {
   }
   Tensor out(shape, 0.0f);
   const std::int64_t diagonal = std::min(shape[0], shape[1]);
-  for (std::int64_t i = 0; i < diagonal; ++i) out.at({i, i}) = static_cast<float>(gain_.value);
+  for (std::int64_t i = 0; i < diagonal; ++i) out.at({i, i}) = to_float32(gain_.value);
   return out;
 }
 

@@ -45,7 +45,7 @@ Tensor Orthogonal::operator()(const Shape& shape) const {
   Tensor out(shape);
   const double gain = gain_.value;
   for (Eigen::Index i = 0; i < q.rows(); ++i) {
-    for (Eigen::Index j = 0; j < q.cols(); ++j) out[i * q.cols() + j] = static_cast<float>(gain * q(i, j));
+    for (Eigen::Index j = 0; j < q.cols(); ++j) out[i * q.cols() + j] = to_float32(gain * q(i, j));
   }
   return out;
 }

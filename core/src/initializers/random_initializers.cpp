@@ -81,9 +81,9 @@ RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::in
 
 Tensor RandomUniform::operator()(const Shape& shape) const {
   const double lo = minval_.value, span = maxval_.value - minval_.value;
-  const float hi = static_cast<float>(maxval_.value), lo_float = static_cast<float>(lo);
+  const float hi = to_float32(maxval_.value), lo_float = to_float32(lo);
   return detail::sample_tensor(shape, effective_seed(), [&](detail::Sampler& s) {
-    const float v = static_cast<float>(lo + span * s.uniform01());
+    const float v = to_float32(lo + span * s.uniform01());
     // Rounding to float32 may reach maxval, which Keras excludes.
     return (v >= hi && hi > lo_float) ? std::nextafter(hi, lo_float) : v;
   });

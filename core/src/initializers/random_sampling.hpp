@@ -3,6 +3,7 @@
 // seed gives the same values with every compiler and library.
 #pragma once
 
+#include "kplug/number.hpp"
 #include "kplug/tensor.hpp"
 
 #include <cstdint>
@@ -34,7 +35,7 @@ template <class Draw>
 Tensor sample_tensor(const Shape& shape, std::uint64_t seed, Draw draw) {
   Tensor out(shape);
   Sampler sampler(seed);
-  for (float& v : out.values()) v = static_cast<float>(draw(sampler));
+  for (float& v : out.values()) v = to_float32(draw(sampler));
   return out;
 }
 

@@ -110,7 +110,7 @@ Tensor STFT::operator()(const Shape& shape) const {
       for (std::int64_t f = 0; f < bins; ++f) {
         const double arg = -2.0 * static_cast<double>(t) * (static_cast<double>(f) / fft_length) * std::numbers::pi;
         const double value = side_ == "real" ? std::cos(arg) : std::sin(arg);
-        *data++ = static_cast<float>(value * weight);
+        *data++ = to_float32(value * weight);
       }
     }
   }

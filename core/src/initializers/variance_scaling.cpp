@@ -170,9 +170,9 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
                                  [&](detail::Sampler& s) { return stddev * s.standard_normal(); });
   }
   const double limit = std::sqrt(3.0 * scale);
-  const float hi = static_cast<float>(limit);
+  const float hi = to_float32(limit);
   return detail::sample_tensor(shape, effective_seed(), [&](detail::Sampler& s) {
-    const float v = static_cast<float>(-limit + 2.0 * limit * s.uniform01());
+    const float v = to_float32(-limit + 2.0 * limit * s.uniform01());
     return v >= hi ? std::nextafter(hi, 0.0f) : v;  // [-limit, limit) as Keras's uniform
   });
 }

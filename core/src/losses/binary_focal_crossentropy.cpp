@@ -12,7 +12,7 @@ Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, boo
                                  std::int64_t axis) {
   detail::validate_label_smoothing(label_smoothing);
   detail::validate_finite(alpha, "alpha");
-  const float g = static_cast<float>(detail::validate_gamma(gamma));
+  const float g = to_float32(detail::validate_gamma(gamma));
   const Tensor target = detail::smooth_binary_labels(y_true, label_smoothing);
   // Keras turns logits into probabilities first, so the focal loss is clipped like the
   // probability form (not the log-sigmoid form of binary_crossentropy).
@@ -22,7 +22,7 @@ Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, boo
   const Tensor focal_factor = (1.0f - p_t).map([g](float v) { return std::pow(v, g); });
   Tensor focal_bce = focal_factor * bce;
   if (apply_class_balancing) {
-    const float a = static_cast<float>(alpha);
+    const float a = to_float32(alpha);
     focal_bce = (target * a + (1.0f - target) * (1.0f - a)) * focal_bce;
   }
   return focal_bce.mean(axis);

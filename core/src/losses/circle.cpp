@@ -73,8 +73,8 @@ Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& o
                      " and " + std::to_string(ref_embeddings.dim(1)));
   }
 
-  const float gamma = static_cast<float>(options.gamma);
-  const float margin = static_cast<float>(options.margin);
+  const float gamma = to_float32(options.gamma);
+  const float margin = to_float32(options.margin);
   const float optim_pos = margin, optim_neg = 1.0f + margin;
   const float delta_pos = margin, delta_neg = 1.0f - margin;
   // Cosine distances of L2-normalised embeddings, floored at 0.

@@ -2,6 +2,7 @@
 
 #include "kplug/errors.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 

@@ -21,7 +21,7 @@ Tensor huber(const Tensor& y_true, const Tensor& y_pred, double delta) {
   }
   Tensor t = y_true, p = y_pred;
   squeeze_or_expand_to_same_rank(t, p);
-  const float d = static_cast<float>(delta);
+  const float d = to_float32(delta);
   const Tensor per_element = (p - t).map([d](float error) {
     const float abs_error = std::fabs(error);
     return abs_error <= d ? 0.5f * error * error : d * abs_error - 0.5f * d * d;

@@ -50,7 +50,7 @@ Tensor tversky(const Tensor& y_true, const Tensor& y_pred, double alpha, double 
   const Tensor fp = sum_over_axes((1.0f - y_pred) * y_true, axis);
   const Tensor fn = sum_over_axes(y_pred * (1.0f - y_true), axis);
   const Tensor denominator =
-      intersection + fp * static_cast<float>(alpha) + fn * static_cast<float>(beta) + kEpsilon;
+      intersection + fp * to_float32(alpha) + fn * to_float32(beta) + kEpsilon;
   return 1.0f - intersection / denominator;
 }
 

@@ -66,6 +66,10 @@ std::optional<Tensor> SparseCategoricalCrossentropy::loss_mask(const Tensor& y_t
   Tensor p = y_pred;
   squeeze_or_expand_to_same_rank(t, p);
   const Tensor labels = sparse_labels(t, p, p.normalize_axis(axis_));
+  if (labels.shape() != losses.shape()) {  // a subclass's compute() may return another shape
+    throw ValueError("SparseCategoricalCrossentropy: ignore_class needs one loss per label; labels have shape " +
+                     shape_to_string(labels.shape()) + ", the losses " + shape_to_string(losses.shape()));
+  }
   Tensor mask(losses.shape());
   for (std::int64_t i = 0; i < labels.size(); ++i) mask[i] = is_ignored(labels[i], ignore_class_) ? 0.0f : 1.0f;
   return mask;

@@ -58,6 +58,11 @@ RegisteredObjectPtr function_entry(ObjectPtr function, std::source_location wher
 std::shared_ptr<RegisteredObject> new_registered_object() { return std::make_shared<RegisteredObject>(); }
 
 std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function, std::source_location where) {
+  if (function && !as_function(*function) && dynamic_cast<const NamedFunction*>(function.get())) {
+    throw RegistrationError("'" + function->class_name() +
+                            "' derives from NamedFunction but does not override Serializable::as_named_function "
+                            "(return this): it would serialize as a class");
+  }
   if (!function || !as_function(*function)) {
     throw RegistrationError("function_entry needs a function object (an ActivationFunction, a LossFunction, ...)");
   }
