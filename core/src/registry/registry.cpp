@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <cstring>
 #include <mutex>
 #include <shared_mutex>
 
@@ -92,6 +93,22 @@ struct LookupCache {
 // initial-exec: the hot path then reads TLS without a __tls_get_addr call (libkplug is
 // linked by the host, not dlopened, so static TLS is available).
 __attribute__((tls_model("initial-exec"))) thread_local LookupCache t_lookup_cache;
+
+// A key's cache slot, from its length and its first and last 8 bytes: cheaper than a full
+// string hash. Keys differing only in the middle share a slot, which costs a cache miss,
+// never a wrong answer (the slot's key is compared in full).
+std::size_t cache_slot(std::string_view key) noexcept {
+  static_assert(LookupCache::kSlots == 64, "the slot is the hash's top 6 bits");
+  const std::size_t n = key.size();
+  std::uint64_t head = 0, tail = 0;
+  std::memcpy(&head, key.data(), std::min<std::size_t>(n, 8));
+  if (n > 8) {
+    const std::size_t tail_size = std::min<std::size_t>(n - 8, 8);
+    std::memcpy(&tail, key.data() + n - tail_size, tail_size);
+  }
+  const std::uint64_t mixed = (head ^ (tail * 0x9E3779B97F4A7C15ull) ^ n) * 0xFF51AFD7ED558CCDull;
+  return static_cast<std::size_t>(mixed >> 58);
+}
 
 std::atomic<std::uint64_t> g_next_registry_id{1};
 
@@ -203,7 +220,7 @@ void Registry::clear() {
 }
 
 RegisteredObjectPtr Registry::find(std::string_view key) const {
-  LookupCache::Slot& slot = t_lookup_cache.slots[StringHash{}(key) % LookupCache::kSlots];
+  LookupCache::Slot& slot = t_lookup_cache.slots[cache_slot(key)];
   const std::uint64_t version = impl_->version.load(std::memory_order_acquire);
   if (slot.registry_id == impl_->id && slot.version == version && slot.key == key) {
     if (auto entry = slot.entry.lock()) return entry;
