@@ -58,6 +58,7 @@ BOOST_AUTO_TEST_CASE(unregistered_name_is_plain_class_name) {
   BOOST_TEST(get_registered_name<Foo>() == "Foo");
   BOOST_TEST(get_registered_name(Bar{}) == "Bar");
   BOOST_TEST(get_registered_object("Custom>Nope") == nullptr);
+  BOOST_TEST(get_registered_object(std::string_view{}) == nullptr);  // an empty view, no data pointer
 }
 
 BOOST_AUTO_TEST_CASE(duplicate_key_names_both_sites) {

@@ -100,6 +100,7 @@ __attribute__((tls_model("initial-exec"))) thread_local LookupCache t_lookup_cac
 std::size_t cache_slot(std::string_view key) noexcept {
   static_assert(LookupCache::kSlots == 64, "the slot is the hash's top 6 bits");
   const std::size_t n = key.size();
+  if (n == 0) return 0;  // an empty view may have no data pointer to copy from
   std::uint64_t head = 0, tail = 0;
   std::memcpy(&head, key.data(), std::min<std::size_t>(n, 8));
   if (n > 8) {
