@@ -29,6 +29,7 @@ class ConfigReader {
 
   Number number(std::string_view key);                 // required
   Number number(std::string_view key, Number fallback);
+  Number finite_number(std::string_view key, Number fallback);  // NaN and +-inf fail, naming the key
   double real(std::string_view key, double fallback);
   std::int64_t integer(std::string_view key, std::int64_t fallback);
   std::optional<std::int64_t> optional_integer(std::string_view key);  // absent or null -> nullopt

@@ -2,6 +2,7 @@
 #include "kplug/initializers.hpp"
 
 #include "initializers/random_sampling.hpp"
+#include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
 
 #include <algorithm>
@@ -26,7 +27,7 @@ std::shared_ptr<Ones> Ones::from_config(const boost::json::object& config, Deser
   return std::make_shared<Ones>();
 }
 
-Constant::Constant(Number value) : value_(value) { detail::require_finite(value_.value, "value"); }
+Constant::Constant(Number value) : value_(value) { checks::require_finite(value_.value, "value"); }
 
 Tensor Constant::operator()(const Shape& shape) const { return Tensor(shape, to_float32(value_.value)); }
 
@@ -40,7 +41,7 @@ std::shared_ptr<Constant> Constant::from_config(const boost::json::object& confi
   return std::make_shared<Constant>(value);
 }
 
-Identity::Identity(Number gain) : gain_(gain) { detail::require_finite(gain_.value, "gain"); }
+Identity::Identity(Number gain) : gain_(gain) { checks::require_finite(gain_.value, "gain"); }
 
 Tensor Identity::operator()(const Shape& shape) const {
   if (shape.size() != 2) {

@@ -2,6 +2,7 @@
 #include "kplug/initializers.hpp"
 
 #include "initializers/random_sampling.hpp"
+#include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
 
 #include <Eigen/Dense>
@@ -11,7 +12,7 @@
 namespace kplug::initializers {
 
 Orthogonal::Orthogonal(Number gain, std::optional<std::int64_t> seed) : RandomInitializer(seed), gain_(gain) {
-  detail::require_finite(gain_.value, "gain");
+  checks::require_finite(gain_.value, "gain");
 }
 
 Tensor Orthogonal::operator()(const Shape& shape) const {

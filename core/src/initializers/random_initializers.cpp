@@ -3,6 +3,7 @@
 #include "kplug/initializers.hpp"
 
 #include "initializers/random_sampling.hpp"
+#include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 
@@ -42,7 +43,7 @@ std::optional<std::int64_t> RandomInitializer::read_seed(ConfigReader& reader) {
 
 RandomNormal::RandomNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
     : RandomInitializer(seed), mean_(mean), stddev_(checked_stddev(stddev)) {
-  detail::require_finite(mean_.value, "mean");
+  checks::require_finite(mean_.value, "mean");
 }
 
 Tensor RandomNormal::operator()(const Shape& shape) const {
@@ -67,8 +68,8 @@ std::shared_ptr<RandomNormal> RandomNormal::from_config(const boost::json::objec
 
 RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::int64_t> seed)
     : RandomInitializer(seed), minval_(minval), maxval_(maxval) {
-  detail::require_finite(minval_.value, "minval");
-  detail::require_finite(maxval_.value, "maxval");
+  checks::require_finite(minval_.value, "minval");
+  checks::require_finite(maxval_.value, "maxval");
   if (!std::isfinite(maxval_.value - minval_.value)) {
     throw ValueError("The range of RandomUniform is too wide for a float. Received: minval=" +
                      json::format_double(minval_.value) + ", maxval=" + json::format_double(maxval_.value));
@@ -105,7 +106,7 @@ std::shared_ptr<RandomUniform> RandomUniform::from_config(const boost::json::obj
 
 TruncatedNormal::TruncatedNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
     : RandomInitializer(seed), mean_(mean), stddev_(checked_stddev(stddev)) {
-  detail::require_finite(mean_.value, "mean");
+  checks::require_finite(mean_.value, "mean");
 }
 
 Tensor TruncatedNormal::operator()(const Shape& shape) const {

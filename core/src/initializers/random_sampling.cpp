@@ -74,12 +74,5 @@ double Sampler::truncated_standard_normal() {
   }
 }
 
-double require_finite(double value, const char* name) {
-  if (!std::isfinite(value)) {
-    throw ValueError(std::string("Argument `") + name + "` must be a finite number. Received: " + name + "=" +
-                     json::format_double(value));
-  }
-  return value;
-}
 
 }  // namespace kplug::initializers::detail

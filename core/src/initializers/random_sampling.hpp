@@ -39,7 +39,4 @@ Tensor sample_tensor(const Shape& shape, std::uint64_t seed, Draw draw) {
   return out;
 }
 
-// Throws ValueError unless `value` is finite; `name` names the argument.
-double require_finite(double value, const char* name);
-
 }  // namespace kplug::initializers::detail

@@ -2,6 +2,7 @@
 
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "util/argument_checks.hpp"
 
 #include <cmath>
 
@@ -11,7 +12,7 @@ Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, boo
                                  double alpha, double gamma, bool from_logits, double label_smoothing,
                                  std::int64_t axis) {
   detail::validate_label_smoothing(label_smoothing);
-  detail::validate_finite(alpha, "alpha");
+  checks::require_finite(alpha, "alpha");
   const float g = to_float32(detail::validate_gamma(gamma));
   const Tensor target = detail::smooth_binary_labels(y_true, label_smoothing);
   // Keras turns logits into probabilities first, so the focal loss is clipped like the
@@ -36,7 +37,7 @@ BinaryFocalCrossentropy::BinaryFocalCrossentropy(bool apply_class_balancing, Num
       alpha_(alpha),
       gamma_(gamma),
       arguments_(detail::validated(arguments)) {
-  detail::validate_finite(alpha_.value, "alpha");
+  checks::require_finite(alpha_.value, "alpha");
   detail::validate_gamma(gamma_.value);
 }
 

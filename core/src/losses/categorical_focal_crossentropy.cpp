@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "util/argument_checks.hpp"
 
 #include <cmath>
 
@@ -35,7 +36,7 @@ Tensor categorical_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred
   detail::validate_label_smoothing(label_smoothing);
   const float g = static_cast<float>(detail::validate_gamma(gamma));
   if (alpha.empty()) throw ValueError("Argument `alpha` needs at least one value");
-  for (double a : alpha) detail::validate_finite(a, "alpha");
+  for (double a : alpha) checks::require_finite(a, "alpha");
   detail::require_same_shape(y_true, y_pred);
   const std::int64_t a = detail::require_class_axis(y_pred, axis);
   // Work with the class axis last so that a per-class alpha broadcasts over it.
@@ -59,7 +60,7 @@ CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(std::vector<Number> a
       arguments_(detail::validated(arguments)) {
   if (alpha_.empty()) throw ValueError("Argument `alpha` needs at least one value");
   if (!alpha_is_list_ && alpha_.size() != 1) throw ValueError("A scalar `alpha` holds exactly one value");
-  for (const Number& a : alpha_) detail::validate_finite(a.value, "alpha");
+  for (const Number& a : alpha_) checks::require_finite(a.value, "alpha");
   detail::validate_gamma(gamma_.value);
 }
 

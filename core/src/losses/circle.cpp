@@ -4,6 +4,7 @@
 
 #include "losses/reduction.hpp"
 #include "losses/regression_math.hpp"
+#include "util/argument_checks.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -105,9 +106,8 @@ Circle::Circle(Number gamma, Number margin, bool remove_diagonal, std::optional<
       gamma_(gamma),
       margin_(margin),
       remove_diagonal_(remove_diagonal) {
-  if (!std::isfinite(gamma_.value) || !std::isfinite(margin_.value)) {
-    throw ValueError("Invalid value for arguments `gamma` and `margin` of Circle: expected finite floats");
-  }
+  checks::require_finite(gamma_.value, "gamma");
+  checks::require_finite(margin_.value, "margin");
 }
 
 Tensor Circle::compute(const Tensor& y_true, const Tensor& y_pred) const {
@@ -131,10 +131,8 @@ void Circle::add_arguments(boost::json::object& config) const {
 std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config, DeserializationContext& context) {
   ConfigReader reader(config, context, "Circle");
   BaseArguments base = read_base(reader, "circle");
-  const Number gamma = reader.number("gamma", Number::real(80.0));
-  if (!std::isfinite(gamma.value)) reader.fail("gamma", "expected a finite number");
-  const Number margin = reader.number("margin", Number::real(0.4));
-  if (!std::isfinite(margin.value)) reader.fail("margin", "expected a finite number");
+  const Number gamma = reader.finite_number("gamma", Number::real(80.0));
+  const Number margin = reader.finite_number("margin", Number::real(0.4));
   const bool remove_diagonal = reader.boolean("remove_diagonal", true);
   reader.finish();
   return std::make_shared<Circle>(gamma, margin, remove_diagonal, std::move(base.reduction), std::move(base.name));

@@ -111,12 +111,5 @@ double validate_gamma(double gamma) {
   return gamma;
 }
 
-double validate_finite(double value, std::string_view name) {
-  if (!std::isfinite(value)) {
-    throw ValueError("Invalid value for argument `" + std::string(name) + "`: expected a finite float. Received: " +
-                     std::string(name) + "=" + number_text(value));
-  }
-  return value;
-}
 
 }  // namespace kplug::losses::detail

@@ -42,9 +42,8 @@ Tensor categorical_log_probabilities(const Tensor& y_pred, bool from_logits, std
 // value otherwise.
 std::int64_t class_id(float label, std::int64_t num_classes);
 
-// Argument checks, ValueError naming the argument.
+// Argument checks, ValueError naming the argument (finiteness: checks::require_finite).
 double validate_label_smoothing(double label_smoothing);
 double validate_gamma(double gamma);
-double validate_finite(double value, std::string_view name);
 
 }  // namespace kplug::losses::detail

@@ -3,6 +3,7 @@
 #include "kplug/losses/regression.hpp"
 
 #include "losses/regression_math.hpp"
+#include "util/argument_checks.hpp"
 
 #include <cmath>
 
@@ -27,14 +28,6 @@ ReductionAxes read_axes(ConfigReader& reader) {
   return raw->is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
 }
 
-// Keras does not check alpha and beta; kplug asks for finite numbers so the loss stays defined.
-Number checked_weight(Number value, const char* name) {
-  if (!std::isfinite(value.value)) {
-    throw ValueError(std::string("Invalid value for argument `") + name + "`: expected a finite float. Received: " +
-                     name + "=" + std::to_string(value.value));
-  }
-  return value;
-}
 }  // namespace
 
 Tensor dice(const Tensor& y_true, const Tensor& y_pred, const std::optional<std::vector<std::int64_t>>& axis) {
@@ -72,9 +65,13 @@ std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config, Deser
 Tversky::Tversky(Number alpha, Number beta, std::optional<std::string> reduction, std::string name,
                  ReductionAxes axis)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
-      alpha_(checked_weight(alpha, "alpha")),
-      beta_(checked_weight(beta, "beta")),
-      axis_(std::move(axis)) {}
+      alpha_(alpha),
+      beta_(beta),
+      axis_(std::move(axis)) {
+  // Keras does not check alpha and beta; kplug asks for finite numbers so the loss stays defined.
+  checks::require_finite(alpha_.value, "alpha");
+  checks::require_finite(beta_.value, "beta");
+}
 
 Tensor Tversky::compute(const Tensor& y_true, const Tensor& y_pred) const {
   return tversky(y_true, y_pred, alpha_.value, beta_.value, axis_.axes);
@@ -89,10 +86,8 @@ void Tversky::add_arguments(boost::json::object& config) const {
 std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config, DeserializationContext& context) {
   ConfigReader reader(config, context, "Tversky");
   BaseArguments base = read_base(reader, "tversky");
-  const Number alpha = reader.number("alpha", Number::real(0.5));
-  if (!std::isfinite(alpha.value)) reader.fail("alpha", "expected a finite number");
-  const Number beta = reader.number("beta", Number::real(0.5));
-  if (!std::isfinite(beta.value)) reader.fail("beta", "expected a finite number");
+  const Number alpha = reader.finite_number("alpha", Number::real(0.5));
+  const Number beta = reader.finite_number("beta", Number::real(0.5));
   ReductionAxes axis = read_axes(reader);
   reader.finish();
   return std::make_shared<Tversky>(alpha, beta, std::move(base.reduction), std::move(base.name), std::move(axis));

@@ -44,6 +44,12 @@ Number ConfigReader::number(std::string_view key, Number fallback) {
   fail(key, "expected a number, got " + got(*v));
 }
 
+Number ConfigReader::finite_number(std::string_view key, Number fallback) {
+  const Number n = number(key, fallback);
+  if (!std::isfinite(n.value)) fail(key, "expected a finite number, got " + json::format_double(n.value));
+  return n;
+}
+
 double ConfigReader::real(std::string_view key, double fallback) {
   return number(key, Number::real(fallback)).value;
 }
