@@ -1,6 +1,7 @@
 #include "kplug/constraints.hpp"
 
 #include "builtins/catalog.hpp"
+#include "util/keras_epsilon.hpp"
 
 namespace kplug {
 
@@ -8,8 +9,6 @@ Constraint::~Constraint() = default;
 
 namespace constraints {
 namespace {
-
-constexpr float kEpsilon = 1e-7f;  // keras.backend.epsilon()
 
 // sqrt(sum(w^2)) over `axes`, keeping them (so it broadcasts against w).
 Tensor norms(const Tensor& w, const NormAxes& axis) {
@@ -43,7 +42,7 @@ MaxNorm::MaxNorm(Number max_value, NormAxes axis) : max_value_(max_value), axis_
 Tensor MaxNorm::operator()(const Tensor& w) const {
   Tensor n = norms(w, axis_);
   Tensor desired = n.clip(0.0f, static_cast<float>(max_value_.value));
-  return w * (desired / (n + kEpsilon));
+  return w * (desired / (n + kKerasEpsilon));
 }
 
 boost::json::object MaxNorm::get_config() const {
@@ -66,7 +65,7 @@ Tensor MinMaxNorm::operator()(const Tensor& w) const {
   const float rate = static_cast<float>(rate_.value);
   Tensor desired =
       rate * n.clip(static_cast<float>(min_value_.value), static_cast<float>(max_value_.value)) + (1.0f - rate) * n;
-  return w * (desired / (n + kEpsilon));
+  return w * (desired / (n + kKerasEpsilon));
 }
 
 boost::json::object MinMaxNorm::get_config() const {
@@ -99,7 +98,7 @@ std::shared_ptr<NonNeg> NonNeg::from_config(const boost::json::object& config, D
 
 UnitNorm::UnitNorm(NormAxes axis) : axis_(std::move(axis)) {}
 
-Tensor UnitNorm::operator()(const Tensor& w) const { return w / (norms(w, axis_) + kEpsilon); }
+Tensor UnitNorm::operator()(const Tensor& w) const { return w / (norms(w, axis_) + kKerasEpsilon); }
 
 boost::json::object UnitNorm::get_config() const { return {{"axis", axis_.to_json()}}; }
 

@@ -48,7 +48,7 @@ Tensor elementwise_binary_crossentropy(const Tensor& target, const Tensor& outpu
     });
   }
   return binary(target, output, [](float t, float p) {
-    const float clipped = std::min(std::max(p, kEpsilon), 1.0f - kEpsilon);
+    const float clipped = std::min(std::max(p, kKerasEpsilon), 1.0f - kKerasEpsilon);
     return -(t * std::log(clipped) + (1.0f - t) * std::log(1.0f - clipped));
   });
 }
@@ -78,7 +78,7 @@ Tensor log_softmax(const Tensor& logits, std::int64_t axis) {
 }
 
 Tensor normalized_clipped_probabilities(const Tensor& probabilities, std::int64_t axis) {
-  return (probabilities / probabilities.sum(axis, true)).clip(kEpsilon, 1.0f - kEpsilon);
+  return (probabilities / probabilities.sum(axis, true)).clip(kKerasEpsilon, 1.0f - kKerasEpsilon);
 }
 
 Tensor categorical_log_probabilities(const Tensor& y_pred, bool from_logits, std::int64_t axis) {

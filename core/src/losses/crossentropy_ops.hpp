@@ -3,14 +3,12 @@
 #pragma once
 
 #include "kplug/tensor.hpp"
+#include "util/keras_epsilon.hpp"
 
 #include <cstdint>
 #include <string_view>
 
 namespace kplug::losses::detail {
-
-// Keras's backend.epsilon(): probabilities are clipped to [epsilon, 1 - epsilon].
-inline constexpr float kEpsilon = 1e-7f;
 
 // ValueError unless target and output have the same shape (Keras's message).
 void require_same_shape(const Tensor& target, const Tensor& output);

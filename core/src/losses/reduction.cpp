@@ -2,6 +2,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/losses.hpp"
+#include "util/keras_epsilon.hpp"
 
 #include <array>
 
@@ -43,8 +44,7 @@ std::string standardize_reduction(std::string_view reduction) {
 Tensor merge_mask_into_weights(const Tensor& mask, const Tensor* sample_weight, std::string_view reduction) {
   Tensor weights = mask;
   if (reduction == "sum_over_batch_size" || reduction == "mean") {
-    constexpr float kEpsilon = 1e-7f;  // Keras's backend.epsilon(): no division by zero when all are dropped
-    weights = weights * (static_cast<float>(weights.size()) / (weights.sum() + kEpsilon));
+    weights = weights * (static_cast<float>(weights.size()) / (weights.sum() + kKerasEpsilon));
   }
   if (!sample_weight) return weights;
   Tensor given = *sample_weight;

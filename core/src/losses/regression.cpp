@@ -8,7 +8,6 @@
 
 namespace kplug::losses {
 
-using detail::kEpsilon;
 using detail::mean_last_axis;
 
 namespace {
@@ -31,15 +30,15 @@ Tensor mean_absolute_error(const Tensor& y_true, const Tensor& y_pred) {
 
 Tensor mean_absolute_percentage_error(const Tensor& y_true, const Tensor& y_pred) {
   const SameRank in(y_true, y_pred);
-  const Tensor diff = ((in.y_true - in.y_pred) / maximum(in.y_true.abs(), kEpsilon)).abs();
+  const Tensor diff = ((in.y_true - in.y_pred) / maximum(in.y_true.abs(), kKerasEpsilon)).abs();
   return 100.0f * mean_last_axis(diff, "mean_absolute_percentage_error");
 }
 
 Tensor mean_squared_logarithmic_error(const Tensor& y_true, const Tensor& y_pred) {
   const SameRank in(y_true, y_pred);
   // log(max(x, eps) + 1): negative values and zeros count as eps, so the log is defined.
-  const Tensor first_log = (maximum(in.y_pred, kEpsilon) + 1.0f).log();
-  const Tensor second_log = (maximum(in.y_true, kEpsilon) + 1.0f).log();
+  const Tensor first_log = (maximum(in.y_pred, kKerasEpsilon) + 1.0f).log();
+  const Tensor second_log = (maximum(in.y_true, kKerasEpsilon) + 1.0f).log();
   return mean_last_axis((first_log - second_log).square(), "mean_squared_logarithmic_error");
 }
 

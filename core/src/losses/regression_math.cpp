@@ -35,7 +35,7 @@ Tensor l2_normalize(const Tensor& x, std::int64_t axis) {
   const Tensor v = x.rank() == 0 ? x.reshape({1}) : x;
   const Tensor inverse_norm = v.square().sum(axis, true).map([](float square_sum) {
     // rsqrt(0) = inf, capped at 1/eps: an all-zero vector stays zero.
-    return std::min(1.0f / std::sqrt(square_sum), 1.0f / kEpsilon);
+    return std::min(1.0f / std::sqrt(square_sum), 1.0f / kKerasEpsilon);
   });
   return v * inverse_norm;
 }

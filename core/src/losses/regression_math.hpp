@@ -2,15 +2,13 @@
 #pragma once
 
 #include "kplug/tensor.hpp"
+#include "util/keras_epsilon.hpp"
 
 #include <cstdint>
 #include <optional>
 #include <vector>
 
 namespace kplug::losses::detail {
-
-// Keras's backend.epsilon().
-inline constexpr float kEpsilon = 1e-7f;
 
 // mean over the last axis, as ops.mean(x, axis=-1); a scalar has no axis to reduce.
 Tensor mean_last_axis(const Tensor& x, const char* loss);

@@ -9,7 +9,6 @@
 
 namespace kplug::losses {
 
-using detail::kEpsilon;
 using detail::sum_over_axes;
 
 boost::json::value ReductionAxes::to_json() const {
@@ -32,7 +31,7 @@ ReductionAxes read_axes(ConfigReader& reader) {
 
 Tensor dice(const Tensor& y_true, const Tensor& y_pred, const std::optional<std::vector<std::int64_t>>& axis) {
   const Tensor intersection = sum_over_axes(y_true * y_pred, axis);
-  const Tensor total = sum_over_axes(y_true, axis) + sum_over_axes(y_pred, axis) + kEpsilon;
+  const Tensor total = sum_over_axes(y_true, axis) + sum_over_axes(y_pred, axis) + kKerasEpsilon;
   return 1.0f - (2.0f * intersection) / total;
 }
 
@@ -43,7 +42,7 @@ Tensor tversky(const Tensor& y_true, const Tensor& y_pred, double alpha, double 
   const Tensor fp = sum_over_axes((1.0f - y_pred) * y_true, axis);
   const Tensor fn = sum_over_axes(y_pred * (1.0f - y_true), axis);
   const Tensor denominator =
-      intersection + fp * to_float32(alpha) + fn * to_float32(beta) + kEpsilon;
+      intersection + fp * to_float32(alpha) + fn * to_float32(beta) + kKerasEpsilon;
   return 1.0f - intersection / denominator;
 }
 
