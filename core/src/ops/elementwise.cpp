@@ -4,10 +4,22 @@
 #include "ops/dispatch.hpp"
 
 #include <cmath>
+#include <algorithm>
 #include <limits>
 #include <sstream>
 #include <type_traits>
 #include <utility>
+
+namespace kplug::ops {
+namespace {
+struct StableSigmoidOp;
+}  // namespace
+}  // namespace kplug::ops
+
+template <>
+struct Eigen::internal::functor_traits<kplug::ops::StableSigmoidOp> {
+  enum { Cost = 30, PacketAccess = true };
+};
 
 namespace kplug::ops {
 namespace {
@@ -100,6 +112,21 @@ D convert(S raw, std::int64_t index) {
   }
 }
 
+// Stable for any x with one exp per element, in one pass: e = exp(-|x|) <= 1, then
+// x >= 0 gives 1 / (1 + e) and x < 0 gives e / (1 + e). A packet functor, because an Eigen
+// expression naming e twice would evaluate the exp twice. NaN stays NaN.
+struct StableSigmoidOp {
+  float operator()(float v) const { return stable_sigmoid(v); }
+  template <class Packet>
+  Packet packetOp(const Packet& v) const {
+    namespace ei = Eigen::internal;
+    const Packet e = ei::pexp(ei::por(v, ei::pset1frombits<Packet>(0x80000000u)));  // -|v|: set the sign bit
+    const Packet one = ei::pset1<Packet>(1.0f);
+    const Packet numerator = ei::pselect(ei::pcmp_le(ei::pzero(v), v), one, e);
+    return ei::pdiv(numerator, ei::padd(one, e));
+  }
+};
+
 }  // namespace
 
 void unary(const Tensor& x, UnaryOp op, Tensor& out) {
@@ -114,13 +141,7 @@ void unary(const Tensor& x, UnaryOp op, Tensor& out) {
     case UnaryOp::rsqrt: return unary_into(x, out, [](const auto& a) { return a.rsqrt(); });
     case UnaryOp::square: return unary_into(x, out, [](const auto& a) { return a.square(); });
     case UnaryOp::tanh: return unary_into(x, out, [](const auto& a) { return a.tanh(); });
-    case UnaryOp::sigmoid:
-      // Stable for any x: e = exp(-|x|) <= 1; x >= 0 gives 1 / (1 + e), x < 0 gives e / (1 + e).
-      return unary_into(x, out, [](const auto& a) {
-        const auto e = (-a.abs()).exp();
-        const auto s = (e + 1.0f).inverse();
-        return (a >= 0.0f).select(s, e * s);
-      });
+    case UnaryOp::sigmoid: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(StableSigmoidOp{}); });
     case UnaryOp::softplus:
       return unary_into(x, out, [](const auto& a) { return a.max(0.0f) + (-a.abs()).exp().log1p(); });
     case UnaryOp::relu:
