@@ -39,7 +39,7 @@ Number ConfigReader::number(std::string_view key, Number fallback) {
   const boost::json::value* v = raw(key);
   if (!v) return fallback;
   if (v->is_int64()) return Number::integer(v->get_int64());
-  if (v->is_uint64()) return Number{static_cast<double>(v->get_uint64()), true};
+  if (v->is_uint64()) return Number::unsigned_integer(v->get_uint64());
   if (v->is_double()) return Number::real(v->get_double());
   fail(key, "expected a number, got " + got(*v));
 }
