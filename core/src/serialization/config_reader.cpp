@@ -58,6 +58,7 @@ std::int64_t ConfigReader::integer(std::string_view key, std::int64_t fallback) 
   const boost::json::value* v = raw(key);
   if (!v) return fallback;
   if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) fail(key, "integer " + std::to_string(v->get_uint64()) + " is beyond int64's range, which this argument takes");
   // Python accepts 2.0 where an int is expected in many Keras constructors only by
   // accident; kplug asks for a whole number and says so.
   if (v->is_double() && std::isfinite(v->get_double()) && std::trunc(v->get_double()) == v->get_double() &&
