@@ -133,7 +133,19 @@ class Resolver {
     }
   }
 
+  // Keras 3.16's _assert_no_registered_name_for_builtin, for functions as for classes.
+  void refuse_registered_name(const std::optional<std::string_view>& registered_name, std::string_view name,
+                              std::string_view class_name, std::string_view resolved) const {
+    if (!registered_name || registered_name->empty() || *registered_name == name || *registered_name == class_name) {
+      return;
+    }
+    throw ConfigError(context_.path_of("registered_name"),
+                      "`registered_name=" + std::string(*registered_name) + "` was provided in the config, but '" +
+                          std::string(resolved) + "' resolved to a Keras built-in and does not use registered names");
+  }
+
   RegisteredObjectPtr function(std::string_view name, const std::optional<std::string_view>& module,
+                               const std::optional<std::string_view>& registered_name,
                                const boost::json::object& full) const {
     if (auto hit = find_custom(name, options_)) {
       if (!hit->is_function()) {
@@ -143,10 +155,17 @@ class Resolver {
     }
     if (module && is_keras_module(*module) && *module != "keras") {
       refuse_non_modeling(*module, name);
-      if (auto hit = catalog().find(*module, name); hit && hit->is_function()) return hit;
+      if (auto hit = catalog().find(*module, name); hit && hit->is_function()) {
+        refuse_registered_name(registered_name, name, "function", std::string(*module) + "." + std::string(name));
+        return hit;
+      }
     }
     if (module && *module == "builtins") {
-      if (auto hit = catalog().find_function(name)) return hit;
+      if (auto hit = catalog().find_function(name)) {
+        const std::string_view family = hit->kind == Kind::loss ? "losses" : hit->kind == Kind::metric ? "metrics" : "activations";
+        refuse_registered_name(registered_name, name, "function", "keras." + std::string(family) + "." + std::string(name));
+        return hit;
+      }
     }
     if (name.find('>') == std::string_view::npos) {
       if (auto hit = find_by_bare_name(name, options_); hit && hit->is_function()) return hit;
@@ -175,13 +194,8 @@ class Resolver {
       RegisteredObjectPtr hit = catalog().find(*module, class_name);
       if (!hit && module->starts_with("keras.src.")) hit = catalog().find_class_anywhere(class_name);
       if (hit) {
-        if (registered_name && !registered_name->empty() && *registered_name != class_name) {
-          throw ConfigError(context_.path_of("registered_name"),
-                            "`registered_name=" + std::string(*registered_name) +
-                                "` was provided in the config, but '" + std::string(*module) + "." +
-                                std::string(class_name) +
-                                "' resolved to a Keras built-in and does not use registered names");
-        }
+        refuse_registered_name(registered_name, class_name, class_name,
+                               std::string(*module) + "." + std::string(class_name));
         return hit;
       }
     }
@@ -464,7 +478,7 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
                                                std::string(inner ? json::type_name(*inner) : "nothing"));
     }
     const std::string_view name(inner->get_string());
-    RegisteredObjectPtr entry = resolver.function(name, module, dict);
+    RegisteredObjectPtr entry = resolver.function(name, module, registered_name, dict);
     resolver.check_kind(*entry, kind, name);
     return entry->function;
   }
