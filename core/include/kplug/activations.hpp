@@ -8,7 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 
@@ -42,7 +42,7 @@ class ActivationFunction final : public Activation, public NamedFunction {
 // Registers `fn` as the activation "package>name" (Keras's register_keras_serializable
 // on a function). Returns the key.
 std::string register_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
-                                bool replace = false, std::source_location where = std::source_location::current());
+                                bool replace = false, SourceLocation where = SourceLocation::current());
 
 }  // namespace kplug
 

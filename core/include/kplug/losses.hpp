@@ -8,7 +8,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 
@@ -55,7 +55,7 @@ class LossFunction final : public Loss, public NamedFunction {
 // Registers `fn` as the loss function "package>name". Returns the key.
 std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
                                    bool replace = false,
-                                   std::source_location where = std::source_location::current());
+                                   SourceLocation where = SourceLocation::current());
 
 namespace losses {
 
