@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Anything usable as an activation: built-in and registered functions, or a
@@ -103,3 +104,4 @@ Tensor sparsemax(const Tensor& x, std::int64_t axis = -1);
 Tensor glu(const Tensor& x, std::int64_t axis = -1);
 
 }  // namespace kplug::activations
+#pragma GCC visibility pop

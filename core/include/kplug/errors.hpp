@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Base of every error kplug throws.
@@ -98,3 +99,4 @@ class ValueError : public Error {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Anything usable as a loss: a loss class (with a name and a reduction) or a loss function.
@@ -96,3 +97,4 @@ class LossFunctionWrapper : public Loss {
 void squeeze_or_expand_to_same_rank(Tensor& a, Tensor& b);
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -53,6 +53,7 @@
 // The ABI version as a listing symbol: kplug_a_<abi>.
 #define KPLUG_LISTING_ABI_TAG KPLUG_ABI_CAT(kplug_a_, KPLUG_ABI_VERSION)
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::plugin {
 
 // KPLUG_ABI_VERSION (cmake: KPLUG_ABI_VERSION). 2: the function and loss-mask virtuals,
@@ -100,3 +101,4 @@ struct PluginEntry {
   ::kplug::plugin::BuildId { KPLUG_VERSION_STRING, KPLUG_COMPILER_NAME, KPLUG_COMPILER_VERSION, KPLUG_CXX11_ABI, BOOST_VERSION }
 
 }  // namespace kplug::plugin
+#pragma GCC visibility pop

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 struct PluginListing {
@@ -81,3 +82,4 @@ class PluginHost : public KeyProvider {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

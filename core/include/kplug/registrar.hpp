@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::plugin {
 
 class Registrar {
@@ -61,3 +62,4 @@ class Registrar {
 ObjectPtr keep_library_alive(ObjectPtr object, std::shared_ptr<void> library);
 
 }  // namespace kplug::plugin
+#pragma GCC visibility pop

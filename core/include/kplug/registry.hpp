@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class DeserializationContext;
@@ -96,15 +97,19 @@ std::shared_ptr<RegisteredObject> new_class_entry(std::optional<std::string> mod
                 "a registered class needs `static std::shared_ptr<T> from_config(const boost::json::object& config, "
                 "kplug::DeserializationContext& context)`: without it, what serialize writes could never be read "
                 "back");
-  static_assert(FromConfigBuildsItself<T>,
-                "T::from_config must build a T: a subclass needs its own from_config (an inherited one "
-                "would build the base class)");
-  return make_class_entry(
-      T::static_kind, plain_type_name(typeid(T)), std::move(module), std::type_index(typeid(T)),
-      [](const boost::json::object& config, DeserializationContext& context) -> ObjectPtr {
-        return T::from_config(config, context);
-      },
-      where);
+  if constexpr (HasFromConfig<T>) {  // (without it, the assertion above is the one error)
+    static_assert(FromConfigBuildsItself<T>,
+                  "T::from_config must build a T: a subclass needs its own from_config (an inherited one "
+                  "would build the base class)");
+    return make_class_entry(
+        T::static_kind, plain_type_name(typeid(T)), std::move(module), std::type_index(typeid(T)),
+        [](const boost::json::object& config, DeserializationContext& context) -> ObjectPtr {
+          return T::from_config(config, context);
+        },
+        where);
+  } else {
+    return nullptr;
+  }
 }
 
 // An entry for class T (for a custom_objects map, a scope or the registry).
@@ -198,3 +203,4 @@ RegisteredObjectPtr get_registered_object(std::string_view key, const CustomObje
                                           const CustomObjectMap& module_objects = {});
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -3,6 +3,7 @@
 // this, built on __builtin_FILE/__builtin_LINE, which g++ and clang share.
 #pragma once
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class SourceLocation {
@@ -21,3 +22,4 @@ class SourceLocation {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

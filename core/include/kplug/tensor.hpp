@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 using Shape = std::vector<std::int64_t>;
@@ -109,3 +110,4 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 bool allclose(const Tensor& a, const Tensor& b, float rtol = 1e-5f, float atol = 1e-6f);
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -12,6 +12,7 @@
 #include <variant>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 struct Value;
@@ -58,3 +59,4 @@ struct Value {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop
