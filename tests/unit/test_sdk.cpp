@@ -104,12 +104,13 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   // The installed program runs from its prefix with no environment at all (its RPATH
   // finds the installed libkplug).
   const std::string listed = (work / "listed.txt").string();
-  BOOST_TEST(std::system(("env -i " + (work / "prefix" / "bin" / "kplug").string() + " plugins " +
-                          (work / "build").string() + " --load > " + listed + " 2>&1")
-                             .c_str()) == 0,
-             test::read_text(listed));
-  BOOST_TEST(contains(test::read_text(listed), "my_plugin 0.1.0"), test::read_text(listed));
-  BOOST_TEST(contains(test::read_text(listed), "load: ok"), test::read_text(listed));
+  const int status = std::system(("env -i " + (work / "prefix" / "bin" / "kplug").string() + " plugins " +
+                                  (work / "build").string() + " --load > " + listed + " 2>&1")
+                                     .c_str());
+  const std::string output = test::read_text(listed);
+  BOOST_TEST(status == 0, output);
+  BOOST_TEST(contains(output, "my_plugin 0.1.0"), output);
+  BOOST_TEST(contains(output, "load: ok"), output);
   BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>ScaledL2", "my_package>cube"}));
 
   PluginHost host;
