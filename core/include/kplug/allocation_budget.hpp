@@ -13,6 +13,7 @@
 #include <span>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Bytes one data-sized allocation may take unless the host says otherwise: 4 GiB.
@@ -43,3 +44,4 @@ std::size_t check_allocation(std::uint64_t count, std::size_t element_size, std:
 std::size_t check_allocation(std::span<const std::int64_t> shape, std::size_t element_size, std::string_view where);
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <limits>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // double -> float32 as numpy casts: values beyond float's range become +-inf (a plain
@@ -40,3 +41,4 @@ struct Number {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -117,6 +117,26 @@ std::string where_looked(const DeserializeOptions& options, std::string_view bui
   return s + ".";
 }
 
+// "losses", "activations", "dtype policies": kind names in messages, pluralised right.
+std::string kind_plural(Kind kind) {
+  const std::string name(kind_name(kind));
+  if (name.ends_with("s")) return name + "es";
+  if (name.ends_with("y")) return name.substr(0, name.size() - 1) + "ies";
+  return name + "s";
+}
+
+// "a loss", "an activation".
+std::string with_article(Kind kind) {
+  const std::string name(kind_name(kind));
+  return (std::string_view("aeiou").find(name.front()) != std::string_view::npos ? "an " : "a ") + name;
+}
+
+// Long messages keep their first line short (what, where): each further note on its own line.
+std::string next_line(const std::string& note) {
+  const std::size_t start = note.find_first_not_of(' ');
+  return start == std::string::npos ? "" : "\n  " + note.substr(start);
+}
+
 }  // namespace
 
 namespace {
@@ -127,9 +147,8 @@ class Resolver {
 
   void check_kind(const RegisteredObject& entry, std::optional<Kind> expected, std::string_view name) const {
     if (expected && !kind_is_a(entry.kind, *expected)) {
-      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is a " +
-                                                   std::string(kind_name(entry.kind)) + ", but a " +
-                                                   std::string(kind_name(*expected)) + " was expected here");
+      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is " + with_article(entry.kind) +
+                                                   ", but " + with_article(*expected) + " was expected here");
     }
   }
 
@@ -209,7 +228,7 @@ class Resolver {
       builtins = "the built-ins of '" + std::string(*module) + "'";
       for (auto& n : catalog().names_in_module(*module)) candidates.push_back(std::move(n));
     } else if (kind) {
-      builtins = "the built-in " + std::string(kind_name(*kind)) + "s";
+      builtins = "the built-in " + kind_plural(*kind);
       for (auto& n : catalog().names_for_kind(*kind)) candidates.push_back(std::move(n));
     }
     std::string what = "'" + std::string(class_name) + "'";
@@ -222,12 +241,12 @@ class Resolver {
     }
     throw UnknownObjectError(
         context_.path(),
-        "Could not locate class " + what +
-            ". Make sure custom classes are registered (kplug::register_serializable or a loaded plugin)." +
-            module_note + where_looked(options_, builtins) +
-            provider_note(registered_name ? *registered_name : class_name, options_) +
-            detail::did_you_mean(registered_name ? *registered_name : class_name, candidates) +
-            " Full object config: " + json::excerpt(full));
+        "Could not locate class " + what + "." +
+            next_line("Make sure custom classes are registered (kplug::register_serializable or a loaded plugin).") +
+            next_line(module_note) + next_line(where_looked(options_, builtins)) +
+            next_line(provider_note(registered_name ? *registered_name : class_name, options_)) +
+            next_line(detail::did_you_mean(registered_name ? *registered_name : class_name, candidates)) +
+            next_line("Full object config: " + json::excerpt(full)));
   }
 
   // A name given where an object of `kind` is expected ("l1", "relu", "mse", "pkg>Foo").
@@ -244,9 +263,9 @@ class Resolver {
     for (auto& key : custom_keys(options_)) candidates.push_back(std::move(key));
     throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
                                                   " identifier: '" + std::string(name) + "'." +
-                                                  where_looked(options_, "the built-in " + std::string(kind_name(kind)) + "s") +
-                                                  provider_note(name, options_) +
-                                                  detail::did_you_mean(name, candidates));
+                                                  next_line(where_looked(options_, "the built-in " + kind_plural(kind))) +
+                                                  next_line(provider_note(name, options_)) +
+                                                  next_line(detail::did_you_mean(name, candidates)));
   }
 
  private:
@@ -346,12 +365,12 @@ ObjectPtr DeserializationContext::deserialize_kind(const boost::json::value& v, 
     return build(*entry, entry->class_name, empty_object(), *this);
   }
   if (!v.is_object()) {
-    throw ConfigError(path_, "expected a " + std::string(kind_name(kind)) +
+    throw ConfigError(path_, "expected " + with_article(kind) +
                                  " (a config dict or a name), got " + std::string(json::type_name(v)));
   }
   Value result = deserialize_dict(v.get_object(), kind);
   if (!result.is<ObjectPtr>()) {
-    throw KindMismatchError(path_, "expected a " + std::string(kind_name(kind)) + ", got a special value");
+    throw KindMismatchError(path_, "expected " + with_article(kind) + ", got a special value");
   }
   return result.object();
 }
@@ -409,8 +428,8 @@ void DeserializationContext::run_build_hooks(Serializable& object, std::string_v
     if (dict->empty()) continue;
     auto* saveable = dynamic_cast<saving::Saveable*>(&object);
     if (!saveable) {
-      throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +
-                              std::string(kind_name(object.kind())) + " ('" + std::string(class_name) +
+      throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for " +
+                              with_article(object.kind()) + " ('" + std::string(class_name) +
                               "') is not supported: it has no build or compile hooks (only layers and models "
                               "are built or compiled)");
     }
@@ -445,7 +464,7 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
     return plain;
   }
   if (!fields.class_name) {
-    throw ConfigError(path_, "expected a " + std::string(kind_name(*kind)) +
+    throw ConfigError(path_, "expected " + with_article(*kind) +
                                  " config, a dict with \"class_name\" and \"config\"; this dict has no \"class_name\"");
   }
   if (!fields.class_name->is_string()) {
@@ -504,9 +523,7 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
     if (auto seen = sharing->objects.find(*shared_id); seen != sharing->objects.end()) {
       if (seen->second->kind() != entry->kind) {
         throw KindMismatchError(path_of("shared_object_id"),
-                                "shared_object_id " + std::to_string(*shared_id) + " was first used for a " +
-                                    std::string(kind_name(seen->second->kind())) + ", here for a " +
-                                    std::string(kind_name(entry->kind)) + " ('" + std::string(class_name) + "')");
+                                "shared_object_id " + std::to_string(*shared_id) + " was first used for " + with_article(seen->second->kind()) + ", here for " + with_article(entry->kind) + " ('" + std::string(class_name) + "')");
       }
       return seen->second;
     }
