@@ -9,6 +9,7 @@
 #include <hdf5.h>
 
 #include <boost/json.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -184,6 +185,13 @@ BOOST_AUTO_TEST_CASE(mlp_seq_values_and_attributes) {
   const Array kernel = reader.read_var("layers/dense", 0);
   BOOST_CHECK((kernel.shape == std::vector<std::int64_t>{32, 64}));
   BOOST_CHECK_EQUAL(kernel.to_float32().size(), 32u * 64u);
+  std::vector<std::byte> storage(64 * sizeof(float));
+  const DatasetInfo bias = reader.read_into("layers/dense/vars/1", storage);
+  BOOST_CHECK((bias.shape == std::vector<std::int64_t>{64}));
+  BOOST_CHECK(std::equal(storage.begin(), storage.end(), reader.read_var("layers/dense", 1).data.begin()));
+  storage.resize(63 * sizeof(float));
+  expect_error<H5Error>([&] { reader.read_into("layers/dense/vars/1", storage); },
+                        {"layers/dense/vars/1", "destination holds 252 bytes", "(64,) needs 256"});
   expect_error<H5NotFoundError>([&] { reader.read_var("layers/dense", 2); }, {"model.weights.h5", "layers/dense/vars/2"});
   expect_error<kplug::ValueError>([&] { iterations.to_float32(); }, {"int32"});
   expect_error<kplug::ValueError>([&] { kernel.to_int64(); }, {"float32"});

@@ -71,6 +71,9 @@ class WeightsReader {
   // All checks, no data read.
   DatasetInfo dataset_info(std::string_view dataset_path) const;
   Array read(std::string_view dataset_path) const;
+  // The same into caller-owned storage (e.g. a variable's buffer, after checking dataset_info's
+  // shape): `destination` must hold exactly element_count * dtype_size(dtype) bytes, else H5Error.
+  DatasetInfo read_into(std::string_view dataset_path, std::span<std::byte> destination) const;
 
   // Keras's per-object store: `<object>/vars`. Missing vars group: has_vars false, 0 vars.
   bool has_vars(std::string_view object_path) const;

@@ -237,13 +237,24 @@ struct WeightsReader::Impl {
     out.dtype = info.dtype;
     out.shape = info.shape;
     out.data.resize(static_cast<std::size_t>(info.element_count) * dtype_size(info.dtype));
-    if (info.element_count == 0) return out;
+    read_into(dataset, info, out.data);
+    return out;
+  }
+
+  void read_into(hid_t dataset, const DatasetInfo& info, std::span<std::byte> destination) const {
+    const std::size_t needed = static_cast<std::size_t>(info.element_count) * dtype_size(info.dtype);
+    if (destination.size() != needed) {
+      throw H5Error(name, info.path,
+                    "destination holds " + std::to_string(destination.size()) + " bytes, the " +
+                        std::string(dtype_name(info.dtype)) + " dataset of shape " + shape_text(info.shape) +
+                        " needs " + std::to_string(needed));
+    }
+    if (needed == 0) return;
     Handle stored(check(H5Dget_type(dataset), name, info.path, "cannot read the dataset's type"));
     Handle memory = detail::memory_type(info.dtype, stored.get(), name, info.path);
-    if (H5Dread(dataset, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data.data()) < 0) {
+    if (H5Dread(dataset, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, destination.data()) < 0) {
       fail(name, info.path, "cannot read the dataset's data");
     }
-    return out;
   }
 
   static std::unique_ptr<Impl> open(std::string name, ReadLimits limits, hid_t fapl) {
@@ -390,6 +401,14 @@ Array WeightsReader::read(std::string_view dataset_path) const {
   Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
   const DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
   return impl_->read(dataset.get(), info);
+}
+
+DatasetInfo WeightsReader::read_into(std::string_view dataset_path, std::span<std::byte> destination) const {
+  QuietErrors quiet;
+  Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
+  DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
+  impl_->read_into(dataset.get(), info, destination);
+  return info;
 }
 
 bool WeightsReader::has_vars(std::string_view object_path) const { return has_group(vars_path(object_path)); }
