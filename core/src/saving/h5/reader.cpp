@@ -374,7 +374,9 @@ std::optional<std::string> WeightsReader::string_attribute(std::string_view obje
   const htri_t variable = H5Tis_variable_str(type.get());
   if (variable < 0) fail(file, where, "cannot read the attribute's type");
   if (variable > 0) {
-    Handle memory = detail::vlen_string_type(file, where);
+    // The stored type as memory type: a variable-length string is a char* in memory whatever
+    // its character set, and no conversion is asked of HDF5.
+    Handle memory(check(H5Tcopy(type.get()), file, where, "cannot copy the attribute's type"));
     char* text = nullptr;
     if (H5Aread(attr.get(), memory.get(), &text) < 0) fail(file, where, "cannot read the attribute");
     std::string value = text != nullptr ? std::string(text) : std::string();
