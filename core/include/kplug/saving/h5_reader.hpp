@@ -66,6 +66,8 @@ class WeightsReader {
   // Member names of a group in HDF5's name order; throws H5UnsafeError above max_group_members.
   std::vector<std::string> members(std::string_view group_path) const;
   // A string attribute of a group or dataset (fixed or variable length), nullopt if absent.
+  // Not hardened like datasets: libhdf5 1.10.8 sizes a variable-length string from the file
+  // (up to 4 GiB) before checking it (fuzz/known/). Loading weights needs no attribute.
   std::optional<std::string> string_attribute(std::string_view object_path, std::string_view name) const;
 
   // All checks, no data read.
