@@ -1,5 +1,5 @@
 // Errors of the HDF5 weights layer. Each names the file and the object (group or
-// dataset path) it is about; kplug::Error is the base so callers can catch all of kplug.
+// dataset path, FileError's entry) it is about.
 #pragma once
 
 #include <string>
@@ -10,19 +10,12 @@ namespace kplug::h5 {
 
 // A weights file that cannot be read or written: not HDF5, truncated, a missing or
 // malformed object, an unsupported dtype, an HDF5 library failure.
-// `what()` is "<file>: <object>: <message>" (object omitted when the error is about the file).
-class H5Error : public Error {
+// `what()` is FileError's "'<file>' at '<object>': <message>".
+class H5Error : public FileError {
  public:
   H5Error(std::string file, std::string object, std::string message);
   ~H5Error() override;
-  const std::string& file() const noexcept { return file_; }
-  const std::string& object() const noexcept { return object_; }
-  const std::string& message() const noexcept { return message_; }
-
- private:
-  std::string file_;
-  std::string object_;
-  std::string message_;
+  const std::string& object() const noexcept { return entry(); }
 };
 
 // A file refused by a safety check before anything was allocated or opened on its

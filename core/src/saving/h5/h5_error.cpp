@@ -2,19 +2,8 @@
 
 namespace kplug::h5 {
 
-namespace {
-std::string describe(const std::string& file, const std::string& object, const std::string& message) {
-  std::string out = file.empty() ? std::string("<weights file>") : file;
-  if (!object.empty()) out += ": " + object;
-  return out + ": " + message;
-}
-}  // namespace
-
 H5Error::H5Error(std::string file, std::string object, std::string message)
-    : Error(describe(file, object, message)),
-      file_(std::move(file)),
-      object_(std::move(object)),
-      message_(std::move(message)) {}
+    : FileError(std::move(file), std::move(message), std::move(object)) {}
 H5Error::~H5Error() = default;
 H5UnsafeError::~H5UnsafeError() = default;
 H5NotFoundError::~H5NotFoundError() = default;
