@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(load_resolve_unload) {
   auto square = activation("my_package>custom_fn");
   BOOST_TEST((*square)(Tensor::vector({3.0f}))[0] == 9.0f);
   BOOST_TEST(json::write(serialize(*square)) == json::write(custom_fn_config()));
-  const auto site = get_custom_objects().find("my_package>custom_fn")->site;
+  const auto site = kplug::registered_site(*get_custom_objects().find("my_package>custom_fn"));
   BOOST_TEST(contains(site.owner, "libkplug_keras_guide.so"));
   BOOST_TEST(contains(site.file, "keras_guide.cpp"));
 

@@ -51,7 +51,7 @@ BOOST_AUTO_TEST_CASE(default_package_is_custom) {
 BOOST_AUTO_TEST_CASE(package_and_name) {
   BOOST_TEST(register_serializable<Foo>({.package = "pkg"}) == "pkg>Foo");
   BOOST_TEST(register_serializable<Bar>({.package = "TestPackage", .name = "CustomName"}) == "TestPackage>CustomName");
-  BOOST_TEST(get_registered_object("TestPackage>CustomName")->class_name == "Bar");
+  BOOST_TEST(registered_class_name(*get_registered_object("TestPackage>CustomName")) == "Bar");
 }
 
 BOOST_AUTO_TEST_CASE(unregistered_name_is_plain_class_name) {
@@ -72,9 +72,9 @@ BOOST_AUTO_TEST_CASE(duplicate_key_names_both_sites) {
     BOOST_TEST(what.find("test_registry.cpp") != std::string::npos, what);
     BOOST_TEST(what.find("first at") != std::string::npos, what);
   }
-  BOOST_TEST(get_registered_object("pkg>X")->class_name == "Foo");  // unchanged
+  BOOST_TEST(registered_class_name(*get_registered_object("pkg>X")) == "Foo");  // unchanged
   register_serializable<Bar>({.package = "pkg", .name = "X", .replace = true});
-  BOOST_TEST(get_registered_object("pkg>X")->class_name == "Bar");
+  BOOST_TEST(registered_class_name(*get_registered_object("pkg>X")) == "Bar");
   BOOST_TEST(get_registered_name<Foo>() == "Foo");  // the replaced class lost its key
 }
 
@@ -86,8 +86,8 @@ BOOST_AUTO_TEST_CASE(invalid_keys_refused) {
 BOOST_AUTO_TEST_CASE(same_name_in_two_packages_stays_distinct) {
   register_serializable<Foo>({.package = "a"});
   register_serializable<Bar>({.package = "b", .name = "Foo"});
-  BOOST_TEST(get_registered_object("a>Foo")->class_name == "Foo");
-  BOOST_TEST(get_registered_object("b>Foo")->class_name == "Bar");
+  BOOST_TEST(registered_class_name(*get_registered_object("a>Foo")) == "Foo");
+  BOOST_TEST(registered_class_name(*get_registered_object("b>Foo")) == "Bar");
   // Both serialize with their own class name and key.
   BOOST_TEST(serialize(Bar{}).at("registered_name").as_string() == "b>Foo");
   BOOST_TEST(serialize(Bar{}).at("class_name").as_string() == "Bar");
@@ -120,12 +120,12 @@ BOOST_AUTO_TEST_CASE(classes_without_get_config_cannot_register) {
 BOOST_AUTO_TEST_CASE(lookup_order_and_arguments) {
   CustomObjectMap argument{{"k", class_entry<Bar>()}};
   CustomObjectMap module_objects{{"m", class_entry<Foo>()}};
-  BOOST_TEST(get_registered_object("k", argument)->class_name == "Bar");
-  BOOST_TEST(get_registered_object("m", {}, module_objects)->class_name == "Foo");
+  BOOST_TEST(registered_class_name(*get_registered_object("k", argument)) == "Bar");
+  BOOST_TEST(registered_class_name(*get_registered_object("m", {}, module_objects)) == "Foo");
   get_custom_objects().add("k", class_entry<Foo>());
-  BOOST_TEST(get_registered_object("k", argument)->class_name == "Foo");  // global before argument
+  BOOST_TEST(registered_class_name(*get_registered_object("k", argument)) == "Foo");  // global before argument
   CustomObjectScope scope({{"k", class_entry<Bar>()}});
-  BOOST_TEST(get_registered_object("k", argument)->class_name == "Bar");  // scope first
+  BOOST_TEST(registered_class_name(*get_registered_object("k", argument)) == "Bar");  // scope first
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -160,10 +160,10 @@ BOOST_AUTO_TEST_CASE(nested_scopes_merge_inner_wins) {
   CustomObjectScope outer({{"A", class_entry<Foo>()}, {"B", class_entry<Foo>()}});
   {
     CustomObjectScope inner({{"B", class_entry<Bar>()}});
-    BOOST_TEST(find_in_scopes("A")->class_name == "Foo");  // outer still visible (Keras would hide it)
-    BOOST_TEST(find_in_scopes("B")->class_name == "Bar");
+    BOOST_TEST(registered_class_name(*find_in_scopes("A")) == "Foo");  // outer still visible (Keras would hide it)
+    BOOST_TEST(registered_class_name(*find_in_scopes("B")) == "Bar");
   }
-  BOOST_TEST(find_in_scopes("B")->class_name == "Foo");
+  BOOST_TEST(registered_class_name(*find_in_scopes("B")) == "Foo");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -6,10 +6,10 @@
 #include "kplug/number.hpp"
 #include "kplug/serialization.hpp"
 
-#include <boost/container/small_vector.hpp>
 
 #include <boost/json/object.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -23,6 +23,9 @@ namespace kplug {
 class ConfigReader {
  public:
   ConfigReader(const boost::json::object& config, DeserializationContext& context, std::string class_name);
+  ~ConfigReader();
+  ConfigReader(const ConfigReader&) = delete;
+  ConfigReader& operator=(const ConfigReader&) = delete;
 
   bool has(std::string_view key) const;
   // Marks `key` as accepted and returns its raw value (null when absent).
@@ -66,8 +69,12 @@ class ConfigReader {
   const boost::json::object& config_;
   DeserializationContext& context_;
   std::string class_name_;
-  // Inline storage: reading a small config usually allocates nothing for its bookkeeping.
-  boost::container::small_vector<std::string, 8> accepted_;
+  // The accepted keys, in an opaque inline buffer (its type is libkplug's business, not
+  // the ABI's): reading a small config usually allocates nothing for its bookkeeping.
+  struct Accepted;  // defined in libkplug
+  Accepted& accepted() noexcept;
+  const Accepted& accepted() const noexcept;
+  alignas(std::max_align_t) std::byte accepted_storage_[320];
 };
 
 }  // namespace kplug

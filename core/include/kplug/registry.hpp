@@ -42,18 +42,21 @@ using ClassFactory =
     std::function<ObjectPtr(const boost::json::object& config, DeserializationContext& context)>;
 
 // What a key resolves to: a class (built through `from_config`) or a function object.
-struct RegisteredObject {
-  Kind kind = Kind::other;
-  std::string class_name;                      // the class's own name; "function" for functions
-  std::optional<std::string> module;           // "module" written by serialize (classes)
-  std::optional<std::type_index> type;         // classes: for get_registered_name
-  ClassFactory from_config;                    // classes; empty when the class has none
-  ObjectPtr function;                           // functions (immutable objects)
-  SourceSite site;
-
-  bool is_function() const noexcept { return function != nullptr; }
-};
+// Opaque: only libkplug knows its layout (core/src/registry/registered_object.hpp), so
+// it can change without breaking plugins; plugins and templates see handles and the
+// accessors below.
+struct RegisteredObject;
 using RegisteredObjectPtr = std::shared_ptr<const RegisteredObject>;
+
+Kind registered_kind(const RegisteredObject& entry) noexcept;
+// The class's own name; "function" for functions.
+const std::string& registered_class_name(const RegisteredObject& entry) noexcept;
+// The "module" serialize writes (classes).
+const std::optional<std::string>& registered_module(const RegisteredObject& entry) noexcept;
+// The function object (functions); null for classes.
+const ObjectPtr& registered_function(const RegisteredObject& entry) noexcept;
+bool registered_is_function(const RegisteredObject& entry) noexcept;
+const SourceSite& registered_site(const RegisteredObject& entry) noexcept;
 
 // A lookup table of custom objects (the `custom_objects` argument, a scope).
 using CustomObjectMap = std::map<std::string, RegisteredObjectPtr, std::less<>>;
@@ -68,11 +71,6 @@ template <class T>
 concept HasFromConfig = requires(const boost::json::object& config, DeserializationContext& context) {
   { T::from_config(config, context) } -> std::convertible_to<ObjectPtr>;
 };
-
-// An empty entry, allocated by libkplug: its shared_ptr control block then lives in
-// core code, so the weak references lookup caches keep can be released after the plugin
-// that filled the entry is unloaded.
-std::shared_ptr<RegisteredObject> new_registered_object();
 
 // Its from_config builds a T, not a base class (whose from_config a subclass inherits).
 template <class T>

@@ -132,6 +132,12 @@ class DeserializationContext {
   std::size_t depth_ = 0;
 };
 
+namespace detail {
+// The scopes' state: defined in core/src only, so its layout is not part of the ABI.
+struct SharedSavingState;
+struct SharedLoadingState;
+}  // namespace detail
+
 // Keras's ObjectSharingScope, saving side: inside it, an object serialized twice
 // gets the same "shared_object_id" in both dicts. Thread-local, RAII; `finalize`
 // drops ids of objects that were serialized only once.
@@ -143,11 +149,9 @@ class SharedObjectSavingScope {
   SharedObjectSavingScope& operator=(const SharedObjectSavingScope&) = delete;
   void finalize(boost::json::value& document) const;
 
-  struct State;
-
  private:
-  std::unique_ptr<State> state_;
-  State* previous_;
+  std::unique_ptr<detail::SharedSavingState> state_;
+  detail::SharedSavingState* previous_;
 };
 
 // Loading side: the first config with an id builds the object, later configs with
@@ -159,11 +163,9 @@ class SharedObjectLoadingScope {
   SharedObjectLoadingScope(const SharedObjectLoadingScope&) = delete;
   SharedObjectLoadingScope& operator=(const SharedObjectLoadingScope&) = delete;
 
-  struct State;
-
  private:
-  std::unique_ptr<State> state_;
-  State* previous_;
+  std::unique_ptr<detail::SharedLoadingState> state_;
+  detail::SharedLoadingState* previous_;
 };
 
 // Serializes with object sharing: one saving scope around one document.

@@ -3,6 +3,7 @@
 // registrars (a linker may drop those). Immutable afterwards, so lookups take no lock.
 #pragma once
 
+#include "registry/registered_object.hpp"
 #include "kplug/registry.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>

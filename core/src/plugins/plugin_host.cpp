@@ -1,5 +1,7 @@
 #include "kplug/plugin_host.hpp"
 
+#include "registry/registered_object.hpp"
+
 #include "kplug/plugin_abi.hpp"
 #include "kplug/registrar.hpp"
 #include "plugins/listing_names.hpp"

@@ -1,5 +1,7 @@
 #include "kplug/registrar.hpp"
 
+#include "registry/registered_object.hpp"
+
 #include <algorithm>
 
 namespace kplug::plugin {

@@ -1,5 +1,7 @@
 #include "kplug/registry.hpp"
 
+#include "registry/registered_object.hpp"
+
 #include "kplug/scope.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
@@ -57,6 +59,13 @@ RegisteredObjectPtr function_entry(ObjectPtr function, SourceLocation where) {
 }
 
 std::shared_ptr<RegisteredObject> new_registered_object() { return std::make_shared<RegisteredObject>(); }
+
+Kind registered_kind(const RegisteredObject& entry) noexcept { return entry.kind; }
+const std::string& registered_class_name(const RegisteredObject& entry) noexcept { return entry.class_name; }
+const std::optional<std::string>& registered_module(const RegisteredObject& entry) noexcept { return entry.module; }
+const ObjectPtr& registered_function(const RegisteredObject& entry) noexcept { return entry.function; }
+bool registered_is_function(const RegisteredObject& entry) noexcept { return entry.is_function(); }
+const SourceSite& registered_site(const RegisteredObject& entry) noexcept { return entry.site; }
 
 std::shared_ptr<RegisteredObject> make_class_entry(Kind kind, std::string class_name, std::optional<std::string> module,
                                                    std::type_index type, ClassFactory from_config,

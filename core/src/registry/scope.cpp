@@ -1,5 +1,7 @@
 #include "kplug/scope.hpp"
 
+#include "registry/registered_object.hpp"
+
 #include <algorithm>
 #include <vector>
 

@@ -3,18 +3,36 @@
 #include "kplug/json.hpp"
 #include "util/suggest.hpp"
 
+#include <boost/container/small_vector.hpp>
+
 #include <algorithm>
 #include <cmath>
+#include <new>
 
 namespace kplug {
+struct ConfigReader::Accepted : boost::container::small_vector<std::string, 8> {};
 
 ConfigReader::ConfigReader(const boost::json::object& config, DeserializationContext& context, std::string class_name)
-    : config_(config), context_(context), class_name_(std::move(class_name)) {}
+    : config_(config), context_(context), class_name_(std::move(class_name)) {
+  // The header's buffer must hold the keys; enlarging it is an ABI change.
+  static_assert(sizeof(Accepted) <= sizeof(accepted_storage_) && alignof(Accepted) <= alignof(std::max_align_t));
+  new (accepted_storage_) Accepted();
+}
+
+ConfigReader::~ConfigReader() { accepted().~Accepted(); }
+
+ConfigReader::Accepted& ConfigReader::accepted() noexcept {
+  return *std::launder(reinterpret_cast<Accepted*>(accepted_storage_));
+}
+const ConfigReader::Accepted& ConfigReader::accepted() const noexcept {
+  return *std::launder(reinterpret_cast<const Accepted*>(accepted_storage_));
+}
 
 bool ConfigReader::has(std::string_view key) const { return config_.contains(key); }
 
 const boost::json::value* ConfigReader::raw(std::string_view key) {
-  if (std::find(accepted_.begin(), accepted_.end(), key) == accepted_.end()) accepted_.emplace_back(key);
+  auto& keys = accepted();
+  if (std::find(keys.begin(), keys.end(), key) == keys.end()) keys.emplace_back(key);
   auto it = config_.find(key);
   return it == config_.end() ? nullptr : &it->value();
 }
@@ -135,12 +153,13 @@ std::optional<std::vector<std::int64_t>> ConfigReader::optional_int_list(std::st
 }
 
 void ConfigReader::finish() const {
+  const auto& keys = accepted();
   for (const auto& item : config_) {
-    if (std::find(accepted_.begin(), accepted_.end(), item.key()) != accepted_.end()) continue;
+    if (std::find(keys.begin(), keys.end(), item.key()) != keys.end()) continue;
     std::string key(item.key());
-    const std::vector<std::string> accepted(accepted_.begin(), accepted_.end());
-    fail(key, "unexpected argument '" + key + "'; it takes " + detail::quoted_list(accepted) + "." +
-                  detail::did_you_mean(key, accepted));
+    const std::vector<std::string> names(keys.begin(), keys.end());
+    fail(key, "unexpected argument '" + key + "'; it takes " + detail::quoted_list(names) + "." +
+                  detail::did_you_mean(key, names));
   }
 }
 

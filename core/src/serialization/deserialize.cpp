@@ -1,6 +1,7 @@
 // deserialize(): the algorithm of spec section 2, with kplug's differences
 // (one lookup precedence, path-named errors, kind checks, merged scopes).
 // A config never causes code to load: only registered or built-in objects are built.
+#include "registry/registered_object.hpp"
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
 #include "kplug/saving/saveable.hpp"

@@ -1,4 +1,5 @@
 // serialize(): Keras's serialize_keras_object for kplug objects and values.
+#include "registry/registered_object.hpp"
 #include "builtins/catalog.hpp"
 #include "kplug/serialization.hpp"
 #include "serialization/shared_objects.hpp"

@@ -4,8 +4,8 @@
 
 namespace kplug {
 namespace {
-thread_local SharedObjectSavingScope::State* t_saving = nullptr;
-thread_local SharedObjectLoadingScope::State* t_loading = nullptr;
+thread_local detail::SharedSavingState* t_saving = nullptr;
+thread_local detail::SharedLoadingState* t_loading = nullptr;
 
 void drop_single_use_ids(boost::json::value& v, const std::unordered_set<std::int64_t>& reused) {
   if (auto* array = v.if_array()) {
@@ -22,11 +22,12 @@ void drop_single_use_ids(boost::json::value& v, const std::unordered_set<std::in
 }  // namespace
 
 namespace detail {
-SharedObjectSavingScope::State* active_saving_scope() noexcept { return t_saving; }
-SharedObjectLoadingScope::State* active_loading_scope() noexcept { return t_loading; }
+SharedSavingState* active_saving_scope() noexcept { return t_saving; }
+SharedLoadingState* active_loading_scope() noexcept { return t_loading; }
 }  // namespace detail
 
-SharedObjectSavingScope::SharedObjectSavingScope() : state_(std::make_unique<State>()), previous_(t_saving) {
+SharedObjectSavingScope::SharedObjectSavingScope()
+    : state_(std::make_unique<detail::SharedSavingState>()), previous_(t_saving) {
   t_saving = state_.get();
 }
 SharedObjectSavingScope::~SharedObjectSavingScope() { t_saving = previous_; }
@@ -39,7 +40,8 @@ void SharedObjectSavingScope::finalize(boost::json::value& document) const {
   drop_single_use_ids(document, reused);
 }
 
-SharedObjectLoadingScope::SharedObjectLoadingScope() : state_(std::make_unique<State>()), previous_(t_loading) {
+SharedObjectLoadingScope::SharedObjectLoadingScope()
+    : state_(std::make_unique<detail::SharedLoadingState>()), previous_(t_loading) {
   t_loading = state_.get();
 }
 SharedObjectLoadingScope::~SharedObjectLoadingScope() { t_loading = previous_; }

@@ -8,7 +8,8 @@
 
 namespace kplug {
 
-struct SharedObjectSavingScope::State {
+namespace detail {
+struct SharedSavingState {
   struct Record {
     std::int64_t id = 0;
     int count = 0;
@@ -17,13 +18,12 @@ struct SharedObjectSavingScope::State {
   std::int64_t next_id = 1;
 };
 
-struct SharedObjectLoadingScope::State {
+struct SharedLoadingState {
   std::unordered_map<std::int64_t, ObjectPtr> objects;
 };
 
-namespace detail {
-SharedObjectSavingScope::State* active_saving_scope() noexcept;
-SharedObjectLoadingScope::State* active_loading_scope() noexcept;
+SharedSavingState* active_saving_scope() noexcept;
+SharedLoadingState* active_loading_scope() noexcept;
 }  // namespace detail
 
 }  // namespace kplug

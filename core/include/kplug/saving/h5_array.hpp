@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::h5 {
 
 enum class DType : std::uint8_t {
@@ -78,3 +79,4 @@ float bfloat16_to_float(std::uint16_t bits) noexcept;
 std::uint16_t float_to_bfloat16(float value) noexcept;
 
 }  // namespace kplug::h5
+#pragma GCC visibility pop

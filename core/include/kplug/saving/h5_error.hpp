@@ -6,6 +6,7 @@
 
 #include "kplug/errors.hpp"
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::h5 {
 
 // A weights file that cannot be read or written: not HDF5, truncated, a missing or
@@ -34,3 +35,4 @@ class H5NotFoundError : public H5Error {
 };
 
 }  // namespace kplug::h5
+#pragma GCC visibility pop

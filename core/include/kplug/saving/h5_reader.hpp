@@ -18,6 +18,7 @@
 
 #include "kplug/saving/h5_array.hpp"
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::h5 {
 
 struct ReadLimits {
@@ -92,3 +93,4 @@ class WeightsReader {
 };
 
 }  // namespace kplug::h5
+#pragma GCC visibility pop

@@ -14,6 +14,7 @@
 
 #include "kplug/saving/h5_array.hpp"
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::h5 {
 
 class WeightsWriter {
@@ -47,3 +48,4 @@ class WeightsWriter {
 };
 
 }  // namespace kplug::h5
+#pragma GCC visibility pop
