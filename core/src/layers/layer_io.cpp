@@ -75,26 +75,8 @@ LayerPtr deserialize_layer(const boost::json::value& v, DeserializationContext& 
   }
   const boost::json::value* build_config = dict->if_contains("build_config");
   const boost::json::value* compile_config = dict->if_contains("compile_config");
-  if (!build_config && !compile_config) return deserialize_stripped(v, nullptr, nullptr, context);
-  // The generic deserializer builds nothing itself: hand it the dict without these keys.
-  boost::json::value copy = *dict;
-  copy.as_object().erase("build_config");
-  copy.as_object().erase("compile_config");
-  return deserialize_stripped(copy, build_config, compile_config, context);
-}
-
-LayerPtr deserialize_layer_in_place(boost::json::object& dict, DeserializationContext& context) {
-  boost::json::value build_config, compile_config;
-  const bool has_build = dict.contains("build_config");
-  const bool has_compile = dict.contains("compile_config");
-  if (has_build) build_config = std::move(dict["build_config"]);
-  if (has_compile) compile_config = std::move(dict["compile_config"]);
-  dict.erase("build_config");
-  dict.erase("compile_config");
-  const boost::json::value whole(std::move(dict));
-  auto layer = deserialize_stripped(whole, has_build ? &build_config : nullptr, has_compile ? &compile_config : nullptr,
-                                    context);
-  return layer;
+  // The generic deserializer leaves a layer's build_config and compile_config alone.
+  return deserialize_stripped(v, build_config, compile_config, context);
 }
 
 }  // namespace kplug

@@ -154,8 +154,7 @@ std::string Model::to_json() const { return json::write(serialize_layer(*this));
 
 namespace {
 
-// A model from a document this call owns (build/compile configs are taken out in place).
-ModelPtr model_from_document(boost::json::value& doc, const DeserializeOptions& options) {
+ModelPtr model_from_document(const boost::json::value& doc, const DeserializeOptions& options) {
   if (!doc.is_object()) throw ConfigError("", "expected a model config dict, got " + std::string(json::type_name(doc)));
   // Nested calls keep the outer call's options, as deserialize() does.
   const DeserializeOptions* outer = detail::ActiveCall::outer();
@@ -166,7 +165,7 @@ ModelPtr model_from_document(boost::json::value& doc, const DeserializeOptions& 
   }
   detail::ActiveCall active(merged);
   DeserializationContext context(merged);
-  LayerPtr layer = deserialize_layer_in_place(doc.as_object(), context);
+  LayerPtr layer = deserialize_layer(doc, context);
   auto model = std::dynamic_pointer_cast<Model>(layer);
   if (!model) {
     throw KindMismatchError("", "expected a model, got the layer '" + layer->name() + "' (" + layer->class_name() + ")");
@@ -177,8 +176,7 @@ ModelPtr model_from_document(boost::json::value& doc, const DeserializeOptions& 
 }  // namespace
 
 ModelPtr model_from_config(const boost::json::value& config, const DeserializeOptions& options) {
-  boost::json::value copy = config;
-  return model_from_document(copy, options);
+  return model_from_document(config, options);
 }
 
 ModelPtr model_from_json(std::string_view text, const DeserializeOptions& options) {

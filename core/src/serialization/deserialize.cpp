@@ -451,6 +451,8 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
   for (auto [key, value] : {std::pair{std::string_view("build_config"), fields.build_config},
                              std::pair{std::string_view("compile_config"), fields.compile_config}}) {
     if (!value || value->is_null()) continue;
+    // Layers and models: their build/compile configs are applied by deserialize_layer (layers/layer_io.cpp).
+    if (entry->kind == Kind::layer || entry->kind == Kind::model) continue;
     const auto* object = value->if_object();
     if (object && object->empty()) continue;
     throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +

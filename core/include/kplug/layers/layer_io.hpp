@@ -19,8 +19,4 @@ boost::json::value serialize_layer(const Layer& layer);
 // operation"; an unknown keras.layers class lists the known ones.
 LayerPtr deserialize_layer(const boost::json::value& dict, DeserializationContext& context);
 
-// The same for a document the caller owns: build_config and compile_config are
-// taken out of `dict` in place instead of copying it (whole models).
-LayerPtr deserialize_layer_in_place(boost::json::object& dict, DeserializationContext& context);
-
 }  // namespace kplug
