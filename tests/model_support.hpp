@@ -1,9 +1,10 @@
 // Helpers for model tests: the fixtures' io.json and checks.json, and (until the
-// library's HDF5 WeightsStore lands) a minimal reader that loads a fixture's
-// model.weights.h5 into a model by walking Keras's weight paths (Layer::children()).
+// library's HDF5 WeightsStore lands) a minimal reader that copies a fixture's
+// model.weights.h5 datasets into an in-memory WeightsStore.
 #pragma once
 
 #include "kplug/models/model.hpp"
+#include "kplug/saving/weights_store.hpp"
 #include "test_support.hpp"
 
 #include <hdf5.h>
@@ -61,49 +62,47 @@ inline std::map<std::string, Shape> layer_datasets(const boost::json::value& che
   return out;
 }
 
-// Every `<path>/vars/<i>` Keras's saving walk gives this model (shared layers once).
-inline void variable_paths(const Layer& layer, const std::string& path, std::map<std::string, VariablePtr>& out,
-                           std::set<const Layer*>& seen) {
-  if (!seen.insert(&layer).second) return;
-  auto own = layer.own_variables();
-  for (std::size_t i = 0; i < own.size(); ++i) {
-    out.emplace((path.empty() ? "" : path + "/") + "vars/" + std::to_string(i), own[i]);
-  }
-  for (const auto& [attribute, child] : layer.children()) {
-    variable_paths(*child, path.empty() ? attribute : path + "/" + attribute, out, seen);
-  }
-}
-
-inline std::map<std::string, VariablePtr> variable_paths(const Layer& layer) {
-  std::map<std::string, VariablePtr> out;
-  std::set<const Layer*> seen;
-  variable_paths(layer, "", out, seen);
+// Every `<path>/vars/<i>` the saving walk writes for this model, with its shape.
+inline std::map<std::string, Shape> saved_datasets(const Model& model) {
+  saving::InMemoryWeightsStore store;
+  model.save_weights(store);
+  std::map<std::string, Shape> out;
+  for (const auto& path : store.dataset_paths()) out.emplace(path, store.dataset(path).shape());
   return out;
 }
 
-// Test-only stand-in for load_weights: each variable from its float32 dataset.
-inline void load_fixture_weights(Layer& model, const std::filesystem::path& file) {
+// Test-only stand-in for the HDF5 store (not merged yet): the fixture's layer datasets
+// (checks.json lists them) read with the HDF5 C library into an in-memory store.
+inline void read_fixture_weights(const std::filesystem::path& file, const boost::json::value& checks,
+                                 saving::InMemoryWeightsStore& store) {
   hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
   BOOST_REQUIRE_MESSAGE(f >= 0, "cannot open " << file);
-  for (const auto& [path, variable] : variable_paths(model)) {
+  for (const auto& [path, shape] : layer_datasets(checks)) {
     hid_t d = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
     BOOST_REQUIRE_MESSAGE(d >= 0, "no dataset " << path << " in " << file);
-    hid_t space = H5Dget_space(d);
-    const int rank = H5Sget_simple_extent_ndims(space);
-    std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-    H5Sget_simple_extent_dims(space, dims.data(), nullptr);
-    Shape shape(dims.begin(), dims.end());
     Tensor value(shape);
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wold-style-cast"  // HDF5's H5S_ALL macro
     const herr_t read = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, value.data());
 #pragma GCC diagnostic pop
     BOOST_REQUIRE(read >= 0);
-    H5Sclose(space);
     H5Dclose(d);
-    variable->assign(std::move(value));
+    auto* group = &store.root();
+    std::string rest = path;
+    for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {
+      group = &group->groups[rest.substr(0, slash)];
+      rest.erase(0, slash + 1);
+    }
+    group->datasets[rest] = std::move(value);
   }
   H5Fclose(f);
+}
+
+// Loads a fixture folder's model.weights.h5 into `model` through Model::load_weights.
+inline void load_fixture_weights(Model& model, const std::filesystem::path& dir) {
+  saving::InMemoryWeightsStore store;
+  read_fixture_weights(dir / "model.weights.h5", read_json(dir / "checks.json"), store);
+  model.load_weights(store);
 }
 
 }  // namespace kplug::test

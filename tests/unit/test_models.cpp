@@ -9,6 +9,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
+#include "kplug/saving/saveable.hpp"
 #include "model_support.hpp"
 
 #include <filesystem>
@@ -66,14 +67,8 @@ BOOST_AUTO_TEST_CASE(every_fixture_predicts_as_keras) {
       // The walk over Keras's weight paths yields exactly the file's datasets.
       const auto checks = test::read_json(dir / "checks.json");
       const auto datasets = test::layer_datasets(checks);
-      const auto paths = test::variable_paths(*model);
-      BOOST_CHECK_EQUAL(paths.size(), datasets.size());
-      for (const auto& [path, variable] : paths) {
-        auto it = datasets.find(path);
-        BOOST_REQUIRE_MESSAGE(it != datasets.end(), "no dataset " << path << " in checks.json");
-        BOOST_CHECK(it->second == variable->shape());
-      }
-      test::load_fixture_weights(*model, dir / "model.weights.h5");
+      BOOST_CHECK(test::saved_datasets(*model) == datasets);
+      test::load_fixture_weights(*model, dir);
 
       const auto io = test::read_json(dir / "io.json");
       auto inputs = test::read_io(io, "inputs");
@@ -164,11 +159,11 @@ BOOST_AUTO_TEST_CASE(layers_and_get_layer) {
 
 BOOST_AUTO_TEST_CASE(weight_paths_follow_class_names_not_layer_names) {
   ModelPtr model = model_from_json(test::read_text(test::model_dir("big_functional_300") / "model.json"));
-  auto paths = test::variable_paths(*model);
+  auto paths = test::saved_datasets(*model);
   BOOST_CHECK(paths.contains("layers/dense/vars/0"));       // the Dense named "stem"
   BOOST_CHECK(paths.contains("layers/dense_148/vars/1"));   // the last of 149 Dense layers ("head")
   BOOST_CHECK(paths.contains("layers/layer_normalization_73/vars/1"));
-  BOOST_CHECK_EQUAL(paths.at("layers/dense/vars/0")->path(), "stem/kernel");
+  BOOST_CHECK_EQUAL(model->get_layer("stem")->weights()[0]->path(), "stem/kernel");
 }
 
 BOOST_AUTO_TEST_CASE(set_weights_uses_keras_messages) {
@@ -194,7 +189,7 @@ BOOST_AUTO_TEST_CASE(set_weights_uses_keras_messages) {
 
 BOOST_AUTO_TEST_CASE(regularization_losses_of_a_model) {
   ModelPtr model = model_from_json(test::read_text(test::model_dir("mlp_seq") / "model.json"));
-  test::load_fixture_weights(*model, test::model_dir("mlp_seq") / "model.weights.h5");
+  test::load_fixture_weights(*model, test::model_dir("mlp_seq"));
   auto losses = model->losses();
   BOOST_REQUIRE_EQUAL(losses.size(), 1u);  // only dense's kernel has a regularizer (L1L2(1e-5, 1e-4))
   const Tensor kernel = model->get_layer("dense")->get_weights()[0];
@@ -204,7 +199,7 @@ BOOST_AUTO_TEST_CASE(regularization_losses_of_a_model) {
 
 BOOST_AUTO_TEST_CASE(predict_in_batches_equals_one_batch) {
   ModelPtr model = model_from_json(test::read_text(test::model_dir("mlp_seq") / "model.json"));
-  test::load_fixture_weights(*model, test::model_dir("mlp_seq") / "model.weights.h5");
+  test::load_fixture_weights(*model, test::model_dir("mlp_seq"));
   std::vector<float> values(70 * 32);
   for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i % 17) * 0.1f - 0.8f;
   const Tensor x({70, 32}, values);
@@ -221,7 +216,7 @@ BOOST_AUTO_TEST_CASE(predict_in_batches_equals_one_batch) {
 
 BOOST_AUTO_TEST_CASE(clone_model_has_fresh_weights_and_the_same_config) {
   ModelPtr model = model_from_json(test::read_text(test::model_dir("mlp_seq") / "model.json"));
-  test::load_fixture_weights(*model, test::model_dir("mlp_seq") / "model.weights.h5");
+  test::load_fixture_weights(*model, test::model_dir("mlp_seq"));
   ModelPtr clone = clone_model(*model);
   BOOST_CHECK_EQUAL(clone->to_json(), model->to_json());
   auto a = model->get_weights(), b = clone->get_weights();
@@ -283,7 +278,7 @@ BOOST_AUTO_TEST_CASE(functional_shared_layer_nested_model_dict_outputs) {
   Tensor expected_inner = maximum(sum.sum(1, true), 0.0f);  // relu(sum @ ones(3, 1))
   test::check_close(out[0], expected_inner);
   // Nested model weights sit under its class name; the shared layer is saved once.
-  auto paths = test::variable_paths(*model);
+  auto paths = test::saved_datasets(*model);
   BOOST_CHECK(paths.contains("layers/dense/vars/1"));
   BOOST_CHECK(paths.contains("layers/sequential/layers/dense/vars/0"));
   BOOST_CHECK_EQUAL(paths.size(), 3u);
@@ -396,4 +391,63 @@ BOOST_AUTO_TEST_CASE(sequential_built_from_code) {
   BOOST_CHECK(contains(text, R"("class_name": "InputLayer", "config": {"batch_shape": [null, 3])"));
   BOOST_CHECK(contains(text, R"("build_input_shape": [null, 3])"));
   BOOST_CHECK_EQUAL(model_from_json(text)->to_json(), text);
+}
+
+BOOST_AUTO_TEST_CASE(save_then_load_weights_into_a_fresh_model) {
+  for (const std::string name : {"mlp_seq", "big_functional_300", "layers/LayerNormalization"}) {
+    BOOST_TEST_CONTEXT(name) {
+      const fs::path dir = test::model_dir(name);
+      const std::string text = test::read_text(dir / "model.json");
+      ModelPtr model = model_from_json(text);
+      test::load_fixture_weights(*model, dir);
+      saving::InMemoryWeightsStore store;
+      model->save_weights(store);
+      ModelPtr fresh = model_from_json(text);
+      fresh->load_weights(store);
+      auto inputs = test::read_io(test::read_json(dir / "io.json"), "inputs");
+      std::vector<Tensor> x;
+      for (auto& in : inputs) x.push_back(in.value);
+      BOOST_CHECK(fresh->predict(x) == model->predict(x));
+      // The root and every layer have a vars group; layers carry their name attribute.
+      BOOST_CHECK(store.has_group("vars"));
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(load_weights_errors_as_keras) {
+  const std::string text = test::read_text(test::model_dir("mlp_seq") / "model.json");
+  ModelPtr model = model_from_json(text);
+  auto saved = [&] {
+    auto store = std::make_unique<saving::InMemoryWeightsStore>();
+    model->save_weights(*store);
+    return store;
+  };
+  // A missing variable.
+  auto store = saved();
+  store->find_group("layers/dense/vars")->datasets.erase("1");
+  std::string m = error_of<saving::LoadingError>([&] { model_from_json(text)->load_weights(*store); });
+  BOOST_CHECK_MESSAGE(contains(m, "A total of 1 objects could not be loaded"), m);
+  BOOST_CHECK(contains(m, "Layer 'dense' expected 2 variables, but received 1 variables during loading. Expected: "
+                          "['kernel', 'bias']"));
+  // A wrong shape.
+  store = saved();
+  store->find_group("layers/dense_1/vars")->datasets["0"] = Tensor({1, 64});
+  m = error_of<saving::LoadingError>([&] { model_from_json(text)->load_weights(*store); });
+  BOOST_CHECK_MESSAGE(contains(m, "must match. variable.shape=(64, 1), Received: value.shape=(1, 64)"), m);
+  // A missing layer, and another failure: both reported together.
+  store = saved();
+  store->find_group("layers")->groups.erase("dense_1");
+  store->find_group("layers/dense/vars")->datasets.erase("0");
+  m = error_of<saving::LoadingError>([&] { model_from_json(text)->load_weights(*store); });
+  BOOST_CHECK_MESSAGE(contains(m, "A total of 2 objects could not be loaded"), m);
+  BOOST_CHECK(contains(m, "Layer 'dense_1' expected 2 variables, but received 0 variables during loading"));
+  // Extra groups in the store are ignored.
+  store = saved();
+  store->root().groups["layers"].groups["extra"].groups["vars"].datasets["0"] = Tensor({3});
+  ModelPtr again = model_from_json(text);
+  again->load_weights(*store);
+  BOOST_CHECK(again->get_weights() == model->get_weights());
+  // A model that was never built cannot take weights.
+  Sequential unbuilt(LayerArgs{.name = std::string("unbuilt")});
+  BOOST_CHECK(contains(error_of<ValueError>([&] { unbuilt.load_weights(*store); }), "was never built"));
 }

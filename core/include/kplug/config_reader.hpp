@@ -41,6 +41,13 @@ class ConfigReader {
   // An integer or a list of integers (Keras accepts both for `axis`); null -> nullopt.
   std::optional<std::vector<std::int64_t>> optional_int_list(std::string_view key);
 
+  // The same conversions for a value already at hand (a list element): errors name `key`,
+  // which may carry an index ("kernel_size[1]").
+  Number as_number(std::string_view key, const boost::json::value& v) const;
+  std::int64_t as_integer(std::string_view key, const boost::json::value& v) const;
+  bool as_boolean(std::string_view key, const boost::json::value& v) const;
+  std::string as_string(std::string_view key, const boost::json::value& v) const;
+
   template <class T>
   std::shared_ptr<T> object(std::string_view key) {
     const boost::json::value* v = raw(key);

@@ -2,17 +2,64 @@
 // document carries that place as a path such as `config.layers[3].config.kernel_regularizer`.
 #pragma once
 
+#include <memory>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace kplug {
 
-// Base of every error kplug throws.
+// One place an error happened in, from the innermost outwards: the JSON path of a config,
+// a file and the entry or dataset inside it, the layer being called, the saveable object
+// being saved or loaded.
+struct Location {
+  enum class Type { json_path, file, entry, dataset, layer, object };
+  Type type = Type::json_path;
+  std::string value;
+
+  static Location json_path(std::string path) { return {Type::json_path, std::move(path)}; }
+  static Location file(std::string path) { return {Type::file, std::move(path)}; }
+  static Location entry(std::string name) { return {Type::entry, std::move(name)}; }
+  static Location dataset(std::string path) { return {Type::dataset, std::move(path)}; }
+  static Location layer(std::string name) { return {Type::layer, std::move(name)}; }
+  static Location object(std::string path) { return {Type::object, std::move(path)}; }
+  std::string to_string() const;  // "in file 'model.weights.h5'", "in layer 'dense_1'", ...
+};
+
+// Base of every error kplug throws. Code that knows where it is adds a location while the
+// error passes through (`catch (Error& e) { e.add_context(...); throw; }`); what() is the
+// message followed by one line per location, innermost first.
 class Error : public std::runtime_error {
  public:
   explicit Error(const std::string& message);
+  Error(const Error&) noexcept;
+  Error& operator=(const Error&) noexcept;
   ~Error() override;
+
+  const char* what() const noexcept override;
+  // The message without the locations.
+  const char* plain_message() const noexcept { return std::runtime_error::what(); }
+  // Appends an outer location.
+  Error& add_context(Location location);
+  // Innermost first. Empty unless someone added context.
+  const std::vector<Location>& locations() const noexcept;
+
+ private:
+  struct Context;
+  // Shared and copied on write: exceptions must copy without throwing.
+  std::shared_ptr<const Context> context_;
 };
+
+// Runs `body`; a kplug::Error escaping it gets `location` added.
+template <class F>
+decltype(auto) with_location(const Location& location, F&& body) {
+  try {
+    return body();
+  } catch (Error& e) {
+    e.add_context(location);
+    throw;
+  }
+}
 
 // A JSON text that cannot be parsed (syntax, depth, size).
 class JsonError : public Error {
@@ -88,6 +135,22 @@ class SerializationError : public Error {
  public:
   using Error::Error;
   ~SerializationError() override;
+};
+
+// Reading or writing a file failed. Names the file and, when known, the entry (an archive
+// member) or dataset inside it: what() is "'<file>' at '<entry>': <message>".
+class FileError : public Error {
+ public:
+  FileError(std::string file, std::string message, std::string entry = {});
+  ~FileError() override;
+  const std::string& file() const noexcept { return file_; }
+  const std::string& entry() const noexcept { return entry_; }  // empty: the whole file
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  std::string file_;
+  std::string entry_;
+  std::string message_;
 };
 
 // A bad argument to a computation (shapes that do not broadcast, an axis out of range).

@@ -29,6 +29,9 @@ enum class Kind {
 
 // "activation", "learning rate schedule", ...
 std::string_view kind_name(Kind kind);
+// Kind subtyping, as Keras's types: a model is a layer, a loss function may serve as a
+// metric. True when `actual == expected` or `actual` is a subkind of `expected`.
+bool kind_is_a(Kind actual, Kind expected) noexcept;
 // "keras.activations", "keras.losses", ... (the public module of the kind's built-ins).
 std::string_view kind_module(Kind kind);
 

@@ -122,6 +122,8 @@ class DeserializationContext {
   }
   [[noreturn]] void throw_wrong_type(std::string_view field, const Serializable& obj) const;
   Value deserialize_dict(const boost::json::object& dict, std::optional<Kind> kind);
+  void run_build_hooks(Serializable& object, std::string_view class_name, const boost::json::value* build_config,
+                       const boost::json::value* compile_config);
   friend class DepthGuard;
 
   const DeserializeOptions& options_;

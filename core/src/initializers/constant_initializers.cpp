@@ -1,6 +1,8 @@
 // Zeros, Ones, Constant and Identity (keras/src/initializers/constant_initializers.py).
 #include "kplug/initializers.hpp"
 
+#include "kplug/config_fields.hpp"
+
 #include "initializers/random_sampling.hpp"
 #include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
@@ -9,21 +11,48 @@
 
 namespace kplug::initializers {
 
+namespace {
+struct NoArgs {};
+const config::Fields<NoArgs>& no_fields() {
+  static const config::Fields<NoArgs> fields;
+  return fields;
+}
+
+struct ConstantArgs {
+  Number value = Number::real(0.0);
+};
+const config::Fields<ConstantArgs>& constant_fields() {
+  static const config::Fields<ConstantArgs> fields{config::field("value", &ConstantArgs::value)};
+  return fields;
+}
+
+struct IdentityArgs {
+  Number gain = Number::real(1.0);
+};
+// Keras's Identity has no get_config, so it loses `gain` (a config of Identity(gain=2.0) is {}).
+// kplug writes a gain other than 1 so the object survives a round trip; the default still gives {}.
+const config::Fields<IdentityArgs>& identity_fields() {
+  static const config::Fields<IdentityArgs> fields{
+      config::field("gain", &IdentityArgs::gain).write_if([](const IdentityArgs& a) { return a.gain.value != 1.0; })};
+  return fields;
+}
+}  // namespace
+
 Tensor Zeros::operator()(const Shape& shape) const { return Tensor(shape, 0.0f); }
 
-boost::json::object Zeros::get_config() const { return {}; }
+boost::json::object Zeros::get_config() const { return no_fields().write({}); }
 
 std::shared_ptr<Zeros> Zeros::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader(config, context, "Zeros").finish();
+  no_fields().read(config, context, "Zeros");
   return std::make_shared<Zeros>();
 }
 
 Tensor Ones::operator()(const Shape& shape) const { return Tensor(shape, 1.0f); }
 
-boost::json::object Ones::get_config() const { return {}; }
+boost::json::object Ones::get_config() const { return no_fields().write({}); }
 
 std::shared_ptr<Ones> Ones::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader(config, context, "Ones").finish();
+  no_fields().read(config, context, "Ones");
   return std::make_shared<Ones>();
 }
 
@@ -32,13 +61,10 @@ Constant::Constant(Number value) : value_(value) { checks::require_finite(value_
 Tensor Constant::operator()(const Shape& shape) const { return Tensor(shape, to_float32(value_.value)); }
 
 // Number keeps `0` and `0.0` apart, as Python writes them.
-boost::json::object Constant::get_config() const { return {{"value", value_.to_json()}}; }
+boost::json::object Constant::get_config() const { return constant_fields().write({value_}); }
 
 std::shared_ptr<Constant> Constant::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Constant");
-  const Number value = reader.number("value", Number::real(0.0));
-  reader.finish();
-  return std::make_shared<Constant>(value);
+  return std::make_shared<Constant>(constant_fields().read(config, context, "Constant").value);
 }
 
 Identity::Identity(Number gain) : gain_(gain) { checks::require_finite(gain_.value, "gain"); }
@@ -54,18 +80,10 @@ Tensor Identity::operator()(const Shape& shape) const {
   return out;
 }
 
-// Keras's Identity has no get_config, so it loses `gain` (a config of Identity(gain=2.0) is {}).
-// kplug writes a gain other than 1 so the object survives a round trip; the default still gives {}.
-boost::json::object Identity::get_config() const {
-  if (gain_.value == 1.0) return {};
-  return {{"gain", gain_.to_json()}};
-}
+boost::json::object Identity::get_config() const { return identity_fields().write({gain_}); }
 
 std::shared_ptr<Identity> Identity::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Identity");
-  const Number gain = reader.number("gain", Number::real(1.0));
-  reader.finish();
-  return std::make_shared<Identity>(gain);
+  return std::make_shared<Identity>(identity_fields().read(config, context, "Identity").gain);
 }
 
 }  // namespace kplug::initializers

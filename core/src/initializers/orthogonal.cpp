@@ -1,6 +1,7 @@
 // Orthogonal (keras/src/initializers/random_initializers.py): Q of a QR decomposition.
 #include "kplug/initializers.hpp"
 
+#include "initializers/config_args.hpp"
 #include "initializers/random_sampling.hpp"
 #include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
@@ -10,6 +11,18 @@
 #include <algorithm>
 
 namespace kplug::initializers {
+
+namespace {
+struct OrthogonalArgs {
+  std::optional<std::int64_t> seed;
+  Number gain = Number::real(1.0);
+};
+const config::Fields<OrthogonalArgs>& orthogonal_fields() {
+  static const config::Fields<OrthogonalArgs> fields{detail::seed_field<OrthogonalArgs>(),
+                                                     config::field("gain", &OrthogonalArgs::gain)};
+  return fields;
+}
+}  // namespace
 
 Orthogonal::Orthogonal(Number gain, std::optional<std::int64_t> seed) : RandomInitializer(seed), gain_(gain) {
   checks::require_finite(gain_.value, "gain");
@@ -51,15 +64,12 @@ Tensor Orthogonal::operator()(const Shape& shape) const {
   return out;
 }
 
-boost::json::object Orthogonal::get_config() const { return {{"seed", seed_config()}, {"gain", gain_.to_json()}}; }
+boost::json::object Orthogonal::get_config() const { return orthogonal_fields().write({seed(), gain_}); }
 
 std::shared_ptr<Orthogonal> Orthogonal::from_config(const boost::json::object& config,
                                                     DeserializationContext& context) {
-  ConfigReader reader(config, context, "Orthogonal");
-  const Number gain = reader.number("gain", Number::real(1.0));
-  const auto seed = read_seed(reader);
-  reader.finish();
-  return std::make_shared<Orthogonal>(gain, seed);
+  const OrthogonalArgs args = orthogonal_fields().read(config, context, "Orthogonal");
+  return std::make_shared<Orthogonal>(args.gain, args.seed);
 }
 
 }  // namespace kplug::initializers

@@ -2,6 +2,7 @@
 // (keras/src/initializers/random_initializers.py).
 #include "kplug/initializers.hpp"
 
+#include "initializers/config_args.hpp"
 #include "initializers/random_sampling.hpp"
 #include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
@@ -20,6 +21,26 @@ Number checked_stddev(Number stddev) {
                      json::format_double(stddev.value));
   }
   return stddev;
+}
+
+// mean and stddev (RandomNormal, TruncatedNormal) or minval and maxval (RandomUniform).
+struct RandomArgs {
+  std::optional<std::int64_t> seed;
+  Number a, b;
+};
+
+const config::Fields<RandomArgs>& normal_fields() {
+  static const config::Fields<RandomArgs> fields{detail::seed_field<RandomArgs>(),
+                                                 config::field("mean", &RandomArgs::a, Number::real(0.0)),
+                                                 config::field("stddev", &RandomArgs::b, Number::real(0.05))};
+  return fields;
+}
+
+const config::Fields<RandomArgs>& uniform_fields() {
+  static const config::Fields<RandomArgs> fields{detail::seed_field<RandomArgs>(),
+                                                 config::field("minval", &RandomArgs::a, Number::real(-0.05)),
+                                                 config::field("maxval", &RandomArgs::b, Number::real(0.05))};
+  return fields;
 }
 
 }  // namespace
@@ -52,18 +73,12 @@ Tensor RandomNormal::operator()(const Shape& shape) const {
                                [&](detail::Sampler& s) { return mean + stddev * s.standard_normal(); });
 }
 
-boost::json::object RandomNormal::get_config() const {
-  return {{"seed", seed_config()}, {"mean", mean_.to_json()}, {"stddev", stddev_.to_json()}};
-}
+boost::json::object RandomNormal::get_config() const { return normal_fields().write({seed(), mean_, stddev_}); }
 
 std::shared_ptr<RandomNormal> RandomNormal::from_config(const boost::json::object& config,
                                                         DeserializationContext& context) {
-  ConfigReader reader(config, context, "RandomNormal");
-  const Number mean = reader.number("mean", Number::real(0.0));
-  const Number stddev = reader.number("stddev", Number::real(0.05));
-  const auto seed = read_seed(reader);
-  reader.finish();
-  return std::make_shared<RandomNormal>(mean, stddev, seed);
+  const RandomArgs args = normal_fields().read(config, context, "RandomNormal");
+  return std::make_shared<RandomNormal>(args.a, args.b, args.seed);
 }
 
 RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::int64_t> seed)
@@ -90,18 +105,12 @@ Tensor RandomUniform::operator()(const Shape& shape) const {
   });
 }
 
-boost::json::object RandomUniform::get_config() const {
-  return {{"seed", seed_config()}, {"minval", minval_.to_json()}, {"maxval", maxval_.to_json()}};
-}
+boost::json::object RandomUniform::get_config() const { return uniform_fields().write({seed(), minval_, maxval_}); }
 
 std::shared_ptr<RandomUniform> RandomUniform::from_config(const boost::json::object& config,
                                                           DeserializationContext& context) {
-  ConfigReader reader(config, context, "RandomUniform");
-  const Number minval = reader.number("minval", Number::real(-0.05));
-  const Number maxval = reader.number("maxval", Number::real(0.05));
-  const auto seed = read_seed(reader);
-  reader.finish();
-  return std::make_shared<RandomUniform>(minval, maxval, seed);
+  const RandomArgs args = uniform_fields().read(config, context, "RandomUniform");
+  return std::make_shared<RandomUniform>(args.a, args.b, args.seed);
 }
 
 TruncatedNormal::TruncatedNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
@@ -115,18 +124,12 @@ Tensor TruncatedNormal::operator()(const Shape& shape) const {
                                [&](detail::Sampler& s) { return mean + stddev * s.truncated_standard_normal(); });
 }
 
-boost::json::object TruncatedNormal::get_config() const {
-  return {{"seed", seed_config()}, {"mean", mean_.to_json()}, {"stddev", stddev_.to_json()}};
-}
+boost::json::object TruncatedNormal::get_config() const { return normal_fields().write({seed(), mean_, stddev_}); }
 
 std::shared_ptr<TruncatedNormal> TruncatedNormal::from_config(const boost::json::object& config,
                                                               DeserializationContext& context) {
-  ConfigReader reader(config, context, "TruncatedNormal");
-  const Number mean = reader.number("mean", Number::real(0.0));
-  const Number stddev = reader.number("stddev", Number::real(0.05));
-  const auto seed = read_seed(reader);
-  reader.finish();
-  return std::make_shared<TruncatedNormal>(mean, stddev, seed);
+  const RandomArgs args = normal_fields().read(config, context, "TruncatedNormal");
+  return std::make_shared<TruncatedNormal>(args.a, args.b, args.seed);
 }
 
 }  // namespace kplug::initializers

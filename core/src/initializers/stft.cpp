@@ -2,6 +2,7 @@
 // Fourier transform, with scipy.signal windows written out here.
 #include "kplug/initializers.hpp"
 
+#include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 
@@ -117,50 +118,61 @@ Tensor STFT::operator()(const Shape& shape) const {
   return out;
 }
 
-boost::json::object STFT::get_config() const {
-  boost::json::value window = nullptr;
-  if (window_.name) {
-    window = boost::json::string(*window_.name);
-  } else if (window_.values) {
-    boost::json::array values;
-    for (Number v : *window_.values) values.push_back(v.to_json());
-    window = std::move(values);
-  }
-  boost::json::value scaling = nullptr;
-  if (scaling_) scaling = boost::json::string(*scaling_);
-  return {{"side", side_}, {"window", std::move(window)}, {"periodic", periodic_}, {"scaling", std::move(scaling)}};
+namespace {
+
+struct STFTArgs {
+  std::string side = "real";
+  STFT::Window window = STFT::Window::named("hann");
+  bool periodic = false;
+  std::optional<std::string> scaling = std::string("density");
+};
+
+// A window name, a list of window values, or null (no window).
+config::Field<STFTArgs> window_field() {
+  return config::custom_field<STFTArgs>(
+      "window",
+      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, STFTArgs& a) {
+        if (v.is_null()) {
+          a.window = STFT::Window::none();
+        } else if (v.is_string()) {
+          a.window = STFT::Window::named(std::string(v.get_string()));
+        } else if (const auto* list = v.if_array()) {
+          std::vector<Number> values;
+          for (const auto& item : *list) {
+            if (item.is_int64()) values.push_back(Number::integer(item.get_int64()));
+            else if (item.is_double()) values.push_back(Number::real(item.get_double()));
+            else reader.fail(key, "expected window values to be numbers, got " + json::excerpt(item, 40));
+          }
+          a.window = STFT::Window::explicit_values(std::move(values));
+        } else {
+          reader.fail(key, "expected a window name, a list of window values or null");
+        }
+      },
+      [](const STFTArgs& a) -> boost::json::value {
+        if (a.window.name) return boost::json::string(*a.window.name);
+        if (a.window.values) return config::Codec<std::vector<Number>>::write(*a.window.values);
+        return nullptr;
+      });
 }
 
+const config::Fields<STFTArgs>& stft_fields() {
+  static const config::Fields<STFTArgs> fields{
+      config::field("side", &STFTArgs::side).check(config::one_of({"real", "imag"})), window_field(),
+      config::field("periodic", &STFTArgs::periodic),
+      config::field("scaling", &STFTArgs::scaling).check([](const std::optional<std::string>& scaling) {
+        if (!scaling) return std::string();
+        return config::one_of({"density", "spectrum"})(*scaling);
+      })};
+  return fields;
+}
+
+}  // namespace
+
+boost::json::object STFT::get_config() const { return stft_fields().write({side_, window_, periodic_, scaling_}); }
+
 std::shared_ptr<STFT> STFT::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "STFT");
-  std::string side = reader.choice("side", "real", {"real", "imag"});
-  Window window = Window::named("hann");
-  if (const boost::json::value* v = reader.raw("window")) {
-    if (v->is_null()) {
-      window = Window::none();
-    } else if (v->is_string()) {
-      window = Window::named(std::string(v->get_string()));
-    } else if (const auto* list = v->if_array()) {
-      std::vector<Number> values;
-      for (const auto& item : *list) {
-        if (item.is_int64()) values.push_back(Number::integer(item.get_int64()));
-        else if (item.is_double()) values.push_back(Number::real(item.get_double()));
-        else reader.fail("window", "expected window values to be numbers, got " + json::excerpt(item, 40));
-      }
-      window = Window::explicit_values(std::move(values));
-    } else {
-      reader.fail("window", "expected a window name, a list of window values or null");
-    }
-  }
-  std::optional<std::string> scaling = std::string("density");
-  if (const boost::json::value* v = reader.raw("scaling"); v && v->is_null()) {
-    scaling = std::nullopt;
-  } else {
-    scaling = reader.choice("scaling", "density", {"density", "spectrum"});
-  }
-  const bool periodic = reader.boolean("periodic", false);
-  reader.finish();
-  return std::make_shared<STFT>(std::move(side), std::move(window), std::move(scaling), periodic);
+  STFTArgs a = stft_fields().read(config, context, "STFT");
+  return std::make_shared<STFT>(std::move(a.side), std::move(a.window), std::move(a.scaling), a.periodic);
 }
 
 }  // namespace kplug::initializers

@@ -1,6 +1,7 @@
 // compute_fans, VarianceScaling and its presets (Glorot, He, Lecun).
 #include "kplug/initializers.hpp"
 
+#include "initializers/config_args.hpp"
 #include "initializers/random_sampling.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
@@ -19,13 +20,6 @@ std::string axes_to_string(const std::vector<std::int64_t>& axes) {
   std::string s = "[";
   for (std::size_t i = 0; i < axes.size(); ++i) s += (i ? ", " : "") + std::to_string(axes[i]);
   return s + "]";
-}
-
-boost::json::value axes_config(const VarianceScaling::Axes& axes) {
-  if (!axes) return nullptr;
-  boost::json::array list;
-  for (std::int64_t axis : *axes) list.emplace_back(axis);
-  return list;
 }
 
 }  // namespace
@@ -177,46 +171,59 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
   });
 }
 
+namespace {
+
+struct ScalingArgs {
+  std::optional<std::int64_t> seed;
+  Number scale = Number::real(1.0);
+  std::string mode = "fan_in";
+  // Checked by the constructor: Keras accepts any case and "normal".
+  std::string distribution = "truncated_normal";
+  VarianceScaling::Axes input_axes, output_axes;
+};
+
+const config::Fields<ScalingArgs>& scaling_fields() {
+  static const config::Fields<ScalingArgs> fields{
+      detail::seed_field<ScalingArgs>(),
+      config::field("scale", &ScalingArgs::scale),
+      config::field("mode", &ScalingArgs::mode).check(config::one_of({"fan_in", "fan_out", "fan_avg"})),
+      config::field("distribution", &ScalingArgs::distribution),
+      detail::axes_field("input_axes", &ScalingArgs::input_axes),
+      detail::axes_field("output_axes", &ScalingArgs::output_axes)};
+  return fields;
+}
+
+// The presets' configs: seed and axes only.
+const config::Fields<ScalingArgs>& preset_fields() {
+  static const config::Fields<ScalingArgs> fields{detail::seed_field<ScalingArgs>(),
+                                                  detail::axes_field("input_axes", &ScalingArgs::input_axes),
+                                                  detail::axes_field("output_axes", &ScalingArgs::output_axes)};
+  return fields;
+}
+
+}  // namespace
+
 boost::json::object VarianceScaling::get_config() const {
-  return {{"seed", seed_config()},
-          {"scale", scale_.to_json()},
-          {"mode", mode()},
-          {"distribution", distribution()},
-          {"input_axes", axes_config(input_axes_)},
-          {"output_axes", axes_config(output_axes_)}};
+  return scaling_fields().write(
+      {seed(), scale_, std::string(mode()), std::string(distribution()), input_axes_, output_axes_});
 }
 
 std::shared_ptr<VarianceScaling> VarianceScaling::from_config(const boost::json::object& config,
                                                               DeserializationContext& context) {
-  ConfigReader reader(config, context, "VarianceScaling");
-  const Number scale = reader.number("scale", Number::real(1.0));
-  std::string mode = reader.choice("mode", "fan_in", {"fan_in", "fan_out", "fan_avg"});
-  // Checked by the constructor: Keras accepts any case and "normal".
-  std::string distribution = reader.string("distribution", "truncated_normal");
-  const auto seed = read_seed(reader);
-  Axes input_axes = reader.optional_int_list("input_axes");
-  Axes output_axes = reader.optional_int_list("output_axes");
-  reader.finish();
-  return std::make_shared<VarianceScaling>(scale, std::move(mode), std::move(distribution), seed,
-                                           std::move(input_axes), std::move(output_axes));
+  ScalingArgs a = scaling_fields().read(config, context, "VarianceScaling");
+  return std::make_shared<VarianceScaling>(a.scale, std::move(a.mode), std::move(a.distribution), a.seed,
+                                           std::move(a.input_axes), std::move(a.output_axes));
 }
 
 boost::json::object VarianceScaling::preset_config() const {
-  return {{"seed", seed_config()},
-          {"input_axes", axes_config(input_axes_)},
-          {"output_axes", axes_config(output_axes_)}};
+  return preset_fields().write({seed(), scale_, {}, {}, input_axes_, output_axes_});
 }
 
 VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json::object& config,
                                                               DeserializationContext& context,
                                                               const char* class_name) {
-  ConfigReader reader(config, context, class_name);
-  PresetArguments args;
-  args.seed = read_seed(reader);
-  args.input_axes = reader.optional_int_list("input_axes");
-  args.output_axes = reader.optional_int_list("output_axes");
-  reader.finish();
-  return args;
+  ScalingArgs a = preset_fields().read(config, context, class_name);
+  return {a.seed, std::move(a.input_axes), std::move(a.output_axes)};
 }
 
 #define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                  \

@@ -219,10 +219,59 @@ std::vector<VariablePtr> Layer::own_variables() const {
 
 std::vector<LayerPtr> Layer::sublayers() const {
   std::vector<LayerPtr> out;
-  for (auto& [attribute, layer] : children()) {
-    if (layer && std::find(out.begin(), out.end(), layer) == out.end()) out.push_back(layer);
+  for (auto& attribute : layer_attributes()) {
+    for (auto& layer : attribute.layers) {
+      if (layer && std::find(out.begin(), out.end(), layer) == out.end()) out.push_back(layer);
+    }
   }
   return out;
+}
+
+std::vector<saving::SaveableChild> Layer::children() const {
+  std::vector<saving::SaveableChild> out;
+  for (auto& attribute : layer_attributes()) {
+    std::vector<saving::Saveable*> objects;
+    for (auto& layer : attribute.layers) objects.push_back(layer.get());
+    if (attribute.is_list) {
+      out.push_back(saving::SaveableChild::list(attribute.name, std::move(objects), attribute.walk_first));
+    } else if (!objects.empty()) {
+      out.push_back(saving::SaveableChild::single(attribute.name, objects.front()));
+    }
+  }
+  return out;
+}
+
+void Layer::save_own_variables(saving::WeightsStore::Entry& store) const {
+  auto variables = own_variables();
+  for (std::size_t i = 0; i < variables.size(); ++i) store.set(i, variables[i]->value());
+}
+
+void Layer::load_own_variables(const saving::WeightsStore::Entry& store) {
+  auto variables = own_variables();
+  const std::size_t stored = store.size();
+  if (stored != variables.size()) {
+    if (variables.empty() && !built_) {
+      throw ValueError("Layer '" + name() + "' was never built and thus it doesn't have any variables. However the "
+                       "weights file lists " + std::to_string(stored) + " variables for this layer.");
+    }
+    std::string names;
+    for (auto& v : variables) names += (names.empty() ? "'" : ", '") + v->name() + "'";
+    throw ValueError("Layer '" + name() + "' expected " + std::to_string(variables.size()) +
+                     " variables, but received " + std::to_string(stored) +
+                     " variables during loading. Expected: [" + names + "]");
+  }
+  std::vector<Tensor> values;
+  for (std::size_t i = 0; i < variables.size(); ++i) {
+    Tensor value = store.get(i);
+    if (value.shape() != variables[i]->shape()) {
+      throw ValueError("The shape of the target variable and the shape of the target value in "
+                       "`variable.assign(value)` must match. variable.shape=" + shape_repr(variables[i]->shape()) +
+                       ", Received: value.shape=" + shape_repr(value.shape()) + ". Target variable: " +
+                       variables[i]->path());
+    }
+    values.push_back(std::move(value));
+  }
+  for (std::size_t i = 0; i < variables.size(); ++i) variables[i]->assign(std::move(values[i]));
 }
 
 namespace {

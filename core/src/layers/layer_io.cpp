@@ -20,8 +20,8 @@ boost::json::value serialize_layer(const Layer& layer) {
 
 namespace {
 
-LayerPtr deserialize_stripped(const boost::json::value& v, const boost::json::value* build_config,
-                              const boost::json::value* compile_config, DeserializationContext& context) {
+// The deserializer itself hands build_config / compile_config to the layer's Saveable hooks.
+LayerPtr deserialize_checked(const boost::json::value& v, DeserializationContext& context) {
   Value result;
   try {
     result = context.deserialize_value(v);
@@ -42,41 +42,16 @@ LayerPtr deserialize_stripped(const boost::json::value& v, const boost::json::va
     throw ConfigError(context.path(), "Unexpected object from deserialization, expected a layer or operation, got " +
                                           got + ": " + json::excerpt(v));
   }
-  if (build_config && !build_config->is_null()) {
-    DeserializationContext::PathScope scope(context, "build_config");
-    const auto* object = build_config->if_object();
-    if (!object) throw ConfigError(context.path(), "expected a dict, got " + std::string(json::type_name(*build_config)));
-    try {
-      layer->build_from_config(*object);
-    } catch (const DeserializationError&) {
-      throw;
-    } catch (const NotSupportedError&) {
-      throw;
-    } catch (const Error& e) {
-      throw ConfigError(context.path(), std::string("could not build layer '") + layer->name() + "': " + e.what());
-    }
-  }
-  if (compile_config && !compile_config->is_null()) {
-    auto model = std::dynamic_pointer_cast<Model>(layer);
-    if (!model) {
-      throw ConfigError(context.path_of("compile_config"), "a compile_config is only valid for a model");
-    }
-    model->set_compile_config(*compile_config);
-  }
   return layer;
 }
 
 }  // namespace
 
 LayerPtr deserialize_layer(const boost::json::value& v, DeserializationContext& context) {
-  const auto* dict = v.if_object();
-  if (!dict) {
+  if (!v.is_object()) {
     throw ConfigError(context.path(), "expected a layer config dict, got " + std::string(json::type_name(v)));
   }
-  const boost::json::value* build_config = dict->if_contains("build_config");
-  const boost::json::value* compile_config = dict->if_contains("compile_config");
-  // The generic deserializer leaves a layer's build_config and compile_config alone.
-  return deserialize_stripped(v, build_config, compile_config, context);
+  return deserialize_checked(v, context);
 }
 
 }  // namespace kplug

@@ -1,5 +1,6 @@
 #include "kplug/losses/crossentropy.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
 
@@ -12,6 +13,14 @@ Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from
   return detail::elementwise_binary_crossentropy(target, y_pred, from_logits).mean(axis);
 }
 
+namespace {
+struct BinaryArgs : loss_config::LossArgs, CrossentropyArguments {};
+const loss_config::LossConfig<BinaryArgs>& binary_config() {
+  static const loss_config::LossConfig<BinaryArgs> config("BinaryCrossentropy", "binary_crossentropy", config::Fields<BinaryArgs>(detail::crossentropy_fields()));
+  return config;
+}
+}  // namespace
+
 BinaryCrossentropy::BinaryCrossentropy(CrossentropyArguments arguments, std::optional<std::string> reduction,
                                        std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)), arguments_(detail::validated(arguments)) {}
@@ -22,16 +31,13 @@ Tensor BinaryCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) c
 }
 
 void BinaryCrossentropy::add_arguments(boost::json::object& config) const {
-  detail::write_crossentropy_arguments(arguments_, config);
+  binary_config().write({{}, arguments_}, config);
 }
 
 std::shared_ptr<BinaryCrossentropy> BinaryCrossentropy::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  ConfigReader reader(config, context, "BinaryCrossentropy");
-  BaseArguments base = read_base(reader, "binary_crossentropy");
-  const CrossentropyArguments arguments = detail::read_crossentropy_arguments(reader);
-  reader.finish();
-  return std::make_shared<BinaryCrossentropy>(arguments, std::move(base.reduction), std::move(base.name));
+    DeserializationContext& context) {
+  BinaryArgs a = binary_config().read(config, context);
+  return std::make_shared<BinaryCrossentropy>(a, std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

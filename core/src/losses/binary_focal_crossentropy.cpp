@@ -1,5 +1,6 @@
 #include "kplug/losses/crossentropy.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
 #include "util/argument_checks.hpp"
@@ -29,6 +30,23 @@ Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, boo
   return focal_bce.mean(axis);
 }
 
+namespace {
+struct BinaryFocalArgs : loss_config::LossArgs, CrossentropyArguments {
+  bool apply_class_balancing = false;
+  Number alpha = Number::real(0.25);
+  Number gamma = Number::real(2.0);
+};
+const loss_config::LossConfig<BinaryFocalArgs>& binary_focal_config() {
+  static const loss_config::LossConfig<BinaryFocalArgs> config(
+      "BinaryFocalCrossentropy", "binary_focal_crossentropy",
+      config::Fields<BinaryFocalArgs>(detail::crossentropy_fields()) +
+          config::Fields<BinaryFocalArgs>{config::field("apply_class_balancing", &BinaryFocalArgs::apply_class_balancing),
+                                          config::field("alpha", &BinaryFocalArgs::alpha),
+                                          config::field("gamma", &BinaryFocalArgs::gamma)});
+  return config;
+}
+}  // namespace
+
 BinaryFocalCrossentropy::BinaryFocalCrossentropy(bool apply_class_balancing, Number alpha, Number gamma,
                                                  CrossentropyArguments arguments,
                                                  std::optional<std::string> reduction, std::string name)
@@ -47,23 +65,14 @@ Tensor BinaryFocalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pr
 }
 
 void BinaryFocalCrossentropy::add_arguments(boost::json::object& config) const {
-  detail::write_crossentropy_arguments(arguments_, config);
-  config["apply_class_balancing"] = apply_class_balancing_;
-  config["alpha"] = alpha_.to_json();
-  config["gamma"] = gamma_.to_json();
+  binary_focal_config().write({{}, arguments_, apply_class_balancing_, alpha_, gamma_}, config);
 }
 
 std::shared_ptr<BinaryFocalCrossentropy> BinaryFocalCrossentropy::from_config(const boost::json::object& config,
-                                                                              DeserializationContext& context) {
-  ConfigReader reader(config, context, "BinaryFocalCrossentropy");
-  BaseArguments base = read_base(reader, "binary_focal_crossentropy");
-  const bool apply_class_balancing = reader.boolean("apply_class_balancing", false);
-  const Number alpha = reader.number("alpha", Number::real(0.25));
-  const Number gamma = reader.number("gamma", Number::real(2.0));
-  const CrossentropyArguments arguments = detail::read_crossentropy_arguments(reader);
-  reader.finish();
-  return std::make_shared<BinaryFocalCrossentropy>(apply_class_balancing, alpha, gamma, arguments,
-                                                   std::move(base.reduction), std::move(base.name));
+    DeserializationContext& context) {
+  BinaryFocalArgs a = binary_focal_config().read(config, context);
+  return std::make_shared<BinaryFocalCrossentropy>(a.apply_class_balancing, a.alpha, a.gamma, a, std::move(a.reduction),
+                                                   std::move(*a.name));
 }
 
 }  // namespace kplug::losses

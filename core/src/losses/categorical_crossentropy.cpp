@@ -1,5 +1,6 @@
 #include "kplug/losses/crossentropy.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
 
@@ -14,6 +15,14 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
   return -(target * detail::categorical_log_probabilities(y_pred, from_logits, a)).sum(a);
 }
 
+namespace {
+struct CategoricalArgs : loss_config::LossArgs, CrossentropyArguments {};
+const loss_config::LossConfig<CategoricalArgs>& categorical_config() {
+  static const loss_config::LossConfig<CategoricalArgs> config("CategoricalCrossentropy", "categorical_crossentropy", config::Fields<CategoricalArgs>(detail::crossentropy_fields()));
+  return config;
+}
+}  // namespace
+
 CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyArguments arguments,
                                                  std::optional<std::string> reduction, std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)), arguments_(detail::validated(arguments)) {}
@@ -24,16 +33,13 @@ Tensor CategoricalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pr
 }
 
 void CategoricalCrossentropy::add_arguments(boost::json::object& config) const {
-  detail::write_crossentropy_arguments(arguments_, config);
+  categorical_config().write({{}, arguments_}, config);
 }
 
 std::shared_ptr<CategoricalCrossentropy> CategoricalCrossentropy::from_config(const boost::json::object& config,
-                                                                              DeserializationContext& context) {
-  ConfigReader reader(config, context, "CategoricalCrossentropy");
-  BaseArguments base = read_base(reader, "categorical_crossentropy");
-  const CrossentropyArguments arguments = detail::read_crossentropy_arguments(reader);
-  reader.finish();
-  return std::make_shared<CategoricalCrossentropy>(arguments, std::move(base.reduction), std::move(base.name));
+    DeserializationContext& context) {
+  CategoricalArgs a = categorical_config().read(config, context);
+  return std::make_shared<CategoricalCrossentropy>(a, std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

@@ -1,6 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
 #include "util/argument_checks.hpp"
@@ -50,6 +51,44 @@ Tensor categorical_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred
   return (weighting_factor * cce).sum(-1);
 }
 
+namespace {
+struct CategoricalFocalArgs : loss_config::LossArgs, CrossentropyArguments {
+  std::vector<Number> alpha{Number::real(0.25)};
+  bool alpha_is_list = false;  // written back in the form it was given
+  Number gamma = Number::real(2.0);
+};
+// A number, or one number per class.
+config::Field<CategoricalFocalArgs> alpha_field() {
+  return config::custom_field<CategoricalFocalArgs>(
+      "alpha",
+      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, CategoricalFocalArgs& a) {
+        a.alpha.clear();
+        a.alpha_is_list = v.is_array();
+        if (!a.alpha_is_list) {
+          a.alpha.push_back(reader.as_number(key, v));
+          return;
+        }
+        for (const boost::json::value& item : v.get_array()) {
+          if (item.is_int64()) a.alpha.push_back(Number::integer(item.get_int64()));
+          else if (item.is_double()) a.alpha.push_back(Number::real(item.get_double()));
+          else reader.fail(key, "expected a number or a list of numbers");
+        }
+        if (a.alpha.empty()) reader.fail(key, "expected at least one value");
+      },
+      [](const CategoricalFocalArgs& a) {
+        return a.alpha_is_list ? config::Codec<std::vector<Number>>::write(a.alpha) : a.alpha.front().to_json();
+      },
+      /*accepts_null=*/false);
+}
+const loss_config::LossConfig<CategoricalFocalArgs>& categorical_focal_config() {
+  static const loss_config::LossConfig<CategoricalFocalArgs> config(
+      "CategoricalFocalCrossentropy", "categorical_focal_crossentropy",
+      config::Fields<CategoricalFocalArgs>(detail::crossentropy_fields()) +
+          config::Fields<CategoricalFocalArgs>{alpha_field(), config::field("gamma", &CategoricalFocalArgs::gamma)});
+  return config;
+}
+}  // namespace
+
 CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(std::vector<Number> alpha, bool alpha_is_list,
                                                            Number gamma, CrossentropyArguments arguments,
                                                            std::optional<std::string> reduction, std::string name)
@@ -70,40 +109,14 @@ Tensor CategoricalFocalCrossentropy::compute(const Tensor& y_true, const Tensor&
 }
 
 void CategoricalFocalCrossentropy::add_arguments(boost::json::object& config) const {
-  detail::write_crossentropy_arguments(arguments_, config);
-  if (alpha_is_list_) {
-    boost::json::array list;
-    for (const Number& a : alpha_) list.push_back(a.to_json());
-    config["alpha"] = std::move(list);
-  } else {
-    config["alpha"] = alpha_.front().to_json();
-  }
-  config["gamma"] = gamma_.to_json();
+  categorical_focal_config().write({{}, arguments_, alpha_, alpha_is_list_, gamma_}, config);
 }
 
-std::shared_ptr<CategoricalFocalCrossentropy> CategoricalFocalCrossentropy::from_config(
-    const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "CategoricalFocalCrossentropy");
-  BaseArguments base = read_base(reader, "categorical_focal_crossentropy");
-  std::vector<Number> alpha;
-  bool alpha_is_list = false;
-  const boost::json::value* raw_alpha = reader.raw("alpha");
-  if (raw_alpha && raw_alpha->is_array()) {
-    alpha_is_list = true;
-    for (const boost::json::value& v : raw_alpha->get_array()) {
-      if (v.is_int64()) alpha.push_back(Number::integer(v.get_int64()));
-      else if (v.is_double()) alpha.push_back(Number::real(v.get_double()));
-      else reader.fail("alpha", "expected a number or a list of numbers");
-    }
-    if (alpha.empty()) reader.fail("alpha", "expected at least one value");
-  } else {
-    alpha.push_back(reader.number("alpha", Number::real(0.25)));
-  }
-  const Number gamma = reader.number("gamma", Number::real(2.0));
-  const CrossentropyArguments arguments = detail::read_crossentropy_arguments(reader);
-  reader.finish();
-  return std::make_shared<CategoricalFocalCrossentropy>(std::move(alpha), alpha_is_list, gamma, arguments,
-                                                        std::move(base.reduction), std::move(base.name));
+std::shared_ptr<CategoricalFocalCrossentropy> CategoricalFocalCrossentropy::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  CategoricalFocalArgs a = categorical_focal_config().read(config, context);
+  return std::make_shared<CategoricalFocalCrossentropy>(std::move(a.alpha), a.alpha_is_list, a.gamma, a,
+                                                        std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

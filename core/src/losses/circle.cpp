@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/losses/regression.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/reduction.hpp"
 #include "losses/regression_math.hpp"
 #include "util/argument_checks.hpp"
@@ -100,6 +101,22 @@ Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& o
   return out;
 }
 
+namespace {
+struct CircleArgs : loss_config::LossArgs {
+  Number gamma = Number::real(80.0);
+  Number margin = Number::real(0.4);
+  bool remove_diagonal = true;
+};
+const loss_config::LossConfig<CircleArgs>& circle_config() {
+  static const loss_config::LossConfig<CircleArgs> config(
+      "Circle", "circle",
+      {config::field("gamma", &CircleArgs::gamma).check(config::finite()),
+       config::field("margin", &CircleArgs::margin).check(config::finite()),
+       config::field("remove_diagonal", &CircleArgs::remove_diagonal)});
+  return config;
+}
+}  // namespace
+
 Circle::Circle(Number gamma, Number margin, bool remove_diagonal, std::optional<std::string> reduction,
                std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
@@ -123,19 +140,13 @@ std::optional<Tensor> Circle::loss_mask(const Tensor&, const Tensor&, const Tens
 }
 
 void Circle::add_arguments(boost::json::object& config) const {
-  config["gamma"] = gamma_.to_json();
-  config["margin"] = margin_.to_json();
-  config["remove_diagonal"] = remove_diagonal_;
+  circle_config().write({{}, gamma_, margin_, remove_diagonal_}, config);
 }
 
-std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Circle");
-  BaseArguments base = read_base(reader, "circle");
-  const Number gamma = reader.finite_number("gamma", Number::real(80.0));
-  const Number margin = reader.finite_number("margin", Number::real(0.4));
-  const bool remove_diagonal = reader.boolean("remove_diagonal", true);
-  reader.finish();
-  return std::make_shared<Circle>(gamma, margin, remove_diagonal, std::move(base.reduction), std::move(base.name));
+std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  CircleArgs a = circle_config().read(config, context);
+  return std::make_shared<Circle>(a.gamma, a.margin, a.remove_diagonal, std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

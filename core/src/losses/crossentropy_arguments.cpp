@@ -4,19 +4,14 @@
 
 namespace kplug::losses::detail {
 
-CrossentropyArguments read_crossentropy_arguments(ConfigReader& reader) {
-  CrossentropyArguments arguments;
-  arguments.from_logits = reader.boolean("from_logits", false);
-  arguments.label_smoothing = reader.number("label_smoothing", Number::real(0.0));
-  arguments.axis = reader.integer("axis", -1);
-  return arguments;
+const config::Fields<CrossentropyArguments>& crossentropy_fields() {
+  static const config::Fields<CrossentropyArguments> fields{
+      config::field("from_logits", &CrossentropyArguments::from_logits, false),
+      config::field("label_smoothing", &CrossentropyArguments::label_smoothing, Number::real(0.0)),
+      config::field("axis", &CrossentropyArguments::axis, std::int64_t{-1})};
+  return fields;
 }
 
-void write_crossentropy_arguments(const CrossentropyArguments& arguments, boost::json::object& config) {
-  config["from_logits"] = arguments.from_logits;
-  config["label_smoothing"] = arguments.label_smoothing.to_json();
-  config["axis"] = arguments.axis;
-}
 
 CrossentropyArguments validated(CrossentropyArguments arguments) {
   validate_label_smoothing(arguments.label_smoothing.value);

@@ -2,13 +2,14 @@
 // categorical cross-entropy classes share, in Keras's config order.
 #pragma once
 
+#include "kplug/config_fields.hpp"
 #include "kplug/config_reader.hpp"
 #include "kplug/losses/crossentropy.hpp"
 
 namespace kplug::losses::detail {
 
-CrossentropyArguments read_crossentropy_arguments(ConfigReader& reader);
-void write_crossentropy_arguments(const CrossentropyArguments& arguments, boost::json::object& config);
+// from_logits, label_smoothing, axis: for an Args deriving from CrossentropyArguments.
+const config::Fields<CrossentropyArguments>& crossentropy_fields();
 // ValueError on a label_smoothing outside [0, 1].
 CrossentropyArguments validated(CrossentropyArguments arguments);
 

@@ -1,6 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_ops.hpp"
 
 #include <algorithm>
@@ -105,16 +106,22 @@ Tensor ctc(const Tensor& y_true, const Tensor& y_pred) {
   return loss;
 }
 
+namespace {
+const loss_config::LossConfig<loss_config::LossArgs>& ctc_config() {
+  static const loss_config::LossConfig<loss_config::LossArgs> config("CTC", "ctc", {});
+  return config;
+}
+}  // namespace
+
 CTC::CTC(std::optional<std::string> reduction, std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)) {}
 
 Tensor CTC::compute(const Tensor& y_true, const Tensor& y_pred) const { return ctc(y_true, y_pred); }
 
-std::shared_ptr<CTC> CTC::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "CTC");
-  BaseArguments base = read_base(reader, "ctc");
-  reader.finish();
-  return std::make_shared<CTC>(std::move(base.reduction), std::move(base.name));
+std::shared_ptr<CTC> CTC::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  loss_config::LossArgs a = ctc_config().read(config, context);
+  return std::make_shared<CTC>(std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

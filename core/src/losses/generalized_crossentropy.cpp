@@ -1,6 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_ops.hpp"
 
 #include <cmath>
@@ -37,6 +38,18 @@ Tensor categorical_generalized_cross_entropy(const Tensor& y_true, const Tensor&
   return loss;
 }
 
+namespace {
+struct GeneralizedArgs : loss_config::LossArgs {
+  Number q = Number::real(0.5);
+};
+const loss_config::LossConfig<GeneralizedArgs>& generalized_config() {
+  static const loss_config::LossConfig<GeneralizedArgs> config("CategoricalGeneralizedCrossEntropy",
+                                                          "categorical_generalized_cross_entropy",
+                                                          {config::field("q", &GeneralizedArgs::q)});
+  return config;
+}
+}  // namespace
+
 CategoricalGeneralizedCrossEntropy::CategoricalGeneralizedCrossEntropy(Number q,
                                                                        std::optional<std::string> reduction,
                                                                        std::string name)
@@ -49,16 +62,13 @@ Tensor CategoricalGeneralizedCrossEntropy::compute(const Tensor& y_true, const T
 }
 
 void CategoricalGeneralizedCrossEntropy::add_arguments(boost::json::object& config) const {
-  config["q"] = q_.to_json();
+  generalized_config().write({{}, q_}, config);
 }
 
-std::shared_ptr<CategoricalGeneralizedCrossEntropy> CategoricalGeneralizedCrossEntropy::from_config(
-    const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "CategoricalGeneralizedCrossEntropy");
-  BaseArguments base = read_base(reader, "categorical_generalized_cross_entropy");
-  const Number q = reader.number("q", Number::real(0.5));
-  reader.finish();
-  return std::make_shared<CategoricalGeneralizedCrossEntropy>(q, std::move(base.reduction), std::move(base.name));
+std::shared_ptr<CategoricalGeneralizedCrossEntropy> CategoricalGeneralizedCrossEntropy::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  GeneralizedArgs a = generalized_config().read(config, context);
+  return std::make_shared<CategoricalGeneralizedCrossEntropy>(a.q, std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

@@ -1,5 +1,6 @@
 #include "kplug/errors.hpp"
 #include "kplug/losses.hpp"
+#include "losses/loss_fields.hpp"
 #include "losses/reduction.hpp"
 
 namespace kplug::losses {
@@ -16,29 +17,36 @@ Tensor LossFunctionWrapper::call(const Tensor& y_true, const Tensor& y_pred) con
   return compute(t, p);
 }
 
+namespace loss_config {
+
+const config::Fields<LossArgs>& loss_base_fields() {
+  static const config::Fields<LossArgs> fields{
+      config::field("name", &LossArgs::name).null_is_default(),
+      config::field("reduction", &LossArgs::reduction).check([](const std::optional<std::string>& reduction) {
+        if (!reduction) return std::string();
+        return config::one_of({"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"})(*reduction);
+      }),
+      config::field("dtype", &LossArgs::dtype)
+          .read_only()
+          .check([](const std::optional<std::string>& dtype) {
+            if (!dtype || *dtype == "float32") return std::string();
+            return "dtype '" + *dtype + "' is not supported: kplug computes losses in float32 only";
+          })};
+  return fields;
+}
+
+}  // namespace loss_config
+
 boost::json::object LossFunctionWrapper::get_config() const {
-  boost::json::object config;
-  config["name"] = name_;
-  if (reduction_) config["reduction"] = *reduction_;
-  else config["reduction"] = nullptr;
+  boost::json::object config = loss_config::loss_base_fields().write({name_, reduction_, std::nullopt});
   add_arguments(config);
   return config;
 }
 
 LossFunctionWrapper::BaseArguments LossFunctionWrapper::read_base(ConfigReader& reader, std::string default_name) {
-  BaseArguments base;
-  base.name = reader.optional_string("name").value_or(std::move(default_name));
-  const boost::json::value* reduction = reader.raw("reduction");
-  if (!reduction) base.reduction = "sum_over_batch_size";
-  else if (!reduction->is_null()) {
-    base.reduction = reader.choice("reduction", "sum_over_batch_size",
-                                   {"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"});
-  }
-  // Keras 3.x may write the computation dtype; kplug computes in float32 only.
-  if (std::optional<std::string> dtype = reader.optional_string("dtype"); dtype && *dtype != "float32") {
-    reader.fail("dtype", "dtype '" + *dtype + "' is not supported: kplug computes losses in float32 only");
-  }
-  return base;
+  loss_config::LossArgs args;
+  loss_config::loss_base_fields().read_into(reader, args);
+  return {args.name.value_or(std::move(default_name)), std::move(args.reduction)};
 }
 
 }  // namespace kplug::losses

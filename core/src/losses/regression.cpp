@@ -2,6 +2,7 @@
 // MeanSquaredLogarithmicError and CosineSimilarity (keras/src/losses/losses.py).
 #include "kplug/losses/regression.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/regression_math.hpp"
 
 #include <cmath>
@@ -61,6 +62,17 @@ Tensor MeanSquaredLogarithmicError::compute(const Tensor& y_true, const Tensor& 
   return mean_squared_logarithmic_error(y_true, y_pred);
 }
 
+namespace {
+struct CosineArgs : loss_config::LossArgs {
+  std::int64_t axis = -1;
+};
+const loss_config::LossConfig<CosineArgs>& cosine_config() {
+  static const loss_config::LossConfig<CosineArgs> config("CosineSimilarity", "cosine_similarity",
+                                                     {config::field("axis", &CosineArgs::axis)});
+  return config;
+}
+}  // namespace
+
 CosineSimilarity::CosineSimilarity(std::int64_t axis, std::optional<std::string> reduction, std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)), axis_(axis) {}
 
@@ -68,15 +80,12 @@ Tensor CosineSimilarity::compute(const Tensor& y_true, const Tensor& y_pred) con
   return cosine_similarity(y_true, y_pred, axis_);
 }
 
-void CosineSimilarity::add_arguments(boost::json::object& config) const { config["axis"] = axis_; }
+void CosineSimilarity::add_arguments(boost::json::object& config) const { cosine_config().write({{}, axis_}, config); }
 
 std::shared_ptr<CosineSimilarity> CosineSimilarity::from_config(const boost::json::object& config,
-                                                               DeserializationContext& context) {
-  ConfigReader reader(config, context, "CosineSimilarity");
-  BaseArguments base = read_base(reader, "cosine_similarity");
-  const std::int64_t axis = reader.integer("axis", -1);
-  reader.finish();
-  return std::make_shared<CosineSimilarity>(axis, std::move(base.reduction), std::move(base.name));
+    DeserializationContext& context) {
+  CosineArgs a = cosine_config().read(config, context);
+  return std::make_shared<CosineSimilarity>(a.axis, std::move(a.reduction), std::move(*a.name));
 }
 
 }  // namespace kplug::losses

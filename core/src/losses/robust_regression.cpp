@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/losses/regression.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/regression_math.hpp"
 
 #include <cmath>
@@ -38,6 +39,17 @@ Tensor log_cosh(const Tensor& y_true, const Tensor& y_pred) {
   return detail::mean_last_axis(per_element, "log_cosh");
 }
 
+namespace {
+struct HuberArgs : loss_config::LossArgs {
+  Number delta = Number::real(1.0);
+};
+const loss_config::LossConfig<HuberArgs>& huber_config() {
+  static const loss_config::LossConfig<HuberArgs> config(
+      "Huber", "huber_loss", {config::field("delta", &HuberArgs::delta).check(config::finite_non_negative())});
+  return config;
+}
+}  // namespace
+
 Huber::Huber(Number delta, std::optional<std::string> reduction, std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)), delta_(delta) {
   if (!valid_delta(delta_.value)) {
@@ -48,15 +60,12 @@ Huber::Huber(Number delta, std::optional<std::string> reduction, std::string nam
 
 Tensor Huber::compute(const Tensor& y_true, const Tensor& y_pred) const { return huber(y_true, y_pred, delta_.value); }
 
-void Huber::add_arguments(boost::json::object& config) const { config["delta"] = delta_.to_json(); }
+void Huber::add_arguments(boost::json::object& config) const { huber_config().write({{}, delta_}, config); }
 
-std::shared_ptr<Huber> Huber::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Huber");
-  BaseArguments base = read_base(reader, "huber_loss");
-  const Number delta = reader.number("delta", Number::real(1.0));
-  if (!valid_delta(delta.value)) reader.fail("delta", "expected a finite, non-negative number, got " + std::to_string(delta.value));
-  reader.finish();
-  return std::make_shared<Huber>(delta, std::move(base.reduction), std::move(base.name));
+std::shared_ptr<Huber> Huber::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  HuberArgs a = huber_config().read(config, context);
+  return std::make_shared<Huber>(a.delta, std::move(a.reduction), std::move(*a.name));
 }
 
 Tensor LogCosh::compute(const Tensor& y_true, const Tensor& y_pred) const { return log_cosh(y_true, y_pred); }

@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/losses/regression.hpp"
 
+#include "losses/loss_fields.hpp"
 #include "losses/regression_math.hpp"
 #include "util/argument_checks.hpp"
 
@@ -20,11 +21,39 @@ boost::json::value ReductionAxes::to_json() const {
 }
 
 namespace {
-ReductionAxes read_axes(ConfigReader& reader) {
-  const boost::json::value* raw = reader.raw("axis");
-  std::optional<std::vector<std::int64_t>> axes = reader.optional_int_list("axis");
-  if (!axes) return ReductionAxes::all();
-  return raw->is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
+
+// null (every axis), an integer or a list of integers, written back in the form given.
+template <class Args>
+config::Field<Args> reduction_axes_field() {
+  return config::custom_field<Args>(
+      "axis",
+      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, Args& a) {
+        std::optional<std::vector<std::int64_t>> axes = reader.optional_int_list(key);
+        if (!axes) a.axis = ReductionAxes::all();
+        else a.axis = v.is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
+      },
+      [](const Args& a) { return a.axis.to_json(); });
+}
+
+struct DiceArgs : loss_config::LossArgs {
+  ReductionAxes axis = ReductionAxes::all();
+};
+const loss_config::LossConfig<DiceArgs>& dice_config() {
+  static const loss_config::LossConfig<DiceArgs> config("Dice", "dice", {reduction_axes_field<DiceArgs>()});
+  return config;
+}
+
+struct TverskyArgs : loss_config::LossArgs {
+  Number alpha = Number::real(0.5);
+  Number beta = Number::real(0.5);
+  ReductionAxes axis = ReductionAxes::all();
+};
+const loss_config::LossConfig<TverskyArgs>& tversky_config() {
+  static const loss_config::LossConfig<TverskyArgs> config(
+      "Tversky", "tversky",
+      {config::field("alpha", &TverskyArgs::alpha).check(config::finite()),
+       config::field("beta", &TverskyArgs::beta).check(config::finite()), reduction_axes_field<TverskyArgs>()});
+  return config;
 }
 
 }  // namespace
@@ -51,14 +80,12 @@ Dice::Dice(std::optional<std::string> reduction, std::string name, ReductionAxes
 
 Tensor Dice::compute(const Tensor& y_true, const Tensor& y_pred) const { return dice(y_true, y_pred, axis_.axes); }
 
-void Dice::add_arguments(boost::json::object& config) const { config["axis"] = axis_.to_json(); }
+void Dice::add_arguments(boost::json::object& config) const { dice_config().write({{}, axis_}, config); }
 
-std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Dice");
-  BaseArguments base = read_base(reader, "dice");
-  ReductionAxes axis = read_axes(reader);
-  reader.finish();
-  return std::make_shared<Dice>(std::move(base.reduction), std::move(base.name), std::move(axis));
+std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  DiceArgs a = dice_config().read(config, context);
+  return std::make_shared<Dice>(std::move(a.reduction), std::move(*a.name), std::move(a.axis));
 }
 
 Tversky::Tversky(Number alpha, Number beta, std::optional<std::string> reduction, std::string name,
@@ -77,19 +104,13 @@ Tensor Tversky::compute(const Tensor& y_true, const Tensor& y_pred) const {
 }
 
 void Tversky::add_arguments(boost::json::object& config) const {
-  config["alpha"] = alpha_.to_json();
-  config["beta"] = beta_.to_json();
-  config["axis"] = axis_.to_json();
+  tversky_config().write({{}, alpha_, beta_, axis_}, config);
 }
 
-std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Tversky");
-  BaseArguments base = read_base(reader, "tversky");
-  const Number alpha = reader.finite_number("alpha", Number::real(0.5));
-  const Number beta = reader.finite_number("beta", Number::real(0.5));
-  ReductionAxes axis = read_axes(reader);
-  reader.finish();
-  return std::make_shared<Tversky>(alpha, beta, std::move(base.reduction), std::move(base.name), std::move(axis));
+std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  TverskyArgs a = tversky_config().read(config, context);
+  return std::make_shared<Tversky>(a.alpha, a.beta, std::move(a.reduction), std::move(*a.name), std::move(a.axis));
 }
 
 }  // namespace kplug::losses

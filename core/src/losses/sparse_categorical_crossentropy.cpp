@@ -1,6 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
+#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_ops.hpp"
 #include "losses/reduction.hpp"
 
@@ -46,6 +47,22 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
   return loss;
 }
 
+namespace {
+struct SparseArgs : loss_config::LossArgs {
+  bool from_logits = false;
+  std::optional<std::int64_t> ignore_class;
+  std::int64_t axis = -1;
+};
+const loss_config::LossConfig<SparseArgs>& sparse_config() {
+  static const loss_config::LossConfig<SparseArgs> config("SparseCategoricalCrossentropy",
+                                                     "sparse_categorical_crossentropy",
+                                                     {config::field("from_logits", &SparseArgs::from_logits),
+                                                      config::field("ignore_class", &SparseArgs::ignore_class),
+                                                      config::field("axis", &SparseArgs::axis)});
+  return config;
+}
+}  // namespace
+
 SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(bool from_logits,
                                                              std::optional<std::int64_t> ignore_class,
                                                              std::int64_t axis, std::optional<std::string> reduction,
@@ -76,22 +93,14 @@ std::optional<Tensor> SparseCategoricalCrossentropy::loss_mask(const Tensor& y_t
 }
 
 void SparseCategoricalCrossentropy::add_arguments(boost::json::object& config) const {
-  config["from_logits"] = from_logits_;
-  if (ignore_class_) config["ignore_class"] = *ignore_class_;
-  else config["ignore_class"] = nullptr;
-  config["axis"] = axis_;
+  sparse_config().write({{}, from_logits_, ignore_class_, axis_}, config);
 }
 
-std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(
-    const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "SparseCategoricalCrossentropy");
-  BaseArguments base = read_base(reader, "sparse_categorical_crossentropy");
-  const bool from_logits = reader.boolean("from_logits", false);
-  const std::optional<std::int64_t> ignore_class = reader.optional_integer("ignore_class");
-  const std::int64_t axis = reader.integer("axis", -1);
-  reader.finish();
-  return std::make_shared<SparseCategoricalCrossentropy>(from_logits, ignore_class, axis, std::move(base.reduction),
-                                                         std::move(base.name));
+std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(const boost::json::object& config,
+    DeserializationContext& context) {
+  SparseArgs a = sparse_config().read(config, context);
+  return std::make_shared<SparseCategoricalCrossentropy>(a.from_logits, a.ignore_class, a.axis, std::move(a.reduction),
+                                                         std::move(*a.name));
 }
 
 }  // namespace kplug::losses

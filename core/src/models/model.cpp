@@ -8,7 +8,6 @@
 
 #include <algorithm>
 #include <cstring>
-#include <map>
 
 namespace kplug {
 
@@ -34,17 +33,18 @@ LayerPtr Model::get_layer(std::size_t index) const {
   return all[index];
 }
 
-std::vector<std::pair<std::string, LayerPtr>> Model::children() const {
-  // Keras's container naming for the `layers` list: snake_case class names, uniquified in order.
-  std::vector<std::pair<std::string, LayerPtr>> out;
-  std::map<std::string, int> used;
-  for (auto& layer : saved_layers()) {
-    std::string name = to_snake_case(layer->class_name());
-    auto [it, inserted] = used.try_emplace(name, 0);
-    if (!inserted) name += "_" + std::to_string(++it->second);
-    out.emplace_back("layers/" + name, layer);
+std::vector<LayerAttribute> Model::layer_attributes() const {
+  return {LayerAttribute{"layers", saved_layers(), true, true}};
+}
+
+void Model::save_weights(saving::WeightsStore& store) const { saving::save_state(*this, store); }
+
+void Model::load_weights(const saving::WeightsStore& store) {
+  if (!built()) {
+    throw ValueError("Model '" + name() + "' was never built: build it (or give it an InputLayer) before loading "
+                     "weights into it");
   }
-  return out;
+  saving::load_state(*this, store);
 }
 
 namespace {

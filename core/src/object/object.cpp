@@ -47,6 +47,15 @@ std::string_view kind_name(Kind kind) {
   return "object";
 }
 
+bool kind_is_a(Kind actual, Kind expected) noexcept {
+  if (actual == expected) return true;
+  switch (actual) {
+    case Kind::model: return expected == Kind::layer;
+    case Kind::loss: return expected == Kind::metric;
+    default: return false;
+  }
+}
+
 std::string_view kind_module(Kind kind) {
   switch (kind) {
     case Kind::activation: return "keras.activations";

@@ -38,10 +38,14 @@ Number ConfigReader::number(std::string_view key) {
 Number ConfigReader::number(std::string_view key, Number fallback) {
   const boost::json::value* v = raw(key);
   if (!v) return fallback;
-  if (v->is_int64()) return Number::integer(v->get_int64());
-  if (v->is_uint64()) return Number{static_cast<double>(v->get_uint64()), true};
-  if (v->is_double()) return Number::real(v->get_double());
-  fail(key, "expected a number, got " + got(*v));
+  return as_number(key, *v);
+}
+
+Number ConfigReader::as_number(std::string_view key, const boost::json::value& v) const {
+  if (v.is_int64()) return Number::integer(v.get_int64());
+  if (v.is_uint64()) return Number{static_cast<double>(v.get_uint64()), true};
+  if (v.is_double()) return Number::real(v.get_double());
+  fail(key, "expected a number, got " + got(v));
 }
 
 Number ConfigReader::finite_number(std::string_view key, Number fallback) {
@@ -57,14 +61,18 @@ double ConfigReader::real(std::string_view key, double fallback) {
 std::int64_t ConfigReader::integer(std::string_view key, std::int64_t fallback) {
   const boost::json::value* v = raw(key);
   if (!v) return fallback;
-  if (v->is_int64()) return v->get_int64();
+  return as_integer(key, *v);
+}
+
+std::int64_t ConfigReader::as_integer(std::string_view key, const boost::json::value& v) const {
+  if (v.is_int64()) return v.get_int64();
   // Python accepts 2.0 where an int is expected in many Keras constructors only by
   // accident; kplug asks for a whole number and says so.
-  if (v->is_double() && std::isfinite(v->get_double()) && std::trunc(v->get_double()) == v->get_double() &&
-      std::fabs(v->get_double()) < 9.0e15) {
-    return static_cast<std::int64_t>(v->get_double());
+  if (v.is_double() && std::isfinite(v.get_double()) && std::trunc(v.get_double()) == v.get_double() &&
+      std::fabs(v.get_double()) < 9.0e15) {
+    return static_cast<std::int64_t>(v.get_double());
   }
-  fail(key, "expected an integer, got " + got(*v));
+  fail(key, "expected an integer, got " + got(v));
 }
 
 std::optional<std::int64_t> ConfigReader::optional_integer(std::string_view key) {
@@ -76,15 +84,23 @@ std::optional<std::int64_t> ConfigReader::optional_integer(std::string_view key)
 bool ConfigReader::boolean(std::string_view key, bool fallback) {
   const boost::json::value* v = raw(key);
   if (!v) return fallback;
-  if (v->is_bool()) return v->get_bool();
-  fail(key, "expected true or false, got " + got(*v));
+  return as_boolean(key, *v);
+}
+
+bool ConfigReader::as_boolean(std::string_view key, const boost::json::value& v) const {
+  if (v.is_bool()) return v.get_bool();
+  fail(key, "expected true or false, got " + got(v));
 }
 
 std::string ConfigReader::string(std::string_view key, std::string fallback) {
   const boost::json::value* v = raw(key);
   if (!v) return fallback;
-  if (v->is_string()) return std::string(v->get_string());
-  fail(key, "expected a string, got " + got(*v));
+  return as_string(key, *v);
+}
+
+std::string ConfigReader::as_string(std::string_view key, const boost::json::value& v) const {
+  if (v.is_string()) return std::string(v.get_string());
+  fail(key, "expected a string, got " + got(v));
 }
 
 std::optional<std::string> ConfigReader::optional_string(std::string_view key) {

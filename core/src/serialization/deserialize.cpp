@@ -3,6 +3,7 @@
 // A config never causes code to load: only registered or built-in objects are built.
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
+#include "kplug/saving/saveable.hpp"
 #include "kplug/scope.hpp"
 #include "kplug/serialization.hpp"
 #include "serialization/active_call.hpp"
@@ -45,6 +46,9 @@ const DeserializeOptions* ActiveCall::outer() noexcept { return t_active; }
 }  // namespace detail
 
 namespace {
+
+// The kinds that are subkinds of another (kind_is_a).
+constexpr std::array<Kind, 2> kSubkindsOf = {Kind::model, Kind::loss};
 
 // Keras API names that are not modeling objects; a config naming one is refused.
 constexpr std::array<std::string_view, 14> kNonModelingApis = {
@@ -122,7 +126,7 @@ class Resolver {
   explicit Resolver(DeserializationContext& context) : context_(context), options_(context.options()) {}
 
   void check_kind(const RegisteredObject& entry, std::optional<Kind> expected, std::string_view name) const {
-    if (expected && entry.kind != *expected) {
+    if (expected && !kind_is_a(entry.kind, *expected)) {
       throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is a " +
                                                    std::string(kind_name(entry.kind)) + ", but a " +
                                                    std::string(kind_name(*expected)) + " was expected here");
@@ -216,6 +220,12 @@ class Resolver {
   RegisteredObjectPtr name_of_kind(std::string_view name, Kind kind) const {
     if (auto hit = find_custom(name, options_)) return hit;
     if (auto hit = catalog().find_for_kind(kind, name)) return hit;
+    // A subkind's getter names serve too ("mse" where a metric is expected).
+    for (Kind sub : kSubkindsOf) {
+      if (sub != kind && kind_is_a(sub, kind)) {
+        if (auto hit = catalog().find_for_kind(sub, name)) return hit;
+      }
+    }
     std::vector<std::string> candidates = catalog().names_for_kind(kind);
     for (auto& key : custom_keys(options_)) candidates.push_back(std::move(key));
     throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
@@ -370,6 +380,45 @@ std::optional<std::string_view> string_or_null(const boost::json::value* v, std:
 
 }  // namespace
 
+// Spec section 2 step 9: after from_config, a non-empty build_config builds the object and a
+// non-empty compile_config compiles it, through its Saveable hooks.
+void DeserializationContext::run_build_hooks(Serializable& object, std::string_view class_name,
+                                             const boost::json::value* build_config,
+                                             const boost::json::value* compile_config) {
+  for (auto [key, value] : {std::pair{std::string_view("build_config"), build_config},
+                             std::pair{std::string_view("compile_config"), compile_config}}) {
+    if (!value || value->is_null()) continue;
+    const auto* dict = value->if_object();
+    if (!dict) {
+      throw ConfigError(path_of(key), "expected a dict or null, got " + std::string(json::type_name(*value)));
+    }
+    if (dict->empty()) continue;
+    auto* saveable = dynamic_cast<saving::Saveable*>(&object);
+    if (!saveable) {
+      throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +
+                              std::string(kind_name(object.kind())) + " ('" + std::string(class_name) +
+                              "') is not supported: it has no build or compile hooks (only layers and models "
+                              "are built or compiled)");
+    }
+    PathScope scope(*this, key);
+    try {
+      if (key == "build_config") saveable->build_from_config(*dict);
+      else saveable->compile_from_config(*dict);
+    } catch (const DeserializationError&) {
+      throw;
+    } catch (const std::bad_alloc&) {
+      throw;
+    } catch (Error& e) {
+      e.add_context(Location::json_path(path_));
+      throw;
+    } catch (const std::exception& e) {
+      throw DeserializationError(path_, "'" + std::string(class_name) + "' failed in " +
+                                            (key == "build_config" ? "build_from_config" : "compile_from_config") +
+                                            ": " + e.what());
+    }
+  }
+}
+
 Value DeserializationContext::deserialize_dict(const boost::json::object& dict, std::optional<Kind> kind) {
   const ObjectFields fields(dict);
   if (!kind && (!fields.class_name || !fields.config)) {
@@ -448,18 +497,8 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
       return seen->second;
     }
   }
-  for (auto [key, value] : {std::pair{std::string_view("build_config"), fields.build_config},
-                             std::pair{std::string_view("compile_config"), fields.compile_config}}) {
-    if (!value || value->is_null()) continue;
-    // Layers and models: their build/compile configs are applied by deserialize_layer (layers/layer_io.cpp).
-    if (entry->kind == Kind::layer || entry->kind == Kind::model) continue;
-    const auto* object = value->if_object();
-    if (object && object->empty()) continue;
-    throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +
-                            std::string(kind_name(entry->kind)) + " ('" + std::string(class_name) +
-                            "') is not supported: only layers and models are built or compiled");
-  }
   ObjectPtr object = build(*entry, class_name, config, *this);
+  run_build_hooks(*object, class_name, fields.build_config, fields.compile_config);
   if (shared_id) sharing->objects.emplace(*shared_id, object);
   return object;
 }

@@ -9,8 +9,9 @@
 //    in its constructor with `mark_built_at_init()`, as Keras layers without state do);
 //  - computes in `call(args)`, returning its outputs (usually one tensor);
 //  - overrides `compute_output_shape` (the default runs `call` on a small dummy batch),
-//    `supports_masking` / `compute_mask` when it handles masks, and `children()` when
-//    it holds sublayers.
+//    `supports_masking` / `compute_mask` when it handles masks, and `layer_attributes()`
+//    when it holds sublayers (under Keras's attribute names: they give weight order and
+//    the weight file paths).
 #pragma once
 
 #include "kplug/config_reader.hpp"
@@ -19,6 +20,7 @@
 #include "kplug/layers/variable.hpp"
 #include "kplug/object.hpp"
 #include "kplug/regularizers.hpp"
+#include "kplug/saving/saveable.hpp"
 #include "kplug/tensor.hpp"
 
 #include <boost/json/object.hpp>
@@ -51,7 +53,16 @@ struct LayerArgs {
 // Keras's DTypePolicy dict for float32, as layers write it under "dtype".
 boost::json::value float32_dtype_policy();
 
-class Layer : public Serializable {
+// Sublayers held under one Keras attribute: one layer (`cell`, `forward_layer`) or a
+// list (`layers`, named in weight files by snake_case class name, uniquified).
+struct LayerAttribute {
+  std::string name;
+  std::vector<LayerPtr> layers;
+  bool is_list = false;
+  bool walk_first = false;  // models' `layers`: walked before other attributes
+};
+
+class Layer : public Serializable, public saving::Saveable {
  public:
   static constexpr Kind static_kind = Kind::layer;
   ~Layer() override;
@@ -75,7 +86,8 @@ class Layer : public Serializable {
   void maybe_build(const std::vector<PartialShape>& input_shapes);
   // `{"input_shape": ...}` (one shape, or a list of shapes) -> maybe_build; other
   // forms (`shapes_dict`) give their values in order. An empty config does nothing.
-  virtual void build_from_config(const boost::json::object& build_config);
+  // The deserializer calls it for a non-empty "build_config".
+  void build_from_config(const boost::json::object& build_config) override;
   // What Keras writes as "build_config": null when the layer was never built through
   // shapes (unbuilt, or built in its constructor).
   virtual std::optional<boost::json::object> build_config() const;
@@ -98,7 +110,10 @@ class Layer : public Serializable {
   // Own trainable, then own non-trainable (Keras's _trainable_variables + _non_trainable_variables).
   std::vector<VariablePtr> own_variables() const;
   // Sublayers by Keras attribute name (`cell`, `forward_layer`, `layer`, ...), in order.
-  virtual std::vector<std::pair<std::string, LayerPtr>> children() const { return {}; }
+  virtual std::vector<LayerAttribute> layer_attributes() const { return {}; }
+  // The same as the saving walk sees them.
+  std::vector<saving::SaveableChild> children() const final;
+  // Every sublayer once, in attribute order.
   std::vector<LayerPtr> sublayers() const;
   // Own variables, then each sublayer's, without duplicates.
   std::vector<VariablePtr> weights() const;
@@ -110,6 +125,14 @@ class Layer : public Serializable {
   std::int64_t count_params() const;
   // Regularization penalties: each weight regularizer's, then activity regularization of the last call.
   std::vector<float> losses() const;
+
+  // ---- saving (Keras's save_own_variables / load_own_variables) ----
+  // own_variables() as "0", "1", ...
+  void save_own_variables(saving::WeightsStore::Entry& store) const override;
+  // Keras's checks: "Layer '<name>' expected N variables, but received M variables during
+  // loading", the never-built message, and each shape ("... must match").
+  void load_own_variables(const saving::WeightsStore::Entry& store) override;
+  std::optional<std::string> saveable_name() const override { return name(); }
 
   // ---- config ----
   // `name`, `trainable`, `dtype` (+ `activity_regularizer` when set), in Keras's order.
@@ -147,7 +170,7 @@ class Layer : public Serializable {
 };
 
 // Keras's to_snake_case ("PReLU" -> "p_re_lu", "Dense" -> "dense").
-std::string to_snake_case(std::string_view name);
+using saving::to_snake_case;
 // Keras's uniquify/auto_name with this thread's counters: "dense", then "dense_1", ...
 std::string unique_object_name(std::string_view prefix);
 // Keras's clear_session() for names: the counters of this thread start over.

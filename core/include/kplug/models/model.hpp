@@ -55,9 +55,18 @@ class Model : public Layer {
   // the config is kept and written back, the model is not compiled by it.
   const boost::json::value& compile_config() const noexcept { return compile_config_; }
   void set_compile_config(boost::json::value config) { compile_config_ = std::move(config); }
+  // Called by the deserializer with a non-empty compile_config: kept (see above).
+  void compile_from_config(const boost::json::object& config) override { compile_config_ = config; }
 
-  // `layers/<snake_case class>` uniquified in saved-layer order (Keras's weight file paths).
-  std::vector<std::pair<std::string, LayerPtr>> children() const override;
+  // Keras's `layers` attribute (walked first): weight paths `layers/<snake_case class>`,
+  // uniquified in order.
+  std::vector<LayerAttribute> layer_attributes() const override;
+
+  // Keras's save_weights / load_weights through a WeightsStore (saving::save_state /
+  // load_state: paths, counts, shapes and Keras's messages, failures collected).
+  // Loading into a model that was never built is an error.
+  void save_weights(saving::WeightsStore& store) const;
+  void load_weights(const saving::WeightsStore& store);
 
  protected:
   explicit Model(LayerArgs args);
