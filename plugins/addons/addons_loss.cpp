@@ -28,11 +28,9 @@ kplug::Tensor elementwise_binary_crossentropy(const kplug::Tensor& y_true, const
                                               bool from_logits) {
   if (from_logits) {
     // max(x, 0) - x * z + log(1 + exp(-|x|)): stable for any logit.
-    return kplug::binary(y_pred, y_true, [](float x, float z) {
-      return std::max(x, 0.0f) - x * z + std::log1p(std::exp(-std::fabs(x)));
-    });
+    return kplug::ops::binary(y_pred, y_true, [](float x, float z) { return kplug::ops::softplus(x) - x * z; });
   }
-  return kplug::binary(y_true, y_pred, [](float z, float p) {
+  return kplug::ops::binary(y_true, y_pred, [](float z, float p) {
     constexpr float kEpsilon = 1e-7f;  // keras.backend.epsilon()
     const float q = std::clamp(p, kEpsilon, 1.0f - kEpsilon);
     return -(z * std::log(q) + (1.0f - z) * std::log(1.0f - q));

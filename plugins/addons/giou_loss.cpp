@@ -14,28 +14,25 @@ kplug::Tensor GIoULoss::call(const kplug::Tensor& y_true, const kplug::Tensor& y
     throw kplug::ValueError("GIoULoss needs boxes of the same shape (..., 4), got " +
                             kplug::shape_to_string(y_true.shape()) + " and " + kplug::shape_to_string(y_pred.shape()));
   }
-  kplug::Shape out_shape(y_true.shape().begin(), y_true.shape().end() - 1);
-  kplug::Tensor out(out_shape);
-  for (std::int64_t i = 0; i < out.size(); ++i) {
-    const float* t = y_true.data() + 4 * i;  // y_min, x_min, y_max, x_max
-    const float* p = y_pred.data() + 4 * i;
-    const float t_area = (t[2] - t[0]) * (t[3] - t[1]);
-    const float p_area = (p[2] - p[0]) * (p[3] - p[1]);
-    const float ih = std::max(0.0f, std::min(t[2], p[2]) - std::max(t[0], p[0]));
-    const float iw = std::max(0.0f, std::min(t[3], p[3]) - std::max(t[1], p[1]));
-    const float intersection = ih * iw;
-    const float union_area = t_area + p_area - intersection;
-    const float iou = union_area > 0.0f ? intersection / union_area : 0.0f;
-    float score = iou;
-    if (mode_ == "giou") {
-      const float eh = std::max(t[2], p[2]) - std::min(t[0], p[0]);
-      const float ew = std::max(t[3], p[3]) - std::min(t[1], p[1]);
-      const float enclose = eh * ew;
-      score = enclose > 0.0f ? iou - (enclose - union_area) / enclose : iou;
-    }
-    out[i] = 1.0f - score;
+  namespace ops = kplug::ops;
+  using kplug::Tensor;
+  // Coordinate k of every box (y_min, x_min, y_max, x_max), as a tensor of the batch shape.
+  const auto coord = [](const Tensor& boxes, std::int64_t k) { return ops::slice_axis(boxes, -1, k, k + 1).squeeze(-1); };
+  const Tensor t0 = coord(y_true, 0), t1 = coord(y_true, 1), t2 = coord(y_true, 2), t3 = coord(y_true, 3);
+  const Tensor p0 = coord(y_pred, 0), p1 = coord(y_pred, 1), p2 = coord(y_pred, 2), p3 = coord(y_pred, 3);
+  const Tensor t_area = (t2 - t0) * (t3 - t1);
+  const Tensor p_area = (p2 - p0) * (p3 - p1);
+  const Tensor ih = kplug::maximum(kplug::minimum(t2, p2) - kplug::maximum(t0, p0), 0.0f);
+  const Tensor iw = kplug::maximum(kplug::minimum(t3, p3) - kplug::maximum(t1, p1), 0.0f);
+  const Tensor intersection = ih * iw;
+  const Tensor union_area = t_area + p_area - intersection;
+  Tensor score = ops::binary(intersection, union_area, [](float i, float u) { return u > 0.0f ? i / u : 0.0f; });
+  if (mode_ == "giou") {
+    const Tensor enclose = (kplug::maximum(t2, p2) - kplug::minimum(t0, p0)) *
+                           (kplug::maximum(t3, p3) - kplug::minimum(t1, p1));
+    ops::subtract_(score, ops::binary(enclose, union_area, [](float e, float u) { return e > 0.0f ? (e - u) / e : 0.0f; }));
   }
-  return out;
+  return 1.0f - score;
 }
 
 boost::json::object GIoULoss::get_config() const {

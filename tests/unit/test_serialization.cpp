@@ -9,6 +9,7 @@
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
 
+#include <limits>
 #include <thread>
 
 using namespace kplug;
@@ -105,10 +106,11 @@ BOOST_AUTO_TEST_CASE(special_values) {
   BOOST_TEST(json::write(serialize(Value(Slice{1, std::nullopt, 2}))) ==
              R"({"class_name": "__slice__", "config": {"start": 1, "stop": null, "step": 2}})");
   BOOST_TEST(json::write(serialize(Value(Ellipsis{}))) == R"({"class_name": "__ellipsis__", "config": {}})");
-  NdArray array{"int64", {2, 2}, {1, 2, 3, 4}, false};
+  const std::vector<std::int64_t> ints{1, 2, 3, 4};
+  NdArray array{Tensor::from_values<std::int64_t>({2, 2}, ints), false};
   BOOST_TEST(json::write(serialize(Value(array))) ==
              R"({"class_name": "__numpy__", "config": {"value": [[1, 2], [3, 4]], "dtype": "int64"}})");
-  BOOST_TEST(json::write(serialize(Value(NdArray{"float32", {}, {0.5}, false}))) == "0.5");  // scalar: plain number
+  BOOST_TEST(json::write(serialize(Value(NdArray{Tensor::scalar(0.5f), false}))) == "0.5");  // scalar: plain number
   // Round trips through deserialize.
   for (const char* text : {R"({"class_name": "__bytes__", "config": {"value": "ab"}})",
                            R"({"class_name": "__slice__", "config": {"start": 1, "stop": null, "step": 2}})",
@@ -120,6 +122,65 @@ BOOST_AUTO_TEST_CASE(special_values) {
   }
   BOOST_CHECK_THROW(deserialize(J(R"({"class_name": "__numpy__", "config": {"value": [[1], [2, 3]], "dtype": "int64"}})")),
                     ConfigError);
+}
+
+// Issue 8 point 3: integer arrays were stored as double, so int64 max became 2^63 and was cast
+// back with undefined behaviour (printed as -9223372036854775808); floats and NaN in integer
+// arrays were truncated silently. Now each array keeps its own dtype, exactly.
+BOOST_AUTO_TEST_CASE(numpy_integer_arrays_are_exact) {
+  const auto round_trip = [](const char* text) { return json::write(serialize(deserialize(J(text)))); };
+  const char* int64_max = R"({"class_name": "__numpy__", "config": {"value": [9223372036854775807, )"
+                          R"(-9223372036854775808, 9007199254740993], "dtype": "int64"}})";
+  BOOST_TEST(round_trip(int64_max) == json::write(J(int64_max)));
+  const Value v = deserialize(J(int64_max));
+  const Tensor& t = v.as<NdArray>().array;
+  BOOST_TEST(dtype_name(t.dtype()) == "int64");
+  BOOST_TEST(t.data_as<std::int64_t>()[0] == std::numeric_limits<std::int64_t>::max());
+  BOOST_TEST(t.data_as<std::int64_t>()[2] == 9007199254740993);  // 2^53 + 1: not a double
+  const char* uint64_max = R"({"class_name": "__numpy__", "config": {"value": [18446744073709551615, 0], )"
+                           R"("dtype": "uint64"}})";
+  BOOST_TEST(round_trip(uint64_max) == json::write(J(uint64_max)));
+  BOOST_TEST(deserialize(J(uint64_max)).as<NdArray>().array.data_as<std::uint64_t>()[0] ==
+             std::numeric_limits<std::uint64_t>::max());
+  const char* bools = R"({"class_name": "__tensor__", "config": {"value": [[true], [false]], "dtype": "bool"}})";
+  BOOST_TEST(round_trip(bools) == json::write(J(bools)));
+  const char* halves = R"({"class_name": "__numpy__", "config": {"value": [0.5, -2.0, 65504.0], "dtype": "float16"}})";
+  BOOST_TEST(round_trip(halves) == json::write(J(halves)));
+  BOOST_TEST(round_trip(R"({"class_name": "__numpy__", "config": {"value": [3.0], "dtype": "int32"}})") ==
+             R"({"class_name": "__numpy__", "config": {"value": [3], "dtype": "int32"}})");
+}
+
+BOOST_AUTO_TEST_CASE(numpy_values_their_dtype_cannot_hold) {
+  const auto error = [](const char* text) -> std::string {
+    try {
+      deserialize(J(text));
+    } catch (const ConfigError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string fraction =
+      error(R"({"class_name": "__numpy__", "config": {"value": [[1, 2], [3, 4.5]], "dtype": "int64"}})");
+  BOOST_TEST(fraction.find("config.value[1][1]") != std::string::npos, fraction);
+  BOOST_TEST(fraction.find("4.5") != std::string::npos, fraction);
+  BOOST_TEST(fraction.find("int64") != std::string::npos, fraction);
+  const std::string nan = error(R"({"class_name": "__numpy__", "config": {"value": [NaN], "dtype": "int32"}})");
+  BOOST_TEST(nan.find("config.value[0]") != std::string::npos, nan);
+  const std::string big =
+      error(R"({"class_name": "__numpy__", "config": {"value": [18446744073709551615], "dtype": "int64"}})");
+  BOOST_TEST(big.find("out of range") != std::string::npos, big);
+  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [300], "dtype": "uint8"}})").find("out of range") !=
+             std::string::npos);
+  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [-1], "dtype": "uint64"}})").find("out of range") !=
+             std::string::npos);
+  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [1e300], "dtype": "int64"}})").find("out of range") !=
+             std::string::npos);
+  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [1e39], "dtype": "float32"}})").find("float32") !=
+             std::string::npos);
+  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [70000], "dtype": "float16"}})").find("float16") !=
+             std::string::npos);
+  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [1], "dtype": "bool"}})").find("true or false") !=
+             std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(functions) {

@@ -1,58 +1,142 @@
-// A float32 N-d tensor: a shape and a contiguous row-major buffer. Element-wise
-// maths, broadcasting and reductions run on Eigen (see core/src/tensor/).
+// An N-d tensor: a dtype, an inline shape, and a contiguous row-major view into a shared,
+// 64-byte-aligned buffer. The maths lives in kplug/ops.hpp; the members below are the
+// historical convenience API and forward to it.
+//
+// Mutation semantics (copy-on-write): a Tensor is a value. Copies and views (reshape,
+// flatten, expand_dims, squeeze) are O(1) and share the buffer; the first write through a
+// non-const accessor (data(), values(), data_as<T>(), operator[], at()) of a tensor whose
+// buffer is shared first copies its own elements into a fresh buffer, so no other tensor
+// ever sees the write. A pointer returned by a non-const accessor may be written until the
+// tensor is next copied or viewed. `shares_buffer_with` tells whether two tensors share.
+// clone() is an explicit deep copy. Not thread-safe for writes to one Tensor object.
 #pragma once
 
+#include "kplug/shape.hpp"
+
+#include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
+#include <memory>
 #include <span>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 namespace kplug {
 
-using Shape = std::vector<std::int64_t>;
+// Element types. float32 is the maths type; the others store weights, token ids, counters
+// and numpy arrays read from configs.
+enum class DType : std::uint8_t {
+  float32,
+  float64,
+  float16,
+  bfloat16,
+  int8,
+  int16,
+  int32,
+  int64,
+  uint8,
+  uint16,
+  uint32,
+  uint64,
+  bool_,
+};
 
-std::string shape_to_string(const Shape& shape);
-// Number of elements of a shape; throws ValueError on negative dims or overflow.
-std::int64_t shape_size(const Shape& shape);
+// Storage types of the 16-bit floats (raw bits; astype converts them exactly).
+struct Half {
+  std::uint16_t bits = 0;
+  bool operator==(const Half&) const = default;
+};
+struct BFloat16 {
+  std::uint16_t bits = 0;
+  bool operator==(const BFloat16&) const = default;
+};
+
+std::string_view dtype_name(DType dtype) noexcept;     // numpy's name: "float32", "bool", ...
+DType dtype_from_name(std::string_view name);           // ValueError listing the known names
+std::size_t dtype_size(DType dtype) noexcept;           // bytes per element
+bool is_floating(DType dtype) noexcept;                 // float16/bfloat16/float32/float64
+bool is_integer(DType dtype) noexcept;                  // signed or unsigned integers (not bool)
+
+// The DType of a C++ element type (float -> float32, Half -> float16, bool -> bool_, ...).
+template <class T>
+constexpr DType dtype_of() noexcept;
 
 class Tensor {
  public:
-  Tensor();  // a scalar 0
+  static constexpr std::size_t kAlignment = 64;
+
+  Tensor();  // a float32 scalar 0
   explicit Tensor(Shape shape, float fill = 0.0f);
   Tensor(Shape shape, std::vector<float> values);
+  // Zero-filled tensor of any dtype.
+  Tensor(Shape shape, DType dtype);
   static Tensor scalar(float v);
   // A 1-D or 2-D tensor from nested braces: Tensor::matrix({{1, 2}, {3, 4}}).
   static Tensor vector(std::initializer_list<float> values);
   static Tensor matrix(std::initializer_list<std::initializer_list<float>> rows);
+  // A tensor of T's dtype holding `values` (sizes must match).
+  template <class T>
+  static Tensor from_values(Shape shape, std::span<const T> values);
+  // An uninitialised float32 tensor (for ops that overwrite every element).
+  static Tensor empty(Shape shape, DType dtype = DType::float32);
 
   const Shape& shape() const noexcept { return shape_; }
+  DType dtype() const noexcept { return dtype_; }
   std::int64_t rank() const noexcept { return static_cast<std::int64_t>(shape_.size()); }
-  std::int64_t size() const noexcept { return static_cast<std::int64_t>(data_.size()); }
+  std::int64_t size() const noexcept { return size_; }
+  std::size_t nbytes() const noexcept { return static_cast<std::size_t>(size_) * dtype_size(dtype_); }
   // Length of an axis; negative axes count from the end. Throws ValueError if out of range.
   std::int64_t dim(std::int64_t axis) const;
   // Normalises a possibly negative axis for this rank; throws ValueError if out of range.
   std::int64_t normalize_axis(std::int64_t axis) const;
 
-  float* data() noexcept { return data_.data(); }
-  const float* data() const noexcept { return data_.data(); }
-  std::span<float> values() noexcept { return data_; }
-  std::span<const float> values() const noexcept { return data_; }
-  float item() const;  // the value of a one-element tensor
-  float& operator[](std::int64_t flat_index) { return data_[static_cast<std::size_t>(flat_index)]; }
-  float operator[](std::int64_t flat_index) const { return data_[static_cast<std::size_t>(flat_index)]; }
+  // float32 element access (ValueError for another dtype). Non-const forms detach (see top).
+  float* data();
+  const float* data() const;
+  std::span<float> values() { return {data(), static_cast<std::size_t>(size_)}; }
+  std::span<const float> values() const { return {data(), static_cast<std::size_t>(size_)}; }
+  float item() const;  // the value of a one-element float32 tensor
+  float& operator[](std::int64_t flat_index) { return data()[flat_index]; }
+  float operator[](std::int64_t flat_index) const { return data()[flat_index]; }
   float& at(std::initializer_list<std::int64_t> index);
   float at(std::initializer_list<std::int64_t> index) const;
 
+  // Typed access (ValueError unless T is this tensor's dtype's storage type).
+  template <class T>
+  T* data_as();
+  template <class T>
+  const T* data_as() const;
+  // Raw bytes of the elements (const: never detaches).
+  const std::byte* bytes() const noexcept { return buffer_.get() + offset_; }
+  std::byte* mutable_bytes() {
+    detach_if_shared();
+    return buffer_.get() + offset_;
+  }
+
+  // Buffer sharing.
+  bool shares_buffer_with(const Tensor& other) const noexcept { return buffer_ == other.buffer_; }
+  Tensor clone() const;           // deep copy with its own buffer
+  Tensor astype(DType dtype) const;  // conversion (a clone if the dtype is the same); see ops::cast
+
+  // O(1) views sharing the buffer.
   Tensor reshape(Shape shape) const;  // one dim may be -1
-  Tensor transpose() const;           // 2-D only
+  Tensor flatten() const;
+  Tensor expand_dims(std::int64_t axis) const;
+  Tensor squeeze() const;                   // drops every length-1 axis
+  Tensor squeeze(std::int64_t axis) const;  // ValueError unless that axis has length 1
+  // Elements [start, stop) of the first axis: contiguous, so also an O(1) view.
+  Tensor slice_rows(std::int64_t start, std::int64_t stop) const;
+
+  Tensor transpose() const;  // reverses the axes (a copy; ops::permute)
   // Moves `axis` to the last position (used by ops defined on the last axis).
   Tensor move_axis_to_last(std::int64_t axis) const;
   Tensor move_last_axis_to(std::int64_t axis) const;
 
-  // Element-wise maps (Eigen array expressions).
-  Tensor map(const std::function<float(float)>& f) const;
+  // Element-wise map with a functor (inlined; float32 only).
+  template <class F>
+  Tensor map(F f) const;
   Tensor exp() const;
   Tensor log() const;
   Tensor abs() const;
@@ -73,18 +157,77 @@ class Tensor {
   float max() const;
   float min() const;
 
-  bool operator==(const Tensor& other) const = default;
+  // Same dtype, same shape, equal elements (NaN != NaN for floats, as before).
+  bool operator==(const Tensor& other) const;
 
  private:
+  struct Raw {};
+  Tensor(Shape shape, DType dtype, Raw);  // uninitialised
   std::int64_t flat_index(std::initializer_list<std::int64_t> index) const;
+  void require_dtype(DType expected) const;
+  static void check_count(const Shape& shape, std::size_t count);  // ValueError unless shape_size(shape) == count
+  void detach_if_shared();
+  Tensor view(Shape shape) const;
 
+  std::shared_ptr<std::byte[]> buffer_;  // 64-byte aligned
+  std::size_t offset_ = 0;               // in bytes
   Shape shape_;
-  std::vector<float> data_;
+  std::int64_t size_ = 1;
+  DType dtype_ = DType::float32;
 };
 
-// Numpy-style broadcasting binary operations.
+// ---- templates -------------------------------------------------------------------------
+
+template <class T>
+constexpr DType dtype_of() noexcept {
+  if constexpr (std::is_same_v<T, float>) return DType::float32;
+  else if constexpr (std::is_same_v<T, double>) return DType::float64;
+  else if constexpr (std::is_same_v<T, Half>) return DType::float16;
+  else if constexpr (std::is_same_v<T, BFloat16>) return DType::bfloat16;
+  else if constexpr (std::is_same_v<T, std::int8_t>) return DType::int8;
+  else if constexpr (std::is_same_v<T, std::int16_t>) return DType::int16;
+  else if constexpr (std::is_same_v<T, std::int32_t>) return DType::int32;
+  else if constexpr (std::is_same_v<T, std::int64_t>) return DType::int64;
+  else if constexpr (std::is_same_v<T, std::uint8_t>) return DType::uint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>) return DType::uint16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>) return DType::uint32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>) return DType::uint64;
+  else if constexpr (std::is_same_v<T, bool>) return DType::bool_;
+  else static_assert(sizeof(T) == 0, "no kplug dtype for this type");
+}
+
+template <class T>
+T* Tensor::data_as() {
+  require_dtype(dtype_of<T>());
+  return reinterpret_cast<T*>(mutable_bytes());
+}
+
+template <class T>
+const T* Tensor::data_as() const {
+  require_dtype(dtype_of<T>());
+  return reinterpret_cast<const T*>(bytes());
+}
+
+template <class T>
+Tensor Tensor::from_values(Shape shape, std::span<const T> values) {
+  Tensor out(std::move(shape), dtype_of<T>());
+  check_count(out.shape_, values.size());
+  T* dst = out.data_as<T>();
+  for (std::size_t i = 0; i < values.size(); ++i) dst[i] = values[i];
+  return out;
+}
+
+template <class F>
+Tensor Tensor::map(F f) const {
+  const float* in = data();
+  Tensor out(shape_, DType::float32, Raw{});
+  float* dst = out.data();
+  for (std::int64_t i = 0; i < size_; ++i) dst[i] = f(in[i]);
+  return out;
+}
+
+// Numpy-style broadcasting binary operations (see ops/broadcast.hpp for the full set).
 Shape broadcast_shapes(const Shape& a, const Shape& b);
-Tensor binary(const Tensor& a, const Tensor& b, const std::function<float(float, float)>& f);
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
 Tensor operator*(const Tensor& a, const Tensor& b);
@@ -102,10 +245,13 @@ Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, float b);
 Tensor minimum(const Tensor& a, float b);
 
-// Matrix product of 2-D tensors, or of batches of them over the last two axes (Eigen GEMM).
+// Matrix product with numpy's batch broadcasting (ops::matmul).
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // True when shapes match and every element is within atol + rtol * |b|.
 bool allclose(const Tensor& a, const Tensor& b, float rtol = 1e-5f, float atol = 1e-6f);
 
 }  // namespace kplug
+
+// `binary(a, b, f)` (a broadcasting map with a functor) is in ops/broadcast.hpp.
+#include "kplug/ops/broadcast.hpp"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kplug/object.hpp"
+#include "kplug/tensor.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -27,12 +28,10 @@ struct Slice {
 struct Ellipsis {
   bool operator==(const Ellipsis&) const = default;
 };
-// `__numpy__` / `__tensor__`: n-d array (ndim > 0) of a numpy dtype name.
+// `__numpy__` / `__tensor__`: a tensor of the array's own dtype (int64 and uint64 exact).
 struct NdArray {
-  std::string dtype;                 // "int64", "float32", "bool", ...
-  std::vector<std::int64_t> shape;
-  std::vector<double> values;        // row-major; integers are exact up to 2^53
-  bool is_tensor = false;            // written back as `__tensor__` instead of `__numpy__`
+  Tensor array;
+  bool is_tensor = false;  // written back as `__tensor__` instead of `__numpy__`
   bool operator==(const NdArray&) const = default;
 };
 

@@ -15,47 +15,11 @@ namespace {
 
 constexpr float kNaN = std::numeric_limits<float>::quiet_NaN();
 
-// numpy's max: NaN if any element is NaN. Only called on non-empty slices.
-float nan_max(std::span<const float> values) {
-  float m = values[0];
-  for (float v : values) {
-    if (std::isnan(v)) return v;
-    if (v > m) m = v;
-  }
-  return m;
-}
-
-// log(sum(exp(x - m))) in double; subtracting the max keeps every exp <= 1.
-double log_sum_exp_shifted(std::span<const float> values, float m) {
-  double sum = 0.0;
-  for (float v : values) sum += std::exp(static_cast<double>(v) - m);
-  return std::log(sum);
-}
-
 }  // namespace
 
-Tensor softmax(const Tensor& x, std::int64_t axis) {
-  return detail::map_slices(x, axis, x.dim(axis), [](std::span<const float> in, std::span<float> out) {
-    if (in.empty()) return;
-    const float m = nan_max(in);
-    double sum = 0.0;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-      const double e = std::exp(static_cast<double>(in[i]) - m);
-      out[i] = static_cast<float>(e);
-      sum += e;
-    }
-    for (float& v : out) v = static_cast<float>(v / sum);
-  });
-}
+Tensor softmax(const Tensor& x, std::int64_t axis) { return ops::softmax(x, axis); }
 
-Tensor log_softmax(const Tensor& x, std::int64_t axis) {
-  return detail::map_slices(x, axis, x.dim(axis), [](std::span<const float> in, std::span<float> out) {
-    if (in.empty()) return;
-    const float m = nan_max(in);
-    const double lse = log_sum_exp_shifted(in, m);
-    for (std::size_t i = 0; i < in.size(); ++i) out[i] = static_cast<float>(static_cast<double>(in[i]) - m - lse);
-  });
-}
+Tensor log_softmax(const Tensor& x, std::int64_t axis) { return ops::log_softmax(x, axis); }
 
 Tensor sparsemax(const Tensor& x, std::int64_t axis) {
   // Martins & Astudillo (2016), Algorithm 1: with z sorted in decreasing order, the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kplug/errors.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/tensor.hpp"
 
 #include <cmath>
@@ -14,32 +15,18 @@
 
 namespace kplug::activations::detail {
 
-// `f` applied to every element; same shape (a template, so each activation inlines).
+// The element-wise maths lives in kplug/ops; these names keep the activations short.
+using ops::clip;
+using ops::stable_sigmoid;
+
 template <class F>
 Tensor map_elements(const Tensor& x, F f) {
-  Tensor out(x.shape());
-  const float* in = x.data();
-  float* dst = out.data();
-  for (std::int64_t i = 0; i < x.size(); ++i) dst[i] = f(in[i]);
-  return out;
-}
-
-// numpy's clip: NaN stays NaN (both comparisons are false).
-inline float clip(float v, float lo, float hi) { return v < lo ? lo : (v > hi ? hi : v); }
-
-// Split by sign so that exp never overflows; 0 at -inf, 1 at +inf, NaN stays NaN.
-inline float stable_sigmoid(float v) {
-  if (v >= 0.0f) return 1.0f / (1.0f + std::exp(-v));
-  const float e = std::exp(v);
-  return e / (1.0f + e);
+  return ops::map(x, f);
 }
 
 // Throws unless `value` is finite ("elu: alpha must be finite, got nan").
 inline void require_finite(std::string_view function, std::string_view name, float value) {
-  if (!std::isfinite(value)) {
-    throw ValueError(std::string(function) + ": " + std::string(name) + " must be finite, got " +
-                     std::to_string(value));
-  }
+  ops::require_finite(std::string(function) + ": " + std::string(name), value);
 }
 
 // Throws unless `value` is finite and >= 0 (or > 0 when `strict`).

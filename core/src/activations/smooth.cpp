@@ -10,34 +10,25 @@
 namespace kplug::activations {
 
 using detail::map_elements;
-using detail::stable_sigmoid;
+using ops::stable_sigmoid;
 
 namespace {
-
-// numpy's logaddexp(x, 0) = max(x, 0) + log1p(exp(-|x|)).
-float stable_softplus(float v) {
-  if (std::isnan(v)) return v;
-  return (v > 0.0f ? v : 0.0f) + std::log1p(std::exp(-std::abs(v)));
-}
 
 float elu_value(float v, float alpha) { return v >= 0.0f ? v : alpha * std::expm1(v); }
 
 }  // namespace
 
-Tensor sigmoid(const Tensor& x) { return map_elements(x, stable_sigmoid); }
+Tensor sigmoid(const Tensor& x) { return ops::sigmoid(x); }
 
-Tensor tanh(const Tensor& x) {
-  return map_elements(x, [](float v) { return std::tanh(v); });
-}
+Tensor tanh(const Tensor& x) { return ops::tanh(x); }
 
-Tensor exponential(const Tensor& x) {
-  return map_elements(x, [](float v) { return std::exp(v); });  // overflows to inf, as numpy
-}
+Tensor exponential(const Tensor& x) { return ops::exp(x); }  // overflows to inf, as numpy
 
-Tensor softplus(const Tensor& x) { return map_elements(x, stable_softplus); }
+// numpy's logaddexp(x, 0) = max(x, 0) + log1p(exp(-|x|)); NaN stays NaN.
+Tensor softplus(const Tensor& x) { return ops::softplus(x); }
 
 Tensor log_sigmoid(const Tensor& x) {
-  return map_elements(x, [](float v) { return -stable_softplus(-v); });
+  return map_elements(x, [](float v) { return -ops::softplus(-v); });
 }
 
 Tensor softsign(const Tensor& x) {
@@ -49,7 +40,7 @@ Tensor silu(const Tensor& x) {
 }
 
 Tensor mish(const Tensor& x) {
-  return map_elements(x, [](float v) { return v * std::tanh(stable_softplus(v)); });
+  return map_elements(x, [](float v) { return v * std::tanh(ops::softplus(v)); });
 }
 
 Tensor gelu(const Tensor& x, bool approximate) {

@@ -1,6 +1,7 @@
 #include "losses/crossentropy_ops.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/ops.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -44,7 +45,7 @@ Tensor elementwise_binary_crossentropy(const Tensor& target, const Tensor& outpu
   require_same_shape(target, output);
   if (from_logits) {
     return binary(target, output, [](float t, float x) {
-      return std::max(x, 0.0f) - x * t + std::log1p(std::exp(-std::fabs(x)));
+      return ops::softplus(x) - x * t;  // max(x, 0) - x t + log(1 + exp(-|x|))
     });
   }
   return binary(target, output, [](float t, float p) {
@@ -66,16 +67,9 @@ Tensor smooth_categorical_labels(const Tensor& y_true, double label_smoothing, s
   return y_true * (1.0f - ls) + ls / num_classes;
 }
 
-Tensor softmax(const Tensor& logits, std::int64_t axis) {
-  const Tensor shifted = logits - logits.max(axis, true);
-  const Tensor e = shifted.exp();
-  return e / e.sum(axis, true);
-}
+Tensor softmax(const Tensor& logits, std::int64_t axis) { return ops::softmax(logits, axis); }
 
-Tensor log_softmax(const Tensor& logits, std::int64_t axis) {
-  const Tensor shifted = logits - logits.max(axis, true);
-  return shifted - shifted.exp().sum(axis, true).log();
-}
+Tensor log_softmax(const Tensor& logits, std::int64_t axis) { return ops::log_softmax(logits, axis); }
 
 Tensor normalized_clipped_probabilities(const Tensor& probabilities, std::int64_t axis) {
   return (probabilities / probabilities.sum(axis, true)).clip(kKerasEpsilon, 1.0f - kKerasEpsilon);

@@ -40,6 +40,4 @@ Tensor l2_normalize(const Tensor& x, std::int64_t axis) {
   return v * inverse_norm;
 }
 
-float softplus(float x) { return std::max(x, 0.0f) + std::log1p(std::exp(-std::fabs(x))); }
-
 }  // namespace kplug::losses::detail

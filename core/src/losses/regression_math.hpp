@@ -1,6 +1,7 @@
 // Tensor maths shared by the regression-family losses (private to core/src/losses).
 #pragma once
 
+#include "kplug/ops.hpp"
 #include "kplug/tensor.hpp"
 #include "util/keras_epsilon.hpp"
 
@@ -20,7 +21,7 @@ Tensor sum_over_axes(const Tensor& x, const std::optional<std::vector<std::int64
 // Keras's ops.nn.normalize(x, axis, order=2): x * min(rsqrt(sum(x^2, axis)), 1/eps).
 Tensor l2_normalize(const Tensor& x, std::int64_t axis);
 
-// log(1 + exp(x)) without overflow.
-float softplus(float x);
+// log(1 + exp(x)) without overflow: the one copy is in ops.
+using ops::softplus;
 
 }  // namespace kplug::losses::detail

@@ -1,103 +1,59 @@
 #include "kplug/tensor.hpp"
 
 #include "kplug/errors.hpp"
-
-#include <Eigen/Core>
+#include "kplug/ops.hpp"
+#include "ops/dispatch.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <limits>
-#include <numeric>
+#include <new>
 
 namespace kplug {
 namespace {
 
-using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
-using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
-using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-using ConstRowMatrixMap = Eigen::Map<const RowMatrix>;
-using RowMatrixMap = Eigen::Map<RowMatrix>;
-
-ConstArrayMap as_array(const Tensor& t) { return ConstArrayMap(t.data(), t.size()); }
-ArrayMap as_array(Tensor& t) { return ArrayMap(t.data(), t.size()); }
-
-template <class Expr>
-Tensor unary(const Tensor& t, Expr&& expr) {
-  Tensor out(t.shape());
-  as_array(out) = expr(as_array(t));
-  return out;
-}
-
-// Splits a shape around `axis` into (outer, length, inner) for reductions.
-struct AxisSplit {
-  std::int64_t outer = 1, length = 1, inner = 1;
+struct AlignedDelete {
+  void operator()(std::byte* p) const noexcept { ::operator delete[](p, std::align_val_t{Tensor::kAlignment}); }
 };
 
-AxisSplit split_at(const Shape& shape, std::int64_t axis) {
-  AxisSplit s;
-  for (std::int64_t i = 0; i < static_cast<std::int64_t>(shape.size()); ++i) {
-    if (i < axis) s.outer *= shape[static_cast<std::size_t>(i)];
-    else if (i == axis) s.length = shape[static_cast<std::size_t>(i)];
-    else s.inner *= shape[static_cast<std::size_t>(i)];
-  }
-  return s;
+std::shared_ptr<std::byte[]> allocate(std::size_t bytes) {
+  // Round up so that whole SIMD packets past the end stay inside the allocation.
+  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + Tensor::kAlignment - 1) / Tensor::kAlignment *
+                              Tensor::kAlignment;
+  auto* p = static_cast<std::byte*>(::operator new[](rounded, std::align_val_t{Tensor::kAlignment}));
+  return std::shared_ptr<std::byte[]>(p, AlignedDelete{});
 }
 
-Shape reduced_shape(const Shape& shape, std::int64_t axis, bool keepdims) {
-  Shape out = shape;
-  if (keepdims) out[static_cast<std::size_t>(axis)] = 1;
-  else out.erase(out.begin() + axis);
-  return out;
-}
-
-template <class Reduce>
-Tensor reduce_axis(const Tensor& t, std::int64_t axis, bool keepdims, float empty_value, Reduce&& reduce) {
-  const std::int64_t a = t.normalize_axis(axis);
-  const AxisSplit s = split_at(t.shape(), a);
-  Tensor out(reduced_shape(t.shape(), a, keepdims));
-  for (std::int64_t o = 0; o < s.outer; ++o) {
-    RowMatrixMap dst(out.data() + o * s.inner, 1, s.inner);
-    if (s.length == 0) {
-      dst.setConstant(empty_value);
-      continue;
-    }
-    ConstRowMatrixMap block(t.data() + o * s.length * s.inner, s.length, s.inner);
-    dst = reduce(block);
-  }
-  return out;
-}
-
-Shape row_major_strides(const Shape& shape) {
-  Shape strides(shape.size());
-  std::int64_t stride = 1;
-  for (std::size_t i = shape.size(); i > 0; --i) {
-    strides[i - 1] = stride;
-    stride *= shape[i - 1];
-  }
-  return strides;
-}
-
-// Permutes axes: out.shape[i] = in.shape[perm[i]].
-Tensor permute(const Tensor& t, const std::vector<std::int64_t>& perm) {
-  const std::size_t rank = perm.size();
-  Shape out_shape(rank);
-  for (std::size_t i = 0; i < rank; ++i) out_shape[i] = t.shape()[static_cast<std::size_t>(perm[i])];
-  Tensor out(out_shape);
-  if (t.size() == 0) return out;
-  const Shape in_strides = row_major_strides(t.shape());
-  std::vector<std::int64_t> index(rank, 0);
-  for (std::int64_t flat = 0; flat < out.size(); ++flat) {
-    std::int64_t src = 0;
-    for (std::size_t i = 0; i < rank; ++i) src += index[i] * in_strides[static_cast<std::size_t>(perm[i])];
-    out[flat] = t[src];
-    for (std::size_t i = rank; i-- > 0;) {
-      if (++index[i] < out_shape[i]) break;
-      index[i] = 0;
-    }
-  }
-  return out;
-}
+constexpr std::string_view kDTypeNames[] = {"float32", "float64", "float16", "bfloat16", "int8",   "int16",  "int32",
+                                            "int64",   "uint8",   "uint16",  "uint32",   "uint64", "bool"};
 
 }  // namespace
+
+std::string_view dtype_name(DType dtype) noexcept { return kDTypeNames[static_cast<std::size_t>(dtype)]; }
+
+DType dtype_from_name(std::string_view name) {
+  for (std::size_t i = 0; i < std::size(kDTypeNames); ++i) {
+    if (kDTypeNames[i] == name) return static_cast<DType>(i);
+  }
+  std::string known;
+  for (auto n : kDTypeNames) known += (known.empty() ? "" : ", ") + std::string(n);
+  throw ValueError("unknown dtype '" + std::string(name) + "' (known: " + known + ")");
+}
+
+std::size_t dtype_size(DType dtype) noexcept {
+  switch (dtype) {
+    case DType::float64: case DType::int64: case DType::uint64: return 8;
+    case DType::float32: case DType::int32: case DType::uint32: return 4;
+    case DType::float16: case DType::bfloat16: case DType::int16: case DType::uint16: return 2;
+    case DType::int8: case DType::uint8: case DType::bool_: return 1;
+  }
+  return 1;
+}
+
+bool is_floating(DType d) noexcept {
+  return d == DType::float32 || d == DType::float64 || d == DType::float16 || d == DType::bfloat16;
+}
+bool is_integer(DType d) noexcept { return !is_floating(d) && d != DType::bool_; }
 
 std::string shape_to_string(const Shape& shape) {
   std::string s = "(";
@@ -121,18 +77,37 @@ std::int64_t shape_size(const Shape& shape) {
   return n;
 }
 
-Tensor::Tensor() : data_(1, 0.0f) {}
-
-Tensor::Tensor(Shape shape, float fill) : shape_(std::move(shape)) {
-  data_.assign(static_cast<std::size_t>(shape_size(shape_)), fill);
+Tensor::Tensor(Shape shape, DType dtype, Raw) : shape_(std::move(shape)), size_(shape_size(shape_)), dtype_(dtype) {
+  const std::size_t width = dtype_size(dtype);
+  if (static_cast<std::uint64_t>(size_) > std::numeric_limits<std::size_t>::max() / width) {
+    throw ValueError("tensor of shape " + shape_to_string(shape_) + " is too large");
+  }
+  buffer_ = allocate(static_cast<std::size_t>(size_) * width);
 }
 
-Tensor::Tensor(Shape shape, std::vector<float> values) : shape_(std::move(shape)), data_(std::move(values)) {
-  if (static_cast<std::int64_t>(data_.size()) != shape_size(shape_)) {
-    throw ValueError("tensor of shape " + shape_to_string(shape_) + " needs " + std::to_string(shape_size(shape_)) +
-                     " values, got " + std::to_string(data_.size()));
+Tensor::Tensor() : Tensor(Shape{}, DType::float32, Raw{}) { data()[0] = 0.0f; }
+
+Tensor::Tensor(Shape shape, float fill) : Tensor(std::move(shape), DType::float32, Raw{}) {
+  std::fill_n(data(), size_, fill);
+}
+
+Tensor::Tensor(Shape shape, DType dtype) : Tensor(std::move(shape), dtype, Raw{}) {
+  std::memset(buffer_.get(), 0, nbytes());  // zero bits are 0 for every dtype
+}
+
+Tensor::Tensor(Shape shape, std::vector<float> values) : Tensor(std::move(shape), DType::float32, Raw{}) {
+  check_count(shape_, values.size());
+  std::memcpy(buffer_.get(), values.data(), values.size() * sizeof(float));
+}
+
+void Tensor::check_count(const Shape& shape, std::size_t count) {
+  if (static_cast<std::int64_t>(count) != shape_size(shape)) {
+    throw ValueError("tensor of shape " + shape_to_string(shape) + " needs " + std::to_string(shape_size(shape)) +
+                     " values, got " + std::to_string(count));
   }
 }
+
+Tensor Tensor::empty(Shape shape, DType dtype) { return Tensor(std::move(shape), dtype, Raw{}); }
 
 Tensor Tensor::scalar(float v) { return Tensor(Shape{}, std::vector<float>{v}); }
 
@@ -150,6 +125,32 @@ Tensor Tensor::matrix(std::initializer_list<std::initializer_list<float>> rows) 
   return Tensor(Shape{static_cast<std::int64_t>(rows.size()), cols}, std::move(values));
 }
 
+void Tensor::require_dtype(DType expected) const {
+  if (dtype_ != expected) {
+    throw ValueError("tensor of dtype " + std::string(dtype_name(dtype_)) + " accessed as " +
+                    std::string(dtype_name(expected)) + " (use astype)");
+  }
+}
+
+void Tensor::detach_if_shared() {
+  if (buffer_.use_count() <= 1) return;
+  auto fresh = allocate(nbytes());
+  std::memcpy(fresh.get(), buffer_.get() + offset_, nbytes());
+  buffer_ = std::move(fresh);
+  offset_ = 0;
+}
+
+float* Tensor::data() { return data_as<float>(); }
+const float* Tensor::data() const { return data_as<float>(); }
+
+Tensor Tensor::clone() const {
+  Tensor out(shape_, dtype_, Raw{});
+  std::memcpy(out.buffer_.get(), bytes(), nbytes());
+  return out;
+}
+
+Tensor Tensor::astype(DType dtype) const { return ops::cast(*this, dtype); }
+
 std::int64_t Tensor::normalize_axis(std::int64_t axis) const {
   const std::int64_t r = rank();
   const std::int64_t a = axis < 0 ? axis + r : axis;
@@ -163,8 +164,8 @@ std::int64_t Tensor::normalize_axis(std::int64_t axis) const {
 std::int64_t Tensor::dim(std::int64_t axis) const { return shape_[static_cast<std::size_t>(normalize_axis(axis))]; }
 
 float Tensor::item() const {
-  if (data_.size() != 1) throw ValueError("item() of a tensor with " + std::to_string(data_.size()) + " elements");
-  return data_[0];
+  if (size_ != 1) throw ValueError("item() of a tensor with " + std::to_string(size_) + " elements");
+  return data()[0];
 }
 
 std::int64_t Tensor::flat_index(std::initializer_list<std::int64_t> index) const {
@@ -181,8 +182,14 @@ std::int64_t Tensor::flat_index(std::initializer_list<std::int64_t> index) const
   return flat;
 }
 
-float& Tensor::at(std::initializer_list<std::int64_t> index) { return (*this)[flat_index(index)]; }
-float Tensor::at(std::initializer_list<std::int64_t> index) const { return (*this)[flat_index(index)]; }
+float& Tensor::at(std::initializer_list<std::int64_t> index) { return data()[flat_index(index)]; }
+float Tensor::at(std::initializer_list<std::int64_t> index) const { return data()[flat_index(index)]; }
+
+Tensor Tensor::view(Shape shape) const {
+  Tensor out = *this;
+  out.shape_ = std::move(shape);
+  return out;
+}
 
 Tensor Tensor::reshape(Shape shape) const {
   std::int64_t known = 1;
@@ -191,6 +198,8 @@ Tensor Tensor::reshape(Shape shape) const {
     if (shape[i] == -1) {
       if (unknown >= 0) throw ValueError("reshape: more than one -1 in " + shape_to_string(shape));
       unknown = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      throw ValueError("cannot reshape " + shape_to_string(shape_) + " into " + shape_to_string(shape));
     } else {
       known *= shape[i];
     }
@@ -204,220 +213,140 @@ Tensor Tensor::reshape(Shape shape) const {
   if (shape_size(shape) != size()) {
     throw ValueError("cannot reshape " + shape_to_string(shape_) + " into " + shape_to_string(shape));
   }
-  return Tensor(std::move(shape), data_);
+  return view(std::move(shape));
 }
 
-Tensor Tensor::transpose() const {
-  if (rank() != 2) throw ValueError("transpose() needs a 2-D tensor, got shape " + shape_to_string(shape_));
-  return permute(*this, {1, 0});
+Tensor Tensor::flatten() const { return view(Shape{size_}); }
+
+Tensor Tensor::expand_dims(std::int64_t axis) const {
+  const std::int64_t r = rank() + 1;
+  const std::int64_t a = axis < 0 ? axis + r : axis;
+  if (a < 0 || a >= r) {
+    throw ValueError("expand_dims: axis " + std::to_string(axis) + " is out of range for shape " +
+                     shape_to_string(shape_));
+  }
+  Shape s = shape_;
+  s.insert(s.begin() + a, 1);
+  return view(std::move(s));
 }
+
+Tensor Tensor::squeeze() const {
+  Shape s;
+  for (std::int64_t d : shape_) {
+    if (d != 1) s.push_back(d);
+  }
+  return view(std::move(s));
+}
+
+Tensor Tensor::squeeze(std::int64_t axis) const {
+  const std::int64_t a = normalize_axis(axis);
+  if (shape_[static_cast<std::size_t>(a)] != 1) {
+    throw ValueError("squeeze: axis " + std::to_string(axis) + " of shape " + shape_to_string(shape_) +
+                     " does not have length 1");
+  }
+  Shape s = shape_;
+  s.erase(s.begin() + a);
+  return view(std::move(s));
+}
+
+Tensor Tensor::slice_rows(std::int64_t start, std::int64_t stop) const {
+  if (rank() == 0) throw ValueError("slice_rows of a scalar");
+  if (start < 0 || stop < start || stop > shape_[0]) {
+    throw ValueError("slice_rows [" + std::to_string(start) + ", " + std::to_string(stop) + ") out of range for shape " +
+                     shape_to_string(shape_));
+  }
+  Shape s = shape_;
+  s[0] = stop - start;
+  Tensor out = view(std::move(s));
+  out.size_ = shape_size(out.shape_);
+  out.offset_ += static_cast<std::size_t>(start * (shape_[0] ? size_ / shape_[0] : 0)) * dtype_size(dtype_);
+  return out;
+}
+
+Tensor Tensor::transpose() const { return ops::transpose(*this); }
 
 Tensor Tensor::move_axis_to_last(std::int64_t axis) const {
   const std::int64_t a = normalize_axis(axis);
   if (a == rank() - 1) return *this;
-  std::vector<std::int64_t> perm;
-  for (std::int64_t i = 0; i < rank(); ++i) {
-    if (i != a) perm.push_back(i);
-  }
-  perm.push_back(a);
-  return permute(*this, perm);
+  return ops::moveaxis(*this, a, -1);
 }
 
 Tensor Tensor::move_last_axis_to(std::int64_t axis) const {
   const std::int64_t a = normalize_axis(axis);
   if (a == rank() - 1) return *this;
-  std::vector<std::int64_t> perm;
-  for (std::int64_t i = 0; i < rank() - 1; ++i) {
-    if (i == a) perm.push_back(rank() - 1);
-    perm.push_back(i);
-  }
-  return permute(*this, perm);
+  return ops::moveaxis(*this, -1, a);
 }
 
-Tensor Tensor::map(const std::function<float(float)>& f) const {
-  Tensor out(shape_);
-  for (std::size_t i = 0; i < data_.size(); ++i) out.data_[i] = f(data_[i]);
-  return out;
+Tensor Tensor::exp() const { return ops::exp(*this); }
+Tensor Tensor::log() const { return ops::log(*this); }
+Tensor Tensor::abs() const { return ops::abs(*this); }
+Tensor Tensor::sqrt() const { return ops::sqrt(*this); }
+Tensor Tensor::square() const { return ops::square(*this); }
+Tensor Tensor::tanh() const { return ops::tanh(*this); }
+Tensor Tensor::sigmoid() const { return ops::sigmoid(*this); }
+Tensor Tensor::clip(float lo, float hi) const { return ops::clip(*this, lo, hi); }
+Tensor Tensor::operator-() const { return ops::negative(*this); }
+
+Tensor Tensor::sum(std::int64_t axis, bool keepdims) const { return ops::sum(*this, axis, keepdims); }
+Tensor Tensor::mean(std::int64_t axis, bool keepdims) const { return ops::mean(*this, axis, keepdims); }
+Tensor Tensor::max(std::int64_t axis, bool keepdims) const { return ops::max(*this, axis, keepdims); }
+Tensor Tensor::min(std::int64_t axis, bool keepdims) const { return ops::min(*this, axis, keepdims); }
+float Tensor::sum() const { return ops::detail::as_array(*this).sum(); }
+float Tensor::mean() const {
+  return size_ == 0 ? std::numeric_limits<float>::quiet_NaN() : ops::detail::as_array(*this).mean();
+}
+float Tensor::max() const {
+  if (size_ == 0) throw ValueError("max of an empty tensor");
+  return ops::detail::as_array(*this).maxCoeff();
+}
+float Tensor::min() const {
+  if (size_ == 0) throw ValueError("min of an empty tensor");
+  return ops::detail::as_array(*this).minCoeff();
 }
 
-Tensor Tensor::exp() const { return unary(*this, [](auto a) { return a.exp(); }); }
-Tensor Tensor::log() const { return unary(*this, [](auto a) { return a.log(); }); }
-Tensor Tensor::abs() const { return unary(*this, [](auto a) { return a.abs(); }); }
-Tensor Tensor::sqrt() const { return unary(*this, [](auto a) { return a.sqrt(); }); }
-Tensor Tensor::square() const { return unary(*this, [](auto a) { return a.square(); }); }
-Tensor Tensor::tanh() const { return unary(*this, [](auto a) { return a.tanh(); }); }
-Tensor Tensor::operator-() const { return unary(*this, [](auto a) { return -a; }); }
-Tensor Tensor::clip(float lo, float hi) const {
-  return unary(*this, [lo, hi](auto a) { return a.max(lo).min(hi); });
-}
-Tensor Tensor::sigmoid() const {
-  // Split by sign so that exp never overflows.
-  return map([](float x) {
-    if (x >= 0) return 1.0f / (1.0f + std::exp(-x));
-    const float e = std::exp(x);
-    return e / (1.0f + e);
+bool Tensor::operator==(const Tensor& other) const {
+  if (dtype_ != other.dtype_ || shape_ != other.shape_) return false;
+  return ops::detail::visit_dtype(dtype_, [&](auto tag) {
+    using T = decltype(tag);
+    const T* a = data_as<T>();
+    const T* b = other.data_as<T>();
+    if constexpr (std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>) {
+      // Compare as floats so that NaN != NaN and -0 == 0, as for the other float dtypes.
+      const Tensor fa = ops::cast(*this, DType::float32), fb = ops::cast(other, DType::float32);
+      return fa == fb;
+    } else {
+      return std::equal(a, a + size_, b);
+    }
   });
 }
 
-Tensor Tensor::sum(std::int64_t axis, bool keepdims) const {
-  return reduce_axis(*this, axis, keepdims, 0.0f, [](const auto& m) { return m.colwise().sum(); });
-}
-Tensor Tensor::mean(std::int64_t axis, bool keepdims) const {
-  return reduce_axis(*this, axis, keepdims, std::numeric_limits<float>::quiet_NaN(),
-                     [](const auto& m) { return m.colwise().mean(); });
-}
-Tensor Tensor::max(std::int64_t axis, bool keepdims) const {
-  if (dim(axis) == 0) throw ValueError("max over an empty axis");
-  return reduce_axis(*this, axis, keepdims, 0.0f, [](const auto& m) { return m.colwise().maxCoeff(); });
-}
-Tensor Tensor::min(std::int64_t axis, bool keepdims) const {
-  if (dim(axis) == 0) throw ValueError("min over an empty axis");
-  return reduce_axis(*this, axis, keepdims, 0.0f, [](const auto& m) { return m.colwise().minCoeff(); });
-}
-float Tensor::sum() const { return as_array(*this).sum(); }
-float Tensor::mean() const {
-  return data_.empty() ? std::numeric_limits<float>::quiet_NaN() : as_array(*this).mean();
-}
-float Tensor::max() const {
-  if (data_.empty()) throw ValueError("max of an empty tensor");
-  return as_array(*this).maxCoeff();
-}
-float Tensor::min() const {
-  if (data_.empty()) throw ValueError("min of an empty tensor");
-  return as_array(*this).minCoeff();
-}
+Shape broadcast_shapes(const Shape& a, const Shape& b) { return ops::broadcast_shapes(a, b); }
+Tensor operator+(const Tensor& a, const Tensor& b) { return ops::add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return ops::subtract(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return ops::multiply(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return ops::divide(a, b); }
+Tensor maximum(const Tensor& a, const Tensor& b) { return ops::maximum(a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return ops::minimum(a, b); }
+Tensor operator+(const Tensor& a, float b) { return ops::add(a, b); }
+Tensor operator-(const Tensor& a, float b) { return ops::add(a, -b); }
+Tensor operator*(const Tensor& a, float b) { return ops::multiply(a, b); }
+Tensor operator/(const Tensor& a, float b) { return ops::map(a, [b](float x) { return x / b; }); }
+Tensor operator+(float a, const Tensor& b) { return ops::add(b, a); }
+Tensor operator-(float a, const Tensor& b) { return ops::affine(b, -1.0f, a); }
+Tensor operator*(float a, const Tensor& b) { return ops::multiply(b, a); }
+Tensor operator/(float a, const Tensor& b) { return ops::map(b, [a](float x) { return a / x; }); }
+// NaN propagates, as numpy's maximum/minimum.
+Tensor maximum(const Tensor& a, float b) { return ops::map(a, [b](float x) { return x < b ? b : x; }); }
+Tensor minimum(const Tensor& a, float b) { return ops::map(a, [b](float x) { return x > b ? b : x; }); }
 
-Shape broadcast_shapes(const Shape& a, const Shape& b) {
-  const std::size_t rank = std::max(a.size(), b.size());
-  Shape out(rank);
-  for (std::size_t i = 0; i < rank; ++i) {
-    const std::int64_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    const std::int64_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-    if (da != db && da != 1 && db != 1) {
-      throw ValueError("shapes " + shape_to_string(a) + " and " + shape_to_string(b) + " do not broadcast");
-    }
-    out[i] = da == 1 ? db : da;
-  }
-  return out;
-}
-
-namespace {
-
-template <class Op>
-Tensor broadcast_binary(const Tensor& a, const Tensor& b, Op&& op) {
-  if (a.shape() == b.shape()) {
-    Tensor out(a.shape());
-    as_array(out) = op(as_array(a), as_array(b));
-    return out;
-  }
-  if (b.size() == 1 && b.rank() <= a.rank()) {
-    Tensor out(a.shape());
-    as_array(out) = op(as_array(a), Eigen::ArrayXf::Constant(a.size(), b[0]));
-    return out;
-  }
-  if (a.size() == 1 && a.rank() <= b.rank()) {
-    Tensor out(b.shape());
-    as_array(out) = op(Eigen::ArrayXf::Constant(b.size(), a[0]), as_array(b));
-    return out;
-  }
-  // General case: expand both operands to the broadcast shape, then one array op.
-  const Shape shape = broadcast_shapes(a.shape(), b.shape());
-  const std::size_t rank = shape.size();
-  auto expand = [&](const Tensor& t) {
-    Eigen::ArrayXf out(shape_size(shape));
-    std::vector<std::int64_t> strides(rank, 0);
-    std::int64_t stride = 1;
-    for (std::size_t i = t.shape().size(); i-- > 0;) {
-      const std::size_t o = i + (rank - t.shape().size());
-      strides[o] = t.shape()[i] == 1 ? 0 : stride;
-      stride *= t.shape()[i];
-    }
-    std::vector<std::int64_t> index(rank, 0);
-    for (std::int64_t flat = 0; flat < out.size(); ++flat) {
-      std::int64_t src = 0;
-      for (std::size_t i = 0; i < rank; ++i) src += index[i] * strides[i];
-      out[flat] = t[src];
-      for (std::size_t i = rank; i-- > 0;) {
-        if (++index[i] < shape[i]) break;
-        index[i] = 0;
-      }
-    }
-    return out;
-  };
-  Tensor out(shape);
-  if (out.size() > 0) as_array(out) = op(expand(a), expand(b));
-  return out;
-}
-
-}  // namespace
-
-Tensor binary(const Tensor& a, const Tensor& b, const std::function<float(float, float)>& f) {
-  return broadcast_binary(a, b, [&](const auto& x, const auto& y) { return x.binaryExpr(y, f); });
-}
-
-Tensor operator+(const Tensor& a, const Tensor& b) {
-  return broadcast_binary(a, b, [](const auto& x, const auto& y) { return x + y; });
-}
-Tensor operator-(const Tensor& a, const Tensor& b) {
-  return broadcast_binary(a, b, [](const auto& x, const auto& y) { return x - y; });
-}
-Tensor operator*(const Tensor& a, const Tensor& b) {
-  return broadcast_binary(a, b, [](const auto& x, const auto& y) { return x * y; });
-}
-Tensor operator/(const Tensor& a, const Tensor& b) {
-  return broadcast_binary(a, b, [](const auto& x, const auto& y) { return x / y; });
-}
-Tensor maximum(const Tensor& a, const Tensor& b) {
-  return broadcast_binary(a, b, [](const auto& x, const auto& y) { return x.max(y); });
-}
-Tensor minimum(const Tensor& a, const Tensor& b) {
-  return broadcast_binary(a, b, [](const auto& x, const auto& y) { return x.min(y); });
-}
-Tensor operator+(const Tensor& a, float b) { return unary(a, [b](auto x) { return x + b; }); }
-Tensor operator-(const Tensor& a, float b) { return unary(a, [b](auto x) { return x - b; }); }
-Tensor operator*(const Tensor& a, float b) { return unary(a, [b](auto x) { return x * b; }); }
-Tensor operator/(const Tensor& a, float b) { return unary(a, [b](auto x) { return x / b; }); }
-Tensor operator+(float a, const Tensor& b) { return unary(b, [a](auto x) { return a + x; }); }
-Tensor operator-(float a, const Tensor& b) { return unary(b, [a](auto x) { return a - x; }); }
-Tensor operator*(float a, const Tensor& b) { return unary(b, [a](auto x) { return a * x; }); }
-Tensor operator/(float a, const Tensor& b) { return unary(b, [a](auto x) { return a / x; }); }
-Tensor maximum(const Tensor& a, float b) { return unary(a, [b](auto x) { return x.max(b); }); }
-Tensor minimum(const Tensor& a, float b) { return unary(a, [b](auto x) { return x.min(b); }); }
-
-Tensor matmul(const Tensor& a, const Tensor& b) {
-  if (a.rank() < 2 || b.rank() < 2) {
-    throw ValueError("matmul needs tensors of rank >= 2, got " + shape_to_string(a.shape()) + " and " +
-                     shape_to_string(b.shape()));
-  }
-  const std::int64_t m = a.dim(-2), k = a.dim(-1), k2 = b.dim(-2), n = b.dim(-1);
-  if (k != k2) {
-    throw ValueError("matmul: shapes " + shape_to_string(a.shape()) + " and " + shape_to_string(b.shape()) +
-                     " are not aligned");
-  }
-  const Shape batch_a(a.shape().begin(), a.shape().end() - 2);
-  const Shape batch_b(b.shape().begin(), b.shape().end() - 2);
-  if (!batch_b.empty() && batch_a != batch_b) {
-    throw NotSupportedError("matmul with broadcast batch dimensions " + shape_to_string(batch_a) + " and " +
-                            shape_to_string(batch_b));
-  }
-  Shape out_shape = batch_a;
-  out_shape.push_back(m);
-  out_shape.push_back(n);
-  Tensor out(out_shape);
-  const std::int64_t batches = shape_size(batch_a);
-  for (std::int64_t i = 0; i < batches; ++i) {
-    ConstRowMatrixMap ma(a.data() + i * m * k, m, k);
-    ConstRowMatrixMap mb(b.data() + (batch_b.empty() ? 0 : i * k * n), k, n);
-    RowMatrixMap mo(out.data() + i * m * n, m, n);
-    mo.noalias() = ma * mb;
-  }
-  return out;
-}
+Tensor matmul(const Tensor& a, const Tensor& b) { return ops::matmul(a, b); }
 
 bool allclose(const Tensor& a, const Tensor& b, float rtol, float atol) {
   if (a.shape() != b.shape()) return false;
+  const float* pa = a.data();
+  const float* pb = b.data();
   for (std::int64_t i = 0; i < a.size(); ++i) {
-    const float x = a[i], y = b[i];
+    const float x = pa[i], y = pb[i];
     if (std::isnan(x) || std::isnan(y)) {
       if (!(std::isnan(x) && std::isnan(y))) return false;
       continue;

@@ -25,6 +25,7 @@
 #include "kplug/losses.hpp"
 #include "kplug/losses/crossentropy.hpp"
 #include "kplug/losses/regression.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/plugin_abi.hpp"
 #include "kplug/registrar.hpp"
 #include "kplug/regularizers.hpp"

@@ -1,0 +1,212 @@
+#include "kplug/ops/elementwise.hpp"
+
+#include "kplug/errors.hpp"
+#include "ops/dispatch.hpp"
+
+#include <cmath>
+#include <algorithm>
+#include <limits>
+#include <sstream>
+#include <type_traits>
+#include <utility>
+
+namespace kplug::ops {
+namespace {
+struct StableSigmoidOp;
+}  // namespace
+}  // namespace kplug::ops
+
+template <>
+struct Eigen::internal::functor_traits<kplug::ops::StableSigmoidOp> {
+  enum { Cost = 30, PacketAccess = true };
+};
+
+namespace kplug::ops {
+namespace {
+
+using detail::ConstArrayMap;
+using detail::UArrayMap;
+
+template <class Expr>
+void unary_into(const Tensor& x, Tensor& out, Expr&& expr) {
+  // `out` may be `x` (in place): take the output pointer first, so that a detach is seen by both.
+  if (out.dtype() != DType::float32 || out.shape() != x.shape()) {
+    if (&out == &x) {
+      Tensor tmp = Tensor::empty(x.shape());
+      UArrayMap(tmp.data(), tmp.size()) = expr(ConstArrayMap(x.data(), x.size()));
+      out = std::move(tmp);
+      return;
+    }
+    out = Tensor::empty(x.shape());
+  }
+  float* po = out.data();
+  const float* px = x.data();
+  UArrayMap(po, x.size()) = expr(ConstArrayMap(px, x.size()));
+}
+
+struct SignOp {
+  float operator()(float v) const { return v > 0.0f ? 1.0f : (v < 0.0f ? -1.0f : v); }  // NaN and ±0 stay
+};
+struct ErfOp {
+  float operator()(float v) const { return std::erf(v); }
+};
+struct RintOp {
+  float operator()(float v) const { return std::nearbyint(v); }  // half to even (default rounding mode)
+};
+
+std::string number_text(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+// ---- casts ----
+
+template <class T>
+constexpr bool is_half_like = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
+
+template <class S>
+auto load(S v) {
+  if constexpr (std::is_same_v<S, Half>) {
+    return static_cast<float>(Eigen::numext::bit_cast<Eigen::half>(v.bits));
+  } else if constexpr (std::is_same_v<S, BFloat16>) {
+    return static_cast<float>(Eigen::numext::bit_cast<Eigen::bfloat16>(v.bits));
+  } else {
+    return v;
+  }
+}
+
+template <class D, class S>
+D convert(S raw, std::int64_t index) {
+  const auto v = load(raw);
+  using V = std::remove_cv_t<decltype(v)>;
+  auto fail = [&](const std::string& why) -> D {
+    throw ValueError("cannot cast element " + std::to_string(index) + " (" + number_text(static_cast<double>(v)) +
+                     ") to " + std::string(dtype_name(dtype_of<D>())) + ": " + why);
+  };
+  if constexpr (std::is_same_v<D, bool>) {
+    return v != V{};
+  } else if constexpr (std::is_same_v<D, Half>) {
+    return Half{Eigen::numext::bit_cast<std::uint16_t>(Eigen::half(static_cast<float>(v)))};
+  } else if constexpr (std::is_same_v<D, BFloat16>) {
+    return BFloat16{Eigen::numext::bit_cast<std::uint16_t>(Eigen::bfloat16(static_cast<float>(v)))};
+  } else if constexpr (std::is_floating_point_v<D>) {
+    return static_cast<D>(v);
+  } else if constexpr (std::is_floating_point_v<V>) {
+    // Float to integer: truncate toward zero, as numpy; out of range would be UB.
+    if (std::isnan(v)) return fail("NaN has no integer value");
+    const double t = std::trunc(static_cast<double>(v));
+    const double lo = static_cast<double>(std::numeric_limits<D>::min());
+    const double hi_exclusive = std::ldexp(1.0, std::numeric_limits<D>::digits);  // max + 1, exact
+    if (!(t >= lo && t < hi_exclusive)) return fail("out of range");
+    return static_cast<D>(t);
+  } else if constexpr (std::is_same_v<V, bool>) {
+    return static_cast<D>(v ? 1 : 0);
+  } else {
+    if (!std::in_range<D>(v)) {
+      throw ValueError("cannot cast element " + std::to_string(index) + " (" + std::to_string(v) + ") to " +
+                       std::string(dtype_name(dtype_of<D>())) + ": out of range");
+    }
+    return static_cast<D>(v);
+  }
+}
+
+// Stable for any x with one exp per element, in one pass: e = exp(-|x|) <= 1, then
+// x >= 0 gives 1 / (1 + e) and x < 0 gives e / (1 + e). A packet functor, because an Eigen
+// expression naming e twice would evaluate the exp twice. NaN stays NaN.
+struct StableSigmoidOp {
+  float operator()(float v) const { return stable_sigmoid(v); }
+  template <class Packet>
+  Packet packetOp(const Packet& v) const {
+    namespace ei = Eigen::internal;
+    const Packet e = ei::pexp(ei::por(v, ei::pset1frombits<Packet>(0x80000000u)));  // -|v|: set the sign bit
+    const Packet one = ei::pset1<Packet>(1.0f);
+    const Packet numerator = ei::pselect(ei::pcmp_le(ei::pzero(v), v), one, e);
+    return ei::pdiv(numerator, ei::padd(one, e));
+  }
+};
+
+}  // namespace
+
+void unary(const Tensor& x, UnaryOp op, Tensor& out) {
+  switch (op) {
+    case UnaryOp::negative: return unary_into(x, out, [](const auto& a) { return -a; });
+    case UnaryOp::abs: return unary_into(x, out, [](const auto& a) { return a.abs(); });
+    case UnaryOp::exp: return unary_into(x, out, [](const auto& a) { return a.exp(); });
+    case UnaryOp::expm1: return unary_into(x, out, [](const auto& a) { return a.expm1(); });
+    case UnaryOp::log: return unary_into(x, out, [](const auto& a) { return a.log(); });
+    case UnaryOp::log1p: return unary_into(x, out, [](const auto& a) { return a.log1p(); });
+    case UnaryOp::sqrt: return unary_into(x, out, [](const auto& a) { return a.sqrt(); });
+    case UnaryOp::rsqrt: return unary_into(x, out, [](const auto& a) { return a.rsqrt(); });
+    case UnaryOp::square: return unary_into(x, out, [](const auto& a) { return a.square(); });
+    case UnaryOp::tanh: return unary_into(x, out, [](const auto& a) { return a.tanh(); });
+    case UnaryOp::sigmoid: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(StableSigmoidOp{}); });
+    case UnaryOp::softplus:
+      return unary_into(x, out, [](const auto& a) { return a.max(0.0f) + (-a.abs()).exp().log1p(); });
+    case UnaryOp::relu:
+      return unary_into(x, out, [](const auto& a) { return (a < 0.0f).select(Eigen::ArrayXf::Zero(a.size()), a); });
+    case UnaryOp::sign: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(SignOp{}); });
+    case UnaryOp::floor: return unary_into(x, out, [](const auto& a) { return a.floor(); });
+    case UnaryOp::ceil: return unary_into(x, out, [](const auto& a) { return a.ceil(); });
+    case UnaryOp::round: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(RintOp{}); });
+    case UnaryOp::sin: return unary_into(x, out, [](const auto& a) { return a.sin(); });
+    case UnaryOp::cos: return unary_into(x, out, [](const auto& a) { return a.cos(); });
+    case UnaryOp::reciprocal: return unary_into(x, out, [](const auto& a) { return a.inverse(); });
+    case UnaryOp::erf: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(ErfOp{}); });
+  }
+  throw ValueError("unknown unary op");
+}
+
+Tensor unary(const Tensor& x, UnaryOp op) {
+  Tensor out = Tensor::empty(x.shape());
+  unary(x, op, out);
+  return out;
+}
+
+Tensor clip(const Tensor& x, float lo, float hi) { return map(x, [lo, hi](float v) { return clip(v, lo, hi); }); }
+Tensor pow(const Tensor& x, float exponent) { return map(x, [exponent](float v) { return std::pow(v, exponent); }); }
+Tensor add(const Tensor& x, float s) {
+  Tensor out;
+  unary_into(x, out, [s](const auto& a) { return a + s; });
+  return out;
+}
+Tensor multiply(const Tensor& x, float s) {
+  Tensor out;
+  unary_into(x, out, [s](const auto& a) { return a * s; });
+  return out;
+}
+Tensor affine(const Tensor& x, float a, float b) {
+  Tensor out;
+  unary_into(x, out, [a, b](const auto& v) { return v * a + b; });
+  return out;
+}
+
+Tensor cast(const Tensor& x, DType dtype) {
+  if (x.dtype() == dtype) return x.clone();
+  Tensor out = Tensor::empty(x.shape(), dtype);
+  detail::visit_dtype(x.dtype(), [&](auto src_tag) {
+    using S = decltype(src_tag);
+    detail::visit_dtype(dtype, [&](auto dst_tag) {
+      using D = decltype(dst_tag);
+      const S* src = x.data_as<S>();
+      D* dst = out.data_as<D>();
+      for (std::int64_t i = 0; i < x.size(); ++i) dst[i] = convert<D>(src[i], i);
+    });
+  });
+  return out;
+}
+
+bool all_finite(const Tensor& x) {
+  if (!is_floating(x.dtype())) return true;
+  if (x.dtype() != DType::float32) return all_finite(cast(x, DType::float32));
+  return detail::as_array(x).isFinite().all();
+}
+
+void require_finite(std::string_view what, double value) {
+  if (!std::isfinite(value)) {
+    throw ValueError(std::string(what) + " must be finite, got " + number_text(value));
+  }
+}
+
+}  // namespace kplug::ops

@@ -1,0 +1,232 @@
+#include "kplug/ops/nn.hpp"
+
+#include "kplug/errors.hpp"
+#include "ops/binary_ops.hpp"
+#include "ops/dispatch.hpp"
+
+#include <Eigen/Core>
+
+#include <cstring>
+#include <limits>
+#include <string>
+
+namespace kplug::ops {
+namespace {
+
+using detail::ConstArrayMap;
+using detail::ConstRowArrayMap;
+using detail::RowArrayMap;
+using detail::UArrayMap;
+
+// Splits x around `axis` into (outer, length, inner).
+struct Split {
+  std::int64_t outer = 1, length = 1, inner = 1;
+};
+Split split(const Tensor& x, std::int64_t a) {
+  Split s;
+  for (std::int64_t i = 0; i < x.rank(); ++i) {
+    const std::int64_t d = x.shape()[static_cast<std::size_t>(i)];
+    if (i < a) s.outer *= d;
+    else if (i == a) s.length = d;
+    else s.inner *= d;
+  }
+  return s;
+}
+
+template <bool Log>
+Tensor softmax_impl(const Tensor& x, std::int64_t axis) {
+  if (x.rank() == 0) throw ValueError(std::string(Log ? "log_softmax" : "softmax") + " of a scalar (no axis)");
+  const std::int64_t a = x.normalize_axis(axis);
+  const Split s = split(x, a);
+  Tensor out = Tensor::empty(x.shape());
+  if (out.size() == 0) return out;
+  const float* src = x.data();
+  float* dst = out.data();
+  const std::int64_t n = s.length;
+  if (s.inner == 1) {
+    for (std::int64_t o = 0; o < s.outer; ++o) {
+      const ConstArrayMap in(src + o * n, n);
+      UArrayMap res(dst + o * n, n);
+      const float m = in.maxCoeff<Eigen::PropagateNaN>();
+      res = (in - m).exp();
+      const float total = res.sum();
+      if constexpr (Log) res = (in - m) - std::log(total);
+      else res *= 1.0f / total;
+    }
+    return out;
+  }
+  Eigen::Array<float, 1, Eigen::Dynamic> m(s.inner), total(s.inner);
+  for (std::int64_t o = 0; o < s.outer; ++o) {
+    const ConstRowArrayMap in(src + o * n * s.inner, n, s.inner);
+    RowArrayMap res(dst + o * n * s.inner, n, s.inner);
+    m = in.row(0);
+    for (std::int64_t r = 1; r < n; ++r) m = detail::MaxOp{}.array(m, in.row(r));
+    res = (in.rowwise() - m).exp();
+    total = res.colwise().sum();
+    if constexpr (Log) res = (in.rowwise() - (m + total.log()));
+    else res.rowwise() /= total;
+  }
+  return out;
+}
+
+std::string padding_name(Padding p) { return p == Padding::valid ? "valid" : p == Padding::same ? "same" : "causal"; }
+
+struct Window {
+  std::int64_t out = 0, pad_before = 0;
+};
+Window window(std::int64_t input, std::int64_t kernel, std::int64_t stride, std::int64_t dilation, Padding padding) {
+  Window w;
+  w.out = conv_output_length(input, kernel, stride, dilation, padding);
+  const std::int64_t span = (kernel - 1) * dilation + 1;
+  if (padding == Padding::same) w.pad_before = std::max<std::int64_t>((w.out - 1) * stride + span - input, 0) / 2;
+  else if (padding == Padding::causal) w.pad_before = span - 1;
+  return w;
+}
+
+void require_positive(const char* op, const char* what, std::int64_t v) {
+  if (v < 1) throw ValueError(std::string(op) + ": " + what + " must be >= 1, got " + std::to_string(v));
+}
+
+// x (N, H, W, C), kernel (KH, KW, C/groups, F) -> (N, OH, OW, F): im2col per batch item, one
+// GEMM per group (kernel and output blocks addressed with an outer stride, never copied).
+Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::int64_t sh, std::int64_t sw,
+                   std::int64_t dh, std::int64_t dw, Padding ph, Padding pw, std::int64_t groups) {
+  require_positive(op, "stride", std::min(sh, sw));
+  require_positive(op, "dilation", std::min(dh, dw));
+  require_positive(op, "groups", groups);
+  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
+  const std::int64_t KH = kernel.dim(0), KW = kernel.dim(1), Cg = kernel.dim(2), F = kernel.dim(3);
+  if (C % groups != 0 || F % groups != 0 || Cg * groups != C) {
+    throw ValueError(std::string(op) + ": input channels " + std::to_string(C) + " and kernel " +
+                     shape_to_string(kernel.shape()) + " do not match groups=" + std::to_string(groups) +
+                     " (kernel in-channels must be channels / groups, filters divisible by groups)");
+  }
+  const Window wh = window(H, KH, sh, dh, ph), ww = window(W, KW, sw, dw, pw);
+  const std::int64_t OH = wh.out, OW = ww.out, Fg = F / groups;
+  Tensor out = Tensor::empty(Shape{N, OH, OW, F});
+  if (out.size() == 0) return out;
+  const std::int64_t patch = KH * KW * Cg, rows = OH * OW;
+  using Strided = Eigen::Map<const detail::RowMatrix, 0, Eigen::OuterStride<>>;
+  using StridedOut = Eigen::Map<detail::RowMatrix, 0, Eigen::OuterStride<>>;
+  detail::RowMatrix patches(rows, patch);
+  const float* px = x.data();
+  const float* pk = kernel.data();
+  float* po = out.data();
+  for (std::int64_t n = 0; n < N; ++n) {
+    for (std::int64_t g = 0; g < groups; ++g) {
+      for (std::int64_t oh = 0; oh < OH; ++oh) {
+        for (std::int64_t ow = 0; ow < OW; ++ow) {
+          float* row = patches.data() + (oh * OW + ow) * patch;
+          for (std::int64_t kh = 0; kh < KH; ++kh) {
+            const std::int64_t ih = oh * sh - wh.pad_before + kh * dh;
+            for (std::int64_t kw = 0; kw < KW; ++kw, row += Cg) {
+              const std::int64_t iw = ow * sw - ww.pad_before + kw * dw;
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W) std::fill_n(row, Cg, 0.0f);
+              else std::memcpy(row, px + ((n * H + ih) * W + iw) * C + g * Cg, static_cast<std::size_t>(Cg) * sizeof(float));
+            }
+          }
+        }
+      }
+      const Strided k(pk + g * Fg, patch, Fg, Eigen::OuterStride<>(F));
+      StridedOut o(po + n * rows * F + g * Fg, rows, Fg, Eigen::OuterStride<>(F));
+      o.noalias() = patches * k;
+    }
+  }
+  return out;
+}
+
+Tensor pool2d_impl(const char* op, const Tensor& x, PoolMode mode, std::int64_t kh, std::int64_t kw, std::int64_t sh,
+                   std::int64_t sw, Padding padding) {
+  if (padding == Padding::causal) throw ValueError(std::string(op) + ": padding must be 'valid' or 'same', got 'causal'");
+  require_positive(op, "pool size", std::min(kh, kw));
+  require_positive(op, "stride", std::min(sh, sw));
+  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
+  const Window wh = window(H, kh, sh, 1, padding), ww = window(W, kw, sw, 1, padding);
+  Tensor out = Tensor::empty(Shape{N, wh.out, ww.out, C});
+  const float* px = x.data();
+  float* po = out.data();
+  for (std::int64_t n = 0; n < N; ++n) {
+    for (std::int64_t oh = 0; oh < wh.out; ++oh) {
+      for (std::int64_t ow = 0; ow < ww.out; ++ow, po += C) {
+        UArrayMap acc(po, C);
+        std::int64_t count = 0;
+        for (std::int64_t i = 0; i < kh; ++i) {
+          const std::int64_t ih = oh * sh - wh.pad_before + i;
+          if (ih < 0 || ih >= H) continue;
+          for (std::int64_t j = 0; j < kw; ++j) {
+            const std::int64_t iw = ow * sw - ww.pad_before + j;
+            if (iw < 0 || iw >= W) continue;
+            const ConstArrayMap v(px + ((n * H + ih) * W + iw) * C, C);
+            if (count == 0) acc = v;
+            else if (mode == PoolMode::max) acc = detail::MaxOp{}.array(acc, v);
+            else acc += v;
+            ++count;
+          }
+        }
+        // A window entirely in the padding cannot happen with Keras's padding rules.
+        if (mode == PoolMode::average && count > 0) acc /= static_cast<float>(count);
+      }
+    }
+  }
+  return out;
+}
+
+void require_rank(const char* op, const Tensor& t, std::int64_t rank, const char* layout) {
+  if (t.rank() != rank) {
+    throw ValueError(std::string(op) + ": expected " + layout + " (rank " + std::to_string(rank) + "), got shape " +
+                     shape_to_string(t.shape()));
+  }
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, std::int64_t axis) { return softmax_impl<false>(x, axis); }
+Tensor log_softmax(const Tensor& x, std::int64_t axis) { return softmax_impl<true>(x, axis); }
+
+std::int64_t conv_output_length(std::int64_t input, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
+                                Padding padding) {
+  require_positive("conv", "kernel size", kernel);
+  require_positive("conv", "stride", stride);
+  require_positive("conv", "dilation", dilation);
+  const std::int64_t span = (kernel - 1) * dilation + 1;
+  if (padding == Padding::valid) {
+    if (input < span) {
+      throw ValueError("window of " + std::to_string(span) + " (kernel " + std::to_string(kernel) + ", dilation " +
+                       std::to_string(dilation) + ") is larger than the input length " + std::to_string(input) +
+                       " with padding '" + padding_name(padding) + "'");
+    }
+    return (input - span) / stride + 1;
+  }
+  return (input + stride - 1) / stride;  // same and causal: ceil(input / stride)
+}
+
+Tensor conv1d(const Tensor& x, const Tensor& kernel, const Conv1DOptions& o) {
+  require_rank("conv1d", x, 3, "inputs (batch, width, channels)");
+  require_rank("conv1d", kernel, 3, "a kernel (width, in_channels / groups, filters)");
+  const Tensor x4 = x.expand_dims(1), k4 = kernel.expand_dims(0);
+  Tensor out = conv2d_impl("conv1d", x4, k4, 1, o.stride, 1, o.dilation, Padding::valid, o.padding, o.groups);
+  return out.squeeze(1);
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Conv2DOptions& o) {
+  require_rank("conv2d", x, 4, "inputs (batch, height, width, channels)");
+  require_rank("conv2d", kernel, 4, "a kernel (height, width, in_channels / groups, filters)");
+  if (o.padding == Padding::causal) throw ValueError("conv2d: padding 'causal' is only defined for 1-D convolutions");
+  return conv2d_impl("conv2d", x, kernel, o.strides[0], o.strides[1], o.dilation[0], o.dilation[1], o.padding,
+                     o.padding, o.groups);
+}
+
+Tensor pool1d(const Tensor& x, PoolMode mode, const Pool1DOptions& o) {
+  require_rank("pool1d", x, 3, "inputs (batch, width, channels)");
+  const std::int64_t stride = o.stride == 0 ? o.pool : o.stride;
+  return pool2d_impl("pool1d", x.expand_dims(1), mode, 1, o.pool, 1, stride, o.padding).squeeze(1);
+}
+
+Tensor pool2d(const Tensor& x, PoolMode mode, const Pool2DOptions& o) {
+  require_rank("pool2d", x, 4, "inputs (batch, height, width, channels)");
+  const std::int64_t sh = o.strides[0] == 0 ? o.pool[0] : o.strides[0];
+  const std::int64_t sw = o.strides[1] == 0 ? o.pool[1] : o.strides[1];
+  return pool2d_impl("pool2d", x, mode, o.pool[0], o.pool[1], sh, sw, o.padding);
+}
+
+}  // namespace kplug::ops

@@ -1,0 +1,223 @@
+#include "kplug/ops/shape.hpp"
+
+#include "kplug/errors.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kplug::ops {
+namespace {
+
+Shape row_major_strides(const Shape& shape) {
+  Shape strides(shape.size());
+  std::int64_t stride = 1;
+  for (std::size_t i = shape.size(); i > 0; --i) {
+    strides[i - 1] = stride;
+    stride *= shape[i - 1];
+  }
+  return strides;
+}
+
+// Gathers `n` elements `stride` apart (element type T) into a contiguous destination.
+template <class T>
+void gather(const std::byte* src, std::int64_t stride, std::int64_t n, std::byte* dst) {
+  const T* s = reinterpret_cast<const T*>(src);
+  T* d = reinterpret_cast<T*>(dst);
+  for (std::int64_t i = 0; i < n; ++i) d[i] = s[i * stride];
+}
+
+void gather_bytes(const std::byte* src, std::int64_t stride, std::int64_t n, std::byte* dst, std::size_t width) {
+  switch (width) {
+    case 1: return gather<std::uint8_t>(src, stride, n, dst);
+    case 2: return gather<std::uint16_t>(src, stride, n, dst);
+    case 4: return gather<std::uint32_t>(src, stride, n, dst);
+    default: return gather<std::uint64_t>(src, stride, n, dst);
+  }
+}
+
+}  // namespace
+
+Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm_in) {
+  const std::size_t rank = static_cast<std::size_t>(x.rank());
+  if (perm_in.size() != rank) {
+    throw ValueError("permute: " + std::to_string(perm_in.size()) + " axes given for a tensor of shape " +
+                     shape_to_string(x.shape()));
+  }
+  std::vector<std::int64_t> perm(rank);
+  std::vector<bool> seen(rank, false);
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t a = perm_in[i] < 0 ? perm_in[i] + x.rank() : perm_in[i];
+    if (a < 0 || a >= x.rank() || seen[static_cast<std::size_t>(a)]) {
+      throw ValueError("permute: axes must be a permutation of 0.." + std::to_string(x.rank() - 1));
+    }
+    seen[static_cast<std::size_t>(a)] = true;
+    perm[i] = a;
+  }
+  Shape out_shape(rank);
+  for (std::size_t i = 0; i < rank; ++i) out_shape[i] = x.shape()[static_cast<std::size_t>(perm[i])];
+  Tensor out = Tensor::empty(out_shape, x.dtype());
+  if (x.size() == 0) return out;
+  const Shape in_strides = row_major_strides(x.shape());
+
+  // Merge output axes that are adjacent and in order in the input as well (fewer, longer loops).
+  Shape dims, strides;  // output dims and their input strides, in elements
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t d = out_shape[i];
+    if (d == 1) continue;
+    const std::int64_t s = in_strides[static_cast<std::size_t>(perm[i])];
+    if (!dims.empty() && strides.back() == s * d) {
+      dims.back() *= d;
+      strides.back() = s;
+    } else {
+      dims.push_back(d);
+      strides.push_back(s);
+    }
+  }
+  const std::size_t width = dtype_size(x.dtype());
+  const std::byte* src = x.bytes();
+  std::byte* dst = out.mutable_bytes();
+  if (dims.empty()) {  // every axis has length 1
+    std::memcpy(dst, src, width);
+    return out;
+  }
+  const std::size_t r = dims.size();
+  const std::int64_t n = dims[r - 1], inner_stride = strides[r - 1];
+  const std::int64_t rows = x.size() / n;
+  Shape index(r, 0);
+  std::int64_t offset = 0;
+  for (std::int64_t row = 0; row < rows; ++row) {
+    // The last axis stays in place: a row is one contiguous run (memcpy).
+    if (inner_stride == 1) std::memcpy(dst, src + offset * static_cast<std::int64_t>(width), static_cast<std::size_t>(n) * width);
+    else gather_bytes(src + offset * static_cast<std::int64_t>(width), inner_stride, n, dst, width);
+    dst += static_cast<std::size_t>(n) * width;
+    for (std::size_t d = r - 1; d-- > 0;) {
+      offset += strides[d];
+      if (++index[d] < dims[d]) break;
+      offset -= strides[d] * dims[d];
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+Tensor transpose(const Tensor& x) {
+  std::vector<std::int64_t> perm;
+  for (std::int64_t i = x.rank(); i-- > 0;) perm.push_back(i);
+  return permute(x, perm);
+}
+
+Tensor moveaxis(const Tensor& x, std::int64_t source, std::int64_t destination) {
+  const std::int64_t s = x.normalize_axis(source);
+  const std::int64_t d = x.normalize_axis(destination);
+  std::vector<std::int64_t> perm;
+  for (std::int64_t i = 0; i < x.rank(); ++i) {
+    if (i != s) perm.push_back(i);
+  }
+  perm.insert(perm.begin() + d, s);
+  return permute(x, perm);
+}
+
+Tensor concatenate(const std::vector<Tensor>& xs, std::int64_t axis) {
+  if (xs.empty()) throw ValueError("concatenate: no tensors given");
+  const Tensor& first = xs.front();
+  const std::int64_t a = first.normalize_axis(axis);
+  Shape out_shape = first.shape();
+  out_shape[static_cast<std::size_t>(a)] = 0;
+  for (const Tensor& t : xs) {
+    bool ok = t.rank() == first.rank() && t.dtype() == first.dtype();
+    for (std::int64_t i = 0; ok && i < t.rank(); ++i) {
+      ok = i == a || t.shape()[static_cast<std::size_t>(i)] == first.shape()[static_cast<std::size_t>(i)];
+    }
+    if (!ok) {
+      throw ValueError("concatenate: shape " + shape_to_string(t.shape()) + " (" + std::string(dtype_name(t.dtype())) +
+                       ") does not match " + shape_to_string(first.shape()) + " (" +
+                       std::string(dtype_name(first.dtype())) + ") outside axis " + std::to_string(axis));
+    }
+    out_shape[static_cast<std::size_t>(a)] += t.dim(a);
+  }
+  Tensor out = Tensor::empty(out_shape, first.dtype());
+  std::int64_t outer = 1;
+  for (std::int64_t i = 0; i < a; ++i) outer *= out_shape[static_cast<std::size_t>(i)];
+  const std::size_t width = dtype_size(first.dtype());
+  std::byte* dst = out.mutable_bytes();
+  for (std::int64_t o = 0; o < outer; ++o) {
+    for (const Tensor& t : xs) {
+      const std::size_t chunk = outer ? t.nbytes() / static_cast<std::size_t>(outer) : 0;
+      if (chunk) std::memcpy(dst, t.bytes() + static_cast<std::size_t>(o) * chunk, chunk);
+      dst += chunk;
+    }
+  }
+  (void)width;
+  return out;
+}
+
+Tensor stack(const std::vector<Tensor>& xs, std::int64_t axis) {
+  if (xs.empty()) throw ValueError("stack: no tensors given");
+  std::vector<Tensor> expanded;
+  for (const Tensor& t : xs) {
+    if (t.shape() != xs.front().shape()) {
+      throw ValueError("stack: shapes " + shape_to_string(t.shape()) + " and " + shape_to_string(xs.front().shape()) +
+                       " differ");
+    }
+    expanded.push_back(t.expand_dims(axis));
+  }
+  return concatenate(expanded, axis);
+}
+
+Tensor slice_axis(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t stop) {
+  const std::int64_t a = x.normalize_axis(axis);
+  const std::int64_t n = x.dim(a);
+  if (start < 0 || stop < start || stop > n) {
+    throw ValueError("slice [" + std::to_string(start) + ", " + std::to_string(stop) + ") out of range for axis " +
+                     std::to_string(axis) + " of shape " + shape_to_string(x.shape()));
+  }
+  Shape out_shape = x.shape();
+  out_shape[static_cast<std::size_t>(a)] = stop - start;
+  Tensor out = Tensor::empty(out_shape, x.dtype());
+  std::int64_t outer = 1;
+  for (std::int64_t i = 0; i < a; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
+  const std::size_t inner_bytes = n ? x.nbytes() / static_cast<std::size_t>(std::max<std::int64_t>(outer, 1)) /
+                                          static_cast<std::size_t>(n)
+                                    : 0;
+  std::byte* dst = out.mutable_bytes();
+  const std::byte* src = x.bytes();
+  const std::size_t chunk = inner_bytes * static_cast<std::size_t>(stop - start);
+  for (std::int64_t o = 0; o < outer && chunk; ++o) {
+    std::memcpy(dst + static_cast<std::size_t>(o) * chunk,
+                src + (static_cast<std::size_t>(o * n + start)) * inner_bytes, chunk);
+  }
+  return out;
+}
+
+Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& pads, float value) {
+  if (static_cast<std::int64_t>(pads.size()) != x.rank()) {
+    throw ValueError("pad: " + std::to_string(pads.size()) + " (before, after) pairs for a tensor of shape " +
+                     shape_to_string(x.shape()));
+  }
+  Shape out_shape = x.shape();
+  for (std::size_t i = 0; i < pads.size(); ++i) {
+    if (pads[i].first < 0 || pads[i].second < 0) throw ValueError("pad: negative padding");
+    out_shape[i] += pads[i].first + pads[i].second;
+  }
+  if (x.rank() == 0) return x.clone();
+  Tensor out(out_shape, value);
+  if (x.size() == 0) return out;
+  const std::size_t rank = out_shape.size();
+  const std::int64_t n = rank ? x.shape()[rank - 1] : 1;
+  const Shape out_strides = row_major_strides(out_shape);
+  const float* src = x.data();
+  float* dst = out.data();
+  Shape index(rank, 0);  // over x's axes except the last
+  for (std::int64_t row = 0; row < x.size() / n; ++row) {
+    std::int64_t offset = 0;
+    for (std::size_t d = 0; d < rank; ++d) offset += (index[d] + pads[d].first) * out_strides[d];
+    std::memcpy(dst + offset, src + row * n, static_cast<std::size_t>(n) * sizeof(float));
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      if (++index[d] < x.shape()[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
+}
+
+}  // namespace kplug::ops

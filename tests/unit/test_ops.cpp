@@ -1,0 +1,313 @@
+// kplug::ops against numpy's rules and against direct definitions computed in the test
+// (index arithmetic written out element by element), plus small hand-worked values.
+#define BOOST_TEST_MODULE ops
+#include <boost/test/unit_test.hpp>
+
+#include "kplug/errors.hpp"
+#include "kplug/ops.hpp"
+#include "test_support.hpp"
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <vector>
+
+using namespace kplug;
+using test::check_close;
+
+namespace {
+
+Tensor random_tensor(const Shape& shape, std::uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> dist(-2.0f, 2.0f);
+  Tensor t(shape);
+  for (float& v : t.values()) v = dist(rng);
+  return t;
+}
+
+std::vector<std::int64_t> unravel(std::int64_t flat, const Shape& shape) {
+  std::vector<std::int64_t> index(shape.size());
+  for (std::size_t i = shape.size(); i-- > 0;) {
+    index[i] = flat % shape[i];
+    flat /= shape[i];
+  }
+  return index;
+}
+
+// numpy's broadcasting by its definition: align right, a length-1 axis repeats.
+float broadcast_element(const Tensor& t, const std::vector<std::int64_t>& out_index) {
+  std::int64_t flat = 0;
+  const std::size_t offset = out_index.size() - t.shape().size();
+  for (std::size_t i = 0; i < t.shape().size(); ++i) {
+    const std::int64_t d = t.shape()[i];
+    flat = flat * d + (d == 1 ? 0 : out_index[i + offset]);
+  }
+  return t[flat];
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(broadcast_shapes_follow_numpy) {
+  BOOST_TEST((ops::broadcast_shapes({2, 1, 4}, {3, 1}) == Shape{2, 3, 4}));
+  BOOST_TEST((ops::broadcast_shapes({}, {5}) == Shape{5}));
+  BOOST_TEST((ops::broadcast_shapes({0, 1}, {1, 3}) == Shape{0, 3}));
+  BOOST_TEST((ops::broadcast_shapes({8, 1, 6, 1}, {7, 1, 5}) == Shape{8, 7, 6, 5}));  // numpy's docs
+  BOOST_CHECK_THROW(ops::broadcast_shapes({3}, {4}), ValueError);
+  BOOST_CHECK_THROW(ops::broadcast_shapes({2, 1}, {8, 4, 3}), ValueError);  // numpy's docs
+  BOOST_CHECK_THROW(ops::add(Tensor(Shape{2, 3}), Tensor(Shape{2})), ValueError);
+  Tensor row(Shape{3});
+  BOOST_CHECK_THROW(ops::add_(row, Tensor(Shape{2, 3})), ValueError);  // in place cannot grow `row`
+}
+
+BOOST_AUTO_TEST_CASE(binary_ops_match_the_definition) {
+  const std::vector<std::pair<Shape, Shape>> cases = {
+      {{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {4}},    {{4}, {2, 3, 4}}, {{2, 3, 4}, {2, 3, 1}}, {{2, 1, 4}, {3, 1}},
+      {{2, 3, 4}, {}},        {{}, {2, 3}},        {{5, 1}, {1, 6}}, {{1, 3, 1, 2}, {4, 1, 5, 1}},
+      {{2, 3, 4}, {1, 3, 1}}, {{2, 0, 3}, {1, 3}}, {{3, 1, 1}, {3, 4, 5}}};
+  std::uint32_t seed = 1;
+  for (const auto& [sa, sb] : cases) {
+    const Tensor a = random_tensor(sa, seed++), b = random_tensor(sb, seed++);
+    const Shape shape = ops::broadcast_shapes(sa, sb);
+    const Tensor sum = ops::add(a, b), diff = a - b, prod = a * b, quot = ops::divide(a, b), mx = ops::maximum(a, b);
+    const Tensor generic = ops::binary(a, b, [](float x, float y) { return x * 2.0f - y; });
+    BOOST_REQUIRE((sum.shape() == shape));
+    for (std::int64_t i = 0; i < sum.size(); ++i) {
+      const auto index = unravel(i, shape);
+      const float x = broadcast_element(a, index), y = broadcast_element(b, index);
+      BOOST_TEST(sum[i] == x + y);
+      BOOST_TEST(diff[i] == x - y);
+      BOOST_TEST(prod[i] == x * y);
+      BOOST_TEST(quot[i] == x / y);
+      BOOST_TEST(mx[i] == std::max(x, y));
+      BOOST_TEST(generic[i] == x * 2.0f - y);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(out_and_in_place_forms) {
+  const Tensor a = random_tensor({4, 8}, 3), bias = random_tensor({8}, 4);
+  Tensor out(Shape{4, 8});
+  const float* before = std::as_const(out).data();
+  ops::add(a, bias, out);  // reused: right shape and dtype
+  BOOST_TEST(std::as_const(out).data() == before);
+  check_close(out, a + bias, 0.0f);
+  Tensor wrong(Shape{3});
+  ops::multiply(a, bias, wrong);  // replaced
+  BOOST_TEST((wrong.shape() == Shape{4, 8}));
+  Tensor x = a.clone();
+  ops::add_(x, bias);
+  check_close(x, a + bias, 0.0f);
+  // Aliased: out is an input that must grow.
+  Tensor small = bias;
+  ops::add(a, small, small);
+  check_close(small, a + bias, 0.0f);
+  // maximum and minimum propagate NaN, as numpy.
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  BOOST_TEST(std::isnan(ops::maximum(Tensor::vector({nan, 1}), Tensor::vector({0, 2}))[0]));
+  BOOST_TEST(std::isnan(ops::minimum(Tensor::vector({0, 1}), Tensor::vector({nan, 2}))[0]));
+  BOOST_TEST(std::isnan(maximum(Tensor::vector({nan}), 0.0f)[0]));
+}
+
+BOOST_AUTO_TEST_CASE(permute_matches_the_definition) {
+  const Tensor x = random_tensor({2, 3, 4, 5}, 7);
+  for (const std::vector<std::int64_t>& perm : std::vector<std::vector<std::int64_t>>{
+           {0, 2, 1, 3}, {3, 2, 1, 0}, {1, 0, 3, 2}, {0, 1, 2, 3}, {2, 3, 0, 1}, {0, 1, 3, 2}}) {
+    const Tensor y = ops::permute(x, perm);
+    for (std::int64_t i = 0; i < y.size(); ++i) {
+      const auto out_index = unravel(i, y.shape());
+      std::vector<std::int64_t> in_index(4);
+      for (std::size_t k = 0; k < 4; ++k) in_index[static_cast<std::size_t>(perm[k])] = out_index[k];
+      BOOST_TEST(y[i] == x.at({in_index[0], in_index[1], in_index[2], in_index[3]}));
+    }
+  }
+  // Any dtype; and moveaxis.
+  const std::vector<std::int64_t> ids{1, 2, 3, 4, 5, 6};
+  const Tensor t = ops::permute(Tensor::from_values<std::int64_t>({2, 3}, ids), {1, 0});
+  BOOST_TEST(t.data_as<std::int64_t>()[1] == 4);
+  BOOST_TEST((ops::moveaxis(x, 1, -1).shape() == Shape{2, 4, 5, 3}));
+  BOOST_CHECK_THROW(ops::permute(x, {0, 0, 1, 2}), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(reductions) {
+  const Tensor x = Tensor(Shape{2, 3, 2}, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
+  BOOST_TEST((ops::sum(x, {0, 2}) == Tensor::vector({1 + 2 + 7 + 8, 3 + 4 + 9 + 10, 5 + 6 + 11 + 12})));
+  BOOST_TEST((ops::sum(x, {0, 2}, true).shape() == Shape{1, 3, 1}));
+  BOOST_TEST((ops::sum(x, 1) == Tensor::matrix({{9, 12}, {27, 30}})));
+  BOOST_TEST(ops::sum(x).item() == 78.0f);
+  BOOST_TEST((ops::mean(x, -1) == Tensor::matrix({{1.5f, 3.5f, 5.5f}, {7.5f, 9.5f, 11.5f}})));
+  BOOST_TEST((ops::max(x, {0, 1}) == Tensor::vector({11, 12})));
+  BOOST_TEST((ops::min(x, 0) == Tensor::matrix({{1, 2}, {3, 4}, {5, 6}})));
+  BOOST_TEST((ops::prod(Tensor::vector({2, 3, 4})) == Tensor::scalar(24)));
+  BOOST_TEST(ops::argmax(x, 1).data_as<std::int64_t>()[0] == 2);
+  check_close(ops::logsumexp(Tensor::vector({1000, 1000})), Tensor::scalar(1000.0f + std::log(2.0f)));
+  BOOST_TEST(std::isnan(ops::max(Tensor::vector({1, std::nanf(""), 3})).item()));
+  BOOST_TEST(std::isnan(ops::mean(Tensor(Shape{0})).item()));
+  BOOST_CHECK_THROW(ops::max(Tensor(Shape{2, 0}), 1), ValueError);
+  BOOST_CHECK_THROW(ops::sum(x, {0, 0}), ValueError);
+  BOOST_CHECK_THROW(ops::sum(x, 3), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(matmul_with_batch_broadcasting) {
+  const Tensor a = random_tensor({2, 1, 3, 4}, 11), b = random_tensor({5, 4, 2}, 12);
+  const Tensor c = ops::matmul(a, b);
+  BOOST_REQUIRE((c.shape() == Shape{2, 5, 3, 2}));
+  for (std::int64_t i = 0; i < 2; ++i) {
+    for (std::int64_t j = 0; j < 5; ++j) {
+      for (std::int64_t r = 0; r < 3; ++r) {
+        for (std::int64_t s = 0; s < 2; ++s) {
+          float expected = 0.0f;
+          for (std::int64_t k = 0; k < 4; ++k) expected += a.at({i, 0, r, k}) * b.at({j, k, s});
+          BOOST_TEST(std::fabs(c.at({i, j, r, s}) - expected) < 1e-5f);
+        }
+      }
+    }
+  }
+  // Shared right operand (the dense-layer case), 1-D operands, transposed forms.
+  const Tensor d = random_tensor({3, 2, 4}, 13), w = random_tensor({4, 6}, 14);
+  const Tensor dw = ops::matmul(d, w);
+  BOOST_TEST((dw.shape() == Shape{3, 2, 6}));
+  check_close(ops::matmul(d.slice_rows(1, 2).reshape({2, 4}), w), dw.slice_rows(1, 2).reshape({2, 6}));
+  BOOST_TEST((ops::matmul(Tensor::vector({1, 2}), Tensor::matrix({{1, 2}, {3, 4}})) == Tensor::vector({7, 10})));
+  BOOST_TEST((ops::matmul(Tensor::matrix({{1, 2}, {3, 4}}), Tensor::vector({1, 1})) == Tensor::vector({3, 7})));
+  check_close(ops::matmul(w, w, true, false), ops::matmul(ops::transpose(w), w));
+  check_close(ops::matmul(d, d, false, true), ops::matmul(d, ops::permute(d, {0, 2, 1})));
+  BOOST_CHECK_THROW(ops::matmul(Tensor(Shape{2, 3}), Tensor(Shape{2, 3})), ValueError);
+  BOOST_CHECK_THROW(ops::matmul(Tensor(Shape{2, 2, 3}), Tensor(Shape{3, 3, 1})), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(softmax_over_any_axis) {
+  const Tensor x = Tensor::matrix({{1, 2, 3}, {1, 1, 1}});
+  const float e1 = std::exp(1.0f), e2 = std::exp(2.0f), e3 = std::exp(3.0f), s = e1 + e2 + e3;
+  check_close(ops::softmax(x), Tensor::matrix({{e1 / s, e2 / s, e3 / s}, {1 / 3.0f, 1 / 3.0f, 1 / 3.0f}}));
+  check_close(ops::log_softmax(x, -1), ops::log(ops::softmax(x, -1)));
+  check_close(ops::softmax(x, 0), ops::transpose(ops::softmax(ops::transpose(x), -1)));
+  check_close(ops::log_softmax(x, 0), ops::transpose(ops::log_softmax(ops::transpose(x), -1)));
+  check_close(ops::softmax(Tensor::vector({1000, 1000})), Tensor::vector({0.5f, 0.5f}));  // no overflow
+  BOOST_CHECK_THROW(ops::softmax(Tensor::scalar(1)), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(elementwise_and_scalar_helpers) {
+  const Tensor x = Tensor::vector({-100, -1, 0, 1, 100});
+  const Tensor s = ops::sigmoid(x);
+  for (std::int64_t i = 0; i < x.size(); ++i) BOOST_TEST(std::fabs(s[i] - ops::stable_sigmoid(x[i])) < 1e-7f);
+  BOOST_TEST(std::isnan(ops::sigmoid(Tensor::vector({std::nanf("")}))[0]));
+  check_close(ops::softplus(x), Tensor::vector({0.0f, std::log1p(std::exp(-1.0f)), std::log(2.0f),
+                                                1.0f + std::log1p(std::exp(-1.0f)), 100.0f}));
+  BOOST_TEST((ops::relu(x) == Tensor::vector({0, 0, 0, 1, 100})));
+  BOOST_TEST((ops::round(Tensor::vector({0.5f, 1.5f, -2.5f})) == Tensor::vector({0, 2, -2})));  // half to even
+  BOOST_TEST(ops::all_finite(x));
+  BOOST_TEST(!ops::all_finite(Tensor::vector({1, std::numeric_limits<float>::infinity()})));
+  BOOST_CHECK_THROW(ops::require_finite("l1", std::nan("")), ValueError);
+  Tensor y = x;
+  ops::unary(y, ops::UnaryOp::abs, y);  // in place
+  BOOST_TEST((y == Tensor::vector({100, 1, 0, 1, 100})));
+  BOOST_TEST(x[0] == -100.0f);
+}
+
+BOOST_AUTO_TEST_CASE(shape_ops) {
+  const Tensor a = Tensor::matrix({{1, 2}, {3, 4}}), b = Tensor::matrix({{5, 6}});
+  BOOST_TEST((ops::concatenate({a, b}, 0) == Tensor::matrix({{1, 2}, {3, 4}, {5, 6}})));
+  BOOST_TEST((ops::concatenate({a, a}, 1) == Tensor::matrix({{1, 2, 1, 2}, {3, 4, 3, 4}})));
+  BOOST_TEST((ops::stack({b, b}, 0).shape() == Shape{2, 1, 2}));
+  BOOST_TEST((ops::slice_axis(a, 1, 1, 2) == Tensor::matrix({{2}, {4}})));
+  BOOST_TEST((ops::pad(b, {{1, 0}, {0, 1}}) == Tensor::matrix({{0, 0, 0}, {5, 6, 0}})));
+  BOOST_TEST((ops::broadcast_to(b, {3, 2}) == Tensor::matrix({{5, 6}, {5, 6}, {5, 6}})));
+  BOOST_CHECK_THROW(ops::concatenate({a, Tensor(Shape{2, 3})}, 0), ValueError);
+}
+
+namespace {
+
+// conv2d by its definition (channels_last, explicit padding offsets, groups).
+Tensor conv2d_reference(const Tensor& x, const Tensor& k, std::int64_t sh, std::int64_t sw, std::int64_t dh,
+                        std::int64_t dw, std::int64_t pad_top, std::int64_t pad_left, std::int64_t oh_n,
+                        std::int64_t ow_n, std::int64_t groups) {
+  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), KH = k.dim(0), KW = k.dim(1), Cg = k.dim(2),
+                     F = k.dim(3), Fg = F / groups;
+  Tensor out(Shape{N, oh_n, ow_n, F});
+  for (std::int64_t n = 0; n < N; ++n)
+    for (std::int64_t oh = 0; oh < oh_n; ++oh)
+      for (std::int64_t ow = 0; ow < ow_n; ++ow)
+        for (std::int64_t f = 0; f < F; ++f) {
+          const std::int64_t g = f / Fg;
+          double acc = 0.0;
+          for (std::int64_t i = 0; i < KH; ++i)
+            for (std::int64_t j = 0; j < KW; ++j)
+              for (std::int64_t c = 0; c < Cg; ++c) {
+                const std::int64_t ih = oh * sh - pad_top + i * dh, iw = ow * sw - pad_left + j * dw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                acc += static_cast<double>(x.at({n, ih, iw, g * Cg + c})) * k.at({i, j, c, f});
+              }
+          out.at({n, oh, ow, f}) = static_cast<float>(acc);
+        }
+  return out;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(conv2d_against_the_definition) {
+  // Hand-worked: a 3x3 image of 1..9, a 2x2 kernel of ones: sums of each 2x2 window.
+  const Tensor img = Tensor(Shape{1, 3, 3, 1}, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const Tensor ones(Shape{2, 2, 1, 1}, 1.0f);
+  BOOST_TEST((ops::conv2d(img, ones) == Tensor(Shape{1, 2, 2, 1}, std::vector<float>{12, 16, 24, 28})));
+  // same padding pads bottom/right first (TensorFlow's rule): the last row/column sees zeros.
+  BOOST_TEST((ops::conv2d(img, ones, {.padding = ops::Padding::same}) ==
+              Tensor(Shape{1, 3, 3, 1}, std::vector<float>{12, 16, 9, 24, 28, 15, 15, 17, 9})));
+
+  const Tensor x = random_tensor({2, 7, 6, 4}, 21);
+  const Tensor k = random_tensor({3, 2, 2, 6}, 22);  // groups = 2: 4 channels, 2 per group
+  struct Case {
+    ops::Conv2DOptions options;
+    std::int64_t pad_top, pad_left, oh, ow;
+  };
+  for (const Case& c : std::vector<Case>{
+           {{.strides = {1, 1}, .dilation = {1, 1}, .padding = ops::Padding::valid, .groups = 2}, 0, 0, 5, 5},
+           {{.strides = {2, 2}, .dilation = {1, 1}, .padding = ops::Padding::valid, .groups = 2}, 0, 0, 3, 3},
+           {{.strides = {1, 1}, .dilation = {2, 1}, .padding = ops::Padding::same, .groups = 2}, 2, 0, 7, 6},
+           {{.strides = {2, 3}, .dilation = {1, 1}, .padding = ops::Padding::same, .groups = 2}, 1, 0, 4, 2},
+       }) {
+    const Tensor expected = conv2d_reference(x, k, c.options.strides[0], c.options.strides[1], c.options.dilation[0],
+                                             c.options.dilation[1], c.pad_top, c.pad_left, c.oh, c.ow, 2);
+    check_close(ops::conv2d(x, k, c.options), expected, 1e-4f);
+  }
+  BOOST_CHECK_THROW(ops::conv2d(x, k), ValueError);  // groups = 1 needs 4 in-channels in the kernel
+  BOOST_CHECK_THROW(ops::conv2d(x, random_tensor({9, 1, 4, 1}, 1)), ValueError);  // window larger than input
+}
+
+BOOST_AUTO_TEST_CASE(conv1d_padding_modes) {
+  // x = [1, 2, 3, 4], kernel [1, 10] (width 2, 1 -> 1 channel).
+  const Tensor x = Tensor(Shape{1, 4, 1}, std::vector<float>{1, 2, 3, 4});
+  const Tensor k = Tensor(Shape{2, 1, 1}, std::vector<float>{1, 10});
+  BOOST_TEST((ops::conv1d(x, k) == Tensor(Shape{1, 3, 1}, std::vector<float>{21, 32, 43})));
+  BOOST_TEST((ops::conv1d(x, k, {.padding = ops::Padding::causal}) ==
+              Tensor(Shape{1, 4, 1}, std::vector<float>{10, 21, 32, 43})));
+  BOOST_TEST((ops::conv1d(x, k, {.padding = ops::Padding::same}) ==
+              Tensor(Shape{1, 4, 1}, std::vector<float>{21, 32, 43, 4})));
+  BOOST_TEST((ops::conv1d(x, k, {.stride = 2}) == Tensor(Shape{1, 2, 1}, std::vector<float>{21, 43})));
+  BOOST_TEST((ops::conv1d(x, k, {.dilation = 2, .padding = ops::Padding::causal}) ==
+              Tensor(Shape{1, 4, 1}, std::vector<float>{10, 20, 31, 42})));
+  BOOST_CHECK_THROW(ops::conv2d(Tensor(Shape{1, 2, 2, 1}), Tensor(Shape{1, 1, 1, 1}), {.padding = ops::Padding::causal}),
+                    ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(pooling) {
+  const Tensor img = Tensor(Shape{1, 3, 3, 1}, std::vector<float>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+  BOOST_TEST((ops::max_pool2d(img) == Tensor(Shape{1, 1, 1, 1}, std::vector<float>{5})));
+  BOOST_TEST((ops::max_pool2d(img, {.pool = {2, 2}, .strides = {1, 1}}) ==
+              Tensor(Shape{1, 2, 2, 1}, std::vector<float>{5, 6, 8, 9})));
+  // same: windows clipped at the border; the average counts only real elements (Keras).
+  BOOST_TEST((ops::avg_pool2d(img, {.pool = {2, 2}, .strides = {2, 2}, .padding = ops::Padding::same}) ==
+              Tensor(Shape{1, 2, 2, 1}, std::vector<float>{3, 4.5f, 7.5f, 9})));
+  const Tensor seq = Tensor(Shape{1, 5, 2}, std::vector<float>{1, -1, 3, -3, 2, -2, 5, -5, 4, -4});
+  BOOST_TEST((ops::max_pool1d(seq) == Tensor(Shape{1, 2, 2}, std::vector<float>{3, -1, 5, -2})));
+  BOOST_TEST((ops::avg_pool1d(seq, {.pool = 3, .stride = 1}) ==
+              Tensor(Shape{1, 3, 2}, std::vector<float>{2, -2, 10.0f / 3, -10.0f / 3, 11.0f / 3, -11.0f / 3})));
+  BOOST_CHECK_THROW(ops::max_pool1d(seq, {.padding = ops::Padding::causal}), ValueError);
+}
+
+BOOST_AUTO_TEST_CASE(thread_count) {
+  const int previous = ops::set_num_threads(1);
+  BOOST_TEST(ops::num_threads() >= 1);
+  ops::set_num_threads(previous);
+  BOOST_CHECK_THROW(ops::set_num_threads(0), ValueError);
+}
