@@ -65,7 +65,6 @@ const Dim& PartialShape::dim(std::int64_t axis) const {
 
 Shape PartialShape::to_shape(std::string_view what) const {
   Shape shape;
-  shape.reserve(dims_.size());
   for (const Dim& d : dims_) {
     if (!d) throw ValueError(std::string(what) + ": shape " + to_string() + " has an unknown dimension");
     shape.push_back(*d);

@@ -63,8 +63,11 @@ std::vector<Tensor> Merge::call(CallArgs& args) {
   // Keras expands lower-rank inputs at axis 1 (after the batch axis) before merging.
   for (Tensor& x : args.inputs) {
     if (x.rank() < max_rank && x.rank() > 0) {
-      Shape s = x.shape();
-      s.insert(s.begin() + 1, static_cast<std::size_t>(max_rank - x.rank()), 1);
+      Shape s(static_cast<std::size_t>(max_rank), 1);
+      s[0] = x.shape()[0];
+      for (std::int64_t k = 1; k < x.rank(); ++k) {
+        s[static_cast<std::size_t>(k + max_rank - x.rank())] = x.shape()[static_cast<std::size_t>(k)];
+      }
       x = x.reshape(std::move(s));
     }
   }
