@@ -1,5 +1,5 @@
 # `cmake --install <build> --prefix P` gives P/lib/libkplug.so, P/include/kplug/*.hpp
-# (core + SDK), P/bin/kplug and P/lib/cmake/kplug (find_package(kplug CONFIG) with
+# (core + SDK + the generated version.hpp), P/bin/kplug (runs from P, through its RPATH) and P/lib/cmake/kplug (find_package(kplug CONFIG) with
 # kplug::core, kplug::sdk and kplug_add_plugin).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -9,7 +9,7 @@ install(TARGETS kplug_core kplug_sdk EXPORT kplugTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS kplug_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ ${PROJECT_SOURCE_DIR}/sdk/include/
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ ${PROJECT_SOURCE_DIR}/sdk/include/ ${KPLUG_GENERATED_INCLUDE_DIR}/
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT kplugTargets NAMESPACE kplug:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kplug)
 

@@ -3,8 +3,12 @@
 # Builds a kplug plugin: a MODULE library with hidden visibility, linked dynamically to
 # kplug::core, plus a generated manifest that exports the versioned entry (with the
 # build id) and the listing symbols (name, version, ABI, packages, keys) that
-# `kplug plugins` and on-demand loading read without running the plugin.
-set(KPLUG_PLUGIN_ABI_VERSION 2)
+# `kplug plugins` and on-demand loading read without running the plugin. The ABI version
+# and the build id come from <kplug/plugin_abi.hpp> as compiled for the plugin, so they
+# state what the plugin was really built with (compiler, _GLIBCXX_USE_CXX11_ABI, Boost).
+#
+# The plugin must define its registration with KPLUG_PLUGIN_REGISTER: without it the link
+# fails ("undefined reference to `kplug_plugin_register_is_missing_use_KPLUG_PLUGIN_REGISTER'").
 set(_KPLUG_PLUGIN_CMAKE_DIR "${CMAKE_CURRENT_LIST_DIR}")
 
 function(_kplug_listing_symbol out prefix text)
@@ -33,7 +37,8 @@ function(kplug_add_plugin target)
   string(APPEND listing "${line}")
   _kplug_listing_symbol(line v "${ARG_VERSION}")
   string(APPEND listing "${line}")
-  string(APPEND listing "BOOST_DLL_ALIAS_SECTIONED(kplug_plugin_v1, kplug_a_${KPLUG_PLUGIN_ABI_VERSION}, kplugls)\n")
+  string(APPEND listing "BOOST_DLL_ALIAS_SECTIONED(kplug_plugin_v1, KPLUG_LISTING_ABI_TAG, kplugls)\n")
+  string(APPEND listing "BOOST_DLL_ALIAS_SECTIONED(kplug_plugin_v1, KPLUG_LISTING_BUILD_TAG, kplugls)\n")
   foreach(package IN LISTS ARG_PACKAGES)
     string(APPEND packages_c "\"${package}\", ")
     _kplug_listing_symbol(line p "${package}")
@@ -50,9 +55,8 @@ function(kplug_add_plugin target)
 #include <kplug/plugin_abi.hpp>
 #include <boost/dll/alias.hpp>
 
-static_assert(::kplug::plugin::kAbiVersion == @KPLUG_PLUGIN_ABI_VERSION@, "kplug SDK and CMake module disagree on the ABI");
-
-extern "C" int kplug_plugin_register(::kplug::plugin::Registrar*, char*, std::size_t) noexcept;
+// Defined by KPLUG_PLUGIN_REGISTER in the plugin's sources; the name is the link error's message.
+extern "C" int KPLUG_PLUGIN_REGISTER_SYMBOL(::kplug::plugin::Registrar*, char*, std::size_t) noexcept;
 extern "C" void kplug_plugin_shutdown() noexcept __attribute__((weak));
 
 namespace {
@@ -66,7 +70,7 @@ extern "C" BOOST_SYMBOL_EXPORT const ::kplug::plugin::PluginEntry kplug_plugin_v
     "@ARG_VERSION@",
     KPLUG_CURRENT_BUILD_ID,
     kplug_packages,
-    &kplug_plugin_register,
+    &KPLUG_PLUGIN_REGISTER_SYMBOL,
     &kplug_plugin_shutdown,
 };
 
@@ -81,4 +85,6 @@ extern "C" BOOST_SYMBOL_EXPORT const ::kplug::plugin::PluginEntry kplug_plugin_v
     PREFIX "lib"
     SUFFIX ".so")
   target_compile_features(${target} PRIVATE cxx_std_20)
+  # A missing KPLUG_PLUGIN_REGISTER (or any other unresolved symbol) fails the link, not the load.
+  target_link_options(${target} PRIVATE LINKER:--no-undefined)
 endfunction()

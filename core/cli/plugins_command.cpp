@@ -9,9 +9,10 @@
 namespace kplug::cli {
 namespace {
 
-void print_list(std::ostream& out, const char* label, const std::vector<std::string>& items) {
+void print_list(std::ostream& out, const char* label, const std::vector<std::string>& items,
+                const char* none = "(none)") {
   out << "  " << label << ":";
-  if (items.empty()) out << " (none)";
+  if (items.empty()) out << " " << none;
   for (const auto& item : items) out << " " << item;
   out << "\n";
 }
@@ -28,8 +29,15 @@ int run_plugins(const CommonOptions& options, std::ostream& out, std::ostream& e
         const PluginListing listing = PluginHost::inspect(file);
         out << listing.name << " " << listing.version << " (ABI " << listing.abi_version << ") " << file.string()
             << "\n";
+        out << "  build: " << (listing.build_id.empty() ? "(none listed)" : listing.build_id) << "\n";
         print_list(out, "packages", listing.packages);
-        print_list(out, "keys", listing.keys);
+        print_list(out, "keys", listing.keys, "(none declared)");
+        // Told from the file alone: a plugin this host would refuse is not listed as usable.
+        if (const std::string why = PluginHost::incompatibility(listing); !why.empty()) {
+          ++failures;
+          out << "  incompatible: " << why << "\n";
+          continue;
+        }
       } catch (const PluginError& e) {
         ++failures;
         err << "kplug: " << e.what() << "\n";
@@ -37,8 +45,11 @@ int run_plugins(const CommonOptions& options, std::ostream& out, std::ostream& e
       }
       if (options.load) {
         try {
-          host.load(file);
+          const std::string name = host.load(file);
           out << "  load: ok\n";
+          for (const PluginListing& loaded : host.loaded()) {
+            if (loaded.name == name) print_list(out, "registered keys", loaded.keys);
+          }
         } catch (const PluginError& e) {
           ++failures;
           out << "  load: FAILED: " << e.what() << "\n";

@@ -10,6 +10,7 @@
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <string_view>
 
 namespace kplug::cli {
 namespace {
@@ -43,7 +44,15 @@ int run_roundtrip(const CommonOptions& options, std::ostream& out, std::ostream&
   DeserializeOptions deserialize_options;
   deserialize_options.safe_mode = !options.unsafe;
   deserialize_options.key_provider = &host;
-  const Value value = deserialize(config, deserialize_options);
+  Value value;
+  try {
+    value = deserialize(config, deserialize_options);
+  } catch (const UnknownObjectError& e) {
+    // The library says a plugin was only indexed; this program's way to load it is a flag.
+    if (std::string_view(e.what()).find("indexed, not loaded") == std::string_view::npos) throw;
+    err << "kplug roundtrip: error: " << e.what() << "\n  (load a plugin directory with --plugins DIR)\n";
+    return 2;
+  }
   json::WriteOptions write_options;
   write_options.indent = options.indent;
   out << json::write(serialize(value), write_options) << "\n";

@@ -112,6 +112,63 @@ BOOST_AUTO_TEST_CASE(wrong_abi_is_refused) {
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
 }
 
+// Issue 6: a plugin built against the previous ABI (2) is refused with the ABI message.
+BOOST_AUTO_TEST_CASE(previous_abi_is_refused) {
+  PluginHost host;
+  const std::string what = load_error(host, kBroken / "libtest_old_abi.so");
+  BOOST_TEST(contains(what, "wrong ABI version: got 2, expected " + std::to_string(kplug::plugin::kAbiVersion) +
+                                " (rebuild it against this kplug SDK)"),
+             what);
+  BOOST_TEST(kplug::plugin::kAbiVersion == 3u);
+  BOOST_TEST(!get_custom_objects().contains("raw>identity"));
+}
+
+// The other std::string ABI: refused from the listing, before the loader fails on its
+// undefined symbols, and `kplug plugins` does not list it as usable.
+BOOST_AUTO_TEST_CASE(old_string_abi_is_refused_before_loading) {
+  const fs::path file = kBroken / "libtest_old_string_abi.so";
+  const PluginListing listing = PluginHost::inspect(file);
+  BOOST_TEST(contains(listing.build_id, "__0__"), listing.build_id);
+  BOOST_TEST(contains(PluginHost::incompatibility(listing), "built with _GLIBCXX_USE_CXX11_ABI 0"));
+  BOOST_TEST(PluginHost::incompatibility(PluginHost::inspect(kGuide)).empty());
+  PluginHost host;
+  const std::string what = load_error(host, file);
+  BOOST_TEST(contains(what, "built with _GLIBCXX_USE_CXX11_ABI 0, but this host expects 1 (rebuild the plugin with the "
+                            "same toolchain and SDK)"),
+             what);
+  BOOST_TEST(!contains(what, "undefined symbol"), what);
+  BOOST_TEST(!contains(what, "Bad file descriptor"), what);
+
+  const std::string cli = KPLUG_CLI;
+  const std::string out = (fs::temp_directory_path() / ("kplug_cli_abi_" + std::to_string(::getpid()))).string();
+  const std::string command = cli + " plugins " + kBroken.string() + " > " + out;
+  BOOST_TEST(WEXITSTATUS(std::system(command.c_str())) == 2);
+  const std::string listed = test::read_text(out);
+  fs::remove(out);
+  BOOST_TEST(contains(listed, "incompatible: plugin " + fs::canonical(file).string() +
+                                  ": built with _GLIBCXX_USE_CXX11_ABI 0"),
+             listed);
+}
+
+// A loader failure reads as the loader wrote it, never followed by a stale errno text.
+BOOST_AUTO_TEST_CASE(loader_error_has_no_stale_errno) {
+  PluginHost host;
+  const std::string what = load_error(host, kBroken / "libtest_undefined_symbol.so");
+  BOOST_TEST(contains(what, "undefined symbol: kplug_test_no_such_function"), what);
+  BOOST_TEST(!contains(what, "Bad file descriptor"), what);
+  BOOST_TEST(!contains(what, "dlerror"), what);
+}
+
+BOOST_AUTO_TEST_CASE(misspelled_keys_are_reported) {
+  PluginHost host;
+  const std::string what = load_error(host, kBroken / "libtest_misspelled_keys.so");
+  BOOST_TEST(contains(what, "its KEYS differ from what it registers"), what);
+  BOOST_TEST(contains(what, "declared in KEYS but not registered: 'misspelled>scael'"), what);
+  BOOST_TEST(contains(what, "registered but not declared in KEYS: 'misspelled>scale'"), what);
+  BOOST_TEST(!get_custom_objects().contains("misspelled>scale"));
+  BOOST_TEST(!host.is_loaded("misspelled_keys"));
+}
+
 BOOST_AUTO_TEST_CASE(wrong_build_id_is_refused) {
   PluginHost host;
   const std::string what = load_error(host, kBroken / "libtest_wrong_build.so");
@@ -142,6 +199,8 @@ BOOST_AUTO_TEST_CASE(duplicate_key_names_both_owners) {
   BOOST_TEST(contains(what, "my_package>custom_fn"), what);
   BOOST_TEST(contains(what, "libkplug_keras_guide.so"), what);
   BOOST_TEST(contains(what, "libtest_duplicate.so"), what);
+  // A plugin's registrar cannot replace a key: the message does not advise it.
+  BOOST_TEST(!contains(what, "replace"), what);
   // The first owner keeps its key.
   BOOST_TEST((*activation("my_package>custom_fn"))(Tensor::vector({3.0f}))[0] == 9.0f);
 }
@@ -179,7 +238,9 @@ BOOST_AUTO_TEST_CASE(directory_load_reports_broken_plugins_and_loads_the_rest) {
     if (!report.loaded) BOOST_TEST(!report.error.empty());
   }
   BOOST_TEST(loaded == 3u);  // duplicate (no keras_guide here), same_symbols_a, same_symbols_b
-  BOOST_TEST(failed == 5u);  // missing_entry, throwing, undeclared, wrong_abi, wrong_build
+  // missing_entry, throwing, undeclared, wrong_abi, wrong_build, old_abi, old_string_abi,
+  // undefined_symbol, misspelled_keys
+  BOOST_TEST(failed == 9u);
   BOOST_TEST((*activation("same_b>scale"))(Tensor::vector({1.0f}))[0] == 2.0f);
   // Deterministic order: by file name.
   BOOST_TEST(std::is_sorted(reports.begin(), reports.end(),
@@ -199,12 +260,27 @@ BOOST_AUTO_TEST_CASE(on_demand_loading_from_an_index) {
     BOOST_FAIL("resolved without loading");
   } catch (const UnknownObjectError& e) {
     BOOST_TEST(contains(e.what(), "Package 'my_package': declared by the plugin(s)"), e.what());
-    BOOST_TEST(contains(e.what(), "libkplug_keras_guide.so"), e.what());
+    BOOST_TEST(contains(e.what(), "libkplug_keras_guide.so (indexed, not loaded)"), e.what());
+    BOOST_TEST(!contains(e.what(), "--plugins"), e.what());  // library words, not the CLI's
   }
   host.set_auto_load(true);
   auto square = deserialize_as<Activation>(custom_fn_config(), options);
   BOOST_TEST(host.is_loaded("keras_guide"));
   BOOST_TEST((*square)(Tensor::vector({2.0f}))[0] == 4.0f);
+}
+
+// What happened to a plugin declaring the missing key's package, in the library's words.
+BOOST_AUTO_TEST_CASE(missing_key_says_what_happened_to_the_plugin) {
+  PluginHost host;
+  host.index_directory(kBroken);
+  BOOST_TEST(contains(host.explain("misspelled>nothing"), "(indexed, not loaded)"), host.explain("misspelled>nothing"));
+  BOOST_CHECK_THROW(host.load(kBroken / "libtest_misspelled_keys.so"), PluginError);
+  const std::string failed = host.explain("misspelled>nothing");
+  BOOST_TEST(contains(failed, "(failed to load: plugin 'misspelled_keys'"), failed);
+  host.load(kBroken / "libtest_same_symbols_a.so");
+  const std::string loaded = host.explain("same_a>nothing");
+  BOOST_TEST(contains(loaded, "libtest_same_symbols_a.so (loaded, but it does not register this key)"), loaded);
+  BOOST_TEST(!contains(loaded, "not loaded"), loaded);
 }
 
 BOOST_AUTO_TEST_CASE(lookups_while_plugins_load_and_unload) {
@@ -250,9 +326,19 @@ BOOST_AUTO_TEST_CASE(cli_roundtrip_with_and_without_plugins) {
   BOOST_TEST(WEXITSTATUS(std::system(command.c_str())) == 2);
   const std::string error = test::read_text(out);
   BOOST_TEST(contains(error, "Package 'my_package': declared by the plugin(s)"), error);
-  BOOST_TEST(contains(error, "libkplug_keras_guide.so"), error);
+  BOOST_TEST(contains(error, "libkplug_keras_guide.so (indexed, not loaded)"), error);
+  BOOST_TEST(contains(error, "(load a plugin directory with --plugins DIR)"), error);  // the CLI's own hint
   command = cli + " plugins " + kShipped.string() + " --load > " + out;
   BOOST_TEST(std::system(command.c_str()) == 0);
-  BOOST_TEST(contains(test::read_text(out), "keras_guide 1.0.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
+  const std::string listed = test::read_text(out);
+  BOOST_TEST(contains(listed, "keras_guide 1.0.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
+  BOOST_TEST(contains(listed, "  registered keys: my_package>ModifiedMeanSquaredError my_package>custom_fn"), listed);
+  // Without KEYS, --load shows what the plugin actually registers.
+  command = cli + " plugins " + kBroken.string() + " --load > " + out + " 2>&1";
+  std::system(command.c_str());
+  const std::string broken = test::read_text(out);
+  BOOST_TEST(contains(broken, "same_symbols_a 0.0.0"), broken);
+  BOOST_TEST(contains(broken, "  keys: (none declared)"), broken);
+  BOOST_TEST(contains(broken, "  registered keys: same_a>scale"), broken);
   fs::remove(out);
 }

@@ -1,9 +1,13 @@
-// Acceptance: install the SDK to a temporary prefix, build sdk/template out of tree
-// against it, load the result and use its objects.
+// Acceptance: install the SDK to a temporary prefix with the documented commands, run the
+// installed kplug from there with no environment, build sdk/template and every snippet
+// of docs/sdk.md out of tree against it (g++, and clang++-14 when CI has it), load the
+// results and use their objects.
 #define BOOST_TEST_MODULE sdk
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/activations.hpp"
+#include "kplug/initializers.hpp"
+#include "kplug/plugin_abi.hpp"
 #include "kplug/json.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/regularizers.hpp"
@@ -14,6 +18,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 using namespace kplug;
 namespace fs = std::filesystem;
@@ -23,6 +29,60 @@ namespace {
 void run(const std::string& command) {
   BOOST_TEST_MESSAGE("$ " << command);
   BOOST_REQUIRE_MESSAGE(std::system((command + " > /dev/null").c_str()) == 0, "command failed: " << command);
+}
+
+bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
+
+// The ```cpp blocks of a Markdown file: those without KPLUG_PLUGIN_REGISTER in order, then
+// the one with it (the guide registers everything in one place, shown early).
+std::string guide_snippets(const fs::path& markdown) {
+  std::istringstream text(test::read_text(markdown));
+  std::string line, block, body, registration;
+  bool in_block = false;
+  while (std::getline(text, line)) {
+    const std::string trimmed = line.substr(std::min(line.find_first_not_of(' '), line.size()));
+    if (!in_block && trimmed == "```cpp") {
+      in_block = true;
+      block.clear();
+    } else if (in_block && trimmed == "```") {
+      in_block = false;
+      (contains(block, "KPLUG_PLUGIN_REGISTER") ? registration : body) += block + "\n";
+    } else if (in_block) {
+      block += line + "\n";
+    }
+  }
+  BOOST_REQUIRE_MESSAGE(!registration.empty(), "no KPLUG_PLUGIN_REGISTER block in " << markdown);
+  return body + registration;
+}
+
+// A plugin project holding the guide's snippets.
+void write_guide_project(const fs::path& dir) {
+  fs::create_directories(dir);
+  std::ofstream(dir / "guide.cpp") << guide_snippets(KPLUG_SDK_GUIDE);
+  std::ofstream(dir / "CMakeLists.txt") << "cmake_minimum_required(VERSION 3.25)\nproject(guide LANGUAGES CXX)\n"
+                                           "find_package(kplug CONFIG REQUIRED)\n"
+                                           "kplug_add_plugin(guide NAME guide PACKAGES my_package SOURCES guide.cpp)\n";
+}
+
+// Configures and builds an out-of-tree plugin project; `compiler` empty for CMake's default.
+void build_project(const fs::path& source, const fs::path& build, const fs::path& prefix,
+                   const std::string& compiler = {}) {
+  const std::string cmake = KPLUG_CMAKE_COMMAND;
+  run(cmake + " -S " + source.string() + " -B " + build.string() +
+      " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + prefix.string() +
+      (compiler.empty() ? "" : " -DCMAKE_CXX_COMPILER=" + compiler));
+  run(cmake + " --build " + build.string());
+}
+
+fs::path work_dir(const std::string& name) {
+  const fs::path work = fs::temp_directory_path() / ("kplug_sdk_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(work);
+  return work;
+}
+
+void install_to(const fs::path& prefix) {
+  const std::string cmake = KPLUG_CMAKE_COMMAND;
+  run(cmake + " --install " + KPLUG_BUILD_DIR + " --prefix " + prefix.string());
 }
 
 }  // namespace
@@ -40,6 +100,17 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   const fs::path plugin = work / "build" / "libmy_plugin.so";
   const PluginListing listing = PluginHost::inspect(plugin);
   BOOST_TEST(listing.name == "my_plugin");
+
+  // The installed program runs from its prefix with no environment at all (its RPATH
+  // finds the installed libkplug).
+  const std::string listed = (work / "listed.txt").string();
+  const int status = std::system(("env -i " + (work / "prefix" / "bin" / "kplug").string() + " plugins " +
+                                  (work / "build").string() + " --load > " + listed + " 2>&1")
+                                     .c_str());
+  const std::string output = test::read_text(listed);
+  BOOST_TEST(status == 0, output);
+  BOOST_TEST(contains(output, "my_plugin 0.1.0"), output);
+  BOOST_TEST(contains(output, "load: ok"), output);
   BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>ScaledL2", "my_package>cube"}));
 
   PluginHost host;
@@ -59,3 +130,56 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   cube.reset();
   fs::remove_all(work);
 }
+
+// Every C++ snippet of docs/sdk.md builds into a plugin that loads and registers the
+// guide's objects.
+BOOST_AUTO_TEST_CASE(guide_snippets_build_and_load) {
+  const fs::path work = work_dir("guide");
+  install_to(work / "prefix");
+  write_guide_project(work / "guide");
+  build_project(work / "guide", work / "build", work / "prefix");
+  PluginHost host;
+  BOOST_TEST(host.load(work / "build" / "libguide.so") == "guide");
+  const auto keys = host.loaded().front().keys;
+  BOOST_TEST(keys == (std::vector<std::string>{"my_package>Filled", "my_package>ModifiedMeanSquaredError",
+                                               "my_package>ScaledL2", "my_package>ScaledMeanAbsoluteError",
+                                               "my_package>SymmetricClip", "my_package>cube",
+                                               "my_package>half_squared_error"}));
+  // The integer-keeping reader: `copies` stays an int through a round trip.
+  const auto config = json::parse(
+      R"({"module": null, "class_name": "Filled", "config": {"value": 0.5, "copies": 2}, "registered_name": "my_package>Filled"})");
+  auto filled = deserialize_as<Initializer>(config);
+  BOOST_TEST(json::write(serialize(*filled)) == json::write(config));
+  BOOST_TEST((*filled)({2})[1] == 1.0f);
+  host.unload("guide");
+  filled.reset();
+  fs::remove_all(work);
+}
+
+#ifdef KPLUG_SDK_TEST_CLANG
+// Plugin authors use clang too: the template and the guide build with clang 14 against
+// the installed SDK. A g++ host then refuses the plugin by its listed build id, before loading.
+BOOST_AUTO_TEST_CASE(template_and_guide_build_with_clang) {
+  const fs::path work = work_dir("clang");
+  install_to(work / "prefix");
+  fs::copy(KPLUG_SDK_TEMPLATE_DIR, work / "my_plugin", fs::copy_options::recursive);
+  build_project(work / "my_plugin", work / "build_template", work / "prefix", KPLUG_SDK_TEST_CLANG);
+  write_guide_project(work / "guide");
+  build_project(work / "guide", work / "build_guide", work / "prefix", KPLUG_SDK_TEST_CLANG);
+
+  const fs::path plugin = work / "build_template" / "libmy_plugin.so";
+  const PluginListing listing = PluginHost::inspect(plugin);
+  BOOST_TEST(contains(listing.build_id, "__clang__14_"), listing.build_id);
+#if defined(__GNUC__) && !defined(__clang__)
+  PluginHost host;
+  try {
+    host.load(plugin);
+    BOOST_FAIL("a clang-built plugin was loaded by a g++ host");
+  } catch (const PluginError& e) {
+    BOOST_TEST(contains(e.what(), "built with compiler clang 14."), e.what());
+    BOOST_TEST(contains(e.what(), "but this host expects gcc " KPLUG_COMPILER_VERSION), e.what());
+  }
+#endif
+  fs::remove_all(work);
+}
+#endif

@@ -8,10 +8,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Anything usable as an activation: built-in and registered functions, or a
@@ -42,7 +43,7 @@ class ActivationFunction final : public Activation, public NamedFunction {
 // Registers `fn` as the activation "package>name" (Keras's register_keras_serializable
 // on a function). Returns the key.
 std::string register_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
-                                bool replace = false, std::source_location where = std::source_location::current());
+                                bool replace = false, SourceLocation where = SourceLocation::current());
 
 }  // namespace kplug
 
@@ -103,3 +104,4 @@ Tensor sparsemax(const Tensor& x, std::int64_t axis = -1);
 Tensor glu(const Tensor& x, std::int64_t axis = -1);
 
 }  // namespace kplug::activations
+#pragma GCC visibility pop

@@ -40,6 +40,7 @@
 #include <type_traits>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::config {
 
 // ---- value types with their own config forms ----
@@ -422,3 +423,4 @@ Fields<Args> layer_base_fields() {
 }
 
 }  // namespace kplug::config
+#pragma GCC visibility pop

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class ConfigReader {
@@ -70,3 +71,4 @@ class ConfigReader {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class Constraint : public Serializable {
@@ -79,3 +80,4 @@ class UnitNorm : public Constraint {
 
 }  // namespace constraints
 }  // namespace kplug
+#pragma GCC visibility pop

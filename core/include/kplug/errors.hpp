@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // One place an error happened in, from the innermost outwards: the JSON path of a config,
@@ -161,3 +162,4 @@ class ValueError : public Error {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

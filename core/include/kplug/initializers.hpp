@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class Initializer : public Serializable {
@@ -290,3 +291,4 @@ class Orthogonal : public RandomInitializer {
 
 }  // namespace initializers
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::json {
 
 using boost::json::array;
@@ -47,3 +48,4 @@ std::string_view type_name(const value& v);
 std::string excerpt(const value& v, std::size_t max_chars = 200);
 
 }  // namespace kplug::json
+#pragma GCC visibility pop

@@ -8,10 +8,11 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Anything usable as a loss: a loss class (with a name and a reduction) or a loss function.
@@ -55,7 +56,7 @@ class LossFunction final : public Loss, public NamedFunction {
 // Registers `fn` as the loss function "package>name". Returns the key.
 std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
                                    bool replace = false,
-                                   std::source_location where = std::source_location::current());
+                                   SourceLocation where = SourceLocation::current());
 
 namespace losses {
 
@@ -96,3 +97,4 @@ class LossFunctionWrapper : public Loss {
 void squeeze_or_expand_to_same_rank(Tensor& a, Tensor& b);
 
 }  // namespace kplug
+#pragma GCC visibility pop

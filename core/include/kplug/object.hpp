@@ -9,6 +9,7 @@
 #include <string_view>
 #include <typeinfo>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // What an object is for. Deserialization checks it ("expected a regularizer").
@@ -86,3 +87,4 @@ const NamedFunction* as_function(const Serializable& object) noexcept;
 std::string plain_type_name(const std::type_info& type);
 
 }  // namespace kplug
+#pragma GCC visibility pop

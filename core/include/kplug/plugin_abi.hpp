@@ -2,39 +2,64 @@
 // constant-initialized `PluginEntry` under `kEntrySymbol`; the host reads it only after
 // checking the ABI version and struct size, then checks the build id field by field.
 // Only C types cross here; exceptions never do (register_objects reports failure as text).
+// The ABI version and the build id also travel as symbol names in the listing section,
+// so the host refuses a mismatched plugin before loading it (KPLUG_LISTING_BUILD_TAG).
 #pragma once
+
+#include "kplug/version.hpp"
 
 #include <boost/version.hpp>
 
 #include <cstddef>
 #include <cstdint>
 
-#define KPLUG_VERSION_STRING "0.1.0"
 #define KPLUG_ABI_STRINGIFY_(x) #x
 #define KPLUG_ABI_STRINGIFY(x) KPLUG_ABI_STRINGIFY_(x)
+#define KPLUG_ABI_CAT_(a, b) a##b
+#define KPLUG_ABI_CAT(a, b) KPLUG_ABI_CAT_(a, b)
 
 #if defined(__clang__)
-#define KPLUG_COMPILER_NAME "clang"
-#define KPLUG_COMPILER_VERSION KPLUG_ABI_STRINGIFY(__clang_major__) "." KPLUG_ABI_STRINGIFY(__clang_minor__)
+#define KPLUG_COMPILER_ID clang
+#define KPLUG_COMPILER_MAJOR __clang_major__
+#define KPLUG_COMPILER_MINOR __clang_minor__
 #elif defined(__GNUC__)
-#define KPLUG_COMPILER_NAME "gcc"
-#define KPLUG_COMPILER_VERSION KPLUG_ABI_STRINGIFY(__GNUC__) "." KPLUG_ABI_STRINGIFY(__GNUC_MINOR__)
+#define KPLUG_COMPILER_ID gcc
+#define KPLUG_COMPILER_MAJOR __GNUC__
+#define KPLUG_COMPILER_MINOR __GNUC_MINOR__
 #else
-#define KPLUG_COMPILER_NAME "unknown"
-#define KPLUG_COMPILER_VERSION "0"
+#define KPLUG_COMPILER_ID unknown
+#define KPLUG_COMPILER_MAJOR 0
+#define KPLUG_COMPILER_MINOR 0
 #endif
+#define KPLUG_COMPILER_NAME KPLUG_ABI_STRINGIFY(KPLUG_COMPILER_ID)
+#define KPLUG_COMPILER_VERSION KPLUG_ABI_STRINGIFY(KPLUG_COMPILER_MAJOR) "." KPLUG_ABI_STRINGIFY(KPLUG_COMPILER_MINOR)
 
 #if defined(_GLIBCXX_USE_CXX11_ABI)
 #define KPLUG_CXX11_ABI _GLIBCXX_USE_CXX11_ABI
+#define KPLUG_CXX11_ABI_TAG _GLIBCXX_USE_CXX11_ABI
 #else
 #define KPLUG_CXX11_ABI -1
+#define KPLUG_CXX11_ABI_TAG none
 #endif
 
+// The build id as one C identifier, the listing symbol's name (every part is a token):
+// kplug_b_<major>_<minor>_<patch>__<compiler>__<compiler major>_<minor>__<cxx11 abi>__<boost>.
+#define KPLUG_BUILD_TAG_(ma, mi, pa, cc, cma, cmi, abi, boost) \
+  kplug_b_##ma##_##mi##_##pa##__##cc##__##cma##_##cmi##__##abi##__##boost
+#define KPLUG_BUILD_TAG_EXPAND_(...) KPLUG_BUILD_TAG_(__VA_ARGS__)
+#define KPLUG_LISTING_BUILD_TAG                                                                             \
+  KPLUG_BUILD_TAG_EXPAND_(KPLUG_VERSION_MAJOR, KPLUG_VERSION_MINOR, KPLUG_VERSION_PATCH, KPLUG_COMPILER_ID, \
+                          KPLUG_COMPILER_MAJOR, KPLUG_COMPILER_MINOR, KPLUG_CXX11_ABI_TAG, BOOST_VERSION)
+// The ABI version as a listing symbol: kplug_a_<abi>.
+#define KPLUG_LISTING_ABI_TAG KPLUG_ABI_CAT(kplug_a_, KPLUG_ABI_VERSION)
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::plugin {
 
-// Bumped on every change to the layout of a public type plugins compile against (2: the
-// function and loss-mask virtuals, ConfigReader's inline storage).
-inline constexpr std::uint32_t kAbiVersion = 2;
+// KPLUG_ABI_VERSION (cmake: KPLUG_ABI_VERSION). 2: the function and loss-mask virtuals,
+// ConfigReader's inline storage; 3: opaque registry entries, exported API only, portable
+// source sites, the build id in the listing.
+inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).
 inline constexpr const char* kListingSection = "kplugls";
@@ -67,8 +92,13 @@ struct PluginEntry {
 
 }  // extern "C"
 
+// The registration function KPLUG_PLUGIN_REGISTER defines; a plugin without it fails to
+// link with this name in the linker's message.
+#define KPLUG_PLUGIN_REGISTER_SYMBOL kplug_plugin_register_is_missing_use_KPLUG_PLUGIN_REGISTER
+
 // The build id of the translation unit that includes this header.
 #define KPLUG_CURRENT_BUILD_ID \
   ::kplug::plugin::BuildId { KPLUG_VERSION_STRING, KPLUG_COMPILER_NAME, KPLUG_COMPILER_VERSION, KPLUG_CXX11_ABI, BOOST_VERSION }
 
 }  // namespace kplug::plugin
+#pragma GCC visibility pop

@@ -4,7 +4,9 @@
 //   registration function it exports; its keys enter the registry all at once or not
 //   at all, each tagged with the plugin's path.
 // - Objects built by a plugin keep its library mapped until the last one is destroyed.
-// - `inspect` lists a plugin from its ELF symbols without loading it.
+// - `inspect` lists a plugin from its ELF symbols without loading it; `load` checks the
+//   listed ABI version and build id before the file is mapped, and the listed KEYS
+//   (when given) against the keys the plugin registers.
 // - As a KeyProvider, the host loads on demand the indexed plugin that declares a
 //   missing key's package. Nothing in a config ever names a file to load.
 #pragma once
@@ -19,13 +21,16 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 struct PluginListing {
   std::filesystem::path path;
   std::string name;
   std::string version;
-  std::uint32_t abi_version = 0;
+  std::uint32_t abi_version = 0;  // 0 when the listing carries none (an SDK before ABI 3)
+  // The build id, as listed: "<kplug major_minor_patch>__<compiler>__<version>__<cxx11 abi>__<Boost>".
+  std::string build_id;
   std::vector<std::string> packages;
   std::vector<std::string> keys;  // the keys it declares (registered keys for loaded plugins)
 };
@@ -46,6 +51,9 @@ class PluginHost : public KeyProvider {
 
   // Reads a plugin's name, version, ABI, packages and keys from its file, running none of its code.
   static PluginListing inspect(const std::filesystem::path& file);
+  // Why this host would refuse the listed plugin (ABI version, build id), read from the
+  // listing alone; empty when it is compatible.
+  static std::string incompatibility(const PluginListing& listing);
   // The *.so files of a directory, in name order (not recursive).
   static std::vector<std::filesystem::path> plugin_files(const std::filesystem::path& directory);
 
@@ -74,3 +82,4 @@ class PluginHost : public KeyProvider {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

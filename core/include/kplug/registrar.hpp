@@ -9,12 +9,13 @@
 
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::plugin {
 
 class Registrar {
@@ -31,16 +32,16 @@ class Registrar {
   template <SerializableClass T>
   std::string add_class(std::string_view package, std::string_view name = {},
                         std::optional<std::string> module = std::nullopt,
-                        std::source_location where = std::source_location::current()) {
-    auto entry = new_class_entry<T>(std::move(module), where);
-    const std::string key = make_registered_key(package, name.empty() ? std::string_view(entry->class_name) : name);
-    add(key, std::move(entry));
-    return key;
+                        SourceLocation where = SourceLocation::current()) {
+    return add_class_entry(package, name, new_class_entry<T>(std::move(module), where));
   }
   std::string add_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
-                             std::source_location where = std::source_location::current());
+                             SourceLocation where = SourceLocation::current());
   std::string add_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
-                                std::source_location where = std::source_location::current());
+                                SourceLocation where = SourceLocation::current());
+
+  // Adds a class entry under "package>name" (name defaults to its class name); returns the key.
+  std::string add_class_entry(std::string_view package, std::string_view name, std::shared_ptr<RegisteredObject> entry);
 
   const std::string& owner() const noexcept { return owner_; }
   // The packages the plugin declared (its entry's list), in order.
@@ -61,3 +62,4 @@ class Registrar {
 ObjectPtr keep_library_alive(ObjectPtr object, std::shared_ptr<void> library);
 
 }  // namespace kplug::plugin
+#pragma GCC visibility pop

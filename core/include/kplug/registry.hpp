@@ -14,7 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <source_location>
+#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class DeserializationContext;
@@ -33,7 +34,7 @@ struct SourceSite {
   unsigned line = 0;
   std::string owner;
 
-  static SourceSite here(std::source_location where = std::source_location::current());
+  static SourceSite here(SourceLocation where = SourceLocation::current());
   std::string to_string() const;  // "plugins/x/y.cpp:12 (plugin /path/libx.so)"
 };
 
@@ -80,40 +81,50 @@ concept FromConfigBuildsItself = HasFromConfig<T> && requires(const boost::json:
   { T::from_config(config, context) } -> std::convertible_to<std::shared_ptr<T>>;
 };
 
+// A new, still mutable class entry. Only core code fills an entry, so the entry's layout
+// is never compiled into a plugin; the templates below only wrap the factory.
+std::shared_ptr<RegisteredObject> make_class_entry(Kind kind, std::string class_name, std::optional<std::string> module,
+                                                   std::type_index type, ClassFactory from_config,
+                                                   SourceLocation where);
+// The name an entry registers under by default (its class name).
+const std::string& default_registered_name(const RegisteredObject& entry);
+
 // A new, still mutable entry for class T.
 template <SerializableClass T>
 std::shared_ptr<RegisteredObject> new_class_entry(std::optional<std::string> module = std::nullopt,
-                                                  std::source_location where = std::source_location::current()) {
-  auto entry = new_registered_object();
-  entry->kind = T::static_kind;
-  entry->class_name = plain_type_name(typeid(T));
-  entry->module = std::move(module);
-  entry->type = std::type_index(typeid(T));
-  if constexpr (HasFromConfig<T>) {
+                                                  SourceLocation where = SourceLocation::current()) {
+  static_assert(HasFromConfig<T>,
+                "a registered class needs `static std::shared_ptr<T> from_config(const boost::json::object& config, "
+                "kplug::DeserializationContext& context)`: without it, what serialize writes could never be read "
+                "back");
+  if constexpr (HasFromConfig<T>) {  // (without it, the assertion above is the one error)
     static_assert(FromConfigBuildsItself<T>,
                   "T::from_config must build a T: a subclass needs its own from_config (an inherited one "
                   "would build the base class)");
-    entry->from_config = [](const boost::json::object& config, DeserializationContext& context) -> ObjectPtr {
-      return T::from_config(config, context);
-    };
+    return make_class_entry(
+        T::static_kind, plain_type_name(typeid(T)), std::move(module), std::type_index(typeid(T)),
+        [](const boost::json::object& config, DeserializationContext& context) -> ObjectPtr {
+          return T::from_config(config, context);
+        },
+        where);
+  } else {
+    return nullptr;
   }
-  entry->site = SourceSite::here(where);
-  return entry;
 }
 
 // An entry for class T (for a custom_objects map, a scope or the registry).
 template <SerializableClass T>
 RegisteredObjectPtr class_entry(std::optional<std::string> module = std::nullopt,
-                                std::source_location where = std::source_location::current()) {
+                                SourceLocation where = SourceLocation::current()) {
   return new_class_entry<T>(std::move(module), where);
 }
 
 // A new, still mutable entry for a function object (its name is what it serializes as).
 std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function,
-                                                     std::source_location where = std::source_location::current());
+                                                     SourceLocation where = SourceLocation::current());
 // An entry for a function object.
 RegisteredObjectPtr function_entry(ObjectPtr function,
-                                   std::source_location where = std::source_location::current());
+                                   SourceLocation where = SourceLocation::current());
 
 // "package>name", validated: both parts non-empty, no '>' in either.
 std::string make_registered_key(std::string_view package, std::string_view name);
@@ -166,16 +177,17 @@ struct RegisterOptions {
 // Keras's `@register_keras_serializable(package, name)` for a class. Returns the key.
 template <SerializableClass T>
 std::string register_serializable(RegisterOptions options = {},
-                                  std::source_location where = std::source_location::current()) {
+                                  SourceLocation where = SourceLocation::current()) {
   auto entry = class_entry<T>(std::move(options.module), where);
-  std::string key = make_registered_key(options.package, options.name.empty() ? entry->class_name : options.name);
+  std::string key = make_registered_key(options.package,
+                                        options.name.empty() ? default_registered_name(*entry) : options.name);
   Registry::global().add(key, std::move(entry), options.replace);
   return key;
 }
 
 // Registers an existing function object under its name (which must be "package>name").
 void register_function(ObjectPtr function, bool replace = false,
-                       std::source_location where = std::source_location::current());
+                       SourceLocation where = SourceLocation::current());
 
 // Keras's `get_registered_name`: the registered key, else the plain name (never empty).
 std::string get_registered_name(const Serializable& object);
@@ -191,3 +203,4 @@ RegisteredObjectPtr get_registered_object(std::string_view key, const CustomObje
                                           const CustomObjectMap& module_objects = {});
 
 }  // namespace kplug
+#pragma GCC visibility pop

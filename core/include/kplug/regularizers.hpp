@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class Regularizer : public Serializable {
@@ -79,3 +80,4 @@ class OrthogonalRegularizer : public Regularizer {
 double validate_non_negative(double value, const char* name);
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -4,6 +4,7 @@
 
 #include "kplug/registry.hpp"
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class CustomObjectScope {
@@ -27,3 +28,4 @@ std::vector<std::string> scope_keys();
 bool has_custom_object_scope() noexcept;
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -21,6 +21,7 @@
 #include <string>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Makes "package>name" keys available on demand (the plugin host loads the indexed
@@ -169,3 +170,4 @@ class SharedObjectLoadingScope {
 boost::json::value serialize_shared(const Serializable& object);
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 class Shape {
@@ -137,3 +138,4 @@ std::string shape_to_string(const Shape& shape);
 std::int64_t shape_size(const Shape& shape);
 
 }  // namespace kplug
+#pragma GCC visibility pop

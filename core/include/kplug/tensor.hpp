@@ -23,6 +23,7 @@
 #include <type_traits>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 // Element types. float32 is the maths type; the others store weights, token ids, counters
@@ -252,6 +253,7 @@ Tensor matmul(const Tensor& a, const Tensor& b);
 bool allclose(const Tensor& a, const Tensor& b, float rtol = 1e-5f, float atol = 1e-6f);
 
 }  // namespace kplug
+#pragma GCC visibility pop
 
 // `binary(a, b, f)` (a broadcasting map with a functor) is in ops/broadcast.hpp.
 #include "kplug/ops/broadcast.hpp"

@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
 struct Value;
@@ -57,3 +58,4 @@ struct Value {
 };
 
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -17,7 +17,7 @@ boost::json::object ActivationFunction::get_config() const {
 }
 
 std::string register_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
-                                bool replace, std::source_location where) {
+                                bool replace, SourceLocation where) {
   std::string key = make_registered_key(package, name);
   register_function(std::make_shared<ActivationFunction>(key, std::move(fn)), replace, where);
   return key;

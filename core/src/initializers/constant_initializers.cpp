@@ -1,4 +1,5 @@
 // Zeros, Ones, Constant and Identity (keras/src/initializers/constant_initializers.py).
+#include "kplug/allocation_budget.hpp"
 #include "kplug/initializers.hpp"
 
 #include "kplug/config_fields.hpp"
@@ -38,7 +39,10 @@ const config::Fields<IdentityArgs>& identity_fields() {
 }
 }  // namespace
 
-Tensor Zeros::operator()(const Shape& shape) const { return Tensor(shape, 0.0f); }
+Tensor Zeros::operator()(const Shape& shape) const {
+  check_allocation(shape, sizeof(float), "Zeros initializer");
+  return Tensor(shape, 0.0f);
+}
 
 boost::json::object Zeros::get_config() const { return no_fields().write({}); }
 
@@ -47,7 +51,10 @@ std::shared_ptr<Zeros> Zeros::from_config(const boost::json::object& config, Des
   return std::make_shared<Zeros>();
 }
 
-Tensor Ones::operator()(const Shape& shape) const { return Tensor(shape, 1.0f); }
+Tensor Ones::operator()(const Shape& shape) const {
+  check_allocation(shape, sizeof(float), "Ones initializer");
+  return Tensor(shape, 1.0f);
+}
 
 boost::json::object Ones::get_config() const { return no_fields().write({}); }
 
@@ -58,7 +65,10 @@ std::shared_ptr<Ones> Ones::from_config(const boost::json::object& config, Deser
 
 Constant::Constant(Number value) : value_(value) { checks::require_finite(value_.value, "value"); }
 
-Tensor Constant::operator()(const Shape& shape) const { return Tensor(shape, to_float32(value_.value)); }
+Tensor Constant::operator()(const Shape& shape) const {
+  check_allocation(shape, sizeof(float), "Constant initializer");
+  return Tensor(shape, to_float32(value_.value));
+}
 
 // Number keeps `0` and `0.0` apart, as Python writes them.
 boost::json::object Constant::get_config() const { return constant_fields().write({value_}); }
@@ -74,6 +84,7 @@ Tensor Identity::operator()(const Shape& shape) const {
     throw ValueError("Identity matrix initializer can only be used for 2D matrices. Received: shape=" +
                      shape_to_string(shape) + " of rank " + std::to_string(shape.size()) + ".");
   }
+  check_allocation(shape, sizeof(float), "Identity initializer");
   Tensor out(shape, 0.0f);
   const std::int64_t diagonal = std::min(shape[0], shape[1]);
   for (std::int64_t i = 0; i < diagonal; ++i) out.at({i, i}) = to_float32(gain_.value);

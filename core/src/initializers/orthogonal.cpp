@@ -1,4 +1,5 @@
 // Orthogonal (keras/src/initializers/random_initializers.py): Q of a QR decomposition.
+#include "kplug/allocation_budget.hpp"
 #include "kplug/initializers.hpp"
 
 #include "initializers/config_args.hpp"
@@ -33,6 +34,8 @@ Tensor Orthogonal::operator()(const Shape& shape) const {
     throw ValueError("The tensor to initialize must be at least two-dimensional. Received: shape=" +
                      shape_to_string(shape) + " of rank " + std::to_string(shape.size()) + ".");
   }
+  // The work matrices are doubles of the output's size.
+  check_allocation(shape, sizeof(double), "Orthogonal initializer");
   const std::int64_t size = shape_size(shape);
   // Keras flattens to (prod(shape[:-1]), shape[-1]) so conv kernels work.
   const std::int64_t cols = shape.back();

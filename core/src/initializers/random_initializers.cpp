@@ -69,7 +69,7 @@ RandomNormal::RandomNormal(Number mean, Number stddev, std::optional<std::int64_
 
 Tensor RandomNormal::operator()(const Shape& shape) const {
   const double mean = mean_.value, stddev = stddev_.value;
-  return detail::sample_tensor(shape, effective_seed(),
+  return detail::sample_tensor(shape, class_name(), effective_seed(),
                                [&](detail::Sampler& s) { return mean + stddev * s.standard_normal(); });
 }
 
@@ -98,7 +98,7 @@ RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::in
 Tensor RandomUniform::operator()(const Shape& shape) const {
   const double lo = minval_.value, span = maxval_.value - minval_.value;
   const float hi = to_float32(maxval_.value), lo_float = to_float32(lo);
-  return detail::sample_tensor(shape, effective_seed(), [&](detail::Sampler& s) {
+  return detail::sample_tensor(shape, class_name(), effective_seed(), [&](detail::Sampler& s) {
     const float v = to_float32(lo + span * s.uniform01());
     // Rounding to float32 may reach maxval, which Keras excludes.
     return (v >= hi && hi > lo_float) ? std::nextafter(hi, lo_float) : v;
@@ -120,7 +120,7 @@ TruncatedNormal::TruncatedNormal(Number mean, Number stddev, std::optional<std::
 
 Tensor TruncatedNormal::operator()(const Shape& shape) const {
   const double mean = mean_.value, stddev = stddev_.value;
-  return detail::sample_tensor(shape, effective_seed(),
+  return detail::sample_tensor(shape, class_name(), effective_seed(),
                                [&](detail::Sampler& s) { return mean + stddev * s.truncated_standard_normal(); });
 }
 

@@ -3,11 +3,13 @@
 // seed gives the same values with every compiler and library.
 #pragma once
 
+#include "kplug/allocation_budget.hpp"
 #include "kplug/number.hpp"
 #include "kplug/tensor.hpp"
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 namespace kplug::initializers::detail {
 
@@ -32,7 +34,8 @@ class Sampler {
 
 // A float32 tensor of `shape` whose elements are `draw(sampler)` in row-major order.
 template <class Draw>
-Tensor sample_tensor(const Shape& shape, std::uint64_t seed, Draw draw) {
+Tensor sample_tensor(const Shape& shape, const std::string& initializer, std::uint64_t seed, Draw draw) {
+  check_allocation(shape, sizeof(float), initializer + " initializer");
   Tensor out(shape);
   Sampler sampler(seed);
   for (float& v : out.values()) v = to_float32(draw(sampler));

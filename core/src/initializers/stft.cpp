@@ -1,5 +1,6 @@
 // STFT (keras/src/initializers/constant_initializers.py): conv kernels of a short-time
 // Fourier transform, with scipy.signal windows written out here.
+#include "kplug/allocation_budget.hpp"
 #include "kplug/initializers.hpp"
 
 #include "kplug/config_fields.hpp"
@@ -82,6 +83,7 @@ Tensor STFT::operator()(const Shape& shape) const {
                      "Received: shape=" + shape_to_string(shape));
   }
   const std::int64_t frames = shape[0], channels = shape[1], bins = shape[2];
+  check_allocation(shape, sizeof(float), "STFT initializer");
   Tensor out(shape);  // validates the dims
   // Keras divides by (bins - 1) * 2, which is 0 for one bin (NaN kernels): refused here.
   if (bins < 2) {

@@ -155,17 +155,17 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
 
   if (distribution_ == Distribution::truncated_normal) {
     const double stddev = std::sqrt(scale) / kTruncatedStddev;
-    return detail::sample_tensor(shape, effective_seed(),
+    return detail::sample_tensor(shape, class_name(), effective_seed(),
                                  [&](detail::Sampler& s) { return stddev * s.truncated_standard_normal(); });
   }
   if (distribution_ == Distribution::untruncated_normal) {
     const double stddev = std::sqrt(scale);
-    return detail::sample_tensor(shape, effective_seed(),
+    return detail::sample_tensor(shape, class_name(), effective_seed(),
                                  [&](detail::Sampler& s) { return stddev * s.standard_normal(); });
   }
   const double limit = std::sqrt(3.0 * scale);
   const float hi = to_float32(limit);
-  return detail::sample_tensor(shape, effective_seed(), [&](detail::Sampler& s) {
+  return detail::sample_tensor(shape, class_name(), effective_seed(), [&](detail::Sampler& s) {
     const float v = to_float32(-limit + 2.0 * limit * s.uniform01());
     return v >= hi ? std::nextafter(hi, 0.0f) : v;  // [-limit, limit) as Keras's uniform
   });

@@ -19,8 +19,9 @@ Tensor categorical_generalized_cross_entropy(const Tensor& y_true, const Tensor&
   const float qf = static_cast<float>(validate_q(q));
   const std::int64_t class_axis = detail::require_class_axis(y_pred, -1);
   const std::int64_t num_classes = y_pred.dim(class_axis);
-  // Labels are class ids, shaped like y_pred without its last axis (a trailing 1 is
-  // dropped, as Keras's one_hot does).
+  // Labels are class ids, shaped like y_pred without its last axis. A trailing 1 is dropped,
+  // giving the per-sample losses Keras's docstring promises; Keras's one_hot keeps it and its
+  // [batch, 1, classes] labels broadcast against y_pred to [batch, batch] (README, differences).
   const Shape expected(y_pred.shape().begin(), y_pred.shape().end() - 1);
   Tensor labels = y_true;
   if (labels.shape() != expected && labels.rank() > 1 && labels.dim(-1) == 1) {

@@ -36,7 +36,7 @@ boost::json::object LossFunction::get_config() const {
 }
 
 std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
-                                   bool replace, std::source_location where) {
+                                   bool replace, SourceLocation where) {
   std::string key = make_registered_key(package, name);
   register_function(std::make_shared<LossFunction>(key, std::move(fn)), replace, where);
   return key;

@@ -7,6 +7,8 @@
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
+#include <dlfcn.h>
+
 #include <algorithm>
 #include <cstring>
 #include <map>
@@ -39,8 +41,14 @@ std::shared_ptr<LibraryHandle> open_library(const fs::path& path) {
   if (auto live = slot.lock()) return live;
   auto handle = std::make_shared<LibraryHandle>();
   // RTLD_NOW reports missing symbols here; RTLD_LOCAL (the default) keeps plugins'
-  // symbols from resolving each other's.
-  handle->library.load(path, boost::dll::load_mode::rtld_now);
+  // symbols from resolving each other's. The error_code overload, because the throwing one
+  // appends its error code's text ("Bad file descriptor") to dlerror's, which is the cause.
+  std::error_code ec;
+  handle->library.load(path, boost::dll::load_mode::rtld_now, ec);
+  if (ec) {
+    const char* why = ::dlerror();
+    throw PluginError("cannot load plugin " + describe(path) + ": " + (why ? std::string(why) : ec.message()));
+  }
   slot = handle;
   return handle;
 }
@@ -57,6 +65,93 @@ struct LoadedPlugin {
 bool same(const char* a, const char* b) { return a && b && std::strcmp(a, b) == 0; }
 std::string text(const char* s) { return s ? s : "(null)"; }
 
+// The build id as the plugin's listing carries it (see KPLUG_LISTING_BUILD_TAG).
+struct BuildTag {
+  std::string kplug, compiler, compiler_version, cxx11_abi, boost;
+};
+
+std::vector<std::string> split(std::string_view text, std::string_view separator) {
+  std::vector<std::string> parts;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = text.find(separator, start);
+    parts.emplace_back(text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
+    if (end == std::string_view::npos) return parts;
+    start = end + separator.size();
+  }
+}
+
+std::string dotted(std::string text) {
+  std::replace(text.begin(), text.end(), '_', '.');
+  return text;
+}
+
+// "0_1_0__gcc__12_2__1__108100" (the symbol without its "kplug_b_" prefix).
+std::optional<BuildTag> parse_build_tag(std::string_view tag) {
+  const auto parts = split(tag, "__");
+  if (parts.size() != 5) return std::nullopt;
+  return BuildTag{dotted(parts[0]), parts[1], dotted(parts[2]), parts[3] == "none" ? "-1" : parts[3], parts[4]};
+}
+
+// This library's own build id, as its plugins must carry it.
+const std::string& host_build_tag() {
+  static const std::string tag = std::string(KPLUG_ABI_STRINGIFY(KPLUG_LISTING_BUILD_TAG)).substr(8);
+  return tag;
+}
+
+[[noreturn]] void build_mismatch(const std::string& where, const std::string& what, const std::string& found,
+                                 const std::string& expected) {
+  throw PluginError(where + "built with " + what + " " + found + ", but this host expects " + expected +
+                    " (rebuild the plugin with the same toolchain and SDK)");
+}
+
+// The ABI and build-id checks on the listing, before the file is loaded: a plugin built
+// with another string ABI or Boost may not even load (undefined symbols).
+void check_listing(const PluginListing& listing, const fs::path& path) {
+  const std::string where = "plugin " + describe(path) + ": ";
+  if (listing.abi_version != plugin::kAbiVersion) {
+    throw PluginError(where + "wrong ABI version: got " +
+                      (listing.abi_version ? std::to_string(listing.abi_version) : std::string("none")) +
+                      ", expected " + std::to_string(plugin::kAbiVersion) + " (rebuild it against this kplug SDK)");
+  }
+  if (listing.build_id == host_build_tag()) return;
+  const auto got = parse_build_tag(listing.build_id);
+  const auto host = parse_build_tag(host_build_tag());
+  if (!got || !host) {
+    throw PluginError(where + "unreadable build id '" + listing.build_id + "', expected '" + host_build_tag() +
+                      "' (rebuild it against this kplug SDK)");
+  }
+  if (got->kplug != host->kplug) build_mismatch(where, "kplug", got->kplug, host->kplug);
+  if (got->compiler != host->compiler || got->compiler_version != host->compiler_version) {
+    build_mismatch(where, "compiler", got->compiler + " " + got->compiler_version,
+                   host->compiler + " " + host->compiler_version);
+  }
+  if (got->cxx11_abi != host->cxx11_abi) build_mismatch(where, "_GLIBCXX_USE_CXX11_ABI", got->cxx11_abi, host->cxx11_abi);
+  if (got->boost != host->boost) build_mismatch(where, "Boost", got->boost, host->boost);
+  throw PluginError(where + "build id '" + listing.build_id + "' differs from this host's '" + host_build_tag() + "'");
+}
+
+std::string join_quoted(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& item : items) out += (out.empty() ? "'" : ", '") + item + "'";
+  return out;
+}
+
+// KEYS given to kplug_add_plugin must be what the plugin registers (both sorted).
+void check_declared_keys(const std::vector<std::string>& declared, const std::vector<std::string>& registered,
+                         const std::string& name, const fs::path& path) {
+  if (declared.empty() || declared == registered) return;
+  std::vector<std::string> not_registered, not_declared;
+  std::set_difference(declared.begin(), declared.end(), registered.begin(), registered.end(),
+                      std::back_inserter(not_registered));
+  std::set_difference(registered.begin(), registered.end(), declared.begin(), declared.end(),
+                      std::back_inserter(not_declared));
+  std::string message = "plugin '" + name + "' (" + describe(path) + ") was not loaded: its KEYS differ from what it registers";
+  if (!not_registered.empty()) message += "\n  declared in KEYS but not registered: " + join_quoted(not_registered);
+  if (!not_declared.empty()) message += "\n  registered but not declared in KEYS: " + join_quoted(not_declared);
+  message += "\n  (fix KEYS in kplug_add_plugin, or drop KEYS to list the registered keys)";
+  throw PluginError(message);
+}
+
 // The ABI handshake: every field is compared before any plugin code runs.
 void check_handshake(const plugin::PluginEntry& entry, const fs::path& path) {
   const std::string where = "plugin " + describe(path) + ": ";
@@ -71,8 +166,7 @@ void check_handshake(const plugin::PluginEntry& entry, const fs::path& path) {
   const plugin::BuildId host = KPLUG_CURRENT_BUILD_ID;
   const plugin::BuildId& got = entry.build;
   auto mismatch = [&](const std::string& what, const std::string& found, const std::string& expected) {
-    throw PluginError(where + "built with " + what + " " + found + ", but this host expects " + expected +
-                      " (rebuild the plugin with the same toolchain and SDK)");
+    build_mismatch(where, what, found, expected);
   };
   if (!same(got.core_version, host.core_version)) mismatch("kplug", text(got.core_version), host.core_version);
   if (!same(got.compiler, host.compiler) || !same(got.compiler_version, host.compiler_version)) {
@@ -104,7 +198,11 @@ struct PluginHost::Impl {
   mutable std::recursive_mutex mutex;
   std::map<std::string, LoadedPlugin> by_name;
   std::map<fs::path, std::vector<std::string>> index_packages;  // indexed file -> declared packages
+  std::map<fs::path, std::string> failures;                      // file -> why its last load failed
   bool auto_load = false;
+
+  // Loads a plugin not loaded yet: listing checks, dlopen, handshake, registration.
+  std::string load_checked(const fs::path& path);
 
   const LoadedPlugin* find_by_path(const fs::path& path) const {
     for (const auto& [name, plugin] : by_name) {
@@ -134,6 +232,15 @@ std::vector<fs::path> PluginHost::plugin_files(const fs::path& directory) {
   return files;
 }
 
+std::string PluginHost::incompatibility(const PluginListing& listing) {
+  try {
+    check_listing(listing, listing.path);
+  } catch (const PluginError& e) {
+    return e.what();
+  }
+  return {};
+}
+
 PluginListing PluginHost::inspect(const fs::path& file) {
   PluginListing listing;
   listing.path = file;
@@ -154,7 +261,13 @@ PluginListing PluginHost::inspect(const fs::path& file) {
     else if (auto v2 = field("kplug_v_")) listing.version = *v2;
     else if (auto p = field("kplug_p_")) listing.packages.push_back(*p);
     else if (auto k = field("kplug_k_")) listing.keys.push_back(*k);
-    else if (symbol.starts_with("kplug_a_")) listing.abi_version = static_cast<std::uint32_t>(std::stoul(symbol.substr(8)));
+    else if (symbol.starts_with("kplug_b_")) listing.build_id = symbol.substr(8);
+    else if (symbol.starts_with("kplug_a_")) {
+      const std::string digits = symbol.substr(8);
+      if (!digits.empty() && digits.size() < 10 && std::all_of(digits.begin(), digits.end(), ::isdigit)) {
+        listing.abi_version = static_cast<std::uint32_t>(std::stoul(digits));
+      }
+    }
   }
   if (!found) {
     throw PluginError(describe(file) + " is not a kplug plugin: no listing in section '" +
@@ -172,10 +285,25 @@ std::string PluginHost::load(const fs::path& file) {
 
   std::lock_guard lock(impl_->mutex);
   if (const LoadedPlugin* loaded = impl_->find_by_path(path)) return loaded->name;
+  try {
+    std::string name = impl_->load_checked(path);
+    impl_->failures.erase(path);
+    return name;
+  } catch (const PluginError& e) {
+    impl_->failures[path] = e.what();
+    throw;
+  }
+}
+
+std::string PluginHost::Impl::load_checked(const fs::path& path) {
+  const PluginListing listing = PluginHost::inspect(path);
+  check_listing(listing, path);
 
   std::shared_ptr<LibraryHandle> handle;
   try {
     handle = open_library(path);
+  } catch (const PluginError&) {
+    throw;
   } catch (const std::exception& e) {
     throw PluginError("cannot load plugin " + describe(path) + ": " + e.what());
   }
@@ -188,7 +316,7 @@ std::string PluginHost::load(const fs::path& file) {
   handle->entry = &entry;
 
   const std::string name = entry.name;
-  if (auto it = impl_->by_name.find(name); it != impl_->by_name.end()) {
+  if (auto it = by_name.find(name); it != by_name.end()) {
     throw PluginError("plugin " + describe(path) + " is named '" + name + "', like the plugin already loaded from " +
                       describe(it->second.path));
   }
@@ -202,13 +330,14 @@ std::string PluginHost::load(const fs::path& file) {
   auto entries = registrar.take();
   std::vector<std::string> keys;
   for (const auto& [key, e] : entries) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  check_declared_keys(listing.keys, keys, name, path);
   try {
     Registry::global().add_all(std::move(entries));
   } catch (const RegistrationError& e) {
     throw PluginError("plugin '" + name + "' (" + describe(path) + ") was not loaded: " + e.what());
   }
-  std::sort(keys.begin(), keys.end());
-  impl_->by_name.emplace(name, LoadedPlugin{name, text(entry.version), path, declared_packages(entry),
+  by_name.emplace(name, LoadedPlugin{name, text(entry.version), path, declared_packages(entry),
                                             std::move(keys), std::move(handle)});
   return name;
 }
@@ -241,8 +370,8 @@ std::vector<PluginListing> PluginHost::loaded() const {
   std::lock_guard lock(impl_->mutex);
   std::vector<PluginListing> out;
   for (const auto& [name, plugin] : impl_->by_name) {
-    out.push_back(PluginListing{plugin.path, plugin.name, plugin.version, plugin::kAbiVersion, plugin.packages,
-                                plugin.keys});
+    out.push_back(PluginListing{plugin.path, plugin.name, plugin.version, plugin::kAbiVersion, host_build_tag(),
+                                plugin.packages, plugin.keys});
   }
   return out;
 }
@@ -296,14 +425,26 @@ std::string PluginHost::explain(std::string_view key) const {
   std::string out = "Package '" + package + "': ";
   std::vector<std::string> providers;
   for (const auto& [path, packages] : impl_->index_packages) {
-    if (std::find(packages.begin(), packages.end(), package) != packages.end()) providers.push_back(path.string());
+    if (std::find(packages.begin(), packages.end(), package) == packages.end()) continue;
+    // What happened to it: loaded (then the key is not among its keys), failed, or only indexed.
+    std::string state;
+    if (impl_->find_by_path(path)) {
+      state = "loaded, but it does not register this key";
+    } else if (auto failed = impl_->failures.find(path); failed != impl_->failures.end()) {
+      state = "failed to load: " + failed->second;
+    } else {
+      state = "indexed, not loaded";
+    }
+    providers.push_back(path.string() + " (" + state + ")");
   }
+  std::size_t not_loaded = 0;
+  for (const auto& p : providers) not_loaded += p.ends_with("(indexed, not loaded)") ? 1 : 0;
   if (providers.empty()) {
     out += "no indexed plugin declares it.";
   } else {
     out += "declared by the plugin(s) ";
     for (std::size_t i = 0; i < providers.size(); ++i) out += (i ? ", " : "") + providers[i];
-    out += impl_->auto_load && providers.size() > 1 ? " (ambiguous: not loaded)." : " (not loaded; load it with --plugins).";
+    out += impl_->auto_load && not_loaded > 1 ? " (ambiguous: none was loaded on demand)." : ".";
   }
   out += " Loaded packages: ";
   if (loaded_packages.empty()) out += "none.";

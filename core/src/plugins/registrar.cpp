@@ -57,8 +57,15 @@ void Registrar::add(const std::string& key, std::shared_ptr<RegisteredObject> en
   entries_.emplace_back(key, std::move(entry));
 }
 
+std::string Registrar::add_class_entry(std::string_view package, std::string_view name,
+                                       std::shared_ptr<RegisteredObject> entry) {
+  std::string key = make_registered_key(package, name.empty() ? std::string_view(entry->class_name) : name);
+  add(key, std::move(entry));
+  return key;
+}
+
 std::string Registrar::add_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
-                                      std::source_location where) {
+                                      SourceLocation where) {
   std::string key = make_registered_key(package, name);
   auto entry = new_function_entry(std::make_shared<ActivationFunction>(key, std::move(fn)), where);
   add(key, std::move(entry));
@@ -66,7 +73,7 @@ std::string Registrar::add_activation(std::string_view package, std::string_view
 }
 
 std::string Registrar::add_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
-                                         std::source_location where) {
+                                         SourceLocation where) {
   std::string key = make_registered_key(package, name);
   auto entry = new_function_entry(std::make_shared<LossFunction>(key, std::move(fn)), where);
   add(key, std::move(entry));

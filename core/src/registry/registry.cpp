@@ -32,7 +32,7 @@ void check_part(std::string_view part, std::string_view what, std::string_view p
 
 }  // namespace
 
-SourceSite SourceSite::here(std::source_location where) {
+SourceSite SourceSite::here(SourceLocation where) {
   return SourceSite{where.file_name(), static_cast<unsigned>(where.line()), {}};
 }
 
@@ -52,13 +52,28 @@ std::string make_registered_key(std::string_view package, std::string_view name)
   return key;
 }
 
-RegisteredObjectPtr function_entry(ObjectPtr function, std::source_location where) {
+RegisteredObjectPtr function_entry(ObjectPtr function, SourceLocation where) {
   return new_function_entry(std::move(function), where);
 }
 
 std::shared_ptr<RegisteredObject> new_registered_object() { return std::make_shared<RegisteredObject>(); }
 
-std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function, std::source_location where) {
+std::shared_ptr<RegisteredObject> make_class_entry(Kind kind, std::string class_name, std::optional<std::string> module,
+                                                   std::type_index type, ClassFactory from_config,
+                                                   SourceLocation where) {
+  auto entry = new_registered_object();
+  entry->kind = kind;
+  entry->class_name = std::move(class_name);
+  entry->module = std::move(module);
+  entry->type = type;
+  entry->from_config = std::move(from_config);
+  entry->site = SourceSite::here(where);
+  return entry;
+}
+
+const std::string& default_registered_name(const RegisteredObject& entry) { return entry.class_name; }
+
+std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function, SourceLocation where) {
   if (function && !as_function(*function) && dynamic_cast<const NamedFunction*>(function.get())) {
     throw RegistrationError("'" + function->class_name() +
                             "' derives from NamedFunction but does not override Serializable::as_named_function "
@@ -128,8 +143,9 @@ struct Registry::Impl {
     auto it = by_key.find(key);
     if (it == by_key.end()) return;
     throw RegistrationError("key '" + key + "' is registered twice: first at " + it->second->site.to_string() +
-                            ", again at " + entry.site.to_string() +
-                            ". Use another package or name, or replace it explicitly.");
+                            ", again at " + entry.site.to_string() + ". Use another package or name" +
+                            // Only the host's API can replace (RegisterOptions::replace); a plugin's registrar cannot.
+                            (entry.site.owner.empty() ? ", or register with replace = true." : "."));
   }
   void changed() { version.fetch_add(1, std::memory_order_release); }
   void insert(std::string key, RegisteredObjectPtr entry) {
@@ -279,7 +295,7 @@ std::size_t Registry::size() const {
   return impl_->by_key.size();
 }
 
-void register_function(ObjectPtr function, bool replace, std::source_location where) {
+void register_function(ObjectPtr function, bool replace, SourceLocation where) {
   const NamedFunction* named = function ? as_function(*function) : nullptr;
   if (!named) throw RegistrationError("register_function needs a function object");
   const std::string& key = named->name();

@@ -1,6 +1,8 @@
 #include "kplug/regularizers.hpp"
 
 #include "builtins/catalog.hpp"
+#include "kplug/json.hpp"
+#include "kplug/number.hpp"
 
 #include <cmath>
 
@@ -18,6 +20,20 @@ double validate_non_negative(double value, const char* name) {
 
 namespace regularizers {
 namespace {
+// L1 and OrthogonalRegularizer keep their factor as float32 (Keras: a float32 tensor). What
+// kplug accepts it must read back, so the range is checked as stored: 1e39 would become inf,
+// be written as `Infinity` and be refused on reading (by Keras too), so it is refused here.
+float validate_non_negative_float32(double value, const char* name) {
+  validate_non_negative(value, name);
+  const float stored = to_float32(value);
+  if (std::isinf(stored)) {
+    throw ValueError(std::string("Invalid value for argument ") + name +
+                     ": expected a non-negative float within float32's range (kplug stores it as float32, as "
+                     "Keras does). Received: " + name + "=" + json::format_double(value));
+  }
+  return stored;
+}
+
 // Keras writes `null` for l1/l2 as "use the default".
 double number_or_default(ConfigReader& reader, std::string_view key, double fallback) {
   const boost::json::value* v = reader.raw(key);
@@ -45,7 +61,7 @@ std::shared_ptr<L1L2> L1L2::from_config(const boost::json::object& config, Deser
   return std::make_shared<L1L2>(l1, l2);
 }
 
-L1::L1(double l1) : l1_(static_cast<float>(validate_non_negative(l1, "l1"))) {}
+L1::L1(double l1) : l1_(validate_non_negative_float32(l1, "l1")) {}
 
 float L1::operator()(const Tensor& x) const { return l1_ * x.abs().sum(); }
 
@@ -72,7 +88,7 @@ std::shared_ptr<L2> L2::from_config(const boost::json::object& config, Deseriali
 }
 
 OrthogonalRegularizer::OrthogonalRegularizer(double factor, std::string mode)
-    : factor_(static_cast<float>(validate_non_negative(factor, "factor"))), mode_(std::move(mode)) {
+    : factor_(validate_non_negative_float32(factor, "factor")), mode_(std::move(mode)) {
   if (mode_ != "rows" && mode_ != "columns") {
     throw ValueError("Invalid value for argument `mode`. Expected one of {'rows', 'columns'}. Received: mode=" + mode_);
   }

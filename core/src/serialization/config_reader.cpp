@@ -43,7 +43,7 @@ Number ConfigReader::number(std::string_view key, Number fallback) {
 
 Number ConfigReader::as_number(std::string_view key, const boost::json::value& v) const {
   if (v.is_int64()) return Number::integer(v.get_int64());
-  if (v.is_uint64()) return Number{static_cast<double>(v.get_uint64()), true};
+  if (v.is_uint64()) return Number::unsigned_integer(v.get_uint64());
   if (v.is_double()) return Number::real(v.get_double());
   fail(key, "expected a number, got " + got(v));
 }
@@ -66,6 +66,7 @@ std::int64_t ConfigReader::integer(std::string_view key, std::int64_t fallback) 
 
 std::int64_t ConfigReader::as_integer(std::string_view key, const boost::json::value& v) const {
   if (v.is_int64()) return v.get_int64();
+  if (v.is_uint64()) fail(key, "integer " + std::to_string(v.get_uint64()) + " is beyond int64's range, which this argument takes");
   // Python accepts 2.0 where an int is expected in many Keras constructors only by
   // accident; kplug asks for a whole number and says so.
   if (v.is_double() && std::isfinite(v.get_double()) && std::trunc(v.get_double()) == v.get_double() &&

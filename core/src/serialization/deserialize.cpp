@@ -117,6 +117,26 @@ std::string where_looked(const DeserializeOptions& options, std::string_view bui
   return s + ".";
 }
 
+// "losses", "activations", "dtype policies": kind names in messages, pluralised right.
+std::string kind_plural(Kind kind) {
+  const std::string name(kind_name(kind));
+  if (name.ends_with("s")) return name + "es";
+  if (name.ends_with("y")) return name.substr(0, name.size() - 1) + "ies";
+  return name + "s";
+}
+
+// "a loss", "an activation".
+std::string with_article(Kind kind) {
+  const std::string name(kind_name(kind));
+  return (std::string_view("aeiou").find(name.front()) != std::string_view::npos ? "an " : "a ") + name;
+}
+
+// Long messages keep their first line short (what, where): each further note on its own line.
+std::string next_line(const std::string& note) {
+  const std::size_t start = note.find_first_not_of(' ');
+  return start == std::string::npos ? "" : "\n  " + note.substr(start);
+}
+
 }  // namespace
 
 namespace {
@@ -127,13 +147,24 @@ class Resolver {
 
   void check_kind(const RegisteredObject& entry, std::optional<Kind> expected, std::string_view name) const {
     if (expected && !kind_is_a(entry.kind, *expected)) {
-      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is a " +
-                                                   std::string(kind_name(entry.kind)) + ", but a " +
-                                                   std::string(kind_name(*expected)) + " was expected here");
+      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is " + with_article(entry.kind) +
+                                                   ", but " + with_article(*expected) + " was expected here");
     }
   }
 
+  // Keras 3.16's _assert_no_registered_name_for_builtin, for functions as for classes.
+  void refuse_registered_name(const std::optional<std::string_view>& registered_name, std::string_view name,
+                              std::string_view class_name, std::string_view resolved) const {
+    if (!registered_name || registered_name->empty() || *registered_name == name || *registered_name == class_name) {
+      return;
+    }
+    throw ConfigError(context_.path_of("registered_name"),
+                      "`registered_name=" + std::string(*registered_name) + "` was provided in the config, but '" +
+                          std::string(resolved) + "' resolved to a Keras built-in and does not use registered names");
+  }
+
   RegisteredObjectPtr function(std::string_view name, const std::optional<std::string_view>& module,
+                               const std::optional<std::string_view>& registered_name,
                                const boost::json::object& full) const {
     if (auto hit = find_custom(name, options_)) {
       if (!hit->is_function()) {
@@ -143,10 +174,17 @@ class Resolver {
     }
     if (module && is_keras_module(*module) && *module != "keras") {
       refuse_non_modeling(*module, name);
-      if (auto hit = catalog().find(*module, name); hit && hit->is_function()) return hit;
+      if (auto hit = catalog().find(*module, name); hit && hit->is_function()) {
+        refuse_registered_name(registered_name, name, "function", std::string(*module) + "." + std::string(name));
+        return hit;
+      }
     }
     if (module && *module == "builtins") {
-      if (auto hit = catalog().find_function(name)) return hit;
+      if (auto hit = catalog().find_function(name)) {
+        const std::string_view family = hit->kind == Kind::loss ? "losses" : hit->kind == Kind::metric ? "metrics" : "activations";
+        refuse_registered_name(registered_name, name, "function", "keras." + std::string(family) + "." + std::string(name));
+        return hit;
+      }
     }
     if (name.find('>') == std::string_view::npos) {
       if (auto hit = find_by_bare_name(name, options_); hit && hit->is_function()) return hit;
@@ -175,13 +213,8 @@ class Resolver {
       RegisteredObjectPtr hit = catalog().find(*module, class_name);
       if (!hit && module->starts_with("keras.src.")) hit = catalog().find_class_anywhere(class_name);
       if (hit) {
-        if (registered_name && !registered_name->empty() && *registered_name != class_name) {
-          throw ConfigError(context_.path_of("registered_name"),
-                            "`registered_name=" + std::string(*registered_name) +
-                                "` was provided in the config, but '" + std::string(*module) + "." +
-                                std::string(class_name) +
-                                "' resolved to a Keras built-in and does not use registered names");
-        }
+        refuse_registered_name(registered_name, class_name, class_name,
+                               std::string(*module) + "." + std::string(class_name));
         return hit;
       }
     }
@@ -195,7 +228,7 @@ class Resolver {
       builtins = "the built-ins of '" + std::string(*module) + "'";
       for (auto& n : catalog().names_in_module(*module)) candidates.push_back(std::move(n));
     } else if (kind) {
-      builtins = "the built-in " + std::string(kind_name(*kind)) + "s";
+      builtins = "the built-in " + kind_plural(*kind);
       for (auto& n : catalog().names_for_kind(*kind)) candidates.push_back(std::move(n));
     }
     std::string what = "'" + std::string(class_name) + "'";
@@ -208,12 +241,12 @@ class Resolver {
     }
     throw UnknownObjectError(
         context_.path(),
-        "Could not locate class " + what +
-            ". Make sure custom classes are registered (kplug::register_serializable or a loaded plugin)." +
-            module_note + where_looked(options_, builtins) +
-            provider_note(registered_name ? *registered_name : class_name, options_) +
-            detail::did_you_mean(registered_name ? *registered_name : class_name, candidates) +
-            " Full object config: " + json::excerpt(full));
+        "Could not locate class " + what + "." +
+            next_line("Make sure custom classes are registered (kplug::register_serializable or a loaded plugin).") +
+            next_line(module_note) + next_line(where_looked(options_, builtins)) +
+            next_line(provider_note(registered_name ? *registered_name : class_name, options_)) +
+            next_line(detail::did_you_mean(registered_name ? *registered_name : class_name, candidates)) +
+            next_line("Full object config: " + json::excerpt(full)));
   }
 
   // A name given where an object of `kind` is expected ("l1", "relu", "mse", "pkg>Foo").
@@ -230,9 +263,9 @@ class Resolver {
     for (auto& key : custom_keys(options_)) candidates.push_back(std::move(key));
     throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
                                                   " identifier: '" + std::string(name) + "'." +
-                                                  where_looked(options_, "the built-in " + std::string(kind_name(kind)) + "s") +
-                                                  provider_note(name, options_) +
-                                                  detail::did_you_mean(name, candidates));
+                                                  next_line(where_looked(options_, "the built-in " + kind_plural(kind))) +
+                                                  next_line(provider_note(name, options_)) +
+                                                  next_line(detail::did_you_mean(name, candidates)));
   }
 
  private:
@@ -332,12 +365,12 @@ ObjectPtr DeserializationContext::deserialize_kind(const boost::json::value& v, 
     return build(*entry, entry->class_name, empty_object(), *this);
   }
   if (!v.is_object()) {
-    throw ConfigError(path_, "expected a " + std::string(kind_name(kind)) +
+    throw ConfigError(path_, "expected " + with_article(kind) +
                                  " (a config dict or a name), got " + std::string(json::type_name(v)));
   }
   Value result = deserialize_dict(v.get_object(), kind);
   if (!result.is<ObjectPtr>()) {
-    throw KindMismatchError(path_, "expected a " + std::string(kind_name(kind)) + ", got a special value");
+    throw KindMismatchError(path_, "expected " + with_article(kind) + ", got a special value");
   }
   return result.object();
 }
@@ -395,8 +428,8 @@ void DeserializationContext::run_build_hooks(Serializable& object, std::string_v
     if (dict->empty()) continue;
     auto* saveable = dynamic_cast<saving::Saveable*>(&object);
     if (!saveable) {
-      throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for a " +
-                              std::string(kind_name(object.kind())) + " ('" + std::string(class_name) +
+      throw NotSupportedError(path_of(key) + ": a non-empty " + std::string(key) + " for " +
+                              with_article(object.kind()) + " ('" + std::string(class_name) +
                               "') is not supported: it has no build or compile hooks (only layers and models "
                               "are built or compiled)");
     }
@@ -431,7 +464,7 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
     return plain;
   }
   if (!fields.class_name) {
-    throw ConfigError(path_, "expected a " + std::string(kind_name(*kind)) +
+    throw ConfigError(path_, "expected " + with_article(*kind) +
                                  " config, a dict with \"class_name\" and \"config\"; this dict has no \"class_name\"");
   }
   if (!fields.class_name->is_string()) {
@@ -464,7 +497,7 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
                                                std::string(inner ? json::type_name(*inner) : "nothing"));
     }
     const std::string_view name(inner->get_string());
-    RegisteredObjectPtr entry = resolver.function(name, module, dict);
+    RegisteredObjectPtr entry = resolver.function(name, module, registered_name, dict);
     resolver.check_kind(*entry, kind, name);
     return entry->function;
   }
@@ -490,9 +523,7 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
     if (auto seen = sharing->objects.find(*shared_id); seen != sharing->objects.end()) {
       if (seen->second->kind() != entry->kind) {
         throw KindMismatchError(path_of("shared_object_id"),
-                                "shared_object_id " + std::to_string(*shared_id) + " was first used for a " +
-                                    std::string(kind_name(seen->second->kind())) + ", here for a " +
-                                    std::string(kind_name(entry->kind)) + " ('" + std::string(class_name) + "')");
+                                "shared_object_id " + std::to_string(*shared_id) + " was first used for " + with_article(seen->second->kind()) + ", here for " + with_article(entry->kind) + " ('" + std::string(class_name) + "')");
       }
       return seen->second;
     }

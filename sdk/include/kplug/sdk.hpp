@@ -64,8 +64,8 @@ inline int run_registration(Registrar* registrar, char* error, std::size_t error
 // Defines the plugin's registration function; the body receives `registrar_name`.
 #define KPLUG_PLUGIN_REGISTER(registrar_name)                                                            \
   static void kplug_register_objects_(::kplug::plugin::Registrar& registrar_name);                      \
-  extern "C" int kplug_plugin_register(::kplug::plugin::Registrar* registrar, char* error,               \
-                                       std::size_t error_size) noexcept {                                \
+  extern "C" int KPLUG_PLUGIN_REGISTER_SYMBOL(::kplug::plugin::Registrar* registrar, char* error,        \
+                                             std::size_t error_size) noexcept {                          \
     return ::kplug::plugin::detail::run_registration(registrar, error, error_size, &kplug_register_objects_); \
   }                                                                                                       \
   static void kplug_register_objects_(::kplug::plugin::Registrar& registrar_name)

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::losses {
 
 // --- Function forms (Keras's defaults) ----------------------------------------------------
@@ -183,3 +184,4 @@ class CTC : public LossFunctionWrapper {
 };
 
 }  // namespace kplug::losses
+#pragma GCC visibility pop

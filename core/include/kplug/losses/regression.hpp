@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::losses {
 
 // ---- Function forms (Keras's formulas; eps is Keras's backend.epsilon() = 1e-7) ----
@@ -208,3 +209,4 @@ class Circle : public LossFunctionWrapper {
 };
 
 }  // namespace kplug::losses
+#pragma GCC visibility pop

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 class Tensor;
 }
@@ -132,3 +133,4 @@ Tensor binary(const Tensor& a, const Tensor& b, F f) {
 namespace kplug {
 using ops::binary;
 }  // namespace kplug
+#pragma GCC visibility pop

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <string_view>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
 
 // ---- scalar forms (inline, for functors) ----
@@ -78,3 +79,4 @@ bool all_finite(const Tensor& x);
 void require_finite(std::string_view what, double value);
 
 }  // namespace kplug::ops
+#pragma GCC visibility pop

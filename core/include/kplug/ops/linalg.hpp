@@ -3,6 +3,7 @@
 
 #include "kplug/tensor.hpp"
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
 
 // numpy's matmul: 1-D operands are promoted (and the added axis removed), batch axes
@@ -18,3 +19,4 @@ int set_num_threads(int threads);
 int num_threads() noexcept;
 
 }  // namespace kplug::ops
+#pragma GCC visibility pop

@@ -9,6 +9,7 @@
 #include <array>
 #include <cstdint>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
 
 // Along `axis`, shifted by the max; NaN propagates; an empty axis gives an empty result.
@@ -57,3 +58,4 @@ inline Tensor max_pool2d(const Tensor& x, const Pool2DOptions& o = {}) { return 
 inline Tensor avg_pool2d(const Tensor& x, const Pool2DOptions& o = {}) { return pool2d(x, PoolMode::average, o); }
 
 }  // namespace kplug::ops
+#pragma GCC visibility pop

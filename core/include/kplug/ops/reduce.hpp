@@ -9,6 +9,7 @@
 #include <span>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
 
 // The axes to reduce; {} = all axes.
@@ -35,3 +36,4 @@ Tensor argmin(const Tensor& x, std::int64_t axis);
 std::vector<std::int64_t> normalize_axes(const Axes& axes, std::int64_t rank);
 
 }  // namespace kplug::ops
+#pragma GCC visibility pop

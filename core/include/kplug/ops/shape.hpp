@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
 
 // out.shape[i] = x.shape[perm[i]]; any dtype. memcpy of whole rows when the last axis stays.
@@ -25,3 +26,4 @@ Tensor slice_axis(const Tensor& x, std::int64_t axis, std::int64_t start, std::i
 Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64_t>>& pads, float value = 0.0f);
 
 }  // namespace kplug::ops
+#pragma GCC visibility pop

@@ -19,6 +19,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::saving {
 
 class Saveable;
@@ -109,3 +110,4 @@ class LoadingError : public ValueError {
 void load_state(Saveable& root, const WeightsStore& store);
 
 }  // namespace kplug::saving
+#pragma GCC visibility pop

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::saving {
 
 // "a/b" + "c" -> "a/b/c"; an empty side is dropped (Keras's file_utils.join of inner paths).
@@ -100,3 +101,4 @@ class InMemoryWeightsStore final : public WeightsStore {
 };
 
 }  // namespace kplug::saving
+#pragma GCC visibility pop

@@ -1,0 +1,436 @@
+#include "kplug/saving/h5_reader.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+#include <set>
+#include <utility>
+
+#include "kplug/saving/h5_error.hpp"
+#include "saving/h5/handle.hpp"
+#include "saving/h5/types.hpp"
+
+namespace kplug::h5 {
+
+using detail::check;
+using detail::fail;
+using detail::Handle;
+using detail::QuietErrors;
+
+std::string vars_path(std::string_view object_path) { return detail::join_path(object_path, "vars"); }
+
+namespace {
+
+enum class Kind { group, dataset, any };
+
+std::string human_bytes(std::uint64_t bytes) {
+  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  double v = static_cast<double>(bytes);
+  int u = 0;
+  while (v >= 1024.0 && u < 6) {
+    v /= 1024.0;
+    ++u;
+  }
+  char text[48];
+  std::snprintf(text, sizeof text, u == 0 ? "%.0f %s" : "%.1f %s", v, units[u]);
+  return text;
+}
+
+std::string shape_text(const std::vector<std::int64_t>& shape) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i != 0) out += ", ";
+    out += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) out += ",";
+  return out + ")";
+}
+
+std::string link_type_name(H5L_type_t type) {
+  switch (type) {
+    case H5L_TYPE_SOFT: return "SoftLink";
+    case H5L_TYPE_EXTERNAL: return "ExternalLink";
+    default: return "user-defined link";
+  }
+}
+
+herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* out) {
+  auto* state = static_cast<std::pair<std::vector<std::string>*, std::size_t>*>(out);
+  if (state->first->size() >= state->second) return 1;  // stop: over the limit
+  state->first->emplace_back(name);
+  return 0;
+}
+
+bool is_filter_allowed(H5Z_filter_t id) {
+  // Built into libhdf5; anything else would make HDF5 look for a filter plugin to load.
+  return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
+}
+
+}  // namespace
+
+struct WeightsReader::Impl {
+  std::string name;
+  ReadLimits limits;
+  Handle file;
+  std::uint64_t file_size = 0;
+
+  // Walks `path` one hard link at a time. Returns an invalid handle when a component is
+  // missing (and `missing_ok`), else throws. `kind` is what the last component must be.
+  Handle resolve(std::string_view path, Kind kind, bool missing_ok) const {
+    const std::vector<std::string> parts = detail::split_path(name, path);
+    if (parts.empty() && kind == Kind::dataset) throw H5Error(name, "/", "Invalid H5 file, expected a dataset path");
+    Handle current(check(H5Gopen2(file.get(), "/", H5P_DEFAULT), name, "/", "cannot open the root group"));
+    std::string walked;
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      const std::string& part = parts[i];
+      walked = detail::join_path(walked, part);
+      const bool last = i + 1 == parts.size();
+      const htri_t exists = H5Lexists(current.get(), part.c_str(), H5P_DEFAULT);
+      if (exists < 0) fail(name, walked, "cannot look up the link");
+      if (exists == 0) {
+        if (missing_ok) return Handle();
+        throw H5NotFoundError(name, std::string(path), "not found: no '" + walked + "' in the file");
+      }
+      H5L_info_t link{};
+      if (H5Lget_info(current.get(), part.c_str(), &link, H5P_DEFAULT) < 0) fail(name, walked, "cannot read the link");
+      if (link.type != H5L_TYPE_HARD) {
+        throw H5UnsafeError(name, walked, "Not allowed: H5 file with " + link_type_name(link.type));
+      }
+      H5O_info_t info{};
+      if (H5Oget_info_by_name2(current.get(), part.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+        fail(name, walked, "cannot read the object header");
+      }
+      const bool want_group = !last || kind == Kind::group;
+      if (want_group && info.type != H5O_TYPE_GROUP) {
+        throw H5Error(name, walked, "Invalid H5 file, expected a group but found " + type_name(info.type));
+      }
+      if (last && kind == Kind::dataset && info.type != H5O_TYPE_DATASET) {
+        throw H5Error(name, walked, "Invalid H5 file, expected a dataset but found " + type_name(info.type));
+      }
+      if (info.type == H5O_TYPE_GROUP) {
+        current = Handle(check(H5Gopen2(current.get(), part.c_str(), H5P_DEFAULT), name, walked, "cannot open group"));
+      } else if (info.type == H5O_TYPE_DATASET) {
+        current =
+            Handle(check(H5Dopen2(current.get(), part.c_str(), H5P_DEFAULT), name, walked, "cannot open dataset"));
+      } else {
+        throw H5Error(name, walked, "Invalid H5 file, expected a group or dataset but found " + type_name(info.type));
+      }
+    }
+    return current;
+  }
+
+  static std::string type_name(H5O_type_t type) {
+    switch (type) {
+      case H5O_TYPE_GROUP: return "a group";
+      case H5O_TYPE_DATASET: return "a dataset";
+      case H5O_TYPE_NAMED_DATATYPE: return "a named datatype";
+      default: return "an unknown object";
+    }
+  }
+
+  std::vector<std::string> member_names(hid_t group, std::string_view path) const {
+    std::vector<std::string> names;
+    std::pair<std::vector<std::string>*, std::size_t> state{&names, limits.max_group_members};
+    hsize_t index = 0;
+    const herr_t status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_name, &state);
+    if (status < 0) fail(name, path, "cannot list the group's members");
+    if (status > 0) {
+      throw H5UnsafeError(name, std::string(path),
+                          "group has more than " + std::to_string(limits.max_group_members) + " members");
+    }
+    return names;
+  }
+
+  // Every check that needs no data: layout, external storage, filters, dtype, shape, sizes.
+  DatasetInfo inspect(hid_t dataset, std::string_view path) const {
+    DatasetInfo out;
+    out.path = std::string(path);
+    Handle dcpl(check(H5Dget_create_plist(dataset), name, path, "cannot read the dataset's creation properties"));
+    const H5D_layout_t layout = H5Pget_layout(dcpl.get());
+    if (layout < 0) fail(name, path, "cannot read the dataset's layout");
+    if (layout == H5D_VIRTUAL) throw H5UnsafeError(name, out.path, "Not allowed: H5 file with virtual Dataset");
+    const int externals = H5Pget_external_count(dcpl.get());
+    if (externals < 0) fail(name, path, "cannot read the dataset's external storage list");
+    if (externals > 0) {
+      char external[256] = {};
+      off_t offset = 0;
+      hsize_t size = 0;
+      H5Pget_external(dcpl.get(), 0, sizeof external - 1, external, &offset, &size);
+      throw H5UnsafeError(name, out.path, std::string("Not allowed: H5 file with external Dataset: ") + external);
+    }
+    const int filters = H5Pget_nfilters(dcpl.get());
+    if (filters < 0) fail(name, path, "cannot read the dataset's filters");
+    for (int i = 0; i < filters; ++i) {
+      unsigned flags = 0;
+      std::size_t n_values = 0;
+      char filter_name[64] = {};
+      const H5Z_filter_t id = H5Pget_filter2(dcpl.get(), static_cast<unsigned>(i), &flags, &n_values, nullptr,
+                                             sizeof filter_name - 1, filter_name, nullptr);
+      if (id < 0) fail(name, path, "cannot read a filter of the dataset");
+      if (!is_filter_allowed(id)) {
+        throw H5UnsafeError(name, out.path,
+                            "Not allowed: H5 dataset with filter " + std::to_string(id) + " ('" + filter_name +
+                                "'); filter plugins are never loaded, only deflate, shuffle and fletcher32 are read");
+      }
+    }
+
+    Handle type(check(H5Dget_type(dataset), name, path, "cannot read the dataset's type"));
+    out.dtype = detail::classify(type.get(), dataset, name, path);
+    const std::size_t stored_element_size = H5Tget_size(type.get());
+
+    Handle space(check(H5Dget_space(dataset), name, path, "cannot read the dataset's shape"));
+    const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
+    if (space_class == H5S_SIMPLE) {
+      const int rank = H5Sget_simple_extent_ndims(space.get());
+      if (rank < 0 || rank > H5S_MAX_RANK) fail(name, path, "cannot read the dataset's rank");
+      std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+      if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) {
+        fail(name, path, "cannot read the dataset's dimensions");
+      }
+      out.element_count = 1;
+      for (hsize_t d : dims) {
+        if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()) ||
+            __builtin_mul_overflow(out.element_count, static_cast<std::uint64_t>(d), &out.element_count)) {
+          throw H5UnsafeError(name, out.path, "Not allowed: H5 dataset whose element count overflows 64 bits");
+        }
+        out.shape.push_back(static_cast<std::int64_t>(d));
+      }
+    } else if (space_class == H5S_SCALAR) {
+      out.element_count = 1;
+    } else {
+      throw H5Error(name, out.path, "dataset has no data (an empty dataspace)");
+    }
+    if (out.element_count > limits.max_elements) {
+      throw H5UnsafeError(name, out.path,
+                          "Not allowed: H5 dataset of shape " + shape_text(out.shape) + " has " +
+                              std::to_string(out.element_count) + " elements, above the limit of " +
+                              std::to_string(limits.max_elements));
+    }
+    std::uint64_t declared = 0;
+    std::uint64_t in_memory = 0;
+    if (__builtin_mul_overflow(out.element_count, std::uint64_t{stored_element_size}, &declared) ||
+        __builtin_mul_overflow(out.element_count, std::uint64_t{dtype_size(out.dtype)}, &in_memory) ||
+        in_memory > std::numeric_limits<std::size_t>::max() / 2) {
+      throw H5UnsafeError(name, out.path, "Not allowed: H5 dataset whose byte size overflows");
+    }
+    out.stored_bytes = H5Dget_storage_size(dataset);
+    // A stored size beyond the file is a corrupt index, not data: it must not size a buffer.
+    if (layout != H5D_COMPACT && out.stored_bytes > file_size) {
+      throw H5UnsafeError(name, out.path,
+                          "Not allowed: H5 dataset claims " + human_bytes(out.stored_bytes) +
+                              " of storage in a file of " + human_bytes(file_size));
+    }
+    const bool bomb = declared > limits.bomb_floor_bytes &&
+                      (filters == 0 ? declared > out.stored_bytes
+                                    : declared / std::max<std::uint64_t>(limits.max_expansion, 1) > out.stored_bytes);
+    if (bomb) {
+      throw H5UnsafeError(name, out.path,
+                          "Not allowed: H5 dataset of shape " + shape_text(out.shape) + " declares " +
+                              human_bytes(declared) + " but only " + human_bytes(out.stored_bytes) +
+                              " are stored on disk; refusing to load a potential decompression/shape bomb");
+    }
+    return out;
+  }
+
+  Array read(hid_t dataset, const DatasetInfo& info) const {
+    Array out;
+    out.dtype = info.dtype;
+    out.shape = info.shape;
+    out.data.resize(static_cast<std::size_t>(info.element_count) * dtype_size(info.dtype));
+    read_into(dataset, info, out.data);
+    return out;
+  }
+
+  void read_into(hid_t dataset, const DatasetInfo& info, std::span<std::byte> destination) const {
+    const std::size_t needed = static_cast<std::size_t>(info.element_count) * dtype_size(info.dtype);
+    if (destination.size() != needed) {
+      throw H5Error(name, info.path,
+                    "destination holds " + std::to_string(destination.size()) + " bytes, the " +
+                        std::string(dtype_name(info.dtype)) + " dataset of shape " + shape_text(info.shape) +
+                        " needs " + std::to_string(needed));
+    }
+    if (needed == 0) return;
+    Handle stored(check(H5Dget_type(dataset), name, info.path, "cannot read the dataset's type"));
+    Handle memory = detail::memory_type(info.dtype, stored.get(), name, info.path);
+    if (H5Dread(dataset, memory.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, destination.data()) < 0) {
+      fail(name, info.path, "cannot read the dataset's data");
+    }
+  }
+
+  static std::unique_ptr<Impl> open(std::string name, ReadLimits limits, hid_t fapl) {
+    auto impl = std::make_unique<Impl>();
+    impl->name = std::move(name);
+    impl->limits = limits;
+    // Strong close: the file is really closed when its handle is, even if objects leak.
+    if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) fail(impl->name, "", "cannot set file access properties");
+    impl->file = Handle(H5Fopen(impl->name.c_str(), H5F_ACC_RDONLY, fapl));
+    if (!impl->file.valid()) fail(impl->name, "", "cannot open as an HDF5 weights file");
+    hsize_t size = 0;
+    if (H5Fget_filesize(impl->file.get(), &size) < 0) fail(impl->name, "", "cannot read the file size");
+    impl->file_size = size;
+    return impl;
+  }
+
+  void walk(hid_t group, const std::string& path, int depth, std::set<haddr_t>& seen,
+            std::vector<DatasetInfo>& out) const {
+    if (depth > limits.max_depth) {
+      throw H5UnsafeError(name, path, "groups nested deeper than " + std::to_string(limits.max_depth));
+    }
+    for (const std::string& member : member_names(group, path.empty() ? "/" : path)) {
+      const std::string member_path = detail::join_path(path, member);
+      H5L_info_t link{};
+      if (H5Lget_info(group, member.c_str(), &link, H5P_DEFAULT) < 0) fail(name, member_path, "cannot read the link");
+      if (link.type != H5L_TYPE_HARD) {
+        throw H5UnsafeError(name, member_path, "Not allowed: H5 file with " + link_type_name(link.type));
+      }
+      H5O_info_t info{};
+      if (H5Oget_info_by_name2(group, member.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+        fail(name, member_path, "cannot read the object header");
+      }
+      if (!seen.insert(info.addr).second) {
+        throw H5UnsafeError(name, member_path, "Not allowed: H5 object reachable by two paths (a hard-link cycle?)");
+      }
+      if (info.type == H5O_TYPE_GROUP) {
+        Handle child(check(H5Gopen2(group, member.c_str(), H5P_DEFAULT), name, member_path, "cannot open group"));
+        walk(child.get(), member_path, depth + 1, seen, out);
+      } else if (info.type == H5O_TYPE_DATASET) {
+        Handle child(check(H5Dopen2(group, member.c_str(), H5P_DEFAULT), name, member_path, "cannot open dataset"));
+        out.push_back(inspect(child.get(), member_path));
+      }
+    }
+  }
+};
+
+
+WeightsReader::WeightsReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+WeightsReader::WeightsReader(WeightsReader&&) noexcept = default;
+WeightsReader& WeightsReader::operator=(WeightsReader&&) noexcept = default;
+WeightsReader::~WeightsReader() {
+  QuietErrors quiet;
+  impl_.reset();
+}
+
+WeightsReader WeightsReader::open(const std::filesystem::path& file, ReadLimits limits) {
+  QuietErrors quiet;
+  const std::string name = file.string();
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(file, ec)) {
+    throw H5Error(name, "", ec ? "cannot open: " + ec.message() : "cannot open: not a regular file");
+  }
+  const htri_t is_hdf5 = H5Fis_hdf5(name.c_str());
+  if (is_hdf5 == 0) throw H5Error(name, "", "not an HDF5 file (no HDF5 signature)");
+  if (is_hdf5 < 0) fail(name, "", "cannot open as an HDF5 weights file");
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), name, "", "cannot create file access properties"));
+  if (H5Pset_fapl_sec2(fapl.get()) < 0) fail(name, "", "cannot set the file driver");
+  return WeightsReader(Impl::open(name, limits, fapl.get()));
+}
+
+WeightsReader WeightsReader::open_image(std::span<const std::byte> image, std::string name, ReadLimits limits) {
+  QuietErrors quiet;
+  if (image.empty()) throw H5Error(name, "", "not an HDF5 file (empty)");
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), name, "", "cannot create file access properties"));
+  // In-memory driver, no backing store: the name is only a label, no file is opened.
+  if (H5Pset_fapl_core(fapl.get(), 1 << 16, false) < 0 ||
+      H5Pset_file_image(fapl.get(), const_cast<std::byte*>(image.data()), image.size()) < 0) {
+    fail(name, "", "cannot set up the in-memory file");
+  }
+  return WeightsReader(Impl::open(std::move(name), limits, fapl.get()));
+}
+
+const std::string& WeightsReader::file_name() const noexcept { return impl_->name; }
+const ReadLimits& WeightsReader::limits() const noexcept { return impl_->limits; }
+
+bool WeightsReader::has_group(std::string_view path) const {
+  QuietErrors quiet;
+  return impl_->resolve(path, Kind::group, true).valid();
+}
+
+bool WeightsReader::has_dataset(std::string_view path) const {
+  QuietErrors quiet;
+  return impl_->resolve(path, Kind::dataset, true).valid();
+}
+
+std::vector<std::string> WeightsReader::members(std::string_view group_path) const {
+  QuietErrors quiet;
+  Handle group = impl_->resolve(group_path, Kind::group, false);
+  return impl_->member_names(group.get(), group_path);
+}
+
+std::optional<std::string> WeightsReader::string_attribute(std::string_view object_path, std::string_view name) const {
+  QuietErrors quiet;
+  const std::string& file = impl_->name;
+  Handle object = impl_->resolve(object_path, Kind::any, false);
+  const std::string attr_name(name);
+  const std::string where = std::string(object_path) + "@" + attr_name;
+  const htri_t exists = H5Aexists(object.get(), attr_name.c_str());
+  if (exists < 0) fail(file, where, "cannot look up the attribute");
+  if (exists == 0) return std::nullopt;
+  Handle attr(check(H5Aopen(object.get(), attr_name.c_str(), H5P_DEFAULT), file, where, "cannot open the attribute"));
+  Handle type(check(H5Aget_type(attr.get()), file, where, "cannot read the attribute's type"));
+  Handle space(check(H5Aget_space(attr.get()), file, where, "cannot read the attribute's shape"));
+  if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1) {
+    throw H5Error(file, where, "expected a single string attribute");
+  }
+  const htri_t variable = H5Tis_variable_str(type.get());
+  if (variable < 0) fail(file, where, "cannot read the attribute's type");
+  if (variable > 0) {
+    // The stored type as memory type: a variable-length string is a char* in memory whatever
+    // its character set, and no conversion is asked of HDF5.
+    Handle memory(check(H5Tcopy(type.get()), file, where, "cannot copy the attribute's type"));
+    char* text = nullptr;
+    if (H5Aread(attr.get(), memory.get(), &text) < 0) fail(file, where, "cannot read the attribute");
+    std::string value = text != nullptr ? std::string(text) : std::string();
+    H5free_memory(text);
+    return value;
+  }
+  const std::size_t size = H5Tget_size(type.get());
+  constexpr std::size_t max_size = 1 << 20;
+  if (size == 0 || size > max_size) throw H5UnsafeError(file, where, "string attribute longer than 1 MiB");
+  std::string value(size, '\0');
+  if (H5Aread(attr.get(), type.get(), value.data()) < 0) fail(file, where, "cannot read the attribute");
+  value.resize(std::min(value.find('\0'), value.size()));
+  return value;
+}
+
+DatasetInfo WeightsReader::dataset_info(std::string_view dataset_path) const {
+  QuietErrors quiet;
+  Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
+  return impl_->inspect(dataset.get(), dataset_path);
+}
+
+Array WeightsReader::read(std::string_view dataset_path) const {
+  QuietErrors quiet;
+  Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
+  const DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
+  return impl_->read(dataset.get(), info);
+}
+
+DatasetInfo WeightsReader::read_into(std::string_view dataset_path, std::span<std::byte> destination) const {
+  QuietErrors quiet;
+  Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
+  DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
+  impl_->read_into(dataset.get(), info, destination);
+  return info;
+}
+
+bool WeightsReader::has_vars(std::string_view object_path) const { return has_group(vars_path(object_path)); }
+
+std::size_t WeightsReader::vars_count(std::string_view object_path) const {
+  if (!has_vars(object_path)) return 0;
+  return members(vars_path(object_path)).size();
+}
+
+Array WeightsReader::read_var(std::string_view object_path, std::size_t index) const {
+  return read(detail::join_path(vars_path(object_path), std::to_string(index)));
+}
+
+std::vector<DatasetInfo> WeightsReader::walk() const {
+  QuietErrors quiet;
+  Handle root(check(H5Gopen2(impl_->file.get(), "/", H5P_DEFAULT), impl_->name, "/", "cannot open the root group"));
+  std::set<haddr_t> seen;
+  std::vector<DatasetInfo> out;
+  impl_->walk(root.get(), "", 0, seen, out);
+  return out;
+}
+
+}  // namespace kplug::h5

@@ -1,0 +1,205 @@
+#include "kplug/saving/h5_writer.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <random>
+
+#include "kplug/saving/h5_error.hpp"
+#include "kplug/saving/h5_reader.hpp"
+#include "saving/h5/handle.hpp"
+#include "saving/h5/types.hpp"
+
+namespace kplug::h5 {
+
+using detail::check;
+using detail::fail;
+using detail::Handle;
+using detail::QuietErrors;
+
+namespace {
+
+std::filesystem::path temporary_name(const std::filesystem::path& target, unsigned attempt) {
+  static std::atomic<unsigned> counter{0};
+  std::random_device entropy;
+  const auto stamp = std::chrono::steady_clock::now().time_since_epoch().count();
+  const std::string suffix = ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(counter++) + "-" +
+                             std::to_string((static_cast<unsigned long long>(stamp) ^ entropy()) + attempt);
+  return target.parent_path() / ("." + target.filename().string() + suffix);
+}
+
+// Data and metadata on disk before the rename makes the file visible under its name.
+bool sync_file(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  return ::close(fd) == 0 && ok;
+}
+
+}  // namespace
+
+struct WeightsWriter::Impl {
+  std::filesystem::path target;
+  std::filesystem::path temporary;
+  std::string name;  // the target, for messages
+  Handle file;
+  bool done = false;
+
+  ~Impl() {
+    if (done) return;
+    QuietErrors quiet;
+    file.close();
+    std::error_code ignored;
+    std::filesystem::remove(temporary, ignored);
+  }
+
+  void require_open() const {
+    if (done) throw H5Error(name, "", "the weights file was already committed");
+  }
+
+  Handle group(std::string_view path) {
+    Handle current(check(H5Gopen2(file.get(), "/", H5P_DEFAULT), name, "/", "cannot open the root group"));
+    std::string walked;
+    for (const std::string& part : detail::split_path(name, path)) {
+      walked = detail::join_path(walked, part);
+      const htri_t exists = H5Lexists(current.get(), part.c_str(), H5P_DEFAULT);
+      if (exists < 0) fail(name, walked, "cannot look up the link");
+      if (exists > 0) {
+        H5O_info_t info{};
+        if (H5Oget_info_by_name2(current.get(), part.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+          fail(name, walked, "cannot read the object header");
+        }
+        if (info.type != H5O_TYPE_GROUP) throw H5Error(name, walked, "expected a group, a dataset has this path");
+        current = Handle(check(H5Gopen2(current.get(), part.c_str(), H5P_DEFAULT), name, walked, "cannot open group"));
+      } else {
+        current = Handle(check(H5Gcreate2(current.get(), part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name,
+                               walked, "cannot create group"));
+      }
+    }
+    return current;
+  }
+
+  void string_attribute(hid_t object, std::string_view where, std::string_view attr_name, std::string_view value) {
+    const std::string key(attr_name);
+    const std::string text(value);
+    const std::string place = std::string(where) + "@" + key;
+    if (H5Aexists(object, key.c_str()) > 0 && H5Adelete(object, key.c_str()) < 0) {
+      fail(name, place, "cannot replace the attribute");
+    }
+    Handle type = detail::vlen_string_type(name, place);
+    Handle space(check(H5Screate(H5S_SCALAR), name, place, "cannot create a dataspace"));
+    Handle attr(check(H5Acreate2(object, key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name, place,
+                      "cannot create the attribute"));
+    const char* pointer = text.c_str();
+    if (H5Awrite(attr.get(), type.get(), &pointer) < 0) fail(name, place, "cannot write the attribute");
+  }
+};
+
+WeightsWriter::WeightsWriter(std::filesystem::path target) : impl_(std::make_unique<Impl>()) {
+  QuietErrors quiet;
+  impl_->target = std::move(target);
+  impl_->name = impl_->target.string();
+  impl_->done = true;  // nothing to clean up until the temporary exists
+  if (impl_->target.filename().empty()) throw H5Error(impl_->name, "", "cannot save: the path names no file");
+  const std::filesystem::path folder =
+      impl_->target.parent_path().empty() ? std::filesystem::path(".") : impl_->target.parent_path();
+  std::error_code ec;
+  if (!std::filesystem::is_directory(folder, ec)) {
+    throw H5Error(impl_->name, "", "cannot save: folder '" + folder.string() + "' does not exist");
+  }
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), impl_->name, "", "cannot create file access properties"));
+  if (H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) fail(impl_->name, "", "cannot set file properties");
+  for (unsigned attempt = 0; attempt < 16 && !impl_->file.valid(); ++attempt) {
+    impl_->temporary = temporary_name(impl_->target, attempt);
+    impl_->file = Handle(H5Fcreate(impl_->temporary.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()));
+  }
+  if (!impl_->file.valid()) fail(impl_->name, "", "cannot create the temporary file " + impl_->temporary.string());
+  impl_->done = false;
+}
+
+WeightsWriter::WeightsWriter(WeightsWriter&&) noexcept = default;
+WeightsWriter& WeightsWriter::operator=(WeightsWriter&&) noexcept = default;
+WeightsWriter::~WeightsWriter() = default;
+
+const std::filesystem::path& WeightsWriter::target() const noexcept { return impl_->target; }
+const std::filesystem::path& WeightsWriter::temporary() const noexcept { return impl_->temporary; }
+
+void WeightsWriter::make_group(std::string_view path) {
+  QuietErrors quiet;
+  impl_->require_open();
+  impl_->group(path);
+}
+
+void WeightsWriter::make_vars(std::string_view object_path, const std::optional<std::string>& name) {
+  QuietErrors quiet;
+  impl_->require_open();
+  const std::string path = vars_path(object_path);
+  Handle vars = impl_->group(path);
+  if (name) impl_->string_attribute(vars.get(), path, "name", *name);
+}
+
+void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
+  QuietErrors quiet;
+  impl_->require_open();
+  const std::string& file = impl_->name;
+  const std::string path(dataset_path);
+  const std::size_t slash = path.rfind('/');
+  const std::string parent = slash == std::string::npos ? std::string() : path.substr(0, slash);
+  const std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  detail::split_path(file, path);  // refuses empty components
+  if (leaf.empty()) throw H5Error(file, path, "Invalid path in H5 file: empty dataset name");
+  const std::uint64_t count = array.element_count();
+  if (array.data.size() != count * dtype_size(array.dtype)) {
+    throw H5Error(file, path,
+                  "array data holds " + std::to_string(array.data.size()) + " bytes, its shape and dtype need " +
+                      std::to_string(count * dtype_size(array.dtype)));
+  }
+  Handle group = impl_->group(parent);
+  if (H5Lexists(group.get(), leaf.c_str(), H5P_DEFAULT) > 0) throw H5Error(file, path, "the dataset already exists");
+  Handle space;
+  if (array.shape.empty()) {
+    space = Handle(check(H5Screate(H5S_SCALAR), file, path, "cannot create a dataspace"));
+  } else {
+    std::vector<hsize_t> dims(array.shape.begin(), array.shape.end());
+    space = Handle(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), file, path,
+                         "cannot create a dataspace"));
+  }
+  Handle type = detail::file_type(array.dtype, file, path);
+  Handle dataset(check(H5Dcreate2(group.get(), leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT,
+                                  H5P_DEFAULT),
+                       file, path, "cannot create the dataset"));
+  if (count != 0 && H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data.data()) < 0) {
+    fail(file, path, "cannot write the dataset");
+  }
+  if (array.dtype == DType::bfloat16) impl_->string_attribute(dataset.get(), path, "dtype", "bfloat16");
+}
+
+void WeightsWriter::write_var(std::string_view object_path, std::size_t index, const Array& array) {
+  write(detail::join_path(vars_path(object_path), std::to_string(index)), array);
+}
+
+void WeightsWriter::set_string_attribute(std::string_view object_path, std::string_view name, std::string_view value) {
+  QuietErrors quiet;
+  impl_->require_open();
+  const std::string path(object_path);
+  Handle object(H5Oopen(impl_->file.get(), path.empty() ? "/" : path.c_str(), H5P_DEFAULT));
+  if (!object.valid()) fail(impl_->name, path, "no such group or dataset");
+  impl_->string_attribute(object.get(), path, name, value);
+}
+
+void WeightsWriter::commit() {
+  QuietErrors quiet;
+  impl_->require_open();
+  const std::string& file = impl_->name;
+  if (H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL) < 0) fail(file, "", "cannot flush the weights file");
+  if (impl_->file.close() < 0) fail(file, "", "cannot close the weights file");
+  if (!sync_file(impl_->temporary)) throw H5Error(file, "", "cannot sync " + impl_->temporary.string() + " to disk");
+  std::error_code ec;
+  std::filesystem::rename(impl_->temporary, impl_->target, ec);
+  if (ec) throw H5Error(file, "", "cannot move " + impl_->temporary.string() + " into place: " + ec.message());
+  impl_->done = true;
+}
+
+}  // namespace kplug::h5
