@@ -1,13 +1,12 @@
-// Helpers for model tests: the fixtures' io.json and checks.json, and (until the
-// library's HDF5 WeightsStore lands) a minimal reader that copies a fixture's
-// model.weights.h5 datasets into an in-memory WeightsStore.
+// Helpers for model tests: the fixtures' io.json and checks.json, and a fixture's
+// model.weights.h5 copied into an in-memory WeightsStore.
 #pragma once
 
 #include "kplug/models/model.hpp"
+#include "kplug/saving/h5_reader.hpp"
 #include "kplug/saving/weights_store.hpp"
 #include "test_support.hpp"
 
-#include <hdf5.h>
 
 #include <filesystem>
 #include <map>
@@ -71,31 +70,27 @@ inline std::map<std::string, Shape> saved_datasets(const Model& model) {
   return out;
 }
 
-// Test-only stand-in for the HDF5 store (not merged yet): the fixture's layer datasets
-// (checks.json lists them) read with the HDF5 C library into an in-memory store.
+// Until a WeightsStore over the HDF5 files exists, the tests copy a fixture's layer
+// datasets, read by kplug's safe HDF5 reader (kplug_saving), into an in-memory store.
 inline void read_fixture_weights(const std::filesystem::path& file, const boost::json::value& checks,
                                  saving::InMemoryWeightsStore& store) {
-  hid_t f = H5Fopen(file.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
-  BOOST_REQUIRE_MESSAGE(f >= 0, "cannot open " << file);
-  for (const auto& [path, shape] : layer_datasets(checks)) {
-    hid_t d = H5Dopen2(f, path.c_str(), H5P_DEFAULT);
-    BOOST_REQUIRE_MESSAGE(d >= 0, "no dataset " << path << " in " << file);
-    Tensor value(shape);
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wold-style-cast"  // HDF5's H5S_ALL macro
-    const herr_t read = H5Dread(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, value.data());
-#pragma GCC diagnostic pop
-    BOOST_REQUIRE(read >= 0);
-    H5Dclose(d);
+  auto reader = h5::WeightsReader::open(file);
+  std::map<std::string, Shape> in_file;
+  for (const auto& info : reader.walk()) {
+    if (info.path.starts_with("optimizer/")) continue;
+    in_file.emplace(info.path, Shape(info.shape.begin(), info.shape.end()));
+    const h5::Array array = reader.read(info.path);
+    Tensor value(Shape(array.shape.begin(), array.shape.end()), array.to_float32());
     auto* group = &store.root();
-    std::string rest = path;
+    std::string rest = info.path;
     for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {
       group = &group->groups[rest.substr(0, slash)];
       rest.erase(0, slash + 1);
     }
     group->datasets[rest] = std::move(value);
   }
-  H5Fclose(f);
+  // The file holds exactly the datasets Keras listed.
+  BOOST_CHECK_MESSAGE(in_file == layer_datasets(checks), "datasets of " << file << " differ from checks.json");
 }
 
 // Loads a fixture folder's model.weights.h5 into `model` through Model::load_weights.

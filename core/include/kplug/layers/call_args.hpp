@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 class CallArgs {
@@ -54,3 +56,5 @@ class CallArgs {
 };
 
 }  // namespace kplug
+
+#pragma GCC visibility pop

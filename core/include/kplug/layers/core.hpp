@@ -10,6 +10,8 @@
 #include <memory>
 #include <string>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug::layers {
 
 // The entry point of a model: no weights, its output is the model's input.
@@ -100,3 +102,5 @@ class Lambda : public Layer {
 boost::json::value serialize_activation(const std::shared_ptr<Activation>& activation);
 
 }  // namespace kplug::layers
+
+#pragma GCC visibility pop

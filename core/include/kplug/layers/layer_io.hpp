@@ -7,6 +7,8 @@
 
 #include <boost/json/value.hpp>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 // The object dict of a layer or model, with "build_config" when it was built through
@@ -20,3 +22,5 @@ boost::json::value serialize_layer(const Layer& layer);
 LayerPtr deserialize_layer(const boost::json::value& dict, DeserializationContext& context);
 
 }  // namespace kplug
+
+#pragma GCC visibility pop

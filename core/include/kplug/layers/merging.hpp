@@ -6,6 +6,8 @@
 
 #include <memory>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug::layers {
 
 // Keras's Merge: at least two inputs; output masks are the AND of the input masks.
@@ -35,3 +37,5 @@ class Add : public Merge {
 };
 
 }  // namespace kplug::layers
+
+#pragma GCC visibility pop

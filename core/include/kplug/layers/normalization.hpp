@@ -9,6 +9,8 @@
 #include <memory>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug::layers {
 
 // Normalizes over `axis` (mean and variance, or only the variance with
@@ -43,3 +45,5 @@ class LayerNormalization : public Layer {
 };
 
 }  // namespace kplug::layers
+
+#pragma GCC visibility pop

@@ -7,6 +7,8 @@
 #include <optional>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug::layers {
 
 class Dropout : public Layer {
@@ -31,3 +33,5 @@ class Dropout : public Layer {
 };
 
 }  // namespace kplug::layers
+
+#pragma GCC visibility pop

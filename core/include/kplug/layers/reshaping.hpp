@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug::layers {
 
 // (batch, ...) -> (batch, prod(...)); channels_first moves the channel axis last first.
@@ -24,3 +26,5 @@ class Flatten : public Layer {
 };
 
 }  // namespace kplug::layers
+
+#pragma GCC visibility pop

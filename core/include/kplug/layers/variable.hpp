@@ -12,6 +12,8 @@
 #include <optional>
 #include <string>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 struct VariableSpec {
@@ -59,3 +61,5 @@ class Variable {
 using VariablePtr = std::shared_ptr<Variable>;
 
 }  // namespace kplug
+
+#pragma GCC visibility pop

@@ -8,6 +8,8 @@
 
 #include <memory>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 class Functional : public Model {
@@ -52,3 +54,5 @@ class Functional : public Model {
 };
 
 }  // namespace kplug
+
+#pragma GCC visibility pop

@@ -7,6 +7,8 @@
 #include <string>
 #include <unordered_set>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 class Sequential : public Model {
@@ -40,3 +42,5 @@ class Sequential : public Model {
 };
 
 }  // namespace kplug
+
+#pragma GCC visibility pop
