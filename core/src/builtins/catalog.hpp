@@ -101,5 +101,7 @@ void add_builtin_initializers(CatalogBuilder& builder);
 void add_builtin_regularizers(CatalogBuilder& builder);
 void add_builtin_constraints(CatalogBuilder& builder);
 void add_builtin_losses(CatalogBuilder& builder);
+void add_builtin_layers(CatalogBuilder& builder);  // core/src/layers
+void add_builtin_models(CatalogBuilder& builder);  // core/src/layers (Sequential, Functional)
 
 }  // namespace kplug::detail

@@ -1,0 +1,106 @@
+// keras.layers core layers: InputLayer, Dense, Activation, and Lambda (refused).
+#pragma once
+
+#include "kplug/activations.hpp"
+#include "kplug/constraints.hpp"
+#include "kplug/initializers.hpp"
+#include "kplug/layers/layer.hpp"
+#include "kplug/regularizers.hpp"
+
+#include <memory>
+#include <string>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
+namespace kplug::layers {
+
+// The entry point of a model: no weights, its output is the model's input.
+class InputLayer : public Layer {
+ public:
+  struct Options {
+    PartialShape batch_shape;  // including the batch dim
+    std::string dtype = "float32";  // "float32", or an integer type for token ids
+    bool optional = false;
+  };
+  InputLayer(Options options, LayerArgs args);
+  const PartialShape& batch_shape() const noexcept { return options_.batch_shape; }
+  const std::string& dtype() const noexcept { return options_.dtype; }
+  boost::json::object get_config() const override;
+  static std::shared_ptr<InputLayer> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// activation(dot(x, kernel) + bias) over the last axis of any rank.
+class Dense : public Layer {
+ public:
+  struct Options {
+    std::int64_t units = 0;
+    std::shared_ptr<Activation> activation;  // null: linear
+    bool use_bias = true;
+    std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
+    std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
+    std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
+    std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
+  };
+  Dense(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Dense> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  bool supports_masking() const override { return true; }
+  const Options& options() const noexcept { return options_; }
+  const VariablePtr& kernel() const noexcept { return kernel_; }
+  const VariablePtr& bias() const noexcept { return bias_; }
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+  VariablePtr kernel_, bias_;
+};
+
+// Applies an activation (any of keras.activations, or a registered one).
+class ActivationLayer : public Layer {
+ public:
+  ActivationLayer(std::shared_ptr<Activation> activation, LayerArgs args);
+  std::string class_name() const override { return "Activation"; }
+  boost::json::object get_config() const override;
+  static std::shared_ptr<ActivationLayer> from_config(const boost::json::object& config,
+                                                      DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  bool supports_masking() const override { return true; }
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  std::shared_ptr<Activation> activation_;
+};
+
+// Lambda layers hold Python bytecode: refused in safe mode (Keras's message), and not
+// supported with safe_mode=false either (kplug never runs Python code).
+class Lambda : public Layer {
+ public:
+  static std::shared_ptr<Lambda> from_config(const boost::json::object& config, DeserializationContext& context);
+  boost::json::object get_config() const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Lambda();
+};
+
+// Serialized as Keras's layers write activations: a built-in's name ("relu"), else the object dict.
+boost::json::value serialize_activation(const std::shared_ptr<Activation>& activation);
+
+}  // namespace kplug::layers
+
+#pragma GCC visibility pop

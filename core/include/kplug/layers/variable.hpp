@@ -1,0 +1,65 @@
+// Keras's Variable: a named, shaped weight of a layer with its initializer,
+// regularizer and constraint.
+#pragma once
+
+#include "kplug/constraints.hpp"
+#include "kplug/initializers.hpp"
+#include "kplug/regularizers.hpp"
+#include "kplug/tensor.hpp"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
+namespace kplug {
+
+struct VariableSpec {
+  std::string name;
+  Shape shape;
+  std::shared_ptr<Initializer> initializer;  // null: zeros
+  std::shared_ptr<Regularizer> regularizer;  // may be null
+  std::shared_ptr<Constraint> constraint;    // may be null
+  bool trainable = true;
+};
+
+class Variable {
+ public:
+  // `path` is Keras's variable path, "<layer name>/<variable name>".
+  Variable(VariableSpec spec, std::string path);
+  Variable(const Variable&) = delete;
+  Variable& operator=(const Variable&) = delete;
+
+  const std::string& name() const noexcept { return spec_.name; }
+  const std::string& path() const noexcept { return path_; }
+  const Shape& shape() const noexcept { return spec_.shape; }
+  bool trainable() const noexcept { return spec_.trainable; }
+  void set_trainable(bool trainable) noexcept { spec_.trainable = trainable; }
+  const std::shared_ptr<Initializer>& initializer() const noexcept { return spec_.initializer; }
+  const std::shared_ptr<Regularizer>& regularizer() const noexcept { return spec_.regularizer; }
+  const std::shared_ptr<Constraint>& constraint() const noexcept { return spec_.constraint; }
+
+  // The current value. Drawn from the initializer on first read: weights that are
+  // loaded right after building never pay for initialization.
+  const Tensor& value() const;
+  // Replaces the value; a different shape -> ValueError.
+  void assign(Tensor value);
+  // Forgets the value: the next read draws fresh values from the initializer.
+  void reinitialize();
+  // The regularizer's penalty of the value (0 without a regularizer).
+  float regularization_loss() const;
+
+ private:
+  VariableSpec spec_;
+  std::string path_;
+  mutable std::mutex mutex_;
+  mutable std::optional<Tensor> value_;
+};
+
+using VariablePtr = std::shared_ptr<Variable>;
+
+}  // namespace kplug
+
+#pragma GCC visibility pop

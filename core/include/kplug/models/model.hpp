@@ -1,0 +1,94 @@
+// keras.Model: a layer made of layers. Sequential and Functional derive from it, and so
+// do subclassed models registered by plugins.
+#pragma once
+
+#include "kplug/layers/core.hpp"
+#include "kplug/layers/layer.hpp"
+#include "kplug/serialization.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
+namespace kplug {
+
+class Model : public Layer {
+ public:
+  static constexpr Kind static_kind = Kind::model;
+  ~Model() override;
+  Kind kind() const override { return static_kind; }
+
+  // Keras's `model.layers` (Sequential: without its InputLayer; Functional: with them).
+  virtual std::vector<LayerPtr> layers() const = 0;
+  // "No such layer: <name>. Existing layers are: [...]." when absent.
+  LayerPtr get_layer(std::string_view name) const;
+  LayerPtr get_layer(std::size_t index) const;
+
+  // The InputLayers in `model.inputs` order, and the names of the layers that produce
+  // `model.outputs` (io.json's input and output names).
+  virtual std::vector<std::shared_ptr<layers::InputLayer>> input_layers() const = 0;
+  virtual std::vector<std::string> output_names() const = 0;
+  virtual std::vector<PartialShape> output_shapes() const = 0;
+
+  // Runs the model on `inputs` (one per model input, batch first) in batches of
+  // `batch_size` rows; outputs in `model.outputs` order.
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs, std::int64_t batch_size = 32);
+  // Inputs by InputLayer name.
+  std::vector<Tensor> predict_named(const std::map<std::string, Tensor, std::less<>>& inputs,
+                                    std::int64_t batch_size = 32);
+
+  // Keras's model.summary() table: Layer (type), Output Shape, Param # (and Connected
+  // to for graphs that are not a chain), then the totals.
+  std::string summary() const;
+  std::int64_t count_trainable_params() const;
+  std::int64_t count_non_trainable_params() const;
+
+  // Compact JSON of the model dict, as Keras's model.to_json().
+  std::string to_json() const;
+
+  // The compile_config as loaded ({} when not compiled). kplug has no optimizers yet:
+  // the config is kept and written back, the model is not compiled by it.
+  const boost::json::value& compile_config() const noexcept { return compile_config_; }
+  void set_compile_config(boost::json::value config) { compile_config_ = std::move(config); }
+  // Called by the deserializer with a non-empty compile_config: kept (see above).
+  void compile_from_config(const boost::json::object& config) override { compile_config_ = config; }
+
+  // Keras's `layers` attribute (walked first): weight paths `layers/<snake_case class>`,
+  // uniquified in order.
+  std::vector<LayerAttribute> layer_attributes() const override;
+
+  // Keras's save_weights / load_weights through a WeightsStore (saving::save_state /
+  // load_state: paths, counts, shapes and Keras's messages, failures collected).
+  // Loading into a model that was never built is an error.
+  void save_weights(saving::WeightsStore& store) const;
+  void load_weights(const saving::WeightsStore& store);
+
+ protected:
+  explicit Model(LayerArgs args);
+  // The layers saved under "layers/" (Keras's `model.layers`).
+  virtual std::vector<LayerPtr> saved_layers() const { return layers(); }
+
+ private:
+  boost::json::value compile_config_ = boost::json::object();
+};
+
+using ModelPtr = std::shared_ptr<Model>;
+
+// keras.models.model_from_json: the model of a `to_json()` text.
+ModelPtr model_from_json(std::string_view text, const DeserializeOptions& options = {});
+// keras.models.model_from_config / deserialize_keras_object of a model dict.
+ModelPtr model_from_config(const boost::json::value& config, const DeserializeOptions& options = {});
+// keras.models.clone_model: the same structure rebuilt from each layer's config, fresh
+// weights, shared layers still shared, compile_config kept.
+ModelPtr clone_model(const Model& model);
+
+}  // namespace kplug
+
+#pragma GCC visibility pop

@@ -1,0 +1,126 @@
+#include "kplug/errors.hpp"
+#include "kplug/layers/normalization.hpp"
+#include "kplug/serialization.hpp"
+
+#include <algorithm>
+
+namespace kplug::layers {
+
+LayerNormalization::LayerNormalization(Options options, LayerArgs args)
+    : Layer(std::move(args)), options_(std::move(options)) {
+  if (!options_.beta_initializer) options_.beta_initializer = std::make_shared<initializers::Zeros>();
+  if (!options_.gamma_initializer) options_.gamma_initializer = std::make_shared<initializers::Ones>();
+}
+
+boost::json::object LayerNormalization::get_config() const {
+  boost::json::object config = base_config();
+  if (options_.axis_is_list) {
+    boost::json::array axes;
+    for (auto a : options_.axis) axes.emplace_back(a);
+    config["axis"] = std::move(axes);
+  } else {
+    config["axis"] = options_.axis.front();
+  }
+  config["epsilon"] = options_.epsilon;
+  config["center"] = options_.center;
+  config["scale"] = options_.scale;
+  config["rms_scaling"] = options_.rms_scaling;
+  config["beta_initializer"] = serialize(options_.beta_initializer);
+  config["gamma_initializer"] = serialize(options_.gamma_initializer);
+  config["beta_regularizer"] = serialize(options_.beta_regularizer);
+  config["gamma_regularizer"] = serialize(options_.gamma_regularizer);
+  config["beta_constraint"] = serialize(options_.beta_constraint);
+  config["gamma_constraint"] = serialize(options_.gamma_constraint);
+  return config;
+}
+
+std::shared_ptr<LayerNormalization> LayerNormalization::from_config(const boost::json::object& config,
+                                                                    DeserializationContext& context) {
+  ConfigReader reader(config, context, "LayerNormalization");
+  LayerArgs args = LayerArgs::read(reader);
+  Options o;
+  if (const auto* v = reader.raw("axis"); v && !v->is_null()) {
+    o.axis_is_list = v->is_array();
+    o.axis = *reader.optional_int_list("axis");
+    if (o.axis.empty()) reader.fail("axis", "expected an int or a non-empty list of ints");
+  }
+  o.epsilon = reader.real("epsilon", 1e-3);
+  o.center = reader.boolean("center", true);
+  o.scale = reader.boolean("scale", true);
+  o.rms_scaling = reader.boolean("rms_scaling", false);
+  o.beta_initializer = reader.object<Initializer>("beta_initializer");
+  o.gamma_initializer = reader.object<Initializer>("gamma_initializer");
+  o.beta_regularizer = reader.object<Regularizer>("beta_regularizer");
+  o.gamma_regularizer = reader.object<Regularizer>("gamma_regularizer");
+  o.beta_constraint = reader.object<Constraint>("beta_constraint");
+  o.gamma_constraint = reader.object<Constraint>("gamma_constraint");
+  reader.finish();
+  return std::make_shared<LayerNormalization>(std::move(o), std::move(args));
+}
+
+void LayerNormalization::build(const std::vector<PartialShape>& input_shapes) {
+  const PartialShape& in = single_shape(input_shapes);
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  std::vector<std::int64_t> axes;
+  for (std::int64_t a : options_.axis) {
+    const std::int64_t c = a < 0 ? a + rank : a;
+    if (c < 0 || c >= rank) fail("axis " + std::to_string(a) + " is out of range for input shape " + in.to_string());
+    axes.push_back(c);
+  }
+  std::sort(axes.begin(), axes.end());
+  if (std::adjacent_find(axes.begin(), axes.end()) != axes.end()) fail("Duplicate axes are not allowed.");
+  // Keras keeps the canonical, sorted list after build (and writes it back so).
+  options_.axis = axes;
+  options_.axis_is_list = true;
+  Shape shape;
+  for (std::int64_t a : axes) {
+    const Dim& d = in[static_cast<std::size_t>(a)];
+    if (!d) fail("needs known dimensions on its axes, got input shape " + in.to_string());
+    shape.push_back(*d);
+  }
+  if (options_.scale || options_.rms_scaling) {
+    gamma_ = add_weight({"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer,
+                         options_.gamma_constraint, true});
+  }
+  if (options_.center && !options_.rms_scaling) {
+    beta_ = add_weight({"beta", shape, options_.beta_initializer, options_.beta_regularizer,
+                        options_.beta_constraint, true});
+  }
+}
+
+std::vector<PartialShape> LayerNormalization::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
+  return {single_shape(input_shapes)};
+}
+
+std::vector<Tensor> LayerNormalization::call(CallArgs& args) {
+  expect_inputs(args, 1);
+  const Tensor& x = args.inputs[0];
+  Shape broadcast(static_cast<std::size_t>(x.rank()), 1);
+  for (std::int64_t a : options_.axis) {
+    if (a >= x.rank()) fail("got an input of rank " + std::to_string(x.rank()) + " for axis " + std::to_string(a));
+    broadcast[static_cast<std::size_t>(a)] = x.shape()[static_cast<std::size_t>(a)];
+  }
+  auto reduce_mean = [&](Tensor t) {
+    for (std::int64_t a : options_.axis) t = t.mean(a, true);
+    return t;
+  };
+  const auto eps = static_cast<float>(options_.epsilon);
+  const Tensor mean = reduce_mean(x);
+  if (options_.rms_scaling) {
+    // Keras (deprecated option): scales by the variance, not the RMS.
+    const Tensor variance = reduce_mean((x - mean).square());
+    Tensor out = x * (1.0f / (variance + eps).sqrt());
+    if (gamma_) out = out * gamma_->value().reshape(broadcast);
+    return {out};
+  }
+  // Keras's numpy moments: E[x^2] - E[x]^2.
+  const Tensor variance = reduce_mean(x.square()) - mean.square();
+  Tensor inv = 1.0f / (variance + eps).sqrt();
+  if (gamma_) inv = inv * gamma_->value().reshape(broadcast);
+  Tensor res = -mean * inv;
+  if (beta_) res = res + beta_->value().reshape(broadcast);
+  return {x * inv + res};
+}
+
+}  // namespace kplug::layers

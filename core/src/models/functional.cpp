@@ -1,0 +1,588 @@
+// Keras's functional_from_config (keras/src/models/functional.py), with the graph
+// checked up front: every reference, index and loop is verified on the JSON before
+// any layer is built, and errors name the JSON path.
+#include "kplug/models/functional.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/json.hpp"
+#include "kplug/layers/layer_io.hpp"
+#include "util/suggest.hpp"
+
+#include <algorithm>
+#include <map>
+#include <queue>
+#include <unordered_map>
+
+namespace kplug {
+
+namespace {
+
+constexpr std::string_view kInvalid = "Invalid Functional model configuration: ";
+
+// [layer_name, node_index, tensor_index] as Keras's keras_history.
+struct History {
+  std::string layer;
+  std::int64_t node = 0;
+  std::int64_t tensor = 0;
+  std::string path;  // where it was read
+  std::optional<PartialShape> declared_shape;  // from the __keras_tensor__ config
+};
+
+[[noreturn]] void invalid(const std::string& path, const std::string& message) {
+  throw ConfigError(path, std::string(kInvalid) + message);
+}
+
+History read_triple(const boost::json::value& v, const std::string& path) {
+  const auto* a = v.if_array();
+  if (!a || a->size() != 3 || !(*a)[0].is_string() || !(*a)[1].is_int64() || !(*a)[2].is_int64()) {
+    invalid(path, "expected [layer_name, node_index, tensor_index], got " + json::excerpt(v));
+  }
+  return {std::string((*a)[0].get_string()), (*a)[1].get_int64(), (*a)[2].get_int64(), path, std::nullopt};
+}
+
+bool is_keras_tensor(const boost::json::value& v) {
+  const auto* o = v.if_object();
+  if (!o) return false;
+  const auto* c = o->if_contains("class_name");
+  return c && c->is_string() && c->get_string() == "__keras_tensor__";
+}
+
+History read_keras_tensor(const boost::json::value& v, const std::string& path) {
+  const auto* config = v.as_object().if_contains("config");
+  const auto* c = config ? config->if_object() : nullptr;
+  const auto* history = c ? c->if_contains("keras_history") : nullptr;
+  if (!history) invalid(path, "a __keras_tensor__ needs config.keras_history, got " + json::excerpt(v));
+  History h = read_triple(*history, path + ".config.keras_history");
+  if (const auto* shape = c->if_contains("shape"); shape && !shape->is_null()) {
+    h.declared_shape = PartialShape::from_json(*shape, path + ".config.shape");
+  }
+  return h;
+}
+
+// Visits the leaves of a node argument structure: keras tensors and plain values.
+template <class OnTensor, class OnConstant>
+void walk_args(const boost::json::value& v, const std::string& path, OnTensor&& on_tensor, OnConstant&& on_constant) {
+  if (is_keras_tensor(v)) {
+    on_tensor(read_keras_tensor(v, path));
+  } else if (const auto* a = v.if_array()) {
+    for (std::size_t i = 0; i < a->size(); ++i) walk_args((*a)[i], path + "[" + std::to_string(i) + "]", on_tensor, on_constant);
+  } else if (const auto* o = v.if_object(); o && !o->contains("class_name")) {
+    for (const auto& item : *o) walk_args(item.value(), path + "." + std::string(item.key()), on_tensor, on_constant);
+  } else {
+    on_constant(v);
+  }
+}
+
+// Flattens input_layers/output_layers: one triple, a list, or a dict (sorted keys, as Keras's tree.flatten).
+void flatten_structure(const boost::json::value& v, const std::string& path, std::vector<History>& out) {
+  if (const auto* a = v.if_array()) {
+    if (a->size() == 3 && (*a)[0].is_string()) {
+      out.push_back(read_triple(v, path));
+      return;
+    }
+    for (std::size_t i = 0; i < a->size(); ++i) flatten_structure((*a)[i], path + "[" + std::to_string(i) + "]", out);
+    return;
+  }
+  if (const auto* o = v.if_object()) {
+    std::vector<std::string> keys;
+    for (const auto& item : *o) keys.emplace_back(item.key());
+    std::sort(keys.begin(), keys.end());
+    for (const auto& k : keys) flatten_structure(o->at(k), path + "." + k, out);
+    return;
+  }
+  invalid(path, "expected a [layer_name, node_index, tensor_index] triple, a list or a dict of them, got " +
+                    json::excerpt(v));
+}
+
+}  // namespace
+
+struct Functional::Graph {
+  struct Entry {
+    std::string name;
+    std::string class_name;
+    LayerPtr layer;
+    boost::json::value inbound_nodes;  // as loaded, written back by get_config
+    std::size_t node_count = 0;        // nodes other entries may reference
+    std::int64_t node_offset = 0;      // nested Functional models count their own node first
+    bool is_input = false;
+    std::vector<std::size_t> node_ids;  // into `nodes`, by node position
+  };
+  struct Node {
+    std::size_t entry = 0;
+    std::size_t position = 0;  // index in the entry's inbound_nodes
+    std::string path;
+    std::vector<History> arg_refs;  // positional tensors, flattened
+    std::vector<std::pair<std::size_t, boost::json::value>> constants;
+    std::vector<History> mask_refs;    // explicit `mask=` tensors
+    bool mask_given = false;
+    std::vector<std::pair<std::string, std::vector<History>>> tensor_kwarg_refs;
+    boost::json::object kwargs;
+    // Resolved by the symbolic pass:
+    std::vector<std::size_t> input_slots, mask_slots;
+    std::vector<std::pair<std::string, std::vector<std::size_t>>> tensor_kwarg_slots;
+    std::vector<std::size_t> output_slots;
+  };
+
+  std::vector<Entry> entries;
+  std::unordered_map<std::string, std::size_t> by_name;
+  std::vector<Node> nodes;
+  std::vector<std::size_t> order;  // topological
+  std::vector<PartialShape> slot_shapes;
+  std::vector<std::size_t> slot_uses;  // how many reads each slot gets per call
+  std::vector<std::size_t> input_entries, input_slots, output_slots;
+  std::vector<std::string> output_names;
+  boost::json::value input_structure, output_structure;
+  bool sequential_like = true;
+
+  // The node an entry's reference index designates.
+  std::size_t node_of(const History& h) const {
+    const Entry& e = entries[by_name.at(h.layer)];
+    return e.node_ids[static_cast<std::size_t>(h.node - e.node_offset)];
+  }
+  void check_reference(const History& h) const {
+    auto it = by_name.find(h.layer);
+    if (it == by_name.end()) {
+      std::vector<std::string> names;
+      for (const auto& e : entries) names.push_back(e.name);
+      invalid(h.path, "unknown layer '" + h.layer + "'." + detail::did_you_mean(h.layer, names));
+    }
+    const Entry& e = entries[it->second];
+    if (h.node < e.node_offset || h.node >= e.node_offset + static_cast<std::int64_t>(e.node_count)) {
+      invalid(h.path + "[1]", "node index " + std::to_string(h.node) + " is out of range for layer '" + h.layer +
+                                  "', which has " +
+                                  (e.node_count == 0 ? std::string("no nodes")
+                                                     : "nodes " + std::to_string(e.node_offset) + ".." +
+                                                           std::to_string(e.node_offset + static_cast<std::int64_t>(e.node_count) - 1)));
+    }
+    if (h.tensor < 0) invalid(h.path + "[2]", "tensor index " + std::to_string(h.tensor) + " is negative");
+  }
+  std::size_t slot_of(const History& h) const {
+    const Node& n = nodes[node_of(h)];
+    if (h.tensor >= static_cast<std::int64_t>(n.output_slots.size())) {
+      invalid(h.path + "[2]", "tensor index " + std::to_string(h.tensor) + " is out of range: layer '" + h.layer +
+                                  "' node " + std::to_string(h.node) + " has " +
+                                  std::to_string(n.output_slots.size()) + " output(s)");
+    }
+    const std::size_t slot = n.output_slots[static_cast<std::size_t>(h.tensor)];
+    if (h.declared_shape && !h.declared_shape->compatible_with(slot_shapes[slot])) {
+      invalid(h.path + ".config.shape", "the tensor is declared with shape " + h.declared_shape->to_string() +
+                                            ", but layer '" + h.layer + "' produces " + slot_shapes[slot].to_string());
+    }
+    return slot;
+  }
+};
+
+Functional::Functional(Key, LayerArgs args) : Model(std::move(args)) { mark_built_at_init(); }
+Functional::~Functional() = default;
+
+std::shared_ptr<Functional> Functional::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "Functional");
+  LayerArgs args = LayerArgs::read(reader);
+  const boost::json::value* layers_value = reader.raw("layers");
+  const boost::json::value* input_layers = reader.raw("input_layers");
+  const boost::json::value* output_layers = reader.raw("output_layers");
+  reader.finish();
+  const std::string base = context.path();
+  auto at = [&](const std::string& rest) { return base.empty() ? rest : base + "." + rest; };
+  const auto* layer_list = layers_value ? layers_value->if_array() : nullptr;
+  if (!layer_list) invalid(at("layers"), "expected a list of layer configs");
+  if (!input_layers) invalid(at("input_layers"), "missing 'input_layers'");
+  if (!output_layers) invalid(at("output_layers"), "missing 'output_layers'");
+
+  auto graph = std::make_unique<Graph>();
+  Graph& g = *graph;
+  g.input_structure = *input_layers;
+  g.output_structure = *output_layers;
+
+  // 1. Entries: names unique, node lists well formed.
+  for (std::size_t i = 0; i < layer_list->size(); ++i) {
+    const std::string path = at("layers[" + std::to_string(i) + "]");
+    const auto* entry = (*layer_list)[i].if_object();
+    if (!entry) invalid(path, "a layer entry must be a dict, got " + std::string(json::type_name((*layer_list)[i])));
+    const auto* name = entry->if_contains("name");
+    if (!name || !name->is_string()) invalid(path + ".name", "each layer entry needs a string 'name'");
+    const auto* nodes = entry->if_contains("inbound_nodes");
+    if (!nodes || !nodes->is_array()) invalid(path + ".inbound_nodes", "each layer entry needs a list 'inbound_nodes'");
+    Graph::Entry e;
+    e.name = std::string(name->get_string());
+    if (const auto* c = entry->if_contains("class_name"); c && c->is_string()) e.class_name = std::string(c->get_string());
+    e.inbound_nodes = *nodes;
+    e.is_input = e.class_name == "InputLayer";
+    if (e.is_input && !nodes->get_array().empty()) {
+      invalid(path + ".inbound_nodes", "the InputLayer '" + e.name + "' cannot have inbound nodes");
+    }
+    e.node_count = e.is_input ? 1 : nodes->get_array().size();
+    e.node_offset = e.class_name == "Functional" ? 1 : 0;
+    if (auto [it, inserted] = g.by_name.emplace(e.name, i); !inserted) {
+      invalid(path + ".name", "duplicate layer name '" + e.name + "' (also at layers[" + std::to_string(it->second) +
+                                  "]): layer names in a model must be unique");
+    }
+    g.entries.push_back(std::move(e));
+  }
+
+  // 2. Nodes and their references.
+  for (std::size_t i = 0; i < g.entries.size(); ++i) {
+    Graph::Entry& e = g.entries[i];
+    const std::string entry_path = at("layers[" + std::to_string(i) + "].inbound_nodes");
+    if (e.is_input) {
+      Graph::Node n;
+      n.entry = i;
+      n.path = entry_path;
+      e.node_ids.push_back(g.nodes.size());
+      g.nodes.push_back(std::move(n));
+      continue;
+    }
+    const auto& list = e.inbound_nodes.get_array();
+    for (std::size_t k = 0; k < list.size(); ++k) {
+      Graph::Node n;
+      n.entry = i;
+      n.position = k;
+      n.path = entry_path + "[" + std::to_string(k) + "]";
+      const auto* node = list[k].if_object();
+      if (!node) {
+        invalid(n.path, "expected a node dict {\"args\": [...], \"kwargs\": {...}}, got " + json::excerpt(list[k]) +
+                            " (the pre-Keras-3 node format is not supported)");
+      }
+      const auto* node_args = node->if_contains("args");
+      const auto* node_kwargs = node->if_contains("kwargs");
+      if (!node_args || !node_args->is_array()) invalid(n.path + ".args", "expected a list of call arguments");
+      if (node_kwargs && !node_kwargs->is_object()) invalid(n.path + ".kwargs", "expected a dict of keyword arguments");
+      std::size_t leaf = 0;
+      walk_args(
+          *node_args, n.path + ".args", [&](History h) { n.arg_refs.push_back(std::move(h)); ++leaf; },
+          [&](const boost::json::value& c) { n.constants.emplace_back(leaf++, c); });
+      if (node_kwargs) {
+        for (const auto& item : node_kwargs->get_object()) {
+          const std::string key(item.key());
+          const std::string kpath = n.path + ".kwargs." + key;
+          std::vector<History> refs;
+          bool plain = false;
+          walk_args(item.value(), kpath, [&](History h) { refs.push_back(std::move(h)); },
+                    [&](const boost::json::value&) { plain = true; });
+          if (key == "mask") {
+            if (!refs.empty()) {
+              n.mask_given = true;
+              n.mask_refs = std::move(refs);
+            }
+          } else if (key == "training") {
+            // predict runs in inference mode whatever the graph recorded.
+          } else if (!refs.empty()) {
+            if (plain) invalid(kpath, "mixes tensors and plain values, which is not supported");
+            n.tensor_kwarg_refs.emplace_back(key, std::move(refs));
+          } else {
+            n.kwargs[key] = item.value();
+          }
+        }
+      }
+      e.node_ids.push_back(g.nodes.size());
+      g.nodes.push_back(std::move(n));
+    }
+  }
+  auto all_refs = [](const Graph::Node& n) {
+    std::vector<const History*> refs;
+    for (const auto& h : n.arg_refs) refs.push_back(&h);
+    for (const auto& h : n.mask_refs) refs.push_back(&h);
+    for (const auto& [key, hs] : n.tensor_kwarg_refs) {
+      for (const auto& h : hs) refs.push_back(&h);
+    }
+    return refs;
+  };
+  for (const auto& n : g.nodes) {
+    for (const History* h : all_refs(n)) g.check_reference(*h);
+  }
+  std::vector<History> inputs, outputs;
+  flatten_structure(*input_layers, at("input_layers"), inputs);
+  flatten_structure(*output_layers, at("output_layers"), outputs);
+  if (inputs.empty()) invalid(at("input_layers"), "a model needs at least one input");
+  if (outputs.empty()) invalid(at("output_layers"), "a model needs at least one output");
+  for (const auto& h : inputs) {
+    g.check_reference(h);
+    if (!g.entries[g.by_name.at(h.layer)].is_input) {
+      invalid(h.path, "model inputs must be InputLayers, but '" + h.layer + "' is a " +
+                          g.entries[g.by_name.at(h.layer)].class_name);
+    }
+  }
+  for (const auto& h : outputs) g.check_reference(h);
+
+  // 3. Topological order (Kahn); what is left over waits on a loop.
+  {
+    std::vector<std::size_t> pending(g.nodes.size(), 0);
+    std::vector<std::vector<std::size_t>> consumers(g.nodes.size());
+    for (std::size_t id = 0; id < g.nodes.size(); ++id) {
+      for (const History* h : all_refs(g.nodes[id])) {
+        const std::size_t producer = g.node_of(*h);
+        ++pending[id];
+        consumers[producer].push_back(id);
+      }
+    }
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t id = 0; id < g.nodes.size(); ++id) {
+      if (pending[id] == 0) ready.push(id);
+    }
+    while (!ready.empty()) {
+      const std::size_t id = ready.top();
+      ready.pop();
+      g.order.push_back(id);
+      for (std::size_t c : consumers[id]) {
+        if (--pending[c] == 0) ready.push(c);
+      }
+    }
+    if (g.order.size() != g.nodes.size()) {
+      std::vector<std::string> stuck;
+      std::string first_path;
+      for (std::size_t id = 0; id < g.nodes.size(); ++id) {
+        if (pending[id] == 0) continue;
+        if (first_path.empty()) first_path = g.nodes[id].path;
+        const std::string& n = g.entries[g.nodes[id].entry].name;
+        if (std::find(stuck.begin(), stuck.end(), n) == stuck.end()) stuck.push_back(n);
+      }
+      invalid(first_path, "the graph has a loop: layers " + detail::quoted_list(stuck) +
+                              " (directly or indirectly) take their own outputs as inputs");
+    }
+  }
+
+  // 4. Layers, in config order.
+  {
+    DeserializationContext::PathScope layers_scope(context, "layers");
+    for (std::size_t i = 0; i < g.entries.size(); ++i) {
+      DeserializationContext::PathScope scope(context, i);
+      g.entries[i].layer = deserialize_layer((*layer_list)[i], context);
+      if (g.entries[i].is_input != (dynamic_cast<layers::InputLayer*>(g.entries[i].layer.get()) != nullptr)) {
+        invalid(context.path(), "layer '" + g.entries[i].name + "' is listed as " + g.entries[i].class_name +
+                                    " but deserialized as " + g.entries[i].layer->class_name());
+      }
+    }
+  }
+
+  // 5. Symbolic pass: shapes and output counts, each reference resolved to a slot.
+  for (std::size_t id : g.order) {
+    Graph::Node& n = g.nodes[id];
+    Graph::Entry& e = g.entries[n.entry];
+    std::vector<PartialShape> out_shapes;
+    if (e.is_input) {
+      out_shapes = {static_cast<layers::InputLayer&>(*e.layer).batch_shape()};
+    } else {
+      std::vector<PartialShape> in_shapes;
+      for (const auto& h : n.arg_refs) {
+        n.input_slots.push_back(g.slot_of(h));
+        in_shapes.push_back(g.slot_shapes[n.input_slots.back()]);
+      }
+      for (const auto& h : n.mask_refs) n.mask_slots.push_back(g.slot_of(h));
+      for (const auto& [key, hs] : n.tensor_kwarg_refs) {
+        std::vector<std::size_t> slots;
+        for (const auto& h : hs) slots.push_back(g.slot_of(h));
+        n.tensor_kwarg_slots.emplace_back(key, std::move(slots));
+      }
+      try {
+        e.layer->maybe_build(in_shapes);
+        out_shapes = e.layer->compute_output_shape(in_shapes);
+      } catch (const DeserializationError&) {
+        throw;
+      } catch (const NotSupportedError&) {
+        throw;
+      } catch (const Error& ex) {
+        throw ConfigError(n.path, std::string("calling layer '") + e.name + "' failed: " + ex.what());
+      }
+    }
+    for (auto& s : out_shapes) {
+      n.output_slots.push_back(g.slot_shapes.size());
+      g.slot_shapes.push_back(std::move(s));
+    }
+  }
+  for (const auto& h : inputs) {
+    g.input_entries.push_back(g.by_name.at(h.layer));
+    g.input_slots.push_back(g.slot_of(h));
+  }
+  for (const auto& h : outputs) {
+    g.output_slots.push_back(g.slot_of(h));
+    g.output_names.push_back(g.entries[g.by_name.at(h.layer)].layer->name());
+  }
+  g.slot_uses.assign(g.slot_shapes.size(), 0);
+  for (const auto& n : g.nodes) {
+    for (std::size_t s : n.input_slots) ++g.slot_uses[s];
+    for (std::size_t s : n.mask_slots) ++g.slot_uses[s];
+    for (const auto& [key, slots] : n.tensor_kwarg_slots) {
+      for (std::size_t s : slots) ++g.slot_uses[s];
+    }
+  }
+  for (std::size_t s : g.output_slots) ++g.slot_uses[s];
+
+  // Keras's summary shows a plain chain without the "Connected to" column.
+  {
+    std::vector<std::size_t> depth(g.slot_shapes.size(), 0);
+    std::map<std::size_t, std::size_t> nodes_at_depth;
+    for (std::size_t id : g.order) {
+      const auto& n = g.nodes[id];
+      std::size_t d = 0;
+      for (std::size_t s : n.input_slots) d = std::max(d, depth[s] + 1);
+      for (std::size_t s : n.output_slots) depth[s] = d;
+      ++nodes_at_depth[d];
+      if (n.input_slots.size() + n.mask_slots.size() > 1) g.sequential_like = false;
+    }
+    for (const auto& [d, count] : nodes_at_depth) {
+      if (count > 1) g.sequential_like = false;
+    }
+    for (const auto& e : g.entries) {
+      if (e.node_ids.size() > 1) g.sequential_like = false;
+    }
+  }
+
+  auto model = std::make_shared<Functional>(Key{}, std::move(args));
+  model->graph_ = std::move(graph);
+  return model;
+}
+
+std::vector<LayerPtr> Functional::layers() const {
+  std::vector<LayerPtr> out;
+  out.reserve(graph_->entries.size());
+  for (const auto& e : graph_->entries) out.push_back(e.layer);
+  return out;
+}
+
+std::vector<std::shared_ptr<layers::InputLayer>> Functional::input_layers() const {
+  std::vector<std::shared_ptr<layers::InputLayer>> out;
+  for (std::size_t e : graph_->input_entries) {
+    out.push_back(std::static_pointer_cast<layers::InputLayer>(graph_->entries[e].layer));
+  }
+  return out;
+}
+
+std::vector<std::string> Functional::output_names() const { return graph_->output_names; }
+
+std::vector<PartialShape> Functional::output_shapes() const {
+  std::vector<PartialShape> out;
+  for (std::size_t s : graph_->output_slots) out.push_back(graph_->slot_shapes[s]);
+  return out;
+}
+
+std::vector<PartialShape> Functional::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  auto inputs = input_layers();
+  if (input_shapes.size() != inputs.size()) {
+    fail("expects " + std::to_string(inputs.size()) + " input(s), got " + std::to_string(input_shapes.size()));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (!inputs[i]->batch_shape().compatible_with(input_shapes[i])) {
+      fail("input " + std::to_string(i) + " must have shape " + inputs[i]->batch_shape().to_string() + ", got " +
+           input_shapes[i].to_string());
+    }
+  }
+  return output_shapes();
+}
+
+std::optional<boost::json::object> Functional::build_config() const {
+  // Keras's Functional models are built at construction and write a null input shape.
+  boost::json::object config;
+  config["input_shape"] = nullptr;
+  return config;
+}
+
+std::vector<Tensor> Functional::call(CallArgs& args) {
+  const Graph& g = *graph_;
+  expect_inputs(args, g.input_slots.size());
+  std::vector<std::optional<Tensor>> values(g.slot_shapes.size()), masks(g.slot_shapes.size());
+  std::vector<std::size_t> uses = g.slot_uses;
+  for (std::size_t i = 0; i < g.input_slots.size(); ++i) {
+    const auto& input = static_cast<const layers::InputLayer&>(*g.entries[g.input_entries[i]].layer);
+    if (!input.batch_shape().compatible_with(args.inputs[i].shape())) {
+      fail("input '" + input.name() + "' must have shape " + input.batch_shape().to_string() + ", got " +
+           shape_repr(args.inputs[i].shape()));
+    }
+    values[g.input_slots[i]] = std::move(args.inputs[i]);
+    if (const Tensor* m = args.mask(i)) masks[g.input_slots[i]] = *m;
+  }
+  // The last reader of a slot takes its tensor instead of copying it.
+  auto take = [&](std::size_t slot) -> Tensor {
+    if (!values[slot]) fail("internal error: a tensor was used before it was computed");
+    if (--uses[slot] == 0) return std::move(*values[slot]);
+    return *values[slot];
+  };
+  for (std::size_t id : g.order) {
+    const auto& n = g.nodes[id];
+    const auto& e = g.entries[n.entry];
+    if (e.is_input) continue;
+    CallArgs call_args;
+    call_args.training = args.training;
+    call_args.inputs.reserve(n.input_slots.size());
+    bool any_mask = false;
+    for (std::size_t s : n.input_slots) any_mask = any_mask || masks[s].has_value();
+    if (n.mask_given) {
+      for (std::size_t s : n.mask_slots) call_args.masks.emplace_back(take(s));
+    } else if (any_mask) {
+      for (std::size_t s : n.input_slots) call_args.masks.push_back(masks[s]);
+    }
+    for (std::size_t s : n.input_slots) call_args.inputs.push_back(take(s));
+    for (const auto& [key, slots] : n.tensor_kwarg_slots) {
+      auto& list = call_args.tensor_kwargs[key];
+      for (std::size_t s : slots) list.push_back(take(s));
+    }
+    call_args.kwargs = n.kwargs;
+    call_args.constants = n.constants;
+    std::vector<Tensor> outputs = (*e.layer)(call_args);
+    if (outputs.size() != n.output_slots.size()) {
+      fail("layer '" + e.name + "' returned " + std::to_string(outputs.size()) + " outputs, expected " +
+           std::to_string(n.output_slots.size()));
+    }
+    auto out_masks = e.layer->compute_mask(call_args, outputs);
+    for (std::size_t o = 0; o < outputs.size(); ++o) {
+      const std::size_t slot = n.output_slots[o];
+      if (o < out_masks.size() && out_masks[o]) masks[slot] = std::move(out_masks[o]);
+      values[slot] = std::move(outputs[o]);
+    }
+  }
+  std::vector<Tensor> result;
+  for (std::size_t s : g.output_slots) result.push_back(take(s));
+  return result;
+}
+
+boost::json::object Functional::get_config() const {
+  boost::json::object config;
+  config["name"] = name();
+  config["trainable"] = trainable();
+  boost::json::array layer_configs;
+  layer_configs.reserve(graph_->entries.size());
+  for (const auto& e : graph_->entries) {
+    boost::json::value v = serialize_layer(*e.layer);
+    v.as_object()["name"] = e.layer->name();
+    v.as_object()["inbound_nodes"] = e.inbound_nodes;
+    layer_configs.push_back(std::move(v));
+  }
+  config["layers"] = std::move(layer_configs);
+  config["input_layers"] = graph_->input_structure;
+  config["output_layers"] = graph_->output_structure;
+  return config;
+}
+
+std::vector<Functional::SummaryRow> Functional::summary_rows() const {
+  std::vector<SummaryRow> rows;
+  const Graph& g = *graph_;
+  for (const auto& e : g.entries) {
+    SummaryRow row;
+    row.layer = e.layer;
+    std::vector<std::string> shapes;
+    for (std::size_t id : e.node_ids) {
+      const auto& n = g.nodes[id];
+      shapes.clear();
+      for (std::size_t s : n.output_slots) shapes.push_back(g.slot_shapes[s].to_string());
+      for (const auto* refs : {&n.arg_refs, &n.mask_refs}) {
+        for (const auto& h : *refs) {
+          if (!row.connected_to.empty()) row.connected_to += ", ";
+          row.connected_to += h.layer + "[" + std::to_string(h.node) + "][" + std::to_string(h.tensor) + "]";
+        }
+      }
+    }
+    if (shapes.size() == 1) {
+      row.output_shape = shapes[0];
+    } else {
+      row.output_shape = "[";
+      for (std::size_t i = 0; i < shapes.size(); ++i) row.output_shape += (i ? ", " : "") + shapes[i];
+      row.output_shape += "]";
+    }
+    if (row.connected_to.empty()) row.connected_to = "-";
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+bool Functional::sequential_like() const { return graph_->sequential_like; }
+
+}  // namespace kplug

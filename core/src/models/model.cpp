@@ -1,0 +1,192 @@
+#include "kplug/models/model.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/json.hpp"
+#include "kplug/layers/layer_io.hpp"
+#include "serialization/active_call.hpp"
+#include "util/suggest.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+namespace kplug {
+
+Model::Model(LayerArgs args) : Layer(std::move(args)) {}
+Model::~Model() = default;
+
+LayerPtr Model::get_layer(std::string_view name) const {
+  std::vector<std::string> names;
+  for (auto& layer : layers()) {
+    if (layer->name() == name) return layer;
+    names.push_back(layer->name());
+  }
+  throw ValueError("No such layer: " + std::string(name) + ". Existing layers are: [" +
+                   detail::quoted_list(names, 50) + "]." + detail::did_you_mean(name, names));
+}
+
+LayerPtr Model::get_layer(std::size_t index) const {
+  auto all = layers();
+  if (index >= all.size()) {
+    throw ValueError("Was asked to retrieve layer at index " + std::to_string(index) + " but model only has " +
+                     std::to_string(all.size()) + " layers.");
+  }
+  return all[index];
+}
+
+std::vector<LayerAttribute> Model::layer_attributes() const {
+  return {LayerAttribute{"layers", saved_layers(), true, true}};
+}
+
+void Model::save_weights(saving::WeightsStore& store) const { saving::save_state(*this, store); }
+
+void Model::load_weights(const saving::WeightsStore& store) {
+  if (!built()) {
+    throw ValueError("Model '" + name() + "' was never built: build it (or give it an InputLayer) before loading "
+                     "weights into it");
+  }
+  saving::load_state(*this, store);
+}
+
+namespace {
+
+// Rows [begin, end) of a batch-first tensor.
+Tensor slice_rows(const Tensor& t, std::int64_t begin, std::int64_t end) {
+  Shape shape = t.shape();
+  const std::int64_t row = shape[0] == 0 ? 0 : t.size() / shape[0];
+  shape[0] = end - begin;
+  std::vector<float> values(t.data() + begin * row, t.data() + end * row);
+  return Tensor(std::move(shape), std::move(values));
+}
+
+Tensor concat_rows(const std::vector<Tensor>& parts) {
+  Shape shape = parts.front().shape();
+  std::int64_t rows = 0;
+  std::vector<float> values;
+  for (const Tensor& p : parts) {
+    rows += p.shape()[0];
+    values.insert(values.end(), p.data(), p.data() + p.size());
+  }
+  shape[0] = rows;
+  return Tensor(std::move(shape), std::move(values));
+}
+
+}  // namespace
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) {
+  auto expected = input_layers();
+  if (expected.empty()) {
+    throw ValueError("Model '" + name() + "' has no inputs yet: it was never built (give it an InputLayer or build it)");
+  }
+  if (inputs.size() != expected.size()) {
+    throw ValueError("Model '" + name() + "' expects " + std::to_string(expected.size()) + " input(s), got " +
+                     std::to_string(inputs.size()));
+  }
+  if (batch_size <= 0) throw ValueError("batch_size must be positive, got " + std::to_string(batch_size));
+  std::int64_t rows = -1;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const PartialShape& want = expected[i]->batch_shape();
+    PartialShape relaxed = want;
+    if (relaxed.rank() > 0) relaxed[0] = std::nullopt;  // any number of rows
+    if (!relaxed.compatible_with(inputs[i].shape())) {
+      throw ValueError("Input " + std::to_string(i) + " ('" + expected[i]->name() + "') of model '" + name() +
+                       "' must have shape " + want.to_string() + ", got " + shape_repr(inputs[i].shape()));
+    }
+    if (inputs[i].rank() == 0) throw ValueError("model inputs need a batch dimension");
+    if (rows >= 0 && inputs[i].shape()[0] != rows) {
+      throw ValueError("All model inputs need the same number of rows, got " + std::to_string(rows) + " and " +
+                       std::to_string(inputs[i].shape()[0]));
+    }
+    rows = inputs[i].shape()[0];
+  }
+  if (rows <= batch_size) {
+    CallArgs args(inputs);
+    return (*this)(args);
+  }
+  std::vector<std::vector<Tensor>> per_output;
+  for (std::int64_t begin = 0; begin < rows; begin += batch_size) {
+    const std::int64_t end = std::min(rows, begin + batch_size);
+    CallArgs args;
+    for (const Tensor& t : inputs) args.inputs.push_back(slice_rows(t, begin, end));
+    auto outputs = (*this)(args);
+    per_output.resize(outputs.size());
+    for (std::size_t o = 0; o < outputs.size(); ++o) per_output[o].push_back(std::move(outputs[o]));
+  }
+  std::vector<Tensor> out;
+  for (auto& parts : per_output) out.push_back(concat_rows(parts));
+  return out;
+}
+
+std::vector<Tensor> Model::predict_named(const std::map<std::string, Tensor, std::less<>>& inputs,
+                                         std::int64_t batch_size) {
+  std::vector<Tensor> ordered;
+  std::vector<std::string> names;
+  for (auto& layer : input_layers()) names.push_back(layer->name());
+  for (const auto& n : names) {
+    auto it = inputs.find(n);
+    if (it == inputs.end()) {
+      throw ValueError("Missing input '" + n + "' for model '" + name() + "'; its inputs are [" +
+                       detail::quoted_list(names) + "]");
+    }
+    ordered.push_back(it->second);
+  }
+  for (const auto& [key, value] : inputs) {
+    if (std::find(names.begin(), names.end(), key) == names.end()) {
+      throw ValueError("Model '" + name() + "' has no input named '" + key + "'; its inputs are [" +
+                       detail::quoted_list(names) + "]" + detail::did_you_mean(key, names));
+    }
+  }
+  return predict(ordered, batch_size);
+}
+
+std::int64_t Model::count_trainable_params() const {
+  std::int64_t n = 0;
+  for (auto& v : trainable_weights()) n += shape_size(v->shape());
+  return n;
+}
+
+std::int64_t Model::count_non_trainable_params() const {
+  std::int64_t n = 0;
+  for (auto& v : non_trainable_weights()) n += shape_size(v->shape());
+  return n;
+}
+
+std::string Model::to_json() const { return json::write(serialize_layer(*this)); }
+
+namespace {
+
+ModelPtr model_from_document(const boost::json::value& doc, const DeserializeOptions& options) {
+  if (!doc.is_object()) throw ConfigError("", "expected a model config dict, got " + std::string(json::type_name(doc)));
+  // Nested calls keep the outer call's options, as deserialize() does.
+  const DeserializeOptions* outer = detail::ActiveCall::outer();
+  DeserializeOptions merged = options;
+  if (outer) {
+    merged.safe_mode = options.safe_mode || outer->safe_mode;
+    for (const auto& [key, entry] : outer->custom_objects) merged.custom_objects.emplace(key, entry);
+  }
+  detail::ActiveCall active(merged);
+  DeserializationContext context(merged);
+  LayerPtr layer = deserialize_layer(doc, context);
+  auto model = std::dynamic_pointer_cast<Model>(layer);
+  if (!model) {
+    throw KindMismatchError("", "expected a model, got the layer '" + layer->name() + "' (" + layer->class_name() + ")");
+  }
+  return model;
+}
+
+}  // namespace
+
+ModelPtr model_from_config(const boost::json::value& config, const DeserializeOptions& options) {
+  return model_from_document(config, options);
+}
+
+ModelPtr model_from_json(std::string_view text, const DeserializeOptions& options) {
+  boost::json::value doc = json::parse(text);
+  return model_from_document(doc, options);
+}
+
+ModelPtr clone_model(const Model& model) {
+  // Every layer is rebuilt from its config: new variables, drawn from their initializers.
+  return model_from_config(serialize_layer(model));
+}
+
+}  // namespace kplug

@@ -1,0 +1,153 @@
+#include "kplug/models/sequential.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/json.hpp"
+#include "kplug/layers/layer_io.hpp"
+
+namespace kplug {
+
+Sequential::Sequential(LayerArgs args) : Model(std::move(args)) {}
+
+void Sequential::add(LayerPtr layer) {
+  if (!layer) throw ValueError("Only instances of `keras.Layer` can be added to a Sequential model. Received: null");
+  const bool is_input = dynamic_cast<layers::InputLayer*>(layer.get()) != nullptr;
+  if (is_input && !layers_.empty()) {
+    throw ValueError("Sequential model '" + name() + "': an InputLayer can only be its first layer (got '" +
+                     layer->name() + "' at position " + std::to_string(layers_.size()) + ")");
+  }
+  if (names_.contains(layer->name())) {
+    throw ValueError("All layers added to a Sequential model should have unique names. Name '" + layer->name() +
+                     "' is already the name of a layer in this model. Update the `name` argument to pass a unique "
+                     "name.");
+  }
+  // With a known input, every layer is built as it comes (Keras rebuilds its graph).
+  if (auto* input = dynamic_cast<layers::InputLayer*>(layer.get())) {
+    output_shape_ = input->batch_shape();
+  } else if (output_shape_) {
+    layer->maybe_build({*output_shape_});
+    auto out = layer->compute_output_shape({*output_shape_});
+    if (out.size() != 1) {
+      throw ValueError("All layers in a Sequential model should have a single output tensor. For multi-output "
+                       "layers, use the functional API. Layer '" + layer->name() + "' has " +
+                       std::to_string(out.size()) + " outputs.");
+    }
+    output_shape_ = std::move(out[0]);
+  }
+  names_.insert(layer->name());
+  layers_.push_back(std::move(layer));
+}
+
+layers::InputLayer* Sequential::input_layer_if_any() const {
+  return layers_.empty() ? nullptr : dynamic_cast<layers::InputLayer*>(layers_.front().get());
+}
+
+std::vector<LayerPtr> Sequential::layers() const {
+  if (!layers_.empty() && dynamic_cast<layers::InputLayer*>(layers_.front().get())) {
+    return {layers_.begin() + 1, layers_.end()};
+  }
+  return layers_;
+}
+
+std::vector<std::shared_ptr<layers::InputLayer>> Sequential::input_layers() const {
+  if (layers_.empty()) return {};
+  auto input = std::dynamic_pointer_cast<layers::InputLayer>(layers_.front());
+  if (!input) return {};  // not built yet
+  return {input};
+}
+
+std::vector<std::string> Sequential::output_names() const {
+  if (layers_.empty()) return {};
+  return {layers_.back()->name()};
+}
+
+std::vector<PartialShape> Sequential::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  std::vector<PartialShape> shapes = input_shapes;
+  for (auto& layer : layers()) shapes = layer->compute_output_shape(shapes);
+  return shapes;
+}
+
+std::vector<PartialShape> Sequential::output_shapes() const {
+  auto inputs = input_layers();
+  if (inputs.empty()) fail("has no input yet: build it first (or give it an InputLayer)");
+  return compute_output_shape({inputs.front()->batch_shape()});
+}
+
+void Sequential::build(const std::vector<PartialShape>& input_shapes) {
+  const PartialShape& shape = single_shape(input_shapes);
+  if (!layers_.empty() && dynamic_cast<layers::InputLayer*>(layers_.front().get())) return;
+  // Keras inserts an InputLayer of the build shape.
+  layers::InputLayer::Options options;
+  options.batch_shape = shape;
+  auto input = std::make_shared<layers::InputLayer>(std::move(options), LayerArgs{});
+  std::vector<LayerPtr> rest = std::move(layers_);
+  layers_.clear();
+  names_.clear();
+  output_shape_.reset();
+  add(std::move(input));
+  for (auto& layer : rest) add(std::move(layer));
+}
+
+std::vector<Tensor> Sequential::call(CallArgs& args) {
+  expect_inputs(args, 1);
+  CallArgs current;
+  current.inputs = std::move(args.inputs);
+  current.masks = std::move(args.masks);
+  current.training = args.training;
+  for (auto& layer : layers()) {
+    auto outputs = (*layer)(current);
+    auto masks = layer->compute_mask(current, outputs);
+    if (outputs.size() != 1) fail("layer '" + layer->name() + "' gave " + std::to_string(outputs.size()) + " outputs");
+    CallArgs next;
+    next.inputs = std::move(outputs);
+    if (!masks.empty() && masks[0]) next.masks = {std::move(masks[0])};
+    next.training = args.training;
+    current = std::move(next);
+  }
+  return std::move(current.inputs);
+}
+
+boost::json::object Sequential::get_config() const {
+  boost::json::object config = base_config();
+  boost::json::array layer_configs;
+  layer_configs.reserve(layers_.size());
+  for (auto& layer : layers_) layer_configs.push_back(serialize_layer(*layer));
+  config["layers"] = std::move(layer_configs);
+  if (!layers_.empty()) {
+    if (auto* input = dynamic_cast<layers::InputLayer*>(layers_.front().get())) {
+      config["build_input_shape"] = input->batch_shape().to_json();
+    }
+  }
+  return config;
+}
+
+std::shared_ptr<Sequential> Sequential::from_config(const boost::json::object& config, DeserializationContext& context) {
+  if (!config.contains("name") || !config.contains("layers")) {
+    throw ConfigError(context.path(), "A Sequential model configuration must be a dictionary containing the 'name' "
+                                      "and 'layers' keys");
+  }
+  ConfigReader reader(config, context, "Sequential");
+  LayerArgs args = LayerArgs::read(reader);
+  const boost::json::value* layer_configs = reader.raw("layers");
+  const boost::json::value* build_input_shape = reader.raw("build_input_shape");
+  reader.finish();
+  const auto* list = layer_configs->if_array();
+  if (!list) reader.fail("layers", "expected a list of layer configs, got " + std::string(json::type_name(*layer_configs)));
+  auto model = std::make_shared<Sequential>(std::move(args));
+  DeserializationContext::PathScope layers_scope(context, "layers");
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    DeserializationContext::PathScope scope(context, i);
+    LayerPtr layer = deserialize_layer((*list)[i], context);
+    try {
+      model->add(std::move(layer));
+    } catch (const ValueError& e) {
+      throw ConfigError(context.path(), e.what());
+    }
+  }
+  if (build_input_shape && !build_input_shape->is_null() && model->input_layer_if_any() == nullptr) {
+    model->maybe_build({PartialShape::from_json(*build_input_shape, "build_input_shape")});
+  }
+  if (model->input_layer_if_any()) model->maybe_build({model->input_layer_if_any()->batch_shape()});
+  return model;
+}
+
+}  // namespace kplug

@@ -1,0 +1,103 @@
+// Helpers for model tests: the fixtures' io.json and checks.json, and a fixture's
+// model.weights.h5 copied into an in-memory WeightsStore.
+#pragma once
+
+#include "kplug/models/model.hpp"
+#include "kplug/saving/h5_reader.hpp"
+#include "kplug/saving/weights_store.hpp"
+#include "test_support.hpp"
+
+
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace kplug::test {
+
+inline std::filesystem::path model_dir(const std::string& name) { return data_dir() / "models" / name; }
+
+struct IoTensor {
+  std::string name;
+  Tensor value;
+};
+
+// io.json entries ({"name", "dtype", "shape", "data"}) as float32 tensors.
+inline std::vector<IoTensor> read_io(const boost::json::value& io, const char* key) {
+  std::vector<IoTensor> out;
+  for (const auto& item : io.at(key).as_array()) {
+    Shape shape;
+    for (const auto& d : item.at("shape").as_array()) shape.push_back(d.to_number<std::int64_t>());
+    std::vector<float> data;
+    for (const auto& x : item.at("data").as_array()) data.push_back(static_cast<float>(x.to_number<double>()));
+    out.push_back({std::string(item.at("name").as_string()), Tensor(shape, std::move(data))});
+  }
+  return out;
+}
+
+// Keras's tolerance for these tests: 1e-5 absolute + 1e-4 relative.
+inline void check_matches_keras(const Tensor& actual, const Tensor& expected, const std::string& what) {
+  BOOST_REQUIRE_MESSAGE(actual.shape() == expected.shape(), what << ": shape " << shape_to_string(actual.shape())
+                                                                 << " != " << shape_to_string(expected.shape()));
+  int reported = 0;
+  for (std::int64_t i = 0; i < actual.size(); ++i) {
+    const double a = actual[i], e = expected[i];
+    if (!(std::abs(a - e) <= 1e-5 + 1e-4 * std::abs(e)) && reported++ < 5) {
+      BOOST_ERROR(what << ": element " << i << ": " << a << " != Keras's " << e);
+    }
+  }
+}
+
+// The dataset paths and shapes a fixture's model.weights.h5 holds (checks.json), without optimizer ones.
+inline std::map<std::string, Shape> layer_datasets(const boost::json::value& checks) {
+  std::map<std::string, Shape> out;
+  for (const auto& item : checks.at("model_weights_h5_datasets").as_object()) {
+    if (std::string_view(item.key()).starts_with("optimizer/")) continue;
+    Shape shape;
+    for (const auto& d : item.value().as_array()[0].as_array()) shape.push_back(d.to_number<std::int64_t>());
+    out.emplace(std::string(item.key()), std::move(shape));
+  }
+  return out;
+}
+
+// Every `<path>/vars/<i>` the saving walk writes for this model, with its shape.
+inline std::map<std::string, Shape> saved_datasets(const Model& model) {
+  saving::InMemoryWeightsStore store;
+  model.save_weights(store);
+  std::map<std::string, Shape> out;
+  for (const auto& path : store.dataset_paths()) out.emplace(path, store.dataset(path).shape());
+  return out;
+}
+
+// Until a WeightsStore over the HDF5 files exists, the tests copy a fixture's layer
+// datasets, read by kplug's safe HDF5 reader (kplug_saving), into an in-memory store.
+inline void read_fixture_weights(const std::filesystem::path& file, const boost::json::value& checks,
+                                 saving::InMemoryWeightsStore& store) {
+  auto reader = h5::WeightsReader::open(file);
+  std::map<std::string, Shape> in_file;
+  for (const auto& info : reader.walk()) {
+    if (info.path.starts_with("optimizer/")) continue;
+    in_file.emplace(info.path, Shape(info.shape.begin(), info.shape.end()));
+    const h5::Array array = reader.read(info.path);
+    Tensor value(Shape(array.shape.begin(), array.shape.end()), array.to_float32());
+    auto* group = &store.root();
+    std::string rest = info.path;
+    for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {
+      group = &group->groups[rest.substr(0, slash)];
+      rest.erase(0, slash + 1);
+    }
+    group->datasets[rest] = std::move(value);
+  }
+  // The file holds exactly the datasets Keras listed.
+  BOOST_CHECK_MESSAGE(in_file == layer_datasets(checks), "datasets of " << file << " differ from checks.json");
+}
+
+// Loads a fixture folder's model.weights.h5 into `model` through Model::load_weights.
+inline void load_fixture_weights(Model& model, const std::filesystem::path& dir) {
+  saving::InMemoryWeightsStore store;
+  read_fixture_weights(dir / "model.weights.h5", read_json(dir / "checks.json"), store);
+  model.load_weights(store);
+}
+
+}  // namespace kplug::test
