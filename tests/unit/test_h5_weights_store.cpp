@@ -32,7 +32,7 @@ struct TempDir {
 
 class ToyLayer : public Saveable {
  public:
-  ToyLayer(std::string name, std::vector<Tensor> variables) : name_(std::move(name)), variables_(std::move(variables)) {}
+  ToyLayer(std::string name, std::vector<Tensor> variables) : variables_(std::move(variables)), name_(std::move(name)) {}
   void save_own_variables(WeightsStore::Entry& store) const override {
     for (std::size_t i = 0; i < variables_.size(); ++i) store.set(i, variables_[i]);
   }

@@ -10,7 +10,7 @@
 namespace kplug::saving {
 
 struct H5WeightsStore::Impl {
-  std::optional<InMemoryWeightsStore> read;
+  std::unique_ptr<InMemoryWeightsStore> read;
   std::optional<h5::WeightsWriter> writer;
   std::set<std::string, std::less<>> groups;    // written vars groups
   std::set<std::string, std::less<>> datasets;  // written dataset paths
@@ -72,7 +72,7 @@ H5WeightsStore::~H5WeightsStore() = default;
 
 std::unique_ptr<H5WeightsStore> H5WeightsStore::open_read(const std::filesystem::path& file, H5ReadOptions options) {
   auto impl = std::make_unique<Impl>();
-  impl->read.emplace(read_weights_file(file, options));
+  impl->read = read_weights_file(file, options);
   return std::unique_ptr<H5WeightsStore>(new H5WeightsStore(file.string(), std::move(impl)));
 }
 

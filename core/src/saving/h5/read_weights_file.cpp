@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <set>
 
 namespace kplug::saving {
 namespace {
@@ -29,7 +30,9 @@ struct Sink {
   std::function<void(const std::string&, const std::string&)> name_attribute;
 };
 
-void walk(const h5::WeightsReader& reader, const std::string& path, int depth, const Sink& sink) {
+// Groups (and vars names) below `path`; members that are datasets are in `datasets`.
+void walk_groups(const h5::WeightsReader& reader, const std::string& path, int depth,
+                 const std::set<std::string, std::less<>>& datasets, const Sink& sink) {
   if (depth > reader.limits().max_depth) {
     throw h5::H5UnsafeError(reader.file_name(), path, "groups nested deeper than " +
                                                           std::to_string(reader.limits().max_depth));
@@ -41,12 +44,16 @@ void walk(const h5::WeightsReader& reader, const std::string& path, int depth, c
   }
   for (const std::string& member : reader.members(path)) {
     const std::string child = join_path(path, member);
-    if (reader.has_dataset(child)) {
-      sink.dataset(child, reader.read(child));
-    } else {
-      walk(reader, child, depth + 1, sink);
-    }
+    if (!datasets.contains(child)) walk_groups(reader, child, depth + 1, datasets, sink);
   }
+}
+
+// Every dataset (WeightsReader::walk: hardened, no object twice), then the group tree.
+void walk(const h5::WeightsReader& reader, const Sink& sink) {
+  std::set<std::string, std::less<>> datasets;
+  for (const h5::DatasetInfo& info : reader.walk()) datasets.insert(info.path);
+  walk_groups(reader, "", 0, datasets, sink);
+  for (const std::string& path : datasets) sink.dataset(path, reader.read(path));
 }
 
 // ---- the child's stream ------------------------------------------------------------------
@@ -73,6 +80,14 @@ void put_string(int fd, std::string_view s) {
 }
 
 [[noreturn]] void run_child(int fd, const std::filesystem::path& file, const H5ReadOptions& options) {
+  // Inherited handlers (a test framework's, an embedding application's) must not catch a crash
+  // in here and resume the parent's code in this process: default dispositions, nothing blocked.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
   const rlimit no_core{0, 0};
   ::setrlimit(RLIMIT_CORE, &no_core);
@@ -106,7 +121,7 @@ void put_string(int fd, std::string_view s) {
           put_string(fd, path);
           put_string(fd, name);
         }};
-    walk(reader, "", 0, sink);
+    walk(reader, sink);
     put(fd, kEnd);
     ::_exit(0);
   } catch (const h5::H5Error& e) {
@@ -216,7 +231,7 @@ class StreamReader {
   throw h5::H5Error(file, "", "the isolated reader sent an invalid record (" + what + ")");
 }
 
-InMemoryWeightsStore read_isolated(const std::filesystem::path& file, const H5ReadOptions& options) {
+std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const H5ReadOptions& options) {
   const std::string name = file.string();
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
@@ -232,7 +247,8 @@ InMemoryWeightsStore read_isolated(const std::filesystem::path& file, const H5Re
   Child child(pid);
   write_end.reset();
 
-  InMemoryWeightsStore store;
+  auto owned = std::make_unique<InMemoryWeightsStore>();
+  InMemoryWeightsStore& store = *owned;
   StreamReader in(read_end.get(), std::chrono::steady_clock::now() + options.child_timeout);
   std::uint64_t total = 0;
   std::optional<h5::H5Error> child_error;
@@ -327,14 +343,15 @@ InMemoryWeightsStore read_isolated(const std::filesystem::path& file, const H5Re
                                     std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                                     "): the file is malformed or hostile");
   }
-  return store;
+  return owned;
 }
 
 }  // namespace
 
-InMemoryWeightsStore read_weights_file(const std::filesystem::path& file, const H5ReadOptions& options) {
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file, const H5ReadOptions& options) {
   if (options.isolate) return read_isolated(file, options);
-  InMemoryWeightsStore store;
+  auto owned = std::make_unique<InMemoryWeightsStore>();
+  InMemoryWeightsStore& store = *owned;
   const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
   Sink sink{[&](const std::string& path) { detail::ensure_group(store.root(), path); },
             [&](const std::string& path, const h5::Array& array) {
@@ -343,8 +360,8 @@ InMemoryWeightsStore read_weights_file(const std::filesystem::path& file, const 
             [&](const std::string& path, const std::string& value) {
               detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", value);
             }};
-  walk(reader, "", 0, sink);
-  return store;
+  walk(reader, sink);
+  return owned;
 }
 
 }  // namespace kplug::saving
