@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kplug/saving/h5_reader.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/saving/h5_writer.hpp"
 
 namespace {
@@ -102,5 +103,20 @@ void BM_ReadWeightsH5Into(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
 }
 BENCHMARK(BM_ReadWeightsH5Into)->Unit(benchmark::kMillisecond);
+
+// The whole file into an H5WeightsStore (tensors), in a forked child (arg 1) or in-process (0):
+// the cost of crash isolation is the fork plus one more copy of every byte through a pipe.
+void BM_WeightsStoreRead(benchmark::State& state) {
+  const fs::path& path = weights_file();
+  const auto size = static_cast<std::size_t>(fs::file_size(path));
+  kplug::saving::H5ReadOptions options;
+  options.isolate = state.range(0) != 0;
+  for (auto _ : state) {
+    const auto store = kplug::saving::H5WeightsStore::open_read(path, options);
+    benchmark::DoNotOptimize(store.get());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_WeightsStoreRead)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -1,0 +1,84 @@
+// The HDF5 WeightsStore (Keras's H5IOStore over a `.weights.h5` file) and Keras's
+// save_weights / load_weights.
+//
+// Reading materialises every dataset of the file into memory (float16/bfloat16/float64 as
+// float32, as Keras assigns them to float32 variables; integers and bool keep their dtype for
+// optimizer counters). By default the file is read in a forked child process: libhdf5 1.10.8
+// itself crashes, hangs or allocates gigabytes on some malformed files (fuzz/known/), so the
+// child reads and streams (path, dtype, shape, bytes) over a pipe under a memory and time
+// bound, and the parent validates every record before building the store. `isolate = false`
+// reads in-process (trusted files, benchmarks). Writing goes through WeightsWriter: nothing
+// reaches the target until commit().
+#pragma once
+
+#include "kplug/saving/h5_reader.hpp"
+#include "kplug/saving/saveable.hpp"
+#include "kplug/saving/weights_store.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+namespace kplug::saving {
+
+struct H5ReadOptions {
+  h5::ReadLimits limits{};
+  // Read in a forked child (see the top of this file). false: in this process.
+  bool isolate = true;
+  // The child's address space may grow by this much beyond what it inherits (RLIMIT_AS).
+  std::uint64_t child_memory_bytes = std::uint64_t{8} << 30;
+  // The child is killed (and the read fails) past this.
+  std::chrono::milliseconds child_timeout{std::chrono::minutes(5)};
+  // Sum of all datasets' bytes accepted from the file.
+  std::uint64_t max_total_bytes = std::uint64_t{64} << 30;
+};
+
+class H5WeightsStore final : public WeightsStore {
+ public:
+  // Reads the whole file (see H5ReadOptions). Throws h5::H5Error / h5::H5UnsafeError.
+  static std::unique_ptr<H5WeightsStore> open_read(const std::filesystem::path& file, H5ReadOptions options = {});
+  // A store writing to `file` (atomically: see commit()).
+  static std::unique_ptr<H5WeightsStore> open_write(const std::filesystem::path& file);
+
+  H5WeightsStore(const H5WeightsStore&) = delete;
+  H5WeightsStore& operator=(const H5WeightsStore&) = delete;
+  ~H5WeightsStore() override;
+
+  std::unique_ptr<Entry> make(std::string_view path, const std::optional<std::string>& name) override;
+  std::unique_ptr<const Entry> get(std::string_view path) const override;
+  bool has_group(std::string_view path) const override;
+  bool has_dataset(std::string_view path) const override;
+  std::vector<std::string> members(std::string_view group_path) const override;
+  std::string description() const override { return file_name_; }
+
+  bool writable() const noexcept;
+  // Write mode: renames the temporary file onto the target. Without it nothing is written.
+  void commit();
+  // Read mode: what was read (every dataset, and the `name` attribute of each vars group).
+  const InMemoryWeightsStore& contents() const;
+
+ private:
+  struct Impl;
+  explicit H5WeightsStore(std::string file_name, std::unique_ptr<Impl> impl);
+  std::string file_name_;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Keras's model.save_weights(path): "The filename must end in `.weights.h5`" (ValueError),
+// the walk of save_state, an atomic write.
+void save_weights(const Saveable& root, const std::filesystem::path& file);
+// Keras's model.load_weights(path): the same name check, a missing file is a FileError
+// naming it, then load_state (LoadingError collecting every object's failure).
+void load_weights(Saveable& root, const std::filesystem::path& file, H5ReadOptions options = {});
+
+// The raw read behind open_read: every dataset and vars `name` attribute of the file into an
+// in-memory store, isolated or not as `options` says.
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file, const H5ReadOptions& options = {});
+
+}  // namespace kplug::saving
+#pragma GCC visibility pop

@@ -1,0 +1,367 @@
+// read_weights_file: the whole file into memory, in-process or in a forked child whose
+// crashes, hangs and huge allocations (libhdf5 1.10.8 bugs, fuzz/known/) cannot reach us.
+#include "kplug/saving/h5_error.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
+#include "tensor_convert.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <set>
+
+namespace kplug::saving {
+namespace {
+
+using Group = InMemoryWeightsStore::Group;
+
+// Depth-first over the file: datasets, groups, and the `name` attribute of "vars" groups.
+struct Sink {
+  std::function<void(const std::string&)> group;
+  std::function<void(const std::string&, const h5::Array&)> dataset;
+  std::function<void(const std::string&, const std::string&)> name_attribute;
+};
+
+// Groups (and vars names) below `path`; members that are datasets are in `datasets`.
+void walk_groups(const h5::WeightsReader& reader, const std::string& path, int depth,
+                 const std::set<std::string, std::less<>>& datasets, const Sink& sink) {
+  if (depth > reader.limits().max_depth) {
+    throw h5::H5UnsafeError(reader.file_name(), path, "groups nested deeper than " +
+                                                          std::to_string(reader.limits().max_depth));
+  }
+  sink.group(path);
+  const bool is_vars = path == "vars" || (path.size() > 5 && path.ends_with("/vars"));
+  if (is_vars) {
+    if (auto name = reader.string_attribute(path, "name")) sink.name_attribute(path, *name);
+  }
+  for (const std::string& member : reader.members(path)) {
+    const std::string child = join_path(path, member);
+    if (!datasets.contains(child)) walk_groups(reader, child, depth + 1, datasets, sink);
+  }
+}
+
+// Every dataset (WeightsReader::walk: hardened, no object twice), then the group tree.
+void walk(const h5::WeightsReader& reader, const Sink& sink) {
+  std::set<std::string, std::less<>> datasets;
+  for (const h5::DatasetInfo& info : reader.walk()) datasets.insert(info.path);
+  walk_groups(reader, "", 0, datasets, sink);
+  for (const std::string& path : datasets) sink.dataset(path, reader.read(path));
+}
+
+// ---- the child's stream ------------------------------------------------------------------
+
+enum Record : char { kGroup = 'G', kDataset = 'D', kName = 'A', kFailure = 'X', kEnd = 'E' };
+
+void write_all(int fd, const void* data, std::size_t size) {
+  const char* p = static_cast<const char*>(data);
+  while (size > 0) {
+    const ssize_t n = ::write(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) ::_exit(4);  // the parent is gone
+    p += n;
+    size -= static_cast<std::size_t>(n);
+  }
+}
+template <class T>
+void put(int fd, T value) {
+  write_all(fd, &value, sizeof value);
+}
+void put_string(int fd, std::string_view s) {
+  put<std::uint32_t>(fd, static_cast<std::uint32_t>(s.size()));
+  write_all(fd, s.data(), s.size());
+}
+
+[[noreturn]] void run_child(int fd, const std::filesystem::path& file, const H5ReadOptions& options) {
+  // Inherited handlers (a test framework's, an embedding application's) must not catch a crash
+  // in here and resume the parent's code in this process: default dispositions, nothing blocked.
+  for (int sig = 1; sig < NSIG; ++sig) {
+    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  // What the child has mapped already (ASan's shadow included) plus the budget.
+  unsigned long long pages = 0;
+  if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(statm, "%llu", &pages) != 1) pages = 0;
+    std::fclose(statm);
+  }
+  const auto mapped = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  const rlimit address_space{mapped + options.child_memory_bytes, mapped + options.child_memory_bytes};
+  ::setrlimit(RLIMIT_AS, &address_space);
+  try {
+    const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
+    Sink sink{
+        [fd](const std::string& path) {
+          put(fd, kGroup);
+          put_string(fd, path);
+        },
+        [fd](const std::string& path, const h5::Array& array) {
+          put(fd, kDataset);
+          put_string(fd, path);
+          put<std::uint8_t>(fd, static_cast<std::uint8_t>(array.dtype));
+          put<std::uint32_t>(fd, static_cast<std::uint32_t>(array.shape.size()));
+          for (std::int64_t d : array.shape) put<std::int64_t>(fd, d);
+          put<std::uint64_t>(fd, array.data.size());
+          write_all(fd, array.data.data(), array.data.size());
+        },
+        [fd](const std::string& path, const std::string& name) {
+          put(fd, kName);
+          put_string(fd, path);
+          put_string(fd, name);
+        }};
+    walk(reader, sink);
+    put(fd, kEnd);
+    ::_exit(0);
+  } catch (const h5::H5Error& e) {
+    put(fd, kFailure);
+    put<std::uint8_t>(fd, dynamic_cast<const h5::H5UnsafeError*>(&e) ? 1 : 0);
+    put_string(fd, e.object());
+    put_string(fd, e.message());
+  } catch (const std::exception& e) {
+    put(fd, kFailure);
+    put<std::uint8_t>(fd, 0);
+    put_string(fd, "");
+    put_string(fd, e.what());
+  } catch (...) {
+  }
+  ::_exit(3);
+}
+
+// ---- the parent's side -----------------------------------------------------------------
+
+// Reaps the child whatever happens; kills it first unless it was waited for.
+class Child {
+ public:
+  explicit Child(pid_t pid) : pid_(pid) {}
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      int status = 0;
+      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+  int wait() {
+    int status = 0;
+    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    }
+    pid_ = -1;
+    return status;
+  }
+  void kill() { ::kill(pid_, SIGKILL); }
+
+ private:
+  pid_t pid_;
+};
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { reset(); }
+  int get() const { return fd_; }
+  void reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_;
+};
+
+// Thrown inside the reader when the stream stops early: the child's exit status decides the message.
+struct StreamEnded {};
+struct TimedOut {};
+
+class StreamReader {
+ public:
+  StreamReader(int fd, std::chrono::steady_clock::time_point deadline) : fd_(fd), deadline_(deadline) {}
+
+  void read_exact(void* data, std::size_t size) {
+    char* p = static_cast<char*>(data);
+    while (size > 0) {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+      if (left.count() <= 0) throw TimedOut{};
+      pollfd pfd{fd_, POLLIN, 0};
+      const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready == 0) continue;  // the deadline check above decides
+      const ssize_t n = ::read(fd_, p, size);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) throw StreamEnded{};
+      p += n;
+      size -= static_cast<std::size_t>(n);
+    }
+  }
+  template <class T>
+  T get() {
+    T value{};
+    read_exact(&value, sizeof value);
+    return value;
+  }
+  std::string get_string(std::uint32_t max) {
+    const auto size = get<std::uint32_t>();
+    if (size > max) throw std::length_error("a string of " + std::to_string(size) + " bytes");
+    std::string s(size, '\0');
+    read_exact(s.data(), size);
+    return s;
+  }
+
+ private:
+  int fd_;
+  std::chrono::steady_clock::time_point deadline_;
+};
+
+[[noreturn]] void bad_stream(const std::string& file, const std::string& what) {
+  throw h5::H5Error(file, "", "the isolated reader sent an invalid record (" + what + ")");
+}
+
+std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const H5ReadOptions& options) {
+  const std::string name = file.string();
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
+  Fd read_end(fds[0]);
+  Fd write_end(fds[1]);
+  ::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);  // fewer context switches; best effort
+  const pid_t pid = ::fork();
+  if (pid < 0) throw h5::H5Error(name, "", std::string("fork failed: ") + std::strerror(errno));
+  if (pid == 0) {
+    ::close(fds[0]);
+    run_child(fds[1], file, options);
+  }
+  Child child(pid);
+  write_end.reset();
+
+  auto owned = std::make_unique<InMemoryWeightsStore>();
+  InMemoryWeightsStore& store = *owned;
+  StreamReader in(read_end.get(), std::chrono::steady_clock::now() + options.child_timeout);
+  std::uint64_t total = 0;
+  std::optional<h5::H5Error> child_error;
+  bool child_unsafe = false;
+  bool complete = false;
+  try {
+    while (!complete && !child_error) {
+      const char kind = in.get<char>();
+      switch (kind) {
+        case kGroup: detail::ensure_group(store.root(), in.get_string(1 << 16)); break;
+        case kName: {
+          const std::string path = in.get_string(1 << 16);
+          detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", in.get_string(1 << 20));
+          break;
+        }
+        case kDataset: {
+          const std::string path = in.get_string(1 << 16);
+          const auto dtype_code = in.get<std::uint8_t>();
+          if (dtype_code > static_cast<std::uint8_t>(h5::DType::boolean)) bad_stream(name, "dtype");
+          const auto rank = in.get<std::uint32_t>();
+          if (rank > 64) bad_stream(name, "rank " + std::to_string(rank));
+          h5::Array array;
+          array.dtype = static_cast<h5::DType>(dtype_code);
+          std::uint64_t count = 1;
+          for (std::uint32_t i = 0; i < rank; ++i) {
+            const auto d = in.get<std::int64_t>();
+            if (d < 0) bad_stream(name, "negative dimension");
+            if (d != 0 && count > options.limits.max_elements / static_cast<std::uint64_t>(d)) {
+              throw h5::H5UnsafeError(name, path, "more than " + std::to_string(options.limits.max_elements) +
+                                                      " elements (ReadLimits::max_elements)");
+            }
+            count *= static_cast<std::uint64_t>(d);
+            array.shape.push_back(d);
+          }
+          const auto bytes = in.get<std::uint64_t>();
+          if (count > options.limits.max_elements) {
+            throw h5::H5UnsafeError(name, path, "more than " + std::to_string(options.limits.max_elements) +
+                                                    " elements (ReadLimits::max_elements)");
+          }
+          if (bytes != count * h5::dtype_size(array.dtype)) bad_stream(name, "size of '" + path + "'");
+          if (bytes > options.max_total_bytes - total) {
+            throw h5::H5UnsafeError(name, path, "the datasets exceed " + std::to_string(options.max_total_bytes) +
+                                                    " bytes in all (H5ReadOptions::max_total_bytes)");
+          }
+          total += bytes;
+          if (array.dtype == h5::DType::float32 || !h5::is_floating(array.dtype)) {
+            // Straight into the tensor's buffer: one copy less for the common case.
+            Tensor value = Tensor::empty(Shape(array.shape.begin(), array.shape.end()),
+                                         detail::loaded_dtype(array.dtype));
+            if (bytes) in.read_exact(value.mutable_bytes(), bytes);
+            detail::add_dataset(store.root(), path, std::move(value));
+          } else {
+            array.data.resize(bytes);
+            in.read_exact(array.data.data(), bytes);
+            detail::add_dataset(store.root(), path, detail::to_tensor(array));
+          }
+          break;
+        }
+        case kFailure: {
+          const bool unsafe = in.get<std::uint8_t>() != 0;
+          std::string object = in.get_string(1 << 16);
+          std::string message = in.get_string(1 << 20);
+          child_unsafe = unsafe;
+          child_error.emplace(name, std::move(object), std::move(message));
+          break;
+        }
+        case kEnd: complete = true; break;
+        default: bad_stream(name, "record kind " + std::to_string(static_cast<int>(kind)));
+      }
+    }
+  } catch (const StreamEnded&) {
+  } catch (const TimedOut&) {
+    child.kill();
+    child.wait();
+    throw h5::H5Error(name, "", "the HDF5 library did not finish reading this file within " +
+                                    std::to_string(options.child_timeout.count()) +
+                                    " ms: the file is malformed or hostile (or raise H5ReadOptions::child_timeout)");
+  } catch (const std::length_error& e) {
+    bad_stream(name, e.what());
+  }
+  const int status = child.wait();
+  if (WIFSIGNALED(status)) {
+    throw h5::H5Error(name, "", "the HDF5 library failed on this file (killed by signal " +
+                                    std::to_string(WTERMSIG(status)) + "): the file is malformed or hostile");
+  }
+  if (child_error) {
+    if (child_unsafe) throw h5::H5UnsafeError(name, child_error->object(), child_error->message());
+    throw *child_error;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !complete) {
+    throw h5::H5Error(name, "", "the HDF5 library failed on this file (the reader exited with status " +
+                                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                                    "): the file is malformed or hostile");
+  }
+  return owned;
+}
+
+}  // namespace
+
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file, const H5ReadOptions& options) {
+  if (options.isolate) return read_isolated(file, options);
+  auto owned = std::make_unique<InMemoryWeightsStore>();
+  InMemoryWeightsStore& store = *owned;
+  const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
+  Sink sink{[&](const std::string& path) { detail::ensure_group(store.root(), path); },
+            [&](const std::string& path, const h5::Array& array) {
+              detail::add_dataset(store.root(), path, detail::to_tensor(array));
+            },
+            [&](const std::string& path, const std::string& value) {
+              detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", value);
+            }};
+  walk(reader, sink);
+  return owned;
+}
+
+}  // namespace kplug::saving

@@ -1,0 +1,25 @@
+// h5::Array <-> kplug::Tensor, and building an in-memory store from a file's contents.
+#pragma once
+
+#include "kplug/saving/h5_array.hpp"
+#include "kplug/saving/weights_store.hpp"
+#include "kplug/tensor.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kplug::saving::detail {
+
+// The kplug dtype a dataset of `dtype` loads as: floats -> float32, integers and bool kept.
+DType loaded_dtype(h5::DType dtype) noexcept;
+h5::DType to_h5_dtype(DType dtype) noexcept;
+Tensor to_tensor(const h5::Array& array);
+h5::Array to_array(const Tensor& tensor);
+
+// The group at `path` in `root`, created with its parents ("" is the root).
+InMemoryWeightsStore::Group& ensure_group(InMemoryWeightsStore::Group& root, std::string_view path);
+// Adds a dataset at a full path ("layers/dense/vars/0").
+void add_dataset(InMemoryWeightsStore::Group& root, std::string_view path, Tensor value);
+
+}  // namespace kplug::saving::detail

@@ -1,0 +1,190 @@
+// H5WeightsStore, save_weights / load_weights, and the isolated (forked) read of hostile files.
+#define BOOST_TEST_MODULE h5_weights_store
+#include <boost/test/unit_test.hpp>
+
+#include "kplug/errors.hpp"
+#include "kplug/saving/h5_error.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
+#include "kplug/saving/h5_writer.hpp"
+
+#include <boost/json.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+using namespace kplug;
+using namespace kplug::saving;
+namespace fs = std::filesystem;
+
+namespace {
+
+const fs::path kData = fs::path(KPLUG_TEST_DATA) / "weights_h5";
+
+struct TempDir {
+  fs::path path = fs::temp_directory_path() / ("kplug_h5store_" + std::to_string(::getpid()));
+  TempDir() { fs::create_directories(path); }
+  ~TempDir() { fs::remove_all(path); }
+};
+
+class ToyLayer : public Saveable {
+ public:
+  ToyLayer(std::string name, std::vector<Tensor> variables) : variables_(std::move(variables)), name_(std::move(name)) {}
+  void save_own_variables(WeightsStore::Entry& store) const override {
+    for (std::size_t i = 0; i < variables_.size(); ++i) store.set(i, variables_[i]);
+  }
+  void load_own_variables(const WeightsStore::Entry& store) override {
+    if (store.size() != variables_.size()) {
+      throw ValueError("Layer '" + name_ + "' expected " + std::to_string(variables_.size()) + " variables, but received " +
+                       std::to_string(store.size()));
+    }
+    for (std::size_t i = 0; i < variables_.size(); ++i) variables_[i] = store.get(i);
+  }
+  std::optional<std::string> saveable_name() const override { return name_; }
+  std::string saveable_class_name() const override { return "Dense"; }
+  std::vector<Tensor> variables_;
+
+ private:
+  std::string name_;
+};
+
+class ToyModel : public Saveable {
+ public:
+  std::vector<std::shared_ptr<ToyLayer>> layers;
+  std::shared_ptr<ToyLayer> optimizer;
+  std::vector<SaveableChild> children() const override {
+    std::vector<Saveable*> list;
+    for (const auto& l : layers) list.push_back(l.get());
+    std::vector<SaveableChild> out{SaveableChild::list("layers", std::move(list), true)};
+    if (optimizer) out.push_back(SaveableChild::single("optimizer", optimizer.get()));
+    return out;
+  }
+  std::string saveable_class_name() const override { return "Sequential"; }
+};
+
+ToyModel make_model(float base) {
+  ToyModel m;
+  m.layers.push_back(std::make_shared<ToyLayer>(
+      "dense", std::vector<Tensor>{Tensor::matrix({{base, base + 1}, {base + 2, base + 3}}), Tensor::vector({base, -base})}));
+  m.layers.push_back(std::make_shared<ToyLayer>("dense_1", std::vector<Tensor>{Tensor::vector({base * 2})}));
+  const std::int64_t iterations[] = {static_cast<std::int64_t>(base) + 7};
+  m.optimizer = std::make_shared<ToyLayer>(
+      "adam", std::vector<Tensor>{Tensor::from_values<std::int64_t>(Shape{}, std::span<const std::int64_t>(iterations))});
+  return m;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(round_trip_through_a_weights_file) {
+  TempDir dir;
+  const fs::path file = dir.path / "model.weights.h5";
+  ToyModel saved = make_model(3);
+  save_weights(saved, file);
+  for (bool isolate : {true, false}) {
+    ToyModel loaded = make_model(0);
+    H5ReadOptions options;
+    options.isolate = isolate;
+    load_weights(loaded, file, options);
+    BOOST_TEST((loaded.layers[0]->variables_ == saved.layers[0]->variables_));
+    BOOST_TEST((loaded.layers[1]->variables_ == saved.layers[1]->variables_));
+    BOOST_TEST((loaded.optimizer->variables_[0].dtype() == DType::int64));
+    BOOST_TEST((loaded.optimizer->variables_ == saved.optimizer->variables_));
+    const auto store = H5WeightsStore::open_read(file, options);
+    BOOST_TEST(store->get("layers/dense")->attribute("name").value_or("") == "dense");
+    BOOST_TEST(store->has_dataset("layers/dense_1/vars/0"));
+  }
+  // A count mismatch is reported by load_state.
+  ToyModel wrong = make_model(0);
+  wrong.layers[1]->variables_.push_back(Tensor::vector({1}));
+  BOOST_CHECK_THROW(load_weights(wrong, file), LoadingError);
+}
+
+BOOST_AUTO_TEST_CASE(keras_filename_and_missing_file_checks) {
+  TempDir dir;
+  ToyModel m = make_model(1);
+  try {
+    save_weights(m, dir.path / "model.h5");
+    BOOST_FAIL("no error");
+  } catch (const ValueError& e) {
+    BOOST_TEST(std::string(e.what()).find("The filename must end in `.weights.h5`") != std::string::npos);
+  }
+  BOOST_CHECK_THROW(load_weights(m, dir.path / "model.keras"), ValueError);
+  try {
+    load_weights(m, dir.path / "absent.weights.h5");
+    BOOST_FAIL("no error");
+  } catch (const FileError& e) {
+    BOOST_TEST(e.file().find("absent.weights.h5") != std::string::npos);
+  }
+  BOOST_TEST(!fs::exists(dir.path / "model.h5"));
+}
+
+BOOST_AUTO_TEST_CASE(fixtures_read_through_the_store) {
+  for (const auto& fixture : fs::directory_iterator(kData)) {
+    std::ifstream in(fixture.path() / "checks.json");
+    std::stringstream text;
+    text << in.rdbuf();
+    const boost::json::value doc = boost::json::parse(text.str());
+    const auto& expected = doc.at("model_weights_h5_datasets").as_object();
+    for (bool isolate : {true, false}) {
+      H5ReadOptions options;
+      options.isolate = isolate;
+      const auto store = H5WeightsStore::open_read(fixture.path() / "model.weights.h5", options);
+      BOOST_TEST(store->contents().dataset_paths().size() == expected.size());
+      for (const auto& [path, entry] : expected) {
+        BOOST_TEST_CONTEXT(fixture.path().filename() << " " << path) {
+          BOOST_REQUIRE(store->has_dataset(path));
+          const Tensor& t = store->contents().dataset(path);
+          std::vector<std::int64_t> shape;
+          for (const auto& d : entry.as_array().at(0).as_array()) shape.push_back(d.as_int64());
+          BOOST_TEST(std::vector<std::int64_t>(t.shape().begin(), t.shape().end()) == shape);
+          const std::string dtype(entry.as_array().at(1).as_string());
+          // Floats load as float32 (Keras's float32 variables); integers keep their dtype.
+          const std::string want = dtype.starts_with("float") || dtype == "bfloat16" ? "float32" : dtype;
+          BOOST_TEST(std::string(dtype_name(t.dtype())) == want);
+        }
+      }
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(not_hdf5_is_a_clear_error) {
+  TempDir dir;
+  const fs::path file = dir.path / "junk.weights.h5";
+  std::ofstream(file) << "this is not an HDF5 file at all";
+  for (bool isolate : {true, false}) {
+    H5ReadOptions options;
+    options.isolate = isolate;
+    try {
+      H5WeightsStore::open_read(file, options);
+      BOOST_FAIL("no error");
+    } catch (const h5::H5Error& e) {
+      BOOST_TEST(std::string(e.what()).find("junk.weights.h5") != std::string::npos);
+    }
+  }
+}
+
+// libhdf5 1.10.8 crashes, hangs or over-allocates on these; the forked reader turns each into
+// an H5Error and this process goes on.
+BOOST_AUTO_TEST_CASE(known_library_crashers_are_contained) {
+  std::size_t seen = 0;
+  for (const auto& entry : fs::directory_iterator(KPLUG_FUZZ_KNOWN)) {
+    ++seen;
+    BOOST_TEST_CONTEXT(entry.path().filename()) {
+      H5ReadOptions options;
+      options.child_timeout = std::chrono::seconds(20);
+      options.child_memory_bytes = std::uint64_t{1} << 30;
+      try {
+        H5WeightsStore::open_read(entry.path(), options);
+        BOOST_ERROR("no error");
+      } catch (const h5::H5Error& e) {
+        const std::string what = e.what();
+        BOOST_TEST_MESSAGE(what);
+        BOOST_TEST(what.find(entry.path().filename().string()) != std::string::npos);
+      }
+    }
+  }
+  BOOST_TEST(seen >= 5u);
+}
