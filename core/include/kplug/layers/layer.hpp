@@ -34,6 +34,8 @@
 #include <utility>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 class Layer;
@@ -177,3 +179,5 @@ std::string unique_object_name(std::string_view prefix);
 void reset_object_names();
 
 }  // namespace kplug
+
+#pragma GCC visibility pop

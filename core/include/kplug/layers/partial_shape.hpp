@@ -13,6 +13,8 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 using Dim = std::optional<std::int64_t>;
@@ -52,3 +54,5 @@ class PartialShape {
 std::string shape_repr(const Shape& shape);
 
 }  // namespace kplug
+
+#pragma GCC visibility pop

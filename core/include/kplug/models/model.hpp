@@ -15,6 +15,8 @@
 #include <string_view>
 #include <vector>
 
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
 namespace kplug {
 
 class Model : public Layer {
@@ -88,3 +90,5 @@ ModelPtr model_from_config(const boost::json::value& config, const DeserializeOp
 ModelPtr clone_model(const Model& model);
 
 }  // namespace kplug
+
+#pragma GCC visibility pop
