@@ -2,11 +2,34 @@
 
 #include "cli_options.hpp"
 
+#include "kplug/errors.hpp"
+
 #include <iosfwd>
+#include <string>
+#include <string_view>
 
 namespace kplug::cli {
 
 int run_roundtrip(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int run_plugins(const CommonOptions& options, std::ostream& out, std::ostream& err);
+int run_summary(const CommonOptions& options, std::ostream& out, std::ostream& err);
+int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& err);
+
+// The whole text of `path` ("-" = stdin); kplug::FileError naming the file when unreadable.
+std::string read_input(const std::string& path);
+
+// Runs `body`; a kplug::Error escaping it becomes a FileFailure, so that the message
+// starts with the file (the library's message carries the JSON path or dataset).
+template <class F>
+decltype(auto) in_file(const std::string& file, F&& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    const std::string shown = file == "-" ? "<stdin>" : file;
+    std::string_view what = e.what();
+    if (what.starts_with(shown + ": ")) what.remove_prefix(shown.size() + 2);
+    throw FileFailure{shown, std::string(what)};
+  }
+}
 
 }  // namespace kplug::cli

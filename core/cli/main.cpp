@@ -1,56 +1,103 @@
-// kplug: a thin command line over the library. Exit 0 on success, 2 on any error
-// (message on stderr), so scripts can tell failure from output.
+// kplug: a thin command line over the library. Exit codes: 0 success, 1 usage error
+// (bad flags or arguments), 2 failure (message on stderr, starting with the file).
 #include "cli_options.hpp"
 #include "commands.hpp"
 
 #include "kplug/errors.hpp"
 
+#include <CLI/CLI.hpp>
+
 #include <exception>
 #include <iostream>
 #include <string>
-#include <vector>
 
 namespace {
 
-constexpr const char* kUsage =
-    "usage: kplug <command> [options] ...\n"
-    "\n"
-    "commands:\n"
-    "  roundtrip FILE.json|-   deserialize a Keras object dict, serialize it back, print the JSON\n"
-    "  plugins DIR... [--load] list plugins (name, version, ABI, packages, keys) without running them;\n"
-    "                          --load also loads each and reports the outcome\n"
-    "\n"
-    "options (for commands that deserialize):\n"
-    "  --plugins DIR           load the plugins in DIR first (repeatable)\n"
-    "  --unsafe                safe_mode=false (kplug still never runs Python code)\n"
-    "  --indent N | --compact  output layout (default: --indent 2, as json.dumps(indent=2))\n"
-    "\n"
-    "environment:\n"
-    "  KPLUG_PLUGIN_PATH       directories (colon-separated) indexed, never loaded, so that errors\n"
-    "                          name the plugin that provides a missing package\n";
+using kplug::cli::CommonOptions;
+
+constexpr const char* kFooter =
+    "Exit codes: 0 success, 1 usage error, 2 failure.\n"
+    "Environment: KPLUG_PLUGIN_PATH  directories (colon-separated) indexed, never loaded, so that\n"
+    "             errors name the plugin that provides a missing package.";
+
+void add_deserialize_flags(CLI::App& command, CommonOptions& options) {
+  command.add_option("--plugins", options.plugin_dirs, "Load the plugins in DIR first (repeatable)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);  // one DIR per --plugins, so it never eats the MODEL argument
+  command.add_flag("--unsafe", options.unsafe, "safe_mode=false (kplug still never runs Python code)");
+}
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<std::string> args(argv + 1, argv + argc);
-  if (args.empty() || args[0] == "--help" || args[0] == "-h") {
-    (args.empty() ? std::cerr : std::cout) << kUsage;
-    return args.empty() ? 2 : 0;
-  }
-  const std::string command = args[0];
-  args.erase(args.begin());
+  CommonOptions options;
+  CLI::App app{"kplug: Keras 3 saving and serialization in C++, from the command line."};
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  CLI::App* roundtrip = app.add_subcommand(
+      "roundtrip", "Deserialize a Keras object dict, serialize it back, print the JSON");
+  roundtrip->add_option("FILE", options.positional, "A JSON file, or - for stdin")->required()->expected(1);
+  add_deserialize_flags(*roundtrip, options);
+  auto* indent = roundtrip->add_option("--indent", options.indent, "Indent by N spaces (default 2, as "
+                                                                   "json.dumps(indent=2))")
+                     ->type_name("N")
+                     ->check(CLI::Range(0, 16));
+  roundtrip->add_flag_callback("--compact", [&options] { options.indent = -1; }, "One line, as to_json()")
+      ->excludes(indent);
+
+  CLI::App* plugins = app.add_subcommand(
+      "plugins", "List plugins (name, version, ABI, packages, keys) from their files, without running them");
+  plugins->add_option("DIR", options.positional, "Plugin directories")->required();
+  plugins->add_flag("--load", options.load, "Also load each plugin and report the outcome");
+  plugins->add_flag("--json", options.json, "Print a JSON array instead of text");
+
+  CLI::App* summary = app.add_subcommand("summary", "Print a model's summary table (as Keras's model.summary())");
+  summary->add_option("MODEL", options.positional, "A model.json (model.to_json()) file")->required()->expected(1);
+  add_deserialize_flags(*summary, options);
+  summary->add_flag("--json", options.json, "Print the layers and parameter counts as JSON");
+
+  CLI::App* predict = app.add_subcommand("predict", "Run a model on inputs from a JSON file");
+  predict->add_option("MODEL", options.positional, "A model.json (model.to_json()) file")->required()->expected(1);
+  predict->add_option("--weights", options.weights, "The model's weights (.weights.h5)")
+      ->type_name("FILE")
+      ->required();
+  predict->add_option("--input", options.input,
+                      "Inputs: {\"inputs\": [{\"name\", \"dtype\", \"shape\", \"data\"}]}, data flat in C order")
+      ->type_name("FILE")
+      ->required();
+  predict->add_option("--output", options.output, "Write the outputs there instead of stdout (same format, "
+                                                  "under \"outputs\")")
+      ->type_name("FILE");
+  add_deserialize_flags(*predict, options);
+
+  for (CLI::App* command : {roundtrip, plugins, summary, predict}) command->footer(kFooter);
+
   try {
-    const kplug::cli::CommonOptions options = kplug::cli::parse_common(args);
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help: the help on stdout
+    std::cerr << "kplug: usage error: " << e.what() << "\nRun 'kplug --help' or 'kplug <command> --help'.\n";
+    return kplug::cli::kExitUsage;
+  }
+
+  const std::string command = app.get_subcommands().front()->get_name();
+  try {
     if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout, std::cerr);
     if (command == "plugins") return kplug::cli::run_plugins(options, std::cout, std::cerr);
-    std::cerr << "kplug: unknown command '" << command << "'\n" << kUsage;
-    return 2;
+    if (command == "summary") return kplug::cli::run_summary(options, std::cout, std::cerr);
+    return kplug::cli::run_predict(options, std::cout, std::cerr);
   } catch (const kplug::cli::UsageError& e) {
-    std::cerr << "kplug " << command << ": " << e.message << "\n" << kUsage;
+    std::cerr << "kplug " << command << ": usage error: " << e.message << "\nRun 'kplug " << command
+              << " --help'.\n";
+    return kplug::cli::kExitUsage;
+  } catch (const kplug::cli::FileFailure& e) {
+    std::cerr << e.file << ": error: " << e.message << "\n";
   } catch (const kplug::Error& e) {
     std::cerr << "kplug " << command << ": error: " << e.what() << "\n";
   } catch (const std::exception& e) {
     std::cerr << "kplug " << command << ": unexpected error: " << e.what() << "\n";
   }
-  return 2;
+  return kplug::cli::kExitFailure;
 }

@@ -1,0 +1,22 @@
+// What summary and predict share: the model of a model.json (plugins and safe mode
+// from the flags), and a .weights.h5 file loaded into it.
+#pragma once
+
+#include "cli_options.hpp"
+
+#include "kplug/models/model.hpp"
+#include "kplug/plugin_host.hpp"
+
+#include <iosfwd>
+#include <string>
+
+namespace kplug::cli {
+
+// `host` must outlive the model (plugins' code stays loaded while it is used).
+ModelPtr load_model(const std::string& path, PluginHost& host, const CommonOptions& options, std::ostream& err);
+
+// Reads every dataset of `path` with the hardened reader (kplug::h5::WeightsReader) and
+// loads them through Model::load_weights (Keras's paths, counts, shapes and messages).
+void load_weights_file(Model& model, const std::string& path);
+
+}  // namespace kplug::cli

@@ -1,0 +1,47 @@
+// kplug predict MODEL.json --weights W.weights.h5 --input io.json [--output out.json]
+#include "commands.hpp"
+#include "io_json.hpp"
+#include "model_loading.hpp"
+
+#include "kplug/json.hpp"
+
+#include <fstream>
+#include <map>
+#include <ostream>
+
+namespace kplug::cli {
+
+int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.positional.size() != 1) throw UsageError{"predict takes one MODEL.json"};
+  const std::string& path = options.positional[0];
+  PluginHost host;
+  const ModelPtr model = load_model(path, host, options, err);
+  load_weights_file(*model, options.weights);
+
+  const std::vector<NamedTensor> inputs =
+      in_file(options.input, [&] { return read_io(json::parse(read_input(options.input)), "inputs"); });
+  std::map<std::string, Tensor, std::less<>> by_name;
+  for (const auto& [name, value] : inputs) {
+    if (!by_name.emplace(name, value).second) {
+      throw FileFailure{options.input, "inputs: '" + name + "' is given twice"};
+    }
+  }
+  const std::vector<Tensor> predicted = in_file(path, [&] { return model->predict_named(by_name); });
+  const std::vector<std::string> names = model->output_names();
+  std::vector<NamedTensor> outputs;
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    outputs.push_back({i < names.size() ? names[i] : "output_" + std::to_string(i), predicted[i]});
+  }
+  const std::string text = json::write(write_io(outputs, "outputs")) + "\n";
+  if (options.output.empty()) {
+    out << text;
+  } else {
+    std::ofstream file(options.output, std::ios::binary);
+    file << text;
+    file.close();
+    if (!file) throw FileFailure{options.output, "cannot write"};
+  }
+  return kExitOk;
+}
+
+}  // namespace kplug::cli
