@@ -1,10 +1,10 @@
-# `cmake --install <build> --prefix P` gives P/lib/libkplug.so, P/include/kplug/*.hpp
+# `cmake --install <build> --prefix P` gives P/lib/libkplug.so, P/lib/libkplug_saving.so, P/include/kplug/*.hpp
 # (core + SDK + the generated version.hpp), P/bin/kplug (runs from P, through its RPATH) and P/lib/cmake/kplug (find_package(kplug CONFIG) with
 # kplug::core, kplug::sdk and kplug_add_plugin).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
-install(TARGETS kplug_core kplug_sdk EXPORT kplugTargets
+install(TARGETS kplug_core kplug_saving kplug_sdk EXPORT kplugTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
