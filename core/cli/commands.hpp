@@ -27,7 +27,13 @@ decltype(auto) in_file(const std::string& file, F&& body) {
   } catch (const Error& e) {
     const std::string shown = file == "-" ? "<stdin>" : file;
     std::string_view what = e.what();
-    if (what.starts_with(shown + ": ")) what.remove_prefix(shown.size() + 2);
+    // Library messages may already start with the file (FileError quotes it): not twice.
+    for (const std::string& prefix : {shown + ": ", "'" + shown + "': "}) {
+      if (what.starts_with(prefix)) {
+        what.remove_prefix(prefix.size());
+        break;
+      }
+    }
     throw FileFailure{shown, std::string(what)};
   }
 }
