@@ -9,12 +9,19 @@
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
 
+#include <boost/dll/library_info.hpp>
+
+#include <elf.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <thread>
 
 using namespace kplug;
@@ -51,6 +58,13 @@ std::string load_error(PluginHost& host, const fs::path& file) {
 
 bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
+std::string hex_of(std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) out += {kHex[c >> 4], kHex[c & 0xF]};
+  return out;
+}
+
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
@@ -66,6 +80,247 @@ BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
   BOOST_TEST(aborting.version == "6.6.6");
   BOOST_TEST(aborting.keys == std::vector<std::string>{"aborting>never"});
   BOOST_CHECK_THROW(PluginHost::inspect(kBroken / "does_not_exist.so"), PluginError);
+}
+
+// --- Listing hostile files: the listing is read before dlopen, from untrusted bytes. ---
+namespace {
+
+// A copy of a plugin's bytes, patched in place as Elf64 structures (the test host is 64-bit).
+struct ElfBytes {
+  std::string bytes = test::read_text(kGuide);
+
+  template <class T>
+  T get(std::uint64_t offset) const {
+    BOOST_REQUIRE(offset + sizeof(T) <= bytes.size());
+    T value;
+    std::memcpy(&value, bytes.data() + offset, sizeof value);
+    return value;
+  }
+  template <class T>
+  void put(std::uint64_t offset, const T& value) {
+    BOOST_REQUIRE(offset + sizeof(T) <= bytes.size());
+    std::memcpy(bytes.data() + offset, &value, sizeof value);
+  }
+  Elf64_Ehdr header() const { return get<Elf64_Ehdr>(0); }
+  std::uint64_t section_offset(std::size_t index) const { return header().e_shoff + index * sizeof(Elf64_Shdr); }
+  Elf64_Shdr section(std::size_t index) const { return get<Elf64_Shdr>(section_offset(index)); }
+  std::size_t index_of_type(std::uint32_t type) const {
+    for (std::size_t i = 0; i < header().e_shnum; ++i) {
+      if (section(i).sh_type == type) return i;
+    }
+    BOOST_FAIL("no section of type " << type);
+    return 0;
+  }
+  template <class F>
+  void patch_section(std::size_t index, F&& change) {
+    Elf64_Shdr s = section(index);
+    change(s);
+    put(section_offset(index), s);
+  }
+};
+
+fs::path temp_plugin(std::string_view tag) {
+  return fs::temp_directory_path() / ("kplug_elf_" + std::string(tag) + "_" + std::to_string(::getpid()) + ".so");
+}
+
+void write_file(const fs::path& file, std::string_view bytes) {
+  std::ofstream out(file, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  BOOST_REQUIRE(out.good());
+}
+
+// The PluginError listing these bytes gives (any other outcome fails the test).
+std::string listing_error(std::string_view bytes) {
+  const fs::path file = temp_plugin("listing");
+  write_file(file, bytes);
+  std::string what;
+  try {
+    PluginHost::inspect(file);
+  } catch (const PluginError& e) {
+    what = e.what();
+  }
+  fs::remove(file);
+  BOOST_TEST(!what.empty(), "a corrupted plugin file was listed without error");
+  BOOST_TEST(contains(what, file.string()), what);
+  return what;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(listing_matches_boost_dll_reader) {
+  // The host's own ELF reader (not Boost.DLL's, for speed) must list what Boost.DLL lists.
+  std::size_t compared = 0;
+  for (const fs::path& dir : {kShipped, kBroken, kAborting}) {
+    for (const fs::path& file : PluginHost::plugin_files(dir)) {
+      std::vector<std::string> expected = boost::dll::library_info(file).symbols(plugin::kListingSection);
+      if (expected.empty()) {
+        BOOST_CHECK_THROW(PluginHost::inspect(file), PluginError);
+        continue;
+      }
+      const PluginListing listing = PluginHost::inspect(file);
+      std::size_t packages = 0, keys = 0;
+      for (const auto& symbol : expected) {
+        packages += symbol.starts_with("kplug_p_") ? 1 : 0;
+        keys += symbol.starts_with("kplug_k_") ? 1 : 0;
+        if (symbol.starts_with("kplug_b_")) BOOST_TEST(listing.build_id == symbol.substr(8), file);
+        if (symbol.starts_with("kplug_n_")) BOOST_TEST(symbol == "kplug_n_" + hex_of(listing.name), file);
+      }
+      BOOST_TEST(listing.packages.size() == packages, file);
+      BOOST_TEST(listing.keys.size() == keys, file);
+      ++compared;
+    }
+  }
+  BOOST_TEST(compared >= 10u);
+}
+
+BOOST_AUTO_TEST_CASE(listing_refuses_non_elf_and_foreign_files) {
+  BOOST_TEST(contains(listing_error(""), "a file of 0 bytes is not a shared library"));
+  BOOST_TEST(contains(listing_error("\x7f" "ELF"), "a file of 4 bytes is not a shared library"));
+  BOOST_TEST(contains(listing_error(std::string(4096, 'x')), "not an ELF file"));
+  ElfBytes elf;
+  elf.bytes[EI_CLASS] = 7;
+  BOOST_TEST(contains(listing_error(elf.bytes), "unknown ELF class 7"));
+  elf = ElfBytes{};
+  elf.bytes[EI_DATA] = ELFDATA2MSB;
+  BOOST_TEST(contains(listing_error(elf.bytes), "byte order"));
+  // A directory named like a plugin.
+  const fs::path dir = temp_plugin("dir");
+  fs::create_directory(dir);
+  std::string what;
+  try {
+    PluginHost::inspect(dir);
+  } catch (const PluginError& e) {
+    what = e.what();
+  }
+  fs::remove(dir);
+  BOOST_TEST(contains(what, "not a regular file"), what);
+}
+
+BOOST_AUTO_TEST_CASE(listing_refuses_truncated_files) {
+  const ElfBytes elf;
+  const std::uint64_t size = elf.bytes.size();
+  // Section headers sit at the end of the file: any cut loses some of them.
+  std::vector<std::uint64_t> lengths{16, 63, 64, 65, 1000, elf.header().e_shoff, elf.header().e_shoff + 1, size - 1};
+  for (std::uint64_t cut = size / 61; cut < size; cut += size / 61) lengths.push_back(cut);
+  for (const std::uint64_t length : lengths) {
+    const std::string what = listing_error(std::string_view(elf.bytes).substr(0, length));
+    BOOST_TEST(contains(what, "truncated or corrupted"), "cut at " << length << ": " << what);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(listing_refuses_corrupted_headers) {
+  auto error_after = [](auto&& change) {
+    ElfBytes elf;
+    change(elf);
+    return listing_error(elf.bytes);
+  };
+  using H = Elf64_Ehdr;
+  auto header_field = [&](auto member, auto value) {
+    return error_after([&](ElfBytes& elf) {
+      H h = elf.header();
+      h.*member = value;
+      elf.put(0, h);
+    });
+  };
+  BOOST_TEST(contains(header_field(&H::e_shoff, ~std::uint64_t{0} - 8), "truncated or corrupted"));
+  BOOST_TEST(contains(header_field(&H::e_shoff, std::uint64_t{0}), "no section headers"));
+  BOOST_TEST(contains(header_field(&H::e_shnum, std::uint16_t{0xFFFE}), "truncated or corrupted"));
+  BOOST_TEST(contains(header_field(&H::e_shentsize, std::uint16_t{10}), "section header size 10, expected 64"));
+  BOOST_TEST(contains(header_field(&H::e_shstrndx, std::uint16_t{200}), "section index 200 out of range"));
+
+  const ElfBytes original;
+  const std::size_t dynsym = original.index_of_type(SHT_DYNSYM);
+  const std::size_t dynstr = original.section(dynsym).sh_link;
+  auto section_field = [&](std::size_t index, auto&& change) {
+    return error_after([&](ElfBytes& elf) { elf.patch_section(index, change); });
+  };
+  BOOST_TEST(contains(header_field(&H::e_shstrndx, static_cast<std::uint16_t>(dynsym)), "is not a string table"));
+  const std::size_t names = original.header().e_shstrndx;
+  BOOST_TEST(contains(section_field(names, [](Elf64_Shdr& s) { s.sh_offset = ~std::uint64_t{0} - 4; }),
+                      "the section name table"));
+  BOOST_TEST(contains(section_field(1, [](Elf64_Shdr& s) { s.sh_name = 0x7FFFFFFF; }),
+                      "section 1 has a name outside the section name table"));
+  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_offset = std::uint64_t{1} << 62; }),
+                      "the dynamic symbol table"));
+  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_size = sizeof(Elf64_Sym) << 40; }),
+                      "truncated or corrupted"));
+  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_size += 5; }), "not a whole number of symbols"));
+  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_entsize = 7; }), "dynamic symbol size 7"));
+  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_link = 999; }), "section index 999 out of range"));
+  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_type = SHT_PROGBITS; }),
+                      "no dynamic symbol table"));
+  // Names cut off: the string table shrunk, or every symbol's name pointing past it.
+  BOOST_TEST(contains(section_field(dynstr, [](Elf64_Shdr& s) { s.sh_size = 1; }), "outside its string table"));
+  BOOST_TEST(contains(error_after([&](ElfBytes& elf) {
+                        const Elf64_Shdr s = elf.section(dynsym);
+                        for (std::uint64_t at = s.sh_offset; at < s.sh_offset + s.sh_size; at += sizeof(Elf64_Sym)) {
+                          elf.put<std::uint32_t>(at + offsetof(Elf64_Sym, st_name), 0xFFFFFFF0u);
+                        }
+                      }),
+                      "outside its string table"));
+  // Without the listing section it is simply not a plugin.
+  BOOST_TEST(contains(error_after([&](ElfBytes& elf) {
+                        const std::size_t at = elf.bytes.find(std::string(plugin::kListingSection) + '\0',
+                                                              elf.section(names).sh_offset);
+                        BOOST_REQUIRE(at != std::string::npos);
+                        elf.bytes[at] = 'X';
+                      }),
+                      "is not a kplug plugin: no listing"));
+}
+
+BOOST_AUTO_TEST_CASE(listing_survives_random_corruption) {
+  // Random bytes over every part the reader uses: each file lists or gives a PluginError.
+  const ElfBytes original;
+  const std::size_t dynsym = original.index_of_type(SHT_DYNSYM);
+  const Elf64_Shdr names = original.section(original.header().e_shstrndx);
+  const Elf64_Shdr symbols = original.section(dynsym);
+  const Elf64_Shdr strings = original.section(symbols.sh_link);
+  const std::vector<std::pair<std::uint64_t, std::uint64_t>> regions{
+      {0, sizeof(Elf64_Ehdr)},
+      {original.header().e_shoff, original.header().e_shnum * sizeof(Elf64_Shdr)},
+      {names.sh_offset, names.sh_size},
+      {symbols.sh_offset, symbols.sh_size},
+      {strings.sh_offset, strings.sh_size}};
+  const fs::path file = temp_plugin("random");
+  write_file(file, original.bytes);
+  std::mt19937_64 random(20261130);
+  std::size_t listed = 0, refused = 0;
+  for (int round = 0; round < 400; ++round) {
+    // Patched in place, then restored: writing the whole file each round would dominate.
+    std::vector<std::uint64_t> changed;
+    std::fstream io(file, std::ios::binary | std::ios::in | std::ios::out);
+    const int flips = 1 + static_cast<int>(random() % 8);
+    for (int i = 0; i < flips; ++i) {
+      const auto& [start, size] = regions[random() % regions.size()];
+      changed.push_back(start + random() % size);
+      const char byte = static_cast<char>(random());
+      io.seekp(static_cast<std::streamoff>(changed.back())).write(&byte, 1);
+    }
+    io.flush();
+    BOOST_REQUIRE(io.good());
+    try {
+      PluginHost::inspect(file);
+      ++listed;
+    } catch (const PluginError&) {
+      ++refused;
+    }
+    for (const std::uint64_t at : changed) io.seekp(static_cast<std::streamoff>(at)).write(&original.bytes[at], 1);
+  }
+  fs::remove(file);
+  BOOST_TEST(listed + refused == 400u);
+  BOOST_TEST(refused > 0u);
+}
+
+BOOST_AUTO_TEST_CASE(corrupted_listing_is_refused_before_dlopen) {
+  ElfBytes elf;
+  elf.bytes.resize(elf.bytes.size() - 100);  // loses the last section headers
+  const fs::path file = temp_plugin("load");
+  write_file(file, elf.bytes);
+  PluginHost host;
+  const std::string what = load_error(host, file);
+  fs::remove(file);
+  BOOST_TEST(contains(what, "cannot list plugin"), what);
+  BOOST_TEST(contains(what, "truncated or corrupted"), what);
 }
 
 BOOST_AUTO_TEST_CASE(load_resolve_unload) {

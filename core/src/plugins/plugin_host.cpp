@@ -4,9 +4,9 @@
 
 #include "kplug/plugin_abi.hpp"
 #include "kplug/registrar.hpp"
+#include "plugins/elf_symbols.hpp"
 #include "plugins/listing_names.hpp"
 
-#include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 
 #include <dlfcn.h>
@@ -37,9 +37,9 @@ struct LibraryHandle {
 // last object dies while a newer load of the same file is in use).
 std::shared_ptr<LibraryHandle> open_library(const fs::path& path) {
   static std::mutex mutex;
-  static std::map<fs::path, std::weak_ptr<LibraryHandle>> open;
+  static std::map<std::string, std::weak_ptr<LibraryHandle>, std::less<>> open;  // by canonical path
   std::lock_guard lock(mutex);
-  std::weak_ptr<LibraryHandle>& slot = open[path];
+  std::weak_ptr<LibraryHandle>& slot = open[path.native()];
   if (auto live = slot.lock()) return live;
   auto handle = std::make_shared<LibraryHandle>();
   // RTLD_NOW reports missing symbols here; RTLD_LOCAL (the default) keeps plugins'
@@ -203,12 +203,16 @@ struct PluginHost::Impl {
   std::map<fs::path, std::string> failures;                      // file -> why its last load failed
   bool auto_load = false;
 
+  // Loads the plugin at a canonical path (a no-op when loaded), recording why it failed.
+  std::string load_canonical(const fs::path& path);
   // Loads a plugin not loaded yet: listing checks, dlopen, handshake, registration.
   std::string load_checked(const fs::path& path);
 
+  // Paths are canonical here: comparing their strings is exact (and much cheaper than
+  // fs::path's component-wise comparison, which dominated loading a directory).
   const LoadedPlugin* find_by_path(const fs::path& path) const {
     for (const auto& [name, plugin] : by_name) {
-      if (plugin.path == path) return &plugin;
+      if (plugin.path.native() == path.native()) return &plugin;
     }
     return nullptr;
   }
@@ -222,15 +226,26 @@ PluginHost::~PluginHost() {
   for (const auto& [name, plugin] : impl_->by_name) Registry::global().erase_owned_by(plugin.path.string());
 }
 
-std::vector<fs::path> PluginHost::plugin_files(const fs::path& directory) {
+namespace {
+
+// The *.so regular files of a directory (symbolic links to them included), by name.
+std::vector<fs::directory_entry> plugin_entries(const fs::path& directory) {
   std::error_code ec;
   if (!fs::is_directory(directory, ec)) throw PluginError("plugin directory " + describe(directory) + " does not exist");
-  std::vector<fs::path> files;
+  std::vector<fs::directory_entry> entries;
   for (const auto& entry : fs::directory_iterator(directory, ec)) {
-    if (entry.path().extension() == ".so" && entry.is_regular_file(ec)) files.push_back(entry.path());
+    if (entry.path().extension() == ".so" && entry.is_regular_file(ec)) entries.push_back(entry);
   }
   if (ec) throw PluginError("cannot read plugin directory " + describe(directory) + ": " + ec.message());
-  std::sort(files.begin(), files.end());
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+}  // namespace
+
+std::vector<fs::path> PluginHost::plugin_files(const fs::path& directory) {
+  std::vector<fs::path> files;
+  for (const auto& entry : plugin_entries(directory)) files.push_back(entry.path());
   return files;
 }
 
@@ -246,13 +261,8 @@ std::string PluginHost::incompatibility(const PluginListing& listing) {
 PluginListing PluginHost::inspect(const fs::path& file) {
   PluginListing listing;
   listing.path = file;
-  std::vector<std::string> symbols;
-  try {
-    boost::dll::library_info info(file);
-    symbols = info.symbols(plugin::kListingSection);
-  } catch (const std::exception& e) {
-    throw PluginError("cannot list plugin " + describe(file) + ": " + e.what());
-  }
+  // Not boost::dll::library_info: see elf_symbols.hpp for why.
+  const std::vector<std::string> symbols = plugin::detail::elf_section_symbols(file, plugin::kListingSection);
   bool found = false;
   for (const std::string& symbol : symbols) {
     auto field = [&](std::string_view prefix) -> std::optional<std::string> {
@@ -284,15 +294,18 @@ std::string PluginHost::load(const fs::path& file) {
   std::error_code ec;
   const fs::path path = fs::canonical(file, ec);
   if (ec) throw PluginError("cannot load plugin " + describe(file) + ": " + ec.message());
+  return impl_->load_canonical(path);
+}
 
-  std::lock_guard lock(impl_->mutex);
-  if (const LoadedPlugin* loaded = impl_->find_by_path(path)) return loaded->name;
+std::string PluginHost::Impl::load_canonical(const fs::path& path) {
+  std::lock_guard lock(mutex);
+  if (const LoadedPlugin* loaded = find_by_path(path)) return loaded->name;
   try {
-    std::string name = impl_->load_checked(path);
-    impl_->failures.erase(path);
+    std::string name = load_checked(path);
+    failures.erase(path);
     return name;
   } catch (const PluginError& e) {
-    impl_->failures[path] = e.what();
+    failures[path] = e.what();
     throw;
   }
 }
@@ -309,11 +322,13 @@ std::string PluginHost::Impl::load_checked(const fs::path& path) {
   } catch (const std::exception& e) {
     throw PluginError("cannot load plugin " + describe(path) + ": " + e.what());
   }
-  if (!handle->library.has(plugin::kEntrySymbol)) {
+  // One dlsym (shared_library::has then get would look the symbol up twice).
+  const void* symbol = ::dlsym(handle->library.native(), plugin::kEntrySymbol);
+  if (!symbol) {
     throw PluginError("plugin " + describe(path) + " has no entry symbol '" + std::string(plugin::kEntrySymbol) +
                       "': not a kplug plugin, or built for another ABI");
   }
-  const auto& entry = handle->library.get<const plugin::PluginEntry>(plugin::kEntrySymbol);
+  const auto& entry = *static_cast<const plugin::PluginEntry*>(symbol);
   check_handshake(entry, path);
   handle->entry = &entry;
 
@@ -346,10 +361,17 @@ std::string PluginHost::Impl::load_checked(const fs::path& path) {
 
 std::vector<PluginLoadReport> PluginHost::load_directory(const fs::path& directory, bool strict) {
   std::vector<PluginLoadReport> reports;
-  for (const fs::path& file : plugin_files(directory)) {
+  // One canonical() for the directory instead of one per file (its lstat per path component
+  // was a visible part of the load): a file that is not a symbolic link is canonical below it.
+  std::error_code ec;
+  const fs::path canonical_directory = fs::canonical(directory, ec);
+  for (const fs::directory_entry& entry : plugin_entries(directory)) {
+    const fs::path& file = entry.path();
     PluginLoadReport report{file, false, {}, {}};
     try {
-      report.name = load(file);
+      std::error_code link_ec;
+      const bool direct = !ec && !entry.is_symlink(link_ec) && !link_ec;
+      report.name = direct ? impl_->load_canonical(canonical_directory / file.filename()) : load(file);
       report.loaded = true;
     } catch (const PluginError& e) {
       if (strict) throw;

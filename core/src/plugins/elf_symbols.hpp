@@ -1,0 +1,24 @@
+// Reads the names a plugin's listing section carries, from the file, without loading it.
+//
+// Not Boost.DLL's library_info on this path: it reads the whole file's headers through
+// std::ifstream once per call, prefers the full .symtab (every local and debug symbol of
+// an unstripped plugin) and trusts the file's offsets; listing 50 plugins that way cost as
+// much as loading them. This reader takes only what it needs — the section headers, the
+// section names, .dynsym and its string table — with a few pread() calls, and checks every
+// offset and size against the file (a truncated or corrupted file is a PluginError, never
+// a crash). pread rather than mmap: a file shortened while mapped would raise SIGBUS.
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace kplug::plugin::detail {
+
+// The exported symbols (global or weak, default or protected visibility, non-zero size)
+// defined in `section` of the ELF shared library `file`, in .dynsym order; empty when
+// the file has no such section. Throws PluginError ("cannot list plugin <file>: <why>").
+std::vector<std::string> elf_section_symbols(const std::filesystem::path& file, std::string_view section);
+
+}  // namespace kplug::plugin::detail
