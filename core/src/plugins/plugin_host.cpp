@@ -237,7 +237,10 @@ std::vector<fs::directory_entry> plugin_entries(const fs::path& directory) {
     if (entry.path().extension() == ".so" && entry.is_regular_file(ec)) entries.push_back(entry);
   }
   if (ec) throw PluginError("cannot read plugin directory " + describe(directory) + ": " + ec.message());
-  std::sort(entries.begin(), entries.end());
+  // One directory: comparing the path strings orders them as fs::path would, without its
+  // component-wise comparison.
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.path().native() < b.path().native(); });
   return entries;
 }
 
