@@ -28,14 +28,9 @@ struct ElfTypes {
 using Elf32 = ElfTypes<Elf32_Ehdr, Elf32_Shdr, Elf32_Sym>;
 using Elf64 = ElfTypes<Elf64_Ehdr, Elf64_Shdr, Elf64_Sym>;
 
-// A read-only file descriptor, closed on scope exit, with bounds-checked reads. Two windows
-// keep the system calls to a few: the file's head (ELF header, and in a linked library
-// .dynsym and .dynstr, which the linker places right after it) and the bytes just before the
-// end of the section headers (where .shstrtab usually lies).
+// A read-only file descriptor, closed on scope exit, with bounds-checked reads.
 class ElfFile {
  public:
-  static constexpr std::uint64_t kWindow = 16 * 1024;
-
   explicit ElfFile(const fs::path& path) : path_(path) {
     fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd_ < 0) fail("cannot open it: " + std::error_code(errno, std::generic_category()).message());
@@ -43,8 +38,6 @@ class ElfFile {
     if (::fstat(fd_, &st) != 0) fail("cannot stat it: " + std::error_code(errno, std::generic_category()).message());
     if (!S_ISREG(st.st_mode)) fail("not a regular file");
     size_ = static_cast<std::uint64_t>(st.st_size);
-    head_.resize(static_cast<std::size_t>(std::min(size_, kWindow)));
-    read_file(0, head_.size(), head_.data(), "the file's first bytes");
   }
   ~ElfFile() { ::close(fd_); }
   ElfFile(const ElfFile&) = delete;
@@ -65,33 +58,8 @@ class ElfFile {
   }
 
   // Reads [offset, offset + size) of the file into `out`.
-  void read(std::uint64_t offset, std::uint64_t size, void* out, const std::string& what) {
+  void read(std::uint64_t offset, std::uint64_t size, void* out, const std::string& what) const {
     check_range(offset, size, what);
-    if (copy_from(head_, 0, offset, size, out) || copy_from(tail_, tail_offset_, offset, size, out)) return;
-    if (size > kWindow) return read_file(offset, size, out, what);
-    // A new window ending where this range ends, reaching back as far as kWindow allows.
-    tail_offset_ = offset + size > kWindow ? offset + size - kWindow : 0;
-    tail_.resize(static_cast<std::size_t>(offset + size - tail_offset_));
-    read_file(tail_offset_, tail_.size(), tail_.data(), what);
-    copy_from(tail_, tail_offset_, offset, size, out);
-  }
-
-  std::vector<char> read_bytes(std::uint64_t offset, std::uint64_t size, const std::string& what) {
-    check_range(offset, size, what);  // before allocating what the file claims
-    std::vector<char> out(static_cast<std::size_t>(size));
-    read(offset, size, out.data(), what);
-    return out;
-  }
-
- private:
-  static bool copy_from(const std::vector<char>& window, std::uint64_t start, std::uint64_t offset,
-                        std::uint64_t size, void* out) {
-    if (offset < start || offset - start > window.size() || size > window.size() - (offset - start)) return false;
-    if (size > 0) std::memcpy(out, window.data() + (offset - start), static_cast<std::size_t>(size));
-    return true;
-  }
-
-  void read_file(std::uint64_t offset, std::uint64_t size, void* out, const std::string& what) const {
     auto* bytes = static_cast<char*>(out);
     while (size > 0) {
       const ssize_t got = ::pread(fd_, bytes, size, static_cast<off_t>(offset));
@@ -104,12 +72,17 @@ class ElfFile {
     }
   }
 
+  std::vector<char> read_bytes(std::uint64_t offset, std::uint64_t size, const std::string& what) const {
+    check_range(offset, size, what);  // before allocating what the file claims
+    std::vector<char> out(static_cast<std::size_t>(size));
+    read(offset, size, out.data(), what);
+    return out;
+  }
+
+ private:
   fs::path path_;
   int fd_ = -1;
   std::uint64_t size_ = 0;
-  std::vector<char> head_;  // bytes [0, head_.size())
-  std::vector<char> tail_;  // bytes [tail_offset_, tail_offset_ + tail_.size())
-  std::uint64_t tail_offset_ = 0;
 };
 
 // The NUL-terminated string at `offset` of a string table, or nullopt when it is out of range.
@@ -122,13 +95,14 @@ std::optional<std::string_view> string_at(const std::vector<char>& table, std::u
 }
 
 template <class Elf>
-std::vector<std::string> section_symbols(ElfFile& file, std::string_view wanted) {
+std::vector<std::string> section_symbols(const ElfFile& file, const unsigned char* head, std::string_view wanted) {
   using Header = typename Elf::Header;
   using Section = typename Elf::Section;
   using Symbol = typename Elf::Symbol;
 
   Header header;
-  file.read(0, sizeof header, &header, "the ELF header");
+  file.check_range(0, sizeof header, "the ELF header");
+  std::memcpy(&header, head, sizeof header);  // `head` holds the file's first bytes, up to an Elf64 header
   if (header.e_shoff == 0) file.fail("no section headers (a stripped or corrupted ELF file)");
   if (header.e_shentsize != sizeof(Section)) {
     file.fail("section header size " + std::to_string(header.e_shentsize) + ", expected " +
@@ -201,15 +175,17 @@ std::vector<std::string> section_symbols(ElfFile& file, std::string_view wanted)
 }  // namespace
 
 std::vector<std::string> elf_section_symbols(const fs::path& file, std::string_view section) {
-  ElfFile elf(file);
+  const ElfFile elf(file);
   if (elf.size() < EI_NIDENT) elf.fail("a file of " + std::to_string(elf.size()) + " bytes is not a shared library");
-  unsigned char ident[EI_NIDENT];
-  elf.read(0, sizeof ident, ident, "the ELF identification");
+  // The identification and the header in one read (every read is a system call).
+  unsigned char ident[sizeof(Elf64_Ehdr)];
+  static_assert(sizeof(Elf64_Ehdr) >= sizeof(Elf32_Ehdr));
+  elf.read(0, std::min<std::uint64_t>(elf.size(), sizeof ident), ident, "the ELF header");
   if (std::memcmp(ident, ELFMAG, SELFMAG) != 0) elf.fail("not an ELF file (no ELF magic number)");
   constexpr unsigned char kNative = std::endian::native == std::endian::little ? ELFDATA2LSB : ELFDATA2MSB;
   if (ident[EI_DATA] != kNative) elf.fail("an ELF file of the other byte order than this host's");
-  if (ident[EI_CLASS] == ELFCLASS64) return section_symbols<Elf64>(elf, section);
-  if (ident[EI_CLASS] == ELFCLASS32) return section_symbols<Elf32>(elf, section);
+  if (ident[EI_CLASS] == ELFCLASS64) return section_symbols<Elf64>(elf, ident, section);
+  if (ident[EI_CLASS] == ELFCLASS32) return section_symbols<Elf32>(elf, ident, section);
   elf.fail("unknown ELF class " + std::to_string(ident[EI_CLASS]));
 }
 
