@@ -12,6 +12,7 @@
 #include <boost/dll/library_info.hpp>
 
 #include <elf.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -193,6 +194,17 @@ BOOST_AUTO_TEST_CASE(listing_refuses_non_elf_and_foreign_files) {
     what = e.what();
   }
   fs::remove(dir);
+  BOOST_TEST(contains(what, "not a regular file"), what);
+  // A FIFO named like a plugin: refused, without blocking on its open.
+  const fs::path fifo = temp_plugin("fifo");
+  BOOST_REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  what.clear();
+  try {
+    PluginHost::inspect(fifo);
+  } catch (const PluginError& e) {
+    what = e.what();
+  }
+  fs::remove(fifo);
   BOOST_TEST(contains(what, "not a regular file"), what);
 }
 

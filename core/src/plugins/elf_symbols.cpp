@@ -32,11 +32,17 @@ using Elf64 = ElfTypes<Elf64_Ehdr, Elf64_Shdr, Elf64_Sym>;
 class ElfFile {
  public:
   explicit ElfFile(const fs::path& path) : path_(path) {
-    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: a FIFO named like a plugin must not hang the host (it is refused below).
+    fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd_ < 0) fail("cannot open it: " + std::error_code(errno, std::generic_category()).message());
     struct stat st {};
-    if (::fstat(fd_, &st) != 0) fail("cannot stat it: " + std::error_code(errno, std::generic_category()).message());
-    if (!S_ISREG(st.st_mode)) fail("not a regular file");
+    std::string error;
+    if (::fstat(fd_, &st) != 0) error = "cannot stat it: " + std::error_code(errno, std::generic_category()).message();
+    else if (!S_ISREG(st.st_mode)) error = "not a regular file";
+    if (!error.empty()) {
+      ::close(fd_);  // the destructor does not run when the constructor throws
+      fail(error);
+    }
     size_ = static_cast<std::uint64_t>(st.st_size);
   }
   ~ElfFile() { ::close(fd_); }
