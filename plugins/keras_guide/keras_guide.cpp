@@ -2,6 +2,7 @@
 // keras-fixtures/custom_objects/README.txt for the Python originals).
 // The guide's layers MyLayers>CustomLayer and MyLayers>KernelMult are in guide_layers.hpp.
 #include "guide_layers.hpp"
+#include "tiny_mlp.hpp"
 
 #include <kplug/sdk.hpp>
 
@@ -34,4 +35,6 @@ KPLUG_PLUGIN_REGISTER(registrar) {
   registrar.add_class<keras_guide::CustomLayer>("MyLayers", {}, "custom_objects_src");
   // Python's class is MyDense, registered under the name "KernelMult".
   registrar.add_class<keras_guide::KernelMult>("MyLayers", "KernelMult", "custom_objects_src");
+  // A subclassed keras.Model (no Keras fixture: the Python class is in tiny_mlp.hpp).
+  registrar.add_class<keras_guide::TinyMLP>("MyLayers", {}, "tiny_models");
 }

@@ -60,6 +60,7 @@ BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
   BOOST_TEST(listing.abi_version == kplug::plugin::kAbiVersion);
   BOOST_TEST(listing.packages == (std::vector<std::string>{"MyLayers", "my_package"}));
   BOOST_TEST(listing.keys == (std::vector<std::string>{"MyLayers>CustomLayer", "MyLayers>KernelMult",
+                                                       "MyLayers>TinyMLP",
                                                        "my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
   // Loading this one would abort the process; listing it runs none of its code.
   const PluginListing aborting = PluginHost::inspect(kAborting / "libtest_aborting.so");

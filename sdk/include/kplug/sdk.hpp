@@ -29,6 +29,7 @@
 #include "kplug/losses.hpp"
 #include "kplug/losses/crossentropy.hpp"
 #include "kplug/losses/regression.hpp"
+#include "kplug/models/model.hpp"
 #include "kplug/number.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/plugin_abi.hpp"
