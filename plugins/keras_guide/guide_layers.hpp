@@ -30,14 +30,15 @@ class CustomLayer : public kplug::Layer {
   kplug::Number factor_;  // an int stays an int in the config, as Python keeps it
 };
 
-// class MyDense(keras.layers.Layer), registered as "MyLayers>KernelMult": one weight
+// class MyDense(keras.layers.Layer), registered as "MyLayers>KernelMult" (the C++ class
+// keeps the Python name: serialize writes it as "class_name"): one weight
 // "kernel" (input_dim, units), call matmul(inputs, kernel).
 // Its config keeps kernel_regularizer, kernel_initializer and nested_model exactly as given
 // (MyDense.get_config returns its constructor arguments): "l1" stays "l1", not L1's dict.
 // nested_model: read from a config it stays the plain value Keras's from_config passes to
 // __init__ (Keras: a TrackedDict holding the layer's dict; no layer, no weights), and is
 // written back unchanged.
-class KernelMult : public kplug::Layer {
+class MyDense : public kplug::Layer {
  public:
   struct Options {
     std::int64_t units = 0;
@@ -48,10 +49,9 @@ class KernelMult : public kplug::Layer {
     std::shared_ptr<kplug::Initializer> kernel_initializer;
     boost::json::value nested_model_config;
   };
-  KernelMult(Options options, kplug::LayerArgs args);
-  std::string class_name() const override { return "MyDense"; }
+  MyDense(Options options, kplug::LayerArgs args);
   boost::json::object get_config() const override;
-  static std::shared_ptr<KernelMult> from_config(const boost::json::object& config,
+  static std::shared_ptr<MyDense> from_config(const boost::json::object& config,
                                                  kplug::DeserializationContext& context);
   std::vector<kplug::PartialShape> compute_output_shape(
       const std::vector<kplug::PartialShape>& input_shapes) const override;

@@ -34,7 +34,7 @@ KPLUG_PLUGIN_REGISTER(registrar) {
                                                              "custom_objects_src");
   registrar.add_class<keras_guide::CustomLayer>("MyLayers", {}, "custom_objects_src");
   // Python's class is MyDense, registered under the name "KernelMult".
-  registrar.add_class<keras_guide::KernelMult>("MyLayers", "KernelMult", "custom_objects_src");
+  registrar.add_class<keras_guide::MyDense>("MyLayers", "KernelMult", "custom_objects_src");
   // A subclassed keras.Model (no Keras fixture: the Python class is in tiny_mlp.hpp).
   registrar.add_class<keras_guide::TinyMLP>("MyLayers", {}, "tiny_models");
 }

@@ -200,7 +200,7 @@ BOOST_AUTO_TEST_CASE(kernel_mult_keeps_any_nested_model_value) {
   config.at("config").as_object().erase("units");
   BOOST_CHECK(contains(error_of<ConfigError>([&] { deserialize_as<Layer>(config); }), "units"));
   config.at("config").as_object()["units"] = 0;
-  BOOST_CHECK(contains(error_of<ValueError>([&] { deserialize_as<Layer>(config); }), "units"));
+  BOOST_CHECK(contains(error_of<ConfigError>([&] { deserialize_as<Layer>(config); }), "positive `units`"));
 }
 
 // A subclassed model registered by the plugin: its config is get_config's, its weights sit at

@@ -122,7 +122,7 @@ BOOST_AUTO_TEST_CASE(previous_abi_is_refused) {
                                 ", expected " + std::to_string(kplug::plugin::kAbiVersion) +
                                 " (rebuild it against this kplug SDK)"),
              what);
-  BOOST_TEST(KPLUG_TEST_PREVIOUS_ABI + 1 == kplug::plugin::kAbiVersion);
+  BOOST_TEST(static_cast<std::uint32_t>(KPLUG_TEST_PREVIOUS_ABI + 1) == kplug::plugin::kAbiVersion);
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
 }
 

@@ -2,7 +2,7 @@
 
 namespace keras_guide {
 
-KernelMult::KernelMult(Options options, kplug::LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+MyDense::MyDense(Options options, kplug::LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
   if (options_.units <= 0) {
     throw kplug::ValueError("MyDense needs a positive `units`, got " + std::to_string(options_.units));
   }
@@ -12,7 +12,7 @@ KernelMult::KernelMult(Options options, kplug::LayerArgs args) : Layer(std::move
   }
 }
 
-boost::json::object KernelMult::get_config() const {
+boost::json::object MyDense::get_config() const {
   boost::json::object config = base_config();
   config["units"] = options_.units;
   config["kernel_regularizer"] = options_.kernel_regularizer_config;
@@ -21,7 +21,7 @@ boost::json::object KernelMult::get_config() const {
   return config;
 }
 
-std::shared_ptr<KernelMult> KernelMult::from_config(const boost::json::object& config,
+std::shared_ptr<MyDense> MyDense::from_config(const boost::json::object& config,
                                                     kplug::DeserializationContext& context) {
   kplug::ConfigReader reader(config, context, "MyDense");
   kplug::LayerArgs args = kplug::LayerArgs::read(reader);
@@ -37,10 +37,10 @@ std::shared_ptr<KernelMult> KernelMult::from_config(const boost::json::object& c
     if (const boost::json::value* v = reader.raw(key)) *out = *v;
   }
   reader.finish();
-  return std::make_shared<KernelMult>(std::move(o), std::move(args));
+  return std::make_shared<MyDense>(std::move(o), std::move(args));
 }
 
-void KernelMult::build(const std::vector<kplug::PartialShape>& input_shapes) {
+void MyDense::build(const std::vector<kplug::PartialShape>& input_shapes) {
   const kplug::PartialShape& in = single_shape(input_shapes);
   if (in.rank() == 0 || !in[in.rank() - 1]) {
     fail("needs a known last input dimension to build, got input shape " + in.to_string());
@@ -49,7 +49,7 @@ void KernelMult::build(const std::vector<kplug::PartialShape>& input_shapes) {
                         options_.kernel_regularizer, nullptr, true});
 }
 
-std::vector<kplug::PartialShape> KernelMult::compute_output_shape(
+std::vector<kplug::PartialShape> MyDense::compute_output_shape(
     const std::vector<kplug::PartialShape>& input_shapes) const {
   kplug::PartialShape out = single_shape(input_shapes);
   if (out.rank() == 0) fail("needs an input of rank >= 1");
@@ -57,7 +57,7 @@ std::vector<kplug::PartialShape> KernelMult::compute_output_shape(
   return {out};
 }
 
-std::vector<kplug::Tensor> KernelMult::call(kplug::CallArgs& args) {
+std::vector<kplug::Tensor> MyDense::call(kplug::CallArgs& args) {
   expect_inputs(args, 1);
   const kplug::Tensor& x = args.inputs[0];
   const kplug::Shape& kshape = kernel_->shape();
