@@ -2,18 +2,21 @@
 
 namespace keras_guide {
 
-CustomLayer::CustomLayer(kplug::Number factor) : Layer(kplug::LayerArgs{}), factor_(factor) {}
+CustomLayer::CustomLayer(Options options) : Layer(kplug::LayerArgs{}), options_(options) {}
 
-boost::json::object CustomLayer::get_config() const { return {{"factor", factor_.to_json()}}; }
+const kplug::config::Fields<CustomLayer::Options>& CustomLayer::fields() {
+  static const kplug::config::Fields<Options> f{
+      kplug::config::field("factor", &Options::factor).required().check(kplug::config::finite())};
+  return f;
+}
+
+// get_config returns {"factor": ...} only: no base keys.
+boost::json::object CustomLayer::get_config() const { return fields().write(options_); }
 
 std::shared_ptr<CustomLayer> CustomLayer::from_config(const boost::json::object& config,
                                                       kplug::DeserializationContext& context) {
-  kplug::ConfigReader reader(config, context, "CustomLayer");
   // __init__(self, factor): required, and nothing else (not even `name`) is accepted.
-  if (!reader.has("factor")) reader.fail("factor", "missing required argument 'factor'");
-  const kplug::Number factor = reader.finite_number("factor", kplug::Number::real(0.0));
-  reader.finish();
-  return std::make_shared<CustomLayer>(factor);
+  return std::make_shared<CustomLayer>(fields().read(config, context, "CustomLayer"));
 }
 
 std::vector<kplug::PartialShape> CustomLayer::compute_output_shape(
@@ -23,7 +26,7 @@ std::vector<kplug::PartialShape> CustomLayer::compute_output_shape(
 
 std::vector<kplug::Tensor> CustomLayer::call(kplug::CallArgs& args) {
   expect_inputs(args, 1);
-  return {args.inputs[0] * kplug::to_float32(factor_.value)};
+  return {args.inputs[0] * kplug::to_float32(options_.factor.value)};
 }
 
 }  // namespace keras_guide

@@ -16,7 +16,11 @@ namespace keras_guide {
 // base Layer, so its config is only {"factor": ...} and its name is automatic.
 class CustomLayer : public kplug::Layer {
  public:
-  explicit CustomLayer(kplug::Number factor);
+  struct Options {
+    kplug::Number factor;  // an int stays an int in the config, as Python keeps it
+  };
+  static const kplug::config::Fields<Options>& fields();
+  explicit CustomLayer(Options options);
   boost::json::object get_config() const override;
   static std::shared_ptr<CustomLayer> from_config(const boost::json::object& config,
                                                   kplug::DeserializationContext& context);
@@ -27,7 +31,7 @@ class CustomLayer : public kplug::Layer {
   std::vector<kplug::Tensor> call(kplug::CallArgs& args) override;
 
  private:
-  kplug::Number factor_;  // an int stays an int in the config, as Python keeps it
+  Options options_;
 };
 
 // class MyDense(keras.layers.Layer), registered as "MyLayers>KernelMult" (the C++ class
@@ -49,6 +53,7 @@ class MyDense : public kplug::Layer {
     std::shared_ptr<kplug::Initializer> kernel_initializer;
     boost::json::value nested_model_config;
   };
+  static const kplug::config::Fields<Options>& fields();
   MyDense(Options options, kplug::LayerArgs args);
   boost::json::object get_config() const override;
   static std::shared_ptr<MyDense> from_config(const boost::json::object& config,

@@ -14,28 +14,46 @@ MyDense::MyDense(Options options, kplug::LayerArgs args) : Layer(std::move(args)
 
 boost::json::object MyDense::get_config() const {
   boost::json::object config = base_config();
-  config["units"] = options_.units;
-  config["kernel_regularizer"] = options_.kernel_regularizer_config;
-  config["kernel_initializer"] = options_.kernel_initializer_config;
-  config["nested_model"] = options_.nested_model_config;
+  fields().write_into(options_, config);
   return config;
 }
 
+namespace {
+// A key kept as given (MyDense.get_config returns its constructor arguments), also read
+// as the object add_weight makes of it (regularizers.get / initializers.get).
+template <class T>
+kplug::config::Field<MyDense::Options> kept_object_field(std::string key, std::shared_ptr<T> MyDense::Options::*object,
+                                                         boost::json::value MyDense::Options::*as_given) {
+  return kplug::config::custom_field<MyDense::Options>(
+      std::move(key),
+      [object, as_given](kplug::ConfigReader& r, std::string_view k, const boost::json::value& v, MyDense::Options& o) {
+        o.*object = r.context().template object<T>(v, k);
+        o.*as_given = v;
+      },
+      [as_given](const MyDense::Options& o) { return o.*as_given; });
+}
+}  // namespace
+
+const kplug::config::Fields<MyDense::Options>& MyDense::fields() {
+  using O = Options;
+  static const kplug::config::Fields<O> f{
+      kplug::config::field("units", &O::units).required().check(kplug::config::at_least(1)),
+      kept_object_field("kernel_regularizer", &O::kernel_regularizer, &O::kernel_regularizer_config),
+      kept_object_field("kernel_initializer", &O::kernel_initializer, &O::kernel_initializer_config),
+      // Any value, passed through (Keras: __init__ stores it, get_config returns it).
+      kplug::config::custom_field<O>(
+          "nested_model",
+          [](kplug::ConfigReader&, std::string_view, const boost::json::value& v, O& o) { o.nested_model_config = v; },
+          [](const O& o) { return o.nested_model_config; })};
+  return f;
+}
+
 std::shared_ptr<MyDense> MyDense::from_config(const boost::json::object& config,
-                                                    kplug::DeserializationContext& context) {
+                                              kplug::DeserializationContext& context) {
   kplug::ConfigReader reader(config, context, "MyDense");
   kplug::LayerArgs args = kplug::LayerArgs::read(reader);
   Options o;
-  if (!reader.has("units")) reader.fail("units", "missing required argument 'units'");
-  o.units = reader.integer("units", 0);
-  // What add_weight makes of them (regularizers.get / initializers.get), and the values as given.
-  o.kernel_regularizer = reader.object<kplug::Regularizer>("kernel_regularizer");
-  o.kernel_initializer = reader.object<kplug::Initializer>("kernel_initializer");
-  for (auto [key, out] : {std::pair{"kernel_regularizer", &o.kernel_regularizer_config},
-                          std::pair{"kernel_initializer", &o.kernel_initializer_config},
-                          std::pair{"nested_model", &o.nested_model_config}}) {
-    if (const boost::json::value* v = reader.raw(key)) *out = *v;
-  }
+  fields().read_into(reader, o);
   reader.finish();
   return std::make_shared<MyDense>(std::move(o), std::move(args));
 }

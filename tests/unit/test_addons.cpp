@@ -79,18 +79,8 @@ LayerPtr layer_from(const std::string& text) {
   return layer;
 }
 
-template <class E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("expected an exception");
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using kplug::test::contains;
+using kplug::test::error_of;
 
 // TF Addons' instance normalization written out: per sample b and channel c (along `axis`),
 // over the other axes, (x - mean) / sqrt(var + eps) * gamma[c] + beta[c]. x is (B, N, C) or,

@@ -335,7 +335,9 @@ BOOST_AUTO_TEST_CASE(cli_roundtrip_with_and_without_plugins) {
   BOOST_TEST(std::system(command.c_str()) == 0);
   const std::string listed = test::read_text(out);
   BOOST_TEST(contains(listed, "keras_guide 1.1.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
-  BOOST_TEST(contains(listed, "  registered keys: my_package>ModifiedMeanSquaredError my_package>custom_fn"), listed);
+  BOOST_TEST(contains(listed, "  registered keys: MyLayers>CustomLayer MyLayers>KernelMult MyLayers>TinyMLP "
+                              "my_package>ModifiedMeanSquaredError my_package>custom_fn"),
+             listed);
   // Without KEYS, --load shows what the plugin actually registers.
   command = cli + " plugins " + kBroken.string() + " --load > " + out + " 2>&1";
   std::system(command.c_str());
