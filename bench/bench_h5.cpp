@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <fcntl.h>
 #include <unistd.h>
@@ -65,6 +66,27 @@ void BM_ReadRawBytes(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
 }
 BENCHMARK(BM_ReadRawBytes)->Unit(benchmark::kMillisecond);
+
+// The same into a buffer allocated for each read (fresh memory, as loading weights needs).
+void BM_ReadRawBytesFresh(benchmark::State& state) {
+  const fs::path& path = weights_file();
+  const auto size = static_cast<std::size_t>(fs::file_size(path));
+  for (auto _ : state) {
+    const std::unique_ptr<char[]> bytes(new char[size]);  // not zero-filled, as a plain reader does
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::read(fd, bytes.get() + done, size - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    if (done != size) state.SkipWithError("short read");
+    benchmark::DoNotOptimize(bytes.get());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_ReadRawBytesFresh)->Unit(benchmark::kMillisecond);
 
 // Opens the file and reads each layer's vars in order, as load_weights does.
 void BM_ReadWeightsH5(benchmark::State& state) {
