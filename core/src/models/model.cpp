@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "json/parse_scratch.hpp"
 #include "serialization/active_call.hpp"
 #include "util/suggest.hpp"
 
@@ -179,7 +180,8 @@ ModelPtr model_from_config(const boost::json::value& config, const DeserializeOp
 }
 
 ModelPtr model_from_json(std::string_view text, const DeserializeOptions& options) {
-  boost::json::value doc = json::parse(text);
+  // The document is scratch: one arena, released at once (node-by-node frees were a third of the time).
+  const boost::json::value doc = json::parse_scratch(text);
   return model_from_document(doc, options);
 }
 
