@@ -199,7 +199,9 @@ BOOST_AUTO_TEST_CASE(elementwise_and_scalar_helpers) {
     // Long enough for the vectorised loop and its scalar tail: NaN stays NaN, -0 stays -0.
     const float inf = std::numeric_limits<float>::infinity();
     std::vector<float> v;
-    for (int i = 0; i < 37; ++i) v.push_back(i % 5 == 0 ? std::nanf("") : i % 5 == 1 ? -0.0f : i % 5 == 2 ? -inf : i - 20.0f);
+    for (int i = 0; i < 37; ++i) {
+      v.push_back(i % 5 == 0 ? std::nanf("") : i % 5 == 1 ? -0.0f : i % 5 == 2 ? -inf : static_cast<float>(i) - 20.0f);
+    }
     const Tensor r = ops::relu(Tensor(Shape{37}, v));
     for (std::int64_t i = 0; i < 37; ++i) {
       const float in = v[static_cast<std::size_t>(i)];

@@ -85,7 +85,9 @@ std::uint64_t loaded_bytes(const h5::DatasetInfo& info) {
 // Datasets are laid out one after the other in the shared buffer, each 64-byte aligned
 // (Tensor's alignment, whole SIMD packets past each end stay inside the buffer).
 constexpr std::uint64_t kSlot = Tensor::kAlignment;
-std::uint64_t slot_end(std::uint64_t offset, std::uint64_t bytes) { return (offset + bytes + kSlot - 1) / kSlot * kSlot; }
+std::uint64_t slot_end(std::uint64_t offset, std::uint64_t bytes) {
+  return (offset + bytes + kSlot - 1) / kSlot * kSlot;
+}
 
 // Fresh memory for the datasets of one file, which the tensors over it share (copy-on-write).
 // Transparent huge pages on advice: a 100 MB file costs ~50 page faults rather than ~25,000.
@@ -184,7 +186,8 @@ void put_string(int fd, std::string_view s) {
     std::byte* base = nullptr;
     if (end > 0) {
       if (::ftruncate(data_fd, static_cast<off_t>(end)) != 0) {
-        throw h5::H5Error(reader.file_name(), "", std::string("cannot size the shared buffer: ") + std::strerror(errno));
+        throw h5::H5Error(reader.file_name(), "",
+                          std::string("cannot size the shared buffer: ") + std::strerror(errno));
       }
       void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
       if (p == MAP_FAILED) {
@@ -416,7 +419,9 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
                                                     " bytes in all (H5ReadOptions::max_total_bytes)");
           }
           total += bytes;
-          if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) bad_stream(name, "dtype of '" + path + "'");
+          if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
+            bad_stream(name, "dtype of '" + path + "'");  // the child hands floats over as float32
+          }
           const bool in_file = in.get<std::uint8_t>() != 0;
           std::uint64_t offset = end;
           std::uint64_t slot = 0;

@@ -418,7 +418,8 @@ std::optional<std::uint64_t> WeightsReader::contiguous_offset(std::string_view d
   const std::string& name = impl_->name;
   Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
   const DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
-  Handle dcpl(check(H5Dget_create_plist(dataset.get()), name, dataset_path, "cannot read the dataset's creation properties"));
+  Handle dcpl(
+      check(H5Dget_create_plist(dataset.get()), name, dataset_path, "cannot read the dataset's creation properties"));
   if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(dcpl.get()) != 0) return std::nullopt;
   Handle fcpl(check(H5Fget_create_plist(impl_->file.get()), name, "", "cannot read the file's creation properties"));
   hsize_t user_block = 0;
