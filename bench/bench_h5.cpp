@@ -5,11 +5,13 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <fcntl.h>
 #include <unistd.h>
 #include <vector>
 
+#include "kplug/models/model.hpp"
 #include "kplug/saving/h5_reader.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/saving/h5_writer.hpp"
@@ -65,6 +67,27 @@ void BM_ReadRawBytes(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadRawBytes)->Unit(benchmark::kMillisecond);
 
+// The same into a buffer allocated for each read (fresh memory, as loading weights needs).
+void BM_ReadRawBytesFresh(benchmark::State& state) {
+  const fs::path& path = weights_file();
+  const auto size = static_cast<std::size_t>(fs::file_size(path));
+  for (auto _ : state) {
+    const std::unique_ptr<char[]> bytes(new char[size]);  // not zero-filled, as a plain reader does
+    const int fd = ::open(path.c_str(), O_RDONLY);
+    std::size_t done = 0;
+    while (done < size) {
+      const ssize_t n = ::read(fd, bytes.get() + done, size - done);
+      if (n <= 0) break;
+      done += static_cast<std::size_t>(n);
+    }
+    ::close(fd);
+    if (done != size) state.SkipWithError("short read");
+    benchmark::DoNotOptimize(bytes.get());
+  }
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_ReadRawBytesFresh)->Unit(benchmark::kMillisecond);
+
 // Opens the file and reads each layer's vars in order, as load_weights does.
 void BM_ReadWeightsH5(benchmark::State& state) {
   const fs::path& path = weights_file();
@@ -118,5 +141,40 @@ void BM_WeightsStoreRead(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
 }
 BENCHMARK(BM_WeightsStoreRead)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
+
+// A Sequential of kLayers Dense(kUnits) on kUnits features: its weights are the file's.
+std::shared_ptr<kplug::Model> dense_model() {
+  const std::string policy =
+      R"({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})";
+  const std::string units = std::to_string(kUnits);
+  std::string s = R"({"module": "keras", "class_name": "Sequential", "config": {"name": "bench", "trainable": true, "dtype": )" +
+                  policy + R"(, "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, )" +
+                  units + R"(], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null})";
+  for (int l = 0; l < kLayers; ++l) {
+    s += R"(, {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense)" +
+         (l == 0 ? std::string() : "_" + std::to_string(l)) + R"(", "trainable": true, "dtype": )" + policy +
+         R"(, "units": )" + units + R"(, "activation": "linear", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null})";
+  }
+  return kplug::model_from_json(s + R"(]}, "registered_name": null})");
+}
+
+// Keras's model.load_weights of the ~100 MB file into a built model, isolated (arg 1, the
+// default) or in-process (0): the figure to hold within 1.5x of BM_ReadRawBytes.
+void BM_LoadWeights(benchmark::State& state) {
+  const fs::path& path = weights_file();
+  const auto size = static_cast<std::size_t>(fs::file_size(path));
+  const auto model = dense_model();
+  kplug::saving::H5ReadOptions options;
+  options.isolate = state.range(0) != 0;
+  for (auto _ : state) {
+    kplug::saving::load_weights(*model, path, options);
+    benchmark::DoNotOptimize(model.get());
+  }
+  // Every byte arrived: the last kernel holds the file's values.
+  const kplug::Tensor last = model->weights()[2 * kLayers - 2]->value();
+  if (last.shape() != kplug::Shape{kUnits, kUnits} || last.data()[999] != static_cast<float>(999) * 1e-3f) state.SkipWithError("wrong weights");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
+}
+BENCHMARK(BM_LoadWeights)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -557,3 +557,34 @@ BOOST_AUTO_TEST_CASE(truncated_and_non_hdf5_files) {
   expect_error<H5Error>([&] { WeightsReader::open_image(std::as_bytes(std::span<const char>(garbage)), "garbage"); },
                         {"garbage"});
 }
+
+// The fast path of the isolated read: a dataset whose bytes are a plain range of the file.
+BOOST_AUTO_TEST_CASE(contiguous_offset_only_for_plain_native_datasets) {
+  TempDir dir;
+  const float floats[4] = {1.5f, -2.25f, 1e30f, 7.0f};
+  const fs::path path = make_file(dir, "layout.h5", [&](hid_t, hid_t layers) {
+    Id f(H5Dcreate2(layers, "f32", H5T_IEEE_F32LE, simple_space({2, 2}), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    BOOST_REQUIRE(H5Dwrite(f, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, floats) >= 0);
+    Id be(H5Dcreate2(layers, "f32be", H5T_IEEE_F32BE, simple_space({4}), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    BOOST_REQUIRE(H5Dwrite(be, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, floats) >= 0);
+    Id dcpl(H5Pcreate(H5P_DATASET_CREATE));
+    const hsize_t chunk[1] = {2};
+    H5Pset_chunk(dcpl, 1, chunk);
+    H5Pset_deflate(dcpl, 4);
+    Id z(H5Dcreate2(layers, "deflated", H5T_IEEE_F32LE, simple_space({4}), H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    BOOST_REQUIRE(H5Dwrite(z, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, floats) >= 0);
+    Id never(H5Dcreate2(layers, "unwritten", H5T_IEEE_F32LE, simple_space({4}), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+  });
+  const WeightsReader r = WeightsReader::open(path);
+  const std::optional<std::uint64_t> offset = r.contiguous_offset("layers/f32");
+  BOOST_REQUIRE(offset.has_value());
+  std::ifstream in(path, std::ios::binary);
+  in.seekg(static_cast<std::streamoff>(*offset));
+  float back[4] = {};
+  in.read(reinterpret_cast<char*>(back), sizeof back);
+  BOOST_CHECK_EQUAL(std::memcmp(back, floats, sizeof floats), 0);
+  BOOST_CHECK(!r.contiguous_offset("layers/f32be").has_value());     // needs a conversion
+  BOOST_CHECK(!r.contiguous_offset("layers/deflated").has_value());  // chunked, filtered
+  BOOST_CHECK(!r.contiguous_offset("layers/unwritten").has_value()); // no storage: fill values
+  BOOST_CHECK_THROW(r.contiguous_offset("layers/absent"), H5NotFoundError);
+}

@@ -102,6 +102,65 @@ BOOST_AUTO_TEST_CASE(round_trip_through_a_weights_file) {
   BOOST_CHECK_THROW(load_weights(wrong, file), LoadingError);
 }
 
+// Every dtype and layout through both reads: plain datasets (read from the file by the parent),
+// converted and compressed ones (through the child's shared buffer), scalars and empty ones.
+BOOST_AUTO_TEST_CASE(isolated_and_in_process_reads_agree_on_every_kind_of_dataset) {
+  TempDir dir;
+  const fs::path file = dir.path / "kinds.weights.h5";
+  const std::vector<float> values = {1.5f, -2.0f, 0.25f, 3.0f, -0.0f, 6.0f};
+  const std::vector<std::int64_t> longs = {-5, 1LL << 40};
+  const std::vector<std::int32_t> one = {3};
+  std::vector<float> big(70000);
+  for (std::size_t i = 0; i < big.size(); ++i) big[i] = static_cast<float>(i) * 0.5f;
+  {
+    h5::WeightsWriter writer(file);
+    writer.make_vars("", std::string("root"));
+    writer.write("a/f32", h5::Array::from_float32({2, 3}, values));
+    writer.write("a/big", h5::Array::from_float32({350, 200}, big));
+    writer.write("a/f16", h5::Array::from_float32_as(h5::DType::float16, {6}, values));
+    writer.write("a/bf16", h5::Array::from_float32_as(h5::DType::bfloat16, {3, 2}, values));
+    writer.write("a/i64", h5::Array::from_int64({2}, longs));
+    writer.write("a/scalar", h5::Array::from_int32({}, one));
+    writer.write("a/empty", h5::Array::from_float32({0, 4}, {}));
+    writer.commit();
+  }
+  std::map<std::string, Tensor> expected;
+  expected["a/f32"] = Tensor(Shape{2, 3}, values);
+  expected["a/big"] = Tensor(Shape{350, 200}, big);
+  expected["a/f16"] = Tensor(Shape{6}, values);
+  expected["a/bf16"] = Tensor(Shape{3, 2}, values);
+  expected["a/i64"] = Tensor::from_values<std::int64_t>(Shape{2}, std::span<const std::int64_t>(longs));
+  expected["a/scalar"] = Tensor::from_values<std::int32_t>(Shape{}, std::span<const std::int32_t>(one));
+  expected["a/empty"] = Tensor(Shape{0, 4});
+  for (bool isolate : {true, false}) {
+    BOOST_TEST_CONTEXT("isolate " << isolate) {
+      H5ReadOptions options;
+      options.isolate = isolate;
+      const auto store = H5WeightsStore::open_read(file, options);
+      for (const auto& [path, want] : expected) {
+        BOOST_TEST_CONTEXT(path) {
+          BOOST_REQUIRE(store->has_dataset(path));
+          const Tensor& got = store->contents().dataset(path);
+          BOOST_TEST((got == want));
+          BOOST_TEST(reinterpret_cast<std::uintptr_t>(got.bytes()) % Tensor::kAlignment == 0);
+        }
+      }
+      // Tensors sharing the read's memory are values: a write to one copies, the others keep theirs.
+      Tensor a = store->contents().dataset("a/f32");
+      a.data()[0] = 42.0f;
+      BOOST_TEST(store->contents().dataset("a/f32").data()[0] == 1.5f);
+      BOOST_TEST((store->contents().dataset("a/big") == expected["a/big"]));
+    }
+  }
+  // Over the total byte budget: refused before anything is allocated, in both modes.
+  for (bool isolate : {true, false}) {
+    H5ReadOptions options;
+    options.isolate = isolate;
+    options.max_total_bytes = 1000;
+    BOOST_CHECK_THROW(H5WeightsStore::open_read(file, options), h5::H5UnsafeError);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(keras_filename_and_missing_file_checks) {
   TempDir dir;
   ToyModel m = make_model(1);

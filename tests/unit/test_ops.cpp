@@ -195,6 +195,24 @@ BOOST_AUTO_TEST_CASE(elementwise_and_scalar_helpers) {
   check_close(ops::softplus(x), Tensor::vector({0.0f, std::log1p(std::exp(-1.0f)), std::log(2.0f),
                                                 1.0f + std::log1p(std::exp(-1.0f)), 100.0f}));
   BOOST_TEST((ops::relu(x) == Tensor::vector({0, 0, 0, 1, 100})));
+  {
+    // Long enough for the vectorised loop and its scalar tail: NaN stays NaN, -0 stays -0.
+    const float inf = std::numeric_limits<float>::infinity();
+    std::vector<float> v;
+    for (int i = 0; i < 37; ++i) {
+      v.push_back(i % 5 == 0 ? std::nanf("") : i % 5 == 1 ? -0.0f : i % 5 == 2 ? -inf : static_cast<float>(i) - 20.0f);
+    }
+    const Tensor r = ops::relu(Tensor(Shape{37}, v));
+    for (std::int64_t i = 0; i < 37; ++i) {
+      const float in = v[static_cast<std::size_t>(i)];
+      if (std::isnan(in)) {
+        BOOST_TEST(std::isnan(r[i]));
+      } else {
+        BOOST_TEST(r[i] == (in < 0.0f ? 0.0f : in));
+        BOOST_TEST(std::signbit(r[i]) == (in == 0.0f && std::signbit(in)));
+      }
+    }
+  }
   BOOST_TEST((ops::round(Tensor::vector({0.5f, 1.5f, -2.5f})) == Tensor::vector({0, 2, -2})));  // half to even
   BOOST_TEST(ops::all_finite(x));
   BOOST_TEST(!ops::all_finite(Tensor::vector({1, std::numeric_limits<float>::infinity()})));

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <memory>
+#include <new>
+#include <utility>
 #include <vector>
 
 using namespace kplug;
@@ -100,6 +103,40 @@ BOOST_AUTO_TEST_CASE(writes_copy_on_write) {
   ops::add_(d, Tensor::scalar(1.0f));
   BOOST_TEST(a[0] == 1.0f);
   BOOST_TEST(d[0] == 2.0f);
+}
+
+BOOST_AUTO_TEST_CASE(adopted_memory_is_shared_and_copied_on_write) {
+  // Two tensors over one owner's memory (as a weights read hands out), kept alive by them alone.
+  auto released = std::make_shared<bool>(false);
+  std::shared_ptr<void> owner;
+  std::byte* base = nullptr;
+  {
+    auto storage = std::shared_ptr<std::byte[]>(new (std::align_val_t{64}) std::byte[256], [released](std::byte* p) {
+      *released = true;
+      ::operator delete[](p, std::align_val_t{64});
+    });
+    base = storage.get();
+    owner = storage;
+  }
+  const float first[4] = {1, 2, 3, 4};
+  const float second[2] = {5, 6};
+  std::memcpy(base, first, sizeof first);
+  std::memcpy(base + 64, second, sizeof second);
+  Tensor a = Tensor::adopt(owner, base, Shape{2, 2}, DType::float32);
+  const Tensor b = Tensor::adopt(owner, base + 64, Shape{2}, DType::float32);
+  owner.reset();
+  BOOST_TEST(!*released);
+  BOOST_TEST((a == Tensor::matrix({{1, 2}, {3, 4}})));
+  BOOST_TEST((b == Tensor::vector({5, 6})));
+  BOOST_TEST(reinterpret_cast<const std::byte*>(std::as_const(a).data()) == base);  // no copy
+  a[0] = 10.0f;  // the memory is shared with b: a copies first
+  BOOST_TEST(reinterpret_cast<const std::byte*>(std::as_const(a).data()) != base);
+  BOOST_TEST(reinterpret_cast<const float*>(base)[0] == 1.0f);
+  BOOST_TEST(a[0] == 10.0f);
+  a = Tensor();
+  BOOST_TEST(!*released);  // b still holds it
+  BOOST_CHECK_THROW(Tensor::adopt(std::make_shared<int>(0), base + 4, Shape{1}, DType::float32), ValueError);
+  BOOST_CHECK_THROW(Tensor::adopt(nullptr, base, Shape{1}, DType::float32), ValueError);
 }
 
 BOOST_AUTO_TEST_CASE(dtypes_and_typed_access) {

@@ -82,6 +82,10 @@ class Tensor {
   static Tensor from_values(Shape shape, std::span<const T> values);
   // An uninitialised float32 tensor (for ops that overwrite every element).
   static Tensor empty(Shape shape, DType dtype = DType::float32);
+  // A tensor over memory it does not allocate (a mapping filled by another process): no copy.
+  // `owner` keeps `data` alive; `data` is 64-byte aligned and readable for nbytes() rounded
+  // up to a multiple of 64. Tensors adopting memory of one owner share it (copy-on-write).
+  static Tensor adopt(std::shared_ptr<void> owner, std::byte* data, Shape shape, DType dtype);
 
   const Shape& shape() const noexcept { return shape_; }
   DType dtype() const noexcept { return dtype_; }

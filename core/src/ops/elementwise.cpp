@@ -145,7 +145,8 @@ void unary(const Tensor& x, UnaryOp op, Tensor& out) {
     case UnaryOp::softplus:
       return unary_into(x, out, [](const auto& a) { return a.max(0.0f) + (-a.abs()).exp().log1p(); });
     case UnaryOp::relu:
-      return unary_into(x, out, [](const auto& a) { return (a < 0.0f).select(Eigen::ArrayXf::Zero(a.size()), a); });
+      // Eigen's max(a, 0) is std::max(a, 0) = a < 0 ? 0 : a, vectorised (select is not): NaN and -0 stay.
+      return unary_into(x, out, [](const auto& a) { return a.max(0.0f); });
     case UnaryOp::sign: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(SignOp{}); });
     case UnaryOp::floor: return unary_into(x, out, [](const auto& a) { return a.floor(); });
     case UnaryOp::ceil: return unary_into(x, out, [](const auto& a) { return a.ceil(); });

@@ -5,6 +5,7 @@
 #include "ops/dispatch.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <new>
@@ -108,6 +109,18 @@ void Tensor::check_count(const Shape& shape, std::size_t count) {
 }
 
 Tensor Tensor::empty(Shape shape, DType dtype) { return Tensor(std::move(shape), dtype, Raw{}); }
+
+Tensor Tensor::adopt(std::shared_ptr<void> owner, std::byte* data, Shape shape, DType dtype) {
+  if (!owner || reinterpret_cast<std::uintptr_t>(data) % kAlignment != 0) {
+    throw ValueError("Tensor::adopt needs an owner and a " + std::to_string(kAlignment) + "-byte aligned pointer");
+  }
+  Tensor out;
+  out.shape_ = std::move(shape);
+  out.size_ = shape_size(out.shape_);
+  out.dtype_ = dtype;
+  out.buffer_ = std::shared_ptr<std::byte[]>(std::move(owner), data);
+  return out;
+}
 
 Tensor Tensor::scalar(float v) { return Tensor(Shape{}, std::vector<float>{v}); }
 

@@ -77,6 +77,11 @@ class WeightsReader {
   // The same into caller-owned storage (e.g. a variable's buffer, after checking dataset_info's
   // shape): `destination` must hold exactly element_count * dtype_size(dtype) bytes, else H5Error.
   DatasetInfo read_into(std::string_view dataset_path, std::span<std::byte> destination) const;
+  // Where a dataset's bytes lie in the file when reading them is a plain file read: stored
+  // contiguously, unfiltered, allocated, in its dtype's native (little-endian) layout, in a
+  // file without user block. nullopt otherwise. All checks of dataset_info run first, and a
+  // range past the end of the file throws H5UnsafeError.
+  std::optional<std::uint64_t> contiguous_offset(std::string_view dataset_path) const;
 
   // Keras's per-object store: `<object>/vars`. Missing vars group: has_vars false, 0 vars.
   bool has_vars(std::string_view object_path) const;

@@ -5,8 +5,9 @@
 // float32, as Keras assigns them to float32 variables; integers and bool keep their dtype for
 // optimizer counters). By default the file is read in a forked child process: libhdf5 1.10.8
 // itself crashes, hangs or allocates gigabytes on some malformed files (fuzz/known/), so the
-// child reads and streams (path, dtype, shape, bytes) over a pipe under a memory and time
-// bound, and the parent validates every record before building the store. `isolate = false`
+// child reads under a memory and time bound, writes the datasets' bytes into an anonymous
+// shared file and streams (path, dtype, shape, size) records over a pipe; the parent
+// validates every record, then maps that file and builds the store's tensors over it (no copy). `isolate = false`
 // reads in-process (trusted files, benchmarks). Writing goes through WeightsWriter: nothing
 // reaches the target until commit().
 #pragma once

@@ -1,6 +1,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/core/activation_helpers.hpp"
 
@@ -80,7 +81,7 @@ std::vector<Tensor> Dense::call(CallArgs& args) {
   Shape out_shape = x.shape();
   out_shape.back() = options_.units;
   Tensor y = matmul(x.reshape({-1, kshape[0]}), kernel_->value());
-  if (bias_) y = y + bias_->value();
+  if (bias_) ops::add_(y, bias_->value());  // y is this call's own buffer: the bias row in place
   return {(*options_.activation)(y.reshape(std::move(out_shape)))};
 }
 

@@ -7,11 +7,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -23,10 +26,9 @@ namespace {
 
 using Group = InMemoryWeightsStore::Group;
 
-// Depth-first over the file: datasets, groups, and the `name` attribute of "vars" groups.
+// Depth-first over the file: groups and the `name` attribute of "vars" groups.
 struct Sink {
   std::function<void(const std::string&)> group;
-  std::function<void(const std::string&, const h5::Array&)> dataset;
   std::function<void(const std::string&, const std::string&)> name_attribute;
 };
 
@@ -48,12 +50,55 @@ void walk_groups(const h5::WeightsReader& reader, const std::string& path, int d
   }
 }
 
-// Every dataset (WeightsReader::walk: hardened, no object twice), then the group tree.
-void walk(const h5::WeightsReader& reader, const Sink& sink) {
+// Every dataset (WeightsReader::walk: hardened, no object twice, every check that needs no
+// data), then the group tree through `sink`. The datasets come back sorted by path.
+std::vector<h5::DatasetInfo> walk(const h5::WeightsReader& reader, const Sink& sink) {
+  std::vector<h5::DatasetInfo> infos = reader.walk();
+  std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
   std::set<std::string, std::less<>> datasets;
-  for (const h5::DatasetInfo& info : reader.walk()) datasets.insert(info.path);
+  for (const h5::DatasetInfo& info : infos) datasets.insert(info.path);
   walk_groups(reader, "", 0, datasets, sink);
-  for (const std::string& path : datasets) sink.dataset(path, reader.read(path));
+  return infos;
+}
+
+// The dtype a dataset is handed over in: floats as float32 (see loaded_dtype), others kept.
+h5::DType loaded_h5_dtype(h5::DType dtype) noexcept { return h5::is_floating(dtype) ? h5::DType::float32 : dtype; }
+
+// Reads a dataset into `destination` (its loaded_h5_dtype bytes): float32, integers and bool
+// straight from HDF5, other floats through a float32 conversion.
+void read_loaded(const h5::WeightsReader& reader, const h5::DatasetInfo& info, std::span<std::byte> destination) {
+  if (loaded_h5_dtype(info.dtype) == info.dtype) {
+    reader.read_into(info.path, destination);
+    return;
+  }
+  const std::vector<float> values = reader.read(info.path).to_float32();
+  if (values.size() * sizeof(float) != destination.size()) {
+    throw h5::H5Error(reader.file_name(), info.path, "the dataset changed size while being read");
+  }
+  if (!values.empty()) std::memcpy(destination.data(), values.data(), destination.size());
+}
+
+std::uint64_t loaded_bytes(const h5::DatasetInfo& info) {
+  return info.element_count * h5::dtype_size(loaded_h5_dtype(info.dtype));
+}
+
+// Datasets are laid out one after the other in the shared buffer, each 64-byte aligned
+// (Tensor's alignment, whole SIMD packets past each end stay inside the buffer).
+constexpr std::uint64_t kSlot = Tensor::kAlignment;
+std::uint64_t slot_end(std::uint64_t offset, std::uint64_t bytes) {
+  return (offset + bytes + kSlot - 1) / kSlot * kSlot;
+}
+
+// Fresh memory for the datasets of one file, which the tensors over it share (copy-on-write).
+// Transparent huge pages on advice: a 100 MB file costs ~50 page faults rather than ~25,000.
+std::shared_ptr<void> map_arena(std::uint64_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) throw std::bad_alloc();
+  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice: without it the memory is the same, in 4 KiB pages
+  return std::shared_ptr<void>(p, [bytes](void* q) { ::munmap(q, bytes); });
+}
+std::byte* at(const std::shared_ptr<void>& arena, std::uint64_t offset) {
+  return static_cast<std::byte*>(arena.get()) + offset;
 }
 
 // ---- the child's stream ------------------------------------------------------------------
@@ -79,7 +124,8 @@ void put_string(int fd, std::string_view s) {
   write_all(fd, s.data(), s.size());
 }
 
-[[noreturn]] void run_child(int fd, const std::filesystem::path& file, const H5ReadOptions& options) {
+[[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
+                            const H5ReadOptions& options) {
   // Inherited handlers (a test framework's, an embedding application's) must not catch a crash
   // in here and resume the parent's code in this process: default dispositions, nothing blocked.
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -102,26 +148,67 @@ void put_string(int fd, std::string_view s) {
   ::setrlimit(RLIMIT_AS, &address_space);
   try {
     const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
-    Sink sink{
-        [fd](const std::string& path) {
-          put(fd, kGroup);
-          put_string(fd, path);
-        },
-        [fd](const std::string& path, const h5::Array& array) {
-          put(fd, kDataset);
-          put_string(fd, path);
-          put<std::uint8_t>(fd, static_cast<std::uint8_t>(array.dtype));
-          put<std::uint32_t>(fd, static_cast<std::uint32_t>(array.shape.size()));
-          for (std::int64_t d : array.shape) put<std::int64_t>(fd, d);
-          put<std::uint64_t>(fd, array.data.size());
-          write_all(fd, array.data.data(), array.data.size());
-        },
-        [fd](const std::string& path, const std::string& name) {
-          put(fd, kName);
-          put_string(fd, path);
-          put_string(fd, name);
-        }};
-    walk(reader, sink);
+    Sink sink{[fd](const std::string& path) {
+                put(fd, kGroup);
+                put_string(fd, path);
+              },
+              [fd](const std::string& path, const std::string& name) {
+                put(fd, kName);
+                put_string(fd, path);
+                put_string(fd, name);
+              }};
+    const std::vector<h5::DatasetInfo> infos = walk(reader, sink);
+    // The parent reads plain contiguous datasets from its own descriptor of the file (one copy,
+    // as a plain read); only it must be the same file HDF5 opened.
+    struct stat opened {}, named {};
+    if (::fstat(source_fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 || opened.st_dev != named.st_dev ||
+        opened.st_ino != named.st_ino) {
+      throw h5::H5Error(reader.file_name(), "", "the file was replaced while being read");
+    }
+    // Where each dataset comes from: the file at an offset, or (converted, compressed, chunked)
+    // the shared buffer, which the child fills and the parent maps afterwards: no pipe, no copy.
+    std::vector<std::optional<std::uint64_t>> in_file;
+    std::vector<std::uint64_t> offsets;
+    std::uint64_t end = 0;
+    std::uint64_t total = 0;
+    for (const h5::DatasetInfo& info : infos) {
+      const std::uint64_t bytes = loaded_bytes(info);
+      if (bytes > options.max_total_bytes - total) {
+        throw h5::H5UnsafeError(reader.file_name(), info.path,
+                                "the datasets exceed " + std::to_string(options.max_total_bytes) +
+                                    " bytes in all (H5ReadOptions::max_total_bytes)");
+      }
+      total += bytes;
+      in_file.push_back(loaded_h5_dtype(info.dtype) == info.dtype ? reader.contiguous_offset(info.path) : std::nullopt);
+      offsets.push_back(end);
+      if (!in_file.back()) end = slot_end(end, bytes);
+    }
+    std::byte* base = nullptr;
+    if (end > 0) {
+      if (::ftruncate(data_fd, static_cast<off_t>(end)) != 0) {
+        throw h5::H5Error(reader.file_name(), "",
+                          std::string("cannot size the shared buffer: ") + std::strerror(errno));
+      }
+      void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
+      if (p == MAP_FAILED) {
+        throw h5::H5Error(reader.file_name(), "", "cannot map " + std::to_string(end) + " bytes of shared buffer: " +
+                                                      std::strerror(errno));
+      }
+      base = static_cast<std::byte*>(p);
+    }
+    for (std::size_t i = 0; i < infos.size(); ++i) {
+      const h5::DatasetInfo& info = infos[i];
+      const std::uint64_t bytes = loaded_bytes(info);
+      if (bytes > 0 && !in_file[i]) read_loaded(reader, info, {base + offsets[i], static_cast<std::size_t>(bytes)});
+      put(fd, kDataset);
+      put_string(fd, info.path);
+      put<std::uint8_t>(fd, static_cast<std::uint8_t>(loaded_h5_dtype(info.dtype)));
+      put<std::uint32_t>(fd, static_cast<std::uint32_t>(info.shape.size()));
+      for (std::int64_t d : info.shape) put<std::int64_t>(fd, d);
+      put<std::uint64_t>(fd, bytes);
+      put<std::uint8_t>(fd, in_file[i] ? 1 : 0);
+      if (in_file[i]) put<std::uint64_t>(fd, *in_file[i]);
+    }
     put(fd, kEnd);
     ::_exit(0);
   } catch (const h5::H5Error& e) {
@@ -231,18 +318,42 @@ class StreamReader {
   throw h5::H5Error(file, "", "the isolated reader sent an invalid record (" + what + ")");
 }
 
+// `destination.size()` bytes of the file at `offset` (checked to lie in the file).
+void read_file_range(int fd, const std::string& name, const std::string& path, std::uint64_t offset,
+                     std::span<std::byte> destination) {
+  std::size_t done = 0;
+  while (done < destination.size()) {
+    const ssize_t n = ::pread(fd, destination.data() + done, destination.size() - done,
+                              static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw h5::H5Error(name, path, std::string("cannot read the dataset's data: ") + std::strerror(errno));
+    if (n == 0) throw h5::H5Error(name, path, "the file was truncated while being read");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
 std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const H5ReadOptions& options) {
   const std::string name = file.string();
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
   Fd read_end(fds[0]);
   Fd write_end(fds[1]);
-  ::fcntl(write_end.get(), F_SETPIPE_SZ, 1 << 20);  // fewer context switches; best effort
+  // The child writes the datasets' bytes into this anonymous file; the parent maps them.
+  Fd data(::memfd_create("kplug-weights", MFD_CLOEXEC));
+  if (data.get() < 0) throw h5::H5Error(name, "", std::string("memfd_create failed: ") + std::strerror(errno));
+  // Plain contiguous datasets are read from here once the child has vouched for their place.
+  Fd source(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (source.get() < 0) throw h5::H5Error(name, "", std::string("cannot open: ") + std::strerror(errno));
+  struct stat source_info {};
+  if (::fstat(source.get(), &source_info) != 0 || source_info.st_size < 0) {
+    throw h5::H5Error(name, "", std::string("cannot read the file size: ") + std::strerror(errno));
+  }
+  const auto file_size = static_cast<std::uint64_t>(source_info.st_size);
   const pid_t pid = ::fork();
   if (pid < 0) throw h5::H5Error(name, "", std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], file, options);
+    run_child(fds[1], data.get(), source.get(), file, options);
   }
   Child child(pid);
   write_end.reset();
@@ -251,6 +362,20 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   InMemoryWeightsStore& store = *owned;
   StreamReader in(read_end.get(), std::chrono::steady_clock::now() + options.child_timeout);
   std::uint64_t total = 0;
+  // Datasets announced by the child: at an offset in the file, or in the shared buffer (laid
+  // out as the child does).
+  struct Pending {
+    std::string path;
+    Shape shape;
+    DType dtype;
+    std::uint64_t offset;
+    std::uint64_t bytes;
+    bool in_file;
+    std::uint64_t slot;  // in the parent's arena (in_file)
+  };
+  std::vector<Pending> pending;
+  std::uint64_t end = 0;        // of the shared buffer
+  std::uint64_t arena_end = 0;  // of the memory the parent reads the file's plain datasets into
   std::optional<h5::H5Error> child_error;
   bool child_unsafe = false;
   bool complete = false;
@@ -294,17 +419,24 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
                                                     " bytes in all (H5ReadOptions::max_total_bytes)");
           }
           total += bytes;
-          if (array.dtype == h5::DType::float32 || !h5::is_floating(array.dtype)) {
-            // Straight into the tensor's buffer: one copy less for the common case.
-            Tensor value = Tensor::empty(Shape(array.shape.begin(), array.shape.end()),
-                                         detail::loaded_dtype(array.dtype));
-            if (bytes) in.read_exact(value.mutable_bytes(), bytes);
-            detail::add_dataset(store.root(), path, std::move(value));
-          } else {
-            array.data.resize(bytes);
-            in.read_exact(array.data.data(), bytes);
-            detail::add_dataset(store.root(), path, detail::to_tensor(array));
+          if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
+            bad_stream(name, "dtype of '" + path + "'");  // the child hands floats over as float32
           }
+          const bool in_file = in.get<std::uint8_t>() != 0;
+          std::uint64_t offset = end;
+          std::uint64_t slot = 0;
+          if (in_file) {
+            offset = in.get<std::uint64_t>();
+            if (bytes == 0 || offset > file_size || bytes > file_size - offset) {
+              bad_stream(name, "range of '" + path + "' outside the file");
+            }
+            slot = arena_end;
+            arena_end = slot_end(arena_end, bytes);
+          } else {
+            end = slot_end(end, bytes);
+          }
+          pending.push_back({path, Shape(array.shape.begin(), array.shape.end()), detail::loaded_dtype(array.dtype),
+                             offset, bytes, in_file, slot});
           break;
         }
         case kFailure: {
@@ -343,6 +475,33 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
                                     std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
                                     "): the file is malformed or hostile");
   }
+  std::shared_ptr<void> mapping;
+  if (end > 0) {
+    struct stat info {};
+    if (::fstat(data.get(), &info) != 0 || info.st_size < 0 || static_cast<std::uint64_t>(info.st_size) != end) {
+      bad_stream(name, "a shared buffer of " + std::to_string(info.st_size) + " bytes for " + std::to_string(end));
+    }
+    // MAP_POPULATE: the pages exist already (the child wrote them); map them all at once.
+    void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, data.get(), 0);
+    if (p == MAP_FAILED) {
+      throw h5::H5Error(name, "", "cannot map the " + std::to_string(end) + " bytes read: " + std::strerror(errno));
+    }
+    // Every tensor over it keeps the whole mapping alive (and copies before a write while another does).
+    mapping = std::shared_ptr<void>(p, [end](void* q) { ::munmap(q, end); });
+  }
+  const std::shared_ptr<void> arena = arena_end > 0 ? map_arena(arena_end) : nullptr;
+  for (Pending& d : pending) {
+    Tensor value;
+    if (d.bytes == 0) {
+      value = Tensor::empty(std::move(d.shape), d.dtype);
+    } else if (d.in_file) {
+      read_file_range(source.get(), name, d.path, d.offset, {at(arena, d.slot), static_cast<std::size_t>(d.bytes)});
+      value = Tensor::adopt(arena, at(arena, d.slot), std::move(d.shape), d.dtype);
+    } else {
+      value = Tensor::adopt(mapping, at(mapping, d.offset), std::move(d.shape), d.dtype);
+    }
+    detail::add_dataset(store.root(), d.path, std::move(value));
+  }
   return owned;
 }
 
@@ -354,13 +513,38 @@ std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::p
   InMemoryWeightsStore& store = *owned;
   const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
   Sink sink{[&](const std::string& path) { detail::ensure_group(store.root(), path); },
-            [&](const std::string& path, const h5::Array& array) {
-              detail::add_dataset(store.root(), path, detail::to_tensor(array));
-            },
             [&](const std::string& path, const std::string& value) {
               detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", value);
             }};
-  walk(reader, sink);
+  const std::vector<h5::DatasetInfo> infos = walk(reader, sink);
+  // Straight into the memory the store's tensors keep.
+  std::vector<std::uint64_t> slots;
+  std::uint64_t end = 0;
+  std::uint64_t total = 0;
+  for (const h5::DatasetInfo& info : infos) {
+    const std::uint64_t bytes = loaded_bytes(info);
+    if (bytes > options.max_total_bytes - total) {
+      throw h5::H5UnsafeError(reader.file_name(), info.path,
+                              "the datasets exceed " + std::to_string(options.max_total_bytes) +
+                                  " bytes in all (H5ReadOptions::max_total_bytes)");
+    }
+    total += bytes;
+    slots.push_back(end);
+    end = slot_end(end, bytes);
+  }
+  const std::shared_ptr<void> arena = end > 0 ? map_arena(end) : nullptr;
+  for (std::size_t i = 0; i < infos.size(); ++i) {
+    const h5::DatasetInfo& info = infos[i];
+    Shape shape(info.shape.begin(), info.shape.end());
+    const std::uint64_t bytes = loaded_bytes(info);
+    if (bytes == 0) {
+      detail::add_dataset(store.root(), info.path, Tensor::empty(std::move(shape), detail::loaded_dtype(info.dtype)));
+      continue;
+    }
+    read_loaded(reader, info, {at(arena, slots[i]), static_cast<std::size_t>(bytes)});
+    detail::add_dataset(store.root(), info.path,
+                        Tensor::adopt(arena, at(arena, slots[i]), std::move(shape), detail::loaded_dtype(info.dtype)));
+  }
   return owned;
 }
 

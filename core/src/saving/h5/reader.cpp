@@ -413,6 +413,32 @@ DatasetInfo WeightsReader::read_into(std::string_view dataset_path, std::span<st
   return info;
 }
 
+std::optional<std::uint64_t> WeightsReader::contiguous_offset(std::string_view dataset_path) const {
+  QuietErrors quiet;
+  const std::string& name = impl_->name;
+  Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
+  const DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
+  Handle dcpl(
+      check(H5Dget_create_plist(dataset.get()), name, dataset_path, "cannot read the dataset's creation properties"));
+  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(dcpl.get()) != 0) return std::nullopt;
+  Handle fcpl(check(H5Fget_create_plist(impl_->file.get()), name, "", "cannot read the file's creation properties"));
+  hsize_t user_block = 0;
+  if (H5Pget_userblock(fcpl.get(), &user_block) < 0 || user_block != 0) return std::nullopt;
+  Handle stored(check(H5Dget_type(dataset.get()), name, dataset_path, "cannot read the dataset's type"));
+  Handle memory = detail::memory_type(info.dtype, stored.get(), name, dataset_path);
+  if (H5Tequal(stored.get(), memory.get()) <= 0) return std::nullopt;
+  const std::uint64_t bytes = info.element_count * dtype_size(info.dtype);  // inspect bounded it
+  if (bytes == 0 || info.stored_bytes != bytes) return std::nullopt;  // unallocated: HDF5 gives fill values
+  const haddr_t offset = H5Dget_offset(dataset.get());
+  if (offset == HADDR_UNDEF) return std::nullopt;
+  if (offset > impl_->file_size || bytes > impl_->file_size - offset) {
+    throw H5UnsafeError(name, info.path, "Not allowed: H5 dataset whose data lies past the end of the file (" +
+                                             std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
+                                             " in a file of " + std::to_string(impl_->file_size) + ")");
+  }
+  return static_cast<std::uint64_t>(offset);
+}
+
 bool WeightsReader::has_vars(std::string_view object_path) const { return has_group(vars_path(object_path)); }
 
 std::size_t WeightsReader::vars_count(std::string_view object_path) const {
