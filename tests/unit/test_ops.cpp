@@ -317,7 +317,7 @@ BOOST_AUTO_TEST_CASE(thread_count) {
 BOOST_AUTO_TEST_CASE(normalization_kernels_by_definition) {
   const Tensor x = random_tensor({2, 3, 4}, 31);
   // moments over axes 1 and 2: E[x], E[x^2] - E[x]^2.
-  const ops::Moments m = ops::moments(x, {1, 2});
+  const ops::Moments m = ops::moments_from_squares(x, {1, 2});
   BOOST_REQUIRE(m.mean.shape() == Shape({2, 1, 1}));
   for (std::int64_t b = 0; b < 2; ++b) {
     double s = 0.0, sq = 0.0;
@@ -338,9 +338,9 @@ BOOST_AUTO_TEST_CASE(normalization_kernels_by_definition) {
     BOOST_CHECK_CLOSE(bn[i] + 10.0f, expected + 10.0f, 1e-4);
   }
   BOOST_CHECK_THROW(ops::batch_normalization(x, Tensor::vector({1.0f}), var, 1, nullptr, nullptr, 1e-3f), ValueError);
-  // l2_normalize clamps the squared norm at epsilon^2; divide_by_norm leaves a zero row as is.
+  // normalize clamps the squared norm at epsilon^2; divide_by_norm leaves a zero row as is.
   const Tensor rows = Tensor::matrix({{3.0f, 4.0f}, {0.0f, 0.0f}, {1e-5f, 0.0f}});
-  check_close(ops::l2_normalize(rows, -1, 1e-3f), Tensor::matrix({{0.6f, 0.8f}, {0.0f, 0.0f}, {1e-2f, 0.0f}}));
+  check_close(ops::normalize(rows, -1, 1e-3f), Tensor::matrix({{0.6f, 0.8f}, {0.0f, 0.0f}, {1e-2f, 0.0f}}));
   check_close(ops::divide_by_norm(rows, -1), Tensor::matrix({{0.6f, 0.8f}, {0.0f, 0.0f}, {1.0f, 0.0f}}));
   // rms_normalization with a scale.
   const Tensor sc = Tensor::vector({1.0f, 2.0f});
@@ -357,4 +357,32 @@ BOOST_AUTO_TEST_CASE(where_broadcasts_all_three) {
   const Tensor b = Tensor({3}, {1.0f, 0.0f, 1.0f}).astype(DType::bool_);
   check_close(ops::where(b, x, y), Tensor::vector({1.0f, -1.0f, 3.0f}));
   BOOST_CHECK_THROW(ops::where(Tensor::vector({1.0f, 0.0f}), x, y), ValueError);
+}
+
+// tf.nn.l2_normalize: x / sqrt(max(sum(x^2), epsilon)) over the given axes.
+BOOST_AUTO_TEST_CASE(l2_normalize_over_axes) {
+  const Tensor v = Tensor::matrix({{3, 0}, {4, 2}});
+  check_close(ops::l2_normalize(v, {0}), Tensor::matrix({{0.6f, 0}, {0.8f, 1}}));
+  check_close(ops::l2_normalize(v, {1}), Tensor::matrix({{1, 0}, {4 / std::sqrt(20.0f), 2 / std::sqrt(20.0f)}}));
+  const float all = std::sqrt(29.0f);
+  check_close(ops::l2_normalize(v, {0, 1}), Tensor::matrix({{3 / all, 0}, {4 / all, 2 / all}}));
+  // An all-zero slice is divided by sqrt(epsilon), not by 0.
+  check_close(ops::l2_normalize(Tensor::matrix({{0, 0}}), {1}, 1e-12f), Tensor::matrix({{0, 0}}));
+  check_close(ops::l2_normalize(Tensor::vector({1e-7f}), {0}, 1e-12f), Tensor::vector({1e-7f / 1e-6f}));
+  BOOST_TEST(std::isnan(ops::l2_normalize(Tensor::vector({NAN, 1}), {0})[1]));
+}
+
+// tf.nn.moments: mean and mean squared deviation (two passes: exact for offset data).
+BOOST_AUTO_TEST_CASE(moments_over_axes) {
+  const Tensor x({2, 3}, std::vector<float>{1, 2, 3, -1, 5, 8});
+  const ops::Moments rows = ops::moments(x, {1});
+  check_close(rows.mean, Tensor::vector({2, 4}));
+  check_close(rows.variance, Tensor::vector({2.0f / 3.0f, (25 + 1 + 16) / 3.0f}));
+  const ops::Moments kept = ops::moments(x, {0}, true);
+  BOOST_TEST((kept.mean.shape() == Shape{1, 3}));
+  check_close(kept.mean, Tensor({1, 3}, std::vector<float>{0, 3.5f, 5.5f}));
+  check_close(kept.variance, Tensor({1, 3}, std::vector<float>{1, 2.25f, 6.25f}));
+  // A large offset: E[x^2] - E[x]^2 would lose everything in float32.
+  const ops::Moments offset = ops::moments(Tensor::vector({1e4f + 1, 1e4f + 2, 1e4f + 3}), {0});
+  BOOST_TEST(offset.variance.item() == 2.0f / 3.0f, boost::test_tools::tolerance(1e-4f));
 }

@@ -9,7 +9,7 @@
 
 namespace kplug::ops {
 
-Moments moments(const Tensor& x, const Axes& axes) {
+Moments moments_from_squares(const Tensor& x, const Axes& axes) {
   Tensor m = mean(x, axes, true);
   Tensor variance = subtract(mean(square(x), axes, true), square(m));
   return {std::move(m), std::move(variance)};
@@ -35,7 +35,7 @@ Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& va
   return add(multiply(x, inv), res);
 }
 
-Tensor l2_normalize(const Tensor& x, const Axes& axes, float epsilon) {
+Tensor normalize(const Tensor& x, const Axes& axes, float epsilon) {
   const Tensor square_sum = sum(square(x), axes, true);
   const float floor_value = epsilon * epsilon;
   return multiply(x, rsqrt(square_sum.map([floor_value](float v) { return v < floor_value ? floor_value : v; })));

@@ -1,8 +1,9 @@
-// Normalization kernels as Keras's numpy backend computes them (moments as
+// Normalization kernels as Keras's numpy backend computes them (moments_from_squares as
 // E[x^2] - E[x]^2, batch_normalization as x * inv + (offset - mean * inv)), and numpy's
 // where. float32 in and out.
 #pragma once
 
+#include "kplug/ops/nn.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "kplug/tensor.hpp"
 
@@ -12,11 +13,9 @@
 
 namespace kplug::ops {
 
-struct Moments {
-  Tensor mean, variance;
-};
-// mean(x) and mean(x^2) - mean(x)^2 over `axes`, keeping the reduced axes (length 1).
-Moments moments(const Tensor& x, const Axes& axes);
+// Keras's numpy-backend moments: mean(x) and mean(x^2) - mean(x)^2 over `axes`, keeping
+// the reduced axes (length 1). ops::moments (nn.hpp) is the two-pass form.
+Moments moments_from_squares(const Tensor& x, const Axes& axes);
 
 // Keras's batch_normalization: inv = scale / sqrt(variance + epsilon) and
 // x * inv + (offset - mean * inv), with mean, variance, offset and scale 1-D along `axis`
@@ -26,7 +25,8 @@ Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& va
                            const Tensor* offset, const Tensor* scale, float epsilon);
 
 // keras.ops.normalize(order=2): x * rsqrt(max(sum(x^2 over axes), epsilon^2)).
-Tensor l2_normalize(const Tensor& x, const Axes& axes, float epsilon);
+// (ops::l2_normalize in nn.hpp is tf.nn's form, which clamps at epsilon, not epsilon^2.)
+Tensor normalize(const Tensor& x, const Axes& axes, float epsilon);
 
 // keras.ops.rms_normalization: x * rsqrt(mean(x^2 over axes) + epsilon), times `scale`
 // (numpy broadcasting) when given.

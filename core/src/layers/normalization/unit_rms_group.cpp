@@ -51,7 +51,7 @@ std::vector<PartialShape> UnitNormalization::compute_output_shape(const std::vec
 std::vector<Tensor> UnitNormalization::call(CallArgs& args) {
   expect_inputs(args, 1);
   check_axes(*this, options_.axis, PartialShape::known(args.inputs[0].shape()));
-  return {ops::l2_normalize(args.inputs[0], ops::Axes(options_.axis), 1e-12f)};
+  return {ops::normalize(args.inputs[0], ops::Axes(options_.axis), 1e-12f)};
 }
 
 // ---- RMSNormalization ----
@@ -198,7 +198,7 @@ std::vector<Tensor> GroupNormalization::call(CallArgs& args) {
   param[static_cast<std::size_t>(a)] = groups;
   param[static_cast<std::size_t>(a + 1)] = channels / groups;
   const Tensor xg = x.reshape(grouped);
-  const ops::Moments m = ops::moments(xg, ops::Axes(axes));
+  const ops::Moments m = ops::moments_from_squares(xg, ops::Axes(axes));
   Tensor inv = ops::rsqrt(ops::add(m.variance, static_cast<float>(options_.epsilon.value)));
   if (gamma_) inv = inv * gamma_->value().reshape(param);
   Tensor res = -m.mean * inv;
