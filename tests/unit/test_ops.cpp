@@ -330,6 +330,53 @@ BOOST_AUTO_TEST_CASE(thread_count) {
   BOOST_CHECK_THROW(ops::set_num_threads(0), ValueError);
 }
 
+// ---- normalization kernels and where (kplug/ops/normalization.hpp) ----
+
+BOOST_AUTO_TEST_CASE(normalization_kernels_by_definition) {
+  const Tensor x = random_tensor({2, 3, 4}, 31);
+  // moments over axes 1 and 2: E[x], E[x^2] - E[x]^2.
+  const ops::Moments m = ops::moments_from_squares(x, {1, 2});
+  BOOST_REQUIRE(m.mean.shape() == Shape({2, 1, 1}));
+  for (std::int64_t b = 0; b < 2; ++b) {
+    double s = 0.0, sq = 0.0;
+    for (std::int64_t i = 0; i < 12; ++i) {
+      s += x[b * 12 + i];
+      sq += static_cast<double>(x[b * 12 + i]) * x[b * 12 + i];
+    }
+    BOOST_CHECK_CLOSE(m.mean[b], s / 12.0, 1e-3);
+    BOOST_CHECK_CLOSE(m.variance[b], sq / 12.0 - (s / 12.0) * (s / 12.0), 1e-2);
+  }
+  // batch_normalization along axis 1 with offset and scale.
+  const Tensor mean = Tensor::vector({0.5f, -0.5f, 1.0f}), var = Tensor::vector({1.0f, 2.0f, 0.25f});
+  const Tensor offset = Tensor::vector({0.0f, 1.0f, -1.0f}), scale = Tensor::vector({2.0f, 1.0f, 0.5f});
+  const Tensor bn = ops::batch_normalization(x, mean, var, 1, &offset, &scale, 1e-3f);
+  for (std::int64_t i = 0; i < x.size(); ++i) {
+    const auto c = (i / 4) % 3;
+    const float expected = (x[i] - mean[c]) / std::sqrt(var[c] + 1e-3f) * scale[c] + offset[c];
+    BOOST_CHECK_CLOSE(bn[i] + 10.0f, expected + 10.0f, 1e-4);
+  }
+  BOOST_CHECK_THROW(ops::batch_normalization(x, Tensor::vector({1.0f}), var, 1, nullptr, nullptr, 1e-3f), ValueError);
+  // normalize clamps the squared norm at epsilon^2; divide_by_norm leaves a zero row as is.
+  const Tensor rows = Tensor::matrix({{3.0f, 4.0f}, {0.0f, 0.0f}, {1e-5f, 0.0f}});
+  check_close(ops::normalize(rows, -1, 1e-3f), Tensor::matrix({{0.6f, 0.8f}, {0.0f, 0.0f}, {1e-2f, 0.0f}}));
+  check_close(ops::divide_by_norm(rows, -1), Tensor::matrix({{0.6f, 0.8f}, {0.0f, 0.0f}, {1.0f, 0.0f}}));
+  // rms_normalization with a scale.
+  const Tensor sc = Tensor::vector({1.0f, 2.0f});
+  check_close(ops::rms_normalization(Tensor::matrix({{3.0f, 4.0f}}), -1, 0.0f, &sc),
+              Tensor::matrix({{3.0f / std::sqrt(12.5f), 8.0f / std::sqrt(12.5f)}}));
+}
+
+BOOST_AUTO_TEST_CASE(where_broadcasts_all_three) {
+  const Tensor cond = Tensor({2, 1}, {1.0f, 0.0f});
+  const Tensor x = Tensor::vector({1.0f, 2.0f, 3.0f});
+  const Tensor y = Tensor::scalar(-1.0f);
+  check_close(ops::where(cond, x, y), Tensor::matrix({{1.0f, 2.0f, 3.0f}, {-1.0f, -1.0f, -1.0f}}));
+  // Any dtype: non-zero is true.
+  const Tensor b = Tensor({3}, {1.0f, 0.0f, 1.0f}).astype(DType::bool_);
+  check_close(ops::where(b, x, y), Tensor::vector({1.0f, -1.0f, 3.0f}));
+  BOOST_CHECK_THROW(ops::where(Tensor::vector({1.0f, 0.0f}), x, y), ValueError);
+}
+
 // tf.nn.l2_normalize: x / sqrt(max(sum(x^2), epsilon)) over the given axes.
 BOOST_AUTO_TEST_CASE(l2_normalize_over_axes) {
   const Tensor v = Tensor::matrix({{3, 0}, {4, 2}});

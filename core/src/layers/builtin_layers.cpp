@@ -1,5 +1,6 @@
 // The keras.layers built-ins and Keras's model classes, in the built-in catalog.
 #include "builtins/catalog.hpp"
+#include "kplug/layers/activations.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
@@ -21,6 +22,40 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<Flatten>(module, {"Flatten"});
   builder.add_class<Add>(module, {"Add"});
   builder.add_class<LayerNormalization>(module, {"LayerNormalization"});
+
+  // ---- catalogue (issue 10): activations, merging, shape, regularization, normalization ----
+  builder.add_class<ReLU>(module, {"ReLU"});
+  builder.add_class<LeakyReLU>(module, {"LeakyReLU"});
+  builder.add_class<PReLU>(module, {"PReLU"});
+  builder.add_class<ELU>(module, {"ELU"});
+  builder.add_class<Softmax>(module, {"Softmax"});
+  builder.add_class<Subtract>(module, {"Subtract"});
+  builder.add_class<Multiply>(module, {"Multiply"});
+  builder.add_class<Average>(module, {"Average"});
+  builder.add_class<Maximum>(module, {"Maximum"});
+  builder.add_class<Minimum>(module, {"Minimum"});
+  builder.add_class<Concatenate>(module, {"Concatenate"});
+  builder.add_class<Dot>(module, {"Dot"});
+  builder.add_class<Identity>(module, {"Identity"});
+  builder.add_class<Rescaling>(module, {"Rescaling"});
+  builder.add_class<Reshape>(module, {"Reshape"});
+  builder.add_class<Permute>(module, {"Permute"});
+  builder.add_class<RepeatVector>(module, {"RepeatVector"});
+  builder.add_class<Cropping1D>(module, {"Cropping1D"});
+  builder.add_class<Cropping2D>(module, {"Cropping2D"});
+  builder.add_class<Cropping3D>(module, {"Cropping3D"});
+  builder.add_class<SpatialDropout1D>(module, {"SpatialDropout1D"});
+  builder.add_class<SpatialDropout2D>(module, {"SpatialDropout2D"});
+  builder.add_class<SpatialDropout3D>(module, {"SpatialDropout3D"});
+  builder.add_class<GaussianNoise>(module, {"GaussianNoise"});
+  builder.add_class<GaussianDropout>(module, {"GaussianDropout"});
+  builder.add_class<AlphaDropout>(module, {"AlphaDropout"});
+  builder.add_class<ActivityRegularization>(module, {"ActivityRegularization"});
+  builder.add_class<BatchNormalization>(module, {"BatchNormalization"});
+  builder.add_class<UnitNormalization>(module, {"UnitNormalization"});
+  builder.add_class<RMSNormalization>(module, {"RMSNormalization"});
+  builder.add_class<GroupNormalization>(module, {"GroupNormalization"});
+  // ---- end of the catalogue block ----
 }
 
 void add_builtin_models(CatalogBuilder& builder) {

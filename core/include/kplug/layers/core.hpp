@@ -104,3 +104,50 @@ class Lambda : public Layer {
 }  // namespace kplug::layers
 
 #pragma GCC visibility pop
+
+// ---- Identity, Rescaling (layer catalogue) ----
+
+#include "kplug/config_fields.hpp"
+
+#pragma GCC visibility push(default)
+
+namespace kplug::layers {
+
+// Returns its input (and its mask).
+class Identity : public Layer {
+ public:
+  explicit Identity(LayerArgs args);
+  boost::json::object get_config() const override { return base_config(); }
+  static std::shared_ptr<Identity> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  bool supports_masking() const override { return true; }
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+};
+
+// x * scale + offset; scale and offset are numbers or (nested) lists broadcast against the
+// input (per channel), written back as given.
+class Rescaling : public Layer {
+ public:
+  struct Options {
+    boost::json::value scale = 1.0;
+    boost::json::value offset = 0.0;
+  };
+  static const config::Fields<Options>& fields();
+  Rescaling(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Rescaling> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+  Tensor scale_, offset_;
+};
+
+}  // namespace kplug::layers
+
+#pragma GCC visibility pop

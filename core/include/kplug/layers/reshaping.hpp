@@ -28,3 +28,135 @@ class Flatten : public Layer {
 }  // namespace kplug::layers
 
 #pragma GCC visibility pop
+
+// ---- Reshape, Permute, RepeatVector, Cropping1D/2D/3D (layer catalogue) ----
+
+#include "kplug/config_fields.hpp"
+
+#include <array>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#pragma GCC visibility push(default)
+
+namespace kplug::layers {
+
+// (batch, ...) -> (batch, *target_shape); one entry may be -1 (inferred).
+class Reshape : public Layer {
+ public:
+  struct Options {
+    std::vector<std::int64_t> target_shape;
+  };
+  static const config::Fields<Options>& fields();
+  Reshape(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Reshape> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// Permutes the non-batch axes: `dims` is a permutation of 1..rank-1.
+class Permute : public Layer {
+ public:
+  struct Options {
+    std::vector<std::int64_t> dims;
+  };
+  static const config::Fields<Options>& fields();
+  Permute(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Permute> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  bool supports_masking() const override { return true; }
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// (batch, features) -> (batch, n, features).
+class RepeatVector : public Layer {
+ public:
+  struct Options {
+    std::int64_t n = 0;
+  };
+  static const config::Fields<Options>& fields();
+  RepeatVector(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<RepeatVector> from_config(const boost::json::object& config,
+                                                   DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// Crops (before, after) elements off each spatial axis: 1 axis (batch, axis, features),
+// 2 or 3 axes channels_last or channels_first.
+template <std::size_t N>
+struct CroppingOptions {
+  std::array<std::pair<std::int64_t, std::int64_t>, N> cropping{};
+  std::string data_format = "channels_last";
+};
+
+class Cropping1D : public Layer {
+ public:
+  using Options = CroppingOptions<1>;
+  static const config::Fields<Options>& fields();
+  Cropping1D(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Cropping1D> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+class Cropping2D : public Layer {
+ public:
+  using Options = CroppingOptions<2>;
+  static const config::Fields<Options>& fields();
+  Cropping2D(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Cropping2D> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+class Cropping3D : public Layer {
+ public:
+  using Options = CroppingOptions<3>;
+  static const config::Fields<Options>& fields();
+  Cropping3D(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Cropping3D> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+}  // namespace kplug::layers
+
+#pragma GCC visibility pop

@@ -1,6 +1,10 @@
 // Keras's Merge base (keras/src/layers/merging/base_merge.py).
 #include "kplug/errors.hpp"
 #include "kplug/layers/merging.hpp"
+#include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/normalization.hpp"
+
+#include <algorithm>
 
 #include <set>
 
@@ -60,8 +64,11 @@ std::vector<Tensor> Merge::call(CallArgs& args) {
   if (args.inputs.empty()) fail("A merge layer should be called on a list of at least 1 input. Got 0 inputs.");
   std::int64_t max_rank = 0;
   for (const Tensor& x : args.inputs) max_rank = std::max(max_rank, x.rank());
-  // Keras expands lower-rank inputs at axis 1 (after the batch axis) before merging.
-  for (Tensor& x : args.inputs) {
+  std::vector<std::optional<Tensor>> masks(args.inputs.size());
+  for (std::size_t i = 0; i < args.inputs.size(); ++i) {
+    Tensor& x = args.inputs[i];
+    // Keras expands lower-rank inputs at axis 1 (after the batch axis) before merging; the
+    // expanded tensor carries no mask.
     if (x.rank() < max_rank && x.rank() > 0) {
       Shape s(static_cast<std::size_t>(max_rank), 1);
       s[0] = x.shape()[0];
@@ -69,26 +76,30 @@ std::vector<Tensor> Merge::call(CallArgs& args) {
         s[static_cast<std::size_t>(k + max_rank - x.rank())] = x.shape()[static_cast<std::size_t>(k)];
       }
       x = x.reshape(std::move(s));
+    } else if (const Tensor* m = args.mask(i)) {
+      masks[i] = *m;
     }
   }
-  return {merge(args.inputs)};
+  return {merge(args.inputs, masks)};
+}
+
+Tensor Merge::broadcast_mask(const Tensor& mask, const Shape& shape) {
+  const Tensor m = mask.dtype() == DType::float32 ? mask : mask.astype(DType::float32);
+  return ops::broadcast_to(m.expand_dims(m.rank()), shape);
 }
 
 std::vector<std::optional<Tensor>> Merge::compute_mask(const CallArgs& args, const std::vector<Tensor>& outputs) const {
   std::vector<std::optional<Tensor>> out(outputs.size());
-  std::optional<Tensor> all;
+  // Keras's Merge.compute_mask: none unless every input has a mask, then their logical OR.
+  if (!args.has_any_mask()) return out;
+  std::optional<Tensor> any;
   for (std::size_t i = 0; i < args.inputs.size(); ++i) {
     const Tensor* m = args.mask(i);
-    if (!m) continue;
-    all = all ? minimum(*all, *m) : *m;  // logical AND of 0/1 masks
+    if (!m) return out;
+    const Tensor f = m->dtype() == DType::float32 ? *m : m->astype(DType::float32);
+    any = any ? maximum(*any, f) : f;
   }
-  for (auto& o : out) o = all;
-  return out;
-}
-
-Tensor Add::merge(const std::vector<Tensor>& inputs) const {
-  Tensor out = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) out = out + inputs[i];
+  for (auto& o : out) o = any;
   return out;
 }
 
@@ -97,6 +108,118 @@ std::shared_ptr<Add> Add::from_config(const boost::json::object& config, Deseria
   LayerArgs args = LayerArgs::read(reader);
   reader.finish();
   return std::make_shared<Add>(std::move(args));
+}
+
+Tensor Add::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
+  Tensor out = inputs[0];
+  for (std::size_t i = 1; i < inputs.size(); ++i) out = out + inputs[i];
+  return out;
+}
+
+// ---- Subtract, Multiply, Average, Maximum, Minimum ----
+
+namespace {
+
+template <class T>
+std::shared_ptr<T> read_merge(const boost::json::object& config, DeserializationContext& context, const char* name) {
+  ConfigReader reader(config, context, name);
+  LayerArgs args = LayerArgs::read(reader);
+  reader.finish();
+  return std::make_shared<T>(std::move(args));
+}
+
+// Keras's Merge._apply_merge_op_and_or_mask: a masked position of one operand takes the
+// other's value; the result is masked only where every operand is.
+template <class Op>
+Tensor merge_with_masks(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks, Op op) {
+  Tensor output;
+  std::optional<Tensor> output_mask;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Tensor x = inputs[i];
+    std::optional<Tensor> mask;
+    if (masks[i]) mask = Merge::broadcast_mask(*masks[i], x.shape());
+    if (i == 0) {
+      output = x;
+      output_mask = mask;
+      continue;
+    }
+    if (mask) x = ops::where(*mask, x, output);
+    if (output_mask) output = ops::where(*output_mask, output, x);
+    if (mask && output_mask) output_mask = maximum(*output_mask, *mask);
+    else output_mask.reset();
+    output = op(output, x);
+  }
+  return output;
+}
+
+}  // namespace
+
+void Subtract::build(const std::vector<PartialShape>& input_shapes) {
+  Merge::build(input_shapes);
+  if (input_shapes.size() != 2) {
+    std::string shapes;
+    for (const auto& s : input_shapes) shapes += (shapes.empty() ? "" : ", ") + s.to_string();
+    fail("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=[" + shapes + "]");
+  }
+}
+
+Tensor Subtract::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
+  if (inputs.size() != 2) {
+    fail("A `Subtract` layer should be called on exactly 2 inputs. Received " + std::to_string(inputs.size()) +
+         " inputs");
+  }
+  return inputs[0] - inputs[1];
+}
+
+std::shared_ptr<Subtract> Subtract::from_config(const boost::json::object& config, DeserializationContext& context) {
+  return read_merge<Subtract>(config, context, "Subtract");
+}
+
+Tensor Multiply::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const {
+  const bool all_masked = std::all_of(masks.begin(), masks.end(), [](const auto& m) { return m.has_value(); });
+  Tensor output;
+  std::optional<Tensor> output_mask;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    Tensor x = inputs[i];
+    if (masks[i]) {
+      const Tensor mask = broadcast_mask(*masks[i], x.shape());
+      x = ops::where(mask, x, Tensor::scalar(1.0f));
+      if (all_masked) output_mask = output_mask ? maximum(*output_mask, mask) : mask;
+    }
+    output = i == 0 ? x : output * x;
+  }
+  if (all_masked && output_mask) output = ops::where(*output_mask, output, Tensor::scalar(0.0f));
+  return output;
+}
+
+std::shared_ptr<Multiply> Multiply::from_config(const boost::json::object& config, DeserializationContext& context) {
+  return read_merge<Multiply>(config, context, "Multiply");
+}
+
+Tensor Average::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
+  Tensor out = inputs[0];
+  for (std::size_t i = 1; i < inputs.size(); ++i) out = out + inputs[i];
+  return out / static_cast<float>(inputs.size());
+}
+
+std::shared_ptr<Average> Average::from_config(const boost::json::object& config, DeserializationContext& context) {
+  return read_merge<Average>(config, context, "Average");
+}
+
+Tensor Maximum::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const {
+  return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
+}
+
+std::shared_ptr<Maximum> Maximum::from_config(const boost::json::object& config, DeserializationContext& context) {
+  return read_merge<Maximum>(config, context, "Maximum");
+}
+
+Tensor Minimum::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const {
+  return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
+}
+
+std::shared_ptr<Minimum> Minimum::from_config(const boost::json::object& config, DeserializationContext& context) {
+  return read_merge<Minimum>(config, context, "Minimum");
 }
 
 }  // namespace kplug::layers

@@ -1,0 +1,111 @@
+// Concatenate (keras/src/layers/merging/concatenate.py).
+#include "kplug/errors.hpp"
+#include "kplug/layers/merging.hpp"
+#include "kplug/ops/reduce.hpp"
+#include "kplug/ops/shape.hpp"
+#include "layers/fields_layer.hpp"
+
+#include <set>
+
+namespace kplug::layers {
+
+namespace {
+
+std::string shapes_repr(const std::vector<PartialShape>& shapes) {
+  std::string out;
+  for (const auto& s : shapes) out += (out.empty() ? "" : ", ") + s.to_string();
+  return "[" + out + "]";
+}
+
+}  // namespace
+
+const config::Fields<Concatenate::Options>& Concatenate::fields() {
+  static const config::Fields<Options> list{config::field("axis", &Options::axis, -1)};
+  return list;
+}
+
+Concatenate::Concatenate(Options options, LayerArgs args) : Merge(std::move(args)), options_(options) {}
+
+boost::json::object Concatenate::get_config() const { return detail::write_fields_layer(*this, options_); }
+
+std::shared_ptr<Concatenate> Concatenate::from_config(const boost::json::object& config,
+                                                      DeserializationContext& context) {
+  return detail::read_fields_layer<Concatenate>(config, context, "Concatenate");
+}
+
+void Concatenate::build(const std::vector<PartialShape>& input_shapes) {
+  if (input_shapes.empty()) {
+    fail("A `Concatenate` layer should be called on a list of at least 1 input. Received: input_shape=[]");
+  }
+  const std::string message = "A `Concatenate` layer requires inputs with matching shapes except for the "
+                              "concatenation axis. Received: input_shape=" + shapes_repr(input_shapes);
+  const std::size_t rank = input_shapes[0].rank();
+  for (const auto& s : input_shapes) {
+    if (s.rank() != rank) fail(message);
+  }
+  const std::int64_t r = static_cast<std::int64_t>(rank);
+  if (options_.axis >= r || options_.axis < -r) {
+    fail("axis " + std::to_string(options_.axis) + " is out of range for inputs of rank " + std::to_string(r));
+  }
+  const auto axis = static_cast<std::size_t>(options_.axis < 0 ? options_.axis + r : options_.axis);
+  for (std::size_t a = 0; a < rank; ++a) {
+    if (a == axis) continue;
+    std::set<std::int64_t> dims;
+    for (const auto& s : input_shapes) {
+      if (s[a]) dims.insert(*s[a]);
+    }
+    if (dims.size() > 1) fail(message);
+  }
+}
+
+std::vector<PartialShape> Concatenate::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  if (input_shapes.empty()) fail("A `Concatenate` layer should be called on a list of inputs.");
+  PartialShape out = input_shapes[0];
+  const auto r = static_cast<std::int64_t>(out.rank());
+  if (options_.axis >= r || options_.axis < -r) {
+    fail("axis " + std::to_string(options_.axis) + " is out of range for inputs of rank " + std::to_string(r));
+  }
+  const auto axis = static_cast<std::size_t>(options_.axis < 0 ? options_.axis + r : options_.axis);
+  for (std::size_t i = 1; i < input_shapes.size(); ++i) {
+    const PartialShape& s = input_shapes[i];
+    if (s.rank() != out.rank()) fail("requires inputs of one rank, got " + shapes_repr(input_shapes));
+    if (!out[axis] || !s[axis]) {
+      out[axis] = std::nullopt;
+      break;
+    }
+    out[axis] = *out[axis] + *s[axis];
+  }
+  return {out};
+}
+
+std::vector<Tensor> Concatenate::call(CallArgs& args) {
+  if (args.inputs.empty()) fail("A `Concatenate` layer should be called on a list of at least 1 input.");
+  return {merge(args.inputs, {})};
+}
+
+Tensor Concatenate::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
+  return ops::concatenate(inputs, options_.axis);
+}
+
+std::vector<std::optional<Tensor>> Concatenate::compute_mask(const CallArgs& args,
+                                                             const std::vector<Tensor>& outputs) const {
+  std::vector<std::optional<Tensor>> out(outputs.size());
+  if (!args.has_any_mask()) return out;
+  std::vector<Tensor> masks;
+  for (std::size_t i = 0; i < args.inputs.size(); ++i) {
+    const Tensor& x = args.inputs[i];
+    const Tensor* m = args.mask(i);
+    if (!m) {
+      masks.emplace_back(x.shape(), 1.0f);
+    } else if (m->rank() < x.rank()) {
+      masks.push_back(broadcast_mask(*m, x.shape()));
+    } else {
+      masks.push_back(m->dtype() == DType::float32 ? *m : m->astype(DType::float32));
+    }
+  }
+  const Tensor any = ops::max(ops::concatenate(masks, options_.axis), -1, false);
+  for (auto& o : out) o = any;
+  return out;
+}
+
+}  // namespace kplug::layers

@@ -1,0 +1,122 @@
+// BatchNormalization (keras/src/layers/normalization/batch_normalization.py), inference.
+#include "kplug/errors.hpp"
+#include "kplug/layers/normalization.hpp"
+#include "kplug/ops/normalization.hpp"
+#include "layers/fields_layer.hpp"
+
+namespace kplug::layers {
+
+const config::Fields<BatchNormalization::Options>& BatchNormalization::fields() {
+  using config::field;
+  auto renorm = config::custom_field<Options>(
+      "renorm",
+      [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& o) {
+        o.renorm = r.as_boolean(key, v);
+        if (o.renorm) {
+          throw NotSupportedError(r.context().path_of(key) +
+                                  ": BatchNormalization with renorm=True is not supported (its renorm_mean / "
+                                  "renorm_stddev weights are not implemented)");
+        }
+      },
+      [](const Options& o) { return boost::json::value(o.renorm); }, false);
+  auto renorm_clipping = config::custom_field<Options>(
+      "renorm_clipping",
+      [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& o) {
+        if (!v.is_null() && !v.is_object()) r.fail(key, "expected null or a dict with rmax, rmin, dmax");
+        o.renorm_clipping = v;
+      },
+      [](const Options& o) { return o.renorm_clipping; });
+  static const config::Fields<Options> list{
+      field("axis", &Options::axis, -1),
+      field("momentum", &Options::momentum, 0.99),
+      field("epsilon", &Options::epsilon, 1e-3).check([](const double& v) -> std::string {
+        return v > 0.0 && std::isfinite(v) ? "" : "epsilon must be a positive number";
+      }),
+      field("center", &Options::center, true),
+      field("scale", &Options::scale, true),
+      field("beta_initializer", &Options::beta_initializer),
+      field("gamma_initializer", &Options::gamma_initializer),
+      field("moving_mean_initializer", &Options::moving_mean_initializer),
+      field("moving_variance_initializer", &Options::moving_variance_initializer),
+      field("beta_regularizer", &Options::beta_regularizer),
+      field("gamma_regularizer", &Options::gamma_regularizer),
+      field("beta_constraint", &Options::beta_constraint),
+      field("gamma_constraint", &Options::gamma_constraint),
+      field("synchronized", &Options::synchronized, false),
+      renorm,
+      renorm_clipping,
+      field("renorm_momentum", &Options::renorm_momentum),
+  };
+  return list;
+}
+
+BatchNormalization::BatchNormalization(Options options, LayerArgs args)
+    : Layer(std::move(args)), options_(std::move(options)) {
+  if (options_.renorm) throw NotSupportedError("BatchNormalization with renorm=True is not supported");
+  if (!options_.beta_initializer) options_.beta_initializer = std::make_shared<initializers::Zeros>();
+  if (!options_.gamma_initializer) options_.gamma_initializer = std::make_shared<initializers::Ones>();
+  if (!options_.moving_mean_initializer) options_.moving_mean_initializer = std::make_shared<initializers::Zeros>();
+  if (!options_.moving_variance_initializer) {
+    options_.moving_variance_initializer = std::make_shared<initializers::Ones>();
+  }
+}
+
+boost::json::object BatchNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
+
+std::shared_ptr<BatchNormalization> BatchNormalization::from_config(const boost::json::object& config,
+                                                                    DeserializationContext& context) {
+  return detail::read_fields_layer<BatchNormalization>(config, context, "BatchNormalization");
+}
+
+void BatchNormalization::build(const std::vector<PartialShape>& input_shapes) {
+  const PartialShape& in = single_shape(input_shapes);
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  const std::int64_t a = options_.axis < 0 ? options_.axis + rank : options_.axis;
+  if (a < 0 || a >= rank) {
+    fail("axis " + std::to_string(options_.axis) + " is out of range for input shape " + in.to_string());
+  }
+  const Dim& d = in[static_cast<std::size_t>(a)];
+  if (!d) fail("needs a known dimension on axis " + std::to_string(options_.axis) + ", got " + in.to_string());
+  const Shape shape{*d};
+  if (options_.scale) {
+    gamma_ = add_weight({"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer,
+                         options_.gamma_constraint, true});
+  }
+  if (options_.center) {
+    beta_ = add_weight({"beta", shape, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint,
+                        true});
+  }
+  moving_mean_ = add_weight({"moving_mean", shape, options_.moving_mean_initializer, nullptr, nullptr, false});
+  moving_variance_ =
+      add_weight({"moving_variance", shape, options_.moving_variance_initializer, nullptr, nullptr, false});
+}
+
+std::vector<PartialShape> BatchNormalization::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
+  const PartialShape& in = single_shape(input_shapes);
+  const auto rank = static_cast<std::int64_t>(in.rank());
+  if (options_.axis >= rank || options_.axis < -rank) {
+    fail("Axis " + std::to_string(options_.axis) + " is out of bounds for input shape " + in.to_string());
+  }
+  return {in};
+}
+
+std::vector<Tensor> BatchNormalization::call(CallArgs& args) {
+  expect_inputs(args, 1);
+  const Tensor& x = args.inputs[0];
+  if (const Tensor* mask = args.mask(0); mask && mask->rank() != x.rank() - 1) {
+    fail("The mask provided should be one dimension less than the inputs. Received: mask.shape=" +
+         shape_repr(mask->shape()) + ", inputs.shape=" + shape_repr(x.shape()));
+  }
+  if (args.training && trainable()) {
+    throw NotSupportedError("Layer '" + name() +
+                            "': BatchNormalization in training mode is not supported (kplug runs inference)");
+  }
+  const Tensor gamma = gamma_ ? gamma_->value() : Tensor();
+  const Tensor beta = beta_ ? beta_->value() : Tensor();
+  return {ops::batch_normalization(x, moving_mean_->value(), moving_variance_->value(), options_.axis,
+                                   beta_ ? &beta : nullptr, gamma_ ? &gamma : nullptr,
+                                   static_cast<float>(options_.epsilon))};
+}
+
+}  // namespace kplug::layers

@@ -1,0 +1,70 @@
+#include "kplug/ops/normalization.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/elementwise.hpp"
+
+#include <cmath>
+#include <string>
+
+namespace kplug::ops {
+
+Moments moments_from_squares(const Tensor& x, const Axes& axes) {
+  Tensor m = mean(x, axes, true);
+  Tensor variance = subtract(mean(square(x), axes, true), square(m));
+  return {std::move(m), std::move(variance)};
+}
+
+Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& variance, std::int64_t axis,
+                           const Tensor* offset, const Tensor* scale, float epsilon) {
+  const std::int64_t a = x.normalize_axis(axis);
+  const std::int64_t n = x.shape()[static_cast<std::size_t>(a)];
+  Shape shape(static_cast<std::size_t>(x.rank()), 1);
+  shape[static_cast<std::size_t>(a)] = n;
+  auto param = [&](const Tensor& p, const char* what) {
+    if (p.size() != n) {
+      throw ValueError(std::string("batch_normalization: ") + what + " has " + std::to_string(p.size()) +
+                       " values, input axis " + std::to_string(a) + " has " + std::to_string(n));
+    }
+    return p.reshape(shape);
+  };
+  Tensor inv = reciprocal(sqrt(add(param(variance, "variance"), epsilon)));
+  if (scale) inv = multiply(inv, param(*scale, "scale"));
+  Tensor res = multiply(negative(param(mean, "mean")), inv);
+  if (offset) res = add(res, param(*offset, "offset"));
+  return add(multiply(x, inv), res);
+}
+
+Tensor normalize(const Tensor& x, const Axes& axes, float epsilon) {
+  const Tensor square_sum = sum(square(x), axes, true);
+  const float floor_value = epsilon * epsilon;
+  return multiply(x, rsqrt(square_sum.map([floor_value](float v) { return v < floor_value ? floor_value : v; })));
+}
+
+Tensor rms_normalization(const Tensor& x, const Axes& axes, float epsilon, const Tensor* scale) {
+  Tensor out = multiply(x, rsqrt(add(mean(square(x), axes, true), epsilon)));
+  if (scale) out = multiply(out, *scale);
+  return out;
+}
+
+Tensor divide_by_norm(const Tensor& x, std::int64_t axis) {
+  const Tensor norm = sqrt(sum(square(x), axis, true));
+  return divide(x, norm.map([](float v) { return v == 0.0f ? 1.0f : v; }));
+}
+
+Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
+  const Shape shape = ops::broadcast_shapes(ops::broadcast_shapes(condition.shape(), x.shape()), y.shape());
+  const Tensor c = broadcast_to(condition.dtype() == DType::float32 ? condition : condition.astype(DType::float32),
+                                shape);
+  const Tensor bx = broadcast_to(x, shape);
+  const Tensor by = broadcast_to(y, shape);
+  Tensor out = Tensor::empty(shape);
+  const float* pc = c.data();
+  const float* px = bx.data();
+  const float* py = by.data();
+  float* po = out.data();
+  for (std::int64_t i = 0; i < out.size(); ++i) po[i] = pc[i] != 0.0f ? px[i] : py[i];
+  return out;
+}
+
+}  // namespace kplug::ops
