@@ -20,6 +20,9 @@ Tensor relu(const Tensor& x, float negative_slope, std::optional<float> max_valu
   // A negative cap would make clip(x, 0, max_value) return max_value everywhere.
   if (max_value) detail::require_non_negative("relu", "max_value", *max_value);
   if (negative_slope != 0.0f && !max_value && threshold == 0.0f) return leaky_relu(x, negative_slope);
+  // Plain relu (the common case) through the vectorised op: the same values (NaN and -0 kept),
+  // without a data-dependent branch per element.
+  if (negative_slope == 0.0f && !max_value && threshold == 0.0f) return ops::relu(x);
 
   const float cap = max_value.value_or(0.0f);
   const bool clip_max = max_value.has_value();

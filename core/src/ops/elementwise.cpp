@@ -13,12 +13,17 @@
 namespace kplug::ops {
 namespace {
 struct StableSigmoidOp;
+struct ReluOp;
 }  // namespace
 }  // namespace kplug::ops
 
 template <>
 struct Eigen::internal::functor_traits<kplug::ops::StableSigmoidOp> {
   enum { Cost = 30, PacketAccess = true };
+};
+template <>
+struct Eigen::internal::functor_traits<kplug::ops::ReluOp> {
+  enum { Cost = 1, PacketAccess = true };
 };
 
 namespace kplug::ops {
@@ -127,6 +132,17 @@ struct StableSigmoidOp {
   }
 };
 
+// x < 0 ? 0 : x, branch-free on packets (Eigen 3.4's select is scalar): NaN and -0 stay.
+struct ReluOp {
+  float operator()(float v) const { return v < 0.0f ? 0.0f : v; }
+  template <class Packet>
+  Packet packetOp(const Packet& v) const {
+    namespace ei = Eigen::internal;
+    const Packet zero = ei::pzero(v);
+    return ei::pselect(ei::pcmp_lt(v, zero), zero, v);
+  }
+};
+
 }  // namespace
 
 void unary(const Tensor& x, UnaryOp op, Tensor& out) {
@@ -145,7 +161,7 @@ void unary(const Tensor& x, UnaryOp op, Tensor& out) {
     case UnaryOp::softplus:
       return unary_into(x, out, [](const auto& a) { return a.max(0.0f) + (-a.abs()).exp().log1p(); });
     case UnaryOp::relu:
-      return unary_into(x, out, [](const auto& a) { return (a < 0.0f).select(Eigen::ArrayXf::Zero(a.size()), a); });
+      return unary_into(x, out, [](const auto& a) { return a.unaryExpr(ReluOp{}); });
     case UnaryOp::sign: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(SignOp{}); });
     case UnaryOp::floor: return unary_into(x, out, [](const auto& a) { return a.floor(); });
     case UnaryOp::ceil: return unary_into(x, out, [](const auto& a) { return a.ceil(); });
