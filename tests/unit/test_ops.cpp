@@ -195,6 +195,18 @@ BOOST_AUTO_TEST_CASE(elementwise_and_scalar_helpers) {
   check_close(ops::softplus(x), Tensor::vector({0.0f, std::log1p(std::exp(-1.0f)), std::log(2.0f),
                                                 1.0f + std::log1p(std::exp(-1.0f)), 100.0f}));
   BOOST_TEST((ops::relu(x) == Tensor::vector({0, 0, 0, 1, 100})));
+  {
+    // Long enough for the packet path and a scalar tail: NaN stays NaN, -0 stays -0, -inf gives 0.
+    const float inf = std::numeric_limits<float>::infinity();
+    const Tensor r = ops::relu(Tensor::vector({-1, 2, -3, 4, std::nanf(""), -0.0f, -inf, inf, -5, 6, 7, -8, 9, -10,
+                                               11, -12, 13, std::nanf(""), -0.0f}));
+    const std::vector<float> expected{0, 2, 0, 4, NAN, -0.0f, 0, inf, 0, 6, 7, 0, 9, 0, 11, 0, 13, NAN, -0.0f};
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const float got = r[static_cast<std::int64_t>(i)];
+      if (std::isnan(expected[i])) BOOST_TEST(std::isnan(got), "element " << i);
+      else BOOST_TEST((got == expected[i] && std::signbit(got) == std::signbit(expected[i])), "element " << i);
+    }
+  }
   BOOST_TEST((ops::round(Tensor::vector({0.5f, 1.5f, -2.5f})) == Tensor::vector({0, 2, -2})));  // half to even
   BOOST_TEST(ops::all_finite(x));
   BOOST_TEST(!ops::all_finite(Tensor::vector({1, std::numeric_limits<float>::infinity()})));

@@ -3,13 +3,11 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
-#include "kplug/layers/core.hpp"
 
 #include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string>
 #include <string_view>
 
@@ -63,17 +61,6 @@ inline config::Check<std::string> padding_check(bool allow_causal) {
 template <std::size_t N>
 config::Check<config::IntTuple<N>> tuple_check(std::string name, bool allow_zero = false) {
   return [name, allow_zero](const config::IntTuple<N>& t) { return tuple_error(t, name, allow_zero); };
-}
-
-// `activation` as Keras's layers write it: a built-in's name, else the object dict; null: linear.
-template <class Options>
-config::Field<Options> activation_field(std::shared_ptr<Activation> Options::*member) {
-  return config::custom_field<Options>(
-      "activation",
-      [member](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& o) {
-        o.*member = r.context().template object<Activation>(v, key);
-      },
-      [member](const Options& o) { return serialize_activation(o.*member); });
 }
 
 }  // namespace kplug::layers::detail

@@ -1,6 +1,7 @@
 // Keras's BaseConv (Conv1D, Conv2D): config, kernel (k..., in / groups, filters), forward pass.
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/nn.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/core/activation_helpers.hpp"
@@ -16,14 +17,14 @@ template <std::size_t Rank>
 const config::Fields<ConvOptions<Rank>>& head_fields() {
   using O = ConvOptions<Rank>;
   static const config::Fields<O> f{
-      config::field("filters", &O::filters),
-      config::field("kernel_size", &O::kernel_size).check(detail::tuple_check<Rank>("kernel_size")),
+      config::field("filters", &O::filters).required(),
+      config::field("kernel_size", &O::kernel_size).check(detail::tuple_check<Rank>("kernel_size")).required(),
       config::field("strides", &O::strides).check(detail::tuple_check<Rank>("strides")),
       config::field("padding", &O::padding).check(detail::padding_check(Rank == 1)),
       config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
       config::field("dilation_rate", &O::dilation_rate).check(detail::tuple_check<Rank>("dilation_rate")),
       config::field("groups", &O::groups),
-      detail::activation_field(&O::activation),
+      activation_field("activation", &O::activation),
       config::field("use_bias", &O::use_bias),
       config::field("kernel_initializer", &O::kernel_initializer),
       config::field("bias_initializer", &O::bias_initializer),
@@ -34,8 +35,13 @@ const config::Fields<ConvOptions<Rank>>& head_fields() {
 template <std::size_t Rank>
 const config::Fields<ConvOptions<Rank>>& tail_fields() {
   using O = ConvOptions<Rank>;
-  static const config::Fields<O> f{config::field("kernel_constraint", &O::kernel_constraint),
-                                   config::field("bias_constraint", &O::bias_constraint)};
+  // LoRA keys (never written unless set, as Keras; set ones are refused): Dense's fields, without
+  // quantization_config, which BaseConv does not have.
+  static const config::Fields<O> f = [] {
+    const auto lora = quantization_fields<O>(Rank == 1 ? "Conv1D" : "Conv2D").list();
+    return config::Fields<O>{config::field("kernel_constraint", &O::kernel_constraint),
+                             config::field("bias_constraint", &O::bias_constraint), lora.at(1), lora.at(2)};
+  }();
   return f;
 }
 
@@ -107,17 +113,9 @@ std::pair<ConvOptions<Rank>, LayerArgs> BaseConv<Rank>::read_config(const boost:
                                                                     const std::string& class_name) {
   ConfigReader reader(config, context, class_name);
   LayerArgs args = LayerArgs::read(reader);
-  for (const char* key : {"filters", "kernel_size"}) {
-    if (!reader.has(key)) reader.fail(key, std::string("missing required argument '") + key + "'");
-  }
   Options o;
   head_fields<Rank>().read_into(reader, o);
   tail_fields<Rank>().read_into(reader, o);
-  // LoRA replaces the kernel by a trainable low-rank delta: not part of inference from a saved model.
-  if (const boost::json::value* v = reader.raw("lora_rank"); v && !v->is_null() && !(v->is_int64() && v->get_int64() == 0)) {
-    throw NotSupportedError(context.path_of("lora_rank") + ": " + class_name + " with lora_rank is not supported");
-  }
-  reader.raw("lora_alpha");
   if (auto [key, message] = options_error(o); !message.empty()) reader.fail(key, message);
   reader.finish();
   return {std::move(o), std::move(args)};
