@@ -1,9 +1,11 @@
 // The keras.layers built-ins and Keras's model classes, in the built-in catalog.
 #include "builtins/catalog.hpp"
 #include "kplug/layers/activations.hpp"
+#include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
+#include "kplug/layers/pooling.hpp"
 #include "kplug/layers/regularization.hpp"
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/models/functional.hpp"
@@ -56,6 +58,14 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<RMSNormalization>(module, {"RMSNormalization"});
   builder.add_class<GroupNormalization>(module, {"GroupNormalization"});
   // ---- end of the catalogue block ----
+  // Convolution, pooling and 1-D reshaping.
+  builder.add_class<Conv1D>(module, {"Conv1D"});
+  builder.add_class<Conv2D>(module, {"Conv2D"});
+  builder.add_class<MaxPooling2D>(module, {"MaxPooling2D"});
+  builder.add_class<AveragePooling2D>(module, {"AveragePooling2D"});
+  builder.add_class<GlobalMaxPooling1D>(module, {"GlobalMaxPooling1D"});
+  builder.add_class<UpSampling1D>(module, {"UpSampling1D"});
+  builder.add_class<ZeroPadding1D>(module, {"ZeroPadding1D"});
 }
 
 void add_builtin_models(CatalogBuilder& builder) {

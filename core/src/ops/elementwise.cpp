@@ -127,6 +127,7 @@ struct StableSigmoidOp {
   }
 };
 
+
 }  // namespace
 
 void unary(const Tensor& x, UnaryOp op, Tensor& out) {

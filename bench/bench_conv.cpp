@@ -1,0 +1,158 @@
+// predict of the cnn fixture (Conv2D relu -> MaxPooling2D -> Conv2D same/strided ->
+// AveragePooling2D -> Flatten -> Dense softmax) at batch 32, against a plain Eigen program
+// doing the same maths (im2col + GEMM) with the same weights. Target: within 1.5x.
+#include "kplug/models/model.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
+
+#include <Eigen/Core>
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using RowVector = Eigen::Matrix<float, 1, Eigen::Dynamic>;
+
+constexpr std::int64_t kBatch = 32;
+
+std::string fixture_dir() { return std::string(KPLUG_BENCH_DATA) + "/models/cnn/"; }
+
+std::string read_file(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot open " + path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return std::move(text).str();
+}
+
+kplug::ModelPtr load_cnn() {
+  kplug::ModelPtr model = kplug::model_from_json(read_file(fixture_dir() + "model.json"));
+  model->load_weights(*kplug::saving::read_weights_file(fixture_dir() + "model.weights.h5"));
+  return model;
+}
+
+kplug::Tensor random_input() {
+  kplug::Tensor x(kplug::Shape{kBatch, 16, 16, 3});
+  std::mt19937 rng(42);
+  std::normal_distribution<float> normal;
+  for (float& v : x.values()) v = normal(rng);
+  return x;
+}
+
+// ---- the plain Eigen program ----
+
+struct Conv {
+  RowMatrix kernel;  // (kh * kw * c, f), Keras's (kh, kw, c, f) flattened
+  RowVector bias;
+  int k = 3, stride = 1, pad = 0;
+};
+
+// x (h, w, c) row-major per image -> (oh * ow, f): im2col then one GEMM.
+void conv(const float* x, int h, int w, int c, const Conv& cv, int oh, int ow, RowMatrix& patches, RowMatrix& out) {
+  patches.resize(oh * ow, cv.k * cv.k * c);
+  for (int i = 0; i < oh; ++i) {
+    for (int j = 0; j < ow; ++j) {
+      float* row = patches.data() + (i * ow + j) * patches.cols();
+      for (int a = 0; a < cv.k; ++a) {
+        const int ih = i * cv.stride - cv.pad + a;
+        for (int b = 0; b < cv.k; ++b, row += c) {
+          const int iw = j * cv.stride - cv.pad + b;
+          if (ih < 0 || ih >= h || iw < 0 || iw >= w) std::fill_n(row, c, 0.0f);
+          else std::copy_n(x + (ih * w + iw) * c, c, row);
+        }
+      }
+    }
+  }
+  out.noalias() = patches * cv.kernel;
+  out.rowwise() += cv.bias;
+}
+
+// (h, w, c) -> (h / 2, w / 2, c), 2x2 windows, stride 2, valid.
+template <bool Max>
+void pool2(const float* x, int h, int w, int c, float* out) {
+  const int oh = h / 2, ow = w / 2;
+  for (int i = 0; i < oh; ++i) {
+    for (int j = 0; j < ow; ++j) {
+      Eigen::Map<Eigen::ArrayXf> o(out + (i * ow + j) * c, c);
+      auto at = [&](int a, int b) { return Eigen::Map<const Eigen::ArrayXf>(x + ((2 * i + a) * w + 2 * j + b) * c, c); };
+      if constexpr (Max) o = at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1));
+      else o = (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) * 0.25f;
+    }
+  }
+}
+
+struct PlainCnn {
+  Conv c1, c2;
+  RowMatrix dense_kernel;
+  RowVector dense_bias;
+
+  explicit PlainCnn(const kplug::Model& model) {
+    const auto w = model.get_weights();  // conv k, b, conv_1 k, b, dense k, b
+    auto matrix = [](const kplug::Tensor& t, std::int64_t rows) {
+      return RowMatrix(Eigen::Map<const RowMatrix>(t.data(), rows, t.size() / rows));
+    };
+    c1 = {matrix(w[0], 27), matrix(w[1], 1), 3, 1, 0};
+    c2 = {matrix(w[2], 72), matrix(w[3], 1), 3, 2, 1};
+    dense_kernel = matrix(w[4], 32);
+    dense_bias = matrix(w[5], 1);
+  }
+
+  RowMatrix predict(const kplug::Tensor& x) const {
+    const int n = static_cast<int>(x.dim(0));
+    RowMatrix patches, a1, a2, flat(n, 32);
+    std::vector<float> p1(7 * 7 * 8), p2(2 * 2 * 8);
+    for (int i = 0; i < n; ++i) {
+      conv(x.data() + i * 16 * 16 * 3, 16, 16, 3, c1, 14, 14, patches, a1);
+      a1 = a1.cwiseMax(0.0f);
+      pool2<true>(a1.data(), 14, 14, 8, p1.data());
+      conv(p1.data(), 7, 7, 8, c2, 4, 4, patches, a2);
+      pool2<false>(a2.data(), 4, 4, 8, flat.row(i).data());
+    }
+    RowMatrix logits = flat * dense_kernel;
+    logits.rowwise() += dense_bias;
+    for (int i = 0; i < n; ++i) {
+      auto row = logits.row(i).array();
+      row = (row - row.maxCoeff()).exp();
+      row /= row.sum();
+    }
+    return logits;
+  }
+};
+
+void BM_CnnPredict_Kplug(benchmark::State& state) {
+  const kplug::ModelPtr model = load_cnn();
+  const kplug::Tensor x = random_input();
+  for (auto _ : state) {
+    auto y = model->predict({x}, kBatch);
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+void BM_CnnPredict_PlainEigen(benchmark::State& state) {
+  const kplug::ModelPtr model = load_cnn();
+  const PlainCnn plain(*model);
+  const kplug::Tensor x = random_input();
+  // The baseline must compute what kplug computes.
+  const RowMatrix expected = plain.predict(x);
+  const kplug::Tensor got = model->predict({x}, kBatch)[0];
+  const float diff = (Eigen::Map<const RowMatrix>(got.data(), kBatch, 10) - expected).cwiseAbs().maxCoeff();
+  if (!(diff < 1e-5f)) state.SkipWithError(("the Eigen baseline differs from kplug by " + std::to_string(diff)).c_str());
+  for (auto _ : state) {
+    auto y = plain.predict(x);
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+
+BENCHMARK(BM_CnnPredict_Kplug)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CnnPredict_PlainEigen)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
