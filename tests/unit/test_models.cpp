@@ -20,7 +20,12 @@ namespace fs = std::filesystem;
 namespace {
 
 std::vector<std::string> fixture_names() {
-  std::vector<std::string> names = {"mlp_seq", "big_mlp_1000", "big_functional_300"};
+  // Every model folder (but the refused lambda_layer) and every layer fixture.
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(test::model_dir(""))) {
+    const std::string name = entry.path().filename().string();
+    if (name != "layers" && name != "lambda_layer" && fs::exists(entry.path() / "model.json")) names.push_back(name);
+  }
   for (const auto& entry : fs::directory_iterator(test::model_dir("layers"))) {
     names.push_back("layers/" + entry.path().filename().string());
   }
@@ -336,7 +341,7 @@ BOOST_AUTO_TEST_CASE(unknown_layer_classes_and_lambda) {
   const std::string m = error_of<UnknownObjectError>([&] { model_from_json(text); });
   BOOST_CHECK_MESSAGE(contains(m, "config.layers[3]: Could not locate class 'Addd'"), m);
   BOOST_CHECK(contains(m, "Did you mean 'Add'"));
-  BOOST_CHECK(contains(m, "Known layers: 'Activation', 'Add', 'Dense'"));
+  BOOST_CHECK(contains(m, "Known layers: 'Activation', 'Add', 'Bidirectional', 'Dense'"));
 
   const std::string lambda = test::read_text(test::model_dir("lambda_layer") / "model.json");
   const std::string safe = error_of<UnsafeObjectError>([&] { model_from_json(lambda); });
