@@ -10,6 +10,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace kplug::test {
 
@@ -33,6 +34,20 @@ inline void check_close(const Tensor& actual, const Tensor& expected, float tole
     BOOST_CHECK_MESSAGE(allclose(Tensor::scalar(actual[i]), Tensor::scalar(expected[i]), tolerance, tolerance),
                         "element " << i << ": " << actual[i] << " != " << expected[i]);
   }
+}
+
+inline bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+// The message of the `E` that `f()` throws; a test failure when it throws nothing.
+template <class E, class F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const E& e) {
+    return e.what();
+  }
+  BOOST_FAIL("expected an exception, none was thrown");
+  return {};
 }
 
 }  // namespace kplug::test

@@ -21,6 +21,8 @@ using namespace kplug;
 
 namespace {
 
+using kplug::test::contains;
+
 struct Run {
   int status = -1;
   std::string out;  // stdout, or stdout+stderr with `merge`
@@ -37,8 +39,6 @@ Run run(const std::string& arguments, bool merge = false) {
   result.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return result;
 }
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 

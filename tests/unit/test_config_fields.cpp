@@ -167,3 +167,38 @@ BOOST_AUTO_TEST_CASE(converted_classes_keep_their_configs) {
       "registered_name": null})"),
                     ConfigError);
 }
+
+namespace {
+struct RateArgs {
+  std::int64_t units = 0;
+  double rate = 0.5;
+};
+RateArgs read_rate(const std::string& text) {
+  static const config::Fields<RateArgs> fields{config::field("units", &RateArgs::units).required(),
+                                               config::field("rate", &RateArgs::rate)};
+  DeserializeOptions options;
+  DeserializationContext context(options);
+  DeserializationContext::PathScope scope(context, "config");
+  return fields.read(json::parse(text).as_object(), context, "Rate");
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(required_fields_and_real_hyper_parameters) {
+  BOOST_TEST(read_rate(R"({"units": 2})").rate == 0.5);
+  BOOST_TEST(read_rate(R"({"units": 2, "rate": 1})").rate == 1.0);
+  std::string message;
+  try {
+    read_rate(R"({"rate": 0.25})");
+  } catch (const ConfigError& e) {
+    message = e.what();
+  }
+  BOOST_TEST(message.find("config.units") != std::string::npos, message);
+  BOOST_TEST(message.find("missing required argument 'units'") != std::string::npos, message);
+  // null is not absent: an int64 field refuses it, naming the key.
+  try {
+    read_rate(R"({"units": null})");
+    BOOST_FAIL("null units accepted");
+  } catch (const ConfigError& e) {
+    BOOST_TEST(std::string(e.what()).find("units") != std::string::npos, e.what());
+  }
+}

@@ -10,6 +10,7 @@
 #include "kplug/json.hpp"
 #include "kplug/regularizers.hpp"
 #include "kplug/serialization.hpp"
+#include "test_support.hpp"
 
 #include <cstdint>
 #include <limits>
@@ -19,20 +20,12 @@
 using namespace kplug;
 
 namespace {
+
+using kplug::test::error_of;
+using kplug::test::contains;
 boost::json::value J(std::string_view text) { return json::parse(text); }
 std::string round_trip(std::string_view text) { return json::write(serialize(deserialize(J(text)))); }
 
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("no error");
-  return {};
-}
-bool contains(const std::string& s, std::string_view part) { return s.find(part) != std::string::npos; }
 }  // namespace
 
 // Point 4: `18446744073709551615` came back as `1.8446744073709552e+19`.

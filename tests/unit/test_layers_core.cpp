@@ -20,18 +20,8 @@ using namespace kplug::layers;
 
 namespace {
 
-template <class E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("expected an exception");
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using kplug::test::error_of;
+using kplug::test::contains;
 
 LayerPtr layer_from(const std::string& text) {
   DeserializeOptions options;

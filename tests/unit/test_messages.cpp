@@ -10,6 +10,7 @@
 #include "kplug/registry.hpp"
 #include "kplug/regularizers.hpp"
 #include "kplug/serialization.hpp"
+#include "test_support.hpp"
 
 #include <string>
 #include <string_view>
@@ -18,18 +19,8 @@ using namespace kplug;
 
 namespace {
 
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
-
-template <class E, class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("no error thrown");
-  return {};
-}
+using kplug::test::error_of;
+using kplug::test::contains;
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 

@@ -10,6 +10,7 @@
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
 #include "kplug/saving/saveable.hpp"
+#include "test_support.hpp"
 #include "model_support.hpp"
 
 #include <filesystem>
@@ -18,6 +19,9 @@ using namespace kplug;
 namespace fs = std::filesystem;
 
 namespace {
+
+using kplug::test::error_of;
+using kplug::test::contains;
 
 std::vector<std::string> fixture_names() {
   // Every model folder (but the refused lambda_layer) and every layer fixture.
@@ -32,19 +36,6 @@ std::vector<std::string> fixture_names() {
   std::sort(names.begin(), names.end());
   return names;
 }
-
-template <class E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("expected an exception");
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -22,6 +22,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using kplug::test::contains;
+
 const fs::path kShipped = KPLUG_PLUGIN_LIB_DIR;
 const fs::path kBroken = KPLUG_TEST_PLUGIN_DIR;
 const fs::path kAborting = KPLUG_TEST_ABORT_PLUGIN_DIR;
@@ -48,8 +50,6 @@ std::string load_error(PluginHost& host, const fs::path& file) {
   BOOST_FAIL("plugin " << file << " loaded, an error was expected");
   return {};
 }
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -26,12 +26,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+using kplug::test::contains;
+
 void run(const std::string& command) {
   BOOST_TEST_MESSAGE("$ " << command);
   BOOST_REQUIRE_MESSAGE(std::system((command + " > /dev/null").c_str()) == 0, "command failed: " << command);
 }
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 // The ```cpp blocks of a Markdown file: those without KPLUG_PLUGIN_REGISTER in order, then
 // the one with it (the guide registers everything in one place, shown early).

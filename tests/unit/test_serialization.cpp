@@ -16,6 +16,9 @@ using namespace kplug;
 
 namespace {
 
+using kplug::test::error_of;
+using kplug::test::contains;
+
 boost::json::value J(std::string_view text) { return json::parse(text); }
 
 // The Keras guide's shape: a registered class whose config holds a regularizer.
@@ -67,19 +70,6 @@ struct CleanRegistry {
   CleanRegistry() { Registry::global().clear(); }
   ~CleanRegistry() { Registry::global().clear(); }
 };
-
-template <class E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("expected exception not thrown");
-  return {};
-}
-
-bool contains(const std::string& text, std::string_view part) { return text.find(part) != std::string::npos; }
 
 }  // namespace
 

@@ -99,6 +99,17 @@ struct Codec<Number> {
   static boost::json::value write(const Number& v) { return v.to_json(); }
 };
 
+// A real hyper-parameter a layer computes with (epsilon, momentum, rate); written as a
+// float, as Python's float() arguments are.
+template <>
+struct Codec<double> {
+  static constexpr bool accepts_null = false;
+  static double read(ConfigReader& r, std::string_view key, const boost::json::value& v) {
+    return r.as_number(key, v).value;
+  }
+  static boost::json::value write(double v) { return v; }
+};
+
 template <>
 struct Codec<std::string> {
   static constexpr bool accepts_null = false;
@@ -222,7 +233,7 @@ class Field {
     requires(std::derived_from<Args, Base> && !std::same_as<Args, Base>)
   Field(const Field<Base>& base)  // NOLINT: lists of a base's fields convert implicitly
       : key_(base.key()), accepts_null_(base.accepts_null()), null_is_default_(base.null_is_default()),
-        read_only_(base.read_only()) {
+        read_only_(base.read_only()), required_(base.is_required()) {
     if (base.reader()) {
       reader_ = [f = base.reader()](ConfigReader& r, std::string_view k, const boost::json::value& v, Args& a) {
         f(r, k, v, static_cast<Base&>(a));
@@ -236,6 +247,12 @@ class Field {
   // Null reads as "absent" (the default): Keras's `name=None`.
   Field& null_is_default() {
     null_is_default_ = true;
+    return *this;
+  }
+  // Absent is an error ("missing required argument 'units'"), as a Python argument
+  // without a default.
+  Field& required() {
+    required_ = true;
     return *this;
   }
   // Accepted from configs, never written (a loss's `dtype`).
@@ -253,6 +270,7 @@ class Field {
   bool accepts_null() const noexcept { return accepts_null_; }
   bool null_is_default() const noexcept { return null_is_default_; }
   bool read_only() const noexcept { return read_only_; }
+  bool is_required() const noexcept { return required_; }
   const Reader& reader() const noexcept { return reader_; }
   const Writer& writer() const noexcept { return writer_; }
   const Defaulter& defaulter() const noexcept { return defaulter_; }
@@ -261,6 +279,7 @@ class Field {
   void read(ConfigReader& reader, Args& args) const {
     const boost::json::value* v = reader.raw(key_);
     if (!v || (v->is_null() && null_is_default_)) {
+      if (!v && required_) reader.fail(key_, "missing required argument '" + key_ + "'");
       if (defaulter_) defaulter_(args);
       return;
     }
@@ -284,6 +303,7 @@ class Field {
   bool accepts_null_ = false;
   bool null_is_default_ = false;
   bool read_only_ = false;
+  bool required_ = false;
 };
 
 // A typed field: `field("units", &Args::units)`, optionally with a default (else the
@@ -316,6 +336,10 @@ class TypedField : public Field<Args> {
   }
   TypedField& read_only() {
     Field<Args>::read_only();
+    return *this;
+  }
+  TypedField& required() {
+    Field<Args>::required();
     return *this;
   }
   TypedField& write_if(typename Field<Args>::Predicate predicate) {

@@ -176,9 +176,10 @@ namespace {
 struct ScalingArgs {
   std::optional<std::int64_t> seed;
   Number scale = Number::real(1.0);
-  std::string mode = "fan_in";
+  // Defaults are the fields' (the presets' reads then allocate no strings).
+  std::string mode;
   // Checked by the constructor: Keras accepts any case and "normal".
-  std::string distribution = "truncated_normal";
+  std::string distribution;
   VarianceScaling::Axes input_axes, output_axes;
 };
 
@@ -186,8 +187,8 @@ const config::Fields<ScalingArgs>& scaling_fields() {
   static const config::Fields<ScalingArgs> fields{
       detail::seed_field<ScalingArgs>(),
       config::field("scale", &ScalingArgs::scale),
-      config::field("mode", &ScalingArgs::mode).check(config::one_of({"fan_in", "fan_out", "fan_avg"})),
-      config::field("distribution", &ScalingArgs::distribution),
+      config::field("mode", &ScalingArgs::mode, "fan_in").check(config::one_of({"fan_in", "fan_out", "fan_avg"})),
+      config::field("distribution", &ScalingArgs::distribution, "truncated_normal"),
       detail::axes_field("input_axes", &ScalingArgs::input_axes),
       detail::axes_field("output_axes", &ScalingArgs::output_axes)};
   return fields;

@@ -154,14 +154,17 @@ class Resolver {
   }
 
   // Keras 3.16's _assert_no_registered_name_for_builtin, for functions as for classes.
+  // `resolved_module`.`name` is what the config resolved to; spelled out only when refusing
+  // (this runs on every built-in lookup).
   void refuse_registered_name(const std::optional<std::string_view>& registered_name, std::string_view name,
-                              std::string_view class_name, std::string_view resolved) const {
+                              std::string_view class_name, std::string_view resolved_module) const {
     if (!registered_name || registered_name->empty() || *registered_name == name || *registered_name == class_name) {
       return;
     }
     throw ConfigError(context_.path_of("registered_name"),
                       "`registered_name=" + std::string(*registered_name) + "` was provided in the config, but '" +
-                          std::string(resolved) + "' resolved to a Keras built-in and does not use registered names");
+                          std::string(resolved_module) + "." + std::string(name) +
+                          "' resolved to a Keras built-in and does not use registered names");
   }
 
   RegisteredObjectPtr function(std::string_view name, const std::optional<std::string_view>& module,
@@ -176,14 +179,16 @@ class Resolver {
     if (module && is_keras_module(*module) && *module != "keras") {
       refuse_non_modeling(*module, name);
       if (auto hit = catalog().find(*module, name); hit && hit->is_function()) {
-        refuse_registered_name(registered_name, name, "function", std::string(*module) + "." + std::string(name));
+        refuse_registered_name(registered_name, name, "function", *module);
         return hit;
       }
     }
     if (module && *module == "builtins") {
       if (auto hit = catalog().find_function(name)) {
-        const std::string_view family = hit->kind == Kind::loss ? "losses" : hit->kind == Kind::metric ? "metrics" : "activations";
-        refuse_registered_name(registered_name, name, "function", "keras." + std::string(family) + "." + std::string(name));
+        const std::string_view family = hit->kind == Kind::loss     ? "keras.losses"
+                                        : hit->kind == Kind::metric ? "keras.metrics"
+                                                                    : "keras.activations";
+        refuse_registered_name(registered_name, name, "function", family);
         return hit;
       }
     }
@@ -214,8 +219,7 @@ class Resolver {
       RegisteredObjectPtr hit = catalog().find(*module, class_name);
       if (!hit && module->starts_with("keras.src.")) hit = catalog().find_class_anywhere(class_name);
       if (hit) {
-        refuse_registered_name(registered_name, class_name, class_name,
-                               std::string(*module) + "." + std::string(class_name));
+        refuse_registered_name(registered_name, class_name, class_name, *module);
         return hit;
       }
     }

@@ -5,6 +5,7 @@
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/regularizers.hpp"
 
 #include <memory>
@@ -48,6 +49,8 @@ class Dense : public Layer {
     std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
     std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
   };
+  // Dense's own config keys, in Keras's get_config order.
+  static const config::Fields<Options>& fields();
   Dense(Options options, LayerArgs args);
   boost::json::object get_config() const override;
   static std::shared_ptr<Dense> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -97,9 +100,6 @@ class Lambda : public Layer {
  private:
   Lambda();
 };
-
-// Serialized as Keras's layers write activations: a built-in's name ("relu"), else the object dict.
-boost::json::value serialize_activation(const std::shared_ptr<Activation>& activation);
 
 }  // namespace kplug::layers
 

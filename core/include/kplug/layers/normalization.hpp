@@ -1,6 +1,7 @@
 // keras.layers normalization layers.
 #pragma once
 
+#include "kplug/config_fields.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
 #include "kplug/layers/layer.hpp"
@@ -28,6 +29,8 @@ class LayerNormalization : public Layer {
     std::shared_ptr<Regularizer> beta_regularizer, gamma_regularizer;
     std::shared_ptr<Constraint> beta_constraint, gamma_constraint;
   };
+  // Its own config keys, in Keras's get_config order.
+  static const config::Fields<Options>& fields();
   LayerNormalization(Options options, LayerArgs args);
   boost::json::object get_config() const override;
   static std::shared_ptr<LayerNormalization> from_config(const boost::json::object& config,

@@ -1,5 +1,6 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/core/activation_helpers.hpp"
 
@@ -15,44 +16,37 @@ Dense::Dense(Options options, LayerArgs args) : Layer(std::move(args)), options_
   if (!options_.bias_initializer) options_.bias_initializer = std::make_shared<initializers::Zeros>();
 }
 
+const config::Fields<Dense::Options>& Dense::fields() {
+  using config::field;
+  static const config::Fields<Options> list =
+      config::Fields<Options>{
+          field("units", &Options::units).required(),
+          activation_field("activation", &Options::activation),
+          field("use_bias", &Options::use_bias, true),
+          field("kernel_initializer", &Options::kernel_initializer),
+          field("bias_initializer", &Options::bias_initializer),
+          field("kernel_regularizer", &Options::kernel_regularizer),
+          field("bias_regularizer", &Options::bias_regularizer),
+          field("kernel_constraint", &Options::kernel_constraint),
+          field("bias_constraint", &Options::bias_constraint),
+      } +
+      quantization_fields<Options>("Dense");
+  return list;
+}
+
 boost::json::object Dense::get_config() const {
   boost::json::object config = base_config();
-  config["units"] = options_.units;
-  config["activation"] = serialize_activation(options_.activation);
-  config["use_bias"] = options_.use_bias;
-  config["kernel_initializer"] = serialize(options_.kernel_initializer);
-  config["bias_initializer"] = serialize(options_.bias_initializer);
-  config["kernel_regularizer"] = serialize(options_.kernel_regularizer);
-  config["bias_regularizer"] = serialize(options_.bias_regularizer);
-  config["kernel_constraint"] = serialize(options_.kernel_constraint);
-  config["bias_constraint"] = serialize(options_.bias_constraint);
-  config["quantization_config"] = nullptr;
+  fields().write_into(options_, config);
   return config;
 }
 
 std::shared_ptr<Dense> Dense::from_config(const boost::json::object& config, DeserializationContext& context) {
   ConfigReader reader(config, context, "Dense");
   LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  o.units = reader.integer("units", 0);
-  if (!reader.has("units")) reader.fail("units", "missing required argument 'units'");
-  o.activation = reader.object<Activation>("activation");
-  o.use_bias = reader.boolean("use_bias", true);
-  o.kernel_initializer = reader.object<Initializer>("kernel_initializer");
-  o.bias_initializer = reader.object<Initializer>("bias_initializer");
-  o.kernel_regularizer = reader.object<Regularizer>("kernel_regularizer");
-  o.bias_regularizer = reader.object<Regularizer>("bias_regularizer");
-  o.kernel_constraint = reader.object<Constraint>("kernel_constraint");
-  o.bias_constraint = reader.object<Constraint>("bias_constraint");
-  for (std::string_view key : {"quantization_config", "lora_rank"}) {
-    const boost::json::value* v = reader.raw(key);
-    if (v && !v->is_null() && !(v->is_int64() && v->get_int64() == 0)) {
-      throw NotSupportedError(context.path_of(key) + ": Dense with " + std::string(key) + " is not supported");
-    }
-  }
-  reader.raw("lora_alpha");
+  Options options;
+  fields().read_into(reader, options);
   reader.finish();
-  return std::make_shared<Dense>(std::move(o), std::move(args));
+  return std::make_shared<Dense>(std::move(options), std::move(args));
 }
 
 void Dense::build(const std::vector<PartialShape>& input_shapes) {

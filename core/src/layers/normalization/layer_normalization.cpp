@@ -1,4 +1,5 @@
 #include "kplug/errors.hpp"
+#include "kplug/config_fields.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/serialization.hpp"
 
@@ -12,25 +13,40 @@ LayerNormalization::LayerNormalization(Options options, LayerArgs args)
   if (!options_.gamma_initializer) options_.gamma_initializer = std::make_shared<initializers::Ones>();
 }
 
+const config::Fields<LayerNormalization::Options>& LayerNormalization::fields() {
+  using config::field;
+  // Keras writes `axis` back in the form it was given: an int, or a list after build.
+  auto axis = config::custom_field<Options>(
+      "axis",
+      [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& o) {
+        if (v.is_null()) return;
+        o.axis_is_list = v.is_array();
+        o.axis = config::Codec<std::vector<std::int64_t>>::read(r, key, v.is_array() ? v : boost::json::array{v});
+        if (o.axis.empty()) r.fail(key, "expected an int or a non-empty list of ints");
+      },
+      [](const Options& o) {
+        return o.axis_is_list ? config::Codec<std::vector<std::int64_t>>::write(o.axis)
+                              : boost::json::value(o.axis.front());
+      });
+  static const config::Fields<Options> list{
+      axis,
+      field("epsilon", &Options::epsilon, 1e-3),
+      field("center", &Options::center, true),
+      field("scale", &Options::scale, true),
+      field("rms_scaling", &Options::rms_scaling, false),
+      field("beta_initializer", &Options::beta_initializer),
+      field("gamma_initializer", &Options::gamma_initializer),
+      field("beta_regularizer", &Options::beta_regularizer),
+      field("gamma_regularizer", &Options::gamma_regularizer),
+      field("beta_constraint", &Options::beta_constraint),
+      field("gamma_constraint", &Options::gamma_constraint),
+  };
+  return list;
+}
+
 boost::json::object LayerNormalization::get_config() const {
   boost::json::object config = base_config();
-  if (options_.axis_is_list) {
-    boost::json::array axes;
-    for (auto a : options_.axis) axes.emplace_back(a);
-    config["axis"] = std::move(axes);
-  } else {
-    config["axis"] = options_.axis.front();
-  }
-  config["epsilon"] = options_.epsilon;
-  config["center"] = options_.center;
-  config["scale"] = options_.scale;
-  config["rms_scaling"] = options_.rms_scaling;
-  config["beta_initializer"] = serialize(options_.beta_initializer);
-  config["gamma_initializer"] = serialize(options_.gamma_initializer);
-  config["beta_regularizer"] = serialize(options_.beta_regularizer);
-  config["gamma_regularizer"] = serialize(options_.gamma_regularizer);
-  config["beta_constraint"] = serialize(options_.beta_constraint);
-  config["gamma_constraint"] = serialize(options_.gamma_constraint);
+  fields().write_into(options_, config);
   return config;
 }
 
@@ -38,24 +54,10 @@ std::shared_ptr<LayerNormalization> LayerNormalization::from_config(const boost:
                                                                     DeserializationContext& context) {
   ConfigReader reader(config, context, "LayerNormalization");
   LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  if (const auto* v = reader.raw("axis"); v && !v->is_null()) {
-    o.axis_is_list = v->is_array();
-    o.axis = *reader.optional_int_list("axis");
-    if (o.axis.empty()) reader.fail("axis", "expected an int or a non-empty list of ints");
-  }
-  o.epsilon = reader.real("epsilon", 1e-3);
-  o.center = reader.boolean("center", true);
-  o.scale = reader.boolean("scale", true);
-  o.rms_scaling = reader.boolean("rms_scaling", false);
-  o.beta_initializer = reader.object<Initializer>("beta_initializer");
-  o.gamma_initializer = reader.object<Initializer>("gamma_initializer");
-  o.beta_regularizer = reader.object<Regularizer>("beta_regularizer");
-  o.gamma_regularizer = reader.object<Regularizer>("gamma_regularizer");
-  o.beta_constraint = reader.object<Constraint>("beta_constraint");
-  o.gamma_constraint = reader.object<Constraint>("gamma_constraint");
+  Options options;
+  fields().read_into(reader, options);
   reader.finish();
-  return std::make_shared<LayerNormalization>(std::move(o), std::move(args));
+  return std::make_shared<LayerNormalization>(std::move(options), std::move(args));
 }
 
 void LayerNormalization::build(const std::vector<PartialShape>& input_shapes) {

@@ -1,0 +1,72 @@
+// Config fields for the keys Keras layers share, on top of kplug/config_fields.hpp.
+//
+// A layer reads its own keys with a `config::Fields<Options>` list after the base keys,
+// with the same ConfigReader, and writes them after `base_config()`:
+//
+//   static const config::Fields<Options>& fields() {
+//     static const config::Fields<Options> f{
+//         config::field("units", &Options::units).required().check(config::at_least(1)),
+//         layers::activation_field("activation", &Options::activation),
+//         config::field("use_bias", &Options::use_bias, true), ...};
+//     return f;
+//   }
+//   from_config: ConfigReader reader(config, context, "Dense");
+//                LayerArgs args = LayerArgs::read(reader);
+//                Options o; fields().read_into(reader, o); reader.finish();
+//   get_config:  auto config = base_config(); fields().write_into(options_, config);
+#pragma once
+
+#include "kplug/activations.hpp"
+#include "kplug/config_fields.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
+namespace kplug::layers {
+
+// Serialized as Keras's layers write activations: a built-in's name ("relu"), else the object dict.
+boost::json::value serialize_activation(const std::shared_ptr<Activation>& activation);
+
+// An activation as layers hold it: a name or a dict read through the registry; null and
+// an absent key mean "linear" (Keras's `activation=None`), written back as "linear".
+template <class Options>
+config::Field<Options> activation_field(std::string key, std::shared_ptr<Activation> Options::*member) {
+  return config::custom_field<Options>(
+      std::move(key),
+      [member](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& o) {
+        o.*member = r.context().template object<Activation>(v, k);
+      },
+      [member](const Options& o) { return serialize_activation(o.*member); });
+}
+
+// Keras 3's quantization and LoRA keys (`quantization_config`, `lora_rank`,
+// `lora_alpha`): kplug runs float32 models only, so a quantized or LoRA layer is a clear
+// NotSupportedError naming the key; the unset forms (null, 0) are accepted.
+// `quantization_config` is written back as null, the LoRA keys are never written (as Keras).
+template <class Options>
+config::Fields<Options> quantization_fields(std::string_view class_name) {
+  auto refuse_set = [name = std::string(class_name)](std::string_view what) {
+    return [name, what = std::string(what)](ConfigReader& r, std::string_view k, const boost::json::value& v,
+                                            Options&) {
+      if (!v.is_null() && !(v.is_int64() && v.get_int64() == 0)) {
+        throw NotSupportedError(r.context().path_of(k) + ": " + name + " with " + what + " is not supported");
+      }
+    };
+  };
+  auto lora_rank = config::custom_field<Options>("lora_rank", refuse_set("lora_rank"), {});
+  auto lora_alpha = config::custom_field<Options>(
+      "lora_alpha", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {}, {});
+  return config::Fields<Options>{
+      config::custom_field<Options>("quantization_config", refuse_set("quantization_config"),
+                                    [](const Options&) { return boost::json::value(nullptr); }),
+      lora_rank.read_only(), lora_alpha.read_only()};
+}
+
+}  // namespace kplug::layers
+
+#pragma GCC visibility pop
