@@ -10,6 +10,7 @@
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
+#include "test_support.hpp"
 
 #include <cmath>
 #include <functional>
@@ -19,18 +20,8 @@ using namespace kplug::layers;
 
 namespace {
 
-template <class E>
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  BOOST_FAIL("expected an exception");
-  return "";
-}
-
-bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using kplug::test::contains;
+using kplug::test::error_of;
 
 LayerPtr layer_from(const std::string& class_name, const std::string& config) {
   DeserializeOptions options;
@@ -465,21 +456,4 @@ BOOST_AUTO_TEST_CASE(config_errors_name_the_key) {
                          layer_from("Embedding", R"({"input_dim": 2, "output_dim": 2, "lora_rank": 4})");
                        }),
                        "lora_rank"));
-}
-
-BOOST_AUTO_TEST_CASE(indexing_ops) {
-  const Tensor table = Tensor::matrix({{1, 2}, {3, 4}, {5, 6}});
-  const std::vector<std::int32_t> ids{2, 0};
-  BOOST_CHECK(ops::take(table, Tensor::from_values<std::int32_t>({2}, ids)) == Tensor::matrix({{5, 6}, {1, 2}}));
-  BOOST_CHECK(contains(error_of<ValueError>([&] { ops::take(table, Tensor({2})); }), "indices must be integers"));
-  const Tensor cond = bool_mask({2, 1}, {true, false});
-  BOOST_CHECK(ops::where(cond, Tensor({2, 2}, 1.0f), Tensor({2, 2}, 2.0f)) == Tensor::matrix({{1, 1}, {2, 2}}));
-  BOOST_CHECK(ops::flip(Tensor::matrix({{1, 2}, {3, 4}}), 1) == Tensor::matrix({{2, 1}, {4, 3}}));
-  BOOST_CHECK(ops::flip(Tensor::matrix({{1, 2}, {3, 4}}), 0) == Tensor::matrix({{3, 4}, {1, 2}}));
-  const std::vector<std::int64_t> v{0, 5, 0, 0};
-  const Tensor ne = ops::not_equal(Tensor::from_values<std::int64_t>({2, 2}, v), 0.0);
-  BOOST_CHECK(ne == bool_mask({2, 2}, {false, true, false, false}));
-  BOOST_CHECK(ops::any(ne, -1) == bool_mask({2}, {true, false}));
-  BOOST_CHECK(ops::any(ne, 0, true) == bool_mask({1, 2}, {false, true}));
-  BOOST_CHECK(ops::not_equal(Tensor::vector({0.5f, 1.0f}), 0.5) == bool_mask({2}, {false, true}));
 }

@@ -2,6 +2,7 @@
 #include "builtins/catalog.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/embedding.hpp"
+#include "kplug/layers/masking.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/layers/numpy_ops.hpp"
@@ -26,6 +27,7 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<LayerNormalization>(module, {"LayerNormalization"});
   // Embedding and recurrent layers.
   builder.add_class<Embedding>(module, {"Embedding"});
+  builder.add_class<Masking>(module, {"Masking"});
   builder.add_class<SimpleRNNCell>(module, {"SimpleRNNCell"});
   builder.add_class<LSTMCell>(module, {"LSTMCell"});
   builder.add_class<GRUCell>(module, {"GRUCell"});

@@ -1,5 +1,6 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/embedding.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 
@@ -16,7 +17,7 @@ std::string check_positive(std::string_view key, std::int64_t v) {
 }
 
 const config::Fields<Options>& embedding_fields() {
-  static const config::Fields<Options> f{
+  static const config::Fields<Options> f = config::Fields<Options>{
       config::field("input_dim", &Options::input_dim).check([](const std::int64_t& v) {
         return check_positive("input_dim", v);
       }),
@@ -31,7 +32,7 @@ const config::Fields<Options>& embedding_fields() {
           [](const Options& o) { return serialize(o.activity_regularizer); }),
       config::field("embeddings_constraint", &Options::embeddings_constraint),
       config::field("mask_zero", &Options::mask_zero),
-  };
+  } + quantization_fields<Options>("Embedding");
   return f;
 }
 
@@ -56,13 +57,6 @@ std::shared_ptr<Embedding> Embedding::from_config(const boost::json::object& con
   for (std::string_view key : {"input_dim", "output_dim"}) {
     if (!reader.has(key)) reader.fail(key, "missing required argument '" + std::string(key) + "'");
   }
-  // Quantized and LoRA embeddings store other variables: refused rather than misread.
-  for (std::string_view key : {"quantization_config", "lora_rank", "lora_alpha"}) {
-    const boost::json::value* v = reader.raw(key);
-    if (v && !v->is_null()) {
-      throw NotSupportedError(context.path_of(key) + ": Embedding with " + std::string(key) + " is not supported");
-    }
-  }
   reader.raw("input_length");  // deprecated by Keras, ignored
   reader.finish();
   return std::make_shared<Embedding>(std::move(o), std::move(args));
@@ -74,7 +68,6 @@ boost::json::object Embedding::get_config() const {
   Options o = options_;
   o.activity_regularizer = activity_regularizer();
   embedding_fields().write_into(o, config);
-  config["quantization_config"] = nullptr;
   return config;
 }
 

@@ -1,7 +1,7 @@
 // The recurrent loop (Keras's RNN.call over backend.rnn) and what the cells share.
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "kplug/layers/core.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
@@ -19,7 +19,8 @@ namespace {
 
 using Args = RecurrentArgs;
 
-config::Field<Args> activation_field(std::string key, std::shared_ptr<Activation> Args::*member) {
+// Unlike layers::activation_field, an absent key keeps the class default (tanh, sigmoid).
+config::Field<Args> recurrent_activation_field(std::string key, std::shared_ptr<Activation> Args::*member) {
   return config::custom_field<Args>(
       std::move(key),
       [member](ConfigReader& r, std::string_view k, const boost::json::value& v, Args& a) {
@@ -51,8 +52,8 @@ const std::map<std::string, config::Field<Args>, std::less<>>& all_fields() {
       return u > 0 ? std::string() : "Received an invalid value for argument `units`, expected a positive integer, got " +
                                          std::to_string(u) + ".";
     }));
-    add(activation_field("activation", &Args::activation));
-    add(activation_field("recurrent_activation", &Args::recurrent_activation));
+    add(recurrent_activation_field("activation", &Args::activation));
+    add(recurrent_activation_field("recurrent_activation", &Args::recurrent_activation));
     add(config::field("use_bias", &Args::use_bias));
     add(config::field("kernel_initializer", &Args::kernel_initializer));
     add(config::field("recurrent_initializer", &Args::recurrent_initializer));
