@@ -457,3 +457,18 @@ BOOST_AUTO_TEST_CASE(config_errors_name_the_key) {
                        }),
                        "lora_rank"));
 }
+
+BOOST_AUTO_TEST_CASE(masking_zeroes_masked_steps_and_gives_the_mask) {
+  auto layer = layer_from("Masking", R"({"name": "m", "mask_value": 0.5})");
+  // Sample 0: step 1 is all mask_value; sample 1: step 0 only partly.
+  const Tensor x({2, 2, 2}, {1, 2, 0.5f, 0.5f, 0.5f, 3, 4, 5});
+  CallArgs args({x});
+  auto out = (*layer)(args);
+  BOOST_CHECK(out[0] == Tensor({2, 2, 2}, {1, 2, 0, 0, 0.5f, 3, 4, 5}));
+  auto masks = layer->compute_mask(args, out);
+  BOOST_REQUIRE(masks[0].has_value());
+  BOOST_CHECK(*masks[0] == bool_mask({2, 2}, {true, false, true, true}));
+  BOOST_CHECK((keys_of(layer->get_config()) == std::vector<std::string>{"name", "trainable", "dtype", "mask_value"}));
+  BOOST_CHECK(layer->get_config().at("mask_value") == 0.5);
+  BOOST_CHECK(layer_from("Masking", "{}")->get_config().at("mask_value").is_double());  // 0.0, as Keras writes it
+}
