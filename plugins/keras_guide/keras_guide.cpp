@@ -1,7 +1,9 @@
 // The Keras saving guide's custom objects under their Keras keys (see
 // keras-fixtures/custom_objects/README.txt for the Python originals).
-// The guide's layers (MyLayers>CustomLayer, MyLayers>KernelMult) join when the Layer
-// interface lands.
+// The guide's layers MyLayers>CustomLayer and MyLayers>KernelMult are in guide_layers.hpp.
+#include "guide_layers.hpp"
+#include "tiny_mlp.hpp"
+
 #include <kplug/sdk.hpp>
 
 namespace keras_guide {
@@ -30,4 +32,9 @@ KPLUG_PLUGIN_REGISTER(registrar) {
   // Python wrote "module": "custom_objects_src" (the defining module); kplug writes it back.
   registrar.add_class<keras_guide::ModifiedMeanSquaredError>("my_package", "ModifiedMeanSquaredError",
                                                              "custom_objects_src");
+  registrar.add_class<keras_guide::CustomLayer>("MyLayers", {}, "custom_objects_src");
+  // Python's class is MyDense, registered under the name "KernelMult".
+  registrar.add_class<keras_guide::MyDense>("MyLayers", "KernelMult", "custom_objects_src");
+  // A subclassed keras.Model (no Keras fixture: the Python class is in tiny_mlp.hpp).
+  registrar.add_class<keras_guide::TinyMLP>("MyLayers", {}, "tiny_models");
 }

@@ -14,6 +14,7 @@
 #include "test_support.hpp"
 
 #include <cmath>
+#include <thread>
 
 using namespace kplug;
 using namespace kplug::layers;
@@ -301,4 +302,25 @@ BOOST_AUTO_TEST_CASE(a_layer_entry_must_be_a_layer) {
     layer_from(R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 0.1}, "registered_name": null})");
   });
   BOOST_CHECK(contains(m, "Unexpected object from deserialization, expected a layer or operation, got a regularizer"));
+}
+
+// Keras's StatelessScope: a mapped variable reads the mapped value on this thread only,
+// for the scope's lifetime; scopes nest.
+BOOST_AUTO_TEST_CASE(stateless_scope_maps_variable_values) {
+  auto v = std::make_shared<Variable>(VariableSpec{"kernel", {2}, nullptr, nullptr, nullptr, true}, "dense/kernel");
+  v->assign(Tensor::vector({1, 2}));
+  {
+    StatelessScope outer({{v, Tensor::vector({5, 6})}});
+    BOOST_CHECK(v->value() == Tensor::vector({5, 6}));
+    {
+      StatelessScope inner({{v, Tensor::vector({7, 8})}});
+      BOOST_CHECK(v->value() == Tensor::vector({7, 8}));
+    }
+    BOOST_CHECK(v->value() == Tensor::vector({5, 6}));
+    Tensor other_thread;
+    std::thread([&] { other_thread = v->value(); }).join();
+    BOOST_CHECK(other_thread == Tensor::vector({1, 2}));
+  }
+  BOOST_CHECK(v->value() == Tensor::vector({1, 2}));
+  BOOST_CHECK_THROW(StatelessScope({{v, Tensor::vector({1, 2, 3})}}), ValueError);
 }

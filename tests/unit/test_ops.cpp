@@ -312,6 +312,34 @@ BOOST_AUTO_TEST_CASE(thread_count) {
   BOOST_CHECK_THROW(ops::set_num_threads(0), ValueError);
 }
 
+// tf.nn.l2_normalize: x / sqrt(max(sum(x^2), epsilon)) over the given axes.
+BOOST_AUTO_TEST_CASE(l2_normalize_over_axes) {
+  const Tensor v = Tensor::matrix({{3, 0}, {4, 2}});
+  check_close(ops::l2_normalize(v, {0}), Tensor::matrix({{0.6f, 0}, {0.8f, 1}}));
+  check_close(ops::l2_normalize(v, {1}), Tensor::matrix({{1, 0}, {4 / std::sqrt(20.0f), 2 / std::sqrt(20.0f)}}));
+  const float all = std::sqrt(29.0f);
+  check_close(ops::l2_normalize(v, {0, 1}), Tensor::matrix({{3 / all, 0}, {4 / all, 2 / all}}));
+  // An all-zero slice is divided by sqrt(epsilon), not by 0.
+  check_close(ops::l2_normalize(Tensor::matrix({{0, 0}}), {1}, 1e-12f), Tensor::matrix({{0, 0}}));
+  check_close(ops::l2_normalize(Tensor::vector({1e-7f}), {0}, 1e-12f), Tensor::vector({1e-7f / 1e-6f}));
+  BOOST_TEST(std::isnan(ops::l2_normalize(Tensor::vector({NAN, 1}), {0})[1]));
+}
+
+// tf.nn.moments: mean and mean squared deviation (two passes: exact for offset data).
+BOOST_AUTO_TEST_CASE(moments_over_axes) {
+  const Tensor x({2, 3}, std::vector<float>{1, 2, 3, -1, 5, 8});
+  const ops::Moments rows = ops::moments(x, {1});
+  check_close(rows.mean, Tensor::vector({2, 4}));
+  check_close(rows.variance, Tensor::vector({2.0f / 3.0f, (25 + 1 + 16) / 3.0f}));
+  const ops::Moments kept = ops::moments(x, {0}, true);
+  BOOST_TEST((kept.mean.shape() == Shape{1, 3}));
+  check_close(kept.mean, Tensor({1, 3}, std::vector<float>{0, 3.5f, 5.5f}));
+  check_close(kept.variance, Tensor({1, 3}, std::vector<float>{1, 2.25f, 6.25f}));
+  // A large offset: E[x^2] - E[x]^2 would lose everything in float32.
+  const ops::Moments offset = ops::moments(Tensor::vector({1e4f + 1, 1e4f + 2, 1e4f + 3}), {0});
+  BOOST_TEST(offset.variance.item() == 2.0f / 3.0f, boost::test_tools::tolerance(1e-4f));
+}
+
 namespace {
 Tensor bools(Shape shape, std::initializer_list<bool> values) {
   Tensor t(std::move(shape), DType::bool_);

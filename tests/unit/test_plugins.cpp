@@ -56,10 +56,12 @@ std::string load_error(PluginHost& host, const fs::path& file) {
 BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
   const PluginListing listing = PluginHost::inspect(kGuide);
   BOOST_TEST(listing.name == "keras_guide");
-  BOOST_TEST(listing.version == "1.0.0");
+  BOOST_TEST(listing.version == "1.1.0");
   BOOST_TEST(listing.abi_version == kplug::plugin::kAbiVersion);
-  BOOST_TEST(listing.packages == std::vector<std::string>{"my_package"});
-  BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
+  BOOST_TEST(listing.packages == (std::vector<std::string>{"MyLayers", "my_package"}));
+  BOOST_TEST(listing.keys == (std::vector<std::string>{"MyLayers>CustomLayer", "MyLayers>KernelMult",
+                                                       "MyLayers>TinyMLP",
+                                                       "my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
   // Loading this one would abort the process; listing it runs none of its code.
   const PluginListing aborting = PluginHost::inspect(kAborting / "libtest_aborting.so");
   BOOST_TEST(aborting.name == "aborting");
@@ -112,14 +114,15 @@ BOOST_AUTO_TEST_CASE(wrong_abi_is_refused) {
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
 }
 
-// Issue 6: a plugin built against the previous ABI (2) is refused with the ABI message.
+// Issue 6: a plugin built against the previous ABI (N-1) is refused with the ABI message.
 BOOST_AUTO_TEST_CASE(previous_abi_is_refused) {
   PluginHost host;
   const std::string what = load_error(host, kBroken / "libtest_old_abi.so");
-  BOOST_TEST(contains(what, "wrong ABI version: got 2, expected " + std::to_string(kplug::plugin::kAbiVersion) +
+  BOOST_TEST(contains(what, "wrong ABI version: got " + std::to_string(kplug::plugin::kAbiVersion - 1) +
+                                ", expected " + std::to_string(kplug::plugin::kAbiVersion) +
                                 " (rebuild it against this kplug SDK)"),
              what);
-  BOOST_TEST(kplug::plugin::kAbiVersion == 3u);
+  BOOST_TEST(static_cast<std::uint32_t>(KPLUG_TEST_PREVIOUS_ABI + 1) == kplug::plugin::kAbiVersion);
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
 }
 
@@ -331,8 +334,10 @@ BOOST_AUTO_TEST_CASE(cli_roundtrip_with_and_without_plugins) {
   command = cli + " plugins " + kShipped.string() + " --load > " + out;
   BOOST_TEST(std::system(command.c_str()) == 0);
   const std::string listed = test::read_text(out);
-  BOOST_TEST(contains(listed, "keras_guide 1.0.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
-  BOOST_TEST(contains(listed, "  registered keys: my_package>ModifiedMeanSquaredError my_package>custom_fn"), listed);
+  BOOST_TEST(contains(listed, "keras_guide 1.1.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
+  BOOST_TEST(contains(listed, "  registered keys: MyLayers>CustomLayer MyLayers>KernelMult MyLayers>TinyMLP "
+                              "my_package>ModifiedMeanSquaredError my_package>custom_fn"),
+             listed);
   // Without KEYS, --load shows what the plugin actually registers.
   command = cli + " plugins " + kBroken.string() + " --load > " + out + " 2>&1";
   std::system(command.c_str());

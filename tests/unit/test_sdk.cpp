@@ -6,9 +6,12 @@
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/activations.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/initializers.hpp"
 #include "kplug/plugin_abi.hpp"
 #include "kplug/json.hpp"
+#include "kplug/layers/layer.hpp"
+#include "kplug/layers/layer_io.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/regularizers.hpp"
 #include "kplug/serialization.hpp"
@@ -111,7 +114,7 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   BOOST_TEST(status == 0, output);
   BOOST_TEST(contains(output, "my_plugin 0.1.0"), output);
   BOOST_TEST(contains(output, "load: ok"), output);
-  BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>ScaledL2", "my_package>cube"}));
+  BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>Scale", "my_package>ScaledL2", "my_package>cube"}));
 
   PluginHost host;
   BOOST_TEST(host.load(plugin) == "my_plugin");
@@ -124,6 +127,17 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   auto cube = deserialize_as<Activation>(json::parse(
       R"({"module": "builtins", "class_name": "function", "config": "my_package>cube", "registered_name": "function"})"));
   BOOST_TEST((*cube)(Tensor::vector({2.0f}))[0] == 8.0f);
+  // The template's layer: base keys + its field, a weight per feature (Ones), x * scale.
+  const auto scale_config = json::parse(
+      R"({"module": "my_plugin", "class_name": "Scale", "config": {"name": "scale", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "scale_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}}, "registered_name": "my_package>Scale", "build_config": {"input_shape": [null, 2]}})");
+  auto scale = deserialize_as<Layer>(scale_config);
+  BOOST_REQUIRE(scale);
+  BOOST_TEST(json::write(serialize_layer(*scale)) == json::write(scale_config));
+  BOOST_TEST(scale->weights().size() == 1u);
+  BOOST_TEST(((*scale)(Tensor::matrix({{3, -1}})) == Tensor::matrix({{3, -1}})));
+  scale->set_weights({Tensor::vector({2, 0.5f})});
+  BOOST_TEST(((*scale)(Tensor::matrix({{3, -1}})) == Tensor::matrix({{6, -0.5f}})));
+  scale.reset();
   host.unload("my_plugin");
   BOOST_TEST((*regularizer)(Tensor::vector({2.0f})) == 2.0f);  // survives the unload
   regularizer.reset();
@@ -143,6 +157,7 @@ BOOST_AUTO_TEST_CASE(guide_snippets_build_and_load) {
   const auto keys = host.loaded().front().keys;
   BOOST_TEST(keys == (std::vector<std::string>{"my_package>Filled", "my_package>ModifiedMeanSquaredError",
                                                "my_package>ScaledL2", "my_package>ScaledMeanAbsoluteError",
+                                               "my_package>SimpleDense",
                                                "my_package>SymmetricClip", "my_package>cube",
                                                "my_package>half_squared_error"}));
   // The integer-keeping reader: `copies` stays an int through a round trip.
@@ -151,6 +166,19 @@ BOOST_AUTO_TEST_CASE(guide_snippets_build_and_load) {
   auto filled = deserialize_as<Initializer>(config);
   BOOST_TEST(json::write(serialize(*filled)) == json::write(config));
   BOOST_TEST((*filled)({2})[1] == 1.0f);
+  // The "Write a layer" section's layer, checked by its own snippet's function, then here.
+  const auto dense_config = json::parse(
+      R"({"module": "my_layers", "class_name": "SimpleDense", "config": {"name": "sd", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "units": 2, "scale": 2, "kernel_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}}, "registered_name": "my_package>SimpleDense", "build_config": {"input_shape": [null, 3]}})");
+  auto dense = deserialize_as<Layer>(dense_config);
+  BOOST_REQUIRE(dense);
+  BOOST_TEST(json::write(serialize_layer(*dense)) == json::write(dense_config));
+  BOOST_TEST((dense->get_weights()[0] == Tensor({3, 2}, 0.0f)));
+  dense->set_weights({Tensor::matrix({{1, 0}, {0, 1}, {1, 1}})});
+  BOOST_TEST(((*dense)(Tensor::matrix({{1, 2, 3}})) == Tensor::matrix({{8, 10}})));
+  auto bad = dense_config;
+  bad.at("config").as_object()["units"] = 0;
+  BOOST_CHECK_THROW(deserialize_as<Layer>(bad), ConfigError);
+  dense.reset();
   host.unload("guide");
   filled.reset();
   fs::remove_all(work);

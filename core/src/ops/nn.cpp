@@ -1,11 +1,15 @@
 #include "kplug/ops/nn.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/elementwise.hpp"
 #include "ops/binary_ops.hpp"
 #include "ops/dispatch.hpp"
 
 #include <Eigen/Core>
 
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -182,6 +186,20 @@ void require_rank(const char* op, const Tensor& t, std::int64_t rank, const char
 
 Tensor softmax(const Tensor& x, std::int64_t axis) { return softmax_impl<false>(x, axis); }
 Tensor log_softmax(const Tensor& x, std::int64_t axis) { return softmax_impl<true>(x, axis); }
+
+Tensor l2_normalize(const Tensor& x, const Axes& axes, float epsilon) {
+  // std::max keeps a NaN sum NaN (NaN < epsilon is false).
+  const Tensor inv_norm =
+      map(sum(square(x), axes, true), [epsilon](float s) { return 1.0f / std::sqrt(std::max(s, epsilon)); });
+  return multiply(x, inv_norm);
+}
+
+Moments moments(const Tensor& x, const Axes& axes, bool keepdims) {
+  const Tensor mean_kept = mean(x, axes, true);
+  Tensor variance = mean(square(subtract(x, mean_kept)), axes, keepdims);
+  Tensor m = keepdims ? mean_kept : mean_kept.reshape(variance.shape());
+  return {std::move(m), std::move(variance)};
+}
 
 std::int64_t conv_output_length(std::int64_t input, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
                                 Padding padding) {

@@ -5,6 +5,7 @@
 //   KPLUG_PLUGIN_REGISTER(registrar) {
 //     registrar.add_class<MyRegularizer>("my_package");              // "my_package>MyRegularizer"
 //     registrar.add_activation("my_package", "square", [](const kplug::Tensor& x) { return x * x; });
+//     registrar.add_class<MyLayer>("my_package");                    // a kplug::Layer subclass
 //   }
 //
 // and in CMake: kplug_add_plugin(my_plugin NAME my_plugin VERSION 1.0.0
@@ -18,13 +19,18 @@
 #pragma once
 
 #include "kplug/activations.hpp"
+#include "kplug/config_fields.hpp"
 #include "kplug/config_reader.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/layer.hpp"
+#include "kplug/layers/layer_io.hpp"
 #include "kplug/losses.hpp"
 #include "kplug/losses/crossentropy.hpp"
 #include "kplug/losses/regression.hpp"
+#include "kplug/models/model.hpp"
+#include "kplug/number.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/plugin_abi.hpp"
 #include "kplug/registrar.hpp"

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
@@ -59,6 +61,26 @@ class Variable {
 };
 
 using VariablePtr = std::shared_ptr<Variable>;
+
+// Keras's StatelessScope(state_mapping): while it lives, reading a mapped variable on this
+// thread gives the mapped value instead of its own. A wrapper calls its sublayer with a
+// recomputed weight this way (WeightNormalization's g * v / ||v||) without touching the
+// variable, so other threads and later calls still see the stored value. Scopes nest, the
+// innermost mapping of a variable winning.
+class StatelessScope {
+ public:
+  explicit StatelessScope(std::vector<std::pair<VariablePtr, Tensor>> mapping);
+  ~StatelessScope();
+  StatelessScope(const StatelessScope&) = delete;
+  StatelessScope& operator=(const StatelessScope&) = delete;
+
+  // The value this thread's scopes map `variable` to, or null.
+  static const Tensor* value_of(const Variable& variable) noexcept;
+
+ private:
+  std::vector<std::pair<VariablePtr, Tensor>> mapping_;
+  StatelessScope* outer_;
+};
 
 }  // namespace kplug
 

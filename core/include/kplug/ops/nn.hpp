@@ -4,6 +4,7 @@
 //   conv2d: x (batch, h, w, in_channels),   kernel (kh, kw, in_channels / groups, filters)
 #pragma once
 
+#include "kplug/ops/reduce.hpp"
 #include "kplug/tensor.hpp"
 
 #include <array>
@@ -15,6 +16,16 @@ namespace kplug::ops {
 // Along `axis`, shifted by the max; NaN propagates; an empty axis gives an empty result.
 Tensor softmax(const Tensor& x, std::int64_t axis = -1);
 Tensor log_softmax(const Tensor& x, std::int64_t axis = -1);
+
+// tf.nn.l2_normalize: x / sqrt(max(sum(x^2 over axes), epsilon)).
+Tensor l2_normalize(const Tensor& x, const Axes& axes, float epsilon = 1e-12f);
+
+// tf.nn.moments: the mean over `axes` and the variance as the mean of squared deviations
+// (two passes: no E[x^2] - E[x]^2 cancellation).
+struct Moments {
+  Tensor mean, variance;
+};
+Moments moments(const Tensor& x, const Axes& axes, bool keepdims = false);
 
 enum class Padding { valid, same, causal };  // causal: 1-D only (left padding)
 
