@@ -24,7 +24,12 @@ using kplug::test::error_of;
 using kplug::test::contains;
 
 std::vector<std::string> fixture_names() {
-  std::vector<std::string> names = {"mlp_seq", "big_mlp_1000", "big_functional_300"};
+  // Every model folder (but the refused lambda_layer) and every layer fixture.
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(test::model_dir(""))) {
+    const std::string name = entry.path().filename().string();
+    if (name != "layers" && name != "lambda_layer" && fs::exists(entry.path() / "model.json")) names.push_back(name);
+  }
   for (const auto& entry : fs::directory_iterator(test::model_dir("layers"))) {
     names.push_back("layers/" + entry.path().filename().string());
   }

@@ -404,3 +404,36 @@ BOOST_AUTO_TEST_CASE(moments_over_axes) {
   const ops::Moments offset = ops::moments(Tensor::vector({1e4f + 1, 1e4f + 2, 1e4f + 3}), {0});
   BOOST_TEST(offset.variance.item() == 2.0f / 3.0f, boost::test_tools::tolerance(1e-4f));
 }
+
+namespace {
+Tensor bools(Shape shape, std::initializer_list<bool> values) {
+  Tensor t(std::move(shape), DType::bool_);
+  std::size_t i = 0;
+  for (bool v : values) t.data_as<bool>()[i++] = v;
+  return t;
+}
+}  // namespace
+
+// take, where, flip, not_equal, any: what Embedding, masks and the recurrent loop use.
+BOOST_AUTO_TEST_CASE(indexing_ops) {
+  const Tensor table = Tensor::matrix({{1, 2}, {3, 4}, {5, 6}});
+  const std::vector<std::int32_t> ids{2, 0};
+  BOOST_CHECK(ops::take(table, Tensor::from_values<std::int32_t>({2}, ids)) == Tensor::matrix({{5, 6}, {1, 2}}));
+  BOOST_CHECK(test::contains(test::error_of<ValueError>([&] { ops::take(table, Tensor({2})); }),
+                             "indices must be integers"));
+  const std::vector<std::int32_t> bad{1, 3};
+  const Tensor bad_ids = Tensor::from_values<std::int32_t>({2}, bad);
+  BOOST_CHECK(test::contains(test::error_of<ValueError>([&] { ops::take(table, bad_ids); }),
+                             "take: index 3 at position 1 of the indices is out of range: expected 0 <= index < 3"));
+  BOOST_CHECK_THROW(ops::where(bools({3}, {true, true, false}), Tensor({2, 2}), Tensor({2, 2})), ValueError);
+  const Tensor cond = bools({2, 1}, {true, false});
+  BOOST_CHECK(ops::where(cond, Tensor({2, 2}, 1.0f), Tensor({2, 2}, 2.0f)) == Tensor::matrix({{1, 1}, {2, 2}}));
+  BOOST_CHECK(ops::flip(Tensor::matrix({{1, 2}, {3, 4}}), 1) == Tensor::matrix({{2, 1}, {4, 3}}));
+  BOOST_CHECK(ops::flip(Tensor::matrix({{1, 2}, {3, 4}}), 0) == Tensor::matrix({{3, 4}, {1, 2}}));
+  const std::vector<std::int64_t> v{0, 5, 0, 0};
+  const Tensor ne = ops::not_equal(Tensor::from_values<std::int64_t>({2, 2}, v), 0.0);
+  BOOST_CHECK(ne == bools({2, 2}, {false, true, false, false}));
+  BOOST_CHECK(ops::any(ne, -1) == bools({2}, {true, false}));
+  BOOST_CHECK(ops::any(ne, 0, true) == bools({1, 2}, {false, true}));
+  BOOST_CHECK(ops::not_equal(Tensor::vector({0.5f, 1.0f}), 0.5) == bools({2}, {false, true}));
+}

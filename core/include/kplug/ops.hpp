@@ -4,6 +4,7 @@
 
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/indexing.hpp"
 #include "kplug/ops/linalg.hpp"
 #include "kplug/ops/nn.hpp"
 #include "kplug/ops/normalization.hpp"

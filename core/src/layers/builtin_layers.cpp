@@ -3,9 +3,13 @@
 #include "kplug/layers/activations.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
+#include "kplug/layers/embedding.hpp"
+#include "kplug/layers/masking.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
+#include "kplug/layers/numpy_ops.hpp"
 #include "kplug/layers/pooling.hpp"
+#include "kplug/layers/recurrent.hpp"
 #include "kplug/layers/regularization.hpp"
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/models/functional.hpp"
@@ -66,6 +70,19 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<GlobalMaxPooling1D>(module, {"GlobalMaxPooling1D"});
   builder.add_class<UpSampling1D>(module, {"UpSampling1D"});
   builder.add_class<ZeroPadding1D>(module, {"ZeroPadding1D"});
+  // Embedding and recurrent layers.
+  builder.add_class<Embedding>(module, {"Embedding"});
+  builder.add_class<Masking>(module, {"Masking"});
+  builder.add_class<SimpleRNNCell>(module, {"SimpleRNNCell"});
+  builder.add_class<LSTMCell>(module, {"LSTMCell"});
+  builder.add_class<GRUCell>(module, {"GRUCell"});
+  builder.add_class<SimpleRNN>(module, {"SimpleRNN"});
+  builder.add_class<LSTM>(module, {"LSTM"});
+  builder.add_class<GRU>(module, {"GRU"});
+  builder.add_class<Bidirectional>(module, {"Bidirectional"});
+  // Keras ops recorded as graph nodes for masks.
+  builder.add_class<NotEqual>("keras.src.ops.numpy", {"NotEqual"});
+  builder.add_class<Any>("keras.src.ops.numpy", {"Any"});
 }
 
 void add_builtin_models(CatalogBuilder& builder) {

@@ -11,8 +11,15 @@ namespace kplug {
 boost::json::value serialize_layer(const Layer& layer) {
   boost::json::value v = serialize(layer);
   boost::json::object& dict = v.as_object();
-  // Keras writes the (non-exported) Functional class with its registered name.
-  if (dynamic_cast<const Functional*>(&layer) && dict["registered_name"].is_null()) dict["registered_name"] = "Functional";
+  // Keras writes its non-exported classes (Functional, the ops recorded as graph nodes,
+  // all in `keras.src.*` modules) with their class name as registered name.
+  if (dict["registered_name"].is_null()) {
+    const auto* module = dict.if_contains("module");
+    if (dynamic_cast<const Functional*>(&layer) ||
+        (module && module->is_string() && module->get_string().starts_with("keras.src."))) {
+      dict["registered_name"] = dict["class_name"];
+    }
+  }
   if (auto build_config = layer.build_config()) dict["build_config"] = std::move(*build_config);
   if (const auto* model = dynamic_cast<const Model*>(&layer)) dict["compile_config"] = model->compile_config();
   return v;

@@ -127,7 +127,6 @@ struct StableSigmoidOp {
   }
 };
 
-
 }  // namespace
 
 void unary(const Tensor& x, UnaryOp op, Tensor& out) {

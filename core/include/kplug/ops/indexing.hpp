@@ -1,0 +1,32 @@
+// Gathering, selecting and comparing: what embeddings, masks and recurrent loops need
+// (keras.ops take, where, flip, not_equal, any).
+#pragma once
+
+#include "kplug/tensor.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+namespace kplug::ops {
+
+// Rows of `table` (any rank >= 1, any dtype) picked by integer `indices` along axis 0:
+// out.shape = indices.shape + table.shape[1:]. An index outside [0, table.dim(0)) is a
+// ValueError naming `what`, the index, its position and the valid range (never a wrap).
+Tensor take(const Tensor& table, const Tensor& indices, std::string_view what = "take");
+
+// cond ? x : y element-wise. x and y have one shape (float32); cond (bool or numeric,
+// nonzero = true) broadcasts to it.
+Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);
+
+// Reverses the order of the elements along one axis (a copy; any dtype).
+Tensor flip(const Tensor& x, std::int64_t axis);
+
+// x != value element-wise, as a bool tensor (any numeric dtype; integers compared exactly).
+Tensor not_equal(const Tensor& x, double value);
+
+// Logical or over one axis of a bool (or numeric: nonzero = true) tensor, as a bool tensor.
+Tensor any(const Tensor& x, std::int64_t axis, bool keepdims = false);
+
+}  // namespace kplug::ops
+#pragma GCC visibility pop
