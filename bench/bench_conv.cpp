@@ -4,8 +4,8 @@
 #include "kplug/models/model.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 
-#include <Eigen/Core>
 #include <benchmark/benchmark.h>
+#include <Eigen/Core>
 
 #include <algorithm>
 #include <cmath>
@@ -64,8 +64,10 @@ void conv(const float* x, int h, int w, int c, const Conv& cv, int oh, int ow, R
         const int ih = i * cv.stride - cv.pad + a;
         for (int b = 0; b < cv.k; ++b, row += c) {
           const int iw = j * cv.stride - cv.pad + b;
-          if (ih < 0 || ih >= h || iw < 0 || iw >= w) std::fill_n(row, c, 0.0f);
-          else std::copy_n(x + (ih * w + iw) * c, c, row);
+          if (ih < 0 || ih >= h || iw < 0 || iw >= w)
+            std::fill_n(row, c, 0.0f);
+          else
+            std::copy_n(x + (ih * w + iw) * c, c, row);
         }
       }
     }
@@ -81,9 +83,13 @@ void pool2(const float* x, int h, int w, int c, float* out) {
   for (int i = 0; i < oh; ++i) {
     for (int j = 0; j < ow; ++j) {
       Eigen::Map<Eigen::ArrayXf> o(out + (i * ow + j) * c, c);
-      auto at = [&](int a, int b) { return Eigen::Map<const Eigen::ArrayXf>(x + ((2 * i + a) * w + 2 * j + b) * c, c); };
-      if constexpr (Max) o = at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1));
-      else o = (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) * 0.25f;
+      auto at = [&](int a, int b) {
+        return Eigen::Map<const Eigen::ArrayXf>(x + ((2 * i + a) * w + 2 * j + b) * c, c);
+      };
+      if constexpr (Max)
+        o = at(0, 0).max(at(0, 1)).max(at(1, 0)).max(at(1, 1));
+      else
+        o = (at(0, 0) + at(0, 1) + at(1, 0) + at(1, 1)) * 0.25f;
     }
   }
 }
@@ -144,7 +150,8 @@ void BM_CnnPredict_PlainEigen(benchmark::State& state) {
   const RowMatrix expected = plain.predict(x);
   const kplug::Tensor got = model->predict({x}, kBatch)[0];
   const float diff = (Eigen::Map<const RowMatrix>(got.data(), kBatch, 10) - expected).cwiseAbs().maxCoeff();
-  if (!(diff < 1e-5f)) state.SkipWithError(("the Eigen baseline differs from kplug by " + std::to_string(diff)).c_str());
+  if (!(diff < 1e-5f))
+    state.SkipWithError(("the Eigen baseline differs from kplug by " + std::to_string(diff)).c_str());
   for (auto _ : state) {
     auto y = plain.predict(x);
     benchmark::DoNotOptimize(y);

@@ -3,12 +3,12 @@
 // bytes. Both read from the page cache after the first iteration. Target: within 1.5x.
 #include <benchmark/benchmark.h>
 
+#include <fcntl.h>
+#include <unistd.h>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <fcntl.h>
-#include <unistd.h>
 #include <vector>
 
 #include "kplug/models/model.hpp"
@@ -147,13 +147,18 @@ std::shared_ptr<kplug::Model> dense_model() {
   const std::string policy =
       R"({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})";
   const std::string units = std::to_string(kUnits);
-  std::string s = R"({"module": "keras", "class_name": "Sequential", "config": {"name": "bench", "trainable": true, "dtype": )" +
-                  policy + R"(, "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, )" +
-                  units + R"(], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null})";
+  std::string s =
+      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "bench", "trainable": true, "dtype": )" +
+      policy +
+      R"(, "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, )" +
+      units +
+      R"(], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null})";
   for (int l = 0; l < kLayers; ++l) {
-    s += R"(, {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense)" +
-         (l == 0 ? std::string() : "_" + std::to_string(l)) + R"(", "trainable": true, "dtype": )" + policy +
-         R"(, "units": )" + units + R"(, "activation": "linear", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null})";
+    s +=
+        R"(, {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense)" +
+        (l == 0 ? std::string() : "_" + std::to_string(l)) + R"(", "trainable": true, "dtype": )" + policy +
+        R"(, "units": )" + units +
+        R"(, "activation": "linear", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null})";
   }
   return kplug::model_from_json(s + R"(]}, "registered_name": null})");
 }
@@ -172,7 +177,8 @@ void BM_LoadWeights(benchmark::State& state) {
   }
   // Every byte arrived: the last kernel holds the file's values.
   const kplug::Tensor last = model->weights()[2 * kLayers - 2]->value();
-  if (last.shape() != kplug::Shape{kUnits, kUnits} || last.data()[999] != static_cast<float>(999) * 1e-3f) state.SkipWithError("wrong weights");
+  if (last.shape() != kplug::Shape{kUnits, kUnits} || last.data()[999] != static_cast<float>(999) * 1e-3f)
+    state.SkipWithError("wrong weights");
   state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * size));
 }
 BENCHMARK(BM_LoadWeights)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);

@@ -23,7 +23,8 @@ std::string read_file(const std::string& path) {
 const std::string& fixture(const std::string& name) {
   static std::map<std::string, std::string> cache;
   auto it = cache.find(name);
-  if (it == cache.end()) it = cache.emplace(name, read_file(std::string(KPLUG_BENCH_DATA) + "/models/" + name + "/model.json")).first;
+  if (it == cache.end())
+    it = cache.emplace(name, read_file(std::string(KPLUG_BENCH_DATA) + "/models/" + name + "/model.json")).first;
   return it->second;
 }
 
@@ -31,14 +32,18 @@ const std::string& fixture(const std::string& name) {
 std::string dense_stack(int n) {
   const std::string policy =
       R"({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})";
-  std::string s = R"({"module": "keras", "class_name": "Sequential", "config": {"name": "stack", "trainable": true, "dtype": )" +
-                  policy + R"(, "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 8], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null})";
+  std::string s =
+      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "stack", "trainable": true, "dtype": )" +
+      policy +
+      R"(, "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 8], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null})";
   for (int i = 0; i < n; ++i) {
-    s += R"(, {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense_)" + std::to_string(i) +
-         R"(", "trainable": true, "dtype": )" + policy +
-         R"(, "units": 8, "activation": "linear", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, "output_axes": null}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null, "build_config": {"input_shape": [null, 8]}})";
+    s +=
+        R"(, {"module": "keras.layers", "class_name": "Dense", "config": {"name": "dense_)" + std::to_string(i) +
+        R"(", "trainable": true, "dtype": )" + policy +
+        R"(, "units": 8, "activation": "linear", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, "output_axes": null}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null, "build_config": {"input_shape": [null, 8]}})";
   }
-  return s + R"(], "build_input_shape": [null, 8]}, "registered_name": null, "build_config": {"input_shape": [null, 8]}, "compile_config": {}})";
+  return s +
+         R"(], "build_input_shape": [null, 8]}, "registered_name": null, "build_config": {"input_shape": [null, 8]}, "compile_config": {}})";
 }
 
 void BM_ModelFromJson(benchmark::State& state, const std::string& name) {
@@ -68,9 +73,9 @@ void BM_DenseStackFromJson(benchmark::State& state) {
     benchmark::DoNotOptimize(model);
   }
   state.SetItemsProcessed(state.iterations() * n);
-  state.counters["time_per_layer"] = benchmark::Counter(
-      static_cast<double>(n) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["time_per_layer"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 // The same texts merely parsed by Boost.JSON: the per-layer baseline.
@@ -82,9 +87,9 @@ void BM_DenseStackParse(benchmark::State& state) {
     benchmark::DoNotOptimize(value);
   }
   state.SetItemsProcessed(state.iterations() * n);
-  state.counters["time_per_layer"] = benchmark::Counter(
-      static_cast<double>(n) * static_cast<double>(state.iterations()),
-      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["time_per_layer"] =
+      benchmark::Counter(static_cast<double>(n) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
 }  // namespace

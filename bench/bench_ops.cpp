@@ -1,8 +1,8 @@
 // kplug::ops against plain Eigen on the same work (issue 6's performance targets).
 #include "kplug/ops.hpp"
 
-#include <Eigen/Core>
 #include <benchmark/benchmark.h>
+#include <Eigen/Core>
 
 #include <cstring>
 #include <random>
@@ -79,7 +79,7 @@ BENCHMARK(BM_Softmax_Ops)->Unit(benchmark::kMillisecond);
 void BM_Softmax_Eigen(benchmark::State& state) {
   const kplug::Tensor x = random_tensor({kRows, kCols});
   const Eigen::Map<const Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> mx(x.data(), kRows,
-                                                                                                 kCols);
+                                                                                                  kCols);
   for (auto _ : state) {
     Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> e =
         (mx.colwise() - mx.rowwise().maxCoeff()).exp();

@@ -3,8 +3,8 @@
 // a bias row and the activation per layer. Target: within 1.5x, compared in one run.
 #include "kplug/models/model.hpp"
 
-#include <Eigen/Core>
 #include <benchmark/benchmark.h>
+#include <Eigen/Core>
 
 #include <fstream>
 #include <sstream>

@@ -1,7 +1,7 @@
 // Registry lookup of one key among 10,000 against a bare std::unordered_map.
 // Target (core issue): within 2x of the bare map, measured in the same run.
-#include "kplug/regularizers.hpp"
 #include "kplug/registry.hpp"
+#include "kplug/regularizers.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -16,7 +16,8 @@ constexpr int kKeys = 10000;
 std::vector<std::string> make_keys() {
   std::vector<std::string> keys;
   keys.reserve(kKeys);
-  for (int i = 0; i < kKeys; ++i) keys.push_back("package" + std::to_string(i % 97) + ">CustomObject" + std::to_string(i));
+  for (int i = 0; i < kKeys; ++i)
+    keys.push_back("package" + std::to_string(i % 97) + ">CustomObject" + std::to_string(i));
   return keys;
 }
 

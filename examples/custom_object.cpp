@@ -14,11 +14,10 @@ class Scaled : public kplug::Regularizer {
 
   float operator()(const kplug::Tensor& x) const override { return static_cast<float>(factor_) * (*inner_)(x); }
 
-  boost::json::object get_config() const override {
-    return {{"factor", factor_}, {"inner", kplug::serialize(inner_)}};
-  }
+  boost::json::object get_config() const override { return {{"factor", factor_}, {"inner", kplug::serialize(inner_)}}; }
 
-  static std::shared_ptr<Scaled> from_config(const boost::json::object& config, kplug::DeserializationContext& context) {
+  static std::shared_ptr<Scaled> from_config(const boost::json::object& config,
+                                             kplug::DeserializationContext& context) {
     kplug::ConfigReader reader(config, context, "Scaled");
     const double factor = reader.real("factor", 1.0);
     auto inner = reader.object<kplug::Regularizer>("inner");

@@ -48,8 +48,7 @@ inline bool same(const json::value& a, const json::value& b) {
       }
       return true;
     }
-    default:
-      return a == b;
+    default: return a == b;
   }
 }
 

@@ -7,7 +7,6 @@
 #include "kplug/saving/weights_store.hpp"
 #include "test_support.hpp"
 
-
 #include <filesystem>
 #include <map>
 #include <set>

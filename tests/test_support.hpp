@@ -28,8 +28,8 @@ inline boost::json::value read_json(const std::filesystem::path& path) { return 
 
 // Checks a tensor element by element against expected values.
 inline void check_close(const Tensor& actual, const Tensor& expected, float tolerance = 1e-5f) {
-  BOOST_REQUIRE_MESSAGE(actual.shape() == expected.shape(), "shape " << shape_to_string(actual.shape())
-                                                                     << " != " << shape_to_string(expected.shape()));
+  BOOST_REQUIRE_MESSAGE(actual.shape() == expected.shape(),
+                        "shape " << shape_to_string(actual.shape()) << " != " << shape_to_string(expected.shape()));
   for (std::int64_t i = 0; i < actual.size(); ++i) {
     BOOST_CHECK_MESSAGE(allclose(Tensor::scalar(actual[i]), Tensor::scalar(expected[i]), tolerance, tolerance),
                         "element " << i << ": " << actual[i] << " != " << expected[i]);

@@ -36,15 +36,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.fallthrough(false);
 
-  CLI::App* roundtrip = app.add_subcommand(
-      "roundtrip", "Deserialize a Keras object dict, serialize it back, print the JSON");
+  CLI::App* roundtrip =
+      app.add_subcommand("roundtrip", "Deserialize a Keras object dict, serialize it back, print the JSON");
   roundtrip->add_option("FILE", options.positional, "A JSON file, or - for stdin")->required()->expected(1);
   add_deserialize_flags(*roundtrip, options);
-  auto* indent = roundtrip->add_option("--indent", options.indent, "Indent by N spaces (default 2, as "
-                                                                   "json.dumps(indent=2))")
+  auto* indent = roundtrip
+                     ->add_option("--indent", options.indent,
+                                  "Indent by N spaces (default 2, as "
+                                  "json.dumps(indent=2))")
                      ->type_name("N")
                      ->check(CLI::Range(0, 16));
-  roundtrip->add_flag_callback("--compact", [&options] { options.indent = -1; }, "One line, as to_json()")
+  roundtrip
+      ->add_flag_callback(
+          "--compact", [&options] { options.indent = -1; }, "One line, as to_json()")
       ->excludes(indent);
 
   CLI::App* plugins = app.add_subcommand(
@@ -60,15 +64,16 @@ int main(int argc, char** argv) {
 
   CLI::App* predict = app.add_subcommand("predict", "Run a model on inputs from a JSON file");
   predict->add_option("MODEL", options.positional, "A model.json (model.to_json()) file")->required()->expected(1);
-  predict->add_option("--weights", options.weights, "The model's weights (.weights.h5)")
+  predict->add_option("--weights", options.weights, "The model's weights (.weights.h5)")->type_name("FILE")->required();
+  predict
+      ->add_option("--input", options.input,
+                   "Inputs: {\"inputs\": [{\"name\", \"dtype\", \"shape\", \"data\"}]}, data flat in C order")
       ->type_name("FILE")
       ->required();
-  predict->add_option("--input", options.input,
-                      "Inputs: {\"inputs\": [{\"name\", \"dtype\", \"shape\", \"data\"}]}, data flat in C order")
-      ->type_name("FILE")
-      ->required();
-  predict->add_option("--output", options.output, "Write the outputs there instead of stdout (same format, "
-                                                  "under \"outputs\")")
+  predict
+      ->add_option("--output", options.output,
+                   "Write the outputs there instead of stdout (same format, "
+                   "under \"outputs\")")
       ->type_name("FILE");
   add_deserialize_flags(*predict, options);
 
@@ -89,8 +94,7 @@ int main(int argc, char** argv) {
     if (command == "summary") return kplug::cli::run_summary(options, std::cout, std::cerr);
     return kplug::cli::run_predict(options, std::cout, std::cerr);
   } catch (const kplug::cli::UsageError& e) {
-    std::cerr << "kplug " << command << ": usage error: " << e.message << "\nRun 'kplug " << command
-              << " --help'.\n";
+    std::cerr << "kplug " << command << ": usage error: " << e.message << "\nRun 'kplug " << command << " --help'.\n";
     return kplug::cli::kExitUsage;
   } catch (const kplug::cli::FileFailure& e) {
     std::cerr << e.file << ": error: " << e.message << "\n";

@@ -4,8 +4,8 @@
 
 namespace kplug_addons {
 
-SigmoidFocalCrossEntropy::SigmoidFocalCrossEntropy(bool from_logits, double alpha, double gamma,
-                                                   std::string reduction, std::string name)
+SigmoidFocalCrossEntropy::SigmoidFocalCrossEntropy(bool from_logits, double alpha, double gamma, std::string reduction,
+                                                   std::string name)
     : AddonsLoss(std::move(reduction), std::move(name)), from_logits_(from_logits), alpha_(alpha), gamma_(gamma) {
   if (gamma_ < 0) throw kplug::ValueError("Value of gamma should be greater than or equal to zero.");
 }
@@ -34,8 +34,8 @@ boost::json::object SigmoidFocalCrossEntropy::get_config() const {
   return config;
 }
 
-std::shared_ptr<SigmoidFocalCrossEntropy> SigmoidFocalCrossEntropy::from_config(const boost::json::object& config,
-                                                                                kplug::DeserializationContext& context) {
+std::shared_ptr<SigmoidFocalCrossEntropy> SigmoidFocalCrossEntropy::from_config(
+    const boost::json::object& config, kplug::DeserializationContext& context) {
   kplug::ConfigReader reader(config, context, "SigmoidFocalCrossEntropy");
   auto [reduction, name] = read_base(reader, "none", "sigmoid_focal_crossentropy");
   const bool from_logits = reader.boolean("from_logits", false);

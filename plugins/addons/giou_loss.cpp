@@ -17,7 +17,9 @@ kplug::Tensor GIoULoss::call(const kplug::Tensor& y_true, const kplug::Tensor& y
   namespace ops = kplug::ops;
   using kplug::Tensor;
   // Coordinate k of every box (y_min, x_min, y_max, x_max), as a tensor of the batch shape.
-  const auto coord = [](const Tensor& boxes, std::int64_t k) { return ops::slice_axis(boxes, -1, k, k + 1).squeeze(-1); };
+  const auto coord = [](const Tensor& boxes, std::int64_t k) {
+    return ops::slice_axis(boxes, -1, k, k + 1).squeeze(-1);
+  };
   const Tensor t0 = coord(y_true, 0), t1 = coord(y_true, 1), t2 = coord(y_true, 2), t3 = coord(y_true, 3);
   const Tensor p0 = coord(y_pred, 0), p1 = coord(y_pred, 1), p2 = coord(y_pred, 2), p3 = coord(y_pred, 3);
   const Tensor t_area = (t2 - t0) * (t3 - t1);
@@ -28,9 +30,10 @@ kplug::Tensor GIoULoss::call(const kplug::Tensor& y_true, const kplug::Tensor& y
   const Tensor union_area = t_area + p_area - intersection;
   Tensor score = ops::binary(intersection, union_area, [](float i, float u) { return u > 0.0f ? i / u : 0.0f; });
   if (mode_ == "giou") {
-    const Tensor enclose = (kplug::maximum(t2, p2) - kplug::minimum(t0, p0)) *
-                           (kplug::maximum(t3, p3) - kplug::minimum(t1, p1));
-    ops::subtract_(score, ops::binary(enclose, union_area, [](float e, float u) { return e > 0.0f ? (e - u) / e : 0.0f; }));
+    const Tensor enclose =
+        (kplug::maximum(t2, p2) - kplug::minimum(t0, p0)) * (kplug::maximum(t3, p3) - kplug::minimum(t1, p1));
+    ops::subtract_(score,
+                   ops::binary(enclose, union_area, [](float e, float u) { return e > 0.0f ? (e - u) / e : 0.0f; }));
   }
   return 1.0f - score;
 }

@@ -16,28 +16,27 @@ InstanceNormalization::InstanceNormalization(Options options, kplug::LayerArgs a
         "You are trying to normalize your batch axis. Do you want to use tf.layer.batch_normalization instead");
   }
   options_.groups = -1;  // InstanceNormalization.__init__: kwargs["groups"] = -1
-  options_.beta_initializer =
-      or_default(options_.beta_initializer, std::shared_ptr<kplug::Initializer>(std::make_shared<kplug::initializers::Zeros>()));
-  options_.gamma_initializer =
-      or_default(options_.gamma_initializer, std::shared_ptr<kplug::Initializer>(std::make_shared<kplug::initializers::Ones>()));
+  options_.beta_initializer = or_default(
+      options_.beta_initializer, std::shared_ptr<kplug::Initializer>(std::make_shared<kplug::initializers::Zeros>()));
+  options_.gamma_initializer = or_default(
+      options_.gamma_initializer, std::shared_ptr<kplug::Initializer>(std::make_shared<kplug::initializers::Ones>()));
 }
 
 // GroupNormalization.get_config's keys, in its order.
 const kplug::config::Fields<InstanceNormalization::Options>& InstanceNormalization::fields() {
   using kplug::config::field;
   using O = Options;
-  static const kplug::config::Fields<O> f{
-      field("groups", &O::groups),
-      field("axis", &O::axis),
-      field("epsilon", &O::epsilon).check(kplug::config::finite_non_negative()),
-      field("center", &O::center),
-      field("scale", &O::scale),
-      field("beta_initializer", &O::beta_initializer).null_is_default(),
-      field("gamma_initializer", &O::gamma_initializer).null_is_default(),
-      field("beta_regularizer", &O::beta_regularizer),
-      field("gamma_regularizer", &O::gamma_regularizer),
-      field("beta_constraint", &O::beta_constraint),
-      field("gamma_constraint", &O::gamma_constraint)};
+  static const kplug::config::Fields<O> f{field("groups", &O::groups),
+                                          field("axis", &O::axis),
+                                          field("epsilon", &O::epsilon).check(kplug::config::finite_non_negative()),
+                                          field("center", &O::center),
+                                          field("scale", &O::scale),
+                                          field("beta_initializer", &O::beta_initializer).null_is_default(),
+                                          field("gamma_initializer", &O::gamma_initializer).null_is_default(),
+                                          field("beta_regularizer", &O::beta_regularizer),
+                                          field("gamma_regularizer", &O::gamma_regularizer),
+                                          field("beta_constraint", &O::beta_constraint),
+                                          field("gamma_constraint", &O::gamma_constraint)};
   return f;
 }
 
@@ -69,17 +68,18 @@ void InstanceNormalization::build(const std::vector<kplug::PartialShape>& input_
   if (!dim) {
     throw kplug::ValueError("Axis " + std::to_string(options_.axis) +
                             " of input tensor should have a defined dimension but the layer received an input with "
-                            "shape " + in.to_string() + ".");
+                            "shape " +
+                            in.to_string() + ".");
   }
   channel_axis_ = axis;
   options_.groups = *dim;  // _set_number_of_groups_for_instance_norm
   if (options_.scale) {
-    gamma_ = add_weight({"gamma", {*dim}, options_.gamma_initializer, options_.gamma_regularizer,
-                         options_.gamma_constraint, true});
+    gamma_ = add_weight(
+        {"gamma", {*dim}, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
   }
   if (options_.center) {
-    beta_ = add_weight({"beta", {*dim}, options_.beta_initializer, options_.beta_regularizer,
-                        options_.beta_constraint, true});
+    beta_ = add_weight(
+        {"beta", {*dim}, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
   }
 }
 
@@ -107,8 +107,8 @@ std::vector<kplug::Tensor> InstanceNormalization::call(kplug::CallArgs& args) {
     normalized = kplug::Tensor(x.shape(), 0.0f);
   } else {
     const kplug::ops::Moments m = kplug::ops::moments(x, reduce_axes, true);
-    normalized = kplug::ops::multiply(kplug::ops::subtract(x, m.mean),
-                                      kplug::ops::rsqrt(kplug::ops::add(m.variance, epsilon)));
+    normalized =
+        kplug::ops::multiply(kplug::ops::subtract(x, m.mean), kplug::ops::rsqrt(kplug::ops::add(m.variance, epsilon)));
   }
   if (gamma_) normalized = kplug::ops::multiply(normalized, gamma_->value().reshape(param_shape));
   if (beta_) normalized = kplug::ops::add(normalized, beta_->value().reshape(param_shape));

@@ -47,13 +47,15 @@ void WeightNormalization::build(const std::vector<kplug::PartialShape>& input_sh
     if (variable->name() == "kernel") v_ = variable;
   }
   if (!v_) {
-    fail("`WeightNormalization` must wrap a layer that contains a `kernel` for weights; '" + layer_->name() +
-         "' (" + layer_->class_name() + ") has none");
+    fail("`WeightNormalization` must wrap a layer that contains a `kernel` for weights; '" + layer_->name() + "' (" +
+         layer_->class_name() + ") has none");
   }
-  if (v_->shape().size() < 2) fail("the wrapped layer's kernel must have rank >= 2, got " + kplug::shape_repr(v_->shape()));
+  if (v_->shape().size() < 2)
+    fail("the wrapped layer's kernel must have rank >= 2, got " + kplug::shape_repr(v_->shape()));
   const std::int64_t depth = v_->shape().back();
   g_ = add_weight({"g", {depth}, std::make_shared<kplug::initializers::Ones>(), nullptr, nullptr, true});
-  initialized_ = add_weight({"initialized", {}, std::make_shared<kplug::initializers::Zeros>(), nullptr, nullptr, false});
+  initialized_ =
+      add_weight({"initialized", {}, std::make_shared<kplug::initializers::Zeros>(), nullptr, nullptr, false});
 }
 
 std::vector<kplug::PartialShape> WeightNormalization::compute_output_shape(

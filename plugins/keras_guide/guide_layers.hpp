@@ -57,7 +57,7 @@ class MyDense : public kplug::Layer {
   MyDense(Options options, kplug::LayerArgs args);
   boost::json::object get_config() const override;
   static std::shared_ptr<MyDense> from_config(const boost::json::object& config,
-                                                 kplug::DeserializationContext& context);
+                                              kplug::DeserializationContext& context);
   std::vector<kplug::PartialShape> compute_output_shape(
       const std::vector<kplug::PartialShape>& input_shapes) const override;
   const kplug::VariablePtr& kernel() const noexcept { return kernel_; }

@@ -63,8 +63,12 @@ void MyDense::build(const std::vector<kplug::PartialShape>& input_shapes) {
   if (in.rank() == 0 || !in[in.rank() - 1]) {
     fail("needs a known last input dimension to build, got input shape " + in.to_string());
   }
-  kernel_ = add_weight({"kernel", {*in[in.rank() - 1], options_.units}, options_.kernel_initializer,
-                        options_.kernel_regularizer, nullptr, true});
+  kernel_ = add_weight({"kernel",
+                        {*in[in.rank() - 1], options_.units},
+                        options_.kernel_initializer,
+                        options_.kernel_regularizer,
+                        nullptr,
+                        true});
 }
 
 std::vector<kplug::PartialShape> MyDense::compute_output_shape(

@@ -210,7 +210,8 @@ BOOST_AUTO_TEST_CASE(sparsemax_projects_onto_the_simplex) {
   // Axis 0: columns [0, 0.5, 1] and [1, 5, 2].
   check_close(act::sparsemax(Tensor::matrix({{0, 1}, {0.5f, 5}, {1, 2}}), 0),
               Tensor::matrix({{0, 0}, {0.25f, 1}, {0.75f, 0}}));
-  check_close(act::sparsemax(Tensor::matrix({{0, 0.5f, 1}, {1, 5, 2}})), Tensor::matrix({{0, 0.25f, 0.75f}, {0, 1, 0}}));
+  check_close(act::sparsemax(Tensor::matrix({{0, 0.5f, 1}, {1, 5, 2}})),
+              Tensor::matrix({{0, 0.25f, 0.75f}, {0, 1, 0}}));
   BOOST_TEST(all_nan(act::sparsemax(V({kNaN, 1}))));
   BOOST_TEST(all_nan(act::sparsemax(V({kInf, 1}))));
   BOOST_TEST(all_nan(act::sparsemax(V({-kInf, -kInf}))));
@@ -267,9 +268,8 @@ BOOST_AUTO_TEST_CASE(deserialize_by_name_and_dict) {
   for (const auto& [alias, name] : {std::pair{"swish", "silu"}, std::pair{"hard_swish", "hard_silu"}}) {
     auto fn = deserialize_as<Activation>(boost::json::value(alias));
     BOOST_REQUIRE(fn);
-    BOOST_TEST(json::write(serialize(fn)) ==
-               R"({"module": "builtins", "class_name": "function", "config": ")" + std::string(name) +
-                   R"(", "registered_name": "function"})");
+    BOOST_TEST(json::write(serialize(fn)) == R"({"module": "builtins", "class_name": "function", "config": ")" +
+                                                 std::string(name) + R"(", "registered_name": "function"})");
   }
 }
 

@@ -101,9 +101,9 @@ Tensor instance_norm_reference(const Tensor& x, int axis, float eps, const std::
       for (std::int64_t n = 0; n < steps; ++n) var += (x[at(b, c, n)] - mean) * (x[at(b, c, n)] - mean);
       var /= static_cast<double>(steps);
       for (std::int64_t n = 0; n < steps; ++n) {
-        out[static_cast<std::size_t>(at(b, c, n))] = static_cast<float>(
-            (x[at(b, c, n)] - mean) / std::sqrt(var + eps) * gamma[static_cast<std::size_t>(c)] +
-            beta[static_cast<std::size_t>(c)]);
+        out[static_cast<std::size_t>(at(b, c, n))] =
+            static_cast<float>((x[at(b, c, n)] - mean) / std::sqrt(var + eps) * gamma[static_cast<std::size_t>(c)] +
+                               beta[static_cast<std::size_t>(c)]);
       }
     }
   }
@@ -158,20 +158,20 @@ BOOST_AUTO_TEST_CASE(instance_normalization_config) {
                     json::write(json::parse(text)));
   BOOST_CHECK(contains(error_of<ConfigError>([&] { layer_from(with(text, R"("axis": -1)", R"("axis": 0)")); }),
                        "You are trying to normalize your batch axis"));
-  BOOST_CHECK(contains(error_of<ConfigError>([&] { layer_from(with(text, R"("epsilon": 0.001)", R"("epsilon": -1)")); }),
-                       "epsilon"));
+  BOOST_CHECK(contains(
+      error_of<ConfigError>([&] { layer_from(with(text, R"("epsilon": 0.001)", R"("epsilon": -1)")); }), "epsilon"));
   BOOST_CHECK(contains(error_of<ConfigError>([&] { layer_from(with(text, R"("center": true)", R"("centre": true)")); }),
                        "centre"));
   BOOST_CHECK(contains(error_of<ValueError>([&] {
-                         layer_from(instance_norm_json(kInstanceFields, R"(, "build_config": {"input_shape": [null, 4, null]})"));
+                         layer_from(instance_norm_json(kInstanceFields,
+                                                       R"(, "build_config": {"input_shape": [null, 4, null]})"));
                        }),
                        "should have a defined dimension"));
 }
 
 BOOST_AUTO_TEST_CASE(weight_normalization_values) {
-  LayerPtr wn = layer_from(
-      weight_norm_json(dense_json(2, "linear", R"(, "build_config": {"input_shape": [null, 2]})"), true,
-                       R"(, "build_config": {"input_shape": [null, 2]})"));
+  LayerPtr wn = layer_from(weight_norm_json(dense_json(2, "linear", R"(, "build_config": {"input_shape": [null, 2]})"),
+                                            true, R"(, "build_config": {"input_shape": [null, 2]})"));
   // Keras's order: own trainable g, own non-trainable initialized, then the wrapped layer's.
   auto weights = wn->weights();
   BOOST_REQUIRE_EQUAL(weights.size(), 4u);
@@ -211,15 +211,21 @@ BOOST_AUTO_TEST_CASE(weight_normalization_norm_init_and_config) {
   BOOST_CHECK(written.at("config").at("layer").at("build_config").at("input_shape") == json::parse("[null, 2]"));
   BOOST_CHECK(layer_from(json::write(written))->built());
   // Errors: a layer without a kernel, a missing layer.
-  const std::string norm = R"({"module": "keras.layers", "class_name": "LayerNormalization", "config": {"name": "ln", "trainable": true, "dtype": )" + kDType + R"(, "axis": -1, "epsilon": 0.001, "center": true, "scale": true, "rms_scaling": false, "beta_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}, "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null}, "registered_name": null})";
+  const std::string norm =
+      R"({"module": "keras.layers", "class_name": "LayerNormalization", "config": {"name": "ln", "trainable": true, "dtype": )" +
+      kDType +
+      R"(, "axis": -1, "epsilon": 0.001, "center": true, "scale": true, "rms_scaling": false, "beta_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "gamma_initializer": {"module": "keras.initializers", "class_name": "Ones", "config": {}, "registered_name": null}, "beta_regularizer": null, "gamma_regularizer": null, "beta_constraint": null, "gamma_constraint": null}, "registered_name": null})";
   LayerPtr bad = layer_from(weight_norm_json(norm, false));
-  BOOST_CHECK(contains(error_of<ValueError>([&] { bad->maybe_build({PartialShape{std::nullopt, 2}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         bad->maybe_build({PartialShape{std::nullopt, 2}});
+                       }),
                        "must wrap a layer that contains a `kernel`"));
   auto missing = json::parse(text);
   missing.at("config").as_object().erase("layer");
   BOOST_CHECK(contains(error_of<ConfigError>([&] { deserialize_as<Layer>(missing); }), "layer"));
   // An unknown class inside names its path.
-  BOOST_CHECK(contains(error_of<UnknownObjectError>([&] { layer_from(with(text, R"("class_name": "Dense")", R"("class_name": "Dens")")); }),
+  BOOST_CHECK(contains(error_of<UnknownObjectError>(
+                           [&] { layer_from(with(text, R"("class_name": "Dense")", R"("class_name": "Dens")")); }),
                        "config.layer"));
 }
 
@@ -227,7 +233,8 @@ BOOST_AUTO_TEST_CASE(weight_normalization_norm_init_and_config) {
 // the wrapper's attribute name "layer"; a fresh model loads them and predicts the same.
 BOOST_AUTO_TEST_CASE(addons_layers_weights_file_round_trip) {
   const std::string text =
-      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "seq", "trainable": true, "dtype": )" + kDType +
+      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "seq", "trainable": true, "dtype": )" +
+      kDType +
       R"(, "layers": [{"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3, 2], "dtype": "float32", "sparse": false, "ragged": false, "name": "input_layer", "optional": false}, "registered_name": null}, )" +
       weight_norm_json(dense_json(4, "tanh", R"(, "build_config": {"input_shape": [null, 3, 2]})"), false,
                        R"(, "build_config": {"input_shape": [null, 3, 2]})") +
@@ -247,18 +254,16 @@ BOOST_AUTO_TEST_CASE(addons_layers_weights_file_round_trip) {
   const Tensor x({2, 3, 2}, std::vector<float>{0.5f, -1, 2, 0, 1, 1, -2, 3, 0.25f, 0, 1, -1});
   const Tensor expected = model->predict({x})[0];
 
-  const auto file = std::filesystem::temp_directory_path() / ("kplug_addons_" + std::to_string(::getpid()) + ".weights.h5");
+  const auto file =
+      std::filesystem::temp_directory_path() / ("kplug_addons_" + std::to_string(::getpid()) + ".weights.h5");
   saving::save_weights(*model, file);
   auto store = saving::read_weights_file(file);
   std::map<std::string, Shape> paths;
   for (const auto& path : store->dataset_paths()) paths.emplace(path, store->dataset(path).shape());
   const std::map<std::string, Shape> keras_paths{
-      {"layers/weight_normalization/vars/0", {4}},
-      {"layers/weight_normalization/vars/1", {}},
-      {"layers/weight_normalization/layer/vars/0", {2, 4}},
-      {"layers/weight_normalization/layer/vars/1", {4}},
-      {"layers/instance_normalization/vars/0", {4}},
-      {"layers/instance_normalization/vars/1", {4}}};
+      {"layers/weight_normalization/vars/0", {4}},          {"layers/weight_normalization/vars/1", {}},
+      {"layers/weight_normalization/layer/vars/0", {2, 4}}, {"layers/weight_normalization/layer/vars/1", {4}},
+      {"layers/instance_normalization/vars/0", {4}},        {"layers/instance_normalization/vars/1", {4}}};
   BOOST_CHECK(paths == keras_paths);
 
   ModelPtr fresh = model_from_json(text);
@@ -269,15 +274,16 @@ BOOST_AUTO_TEST_CASE(addons_layers_weights_file_round_trip) {
   std::filesystem::remove(file);
 }
 
-
 BOOST_AUTO_TEST_CASE(sigmoid_focal_crossentropy) {
-  auto fl = loss("SigmoidFocalCrossEntropy",
-                 R"({"reduction": "none", "name": "sigmoid_focal_crossentropy", "from_logits": false, "alpha": 0.25, "gamma": 2.0})");
+  auto fl = loss(
+      "SigmoidFocalCrossEntropy",
+      R"({"reduction": "none", "name": "sigmoid_focal_crossentropy", "from_logits": false, "alpha": 0.25, "gamma": 2.0})");
   const Tensor values = (*fl)(Tensor::matrix({{1.0f}, {1.0f}, {0.0f}}), Tensor::matrix({{0.97f}, {0.91f}, {0.03f}}));
   test::check_close(values, Tensor::vector({6.8532745e-06f, 1.9097870e-04f, 2.0559824e-05f}), 1e-3f);
   // from_logits gives the same values for the logits of those probabilities.
-  auto logits = loss("SigmoidFocalCrossEntropy",
-                     R"({"reduction": "none", "name": "sigmoid_focal_crossentropy", "from_logits": true, "alpha": 0.25, "gamma": 2.0})");
+  auto logits = loss(
+      "SigmoidFocalCrossEntropy",
+      R"({"reduction": "none", "name": "sigmoid_focal_crossentropy", "from_logits": true, "alpha": 0.25, "gamma": 2.0})");
   const Tensor x = Tensor::matrix({{0.97f}, {0.91f}, {0.03f}}).map([](float p) { return std::log(p / (1 - p)); });
   test::check_close((*logits)(Tensor::matrix({{1.0f}, {1.0f}, {0.0f}}), x), values, 1e-3f);
 }
@@ -302,7 +308,8 @@ BOOST_AUTO_TEST_CASE(activations_and_bad_configs) {
       R"({"module": "builtins", "class_name": "function", "config": "Addons>lisht", "registered_name": "function"})"));
   BOOST_TEST((*lisht)(Tensor::vector({1.0f}))[0] == std::tanh(1.0f), boost::test_tools::tolerance(1e-6f));
   BOOST_CHECK_THROW(loss("GIoULoss", R"({"reduction": "auto", "name": "g", "mode": "diou"})"), ConfigError);
-  BOOST_CHECK_THROW(loss("ContrastiveLoss", R"({"reduction": "auto", "name": "c", "margin": 1.0, "p": 2})"), ConfigError);
+  BOOST_CHECK_THROW(loss("ContrastiveLoss", R"({"reduction": "auto", "name": "c", "margin": 1.0, "p": 2})"),
+                    ConfigError);
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -56,7 +56,8 @@ BOOST_AUTO_TEST_CASE(help_for_the_program_and_every_subcommand) {
 
   const Run roundtrip = run("roundtrip --help");
   BOOST_TEST(roundtrip.status == 0);
-  for (const char* flag : {"--plugins", "--unsafe", "--indent", "--compact"}) BOOST_TEST(contains(roundtrip.out, flag), flag);
+  for (const char* flag : {"--plugins", "--unsafe", "--indent", "--compact"})
+    BOOST_TEST(contains(roundtrip.out, flag), flag);
   const Run plugins = run("plugins --help");
   BOOST_TEST(plugins.status == 0);
   for (const char* flag : {"--load", "--json"}) BOOST_TEST(contains(plugins.out, flag), flag);
@@ -135,10 +136,10 @@ BOOST_AUTO_TEST_CASE(summary_text_and_json) {
 
 BOOST_AUTO_TEST_CASE(predict_matches_keras) {
   const fs::path out = fs::temp_directory_path() / ("kplug_cli_predict_" + std::to_string(::getpid()) + ".json");
-  const Run predicted = run("predict " + quoted(kMlp / "model.json") + " --weights " +
-                                quoted(kMlp / "model.weights.h5") + " --input " + quoted(kMlp / "io.json") +
-                                " --output " + quoted(out),
-                            true);
+  const Run predicted =
+      run("predict " + quoted(kMlp / "model.json") + " --weights " + quoted(kMlp / "model.weights.h5") + " --input " +
+              quoted(kMlp / "io.json") + " --output " + quoted(out),
+          true);
   BOOST_REQUIRE_MESSAGE(predicted.status == 0, predicted.out);
   const auto got = test::read_io(test::read_json(out), "outputs");
   const auto expected = test::read_io(test::read_json(kMlp / "io.json"), "outputs");

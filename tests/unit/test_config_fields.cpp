@@ -98,9 +98,9 @@ BOOST_AUTO_TEST_CASE(defaults_fill_absent_keys) {
   BOOST_TEST(nulls.name.empty());
   BOOST_TEST(!nulls.momentum.has_value());
   // The base layer arguments write the DTypePolicy dict Keras writes.
-  BOOST_TEST(json::write(dense_fields().write(args)).find(
-                 R"("dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, )"
-                 R"("registered_name": null})") != std::string::npos);
+  BOOST_TEST(json::write(dense_fields().write(args))
+                 .find(R"("dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, )"
+                       R"("registered_name": null})") != std::string::npos);
 }
 
 BOOST_AUTO_TEST_CASE(value_forms) {
@@ -114,16 +114,16 @@ BOOST_AUTO_TEST_CASE(value_forms) {
 }
 
 BOOST_AUTO_TEST_CASE(errors_name_the_key_path) {
-  BOOST_TEST(error_of<ConfigError>(R"({"units": 0})").find("config.units: 'Dense' could not be deserialized "
-                                                           "properly: expected an integer >= 1, got 0") == 0u);
+  BOOST_TEST(error_of<ConfigError>(R"({"units": 0})")
+                 .find("config.units: 'Dense' could not be deserialized "
+                       "properly: expected an integer >= 1, got 0") == 0u);
   BOOST_TEST(error_of<ConfigError>(R"({"units": "8"})").find("config.units") == 0u);
   BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "activation": "relu6"})").find("expected one of") !=
              std::string::npos);
   BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "kernel_size": [3, "x"]})").find("config.kernel_size[1]") == 0u);
   BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "kernel_size": [3, 3, 3]})").find("a list of 2 integers") !=
              std::string::npos);
-  BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "batch_shape": [null, "8"]})").find("config.batch_shape[1]") ==
-             0u);
+  BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "batch_shape": [null, "8"]})").find("config.batch_shape[1]") == 0u);
   BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "axes": 3})").find("expected a list") != std::string::npos);
   BOOST_TEST(error_of<ConfigError>(R"({"units": 1, "trainable": null})").find("config.trainable") == 0u);
   // Unknown keys are refused with the accepted ones and a suggestion.
@@ -131,8 +131,9 @@ BOOST_AUTO_TEST_CASE(errors_name_the_key_path) {
   BOOST_TEST(unknown.find("config.use_bais") == 0u);
   BOOST_TEST(unknown.find("use_bias") != std::string::npos);
   // Nested objects keep their own paths.
-  BOOST_TEST(error_of<UnknownObjectError>(R"({"units": 1, "kernel_initializer": "nope"})")
-                 .find("config.kernel_initializer") == 0u);
+  BOOST_TEST(
+      error_of<UnknownObjectError>(R"({"units": 1, "kernel_initializer": "nope"})").find("config.kernel_initializer") ==
+      0u);
 }
 
 BOOST_AUTO_TEST_CASE(dtype_policies_other_than_float32_are_not_supported) {
@@ -151,7 +152,9 @@ BOOST_AUTO_TEST_CASE(dtype_policies_other_than_float32_are_not_supported) {
 BOOST_AUTO_TEST_CASE(converted_classes_keep_their_configs) {
   // Initializers and losses now read and write through field lists; spot-check forms the
   // fixtures do not cover (the fixture suite checks every Keras file byte for byte).
-  const auto round_trip = [](const std::string& text) { return json::write(serialize(deserialize(json::parse(text)))); };
+  const auto round_trip = [](const std::string& text) {
+    return json::write(serialize(deserialize(json::parse(text))));
+  };
   BOOST_TEST(round_trip(R"({"module": "keras.initializers", "class_name": "Identity", "config": {"gain": 2},
       "registered_name": null})") ==
              R"({"module": "keras.initializers", "class_name": "Identity", "config": {"gain": 2}, )"

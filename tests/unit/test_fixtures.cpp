@@ -7,9 +7,9 @@
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
 
-#include <cstdlib>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 
@@ -119,7 +119,8 @@ BOOST_AUTO_TEST_CASE(cli_round_trip_is_byte_identical) {
   const fs::path out = fs::temp_directory_path() / ("kplug_fixture_" + std::to_string(::getpid()) + ".json");
   for (const fs::path& path : fixtures()) {
     BOOST_TEST_CONTEXT(path.filename().string()) {
-      const std::string command = std::string(KPLUG_CLI) + " roundtrip '" + path.string() + "' > '" + out.string() + "'";
+      const std::string command =
+          std::string(KPLUG_CLI) + " roundtrip '" + path.string() + "' > '" + out.string() + "'";
       BOOST_TEST(std::system(command.c_str()) == 0);
       // Fixture files are json.dumps(indent=2) plus a newline; the CLI writes the same layout.
       BOOST_TEST(test::read_text(out) == test::read_text(path));

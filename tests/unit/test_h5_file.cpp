@@ -8,8 +8,8 @@
 
 #include <hdf5.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -34,8 +34,7 @@ const fs::path kData = fs::path(KPLUG_TEST_DATA) / "weights_h5";
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() / ("kplug_h5_" + std::to_string(::getpid()) + "_" +
-                                        std::to_string(counter()++));
+    path = fs::temp_directory_path() / ("kplug_h5_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
     fs::remove_all(path);
     fs::create_directories(path);
   }
@@ -118,7 +117,8 @@ void expect_error(F&& f, std::initializer_list<std::string> needles) {
     BOOST_ERROR("no exception; expected one mentioning " << *needles.begin());
   } catch (const E& e) {
     const std::string what = e.what();
-    for (const std::string& n : needles) BOOST_CHECK_MESSAGE(what.find(n) != std::string::npos, what << "\n  lacks: " << n);
+    for (const std::string& n : needles)
+      BOOST_CHECK_MESSAGE(what.find(n) != std::string::npos, what << "\n  lacks: " << n);
   }
 }
 
@@ -141,7 +141,9 @@ fs::path make_file(const TempDir& dir, const std::string& name, F&& fill) {
 }
 
 Id scalar_space() { return Id(H5Screate(H5S_SCALAR)); }
-Id simple_space(std::vector<hsize_t> dims) { return Id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr)); }
+Id simple_space(std::vector<hsize_t> dims) {
+  return Id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
+}
 
 }  // namespace
 
@@ -192,7 +194,8 @@ BOOST_AUTO_TEST_CASE(mlp_seq_values_and_attributes) {
   storage.resize(63 * sizeof(float));
   expect_error<H5Error>([&] { reader.read_into("layers/dense/vars/1", storage); },
                         {"layers/dense/vars/1", "destination holds 252 bytes", "(64,) needs 256"});
-  expect_error<H5NotFoundError>([&] { reader.read_var("layers/dense", 2); }, {"model.weights.h5", "layers/dense/vars/2"});
+  expect_error<H5NotFoundError>([&] { reader.read_var("layers/dense", 2); },
+                                {"model.weights.h5", "layers/dense/vars/2"});
   expect_error<kplug::ValueError>([&] { iterations.to_float32(); }, {"int32"});
   expect_error<kplug::ValueError>([&] { kernel.to_int64(); }, {"float32"});
 }
@@ -205,7 +208,8 @@ BOOST_AUTO_TEST_CASE(read_from_memory_equals_read_from_file) {
   const WeightsReader from_memory =
       WeightsReader::open_image(std::as_bytes(std::span<const char>(bytes)), "rnn.weights.h5");
   BOOST_CHECK_EQUAL(from_memory.file_name(), "rnn.weights.h5");
-  for (const DatasetInfo& info : from_file.walk()) BOOST_CHECK(from_file.read(info.path) == from_memory.read(info.path));
+  for (const DatasetInfo& info : from_file.walk())
+    BOOST_CHECK(from_file.read(info.path) == from_memory.read(info.path));
 }
 
 BOOST_AUTO_TEST_CASE(write_then_read_back_in_keras_layout) {
@@ -265,8 +269,8 @@ BOOST_AUTO_TEST_CASE(every_dtype_round_trips) {
   const std::vector<std::int32_t> ints = {3};
   arrays["scalar_i32"] = Array::from_int32({}, ints);
   arrays["empty"] = Array::from_float32({0, 4}, {});
-  for (DType t : {DType::int8, DType::int16, DType::uint8, DType::uint16, DType::uint32, DType::uint64,
-                  DType::boolean}) {
+  for (DType t :
+       {DType::int8, DType::int16, DType::uint8, DType::uint16, DType::uint32, DType::uint64, DType::boolean}) {
     Array a;
     a.dtype = t;
     a.shape = {2, 2};
@@ -310,7 +314,7 @@ BOOST_AUTO_TEST_CASE(half_conversions_are_exact_and_round_to_even) {
     if ((h & 0x7c00) == 0x7c00 && (h & 0x3ff) != 0) continue;  // nan payloads
     BOOST_REQUIRE_EQUAL(float_to_half(half_to_float(h)), h);
   }
-  BOOST_CHECK_EQUAL(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3c00);  // tie to even (down)
+  BOOST_CHECK_EQUAL(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3c00);      // tie to even (down)
   BOOST_CHECK_EQUAL(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3c02);  // tie to even (up)
   BOOST_CHECK_EQUAL(float_to_half(70000.0f), 0x7c00);
   BOOST_CHECK_EQUAL(float_to_bfloat16(1.0f), 0x3f80);
@@ -320,9 +324,7 @@ BOOST_AUTO_TEST_CASE(half_conversions_are_exact_and_round_to_even) {
 BOOST_AUTO_TEST_CASE(saves_are_atomic) {
   TempDir dir;
   const fs::path target = dir / "model.weights.h5";
-  {
-    std::ofstream(target) << "previous contents";
-  }
+  { std::ofstream(target) << "previous contents"; }
   {
     WeightsWriter writer(target);
     BOOST_CHECK_EQUAL(writer.temporary().parent_path(), target.parent_path());
@@ -551,7 +553,8 @@ BOOST_AUTO_TEST_CASE(truncated_and_non_hdf5_files) {
   const fs::path text = dir / "text.weights.h5";
   std::ofstream(text) << "{\"not\": \"hdf5\"}";
   expect_error<H5Error>([&] { WeightsReader::open(text); }, {"text.weights.h5", "not an HDF5 file"});
-  expect_error<H5Error>([&] { WeightsReader::open(dir / "missing.weights.h5"); }, {"missing.weights.h5", "cannot open"});
+  expect_error<H5Error>([&] { WeightsReader::open(dir / "missing.weights.h5"); },
+                        {"missing.weights.h5", "cannot open"});
   expect_error<H5Error>([&] { WeightsReader::open(dir.path); }, {"not a regular file"});
   const std::string garbage(4096, 'x');
   expect_error<H5Error>([&] { WeightsReader::open_image(std::as_bytes(std::span<const char>(garbage)), "garbage"); },
@@ -583,8 +586,8 @@ BOOST_AUTO_TEST_CASE(contiguous_offset_only_for_plain_native_datasets) {
   float back[4] = {};
   in.read(reinterpret_cast<char*>(back), sizeof back);
   BOOST_CHECK_EQUAL(std::memcmp(back, floats, sizeof floats), 0);
-  BOOST_CHECK(!r.contiguous_offset("layers/f32be").has_value());     // needs a conversion
-  BOOST_CHECK(!r.contiguous_offset("layers/deflated").has_value());  // chunked, filtered
-  BOOST_CHECK(!r.contiguous_offset("layers/unwritten").has_value()); // no storage: fill values
+  BOOST_CHECK(!r.contiguous_offset("layers/f32be").has_value());      // needs a conversion
+  BOOST_CHECK(!r.contiguous_offset("layers/deflated").has_value());   // chunked, filtered
+  BOOST_CHECK(!r.contiguous_offset("layers/unwritten").has_value());  // no storage: fill values
   BOOST_CHECK_THROW(r.contiguous_offset("layers/absent"), H5NotFoundError);
 }

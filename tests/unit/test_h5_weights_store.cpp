@@ -32,14 +32,15 @@ struct TempDir {
 
 class ToyLayer : public Saveable {
  public:
-  ToyLayer(std::string name, std::vector<Tensor> variables) : variables_(std::move(variables)), name_(std::move(name)) {}
+  ToyLayer(std::string name, std::vector<Tensor> variables)
+      : variables_(std::move(variables)), name_(std::move(name)) {}
   void save_own_variables(WeightsStore::Entry& store) const override {
     for (std::size_t i = 0; i < variables_.size(); ++i) store.set(i, variables_[i]);
   }
   void load_own_variables(const WeightsStore::Entry& store) override {
     if (store.size() != variables_.size()) {
-      throw ValueError("Layer '" + name_ + "' expected " + std::to_string(variables_.size()) + " variables, but received " +
-                       std::to_string(store.size()));
+      throw ValueError("Layer '" + name_ + "' expected " + std::to_string(variables_.size()) +
+                       " variables, but received " + std::to_string(store.size()));
     }
     for (std::size_t i = 0; i < variables_.size(); ++i) variables_[i] = store.get(i);
   }
@@ -68,11 +69,12 @@ class ToyModel : public Saveable {
 ToyModel make_model(float base) {
   ToyModel m;
   m.layers.push_back(std::make_shared<ToyLayer>(
-      "dense", std::vector<Tensor>{Tensor::matrix({{base, base + 1}, {base + 2, base + 3}}), Tensor::vector({base, -base})}));
+      "dense",
+      std::vector<Tensor>{Tensor::matrix({{base, base + 1}, {base + 2, base + 3}}), Tensor::vector({base, -base})}));
   m.layers.push_back(std::make_shared<ToyLayer>("dense_1", std::vector<Tensor>{Tensor::vector({base * 2})}));
   const std::int64_t iterations[] = {static_cast<std::int64_t>(base) + 7};
-  m.optimizer = std::make_shared<ToyLayer>(
-      "adam", std::vector<Tensor>{Tensor::from_values<std::int64_t>(Shape{}, std::span<const std::int64_t>(iterations))});
+  m.optimizer = std::make_shared<ToyLayer>("adam", std::vector<Tensor>{Tensor::from_values<std::int64_t>(
+                                                       Shape{}, std::span<const std::int64_t>(iterations))});
   return m;
 }
 

@@ -21,8 +21,8 @@ using namespace kplug;
 
 namespace {
 
-using kplug::test::error_of;
 using kplug::test::contains;
+using kplug::test::error_of;
 boost::json::value J(std::string_view text) { return json::parse(text); }
 std::string round_trip(std::string_view text) { return json::write(serialize(deserialize(J(text)))); }
 
@@ -42,7 +42,8 @@ BOOST_AUTO_TEST_CASE(uint64_config_numbers_stay_exact) {
              std::numeric_limits<std::int64_t>::min());
   // An argument that takes int64 says so rather than "expected an integer, got an integer".
   const std::string what = error_of<ConfigError>([] {
-    deserialize(J(R"({"module": "keras.initializers", "class_name": "RandomNormal", "config": {"seed": 18446744073709551615}, "registered_name": null})"));
+    deserialize(J(
+        R"({"module": "keras.initializers", "class_name": "RandomNormal", "config": {"seed": 18446744073709551615}, "registered_name": null})"));
   });
   BOOST_TEST(contains(what, "beyond int64's range"), what);
   BOOST_TEST(contains(what, "seed"), what);
@@ -53,10 +54,11 @@ BOOST_AUTO_TEST_CASE(uint64_config_numbers_stay_exact) {
 
 // Point 5: Keras 3.16 refuses a built-in function with a foreign registered_name.
 BOOST_AUTO_TEST_CASE(builtin_function_with_foreign_registered_name_is_refused) {
-  for (const char* text :
-       {R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "subprocess.Popen"})",
-        R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": "subprocess.Popen"})",
-        R"({"module": "keras.losses", "class_name": "function", "config": "mean_squared_error", "registered_name": "os.system"})"}) {
+  for (
+      const char* text :
+      {R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "subprocess.Popen"})",
+       R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": "subprocess.Popen"})",
+       R"({"module": "keras.losses", "class_name": "function", "config": "mean_squared_error", "registered_name": "os.system"})"}) {
     const std::string what = error_of<ConfigError>([&] { deserialize(J(text)); });
     const bool named = contains(what, "`registered_name=subprocess.Popen` was provided in the config") ||
                        contains(what, "`registered_name=os.system` was provided in the config");
@@ -64,15 +66,18 @@ BOOST_AUTO_TEST_CASE(builtin_function_with_foreign_registered_name_is_refused) {
     BOOST_TEST(contains(what, "resolved to a Keras built-in and does not use registered names"), what);
     BOOST_TEST(contains(what, "registered_name"), what);
   }
-  BOOST_TEST(contains(error_of<ConfigError>([] {
-               deserialize(J(R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "x"})"));
-             }),
-             "'keras.activations.relu' resolved to a Keras built-in"));
+  BOOST_TEST(contains(
+      error_of<ConfigError>([] {
+        deserialize(J(
+            R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "x"})"));
+      }),
+      "'keras.activations.relu' resolved to a Keras built-in"));
   // What Keras accepts: the name itself, "function", null, or nothing.
-  for (const char* text : {R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "function"})",
-                           R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "relu"})",
-                           R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": null})",
-                           R"({"module": "builtins", "class_name": "function", "config": "relu"})"}) {
+  for (const char* text :
+       {R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "function"})",
+        R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "relu"})",
+        R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": null})",
+        R"({"module": "builtins", "class_name": "function", "config": "relu"})"}) {
     BOOST_CHECK_NO_THROW(deserialize(J(text)));
   }
 }
@@ -118,20 +123,23 @@ BOOST_AUTO_TEST_CASE(allocation_budget_caps_sizes_from_data) {
 // kplug then refused to read. Checked as stored now; double-stored values round trip.
 BOOST_AUTO_TEST_CASE(float32_hyper_parameters_are_checked_as_stored) {
   const std::string l1 = error_of<Error>([] {
-    deserialize(J(R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 1e39}, "registered_name": null})"));
+    deserialize(
+        J(R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 1e39}, "registered_name": null})"));
   });
   BOOST_TEST(contains(l1, "l1"), l1);
   BOOST_TEST(contains(l1, "float32"), l1);
   const std::string factor = error_of<Error>([] {
-    deserialize(J(R"({"module": "keras.regularizers", "class_name": "OrthogonalRegularizer", "config": {"factor": 3.5e38, "mode": "rows"}, "registered_name": null})"));
+    deserialize(J(
+        R"({"module": "keras.regularizers", "class_name": "OrthogonalRegularizer", "config": {"factor": 3.5e38, "mode": "rows"}, "registered_name": null})"));
   });
   BOOST_TEST(contains(factor, "factor"), factor);
   BOOST_CHECK_THROW(regularizers::L1(1e39), ValueError);
   // The largest float32 is fine, and whatever is accepted reads back.
-  for (const char* text :
-       {R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 3.4028234663852886e+38}, "registered_name": null})",
-        R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 1e+39, "l2": 1e+300}, "registered_name": null})",
-        R"({"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 1e+39}, "registered_name": null})"}) {
+  for (
+      const char* text :
+      {R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 3.4028234663852886e+38}, "registered_name": null})",
+       R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 1e+39, "l2": 1e+300}, "registered_name": null})",
+       R"({"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 1e+39}, "registered_name": null})"}) {
     const std::string once = round_trip(text);
     BOOST_TEST(once == text);
     BOOST_TEST(round_trip(once) == once);

@@ -239,9 +239,8 @@ BOOST_AUTO_TEST_CASE(variance_scaling_arguments_and_config) {
   BOOST_TEST(VarianceScaling(Number::real(1.0), "fan_in", "Normal").distribution() == "truncated_normal");
   auto loaded = load(R"({"class_name": "VarianceScaling", "config": {"seed": 11, "scale": 2, "mode": "fan_avg",
       "distribution": "uniform", "input_axes": [0], "output_axes": [1, -1]}})");
-  BOOST_TEST(config_of(*loaded) ==
-             R"({"seed": 11, "scale": 2, "mode": "fan_avg", "distribution": "uniform", )"
-             R"("input_axes": [0], "output_axes": [1, -1]})");
+  BOOST_TEST(config_of(*loaded) == R"({"seed": 11, "scale": 2, "mode": "fan_avg", "distribution": "uniform", )"
+                                   R"("input_axes": [0], "output_axes": [1, -1]})");
   // Axes beyond the shape fail at call time, naming the axes.
   BOOST_CHECK_THROW((*loaded)({4, 4}), ValueError);
   BOOST_CHECK_THROW(load(R"({"class_name": "GlorotUniform", "config": {"scale": 2.0}})"), ConfigError);
@@ -303,9 +302,7 @@ BOOST_AUTO_TEST_CASE(stft_kernels) {
 }
 
 BOOST_AUTO_TEST_CASE(names_and_aliases) {
-  auto class_of = [](const char* text) {
-    return json::write(serialize(load(text)).as_object().at("class_name"));
-  };
+  auto class_of = [](const char* text) { return json::write(serialize(load(text)).as_object().at("class_name")); };
   BOOST_TEST(class_of(R"("glorot_uniform")") == R"("GlorotUniform")");
   BOOST_TEST(class_of(R"("he_normal")") == R"("HeNormal")");
   BOOST_TEST(class_of(R"("uniform")") == R"("RandomUniform")");

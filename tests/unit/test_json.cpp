@@ -142,8 +142,10 @@ BOOST_AUTO_TEST_CASE(fixture_numbers_read_back_as_python_wrote_them) {
 BOOST_AUTO_TEST_CASE(integers_beyond_int64) {
   const auto v = json::parse("[18446744073709551615, 9223372036854775808, -9223372036854775808, 9223372036854775807]");
   BOOST_TEST(v.as_array()[0].is_uint64());
-  BOOST_TEST(json::write(v) == "[18446744073709551615, 9223372036854775808, -9223372036854775808, 9223372036854775807]");
-  for (const char* text : {"18446744073709551616", "[-9223372036854775809]", "{\"seed\": 123456789012345678901234567890}"}) {
+  BOOST_TEST(json::write(v) ==
+             "[18446744073709551615, 9223372036854775808, -9223372036854775808, 9223372036854775807]");
+  for (const char* text :
+       {"18446744073709551616", "[-9223372036854775809]", "{\"seed\": 123456789012345678901234567890}"}) {
     try {
       json::parse(text);
       BOOST_FAIL("no error for " << text);

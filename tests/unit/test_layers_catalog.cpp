@@ -68,8 +68,8 @@ BOOST_AUTO_TEST_CASE(relu_threshold_only_and_leaky_legacy_alpha) {
 
 BOOST_AUTO_TEST_CASE(activation_config_errors_name_the_key) {
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("ReLU", R"({"max_value": -1.0})"); }), "max_value"));
-  BOOST_CHECK(contains(error_of<Error>([] { layer_from("LeakyReLU", R"({"negative_slope": -0.1})"); }),
-                       "negative_slope"));
+  BOOST_CHECK(
+      contains(error_of<Error>([] { layer_from("LeakyReLU", R"({"negative_slope": -0.1})"); }), "negative_slope"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("Softmax", R"({"axis": "last"})"); }), "axis"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("PReLU", R"({"shared_axes": [1.5]})"); }), "shared_axes"));
 }
@@ -180,8 +180,9 @@ BOOST_AUTO_TEST_CASE(concatenate_masks_and_shape_errors) {
   BOOST_REQUIRE(masks[0]);
   check_close(*masks[0], Tensor({1, 5}, {1.0f, 0.0f, 1.0f, 1.0f, 1.0f}));
   auto last = layer_from("Concatenate", R"({"name": "c2"})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { last->maybe_build({PartialShape{std::nullopt, 2, 3},
-                                                                      PartialShape{std::nullopt, 4, 3}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         last->maybe_build({PartialShape{std::nullopt, 2, 3}, PartialShape{std::nullopt, 4, 3}});
+                       }),
                        "matching shapes except for the concatenation axis"));
 }
 
@@ -217,8 +218,8 @@ BOOST_AUTO_TEST_CASE(reshape_permute_repeat) {
               (PartialShape{std::nullopt, std::nullopt, 4}));
   auto bad = layer_from("Reshape", R"({"target_shape": [5]})");
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*bad)(iota({2, 3, 4})); }), "total size"));
-  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Reshape", R"({"target_shape": [-1, -1]})"); }),
-                       "target_shape"));
+  BOOST_CHECK(
+      contains(error_of<Error>([] { layer_from("Reshape", R"({"target_shape": [-1, -1]})"); }), "target_shape"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("Permute", R"({"dims": [2, 3]})"); }), "dims"));
 
   auto repeat = layer_from("RepeatVector", R"({"n": 2})");
@@ -247,8 +248,7 @@ BOOST_AUTO_TEST_CASE(cropping_forms_and_data_formats) {
   BOOST_CHECK_EQUAL(y3.at({0, 1, 0, 0, 1}), x3.at({0, 1, 0, 1, 1}));
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*c1)(iota({1, 2, 2})); }), "cropping"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("Cropping2D", R"({"cropping": [1, 2, 3]})"); }), "cropping"));
-  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Cropping2D", R"({"data_format": "nhwc"})"); }),
-                       "data_format"));
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Cropping2D", R"({"data_format": "nhwc"})"); }), "data_format"));
 }
 
 BOOST_AUTO_TEST_CASE(rescaling_nested_lists_and_identity) {
@@ -291,10 +291,9 @@ BOOST_AUTO_TEST_CASE(activity_regularization_records_its_loss) {
   // l1 * sum|x| + l2 * sum x^2 = 0.5 * 6 + 0.25 * 14.
   BOOST_CHECK_CLOSE(losses[0], 0.5f * 6.0f + 0.25f * 14.0f, 1e-4);
   BOOST_CHECK(!contains(config_of(*reg), "activity_regularizer"));
-  BOOST_CHECK(contains(error_of<Error>([] {
-                         layer_from("ActivityRegularization", R"({"activity_regularizer": "l2"})");
-                       }),
-                       "activity_regularizer"));
+  BOOST_CHECK(
+      contains(error_of<Error>([] { layer_from("ActivityRegularization", R"({"activity_regularizer": "l2"})"); }),
+               "activity_regularizer"));
 }
 
 // ---- normalization ----
@@ -320,8 +319,8 @@ BOOST_AUTO_TEST_CASE(batch_normalization_center_only_and_renorm_refused) {
       }
     }
   }
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] { layer_from("BatchNormalization", R"({"renorm": true})"); }),
-                       "renorm"));
+  BOOST_CHECK(
+      contains(error_of<NotSupportedError>([] { layer_from("BatchNormalization", R"({"renorm": true})"); }), "renorm"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("BatchNormalization", R"({"epsilon": -1})"); }), "epsilon"));
 }
 
@@ -359,7 +358,9 @@ BOOST_AUTO_TEST_CASE(group_normalization_groups_minus1_and_axis1) {
     }
   }
   auto bad = layer_from("GroupNormalization", R"({"groups": 4})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { bad->maybe_build({PartialShape{std::nullopt, 6}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         bad->maybe_build({PartialShape{std::nullopt, 6}});
+                       }),
                        "multiple of the number of channels"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("GroupNormalization", R"({"groups": 0})"); }), "groups"));
 }

@@ -12,7 +12,6 @@
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
 
-
 using namespace kplug;
 using namespace kplug::layers;
 
@@ -128,23 +127,27 @@ BOOST_AUTO_TEST_CASE(conv2d_strided_same_and_input_channel_check) {
   const Tensor x({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
   BOOST_CHECK((*layer)(x) == Tensor({1, 2, 2, 1}, {12, 9, 15, 9}));  // 1+2+4+5, 3+6, 7+8, 9
   auto grouped = layer_from("Conv2D", R"({"filters": 4, "kernel_size": 2, "groups": 2})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { grouped->maybe_build({PartialShape{std::nullopt, 4, 4, 3}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         grouped->maybe_build({PartialShape{std::nullopt, 4, 4, 3}});
+                       }),
                        "The number of input channels must be evenly divisible by the number of groups. Received "
                        "groups=2, but the input has 3 channels (full input shape is (None, 4, 4, 3))."));
   auto big = layer_from("Conv2D", R"({"filters": 1, "kernel_size": 5})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { big->maybe_build({PartialShape{std::nullopt, 4, 4, 1}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         big->maybe_build({PartialShape{std::nullopt, 4, 4, 1}});
+                       }),
                        "Computed output size would be zero or negative"));
 }
 
 BOOST_AUTO_TEST_CASE(conv_config_in_keras_order_and_errors_naming_the_key) {
   auto layer = layer_from("Conv1D", R"({"name": "c", "filters": 2, "kernel_size": 3})");
   const boost::json::object config = layer->get_config();
-  BOOST_CHECK((keys_of(config) ==
-               std::vector<std::string>{"name", "trainable", "dtype", "filters", "kernel_size", "strides", "padding",
-                                        "data_format", "dilation_rate", "groups", "activation", "use_bias",
-                                        "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                                        "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                        "bias_constraint"}));
+  BOOST_CHECK(
+      (keys_of(config) == std::vector<std::string>{"name", "trainable", "dtype", "filters", "kernel_size", "strides",
+                                                   "padding", "data_format", "dilation_rate", "groups", "activation",
+                                                   "use_bias", "kernel_initializer", "bias_initializer",
+                                                   "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                                   "kernel_constraint", "bias_constraint"}));
   BOOST_CHECK_EQUAL(json::write(config.at("kernel_size")), "[3]");
   BOOST_CHECK_EQUAL(json::write(config.at("strides")), "[1]");
   BOOST_CHECK_EQUAL(json::write(config.at("activation")), "\"linear\"");
@@ -154,41 +157,37 @@ BOOST_AUTO_TEST_CASE(conv_config_in_keras_order_and_errors_naming_the_key) {
   BOOST_CHECK_EQUAL(keys[16], "activity_regularizer");
   BOOST_CHECK_EQUAL(keys.size(), 19u);
 
-  const std::string bad_padding = error_of<ConfigError>([] {
-    layer_from("Conv2D", R"({"filters": 2, "kernel_size": 3, "padding": "full"})");
-  });
+  const std::string bad_padding =
+      error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 2, "kernel_size": 3, "padding": "full"})"); });
   BOOST_CHECK(contains(bad_padding, "padding"));
   BOOST_CHECK(contains(bad_padding, "The `padding` argument must be one of {'valid', 'same'}. Received: full"));
-  BOOST_CHECK(contains(error_of<ConfigError>([] {
-                         layer_from("Conv2D", R"({"filters": 2, "kernel_size": 3, "padding": "causal"})");
-                       }),
-                       "padding"));
-  const std::string bad_kernel = error_of<ConfigError>([] {
-    layer_from("Conv1D", R"({"filters": 2, "kernel_size": [3, 3]})");
-  });
+  BOOST_CHECK(contains(
+      error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 2, "kernel_size": 3, "padding": "causal"})"); }),
+      "padding"));
+  const std::string bad_kernel =
+      error_of<ConfigError>([] { layer_from("Conv1D", R"({"filters": 2, "kernel_size": [3, 3]})"); });
   BOOST_CHECK(contains(bad_kernel, "kernel_size"));
   BOOST_CHECK(contains(bad_kernel, "list of 1 integers, got a list of 2"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 2, "kernel_size": [3, 0]})"); }),
                        "The `kernel_size` argument must be a tuple of 2 integers. Received kernel_size=(3, 0)"));
-  const std::string bad_groups = error_of<ConfigError>([] {
-    layer_from("Conv2D", R"({"filters": 3, "kernel_size": 3, "groups": 2})");
-  });
+  const std::string bad_groups =
+      error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 3, "kernel_size": 3, "groups": 2})"); });
   BOOST_CHECK(contains(bad_groups, "groups"));
-  BOOST_CHECK(contains(bad_groups, "The number of filters must be evenly divisible by the number of groups. "
-                                   "Received: groups=2, filters=3."));
-  BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 0, "kernel_size": 3})"); }),
-                       "filters"));
+  BOOST_CHECK(contains(bad_groups,
+                       "The number of filters must be evenly divisible by the number of groups. "
+                       "Received: groups=2, filters=3."));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 0, "kernel_size": 3})"); }), "filters"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("Conv2D", R"({"kernel_size": 3})"); }), "filters"));
-  BOOST_CHECK(contains(error_of<ConfigError>([] {
-                         layer_from("Conv2D", R"({"filters": 1, "kernel_size": 3, "data_format": "nhwc"})");
-                       }),
-                       "data_format"));
-  BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 1, "kernel_size": 3, "kernel": 1})"); }),
-                       "unexpected argument 'kernel'"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from("Conv2D", R"({"filters": 1, "kernel_size": 3, "lora_rank": 4})");
-                       }),
-                       "lora_rank"));
+  BOOST_CHECK(contains(
+      error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 1, "kernel_size": 3, "data_format": "nhwc"})"); }),
+      "data_format"));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([] { layer_from("Conv2D", R"({"filters": 1, "kernel_size": 3, "kernel": 1})"); }),
+               "unexpected argument 'kernel'"));
+  BOOST_CHECK(contains(
+      error_of<NotSupportedError>([] { layer_from("Conv2D", R"({"filters": 1, "kernel_size": 3, "lora_rank": 4})"); }),
+      "lora_rank"));
 }
 
 BOOST_AUTO_TEST_CASE(average_pooling_same_counts_only_real_elements) {
@@ -201,8 +200,8 @@ BOOST_AUTO_TEST_CASE(average_pooling_same_counts_only_real_elements) {
   BOOST_CHECK((*maximum)(x) == Tensor({1, 2, 2, 1}, {5, 6, 8, 9}));
   // strides null is written as the pool size, as Keras.
   const boost::json::object config = maximum->get_config();
-  BOOST_CHECK((keys_of(config) ==
-               std::vector<std::string>{"name", "trainable", "dtype", "pool_size", "padding", "strides", "data_format"}));
+  BOOST_CHECK((keys_of(config) == std::vector<std::string>{"name", "trainable", "dtype", "pool_size", "padding",
+                                                           "strides", "data_format"}));
   BOOST_CHECK_EQUAL(json::write(config.at("strides")), "[2, 2]");
   BOOST_CHECK(!maximum->build_config());  // built at construction
 }
@@ -217,10 +216,10 @@ BOOST_AUTO_TEST_CASE(pooling_strides_and_channels_first) {
   BOOST_CHECK((*average)(x) == Tensor({1, 2, 1, 1}, {2, -3}));
   BOOST_CHECK((average->compute_output_shape({PartialShape{std::nullopt, 2, 5, 7}}) ==
                std::vector<PartialShape>{PartialShape{std::nullopt, 2, 5, 3}}));
-  BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("MaxPooling2D", R"({"padding": "causal"})"); }),
-                       "padding"));
-  BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("MaxPooling2D", R"({"pool_size": [2, 2, 2]})"); }),
-                       "pool_size"));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([] { layer_from("MaxPooling2D", R"({"padding": "causal"})"); }), "padding"));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([] { layer_from("MaxPooling2D", R"({"pool_size": [2, 2, 2]})"); }), "pool_size"));
 }
 
 BOOST_AUTO_TEST_CASE(global_max_pooling1d_channels_first_and_keepdims) {
@@ -260,8 +259,8 @@ BOOST_AUTO_TEST_CASE(zero_padding1d_asymmetric_and_channels_first) {
   auto both = layer_from("ZeroPadding1D", R"({"padding": 1})");
   BOOST_CHECK_EQUAL(json::write(both->get_config().at("padding")), "[1, 1]");
   BOOST_CHECK((*both)(Tensor({1, 1, 1}, {7})) == Tensor({1, 3, 1}, {0, 7, 0}));
-  BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("ZeroPadding1D", R"({"padding": [1, -1]})"); }),
-                       "padding"));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([] { layer_from("ZeroPadding1D", R"({"padding": [1, -1]})"); }), "padding"));
 }
 
 BOOST_AUTO_TEST_CASE(layers_built_from_code) {

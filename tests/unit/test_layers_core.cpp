@@ -21,8 +21,8 @@ using namespace kplug::layers;
 
 namespace {
 
-using kplug::test::error_of;
 using kplug::test::contains;
+using kplug::test::error_of;
 
 LayerPtr layer_from(const std::string& text) {
   DeserializeOptions options;
@@ -45,10 +45,19 @@ std::vector<std::string> keys_of(const boost::json::object& o) {
 BOOST_AUTO_TEST_CASE(snake_case_and_unique_names_as_keras) {
   // Expected values from Keras's naming.to_snake_case.
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"PReLU", "p_re_lu"},         {"Dense", "dense"},       {"LayerNormalization", "layer_normalization"},
-      {"Conv2DTranspose", "conv2d_transpose"}, {"GRU", "gru"}, {"ReLU", "re_lu"},
-      {"MultiHeadAttention", "multi_head_attention"}, {"ABCDef", "abc_def"}, {"LSTMCell", "lstm_cell"},
-      {"UpSampling2D", "up_sampling2d"}, {"KernelMult", "kernel_mult"}, {"aB", "a_b"}, {"_Ab", "__ab"},
+      {"PReLU", "p_re_lu"},
+      {"Dense", "dense"},
+      {"LayerNormalization", "layer_normalization"},
+      {"Conv2DTranspose", "conv2d_transpose"},
+      {"GRU", "gru"},
+      {"ReLU", "re_lu"},
+      {"MultiHeadAttention", "multi_head_attention"},
+      {"ABCDef", "abc_def"},
+      {"LSTMCell", "lstm_cell"},
+      {"UpSampling2D", "up_sampling2d"},
+      {"KernelMult", "kernel_mult"},
+      {"aB", "a_b"},
+      {"_Ab", "__ab"},
       {"GlobalAveragePooling1D", "global_average_pooling1d"}};
   for (const auto& [in, out] : cases) BOOST_CHECK_EQUAL(to_snake_case(in), out);
 
@@ -81,7 +90,10 @@ BOOST_AUTO_TEST_CASE(dense_forward_pass_rank_2_and_3) {
   BOOST_CHECK((*layer)(x3) == Tensor({2, 1, 2}, {3.5f, 0, 0, 3}));
   BOOST_CHECK((layer->compute_output_shape({PartialShape{std::nullopt, 7, 3}}) ==
                std::vector<PartialShape>{PartialShape{std::nullopt, 7, 2}}));
-  BOOST_CHECK(contains(error_of<ValueError>([&] { (*layer)(Tensor({2, 4})); }), "expects inputs with last dimension 3"));
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         (*layer)(Tensor({2, 4}));
+                       }),
+                       "expects inputs with last dimension 3"));
 }
 
 BOOST_AUTO_TEST_CASE(dense_config_in_keras_order_with_every_option) {
@@ -89,13 +101,14 @@ BOOST_AUTO_TEST_CASE(dense_config_in_keras_order_with_every_option) {
       R"(, "activation": "tanh", "use_bias": false, "kernel_initializer": "ones", "bias_initializer": {"module": "keras.initializers", "class_name": "Constant", "config": {"value": 0.5}, "registered_name": null}, "kernel_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.5}, "registered_name": null}, "bias_regularizer": null, "activity_regularizer": {"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 0.25}, "registered_name": null}, "kernel_constraint": {"module": "keras.constraints", "class_name": "NonNeg", "config": {}, "registered_name": null}, "bias_constraint": null)");
   auto layer = layer_from(text);
   auto config = layer->get_config();
-  BOOST_CHECK((keys_of(config) ==
-               std::vector<std::string>{"name", "trainable", "dtype", "activity_regularizer", "units", "activation",
-                                        "use_bias", "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                                        "bias_regularizer", "kernel_constraint", "bias_constraint",
-                                        "quantization_config"}));
-  BOOST_CHECK_EQUAL(json::write(config["dtype"]),
-                    R"({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})");
+  BOOST_CHECK(
+      (keys_of(config) == std::vector<std::string>{"name", "trainable", "dtype", "activity_regularizer", "units",
+                                                   "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                                   "kernel_regularizer", "bias_regularizer", "kernel_constraint",
+                                                   "bias_constraint", "quantization_config"}));
+  BOOST_CHECK_EQUAL(
+      json::write(config["dtype"]),
+      R"({"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null})");
   BOOST_CHECK_EQUAL(config["activation"].as_string(), "tanh");
   BOOST_CHECK_EQUAL(config["kernel_initializer"].at("class_name").as_string(), "Ones");
   BOOST_CHECK_EQUAL(config["kernel_constraint"].at("class_name").as_string(), "NonNeg");
@@ -122,14 +135,16 @@ BOOST_AUTO_TEST_CASE(dense_config_errors) {
                        }),
                        "units"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from(dense_json(R"(, "units": 0)")); }), "units"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] { layer_from(dense_json(R"(, "lora_rank": 4)")); }), "lora_rank"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from(dense_json(
-                             R"(, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}, "registered_name": null})"));
-                       }),
-                       "dtype policy 'mixed_float16' is not supported"));
-  BOOST_CHECK(contains(error_of<UnknownObjectError>([] { layer_from(dense_json(R"(, "activation": "relux")")); }),
-                       "relu"));
+  BOOST_CHECK(
+      contains(error_of<NotSupportedError>([] { layer_from(dense_json(R"(, "lora_rank": 4)")); }), "lora_rank"));
+  BOOST_CHECK(contains(
+      error_of<NotSupportedError>([] {
+        layer_from(dense_json(
+            R"(, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "mixed_float16"}, "registered_name": null})"));
+      }),
+      "dtype policy 'mixed_float16' is not supported"));
+  BOOST_CHECK(
+      contains(error_of<UnknownObjectError>([] { layer_from(dense_json(R"(, "activation": "relux")")); }), "relu"));
 }
 
 BOOST_AUTO_TEST_CASE(call_arguments_a_layer_does_not_read_are_refused) {
@@ -143,10 +158,14 @@ BOOST_AUTO_TEST_CASE(call_arguments_a_layer_does_not_read_are_refused) {
 BOOST_AUTO_TEST_CASE(set_weights_messages_and_shapes) {
   auto layer = layer_from(dense_json(""));
   layer->maybe_build({PartialShape{std::nullopt, 3}});
-  BOOST_CHECK_EQUAL(error_of<ValueError>([&] { layer->set_weights({Tensor({3, 2})}); }),
+  BOOST_CHECK_EQUAL(error_of<ValueError>([&] {
+                      layer->set_weights({Tensor({3, 2})});
+                    }),
                     "You called `set_weights(weights)` on layer 'd' with a weight list of length 1, but the layer was "
                     "expecting 2 weights.");
-  BOOST_CHECK_EQUAL(error_of<ValueError>([&] { layer->set_weights({Tensor({3, 2}), Tensor({3})}); }),
+  BOOST_CHECK_EQUAL(error_of<ValueError>([&] {
+                      layer->set_weights({Tensor({3, 2}), Tensor({3})});
+                    }),
                     "Layer d weight shape (2,) is not compatible with provided weight shape (3,).");
   BOOST_CHECK_EQUAL(layer->count_params(), 8);
   BOOST_CHECK_EQUAL(layer->weights()[0]->path(), "d/kernel");
@@ -166,7 +185,8 @@ BOOST_AUTO_TEST_CASE(dropout_is_identity_at_inference) {
   const Tensor x = Tensor::matrix({{1, 2}, {3, 4}});
   BOOST_CHECK((*layer)(x) == x);
   auto config = layer->get_config();
-  BOOST_CHECK((keys_of(config) == std::vector<std::string>{"name", "trainable", "dtype", "rate", "seed", "noise_shape"}));
+  BOOST_CHECK(
+      (keys_of(config) == std::vector<std::string>{"name", "trainable", "dtype", "rate", "seed", "noise_shape"}));
   BOOST_CHECK_EQUAL(json::write(config["noise_shape"]), "[null, 1]");
   BOOST_CHECK(!layer->build_config());  // built at construction, as Keras's Dropout
   CallArgs training({x});
@@ -206,7 +226,8 @@ BOOST_AUTO_TEST_CASE(activation_layer_every_form) {
       R"({"module": "keras.layers", "class_name": "Activation", "config": {"name": "s", "activation": "swish"}})");
   BOOST_CHECK_EQUAL(json::write(swish->get_config()["activation"]), "\"silu\"");
   BOOST_CHECK(contains(error_of<ConfigError>([] {
-                         layer_from(R"({"module": "keras.layers", "class_name": "Activation", "config": {"name": "a"}})");
+                         layer_from(
+                             R"({"module": "keras.layers", "class_name": "Activation", "config": {"name": "a"}})");
                        }),
                        "activation"));
 }
@@ -236,7 +257,8 @@ BOOST_AUTO_TEST_CASE(add_broadcasts_and_merges_masks) {
   auto masks = add->compute_mask(masked, outputs);
   BOOST_REQUIRE(masks[0]);
   BOOST_CHECK(*masks[0] == Tensor({1, 3}, {1, 1, 1}));  // Keras ORs the masks
-  BOOST_CHECK_EQUAL(json::write(*add->build_config()), R"({"input_shape": [[2, 2], [2, 1], [2, 2]]})");  // the first call's shapes
+  BOOST_CHECK_EQUAL(json::write(*add->build_config()),
+                    R"({"input_shape": [[2, 2], [2, 1], [2, 2]]})");  // the first call's shapes
 }
 
 BOOST_AUTO_TEST_CASE(layer_normalization_formulas) {
@@ -271,27 +293,32 @@ BOOST_AUTO_TEST_CASE(layer_normalization_formulas) {
   const float s = 1.0f / std::sqrt(1.25f);
   test::check_close(z, Tensor({1, 2, 2}, {-1.5f * s, -0.5f * s, 0.5f * s, 1.5f * s}));
   BOOST_CHECK_EQUAL(json::write(multi->get_config()["axis"]), "[1, 2]");
-  BOOST_CHECK(contains(error_of<ValueError>([] {
-                         auto dup = layer_from(
-                             R"({"module": "keras.layers", "class_name": "LayerNormalization", "config": {"name": "d", "axis": [1, -1]}})");
-                         dup->maybe_build({PartialShape{std::nullopt, 2}});
-                       }),
-                       "Duplicate axes"));
+  BOOST_CHECK(contains(
+      error_of<ValueError>([] {
+        auto dup = layer_from(
+            R"({"module": "keras.layers", "class_name": "LayerNormalization", "config": {"name": "d", "axis": [1, -1]}})");
+        dup->maybe_build({PartialShape{std::nullopt, 2}});
+      }),
+      "Duplicate axes"));
 }
 
 BOOST_AUTO_TEST_CASE(input_layer_config) {
   auto input = layer_from(
       R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 8], "dtype": "float32", "sparse": false, "ragged": false, "name": "x", "optional": false}})");
-  BOOST_CHECK_EQUAL(json::write(input->get_config()),
-                    R"({"batch_shape": [null, 8], "dtype": "float32", "sparse": false, "ragged": false, "name": "x", "optional": false})");
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from(R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 8], "sparse": true}})");
-                       }),
-                       "sparse inputs are not supported"));
-  BOOST_CHECK(contains(error_of<ConfigError>([] {
-                         layer_from(R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, -8]}})");
-                       }),
-                       "batch_shape[1]"));
+  BOOST_CHECK_EQUAL(
+      json::write(input->get_config()),
+      R"({"batch_shape": [null, 8], "dtype": "float32", "sparse": false, "ragged": false, "name": "x", "optional": false})");
+  BOOST_CHECK(contains(
+      error_of<NotSupportedError>([] {
+        layer_from(
+            R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 8], "sparse": true}})");
+      }),
+      "sparse inputs are not supported"));
+  BOOST_CHECK(contains(
+      error_of<ConfigError>([] {
+        layer_from(R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, -8]}})");
+      }),
+      "batch_shape[1]"));
   auto legacy = layer_from(
       R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], "name": "old"}})");
   BOOST_CHECK_EQUAL(json::write(legacy->get_config()["batch_shape"]), "[null, 4]");
@@ -299,7 +326,8 @@ BOOST_AUTO_TEST_CASE(input_layer_config) {
 
 BOOST_AUTO_TEST_CASE(a_layer_entry_must_be_a_layer) {
   const std::string m = error_of<ConfigError>([] {
-    layer_from(R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 0.1}, "registered_name": null})");
+    layer_from(
+        R"({"module": "keras.regularizers", "class_name": "L1", "config": {"l1": 0.1}, "registered_name": null})");
   });
   BOOST_CHECK(contains(m, "Unexpected object from deserialization, expected a layer or operation, got a regularizer"));
 }

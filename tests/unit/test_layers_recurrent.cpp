@@ -68,8 +68,8 @@ Vec row(const Tensor& x, std::int64_t b, std::int64_t t) {  // x (batch, time, f
 float bias_at(const Tensor* bias, std::int64_t i) { return bias ? (*bias)[i] : 0.0f; }
 
 // One step of each cell; states in/out.
-void simple_rnn_step(const Vec& x, std::vector<Vec>& s, const Tensor& k, const Tensor& r, const Tensor* b, std::int64_t u,
-                     const std::function<float(float)>& act) {
+void simple_rnn_step(const Vec& x, std::vector<Vec>& s, const Tensor& k, const Tensor& r, const Tensor* b,
+                     std::int64_t u, const std::function<float(float)>& act) {
   Vec xk = vecmat(x, k, 0, u), hr = vecmat(s[0], r, 0, u), h(u);
   for (std::int64_t j = 0; j < u; ++j) h[j] = act(xk[j] + bias_at(b, j) + hr[j]);
   s[0] = h;
@@ -142,10 +142,12 @@ constexpr std::int64_t kBatch = 2, kSteps = 3, kFeatures = 3, kUnits = 2;
 
 BOOST_AUTO_TEST_CASE(simple_rnn_two_samples_against_the_formula) {
   for (const bool backwards : {false, true}) {
-    auto layer = layer_from("SimpleRNN", std::string(R"({"units": 2, "return_sequences": true, "activation": "relu",)") +
-                                             R"( "go_backwards": )" + (backwards ? "true" : "false") + "}");
+    auto layer =
+        layer_from("SimpleRNN", std::string(R"({"units": 2, "return_sequences": true, "activation": "relu",)") +
+                                    R"( "go_backwards": )" + (backwards ? "true" : "false") + "}");
     layer->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
-    const Tensor k = weights({kFeatures, kUnits}, 0.1f), r = weights({kUnits, kUnits}, 0.7f), b = weights({kUnits}, 1.3f);
+    const Tensor k = weights({kFeatures, kUnits}, 0.1f), r = weights({kUnits, kUnits}, 0.7f),
+                 b = weights({kUnits}, 1.3f);
     layer->set_weights({k, r, b});
     const Tensor x = weights({kBatch, kSteps, kFeatures}, 2.0f);
     const Tensor y = run(*layer, x)[0];
@@ -159,8 +161,8 @@ BOOST_AUTO_TEST_CASE(simple_rnn_two_samples_against_the_formula) {
         for (std::int64_t j = 0; j < kUnits; ++j) expected.at({s, k2, j}) = st[0][j];
       }
     }
-    check_close(y, expected.shape(), [&](std::int64_t i) { return expected[i]; },
-                backwards ? "go_backwards" : "forwards");
+    check_close(
+        y, expected.shape(), [&](std::int64_t i) { return expected[i]; }, backwards ? "go_backwards" : "forwards");
   }
 }
 
@@ -190,9 +192,12 @@ BOOST_AUTO_TEST_CASE(lstm_states_and_unit_forget_bias) {
       c.at({s, j}) = st[1][j];
     }
   }
-  check_close(out[0], seq.shape(), [&](std::int64_t i) { return seq[i]; }, "sequence");
-  check_close(out[1], h.shape(), [&](std::int64_t i) { return h[i]; }, "h");
-  check_close(out[2], c.shape(), [&](std::int64_t i) { return c[i]; }, "c");
+  check_close(
+      out[0], seq.shape(), [&](std::int64_t i) { return seq[i]; }, "sequence");
+  check_close(
+      out[1], h.shape(), [&](std::int64_t i) { return h[i]; }, "h");
+  check_close(
+      out[2], c.shape(), [&](std::int64_t i) { return c[i]; }, "c");
   BOOST_CHECK_EQUAL(layer->compute_output_shape({PartialShape{std::nullopt, 7, kFeatures}}).size(), 3u);
 
   // An initial state replaces the zeros.
@@ -210,8 +215,8 @@ BOOST_AUTO_TEST_CASE(lstm_states_and_unit_forget_bias) {
 BOOST_AUTO_TEST_CASE(gru_reset_after_both_ways_and_without_bias) {
   for (const bool reset_after : {true, false}) {
     BOOST_TEST_CONTEXT("reset_after=" << reset_after) {
-      auto layer = layer_from("GRU", std::string(R"({"units": 2, "reset_after": )") + (reset_after ? "true" : "false") +
-                                         "}");
+      auto layer =
+          layer_from("GRU", std::string(R"({"units": 2, "reset_after": )") + (reset_after ? "true" : "false") + "}");
       layer->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
       const Shape bias_shape = reset_after ? Shape{2, 3 * kUnits} : Shape{3 * kUnits};
       BOOST_CHECK(layer->weights()[2]->shape() == bias_shape);
@@ -226,7 +231,8 @@ BOOST_AUTO_TEST_CASE(gru_reset_after_both_ways_and_without_bias) {
         for (std::int64_t t = 0; t < kSteps; ++t) gru_step(row(x, s, t), st, k, r, b, kUnits, reset_after);
         for (std::int64_t j = 0; j < kUnits; ++j) expected.at({s, j}) = st[0][j];
       }
-      check_close(y, expected.shape(), [&](std::int64_t i) { return expected[i]; }, "last output");
+      check_close(
+          y, expected.shape(), [&](std::int64_t i) { return expected[i]; }, "last output");
     }
   }
   auto no_bias = layer_from("GRU", R"({"units": 2, "use_bias": false, "reset_after": false})");
@@ -237,14 +243,16 @@ BOOST_AUTO_TEST_CASE(gru_reset_after_both_ways_and_without_bias) {
   const Tensor x = weights({1, 1, kFeatures}, 0.5f);
   std::vector<Vec> st{Vec(kUnits, 0.0f)};
   gru_step(row(x, 0, 0), st, k, r, Tensor({3 * kUnits}), kUnits, false);
-  check_close(run(*no_bias, x)[0], {1, kUnits}, [&](std::int64_t i) { return st[0][i]; }, "no bias");
+  check_close(
+      run(*no_bias, x)[0], {1, kUnits}, [&](std::int64_t i) { return st[0][i]; }, "no bias");
 }
 
 BOOST_AUTO_TEST_CASE(masked_middle_step_keeps_state_and_repeats_output) {
   for (const bool zero_output : {false, true}) {
     BOOST_TEST_CONTEXT("zero_output_for_mask=" << zero_output) {
-      auto layer = layer_from("LSTM", std::string(R"({"units": 2, "return_sequences": true, "zero_output_for_mask": )") +
-                                          (zero_output ? "true" : "false") + "}");
+      auto layer =
+          layer_from("LSTM", std::string(R"({"units": 2, "return_sequences": true, "zero_output_for_mask": )") +
+                                 (zero_output ? "true" : "false") + "}");
       layer->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
       const Tensor k = weights({kFeatures, 4 * kUnits}, 0.3f), r = weights({kUnits, 4 * kUnits}, 0.9f),
                    b = weights({4 * kUnits}, 0.2f);
@@ -272,7 +280,9 @@ BOOST_AUTO_TEST_CASE(masked_middle_step_keeps_state_and_repeats_output) {
       auto out = (*layer)(args);
       BOOST_CHECK(!layer->compute_mask(args, out)[0].has_value());
       // A mask of the wrong shape is refused.
-      BOOST_CHECK(contains(error_of<ValueError>([&] { run(*layer, x, bool_mask({1, 2}, {true, true})); }),
+      BOOST_CHECK(contains(error_of<ValueError>([&] {
+                             run(*layer, x, bool_mask({1, 2}, {true, true}));
+                           }),
                            "expects a mask of shape (2, 3)"));
     }
   }
@@ -280,8 +290,10 @@ BOOST_AUTO_TEST_CASE(masked_middle_step_keeps_state_and_repeats_output) {
 
 BOOST_AUTO_TEST_CASE(bidirectional_merge_modes) {
   const Tensor x = weights({kBatch, kSteps, kFeatures}, 0.25f);
-  const Tensor kf = weights({kFeatures, kUnits}, 0.1f), rf = weights({kUnits, kUnits}, 0.7f), bf = weights({kUnits}, 1.3f);
-  const Tensor kb = weights({kFeatures, kUnits}, 2.1f), rb = weights({kUnits, kUnits}, 0.2f), bb = weights({kUnits}, 0.9f);
+  const Tensor kf = weights({kFeatures, kUnits}, 0.1f), rf = weights({kUnits, kUnits}, 0.7f),
+               bf = weights({kUnits}, 1.3f);
+  const Tensor kb = weights({kFeatures, kUnits}, 2.1f), rb = weights({kUnits, kUnits}, 0.2f),
+               bb = weights({kUnits}, 0.9f);
   // Reference: forward outputs in time order, backward outputs re-reversed to time order.
   Tensor fwd({kBatch, kSteps, kUnits}), bwd({kBatch, kSteps, kUnits});
   auto tanh_fn = [](float v) { return std::tanh(v); };
@@ -317,9 +329,10 @@ BOOST_AUTO_TEST_CASE(bidirectional_merge_modes) {
   for (const auto& c : cases) {
     BOOST_TEST_CONTEXT(c.mode) {
       // No backward_layer: a copy of the layer going backwards, named as Keras names it.
-      auto layer = layer_from("Bidirectional", R"({"name": "bi", "merge_mode": )" + c.mode +
-                                                   R"(, "layer": {"module": "keras.layers", "class_name": "SimpleRNN",)"
-                                                   R"( "config": {"name": "rnn", "units": 2, "return_sequences": true}}})");
+      auto layer =
+          layer_from("Bidirectional", R"({"name": "bi", "merge_mode": )" + c.mode +
+                                          R"(, "layer": {"module": "keras.layers", "class_name": "SimpleRNN",)"
+                                          R"( "config": {"name": "rnn", "units": 2, "return_sequences": true}}})");
       auto& bi = dynamic_cast<Bidirectional&>(*layer);
       BOOST_CHECK_EQUAL(bi.forward_layer()->name(), "forward_rnn");
       BOOST_CHECK_EQUAL(bi.backward_layer()->name(), "backward_rnn");
@@ -334,18 +347,22 @@ BOOST_AUTO_TEST_CASE(bidirectional_merge_modes) {
     }
   }
   // merge_mode None: both sequences, and the states of each with return_state.
-  auto both = layer_from("Bidirectional", R"({"merge_mode": null, "layer": {"module": "keras.layers", "class_name":)"
-                                          R"( "SimpleRNN", "config": {"name": "r", "units": 2, "return_sequences": true,)"
-                                          R"( "return_state": true}}})");
+  auto both =
+      layer_from("Bidirectional", R"({"merge_mode": null, "layer": {"module": "keras.layers", "class_name":)"
+                                  R"( "SimpleRNN", "config": {"name": "r", "units": 2, "return_sequences": true,)"
+                                  R"( "return_state": true}}})");
   both->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
   both->set_weights({kf, rf, bf, kb, rb, bb});
   auto out = run(*both, x);
   BOOST_REQUIRE_EQUAL(out.size(), 4u);  // y, y_rev, forward state, backward state
-  check_close(out[0], seq, [&](std::int64_t i) { return fwd[i]; }, "forward");
-  check_close(out[1], seq, [&](std::int64_t i) { return bwd[i]; }, "backward (time order)");
+  check_close(
+      out[0], seq, [&](std::int64_t i) { return fwd[i]; }, "forward");
+  check_close(
+      out[1], seq, [&](std::int64_t i) { return bwd[i]; }, "backward (time order)");
   // The backward state is its last processed step: time step 0.
-  check_close(out[3], {kBatch, kUnits},
-              [&](std::int64_t i) { return bwd[(i / kUnits) * kSteps * kUnits + i % kUnits]; }, "backward state");
+  check_close(
+      out[3], {kBatch, kUnits}, [&](std::int64_t i) { return bwd[(i / kUnits) * kSteps * kUnits + i % kUnits]; },
+      "backward state");
   BOOST_CHECK_EQUAL(both->compute_output_shape({PartialShape{std::nullopt, kSteps, kFeatures}}).size(), 4u);
   BOOST_CHECK(serialize_layer(*both).at("config").at("merge_mode").is_null());
 }
@@ -373,8 +390,7 @@ BOOST_AUTO_TEST_CASE(embedding_lookup_mask_and_out_of_range_ids) {
   BOOST_CHECK((*layer)(Tensor::from_values<std::int64_t>({1, 2}, wide)).shape() == (Shape{1, 2, 3}));
   for (std::int32_t bad : {4, -1}) {
     const std::vector<std::int32_t> v{0, bad};
-    const std::string message =
-        error_of<ValueError>([&] { (*layer)(Tensor::from_values<std::int32_t>({1, 2}, v)); });
+    const std::string message = error_of<ValueError>([&] { (*layer)(Tensor::from_values<std::int32_t>({1, 2}, v)); });
     BOOST_CHECK(contains(message, "Layer 'emb' (Embedding, input_dim=4)"));
     BOOST_CHECK(contains(message, "index " + std::to_string(bad) + " at position 1"));
     BOOST_CHECK(contains(message, "expected 0 <= index < 4"));
@@ -396,12 +412,26 @@ BOOST_AUTO_TEST_CASE(cells_are_layers_and_write_keras_configs) {
   auto out = (*cell)(args);
   BOOST_REQUIRE_EQUAL(out.size(), 3u);  // output, h, c
   BOOST_CHECK(out[0] == out[1]);
-  BOOST_CHECK((keys_of(cell->get_config()) ==
-               std::vector<std::string>{"name", "trainable", "dtype", "units", "activation", "recurrent_activation",
-                                        "use_bias", "unit_forget_bias", "kernel_initializer", "recurrent_initializer",
-                                        "bias_initializer", "kernel_regularizer", "recurrent_regularizer",
-                                        "bias_regularizer", "kernel_constraint", "recurrent_constraint",
-                                        "bias_constraint", "dropout", "recurrent_dropout", "seed"}));
+  BOOST_CHECK((keys_of(cell->get_config()) == std::vector<std::string>{"name",
+                                                                       "trainable",
+                                                                       "dtype",
+                                                                       "units",
+                                                                       "activation",
+                                                                       "recurrent_activation",
+                                                                       "use_bias",
+                                                                       "unit_forget_bias",
+                                                                       "kernel_initializer",
+                                                                       "recurrent_initializer",
+                                                                       "bias_initializer",
+                                                                       "kernel_regularizer",
+                                                                       "recurrent_regularizer",
+                                                                       "bias_regularizer",
+                                                                       "kernel_constraint",
+                                                                       "recurrent_constraint",
+                                                                       "bias_constraint",
+                                                                       "dropout",
+                                                                       "recurrent_dropout",
+                                                                       "seed"}));
   auto gru_cell = layer_from("GRUCell", R"({"units": 3, "reset_after": false})");
   BOOST_CHECK(gru_cell->get_config().at("reset_after") == false);
   auto simple_cell = layer_from("SimpleRNNCell", R"({"units": 3})");
@@ -423,10 +453,11 @@ BOOST_AUTO_TEST_CASE(config_errors_name_the_key) {
   const std::string zero = error_of<ConfigError>([] { layer_from("GRU", R"({"units": 0})"); });
   BOOST_CHECK(contains(zero, "units"));
   BOOST_CHECK(contains(zero, "expected a positive integer, got 0"));
-  const std::string stateful = error_of<NotSupportedError>([] { layer_from("LSTM", R"({"units": 2, "stateful": true})"); });
+  const std::string stateful =
+      error_of<NotSupportedError>([] { layer_from("LSTM", R"({"units": 2, "stateful": true})"); });
   BOOST_CHECK(contains(stateful, "stateful"));
-  BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("SimpleRNN", R"({"units": 2, "dropout": 1.5})"); }),
-                       "dropout"));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([] { layer_from("SimpleRNN", R"({"units": 2, "dropout": 1.5})"); }), "dropout"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("GRU", R"({"units": 2, "reset_after": "yes"})"); }),
                        "reset_after"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("LSTM", R"({"units": 2, "implementation": 3})"); }),
@@ -438,23 +469,25 @@ BOOST_AUTO_TEST_CASE(config_errors_name_the_key) {
                        }),
                        "Invalid merge mode. Received: max"));
   BOOST_CHECK(contains(error_of<ConfigError>([] {
-                         layer_from("Bidirectional", R"({"layer": {"module": "keras.layers", "class_name": "LSTM",)"
-                                                     R"( "config": {"units": 2}}, "backward_layer": {"module":)"
-                                                     R"( "keras.layers", "class_name": "LSTM", "config": {"units": 2}}})");
+                         layer_from("Bidirectional",
+                                    R"({"layer": {"module": "keras.layers", "class_name": "LSTM",)"
+                                    R"( "config": {"units": 2}}, "backward_layer": {"module":)"
+                                    R"( "keras.layers", "class_name": "LSTM", "config": {"units": 2}}})");
                        }),
                        "different `go_backwards` value"));
   BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from("Bidirectional", R"({"layer": {"module": "keras.layers", "class_name": "Embedding",)"
-                                                     R"( "config": {"input_dim": 2, "output_dim": 2}}})");
+                         layer_from("Bidirectional",
+                                    R"({"layer": {"module": "keras.layers", "class_name": "Embedding",)"
+                                    R"( "config": {"input_dim": 2, "output_dim": 2}}})");
                        }),
                        "Bidirectional wraps a recurrent layer"));
-  const std::string dims = error_of<ConfigError>([] { layer_from("Embedding", R"({"input_dim": -3, "output_dim": 2})"); });
+  const std::string dims =
+      error_of<ConfigError>([] { layer_from("Embedding", R"({"input_dim": -3, "output_dim": 2})"); });
   BOOST_CHECK(contains(dims, "input_dim"));
   BOOST_CHECK(contains(dims, "must be a positive integer"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("Embedding", R"({"output_dim": 2})"); }), "input_dim"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from("Embedding", R"({"input_dim": 2, "output_dim": 2, "lora_rank": 4})");
-                       }),
+  BOOST_CHECK(contains(error_of<NotSupportedError>(
+                           [] { layer_from("Embedding", R"({"input_dim": 2, "output_dim": 2, "lora_rank": 4})"); }),
                        "lora_rank"));
 }
 

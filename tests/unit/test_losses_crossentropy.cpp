@@ -108,11 +108,13 @@ BOOST_AUTO_TEST_CASE(categorical_crossentropy_values_and_reductions) {
 
 BOOST_AUTO_TEST_CASE(categorical_crossentropy_normalises_smooths_and_takes_logits) {
   // Probabilities that do not sum to 1 are rescaled first: [1, 2, 1] -> [0.25, 0.5, 0.25].
-  BOOST_TEST(categorical_crossentropy(Tensor::vector({0, 1, 0}), Tensor::vector({1, 2, 1})).item() ==
-                 0.69314718f, tt::tolerance(1e-5f));
+  BOOST_TEST(categorical_crossentropy(Tensor::vector({0, 1, 0}), Tensor::vector({1, 2, 1})).item() == 0.69314718f,
+             tt::tolerance(1e-5f));
   // Label smoothing 0.1 over 3 classes: [0.0333, 0.9333, 0.0333].
-  BOOST_TEST(categorical_crossentropy(Tensor::vector({0, 1, 0}), Tensor::vector({0.2f, 0.7f, 0.1f}), false, 0.1)
-                     .item() == 0.46329738f, tt::tolerance(1e-5f));
+  BOOST_TEST(
+      categorical_crossentropy(Tensor::vector({0, 1, 0}), Tensor::vector({0.2f, 0.7f, 0.1f}), false, 0.1).item() ==
+          0.46329738f,
+      tt::tolerance(1e-5f));
   // Logits through log-softmax; the same as their softmax as probabilities.
   const Tensor logits = Tensor::matrix({{1.0f, 2.0f, 3.0f}, {1.0f, -1.0f, 0.5f}});
   const Tensor labels = Tensor::matrix({{0, 0, 1}, {0.2f, 0.3f, 0.5f}});
@@ -141,11 +143,12 @@ BOOST_AUTO_TEST_CASE(categorical_focal_crossentropy_values) {
                     Tensor::scalar(0.25283429f));
   BOOST_CHECK_THROW(categorical_focal_crossentropy(Tensor::vector({0, 0, 1}), p, {0.1, 0.2}), ValueError);
   // Logits go through softmax.
-  test::check_close(categorical_focal_crossentropy(Tensor::vector({0, 1, 0}), Tensor::vector({1.0f, 2.0f, 0.5f}),
-                                                   {0.25}, 2.0, true),
-                    Tensor::scalar(0.01601941f));
+  test::check_close(
+      categorical_focal_crossentropy(Tensor::vector({0, 1, 0}), Tensor::vector({1.0f, 2.0f, 0.5f}), {0.25}, 2.0, true),
+      Tensor::scalar(0.01601941f));
   // alpha 1, gamma 0 is categorical crossentropy.
-  test::check_close(categorical_focal_crossentropy(y_true, y_pred, {1.0}, 0.0), categorical_crossentropy(y_true, y_pred));
+  test::check_close(categorical_focal_crossentropy(y_true, y_pred, {1.0}, 0.0),
+                    categorical_crossentropy(y_true, y_pred));
 }
 
 // --- sparse -------------------------------------------------------------------------------

@@ -49,9 +49,10 @@ BOOST_AUTO_TEST_CASE(fixtures_round_trip) {
 }
 
 BOOST_AUTO_TEST_CASE(numbers_keep_their_type_and_alpha_may_be_a_list) {
-  const std::string ints = R"({"module": "keras.losses", "class_name": "BinaryFocalCrossentropy", "config": )"
-                           R"({"name": "bfce", "reduction": "sum", "from_logits": true, "label_smoothing": 0, )"
-                           R"("axis": 1, "apply_class_balancing": true, "alpha": 1, "gamma": 3}, "registered_name": null})";
+  const std::string ints =
+      R"({"module": "keras.losses", "class_name": "BinaryFocalCrossentropy", "config": )"
+      R"({"name": "bfce", "reduction": "sum", "from_logits": true, "label_smoothing": 0, )"
+      R"("axis": 1, "apply_class_balancing": true, "alpha": 1, "gamma": 3}, "registered_name": null})";
   BOOST_TEST(round_trip(ints) == ints);
   const std::string list = R"({"module": "keras.losses", "class_name": "CategoricalFocalCrossentropy", "config": )"
                            R"({"name": "cfce", "reduction": null, "from_logits": false, "label_smoothing": 0.1, )"
@@ -61,8 +62,9 @@ BOOST_AUTO_TEST_CASE(numbers_keep_their_type_and_alpha_may_be_a_list) {
   auto loss = loss_from(list);
   BOOST_TEST(loss->reduction() == "none");
   BOOST_TEST((*loss)(Tensor::matrix({{0, 1, 0}}), Tensor::matrix({{0.2f, 0.5f, 0.3f}})).shape() == (Shape{1}));
-  const std::string q = R"({"module": "keras.losses", "class_name": "CategoricalGeneralizedCrossEntropy", )"
-                        R"("config": {"name": "gce", "reduction": "sum_over_batch_size", "q": 0.25}, "registered_name": null})";
+  const std::string q =
+      R"({"module": "keras.losses", "class_name": "CategoricalGeneralizedCrossEntropy", )"
+      R"("config": {"name": "gce", "reduction": "sum_over_batch_size", "q": 0.25}, "registered_name": null})";
   BOOST_TEST(round_trip(q) == q);
 }
 
@@ -89,8 +91,8 @@ BOOST_AUTO_TEST_CASE(function_forms_and_aliases) {
                tt::tolerance(1e-5f));
   }
   auto sparse = deserialize_object(boost::json::value("sparse_categorical_crossentropy"), Kind::loss);
-  BOOST_TEST(std::dynamic_pointer_cast<Loss>(sparse)
-                 ->call(Tensor::vector({1}), Tensor::matrix({{0.5f, 0.5f}}))[0] == 0.69314718f,
+  BOOST_TEST(std::dynamic_pointer_cast<Loss>(sparse)->call(Tensor::vector({1}), Tensor::matrix({{0.5f, 0.5f}}))[0] ==
+                 0.69314718f,
              tt::tolerance(1e-5f));
   auto ctc = deserialize_as<Loss>(json::parse(fixture("loss_fn_ctc")));
   BOOST_TEST(ctc->call(Tensor::matrix({{1}}), Tensor({1, 2, 2}, {0.5f, 1.0f, 1.5f, -0.5f}))[0] == 0.40427090f,

@@ -185,7 +185,8 @@ BOOST_AUTO_TEST_CASE(dice_and_tversky_over_axes) {
   test::check_close(dice(t, p, std::vector<std::int64_t>{1, 2, 3}), Tensor::vector({0.5f, 0.7575758f}));
   BOOST_TEST(dice(t, p).rank() == 0);
   BOOST_TEST(dice(t, p).item() == 0.6164384f, tt::tolerance(1e-5f));
-  test::check_close(Dice(std::nullopt, "dice", ReductionAxes::list({1, 2, 3}))(t, p), Tensor::vector({0.5f, 0.7575758f}));
+  test::check_close(Dice(std::nullopt, "dice", ReductionAxes::list({1, 2, 3}))(t, p),
+                    Tensor::vector({0.5f, 0.7575758f}));
   BOOST_TEST(Dice()(t, p).item() == 0.6164384f, tt::tolerance(1e-5f));  // a scalar loss is not reduced further
   test::check_close(dice(t, p, std::vector<std::int64_t>{-1, -2, -3}), Tensor::vector({0.5f, 0.7575758f}));
   BOOST_CHECK_THROW(dice(t, p, std::vector<std::int64_t>{1, 1}), ValueError);  // repeated axis
@@ -195,7 +196,8 @@ BOOST_AUTO_TEST_CASE(dice_and_tversky_over_axes) {
   const Tensor tt_ = Tensor::matrix({{1, 2}, {1, 2}});
   const Tensor tp = Tensor::matrix({{4, 1}, {6, 1}});
   BOOST_TEST(tversky(tt_, tp).item() == 1.0f - 14.0f / 9.0f, tt::tolerance(1e-5f));
-  BOOST_TEST(Tversky(Number::real(0.2), Number::real(0.8))(tt_, tp).item() == 1.0f - 14.0f / 10.8f, tt::tolerance(1e-5f));
+  BOOST_TEST(Tversky(Number::real(0.2), Number::real(0.8))(tt_, tp).item() == 1.0f - 14.0f / 10.8f,
+             tt::tolerance(1e-5f));
   // Binary masks, alpha 0.3, beta 0.7: 1 - 1 / (1 + 0.3 + 0.7).
   BOOST_TEST(tversky(Tensor::vector({1, 1, 0, 0}), Tensor::vector({1, 0, 1, 0}), 0.3, 0.7).item() == 0.5f,
              tt::tolerance(1e-6f));
@@ -254,9 +256,8 @@ BOOST_AUTO_TEST_CASE(circle_masks_rows_without_loss_before_reducing) {
   BOOST_TEST(circle_mask(circle(kCircleLabels, kCircleEmbeddings))[4] == 0.0f);
   const auto circle_function = deserialize_as<Loss>(boost::json::value("circle"));
   BOOST_TEST((*circle_function)(kCircleLabels, kCircleEmbeddings).item() == 188.3883f, tt::tolerance(1e-4f));
-  BOOST_TEST((*circle_function)(kCircleLabels, kCircleEmbeddings, &weights).item() == 244.91918f,
-             tt::tolerance(1e-4f));
+  BOOST_TEST((*circle_function)(kCircleLabels, kCircleEmbeddings, &weights).item() == 244.91918f, tt::tolerance(1e-4f));
   BOOST_CHECK_THROW(circle(kCircleLabels, Tensor::vector({1, 2, 3, 4, 5})), ValueError);  // not (batch, dim)
-  BOOST_CHECK_THROW(circle(Tensor::vector({1, 2}), kCircleEmbeddings), ValueError);        // label count
+  BOOST_CHECK_THROW(circle(Tensor::vector({1, 2}), kCircleEmbeddings), ValueError);       // label count
   BOOST_CHECK_THROW(circle(kCircleLabels, Tensor(Shape{5, 4}), {&kRefLabels, &kCircleEmbeddings}), ValueError);
 }

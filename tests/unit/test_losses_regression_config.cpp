@@ -40,32 +40,37 @@ BOOST_AUTO_TEST_CASE(default_configs_follow_keras) {
              py(R"({"name":"mean_absolute_percentage_error","reduction":"sum"})"));
   BOOST_TEST(config_of(KLDivergence(std::nullopt)) == py(R"({"name":"kl_divergence","reduction":null})"));
   BOOST_TEST(config_of(Huber()) == py(R"({"name":"huber_loss","reduction":"sum_over_batch_size","delta":1.0})"));
-  BOOST_TEST(config_of(CosineSimilarity()) == py(R"({"name":"cosine_similarity","reduction":"sum_over_batch_size","axis":-1})"));
+  BOOST_TEST(config_of(CosineSimilarity()) ==
+             py(R"({"name":"cosine_similarity","reduction":"sum_over_batch_size","axis":-1})"));
   BOOST_TEST(config_of(Dice()) == py(R"({"name":"dice","reduction":"sum_over_batch_size","axis":null})"));
   BOOST_TEST(config_of(Tversky()) ==
              py(R"({"name":"tversky","reduction":"sum_over_batch_size","alpha":0.5,"beta":0.5,"axis":null})"));
-  BOOST_TEST(config_of(Circle()) ==
-             py(R"({"name":"circle","reduction":"sum_over_batch_size","gamma":80.0,"margin":0.4,"remove_diagonal":true})"));
+  BOOST_TEST(
+      config_of(Circle()) ==
+      py(R"({"name":"circle","reduction":"sum_over_batch_size","gamma":80.0,"margin":0.4,"remove_diagonal":true})"));
   BOOST_TEST(config_of(LogCosh()) == py(R"({"name":"log_cosh","reduction":"sum_over_batch_size"})"));
   BOOST_TEST(Hinge().class_name() == "Hinge");
-  BOOST_TEST(json::write(serialize(SquaredHinge())) ==
-             py(R"({"module":"keras.losses","class_name":"SquaredHinge","config":{"name":"squared_hinge","reduction":"sum_over_batch_size"},"registered_name":null})"));
+  BOOST_TEST(
+      json::write(serialize(SquaredHinge())) ==
+      py(R"({"module":"keras.losses","class_name":"SquaredHinge","config":{"name":"squared_hinge","reduction":"sum_over_batch_size"},"registered_name":null})"));
 }
 
 BOOST_AUTO_TEST_CASE(configs_round_trip_with_their_types) {
-  for (const char* text : {
-           R"({"module":"keras.losses","class_name":"Huber","config":{"name":"h","reduction":"sum","delta":2},"registered_name":null})",
-           R"({"module":"keras.losses","class_name":"Dice","config":{"name":"dice","reduction":null,"axis":[1,2]},"registered_name":null})",
-           R"({"module":"keras.losses","class_name":"Dice","config":{"name":"dice","reduction":"mean","axis":1},"registered_name":null})",
-           R"({"module":"keras.losses","class_name":"Tversky","config":{"name":"t","reduction":"mean_with_sample_weight","alpha":0.3,"beta":1,"axis":[-1]},"registered_name":null})",
-           R"({"module":"keras.losses","class_name":"Circle","config":{"name":"c","reduction":"none","gamma":256,"margin":0.25,"remove_diagonal":false},"registered_name":null})",
-           R"({"module":"keras.losses","class_name":"CosineSimilarity","config":{"name":"cos","reduction":"sum_over_batch_size","axis":0},"registered_name":null})",
-           R"({"module":"keras.losses","class_name":"Poisson","config":{"name":"poisson","reduction":null},"registered_name":null})"}) {
+  for (
+      const char* text :
+      {R"({"module":"keras.losses","class_name":"Huber","config":{"name":"h","reduction":"sum","delta":2},"registered_name":null})",
+       R"({"module":"keras.losses","class_name":"Dice","config":{"name":"dice","reduction":null,"axis":[1,2]},"registered_name":null})",
+       R"({"module":"keras.losses","class_name":"Dice","config":{"name":"dice","reduction":"mean","axis":1},"registered_name":null})",
+       R"({"module":"keras.losses","class_name":"Tversky","config":{"name":"t","reduction":"mean_with_sample_weight","alpha":0.3,"beta":1,"axis":[-1]},"registered_name":null})",
+       R"({"module":"keras.losses","class_name":"Circle","config":{"name":"c","reduction":"none","gamma":256,"margin":0.25,"remove_diagonal":false},"registered_name":null})",
+       R"({"module":"keras.losses","class_name":"CosineSimilarity","config":{"name":"cos","reduction":"sum_over_batch_size","axis":0},"registered_name":null})",
+       R"({"module":"keras.losses","class_name":"Poisson","config":{"name":"poisson","reduction":null},"registered_name":null})"}) {
     BOOST_TEST(round_trip(text) == py(text));
   }
   // Missing arguments take Keras's defaults; dtype float32 is accepted and not written back.
-  BOOST_TEST(round_trip(R"({"module":"keras.losses","class_name":"Tversky","config":{"dtype":"float32"}})") ==
-             py(R"({"module":"keras.losses","class_name":"Tversky","config":{"name":"tversky","reduction":"sum_over_batch_size","alpha":0.5,"beta":0.5,"axis":null},"registered_name":null})"));
+  BOOST_TEST(
+      round_trip(R"({"module":"keras.losses","class_name":"Tversky","config":{"dtype":"float32"}})") ==
+      py(R"({"module":"keras.losses","class_name":"Tversky","config":{"name":"tversky","reduction":"sum_over_batch_size","alpha":0.5,"beta":0.5,"axis":null},"registered_name":null})"));
 }
 
 BOOST_AUTO_TEST_CASE(deserialized_losses_compute) {
@@ -80,20 +85,24 @@ BOOST_AUTO_TEST_CASE(deserialized_losses_compute) {
 }
 
 BOOST_AUTO_TEST_CASE(function_forms_and_short_names) {
-  for (const char* name : {"mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error",
-                           "mean_squared_logarithmic_error", "cosine_similarity", "huber", "log_cosh", "hinge",
-                           "squared_hinge", "categorical_hinge", "kl_divergence", "poisson", "dice", "tversky",
-                           "circle"}) {
+  for (const char* name :
+       {"mean_squared_error", "mean_absolute_error", "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
+        "cosine_similarity", "huber", "log_cosh", "hinge", "squared_hinge", "categorical_hinge", "kl_divergence",
+        "poisson", "dice", "tversky", "circle"}) {
     const std::string text = std::string(R"({"module":"builtins","class_name":"function","config":")") + name +
                              R"(","registered_name":"function"})";
     BOOST_TEST(round_trip(text) == py(text));
   }
-  const std::pair<const char*, const char*> aliases[] = {
-      {"mse", "mean_squared_error"}, {"MSE", "mean_squared_error"},
-      {"mae", "mean_absolute_error"}, {"MAE", "mean_absolute_error"},
-      {"mape", "mean_absolute_percentage_error"}, {"MAPE", "mean_absolute_percentage_error"},
-      {"msle", "mean_squared_logarithmic_error"}, {"MSLE", "mean_squared_logarithmic_error"},
-      {"kld", "kl_divergence"}, {"KLD", "kl_divergence"}};
+  const std::pair<const char*, const char*> aliases[] = {{"mse", "mean_squared_error"},
+                                                         {"MSE", "mean_squared_error"},
+                                                         {"mae", "mean_absolute_error"},
+                                                         {"MAE", "mean_absolute_error"},
+                                                         {"mape", "mean_absolute_percentage_error"},
+                                                         {"MAPE", "mean_absolute_percentage_error"},
+                                                         {"msle", "mean_squared_logarithmic_error"},
+                                                         {"MSLE", "mean_squared_logarithmic_error"},
+                                                         {"kld", "kl_divergence"},
+                                                         {"KLD", "kl_divergence"}};
   for (const auto& [alias, target] : aliases) {
     const ObjectPtr loss = deserialize_object(boost::json::value(alias), Kind::loss);
     BOOST_REQUIRE(loss);

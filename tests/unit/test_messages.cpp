@@ -19,8 +19,8 @@ using namespace kplug;
 
 namespace {
 
-using kplug::test::error_of;
 using kplug::test::contains;
+using kplug::test::error_of;
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 

@@ -10,8 +10,8 @@
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
 #include "kplug/saving/saveable.hpp"
-#include "test_support.hpp"
 #include "model_support.hpp"
+#include "test_support.hpp"
 
 #include <filesystem>
 
@@ -20,8 +20,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-using kplug::test::error_of;
 using kplug::test::contains;
+using kplug::test::error_of;
 
 std::vector<std::string> fixture_names() {
   // Every model folder (but the refused lambda_layer) and every layer fixture.
@@ -156,8 +156,8 @@ BOOST_AUTO_TEST_CASE(layers_and_get_layer) {
 BOOST_AUTO_TEST_CASE(weight_paths_follow_class_names_not_layer_names) {
   ModelPtr model = model_from_json(test::read_text(test::model_dir("big_functional_300") / "model.json"));
   auto paths = test::saved_datasets(*model);
-  BOOST_CHECK(paths.contains("layers/dense/vars/0"));       // the Dense named "stem"
-  BOOST_CHECK(paths.contains("layers/dense_148/vars/1"));   // the last of 149 Dense layers ("head")
+  BOOST_CHECK(paths.contains("layers/dense/vars/0"));      // the Dense named "stem"
+  BOOST_CHECK(paths.contains("layers/dense_148/vars/1"));  // the last of 149 Dense layers ("head")
   BOOST_CHECK(paths.contains("layers/layer_normalization_73/vars/1"));
   BOOST_CHECK_EQUAL(model->get_layer("stem")->weights()[0]->path(), "stem/kernel");
 }
@@ -217,7 +217,7 @@ BOOST_AUTO_TEST_CASE(clone_model_has_fresh_weights_and_the_same_config) {
   BOOST_CHECK_EQUAL(clone->to_json(), model->to_json());
   auto a = model->get_weights(), b = clone->get_weights();
   BOOST_REQUIRE_EQUAL(a.size(), b.size());
-  BOOST_CHECK(!(a[0] == b[0]));  // kernels drawn afresh (GlorotUniform)
+  BOOST_CHECK(!(a[0] == b[0]));             // kernels drawn afresh (GlorotUniform)
   BOOST_CHECK(b[1] == Tensor({64}, 0.0f));  // zeros bias
   BOOST_CHECK(clone->get_layer("dense") != model->get_layer("dense"));
 }
@@ -226,7 +226,8 @@ namespace {
 
 // A Functional config written the way Keras writes one: a shared Dense called on two
 // inputs, a nested Sequential as a layer, two outputs in a dict.
-const char* kSharedGraph = R"({"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "shared", "trainable": true, "layers": [
+const char* kSharedGraph =
+    R"({"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "shared", "trainable": true, "layers": [
 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 2], "dtype": "float32", "sparse": false, "ragged": false, "name": "a", "optional": false}, "registered_name": null, "name": "a", "inbound_nodes": []},
 {"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 2], "dtype": "float32", "sparse": false, "ragged": false, "name": "b", "optional": false}, "registered_name": null, "name": "b", "inbound_nodes": []},
 {"module": "keras.layers", "class_name": "Dense", "config": {"name": "shared_dense", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "units": 3, "activation": "linear", "use_bias": true, "kernel_initializer": {"module": "keras.initializers", "class_name": "GlorotUniform", "config": {"seed": null, "input_axes": null, "output_axes": null}, "registered_name": null}, "bias_initializer": {"module": "keras.initializers", "class_name": "Zeros", "config": {}, "registered_name": null}, "kernel_regularizer": null, "bias_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "quantization_config": null}, "registered_name": null, "build_config": {"input_shape": [null, 2]}, "name": "shared_dense", "inbound_nodes": [{"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 2], "dtype": "float32", "keras_history": ["a", 0, 0]}}], "kwargs": {}}, {"args": [{"class_name": "__keras_tensor__", "config": {"shape": [null, 2], "dtype": "float32", "keras_history": ["b", 0, 0]}}], "kwargs": {}}]},
@@ -290,20 +291,27 @@ BOOST_AUTO_TEST_CASE(functional_shared_layer_nested_model_dict_outputs) {
 BOOST_AUTO_TEST_CASE(functional_config_errors_name_the_path) {
   auto message = [](const std::string& text) { return error_of<ConfigError>([&] { model_from_json(text); }); };
   std::string m = message(shared_graph_with(R"("keras_history": ["b", 0, 0])", R"("keras_history": ["bb", 0, 0])"));
-  BOOST_CHECK_MESSAGE(contains(m, "config.layers[2].inbound_nodes[1].args[0].config.keras_history: Invalid Functional "
-                                  "model configuration: unknown layer 'bb'."), m);
+  BOOST_CHECK_MESSAGE(contains(m,
+                               "config.layers[2].inbound_nodes[1].args[0].config.keras_history: Invalid Functional "
+                               "model configuration: unknown layer 'bb'."),
+                      m);
   BOOST_CHECK(contains(m, "Did you mean 'b'"));
 
   m = message(shared_graph_with(R"(["shared_dense", 1, 0])", R"(["shared_dense", 2, 0])"));
-  BOOST_CHECK_MESSAGE(contains(m, "config.layers[3].inbound_nodes[0].args[0][1].config.keras_history[1]: Invalid "
-                                  "Functional model configuration: node index 2 is out of range for layer "
-                                  "'shared_dense', which has nodes 0..1"), m);
+  BOOST_CHECK_MESSAGE(contains(m,
+                               "config.layers[3].inbound_nodes[0].args[0][1].config.keras_history[1]: Invalid "
+                               "Functional model configuration: node index 2 is out of range for layer "
+                               "'shared_dense', which has nodes 0..1"),
+                      m);
 
   m = message(shared_graph_with(R"(["shared_dense", 1, 0])", R"(["shared_dense", 1, 3])"));
-  BOOST_CHECK_MESSAGE(contains(m, "keras_history[2]: Invalid Functional model configuration: tensor index 3 is out of "
-                                  "range: layer 'shared_dense' node 1 has 1 output(s)"), m);
+  BOOST_CHECK_MESSAGE(contains(m,
+                               "keras_history[2]: Invalid Functional model configuration: tensor index 3 is out of "
+                               "range: layer 'shared_dense' node 1 has 1 output(s)"),
+                      m);
 
-  m = message(shared_graph_with(R"("output_layers": {"sum": ["add", 0, 0])", R"("output_layers": {"sum": ["add", 5, 0])"));
+  m = message(
+      shared_graph_with(R"("output_layers": {"sum": ["add", 0, 0])", R"("output_layers": {"sum": ["add", 5, 0])"));
   BOOST_CHECK_MESSAGE(contains(m, "config.output_layers.sum[1]: Invalid Functional model configuration: node index 5"),
                       m);
 
@@ -314,17 +322,21 @@ BOOST_AUTO_TEST_CASE(functional_config_errors_name_the_path) {
   BOOST_CHECK(contains(m, "'shared_dense'") && contains(m, "'add'"));
 
   m = message(shared_graph_with(R"("name": "add", "inbound_nodes")", R"("name": "shared_dense", "inbound_nodes")"));
-  BOOST_CHECK_MESSAGE(contains(m, "config.layers[3].name: Invalid Functional model configuration: duplicate layer name "
-                                  "'shared_dense' (also at layers[2])"), m);
+  BOOST_CHECK_MESSAGE(contains(m,
+                               "config.layers[3].name: Invalid Functional model configuration: duplicate layer name "
+                               "'shared_dense' (also at layers[2])"),
+                      m);
 
   m = message(shared_graph_with(R"("input_layers": [["a", 0, 0], ["b", 0, 0]])",
                                 R"("input_layers": [["a", 0, 0], ["add", 0, 0]])"));
   BOOST_CHECK_MESSAGE(contains(m, "model inputs must be InputLayers, but 'add' is a Add"), m);
 
   // A declared tensor shape that disagrees with what the layer produces.
-  m = message(shared_graph_with(R"("config": {"shape": [null, 3], "dtype": "float32", "keras_history": ["add", 0, 0]})",
-                                R"("config": {"shape": [null, 4], "dtype": "float32", "keras_history": ["add", 0, 0]})"));
-  BOOST_CHECK_MESSAGE(contains(m, "the tensor is declared with shape (None, 4), but layer 'add' produces (None, 3)"), m);
+  m = message(
+      shared_graph_with(R"("config": {"shape": [null, 3], "dtype": "float32", "keras_history": ["add", 0, 0]})",
+                        R"("config": {"shape": [null, 4], "dtype": "float32", "keras_history": ["add", 0, 0]})"));
+  BOOST_CHECK_MESSAGE(contains(m, "the tensor is declared with shape (None, 4), but layer 'add' produces (None, 3)"),
+                      m);
 }
 
 BOOST_AUTO_TEST_CASE(unknown_layer_classes_and_lambda) {
@@ -351,8 +363,9 @@ BOOST_AUTO_TEST_CASE(sequential_config_errors) {
   auto text = test::read_text(test::model_dir("layers/Dense") / "model.json");
   auto doc = json::parse(text);
   doc.at("config").as_object().erase("name");
-  BOOST_CHECK(contains(error_of<ConfigError>([&] { model_from_config(doc); }),
-                       "A Sequential model configuration must be a dictionary containing the 'name' and 'layers' keys"));
+  BOOST_CHECK(
+      contains(error_of<ConfigError>([&] { model_from_config(doc); }),
+               "A Sequential model configuration must be a dictionary containing the 'name' and 'layers' keys"));
   doc = json::parse(text);
   doc.at("config").at("layers").as_array()[1].at("config").as_object()["unitz"] = 3;
   const std::string m = error_of<ConfigError>([&] { model_from_config(doc); });
@@ -426,8 +439,9 @@ BOOST_AUTO_TEST_CASE(load_weights_errors_as_keras) {
   store->find_group("layers/dense/vars")->datasets.erase("1");
   std::string m = error_of<saving::LoadingError>([&] { model_from_json(text)->load_weights(*store); });
   BOOST_CHECK_MESSAGE(contains(m, "A total of 1 objects could not be loaded"), m);
-  BOOST_CHECK(contains(m, "Layer 'dense' expected 2 variables, but received 1 variables during loading. Expected: "
-                          "['kernel', 'bias']"));
+  BOOST_CHECK(contains(m,
+                       "Layer 'dense' expected 2 variables, but received 1 variables during loading. Expected: "
+                       "['kernel', 'bias']"));
   // A wrong shape.
   store = saved();
   store->find_group("layers/dense_1/vars")->datasets["0"] = Tensor({1, 64});

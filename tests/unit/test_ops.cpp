@@ -62,9 +62,9 @@ BOOST_AUTO_TEST_CASE(broadcast_shapes_follow_numpy) {
 
 BOOST_AUTO_TEST_CASE(binary_ops_match_the_definition) {
   const std::vector<std::pair<Shape, Shape>> cases = {
-      {{2, 3, 4}, {2, 3, 4}}, {{2, 3, 4}, {4}},    {{4}, {2, 3, 4}}, {{2, 3, 4}, {2, 3, 1}}, {{2, 1, 4}, {3, 1}},
-      {{2, 3, 4}, {}},        {{}, {2, 3}},        {{5, 1}, {1, 6}}, {{1, 3, 1, 2}, {4, 1, 5, 1}},
-      {{2, 3, 4}, {1, 3, 1}}, {{2, 0, 3}, {1, 3}}, {{3, 1, 1}, {3, 4, 5}}};
+      {{2, 3, 4}, {2, 3, 4}},       {{2, 3, 4}, {4}},       {{4}, {2, 3, 4}},    {{2, 3, 4}, {2, 3, 1}},
+      {{2, 1, 4}, {3, 1}},          {{2, 3, 4}, {}},        {{}, {2, 3}},        {{5, 1}, {1, 6}},
+      {{1, 3, 1, 2}, {4, 1, 5, 1}}, {{2, 3, 4}, {1, 3, 1}}, {{2, 0, 3}, {1, 3}}, {{3, 1, 1}, {3, 4, 5}}};
   std::uint32_t seed = 1;
   for (const auto& [sa, sb] : cases) {
     const Tensor a = random_tensor(sa, seed++), b = random_tensor(sb, seed++);
@@ -304,8 +304,8 @@ BOOST_AUTO_TEST_CASE(conv1d_padding_modes) {
   BOOST_TEST((ops::conv1d(x, k, {.stride = 2}) == Tensor(Shape{1, 2, 1}, std::vector<float>{21, 43})));
   BOOST_TEST((ops::conv1d(x, k, {.dilation = 2, .padding = ops::Padding::causal}) ==
               Tensor(Shape{1, 4, 1}, std::vector<float>{10, 20, 31, 42})));
-  BOOST_CHECK_THROW(ops::conv2d(Tensor(Shape{1, 2, 2, 1}), Tensor(Shape{1, 1, 1, 1}), {.padding = ops::Padding::causal}),
-                    ValueError);
+  BOOST_CHECK_THROW(
+      ops::conv2d(Tensor(Shape{1, 2, 2, 1}), Tensor(Shape{1, 1, 1, 1}), {.padding = ops::Padding::causal}), ValueError);
 }
 
 BOOST_AUTO_TEST_CASE(pooling) {
@@ -419,8 +419,8 @@ BOOST_AUTO_TEST_CASE(indexing_ops) {
   const Tensor table = Tensor::matrix({{1, 2}, {3, 4}, {5, 6}});
   const std::vector<std::int32_t> ids{2, 0};
   BOOST_CHECK(ops::take(table, Tensor::from_values<std::int32_t>({2}, ids)) == Tensor::matrix({{5, 6}, {1, 2}}));
-  BOOST_CHECK(test::contains(test::error_of<ValueError>([&] { ops::take(table, Tensor({2})); }),
-                             "indices must be integers"));
+  BOOST_CHECK(
+      test::contains(test::error_of<ValueError>([&] { ops::take(table, Tensor({2})); }), "indices must be integers"));
   const std::vector<std::int32_t> bad{1, 3};
   const Tensor bad_ids = Tensor::from_values<std::int32_t>({2}, bad);
   BOOST_CHECK(test::contains(test::error_of<ValueError>([&] { ops::take(table, bad_ids); }),

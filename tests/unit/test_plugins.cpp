@@ -74,9 +74,9 @@ BOOST_AUTO_TEST_CASE(listing_reads_the_file_without_loading) {
   BOOST_TEST(listing.version == "1.1.0");
   BOOST_TEST(listing.abi_version == kplug::plugin::kAbiVersion);
   BOOST_TEST(listing.packages == (std::vector<std::string>{"MyLayers", "my_package"}));
-  BOOST_TEST(listing.keys == (std::vector<std::string>{"MyLayers>CustomLayer", "MyLayers>KernelMult",
-                                                       "MyLayers>TinyMLP",
-                                                       "my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
+  BOOST_TEST(listing.keys ==
+             (std::vector<std::string>{"MyLayers>CustomLayer", "MyLayers>KernelMult", "MyLayers>TinyMLP",
+                                       "my_package>ModifiedMeanSquaredError", "my_package>custom_fn"}));
   // Loading this one would abort the process; listing it runs none of its code.
   const PluginListing aborting = PluginHost::inspect(kAborting / "libtest_aborting.so");
   BOOST_TEST(aborting.name == "aborting");
@@ -178,7 +178,9 @@ BOOST_AUTO_TEST_CASE(listing_matches_boost_dll_reader) {
 
 BOOST_AUTO_TEST_CASE(listing_refuses_non_elf_and_foreign_files) {
   BOOST_TEST(contains(listing_error(""), "a file of 0 bytes is not a shared library"));
-  BOOST_TEST(contains(listing_error("\x7f" "ELF"), "a file of 4 bytes is not a shared library"));
+  BOOST_TEST(contains(listing_error("\x7f"
+                                    "ELF"),
+                      "a file of 4 bytes is not a shared library"));
   BOOST_TEST(contains(listing_error(std::string(4096, 'x')), "not an ELF file"));
   ElfBytes elf;
   elf.bytes[EI_CLASS] = 7;
@@ -261,8 +263,8 @@ BOOST_AUTO_TEST_CASE(listing_refuses_corrupted_headers) {
   BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_size += 5; }), "not a whole number of symbols"));
   BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_entsize = 7; }), "dynamic symbol size 7"));
   BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_link = 999; }), "section index 999 out of range"));
-  BOOST_TEST(contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_type = SHT_PROGBITS; }),
-                      "no dynamic symbol table"));
+  BOOST_TEST(
+      contains(section_field(dynsym, [](Elf64_Shdr& s) { s.sh_type = SHT_PROGBITS; }), "no dynamic symbol table"));
   // Names cut off: the string table shrunk, or every symbol's name pointing past it.
   BOOST_TEST(contains(section_field(dynstr, [](Elf64_Shdr& s) { s.sh_size = 1; }), "outside its string table"));
   BOOST_TEST(contains(error_after([&](ElfBytes& elf) {
@@ -274,8 +276,8 @@ BOOST_AUTO_TEST_CASE(listing_refuses_corrupted_headers) {
                       "outside its string table"));
   // Without the listing section it is simply not a plugin.
   BOOST_TEST(contains(error_after([&](ElfBytes& elf) {
-                        const std::size_t at = elf.bytes.find(std::string(plugin::kListingSection) + '\0',
-                                                              elf.section(names).sh_offset);
+                        const std::size_t at =
+                            elf.bytes.find(std::string(plugin::kListingSection) + '\0', elf.section(names).sh_offset);
                         BOOST_REQUIRE(at != std::string::npos);
                         elf.bytes[at] = 'X';
                       }),
@@ -359,7 +361,8 @@ BOOST_AUTO_TEST_CASE(load_resolve_unload) {
 // The guide's `class ModifiedMeanSquaredError(keras.losses.MeanSquaredError)`: a plugin
 // class deriving from a built-in, read from the file Python Keras wrote.
 BOOST_AUTO_TEST_CASE(plugin_subclass_of_a_builtin_loss) {
-  const auto fixture = json::parse(test::read_text(test::data_dir() / "objects" / "custom_ModifiedMeanSquaredError.json"));
+  const auto fixture =
+      json::parse(test::read_text(test::data_dir() / "objects" / "custom_ModifiedMeanSquaredError.json"));
   BOOST_CHECK_THROW(deserialize_as<Loss>(fixture), UnknownObjectError);
   PluginHost host;
   host.load(kGuide);
@@ -377,7 +380,8 @@ BOOST_AUTO_TEST_CASE(plugin_subclass_of_a_builtin_loss) {
 BOOST_AUTO_TEST_CASE(wrong_abi_is_refused) {
   PluginHost host;
   const std::string what = load_error(host, kBroken / "libtest_wrong_abi.so");
-  BOOST_TEST(contains(what, "wrong ABI version: got 999, expected " + std::to_string(kplug::plugin::kAbiVersion)), what);
+  BOOST_TEST(contains(what, "wrong ABI version: got 999, expected " + std::to_string(kplug::plugin::kAbiVersion)),
+             what);
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
 }
 
@@ -385,9 +389,8 @@ BOOST_AUTO_TEST_CASE(wrong_abi_is_refused) {
 BOOST_AUTO_TEST_CASE(previous_abi_is_refused) {
   PluginHost host;
   const std::string what = load_error(host, kBroken / "libtest_old_abi.so");
-  BOOST_TEST(contains(what, "wrong ABI version: got " + std::to_string(kplug::plugin::kAbiVersion - 1) +
-                                ", expected " + std::to_string(kplug::plugin::kAbiVersion) +
-                                " (rebuild it against this kplug SDK)"),
+  BOOST_TEST(contains(what, "wrong ABI version: got " + std::to_string(kplug::plugin::kAbiVersion - 1) + ", expected " +
+                                std::to_string(kplug::plugin::kAbiVersion) + " (rebuild it against this kplug SDK)"),
              what);
   BOOST_TEST(static_cast<std::uint32_t>(KPLUG_TEST_PREVIOUS_ABI + 1) == kplug::plugin::kAbiVersion);
   BOOST_TEST(!get_custom_objects().contains("raw>identity"));
@@ -403,8 +406,9 @@ BOOST_AUTO_TEST_CASE(old_string_abi_is_refused_before_loading) {
   BOOST_TEST(PluginHost::incompatibility(PluginHost::inspect(kGuide)).empty());
   PluginHost host;
   const std::string what = load_error(host, file);
-  BOOST_TEST(contains(what, "built with _GLIBCXX_USE_CXX11_ABI 0, but this host expects 1 (rebuild the plugin with the "
-                            "same toolchain and SDK)"),
+  BOOST_TEST(contains(what,
+                      "built with _GLIBCXX_USE_CXX11_ABI 0, but this host expects 1 (rebuild the plugin with the "
+                      "same toolchain and SDK)"),
              what);
   BOOST_TEST(!contains(what, "undefined symbol"), what);
   BOOST_TEST(!contains(what, "Bad file descriptor"), what);
@@ -415,8 +419,8 @@ BOOST_AUTO_TEST_CASE(old_string_abi_is_refused_before_loading) {
   BOOST_TEST(WEXITSTATUS(std::system(command.c_str())) == 2);
   const std::string listed = test::read_text(out);
   fs::remove(out);
-  BOOST_TEST(contains(listed, "incompatible: plugin " + fs::canonical(file).string() +
-                                  ": built with _GLIBCXX_USE_CXX11_ABI 0"),
+  BOOST_TEST(contains(listed,
+                      "incompatible: plugin " + fs::canonical(file).string() + ": built with _GLIBCXX_USE_CXX11_ABI 0"),
              listed);
 }
 
@@ -513,8 +517,8 @@ BOOST_AUTO_TEST_CASE(directory_load_reports_broken_plugins_and_loads_the_rest) {
   BOOST_TEST(failed == 9u);
   BOOST_TEST((*activation("same_b>scale"))(Tensor::vector({1.0f}))[0] == 2.0f);
   // Deterministic order: by file name.
-  BOOST_TEST(std::is_sorted(reports.begin(), reports.end(),
-                            [](const auto& a, const auto& b) { return a.path < b.path; }));
+  BOOST_TEST(
+      std::is_sorted(reports.begin(), reports.end(), [](const auto& a, const auto& b) { return a.path < b.path; }));
   PluginHost strict;
   BOOST_CHECK_THROW(strict.load_directory(kBroken, true), PluginError);
 }
@@ -602,8 +606,9 @@ BOOST_AUTO_TEST_CASE(cli_roundtrip_with_and_without_plugins) {
   BOOST_TEST(std::system(command.c_str()) == 0);
   const std::string listed = test::read_text(out);
   BOOST_TEST(contains(listed, "keras_guide 1.1.0 (ABI " + std::to_string(kplug::plugin::kAbiVersion) + ")"));
-  BOOST_TEST(contains(listed, "  registered keys: MyLayers>CustomLayer MyLayers>KernelMult MyLayers>TinyMLP "
-                              "my_package>ModifiedMeanSquaredError my_package>custom_fn"),
+  BOOST_TEST(contains(listed,
+                      "  registered keys: MyLayers>CustomLayer MyLayers>KernelMult MyLayers>TinyMLP "
+                      "my_package>ModifiedMeanSquaredError my_package>custom_fn"),
              listed);
   // Without KEYS, --load shows what the plugin actually registers.
   command = cli + " plugins " + kBroken.string() + " --load > " + out + " 2>&1";

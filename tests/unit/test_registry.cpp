@@ -1,8 +1,8 @@
 #define BOOST_TEST_MODULE registry
 #include <boost/test/unit_test.hpp>
 
-#include "kplug/regularizers.hpp"
 #include "kplug/registry.hpp"
+#include "kplug/regularizers.hpp"
 #include "kplug/scope.hpp"
 #include "kplug/serialization.hpp"
 

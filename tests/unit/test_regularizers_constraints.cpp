@@ -59,17 +59,21 @@ BOOST_AUTO_TEST_CASE(norm_constraints) {
   test::check_close(constraints::UnitNorm()(w), Tensor::matrix({{0.6f}, {0.8f}}));
   test::check_close(constraints::NonNeg()(Tensor::vector({-1.0f, 0.0f, 2.0f})), Tensor::vector({0.0f, 0.0f, 2.0f}));
   // An axis list reduces over several axes; an all-zero slice stays zero (epsilon guard).
-  test::check_close(constraints::UnitNorm({{0, 1}, true})(Tensor::matrix({{3.0f, 4.0f}})), Tensor::matrix({{0.6f, 0.8f}}));
+  test::check_close(constraints::UnitNorm({{0, 1}, true})(Tensor::matrix({{3.0f, 4.0f}})),
+                    Tensor::matrix({{0.6f, 0.8f}}));
   test::check_close(constraints::UnitNorm()(Tensor::matrix({{0.0f}, {0.0f}})), Tensor::matrix({{0.0f}, {0.0f}}));
   BOOST_CHECK_THROW(constraints::UnitNorm({{2}, false})(w), ValueError);  // axis out of range
 }
 
 BOOST_AUTO_TEST_CASE(constraint_configs_keep_types) {
-  for (const char* text : {R"({"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}, "registered_name": null})",
-                           R"({"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2.0, "axis": [0, 1]}, "registered_name": null})",
-                           R"({"module": "keras.constraints", "class_name": "UnitNorm", "config": {"axis": 1}, "registered_name": null})"}) {
+  for (
+      const char* text :
+      {R"({"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}, "registered_name": null})",
+       R"({"module": "keras.constraints", "class_name": "MaxNorm", "config": {"max_value": 2.0, "axis": [0, 1]}, "registered_name": null})",
+       R"({"module": "keras.constraints", "class_name": "UnitNorm", "config": {"axis": 1}, "registered_name": null})"}) {
     BOOST_TEST(json::write(serialize(deserialize(json::parse(text)))) == text);
   }
-  BOOST_CHECK_THROW(deserialize(json::parse(R"({"module": "keras.constraints", "class_name": "NonNeg", "config": {"x": 1}})")),
-                    ConfigError);
+  BOOST_CHECK_THROW(
+      deserialize(json::parse(R"({"module": "keras.constraints", "class_name": "NonNeg", "config": {"x": 1}})")),
+      ConfigError);
 }

@@ -112,7 +112,7 @@ BOOST_AUTO_TEST_CASE(nested_variables_land_at_keras_attribute_paths) {
   save_state(model, store);
 
   const std::vector<std::string> expected = {
-      "layers/dense/vars/0",   "layers/dense/vars/1",   "layers/dense_1/vars/0", "layers/dense_1/vars/1",
+      "layers/dense/vars/0",    "layers/dense/vars/1",        "layers/dense_1/vars/0",     "layers/dense_1/vars/1",
       "layers/my_dense/vars/0", "layers/wrapper/cell/vars/0", "layers/wrapper/cell/vars/1"};
   BOOST_TEST(store.dataset_paths() == expected, boost::test_tools::per_element());
   // Paths come from class names, not layer names; the name is an attribute of the vars group.
@@ -169,7 +169,8 @@ BOOST_AUTO_TEST_CASE(shared_child_saved_once_and_loaded_once) {
 
 BOOST_AUTO_TEST_CASE(round_trip_restores_every_variable) {
   ToySequential model;
-  model.layers = {dense("a", 1.0f), std::make_shared<ToyWrapper>("w", dense("c", 9.0f), std::vector<Tensor>{t({6.0f})})};
+  model.layers = {dense("a", 1.0f),
+                  std::make_shared<ToyWrapper>("w", dense("c", 9.0f), std::vector<Tensor>{t({6.0f})})};
   InMemoryWeightsStore store;
   save_state(model, store);
 
@@ -342,13 +343,11 @@ BOOST_AUTO_TEST_CASE(build_config_errors_name_the_path) {
 
 BOOST_AUTO_TEST_CASE(errors_carry_a_location_chain) {
   try {
-    with_location(Location::file("model.weights.h5"), [] {
-      with_location(Location::layer("dense_1"), [] { throw ValueError("shapes do not match"); });
-    });
+    with_location(Location::file("model.weights.h5"),
+                  [] { with_location(Location::layer("dense_1"), [] { throw ValueError("shapes do not match"); }); });
     BOOST_FAIL("expected ValueError");
   } catch (const ValueError& e) {
-    BOOST_TEST(std::string(e.what()) ==
-               "shapes do not match\n  in layer 'dense_1'\n  in file 'model.weights.h5'");
+    BOOST_TEST(std::string(e.what()) == "shapes do not match\n  in layer 'dense_1'\n  in file 'model.weights.h5'");
     BOOST_TEST(std::string(e.plain_message()) == "shapes do not match");
     BOOST_TEST(e.locations().size() == 2u);
     BOOST_TEST((e.locations()[0].type == Location::Type::layer));

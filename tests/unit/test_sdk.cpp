@@ -8,10 +8,10 @@
 #include "kplug/activations.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/initializers.hpp"
-#include "kplug/plugin_abi.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "kplug/plugin_abi.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/regularizers.hpp"
 #include "kplug/serialization.hpp"
@@ -157,8 +157,7 @@ BOOST_AUTO_TEST_CASE(guide_snippets_build_and_load) {
   const auto keys = host.loaded().front().keys;
   BOOST_TEST(keys == (std::vector<std::string>{"my_package>Filled", "my_package>ModifiedMeanSquaredError",
                                                "my_package>ScaledL2", "my_package>ScaledMeanAbsoluteError",
-                                               "my_package>SimpleDense",
-                                               "my_package>SymmetricClip", "my_package>cube",
+                                               "my_package>SimpleDense", "my_package>SymmetricClip", "my_package>cube",
                                                "my_package>half_squared_error"}));
   // The integer-keeping reader: `copies` stays an int through a round trip.
   const auto config = json::parse(

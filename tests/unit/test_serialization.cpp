@@ -16,8 +16,8 @@ using namespace kplug;
 
 namespace {
 
-using kplug::test::error_of;
 using kplug::test::contains;
+using kplug::test::error_of;
 
 boost::json::value J(std::string_view text) { return json::parse(text); }
 
@@ -76,8 +76,9 @@ struct CleanRegistry {
 BOOST_FIXTURE_TEST_SUITE(shapes, CleanRegistry)
 
 BOOST_AUTO_TEST_CASE(exported_class) {
-  BOOST_TEST(json::write(serialize(regularizers::L1L2(0.5, 0.25))) ==
-             R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 0.5, "l2": 0.25}, "registered_name": null})");
+  BOOST_TEST(
+      json::write(serialize(regularizers::L1L2(0.5, 0.25))) ==
+      R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 0.5, "l2": 0.25}, "registered_name": null})");
 }
 
 BOOST_AUTO_TEST_CASE(registered_and_unregistered_class) {
@@ -85,10 +86,11 @@ BOOST_AUTO_TEST_CASE(registered_and_unregistered_class) {
   BOOST_TEST(serialize(layer).at("registered_name").as_string() == "MyDense");
   BOOST_TEST(serialize(layer).at("module").is_null());
   register_serializable<MyDense>({.package = "MyLayers", .name = "KernelMult", .module = "my_module"});
-  BOOST_TEST(json::write(serialize(layer)) ==
-             R"({"module": "my_module", "class_name": "MyDense", "config": {"units": 3, "kernel_regularizer": )"
-             R"({"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.5}, "registered_name": null}}, )"
-             R"("registered_name": "MyLayers>KernelMult"})");
+  BOOST_TEST(
+      json::write(serialize(layer)) ==
+      R"({"module": "my_module", "class_name": "MyDense", "config": {"units": 3, "kernel_regularizer": )"
+      R"({"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.5}, "registered_name": null}}, )"
+      R"("registered_name": "MyLayers>KernelMult"})");
 }
 
 BOOST_AUTO_TEST_CASE(special_values) {
@@ -110,8 +112,9 @@ BOOST_AUTO_TEST_CASE(special_values) {
                            R"([1, [2, 3], {"a": "x"}])"}) {
     BOOST_TEST(json::write(serialize(deserialize(J(text)))) == json::write(J(text)), text);
   }
-  BOOST_CHECK_THROW(deserialize(J(R"({"class_name": "__numpy__", "config": {"value": [[1], [2, 3]], "dtype": "int64"}})")),
-                    ConfigError);
+  BOOST_CHECK_THROW(
+      deserialize(J(R"({"class_name": "__numpy__", "config": {"value": [[1], [2, 3]], "dtype": "int64"}})")),
+      ConfigError);
 }
 
 // Issue 8 point 3: integer arrays were stored as double, so int64 max became 2^63 and was cast
@@ -159,16 +162,20 @@ BOOST_AUTO_TEST_CASE(numpy_values_their_dtype_cannot_hold) {
   const std::string big =
       error(R"({"class_name": "__numpy__", "config": {"value": [18446744073709551615], "dtype": "int64"}})");
   BOOST_TEST(big.find("out of range") != std::string::npos, big);
-  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [300], "dtype": "uint8"}})").find("out of range") !=
-             std::string::npos);
-  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [-1], "dtype": "uint64"}})").find("out of range") !=
-             std::string::npos);
-  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [1e300], "dtype": "int64"}})").find("out of range") !=
-             std::string::npos);
+  BOOST_TEST(
+      error(R"({"class_name": "__numpy__", "config": {"value": [300], "dtype": "uint8"}})").find("out of range") !=
+      std::string::npos);
+  BOOST_TEST(
+      error(R"({"class_name": "__numpy__", "config": {"value": [-1], "dtype": "uint64"}})").find("out of range") !=
+      std::string::npos);
+  BOOST_TEST(
+      error(R"({"class_name": "__numpy__", "config": {"value": [1e300], "dtype": "int64"}})").find("out of range") !=
+      std::string::npos);
   BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [1e39], "dtype": "float32"}})").find("float32") !=
              std::string::npos);
-  BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [70000], "dtype": "float16"}})").find("float16") !=
-             std::string::npos);
+  BOOST_TEST(
+      error(R"({"class_name": "__numpy__", "config": {"value": [70000], "dtype": "float16"}})").find("float16") !=
+      std::string::npos);
   BOOST_TEST(error(R"({"class_name": "__numpy__", "config": {"value": [1], "dtype": "bool"}})").find("true or false") !=
              std::string::npos);
 }
@@ -177,8 +184,8 @@ BOOST_AUTO_TEST_CASE(functions) {
   BOOST_TEST(json::write(serialize(deserialize_object(J(R"("relu")"), Kind::activation))) ==
              R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": "function"})");
   const std::string key = register_activation("my_package", "custom_fn", [](const Tensor& x) { return x * x; });
-  auto fn = deserialize_as<Activation>(
-      J(R"({"module": "builtins", "class_name": "function", "config": "my_package>custom_fn", "registered_name": "function"})"));
+  auto fn = deserialize_as<Activation>(J(
+      R"({"module": "builtins", "class_name": "function", "config": "my_package>custom_fn", "registered_name": "function"})"));
   BOOST_REQUIRE(fn);
   BOOST_TEST((*fn)(Tensor::vector({3.0f}))[0] == 9.0f);
   BOOST_TEST(serialize(*fn).at("config").as_string() == key);
@@ -186,7 +193,8 @@ BOOST_AUTO_TEST_CASE(functions) {
 }
 
 BOOST_AUTO_TEST_CASE(round_trip_is_identical) {
-  const auto text = R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 9.999999747378752e-06, "l2": 0.0001}, "registered_name": null})";
+  const auto text =
+      R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": 9.999999747378752e-06, "l2": 0.0001}, "registered_name": null})";
   BOOST_TEST(json::write(serialize(deserialize(J(text)))) == text);
 }
 
@@ -203,8 +211,10 @@ BOOST_AUTO_TEST_CASE(plain_values) {
 }
 
 BOOST_AUTO_TEST_CASE(function_via_builtins_or_module) {
-  for (const char* text : {R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": "function"})",
-                           R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "function"})"}) {
+  for (
+      const char* text :
+      {R"({"module": "builtins", "class_name": "function", "config": "relu", "registered_name": "function"})",
+       R"({"module": "keras.activations", "class_name": "function", "config": "relu", "registered_name": "function"})"}) {
     auto fn = deserialize_as<Activation>(J(text));
     BOOST_REQUIRE(fn);
     BOOST_TEST((*fn)(Tensor::vector({-1.0f, 2.0f}))[0] == 0.0f);
@@ -213,14 +223,16 @@ BOOST_AUTO_TEST_CASE(function_via_builtins_or_module) {
 
 BOOST_AUTO_TEST_CASE(builtin_with_foreign_registered_name_is_refused) {
   const std::string what = error_of<ConfigError>([] {
-    deserialize(J(R"({"module": "keras.regularizers", "class_name": "L1", "config": {}, "registered_name": "pkg>L1"})"));
+    deserialize(
+        J(R"({"module": "keras.regularizers", "class_name": "L1", "config": {}, "registered_name": "pkg>L1"})"));
   });
   BOOST_TEST(contains(what, "resolved to a Keras built-in and does not use registered names"), what);
 }
 
 BOOST_AUTO_TEST_CASE(registered_name_wins_over_module_and_class_name) {
   register_serializable<MyDense>({.package = "pkg", .name = "L1"});
-  auto obj = deserialize(J(R"({"module": "keras.regularizers", "class_name": "L1", "config": {"units": 2}, "registered_name": "pkg>L1"})"));
+  auto obj = deserialize(J(
+      R"({"module": "keras.regularizers", "class_name": "L1", "config": {"units": 2}, "registered_name": "pkg>L1"})"));
   BOOST_TEST(std::dynamic_pointer_cast<MyDense>(obj.object()) != nullptr);
 }
 
@@ -231,7 +243,8 @@ BOOST_AUTO_TEST_CASE(unknown_class_and_function) {
   BOOST_TEST(contains(what, "Could not locate class 'L1L3'"), what);
   BOOST_TEST(contains(what, "Did you mean 'L1L2'"), what);
   what = error_of<UnknownObjectError>([] {
-    deserialize(J(R"({"module": "builtins", "class_name": "function", "config": "rleu", "registered_name": "function"})"));
+    deserialize(
+        J(R"({"module": "builtins", "class_name": "function", "config": "rleu", "registered_name": "function"})"));
   });
   BOOST_TEST(contains(what, "Could not locate function 'rleu'"), what);
   BOOST_TEST(contains(what, "'relu'"), what);
@@ -242,14 +255,17 @@ BOOST_AUTO_TEST_CASE(unknown_class_and_function) {
 BOOST_AUTO_TEST_CASE(missing_from_config) {
   Registry::global().add("Custom>NoFromConfig", make_class_entry(Kind::regularizer, "NoFromConfig", std::nullopt,
                                                                  typeid(NoFromConfig), {}, SourceLocation::current()));
-  const std::string what = error_of<DeserializationError>(
-      [] { deserialize(J(R"({"module": null, "class_name": "NoFromConfig", "config": {}, "registered_name": "Custom>NoFromConfig"})")); });
+  const std::string what = error_of<DeserializationError>([] {
+    deserialize(
+        J(R"({"module": null, "class_name": "NoFromConfig", "config": {}, "registered_name": "Custom>NoFromConfig"})"));
+  });
   BOOST_TEST(contains(what, "missing a `from_config()` method"), what);
 }
 
 BOOST_AUTO_TEST_CASE(wrong_argument_is_wrapped_with_its_path) {
   const std::string what = error_of<ConfigError>([] {
-    deserialize(J(R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": "x"}, "registered_name": null})"));
+    deserialize(
+        J(R"({"module": "keras.regularizers", "class_name": "L1L2", "config": {"l1": "x"}, "registered_name": null})"));
   });
   BOOST_TEST(contains(what, "config.l1"), what);
   BOOST_TEST(contains(what, "could not be deserialized properly"), what);
@@ -277,20 +293,23 @@ BOOST_AUTO_TEST_CASE(non_modeling_api_is_refused) {
   const std::string what = error_of<UnsafeObjectError>([] {
     deserialize(J(R"({"module": "keras.saving", "class_name": "load_model", "config": {}, "registered_name": null})"));
   });
-  BOOST_TEST(contains(what, "Cannot deserialize `keras.saving.load_model` because it is not a modeling function"), what);
+  BOOST_TEST(contains(what, "Cannot deserialize `keras.saving.load_model` because it is not a modeling function"),
+             what);
 }
 
 BOOST_AUTO_TEST_CASE(config_naming_a_library_never_loads_it) {
   const std::string what = error_of<UnknownObjectError>([] {
-    deserialize(J(R"({"module": "/tmp/libevil.so", "class_name": "dlopen", "config": {}, "registered_name": "evil>init"})"));
+    deserialize(
+        J(R"({"module": "/tmp/libevil.so", "class_name": "dlopen", "config": {}, "registered_name": "evil>init"})"));
   });
   BOOST_TEST(contains(what, "never makes kplug load code"), what);
 }
 
 BOOST_AUTO_TEST_CASE(kind_is_checked) {
   const std::string what = error_of<KindMismatchError>([] {
-    deserialize_object(J(R"({"module": "keras.constraints", "class_name": "NonNeg", "config": {}, "registered_name": null})"),
-                       Kind::regularizer);
+    deserialize_object(
+        J(R"({"module": "keras.constraints", "class_name": "NonNeg", "config": {}, "registered_name": null})"),
+        Kind::regularizer);
   });
   BOOST_TEST(contains(what, "is a constraint, but a regularizer was expected"), what);
 }
@@ -318,7 +337,8 @@ BOOST_AUTO_TEST_CASE(guide_example_resolves_in_scope) {
 
 BOOST_AUTO_TEST_CASE(nested_from_config_sees_outer_custom_objects) {
   DeserializeOptions options;
-  options.custom_objects = {{"Custom>Holder", class_entry<Holder>()}, {"Custom>MyReg", class_entry<regularizers::L2>()}};
+  options.custom_objects = {{"Custom>Holder", class_entry<Holder>()},
+                            {"Custom>MyReg", class_entry<regularizers::L2>()}};
   const auto config = J(R"({"module": null, "class_name": "Holder", "registered_name": "Custom>Holder",
       "config": {"inner": {"module": null, "class_name": "L2", "config": {"l2": 1.0}, "registered_name": "Custom>MyReg"}}})");
   auto holder = deserialize_as<Regularizer>(config, options);
@@ -350,7 +370,8 @@ BOOST_AUTO_TEST_CASE(bad_input_never_crashes) {
     deep = std::move(inner);
   }
   // A 10 MB string as a class name.
-  boost::json::object huge{{"class_name", std::string(10 << 20, 'x')}, {"config", boost::json::object{}}, {"module", "keras.layers"}};
+  boost::json::object huge{
+      {"class_name", std::string(10 << 20, 'x')}, {"config", boost::json::object{}}, {"module", "keras.layers"}};
   BOOST_CHECK_THROW(deserialize(huge), UnknownObjectError);
 }
 
@@ -384,7 +405,10 @@ BOOST_AUTO_TEST_CASE(outer_safe_mode_wins_in_nested_calls) {
   DeserializeOptions options;
   options.safe_mode = true;
   options.custom_objects = {{"Custom>Holder", class_entry<Holder>()}};
-  const std::string config = std::string(R"({"module": null, "class_name": "Holder", "registered_name": "Custom>Holder", "config": {"inner": )") + kLambda + "}}";
+  const std::string config =
+      std::string(
+          R"({"module": null, "class_name": "Holder", "registered_name": "Custom>Holder", "config": {"inner": )") +
+      kLambda + "}}";
   BOOST_CHECK_THROW(deserialize(J(config), options), UnsafeObjectError);
 }
 

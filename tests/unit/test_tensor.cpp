@@ -182,15 +182,15 @@ BOOST_AUTO_TEST_CASE(float16_round_trips) {
 }
 
 BOOST_AUTO_TEST_CASE(integer_round_trips_are_exact) {
-  const std::vector<std::int64_t> big{std::numeric_limits<std::int64_t>::max(), std::numeric_limits<std::int64_t>::min(),
-                                      9007199254740993, -1, 0};
+  const std::vector<std::int64_t> big{std::numeric_limits<std::int64_t>::max(),
+                                      std::numeric_limits<std::int64_t>::min(), 9007199254740993, -1, 0};
   const Tensor t = Tensor::from_values<std::int64_t>(Shape{5}, big);
   const Tensor same = t.astype(DType::int64);
   BOOST_TEST((same == t));
   BOOST_TEST(!same.shares_buffer_with(t));
   // int32 <-> int64 <-> float64 <-> int32 for every int32 corner: exact.
-  const std::vector<std::int32_t> small{std::numeric_limits<std::int32_t>::max(), std::numeric_limits<std::int32_t>::min(),
-                                        -7, 0, 123456789};
+  const std::vector<std::int32_t> small{std::numeric_limits<std::int32_t>::max(),
+                                        std::numeric_limits<std::int32_t>::min(), -7, 0, 123456789};
   const Tensor s32 = Tensor::from_values<std::int32_t>(Shape{5}, small);
   BOOST_TEST((s32.astype(DType::int64).astype(DType::float64).astype(DType::int32) == s32));
   const std::vector<std::uint64_t> top{std::numeric_limits<std::uint64_t>::max(), 1};

@@ -8,9 +8,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
+#include "kplug/source_location.hpp"
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
@@ -58,8 +58,7 @@ namespace kplug::activations {
 Tensor linear(const Tensor& x);
 // Keras's ReLU.static_call: x above `threshold` (else 0), clipped to [0, max_value],
 // minus negative_slope * (threshold - x) below the threshold. max_value must be >= 0.
-Tensor relu(const Tensor& x, float negative_slope = 0.0f, std::optional<float> max_value = {},
-            float threshold = 0.0f);
+Tensor relu(const Tensor& x, float negative_slope = 0.0f, std::optional<float> max_value = {}, float threshold = 0.0f);
 Tensor leaky_relu(const Tensor& x, float negative_slope = 0.2f);
 Tensor relu6(const Tensor& x);
 Tensor hard_sigmoid(const Tensor& x);  // clip(x / 6 + 0.5, 0, 1)

@@ -189,7 +189,7 @@ struct Codec<DTypePolicy> {
 // A nested object of a kind (initializer, regularizer, ...): a config dict or a name;
 // null <-> nullptr. Written as the dict serialize() gives.
 template <class T>
-  requires std::derived_from<T, Serializable>
+requires std::derived_from<T, Serializable>
 struct Codec<std::shared_ptr<T>> {
   static constexpr bool accepts_null = true;
   static std::shared_ptr<T> read(ConfigReader& r, std::string_view key, const boost::json::value& v) {
@@ -204,8 +204,8 @@ template <class T>
 using Check = std::function<std::string(const T&)>;
 
 Check<Number> finite();
-Check<Number> positive();           // > 0 and finite
-Check<Number> non_negative();       // >= 0 and finite
+Check<Number> positive();      // > 0 and finite
+Check<Number> non_negative();  // >= 0 and finite
 Check<Number> finite_non_negative();
 Check<Number> in_range(double lo, double hi);  // [lo, hi]
 Check<std::int64_t> at_least(std::int64_t lo);
@@ -230,10 +230,13 @@ class Field {
 
   // A field of a base class's arguments, for a derived Args.
   template <class Base>
-    requires(std::derived_from<Args, Base> && !std::same_as<Args, Base>)
-  Field(const Field<Base>& base)  // NOLINT: lists of a base's fields convert implicitly
-      : key_(base.key()), accepts_null_(base.accepts_null()), null_is_default_(base.null_is_default()),
-        read_only_(base.read_only()), required_(base.is_required()) {
+  requires(std::derived_from<Args, Base> && !std::same_as<Args, Base>)
+      Field(const Field<Base>& base)  // NOLINT: lists of a base's fields convert implicitly
+      : key_(base.key()),
+        accepts_null_(base.accepts_null()),
+        null_is_default_(base.null_is_default()),
+        read_only_(base.read_only()),
+        required_(base.is_required()) {
     if (base.reader()) {
       reader_ = [f = base.reader()](ConfigReader& r, std::string_view k, const boost::json::value& v, Args& a) {
         f(r, k, v, static_cast<Base&>(a));
@@ -368,8 +371,7 @@ TypedField<Args, M> field(std::string key, M Args::*member) {
   return TypedField<Args, M>(std::move(key), member, std::nullopt);
 }
 template <class Args, class M, class D>
-  requires std::convertible_to<D, M>
-TypedField<Args, M> field(std::string key, M Args::*member, D default_value) {
+requires std::convertible_to<D, M> TypedField<Args, M> field(std::string key, M Args::*member, D default_value) {
   return TypedField<Args, M>(std::move(key), member, M(std::move(default_value)));
 }
 
@@ -388,8 +390,8 @@ class Fields {
   Fields() = default;
   Fields(std::initializer_list<Field<Args>> fields) : fields_(fields) {}
   template <class Base>
-    requires std::derived_from<Args, Base>
-  Fields(const Fields<Base>& base) {  // NOLINT: a base class's list, for a derived Args
+  requires std::derived_from<Args, Base> Fields(
+      const Fields<Base>& base) {  // NOLINT: a base class's list, for a derived Args
     for (const auto& f : base.list()) fields_.emplace_back(f);
   }
 
@@ -439,11 +441,9 @@ struct LayerBaseArgs {
 
 // name, trainable, dtype, in Keras's Layer.get_config order.
 template <class Args>
-  requires std::derived_from<Args, LayerBaseArgs>
-Fields<Args> layer_base_fields() {
+requires std::derived_from<Args, LayerBaseArgs> Fields<Args> layer_base_fields() {
   return Fields<LayerBaseArgs>{field("name", &LayerBaseArgs::name).null_is_default(),
-                               field("trainable", &LayerBaseArgs::trainable),
-                               field("dtype", &LayerBaseArgs::dtype)};
+                               field("trainable", &LayerBaseArgs::trainable), field("dtype", &LayerBaseArgs::dtype)};
 }
 
 }  // namespace kplug::config

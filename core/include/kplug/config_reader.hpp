@@ -6,7 +6,6 @@
 #include "kplug/number.hpp"
 #include "kplug/serialization.hpp"
 
-
 #include <boost/json/object.hpp>
 
 #include <cstddef>
@@ -31,7 +30,7 @@ class ConfigReader {
   // Marks `key` as accepted and returns its raw value (null when absent).
   const boost::json::value* raw(std::string_view key);
 
-  Number number(std::string_view key);                 // required
+  Number number(std::string_view key);  // required
   Number number(std::string_view key, Number fallback);
   Number finite_number(std::string_view key, Number fallback);  // NaN and +-inf fail, naming the key
   double real(std::string_view key, double fallback);

@@ -138,8 +138,7 @@ class RandomUniform : public RandomInitializer {
                          std::optional<std::int64_t> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
-  static std::shared_ptr<RandomUniform> from_config(const boost::json::object& config,
-                                                    DeserializationContext& context);
+  static std::shared_ptr<RandomUniform> from_config(const boost::json::object& config, DeserializationContext& context);
 
  private:
   Number minval_, maxval_;
@@ -202,8 +201,8 @@ class VarianceScaling : public RandomInitializer {
 
  protected:
   // The presets' parameters are fixed: no names to parse.
-  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed,
-                  Axes input_axes, Axes output_axes);
+  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed, Axes input_axes,
+                  Axes output_axes);
   // The config of the fixed-parameter subclasses (GlorotUniform, ...): seed and axes only.
   boost::json::object preset_config() const;
   struct PresetArguments {

@@ -8,9 +8,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
+#include "kplug/source_location.hpp"
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
@@ -55,8 +55,7 @@ class LossFunction final : public Loss, public NamedFunction {
 
 // Registers `fn` as the loss function "package>name". Returns the key.
 std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
-                                   bool replace = false,
-                                   SourceLocation where = SourceLocation::current());
+                                   bool replace = false, SourceLocation where = SourceLocation::current());
 
 namespace losses {
 

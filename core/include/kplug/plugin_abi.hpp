@@ -98,8 +98,10 @@ struct PluginEntry {
 #define KPLUG_PLUGIN_REGISTER_SYMBOL kplug_plugin_register_is_missing_use_KPLUG_PLUGIN_REGISTER
 
 // The build id of the translation unit that includes this header.
-#define KPLUG_CURRENT_BUILD_ID \
-  ::kplug::plugin::BuildId { KPLUG_VERSION_STRING, KPLUG_COMPILER_NAME, KPLUG_COMPILER_VERSION, KPLUG_CXX11_ABI, BOOST_VERSION }
+#define KPLUG_CURRENT_BUILD_ID                                                                        \
+  ::kplug::plugin::BuildId {                                                                          \
+    KPLUG_VERSION_STRING, KPLUG_COMPILER_NAME, KPLUG_COMPILER_VERSION, KPLUG_CXX11_ABI, BOOST_VERSION \
+  }
 
 }  // namespace kplug::plugin
 #pragma GCC visibility pop

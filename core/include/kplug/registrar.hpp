@@ -9,11 +9,11 @@
 
 #include <memory>
 #include <optional>
-#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
+#include "kplug/source_location.hpp"
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::plugin {

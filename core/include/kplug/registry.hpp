@@ -14,13 +14,13 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include "kplug/source_location.hpp"
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
 #include <utility>
 #include <vector>
+#include "kplug/source_location.hpp"
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
@@ -38,8 +38,7 @@ struct SourceSite {
   std::string to_string() const;  // "plugins/x/y.cpp:12 (plugin /path/libx.so)"
 };
 
-using ClassFactory =
-    std::function<ObjectPtr(const boost::json::object& config, DeserializationContext& context)>;
+using ClassFactory = std::function<ObjectPtr(const boost::json::object& config, DeserializationContext& context)>;
 
 // What a key resolves to: a class (built through `from_config`) or a function object.
 // Opaque: only libkplug knows its layout (core/src/registry/registered_object.hpp), so
@@ -63,8 +62,9 @@ using CustomObjectMap = std::map<std::string, RegisteredObjectPtr, std::less<>>;
 
 // A class kplug can register: serializable, concrete (so it has a get_config), with a kind.
 template <class T>
-concept SerializableClass = std::derived_from<T, Serializable> && !std::is_abstract_v<T> &&
-                            requires { { T::static_kind } -> std::convertible_to<Kind>; };
+concept SerializableClass = std::derived_from<T, Serializable> && !std::is_abstract_v<T> && requires {
+  { T::static_kind } -> std::convertible_to<Kind>;
+};
 
 // A class with `static std::shared_ptr<T> from_config(const json::object&, DeserializationContext&)`.
 template <class T>
@@ -74,8 +74,8 @@ concept HasFromConfig = requires(const boost::json::object& config, Deserializat
 
 // Its from_config builds a T, not a base class (whose from_config a subclass inherits).
 template <class T>
-concept FromConfigBuildsItself = HasFromConfig<T> && requires(const boost::json::object& config,
-                                                              DeserializationContext& context) {
+concept FromConfigBuildsItself = HasFromConfig<T> &&
+    requires(const boost::json::object& config, DeserializationContext& context) {
   { T::from_config(config, context) } -> std::convertible_to<std::shared_ptr<T>>;
 };
 
@@ -121,8 +121,7 @@ RegisteredObjectPtr class_entry(std::optional<std::string> module = std::nullopt
 std::shared_ptr<RegisteredObject> new_function_entry(ObjectPtr function,
                                                      SourceLocation where = SourceLocation::current());
 // An entry for a function object.
-RegisteredObjectPtr function_entry(ObjectPtr function,
-                                   SourceLocation where = SourceLocation::current());
+RegisteredObjectPtr function_entry(ObjectPtr function, SourceLocation where = SourceLocation::current());
 
 // "package>name", validated: both parts non-empty, no '>' in either.
 std::string make_registered_key(std::string_view package, std::string_view name);
@@ -167,25 +166,23 @@ Registry& get_custom_objects();
 
 struct RegisterOptions {
   std::string package = "Custom";
-  std::string name{};                  // default: the class name
-  std::optional<std::string> module{}; // written as "module" (Keras: the defining Python module)
-  bool replace = false;                // replace an existing key instead of failing
+  std::string name{};                   // default: the class name
+  std::optional<std::string> module{};  // written as "module" (Keras: the defining Python module)
+  bool replace = false;                 // replace an existing key instead of failing
 };
 
 // Keras's `@register_keras_serializable(package, name)` for a class. Returns the key.
 template <SerializableClass T>
-std::string register_serializable(RegisterOptions options = {},
-                                  SourceLocation where = SourceLocation::current()) {
+std::string register_serializable(RegisterOptions options = {}, SourceLocation where = SourceLocation::current()) {
   auto entry = class_entry<T>(std::move(options.module), where);
-  std::string key = make_registered_key(options.package,
-                                        options.name.empty() ? default_registered_name(*entry) : options.name);
+  std::string key =
+      make_registered_key(options.package, options.name.empty() ? default_registered_name(*entry) : options.name);
   Registry::global().add(key, std::move(entry), options.replace);
   return key;
 }
 
 // Registers an existing function object under its name (which must be "package>name").
-void register_function(ObjectPtr function, bool replace = false,
-                       SourceLocation where = SourceLocation::current());
+void register_function(ObjectPtr function, bool replace = false, SourceLocation where = SourceLocation::current());
 
 // Keras's `get_registered_name`: the registered key, else the plain name (never empty).
 std::string get_registered_name(const Serializable& object);

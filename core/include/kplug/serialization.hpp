@@ -62,8 +62,8 @@ std::shared_ptr<T> deserialize_as(const boost::json::value& config, const Deseri
 boost::json::value serialize(const Serializable& object);
 // Any shared pointer to an object; null -> null.
 template <class T>
-  requires std::derived_from<std::remove_cv_t<T>, Serializable>
-boost::json::value serialize(const std::shared_ptr<T>& object) {
+requires std::derived_from<std::remove_cv_t<T>, Serializable> boost::json::value serialize(
+    const std::shared_ptr<T>& object) {
   return object ? serialize(static_cast<const Serializable&>(*object)) : boost::json::value(nullptr);
 }
 boost::json::value serialize(const Value& value);

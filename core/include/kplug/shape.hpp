@@ -108,23 +108,28 @@ class Shape {
     std::size_t n = 0;
     std::array<std::int64_t, kInlineRank> small{};
     for (; first != last; ++first, ++n) {
-      if (n < kInlineRank) small[n] = static_cast<std::int64_t>(*first);
+      if (n < kInlineRank)
+        small[n] = static_cast<std::int64_t>(*first);
       else {
         if (tmp.empty()) tmp.assign(small.begin(), small.end());
         tmp.push_back(static_cast<std::int64_t>(*first));
       }
     }
     size_ = n;
-    if (n > kInlineRank) heap_ = std::move(tmp);
+    if (n > kInlineRank)
+      heap_ = std::move(tmp);
     else {
       heap_.clear();
       inline_ = small;
     }
   }
   void resize_down(std::size_t rank) noexcept {
-    if (size_ > kInlineRank && rank <= kInlineRank) std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(rank), inline_.begin());
-    if (rank <= kInlineRank) heap_.clear();
-    else heap_.resize(rank);
+    if (size_ > kInlineRank && rank <= kInlineRank)
+      std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(rank), inline_.begin());
+    if (rank <= kInlineRank)
+      heap_.clear();
+    else
+      heap_.resize(rank);
     size_ = rank;
   }
 

@@ -9,7 +9,8 @@ namespace kplug {
 class SourceLocation {
  public:
   // As a default argument, evaluated at the caller's call site (as std::source_location).
-  static constexpr SourceLocation current(const char* file = __builtin_FILE(), unsigned line = __builtin_LINE()) noexcept {
+  static constexpr SourceLocation current(const char* file = __builtin_FILE(),
+                                          unsigned line = __builtin_LINE()) noexcept {
     return SourceLocation(file, line);
   }
   constexpr const char* file_name() const noexcept { return file_; }

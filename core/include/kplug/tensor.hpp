@@ -54,11 +54,11 @@ struct BFloat16 {
   bool operator==(const BFloat16&) const = default;
 };
 
-std::string_view dtype_name(DType dtype) noexcept;     // numpy's name: "float32", "bool", ...
-DType dtype_from_name(std::string_view name);           // ValueError listing the known names
-std::size_t dtype_size(DType dtype) noexcept;           // bytes per element
-bool is_floating(DType dtype) noexcept;                 // float16/bfloat16/float32/float64
-bool is_integer(DType dtype) noexcept;                  // signed or unsigned integers (not bool)
+std::string_view dtype_name(DType dtype) noexcept;  // numpy's name: "float32", "bool", ...
+DType dtype_from_name(std::string_view name);       // ValueError listing the known names
+std::size_t dtype_size(DType dtype) noexcept;       // bytes per element
+bool is_floating(DType dtype) noexcept;             // float16/bfloat16/float32/float64
+bool is_integer(DType dtype) noexcept;              // signed or unsigned integers (not bool)
 
 // The DType of a C++ element type (float -> float32, Half -> float16, bool -> bool_, ...).
 template <class T>
@@ -122,7 +122,7 @@ class Tensor {
 
   // Buffer sharing.
   bool shares_buffer_with(const Tensor& other) const noexcept { return buffer_ == other.buffer_; }
-  Tensor clone() const;           // deep copy with its own buffer
+  Tensor clone() const;              // deep copy with its own buffer
   Tensor astype(DType dtype) const;  // conversion (a clone if the dtype is the same); see ops::cast
 
   // O(1) views sharing the buffer.
@@ -185,20 +185,34 @@ class Tensor {
 
 template <class T>
 constexpr DType dtype_of() noexcept {
-  if constexpr (std::is_same_v<T, float>) return DType::float32;
-  else if constexpr (std::is_same_v<T, double>) return DType::float64;
-  else if constexpr (std::is_same_v<T, Half>) return DType::float16;
-  else if constexpr (std::is_same_v<T, BFloat16>) return DType::bfloat16;
-  else if constexpr (std::is_same_v<T, std::int8_t>) return DType::int8;
-  else if constexpr (std::is_same_v<T, std::int16_t>) return DType::int16;
-  else if constexpr (std::is_same_v<T, std::int32_t>) return DType::int32;
-  else if constexpr (std::is_same_v<T, std::int64_t>) return DType::int64;
-  else if constexpr (std::is_same_v<T, std::uint8_t>) return DType::uint8;
-  else if constexpr (std::is_same_v<T, std::uint16_t>) return DType::uint16;
-  else if constexpr (std::is_same_v<T, std::uint32_t>) return DType::uint32;
-  else if constexpr (std::is_same_v<T, std::uint64_t>) return DType::uint64;
-  else if constexpr (std::is_same_v<T, bool>) return DType::bool_;
-  else static_assert(sizeof(T) == 0, "no kplug dtype for this type");
+  if constexpr (std::is_same_v<T, float>)
+    return DType::float32;
+  else if constexpr (std::is_same_v<T, double>)
+    return DType::float64;
+  else if constexpr (std::is_same_v<T, Half>)
+    return DType::float16;
+  else if constexpr (std::is_same_v<T, BFloat16>)
+    return DType::bfloat16;
+  else if constexpr (std::is_same_v<T, std::int8_t>)
+    return DType::int8;
+  else if constexpr (std::is_same_v<T, std::int16_t>)
+    return DType::int16;
+  else if constexpr (std::is_same_v<T, std::int32_t>)
+    return DType::int32;
+  else if constexpr (std::is_same_v<T, std::int64_t>)
+    return DType::int64;
+  else if constexpr (std::is_same_v<T, std::uint8_t>)
+    return DType::uint8;
+  else if constexpr (std::is_same_v<T, std::uint16_t>)
+    return DType::uint16;
+  else if constexpr (std::is_same_v<T, std::uint32_t>)
+    return DType::uint32;
+  else if constexpr (std::is_same_v<T, std::uint64_t>)
+    return DType::uint64;
+  else if constexpr (std::is_same_v<T, bool>)
+    return DType::bool_;
+  else
+    static_assert(sizeof(T) == 0, "no kplug dtype for this type");
 }
 
 template <class T>

@@ -39,20 +39,24 @@ struct NdArray {
 struct Value {
   using List = std::vector<Value>;
   using Dict = std::vector<std::pair<std::string, Value>>;  // keeps key order
-  using Variant = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, List, Dict, ObjectPtr,
-                               Bytes, Slice, Ellipsis, NdArray>;
+  using Variant = std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, List, Dict, ObjectPtr, Bytes,
+                               Slice, Ellipsis, NdArray>;
   Variant data = nullptr;
 
   Value() = default;
   template <class T>
-    requires std::constructible_from<Variant, T&&>
-  Value(T&& v) : data(std::forward<T>(v)) {}  // NOLINT: implicit like a JSON value
+  requires std::constructible_from<Variant, T&&> Value(T&& v)
+      : data(std::forward<T>(v)) {}  // NOLINT: implicit like a JSON value
 
   bool is_null() const noexcept { return std::holds_alternative<std::nullptr_t>(data); }
   template <class T>
-  bool is() const noexcept { return std::holds_alternative<T>(data); }
+  bool is() const noexcept {
+    return std::holds_alternative<T>(data);
+  }
   template <class T>
-  const T& as() const { return std::get<T>(data); }
+  const T& as() const {
+    return std::get<T>(data);
+  }
   const ObjectPtr& object() const { return std::get<ObjectPtr>(data); }
   const Value* find(std::string_view key) const;  // Dict only
 };

@@ -99,8 +99,8 @@ void CatalogBuilder::add_class_entry(std::shared_ptr<RegisteredObject> entry, co
   entry->module = std::string(module);
   for (std::string_view name : names) add_name(module, name, entry->kind, entry);
   catalog_.classes_by_name_.emplace(std::string(*names.begin()), entry);
-  auto [it, inserted] =
-      catalog_.public_names_.emplace(std::type_index(type), PublicName{std::string(module), std::string(*names.begin())});
+  auto [it, inserted] = catalog_.public_names_.emplace(std::type_index(type),
+                                                       PublicName{std::string(module), std::string(*names.begin())});
   if (inserted) catalog_.public_names_by_address_.emplace(&type, &it->second);
 }
 

@@ -3,8 +3,8 @@
 // registrars (a linker may drop those). Immutable afterwards, so lookups take no lock.
 #pragma once
 
-#include "registry/registered_object.hpp"
 #include "kplug/registry.hpp"
+#include "registry/registered_object.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
 
@@ -81,8 +81,7 @@ class CatalogBuilder {
     add_class_entry(new_class_entry<T>(), typeid(T), module, names);
   }
   // A function object, exported under its own name and `aliases`.
-  void add_function(ObjectPtr function, std::string_view module,
-                    std::initializer_list<std::string_view> aliases = {});
+  void add_function(ObjectPtr function, std::string_view module, std::initializer_list<std::string_view> aliases = {});
   // A name only the kind's string getter knows (Keras's losses.get("mse") style aliases
   // that are not exported symbols).
   void add_kind_alias(Kind kind, std::string_view alias, std::string_view module, std::string_view target);

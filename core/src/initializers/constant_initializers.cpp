@@ -5,8 +5,8 @@
 #include "kplug/config_fields.hpp"
 
 #include "initializers/random_sampling.hpp"
-#include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
+#include "util/argument_checks.hpp"
 
 #include <algorithm>
 

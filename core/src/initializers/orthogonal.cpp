@@ -4,8 +4,8 @@
 
 #include "initializers/config_args.hpp"
 #include "initializers/random_sampling.hpp"
-#include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
+#include "util/argument_checks.hpp"
 
 #include <Eigen/Dense>
 

@@ -4,9 +4,9 @@
 
 #include "initializers/config_args.hpp"
 #include "initializers/random_sampling.hpp"
-#include "util/argument_checks.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
+#include "util/argument_checks.hpp"
 
 #include <cmath>
 

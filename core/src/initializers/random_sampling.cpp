@@ -74,5 +74,4 @@ double Sampler::truncated_standard_normal() {
   }
 }
 
-
 }  // namespace kplug::initializers::detail

@@ -79,8 +79,10 @@ std::vector<double> STFT::window_values(std::int64_t frame_length) const {
 
 Tensor STFT::operator()(const Shape& shape) const {
   if (shape.size() != 3) {
-    throw ValueError("STFT initializer expects a shape (frame_length, input_channels, fft_length // 2 + 1). "
-                     "Received: shape=" + shape_to_string(shape));
+    throw ValueError(
+        "STFT initializer expects a shape (frame_length, input_channels, fft_length // 2 + 1). "
+        "Received: shape=" +
+        shape_to_string(shape));
   }
   const std::int64_t frames = shape[0], channels = shape[1], bins = shape[2];
   check_allocation(shape, sizeof(float), "STFT initializer");
@@ -141,9 +143,12 @@ config::Field<STFTArgs> window_field() {
         } else if (const auto* list = v.if_array()) {
           std::vector<Number> values;
           for (const auto& item : *list) {
-            if (item.is_int64()) values.push_back(Number::integer(item.get_int64()));
-            else if (item.is_double()) values.push_back(Number::real(item.get_double()));
-            else reader.fail(key, "expected window values to be numbers, got " + json::excerpt(item, 40));
+            if (item.is_int64())
+              values.push_back(Number::integer(item.get_int64()));
+            else if (item.is_double())
+              values.push_back(Number::real(item.get_double()));
+            else
+              reader.fail(key, "expected window values to be numbers, got " + json::excerpt(item, 40));
           }
           a.window = STFT::Window::explicit_values(std::move(values));
         } else {

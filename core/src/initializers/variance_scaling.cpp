@@ -65,9 +65,12 @@ Fans compute_fans(const Shape& shape, const std::vector<std::int64_t>& input_axe
   double receptive_field = 1.0;
   for (std::size_t i = 0; i < shape.size(); ++i) {
     const auto dim = static_cast<double>(shape[i]);
-    if (role[i] == 1) fans.fan_in *= dim;
-    else if (role[i] == 2) fans.fan_out *= dim;
-    else receptive_field *= dim;
+    if (role[i] == 1)
+      fans.fan_in *= dim;
+    else if (role[i] == 2)
+      fans.fan_out *= dim;
+    else
+      receptive_field *= dim;
   }
   fans.fan_in *= receptive_field;
   fans.fan_out *= receptive_field;
@@ -100,8 +103,8 @@ VarianceScaling::Distribution parse_distribution(std::string distribution) {
 
 VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string distribution,
                                  std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)
-    : VarianceScaling(scale, parse_mode(mode), parse_distribution(std::move(distribution)), seed,
-                      std::move(input_axes), std::move(output_axes)) {}
+    : VarianceScaling(scale, parse_mode(mode), parse_distribution(std::move(distribution)), seed, std::move(input_axes),
+                      std::move(output_axes)) {}
 
 VarianceScaling::VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed,
                                  Axes input_axes, Axes output_axes)
@@ -149,9 +152,12 @@ Fans VarianceScaling::fans(const Shape& shape) const {
 Tensor VarianceScaling::operator()(const Shape& shape) const {
   const Fans f = fans(shape);
   double scale = scale_.value;
-  if (mode_ == Mode::fan_in) scale /= std::max(1.0, f.fan_in);
-  else if (mode_ == Mode::fan_out) scale /= std::max(1.0, f.fan_out);
-  else scale /= std::max(1.0, (f.fan_in + f.fan_out) / 2.0);
+  if (mode_ == Mode::fan_in)
+    scale /= std::max(1.0, f.fan_in);
+  else if (mode_ == Mode::fan_out)
+    scale /= std::max(1.0, f.fan_out);
+  else
+    scale /= std::max(1.0, (f.fan_in + f.fan_out) / 2.0);
 
   if (distribution_ == Distribution::truncated_normal) {
     const double stddev = std::sqrt(scale) / kTruncatedStddev;
@@ -221,20 +227,19 @@ boost::json::object VarianceScaling::preset_config() const {
 }
 
 VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json::object& config,
-                                                              DeserializationContext& context,
-                                                              const char* class_name) {
+                                                              DeserializationContext& context, const char* class_name) {
   ScalingArgs a = preset_fields().read(config, context, class_name);
   return {a.seed, std::move(a.input_axes), std::move(a.output_axes)};
 }
 
-#define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                  \
-  Name::Name(std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)                             \
-      : VarianceScaling(Number::real(scale), Mode::mode, Distribution::distribution, seed,                    \
-                        std::move(input_axes), std::move(output_axes)) {}                                    \
-  boost::json::object Name::get_config() const { return preset_config(); }                                    \
-  std::shared_ptr<Name> Name::from_config(const boost::json::object& config, DeserializationContext& context) { \
-    PresetArguments args = read_preset(config, context, #Name);                                               \
-    return std::make_shared<Name>(args.seed, std::move(args.input_axes), std::move(args.output_axes));       \
+#define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                      \
+  Name::Name(std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)                                 \
+      : VarianceScaling(Number::real(scale), Mode::mode, Distribution::distribution, seed, std::move(input_axes), \
+                        std::move(output_axes)) {}                                                                \
+  boost::json::object Name::get_config() const { return preset_config(); }                                        \
+  std::shared_ptr<Name> Name::from_config(const boost::json::object& config, DeserializationContext& context) {   \
+    PresetArguments args = read_preset(config, context, #Name);                                                   \
+    return std::make_shared<Name>(args.seed, std::move(args.input_axes), std::move(args.output_axes));            \
   }
 
 // The parameters Keras's presets pass to VarianceScaling.

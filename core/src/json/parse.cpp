@@ -9,9 +9,9 @@
 //   a token where JSON allows no number (a key) stays a syntax error.
 // Integers beyond uint64 are refused: Python keeps them exact, kplug cannot, and a float
 // would silently change them.
+#include "json/parse_scratch.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "json/parse_scratch.hpp"
 
 #include <boost/json/basic_parser_impl.hpp>
 #include <boost/json/error.hpp>
@@ -39,7 +39,13 @@ struct NonFinite {
 
 bool is_value_start_context(char previous) {
   switch (previous) {
-    case ' ': case '\t': case '\n': case '\r': case '[': case ',': case ':': return true;
+    case ' ':
+    case '\t':
+    case '\n':
+    case '\r':
+    case '[':
+    case ',':
+    case ':': return true;
     default: return false;
   }
 }
@@ -58,8 +64,10 @@ bool rewrite_nonfinite(std::string_view text, std::string& out, std::vector<NonF
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (c == '\\') ++i;  // skip the escaped character
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;  // skip the escaped character
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -80,7 +88,8 @@ bool rewrite_nonfinite(std::string_view text, std::string& out, std::vector<NonF
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       // A number token, as Boost.JSON delimits it in a valid document.
       ++numbers;
-      while (i + 1 < text.size() && std::string_view("0123456789.eE+-").find(text[i + 1]) != std::string_view::npos) ++i;
+      while (i + 1 < text.size() && std::string_view("0123456789.eE+-").find(text[i + 1]) != std::string_view::npos)
+        ++i;
       continue;
     } else {
       continue;
@@ -216,7 +225,8 @@ class Handler {
 
 std::string describe_position(std::string_view text, std::size_t offset) {
   offset = std::min(offset, text.size());
-  std::size_t line = 1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+  std::size_t line =
+      1 + static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
   std::size_t line_start = text.rfind('\n', offset == 0 ? 0 : offset - 1);
   std::size_t column = line_start == std::string_view::npos || offset == 0 ? offset + 1 : offset - line_start;
   return "line " + std::to_string(line) + ", column " + std::to_string(column);
@@ -272,7 +282,8 @@ value parse(std::string_view text, const ParseOptions& options, boost::json::sto
   const std::size_t consumed = parser.write_some(false, input.data(), input.size(), ec);
   if (!ec && consumed < input.size()) ec = boost::json::error::extra_data;
   if (ec) {
-    std::string reason = ec == boost::json::error::too_deep ? "nesting deeper than " + std::to_string(options.max_depth) + " levels"
+    std::string reason = ec == boost::json::error::too_deep
+                             ? "nesting deeper than " + std::to_string(options.max_depth) + " levels"
                          : !parser.handler().error().empty() ? parser.handler().error()
                                                              : ec.message();
     throw JsonError("invalid JSON at " + describe_position(text, consumed) + ": " + reason);

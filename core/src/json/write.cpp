@@ -81,13 +81,34 @@ void write_string(std::string& out, std::string_view s, bool ensure_ascii) {
     if (i == s.size()) break;
     const unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
-      case '"': out += "\\\""; ++i; continue;
-      case '\\': out += "\\\\"; ++i; continue;
-      case '\n': out += "\\n"; ++i; continue;
-      case '\r': out += "\\r"; ++i; continue;
-      case '\t': out += "\\t"; ++i; continue;
-      case '\b': out += "\\b"; ++i; continue;
-      case '\f': out += "\\f"; ++i; continue;
+      case '"':
+        out += "\\\"";
+        ++i;
+        continue;
+      case '\\':
+        out += "\\\\";
+        ++i;
+        continue;
+      case '\n':
+        out += "\\n";
+        ++i;
+        continue;
+      case '\r':
+        out += "\\r";
+        ++i;
+        continue;
+      case '\t':
+        out += "\\t";
+        ++i;
+        continue;
+      case '\b':
+        out += "\\b";
+        ++i;
+        continue;
+      case '\f':
+        out += "\\f";
+        ++i;
+        continue;
       default: break;
     }
     if (c < 0x80) {
@@ -138,9 +159,12 @@ class Writer {
 
  private:
   void write_double(double d) {
-    if (std::isnan(d)) out_ += "NaN";
-    else if (std::isinf(d)) out_ += d > 0 ? "Infinity" : "-Infinity";
-    else append_double(out_, d);
+    if (std::isnan(d))
+      out_ += "NaN";
+    else if (std::isinf(d))
+      out_ += d > 0 ? "Infinity" : "-Infinity";
+    else
+      append_double(out_, d);
   }
 
   void newline(std::size_t depth) {

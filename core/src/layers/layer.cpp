@@ -21,14 +21,16 @@ void read_dtype_policy(ConfigReader& reader) {
   } else if (const auto* dict = v->if_object()) {
     const auto* class_name = dict->if_contains("class_name");
     const auto* config = dict->if_contains("config");
-    const bool policy_class = class_name && class_name->is_string() &&
-                              (class_name->get_string() == "DTypePolicy" ||
-                               class_name->get_string() == "FloatDTypePolicy");
+    const bool policy_class =
+        class_name && class_name->is_string() &&
+        (class_name->get_string() == "DTypePolicy" || class_name->get_string() == "FloatDTypePolicy");
     const auto* config_dict = config ? config->if_object() : nullptr;
     const auto* policy_name = config_dict ? config_dict->if_contains("name") : nullptr;
     if (!policy_class || !policy_name || !policy_name->is_string()) {
-      reader.fail("dtype", "expected a DTypePolicy dict ({\"class_name\": \"DTypePolicy\", \"config\": {\"name\": "
-                           "\"float32\"}}) or a dtype name, got " + json::excerpt(*v));
+      reader.fail("dtype",
+                  "expected a DTypePolicy dict ({\"class_name\": \"DTypePolicy\", \"config\": {\"name\": "
+                  "\"float32\"}}) or a dtype name, got " +
+                      json::excerpt(*v));
     }
     name = std::string(policy_name->get_string());
   } else {
@@ -63,8 +65,7 @@ boost::json::value float32_dtype_policy() {
   return policy;
 }
 
-Layer::Layer(LayerArgs args)
-    : trainable_(args.trainable), activity_regularizer_(std::move(args.activity_regularizer)) {
+Layer::Layer(LayerArgs args) : trainable_(args.trainable), activity_regularizer_(std::move(args.activity_regularizer)) {
   if (args.name) {
     if (args.name->empty()) throw ValueError("a layer name cannot be empty");
     if (args.name->find('/') != std::string::npos) {
@@ -251,23 +252,26 @@ void Layer::load_own_variables(const saving::WeightsStore::Entry& store) {
   const std::size_t stored = store.size();
   if (stored != variables.size()) {
     if (variables.empty() && !built_) {
-      throw ValueError("Layer '" + name() + "' was never built and thus it doesn't have any variables. However the "
-                       "weights file lists " + std::to_string(stored) + " variables for this layer.");
+      throw ValueError("Layer '" + name() +
+                       "' was never built and thus it doesn't have any variables. However the "
+                       "weights file lists " +
+                       std::to_string(stored) + " variables for this layer.");
     }
     std::string names;
     for (auto& v : variables) names += (names.empty() ? "'" : ", '") + v->name() + "'";
     throw ValueError("Layer '" + name() + "' expected " + std::to_string(variables.size()) +
-                     " variables, but received " + std::to_string(stored) +
-                     " variables during loading. Expected: [" + names + "]");
+                     " variables, but received " + std::to_string(stored) + " variables during loading. Expected: [" +
+                     names + "]");
   }
   std::vector<Tensor> values;
   for (std::size_t i = 0; i < variables.size(); ++i) {
     Tensor value = store.get(i);
     if (value.shape() != variables[i]->shape()) {
-      throw ValueError("The shape of the target variable and the shape of the target value in "
-                       "`variable.assign(value)` must match. variable.shape=" + shape_repr(variables[i]->shape()) +
-                       ", Received: value.shape=" + shape_repr(value.shape()) + ". Target variable: " +
-                       variables[i]->path());
+      throw ValueError(
+          "The shape of the target variable and the shape of the target value in "
+          "`variable.assign(value)` must match. variable.shape=" +
+          shape_repr(variables[i]->shape()) + ", Received: value.shape=" + shape_repr(value.shape()) +
+          ". Target variable: " + variables[i]->path());
     }
     values.push_back(std::move(value));
   }

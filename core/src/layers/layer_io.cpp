@@ -35,11 +35,10 @@ LayerPtr deserialize_checked(const boost::json::value& v, DeserializationContext
   } catch (const UnknownObjectError& e) {
     const auto* module = v.as_object().if_contains("module");
     if (module && module->is_string() && module->get_string() == "keras.layers") {
-      throw UnknownObjectError(e.path(), e.message() + " Known layers: " +
-                                             detail::quoted_list(detail::BuiltinCatalog::instance().names_in_module(
-                                                                     "keras.layers"),
-                                                                 500) +
-                                             ".");
+      throw UnknownObjectError(
+          e.path(), e.message() + " Known layers: " +
+                        detail::quoted_list(detail::BuiltinCatalog::instance().names_in_module("keras.layers"), 500) +
+                        ".");
     }
     throw;
   }

@@ -13,8 +13,8 @@ PartialShape PartialShape::known(const Shape& shape) {
 PartialShape PartialShape::from_json(const boost::json::value& v, std::string_view where) {
   const auto* array = v.if_array();
   if (!array) {
-    throw ConfigError(std::string(where), "expected a shape (a list of integers or nulls), got " +
-                                              std::string(json::type_name(v)));
+    throw ConfigError(std::string(where),
+                      "expected a shape (a list of integers or nulls), got " + std::string(json::type_name(v)));
   }
   std::vector<Dim> dims;
   dims.reserve(array->size());
@@ -38,8 +38,10 @@ boost::json::value PartialShape::to_json() const {
   boost::json::array out;
   out.reserve(dims_.size());
   for (const Dim& d : dims_) {
-    if (d) out.emplace_back(*d);
-    else out.emplace_back(nullptr);
+    if (d)
+      out.emplace_back(*d);
+    else
+      out.emplace_back(nullptr);
   }
   return out;
 }

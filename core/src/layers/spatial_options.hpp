@@ -47,14 +47,16 @@ std::string tuple_error(const config::IntTuple<N>& t, std::string_view name, boo
   for (std::int64_t v : t.values) {
     if (v < 0 || (v == 0 && !allow_zero)) {
       return "The `" + std::string(name) + "` argument must be a tuple of " + std::to_string(N) +
-             " integers. Received " + std::string(name) + "=" + tuple_repr(t) + ", including values {" + std::to_string(v) +
-             "} that do not satisfy `value " + (allow_zero ? ">= 0" : "> 0") + "`";
+             " integers. Received " + std::string(name) + "=" + tuple_repr(t) + ", including values {" +
+             std::to_string(v) + "} that do not satisfy `value " + (allow_zero ? ">= 0" : "> 0") + "`";
     }
   }
   return {};
 }
 
-inline config::Check<std::string> data_format_check() { return [](const std::string& v) { return data_format_error(v); }; }
+inline config::Check<std::string> data_format_check() {
+  return [](const std::string& v) { return data_format_error(v); };
+}
 inline config::Check<std::string> padding_check(bool allow_causal) {
   return [allow_causal](const std::string& v) { return padding_error(v, allow_causal); };
 }

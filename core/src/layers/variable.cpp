@@ -42,8 +42,8 @@ const Tensor& Variable::value() const {
   if (!value_) {
     Tensor v = spec_.initializer ? (*spec_.initializer)(spec_.shape) : Tensor(spec_.shape, 0.0f);
     if (v.shape() != spec_.shape) {
-      throw ValueError("Variable '" + path_ + "': the initializer gave shape " + shape_repr(v.shape()) +
-                       " for shape " + shape_repr(spec_.shape));
+      throw ValueError("Variable '" + path_ + "': the initializer gave shape " + shape_repr(v.shape()) + " for shape " +
+                       shape_repr(spec_.shape));
     }
     value_ = std::move(v);
   }

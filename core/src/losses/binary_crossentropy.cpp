@@ -1,8 +1,8 @@
 #include "kplug/losses/crossentropy.hpp"
 
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 
 namespace kplug::losses {
 
@@ -16,7 +16,8 @@ Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from
 namespace {
 struct BinaryArgs : loss_config::LossArgs, CrossentropyArguments {};
 const loss_config::LossConfig<BinaryArgs>& binary_config() {
-  static const loss_config::LossConfig<BinaryArgs> config("BinaryCrossentropy", "binary_crossentropy", config::Fields<BinaryArgs>(detail::crossentropy_fields()));
+  static const loss_config::LossConfig<BinaryArgs> config("BinaryCrossentropy", "binary_crossentropy",
+                                                          config::Fields<BinaryArgs>(detail::crossentropy_fields()));
   return config;
 }
 }  // namespace
@@ -26,8 +27,7 @@ BinaryCrossentropy::BinaryCrossentropy(CrossentropyArguments arguments, std::opt
     : LossFunctionWrapper(std::move(name), std::move(reduction)), arguments_(detail::validated(arguments)) {}
 
 Tensor BinaryCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
-  return binary_crossentropy(y_true, y_pred, arguments_.from_logits, arguments_.label_smoothing.value,
-                             arguments_.axis);
+  return binary_crossentropy(y_true, y_pred, arguments_.from_logits, arguments_.label_smoothing.value, arguments_.axis);
 }
 
 void BinaryCrossentropy::add_arguments(boost::json::object& config) const {
@@ -35,7 +35,7 @@ void BinaryCrossentropy::add_arguments(boost::json::object& config) const {
 }
 
 std::shared_ptr<BinaryCrossentropy> BinaryCrossentropy::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+                                                                    DeserializationContext& context) {
   BinaryArgs a = binary_config().read(config, context);
   return std::make_shared<BinaryCrossentropy>(a, std::move(a.reduction), std::move(*a.name));
 }

@@ -1,17 +1,16 @@
 #include "kplug/losses/crossentropy.hpp"
 
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 #include "util/argument_checks.hpp"
 
 #include <cmath>
 
 namespace kplug::losses {
 
-Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool apply_class_balancing,
-                                 double alpha, double gamma, bool from_logits, double label_smoothing,
-                                 std::int64_t axis) {
+Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool apply_class_balancing, double alpha,
+                                 double gamma, bool from_logits, double label_smoothing, std::int64_t axis) {
   detail::validate_label_smoothing(label_smoothing);
   checks::require_finite(alpha, "alpha");
   const float g = to_float32(detail::validate_gamma(gamma));
@@ -40,16 +39,16 @@ const loss_config::LossConfig<BinaryFocalArgs>& binary_focal_config() {
   static const loss_config::LossConfig<BinaryFocalArgs> config(
       "BinaryFocalCrossentropy", "binary_focal_crossentropy",
       config::Fields<BinaryFocalArgs>(detail::crossentropy_fields()) +
-          config::Fields<BinaryFocalArgs>{config::field("apply_class_balancing", &BinaryFocalArgs::apply_class_balancing),
-                                          config::field("alpha", &BinaryFocalArgs::alpha),
-                                          config::field("gamma", &BinaryFocalArgs::gamma)});
+          config::Fields<BinaryFocalArgs>{
+              config::field("apply_class_balancing", &BinaryFocalArgs::apply_class_balancing),
+              config::field("alpha", &BinaryFocalArgs::alpha), config::field("gamma", &BinaryFocalArgs::gamma)});
   return config;
 }
 }  // namespace
 
 BinaryFocalCrossentropy::BinaryFocalCrossentropy(bool apply_class_balancing, Number alpha, Number gamma,
-                                                 CrossentropyArguments arguments,
-                                                 std::optional<std::string> reduction, std::string name)
+                                                 CrossentropyArguments arguments, std::optional<std::string> reduction,
+                                                 std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
       apply_class_balancing_(apply_class_balancing),
       alpha_(alpha),
@@ -69,7 +68,7 @@ void BinaryFocalCrossentropy::add_arguments(boost::json::object& config) const {
 }
 
 std::shared_ptr<BinaryFocalCrossentropy> BinaryFocalCrossentropy::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+                                                                              DeserializationContext& context) {
   BinaryFocalArgs a = binary_focal_config().read(config, context);
   return std::make_shared<BinaryFocalCrossentropy>(a.apply_class_balancing, a.alpha, a.gamma, a, std::move(a.reduction),
                                                    std::move(*a.name));

@@ -1,13 +1,13 @@
 #include "kplug/losses/crossentropy.hpp"
 
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 
 namespace kplug::losses {
 
-Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits,
-                                double label_smoothing, std::int64_t axis) {
+Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits, double label_smoothing,
+                                std::int64_t axis) {
   detail::validate_label_smoothing(label_smoothing);
   detail::require_same_shape(y_true, y_pred);
   const std::int64_t a = detail::require_class_axis(y_pred, axis);
@@ -18,13 +18,15 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
 namespace {
 struct CategoricalArgs : loss_config::LossArgs, CrossentropyArguments {};
 const loss_config::LossConfig<CategoricalArgs>& categorical_config() {
-  static const loss_config::LossConfig<CategoricalArgs> config("CategoricalCrossentropy", "categorical_crossentropy", config::Fields<CategoricalArgs>(detail::crossentropy_fields()));
+  static const loss_config::LossConfig<CategoricalArgs> config(
+      "CategoricalCrossentropy", "categorical_crossentropy",
+      config::Fields<CategoricalArgs>(detail::crossentropy_fields()));
   return config;
 }
 }  // namespace
 
-CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyArguments arguments,
-                                                 std::optional<std::string> reduction, std::string name)
+CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyArguments arguments, std::optional<std::string> reduction,
+                                                 std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)), arguments_(detail::validated(arguments)) {}
 
 Tensor CategoricalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
@@ -37,7 +39,7 @@ void CategoricalCrossentropy::add_arguments(boost::json::object& config) const {
 }
 
 std::shared_ptr<CategoricalCrossentropy> CategoricalCrossentropy::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+                                                                              DeserializationContext& context) {
   CategoricalArgs a = categorical_config().read(config, context);
   return std::make_shared<CategoricalCrossentropy>(a, std::move(a.reduction), std::move(*a.name));
 }

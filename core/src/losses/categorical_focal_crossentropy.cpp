@@ -1,9 +1,9 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 #include "util/argument_checks.hpp"
 
 #include <cmath>
@@ -69,9 +69,12 @@ config::Field<CategoricalFocalArgs> alpha_field() {
           return;
         }
         for (const boost::json::value& item : v.get_array()) {
-          if (item.is_int64()) a.alpha.push_back(Number::integer(item.get_int64()));
-          else if (item.is_double()) a.alpha.push_back(Number::real(item.get_double()));
-          else reader.fail(key, "expected a number or a list of numbers");
+          if (item.is_int64())
+            a.alpha.push_back(Number::integer(item.get_int64()));
+          else if (item.is_double())
+            a.alpha.push_back(Number::real(item.get_double()));
+          else
+            reader.fail(key, "expected a number or a list of numbers");
         }
         if (a.alpha.empty()) reader.fail(key, "expected at least one value");
       },
@@ -89,8 +92,8 @@ const loss_config::LossConfig<CategoricalFocalArgs>& categorical_focal_config() 
 }
 }  // namespace
 
-CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(std::vector<Number> alpha, bool alpha_is_list,
-                                                           Number gamma, CrossentropyArguments arguments,
+CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(std::vector<Number> alpha, bool alpha_is_list, Number gamma,
+                                                           CrossentropyArguments arguments,
                                                            std::optional<std::string> reduction, std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
       alpha_(std::move(alpha)),
@@ -112,8 +115,8 @@ void CategoricalFocalCrossentropy::add_arguments(boost::json::object& config) co
   categorical_focal_config().write({{}, arguments_, alpha_, alpha_is_list_, gamma_}, config);
 }
 
-std::shared_ptr<CategoricalFocalCrossentropy> CategoricalFocalCrossentropy::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<CategoricalFocalCrossentropy> CategoricalFocalCrossentropy::from_config(
+    const boost::json::object& config, DeserializationContext& context) {
   CategoricalFocalArgs a = categorical_focal_config().read(config, context);
   return std::make_shared<CategoricalFocalCrossentropy>(std::move(a.alpha), a.alpha_is_list, a.gamma, a,
                                                         std::move(a.reduction), std::move(*a.name));

@@ -143,8 +143,7 @@ void Circle::add_arguments(boost::json::object& config) const {
   circle_config().write({{}, gamma_, margin_, remove_diagonal_}, config);
 }
 
-std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config, DeserializationContext& context) {
   CircleArgs a = circle_config().read(config, context);
   return std::make_shared<Circle>(a.gamma, a.margin, a.remove_diagonal, std::move(a.reduction), std::move(*a.name));
 }

@@ -12,7 +12,6 @@ const config::Fields<CrossentropyArguments>& crossentropy_fields() {
   return fields;
 }
 
-
 CrossentropyArguments validated(CrossentropyArguments arguments) {
   validate_label_smoothing(arguments.label_smoothing.value);
   return arguments;

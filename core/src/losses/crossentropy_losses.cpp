@@ -34,8 +34,9 @@ void add_crossentropy_losses(CatalogBuilder& builder) {
                     [](const Tensor& t, const Tensor& p) { return sparse_categorical_crossentropy(t, p); });
   // Keras's function has no default for q, so calling it without one fails there too.
   add_loss_function(builder, "categorical_generalized_cross_entropy", [](const Tensor&, const Tensor&) -> Tensor {
-    throw ValueError("categorical_generalized_cross_entropy() needs the argument `q`; use "
-                     "CategoricalGeneralizedCrossEntropy(q) or call it with q");
+    throw ValueError(
+        "categorical_generalized_cross_entropy() needs the argument `q`; use "
+        "CategoricalGeneralizedCrossEntropy(q) or call it with q");
   });
   add_loss_function(builder, "ctc", [](const Tensor& t, const Tensor& p) { return ctc(t, p); });
 

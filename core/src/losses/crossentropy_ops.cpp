@@ -83,16 +83,18 @@ Tensor categorical_log_probabilities(const Tensor& y_pred, bool from_logits, std
 std::int64_t class_id(float label, std::int64_t num_classes) {
   if (!std::isfinite(label) || std::trunc(label) != label || label < 0 ||
       static_cast<double>(label) >= static_cast<double>(num_classes)) {
-    throw ValueError("Invalid class id in `y_true`: " + number_text(label) +
-                     ". Expected an integer in [0, " + std::to_string(num_classes) + ")");
+    throw ValueError("Invalid class id in `y_true`: " + number_text(label) + ". Expected an integer in [0, " +
+                     std::to_string(num_classes) + ")");
   }
   return static_cast<std::int64_t>(label);
 }
 
 double validate_label_smoothing(double label_smoothing) {
   if (!std::isfinite(label_smoothing) || label_smoothing < 0.0 || label_smoothing > 1.0) {
-    throw ValueError("Invalid value for argument `label_smoothing`: expected a float in [0, 1]. Received: "
-                     "label_smoothing=" + number_text(label_smoothing));
+    throw ValueError(
+        "Invalid value for argument `label_smoothing`: expected a float in [0, 1]. Received: "
+        "label_smoothing=" +
+        number_text(label_smoothing));
   }
   return label_smoothing;
 }
@@ -104,6 +106,5 @@ double validate_gamma(double gamma) {
   }
   return gamma;
 }
-
 
 }  // namespace kplug::losses::detail

@@ -1,8 +1,8 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -33,8 +33,8 @@ std::vector<std::int64_t> read_label(const Tensor& y_true, std::int64_t b, std::
     if (id == kBlank) {
       padding = true;
     } else if (padding) {
-      throw ValueError("CTC labels must be padded with 0 (the blank) at the end only; sequence " +
-                       std::to_string(b) + " of `y_true` has class " + std::to_string(id) + " after a 0");
+      throw ValueError("CTC labels must be padded with 0 (the blank) at the end only; sequence " + std::to_string(b) +
+                       " of `y_true` has class " + std::to_string(id) + " after a 0");
     } else {
       label.push_back(id);
     }
@@ -59,7 +59,8 @@ double sequence_loss(const std::vector<std::int64_t>& label, const Tensor& log_p
     const double blank = lp[kBlank];
     // Label n straight to label n + 1 (no blank) unless they repeat.
     phi_in = phi;
-    for (std::size_t n = 0; n < n_labels; ++n) phi_in[n + 1] = log_add_exp(phi[n + 1], emit[n] + kLogEpsilon * repeat[n]);
+    for (std::size_t n = 0; n < n_labels; ++n)
+      phi_in[n + 1] = log_add_exp(phi[n + 1], emit[n] + kLogEpsilon * repeat[n]);
     for (std::size_t n = 0; n < n_labels; ++n) {
       const double emit_lp = lp[label[n]];
       next_emit[n] = log_add_exp(phi_in[n] + emit_lp, emit[n] + emit_lp);
@@ -82,12 +83,16 @@ double sequence_loss(const std::vector<std::int64_t>& label, const Tensor& log_p
 
 Tensor ctc(const Tensor& y_true, const Tensor& y_pred) {
   if (y_true.rank() != 2) {
-    throw ValueError("Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in integer "
-                     "format. Received: y_true.shape=" + shape_to_string(y_true.shape()));
+    throw ValueError(
+        "Targets `y_true` are expected to be a tensor of shape `(batch_size, max_length)` in integer "
+        "format. Received: y_true.shape=" +
+        shape_to_string(y_true.shape()));
   }
   if (y_pred.rank() != 3) {
-    throw ValueError("Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, num_classes)`. "
-                     "Received: y_pred.shape=" + shape_to_string(y_pred.shape()));
+    throw ValueError(
+        "Logits `y_pred` are expected to be a tensor of shape `(batch_size, max_length, num_classes)`. "
+        "Received: y_pred.shape=" +
+        shape_to_string(y_pred.shape()));
   }
   if (y_true.dim(0) != y_pred.dim(0)) {
     throw ValueError("`y_true` and `y_pred` must have the same batch size. Received: y_true.shape=" +
@@ -118,8 +123,7 @@ CTC::CTC(std::optional<std::string> reduction, std::string name)
 
 Tensor CTC::compute(const Tensor& y_true, const Tensor& y_pred) const { return ctc(y_true, y_pred); }
 
-std::shared_ptr<CTC> CTC::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<CTC> CTC::from_config(const boost::json::object& config, DeserializationContext& context) {
   loss_config::LossArgs a = ctc_config().read(config, context);
   return std::make_shared<CTC>(std::move(a.reduction), std::move(*a.name));
 }

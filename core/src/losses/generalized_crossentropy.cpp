@@ -1,8 +1,8 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 
 #include <cmath>
 
@@ -45,14 +45,13 @@ struct GeneralizedArgs : loss_config::LossArgs {
 };
 const loss_config::LossConfig<GeneralizedArgs>& generalized_config() {
   static const loss_config::LossConfig<GeneralizedArgs> config("CategoricalGeneralizedCrossEntropy",
-                                                          "categorical_generalized_cross_entropy",
-                                                          {config::field("q", &GeneralizedArgs::q)});
+                                                               "categorical_generalized_cross_entropy",
+                                                               {config::field("q", &GeneralizedArgs::q)});
   return config;
 }
 }  // namespace
 
-CategoricalGeneralizedCrossEntropy::CategoricalGeneralizedCrossEntropy(Number q,
-                                                                       std::optional<std::string> reduction,
+CategoricalGeneralizedCrossEntropy::CategoricalGeneralizedCrossEntropy(Number q, std::optional<std::string> reduction,
                                                                        std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)), q_(q) {
   validate_q(q_.value);
@@ -66,8 +65,8 @@ void CategoricalGeneralizedCrossEntropy::add_arguments(boost::json::object& conf
   generalized_config().write({{}, q_}, config);
 }
 
-std::shared_ptr<CategoricalGeneralizedCrossEntropy> CategoricalGeneralizedCrossEntropy::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<CategoricalGeneralizedCrossEntropy> CategoricalGeneralizedCrossEntropy::from_config(
+    const boost::json::object& config, DeserializationContext& context) {
   GeneralizedArgs a = generalized_config().read(config, context);
   return std::make_shared<CategoricalGeneralizedCrossEntropy>(a.q, std::move(a.reduction), std::move(*a.name));
 }

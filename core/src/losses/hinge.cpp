@@ -39,9 +39,7 @@ Tensor categorical_hinge(const Tensor& y_true, const Tensor& y_pred) {
 }
 
 Tensor Hinge::compute(const Tensor& y_true, const Tensor& y_pred) const { return hinge(y_true, y_pred); }
-Tensor SquaredHinge::compute(const Tensor& y_true, const Tensor& y_pred) const {
-  return squared_hinge(y_true, y_pred);
-}
+Tensor SquaredHinge::compute(const Tensor& y_true, const Tensor& y_pred) const { return squared_hinge(y_true, y_pred); }
 Tensor CategoricalHinge::compute(const Tensor& y_true, const Tensor& y_pred) const {
   return categorical_hinge(y_true, y_pred);
 }

@@ -35,8 +35,8 @@ boost::json::object LossFunction::get_config() const {
   throw SerializationError("loss function '" + name() + "' has no config; serialize() writes its name");
 }
 
-std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
-                                   bool replace, SourceLocation where) {
+std::string register_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn, bool replace,
+                                   SourceLocation where) {
   std::string key = make_registered_key(package, name);
   register_function(std::make_shared<LossFunction>(key, std::move(fn)), replace, where);
   return key;

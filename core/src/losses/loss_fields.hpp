@@ -23,7 +23,7 @@ const config::Fields<LossArgs>& loss_base_fields();
 // One loss class's config: its own fields (written after name and reduction by
 // add_arguments) and the full list from_config reads.
 template <class Args>
-  requires std::derived_from<Args, LossArgs>
+requires std::derived_from<Args, LossArgs>
 class LossConfig {
  public:
   LossConfig(std::string class_name, std::string default_name, config::Fields<Args> own)

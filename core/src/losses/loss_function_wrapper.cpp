@@ -26,12 +26,10 @@ const config::Fields<LossArgs>& loss_base_fields() {
         if (!reduction) return std::string();
         return config::one_of({"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"})(*reduction);
       }),
-      config::field("dtype", &LossArgs::dtype)
-          .read_only()
-          .check([](const std::optional<std::string>& dtype) {
-            if (!dtype || *dtype == "float32") return std::string();
-            return "dtype '" + *dtype + "' is not supported: kplug computes losses in float32 only";
-          })};
+      config::field("dtype", &LossArgs::dtype).read_only().check([](const std::optional<std::string>& dtype) {
+        if (!dtype || *dtype == "float32") return std::string();
+        return "dtype '" + *dtype + "' is not supported: kplug computes losses in float32 only";
+      })};
   return fields;
 }
 

@@ -19,9 +19,7 @@ Tensor poisson(const Tensor& y_true, const Tensor& y_pred) {
   return detail::mean_last_axis(y_pred - y_true * (y_pred + kKerasEpsilon).log(), "poisson");
 }
 
-Tensor KLDivergence::compute(const Tensor& y_true, const Tensor& y_pred) const {
-  return kl_divergence(y_true, y_pred);
-}
+Tensor KLDivergence::compute(const Tensor& y_true, const Tensor& y_pred) const { return kl_divergence(y_true, y_pred); }
 Tensor Poisson::compute(const Tensor& y_true, const Tensor& y_pred) const { return poisson(y_true, y_pred); }
 
 }  // namespace kplug::losses

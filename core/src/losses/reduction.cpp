@@ -16,11 +16,15 @@ void squeeze_or_expand_to_same_rank(Tensor& a, Tensor& b) {
     return t.reshape(s);
   };
   if (a.rank() == b.rank() + 1 && a.dim(-1) == 1) {
-    if (b.rank() == 1) b = add_last(b);
-    else a = drop_last(a);
+    if (b.rank() == 1)
+      b = add_last(b);
+    else
+      a = drop_last(a);
   } else if (b.rank() == a.rank() + 1 && b.dim(-1) == 1) {
-    if (a.rank() == 1) a = add_last(a);
-    else b = drop_last(b);
+    if (a.rank() == 1)
+      a = add_last(a);
+    else
+      b = drop_last(b);
   }
 }
 
@@ -28,7 +32,7 @@ namespace detail {
 namespace {
 
 constexpr std::array<std::string_view, 5> kReductions = {"sum_over_batch_size", "sum", "mean",
-                                                          "mean_with_sample_weight", "none"};
+                                                         "mean_with_sample_weight", "none"};
 
 }  // namespace
 
@@ -36,9 +40,10 @@ std::string standardize_reduction(std::string_view reduction) {
   for (std::string_view r : kReductions) {
     if (r == reduction) return std::string(r);
   }
-  throw ValueError("Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
-                   "'mean', 'mean_with_sample_weight', 'none', None}. Received: reduction=" +
-                   std::string(reduction));
+  throw ValueError(
+      "Invalid value for argument `reduction`. Expected one of {'sum_over_batch_size', 'sum', "
+      "'mean', 'mean_with_sample_weight', 'none', None}. Received: reduction=" +
+      std::string(reduction));
 }
 
 Tensor merge_mask_into_weights(const Tensor& mask, const Tensor* sample_weight, std::string_view reduction) {

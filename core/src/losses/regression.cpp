@@ -68,7 +68,7 @@ struct CosineArgs : loss_config::LossArgs {
 };
 const loss_config::LossConfig<CosineArgs>& cosine_config() {
   static const loss_config::LossConfig<CosineArgs> config("CosineSimilarity", "cosine_similarity",
-                                                     {config::field("axis", &CosineArgs::axis)});
+                                                          {config::field("axis", &CosineArgs::axis)});
   return config;
 }
 }  // namespace
@@ -83,7 +83,7 @@ Tensor CosineSimilarity::compute(const Tensor& y_true, const Tensor& y_pred) con
 void CosineSimilarity::add_arguments(boost::json::object& config) const { cosine_config().write({{}, axis_}, config); }
 
 std::shared_ptr<CosineSimilarity> CosineSimilarity::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+                                                                DeserializationContext& context) {
   CosineArgs a = cosine_config().read(config, context);
   return std::make_shared<CosineSimilarity>(a.axis, std::move(a.reduction), std::move(*a.name));
 }

@@ -39,7 +39,8 @@ void add_regression_losses(CatalogBuilder& builder) {
   add_loss_function(builder, "mean_absolute_error", mean_absolute_error);
   add_loss_function(builder, "mean_absolute_percentage_error", mean_absolute_percentage_error);
   add_loss_function(builder, "mean_squared_logarithmic_error", mean_squared_logarithmic_error);
-  add_loss_function(builder, "cosine_similarity", [](const Tensor& t, const Tensor& p) { return cosine_similarity(t, p); });
+  add_loss_function(builder, "cosine_similarity",
+                    [](const Tensor& t, const Tensor& p) { return cosine_similarity(t, p); });
   add_loss_function(builder, "huber", [](const Tensor& t, const Tensor& p) { return huber(t, p); });
   add_loss_function(builder, "log_cosh", log_cosh);
   add_loss_function(builder, "hinge", hinge);

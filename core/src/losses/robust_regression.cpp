@@ -62,8 +62,7 @@ Tensor Huber::compute(const Tensor& y_true, const Tensor& y_pred) const { return
 
 void Huber::add_arguments(boost::json::object& config) const { huber_config().write({{}, delta_}, config); }
 
-std::shared_ptr<Huber> Huber::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<Huber> Huber::from_config(const boost::json::object& config, DeserializationContext& context) {
   HuberArgs a = huber_config().read(config, context);
   return std::make_shared<Huber>(a.delta, std::move(a.reduction), std::move(*a.name));
 }

@@ -29,8 +29,10 @@ config::Field<Args> reduction_axes_field() {
       "axis",
       [](ConfigReader& reader, std::string_view key, const boost::json::value& v, Args& a) {
         std::optional<std::vector<std::int64_t>> axes = reader.optional_int_list(key);
-        if (!axes) a.axis = ReductionAxes::all();
-        else a.axis = v.is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
+        if (!axes)
+          a.axis = ReductionAxes::all();
+        else
+          a.axis = v.is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
       },
       [](const Args& a) { return a.axis.to_json(); });
 }
@@ -70,8 +72,7 @@ Tensor tversky(const Tensor& y_true, const Tensor& y_pred, double alpha, double 
   const Tensor intersection = sum_over_axes(y_true * y_pred, axis);
   const Tensor fp = sum_over_axes((1.0f - y_pred) * y_true, axis);
   const Tensor fn = sum_over_axes(y_pred * (1.0f - y_true), axis);
-  const Tensor denominator =
-      intersection + fp * to_float32(alpha) + fn * to_float32(beta) + kKerasEpsilon;
+  const Tensor denominator = intersection + fp * to_float32(alpha) + fn * to_float32(beta) + kKerasEpsilon;
   return 1.0f - intersection / denominator;
 }
 
@@ -82,18 +83,13 @@ Tensor Dice::compute(const Tensor& y_true, const Tensor& y_pred) const { return 
 
 void Dice::add_arguments(boost::json::object& config) const { dice_config().write({{}, axis_}, config); }
 
-std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config, DeserializationContext& context) {
   DiceArgs a = dice_config().read(config, context);
   return std::make_shared<Dice>(std::move(a.reduction), std::move(*a.name), std::move(a.axis));
 }
 
-Tversky::Tversky(Number alpha, Number beta, std::optional<std::string> reduction, std::string name,
-                 ReductionAxes axis)
-    : LossFunctionWrapper(std::move(name), std::move(reduction)),
-      alpha_(alpha),
-      beta_(beta),
-      axis_(std::move(axis)) {
+Tversky::Tversky(Number alpha, Number beta, std::optional<std::string> reduction, std::string name, ReductionAxes axis)
+    : LossFunctionWrapper(std::move(name), std::move(reduction)), alpha_(alpha), beta_(beta), axis_(std::move(axis)) {
   // Keras does not check alpha and beta; kplug asks for finite numbers so the loss stays defined.
   checks::require_finite(alpha_.value, "alpha");
   checks::require_finite(beta_.value, "beta");
@@ -107,8 +103,7 @@ void Tversky::add_arguments(boost::json::object& config) const {
   tversky_config().write({{}, alpha_, beta_, axis_}, config);
 }
 
-std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config, DeserializationContext& context) {
   TverskyArgs a = tversky_config().read(config, context);
   return std::make_shared<Tversky>(a.alpha, a.beta, std::move(a.reduction), std::move(*a.name), std::move(a.axis));
 }

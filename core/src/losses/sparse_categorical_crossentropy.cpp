@@ -1,8 +1,8 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
-#include "losses/loss_fields.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/loss_fields.hpp"
 #include "losses/reduction.hpp"
 
 namespace kplug::losses {
@@ -19,9 +19,10 @@ Tensor sparse_labels(const Tensor& y_true, const Tensor& y_pred, std::int64_t cl
   Shape expected = y_pred.shape();
   expected.erase(expected.begin() + class_axis);
   if (labels.shape() != expected) {
-    throw ValueError("Arguments `target` and `output` must have the same shape up until the class dimension: "
-                     "target.shape=" + shape_to_string(y_true.shape()) + ", output.shape=" +
-                     shape_to_string(y_pred.shape()));
+    throw ValueError(
+        "Arguments `target` and `output` must have the same shape up until the class dimension: "
+        "target.shape=" +
+        shape_to_string(y_true.shape()) + ", output.shape=" + shape_to_string(y_pred.shape()));
   }
   return labels;
 }
@@ -54,17 +55,15 @@ struct SparseArgs : loss_config::LossArgs {
   std::int64_t axis = -1;
 };
 const loss_config::LossConfig<SparseArgs>& sparse_config() {
-  static const loss_config::LossConfig<SparseArgs> config("SparseCategoricalCrossentropy",
-                                                     "sparse_categorical_crossentropy",
-                                                     {config::field("from_logits", &SparseArgs::from_logits),
-                                                      config::field("ignore_class", &SparseArgs::ignore_class),
-                                                      config::field("axis", &SparseArgs::axis)});
+  static const loss_config::LossConfig<SparseArgs> config(
+      "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
+      {config::field("from_logits", &SparseArgs::from_logits), config::field("ignore_class", &SparseArgs::ignore_class),
+       config::field("axis", &SparseArgs::axis)});
   return config;
 }
 }  // namespace
 
-SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(bool from_logits,
-                                                             std::optional<std::int64_t> ignore_class,
+SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(bool from_logits, std::optional<std::int64_t> ignore_class,
                                                              std::int64_t axis, std::optional<std::string> reduction,
                                                              std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
@@ -77,7 +76,7 @@ Tensor SparseCategoricalCrossentropy::compute(const Tensor& y_true, const Tensor
 }
 
 std::optional<Tensor> SparseCategoricalCrossentropy::loss_mask(const Tensor& y_true, const Tensor& y_pred,
-                                                                const Tensor& losses) const {
+                                                               const Tensor& losses) const {
   if (!ignore_class_) return std::nullopt;
   Tensor t = y_true;
   Tensor p = y_pred;
@@ -96,8 +95,8 @@ void SparseCategoricalCrossentropy::add_arguments(boost::json::object& config) c
   sparse_config().write({{}, from_logits_, ignore_class_, axis_}, config);
 }
 
-std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(const boost::json::object& config,
-    DeserializationContext& context) {
+std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(
+    const boost::json::object& config, DeserializationContext& context) {
   SparseArgs a = sparse_config().read(config, context);
   return std::make_shared<SparseCategoricalCrossentropy>(a.from_logits, a.ignore_class, a.axis, std::move(a.reduction),
                                                          std::move(*a.name));

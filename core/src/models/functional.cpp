@@ -24,7 +24,7 @@ struct History {
   std::string layer;
   std::int64_t node = 0;
   std::int64_t tensor = 0;
-  std::string path;  // where it was read
+  std::string path;                            // where it was read
   std::optional<PartialShape> declared_shape;  // from the __keras_tensor__ config
 };
 
@@ -65,7 +65,8 @@ void walk_args(const boost::json::value& v, const std::string& path, OnTensor&& 
   if (is_keras_tensor(v)) {
     on_tensor(read_keras_tensor(v, path));
   } else if (const auto* a = v.if_array()) {
-    for (std::size_t i = 0; i < a->size(); ++i) walk_args((*a)[i], path + "[" + std::to_string(i) + "]", on_tensor, on_constant);
+    for (std::size_t i = 0; i < a->size(); ++i)
+      walk_args((*a)[i], path + "[" + std::to_string(i) + "]", on_tensor, on_constant);
   } else if (const auto* o = v.if_object(); o && !o->contains("class_name")) {
     for (const auto& item : *o) walk_args(item.value(), path + "." + std::string(item.key()), on_tensor, on_constant);
   } else {
@@ -113,7 +114,7 @@ struct Functional::Graph {
     std::string path;
     std::vector<History> arg_refs;  // positional tensors, flattened
     std::vector<std::pair<std::size_t, boost::json::value>> constants;
-    std::vector<History> mask_refs;    // explicit `mask=` tensors
+    std::vector<History> mask_refs;  // explicit `mask=` tensors
     bool mask_given = false;
     std::vector<std::pair<std::string, std::vector<History>>> tensor_kwarg_refs;
     boost::json::object kwargs;
@@ -148,11 +149,12 @@ struct Functional::Graph {
     }
     const Entry& e = entries[it->second];
     if (h.node < e.node_offset || h.node >= e.node_offset + static_cast<std::int64_t>(e.node_count)) {
-      invalid(h.path + "[1]", "node index " + std::to_string(h.node) + " is out of range for layer '" + h.layer +
-                                  "', which has " +
-                                  (e.node_count == 0 ? std::string("no nodes")
-                                                     : "nodes " + std::to_string(e.node_offset) + ".." +
-                                                           std::to_string(e.node_offset + static_cast<std::int64_t>(e.node_count) - 1)));
+      invalid(
+          h.path + "[1]",
+          "node index " + std::to_string(h.node) + " is out of range for layer '" + h.layer + "', which has " +
+              (e.node_count == 0 ? std::string("no nodes")
+                                 : "nodes " + std::to_string(e.node_offset) + ".." +
+                                       std::to_string(e.node_offset + static_cast<std::int64_t>(e.node_count) - 1)));
     }
     if (h.tensor < 0) invalid(h.path + "[2]", "tensor index " + std::to_string(h.tensor) + " is negative");
   }
@@ -160,8 +162,8 @@ struct Functional::Graph {
     const Node& n = nodes[node_of(h)];
     if (h.tensor >= static_cast<std::int64_t>(n.output_slots.size())) {
       invalid(h.path + "[2]", "tensor index " + std::to_string(h.tensor) + " is out of range: layer '" + h.layer +
-                                  "' node " + std::to_string(h.node) + " has " +
-                                  std::to_string(n.output_slots.size()) + " output(s)");
+                                  "' node " + std::to_string(h.node) + " has " + std::to_string(n.output_slots.size()) +
+                                  " output(s)");
     }
     const std::size_t slot = n.output_slots[static_cast<std::size_t>(h.tensor)];
     if (h.declared_shape && !h.declared_shape->compatible_with(slot_shapes[slot])) {
@@ -175,7 +177,8 @@ struct Functional::Graph {
 Functional::Functional(Key, LayerArgs args) : Model(std::move(args)) { mark_built_at_init(); }
 Functional::~Functional() = default;
 
-std::shared_ptr<Functional> Functional::from_config(const boost::json::object& config, DeserializationContext& context) {
+std::shared_ptr<Functional> Functional::from_config(const boost::json::object& config,
+                                                    DeserializationContext& context) {
   ConfigReader reader(config, context, "Functional");
   LayerArgs args = LayerArgs::read(reader);
   const boost::json::value* layers_value = reader.raw("layers");
@@ -205,7 +208,8 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
     if (!nodes || !nodes->is_array()) invalid(path + ".inbound_nodes", "each layer entry needs a list 'inbound_nodes'");
     Graph::Entry e;
     e.name = std::string(name->get_string());
-    if (const auto* c = entry->if_contains("class_name"); c && c->is_string()) e.class_name = std::string(c->get_string());
+    if (const auto* c = entry->if_contains("class_name"); c && c->is_string())
+      e.class_name = std::string(c->get_string());
     e.inbound_nodes = *nodes;
     e.is_input = e.class_name == "InputLayer";
     if (e.is_input && !nodes->get_array().empty()) {
@@ -249,7 +253,11 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
       if (node_kwargs && !node_kwargs->is_object()) invalid(n.path + ".kwargs", "expected a dict of keyword arguments");
       std::size_t leaf = 0;
       walk_args(
-          *node_args, n.path + ".args", [&](History h) { n.arg_refs.push_back(std::move(h)); ++leaf; },
+          *node_args, n.path + ".args",
+          [&](History h) {
+            n.arg_refs.push_back(std::move(h));
+            ++leaf;
+          },
           [&](const boost::json::value& c) { n.constants.emplace_back(leaf++, c); });
       if (node_kwargs) {
         for (const auto& item : node_kwargs->get_object()) {
@@ -257,8 +265,9 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
           const std::string kpath = n.path + ".kwargs." + key;
           std::vector<History> refs;
           bool plain = false;
-          walk_args(item.value(), kpath, [&](History h) { refs.push_back(std::move(h)); },
-                    [&](const boost::json::value&) { plain = true; });
+          walk_args(
+              item.value(), kpath, [&](History h) { refs.push_back(std::move(h)); },
+              [&](const boost::json::value&) { plain = true; });
           if (key == "mask") {
             if (!refs.empty()) {
               n.mask_given = true;

@@ -1,9 +1,9 @@
 #include "kplug/models/model.hpp"
 
+#include "json/parse_scratch.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "json/parse_scratch.hpp"
 #include "serialization/active_call.hpp"
 #include "util/suggest.hpp"
 
@@ -21,8 +21,8 @@ LayerPtr Model::get_layer(std::string_view name) const {
     if (layer->name() == name) return layer;
     names.push_back(layer->name());
   }
-  throw ValueError("No such layer: " + std::string(name) + ". Existing layers are: [" +
-                   detail::quoted_list(names, 50) + "]." + detail::did_you_mean(name, names));
+  throw ValueError("No such layer: " + std::string(name) + ". Existing layers are: [" + detail::quoted_list(names, 50) +
+                   "]." + detail::did_you_mean(name, names));
 }
 
 LayerPtr Model::get_layer(std::size_t index) const {
@@ -42,7 +42,8 @@ void Model::save_weights(saving::WeightsStore& store) const { saving::save_state
 
 void Model::load_weights(const saving::WeightsStore& store) {
   if (!built()) {
-    throw ValueError("Model '" + name() + "' was never built: build it (or give it an InputLayer) before loading "
+    throw ValueError("Model '" + name() +
+                     "' was never built: build it (or give it an InputLayer) before loading "
                      "weights into it");
   }
   saving::load_state(*this, store);
@@ -59,8 +60,8 @@ Tensor concat_rows(const std::vector<Tensor>& parts) {
   Tensor out = Tensor::empty(std::move(shape), parts.front().dtype());
   std::byte* cursor = out.mutable_bytes();
   for (const Tensor& p : parts) {
-    if (p.dtype() != out.dtype() || p.rank() != out.rank() || !std::equal(p.shape().begin() + 1, p.shape().end(),
-                                                                            out.shape().begin() + 1)) {
+    if (p.dtype() != out.dtype() || p.rank() != out.rank() ||
+        !std::equal(p.shape().begin() + 1, p.shape().end(), out.shape().begin() + 1)) {
       throw ValueError("predict: the batches' outputs differ in dtype or shape (" + shape_repr(p.shape()) + " and " +
                        shape_repr(parts.front().shape()) + ")");
     }
@@ -75,7 +76,8 @@ Tensor concat_rows(const std::vector<Tensor>& parts) {
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) {
   auto expected = input_layers();
   if (expected.empty()) {
-    throw ValueError("Model '" + name() + "' has no inputs yet: it was never built (give it an InputLayer or build it)");
+    throw ValueError("Model '" + name() +
+                     "' has no inputs yet: it was never built (give it an InputLayer or build it)");
   }
   if (inputs.size() != expected.size()) {
     throw ValueError("Model '" + name() + "' expects " + std::to_string(expected.size()) + " input(s), got " +
@@ -168,7 +170,8 @@ ModelPtr model_from_document(const boost::json::value& doc, const DeserializeOpt
   LayerPtr layer = deserialize_layer(doc, context);
   auto model = std::dynamic_pointer_cast<Model>(layer);
   if (!model) {
-    throw KindMismatchError("", "expected a model, got the layer '" + layer->name() + "' (" + layer->class_name() + ")");
+    throw KindMismatchError("",
+                            "expected a model, got the layer '" + layer->name() + "' (" + layer->class_name() + ")");
   }
   return model;
 }

@@ -27,9 +27,10 @@ void Sequential::add(LayerPtr layer) {
     layer->maybe_build({*output_shape_});
     auto out = layer->compute_output_shape({*output_shape_});
     if (out.size() != 1) {
-      throw ValueError("All layers in a Sequential model should have a single output tensor. For multi-output "
-                       "layers, use the functional API. Layer '" + layer->name() + "' has " +
-                       std::to_string(out.size()) + " outputs.");
+      throw ValueError(
+          "All layers in a Sequential model should have a single output tensor. For multi-output "
+          "layers, use the functional API. Layer '" +
+          layer->name() + "' has " + std::to_string(out.size()) + " outputs.");
     }
     output_shape_ = std::move(out[0]);
   }
@@ -120,10 +121,12 @@ boost::json::object Sequential::get_config() const {
   return config;
 }
 
-std::shared_ptr<Sequential> Sequential::from_config(const boost::json::object& config, DeserializationContext& context) {
+std::shared_ptr<Sequential> Sequential::from_config(const boost::json::object& config,
+                                                    DeserializationContext& context) {
   if (!config.contains("name") || !config.contains("layers")) {
-    throw ConfigError(context.path(), "A Sequential model configuration must be a dictionary containing the 'name' "
-                                      "and 'layers' keys");
+    throw ConfigError(context.path(),
+                      "A Sequential model configuration must be a dictionary containing the 'name' "
+                      "and 'layers' keys");
   }
   ConfigReader reader(config, context, "Sequential");
   LayerArgs args = LayerArgs::read(reader);
@@ -131,7 +134,8 @@ std::shared_ptr<Sequential> Sequential::from_config(const boost::json::object& c
   const boost::json::value* build_input_shape = reader.raw("build_input_shape");
   reader.finish();
   const auto* list = layer_configs->if_array();
-  if (!list) reader.fail("layers", "expected a list of layer configs, got " + std::string(json::type_name(*layer_configs)));
+  if (!list)
+    reader.fail("layers", "expected a list of layer configs, got " + std::string(json::type_name(*layer_configs)));
   auto model = std::make_shared<Sequential>(std::move(args));
   DeserializationContext::PathScope layers_scope(context, "layers");
   for (std::size_t i = 0; i < list->size(); ++i) {

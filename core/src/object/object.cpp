@@ -14,9 +14,7 @@ NamedFunction::~NamedFunction() = default;
 
 std::string Serializable::class_name() const { return plain_type_name(typeid(*this)); }
 
-const NamedFunction* as_function(const Serializable& object) noexcept {
-  return object.as_named_function();
-}
+const NamedFunction* as_function(const Serializable& object) noexcept { return object.as_named_function(); }
 
 std::string plain_type_name(const std::type_info& type) {
   int status = 0;

@@ -11,22 +11,30 @@ namespace kplug::ops::detail {
 struct AddOp {
   float operator()(float x, float y) const { return x + y; }
   template <class X, class Y>
-  auto array(const X& x, const Y& y) const { return x + y; }
+  auto array(const X& x, const Y& y) const {
+    return x + y;
+  }
 };
 struct SubOp {
   float operator()(float x, float y) const { return x - y; }
   template <class X, class Y>
-  auto array(const X& x, const Y& y) const { return x - y; }
+  auto array(const X& x, const Y& y) const {
+    return x - y;
+  }
 };
 struct MulOp {
   float operator()(float x, float y) const { return x * y; }
   template <class X, class Y>
-  auto array(const X& x, const Y& y) const { return x * y; }
+  auto array(const X& x, const Y& y) const {
+    return x * y;
+  }
 };
 struct DivOp {
   float operator()(float x, float y) const { return x / y; }
   template <class X, class Y>
-  auto array(const X& x, const Y& y) const { return x / y; }
+  auto array(const X& x, const Y& y) const {
+    return x / y;
+  }
 };
 // numpy's maximum/minimum: NaN in either operand gives NaN.
 struct MaxOp {
@@ -46,7 +54,9 @@ struct MinOp {
 struct PowOp {
   float operator()(float x, float y) const { return std::pow(x, y); }
   template <class X, class Y>
-  auto array(const X& x, const Y& y) const { return x.binaryExpr(y, PowOp{}); }
+  auto array(const X& x, const Y& y) const {
+    return x.binaryExpr(y, PowOp{});
+  }
 };
 
 }  // namespace kplug::ops::detail

@@ -3,8 +3,8 @@
 #include "kplug/errors.hpp"
 #include "ops/dispatch.hpp"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <sstream>
 #include <type_traits>
@@ -165,8 +165,12 @@ Tensor unary(const Tensor& x, UnaryOp op) {
   return out;
 }
 
-Tensor clip(const Tensor& x, float lo, float hi) { return map(x, [lo, hi](float v) { return clip(v, lo, hi); }); }
-Tensor pow(const Tensor& x, float exponent) { return map(x, [exponent](float v) { return std::pow(v, exponent); }); }
+Tensor clip(const Tensor& x, float lo, float hi) {
+  return map(x, [lo, hi](float v) { return clip(v, lo, hi); });
+}
+Tensor pow(const Tensor& x, float exponent) {
+  return map(x, [exponent](float v) { return std::pow(v, exponent); });
+}
 Tensor add(const Tensor& x, float s) {
   Tensor out;
   unary_into(x, out, [s](const auto& a) { return a + s; });

@@ -38,10 +38,14 @@ void gemm(const float* a, std::int64_t ar, std::int64_t ac, bool ta, const float
   const ConstRowMatrixMap ma(a, ar, ac);
   const ConstRowMatrixMap mb(b, br, bc);
   RowMatrixMap mo(out, m, n);
-  if (!ta && !tb) mo.noalias() = ma * mb;
-  else if (ta && !tb) mo.noalias() = ma.transpose() * mb;
-  else if (!ta && tb) mo.noalias() = ma * mb.transpose();
-  else mo.noalias() = ma.transpose() * mb.transpose();
+  if (!ta && !tb)
+    mo.noalias() = ma * mb;
+  else if (ta && !tb)
+    mo.noalias() = ma.transpose() * mb;
+  else if (!ta && tb)
+    mo.noalias() = ma * mb.transpose();
+  else
+    mo.noalias() = ma.transpose() * mb.transpose();
 }
 
 void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tensor& out) {
@@ -102,8 +106,8 @@ void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tenso
     }
   }
   for (std::int64_t i = 0; i < batches; ++i) {
-    gemm(pa + offs_a[static_cast<std::size_t>(i)] * a_mat, a.rows, a.cols, ta, pb + offs_b[static_cast<std::size_t>(i)] * b_mat,
-         b.rows, b.cols, tb, po + i * m * n, m, n);
+    gemm(pa + offs_a[static_cast<std::size_t>(i)] * a_mat, a.rows, a.cols, ta,
+         pb + offs_b[static_cast<std::size_t>(i)] * b_mat, b.rows, b.cols, tb, po + i * m * n, m, n);
   }
 }
 

@@ -30,9 +30,12 @@ Split split(const Tensor& x, std::int64_t a) {
   Split s;
   for (std::int64_t i = 0; i < x.rank(); ++i) {
     const std::int64_t d = x.shape()[static_cast<std::size_t>(i)];
-    if (i < a) s.outer *= d;
-    else if (i == a) s.length = d;
-    else s.inner *= d;
+    if (i < a)
+      s.outer *= d;
+    else if (i == a)
+      s.length = d;
+    else
+      s.inner *= d;
   }
   return s;
 }
@@ -54,8 +57,10 @@ Tensor softmax_impl(const Tensor& x, std::int64_t axis) {
       const float m = in.maxCoeff<Eigen::PropagateNaN>();
       res = (in - m).exp();
       const float total = res.sum();
-      if constexpr (Log) res = (in - m) - std::log(total);
-      else res *= 1.0f / total;
+      if constexpr (Log)
+        res = (in - m) - std::log(total);
+      else
+        res *= 1.0f / total;
     }
     return out;
   }
@@ -67,8 +72,10 @@ Tensor softmax_impl(const Tensor& x, std::int64_t axis) {
     for (std::int64_t r = 1; r < n; ++r) m = detail::MaxOp{}.array(m, in.row(r));
     res = (in.rowwise() - m).exp();
     total = res.colwise().sum();
-    if constexpr (Log) res = (in.rowwise() - (m + total.log()));
-    else res.rowwise() /= total;
+    if constexpr (Log)
+      res = (in.rowwise() - (m + total.log()));
+    else
+      res.rowwise() /= total;
   }
   return out;
 }
@@ -82,8 +89,10 @@ Window window(std::int64_t input, std::int64_t kernel, std::int64_t stride, std:
   Window w;
   w.out = conv_output_length(input, kernel, stride, dilation, padding);
   const std::int64_t span = (kernel - 1) * dilation + 1;
-  if (padding == Padding::same) w.pad_before = std::max<std::int64_t>((w.out - 1) * stride + span - input, 0) / 2;
-  else if (padding == Padding::causal) w.pad_before = span - 1;
+  if (padding == Padding::same)
+    w.pad_before = std::max<std::int64_t>((w.out - 1) * stride + span - input, 0) / 2;
+  else if (padding == Padding::causal)
+    w.pad_before = span - 1;
   return w;
 }
 
@@ -125,8 +134,11 @@ Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::i
             const std::int64_t ih = oh * sh - wh.pad_before + kh * dh;
             for (std::int64_t kw = 0; kw < KW; ++kw, row += Cg) {
               const std::int64_t iw = ow * sw - ww.pad_before + kw * dw;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W) std::fill_n(row, Cg, 0.0f);
-              else std::memcpy(row, px + ((n * H + ih) * W + iw) * C + g * Cg, static_cast<std::size_t>(Cg) * sizeof(float));
+              if (ih < 0 || ih >= H || iw < 0 || iw >= W)
+                std::fill_n(row, Cg, 0.0f);
+              else
+                std::memcpy(row, px + ((n * H + ih) * W + iw) * C + g * Cg,
+                            static_cast<std::size_t>(Cg) * sizeof(float));
             }
           }
         }
@@ -141,7 +153,8 @@ Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::i
 
 Tensor pool2d_impl(const char* op, const Tensor& x, PoolMode mode, std::int64_t kh, std::int64_t kw, std::int64_t sh,
                    std::int64_t sw, Padding padding) {
-  if (padding == Padding::causal) throw ValueError(std::string(op) + ": padding must be 'valid' or 'same', got 'causal'");
+  if (padding == Padding::causal)
+    throw ValueError(std::string(op) + ": padding must be 'valid' or 'same', got 'causal'");
   require_positive(op, "pool size", std::min(kh, kw));
   require_positive(op, "stride", std::min(sh, sw));
   const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
@@ -161,9 +174,12 @@ Tensor pool2d_impl(const char* op, const Tensor& x, PoolMode mode, std::int64_t 
             const std::int64_t iw = ow * sw - ww.pad_before + j;
             if (iw < 0 || iw >= W) continue;
             const ConstArrayMap v(px + ((n * H + ih) * W + iw) * C, C);
-            if (count == 0) acc = v;
-            else if (mode == PoolMode::max) acc = detail::MaxOp{}.array(acc, v);
-            else acc += v;
+            if (count == 0)
+              acc = v;
+            else if (mode == PoolMode::max)
+              acc = detail::MaxOp{}.array(acc, v);
+            else
+              acc += v;
             ++count;
           }
         }

@@ -54,8 +54,8 @@ Tensor divide_by_norm(const Tensor& x, std::int64_t axis) {
 
 Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
   const Shape shape = ops::broadcast_shapes(ops::broadcast_shapes(condition.shape(), x.shape()), y.shape());
-  const Tensor c = broadcast_to(condition.dtype() == DType::float32 ? condition : condition.astype(DType::float32),
-                                shape);
+  const Tensor c =
+      broadcast_to(condition.dtype() == DType::float32 ? condition : condition.astype(DType::float32), shape);
   const Tensor bx = broadcast_to(x, shape);
   const Tensor by = broadcast_to(y, shape);
   Tensor out = Tensor::empty(shape);

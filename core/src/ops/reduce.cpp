@@ -62,9 +62,12 @@ Blocked block(const Tensor& x, const std::vector<std::int64_t>& axes) {
     b.x = x;
     for (std::int64_t i = 0; i < rank; ++i) {
       const std::int64_t d = x.shape()[static_cast<std::size_t>(i)];
-      if (!axes.empty() && i < axes.front()) b.outer *= d;
-      else if (reduced[static_cast<std::size_t>(i)]) b.length *= d;
-      else b.inner *= d;
+      if (!axes.empty() && i < axes.front())
+        b.outer *= d;
+      else if (reduced[static_cast<std::size_t>(i)])
+        b.length *= d;
+      else
+        b.inner *= d;
     }
     return b;
   }
@@ -76,8 +79,10 @@ Blocked block(const Tensor& x, const std::vector<std::int64_t>& axes) {
   b.x = permute(x, perm);
   for (std::int64_t i = 0; i < rank; ++i) {
     const std::int64_t d = x.shape()[static_cast<std::size_t>(i)];
-    if (reduced[static_cast<std::size_t>(i)]) b.length *= d;
-    else b.outer *= d;
+    if (reduced[static_cast<std::size_t>(i)])
+      b.length *= d;
+    else
+      b.outer *= d;
   }
   return b;
 }
@@ -116,7 +121,8 @@ Tensor reduce(const Tensor& x, const Axes& axes_in, bool keepdims, Kind kind) {
     for (std::int64_t r = 1; r < n; ++r) {
       const ConstArrayMap row(block_start + r * inner, inner);
       switch (kind) {
-        case Kind::sum: case Kind::mean: acc += row; break;
+        case Kind::sum:
+        case Kind::mean: acc += row; break;
         case Kind::max: acc = detail::MaxOp{}.array(acc, row); break;
         case Kind::min: acc = detail::MinOp{}.array(acc, row); break;
         case Kind::prod: acc *= row; break;
@@ -165,7 +171,8 @@ Tensor logsumexp(const Tensor& x, const Axes& axes, bool keepdims) {
   const std::vector<std::int64_t> reduced = normalize_axes(axes, x.rank());
   Shape dropped;
   for (std::int64_t i = 0; i < x.rank(); ++i) {
-    if (!std::binary_search(reduced.begin(), reduced.end(), i)) dropped.push_back(x.shape()[static_cast<std::size_t>(i)]);
+    if (!std::binary_search(reduced.begin(), reduced.end(), i))
+      dropped.push_back(x.shape()[static_cast<std::size_t>(i)]);
   }
   return out.reshape(dropped);
 }

@@ -87,8 +87,10 @@ Tensor permute(const Tensor& x, const std::vector<std::int64_t>& perm_in) {
   std::int64_t offset = 0;
   for (std::int64_t row = 0; row < rows; ++row) {
     // The last axis stays in place: a row is one contiguous run (memcpy).
-    if (inner_stride == 1) std::memcpy(dst, src + offset * static_cast<std::int64_t>(width), static_cast<std::size_t>(n) * width);
-    else gather_bytes(src + offset * static_cast<std::int64_t>(width), inner_stride, n, dst, width);
+    if (inner_stride == 1)
+      std::memcpy(dst, src + offset * static_cast<std::int64_t>(width), static_cast<std::size_t>(n) * width);
+    else
+      gather_bytes(src + offset * static_cast<std::int64_t>(width), inner_stride, n, dst, width);
     dst += static_cast<std::size_t>(n) * width;
     for (std::size_t d = r - 1; d-- > 0;) {
       offset += strides[d];
@@ -176,9 +178,8 @@ Tensor slice_axis(const Tensor& x, std::int64_t axis, std::int64_t start, std::i
   Tensor out = Tensor::empty(out_shape, x.dtype());
   std::int64_t outer = 1;
   for (std::int64_t i = 0; i < a; ++i) outer *= x.shape()[static_cast<std::size_t>(i)];
-  const std::size_t inner_bytes = n ? x.nbytes() / static_cast<std::size_t>(std::max<std::int64_t>(outer, 1)) /
-                                          static_cast<std::size_t>(n)
-                                    : 0;
+  const std::size_t inner_bytes =
+      n ? x.nbytes() / static_cast<std::size_t>(std::max<std::int64_t>(outer, 1)) / static_cast<std::size_t>(n) : 0;
   std::byte* dst = out.mutable_bytes();
   const std::byte* src = x.bytes();
   const std::size_t chunk = inner_bytes * static_cast<std::size_t>(stop - start);

@@ -37,8 +37,10 @@ class ElfFile {
     if (fd_ < 0) fail("cannot open it: " + std::error_code(errno, std::generic_category()).message());
     struct stat st {};
     std::string error;
-    if (::fstat(fd_, &st) != 0) error = "cannot stat it: " + std::error_code(errno, std::generic_category()).message();
-    else if (!S_ISREG(st.st_mode)) error = "not a regular file";
+    if (::fstat(fd_, &st) != 0)
+      error = "cannot stat it: " + std::error_code(errno, std::generic_category()).message();
+    else if (!S_ISREG(st.st_mode))
+      error = "not a regular file";
     if (!error.empty()) {
       ::close(fd_);  // the destructor does not run when the constructor throws
       fail(error);

@@ -127,7 +127,8 @@ void check_listing(const PluginListing& listing, const fs::path& path) {
     build_mismatch(where, "compiler", got->compiler + " " + got->compiler_version,
                    host->compiler + " " + host->compiler_version);
   }
-  if (got->cxx11_abi != host->cxx11_abi) build_mismatch(where, "_GLIBCXX_USE_CXX11_ABI", got->cxx11_abi, host->cxx11_abi);
+  if (got->cxx11_abi != host->cxx11_abi)
+    build_mismatch(where, "_GLIBCXX_USE_CXX11_ABI", got->cxx11_abi, host->cxx11_abi);
   if (got->boost != host->boost) build_mismatch(where, "Boost", got->boost, host->boost);
   throw PluginError(where + "build id '" + listing.build_id + "' differs from this host's '" + host_build_tag() + "'");
 }
@@ -147,7 +148,8 @@ void check_declared_keys(const std::vector<std::string>& declared, const std::ve
                       std::back_inserter(not_registered));
   std::set_difference(registered.begin(), registered.end(), declared.begin(), declared.end(),
                       std::back_inserter(not_declared));
-  std::string message = "plugin '" + name + "' (" + describe(path) + ") was not loaded: its KEYS differ from what it registers";
+  std::string message =
+      "plugin '" + name + "' (" + describe(path) + ") was not loaded: its KEYS differ from what it registers";
   if (!not_registered.empty()) message += "\n  declared in KEYS but not registered: " + join_quoted(not_registered);
   if (!not_declared.empty()) message += "\n  registered but not declared in KEYS: " + join_quoted(not_declared);
   message += "\n  (fix KEYS in kplug_add_plugin, or drop KEYS to list the registered keys)";
@@ -200,7 +202,7 @@ struct PluginHost::Impl {
   mutable std::recursive_mutex mutex;
   std::map<std::string, LoadedPlugin> by_name;
   std::map<fs::path, std::vector<std::string>> index_packages;  // indexed file -> declared packages
-  std::map<fs::path, std::string> failures;                      // file -> why its last load failed
+  std::map<fs::path, std::string> failures;                     // file -> why its last load failed
   bool auto_load = false;
 
   // Loads the plugin at a canonical path (a no-op when loaded), recording why it failed.
@@ -231,7 +233,8 @@ namespace {
 // The *.so regular files of a directory (symbolic links to them included), by name.
 std::vector<fs::directory_entry> plugin_entries(const fs::path& directory) {
   std::error_code ec;
-  if (!fs::is_directory(directory, ec)) throw PluginError("plugin directory " + describe(directory) + " does not exist");
+  if (!fs::is_directory(directory, ec))
+    throw PluginError("plugin directory " + describe(directory) + " does not exist");
   std::vector<fs::directory_entry> entries;
   for (const auto& entry : fs::directory_iterator(directory, ec)) {
     if (entry.path().extension() == ".so" && entry.is_regular_file(ec)) entries.push_back(entry);
@@ -272,11 +275,16 @@ PluginListing PluginHost::inspect(const fs::path& file) {
       if (!std::string_view(symbol).starts_with(prefix)) return std::nullopt;
       return plugin::detail::hex_decode(std::string_view(symbol).substr(prefix.size()));
     };
-    if (auto v = field("kplug_n_")) listing.name = *v, found = true;
-    else if (auto v2 = field("kplug_v_")) listing.version = *v2;
-    else if (auto p = field("kplug_p_")) listing.packages.push_back(*p);
-    else if (auto k = field("kplug_k_")) listing.keys.push_back(*k);
-    else if (symbol.starts_with("kplug_b_")) listing.build_id = symbol.substr(8);
+    if (auto v = field("kplug_n_"))
+      listing.name = *v, found = true;
+    else if (auto v2 = field("kplug_v_"))
+      listing.version = *v2;
+    else if (auto p = field("kplug_p_"))
+      listing.packages.push_back(*p);
+    else if (auto k = field("kplug_k_"))
+      listing.keys.push_back(*k);
+    else if (symbol.starts_with("kplug_b_"))
+      listing.build_id = symbol.substr(8);
     else if (symbol.starts_with("kplug_a_")) {
       const std::string digits = symbol.substr(8);
       if (!digits.empty() && digits.size() < 10 && std::all_of(digits.begin(), digits.end(), ::isdigit)) {
@@ -357,8 +365,8 @@ std::string PluginHost::Impl::load_checked(const fs::path& path) {
   } catch (const RegistrationError& e) {
     throw PluginError("plugin '" + name + "' (" + describe(path) + ") was not loaded: " + e.what());
   }
-  by_name.emplace(name, LoadedPlugin{name, text(entry.version), path, declared_packages(entry),
-                                            std::move(keys), std::move(handle)});
+  by_name.emplace(name, LoadedPlugin{name, text(entry.version), path, declared_packages(entry), std::move(keys),
+                                     std::move(handle)});
   return name;
 }
 

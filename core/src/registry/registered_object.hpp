@@ -12,11 +12,11 @@ namespace kplug {
 
 struct RegisteredObject {
   Kind kind = Kind::other;
-  std::string class_name;                      // the class's own name; "function" for functions
-  std::optional<std::string> module;           // "module" written by serialize (classes)
-  std::optional<std::type_index> type;         // classes: for get_registered_name
-  ClassFactory from_config;                    // classes; empty when the class has none
-  ObjectPtr function;                          // functions (immutable objects)
+  std::string class_name;               // the class's own name; "function" for functions
+  std::optional<std::string> module;    // "module" written by serialize (classes)
+  std::optional<std::type_index> type;  // classes: for get_registered_name
+  ClassFactory from_config;             // classes; empty when the class has none
+  ObjectPtr function;                   // functions (immutable objects)
   SourceSite site;
 
   bool is_function() const noexcept { return function != nullptr; }

@@ -29,7 +29,8 @@ float validate_non_negative_float32(double value, const char* name) {
   if (std::isinf(stored)) {
     throw ValueError(std::string("Invalid value for argument ") + name +
                      ": expected a non-negative float within float32's range (kplug stores it as float32, as "
-                     "Keras does). Received: " + name + "=" + json::format_double(value));
+                     "Keras does). Received: " +
+                     name + "=" + json::format_double(value));
   }
   return stored;
 }

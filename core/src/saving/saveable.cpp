@@ -77,7 +77,9 @@ std::string to_snake_case(std::string_view name) {
 std::vector<SaveableChild> walk_order(const Saveable& object) {
   std::vector<SaveableChild> children = object.children();
   // Keras: sorted(dir(obj), key=_name_key), private ("_x") names last as "~_x".
-  const auto key = [](const SaveableChild& c) { return c.attribute.starts_with('_') ? "~" + c.attribute : c.attribute; };
+  const auto key = [](const SaveableChild& c) {
+    return c.attribute.starts_with('_') ? "~" + c.attribute : c.attribute;
+  };
   std::stable_sort(children.begin(), children.end(), [&](const SaveableChild& a, const SaveableChild& b) {
     if (a.walk_first != b.walk_first) return a.walk_first;
     if (a.walk_first) return false;  // in the order given

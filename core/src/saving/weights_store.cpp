@@ -115,7 +115,7 @@ InMemoryWeightsStore::InMemoryWeightsStore() : root_(std::make_unique<Group>()) 
 InMemoryWeightsStore::~InMemoryWeightsStore() = default;
 
 std::unique_ptr<WeightsStore::Entry> InMemoryWeightsStore::make(std::string_view path,
-                                                               const std::optional<std::string>& name) {
+                                                                const std::optional<std::string>& name) {
   const std::string full = vars_path(path);
   Group* group = root_.get();
   for (std::string_view part : components(path)) {

@@ -10,7 +10,9 @@ namespace kplug::config {
 
 namespace {
 // Python's float repr in messages, as the rest of kplug.
-std::string show(const Number& n) { return n.integral ? std::to_string(static_cast<std::int64_t>(n.value)) : json::format_double(n.value); }
+std::string show(const Number& n) {
+  return n.integral ? std::to_string(static_cast<std::int64_t>(n.value)) : json::format_double(n.value);
+}
 
 // Keras's policy names whose compute dtype is float32.
 bool computes_in_float32(std::string_view name) { return name == "float32"; }
@@ -25,15 +27,16 @@ DTypePolicy Codec<DTypePolicy>::read(ConfigReader& r, std::string_view key, cons
     const auto* class_name = dict->if_contains("class_name");
     if (!class_name || !class_name->is_string() || class_name->get_string() != "DTypePolicy") {
       if (class_name && class_name->is_string() && class_name->get_string().starts_with("DTypePolicy")) {
-        throw NotSupportedError(r.context().path_of(key) + ": dtype policy '" +
-                                std::string(class_name->get_string()) + "' is not supported; kplug computes in float32");
+        throw NotSupportedError(r.context().path_of(key) + ": dtype policy '" + std::string(class_name->get_string()) +
+                                "' is not supported; kplug computes in float32");
       }
       r.fail(key, "expected a DTypePolicy dict or a dtype name, got " + json::excerpt(v, 80));
     }
     const auto* config = dict->if_contains("config");
     const auto* inner = config ? config->if_object() : nullptr;
     const auto* name = inner ? inner->if_contains("name") : nullptr;
-    if (!name || !name->is_string()) r.fail(key, "expected a DTypePolicy config with a string \"name\", got " + json::excerpt(v, 80));
+    if (!name || !name->is_string())
+      r.fail(key, "expected a DTypePolicy config with a string \"name\", got " + json::excerpt(v, 80));
     policy.name = std::string(name->get_string());
   } else {
     r.fail(key, "expected a DTypePolicy dict or a dtype name, got " + std::string(json::type_name(v)));
@@ -53,7 +56,9 @@ boost::json::value Codec<DTypePolicy>::write(const DTypePolicy& v) {
 }
 
 Check<Number> finite() {
-  return [](const Number& n) { return std::isfinite(n.value) ? std::string() : "expected a finite number, got " + show(n); };
+  return [](const Number& n) {
+    return std::isfinite(n.value) ? std::string() : "expected a finite number, got " + show(n);
+  };
 }
 
 Check<Number> positive() {
@@ -63,15 +68,14 @@ Check<Number> positive() {
 }
 
 Check<Number> non_negative() {
-  return [](const Number& n) {
-    return n.value >= 0 ? std::string() : "expected a non-negative number, got " + show(n);
-  };
+  return
+      [](const Number& n) { return n.value >= 0 ? std::string() : "expected a non-negative number, got " + show(n); };
 }
 
 Check<Number> finite_non_negative() {
   return [](const Number& n) {
     return std::isfinite(n.value) && n.value >= 0 ? std::string()
-                                                   : "expected a finite, non-negative number, got " + show(n);
+                                                  : "expected a finite, non-negative number, got " + show(n);
   };
 }
 

@@ -72,9 +72,7 @@ Number ConfigReader::finite_number(std::string_view key, Number fallback) {
   return n;
 }
 
-double ConfigReader::real(std::string_view key, double fallback) {
-  return number(key, Number::real(fallback)).value;
-}
+double ConfigReader::real(std::string_view key, double fallback) { return number(key, Number::real(fallback)).value; }
 
 std::int64_t ConfigReader::integer(std::string_view key, std::int64_t fallback) {
   const boost::json::value* v = raw(key);
@@ -84,7 +82,8 @@ std::int64_t ConfigReader::integer(std::string_view key, std::int64_t fallback) 
 
 std::int64_t ConfigReader::as_integer(std::string_view key, const boost::json::value& v) const {
   if (v.is_int64()) return v.get_int64();
-  if (v.is_uint64()) fail(key, "integer " + std::to_string(v.get_uint64()) + " is beyond int64's range, which this argument takes");
+  if (v.is_uint64())
+    fail(key, "integer " + std::to_string(v.get_uint64()) + " is beyond int64's range, which this argument takes");
   // Python accepts 2.0 where an int is expected in many Keras constructors only by
   // accident; kplug asks for a whole number and says so.
   if (v.is_double() && std::isfinite(v.get_double()) && std::trunc(v.get_double()) == v.get_double() &&

@@ -1,12 +1,12 @@
 // deserialize(): the algorithm of spec section 2, with kplug's differences
 // (one lookup precedence, path-named errors, kind checks, merged scopes).
 // A config never causes code to load: only registered or built-in objects are built.
-#include "registry/registered_object.hpp"
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
 #include "kplug/saving/saveable.hpp"
 #include "kplug/scope.hpp"
 #include "kplug/serialization.hpp"
+#include "registry/registered_object.hpp"
 #include "serialization/active_call.hpp"
 #include "serialization/shared_objects.hpp"
 #include "serialization/special_values.hpp"
@@ -24,8 +24,8 @@ class DepthGuard {
   explicit DepthGuard(DeserializationContext& context) : context_(context) {
     if (++context_.depth_ > context_.options_.max_depth) {
       --context_.depth_;
-      throw DeserializationError(context_.path_, "config nested deeper than " +
-                                                     std::to_string(context_.options_.max_depth) + " levels");
+      throw DeserializationError(
+          context_.path_, "config nested deeper than " + std::to_string(context_.options_.max_depth) + " levels");
     }
   }
   ~DepthGuard() { --context_.depth_; }
@@ -53,13 +53,20 @@ constexpr std::array<Kind, 2> kSubkindsOf = {Kind::model, Kind::loss};
 
 // Keras API names that are not modeling objects; a config naming one is refused.
 constexpr std::array<std::string_view, 14> kNonModelingApis = {
-    "keras.saving.load_model",       "keras.models.load_model",
-    "keras.saving.save_model",       "keras.models.save_model",
-    "keras.saving.load_weights",     "keras.saving.save_weights",
-    "keras.utils.get_file",          "keras.config.enable_unsafe_deserialization",
-    "keras.utils.load_img",          "keras.preprocessing.image.load_img",
-    "keras.models.model_from_json",  "keras.saving.deserialize_keras_object",
-    "keras.utils.deserialize_keras_object", "keras.config.set_backend",
+    "keras.saving.load_model",
+    "keras.models.load_model",
+    "keras.saving.save_model",
+    "keras.models.save_model",
+    "keras.saving.load_weights",
+    "keras.saving.save_weights",
+    "keras.utils.get_file",
+    "keras.config.enable_unsafe_deserialization",
+    "keras.utils.load_img",
+    "keras.preprocessing.image.load_img",
+    "keras.models.model_from_json",
+    "keras.saving.deserialize_keras_object",
+    "keras.utils.deserialize_keras_object",
+    "keras.config.set_backend",
 };
 
 bool is_keras_module(std::string_view module) { return module == "keras" || module.starts_with("keras."); }
@@ -148,8 +155,8 @@ class Resolver {
 
   void check_kind(const RegisteredObject& entry, std::optional<Kind> expected, std::string_view name) const {
     if (expected && !kind_is_a(entry.kind, *expected)) {
-      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is " + with_article(entry.kind) +
-                                                   ", but " + with_article(*expected) + " was expected here");
+      throw KindMismatchError(context_.path(), "'" + std::string(name) + "' is " + with_article(entry.kind) + ", but " +
+                                                   with_article(*expected) + " was expected here");
     }
   }
 
@@ -199,18 +206,17 @@ class Resolver {
     for (std::string_view m : {"keras.activations", "keras.losses", "keras.metrics"}) {
       for (auto& n : catalog().names_in_module(m)) candidates.push_back(std::move(n));
     }
-    throw UnknownObjectError(context_.path(),
-                             "Could not locate function '" + std::string(name) +
-                                 "'. Make sure custom functions are registered (kplug::register_function or a "
-                                 "loaded plugin)." +
-                                 where_looked(options_, "the built-in functions") + provider_note(name, options_) +
-                                 detail::did_you_mean(name, candidates) + " Full object config: " +
-                                 json::excerpt(full));
+    throw UnknownObjectError(
+        context_.path(), "Could not locate function '" + std::string(name) +
+                             "'. Make sure custom functions are registered (kplug::register_function or a "
+                             "loaded plugin)." +
+                             where_looked(options_, "the built-in functions") + provider_note(name, options_) +
+                             detail::did_you_mean(name, candidates) + " Full object config: " + json::excerpt(full));
   }
 
   RegisteredObjectPtr cls(std::string_view class_name, const std::optional<std::string_view>& registered_name,
-                          const std::optional<std::string_view>& module, bool module_present,
-                          std::optional<Kind> kind, const boost::json::object& full) const {
+                          const std::optional<std::string_view>& module, bool module_present, std::optional<Kind> kind,
+                          const boost::json::object& full) const {
     if (registered_name) {
       if (auto hit = find_custom(*registered_name, options_)) return hit;
     }
@@ -266,11 +272,11 @@ class Resolver {
     }
     std::vector<std::string> candidates = catalog().names_for_kind(kind);
     for (auto& key : custom_keys(options_)) candidates.push_back(std::move(key));
-    throw UnknownObjectError(context_.path(), "Could not interpret " + std::string(kind_name(kind)) +
-                                                  " identifier: '" + std::string(name) + "'." +
-                                                  next_line(where_looked(options_, "the built-in " + kind_plural(kind))) +
-                                                  next_line(provider_note(name, options_)) +
-                                                  next_line(detail::did_you_mean(name, candidates)));
+    throw UnknownObjectError(
+        context_.path(), "Could not interpret " + std::string(kind_name(kind)) + " identifier: '" + std::string(name) +
+                             "'." + next_line(where_looked(options_, "the built-in " + kind_plural(kind))) +
+                             next_line(provider_note(name, options_)) +
+                             next_line(detail::did_you_mean(name, candidates)));
   }
 
  private:
@@ -281,8 +287,8 @@ class Resolver {
     };
     if (std::any_of(kNonModelingApis.begin(), kNonModelingApis.end(), matches)) {
       const std::string api_name = std::string(module) + "." + std::string(name);
-      throw UnsafeObjectError(context_.path(), "Cannot deserialize `" + api_name +
-                                                   "` because it is not a modeling function");
+      throw UnsafeObjectError(context_.path(),
+                              "Cannot deserialize `" + api_name + "` because it is not a modeling function");
     }
   }
 
@@ -370,8 +376,8 @@ ObjectPtr DeserializationContext::deserialize_kind(const boost::json::value& v, 
     return build(*entry, entry->class_name, empty_object(), *this);
   }
   if (!v.is_object()) {
-    throw ConfigError(path_, "expected " + with_article(kind) +
-                                 " (a config dict or a name), got " + std::string(json::type_name(v)));
+    throw ConfigError(
+        path_, "expected " + with_article(kind) + " (a config dict or a name), got " + std::string(json::type_name(v)));
   }
   Value result = deserialize_dict(v.get_object(), kind);
   if (!result.is<ObjectPtr>()) {
@@ -396,19 +402,26 @@ struct ObjectFields {
     for (const auto& item : dict) {
       const std::string_view key = item.key();
       const boost::json::value* v = &item.value();
-      if (key == "class_name") class_name = v;
-      else if (key == "config") config = v;
-      else if (key == "module") module = v;
-      else if (key == "registered_name") registered_name = v;
-      else if (key == "shared_object_id") shared_object_id = v;
-      else if (key == "build_config") build_config = v;
-      else if (key == "compile_config") compile_config = v;
+      if (key == "class_name")
+        class_name = v;
+      else if (key == "config")
+        config = v;
+      else if (key == "module")
+        module = v;
+      else if (key == "registered_name")
+        registered_name = v;
+      else if (key == "shared_object_id")
+        shared_object_id = v;
+      else if (key == "build_config")
+        build_config = v;
+      else if (key == "compile_config")
+        compile_config = v;
     }
   }
 };
 
 std::optional<std::string_view> string_or_null(const boost::json::value* v, std::string_view key,
-                                                const DeserializationContext& context) {
+                                               const DeserializationContext& context) {
   if (!v || v->is_null()) return std::nullopt;
   if (!v->is_string()) {
     throw ConfigError(context.path_of(key), "expected a string or null, got " + std::string(json::type_name(*v)));
@@ -424,7 +437,7 @@ void DeserializationContext::run_build_hooks(Serializable& object, std::string_v
                                              const boost::json::value* build_config,
                                              const boost::json::value* compile_config) {
   for (auto [key, value] : {std::pair{std::string_view("build_config"), build_config},
-                             std::pair{std::string_view("compile_config"), compile_config}}) {
+                            std::pair{std::string_view("compile_config"), compile_config}}) {
     if (!value || value->is_null()) continue;
     const auto* dict = value->if_object();
     if (!dict) {
@@ -440,8 +453,10 @@ void DeserializationContext::run_build_hooks(Serializable& object, std::string_v
     }
     PathScope scope(*this, key);
     try {
-      if (key == "build_config") saveable->build_from_config(*dict);
-      else saveable->compile_from_config(*dict);
+      if (key == "build_config")
+        saveable->build_from_config(*dict);
+      else
+        saveable->compile_from_config(*dict);
     } catch (const DeserializationError&) {
       throw;
     } catch (const std::bad_alloc&) {
@@ -521,14 +536,16 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
   auto* sharing = detail::active_loading_scope();
   if (fields.shared_object_id && sharing) {
     if (!fields.shared_object_id->is_int64()) {
-      throw ConfigError(path_of("shared_object_id"), "expected an integer, got " +
-                                                         std::string(json::type_name(*fields.shared_object_id)));
+      throw ConfigError(path_of("shared_object_id"),
+                        "expected an integer, got " + std::string(json::type_name(*fields.shared_object_id)));
     }
     shared_id = fields.shared_object_id->get_int64();
     if (auto seen = sharing->objects.find(*shared_id); seen != sharing->objects.end()) {
       if (seen->second->kind() != entry->kind) {
         throw KindMismatchError(path_of("shared_object_id"),
-                                "shared_object_id " + std::to_string(*shared_id) + " was first used for " + with_article(seen->second->kind()) + ", here for " + with_article(entry->kind) + " ('" + std::string(class_name) + "')");
+                                "shared_object_id " + std::to_string(*shared_id) + " was first used for " +
+                                    with_article(seen->second->kind()) + ", here for " + with_article(entry->kind) +
+                                    " ('" + std::string(class_name) + "')");
       }
       return seen->second;
     }

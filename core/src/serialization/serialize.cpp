@@ -1,7 +1,7 @@
 // serialize(): Keras's serialize_keras_object for kplug objects and values.
-#include "registry/registered_object.hpp"
 #include "builtins/catalog.hpp"
 #include "kplug/serialization.hpp"
+#include "registry/registered_object.hpp"
 #include "serialization/shared_objects.hpp"
 #include "serialization/special_values.hpp"
 
@@ -63,8 +63,7 @@ boost::json::value serialize(const Value& value) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::nullptr_t>) {
           return nullptr;
-        } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> ||
-                             std::is_same_v<T, double>) {
+        } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, std::int64_t> || std::is_same_v<T, double>) {
           return v;
         } else if constexpr (std::is_same_v<T, std::string>) {
           return boost::json::string(v);

@@ -16,8 +16,8 @@ namespace kplug::detail {
 namespace {
 
 constexpr std::array<std::string_view, 13> kNumpyDtypes = {
-    "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float16", "bfloat16", "float32", "float64",
+    "bool",   "int8",   "int16",   "int32",    "int64",   "uint8",   "uint16",
+    "uint32", "uint64", "float16", "bfloat16", "float32", "float64",
 };
 
 std::optional<std::int64_t> slice_part(const boost::json::object& config, std::string_view key,
@@ -25,8 +25,8 @@ std::optional<std::int64_t> slice_part(const boost::json::object& config, std::s
   auto it = config.find(key);
   if (it == config.end() || it->value().is_null()) return std::nullopt;
   if (const auto* i = it->value().if_int64()) return *i;
-  throw ConfigError(context.path_of(key), "a slice bound must be an integer or null, got " +
-                                              std::string(json::type_name(it->value())));
+  throw ConfigError(context.path_of(key),
+                    "a slice bound must be an integer or null, got " + std::string(json::type_name(it->value())));
 }
 
 // The shape of a nested list, read along its first elements.
@@ -47,8 +47,8 @@ void flatten(const boost::json::value& v, std::size_t depth, const Shape& shape,
   if (depth < shape.size()) {
     const auto* list = v.if_array();
     if (!list || static_cast<std::int64_t>(list->size()) != shape[depth]) {
-      throw ConfigError(context.path_of("value"), "array is not rectangular (expected shape " +
-                                                      shape_to_string(shape) + ")");
+      throw ConfigError(context.path_of("value"),
+                        "array is not rectangular (expected shape " + shape_to_string(shape) + ")");
     }
     for (const auto& item : *list) flatten(item, depth + 1, shape, out, context);
   } else {
@@ -128,9 +128,9 @@ Tensor read_array(const boost::json::value& value, DType dtype, DeserializationC
     for (std::size_t i = 0; i < leaves.size(); ++i) {
       const auto element = element_as<T>(*leaves[i], why);
       if (!element) {
-        throw ConfigError(element_path(context, shape, static_cast<std::int64_t>(i)),
-                          "value " + json_text(*leaves[i]) + " does not fit dtype " +
-                              std::string(dtype_name(dtype)) + ": " + why);
+        throw ConfigError(
+            element_path(context, shape, static_cast<std::int64_t>(i)),
+            "value " + json_text(*leaves[i]) + " does not fit dtype " + std::string(dtype_name(dtype)) + ": " + why);
       }
       dst[i] = *element;
     }
@@ -147,10 +147,14 @@ boost::json::value element_json(const Tensor& t, std::int64_t i) {
       throw ValueError("internal: 16-bit floats are widened before writing");
     } else {
       const T v = t.data_as<T>()[i];
-      if constexpr (std::is_same_v<T, bool>) return v;
-      else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>) return static_cast<std::int64_t>(v);
-      else if constexpr (std::is_integral_v<T>) return static_cast<std::uint64_t>(v);
-      else return static_cast<double>(v);
+      if constexpr (std::is_same_v<T, bool>)
+        return v;
+      else if constexpr (std::is_integral_v<T> && std::is_signed_v<T>)
+        return static_cast<std::int64_t>(v);
+      else if constexpr (std::is_integral_v<T>)
+        return static_cast<std::uint64_t>(v);
+      else
+        return static_cast<double>(v);
     }
   });
 }
@@ -178,7 +182,8 @@ boost::json::value serialize_special(const Slice& slice) {
   auto part = [](const std::optional<std::int64_t>& p) { return p ? boost::json::value(*p) : boost::json::value(); };
   return boost::json::object{
       {"class_name", "__slice__"},
-      {"config", boost::json::object{{"start", part(slice.start)}, {"stop", part(slice.stop)}, {"step", part(slice.step)}}}};
+      {"config",
+       boost::json::object{{"start", part(slice.start)}, {"stop", part(slice.stop)}, {"step", part(slice.step)}}}};
 }
 
 boost::json::value serialize_special(const Ellipsis&) {
@@ -204,8 +209,10 @@ Value deserialize_special(std::string_view class_name, const boost::json::object
                               "arbitrary code execution and thus it is disallowed by default (safe_mode=True). If you "
                               "trust the source, pass `safe_mode=False`; kplug still cannot run Python bytecode.");
     }
-    throw NotSupportedError(context.path() + ": `__lambda__` holds Python bytecode, which kplug cannot execute "
-                            "(not supported even with safe_mode=False); re-implement the function in C++ and register it");
+    throw NotSupportedError(
+        context.path() +
+        ": `__lambda__` holds Python bytecode, which kplug cannot execute "
+        "(not supported even with safe_mode=False); re-implement the function in C++ and register it");
   }
   if (class_name == "__typespec__") {
     throw NotSupportedError(context.path() + ": `__typespec__` (TensorFlow TypeSpec) is not supported");

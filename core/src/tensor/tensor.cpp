@@ -19,13 +19,13 @@ struct AlignedDelete {
 
 std::shared_ptr<std::byte[]> allocate(std::size_t bytes) {
   // Round up so that whole SIMD packets past the end stay inside the allocation.
-  const std::size_t rounded = (std::max<std::size_t>(bytes, 1) + Tensor::kAlignment - 1) / Tensor::kAlignment *
-                              Tensor::kAlignment;
+  const std::size_t rounded =
+      (std::max<std::size_t>(bytes, 1) + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
   auto* p = static_cast<std::byte*>(::operator new[](rounded, std::align_val_t{Tensor::kAlignment}));
   return std::shared_ptr<std::byte[]>(p, AlignedDelete{});
 }
 
-constexpr std::string_view kDTypeNames[] = {"float32", "float64", "float16", "bfloat16", "int8",   "int16",  "int32",
+constexpr std::string_view kDTypeNames[] = {"float32", "float64", "float16", "bfloat16", "int8",   "int16", "int32",
                                             "int64",   "uint8",   "uint16",  "uint32",   "uint64", "bool"};
 
 }  // namespace
@@ -43,10 +43,19 @@ DType dtype_from_name(std::string_view name) {
 
 std::size_t dtype_size(DType dtype) noexcept {
   switch (dtype) {
-    case DType::float64: case DType::int64: case DType::uint64: return 8;
-    case DType::float32: case DType::int32: case DType::uint32: return 4;
-    case DType::float16: case DType::bfloat16: case DType::int16: case DType::uint16: return 2;
-    case DType::int8: case DType::uint8: case DType::bool_: return 1;
+    case DType::float64:
+    case DType::int64:
+    case DType::uint64: return 8;
+    case DType::float32:
+    case DType::int32:
+    case DType::uint32: return 4;
+    case DType::float16:
+    case DType::bfloat16:
+    case DType::int16:
+    case DType::uint16: return 2;
+    case DType::int8:
+    case DType::uint8:
+    case DType::bool_: return 1;
   }
   return 1;
 }
@@ -141,7 +150,7 @@ Tensor Tensor::matrix(std::initializer_list<std::initializer_list<float>> rows) 
 void Tensor::require_dtype(DType expected) const {
   if (dtype_ != expected) {
     throw ValueError("tensor of dtype " + std::string(dtype_name(dtype_)) + " accessed as " +
-                    std::string(dtype_name(expected)) + " (use astype)");
+                     std::string(dtype_name(expected)) + " (use astype)");
   }
 }
 
@@ -265,8 +274,8 @@ Tensor Tensor::squeeze(std::int64_t axis) const {
 Tensor Tensor::slice_rows(std::int64_t start, std::int64_t stop) const {
   if (rank() == 0) throw ValueError("slice_rows of a scalar");
   if (start < 0 || stop < start || stop > shape_[0]) {
-    throw ValueError("slice_rows [" + std::to_string(start) + ", " + std::to_string(stop) + ") out of range for shape " +
-                     shape_to_string(shape_));
+    throw ValueError("slice_rows [" + std::to_string(start) + ", " + std::to_string(stop) +
+                     ") out of range for shape " + shape_to_string(shape_));
   }
   Shape s = shape_;
   s[0] = stop - start;
@@ -343,14 +352,22 @@ Tensor minimum(const Tensor& a, const Tensor& b) { return ops::minimum(a, b); }
 Tensor operator+(const Tensor& a, float b) { return ops::add(a, b); }
 Tensor operator-(const Tensor& a, float b) { return ops::add(a, -b); }
 Tensor operator*(const Tensor& a, float b) { return ops::multiply(a, b); }
-Tensor operator/(const Tensor& a, float b) { return ops::map(a, [b](float x) { return x / b; }); }
+Tensor operator/(const Tensor& a, float b) {
+  return ops::map(a, [b](float x) { return x / b; });
+}
 Tensor operator+(float a, const Tensor& b) { return ops::add(b, a); }
 Tensor operator-(float a, const Tensor& b) { return ops::affine(b, -1.0f, a); }
 Tensor operator*(float a, const Tensor& b) { return ops::multiply(b, a); }
-Tensor operator/(float a, const Tensor& b) { return ops::map(b, [a](float x) { return a / x; }); }
+Tensor operator/(float a, const Tensor& b) {
+  return ops::map(b, [a](float x) { return a / x; });
+}
 // NaN propagates, as numpy's maximum/minimum.
-Tensor maximum(const Tensor& a, float b) { return ops::map(a, [b](float x) { return x < b ? b : x; }); }
-Tensor minimum(const Tensor& a, float b) { return ops::map(a, [b](float x) { return x > b ? b : x; }); }
+Tensor maximum(const Tensor& a, float b) {
+  return ops::map(a, [b](float x) { return x < b ? b : x; });
+}
+Tensor minimum(const Tensor& a, float b) {
+  return ops::map(a, [b](float x) { return x > b ? b : x; });
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b) { return ops::matmul(a, b); }
 

@@ -53,8 +53,10 @@ std::size_t check_allocation(std::span<const std::int64_t> shape, std::size_t el
     if (d < 0) throw ValueError(std::string(where) + ": negative dimension in shape " + shape_text(shape));
     const auto dim = static_cast<std::uint64_t>(d);
     if (dim == 0) return 0;  // empty whatever the other dims
-    if (count > std::numeric_limits<std::uint64_t>::max() / dim) overflow = true;
-    else count *= dim;
+    if (count > std::numeric_limits<std::uint64_t>::max() / dim)
+      overflow = true;
+    else
+      count *= dim;
   }
   const std::string what = "shape " + shape_text(shape) + " of " + std::to_string(element_size) + "-byte elements";
   if (overflow || (element_size != 0 && count > std::numeric_limits<std::size_t>::max() / element_size)) {

@@ -10,8 +10,8 @@ namespace kplug::checks {
 
 double require_finite(double value, std::string_view name) {
   if (!std::isfinite(value)) {
-    throw ValueError("Invalid value for argument `" + std::string(name) + "`: expected a finite float. Received: " +
-                     std::string(name) + "=" + json::format_double(value));
+    throw ValueError("Invalid value for argument `" + std::string(name) +
+                     "`: expected a finite float. Received: " + std::string(name) + "=" + json::format_double(value));
   }
   return value;
 }

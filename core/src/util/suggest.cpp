@@ -48,8 +48,10 @@ std::vector<std::string> nearest_names(std::string_view key, const std::vector<s
     const std::string c = lower(candidate);
     std::size_t d = edit_distance(k, c);
     d = std::min(d, edit_distance(k_name, lower(name_part(candidate))));
-    if (d <= limit && c != k) scored.emplace_back(d, candidate);
-    else if (c == k && candidate != key) scored.emplace_back(0, candidate);  // differs only by case
+    if (d <= limit && c != k)
+      scored.emplace_back(d, candidate);
+    else if (c == k && candidate != key)
+      scored.emplace_back(0, candidate);  // differs only by case
   }
   std::stable_sort(scored.begin(), scored.end(), [](const auto& x, const auto& y) { return x.first < y.first; });
   std::vector<std::string> out;

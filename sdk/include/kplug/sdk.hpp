@@ -68,12 +68,12 @@ inline int run_registration(Registrar* registrar, char* error, std::size_t error
 }  // namespace kplug::plugin::detail
 
 // Defines the plugin's registration function; the body receives `registrar_name`.
-#define KPLUG_PLUGIN_REGISTER(registrar_name)                                                            \
-  static void kplug_register_objects_(::kplug::plugin::Registrar& registrar_name);                      \
-  extern "C" int KPLUG_PLUGIN_REGISTER_SYMBOL(::kplug::plugin::Registrar* registrar, char* error,        \
-                                             std::size_t error_size) noexcept {                          \
+#define KPLUG_PLUGIN_REGISTER(registrar_name)                                                                 \
+  static void kplug_register_objects_(::kplug::plugin::Registrar& registrar_name);                            \
+  extern "C" int KPLUG_PLUGIN_REGISTER_SYMBOL(::kplug::plugin::Registrar* registrar, char* error,             \
+                                              std::size_t error_size) noexcept {                              \
     return ::kplug::plugin::detail::run_registration(registrar, error, error_size, &kplug_register_objects_); \
-  }                                                                                                       \
+  }                                                                                                           \
   static void kplug_register_objects_(::kplug::plugin::Registrar& registrar_name)
 
 // Optional: runs once, just before the plugin's library is unmapped.

@@ -22,7 +22,7 @@ namespace kplug::layers {
 class ReLU : public Layer {
  public:
   struct Options {
-    std::optional<Number> max_value;  // >= 0
+    std::optional<Number> max_value;            // >= 0
     Number negative_slope = Number::real(0.0);  // >= 0
     Number threshold = Number::real(0.0);
   };

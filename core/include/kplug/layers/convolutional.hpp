@@ -27,11 +27,11 @@ struct ConvOptions {
   std::int64_t filters = 0;
   config::IntTuple<Rank> kernel_size{};
   config::IntTuple<Rank> strides{1};
-  std::string padding = "valid";                // "valid", "same", "causal" (Rank 1 only); any case
-  std::string data_format = "channels_last";   // or "channels_first"; any case
+  std::string padding = "valid";              // "valid", "same", "causal" (Rank 1 only); any case
+  std::string data_format = "channels_last";  // or "channels_first"; any case
   config::IntTuple<Rank> dilation_rate{1};
   std::int64_t groups = 1;
-  std::shared_ptr<Activation> activation;            // null: linear
+  std::shared_ptr<Activation> activation;  // null: linear
   bool use_bias = true;
   std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
   std::shared_ptr<Initializer> bias_initializer;    // null: Zeros

@@ -19,7 +19,7 @@ namespace kplug::layers {
 class InputLayer : public Layer {
  public:
   struct Options {
-    PartialShape batch_shape;  // including the batch dim
+    PartialShape batch_shape;       // including the batch dim
     std::string dtype = "float32";  // "float32", or an integer type for token ids
     bool optional = false;
   };

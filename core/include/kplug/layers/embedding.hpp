@@ -17,7 +17,7 @@ namespace kplug::layers {
 class Embedding : public Layer {
  public:
   struct Options {
-    std::int64_t input_dim = 0;   // vocabulary size: ids must lie in [0, input_dim)
+    std::int64_t input_dim = 0;  // vocabulary size: ids must lie in [0, input_dim)
     std::int64_t output_dim = 0;
     std::shared_ptr<Initializer> embeddings_initializer;  // null: RandomUniform(-0.05, 0.05)
     std::shared_ptr<Regularizer> embeddings_regularizer;

@@ -51,12 +51,12 @@ config::Field<Options> activation_field(std::string key, std::shared_ptr<Activat
 template <class Options>
 config::Fields<Options> quantization_fields(std::string_view class_name) {
   auto refuse_set = [name = std::string(class_name)](std::string_view what) {
-    return [name, what = std::string(what)](ConfigReader& r, std::string_view k, const boost::json::value& v,
-                                            Options&) {
-      if (!v.is_null() && !(v.is_int64() && v.get_int64() == 0)) {
-        throw NotSupportedError(r.context().path_of(k) + ": " + name + " with " + what + " is not supported");
-      }
-    };
+    return
+        [name, what = std::string(what)](ConfigReader& r, std::string_view k, const boost::json::value& v, Options&) {
+          if (!v.is_null() && !(v.is_int64() && v.get_int64() == 0)) {
+            throw NotSupportedError(r.context().path_of(k) + ": " + name + " with " + what + " is not supported");
+          }
+        };
   };
   auto lora_rank = config::custom_field<Options>("lora_rank", refuse_set("lora_rank"), {});
   auto lora_alpha = config::custom_field<Options>(

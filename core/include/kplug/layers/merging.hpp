@@ -33,7 +33,6 @@ class Merge : public Layer {
   // Combines the inputs (at least one). `masks[i]` is input i's mask, or none (also for an
   // input the call expanded: Keras's merge functions see no mask on it).
   virtual Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const = 0;
-
 };
 
 class Add : public Merge {

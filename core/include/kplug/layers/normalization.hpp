@@ -73,7 +73,7 @@ class BatchNormalization : public Layer {
     double epsilon = 1e-3;
     bool center = true;
     bool scale = true;
-    std::shared_ptr<Initializer> beta_initializer, gamma_initializer;                  // null: Zeros / Ones
+    std::shared_ptr<Initializer> beta_initializer, gamma_initializer;                   // null: Zeros / Ones
     std::shared_ptr<Initializer> moving_mean_initializer, moving_variance_initializer;  // null: Zeros / Ones
     std::shared_ptr<Regularizer> beta_regularizer, gamma_regularizer;
     std::shared_ptr<Constraint> beta_constraint, gamma_constraint;

@@ -20,7 +20,7 @@ namespace kplug::layers {
 template <std::size_t Rank>
 struct PoolingOptions {
   config::IntTuple<Rank> pool_size{2};
-  std::string padding = "valid";  // "valid" or "same" (any case, written as given, as Keras)
+  std::string padding = "valid";                  // "valid" or "same" (any case, written as given, as Keras)
   std::optional<config::IntTuple<Rank>> strides;  // none: pool_size
   std::string data_format = "channels_last";      // or "channels_first"
 };

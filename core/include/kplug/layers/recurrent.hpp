@@ -183,8 +183,7 @@ class Bidirectional : public Layer {
   // `backward_layer` null: a copy of `layer` with go_backwards set (Keras's names:
   // forward_<name>, backward_<name>).
   Bidirectional(std::shared_ptr<RNN> layer, std::shared_ptr<RNN> backward_layer, Merge merge, LayerArgs args);
-  static std::shared_ptr<Bidirectional> from_config(const boost::json::object& config,
-                                                    DeserializationContext& context);
+  static std::shared_ptr<Bidirectional> from_config(const boost::json::object& config, DeserializationContext& context);
   boost::json::object get_config() const override;
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<LayerAttribute> layer_attributes() const override;

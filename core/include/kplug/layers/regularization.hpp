@@ -105,8 +105,7 @@ class GaussianNoise : public Layer {
   static const config::Fields<Options>& fields();
   GaussianNoise(Options options, LayerArgs args);
   boost::json::object get_config() const override;
-  static std::shared_ptr<GaussianNoise> from_config(const boost::json::object& config,
-                                                    DeserializationContext& context);
+  static std::shared_ptr<GaussianNoise> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
 
@@ -150,8 +149,7 @@ class AlphaDropout : public Layer {
   static const config::Fields<Options>& fields();
   AlphaDropout(Options options, LayerArgs args);
   boost::json::object get_config() const override;
-  static std::shared_ptr<AlphaDropout> from_config(const boost::json::object& config,
-                                                   DeserializationContext& context);
+  static std::shared_ptr<AlphaDropout> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
 

@@ -131,8 +131,7 @@ class RepeatVector : public Layer {
   static const config::Fields<Options>& fields();
   RepeatVector(Options options, LayerArgs args);
   boost::json::object get_config() const override;
-  static std::shared_ptr<RepeatVector> from_config(const boost::json::object& config,
-                                                   DeserializationContext& context);
+  static std::shared_ptr<RepeatVector> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:

@@ -39,14 +39,12 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
 // per class.
 Tensor categorical_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred,
                                       const std::vector<double>& alpha = {0.25}, double gamma = 2.0,
-                                      bool from_logits = false, double label_smoothing = 0.0,
-                                      std::int64_t axis = -1);
+                                      bool from_logits = false, double label_smoothing = 0.0, std::int64_t axis = -1);
 
 // -log p[label] with integer labels (y_true has y_pred's shape without the class axis, or a
 // trailing 1). Labels equal to `ignore_class` give 0.
 Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from_logits = false,
-                                       std::optional<std::int64_t> ignore_class = std::nullopt,
-                                       std::int64_t axis = -1);
+                                       std::optional<std::int64_t> ignore_class = std::nullopt, std::int64_t axis = -1);
 
 // (1 - p[label]^q) / q with integer labels over the last axis; q in (0, 1).
 Tensor categorical_generalized_cross_entropy(const Tensor& y_true, const Tensor& y_pred, double q);
@@ -138,7 +136,8 @@ class CategoricalFocalCrossentropy : public LossFunctionWrapper {
 
 class SparseCategoricalCrossentropy : public LossFunctionWrapper {
  public:
-  explicit SparseCategoricalCrossentropy(bool from_logits = false, std::optional<std::int64_t> ignore_class = std::nullopt,
+  explicit SparseCategoricalCrossentropy(bool from_logits = false,
+                                         std::optional<std::int64_t> ignore_class = std::nullopt,
                                          std::int64_t axis = -1,
                                          std::optional<std::string> reduction = "sum_over_batch_size",
                                          std::string name = "sparse_categorical_crossentropy");

@@ -87,17 +87,16 @@ class PlainLossFunctionWrapper : public LossFunctionWrapper {
 
 // Built-in loss classes are not final: Keras users subclass them (the guide's
 // ModifiedMeanSquaredError).
-#define KPLUG_PLAIN_LOSS_CLASS(Class, default_name)                                                    \
-  class Class : public PlainLossFunctionWrapper<Class> {                                               \
-   public:                                                                                             \
-    static constexpr const char* kClassName = #Class;                                                  \
-    static constexpr const char* kDefaultName = default_name;                                          \
-    explicit Class(std::optional<std::string> reduction = "sum_over_batch_size",                       \
-                   std::string name = kDefaultName)                                                    \
-        : PlainLossFunctionWrapper(std::move(reduction), std::move(name)) {}                           \
-                                                                                                       \
-   protected:                                                                                          \
-    Tensor compute(const Tensor& y_true, const Tensor& y_pred) const override;                         \
+#define KPLUG_PLAIN_LOSS_CLASS(Class, default_name)                                                               \
+  class Class : public PlainLossFunctionWrapper<Class> {                                                          \
+   public:                                                                                                        \
+    static constexpr const char* kClassName = #Class;                                                             \
+    static constexpr const char* kDefaultName = default_name;                                                     \
+    explicit Class(std::optional<std::string> reduction = "sum_over_batch_size", std::string name = kDefaultName) \
+        : PlainLossFunctionWrapper(std::move(reduction), std::move(name)) {}                                      \
+                                                                                                                  \
+   protected:                                                                                                     \
+    Tensor compute(const Tensor& y_true, const Tensor& y_pred) const override;                                    \
   }
 
 KPLUG_PLAIN_LOSS_CLASS(MeanSquaredError, "mean_squared_error");

@@ -32,8 +32,27 @@ Tensor map(const Tensor& x, F f) {
 }
 
 enum class UnaryOp {
-  negative, abs, exp, expm1, log, log1p, sqrt, rsqrt, square, tanh, sigmoid, softplus, relu, sign, floor, ceil,
-  round, sin, cos, reciprocal, erf
+  negative,
+  abs,
+  exp,
+  expm1,
+  log,
+  log1p,
+  sqrt,
+  rsqrt,
+  square,
+  tanh,
+  sigmoid,
+  softplus,
+  relu,
+  sign,
+  floor,
+  ceil,
+  round,
+  sin,
+  cos,
+  reciprocal,
+  erf
 };
 Tensor unary(const Tensor& x, UnaryOp op);
 void unary(const Tensor& x, UnaryOp op, Tensor& out);

@@ -14,9 +14,18 @@
 namespace kplug::h5 {
 
 enum class DType : std::uint8_t {
-  float16, bfloat16, float32, float64,
-  int8, int16, int32, int64,
-  uint8, uint16, uint32, uint64,
+  float16,
+  bfloat16,
+  float32,
+  float64,
+  int8,
+  int16,
+  int32,
+  int64,
+  uint8,
+  uint16,
+  uint32,
+  uint64,
   boolean,
 };
 

@@ -85,7 +85,7 @@ class WeightsReader {
 
   // Keras's per-object store: `<object>/vars`. Missing vars group: has_vars false, 0 vars.
   bool has_vars(std::string_view object_path) const;
-  std::size_t vars_count(std::string_view object_path) const;  // members of the vars group
+  std::size_t vars_count(std::string_view object_path) const;             // members of the vars group
   Array read_var(std::string_view object_path, std::size_t index) const;  // dataset "<index>"
 
   // Every dataset in the file, depth-first in name order; objects reachable twice are refused.

@@ -79,7 +79,8 @@ void load_weights(Saveable& root, const std::filesystem::path& file, H5ReadOptio
 
 // The raw read behind open_read: every dataset and vars `name` attribute of the file into an
 // in-memory store, isolated or not as `options` says.
-std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file, const H5ReadOptions& options = {});
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
+                                                        const H5ReadOptions& options = {});
 
 }  // namespace kplug::saving
 #pragma GCC visibility pop

@@ -87,9 +87,9 @@ void save_state(const Saveable& root, WeightsStore& store);
 
 // One object that could not be loaded.
 struct LoadFailure {
-  std::string path;          // where it was looked for ("layers/dense")
-  std::string object;        // "Dense 'dense_3'", for messages
-  std::string message;       // the error's what()
+  std::string path;     // where it was looked for ("layers/dense")
+  std::string object;   // "Dense 'dense_3'", for messages
+  std::string message;  // the error's what()
 };
 
 // The collected load failures: "A total of N objects could not be loaded." and every

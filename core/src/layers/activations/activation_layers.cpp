@@ -87,8 +87,10 @@ const config::Fields<LeakyReLU::Options>& LeakyReLU::fields() {
 
 LeakyReLU::LeakyReLU(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
   if (options_.negative_slope.value < 0.0) {
-    throw ValueError("The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a "
-                     "float. Received: negative_slope=" + json::format_double(options_.negative_slope.value));
+    throw ValueError(
+        "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a "
+        "float. Received: negative_slope=" +
+        json::format_double(options_.negative_slope.value));
   }
   mark_built_at_init();
 }
@@ -180,15 +182,15 @@ std::vector<Tensor> Softmax::call(CallArgs& args) {
       const std::int64_t m = mask->shape()[static_cast<std::size_t>(mask->rank() - k)];
       const std::int64_t i = x.shape()[static_cast<std::size_t>(x.rank() - k)];
       if (m != 1 && m != i) {
-        fail("The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or match the corresponding "
-             "input dimension. Received: inputs.shape=" + shape_repr(x.shape()) +
-             ", mask.shape=" + shape_repr(mask->shape()));
+        fail(
+            "The `mask` must be broadcastable to `inputs`. Each mask dimension must be 1 or match the corresponding "
+            "input dimension. Received: inputs.shape=" +
+            shape_repr(x.shape()) + ", mask.shape=" + shape_repr(mask->shape()));
       }
     }
-    const Tensor m = mask->dtype() == DType::bool_ ? mask->astype(DType::float32)
-                                                   : mask->astype(DType::float32).map([](float v) {
-                                                       return v > 0.5f ? 1.0f : 0.0f;
-                                                     });
+    const Tensor m = mask->dtype() == DType::bool_
+                         ? mask->astype(DType::float32)
+                         : mask->astype(DType::float32).map([](float v) { return v > 0.5f ? 1.0f : 0.0f; });
     keep = m;
     x = ops::where(m, x, Tensor::scalar(-1e9f));  // Keras's large negative number for float32
   }

@@ -19,7 +19,8 @@ const config::Fields<PReLU::Options>& PReLU::fields() {
           o.shared_axes.reset();
           return;
         }
-        o.shared_axes = config::Codec<std::vector<std::int64_t>>::read(r, key, v.is_array() ? v : boost::json::array{v});
+        o.shared_axes =
+            config::Codec<std::vector<std::int64_t>>::read(r, key, v.is_array() ? v : boost::json::array{v});
       },
       [](const Options& o) {
         return o.shared_axes ? config::Codec<std::vector<std::int64_t>>::write(*o.shared_axes)
@@ -49,9 +50,8 @@ void PReLU::build(const std::vector<PartialShape>& input_shapes) {
   if (in.rank() < 2) fail("needs an input of rank >= 2 (batch and features), got " + in.to_string());
   Shape shape;
   for (std::size_t i = 1; i < in.rank(); ++i) {
-    const bool shared = options_.shared_axes &&
-                        std::find(options_.shared_axes->begin(), options_.shared_axes->end(),
-                                  static_cast<std::int64_t>(i)) != options_.shared_axes->end();
+    const bool shared = options_.shared_axes && std::find(options_.shared_axes->begin(), options_.shared_axes->end(),
+                                                          static_cast<std::int64_t>(i)) != options_.shared_axes->end();
     if (shared) {
       shape.push_back(1);
     } else {
@@ -67,8 +67,8 @@ void PReLU::build(const std::vector<PartialShape>& input_shapes) {
       }
     }
   }
-  alpha_ = add_weight({"alpha", shape, options_.alpha_initializer, options_.alpha_regularizer,
-                       options_.alpha_constraint, true});
+  alpha_ = add_weight(
+      {"alpha", shape, options_.alpha_initializer, options_.alpha_regularizer, options_.alpha_constraint, true});
 }
 
 std::vector<PartialShape> PReLU::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {

@@ -53,15 +53,16 @@ std::pair<std::string, std::string> options_error(const ConvOptions<Rank>& o) {
                            std::to_string(o.filters) + "."};
   }
   if (o.groups <= 0) {
-    return {"groups", "The number of groups must be a positive integer. Received: groups=" + std::to_string(o.groups) +
-                          "."};
+    return {"groups",
+            "The number of groups must be a positive integer. Received: groups=" + std::to_string(o.groups) + "."};
   }
   if (o.filters % o.groups != 0) {
     return {"groups", "The number of filters must be evenly divisible by the number of groups. Received: groups=" +
                           std::to_string(o.groups) + ", filters=" + std::to_string(o.filters) + "."};
   }
   for (const auto& [key, t] : {std::pair<const char*, const config::IntTuple<Rank>*>{"kernel_size", &o.kernel_size},
-                               {"strides", &o.strides}, {"dilation_rate", &o.dilation_rate}}) {
+                               {"strides", &o.strides},
+                               {"dilation_rate", &o.dilation_rate}}) {
     if (std::string e = detail::tuple_error(*t, key); !e.empty()) return {key, e};
   }
   if (std::string e = detail::padding_error(o.padding, Rank == 1); !e.empty()) return {"padding", e};
@@ -73,7 +74,8 @@ std::pair<std::string, std::string> options_error(const ConvOptions<Rank>& o) {
   }
   if (max_stride > 1 && max_dilation > 1) {
     return {"dilation_rate", "`strides > 1` not supported in conjunction with `dilation_rate > 1`. Received: strides=" +
-                                 detail::tuple_repr(o.strides) + " and dilation_rate=" + detail::tuple_repr(o.dilation_rate)};
+                                 detail::tuple_repr(o.strides) +
+                                 " and dilation_rate=" + detail::tuple_repr(o.dilation_rate)};
   }
   return {};
 }
@@ -125,9 +127,8 @@ template <std::size_t Rank>
 void BaseConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const PartialShape& in = single_shape(input_shapes);
   if (in.rank() != Rank + 2) {
-    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " +
-         (Rank == 1 ? "steps" : "rows, cols") + ", channels in " + options_.data_format + " order), got shape " +
-         in.to_string());
+    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + (Rank == 1 ? "steps" : "rows, cols") +
+         ", channels in " + options_.data_format + " order), got shape " + in.to_string());
   }
   const Dim& channels = in[static_cast<std::size_t>(channel_axis())];
   if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
@@ -143,8 +144,12 @@ void BaseConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   kernel_ = add_weight({"kernel", std::move(kernel_shape), options_.kernel_initializer, options_.kernel_regularizer,
                         options_.kernel_constraint, true});
   if (options_.use_bias) {
-    bias_ = add_weight({"bias", {options_.filters}, options_.bias_initializer, options_.bias_regularizer,
-                        options_.bias_constraint, true});
+    bias_ = add_weight({"bias",
+                        {options_.filters},
+                        options_.bias_initializer,
+                        options_.bias_regularizer,
+                        options_.bias_constraint,
+                        true});
   }
 }
 
@@ -163,8 +168,8 @@ std::vector<PartialShape> BaseConv<Rank>::compute_output_shape(const std::vector
     if (padding == ops::Padding::valid && *d < span) {
       fail("Computed output size would be zero or negative. Received `inputs shape=" +
            single_shape(input_shapes).to_string() + "`, `kernel_size=" + detail::tuple_repr(options_.kernel_size) +
-           "`, `dilation_rate=" + detail::tuple_repr(options_.dilation_rate) + "`, `strides=" + detail::tuple_repr(options_.strides) +
-           "`, `padding=" + options_.padding + "`.");
+           "`, `dilation_rate=" + detail::tuple_repr(options_.dilation_rate) +
+           "`, `strides=" + detail::tuple_repr(options_.strides) + "`, `padding=" + options_.padding + "`.");
     }
     d = ops::conv_output_length(*d, options_.kernel_size[i], options_.strides[i], options_.dilation_rate[i], padding);
   }

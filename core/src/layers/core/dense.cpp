@@ -56,11 +56,19 @@ void Dense::build(const std::vector<PartialShape>& input_shapes) {
     fail("needs a known last input dimension to build, got input shape " + in.to_string());
   }
   const std::int64_t input_dim = *in[in.rank() - 1];
-  kernel_ = add_weight({"kernel", {input_dim, options_.units}, options_.kernel_initializer,
-                        options_.kernel_regularizer, options_.kernel_constraint, true});
+  kernel_ = add_weight({"kernel",
+                        {input_dim, options_.units},
+                        options_.kernel_initializer,
+                        options_.kernel_regularizer,
+                        options_.kernel_constraint,
+                        true});
   if (options_.use_bias) {
-    bias_ = add_weight({"bias", {options_.units}, options_.bias_initializer, options_.bias_regularizer,
-                        options_.bias_constraint, true});
+    bias_ = add_weight({"bias",
+                        {options_.units},
+                        options_.bias_initializer,
+                        options_.bias_regularizer,
+                        options_.bias_constraint,
+                        true});
   }
 }
 

@@ -1,5 +1,5 @@
-#include "kplug/errors.hpp"
 #include "kplug/layers/embedding.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
@@ -17,22 +17,24 @@ std::string check_positive(std::string_view key, std::int64_t v) {
 }
 
 const config::Fields<Options>& embedding_fields() {
-  static const config::Fields<Options> f = config::Fields<Options>{
-      config::field("input_dim", &Options::input_dim).check([](const std::int64_t& v) {
-        return check_positive("input_dim", v);
-      }),
-      config::field("output_dim", &Options::output_dim).check([](const std::int64_t& v) {
-        return check_positive("output_dim", v);
-      }),
-      config::field("embeddings_initializer", &Options::embeddings_initializer),
-      config::field("embeddings_regularizer", &Options::embeddings_regularizer),
-      // Read by LayerArgs::read; written here, where Keras's get_config puts it.
-      config::custom_field<Options>(
-          "activity_regularizer", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {},
-          [](const Options& o) { return serialize(o.activity_regularizer); }),
-      config::field("embeddings_constraint", &Options::embeddings_constraint),
-      config::field("mask_zero", &Options::mask_zero),
-  } + quantization_fields<Options>("Embedding");
+  static const config::Fields<Options> f =
+      config::Fields<Options>{
+          config::field("input_dim", &Options::input_dim).check([](const std::int64_t& v) {
+            return check_positive("input_dim", v);
+          }),
+          config::field("output_dim", &Options::output_dim).check([](const std::int64_t& v) {
+            return check_positive("output_dim", v);
+          }),
+          config::field("embeddings_initializer", &Options::embeddings_initializer),
+          config::field("embeddings_regularizer", &Options::embeddings_regularizer),
+          // Read by LayerArgs::read; written here, where Keras's get_config puts it.
+          config::custom_field<Options>(
+              "activity_regularizer", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {},
+              [](const Options& o) { return serialize(o.activity_regularizer); }),
+          config::field("embeddings_constraint", &Options::embeddings_constraint),
+          config::field("mask_zero", &Options::mask_zero),
+      } +
+      quantization_fields<Options>("Embedding");
   return f;
 }
 
@@ -72,8 +74,12 @@ boost::json::object Embedding::get_config() const {
 }
 
 void Embedding::build(const std::vector<PartialShape>&) {
-  embeddings_ = add_weight({"embeddings", {options_.input_dim, options_.output_dim}, options_.embeddings_initializer,
-                            options_.embeddings_regularizer, options_.embeddings_constraint, true});
+  embeddings_ = add_weight({"embeddings",
+                            {options_.input_dim, options_.output_dim},
+                            options_.embeddings_initializer,
+                            options_.embeddings_regularizer,
+                            options_.embeddings_constraint,
+                            true});
 }
 
 std::vector<PartialShape> Embedding::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -87,8 +93,8 @@ std::vector<Tensor> Embedding::call(CallArgs& args) {
   expect_inputs(args, 1);
   const Tensor& ids = args.inputs[0];
   const Tensor int_ids = is_integer(ids.dtype()) ? ids : ops::cast(ids, DType::int32);
-  return {ops::take(embeddings_->value(), int_ids, "Layer '" + name() + "' (Embedding, input_dim=" +
-                                                      std::to_string(options_.input_dim) + ")")};
+  return {ops::take(embeddings_->value(), int_ids,
+                    "Layer '" + name() + "' (Embedding, input_dim=" + std::to_string(options_.input_dim) + ")")};
 }
 
 std::vector<std::optional<Tensor>> Embedding::compute_mask(const CallArgs& args,

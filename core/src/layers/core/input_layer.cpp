@@ -21,7 +21,8 @@ boost::json::object InputLayer::get_config() const {
   return config;
 }
 
-std::shared_ptr<InputLayer> InputLayer::from_config(const boost::json::object& config, DeserializationContext& context) {
+std::shared_ptr<InputLayer> InputLayer::from_config(const boost::json::object& config,
+                                                    DeserializationContext& context) {
   ConfigReader reader(config, context, "InputLayer");
   Options options;
   const boost::json::value* batch_shape = reader.raw("batch_shape");
@@ -69,8 +70,7 @@ std::vector<PartialShape> InputLayer::compute_output_shape(const std::vector<Par
 std::vector<Tensor> InputLayer::call(CallArgs& args) {
   expect_inputs(args, 1);
   if (!options_.batch_shape.compatible_with(args.inputs[0].shape())) {
-    fail("expects inputs of shape " + options_.batch_shape.to_string() + ", got " +
-         shape_repr(args.inputs[0].shape()));
+    fail("expects inputs of shape " + options_.batch_shape.to_string() + ", got " + shape_repr(args.inputs[0].shape()));
   }
   return {std::move(args.inputs[0])};
 }

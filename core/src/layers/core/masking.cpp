@@ -1,5 +1,5 @@
-#include "kplug/config_fields.hpp"
 #include "kplug/layers/masking.hpp"
+#include "kplug/config_fields.hpp"
 #include "kplug/ops.hpp"
 
 namespace kplug::layers {
@@ -47,7 +47,8 @@ std::vector<Tensor> Masking::call(CallArgs& args) {
   return {ops::where(step_mask(x, options_.mask_value, true), x, Tensor(x.shape()))};
 }
 
-std::vector<std::optional<Tensor>> Masking::compute_mask(const CallArgs& args, const std::vector<Tensor>& outputs) const {
+std::vector<std::optional<Tensor>> Masking::compute_mask(const CallArgs& args,
+                                                         const std::vector<Tensor>& outputs) const {
   std::vector<std::optional<Tensor>> masks(outputs.size());
   if (!outputs.empty()) masks[0] = step_mask(args.input(0), options_.mask_value, false);
   return masks;

@@ -37,8 +37,10 @@ void Concatenate::build(const std::vector<PartialShape>& input_shapes) {
   if (input_shapes.empty()) {
     fail("A `Concatenate` layer should be called on a list of at least 1 input. Received: input_shape=[]");
   }
-  const std::string message = "A `Concatenate` layer requires inputs with matching shapes except for the "
-                              "concatenation axis. Received: input_shape=" + shapes_repr(input_shapes);
+  const std::string message =
+      "A `Concatenate` layer requires inputs with matching shapes except for the "
+      "concatenation axis. Received: input_shape=" +
+      shapes_repr(input_shapes);
   const std::size_t rank = input_shapes[0].rank();
   for (const auto& s : input_shapes) {
     if (s.rank() != rank) fail(message);

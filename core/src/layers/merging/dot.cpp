@@ -57,11 +57,12 @@ std::shared_ptr<Dot> Dot::from_config(const boost::json::object& config, Deseria
 std::pair<std::int64_t, std::int64_t> Dot::resolved_axes(std::int64_t rank1, std::int64_t rank2) const {
   auto resolve = [this](std::int64_t a, std::int64_t rank) {
     const std::int64_t r = a < 0 ? a + rank : a;
-    if (r < 0 || r >= rank) fail("axes " + std::to_string(a) + " is out of range for an input of rank " +
-                                 std::to_string(rank));
+    if (r < 0 || r >= rank)
+      fail("axes " + std::to_string(a) + " is out of range for an input of rank " + std::to_string(rank));
     if (r == 0) {
-      fail("Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy batch dimension to "
-           "your inputs using keras.ops.expand_dims(x, 0)");
+      fail(
+          "Cannot perform batch_dot over axis 0. If your inputs are not batched, add a dummy batch dimension to "
+          "your inputs using keras.ops.expand_dims(x, 0)");
     }
     return r;
   };
@@ -86,8 +87,8 @@ void Dot::build(const std::vector<PartialShape>& input_shapes) {
   const Dim& d2 = s2[static_cast<std::size_t>(a1)];
   if (d1 && d2 && *d1 != *d2) {
     fail("Incompatible input shapes: axis values " + std::to_string(*d1) + " (at axis " + std::to_string(a0) +
-         ") != " + std::to_string(*d2) + " (at axis " + std::to_string(a1) + "). Full input shapes: " +
-         s1.to_string() + ", " + s2.to_string());
+         ") != " + std::to_string(*d2) + " (at axis " + std::to_string(a1) + "). Full input shapes: " + s1.to_string() +
+         ", " + s2.to_string());
   }
 }
 
@@ -116,8 +117,8 @@ Tensor Dot::merge(const std::vector<Tensor>& inputs, const std::vector<std::opti
   Tensor x = inputs[0];
   Tensor y = inputs[1];
   if (x.rank() < 2 || y.rank() < 2) {
-    fail("Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes " + shape_repr(x.shape()) +
-         " and " + shape_repr(y.shape()) + ".");
+    fail("Cannot do batch_dot on inputs with rank < 2. Received inputs with shapes " + shape_repr(x.shape()) + " and " +
+         shape_repr(y.shape()) + ".");
   }
   if (x.shape()[0] != y.shape()[0]) {
     fail("Cannot do batch_dot on inputs with different batch sizes. Received inputs with shapes " +
@@ -150,8 +151,10 @@ Tensor Dot::merge(const std::vector<Tensor>& inputs, const std::vector<std::opti
   for (std::size_t i = 1; i + 1 < xs.size(); ++i) out.push_back(xs[i]);
   for (std::size_t i = 2; i < ys.size(); ++i) out.push_back(ys[i]);
   Tensor r = result.reshape(out);
-  if (x_rank == 2) r = r.squeeze(1);
-  else if (y_rank == 2) r = r.squeeze(r.rank() - 1);
+  if (x_rank == 2)
+    r = r.squeeze(1);
+  else if (y_rank == 2)
+    r = r.squeeze(r.rank() - 1);
   return r;
 }
 

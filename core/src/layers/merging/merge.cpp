@@ -20,13 +20,17 @@ std::vector<Dim> elementwise_shape(const std::vector<Dim>& a, const std::vector<
   for (std::size_t k = 0; k < b.size(); ++k) {
     const Dim& i = a[a.size() - b.size() + k];
     const Dim& j = b[k];
-    if (!i || !j) out.emplace_back(std::nullopt);
-    else if (*i == 1) out.push_back(j);
-    else if (*j == 1) out.push_back(i);
+    if (!i || !j)
+      out.emplace_back(std::nullopt);
+    else if (*i == 1)
+      out.push_back(j);
+    else if (*j == 1)
+      out.push_back(i);
     else if (*i != *j) {
       throw ValueError("Inputs have incompatible shapes. Received shapes " + PartialShape(a).to_string() + " and " +
                        PartialShape(b).to_string());
-    } else out.push_back(i);
+    } else
+      out.push_back(i);
   }
   return out;
 }
@@ -145,8 +149,10 @@ Tensor merge_with_masks(const std::vector<Tensor>& inputs, const std::vector<std
     }
     if (mask) x = ops::where(*mask, x, output);
     if (output_mask) output = ops::where(*output_mask, output, x);
-    if (mask && output_mask) output_mask = maximum(*output_mask, *mask);
-    else output_mask.reset();
+    if (mask && output_mask)
+      output_mask = maximum(*output_mask, *mask);
+    else
+      output_mask.reset();
     output = op(output, x);
   }
   return output;

@@ -79,12 +79,12 @@ void BatchNormalization::build(const std::vector<PartialShape>& input_shapes) {
   if (!d) fail("needs a known dimension on axis " + std::to_string(options_.axis) + ", got " + in.to_string());
   const Shape shape{*d};
   if (options_.scale) {
-    gamma_ = add_weight({"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer,
-                         options_.gamma_constraint, true});
+    gamma_ = add_weight(
+        {"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
   }
   if (options_.center) {
-    beta_ = add_weight({"beta", shape, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint,
-                        true});
+    beta_ = add_weight(
+        {"beta", shape, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
   }
   moving_mean_ = add_weight({"moving_mean", shape, options_.moving_mean_initializer, nullptr, nullptr, false});
   moving_variance_ =

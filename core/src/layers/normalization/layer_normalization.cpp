@@ -1,5 +1,5 @@
-#include "kplug/errors.hpp"
 #include "kplug/config_fields.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/serialization.hpp"
 
@@ -81,12 +81,12 @@ void LayerNormalization::build(const std::vector<PartialShape>& input_shapes) {
     shape.push_back(*d);
   }
   if (options_.scale || options_.rms_scaling) {
-    gamma_ = add_weight({"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer,
-                         options_.gamma_constraint, true});
+    gamma_ = add_weight(
+        {"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
   }
   if (options_.center && !options_.rms_scaling) {
-    beta_ = add_weight({"beta", shape, options_.beta_initializer, options_.beta_regularizer,
-                        options_.beta_constraint, true});
+    beta_ = add_weight(
+        {"beta", shape, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
   }
 }
 

@@ -16,8 +16,8 @@ void check_axes(const Layer& layer, const std::vector<std::int64_t>& axes, const
   const auto rank = static_cast<std::int64_t>(in.rank());
   for (std::int64_t a : axes) {
     if (a >= rank || a < -rank) {
-      throw ValueError("Layer '" + layer.name() + "': Axis " + std::to_string(a) + " is out of bounds for input shape " +
-                       in.to_string());
+      throw ValueError("Layer '" + layer.name() + "': Axis " + std::to_string(a) +
+                       " is out of bounds for input shape " + in.to_string());
     }
   }
 }
@@ -108,7 +108,8 @@ const config::Fields<GroupNormalization::Options>& GroupNormalization::fields() 
       field("groups", &Options::groups, 32).check([](const std::int64_t& g) -> std::string {
         return g > 0 || g == -1 ? ""
                                 : "Received an invalid value for `groups`, expected a positive integer or -1. "
-                                  "Received: groups=" + std::to_string(g);
+                                  "Received: groups=" +
+                                      std::to_string(g);
       }),
       field("axis", &Options::axis, -1),
       field("epsilon", &Options::epsilon).check(config::finite()),
@@ -149,8 +150,10 @@ void GroupNormalization::build(const std::vector<PartialShape>& input_shapes) {
   if (a == 0) fail("axis cannot be the batch axis");
   const Dim& d = in[static_cast<std::size_t>(a)];
   if (!d) {
-    fail("Axis " + std::to_string(options_.axis) + " of input tensor should have a defined dimension but the layer "
-         "received an input with shape " + in.to_string() + ".");
+    fail("Axis " + std::to_string(options_.axis) +
+         " of input tensor should have a defined dimension but the layer "
+         "received an input with shape " +
+         in.to_string() + ".");
   }
   if (options_.groups == -1) options_.groups = *d;
   if (*d < options_.groups) {
@@ -162,12 +165,12 @@ void GroupNormalization::build(const std::vector<PartialShape>& input_shapes) {
          std::to_string(*d) + ").");
   }
   if (options_.scale) {
-    gamma_ = add_weight({"gamma", {*d}, options_.gamma_initializer, options_.gamma_regularizer,
-                         options_.gamma_constraint, true});
+    gamma_ = add_weight(
+        {"gamma", {*d}, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
   }
   if (options_.center) {
-    beta_ = add_weight({"beta", {*d}, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint,
-                        true});
+    beta_ = add_weight(
+        {"beta", {*d}, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
   }
 }
 
@@ -183,8 +186,8 @@ std::vector<Tensor> GroupNormalization::call(CallArgs& args) {
   const std::int64_t a = x.normalize_axis(options_.axis);
   const std::int64_t channels = x.shape()[static_cast<std::size_t>(a)];
   const std::int64_t groups = options_.groups;
-  if (channels % groups != 0) fail("got " + std::to_string(channels) + " channels for " + std::to_string(groups) +
-                                   " groups");
+  if (channels % groups != 0)
+    fail("got " + std::to_string(channels) + " channels for " + std::to_string(groups) + " groups");
   // (..., channels, ...) -> (..., groups, channels / groups, ...); moments over every axis
   // but the batch and the group axis.
   Shape grouped = x.shape();

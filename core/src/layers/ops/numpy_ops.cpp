@@ -1,6 +1,6 @@
+#include "kplug/layers/numpy_ops.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "kplug/layers/numpy_ops.hpp"
 #include "kplug/ops.hpp"
 
 namespace kplug::layers {
@@ -34,8 +34,7 @@ std::vector<PartialShape> NotEqual::compute_output_shape(const std::vector<Parti
 
 std::vector<Tensor> NotEqual::call(CallArgs& args) {
   if (args.inputs.size() != 1 || args.constants.size() != 1) {
-    throw NotSupportedError("Operation '" + name() +
-                            "' (NotEqual): kplug compares one tensor with one number, got " +
+    throw NotSupportedError("Operation '" + name() + "' (NotEqual): kplug compares one tensor with one number, got " +
                             std::to_string(args.inputs.size()) + " tensor(s) and " +
                             std::to_string(args.constants.size()) + " constant(s)");
   }

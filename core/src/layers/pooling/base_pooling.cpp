@@ -66,7 +66,8 @@ std::pair<PoolingOptions<Rank>, LayerArgs> BasePooling<Rank>::read_config(const 
 template <std::size_t Rank>
 std::vector<PartialShape> BasePooling<Rank>::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   PartialShape out = single_shape(input_shapes);
-  if (out.rank() != Rank + 2) fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + out.to_string());
+  if (out.rank() != Rank + 2)
+    fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + out.to_string());
   const std::size_t first_spatial = options_.data_format == "channels_first" ? 2 : 1;
   const ops::Padding padding = detail::lower(options_.padding) == "same" ? ops::Padding::same : ops::Padding::valid;
   for (std::size_t i = 0; i < Rank; ++i) {
@@ -96,9 +97,9 @@ std::vector<Tensor> BasePooling<Rank>::call(CallArgs& args) {
   if constexpr (Rank == 1) {
     y = ops::pool1d(x, mode, {options_.pool_size[0], (*options_.strides)[0], padding});
   } else {
-    y = ops::pool2d(x, mode,
-                    {{options_.pool_size[0], options_.pool_size[1]}, {(*options_.strides)[0], (*options_.strides)[1]},
-                     padding});
+    y = ops::pool2d(
+        x, mode,
+        {{options_.pool_size[0], options_.pool_size[1]}, {(*options_.strides)[0], (*options_.strides)[1]}, padding});
   }
   return {channels_first ? y.move_last_axis_to(1) : y};
 }

@@ -40,7 +40,8 @@ std::shared_ptr<GlobalMaxPooling1D> GlobalMaxPooling1D::from_config(const boost:
   return std::make_shared<GlobalMaxPooling1D>(std::move(o), std::move(args));
 }
 
-std::vector<PartialShape> GlobalMaxPooling1D::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+std::vector<PartialShape> GlobalMaxPooling1D::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
   const PartialShape& in = single_shape(input_shapes);
   if (in.rank() != 3) fail("expects inputs of rank 3, got shape " + in.to_string());
   const bool channels_last = options_.data_format == "channels_last";

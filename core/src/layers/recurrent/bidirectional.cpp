@@ -117,16 +117,16 @@ std::shared_ptr<Bidirectional> Bidirectional::from_config(const boost::json::obj
   std::shared_ptr<RNN> forward, backward;
   {
     DeserializationContext::PathScope scope(context, "layer");
-    forward = as_rnn(deserialize_layer(renamed(*layer_config, context.path(), "forward_", false), context),
-                     context.path());
+    forward =
+        as_rnn(deserialize_layer(renamed(*layer_config, context.path(), "forward_", false), context), context.path());
   }
   if (backward_config && !backward_config->is_null()) {
     DeserializationContext::PathScope scope(context, "backward_layer");
     backward = as_rnn(deserialize_layer(*backward_config, context), context.path());
   } else {
     DeserializationContext::PathScope scope(context, "layer");
-    backward = as_rnn(deserialize_layer(renamed(*layer_config, context.path(), "backward_", true), context),
-                      context.path());
+    backward =
+        as_rnn(deserialize_layer(renamed(*layer_config, context.path(), "backward_", true), context), context.path());
   }
   try {
     return std::make_shared<Bidirectional>(std::move(forward), std::move(backward), merge, std::move(args));
@@ -180,8 +180,10 @@ std::vector<Tensor> Bidirectional::call(CallArgs& args) {
   forward_args.training = backward_args.training = args.training;
   if (const auto* initial = args.tensor_kwarg("initial_state")) {
     const std::size_t half = initial->size() / 2;
-    forward_args.tensor_kwargs["initial_state"].assign(initial->begin(), initial->begin() + static_cast<std::ptrdiff_t>(half));
-    backward_args.tensor_kwargs["initial_state"].assign(initial->begin() + static_cast<std::ptrdiff_t>(half), initial->end());
+    forward_args.tensor_kwargs["initial_state"].assign(initial->begin(),
+                                                       initial->begin() + static_cast<std::ptrdiff_t>(half));
+    backward_args.tensor_kwargs["initial_state"].assign(initial->begin() + static_cast<std::ptrdiff_t>(half),
+                                                        initial->end());
   }
   std::vector<Tensor> y = (*forward_)(forward_args);
   std::vector<Tensor> y_rev = (*backward_)(backward_args);

@@ -9,7 +9,9 @@ namespace kplug::layers {
 
 namespace {
 
-Tensor block(const Tensor& z, std::int64_t k, std::int64_t units) { return ops::slice_axis(z, -1, k * units, (k + 1) * units); }
+Tensor block(const Tensor& z, std::int64_t k, std::int64_t units) {
+  return ops::slice_axis(z, -1, k * units, (k + 1) * units);
+}
 
 const config::Fields<RecurrentArgs>& gru_cell_fields() {
   static const auto f = detail::recurrent_fields(

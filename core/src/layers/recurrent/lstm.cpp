@@ -24,7 +24,9 @@ class UnitForgetBias final : public Initializer {
 };
 
 // Column block k of width `units`.
-Tensor gate(const Tensor& z, std::int64_t k, std::int64_t units) { return ops::slice_axis(z, 1, k * units, (k + 1) * units); }
+Tensor gate(const Tensor& z, std::int64_t k, std::int64_t units) {
+  return ops::slice_axis(z, 1, k * units, (k + 1) * units);
+}
 
 const config::Fields<RecurrentArgs>& lstm_cell_fields() {
   static const auto f = detail::recurrent_fields(

@@ -49,8 +49,9 @@ const std::map<std::string, config::Field<Args>, std::less<>>& all_fields() {
     add(config::field("unroll", &Args::unroll));
     add(config::field("zero_output_for_mask", &Args::zero_output_for_mask));
     add(config::field("units", &Args::units).check([](const std::int64_t& u) {
-      return u > 0 ? std::string() : "Received an invalid value for argument `units`, expected a positive integer, got " +
-                                         std::to_string(u) + ".";
+      return u > 0 ? std::string()
+                   : "Received an invalid value for argument `units`, expected a positive integer, got " +
+                         std::to_string(u) + ".";
     }));
     add(recurrent_activation_field("activation", &Args::activation));
     add(recurrent_activation_field("recurrent_activation", &Args::recurrent_activation));
@@ -116,7 +117,8 @@ RecurrentConfig read_rnn_layer_config(const boost::json::object& config, Deseria
                             " with stateful=True is not supported: kplug keeps no state between calls");
   }
   // Accepted by Keras's constructors, never written: the numbers do not depend on them.
-  if (const auto* v = reader.raw("implementation"); v && !(v->is_int64() && (v->get_int64() == 1 || v->get_int64() == 2))) {
+  if (const auto* v = reader.raw("implementation");
+      v && !(v->is_int64() && (v->get_int64() == 1 || v->get_int64() == 2))) {
     reader.fail("implementation", "expected 1 or 2, got " + json::excerpt(*v));
   }
   if (const auto* v = reader.raw("use_cudnn"); v && !v->is_bool() && !(v->is_string() && v->get_string() == "auto")) {
@@ -133,7 +135,8 @@ RecurrentConfig read_cell_config(const boost::json::object& config, Deserializat
   RecurrentConfig out{{}, LayerArgs::read(reader)};
   fields.read_into(reader, out.args);
   require_units(reader);
-  if (const auto* v = reader.raw("implementation"); v && !(v->is_int64() && (v->get_int64() == 1 || v->get_int64() == 2))) {
+  if (const auto* v = reader.raw("implementation");
+      v && !(v->is_int64() && (v->get_int64() == 1 || v->get_int64() == 2))) {
     reader.fail("implementation", "expected 1 or 2, got " + json::excerpt(*v));
   }
   reader.finish();
@@ -186,10 +189,18 @@ void RNNCell::build_gates(const std::vector<PartialShape>& input_shapes, std::in
     fail("needs a known last input dimension to build, got input shape " + in.to_string());
   }
   const std::int64_t input_dim = *in[in.rank() - 1];
-  kernel_ = add_weight({"kernel", {input_dim, gates * args_.units}, args_.kernel_initializer, args_.kernel_regularizer,
-                        args_.kernel_constraint, true});
-  recurrent_kernel_ = add_weight({"recurrent_kernel", {args_.units, gates * args_.units}, args_.recurrent_initializer,
-                                  args_.recurrent_regularizer, args_.recurrent_constraint, true});
+  kernel_ = add_weight({"kernel",
+                        {input_dim, gates * args_.units},
+                        args_.kernel_initializer,
+                        args_.kernel_regularizer,
+                        args_.kernel_constraint,
+                        true});
+  recurrent_kernel_ = add_weight({"recurrent_kernel",
+                                  {args_.units, gates * args_.units},
+                                  args_.recurrent_initializer,
+                                  args_.recurrent_regularizer,
+                                  args_.recurrent_constraint,
+                                  true});
   if (args_.use_bias) {
     bias_ = add_weight({"bias", std::move(bias_shape), std::move(bias_initializer), args_.bias_regularizer,
                         args_.bias_constraint, true});

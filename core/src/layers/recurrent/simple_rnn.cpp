@@ -5,7 +5,8 @@
 
 namespace kplug::layers {
 
-SimpleRNNCell::SimpleRNNCell(RecurrentArgs args, LayerArgs layer_args) : RNNCell(std::move(args), std::move(layer_args)) {}
+SimpleRNNCell::SimpleRNNCell(RecurrentArgs args, LayerArgs layer_args)
+    : RNNCell(std::move(args), std::move(layer_args)) {}
 
 namespace {
 const config::Fields<RecurrentArgs>& simple_rnn_cell_fields() {

@@ -6,8 +6,10 @@ namespace kplug::layers {
 
 Dropout::Dropout(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
   if (!(options_.rate >= 0.0 && options_.rate <= 1.0)) {
-    throw ValueError("Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: "
-                     "rate=" + json::format_double(options_.rate));
+    throw ValueError(
+        "Invalid value received for argument `rate`. Expected a float value between 0 and 1. Received: "
+        "rate=" +
+        json::format_double(options_.rate));
   }
   mark_built_at_init();
 }

@@ -16,8 +16,8 @@ namespace {
 config::Check<Number> rate_between_0_and_1(std::string what) {
   return [what = std::move(what)](const Number& v) -> std::string {
     if (!(v.value >= 0.0 && v.value <= 1.0)) {
-      return "Invalid value received for argument `" + what + "`. Expected a float value between 0 and 1. Received: " +
-             what + "=" + json::format_double(v.value);
+      return "Invalid value received for argument `" + what +
+             "`. Expected a float value between 0 and 1. Received: " + what + "=" + json::format_double(v.value);
     }
     return {};
   };

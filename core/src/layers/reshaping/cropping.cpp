@@ -23,7 +23,8 @@ Pair read_pair(ConfigReader& r, const std::string& key, const boost::json::value
     return {x, x};
   }
   const auto& list = v.get_array();
-  if (list.size() != 2) r.fail(key, "expected an int or a list of 2 ints, got a list of " + std::to_string(list.size()));
+  if (list.size() != 2)
+    r.fail(key, "expected an int or a list of 2 ints, got a list of " + std::to_string(list.size()));
   return {non_negative(r, key + "[0]", list[0]), non_negative(r, key + "[1]", list[1])};
 }
 
@@ -49,7 +50,8 @@ config::Field<CroppingOptions<N>> cropping_field() {
             r.fail(key, "`cropping` should have " + std::to_string(N) + " elements. Received a list of " +
                             std::to_string(list.size()));
           }
-          for (std::size_t i = 0; i < N; ++i) o.cropping[i] = read_pair(r, key + "[" + std::to_string(i) + "]", list[i]);
+          for (std::size_t i = 0; i < N; ++i)
+            o.cropping[i] = read_pair(r, key + "[" + std::to_string(i) + "]", list[i]);
         }
       },
       [](const Options& o) -> boost::json::value {
@@ -105,9 +107,10 @@ PartialShape cropped_shape(const Layer& layer, const CroppingOptions<N>& o, cons
     if (!d) continue;
     const std::int64_t total = o.cropping[i].first + o.cropping[i].second;
     if (total >= *d) {
-      throw ValueError("Layer '" + layer.name() + "': values in `cropping` argument should be smaller than the "
-                       "corresponding spatial dimension of the input. Received: input_shape=" + in.to_string() +
-                       ", cropping on axis " + std::to_string(first + i) + " = (" +
+      throw ValueError("Layer '" + layer.name() +
+                       "': values in `cropping` argument should be smaller than the "
+                       "corresponding spatial dimension of the input. Received: input_shape=" +
+                       in.to_string() + ", cropping on axis " + std::to_string(first + i) + " = (" +
                        std::to_string(o.cropping[i].first) + ", " + std::to_string(o.cropping[i].second) + ")");
     }
     out[first + i] = *d - total;

@@ -3,7 +3,8 @@
 
 namespace kplug::layers {
 
-Flatten::Flatten(std::string data_format, LayerArgs args) : Layer(std::move(args)), data_format_(std::move(data_format)) {
+Flatten::Flatten(std::string data_format, LayerArgs args)
+    : Layer(std::move(args)), data_format_(std::move(data_format)) {
   if (data_format_ != "channels_last" && data_format_ != "channels_first") {
     throw ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: " +
                      data_format_);

@@ -60,8 +60,10 @@ std::vector<PartialShape> Reshape::compute_output_shape(const std::vector<Partia
   bool all_known = true;
   std::int64_t size = 1;
   for (std::size_t i = 1; i < in.rank(); ++i) {
-    if (!in[i]) all_known = false;
-    else size *= *in[i];
+    if (!in[i])
+      all_known = false;
+    else
+      size *= *in[i];
   }
   std::int64_t target = 1;
   for (std::int64_t d : options_.target_shape) {
@@ -75,8 +77,10 @@ std::vector<PartialShape> Reshape::compute_output_shape(const std::vector<Partia
     }
   }
   for (std::int64_t d : options_.target_shape) {
-    if (d == -1) out.push_back(all_known ? Dim(size / target) : Dim());
-    else out.emplace_back(d);
+    if (d == -1)
+      out.push_back(all_known ? Dim(size / target) : Dim());
+    else
+      out.emplace_back(d);
   }
   return {PartialShape(std::move(out))};
 }
@@ -100,7 +104,8 @@ std::string check_permutation(const std::vector<std::int64_t>& dims) {
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     if (sorted[i] != static_cast<std::int64_t>(i) + 1) {
       return "Invalid permutation argument `dims` for Permute Layer. The set of indices in `dims` must be "
-             "consecutive and start from 1. Received dims=" + list_repr(dims);
+             "consecutive and start from 1. Received dims=" +
+             list_repr(dims);
     }
   }
   return {};
@@ -109,8 +114,7 @@ std::string check_permutation(const std::vector<std::int64_t>& dims) {
 }  // namespace
 
 const config::Fields<Permute::Options>& Permute::fields() {
-  static const config::Fields<Options> list{
-      config::field("dims", &Options::dims).required().check(check_permutation)};
+  static const config::Fields<Options> list{config::field("dims", &Options::dims).required().check(check_permutation)};
   return list;
 }
 
@@ -127,8 +131,8 @@ std::shared_ptr<Permute> Permute::from_config(const boost::json::object& config,
 std::vector<PartialShape> Permute::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   const PartialShape& in = single_shape(input_shapes);
   if (in.rank() != options_.dims.size() + 1) {
-    fail("expects inputs of rank " + std::to_string(options_.dims.size() + 1) + " for dims=" +
-         list_repr(options_.dims) + ", got input shape " + in.to_string());
+    fail("expects inputs of rank " + std::to_string(options_.dims.size() + 1) +
+         " for dims=" + list_repr(options_.dims) + ", got input shape " + in.to_string());
   }
   std::vector<Dim> out{in[0]};
   for (std::int64_t d : options_.dims) out.push_back(in[static_cast<std::size_t>(d)]);
@@ -139,8 +143,7 @@ std::vector<Tensor> Permute::call(CallArgs& args) {
   expect_inputs(args, 1);
   const Tensor& x = args.inputs[0];
   if (x.rank() != static_cast<std::int64_t>(options_.dims.size()) + 1) {
-    fail("expects inputs of rank " + std::to_string(options_.dims.size() + 1) + ", got shape " +
-         shape_repr(x.shape()));
+    fail("expects inputs of rank " + std::to_string(options_.dims.size() + 1) + ", got shape " + shape_repr(x.shape()));
   }
   std::vector<std::int64_t> perm{0};
   perm.insert(perm.end(), options_.dims.begin(), options_.dims.end());

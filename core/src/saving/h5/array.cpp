@@ -30,10 +30,19 @@ std::string_view dtype_name(DType dtype) noexcept {
 
 std::size_t dtype_size(DType dtype) noexcept {
   switch (dtype) {
-    case DType::int8: case DType::uint8: case DType::boolean: return 1;
-    case DType::float16: case DType::bfloat16: case DType::int16: case DType::uint16: return 2;
-    case DType::float32: case DType::int32: case DType::uint32: return 4;
-    case DType::float64: case DType::int64: case DType::uint64: return 8;
+    case DType::int8:
+    case DType::uint8:
+    case DType::boolean: return 1;
+    case DType::float16:
+    case DType::bfloat16:
+    case DType::int16:
+    case DType::uint16: return 2;
+    case DType::float32:
+    case DType::int32:
+    case DType::uint32: return 4;
+    case DType::float64:
+    case DType::int64:
+    case DType::uint64: return 8;
   }
   return 0;
 }
@@ -132,8 +141,7 @@ std::vector<float> Array::to_float32() const {
     case DType::bfloat16:
       for (std::size_t i = 0; i < n; ++i) out[i] = bfloat16_to_float(load<std::uint16_t>(p + i * 2));
       break;
-    default:
-      throw ValueError("cannot read a " + std::string(dtype_name(dtype)) + " array as float32");
+    default: throw ValueError("cannot read a " + std::string(dtype_name(dtype)) + " array as float32");
   }
   return out;
 }
@@ -161,8 +169,7 @@ std::vector<std::int64_t> Array::to_int64() const {
         out[i] = static_cast<std::int64_t>(v);
         break;
       }
-      default:
-        throw ValueError("cannot read a " + std::string(dtype_name(dtype)) + " array as int64");
+      default: throw ValueError("cannot read a " + std::string(dtype_name(dtype)) + " array as int64");
     }
   }
   return out;
@@ -195,8 +202,8 @@ std::uint16_t float_to_half(float value) noexcept {
   const std::uint32_t sign = (f >> 16) & 0x8000u;
   const std::uint32_t abs = f & 0x7fffffffu;
   if (abs > 0x7f800000u) return static_cast<std::uint16_t>(sign | 0x7e00u | ((abs >> 13) & 0x3ffu));  // nan
-  if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);  // rounds to inf
-  if (abs < 0x38800000u) {  // result subnormal or zero
+  if (abs >= 0x477ff000u) return static_cast<std::uint16_t>(sign | 0x7c00u);                          // rounds to inf
+  if (abs < 0x38800000u) {                                           // result subnormal or zero
     if (abs < 0x33000000u) return static_cast<std::uint16_t>(sign);  // below half of the smallest subnormal
     const std::uint32_t e = abs >> 23;
     const std::uint32_t m = (abs & 0x7fffffu) | 0x800000u;

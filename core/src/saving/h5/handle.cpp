@@ -48,7 +48,8 @@ std::vector<std::string> split_path(const std::string& file, std::string_view pa
   std::size_t start = 0;
   while (true) {
     std::size_t slash = path.find('/', start);
-    std::string_view part = path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    std::string_view part =
+        path.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part.empty() || part == "." || part == "..") {
       throw H5Error(file, std::string(path), "Invalid path in H5 file: empty, '.' or '..' component");
     }

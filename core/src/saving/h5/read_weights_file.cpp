@@ -36,8 +36,8 @@ struct Sink {
 void walk_groups(const h5::WeightsReader& reader, const std::string& path, int depth,
                  const std::set<std::string, std::less<>>& datasets, const Sink& sink) {
   if (depth > reader.limits().max_depth) {
-    throw h5::H5UnsafeError(reader.file_name(), path, "groups nested deeper than " +
-                                                          std::to_string(reader.limits().max_depth));
+    throw h5::H5UnsafeError(reader.file_name(), path,
+                            "groups nested deeper than " + std::to_string(reader.limits().max_depth));
   }
   sink.group(path);
   const bool is_vars = path == "vars" || (path.size() > 5 && path.ends_with("/vars"));
@@ -160,7 +160,8 @@ void put_string(int fd, std::string_view s) {
     const std::vector<h5::DatasetInfo> infos = walk(reader, sink);
     // The parent reads plain contiguous datasets from its own descriptor of the file (one copy,
     // as a plain read); only it must be the same file HDF5 opened.
-    struct stat opened {}, named {};
+    struct stat opened {
+    }, named{};
     if (::fstat(source_fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 || opened.st_dev != named.st_dev ||
         opened.st_ino != named.st_ino) {
       throw h5::H5Error(reader.file_name(), "", "the file was replaced while being read");
@@ -191,8 +192,8 @@ void put_string(int fd, std::string_view s) {
       }
       void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
       if (p == MAP_FAILED) {
-        throw h5::H5Error(reader.file_name(), "", "cannot map " + std::to_string(end) + " bytes of shared buffer: " +
-                                                      std::strerror(errno));
+        throw h5::H5Error(reader.file_name(), "",
+                          "cannot map " + std::to_string(end) + " bytes of shared buffer: " + std::strerror(errno));
       }
       base = static_cast<std::byte*>(p);
     }
@@ -282,7 +283,8 @@ class StreamReader {
   void read_exact(void* data, std::size_t size) {
     char* p = static_cast<char*>(data);
     while (size > 0) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
       if (left.count() <= 0) throw TimedOut{};
       pollfd pfd{fd_, POLLIN, 0};
       const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
@@ -323,8 +325,8 @@ void read_file_range(int fd, const std::string& name, const std::string& path, s
                      std::span<std::byte> destination) {
   std::size_t done = 0;
   while (done < destination.size()) {
-    const ssize_t n = ::pread(fd, destination.data() + done, destination.size() - done,
-                              static_cast<off_t>(offset + done));
+    const ssize_t n =
+        ::pread(fd, destination.data() + done, destination.size() - done, static_cast<off_t>(offset + done));
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) throw h5::H5Error(name, path, std::string("cannot read the dataset's data: ") + std::strerror(errno));
     if (n == 0) throw h5::H5Error(name, path, "the file was truncated while being read");
@@ -402,21 +404,24 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
             const auto d = in.get<std::int64_t>();
             if (d < 0) bad_stream(name, "negative dimension");
             if (d != 0 && count > options.limits.max_elements / static_cast<std::uint64_t>(d)) {
-              throw h5::H5UnsafeError(name, path, "more than " + std::to_string(options.limits.max_elements) +
-                                                      " elements (ReadLimits::max_elements)");
+              throw h5::H5UnsafeError(
+                  name, path,
+                  "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
             }
             count *= static_cast<std::uint64_t>(d);
             array.shape.push_back(d);
           }
           const auto bytes = in.get<std::uint64_t>();
           if (count > options.limits.max_elements) {
-            throw h5::H5UnsafeError(name, path, "more than " + std::to_string(options.limits.max_elements) +
-                                                    " elements (ReadLimits::max_elements)");
+            throw h5::H5UnsafeError(
+                name, path,
+                "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
           }
           if (bytes != count * h5::dtype_size(array.dtype)) bad_stream(name, "size of '" + path + "'");
           if (bytes > options.max_total_bytes - total) {
-            throw h5::H5UnsafeError(name, path, "the datasets exceed " + std::to_string(options.max_total_bytes) +
-                                                    " bytes in all (H5ReadOptions::max_total_bytes)");
+            throw h5::H5UnsafeError(name, path,
+                                    "the datasets exceed " + std::to_string(options.max_total_bytes) +
+                                        " bytes in all (H5ReadOptions::max_total_bytes)");
           }
           total += bytes;
           if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
@@ -455,25 +460,28 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   } catch (const TimedOut&) {
     child.kill();
     child.wait();
-    throw h5::H5Error(name, "", "the HDF5 library did not finish reading this file within " +
-                                    std::to_string(options.child_timeout.count()) +
-                                    " ms: the file is malformed or hostile (or raise H5ReadOptions::child_timeout)");
+    throw h5::H5Error(name, "",
+                      "the HDF5 library did not finish reading this file within " +
+                          std::to_string(options.child_timeout.count()) +
+                          " ms: the file is malformed or hostile (or raise H5ReadOptions::child_timeout)");
   } catch (const std::length_error& e) {
     bad_stream(name, e.what());
   }
   const int status = child.wait();
   if (WIFSIGNALED(status)) {
-    throw h5::H5Error(name, "", "the HDF5 library failed on this file (killed by signal " +
-                                    std::to_string(WTERMSIG(status)) + "): the file is malformed or hostile");
+    throw h5::H5Error(name, "",
+                      "the HDF5 library failed on this file (killed by signal " + std::to_string(WTERMSIG(status)) +
+                          "): the file is malformed or hostile");
   }
   if (child_error) {
     if (child_unsafe) throw h5::H5UnsafeError(name, child_error->object(), child_error->message());
     throw *child_error;
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !complete) {
-    throw h5::H5Error(name, "", "the HDF5 library failed on this file (the reader exited with status " +
-                                    std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                                    "): the file is malformed or hostile");
+    throw h5::H5Error(name, "",
+                      "the HDF5 library failed on this file (the reader exited with status " +
+                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                          "): the file is malformed or hostile");
   }
   std::shared_ptr<void> mapping;
   if (end > 0) {
@@ -507,7 +515,8 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
 
 }  // namespace
 
-std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file, const H5ReadOptions& options) {
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
+                                                        const H5ReadOptions& options) {
   if (options.isolate) return read_isolated(file, options);
   auto owned = std::make_unique<InMemoryWeightsStore>();
   InMemoryWeightsStore& store = *owned;

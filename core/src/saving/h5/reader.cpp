@@ -301,7 +301,6 @@ struct WeightsReader::Impl {
   }
 };
 
-
 WeightsReader::WeightsReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 WeightsReader::WeightsReader(WeightsReader&&) noexcept = default;
 WeightsReader& WeightsReader::operator=(WeightsReader&&) noexcept = default;
@@ -428,13 +427,14 @@ std::optional<std::uint64_t> WeightsReader::contiguous_offset(std::string_view d
   Handle memory = detail::memory_type(info.dtype, stored.get(), name, dataset_path);
   if (H5Tequal(stored.get(), memory.get()) <= 0) return std::nullopt;
   const std::uint64_t bytes = info.element_count * dtype_size(info.dtype);  // inspect bounded it
-  if (bytes == 0 || info.stored_bytes != bytes) return std::nullopt;  // unallocated: HDF5 gives fill values
+  if (bytes == 0 || info.stored_bytes != bytes) return std::nullopt;        // unallocated: HDF5 gives fill values
   const haddr_t offset = H5Dget_offset(dataset.get());
   if (offset == HADDR_UNDEF) return std::nullopt;
   if (offset > impl_->file_size || bytes > impl_->file_size - offset) {
-    throw H5UnsafeError(name, info.path, "Not allowed: H5 dataset whose data lies past the end of the file (" +
-                                             std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
-                                             " in a file of " + std::to_string(impl_->file_size) + ")");
+    throw H5UnsafeError(name, info.path,
+                        "Not allowed: H5 dataset whose data lies past the end of the file (" + std::to_string(bytes) +
+                            " bytes at offset " + std::to_string(offset) + " in a file of " +
+                            std::to_string(impl_->file_size) + ")");
   }
   return static_cast<std::uint64_t>(offset);
 }

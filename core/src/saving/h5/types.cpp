@@ -153,10 +153,10 @@ DType classify(hid_t type, hid_t dataset, const std::string& file, std::string_v
       bad_type(file, path, "an enum that is not h5py's bool (int8 FALSE=0, TRUE=1)");
     case H5T_OPAQUE:
       if (H5Tget_size(type) == 2 && has_bfloat16_marker(dataset)) return DType::bfloat16;
-      bad_type(file, path, "an opaque type (" + std::to_string(H5Tget_size(type)) +
-                               " bytes) without Keras's dtype=\"bfloat16\" attribute");
-    default:
-      bad_type(file, path, "HDF5 class " + class_name(c));
+      bad_type(file, path,
+               "an opaque type (" + std::to_string(H5Tget_size(type)) +
+                   " bytes) without Keras's dtype=\"bfloat16\" attribute");
+    default: bad_type(file, path, "HDF5 class " + class_name(c));
   }
 }
 
