@@ -71,30 +71,6 @@ Tensor take(const Tensor& table, const Tensor& indices, std::string_view what) {
   return out;
 }
 
-Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y) {
-  if (x.shape() != y.shape()) {
-    throw ValueError("where: x and y must have one shape, got " + shape_to_string(x.shape()) + " and " +
-                     shape_to_string(y.shape()));
-  }
-  if (ops::broadcast_shapes(cond.shape(), x.shape()) != x.shape()) {
-    throw ValueError("where: the condition of shape " + shape_to_string(cond.shape()) +
-                     " does not broadcast to shape " + shape_to_string(x.shape()));
-  }
-  Tensor flags = cond.dtype() == DType::float32 ? cond : Tensor::empty(cond.shape());
-  if (cond.dtype() != DType::float32) {
-    const auto truth = truth_values(cond);
-    float* f = flags.data();
-    for (std::size_t i = 0; i < truth.size(); ++i) f[i] = truth[i] ? 1.0f : 0.0f;
-  }
-  // Selecting (not blending) keeps each chosen value bit-exact, NaN and inf included.
-  Tensor out = broadcast_to(flags, x.shape());
-  const float* px = x.data();
-  const float* py = y.data();
-  float* po = out.data();
-  for (std::int64_t i = 0; i < out.size(); ++i) po[i] = po[i] != 0.0f ? px[i] : py[i];
-  return out;
-}
-
 Tensor flip(const Tensor& x, std::int64_t axis) {
   const std::int64_t a = x.normalize_axis(axis);
   std::int64_t outer = 1, inner = 1;

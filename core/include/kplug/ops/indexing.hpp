@@ -15,9 +15,7 @@ namespace kplug::ops {
 // ValueError naming `what`, the index, its position and the valid range (never a wrap).
 Tensor take(const Tensor& table, const Tensor& indices, std::string_view what = "take");
 
-// cond ? x : y element-wise. x and y have one shape (float32); cond (bool or numeric,
-// nonzero = true) broadcasts to it.
-Tensor where(const Tensor& cond, const Tensor& x, const Tensor& y);
+// where(cond, x, y) is in ops/normalization.hpp (numpy's: all three broadcast).
 
 // Reverses the order of the elements along one axis (a copy; any dtype).
 Tensor flip(const Tensor& x, std::int64_t axis);
