@@ -4,6 +4,7 @@
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/core/activation_helpers.hpp"
+#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
 
@@ -35,19 +36,10 @@ const config::Fields<Dense::Options>& Dense::fields() {
   return list;
 }
 
-boost::json::object Dense::get_config() const {
-  boost::json::object config = base_config();
-  fields().write_into(options_, config);
-  return config;
-}
+boost::json::object Dense::get_config() const { return detail::write_fields_layer(*this, options_); }
 
 std::shared_ptr<Dense> Dense::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Dense");
-  LayerArgs args = LayerArgs::read(reader);
-  Options options;
-  fields().read_into(reader, options);
-  reader.finish();
-  return std::make_shared<Dense>(std::move(options), std::move(args));
+  return detail::read_fields_layer<Dense>(config, context, "Dense");
 }
 
 void Dense::build(const std::vector<PartialShape>& input_shapes) {

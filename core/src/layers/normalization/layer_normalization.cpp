@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 
@@ -15,21 +16,10 @@ LayerNormalization::LayerNormalization(Options options, LayerArgs args)
 
 const config::Fields<LayerNormalization::Options>& LayerNormalization::fields() {
   using config::field;
-  // Keras writes `axis` back in the form it was given: an int, or a list after build.
-  auto axis = config::custom_field<Options>(
-      "axis",
-      [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& o) {
-        if (v.is_null()) return;
-        o.axis_is_list = v.is_array();
-        o.axis = config::Codec<std::vector<std::int64_t>>::read(r, key, v.is_array() ? v : boost::json::array{v});
-        if (o.axis.empty()) r.fail(key, "expected an int or a non-empty list of ints");
-      },
-      [](const Options& o) {
-        return o.axis_is_list ? config::Codec<std::vector<std::int64_t>>::write(o.axis)
-                              : boost::json::value(o.axis.front());
-      });
   static const config::Fields<Options> list{
-      axis,
+      // Keras writes `axis` back in the form it was given: an int, or a list after build;
+      // null keeps the default.
+      detail::axis_field("axis", &Options::axis, &Options::axis_is_list).null_is_default(),
       field("epsilon", &Options::epsilon, 1e-3),
       field("center", &Options::center, true),
       field("scale", &Options::scale, true),
@@ -44,20 +34,11 @@ const config::Fields<LayerNormalization::Options>& LayerNormalization::fields() 
   return list;
 }
 
-boost::json::object LayerNormalization::get_config() const {
-  boost::json::object config = base_config();
-  fields().write_into(options_, config);
-  return config;
-}
+boost::json::object LayerNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
 
 std::shared_ptr<LayerNormalization> LayerNormalization::from_config(const boost::json::object& config,
                                                                     DeserializationContext& context) {
-  ConfigReader reader(config, context, "LayerNormalization");
-  LayerArgs args = LayerArgs::read(reader);
-  Options options;
-  fields().read_into(reader, options);
-  reader.finish();
-  return std::make_shared<LayerNormalization>(std::move(options), std::move(args));
+  return detail::read_fields_layer<LayerNormalization>(config, context, "LayerNormalization");
 }
 
 void LayerNormalization::build(const std::vector<PartialShape>& input_shapes) {
