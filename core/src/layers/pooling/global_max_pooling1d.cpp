@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/pooling.hpp"
 #include "kplug/ops/reduce.hpp"
+#include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
@@ -25,19 +26,12 @@ GlobalMaxPooling1D::GlobalMaxPooling1D(Options options, LayerArgs args)
 }
 
 boost::json::object GlobalMaxPooling1D::get_config() const {
-  boost::json::object config = base_config();
-  global_pooling_fields().write_into(options_, config);
-  return config;
+  return detail::write_fields_layer(*this, options_, global_pooling_fields());
 }
 
 std::shared_ptr<GlobalMaxPooling1D> GlobalMaxPooling1D::from_config(const boost::json::object& config,
                                                                     DeserializationContext& context) {
-  ConfigReader reader(config, context, "GlobalMaxPooling1D");
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  global_pooling_fields().read_into(reader, o);
-  reader.finish();
-  return std::make_shared<GlobalMaxPooling1D>(std::move(o), std::move(args));
+  return detail::read_fields_layer<GlobalMaxPooling1D>(config, context, "GlobalMaxPooling1D", global_pooling_fields());
 }
 
 std::vector<PartialShape> GlobalMaxPooling1D::compute_output_shape(

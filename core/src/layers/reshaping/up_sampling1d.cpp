@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/broadcast.hpp"
+#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
 namespace {
@@ -24,19 +25,12 @@ UpSampling1D::UpSampling1D(Options options, LayerArgs args) : Layer(std::move(ar
 }
 
 boost::json::object UpSampling1D::get_config() const {
-  boost::json::object config = base_config();
-  up_sampling_fields().write_into(options_, config);
-  return config;
+  return detail::write_fields_layer(*this, options_, up_sampling_fields());
 }
 
 std::shared_ptr<UpSampling1D> UpSampling1D::from_config(const boost::json::object& config,
                                                         DeserializationContext& context) {
-  ConfigReader reader(config, context, "UpSampling1D");
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  up_sampling_fields().read_into(reader, o);
-  reader.finish();
-  return std::make_shared<UpSampling1D>(o, std::move(args));
+  return detail::read_fields_layer<UpSampling1D>(config, context, "UpSampling1D", up_sampling_fields());
 }
 
 std::vector<PartialShape> UpSampling1D::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {

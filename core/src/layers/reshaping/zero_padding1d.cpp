@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/shape.hpp"
+#include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
@@ -24,19 +25,12 @@ ZeroPadding1D::ZeroPadding1D(Options options, LayerArgs args) : Layer(std::move(
 }
 
 boost::json::object ZeroPadding1D::get_config() const {
-  boost::json::object config = base_config();
-  zero_padding_fields().write_into(options_, config);
-  return config;
+  return detail::write_fields_layer(*this, options_, zero_padding_fields());
 }
 
 std::shared_ptr<ZeroPadding1D> ZeroPadding1D::from_config(const boost::json::object& config,
                                                           DeserializationContext& context) {
-  ConfigReader reader(config, context, "ZeroPadding1D");
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  zero_padding_fields().read_into(reader, o);
-  reader.finish();
-  return std::make_shared<ZeroPadding1D>(std::move(o), std::move(args));
+  return detail::read_fields_layer<ZeroPadding1D>(config, context, "ZeroPadding1D", zero_padding_fields());
 }
 
 std::vector<PartialShape> ZeroPadding1D::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
