@@ -156,27 +156,10 @@ BOOST_AUTO_TEST_CASE(predict_matches_keras) {
   fs::remove(out);
 }
 
-BOOST_AUTO_TEST_CASE(predict_convolution_models_match_keras) {
-  for (const char* name : {"cnn", "cnn1d"}) {
-    const fs::path dir = test::model_dir(name);
-    const Run predicted = run("predict " + quoted(dir / "model.json") + " --weights " +
-                                  quoted(dir / "model.weights.h5") + " --input " + quoted(dir / "io.json"),
-                              true);
-    BOOST_REQUIRE_MESSAGE(predicted.status == 0, predicted.out);
-    const auto got = test::read_io(json::parse(predicted.out), "outputs");
-    const auto expected = test::read_io(test::read_json(dir / "io.json"), "outputs");
-    BOOST_REQUIRE_EQUAL(got.size(), expected.size());
-    for (std::size_t i = 0; i < got.size(); ++i) {
-      BOOST_TEST(got[i].name == expected[i].name);
-      test::check_matches_keras(got[i].value, expected[i].value, std::string(name) + " output " + std::to_string(i));
-    }
-  }
-}
-
-// Token ids come as int32 in io.json; rnn_simple's padding (id 0) is masked by
-// Embedding(mask_zero) for its SimpleRNN.
-BOOST_AUTO_TEST_CASE(predict_recurrent_models_from_token_ids) {
-  for (const char* name : {"rnn", "rnn_simple"}) {
+// Convolution models, and recurrent ones whose token ids come as int32 in io.json
+// (rnn_simple's padding, id 0, is masked by Embedding(mask_zero) for its SimpleRNN).
+BOOST_AUTO_TEST_CASE(predict_convolution_and_recurrent_models_match_keras) {
+  for (const char* name : {"cnn", "cnn1d", "rnn", "rnn_simple"}) {
     BOOST_TEST_CONTEXT(name) {
       const fs::path dir = test::model_dir(name);
       const Run predicted = run("predict " + quoted(dir / "model.json") + " --weights " +
