@@ -13,7 +13,8 @@ struct CommonOptions {
   int indent = 2;                        // roundtrip --indent N, --compact (-1)
   bool load = false;                     // plugins --load
   bool json = false;                     // --json: machine-readable output
-  std::string weights;                   // predict --weights
+  std::string weights;                   // predict --weights, convert --weights (of a MODEL.json input)
+  std::string weights_out;               // convert --weights-out (of a .json output)
   std::string input;                     // predict --input
   std::string output;                    // predict --output ("" = stdout)
   std::vector<std::string> positional;

@@ -14,6 +14,8 @@ int run_roundtrip(const CommonOptions& options, std::ostream& out, std::ostream&
 int run_plugins(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int run_summary(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& err);
+int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& err);
+int run_convert(const CommonOptions& options, std::ostream& out, std::ostream& err);
 
 // The whole text of `path` ("-" = stdin); kplug::FileError naming the file when unreadable.
 std::string read_input(const std::string& path);

@@ -63,8 +63,12 @@ int main(int argc, char** argv) {
   summary->add_flag("--json", options.json, "Print the layers and parameter counts as JSON");
 
   CLI::App* predict = app.add_subcommand("predict", "Run a model on inputs from a JSON file");
-  predict->add_option("MODEL", options.positional, "A model.json (model.to_json()) file")->required()->expected(1);
-  predict->add_option("--weights", options.weights, "The model's weights (.weights.h5)")->type_name("FILE")->required();
+  predict
+      ->add_option("MODEL", options.positional,
+                   "A model.json (model.to_json()) file with --weights, or a .keras archive (or its folder)")
+      ->required()
+      ->expected(1);
+  predict->add_option("--weights", options.weights, "The weights of a model.json (.weights.h5)")->type_name("FILE");
   predict
       ->add_option("--input", options.input,
                    "Inputs: {\"inputs\": [{\"name\", \"dtype\", \"shape\", \"data\"}]}, data flat in C order")
@@ -77,7 +81,29 @@ int main(int argc, char** argv) {
       ->type_name("FILE");
   add_deserialize_flags(*predict, options);
 
-  for (CLI::App* command : {roundtrip, plugins, summary, predict}) command->footer(kFooter);
+  CLI::App* inspect = app.add_subcommand(
+      "inspect", "Describe a .keras archive: metadata, compile information, packages and plugins, summary");
+  inspect->add_option("MODEL", options.positional, "A .keras archive, or a folder saved with zipped=False")
+      ->required()
+      ->expected(1);
+  add_deserialize_flags(*inspect, options);
+  inspect->add_flag("--json", options.json, "Print the report as JSON");
+
+  CLI::App* convert = app.add_subcommand(
+      "convert", "Convert a model between a .keras archive, its folder form and a .json + .weights.h5 pair");
+  convert
+      ->add_option("FILES", options.positional,
+                   "IN then OUT: MODEL.keras, a folder (zipped=False), or MODEL.json (weights beside it as "
+                   "MODEL.weights.h5)")
+      ->required()
+      ->expected(2);
+  convert->add_option("--weights", options.weights, "The weights of a .json IN (default: IN's .weights.h5)")
+      ->type_name("FILE");
+  convert->add_option("--weights-out", options.weights_out, "Where a .json OUT's weights go (default: beside it)")
+      ->type_name("FILE");
+  add_deserialize_flags(*convert, options);
+
+  for (CLI::App* command : {roundtrip, plugins, summary, predict, inspect, convert}) command->footer(kFooter);
 
   try {
     app.parse(argc, argv);
@@ -92,6 +118,8 @@ int main(int argc, char** argv) {
     if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout, std::cerr);
     if (command == "plugins") return kplug::cli::run_plugins(options, std::cout, std::cerr);
     if (command == "summary") return kplug::cli::run_summary(options, std::cout, std::cerr);
+    if (command == "inspect") return kplug::cli::run_inspect(options, std::cout, std::cerr);
+    if (command == "convert") return kplug::cli::run_convert(options, std::cout, std::cerr);
     return kplug::cli::run_predict(options, std::cout, std::cerr);
   } catch (const kplug::cli::UsageError& e) {
     std::cerr << "kplug " << command << ": usage error: " << e.message << "\nRun 'kplug " << command << " --help'.\n";

@@ -4,6 +4,7 @@
 #include "plugin_setup.hpp"
 
 #include "kplug/saving/h5_weights_store.hpp"
+#include "kplug/saving/keras_file.hpp"
 
 #include <string>
 
@@ -15,6 +16,18 @@ ModelPtr load_model(const std::string& path, PluginHost& host, const CommonOptio
   deserialize_options.safe_mode = !options.unsafe;
   deserialize_options.key_provider = &host;
   return in_file(path, [&] { return model_from_json(read_input(path), deserialize_options); });
+}
+
+bool is_model_file(const std::string& path) { return saving::is_model_file(path); }
+
+ModelPtr load_model_file(const std::string& path, PluginHost& host, const CommonOptions& options, std::ostream& err,
+                         bool compile) {
+  setup_plugins(host, options, err);
+  saving::LoadModelOptions load_options;
+  load_options.safe_mode = !options.unsafe;
+  load_options.key_provider = &host;
+  load_options.compile = compile;
+  return in_file(path, [&] { return saving::load_model(path, load_options); });
 }
 
 // The file is read in an isolated child process (a libhdf5 crash on a hostile file becomes

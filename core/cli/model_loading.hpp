@@ -7,6 +7,8 @@
 #include "kplug/models/model.hpp"
 #include "kplug/plugin_host.hpp"
 
+#include <boost/json/object.hpp>
+
 #include <iosfwd>
 #include <string>
 
@@ -14,6 +16,15 @@ namespace kplug::cli {
 
 // `host` must outlive the model (plugins' code stays loaded while it is used).
 ModelPtr load_model(const std::string& path, PluginHost& host, const CommonOptions& options, std::ostream& err);
+
+// A whole-model file (`.keras` archive or its directory form), weights included, through
+// saving::load_model (plugins and safe mode from the flags, `compile` as given).
+bool is_model_file(const std::string& path);
+ModelPtr load_model_file(const std::string& path, PluginHost& host, const CommonOptions& options, std::ostream& err,
+                         bool compile);
+
+// summary --json's facts: layers, outputs, parameter counts.
+boost::json::object summary_json(const Model& model);
 
 // Reads every dataset of `path` with the hardened reader (kplug::h5::WeightsReader) and
 // loads them through Model::load_weights (Keras's paths, counts, shapes and messages).

@@ -1,4 +1,5 @@
 // kplug predict MODEL.json --weights W.weights.h5 --input io.json [--output out.json]
+// kplug predict MODEL.keras --input io.json (a `.keras` archive or its folder holds its weights)
 #include "commands.hpp"
 #include "io_json.hpp"
 #include "model_loading.hpp"
@@ -12,11 +13,18 @@
 namespace kplug::cli {
 
 int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.positional.size() != 1) throw UsageError{"predict takes one MODEL.json"};
+  if (options.positional.size() != 1) throw UsageError{"predict takes one MODEL.json or MODEL.keras"};
   const std::string& path = options.positional[0];
   PluginHost host;
-  const ModelPtr model = load_model(path, host, options, err);
-  load_weights_file(*model, options.weights);
+  ModelPtr model;
+  if (is_model_file(path)) {
+    if (!options.weights.empty()) throw UsageError{"--weights is for a MODEL.json: '" + path + "' holds its weights"};
+    model = load_model_file(path, host, options, err, /*compile=*/false);  // predicting needs no optimizer
+  } else {
+    if (options.weights.empty()) throw UsageError{"--weights is required with a MODEL.json"};
+    model = load_model(path, host, options, err);
+    load_weights_file(*model, options.weights);
+  }
 
   const std::vector<NamedTensor> inputs =
       in_file(options.input, [&] { return read_io(json::parse(read_input(options.input)), "inputs"); });

@@ -10,7 +10,6 @@
 #include <ostream>
 
 namespace kplug::cli {
-namespace {
 
 boost::json::object summary_json(const Model& model) {
   boost::json::object out;
@@ -36,8 +35,6 @@ boost::json::object summary_json(const Model& model) {
   out["non_trainable_params"] = non_trainable;
   return out;
 }
-
-}  // namespace
 
 int run_summary(const CommonOptions& options, std::ostream& out, std::ostream& err) {
   if (options.positional.size() != 1) throw UsageError{"summary takes one MODEL.json"};

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -71,6 +72,9 @@ class PluginHost : public KeyProvider {
   // Remembers which plugins of a (trusted) directory declare which packages, by
   // listing them without loading. With auto_load, provide() then loads on demand.
   void index_directory(const std::filesystem::path& directory);
+  // What the index holds: each indexed plugin file with the packages it declares (tools that
+  // report which plugin would provide a model's packages: kplug inspect).
+  std::map<std::filesystem::path, std::vector<std::string>> indexed_packages() const;
   void set_auto_load(bool enabled);
 
   bool provide(std::string_view key) override;

@@ -429,6 +429,11 @@ void PluginHost::index_directory(const fs::path& directory) {
   for (auto& [path, packages] : found) impl_->index_packages[path] = std::move(packages);
 }
 
+std::map<fs::path, std::vector<std::string>> PluginHost::indexed_packages() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->index_packages;
+}
+
 void PluginHost::set_auto_load(bool enabled) {
   std::lock_guard lock(impl_->mutex);
   impl_->auto_load = enabled;

@@ -17,12 +17,14 @@
 #include "kplug/saving/weights_store.hpp"
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::saving {
@@ -45,6 +47,8 @@ class H5WeightsStore final : public WeightsStore {
   static std::unique_ptr<H5WeightsStore> open_read(const std::filesystem::path& file, H5ReadOptions options = {});
   // A store writing to `file` (atomically: see commit()).
   static std::unique_ptr<H5WeightsStore> open_write(const std::filesystem::path& file);
+  // A store writing an in-memory file (h5::WeightsWriter::in_memory); finish with image().
+  static std::unique_ptr<H5WeightsStore> open_memory_write(const std::string& name);
 
   H5WeightsStore(const H5WeightsStore&) = delete;
   H5WeightsStore& operator=(const H5WeightsStore&) = delete;
@@ -60,6 +64,8 @@ class H5WeightsStore final : public WeightsStore {
   bool writable() const noexcept;
   // Write mode: renames the temporary file onto the target. Without it nothing is written.
   void commit();
+  // In-memory write mode: the file's bytes (then the store is closed).
+  std::vector<std::byte> image();
   // Read mode: what was read (every dataset, and the `name` attribute of each vars group).
   const InMemoryWeightsStore& contents() const;
 
@@ -81,6 +87,10 @@ void load_weights(Saveable& root, const std::filesystem::path& file, H5ReadOptio
 // in-memory store, isolated or not as `options` says.
 std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
                                                         const H5ReadOptions& options = {});
+// The same from an open regular file (a memfd holding an archive's weights member); `name` is
+// what messages call it ("model.keras/model.weights.h5"). The descriptor stays the caller's.
+std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string& name,
+                                                      const H5ReadOptions& options = {});
 
 }  // namespace kplug::saving
 #pragma GCC visibility pop

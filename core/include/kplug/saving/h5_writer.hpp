@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "kplug/saving/h5_array.hpp"
 
@@ -20,6 +21,9 @@ namespace kplug::h5 {
 class WeightsWriter {
  public:
   explicit WeightsWriter(std::filesystem::path target);
+  // A file held in memory (HDF5's core driver, no backing store, nothing on disk): the weights
+  // member of a `.keras` archive. `name` labels messages; finish with image(), not commit().
+  static WeightsWriter in_memory(std::string name);
   WeightsWriter(WeightsWriter&&) noexcept;
   WeightsWriter& operator=(WeightsWriter&&) noexcept;
   ~WeightsWriter();
@@ -41,9 +45,12 @@ class WeightsWriter {
 
   // Flushes, closes and renames onto the target. Further calls throw.
   void commit();
+  // In-memory writers: flushes and returns the file's bytes. Further calls throw.
+  std::vector<std::byte> image();
 
  private:
   struct Impl;
+  explicit WeightsWriter(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -82,6 +82,17 @@ std::unique_ptr<H5WeightsStore> H5WeightsStore::open_write(const std::filesystem
   return std::unique_ptr<H5WeightsStore>(new H5WeightsStore(file.string(), std::move(impl)));
 }
 
+std::unique_ptr<H5WeightsStore> H5WeightsStore::open_memory_write(const std::string& name) {
+  auto impl = std::make_unique<Impl>();
+  impl->writer.emplace(h5::WeightsWriter::in_memory(name));
+  return std::unique_ptr<H5WeightsStore>(new H5WeightsStore(name, std::move(impl)));
+}
+
+std::vector<std::byte> H5WeightsStore::image() {
+  if (!impl_->writer) throw FileError(file_name_, "the store is open for reading only");
+  return impl_->writer->image();
+}
+
 bool H5WeightsStore::writable() const noexcept { return impl_->writer.has_value(); }
 
 const InMemoryWeightsStore& H5WeightsStore::contents() const {

@@ -334,8 +334,9 @@ void read_file_range(int fd, const std::string& name, const std::string& path, s
   }
 }
 
-std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const H5ReadOptions& options) {
-  const std::string name = file.string();
+// `name` is what messages call the file (an archive member read through /proc/self/fd/N).
+std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const std::string& name,
+                                                    const H5ReadOptions& options) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
   Fd read_end(fds[0]);
@@ -513,20 +514,15 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   return owned;
 }
 
-}  // namespace
-
-std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
-                                                        const H5ReadOptions& options) {
-  if (options.isolate) return read_isolated(file, options);
+// Every dataset of an open file straight into the memory the store's tensors keep.
+std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& reader, const H5ReadOptions& options) {
   auto owned = std::make_unique<InMemoryWeightsStore>();
   InMemoryWeightsStore& store = *owned;
-  const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
   Sink sink{[&](const std::string& path) { detail::ensure_group(store.root(), path); },
             [&](const std::string& path, const std::string& value) {
               detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", value);
             }};
   const std::vector<h5::DatasetInfo> infos = walk(reader, sink);
-  // Straight into the memory the store's tensors keep.
   std::vector<std::uint64_t> slots;
   std::uint64_t end = 0;
   std::uint64_t total = 0;
@@ -555,6 +551,30 @@ std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::p
                         Tensor::adopt(arena, at(arena, slots[i]), std::move(shape), detail::loaded_dtype(info.dtype)));
   }
   return owned;
+}
+
+}  // namespace
+
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
+                                                        const H5ReadOptions& options) {
+  if (options.isolate) return read_isolated(file, file.string(), options);
+  return read_in_process(h5::WeightsReader::open(file, options.limits), options);
+}
+
+std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string& name, const H5ReadOptions& options) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    throw h5::H5Error(name, "", "not a regular file descriptor");
+  }
+  if (options.isolate) return read_isolated("/proc/self/fd/" + std::to_string(fd), name, options);
+  const auto size = static_cast<std::size_t>(info.st_size);
+  if (size == 0) throw h5::H5Error(name, "", "not an HDF5 file (empty)");
+  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) throw h5::H5Error(name, "", std::string("cannot map the file: ") + std::strerror(errno));
+  const std::shared_ptr<void> mapping(p, [size](void* q) { ::munmap(q, size); });
+  const h5::WeightsReader reader =
+      h5::WeightsReader::open_image({static_cast<const std::byte*>(p), size}, name, options.limits);
+  return read_in_process(reader, options);
 }
 
 }  // namespace kplug::saving

@@ -46,11 +46,13 @@ struct WeightsWriter::Impl {
   std::string name;  // the target, for messages
   Handle file;
   bool done = false;
+  bool in_memory = false;
 
   ~Impl() {
     if (done) return;
     QuietErrors quiet;
     file.close();
+    if (in_memory) return;
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
   }
@@ -117,6 +119,44 @@ WeightsWriter::WeightsWriter(std::filesystem::path target) : impl_(std::make_uni
   }
   if (!impl_->file.valid()) fail(impl_->name, "", "cannot create the temporary file " + impl_->temporary.string());
   impl_->done = false;
+}
+
+WeightsWriter::WeightsWriter(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+WeightsWriter WeightsWriter::in_memory(std::string name) {
+  QuietErrors quiet;
+  auto impl = std::make_unique<Impl>();
+  impl->name = std::move(name);
+  impl->in_memory = true;
+  Handle fapl(check(H5Pcreate(H5P_FILE_ACCESS), impl->name, "", "cannot create file access properties"));
+  // 1 MiB growth steps; no backing store, so the file name below is a label HDF5 never opens.
+  if (H5Pset_fapl_core(fapl.get(), std::size_t{1} << 20, false) < 0 ||
+      H5Pset_fclose_degree(fapl.get(), H5F_CLOSE_STRONG) < 0) {
+    fail(impl->name, "", "cannot set up the in-memory file");
+  }
+  // HDF5 refuses two open files of one name: a label unique to this writer.
+  static std::atomic<unsigned long long> counter{0};
+  const std::string label = "kplug-memory-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  impl->file = Handle(H5Fcreate(label.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl.get()));
+  if (!impl->file.valid()) fail(impl->name, "", "cannot create the in-memory file");
+  return WeightsWriter(std::move(impl));
+}
+
+std::vector<std::byte> WeightsWriter::image() {
+  QuietErrors quiet;
+  impl_->require_open();
+  const std::string& file = impl_->name;
+  if (!impl_->in_memory) throw H5Error(file, "", "image() is for in-memory weights files (use commit())");
+  if (H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL) < 0) fail(file, "", "cannot flush the weights file");
+  const ssize_t size = H5Fget_file_image(impl_->file.get(), nullptr, 0);
+  if (size < 0) fail(file, "", "cannot size the in-memory file");
+  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
+  if (H5Fget_file_image(impl_->file.get(), bytes.data(), bytes.size()) != size) {
+    fail(file, "", "cannot copy the in-memory file");
+  }
+  if (impl_->file.close() < 0) fail(file, "", "cannot close the weights file");
+  impl_->done = true;
+  return bytes;
 }
 
 WeightsWriter::WeightsWriter(WeightsWriter&&) noexcept = default;
@@ -193,6 +233,7 @@ void WeightsWriter::commit() {
   QuietErrors quiet;
   impl_->require_open();
   const std::string& file = impl_->name;
+  if (impl_->in_memory) throw H5Error(file, "", "an in-memory weights file has no target: use image()");
   if (H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL) < 0) fail(file, "", "cannot flush the weights file");
   if (impl_->file.close() < 0) fail(file, "", "cannot close the weights file");
   if (!sync_file(impl_->temporary)) throw H5Error(file, "", "cannot sync " + impl_->temporary.string() + " to disk");
