@@ -6,9 +6,9 @@
 #include "kplug/saving/zip_archive.hpp"
 
 #include <benchmark/benchmark.h>
-#include <boost/json/parse.hpp>
 #include <fcntl.h>
 #include <unistd.h>
+#include <boost/json/parse.hpp>
 
 #include <filesystem>
 #include <fstream>

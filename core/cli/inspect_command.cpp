@@ -23,7 +23,8 @@ namespace {
 // "package>name" keys the config names: registered names, function names, compile strings.
 void collect_keys(const boost::json::value& v, std::set<std::string>& keys) {
   auto add = [&](const boost::json::value& s) {
-    if (s.is_string() && s.get_string().find('>') != boost::json::string::npos) keys.insert(std::string(s.get_string()));
+    if (s.is_string() && s.get_string().find('>') != boost::json::string::npos)
+      keys.insert(std::string(s.get_string()));
   };
   if (const auto* o = v.if_object()) {
     if (const auto* registered = o->if_contains("registered_name")) add(*registered);
@@ -53,9 +54,9 @@ std::string package_of(const std::string& key) { return key.substr(0, key.find('
 struct PackageReport {
   std::string package;
   std::vector<std::string> keys;
-  std::string provided_by;                // the loaded plugin ("" = none)
-  bool registered = true;                 // every key resolves
-  std::vector<std::string> indexed;       // indexed plugin files declaring the package
+  std::string provided_by;           // the loaded plugin ("" = none)
+  bool registered = true;            // every key resolves
+  std::vector<std::string> indexed;  // indexed plugin files declaring the package
 };
 
 std::vector<PackageReport> package_reports(const std::set<std::string>& keys, const PluginHost& host) {
@@ -90,7 +91,8 @@ std::string compile_line(const boost::json::value& compile_config, const char* k
   const auto* v = o ? o->if_contains(key) : nullptr;
   if (!v) return "";
   if (const auto* dict = v->if_object(); dict && dict->contains("class_name")) {
-    return std::string(dict->at("class_name").as_string()) + " " + json::write(dict->contains("config") ? dict->at("config") : boost::json::value());
+    return std::string(dict->at("class_name").as_string()) + " " +
+           json::write(dict->contains("config") ? dict->at("config") : boost::json::value());
   }
   return json::write(*v);
 }

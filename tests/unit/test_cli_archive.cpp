@@ -101,8 +101,8 @@ BOOST_AUTO_TEST_CASE(predict_reads_keras_archives) {
   BOOST_TEST(contains(both.out, "--weights"));
   // The custom archive through the shipped plugin.
   const fs::path io = test::data_dir() / "plugin_models" / "custom_objects" / "io.json";
-  const Run custom = run("predict --plugins " + quoted(kPlugins) + " " + quoted(archive("custom_objects")) +
-                         " --input " + quoted(io));
+  const Run custom =
+      run("predict --plugins " + quoted(kPlugins) + " " + quoted(archive("custom_objects")) + " --input " + quoted(io));
   BOOST_REQUIRE_EQUAL(custom.status, 0);
   check_outputs(custom.out, io);
   // A hostile archive: exit 2, the message starts with the file and names the member.
@@ -143,7 +143,8 @@ BOOST_AUTO_TEST_CASE(inspect_reports_metadata_compile_packages_and_summary) {
     BOOST_TEST(!p.at("missing").as_bool());
   }
   // Not loaded but indexed (KPLUG_PLUGIN_PATH): flagged missing, naming the indexed plugin.
-  const Run missing = run("inspect " + quoted(archive("custom_objects")), true, "KPLUG_PLUGIN_PATH=" + quoted(kPlugins));
+  const Run missing =
+      run("inspect " + quoted(archive("custom_objects")), true, "KPLUG_PLUGIN_PATH=" + quoted(kPlugins));
   BOOST_TEST(missing.status == 2);
   BOOST_TEST(contains(missing.out, "MyLayers (MyLayers>CustomLayer): MISSING, declared by indexed plugin"));
   BOOST_TEST(contains(missing.out, "libkplug_keras_guide.so"));
@@ -171,10 +172,10 @@ BOOST_AUTO_TEST_CASE(convert_between_archive_folder_and_json_pair) {
   BOOST_REQUIRE_EQUAL(run("convert " + quoted(pair) + " " + quoted(back)).status, 0);
   // Every form predicts as Keras.
   check_outputs(run("predict " + quoted(folder) + " --input " + quoted(io)).out, io);
-  check_outputs(run("predict " + quoted(pair) + " --weights " + quoted(dir.path / "cnn.weights.h5") + " --input " +
-                    quoted(io))
-                    .out,
-                io);
+  check_outputs(
+      run("predict " + quoted(pair) + " --weights " + quoted(dir.path / "cnn.weights.h5") + " --input " + quoted(io))
+          .out,
+      io);
   check_outputs(run("predict " + quoted(back) + " --input " + quoted(io)).out, io);
   // The compile_config survived the trip through all three forms.
   const Run original = run("inspect --json " + quoted(archive("cnn")));

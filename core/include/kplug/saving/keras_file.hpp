@@ -41,7 +41,7 @@ struct LoadModelOptions {
 // What a `.keras` file (or its directory form) holds, read and checked but nothing built:
 // for tools (kplug inspect, convert) that must not build what they do not need.
 struct KerasFileContents {
-  std::string file;                    // for messages
+  std::string file;                     // for messages
   std::optional<std::string> metadata;  // metadata.json's text (loading does not need it)
   std::string config;                   // config.json's text
   std::vector<std::string> members;     // archive member (or directory file) names, in order

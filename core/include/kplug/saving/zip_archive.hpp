@@ -31,11 +31,11 @@ class ArchiveUnsafeError : public FileError {
 
 // Caps applied while reading (lower them in tests). Bytes are counted as they are inflated.
 struct ArchiveLimits {
-  std::uint64_t max_config_bytes = std::uint64_t{64} << 20;     // config.json, metadata.json
-  std::uint64_t max_weights_bytes = std::uint64_t{16} << 30;    // model.weights.h5
-  std::uint64_t max_asset_bytes = std::uint64_t{4} << 30;       // all assets/ members together
-  std::uint64_t max_members = 100000;                           // entries in the central directory
-  std::uint64_t max_archive_bytes = std::uint64_t{64} << 30;    // the .keras file itself
+  std::uint64_t max_config_bytes = std::uint64_t{64} << 20;   // config.json, metadata.json
+  std::uint64_t max_weights_bytes = std::uint64_t{16} << 30;  // model.weights.h5
+  std::uint64_t max_asset_bytes = std::uint64_t{4} << 30;     // all assets/ members together
+  std::uint64_t max_members = 100000;                         // entries in the central directory
+  std::uint64_t max_archive_bytes = std::uint64_t{64} << 30;  // the .keras file itself
 };
 
 struct ArchiveMember {

@@ -20,6 +20,7 @@
 #include <cstring>
 #include <functional>
 #include <set>
+#include <span>
 
 namespace kplug::saving {
 namespace {
@@ -124,8 +125,10 @@ void put_string(int fd, std::string_view s) {
   write_all(fd, s.data(), s.size());
 }
 
+// `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
+// holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
 [[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
-                            const H5ReadOptions& options) {
+                            const H5ReadOptions& options, bool image) {
   // Inherited handlers (a test framework's, an embedding application's) must not catch a crash
   // in here and resume the parent's code in this process: default dispositions, nothing blocked.
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -147,7 +150,17 @@ void put_string(int fd, std::string_view s) {
   const rlimit address_space{mapped + options.child_memory_bytes, mapped + options.child_memory_bytes};
   ::setrlimit(RLIMIT_AS, &address_space);
   try {
-    const h5::WeightsReader reader = h5::WeightsReader::open(file, options.limits);
+    std::span<const std::byte> image_bytes;
+    if (image) {
+      struct stat info {};
+      if (::fstat(source_fd, &info) != 0) throw h5::H5Error(file.string(), "", "cannot read the file size");
+      const auto size = static_cast<std::size_t>(info.st_size);
+      void* p = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, source_fd, 0) : nullptr;
+      if (p == MAP_FAILED) throw h5::H5Error(file.string(), "", std::string("cannot map: ") + std::strerror(errno));
+      image_bytes = {static_cast<const std::byte*>(p), size};  // unmapped when the child exits
+    }
+    const h5::WeightsReader reader = image ? h5::WeightsReader::open_image(image_bytes, file.string(), options.limits)
+                                           : h5::WeightsReader::open(file, options.limits);
     Sink sink{[fd](const std::string& path) {
                 put(fd, kGroup);
                 put_string(fd, path);
@@ -162,8 +175,8 @@ void put_string(int fd, std::string_view s) {
     // as a plain read); only it must be the same file HDF5 opened.
     struct stat opened {
     }, named{};
-    if (::fstat(source_fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 || opened.st_dev != named.st_dev ||
-        opened.st_ino != named.st_ino) {
+    if (!image && (::fstat(source_fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 ||
+                   opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)) {
       throw h5::H5Error(reader.file_name(), "", "the file was replaced while being read");
     }
     // Where each dataset comes from: the file at an offset, or (converted, compressed, chunked)
@@ -335,8 +348,9 @@ void read_file_range(int fd, const std::string& name, const std::string& path, s
 }
 
 // `name` is what messages call the file (an archive member read through /proc/self/fd/N).
+// `image_fd` >= 0: read that open file (not `file`) as an in-memory image.
 std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const std::string& name,
-                                                    const H5ReadOptions& options) {
+                                                    const H5ReadOptions& options, int image_fd = -1) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
   Fd read_end(fds[0]);
@@ -345,7 +359,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   Fd data(::memfd_create("kplug-weights", MFD_CLOEXEC));
   if (data.get() < 0) throw h5::H5Error(name, "", std::string("memfd_create failed: ") + std::strerror(errno));
   // Plain contiguous datasets are read from here once the child has vouched for their place.
-  Fd source(::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  Fd source(image_fd >= 0 ? ::fcntl(image_fd, F_DUPFD_CLOEXEC, 0) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (source.get() < 0) throw h5::H5Error(name, "", std::string("cannot open: ") + std::strerror(errno));
   struct stat source_info {};
   if (::fstat(source.get(), &source_info) != 0 || source_info.st_size < 0) {
@@ -356,7 +370,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   if (pid < 0) throw h5::H5Error(name, "", std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], data.get(), source.get(), file, options);
+    run_child(fds[1], data.get(), source.get(), file, options, image_fd >= 0);
   }
   Child child(pid);
   write_end.reset();
@@ -566,7 +580,7 @@ std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string&
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     throw h5::H5Error(name, "", "not a regular file descriptor");
   }
-  if (options.isolate) return read_isolated("/proc/self/fd/" + std::to_string(fd), name, options);
+  if (options.isolate) return read_isolated(name, name, options, fd);
   const auto size = static_cast<std::size_t>(info.st_size);
   if (size == 0) throw h5::H5Error(name, "", "not an HDF5 file (empty)");
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);

@@ -1,6 +1,7 @@
 #include "kplug/saving/h5_reader.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <limits>
 #include <set>
@@ -257,13 +258,15 @@ struct WeightsReader::Impl {
     }
   }
 
-  static std::unique_ptr<Impl> open(std::string name, ReadLimits limits, hid_t fapl) {
+  // `label`: what HDF5 is given as the file name, when it is not `name` (an in-memory image).
+  static std::unique_ptr<Impl> open(std::string name, ReadLimits limits, hid_t fapl,
+                                    const std::string* label = nullptr) {
     auto impl = std::make_unique<Impl>();
     impl->name = std::move(name);
     impl->limits = limits;
     // Strong close: the file is really closed when its handle is, even if objects leak.
     if (H5Pset_fclose_degree(fapl, H5F_CLOSE_STRONG) < 0) fail(impl->name, "", "cannot set file access properties");
-    impl->file = Handle(H5Fopen(impl->name.c_str(), H5F_ACC_RDONLY, fapl));
+    impl->file = Handle(H5Fopen(label ? label->c_str() : impl->name.c_str(), H5F_ACC_RDONLY, fapl));
     if (!impl->file.valid()) fail(impl->name, "", "cannot open as an HDF5 weights file");
     hsize_t size = 0;
     if (H5Fget_filesize(impl->file.get(), &size) < 0) fail(impl->name, "", "cannot read the file size");
@@ -333,7 +336,11 @@ WeightsReader WeightsReader::open_image(std::span<const std::byte> image, std::s
       H5Pset_file_image(fapl.get(), const_cast<std::byte*>(image.data()), image.size()) < 0) {
     fail(name, "", "cannot set up the in-memory file");
   }
-  return WeightsReader(Impl::open(std::move(name), limits, fapl.get()));
+  // The core driver refuses to open an image under the name of a file that exists (a weights
+  // file of a model folder read from memory): a label no file can have (nothing can be created in /proc/self).
+  static std::atomic<unsigned long long> counter{0};
+  const std::string label = "/proc/self/kplug-image-" + std::to_string(counter++);
+  return WeightsReader(Impl::open(std::move(name), limits, fapl.get(), &label));
 }
 
 const std::string& WeightsReader::file_name() const noexcept { return impl_->name; }

@@ -50,7 +50,8 @@ void remove_stale(const std::filesystem::path& folder, const std::string& prefix
 AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)) {
   const std::string name = target_.string();
   if (target_.filename().empty()) throw FileError(name, "cannot save: the path names no file");
-  const std::filesystem::path folder = target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
+  const std::filesystem::path folder =
+      target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
   std::error_code ec;
   if (!std::filesystem::is_directory(folder, ec)) {
     throw FileError(name, "cannot save: folder '" + folder.string() + "' does not exist");
@@ -90,7 +91,8 @@ void AtomicFile::commit() {
   const std::string name = target_.string();
   if (committed_) throw FileError(name, "the file was already committed");
   if (::fsync(fd_) != 0) throw FileError(name, "cannot sync to disk: " + errno_text());
-  const std::filesystem::path folder = target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
+  const std::filesystem::path folder =
+      target_.parent_path().empty() ? std::filesystem::path(".") : target_.parent_path();
   const std::string prefix = "." + target_.filename().string() + ".tmp-";
   if (named_.empty()) {
     // Give the unnamed file a name next to the target, then rename it over the target.

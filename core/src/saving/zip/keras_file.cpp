@@ -69,7 +69,9 @@ int member_to_memfd(const ZipArchiveReader& archive, const std::string& member, 
       while (left > 0) {
         const ssize_t n = ::write(fd, p, left);
         if (n < 0 && errno == EINTR) continue;
-        if (n <= 0) throw FileError(archive.file_name(), std::string("cannot buffer the member: ") + std::strerror(errno), member);
+        if (n <= 0)
+          throw FileError(archive.file_name(), std::string("cannot buffer the member: ") + std::strerror(errno),
+                          member);
         p += n;
         left -= static_cast<std::size_t>(n);
       }
@@ -109,7 +111,8 @@ std::string read_directory_file(const std::filesystem::path& file, std::uint64_t
 
 std::vector<std::string> directory_files(const std::filesystem::path& folder) {
   std::vector<std::string> names;
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) names.push_back(entry.path().filename().string());
+  for (const auto& entry : std::filesystem::directory_iterator(folder))
+    names.push_back(entry.path().filename().string());
   std::sort(names.begin(), names.end());
   return names;
 }
@@ -201,7 +204,9 @@ std::string metadata_json() {
   return json::write(metadata);
 }
 
-std::span<const std::byte> bytes_of(const std::string& text) { return std::as_bytes(std::span(text.data(), text.size())); }
+std::span<const std::byte> bytes_of(const std::string& text) {
+  return std::as_bytes(std::span(text.data(), text.size()));
+}
 
 }  // namespace
 
@@ -290,8 +295,8 @@ void save_model(const Model& model, const std::filesystem::path& path, const Sav
         name + ".");
   }
   if (!options.zipped && ends_with(path, ".keras")) {
-    throw ValueError("When using `zipped=False`, the `filepath` argument should not end in `.keras`. Received: filepath=" +
-                     name);
+    throw ValueError(
+        "When using `zipped=False`, the `filepath` argument should not end in `.keras`. Received: filepath=" + name);
   }
   // Everything is produced in memory first: a failure here leaves the target untouched.
   const std::string config = json::write(model_file_config(model));
@@ -300,10 +305,8 @@ void save_model(const Model& model, const std::filesystem::path& path, const Sav
   model.save_weights(*weights_store);
   const std::vector<std::byte> weights = weights_store->image();
   if (options.zipped) {
-    const std::vector<std::byte> archive = write_zip_image({{kMetadata, bytes_of(metadata), false},
-                                                            {kConfig, bytes_of(config), false},
-                                                            {kWeights, weights, true}},
-                                                           name);
+    const std::vector<std::byte> archive = write_zip_image(
+        {{kMetadata, bytes_of(metadata), false}, {kConfig, bytes_of(config), false}, {kWeights, weights, true}}, name);
     detail::write_file_atomically(path, archive);
     return;
   }

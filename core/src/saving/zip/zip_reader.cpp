@@ -100,7 +100,8 @@ struct ZipArchiveReader::Impl {
       if (zip_file_get_external_attributes(archive.get(), i, 0, &opsys, &attributes) == 0 && opsys == ZIP_OPSYS_UNIX) {
         const mode_t mode = static_cast<mode_t>(attributes >> 16);
         const mode_t type = mode & S_IFMT;
-        if (type == S_IFLNK) throw ArchiveUnsafeError(name, "Not allowed: archive member that is a symbolic link", member.name);
+        if (type == S_IFLNK)
+          throw ArchiveUnsafeError(name, "Not allowed: archive member that is a symbolic link", member.name);
         if (type != 0 && type != S_IFREG && type != S_IFDIR) {
           throw ArchiveUnsafeError(name, "Not allowed: archive member that is not a regular file or folder",
                                    member.name);
@@ -160,8 +161,8 @@ ZipArchiveReader ZipArchiveReader::open(const std::filesystem::path& file, Archi
   if (!std::filesystem::is_regular_file(status)) throw FileError(impl->name, "not a regular file");
   const auto size = std::filesystem::file_size(file, ec);
   if (!ec && size > limits.max_archive_bytes) {
-    throw ArchiveUnsafeError(impl->name, "Not allowed: the archive is " + std::to_string(size) +
-                                             " bytes, more than " + std::to_string(limits.max_archive_bytes) +
+    throw ArchiveUnsafeError(impl->name, "Not allowed: the archive is " + std::to_string(size) + " bytes, more than " +
+                                             std::to_string(limits.max_archive_bytes) +
                                              " (ArchiveLimits::max_archive_bytes)");
   }
   impl->open_checked([&](int flags, int& error) { return zip_open(impl->name.c_str(), flags, &error); });
@@ -205,10 +206,10 @@ void ZipArchiveReader::read_chunks(std::string_view member, std::uint64_t max_by
   for (;;) {
     const zip_int64_t n = zip_fread(opened.get(), buffer.data(), buffer.size());
     if (n < 0) {
-      throw FileError(file,
-                      std::string("cannot read the member (truncated or corrupt archive): ") +
-                          zip_file_strerror(opened.get()),
-                      member_name);
+      throw FileError(
+          file,
+          std::string("cannot read the member (truncated or corrupt archive): ") + zip_file_strerror(opened.get()),
+          member_name);
     }
     if (n == 0) break;
     total += static_cast<std::uint64_t>(n);

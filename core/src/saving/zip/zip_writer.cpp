@@ -12,7 +12,8 @@ struct SourceFree {
   void operator()(zip_source_t* source) const noexcept { zip_source_free(source); }
 };
 
-[[noreturn]] void fail(const std::string& name, const std::string& what, zip_t* archive, const std::string& member = {}) {
+[[noreturn]] void fail(const std::string& name, const std::string& what, zip_t* archive,
+                       const std::string& member = {}) {
   const std::string reason = archive ? zip_strerror(archive) : "";
   throw FileError(name, what + (reason.empty() ? "" : ": " + reason), member);
 }
