@@ -475,36 +475,49 @@ BOOST_AUTO_TEST_CASE(killed_save_leaves_the_old_file_whole) {
   const fs::path target = dir.path / "model.keras";
   ModelPtr small = load_model(archive("mlp_seq"));
   ModelPtr big = load_model(archive("big_mlp_1000"));
-  save_model(*small, target);
-  const std::string small_bytes_config = member_of(target, "config.json");
   std::mt19937 random(12345);
   int replaced = 0;
-  for (int round = 0; round < 12; ++round) {
+  for (int round = 0; round < 8; ++round) {
+    save_model(*small, target);  // the previous file
+    int fds[2];
+    BOOST_REQUIRE(::pipe(fds) == 0);
     const pid_t child = ::fork();
     BOOST_REQUIRE(child >= 0);
     if (child == 0) {
-      // Saves the big model over the target again and again until killed.
+      // Saves the big model over the target again and again until killed, reporting each save.
+      ::close(fds[0]);
       try {
-        for (;;) save_model(round % 2 ? *big : *small, target);
+        for (;;) {
+          save_model(*big, target);
+          if (::write(fds[1], "s", 1) != 1) break;
+        }
       } catch (...) {
       }
       ::_exit(3);
     }
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(random)));
+    ::close(fds[1]);
+    // Odd rounds: after a first complete save (the kill then hits the next one midway).
+    char done = 0;
+    if (round % 2 == 1) BOOST_REQUIRE(::read(fds[0], &done, 1) == 1);
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 30000)(random)));
     ::kill(child, SIGKILL);
     int status = 0;
     ::waitpid(child, &status, 0);
+    ::close(fds[0]);
     BOOST_TEST(WIFSIGNALED(status));
     // Whatever moment the kill hit: the target is a whole archive of one of the two models.
     ModelPtr loaded;
     BOOST_REQUIRE_NO_THROW(loaded = load_model(target));
-    BOOST_TEST((loaded->to_json() == small->to_json() || loaded->to_json() == big->to_json()));
-    replaced += loaded->to_json() == big->to_json();
+    const bool is_big = loaded->to_json() == big->to_json();
+    BOOST_TEST((is_big || loaded->to_json() == small->to_json()));
+    if (done) BOOST_TEST(is_big);  // a completed save is never undone by a later killed one
+    replaced += is_big;
     // No temporary file (a kill between link and rename, microseconds wide, leaves one that
-    // the next save of this target removes).
+    // the next save of this target removes: the save at the top of the next round).
     save_model(*small, target);
     BOOST_TEST(dir.entries() == std::set<std::string>{"model.keras"});
   }
+  BOOST_TEST(replaced >= 4);
   BOOST_TEST_MESSAGE("rounds where the big model had replaced the file: " << replaced);
 }
 
