@@ -8,6 +8,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/recurrent.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "test_support.hpp"
 
@@ -173,10 +174,9 @@ std::vector<RefCell> three_cells() {
   return {a, b, c};
 }
 
-const std::string kThreeCells =
-    "[" + cell_json("SimpleRNNCell", R"({"units": 3, "activation": "relu"})") + ", " +
-    cell_json("GRUCell", R"({"units": 2, "reset_after": false})") + ", " + cell_json("LSTMCell", R"({"units": 2})") +
-    "]";
+const std::string kThreeCells = "[" + cell_json("SimpleRNNCell", R"({"units": 3, "activation": "relu"})") + ", " +
+                                cell_json("GRUCell", R"({"units": 2, "reset_after": false})") + ", " +
+                                cell_json("LSTMCell", R"({"units": 2})") + "]";
 
 std::vector<Tensor> weights_of(const std::vector<RefCell>& cells) {
   std::vector<Tensor> w;
@@ -206,8 +206,8 @@ BOOST_AUTO_TEST_CASE(rnn_over_stacked_cells_of_three_kinds) {
   for (const bool backwards : {false, true}) {
     BOOST_TEST_CONTEXT("go_backwards=" << backwards) {
       auto layer = layer_from("RNN", std::string(R"({"name": "rnn", "return_sequences": true, "return_state": true,)") +
-                                         R"( "go_backwards": )" + (backwards ? "true" : "false") +
-                                         R"(, "cell": )" + kThreeCells + "}");
+                                         R"( "go_backwards": )" + (backwards ? "true" : "false") + R"(, "cell": )" +
+                                         kThreeCells + "}");
       layer->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
       layer->set_weights(weights_of(cells));
       auto out = run(*layer, x);
@@ -302,8 +302,7 @@ BOOST_AUTO_TEST_CASE(rnn_config_weights_and_errors) {
   BOOST_CHECK(w[3]->shape() == (Shape{3, 6}));  // GRU kernel on the SimpleRNN's 3 units
   BOOST_CHECK(w[5]->shape() == (Shape{6}));     // reset_after=False bias
   BOOST_CHECK(w[6]->shape() == (Shape{2, 8}));
-  BOOST_CHECK(serialize_layer(*layer_from("RNN", json::write(config))).at("config") ==
-              boost::json::value(config));
+  BOOST_CHECK(serialize_layer(*layer_from("RNN", json::write(config))).at("config") == boost::json::value(config));
   const auto attrs = layer->layer_attributes();
   BOOST_REQUIRE_EQUAL(attrs.size(), 1u);
   BOOST_CHECK_EQUAL(attrs[0].name, "cell");
@@ -319,8 +318,8 @@ BOOST_AUTO_TEST_CASE(rnn_config_weights_and_errors) {
   BOOST_CHECK(contains(not_cell, "Dense"));
   BOOST_CHECK(contains(not_cell, "cell"));
   BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from("RNN", R"({"stateful": true, "cell": )" + cell_json("LSTMCell", R"({"units": 2})") +
-                                               "}");
+                         layer_from("RNN",
+                                    R"({"stateful": true, "cell": )" + cell_json("LSTMCell", R"({"units": 2})") + "}");
                        }),
                        "stateful"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("StackedRNNCells", R"({"cells": []})"); }), "cells"));
@@ -329,7 +328,9 @@ BOOST_AUTO_TEST_CASE(rnn_config_weights_and_errors) {
   // Inputs of the wrong width are refused with the expected shape.
   auto single = layer_from("RNN", R"({"cell": )" + cell_json("GRUCell", R"({"units": 2})") + "}");
   single->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
-  BOOST_CHECK(contains(error_of<ValueError>([&] { run(*single, values({1, 2, 5}, 0.0f)); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         run(*single, values({1, 2, 5}, 0.0f));
+                       }),
                        "expects inputs of shape (None, None, 3), got (1, 2, 5)"));
 }
 
@@ -413,7 +414,9 @@ ConvRef conv_lstm_ref(const Tensor& seq, const Tensor& k, const Tensor& r, const
     Tensor h2 = ref.h, c2 = ref.c;
     for (std::int64_t p = 0; p < zx.dim(0) * zx.dim(1); ++p) {
       for (std::int64_t o = 0; o < f; ++o) {
-        auto z = [&](std::int64_t g) { return zx[p * 4 * f + g * f + o] + zh[p * 4 * f + g * f + o] + bias[g * f + o]; };
+        auto z = [&](std::int64_t g) {
+          return zx[p * 4 * f + g * f + o] + zh[p * 4 * f + g * f + o] + bias[g * f + o];
+        };
         const float i = sigmoid(z(0)), fg = sigmoid(z(1)), g = std::tanh(z(2)), og = sigmoid(z(3));
         c2[p * f + o] = fg * ref.c[p * f + o] + i * g;
         h2[p * f + o] = og * std::tanh(c2[p * f + o]);
@@ -499,39 +502,38 @@ BOOST_AUTO_TEST_CASE(conv_lstm1d_masks_config_and_errors) {
                 "last output of sample " + std::to_string(b));
   }
   const auto config = layer->get_config();
-  BOOST_CHECK((keys_of(config) ==
-               std::vector<std::string>{"name",
-                                        "trainable",
-                                        "dtype",
-                                        "return_sequences",
-                                        "return_state",
-                                        "go_backwards",
-                                        "stateful",
-                                        "unroll",
-                                        "zero_output_for_mask",
-                                        "filters",
-                                        "kernel_size",
-                                        "strides",
-                                        "padding",
-                                        "data_format",
-                                        "dilation_rate",
-                                        "activation",
-                                        "recurrent_activation",
-                                        "use_bias",
-                                        "kernel_initializer",
-                                        "recurrent_initializer",
-                                        "bias_initializer",
-                                        "unit_forget_bias",
-                                        "kernel_regularizer",
-                                        "recurrent_regularizer",
-                                        "bias_regularizer",
-                                        "activity_regularizer",
-                                        "kernel_constraint",
-                                        "recurrent_constraint",
-                                        "bias_constraint",
-                                        "dropout",
-                                        "recurrent_dropout",
-                                        "seed"}));
+  BOOST_CHECK((keys_of(config) == std::vector<std::string>{"name",
+                                                           "trainable",
+                                                           "dtype",
+                                                           "return_sequences",
+                                                           "return_state",
+                                                           "go_backwards",
+                                                           "stateful",
+                                                           "unroll",
+                                                           "zero_output_for_mask",
+                                                           "filters",
+                                                           "kernel_size",
+                                                           "strides",
+                                                           "padding",
+                                                           "data_format",
+                                                           "dilation_rate",
+                                                           "activation",
+                                                           "recurrent_activation",
+                                                           "use_bias",
+                                                           "kernel_initializer",
+                                                           "recurrent_initializer",
+                                                           "bias_initializer",
+                                                           "unit_forget_bias",
+                                                           "kernel_regularizer",
+                                                           "recurrent_regularizer",
+                                                           "bias_regularizer",
+                                                           "activity_regularizer",
+                                                           "kernel_constraint",
+                                                           "recurrent_constraint",
+                                                           "bias_constraint",
+                                                           "dropout",
+                                                           "recurrent_dropout",
+                                                           "seed"}));
   BOOST_CHECK(config.at("kernel_size") == json::parse("[3]"));
   // A fresh cell's bias: zeros, ones for the forget gate.
   auto fresh = layer_from("ConvLSTM1D", R"({"filters": 1, "kernel_size": 1})");
@@ -539,7 +541,8 @@ BOOST_AUTO_TEST_CASE(conv_lstm1d_masks_config_and_errors) {
   BOOST_CHECK(fresh->get_weights()[2] == Tensor({4}, {0, 1, 0, 0}));
 
   BOOST_CHECK(contains(error_of<ConfigError>([] {
-                         layer_from("ConvLSTM2D", R"({"filters": 2, "kernel_size": 2, "strides": 2, "dilation_rate": 2})");
+                         layer_from("ConvLSTM2D",
+                                    R"({"filters": 2, "kernel_size": 2, "strides": 2, "dilation_rate": 2})");
                        }),
                        "dilation_rate"));
   BOOST_CHECK(contains(error_of<ConfigError>([] {
@@ -547,16 +550,18 @@ BOOST_AUTO_TEST_CASE(conv_lstm1d_masks_config_and_errors) {
                        }),
                        "padding"));
   BOOST_CHECK(contains(error_of<ConfigError>([] { layer_from("ConvLSTM2D", R"({"kernel_size": 2})"); }), "filters"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from("ConvLSTM1D", R"({"filters": 2, "kernel_size": 2, "stateful": true})");
-                       }),
+  BOOST_CHECK(contains(error_of<NotSupportedError>(
+                           [] { layer_from("ConvLSTM1D", R"({"filters": 2, "kernel_size": 2, "stateful": true})"); }),
                        "stateful"));
   auto two_d = layer_from("ConvLSTM2D", R"({"filters": 2, "kernel_size": 2})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { two_d->maybe_build({PartialShape{std::nullopt, 3, 4, 2}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         two_d->maybe_build({PartialShape{std::nullopt, 3, 4, 2}});
+                       }),
                        "expects inputs of rank 5"));
-  BOOST_CHECK(contains(
-      error_of<ValueError>([&] { two_d->maybe_build({PartialShape{std::nullopt, 3, std::nullopt, 4, 2}}); }),
-      "static input shapes for the spatial dimension"));
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         two_d->maybe_build({PartialShape{std::nullopt, 3, std::nullopt, 4, 2}});
+                       }),
+                       "static input shapes for the spatial dimension"));
 }
 
 // ---- TimeDistributed ----
@@ -565,8 +570,8 @@ BOOST_AUTO_TEST_CASE(time_distributed_lstm_gets_the_folded_mask) {
   // TimeDistributed(LSTM) over (batch, time, inner_time, features) with a 3-D mask: each
   // (sample, step) is an LSTM run over inner_time with its own mask row.
   const std::int64_t outer = 3, inner = 4, features = 2, units = 2;
-  auto layer = layer_from("TimeDistributed", R"({"name": "td", "layer": )" +
-                                                 cell_json("LSTM", R"({"name": "l", "units": 2})") + "}");
+  auto layer = layer_from("TimeDistributed",
+                          R"({"name": "td", "layer": )" + cell_json("LSTM", R"({"name": "l", "units": 2})") + "}");
   layer->maybe_build({PartialShape{std::nullopt, outer, inner, features}});
   RefCell lstm{RefCell::lstm, units, values({features, 8}, 0.3f), values({units, 8}, 1.3f), values({8}, 2.3f)};
   layer->set_weights({lstm.k, lstm.r, lstm.b});
@@ -602,8 +607,8 @@ BOOST_AUTO_TEST_CASE(time_distributed_lstm_gets_the_folded_mask) {
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*layer)(bad); }), "must be at least 2D"));
   bad.masks = {Tensor({kBatch, outer + 1}, DType::bool_)};
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*layer)(bad); }), "incompatible with the input shape"));
-  auto states = layer_from("TimeDistributed",
-                           R"({"layer": )" + cell_json("LSTM", R"({"units": 2, "return_state": true})") + "}");
+  auto states =
+      layer_from("TimeDistributed", R"({"layer": )" + cell_json("LSTM", R"({"units": 2, "return_state": true})") + "}");
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*states)(x); }), "to give one output, it gives 3"));
   auto dense = layer_from("TimeDistributed", R"({"layer": )" + cell_json("Dense", R"({"units": 2})") + "}");
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*dense)(values({2, 3}, 0.0f)); }), "at least 3 dimensions"));
@@ -637,10 +642,9 @@ BOOST_AUTO_TEST_CASE(bidirectional_lstm_concat_return_state_and_over_an_rnn) {
   RefCell fw{RefCell::lstm, units, values({kFeatures, 8}, 0.1f), values({units, 8}, 0.6f), values({8}, 1.1f)};
   RefCell bw{RefCell::lstm, units, values({kFeatures, 8}, 1.6f), values({units, 8}, 2.1f), values({8}, 2.6f)};
   const Tensor x = values({kBatch, kSteps, kFeatures}, 0.45f);
-  const std::vector<std::string> inner{
-      cell_json("LSTM", R"({"name": "l", "units": 2, "return_state": true})"),
-      cell_json("RNN", R"({"name": "g", "return_state": true, "cell": )" + cell_json("LSTMCell", R"({"units": 2})") +
-                           "}")};
+  const std::vector<std::string> inner{cell_json("LSTM", R"({"name": "l", "units": 2, "return_state": true})"),
+                                       cell_json("RNN", R"({"name": "g", "return_state": true, "cell": )" +
+                                                            cell_json("LSTMCell", R"({"units": 2})") + "}")};
   for (const auto& layer_config : inner) {
     BOOST_TEST_CONTEXT(layer_config) {
       auto layer = layer_from("Bidirectional", R"({"layer": )" + layer_config + "}");

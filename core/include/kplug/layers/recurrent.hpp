@@ -220,8 +220,8 @@ class GRU : public RNN {
   void write_cell_config(boost::json::object& config) const override;
 };
 
-// Runs `layer` (any RNN: SimpleRNN, LSTM, GRU, RNN, ConvLSTM) forwards and a copy (or `backward_layer`) backwards over the sequence and
-// merges their outputs: "concat" (default), "sum", "mul", "ave", or none (both outputs).
+// Runs `layer` (any RNN: SimpleRNN, LSTM, GRU, RNN, ConvLSTM) forwards and a copy (or `backward_layer`) backwards over
+// the sequence and merges their outputs: "concat" (default), "sum", "mul", "ave", or none (both outputs).
 class Bidirectional : public Layer {
  public:
   enum class Merge { concat, sum, mul, ave, none };

@@ -67,12 +67,14 @@ std::pair<std::string, std::string> args_error(const A<Rank>& a) {
   }
   if (std::string e = detail::padding_error(a.padding, false); !e.empty()) return {"padding", e};
   if (std::string e = detail::data_format_error(a.data_format); !e.empty()) return {"data_format", e};
-  const auto max_of = [](const config::IntTuple<Rank>& t) { return *std::max_element(t.values.begin(), t.values.end()); };
+  const auto max_of = [](const config::IntTuple<Rank>& t) {
+    return *std::max_element(t.values.begin(), t.values.end());
+  };
   if (max_of(a.strides) > 1 && max_of(a.dilation_rate) > 1) {
-    return {"dilation_rate", "Specifying `strides > 1` is not compatible with `dilation_rate > 1`. Please provide "
-                             "`strides=1` or `dilation_rate=1`. Received: strides=" +
-                                 detail::tuple_repr(a.strides) + " and dilation_rate=" +
-                                 detail::tuple_repr(a.dilation_rate)};
+    return {"dilation_rate",
+            "Specifying `strides > 1` is not compatible with `dilation_rate > 1`. Please provide "
+            "`strides=1` or `dilation_rate=1`. Received: strides=" +
+                detail::tuple_repr(a.strides) + " and dilation_rate=" + detail::tuple_repr(a.dilation_rate)};
   }
   return {};
 }
@@ -137,9 +139,10 @@ void ConvLSTMCell<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   state_shapes(in);  // rank and size checks
   for (std::size_t i = 1; i < Rank + 1; ++i) {
     if (!in[i]) {
-      fail("ConvLSTM layers only support static input shapes for the spatial dimension. Received invalid input "
-           "shape: " +
-           in.to_string());
+      fail(
+          "ConvLSTM layers only support static input shapes for the spatial dimension. Received invalid input "
+          "shape: " +
+          in.to_string());
     }
   }
   if (!in[Rank + 1]) fail("needs a known channel dimension to build, got input shape " + in.to_string());
@@ -156,16 +159,15 @@ void ConvLSTMCell<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   if (args_.use_bias) {
     std::shared_ptr<Initializer> init = args_.bias_initializer;
     if (args_.unit_forget_bias) init = detail::unit_forget_bias(init, args_.filters);
-    bias_ = add_weight(
-        {"bias", {4 * args_.filters}, std::move(init), args_.bias_regularizer, args_.bias_constraint, true});
+    bias_ =
+        add_weight({"bias", {4 * args_.filters}, std::move(init), args_.bias_regularizer, args_.bias_constraint, true});
   }
 }
 
 template <std::size_t Rank>
 Tensor ConvLSTMCell<Rank>::conv(const Tensor& x, const Tensor& kernel, bool recurrent) const {
   // Keras's recurrent_conv: "same", strides and dilation 1.
-  const ops::Padding padding =
-      recurrent || args_.padding == "same" ? ops::Padding::same : ops::Padding::valid;
+  const ops::Padding padding = recurrent || args_.padding == "same" ? ops::Padding::same : ops::Padding::valid;
   if constexpr (Rank == 1) {
     ops::Conv1DOptions o;
     o.padding = padding;
@@ -241,7 +243,8 @@ template <std::size_t Rank>
 std::vector<PartialShape> ConvLSTM<Rank>::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   if (input_shapes.empty() || input_shapes[0].rank() != Rank + 3) {
     fail("expects inputs of rank " + std::to_string(Rank + 3) + " (batch, time, spatial..., channels in " +
-         conv_cell_->args().data_format + " order), got " + (input_shapes.empty() ? "none" : input_shapes[0].to_string()));
+         conv_cell_->args().data_format + " order), got " +
+         (input_shapes.empty() ? "none" : input_shapes[0].to_string()));
   }
   if (!channels_first()) return RNN::compute_output_shape(input_shapes);
   std::vector<PartialShape> out = RNN::compute_output_shape({move_dim(input_shapes[0], 2, Rank + 2)});
@@ -253,7 +256,8 @@ template <std::size_t Rank>
 void ConvLSTM<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   if (input_shapes.empty() || input_shapes[0].rank() != Rank + 3) {
     fail("expects inputs of rank " + std::to_string(Rank + 3) + " (batch, time, spatial..., channels in " +
-         conv_cell_->args().data_format + " order), got " + (input_shapes.empty() ? "none" : input_shapes[0].to_string()));
+         conv_cell_->args().data_format + " order), got " +
+         (input_shapes.empty() ? "none" : input_shapes[0].to_string()));
   }
   RNN::build({channels_first() ? move_dim(input_shapes[0], 2, Rank + 2) : input_shapes[0]});
 }

@@ -456,7 +456,8 @@ void write_flat_cell_config(const RNN& layer, const config::Fields<RecurrentArgs
 std::shared_ptr<RecurrentCell> as_recurrent_cell(LayerPtr layer, const std::string& path) {
   auto cell = std::dynamic_pointer_cast<RecurrentCell>(layer);
   if (!cell) {
-    throw NotSupportedError(path + ": expected a recurrent cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), got " +
+    throw NotSupportedError(path +
+                            ": expected a recurrent cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), got " +
                             layer->class_name());
   }
   return cell;

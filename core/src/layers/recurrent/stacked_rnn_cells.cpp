@@ -55,7 +55,9 @@ std::size_t StackedRNNCells::state_count() const {
   return n;
 }
 
-std::size_t StackedRNNCells::output_index() const { return state_count() - cells_.back()->state_count() + cells_.back()->output_index(); }
+std::size_t StackedRNNCells::output_index() const {
+  return state_count() - cells_.back()->state_count() + cells_.back()->output_index();
+}
 
 std::vector<PartialShape> StackedRNNCells::state_shapes(const PartialShape& input_shape) const {
   std::vector<PartialShape> out;

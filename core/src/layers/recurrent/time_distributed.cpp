@@ -93,9 +93,10 @@ std::vector<Tensor> TimeDistributed::call(CallArgs& args) {
   inner.training = args.training;
   if (const Tensor* mask = args.mask(0)) {
     if (mask->rank() < 2) {
-      fail("The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., `(batch_size, timesteps)`), "
-           "but it has " +
-           std::to_string(mask->rank()) + " dimension(s) with shape " + shape_repr(mask->shape()) + ".");
+      fail(
+          "The `mask` passed to the `TimeDistributed` layer must be at least 2D (e.g., `(batch_size, timesteps)`), "
+          "but it has " +
+          std::to_string(mask->rank()) + " dimension(s) with shape " + shape_repr(mask->shape()) + ".");
     }
     if (mask->dim(0) != batch || mask->dim(1) != steps) {
       fail("The `mask` passed to the `TimeDistributed` layer has a shape " + shape_repr(mask->shape()) +
