@@ -80,6 +80,11 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<LSTM>(module, {"LSTM"});
   builder.add_class<GRU>(module, {"GRU"});
   builder.add_class<Bidirectional>(module, {"Bidirectional"});
+  builder.add_class<RNN>(module, {"RNN"});
+  builder.add_class<StackedRNNCells>(module, {"StackedRNNCells"});
+  builder.add_class<ConvLSTM1D>(module, {"ConvLSTM1D"});
+  builder.add_class<ConvLSTM2D>(module, {"ConvLSTM2D"});
+  builder.add_class<TimeDistributed>(module, {"TimeDistributed"});
   // Keras ops recorded as graph nodes for masks.
   builder.add_class<NotEqual>("keras.src.ops.numpy", {"NotEqual"});
   builder.add_class<Any>("keras.src.ops.numpy", {"Any"});

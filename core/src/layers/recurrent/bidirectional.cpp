@@ -25,8 +25,9 @@ std::string_view remove_prefix(std::string_view name, std::string_view prefix) {
 std::shared_ptr<RNN> as_rnn(LayerPtr layer, const std::string& path) {
   auto rnn = std::dynamic_pointer_cast<RNN>(layer);
   if (!rnn) {
-    throw NotSupportedError(path + ": Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU) in kplug, got " +
-                            layer->class_name());
+    throw NotSupportedError(
+        path + ": Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU, RNN, ConvLSTM1D/2D) in kplug, got " +
+        layer->class_name());
   }
   return rnn;
 }

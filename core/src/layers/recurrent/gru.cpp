@@ -81,7 +81,9 @@ std::vector<Tensor> GRUCell::step(const Tensor& projected, const std::vector<Ten
 GRU::GRU(RecurrentArgs args, LayerArgs layer_args)
     : RNN(args, std::make_shared<GRUCell>(args, detail::cell_layer_args(layer_args, "gru_cell")), layer_args) {}
 
-const config::Fields<RecurrentArgs>& GRU::fields() const { return gru_fields(); }
+void GRU::write_cell_config(boost::json::object& config) const {
+  detail::write_flat_cell_config(*this, gru_fields(), config);
+}
 
 std::shared_ptr<GRU> GRU::from_config(const boost::json::object& config, DeserializationContext& context) {
   auto c = detail::read_rnn_layer_config(config, context, "GRU", gru_fields());

@@ -8,26 +8,6 @@ namespace kplug::layers {
 
 namespace {
 
-// unit_forget_bias: the bias initializer for the i, (ones for f), c and o blocks. Never
-// serialized: the variable keeps it only to draw fresh values.
-class UnitForgetBias final : public Initializer {
- public:
-  UnitForgetBias(std::shared_ptr<Initializer> inner, std::int64_t units) : inner_(std::move(inner)), units_(units) {}
-  Tensor operator()(const Shape&) const override {
-    return ops::concatenate({(*inner_)({units_}), Tensor({units_}, 1.0f), (*inner_)({2 * units_})}, 0);
-  }
-  boost::json::object get_config() const override { return {}; }
-
- private:
-  std::shared_ptr<Initializer> inner_;
-  std::int64_t units_;
-};
-
-// Column block k of width `units`.
-Tensor gate(const Tensor& z, std::int64_t k, std::int64_t units) {
-  return ops::slice_axis(z, 1, k * units, (k + 1) * units);
-}
-
 const config::Fields<RecurrentArgs>& lstm_cell_fields() {
   static const auto f = detail::recurrent_fields(
       {"units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "kernel_initializer",
@@ -47,6 +27,47 @@ const config::Fields<RecurrentArgs>& lstm_fields() {
 
 }  // namespace
 
+namespace detail {
+
+namespace {
+
+// Never serialized: the variable keeps it only to draw fresh values.
+class UnitForgetBias final : public Initializer {
+ public:
+  UnitForgetBias(std::shared_ptr<Initializer> inner, std::int64_t units) : inner_(std::move(inner)), units_(units) {}
+  Tensor operator()(const Shape&) const override {
+    return ops::concatenate({(*inner_)({units_}), Tensor({units_}, 1.0f), (*inner_)({2 * units_})}, 0);
+  }
+  boost::json::object get_config() const override { return {}; }
+
+ private:
+  std::shared_ptr<Initializer> inner_;
+  std::int64_t units_;
+};
+
+// Block k of width `units` along the last axis.
+Tensor gate(const Tensor& z, std::int64_t k, std::int64_t units) {
+  return ops::slice_axis(z, -1, k * units, (k + 1) * units);
+}
+
+}  // namespace
+
+std::shared_ptr<Initializer> unit_forget_bias(std::shared_ptr<Initializer> inner, std::int64_t units) {
+  return std::make_shared<UnitForgetBias>(std::move(inner), units);
+}
+
+std::vector<Tensor> lstm_update(const Tensor& z, const Tensor& c_prev, const Activation& act, const Activation& rec) {
+  const std::int64_t u = z.dim(-1) / 4;
+  const Tensor i = rec(gate(z, 0, u));
+  const Tensor f = rec(gate(z, 1, u));
+  Tensor c = f * c_prev + i * act(gate(z, 2, u));
+  const Tensor o = rec(gate(z, 3, u));
+  Tensor h = o * act(c);
+  return {std::move(h), std::move(c)};
+}
+
+}  // namespace detail
+
 LSTMCell::LSTMCell(RecurrentArgs args, LayerArgs layer_args) : RNNCell(std::move(args), std::move(layer_args)) {}
 
 const config::Fields<RecurrentArgs>& LSTMCell::fields() const { return lstm_cell_fields(); }
@@ -58,27 +79,21 @@ std::shared_ptr<LSTMCell> LSTMCell::from_config(const boost::json::object& confi
 
 void LSTMCell::build(const std::vector<PartialShape>& input_shapes) {
   std::shared_ptr<Initializer> bias_init = args_.bias_initializer;
-  if (args_.unit_forget_bias) bias_init = std::make_shared<UnitForgetBias>(bias_init, args_.units);
+  if (args_.unit_forget_bias) bias_init = detail::unit_forget_bias(bias_init, args_.units);
   build_gates(input_shapes, 4, {4 * args_.units}, std::move(bias_init));
 }
 
 std::vector<Tensor> LSTMCell::step(const Tensor& projected, const std::vector<Tensor>& states) const {
-  const std::int64_t u = args_.units;
-  const Activation& act = *args_.activation;
-  const Activation& rec = *args_.recurrent_activation;
   const Tensor z = projected + ops::matmul(states[0], recurrent_kernel_->value());
-  const Tensor i = rec(gate(z, 0, u));
-  const Tensor f = rec(gate(z, 1, u));
-  Tensor c = f * states[1] + i * act(gate(z, 2, u));
-  const Tensor o = rec(gate(z, 3, u));
-  Tensor h = o * act(c);
-  return {std::move(h), std::move(c)};
+  return detail::lstm_update(z, states[1], *args_.activation, *args_.recurrent_activation);
 }
 
 LSTM::LSTM(RecurrentArgs args, LayerArgs layer_args)
     : RNN(args, std::make_shared<LSTMCell>(args, detail::cell_layer_args(layer_args, "lstm_cell")), layer_args) {}
 
-const config::Fields<RecurrentArgs>& LSTM::fields() const { return lstm_fields(); }
+void LSTM::write_cell_config(boost::json::object& config) const {
+  detail::write_flat_cell_config(*this, lstm_fields(), config);
+}
 
 std::shared_ptr<LSTM> LSTM::from_config(const boost::json::object& config, DeserializationContext& context) {
   auto c = detail::read_rnn_layer_config(config, context, "LSTM", lstm_fields());

@@ -6,7 +6,9 @@
 
 #include <initializer_list>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace kplug::layers::detail {
 
@@ -29,6 +31,25 @@ RecurrentConfig read_rnn_layer_config(const boost::json::object& config, Deseria
 // Reads a cell config (base keys, then `fields`); `units` required.
 RecurrentConfig read_cell_config(const boost::json::object& config, DeserializationContext& context,
                                  const std::string& class_name, const config::Fields<RecurrentArgs>& fields);
+
+// A flat layer's config after its RNN keys: its cell's keys (`fields`), with the layer's
+// activity_regularizer at Keras's place among them.
+void write_flat_cell_config(const RNN& layer, const config::Fields<RecurrentArgs>& fields, boost::json::object& config);
+
+// `layer` as a cell RNN can run; another layer -> NotSupportedError naming `path`.
+std::shared_ptr<RecurrentCell> as_recurrent_cell(LayerPtr layer, const std::string& path);
+
+// The defaults of a cell's null arguments: tanh, sigmoid, GlorotUniform, Orthogonal, Zeros.
+void fill_cell_defaults(RecurrentArgs& args);
+
+// unit_forget_bias: a bias initializer giving inner's values for the i, c and o blocks of
+// width `units` and ones for the f block.
+std::shared_ptr<Initializer> unit_forget_bias(std::shared_ptr<Initializer> inner, std::int64_t units);
+
+// The LSTM update from the gate pre-activations z (..., 4 * units along the last axis: i, f,
+// c, o) and the previous carry: {h, c}. LSTMCell and ConvLSTMCell share it.
+std::vector<Tensor> lstm_update(const Tensor& z, const Tensor& c_prev, const Activation& activation,
+                                const Activation& recurrent_activation);
 
 // The arguments a layer gives its cell: the same, named `<cell_name>`.
 LayerArgs cell_layer_args(const LayerArgs& layer_args, std::string cell_name);

@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
@@ -143,6 +144,15 @@ RecurrentConfig read_cell_config(const boost::json::object& config, Deserializat
   return out;
 }
 
+void fill_cell_defaults(RecurrentArgs& args) {
+  if (!args.activation) args.activation = builtin_activation("tanh");
+  if (!args.recurrent_activation) args.recurrent_activation = builtin_activation("sigmoid");
+  if (!args.kernel_initializer) args.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  if (!args.recurrent_initializer) args.recurrent_initializer = std::make_shared<initializers::Orthogonal>();
+  if (!args.bias_initializer) args.bias_initializer = std::make_shared<initializers::Zeros>();
+  args.activity_regularizer = nullptr;  // a layer's, not a cell's
+}
+
 LayerArgs cell_layer_args(const LayerArgs& layer_args, std::string cell_name) {
   LayerArgs out;
   out.name = std::move(cell_name);
@@ -152,19 +162,53 @@ LayerArgs cell_layer_args(const LayerArgs& layer_args, std::string cell_name) {
 
 }  // namespace detail
 
+// ---- RecurrentCell ----
+
+std::vector<PartialShape> RecurrentCell::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  if (input_shapes.empty()) fail("expects inputs and states");
+  std::vector<PartialShape> out = state_shapes(input_shapes[0]);
+  out.insert(out.begin(), out.at(output_index()));
+  return out;
+}
+
+std::vector<Tensor> RecurrentCell::call(CallArgs& args) {
+  if (args.inputs.empty()) fail("expects inputs");
+  const Tensor& x = args.inputs[0];
+  if (build_shapes() && !build_shapes()->empty()) {
+    PartialShape expected = build_shapes()->front();
+    if (expected.rank() > 0) expected[0] = std::nullopt;
+    if (!expected.compatible_with(x.shape())) {
+      fail("expects inputs of shape " + expected.to_string() + ", got " + shape_repr(x.shape()));
+    }
+  }
+  const std::vector<PartialShape> shapes = state_shapes(PartialShape::known(x.shape()));
+  std::vector<Tensor> states(args.inputs.begin() + 1, args.inputs.end());
+  if (states.empty()) {
+    for (const PartialShape& s : shapes) states.emplace_back(s.to_shape("state shape"));
+  }
+  if (states.size() != shapes.size()) {
+    fail("expects " + std::to_string(shapes.size()) + " state(s), got " + std::to_string(states.size()));
+  }
+  for (std::size_t i = 0; i < states.size(); ++i) {
+    if (!shapes[i].compatible_with(states[i].shape())) {
+      fail("expects states of shape " + shapes[i].to_string() + ", got " + shape_repr(states[i].shape()));
+    }
+  }
+  std::vector<Tensor> new_states = step(project_inputs(x), states);
+  std::vector<Tensor> out{new_states.at(output_index())};
+  for (auto& s : new_states) out.push_back(std::move(s));
+  return out;
+}
+
 // ---- RNNCell ----
 
-RNNCell::RNNCell(RecurrentArgs args, LayerArgs layer_args) : Layer(std::move(layer_args)), args_(std::move(args)) {
+RNNCell::RNNCell(RecurrentArgs args, LayerArgs layer_args)
+    : RecurrentCell(std::move(layer_args)), args_(std::move(args)) {
   if (args_.units <= 0) {
     throw ValueError("Received an invalid value for argument `units`, expected a positive integer, got " +
                      std::to_string(args_.units) + ".");
   }
-  if (!args_.activation) args_.activation = detail::builtin_activation("tanh");
-  if (!args_.recurrent_activation) args_.recurrent_activation = detail::builtin_activation("sigmoid");
-  if (!args_.kernel_initializer) args_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
-  if (!args_.recurrent_initializer) args_.recurrent_initializer = std::make_shared<initializers::Orthogonal>();
-  if (!args_.bias_initializer) args_.bias_initializer = std::make_shared<initializers::Zeros>();
-  args_.activity_regularizer = nullptr;  // a layer's, not a cell's
+  detail::fill_cell_defaults(args_);
 }
 
 boost::json::object RNNCell::get_config() const {
@@ -174,11 +218,9 @@ boost::json::object RNNCell::get_config() const {
   return config;
 }
 
-std::vector<PartialShape> RNNCell::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  if (input_shapes.empty()) fail("expects inputs and states");
-  const PartialShape& in = input_shapes[0];
-  if (in.rank() != 2) fail("expects inputs of shape (batch, features), got " + in.to_string());
-  return std::vector<PartialShape>(1 + state_count(), PartialShape{in[0], args_.units});
+std::vector<PartialShape> RNNCell::state_shapes(const PartialShape& input_shape) const {
+  if (input_shape.rank() != 2) fail("expects inputs of shape (batch, features), got " + input_shape.to_string());
+  return std::vector<PartialShape>(state_count(), PartialShape{input_shape[0], args_.units});
 }
 
 void RNNCell::build_gates(const std::vector<PartialShape>& input_shapes, std::int64_t gates, Shape bias_shape,
@@ -213,103 +255,143 @@ Tensor RNNCell::project_inputs(const Tensor& x) const {
   return y;
 }
 
-std::vector<Tensor> RNNCell::call(CallArgs& args) {
-  if (args.inputs.empty()) fail("expects inputs");
-  const Tensor& x = args.inputs[0];
-  if (x.rank() != 2 || x.dim(1) != kernel_->shape()[0]) {
-    fail("expects inputs of shape (batch, " + std::to_string(kernel_->shape()[0]) + "), got " + shape_repr(x.shape()));
-  }
-  std::vector<Tensor> states(args.inputs.begin() + 1, args.inputs.end());
-  if (states.empty()) {
-    for (std::size_t i = 0; i < state_count(); ++i) states.emplace_back(Shape{x.dim(0), args_.units});
-  }
-  if (states.size() != state_count()) {
-    fail("expects " + std::to_string(state_count()) + " state(s), got " + std::to_string(states.size()));
-  }
-  for (const Tensor& s : states) {
-    if (s.shape() != Shape{x.dim(0), args_.units}) {
-      fail("expects states of shape " + shape_repr({x.dim(0), args_.units}) + ", got " + shape_repr(s.shape()));
-    }
-  }
-  std::vector<Tensor> new_states = step(project_inputs(x), states);
-  std::vector<Tensor> out{new_states[0]};
-  for (auto& s : new_states) out.push_back(std::move(s));
+// ---- RNN ----
+
+namespace {
+
+// Shape without axis 1 (the time axis).
+Shape without_time(const Shape& shape) {
+  Shape out{shape[0]};
+  for (std::size_t i = 2; i < shape.size(); ++i) out.push_back(shape[i]);
   return out;
 }
 
-// ---- RNN ----
+PartialShape without_time(const PartialShape& shape) {
+  std::vector<Dim> dims{shape[0]};
+  dims.insert(dims.end(), shape.dims().begin() + 2, shape.dims().end());
+  return PartialShape(std::move(dims));
+}
 
-RNN::RNN(RecurrentArgs args, std::shared_ptr<RNNCell> cell, LayerArgs layer_args)
+// (batch) mask values as (batch, 1, ...) of `rank`, to broadcast against a state.
+Tensor mask_for_rank(const Tensor& mask_t, std::int64_t batch, std::int64_t rank) {
+  Shape shape(static_cast<std::size_t>(rank), 1);
+  shape[0] = batch;
+  return mask_t.reshape(std::move(shape));
+}
+
+}  // namespace
+
+RNN::RNN(RecurrentArgs args, std::shared_ptr<RecurrentCell> cell, LayerArgs layer_args)
     : Layer(std::move(layer_args)), args_(std::move(args)), cell_(std::move(cell)) {
+  if (!cell_) throw ValueError("RNN needs a cell (a recurrent cell layer), got none");
   if (args_.stateful) {
     throw NotSupportedError(class_name() + " with stateful=True is not supported: kplug keeps no state between calls");
   }
 }
 
+std::shared_ptr<RNN> RNN::from_config(const boost::json::object& config, DeserializationContext& context) {
+  ConfigReader reader(config, context, "RNN");
+  LayerArgs layer_args = LayerArgs::read(reader);
+  RecurrentArgs args;
+  detail::rnn_layer_fields().read_into(reader, args);
+  const boost::json::value* cell_config = reader.raw("cell");
+  reader.finish();
+  if (args.stateful) {
+    throw NotSupportedError(context.path_of("stateful") +
+                            ": RNN with stateful=True is not supported: kplug keeps no state between calls");
+  }
+  if (!cell_config) reader.fail("cell", "missing required argument 'cell'");
+  std::shared_ptr<RecurrentCell> cell;
+  {
+    DeserializationContext::PathScope scope(context, "cell");
+    if (const auto* list = cell_config->if_array()) {
+      // Keras's RNN(cell=[...]) stacks them (its config then holds the StackedRNNCells).
+      std::vector<std::shared_ptr<RecurrentCell>> cells;
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        DeserializationContext::PathScope item(context, "[" + std::to_string(i) + "]");
+        cells.push_back(detail::as_recurrent_cell(deserialize_layer((*list)[i], context), context.path()));
+      }
+      cell = std::make_shared<StackedRNNCells>(std::move(cells), LayerArgs{});
+    } else {
+      cell = detail::as_recurrent_cell(deserialize_layer(*cell_config, context), context.path());
+    }
+  }
+  return std::make_shared<RNN>(std::move(args), std::move(cell), std::move(layer_args));
+}
+
 boost::json::object RNN::get_config() const {
   boost::json::object config = base_config();
-  config.erase("activity_regularizer");
-  // The cell holds the cell keys (and their defaults); the layer the RNN ones.
-  RecurrentArgs args = cell_->args();
-  args.return_sequences = args_.return_sequences;
-  args.return_state = args_.return_state;
-  args.go_backwards = args_.go_backwards;
-  args.stateful = args_.stateful;
-  args.unroll = args_.unroll;
-  args.zero_output_for_mask = args_.zero_output_for_mask;
-  args.activity_regularizer = activity_regularizer();
-  detail::rnn_layer_fields().write_into(args, config);
-  fields().write_into(args, config);
+  detail::rnn_layer_fields().write_into(args_, config);
+  write_cell_config(config);
   return config;
 }
+
+void RNN::write_cell_config(boost::json::object& config) const { config["cell"] = serialize_layer(*cell_); }
 
 std::vector<LayerAttribute> RNN::layer_attributes() const { return {LayerAttribute{"cell", {cell_}}}; }
 
 std::vector<PartialShape> RNN::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   if (input_shapes.empty()) fail("expects an input sequence");
   const PartialShape& in = input_shapes[0];
-  if (in.rank() != 3) fail("expects inputs of shape (batch, time, features), got " + in.to_string());
+  if (in.rank() < 3) fail("expects inputs of shape (batch, time, features...), got " + in.to_string());
+  const std::vector<PartialShape> states = cell_->state_shapes(without_time(in));
+  const PartialShape& step_output = states.at(cell_->output_index());
   std::vector<PartialShape> out;
-  const std::int64_t units = cell_->units();
-  out.push_back(args_.return_sequences ? PartialShape{in[0], in[1], units} : PartialShape{in[0], units});
-  if (args_.return_state) {
-    for (std::size_t i = 0; i < cell_->state_count(); ++i) out.push_back(PartialShape{in[0], units});
+  if (args_.return_sequences) {
+    std::vector<Dim> dims = step_output.dims();
+    dims.insert(dims.begin() + 1, in[1]);
+    out.emplace_back(std::move(dims));
+  } else {
+    out.push_back(step_output);
   }
+  if (args_.return_state) out.insert(out.end(), states.begin(), states.end());
   return out;
 }
 
 void RNN::build(const std::vector<PartialShape>& input_shapes) {
   if (input_shapes.empty()) fail("expects an input sequence to build");
   const PartialShape& in = input_shapes[0];
-  if (in.rank() != 3) fail("expects inputs of shape (batch, time, features), got " + in.to_string());
-  cell_->maybe_build({PartialShape{in[0], in[2]}});
+  if (in.rank() < 3) fail("expects inputs of shape (batch, time, features...), got " + in.to_string());
+  cell_->maybe_build({without_time(in)});
 }
 
 std::vector<Tensor> RNN::call(CallArgs& args) {
   if (args.inputs.size() != 1) fail("expects one input sequence, got " + std::to_string(args.inputs.size()));
   const Tensor& x = args.inputs[0];
-  const std::int64_t input_dim = cell_->kernel()->shape()[0];
-  if (x.rank() != 3 || x.dim(2) != input_dim) {
-    fail("expects inputs of shape (batch, time, " + std::to_string(input_dim) + "), got " + shape_repr(x.shape()));
+  if (!cell_->build_shapes() || cell_->build_shapes()->empty()) fail("has a cell that was not built from shapes");
+  {
+    const PartialShape& step = cell_->build_shapes()->front();
+    std::vector<Dim> dims{std::nullopt, std::nullopt};
+    dims.insert(dims.end(), step.dims().begin() + 1, step.dims().end());
+    const PartialShape expected(std::move(dims));
+    if (!expected.compatible_with(x.shape())) {
+      fail("expects inputs of shape " + expected.to_string() + ", got " + shape_repr(x.shape()));
+    }
   }
-  const std::int64_t batch = x.dim(0), steps = x.dim(1), units = cell_->units();
+  const std::int64_t batch = x.dim(0), steps = x.dim(1);
   if (steps == 0) fail("needs at least one time step, got inputs of shape " + shape_repr(x.shape()));
-  const Shape state_shape{batch, units};
+  const Shape step_shape = without_time(x.shape());
+  std::vector<Shape> state_shapes;
+  for (const PartialShape& s : cell_->state_shapes(PartialShape::known(step_shape))) {
+    state_shapes.push_back(s.to_shape("state shape"));
+  }
+  const std::size_t out_index = cell_->output_index();
 
   std::vector<Tensor> states;
   if (const auto* initial = args.tensor_kwarg("initial_state")) {
-    if (initial->size() != cell_->state_count()) {
-      fail("expects " + std::to_string(cell_->state_count()) + " initial state tensor(s), got " +
+    if (initial->size() != state_shapes.size()) {
+      fail("expects " + std::to_string(state_shapes.size()) + " initial state tensor(s), got " +
            std::to_string(initial->size()));
     }
-    for (const Tensor& s : *initial) {
-      if (s.shape() != state_shape) {
-        fail("expects initial states of shape " + shape_repr(state_shape) + ", got " + shape_repr(s.shape()));
+    for (std::size_t i = 0; i < initial->size(); ++i) {
+      const Tensor& s = (*initial)[i];
+      if (s.shape() != state_shapes[i]) {
+        fail("expects initial states of shape " + shape_repr(state_shapes[i]) + ", got " + shape_repr(s.shape()));
       }
       states.push_back(s);
     }
   } else {
-    for (std::size_t i = 0; i < cell_->state_count(); ++i) states.emplace_back(state_shape);
+    for (const Shape& s : state_shapes) states.emplace_back(s);
   }
 
   // Time-major, so that each step's rows are one contiguous O(1) slice.
@@ -320,24 +402,31 @@ std::vector<Tensor> RNN::call(CallArgs& args) {
     }
     mask = ops::moveaxis(*m, 1, 0);
   }
-  const Tensor projected =
-      cell_->project_inputs(ops::moveaxis(x, 1, 0).reshape({steps * batch, input_dim})).reshape({steps, batch, -1});
-  const std::int64_t width = projected.dim(2);
+  Shape folded{steps * batch};
+  for (std::size_t i = 1; i < step_shape.size(); ++i) folded.push_back(step_shape[i]);
+  const Tensor projected = cell_->project_inputs(ops::moveaxis(x, 1, 0).reshape(folded));
+  Shape projected_step = projected.shape();
+  projected_step[0] = batch;
 
   std::vector<Tensor> outputs;
   if (args_.return_sequences) outputs.reserve(static_cast<std::size_t>(steps));
   Tensor last;
-  const Tensor zeros(state_shape);
+  std::optional<Tensor> zeros;
+  if (mask && args_.zero_output_for_mask) zeros = Tensor(state_shapes[out_index]);
   for (std::int64_t k = 0; k < steps; ++k) {
     const std::int64_t t = args_.go_backwards ? steps - 1 - k : k;
-    std::vector<Tensor> next = cell_->step(projected.slice_rows(t, t + 1).reshape({batch, width}), states);
-    Tensor output = next[0];
+    std::vector<Tensor> next =
+        cell_->step(projected.slice_rows(t * batch, (t + 1) * batch).reshape(projected_step), states);
+    Tensor output = next[out_index];
     if (mask) {
       // Keras's backend.rnn: a masked step keeps the states and repeats the previous
-      // output (the first state), or gives zeros.
-      const Tensor m = mask->slice_rows(t, t + 1).reshape({batch, 1});
-      output = ops::where(m, output, args_.zero_output_for_mask ? zeros : states[0]);
-      for (std::size_t i = 0; i < next.size(); ++i) next[i] = ops::where(m, next[i], states[i]);
+      // output (the output state), or gives zeros.
+      const Tensor m_t = mask->slice_rows(t, t + 1);
+      const Tensor m = mask_for_rank(m_t, batch, output.rank());
+      output = ops::where(m, output, zeros ? *zeros : states[out_index]);
+      for (std::size_t i = 0; i < next.size(); ++i) {
+        next[i] = ops::where(mask_for_rank(m_t, batch, next[i].rank()), next[i], states[i]);
+      }
     }
     states = std::move(next);
     if (args_.return_sequences) outputs.push_back(output);
@@ -351,5 +440,29 @@ std::vector<Tensor> RNN::call(CallArgs& args) {
   }
   return result;
 }
+
+// ---- the flat layers ----
+
+namespace detail {
+
+void write_flat_cell_config(const RNN& layer, const config::Fields<RecurrentArgs>& fields,
+                            boost::json::object& config) {
+  RecurrentArgs args = static_cast<const RNNCell&>(*layer.cell()).args();
+  args.activity_regularizer = layer.activity_regularizer();
+  config.erase("activity_regularizer");
+  fields.write_into(args, config);
+}
+
+std::shared_ptr<RecurrentCell> as_recurrent_cell(LayerPtr layer, const std::string& path) {
+  auto cell = std::dynamic_pointer_cast<RecurrentCell>(layer);
+  if (!cell) {
+    throw NotSupportedError(path +
+                            ": expected a recurrent cell (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells), got " +
+                            layer->class_name());
+  }
+  return cell;
+}
+
+}  // namespace detail
 
 }  // namespace kplug::layers

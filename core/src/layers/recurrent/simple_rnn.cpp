@@ -51,7 +51,9 @@ SimpleRNN::SimpleRNN(RecurrentArgs args, LayerArgs layer_args)
     : RNN(args, std::make_shared<SimpleRNNCell>(args, detail::cell_layer_args(layer_args, "simple_rnn_cell")),
           layer_args) {}
 
-const config::Fields<RecurrentArgs>& SimpleRNN::fields() const { return simple_rnn_fields(); }
+void SimpleRNN::write_cell_config(boost::json::object& config) const {
+  detail::write_flat_cell_config(*this, simple_rnn_fields(), config);
+}
 
 std::shared_ptr<SimpleRNN> SimpleRNN::from_config(const boost::json::object& config, DeserializationContext& context) {
   auto c = detail::read_rnn_layer_config(config, context, "SimpleRNN", simple_rnn_fields());
