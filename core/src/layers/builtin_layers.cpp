@@ -1,6 +1,7 @@
 // The keras.layers built-ins and Keras's model classes, in the built-in catalog.
 #include "builtins/catalog.hpp"
 #include "kplug/layers/activations.hpp"
+#include "kplug/layers/attention.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/embedding.hpp"
@@ -80,6 +81,11 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<LSTM>(module, {"LSTM"});
   builder.add_class<GRU>(module, {"GRU"});
   builder.add_class<Bidirectional>(module, {"Bidirectional"});
+  // Attention family (EinsumDense is MultiHeadAttention's projection).
+  builder.add_class<EinsumDense>(module, {"EinsumDense"});
+  builder.add_class<MultiHeadAttention>(module, {"MultiHeadAttention"});
+  builder.add_class<Attention>(module, {"Attention"});
+  builder.add_class<AdditiveAttention>(module, {"AdditiveAttention"});
   // Keras ops recorded as graph nodes for masks.
   builder.add_class<NotEqual>("keras.src.ops.numpy", {"NotEqual"});
   builder.add_class<Any>("keras.src.ops.numpy", {"Any"});
