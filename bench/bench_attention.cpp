@@ -32,10 +32,11 @@ std::shared_ptr<kplug::Layer> mha() {
   kplug::DeserializationContext context(options);
   auto layer = kplug::deserialize_layer(
       kplug::json::parse(R"({"module": "keras.layers", "class_name": "MultiHeadAttention", "config": {"name": "mha",
-          "num_heads": )" + std::to_string(kHeads) +
-                         R"(, "key_dim": )" + std::to_string(kKeyDim) + "}}"),
+          "num_heads": )" +
+                         std::to_string(kHeads) + R"(, "key_dim": )" + std::to_string(kKeyDim) + "}}"),
       context);
-  layer->maybe_build({kplug::PartialShape{std::nullopt, kSeq, kModel}, kplug::PartialShape{std::nullopt, kSeq, kModel}});
+  layer->maybe_build(
+      {kplug::PartialShape{std::nullopt, kSeq, kModel}, kplug::PartialShape{std::nullopt, kSeq, kModel}});
   std::vector<kplug::Tensor> weights;
   float scale = 0.05f;
   for (const auto& w : layer->weights()) weights.push_back(pattern(w->shape(), scale *= 0.97f));

@@ -136,8 +136,8 @@ std::vector<Tensor> run(Layer& layer, CallArgs& args) { return layer(args); }
 // ---- EinsumDense ----
 
 BOOST_AUTO_TEST_CASE(einsum_dense_right_ellipsis_bias_broadcasts_over_the_elided_axes) {
-  auto layer = layer_from("EinsumDense",
-                          R"({"name": "e", "equation": "ab...,bc->ac...", "output_shape": 5, "bias_axes": "c"})");
+  auto layer =
+      layer_from("EinsumDense", R"({"name": "e", "equation": "ab...,bc->ac...", "output_shape": 5, "bias_axes": "c"})");
   layer->maybe_build({PartialShape{std::nullopt, 4, 3}});
   BOOST_REQUIRE_EQUAL(layer->weights().size(), 2u);
   BOOST_CHECK(layer->weights()[0]->shape() == (Shape{4, 5}));
@@ -153,8 +153,7 @@ BOOST_AUTO_TEST_CASE(einsum_dense_right_ellipsis_bias_broadcasts_over_the_elided
         for (std::int64_t b = 0; b < 4; ++b) s += x[(a * 4 + b) * 3 + e] * w[0][b * 5 + c];
         BOOST_CHECK_CLOSE(y[(a * 5 + c) * 3 + e], s, 1e-3);
       }
-  BOOST_CHECK(layer->compute_output_shape({PartialShape{std::nullopt, 4, 3}})[0] ==
-              (PartialShape{std::nullopt, 5, 3}));
+  BOOST_CHECK(layer->compute_output_shape({PartialShape{std::nullopt, 4, 3}})[0] == (PartialShape{std::nullopt, 5, 3}));
   BOOST_CHECK(contains(config_of(*layer), R"("output_shape":[5],"equation":"ab...,bc->ac...")"));
 }
 
@@ -178,17 +177,24 @@ BOOST_AUTO_TEST_CASE(einsum_dense_left_ellipsis_any_rank_with_activation) {
 
 BOOST_AUTO_TEST_CASE(einsum_dense_errors_are_keras_messages) {
   auto bad = layer_from("EinsumDense", R"({"equation": "ab->b", "output_shape": 5})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { bad->maybe_build({PartialShape{std::nullopt, 4}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         bad->maybe_build({PartialShape{std::nullopt, 4}});
+                       }),
                        "Invalid einsum equation 'ab->b'"));
   auto mismatch = layer_from("EinsumDense", R"({"equation": "abc,cd->abd", "output_shape": [7, 5]})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { mismatch->maybe_build({PartialShape{std::nullopt, 3, 4}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         mismatch->maybe_build({PartialShape{std::nullopt, 3, 4}});
+                       }),
                        "Input shape and output shape do not match at shared dimension 'b'"));
   auto bias = layer_from("EinsumDense", R"({"equation": "ab,bc->ac", "output_shape": 5, "bias_axes": "x"})");
-  BOOST_CHECK(contains(error_of<ValueError>([&] { bias->maybe_build({PartialShape{std::nullopt, 4}}); }),
+  BOOST_CHECK(contains(error_of<ValueError>([&] {
+                         bias->maybe_build({PartialShape{std::nullopt, 4}});
+                       }),
                        "Bias dimension 'x' was requested"));
-  BOOST_CHECK(contains(
-      error_of<Error>([] { layer_from("EinsumDense", R"({"equation": "ab,bc->ac", "output_shape": 5, "lora_rank": 4})"); }),
-      "lora_rank"));
+  BOOST_CHECK(contains(error_of<Error>([] {
+                         layer_from("EinsumDense", R"({"equation": "ab,bc->ac", "output_shape": 5, "lora_rank": 4})");
+                       }),
+                       "lora_rank"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("EinsumDense", R"({"output_shape": 5})"); }), "equation"));
 }
 
@@ -206,7 +212,8 @@ BOOST_AUTO_TEST_CASE(mha_value_dim_output_shape_and_key) {
   // value_dim 3 != key_dim 2, output_shape (2, 3), cross attention with a separate key.
   auto mha = layer_from("MultiHeadAttention",
                         R"({"name": "m", "num_heads": 2, "key_dim": 2, "value_dim": 3, "output_shape": [2, 3]})");
-  mha->maybe_build({PartialShape{std::nullopt, 3, 5}, PartialShape{std::nullopt, 4, 6}, PartialShape{std::nullopt, 4, 2}});
+  mha->maybe_build(
+      {PartialShape{std::nullopt, 3, 5}, PartialShape{std::nullopt, 4, 6}, PartialShape{std::nullopt, 4, 2}});
   const auto weights = mha->weights();
   BOOST_REQUIRE_EQUAL(weights.size(), 8u);
   BOOST_CHECK(weights[0]->shape() == (Shape{5, 2, 2}));     // query kernel
@@ -297,7 +304,8 @@ BOOST_AUTO_TEST_CASE(mha_config_as_keras_writes_it) {
   std::string config = config_of(*mha);
   BOOST_CHECK(contains(config, R"("num_heads":2,"key_dim":4,"value_dim":4,"dropout":0.0,"use_bias":true,)"
                                R"("use_gate":false,"output_shape":[6],"attention_axes":null,"sliding_window":null,)"));
-  BOOST_CHECK(contains(config, R"("activity_regularizer":null,"kernel_constraint":null,"bias_constraint":null,"seed":null})"));
+  BOOST_CHECK(
+      contains(config, R"("activity_regularizer":null,"kernel_constraint":null,"bias_constraint":null,"seed":null})"));
   mha->maybe_build({PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 3, 4}});
   BOOST_CHECK(contains(config_of(*mha), R"("attention_axes":[1])"));
   BOOST_CHECK_EQUAL(json::write(*mha->build_config()),
@@ -309,8 +317,9 @@ BOOST_AUTO_TEST_CASE(mha_unsupported_and_invalid_options_are_clear_errors) {
                          layer_from("MultiHeadAttention", R"({"num_heads": 2, "key_dim": 2, "use_gate": true})");
                        }),
                        "use_gate"));
-  BOOST_CHECK(contains(error_of<ValueError>([] { layer_from("MultiHeadAttention", R"({"num_heads": 0, "key_dim": 2})"); }),
-                       "num_heads"));
+  BOOST_CHECK(
+      contains(error_of<ValueError>([] { layer_from("MultiHeadAttention", R"({"num_heads": 0, "key_dim": 2})"); }),
+               "num_heads"));
   auto mha = layer_from("MultiHeadAttention", R"({"name": "m", "num_heads": 2, "key_dim": 2, "attention_axes": [2]})");
   BOOST_CHECK(contains(error_of<ValueError>([&] {
                          mha->maybe_build({PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 3, 4}});
@@ -332,7 +341,8 @@ BOOST_AUTO_TEST_CASE(mha_unsupported_and_invalid_options_are_clear_errors) {
 BOOST_AUTO_TEST_CASE(attention_masks_scale_and_scores) {
   auto att = layer_from("Attention", R"({"name": "a", "use_scale": true})");
   const Tensor q = pattern({2, 3, 4}, 0.3f), v = pattern({2, 5, 2}, 0.6f), k = pattern({2, 5, 4}, 0.8f);
-  att->maybe_build({PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 5, 2}, PartialShape{std::nullopt, 5, 4}});
+  att->maybe_build(
+      {PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 5, 2}, PartialShape{std::nullopt, 5, 4}});
   att->set_weights({Tensor::scalar(0.7f)});
   const Tensor q_mask = Tensor::matrix({{1, 0, 1}, {1, 1, 1}});
   const Tensor v_mask = Tensor::matrix({{1, 1, 0, 1, 0}, {0, 1, 1, 1, 1}});
@@ -358,7 +368,8 @@ BOOST_AUTO_TEST_CASE(attention_masks_scale_and_scores) {
         mx = std::max(mx, d);
       }
       for (auto& x : s) total += (x = std::exp(x - mx));
-      for (std::int64_t j = 0; j < 5; ++j) weights.at({b, t, j}) = static_cast<float>(s[static_cast<std::size_t>(j)] / total);
+      for (std::int64_t j = 0; j < 5; ++j)
+        weights.at({b, t, j}) = static_cast<float>(s[static_cast<std::size_t>(j)] / total);
       for (std::int64_t c = 0; c < 2; ++c) {
         double o = 0;
         for (std::int64_t j = 0; j < 5; ++j) o += weights.at({b, t, j}) * v.at({b, j, c});
@@ -395,7 +406,8 @@ BOOST_AUTO_TEST_CASE(additive_attention_value_mask_and_config) {
       BOOST_CHECK_CLOSE(y.at({0, t, c}), o, 1e-3);
     }
   }
-  BOOST_CHECK(contains(error_of<ValueError>([] { layer_from("Attention", R"({"score_mode": "mul"})"); }), "score_mode"));
+  BOOST_CHECK(
+      contains(error_of<ValueError>([] { layer_from("Attention", R"({"score_mode": "mul"})"); }), "score_mode"));
   CallArgs one({q});
   BOOST_CHECK(contains(error_of<ValueError>([&] { run(*att, one); }), "length 2 or 3"));
 }

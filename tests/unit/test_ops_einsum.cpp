@@ -71,9 +71,9 @@ void check_against_naive(const std::string& equation, const Shape& sa, const Sha
 
 BOOST_AUTO_TEST_CASE(einsum_matches_a_naive_loop) {
   check_against_naive("ab,bc->ac", {3, 4}, {4, 5});
-  check_against_naive("ab,bc->ca", {3, 4}, {4, 5});                   // output permuted
-  check_against_naive("abc,cde->abde", {2, 3, 4}, {4, 2, 3});         // MHA projection
-  check_against_naive("abcd,cde->abe", {2, 3, 2, 4}, {2, 4, 5});      // MHA output projection
+  check_against_naive("ab,bc->ca", {3, 4}, {4, 5});                    // output permuted
+  check_against_naive("abc,cde->abde", {2, 3, 4}, {4, 2, 3});          // MHA projection
+  check_against_naive("abcd,cde->abe", {2, 3, 2, 4}, {2, 4, 5});       // MHA output projection
   check_against_naive("aecd,abcd->acbe", {2, 5, 3, 4}, {2, 6, 3, 4});  // MHA scores
   check_against_naive("acbe,aecd->abcd", {2, 3, 6, 5}, {2, 5, 3, 4});  // MHA combine
   check_against_naive("bij,bjk->bik", {3, 2, 4}, {3, 4, 5});
@@ -104,13 +104,14 @@ BOOST_AUTO_TEST_CASE(einsum_ellipsis_expands_to_the_same_axes) {
 BOOST_AUTO_TEST_CASE(einsum_errors_name_the_equation_and_the_problem) {
   const Tensor a = pattern({3, 4}, 0.0f), b = pattern({4, 5}, 0.0f);
   BOOST_CHECK(contains(error_of<NotSupportedError>([&] { ops::einsum("ab,bc", a, b); }), "'->'"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([&] { ops::einsum("aa,bc->bc", pattern({3, 3}, 0), b); }),
+  BOOST_CHECK(contains(error_of<NotSupportedError>([&] {
+                         ops::einsum("aa,bc->bc", pattern({3, 3}, 0), b);
+                       }),
                        "repeated"));
   BOOST_CHECK(contains(error_of<NotSupportedError>([&] { ops::einsum("ab,bc,cd->ad", a, b); }), "two operands"));
   BOOST_CHECK(contains(error_of<ValueError>([&] { ops::einsum("ab,bc->ad", a, b); }), "output letter 'd'"));
   BOOST_CHECK(contains(error_of<ValueError>([&] { ops::einsum("ab,cd->ad", a, pattern({5, 5}, 0)); }), "'ab,cd->ad'"));
-  BOOST_CHECK(contains(error_of<ValueError>([&] { ops::einsum("ab,bc->ac", a, pattern({5, 5}, 0)); }),
-                       "'b' size 5"));
+  BOOST_CHECK(contains(error_of<ValueError>([&] { ops::einsum("ab,bc->ac", a, pattern({5, 5}, 0)); }), "'b' size 5"));
   BOOST_CHECK(contains(error_of<ValueError>([&] { ops::einsum("abc,bc->ac", a, b); }), "rank"));
   BOOST_CHECK(contains(error_of<ValueError>([&] { ops::einsum("a-b,bc->ac", a, b); }), "invalid character"));
 }

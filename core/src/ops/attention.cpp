@@ -16,8 +16,9 @@ Tensor masked_softmax(const Tensor& x, const Tensor* mask, const Axes& axes, boo
       throw ValueError("masked_softmax: the mask " + shape_to_string(mask->shape()) +
                        " has more dimensions than the scores " + shape_to_string(x.shape()));
     }
-    keep = mask->dtype() == DType::bool_ ? mask->astype(DType::float32)
-                                         : map(cast(*mask, DType::float32), [](float v) { return v > 0.5f ? 1.0f : 0.0f; });
+    keep = mask->dtype() == DType::bool_
+               ? mask->astype(DType::float32)
+               : map(cast(*mask, DType::float32), [](float v) { return v > 0.5f ? 1.0f : 0.0f; });
     scores = where(keep, x, Tensor::scalar(-1e9f));
   }
   const std::vector<std::int64_t> norm = normalize_axes(axes, x.rank());

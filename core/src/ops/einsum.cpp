@@ -27,8 +27,8 @@ std::string expand_ellipsis(std::string_view equation, std::string term, std::in
   }
   const std::int64_t count = rank < 0 ? ellipsis_rank : rank - static_cast<std::int64_t>(term.size() - 3);
   if (count < 0) {
-    throw ValueError(quoted(equation) + ": " + which + " term '" + term + "' has more letters than the operand's rank " +
-                     std::to_string(rank));
+    throw ValueError(quoted(equation) + ": " + which + " term '" + term +
+                     "' has more letters than the operand's rank " + std::to_string(rank));
   }
   return term.substr(0, pos) + pool.substr(pool.size() - static_cast<std::size_t>(count)) + term.substr(pos + 3);
 }
@@ -209,9 +209,7 @@ Tensor einsum(std::string_view equation, const Tensor& a_in, const Tensor& b_in)
   const std::string& c = best.contracted;
   const std::int64_t nb = product(batch), m = product(xf), n = product(yf), k = product(c);
   const bool batched = !batch.empty();
-  const auto dims3 = [&](std::int64_t r, std::int64_t cols) {
-    return batched ? Shape{nb, r, cols} : Shape{r, cols};
-  };
+  const auto dims3 = [&](std::int64_t r, std::int64_t cols) { return batched ? Shape{nb, r, cols} : Shape{r, cols}; };
   const Tensor xm = best.permute_x ? arrange(x, xt, batch + xf + c).reshape(dims3(m, k))
                                    : x.reshape(best.tx ? dims3(k, m) : dims3(m, k));
   const Tensor ym = best.permute_y ? arrange(y, yt, batch + c + yf).reshape(dims3(k, n))

@@ -1,5 +1,5 @@
-#include "kplug/errors.hpp"
 #include "kplug/layers/attention.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/ops/attention.hpp"
 #include "layers/attention/attention_masks.hpp"
@@ -31,9 +31,8 @@ Attention::Attention(Options options, LayerArgs args) : Attention(std::move(opti
 Attention::Attention(Options options, LayerArgs args, bool additive)
     : Layer(std::move(args)), options_(std::move(options)) {
   if (!additive && options_.score_mode != "dot" && options_.score_mode != "concat") {
-    throw ValueError(
-        "Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. Received: score_mode=" +
-        options_.score_mode);
+    throw ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. Received: score_mode=" +
+                     options_.score_mode);
   }
 }
 
@@ -95,8 +94,8 @@ std::vector<Tensor> Attention::call(CallArgs& args) {
   const Tensor& v = args.inputs[1];
   const Tensor& k = args.inputs.size() > 2 ? args.inputs[2] : v;
   if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || q.dim(-1) != k.dim(-1) || k.dim(-2) != v.dim(-2)) {
-    fail("expects query (..., Tq, dim), value (..., Tv, dim_v) and key (..., Tv, dim), got " +
-         shape_repr(q.shape()) + ", " + shape_repr(v.shape()) + " and " + shape_repr(k.shape()));
+    fail("expects query (..., Tq, dim), value (..., Tv, dim_v) and key (..., Tv, dim), got " + shape_repr(q.shape()) +
+         ", " + shape_repr(v.shape()) + " and " + shape_repr(k.shape()));
   }
   const bool use_causal_mask = args.bool_kwarg("use_causal_mask", false);
   const bool return_scores = args.bool_kwarg("return_attention_scores", false);
@@ -146,8 +145,8 @@ void AdditiveAttention::build(const std::vector<PartialShape>& input_shapes) {
   if (query.rank() == 0 || !query[query.rank() - 1]) {
     fail("needs a known last query dimension to build, got " + query.to_string());
   }
-  scale_ = add_weight(
-      {"scale", {*query[query.rank() - 1]}, std::make_shared<initializers::GlorotUniform>(), {}, {}, true});
+  scale_ =
+      add_weight({"scale", {*query[query.rank() - 1]}, std::make_shared<initializers::GlorotUniform>(), {}, {}, true});
 }
 
 Tensor AdditiveAttention::scores(const Tensor& query, const Tensor& key) const {

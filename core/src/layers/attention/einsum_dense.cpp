@@ -150,9 +150,9 @@ EinsumDense::Analysis EinsumDense::analyze(const PartialShape& input_shape) cons
     } else if (const auto i = input_spec.find(dim); i != std::string::npos) {
       d = at(input_shape, input_index(i));
     } else {
-      throw ValueError("Weight dimension '" + std::string(1, dim) + "' did not have a match in either the input spec '" +
-                       input_spec + "' or the output spec '" + output_spec +
-                       "'. For this layer, the weight must be fully specified.");
+      throw ValueError("Weight dimension '" + std::string(1, dim) +
+                       "' did not have a match in either the input spec '" + input_spec + "' or the output spec '" +
+                       output_spec + "'. For this layer, the weight must be fully specified.");
     }
     if (!d) {
       fail("with equation '" + equation + "': the kernel dimension '" + std::string(1, dim) +
@@ -167,8 +167,8 @@ EinsumDense::Analysis EinsumDense::analyze(const PartialShape& input_shape) cons
     for (char c : bias_axes) {
       const auto pos = output_spec.find(c);
       if (pos == std::string::npos) {
-        throw ValueError("Bias dimension '" + std::string(1, c) + "' was requested, but is not part of the output spec '" +
-                         output_spec + "'");
+        throw ValueError("Bias dimension '" + std::string(1, c) +
+                         "' was requested, but is not part of the output spec '" + output_spec + "'");
       }
       first = std::min(first, pos);
     }
@@ -179,7 +179,9 @@ EinsumDense::Analysis EinsumDense::analyze(const PartialShape& input_shape) cons
         continue;
       }
       const Dim& d = out_at(static_cast<std::int64_t>(i) + num_left_elided);
-      if (!d) fail("with equation '" + equation + "': the bias dimension '" + std::string(1, output_spec[i]) + "' is unknown");
+      if (!d)
+        fail("with equation '" + equation + "': the bias dimension '" + std::string(1, output_spec[i]) +
+             "' is unknown");
       bias.push_back(*d);
     }
     if (!left_elided)
@@ -192,12 +194,8 @@ EinsumDense::Analysis EinsumDense::analyze(const PartialShape& input_shape) cons
 
 void EinsumDense::build(const std::vector<PartialShape>& input_shapes) {
   const Analysis a = analyze(single_shape(input_shapes));
-  kernel_ = add_weight({"kernel",
-                        a.kernel_shape,
-                        options_.kernel_initializer,
-                        options_.kernel_regularizer,
-                        options_.kernel_constraint,
-                        true});
+  kernel_ = add_weight({"kernel", a.kernel_shape, options_.kernel_initializer, options_.kernel_regularizer,
+                        options_.kernel_constraint, true});
   if (a.bias_shape) {
     bias_ = add_weight(
         {"bias", *a.bias_shape, options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint, true});

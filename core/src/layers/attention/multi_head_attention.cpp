@@ -100,8 +100,9 @@ MultiHeadAttention::MultiHeadAttention(Options options, LayerArgs args)
         std::to_string(options_.num_heads));
   }
   if (options_.key_dim <= 0) {
-    throw ValueError("Received an invalid value for argument `key_dim`, expected a positive integer. Received: key_dim=" +
-                     std::to_string(options_.key_dim));
+    throw ValueError(
+        "Received an invalid value for argument `key_dim`, expected a positive integer. Received: key_dim=" +
+        std::to_string(options_.key_dim));
   }
   if (options_.value_dim && *options_.value_dim <= 0) {
     throw ValueError(
@@ -109,7 +110,8 @@ MultiHeadAttention::MultiHeadAttention(Options options, LayerArgs args)
         "value_dim=" +
         std::to_string(*options_.value_dim));
   }
-  if (options_.output_shape && options_.output_shape->empty()) options_.output_shape.reset();  // Python: `if output_shape`
+  if (options_.output_shape && options_.output_shape->empty())
+    options_.output_shape.reset();  // Python: `if output_shape`
   if (options_.sliding_window && *options_.sliding_window <= 0) {
     throw ValueError("`sliding_window` must be `None` or a positive integer. Received: sliding_window=" +
                      std::to_string(*options_.sliding_window));
@@ -190,9 +192,8 @@ void MultiHeadAttention::build(const std::vector<PartialShape>& input_shapes) {
          value.to_string() + " and " + key.to_string());
   }
   if (middle(value) != middle(key)) {
-    throw ValueError(
-        "All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape=" +
-        value.to_string() + " and key_shape=" + key.to_string());
+    throw ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape=" +
+                     value.to_string() + " and key_shape=" + key.to_string());
   }
   const auto sublayer = [&](const ProjEquation& eq, std::vector<std::optional<std::int64_t>> output_shape,
                             const char* name) {
@@ -233,9 +234,9 @@ void MultiHeadAttention::build(const std::vector<PartialShape>& input_shapes) {
     for (std::int64_t a : *options_.attention_axes) {
       const std::int64_t axis = a >= 0 ? a : (projected_rank_ - 1) + a;
       if (axis <= 0 || axis >= projected_rank_ - 2) {
-        fail("got attention_axes " + PartialShape(std::vector<Dim>(options_.attention_axes->begin(),
-                                                                   options_.attention_axes->end()))
-                                         .to_string() +
+        fail("got attention_axes " +
+             PartialShape(std::vector<Dim>(options_.attention_axes->begin(), options_.attention_axes->end()))
+                 .to_string() +
              ": each axis must be a non-batch, non-feature axis of the inputs (1 to " +
              std::to_string(projected_rank_ - 3) + " for inputs of rank " + std::to_string(projected_rank_ - 1) + ")");
       }
@@ -244,7 +245,8 @@ void MultiHeadAttention::build(const std::vector<PartialShape>& input_shapes) {
   }
   options_.attention_axes = axes;  // Keras stores the resolved tuple (and writes it)
   std::tie(dot_product_equation_, combine_equation_) = build_attention_equation(projected_rank_, axes);
-  const auto scores_rank = static_cast<std::int64_t>(dot_product_equation_.size() - dot_product_equation_.find('>') - 1);
+  const auto scores_rank =
+      static_cast<std::int64_t>(dot_product_equation_.size() - dot_product_equation_.find('>') - 1);
   norm_axes_.clear();
   for (auto i = scores_rank - static_cast<std::int64_t>(axes.size()); i < scores_rank; ++i) norm_axes_.push_back(i);
 
@@ -269,7 +271,8 @@ std::vector<LayerAttribute> MultiHeadAttention::layer_attributes() const {
           LayerAttribute{"value_dense", {value_dense_}}, LayerAttribute{"output_dense", {output_dense_}}};
 }
 
-std::vector<PartialShape> MultiHeadAttention::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+std::vector<PartialShape> MultiHeadAttention::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
   if (input_shapes.size() < 2 || input_shapes.size() > 3) {
     fail("expects the shapes of query, value and optionally key, got " + std::to_string(input_shapes.size()));
   }
