@@ -154,7 +154,7 @@ BOOST_AUTO_TEST_CASE(einsum_dense_right_ellipsis_bias_broadcasts_over_the_elided
         BOOST_CHECK_CLOSE(y[(a * 5 + c) * 3 + e], s, 1e-3);
       }
   BOOST_CHECK(layer->compute_output_shape({PartialShape{std::nullopt, 4, 3}})[0] == (PartialShape{std::nullopt, 5, 3}));
-  BOOST_CHECK(contains(config_of(*layer), R"("output_shape":[5],"equation":"ab...,bc->ac...")"));
+  BOOST_CHECK(contains(config_of(*layer), R"("output_shape": [5], "equation": "ab...,bc->ac...")"));
 }
 
 BOOST_AUTO_TEST_CASE(einsum_dense_left_ellipsis_any_rank_with_activation) {
@@ -203,7 +203,7 @@ BOOST_AUTO_TEST_CASE(einsum_dense_activity_regularizer_keeps_the_base_config_pla
       "activity_regularizer": {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.5}, "registered_name": null}})");
   const std::string config = config_of(*layer);
   BOOST_CHECK(config.find("activity_regularizer") < config.find("output_shape"));
-  BOOST_CHECK(!contains(config, R"("activity_regularizer":null)"));
+  BOOST_CHECK(!contains(config, R"("activity_regularizer": null)"));
 }
 
 // ---- MultiHeadAttention ----
@@ -232,7 +232,7 @@ BOOST_AUTO_TEST_CASE(mha_value_dim_output_shape_and_key) {
               (PartialShape{std::nullopt, 3, 2, 3}));
   // Keras's sublayer names and the saving attributes.
   BOOST_CHECK_EQUAL(mha->sublayers()[3]->name(), "attention_output");
-  BOOST_CHECK_EQUAL(mha->children().at(3).name, "output_dense");
+  BOOST_CHECK_EQUAL(mha->children().at(3).attribute, "output_dense");
   BOOST_CHECK(contains(json::write(*mha->build_config()), "key_shape"));
 }
 
@@ -294,7 +294,7 @@ BOOST_AUTO_TEST_CASE(mha_attention_axes_other_than_default) {
       // Rank-5 projections: Keras uses its Softmax layer (no masks here, so no zeroing).
       const Tensor expected = naive_mha(seq, seq, seq, mha_weights(w, true), 2, 3, 3, {}, true);
       check_close(y, expected.reshape(x.shape()), 1e-4f);
-      BOOST_CHECK(contains(config_of(*mha), joint ? R"("attention_axes":[1,2])" : R"("attention_axes":[2])"));
+      BOOST_CHECK(contains(config_of(*mha), joint ? R"("attention_axes": [1, 2])" : R"("attention_axes": [2])"));
     }
   }
 }
@@ -302,14 +302,15 @@ BOOST_AUTO_TEST_CASE(mha_attention_axes_other_than_default) {
 BOOST_AUTO_TEST_CASE(mha_config_as_keras_writes_it) {
   auto mha = layer_from("MultiHeadAttention", R"({"name": "m", "num_heads": 2, "key_dim": 4, "output_shape": 6})");
   std::string config = config_of(*mha);
-  BOOST_CHECK(contains(config, R"("num_heads":2,"key_dim":4,"value_dim":4,"dropout":0.0,"use_bias":true,)"
-                               R"("use_gate":false,"output_shape":[6],"attention_axes":null,"sliding_window":null,)"));
-  BOOST_CHECK(
-      contains(config, R"("activity_regularizer":null,"kernel_constraint":null,"bias_constraint":null,"seed":null})"));
+  BOOST_CHECK(contains(config,
+                       R"("num_heads": 2, "key_dim": 4, "value_dim": 4, "dropout": 0.0, "use_bias": true, )"
+                       R"("use_gate": false, "output_shape": [6], "attention_axes": null, "sliding_window": null, )"));
+  BOOST_CHECK(contains(
+      config, R"("activity_regularizer": null, "kernel_constraint": null, "bias_constraint": null, "seed": null})"));
   mha->maybe_build({PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 3, 4}});
-  BOOST_CHECK(contains(config_of(*mha), R"("attention_axes":[1])"));
+  BOOST_CHECK(contains(config_of(*mha), R"("attention_axes": [1])"));
   BOOST_CHECK_EQUAL(json::write(*mha->build_config()),
-                    R"({"shapes_dict":{"query_shape":[null,3,4],"value_shape":[null,3,4]}})");
+                    R"({"shapes_dict": {"query_shape": [null, 3, 4], "value_shape": [null, 3, 4]}})");
 }
 
 BOOST_AUTO_TEST_CASE(mha_unsupported_and_invalid_options_are_clear_errors) {
@@ -317,9 +318,8 @@ BOOST_AUTO_TEST_CASE(mha_unsupported_and_invalid_options_are_clear_errors) {
                          layer_from("MultiHeadAttention", R"({"num_heads": 2, "key_dim": 2, "use_gate": true})");
                        }),
                        "use_gate"));
-  BOOST_CHECK(
-      contains(error_of<ValueError>([] { layer_from("MultiHeadAttention", R"({"num_heads": 0, "key_dim": 2})"); }),
-               "num_heads"));
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("MultiHeadAttention", R"({"num_heads": 0, "key_dim": 2})"); }),
+                       "num_heads"));
   auto mha = layer_from("MultiHeadAttention", R"({"name": "m", "num_heads": 2, "key_dim": 2, "attention_axes": [2]})");
   BOOST_CHECK(contains(error_of<ValueError>([&] {
                          mha->maybe_build({PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 3, 4}});
@@ -382,7 +382,7 @@ BOOST_AUTO_TEST_CASE(attention_masks_scale_and_scores) {
 
 BOOST_AUTO_TEST_CASE(additive_attention_value_mask_and_config) {
   auto att = layer_from("AdditiveAttention", R"({"name": "a"})");
-  BOOST_CHECK(contains(config_of(*att), R"("use_scale":true,"dropout":0.0,"seed":null})"));
+  BOOST_CHECK(contains(config_of(*att), R"("use_scale": true, "dropout": 0.0, "seed": null})"));
   BOOST_CHECK(!contains(config_of(*att), "score_mode"));
   const Tensor q = pattern({1, 2, 3}, 0.3f), v = pattern({1, 3, 3}, 0.6f);
   att->maybe_build({PartialShape{std::nullopt, 2, 3}, PartialShape{std::nullopt, 3, 3}});
@@ -406,8 +406,7 @@ BOOST_AUTO_TEST_CASE(additive_attention_value_mask_and_config) {
       BOOST_CHECK_CLOSE(y.at({0, t, c}), o, 1e-3);
     }
   }
-  BOOST_CHECK(
-      contains(error_of<ValueError>([] { layer_from("Attention", R"({"score_mode": "mul"})"); }), "score_mode"));
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Attention", R"({"score_mode": "mul"})"); }), "score_mode"));
   CallArgs one({q});
   BOOST_CHECK(contains(error_of<ValueError>([&] { run(*att, one); }), "length 2 or 3"));
 }
