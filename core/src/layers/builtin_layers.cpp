@@ -1,6 +1,7 @@
 // The keras.layers built-ins and Keras's model classes, in the built-in catalog.
 #include "builtins/catalog.hpp"
 #include "kplug/layers/activations.hpp"
+#include "kplug/layers/attention.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/embedding.hpp"
@@ -85,6 +86,11 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<ConvLSTM1D>(module, {"ConvLSTM1D"});
   builder.add_class<ConvLSTM2D>(module, {"ConvLSTM2D"});
   builder.add_class<TimeDistributed>(module, {"TimeDistributed"});
+  // Attention family (EinsumDense is MultiHeadAttention's projection).
+  builder.add_class<EinsumDense>(module, {"EinsumDense"});
+  builder.add_class<MultiHeadAttention>(module, {"MultiHeadAttention"});
+  builder.add_class<Attention>(module, {"Attention"});
+  builder.add_class<AdditiveAttention>(module, {"AdditiveAttention"});
   // Keras ops recorded as graph nodes for masks.
   builder.add_class<NotEqual>("keras.src.ops.numpy", {"NotEqual"});
   builder.add_class<Any>("keras.src.ops.numpy", {"Any"});
