@@ -60,6 +60,18 @@ inline std::map<std::string, Shape> layer_datasets(const boost::json::value& che
   return out;
 }
 
+// Every dataset of the fixture's file: the layers' and, for a compiled model, its
+// optimizer's ("optimizer/vars/<i>"), which a compiled model saves too.
+inline std::map<std::string, Shape> all_datasets(const boost::json::value& checks) {
+  std::map<std::string, Shape> out;
+  for (const auto& item : checks.at("model_weights_h5_datasets").as_object()) {
+    Shape shape;
+    for (const auto& d : item.value().as_array()[0].as_array()) shape.push_back(d.to_number<std::int64_t>());
+    out.emplace(std::string(item.key()), std::move(shape));
+  }
+  return out;
+}
+
 // Every `<path>/vars/<i>` the saving walk writes for this model, with its shape.
 inline std::map<std::string, Shape> saved_datasets(const Model& model) {
   saving::InMemoryWeightsStore store;

@@ -18,8 +18,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> kPrefixes = {"activation_", "initializer_", "regularizer_", "constraint_",
-                                            "loss_",       "loss_fn_",     "loss_str_"};
+const std::vector<std::string> kPrefixes = {"activation_", "initializer_", "regularizer_", "constraint_", "loss_",
+                                            "loss_fn_",    "loss_str_",    "optimizer_",   "metric_"};
 
 std::optional<Kind> kind_of(const std::string& stem) {
   if (stem.starts_with("activation_")) return Kind::activation;
@@ -27,6 +27,8 @@ std::optional<Kind> kind_of(const std::string& stem) {
   if (stem.starts_with("regularizer_")) return Kind::regularizer;
   if (stem.starts_with("constraint_")) return Kind::constraint;
   if (stem.starts_with("loss_")) return Kind::loss;
+  if (stem.starts_with("optimizer_")) return Kind::optimizer;
+  if (stem.starts_with("metric_")) return Kind::metric;
   return std::nullopt;
 }
 
@@ -70,7 +72,7 @@ bool same_json(const boost::json::value& a, const boost::json::value& b) {
 
 BOOST_AUTO_TEST_CASE(there_are_fixtures_of_every_kind) {
   const auto all = fixtures();
-  BOOST_TEST(all.size() == 137u);  // every object fixture of these kinds in keras-fixtures
+  BOOST_TEST(all.size() == 204u);  // every object fixture of these kinds in keras-fixtures
   for (const std::string& prefix : kPrefixes) {
     BOOST_TEST(std::any_of(all.begin(), all.end(),
                            [&](const fs::path& p) { return p.filename().string().starts_with(prefix); }),

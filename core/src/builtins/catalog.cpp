@@ -22,6 +22,8 @@ BuiltinCatalog::BuiltinCatalog() {
   add_builtin_regularizers(builder);
   add_builtin_constraints(builder);
   add_builtin_losses(builder);
+  add_builtin_optimizers(builder);
+  add_builtin_metrics(builder);
   add_builtin_layers(builder);
   add_builtin_models(builder);
 }

@@ -100,7 +100,9 @@ void add_builtin_initializers(CatalogBuilder& builder);
 void add_builtin_regularizers(CatalogBuilder& builder);
 void add_builtin_constraints(CatalogBuilder& builder);
 void add_builtin_losses(CatalogBuilder& builder);
-void add_builtin_layers(CatalogBuilder& builder);  // core/src/layers
-void add_builtin_models(CatalogBuilder& builder);  // core/src/layers (Sequential, Functional)
+void add_builtin_optimizers(CatalogBuilder& builder);  // core/src/optimizers (and their schedules)
+void add_builtin_metrics(CatalogBuilder& builder);     // core/src/metrics
+void add_builtin_layers(CatalogBuilder& builder);      // core/src/layers
+void add_builtin_models(CatalogBuilder& builder);      // core/src/layers (Sequential, Functional)
 
 }  // namespace kplug::detail

@@ -46,6 +46,7 @@ void Model::load_weights(const saving::WeightsStore& store) {
                      "' was never built: build it (or give it an InputLayer) before loading "
                      "weights into it");
   }
+  if (const auto& opt = optimizer(); opt && !opt->built()) opt->build(trainable_weights());
   saving::load_state(*this, store);
 }
 

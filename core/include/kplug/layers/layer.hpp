@@ -114,7 +114,7 @@ class Layer : public Serializable, public saving::Saveable {
   // Sublayers by Keras attribute name (`cell`, `forward_layer`, `layer`, ...), in order.
   virtual std::vector<LayerAttribute> layer_attributes() const { return {}; }
   // The same as the saving walk sees them.
-  std::vector<saving::SaveableChild> children() const final;
+  std::vector<saving::SaveableChild> children() const override;
   // Every sublayer once, in attribute order.
   std::vector<LayerPtr> sublayers() const;
   // Own variables, then each sublayer's, without duplicates.

@@ -4,6 +4,7 @@
 
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/models/compile_config.hpp"
 #include "kplug/serialization.hpp"
 
 #include <boost/json/value.hpp>
@@ -53,12 +54,23 @@ class Model : public Layer {
   // Compact JSON of the model dict, as Keras's model.to_json().
   std::string to_json() const;
 
-  // The compile_config as loaded ({} when not compiled). kplug has no optimizers yet:
-  // the config is kept and written back, the model is not compiled by it.
-  const boost::json::value& compile_config() const noexcept { return compile_config_; }
-  void set_compile_config(boost::json::value config) { compile_config_ = std::move(config); }
-  // Called by the deserializer with a non-empty compile_config: kept (see above).
-  void compile_from_config(const boost::json::object& config) override { compile_config_ = config; }
+  // Keras's get_compile_config: {} when not compiled, else the arguments as read with the
+  // optimizer serialized from its current state (kplug/models/compile_config.hpp).
+  boost::json::value compile_config() const;
+  bool compiled() const noexcept { return compile_state_ != nullptr; }
+  // Null when not compiled.
+  const CompileState* compile_state() const noexcept { return compile_state_.get(); }
+  // The compiled optimizer (null when not compiled, or compiled without one). Saved as the
+  // model's `optimizer` child ("optimizer/vars" in weights files).
+  const OptimizerPtr& optimizer() const noexcept;
+  // Compiles from a compile_config ({} or null: not compiled).
+  void set_compile_config(const boost::json::value& config);
+  // Keras's compile_from_config, called by the deserializer with a non-empty
+  // compile_config: deserializes it and, when the model is built, builds the optimizer on
+  // trainable_weights() (so its variables load with the weights).
+  void compile_from_config(const boost::json::object& config) override;
+  // Layer's children, then `optimizer` when compiled with one.
+  std::vector<saving::SaveableChild> children() const override;
 
   // Keras's `layers` attribute (walked first): weight paths `layers/<snake_case class>`,
   // uniquified in order.
@@ -66,7 +78,8 @@ class Model : public Layer {
 
   // Keras's save_weights / load_weights through a WeightsStore (saving::save_state /
   // load_state: paths, counts, shapes and Keras's messages, failures collected).
-  // Loading into a model that was never built is an error.
+  // Loading into a model that was never built is an error. A compiled model whose
+  // optimizer is not built yet builds it first, so that "optimizer/vars" loads.
   void save_weights(saving::WeightsStore& store) const;
   void load_weights(const saving::WeightsStore& store);
 
@@ -76,7 +89,7 @@ class Model : public Layer {
   virtual std::vector<LayerPtr> saved_layers() const { return layers(); }
 
  private:
-  boost::json::value compile_config_ = boost::json::object();
+  std::shared_ptr<CompileState> compile_state_;
 };
 
 using ModelPtr = std::shared_ptr<Model>;
