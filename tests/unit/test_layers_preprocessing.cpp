@@ -48,15 +48,16 @@ BOOST_AUTO_TEST_CASE(up_sampling2d_nearest_channels_first_repeats_rows_and_colum
   auto layer = layer_from("UpSampling2D", R"({"name": "u", "size": [2, 1], "data_format": "channels_first"})");
   // (1, 1, 2, 2) -> (1, 1, 4, 2): each row twice.
   check_close((*layer)(iota({1, 1, 2, 2})), Tensor({1, 1, 4, 2}, {0, 1, 0, 1, 2, 3, 2, 3}));
-  BOOST_CHECK(contains(config_of(*layer), R"("size": [2, 1], "data_format": "channels_first", "interpolation": "nearest")"));
+  BOOST_CHECK(
+      contains(config_of(*layer), R"("size": [2, 1], "data_format": "channels_first", "interpolation": "nearest")"));
 }
 
 BOOST_AUTO_TEST_CASE(up_sampling2d_bilinear_interpolates_with_half_pixel_centres) {
   auto layer = layer_from("UpSampling2D", R"({"name": "u", "size": 2, "interpolation": "bilinear"})");
   // A (1, 1, 2, 1) row [0, 4] -> [0, 1, 3, 4], two identical rows.
   check_close((*layer)(Tensor({1, 1, 2, 1}, {0, 4})), Tensor({1, 2, 4, 1}, {0, 1, 3, 4, 0, 1, 3, 4}));
-  BOOST_CHECK(contains(error_of<Error>([] { layer_from("UpSampling2D", R"({"interpolation": "area"})"); }),
-                       "interpolation"));
+  BOOST_CHECK(
+      contains(error_of<Error>([] { layer_from("UpSampling2D", R"({"interpolation": "area"})"); }), "interpolation"));
 }
 
 BOOST_AUTO_TEST_CASE(up_sampling3d_channels_first) {
@@ -68,17 +69,16 @@ BOOST_AUTO_TEST_CASE(up_sampling3d_channels_first) {
 BOOST_AUTO_TEST_CASE(resizing_pads_to_the_aspect_ratio_with_the_fill_value) {
   auto layer = layer_from("Resizing", R"({"name": "r", "height": 4, "width": 4, "interpolation": "nearest",
                                           "pad_to_aspect_ratio": true, "fill_value": 9.0})");
-  check_close((*layer)(iota({1, 2, 4, 1})),
-              Tensor({1, 4, 4, 1}, {9, 9, 9, 9, 0, 1, 2, 3, 4, 5, 6, 7, 9, 9, 9, 9}));
+  check_close((*layer)(iota({1, 2, 4, 1})), Tensor({1, 4, 4, 1}, {9, 9, 9, 9, 0, 1, 2, 3, 4, 5, 6, 7, 9, 9, 9, 9}));
   BOOST_CHECK(contains(config_of(*layer), R"("fill_mode": "constant", "fill_value": 9.0, "antialias": false)"));
 }
 
 BOOST_AUTO_TEST_CASE(resizing_unsupported_options_name_themselves) {
-  const std::string interpolation =
-      error_of<NotSupportedError>([] { layer_from("Resizing", R"({"height": 2, "width": 2, "interpolation": "area"})"); });
+  const std::string interpolation = error_of<NotSupportedError>(
+      [] { layer_from("Resizing", R"({"height": 2, "width": 2, "interpolation": "area"})"); });
   BOOST_CHECK_MESSAGE(contains(interpolation, "interpolation='area'"), interpolation);
-  const std::string fill =
-      error_of<NotSupportedError>([] { layer_from("Resizing", R"({"height": 2, "width": 2, "fill_mode": "reflect"})"); });
+  const std::string fill = error_of<NotSupportedError>(
+      [] { layer_from("Resizing", R"({"height": 2, "width": 2, "fill_mode": "reflect"})"); });
   BOOST_CHECK_MESSAGE(contains(fill, "fill_mode='reflect'"), fill);
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("Resizing", R"({"width": 2})"); }), "height"));
 }
@@ -96,20 +96,19 @@ BOOST_AUTO_TEST_CASE(category_encoding_one_hot_and_errors) {
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*layer)(ints({1, 1}, {3})); }), "out of range [0, 3)"));
   auto binary = layer_from("CategoryEncoding", R"({"name": "b", "num_tokens": 2, "output_mode": "binary"})");
   BOOST_CHECK(contains(config_of(*binary), R"("output_mode": "multi_hot")"));
-  BOOST_CHECK(contains(error_of<NotSupportedError>([] {
-                         layer_from("CategoryEncoding", R"({"num_tokens": 2, "sparse": true})");
-                       }),
-                       "sparse=True"));
+  BOOST_CHECK(contains(
+      error_of<NotSupportedError>([] { layer_from("CategoryEncoding", R"({"num_tokens": 2, "sparse": true})"); }),
+      "sparse=True"));
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("CategoryEncoding", R"({"num_tokens": 0})"); }), "num_tokens"));
 }
 
 BOOST_AUTO_TEST_CASE(normalization_with_given_statistics_and_invert) {
-  auto layer =
-      layer_from("Normalization", R"({"name": "n", "axis": -1, "mean": [1.0, 2.0], "variance": [4.0, 0.0]})");
+  auto layer = layer_from("Normalization", R"({"name": "n", "axis": -1, "mean": [1.0, 2.0], "variance": [4.0, 0.0]})");
   // (x - mean) / max(sqrt(var), 1e-7): the zero variance divides by epsilon.
   check_close((*layer)(Tensor::matrix({{3, 2}, {-1, 2}})), Tensor::matrix({{1, 0}, {-1, 0}}));
   BOOST_CHECK(layer->weights().empty());
-  BOOST_CHECK(contains(config_of(*layer), R"("axis": [-1], "invert": false, "mean": [1.0, 2.0], "variance": [4.0, 0.0])"));
+  BOOST_CHECK(
+      contains(config_of(*layer), R"("axis": [-1], "invert": false, "mean": [1.0, 2.0], "variance": [4.0, 0.0])"));
 
   auto invert = layer_from("Normalization", R"({"name": "i", "axis": null, "mean": 2, "variance": 9, "invert": true})");
   check_close((*invert)(Tensor::matrix({{1, -1}})), Tensor::matrix({{5, -1}}));
@@ -125,8 +124,6 @@ BOOST_AUTO_TEST_CASE(normalization_weights_over_two_kept_axes) {
   BOOST_CHECK(weights[2]->value().dtype() == DType::int32);
   layer->set_weights({Tensor({2, 2}, {0, 1, 2, 3}), Tensor({2, 2}, {1, 4, 9, 16}), weights[2]->value()});
   check_close((*layer)(Tensor({1, 2, 2}, {1, 3, 5, 7})), Tensor({1, 2, 2}, {1, 1, 1, 1}));
-  BOOST_CHECK(contains(error_of<Error>([] {
-                         layer_from("Normalization", R"({"mean": [1.0], "variance": null})");
-                       }),
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Normalization", R"({"mean": [1.0], "variance": null})"); }),
                        "both `mean` and `variance`"));
 }

@@ -83,11 +83,10 @@ std::vector<bool> bools(const Tensor& t) {
 
 BOOST_AUTO_TEST_CASE(arithmetic_with_python_numbers_on_either_side) {
   // y = 1 - (x + 1.0) * 2.0, as `1 - (x + 1.0) * 2.0` on a KerasTensor records it.
-  const std::string text =
-      model({input("x", "[null, 3]"), np("Add", "add", "[" + ref("x", "[null, 3]") + ", 1.0]"),
-             np("Multiply", "multiply", "[" + ref("add", "[null, 3]") + ", 2.0]"),
-             np("Subtract", "subtract", "[1, " + ref("multiply", "[null, 3]") + "]")},
-            R"([["x", 0, 0]])", R"(["subtract", 0, 0])");
+  const std::string text = model({input("x", "[null, 3]"), np("Add", "add", "[" + ref("x", "[null, 3]") + ", 1.0]"),
+                                  np("Multiply", "multiply", "[" + ref("add", "[null, 3]") + ", 2.0]"),
+                                  np("Subtract", "subtract", "[1, " + ref("multiply", "[null, 3]") + "]")},
+                                 R"([["x", 0, 0]])", R"(["subtract", 0, 0])");
   auto out = run(text, {Tensor::matrix({{1, 2, 3}, {-1, 0, 0.5f}})});
   check_close(out[0], Tensor::matrix({{-3, -5, -7}, {1, -1, -2}}));
 }
@@ -135,12 +134,12 @@ BOOST_AUTO_TEST_CASE(comparisons_logic_and_reductions) {
 BOOST_AUTO_TEST_CASE(position_ids_with_cumsum_stay_integers) {
   // positions = cumsum(ones_like(ids), axis=1) - 1, as text models build them.
   const std::string s = "[null, 5]";
-  const std::string text =
-      model({input("ids", s, "int32"), np("OnesLike", "ones_like", "[" + ref("ids", s, "int32") + "]", R"("dtype": null)"),
-             np("Cumsum", "cumsum", "[" + ref("ones_like", s, "int32") + "]", R"("axis": 1, "dtype": null)"),
-             np("Subtract", "subtract", "[" + ref("cumsum", s, "int32") + ", 1]"),
-             np("Cumprod", "cumprod", "[" + ref("ids", s, "int32") + "]", R"("axis": null, "dtype": "float32")")},
-            R"([["ids", 0, 0]])", R"([["subtract", 0, 0], ["cumprod", 0, 0]])");
+  const std::string text = model(
+      {input("ids", s, "int32"), np("OnesLike", "ones_like", "[" + ref("ids", s, "int32") + "]", R"("dtype": null)"),
+       np("Cumsum", "cumsum", "[" + ref("ones_like", s, "int32") + "]", R"("axis": 1, "dtype": null)"),
+       np("Subtract", "subtract", "[" + ref("cumsum", s, "int32") + ", 1]"),
+       np("Cumprod", "cumprod", "[" + ref("ids", s, "int32") + "]", R"("axis": null, "dtype": "float32")")},
+      R"([["ids", 0, 0]])", R"([["subtract", 0, 0], ["cumprod", 0, 0]])");
   auto out = run(text, {ints({1, 5}, {7, 1, 2, 3, 1})});
   BOOST_REQUIRE(out[0].dtype() == DType::int32);
   for (std::int32_t i = 0; i < 5; ++i) BOOST_CHECK_EQUAL(out[0].data_as<std::int32_t>()[i], i);
@@ -148,19 +147,17 @@ BOOST_AUTO_TEST_CASE(position_ids_with_cumsum_stay_integers) {
 }
 
 BOOST_AUTO_TEST_CASE(shape_ops) {
-  const std::string text =
-      model({input("x", "[null, 4]"),
-             np("Reshape", "reshape", "[" + ref("x", "[null, 4]") + "]", R"("newshape": [-1, 2, 2])"),
-             np("Transpose", "transpose", "[" + ref("reshape", "[null, 2, 2]") + "]", R"("axes": [0, 2, 1])"),
-             np("ExpandDims", "expand_dims", "[" + ref("transpose", "[null, 2, 2]") + "]", R"("axis": 1)"),
-             np("Squeeze", "squeeze", "[" + ref("expand_dims", "[null, 1, 2, 2]") + "]", R"("axis": 1)"),
-             np("Concatenate", "concatenate",
-                "[[" + ref("squeeze", "[null, 2, 2]") + ", " + ref("reshape", "[null, 2, 2]") + "]]",
-                R"("axis": -1)"),
-             np("ZerosLike", "zeros_like", "[" + ref("x", "[null, 4]") + "]", R"("dtype": "int32")"),
-             op("keras.src.ops.core", "Cast", "cast", "[" + ref("x", "[null, 4]") + "]", R"("dtype": "int32")")},
-            R"([["x", 0, 0]])",
-            R"([["expand_dims", 0, 0], ["concatenate", 0, 0], ["zeros_like", 0, 0], ["cast", 0, 0]])");
+  const std::string text = model(
+      {input("x", "[null, 4]"),
+       np("Reshape", "reshape", "[" + ref("x", "[null, 4]") + "]", R"("newshape": [-1, 2, 2])"),
+       np("Transpose", "transpose", "[" + ref("reshape", "[null, 2, 2]") + "]", R"("axes": [0, 2, 1])"),
+       np("ExpandDims", "expand_dims", "[" + ref("transpose", "[null, 2, 2]") + "]", R"("axis": 1)"),
+       np("Squeeze", "squeeze", "[" + ref("expand_dims", "[null, 1, 2, 2]") + "]", R"("axis": 1)"),
+       np("Concatenate", "concatenate",
+          "[[" + ref("squeeze", "[null, 2, 2]") + ", " + ref("reshape", "[null, 2, 2]") + "]]", R"("axis": -1)"),
+       np("ZerosLike", "zeros_like", "[" + ref("x", "[null, 4]") + "]", R"("dtype": "int32")"),
+       op("keras.src.ops.core", "Cast", "cast", "[" + ref("x", "[null, 4]") + "]", R"("dtype": "int32")")},
+      R"([["x", 0, 0]])", R"([["expand_dims", 0, 0], ["concatenate", 0, 0], ["zeros_like", 0, 0], ["cast", 0, 0]])");
   auto out = run(text, {Tensor::matrix({{1, 2, 3, 4.5f}})});
   check_close(out[0], Tensor({1, 1, 2, 2}, {1, 3, 2, 4.5f}));
   check_close(out[1], Tensor({1, 2, 4}, {1, 3, 1, 2, 2, 4.5f, 3, 4.5f}));
@@ -170,16 +167,16 @@ BOOST_AUTO_TEST_CASE(shape_ops) {
 }
 
 BOOST_AUTO_TEST_CASE(two_tensor_operations_broadcast) {
-  const std::string text =
-      model({input("a", "[null, 3]"), input("b", "[null, 1]"),
-             np("Maximum", "maximum", "[" + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") + "]"),
-             np("Greater", "greater", "[" + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") + "]"),
-             np("Where", "where",
-                "[" + ref("greater", "[null, 3]", "bool") + ", " + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") +
-                    "]"),
-             np("Power", "power", "[" + ref("a", "[null, 3]") + ", 2]"),
-             np("Divide", "divide", "[" + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") + "]")},
-            R"([["a", 0, 0], ["b", 0, 0]])", R"([["maximum", 0, 0], ["where", 0, 0], ["power", 0, 0], ["divide", 0, 0]])");
+  const std::string text = model(
+      {input("a", "[null, 3]"), input("b", "[null, 1]"),
+       np("Maximum", "maximum", "[" + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") + "]"),
+       np("Greater", "greater", "[" + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") + "]"),
+       np("Where", "where",
+          "[" + ref("greater", "[null, 3]", "bool") + ", " + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") +
+              "]"),
+       np("Power", "power", "[" + ref("a", "[null, 3]") + ", 2]"),
+       np("Divide", "divide", "[" + ref("a", "[null, 3]") + ", " + ref("b", "[null, 1]") + "]")},
+      R"([["a", 0, 0], ["b", 0, 0]])", R"([["maximum", 0, 0], ["where", 0, 0], ["power", 0, 0], ["divide", 0, 0]])");
   auto out = run(text, {Tensor::matrix({{1, 5, -3}}), Tensor::matrix({{2}})});
   check_close(out[0], Tensor::matrix({{2, 5, 2}}));
   check_close(out[1], Tensor::matrix({{2, 5, 2}}));
@@ -189,12 +186,13 @@ BOOST_AUTO_TEST_CASE(two_tensor_operations_broadcast) {
 
 BOOST_AUTO_TEST_CASE(nn_activations_with_their_arguments) {
   const std::string s = "[null, 3]";
-  const std::string text = model(
-      {input("x", s), nn("Softmax", "softmax", "[" + ref("x", s) + "]", R"("axis": -1)"),
-       nn("LeakyRelu", "leaky_relu", "[" + ref("x", s) + "]", R"("negative_slope": 0.1)"),
-       nn("Elu", "elu", "[" + ref("x", s) + "]", R"("alpha": 2.0)"), nn("Relu", "relu", "[" + ref("x", s) + "]"),
-       nn("Gelu", "gelu", "[" + ref("x", s) + "]", R"("approximate": true)")},
-      R"([["x", 0, 0]])", R"([["softmax", 0, 0], ["leaky_relu", 0, 0], ["elu", 0, 0], ["relu", 0, 0], ["gelu", 0, 0]])");
+  const std::string text =
+      model({input("x", s), nn("Softmax", "softmax", "[" + ref("x", s) + "]", R"("axis": -1)"),
+             nn("LeakyRelu", "leaky_relu", "[" + ref("x", s) + "]", R"("negative_slope": 0.1)"),
+             nn("Elu", "elu", "[" + ref("x", s) + "]", R"("alpha": 2.0)"), nn("Relu", "relu", "[" + ref("x", s) + "]"),
+             nn("Gelu", "gelu", "[" + ref("x", s) + "]", R"("approximate": true)")},
+            R"([["x", 0, 0]])",
+            R"([["softmax", 0, 0], ["leaky_relu", 0, 0], ["elu", 0, 0], ["relu", 0, 0], ["gelu", 0, 0]])");
   const float ln2 = std::log(2.0f), ln3 = std::log(3.0f);
   auto out = run(text, {Tensor::matrix({{0, ln2, ln3}, {-1, 0, 2}})});
   check_close(out[0].slice_rows(0, 1), Tensor::matrix({{1.0f / 6, 2.0f / 6, 3.0f / 6}}));
@@ -208,8 +206,9 @@ BOOST_AUTO_TEST_CASE(nn_activations_with_their_arguments) {
 
 BOOST_AUTO_TEST_CASE(default_arguments_are_written_as_keras_writes_them) {
   // A config without `keepdims` reads Keras's default and writes it back.
-  const std::string text = model({input("x", "[null, 4]"), np("Sum", "sum", "[" + ref("x", "[null, 4]") + "]", R"("axis": 1)")},
-                                 R"([["x", 0, 0]])", R"(["sum", 0, 0])");
+  const std::string text =
+      model({input("x", "[null, 4]"), np("Sum", "sum", "[" + ref("x", "[null, 4]") + "]", R"("axis": 1)")},
+            R"([["x", 0, 0]])", R"(["sum", 0, 0])");
   ModelPtr m = model_from_json(text);
   const auto back = json::parse(m->to_json());
   const auto& cfg = back.at("config").at("layers").as_array()[1].at("config").as_object();
@@ -220,12 +219,16 @@ BOOST_AUTO_TEST_CASE(default_arguments_are_written_as_keras_writes_them) {
 
 BOOST_AUTO_TEST_CASE(ops_kplug_lacks_are_clear_errors) {
   const std::string s = "[null, 4]";
-  auto load = [&](const std::string& layer) { model_from_json(model({input("x", s), layer}, R"([["x", 0, 0]])", R"(["o", 0, 0])")); };
+  auto load = [&](const std::string& layer) {
+    model_from_json(model({input("x", s), layer}, R"([["x", 0, 0]])", R"(["o", 0, 0])"));
+  };
   // An Operation class with no kplug node: its name and module.
-  const std::string unknown = error_of<Error>([&] { load(np("Einsum", "o", "[" + ref("x", s) + "]", R"("subscripts": "ij->j")")); });
+  const std::string unknown =
+      error_of<Error>([&] { load(np("Einsum", "o", "[" + ref("x", s) + "]", R"("subscripts": "ij->j")")); });
   BOOST_CHECK_MESSAGE(contains(unknown, "Einsum") && contains(unknown, "keras.src.ops.numpy"), unknown);
   // An argument form it does not take: the op and the argument.
-  const std::string axis = error_of<NotSupportedError>([&] { load(nn("Softmax", "o", "[" + ref("x", s) + "]", R"("axis": [0, 1])")); });
+  const std::string axis =
+      error_of<NotSupportedError>([&] { load(nn("Softmax", "o", "[" + ref("x", s) + "]", R"("axis": [0, 1])")); });
   BOOST_CHECK_MESSAGE(contains(axis, "keras.src.ops.nn.Softmax") && contains(axis, "axis"), axis);
   // An unknown config key names itself.
   const std::string key = error_of<Error>([&] { load(np("Sum", "o", "[" + ref("x", s) + "]", R"("axes": 1)")); });
@@ -235,7 +238,8 @@ BOOST_AUTO_TEST_CASE(ops_kplug_lacks_are_clear_errors) {
   BOOST_CHECK_MESSAGE(contains(missing, "x_max"), missing);
   // The wrong number of positional arguments (plain values are only known to the node: at predict).
   const std::string arity = error_of<NotSupportedError>([&] {
-    model_from_json(model({input("x", s), np("Add", "o", "[" + ref("x", s) + "]")}, R"([["x", 0, 0]])", R"(["o", 0, 0])"))
+    model_from_json(
+        model({input("x", s), np("Add", "o", "[" + ref("x", s) + "]")}, R"([["x", 0, 0]])", R"(["o", 0, 0])"))
         ->predict({Tensor::matrix({{1, 2, 3, 4}})});
   });
   BOOST_CHECK_MESSAGE(contains(arity, "keras.src.ops.numpy.Add") && contains(arity, "expected 2"), arity);

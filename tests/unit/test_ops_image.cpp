@@ -20,7 +20,9 @@ using test::error_of;
 namespace {
 
 // (1, h, w, 1) from rows.
-Tensor image(std::int64_t h, std::int64_t w, std::vector<float> values) { return Tensor({1, h, w, 1}, std::move(values)); }
+Tensor image(std::int64_t h, std::int64_t w, std::vector<float> values) {
+  return Tensor({1, h, w, 1}, std::move(values));
+}
 
 std::vector<float> iota(std::int64_t n) {
   std::vector<float> v(static_cast<std::size_t>(n));
@@ -91,7 +93,8 @@ BOOST_AUTO_TEST_CASE(pad_to_aspect_ratio_pads_the_short_side_with_the_fill_value
   const Tensor out = ops::resize(image(2, 4, iota(8)), 4, 4, o);
   check_close(out, Tensor({1, 4, 4, 1}, {-1, -1, -1, -1, 0, 1, 2, 3, 4, 5, 6, 7, -1, -1, -1, -1}));
   o.crop_to_aspect_ratio = true;
-  BOOST_CHECK(contains(error_of<ValueError>([&] { ops::resize(image(2, 4, iota(8)), 4, 4, o); }), "pad_to_aspect_ratio"));
+  BOOST_CHECK(
+      contains(error_of<ValueError>([&] { ops::resize(image(2, 4, iota(8)), 4, 4, o); }), "pad_to_aspect_ratio"));
 }
 
 BOOST_AUTO_TEST_CASE(channels_first_and_unbatched_images_resize_the_same_pixels) {

@@ -18,18 +18,12 @@ Tensor predicate(const Tensor& a, const Tensor& b, F f) {
 
 Tensor compare(const Tensor& a, const Tensor& b, CompareOp op) {
   switch (op) {
-    case CompareOp::equal:
-      return predicate(a, b, [](float x, float y) { return x == y ? 1.0f : 0.0f; });
-    case CompareOp::not_equal:
-      return predicate(a, b, [](float x, float y) { return x != y ? 1.0f : 0.0f; });
-    case CompareOp::greater:
-      return predicate(a, b, [](float x, float y) { return x > y ? 1.0f : 0.0f; });
-    case CompareOp::greater_equal:
-      return predicate(a, b, [](float x, float y) { return x >= y ? 1.0f : 0.0f; });
-    case CompareOp::less:
-      return predicate(a, b, [](float x, float y) { return x < y ? 1.0f : 0.0f; });
-    case CompareOp::less_equal:
-      return predicate(a, b, [](float x, float y) { return x <= y ? 1.0f : 0.0f; });
+    case CompareOp::equal: return predicate(a, b, [](float x, float y) { return x == y ? 1.0f : 0.0f; });
+    case CompareOp::not_equal: return predicate(a, b, [](float x, float y) { return x != y ? 1.0f : 0.0f; });
+    case CompareOp::greater: return predicate(a, b, [](float x, float y) { return x > y ? 1.0f : 0.0f; });
+    case CompareOp::greater_equal: return predicate(a, b, [](float x, float y) { return x >= y ? 1.0f : 0.0f; });
+    case CompareOp::less: return predicate(a, b, [](float x, float y) { return x < y ? 1.0f : 0.0f; });
+    case CompareOp::less_equal: return predicate(a, b, [](float x, float y) { return x <= y ? 1.0f : 0.0f; });
   }
   return {};
 }

@@ -34,16 +34,11 @@ double lanczos_kernel(double radius, double x) {
 
 double kernel_at(Interpolation interpolation, double x) {
   switch (interpolation) {
-    case Interpolation::bilinear:
-      return triangle_kernel(x);
-    case Interpolation::bicubic:
-      return keys_cubic_kernel(x);
-    case Interpolation::lanczos3:
-      return lanczos_kernel(3.0, x);
-    case Interpolation::lanczos5:
-      return lanczos_kernel(5.0, x);
-    case Interpolation::nearest:
-      break;
+    case Interpolation::bilinear: return triangle_kernel(x);
+    case Interpolation::bicubic: return keys_cubic_kernel(x);
+    case Interpolation::lanczos3: return lanczos_kernel(3.0, x);
+    case Interpolation::lanczos5: return lanczos_kernel(5.0, x);
+    case Interpolation::nearest: break;
   }
   throw ValueError("resize_weights: nearest interpolation has no kernel");
 }
@@ -180,16 +175,11 @@ std::optional<Interpolation> interpolation_from_name(std::string_view name) {
 
 std::string_view interpolation_name(Interpolation interpolation) {
   switch (interpolation) {
-    case Interpolation::nearest:
-      return "nearest";
-    case Interpolation::bilinear:
-      return "bilinear";
-    case Interpolation::bicubic:
-      return "bicubic";
-    case Interpolation::lanczos3:
-      return "lanczos3";
-    case Interpolation::lanczos5:
-      return "lanczos5";
+    case Interpolation::nearest: return "nearest";
+    case Interpolation::bilinear: return "bilinear";
+    case Interpolation::bicubic: return "bicubic";
+    case Interpolation::lanczos3: return "lanczos3";
+    case Interpolation::lanczos5: return "lanczos5";
   }
   return "?";
 }
@@ -240,7 +230,8 @@ Tensor resize(const Tensor& images, std::int64_t height, std::int64_t width, con
   // Only the axes whose size changes are resampled (Keras's spatial_dims).
   for (const auto& [axis, size] : {std::pair{axes.height, height}, std::pair{axes.width, width}}) {
     if (x.dim(axis) == size) continue;
-    if (x.dim(axis) == 0) throw ValueError("resize: cannot resize an empty axis of shape " + shape_to_string(x.shape()));
+    if (x.dim(axis) == 0)
+      throw ValueError("resize: cannot resize an empty axis of shape " + shape_to_string(x.shape()));
     x = options.interpolation == Interpolation::nearest
             ? resize_nearest_axis(x, axis, size)
             : resize_kernel_axis(x, axis, size, options.interpolation, options.antialias);

@@ -103,8 +103,7 @@ class Normalization : public Layer {
   };
   Normalization(Options options, LayerArgs args);
   boost::json::object get_config() const override;
-  static std::shared_ptr<Normalization> from_config(const boost::json::object& config,
-                                                    DeserializationContext& context);
+  static std::shared_ptr<Normalization> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
   const Options& options() const noexcept { return options_; }

@@ -61,18 +61,15 @@ const std::vector<OpSpec>& nn_op_specs() {
     s.push_back(activation("HardShrink", {param("threshold", 0.5)}, [](const OpNode& n, const Tensor& x) {
       return act::hard_shrink(x, n.float_argument("threshold"));
     }));
-    s.push_back(activation("Squareplus", {param("b", 4)}, [](const OpNode& n, const Tensor& x) {
-      return act::squareplus(x, n.float_argument("b"));
-    }));
+    s.push_back(activation("Squareplus", {param("b", 4)},
+                           [](const OpNode& n, const Tensor& x) { return act::squareplus(x, n.float_argument("b")); }));
     s.push_back(activation("LeakyRelu", {param("negative_slope", 0.2)}, [](const OpNode& n, const Tensor& x) {
       return act::leaky_relu(x, n.float_argument("negative_slope"));
     }));
-    s.push_back(activation("Elu", {param("alpha", 1.0)}, [](const OpNode& n, const Tensor& x) {
-      return act::elu(x, n.float_argument("alpha"));
-    }));
-    s.push_back(activation("Celu", {param("alpha", 1.0)}, [](const OpNode& n, const Tensor& x) {
-      return act::celu(x, n.float_argument("alpha"));
-    }));
+    s.push_back(activation("Elu", {param("alpha", 1.0)},
+                           [](const OpNode& n, const Tensor& x) { return act::elu(x, n.float_argument("alpha")); }));
+    s.push_back(activation("Celu", {param("alpha", 1.0)},
+                           [](const OpNode& n, const Tensor& x) { return act::celu(x, n.float_argument("alpha")); }));
     // keras.ops.gelu defaults to the tanh approximation (the activation does not).
     s.push_back(activation("Gelu", {param("approximate", true)}, [](const OpNode& n, const Tensor& x) {
       return act::gelu(x, n.bool_argument("approximate"));
@@ -81,18 +78,14 @@ const std::vector<OpSpec>& nn_op_specs() {
                            [](const OpNode& n, const Tensor& x) {
                              return act::threshold(x, n.float_argument("threshold"), n.float_argument("default_value"));
                            }));
-    s.push_back(activation("Glu", {param("axis", -1)}, [](const OpNode& n, const Tensor& x) {
-      return act::glu(x, n.int_argument("axis"));
-    }));
-    s.push_back(activation("Softmax", {param("axis", -1)}, [](const OpNode& n, const Tensor& x) {
-      return act::softmax(x, single_axis(n));
-    }));
-    s.push_back(activation("LogSoftmax", {param("axis", -1)}, [](const OpNode& n, const Tensor& x) {
-      return act::log_softmax(x, single_axis(n));
-    }));
-    s.push_back(activation("Sparsemax", {param("axis", -1)}, [](const OpNode& n, const Tensor& x) {
-      return act::sparsemax(x, single_axis(n));
-    }));
+    s.push_back(activation("Glu", {param("axis", -1)},
+                           [](const OpNode& n, const Tensor& x) { return act::glu(x, n.int_argument("axis")); }));
+    s.push_back(activation("Softmax", {param("axis", -1)},
+                           [](const OpNode& n, const Tensor& x) { return act::softmax(x, single_axis(n)); }));
+    s.push_back(activation("LogSoftmax", {param("axis", -1)},
+                           [](const OpNode& n, const Tensor& x) { return act::log_softmax(x, single_axis(n)); }));
+    s.push_back(activation("Sparsemax", {param("axis", -1)},
+                           [](const OpNode& n, const Tensor& x) { return act::sparsemax(x, single_axis(n)); }));
     s.push_back({kNn,
                  "OneHot",
                  {required("num_classes"), param("axis", -1), param("dtype", nullptr), param("sparse", false)},

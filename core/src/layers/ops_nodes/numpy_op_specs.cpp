@@ -72,7 +72,9 @@ OpSpec logical(std::string name, ops::LogicalOp op) {
           }};
 }
 
-ops::Axes axes_of(const std::optional<std::vector<std::int64_t>>& axes) { return axes ? ops::Axes(*axes) : ops::Axes{}; }
+ops::Axes axes_of(const std::optional<std::vector<std::int64_t>>& axes) {
+  return axes ? ops::Axes(*axes) : ops::Axes{};
+}
 
 // numpy reduces nothing over an empty axis tuple; kplug's Axes{} means every axis.
 bool reduces_nothing(const std::optional<std::vector<std::int64_t>>& axes) { return axes && axes->empty(); }
@@ -92,8 +94,10 @@ OpSpec reduction(std::string name, std::vector<OpParam> params, Reduce f, bool k
 
 // Max/Min: `initial` joins the reduction (numpy's initial=).
 OpSpec extremum(std::string name, Reduce f, Binary combine) {
-  return {kNumpy, std::move(name),
-          {param("axis", nullptr), param("keepdims", false), param("initial", nullptr)}, 1,
+  return {kNumpy,
+          std::move(name),
+          {param("axis", nullptr), param("keepdims", false), param("initial", nullptr)},
+          1,
           [f = std::move(f), combine = std::move(combine)](const OpNode& node, const Operands& in) {
             const auto axes = node.axes_argument("axis");
             const bool keepdims = node.bool_argument("keepdims");
@@ -105,7 +109,10 @@ OpSpec extremum(std::string name, Reduce f, Binary combine) {
 
 // Cumsum/Cumprod: `dtype` or the input's (bool counts as int32).
 OpSpec cumulative(std::string name, std::function<Tensor(const Tensor&, std::optional<std::int64_t>)> f) {
-  return {kNumpy, std::move(name), {param("axis", nullptr), param("dtype", nullptr)}, 1,
+  return {kNumpy,
+          std::move(name),
+          {param("axis", nullptr), param("dtype", nullptr)},
+          1,
           [f = std::move(f)](const OpNode& node, const Operands& in) {
             const Tensor r = f(f32(in[0]), node.optional_int_argument("axis"));
             DType dtype = in[0].dtype() == DType::bool_ ? DType::int32 : in[0].dtype();
@@ -230,14 +237,22 @@ const std::vector<OpSpec>& numpy_op_specs() {
   static const std::vector<OpSpec> specs = [] {
     std::vector<OpSpec> s;
     // ---- element-wise arithmetic ----
-    s.push_back(binary("Add", [](const Tensor& a, const Tensor& b) { return ops::add(a, b); }, true));
-    s.push_back(binary("Subtract", [](const Tensor& a, const Tensor& b) { return ops::subtract(a, b); }, true));
-    s.push_back(binary("Multiply", [](const Tensor& a, const Tensor& b) { return ops::multiply(a, b); }, true));
-    s.push_back(binary("Divide", [](const Tensor& a, const Tensor& b) { return ops::divide(a, b); }, false));
-    s.push_back(binary("TrueDivide", [](const Tensor& a, const Tensor& b) { return ops::divide(a, b); }, false));
-    s.push_back(binary("Power", [](const Tensor& a, const Tensor& b) { return ops::power(a, b); }, true));
-    s.push_back(binary("Maximum", [](const Tensor& a, const Tensor& b) { return ops::maximum(a, b); }, true));
-    s.push_back(binary("Minimum", [](const Tensor& a, const Tensor& b) { return ops::minimum(a, b); }, true));
+    s.push_back(binary(
+        "Add", [](const Tensor& a, const Tensor& b) { return ops::add(a, b); }, true));
+    s.push_back(binary(
+        "Subtract", [](const Tensor& a, const Tensor& b) { return ops::subtract(a, b); }, true));
+    s.push_back(binary(
+        "Multiply", [](const Tensor& a, const Tensor& b) { return ops::multiply(a, b); }, true));
+    s.push_back(binary(
+        "Divide", [](const Tensor& a, const Tensor& b) { return ops::divide(a, b); }, false));
+    s.push_back(binary(
+        "TrueDivide", [](const Tensor& a, const Tensor& b) { return ops::divide(a, b); }, false));
+    s.push_back(binary(
+        "Power", [](const Tensor& a, const Tensor& b) { return ops::power(a, b); }, true));
+    s.push_back(binary(
+        "Maximum", [](const Tensor& a, const Tensor& b) { return ops::maximum(a, b); }, true));
+    s.push_back(binary(
+        "Minimum", [](const Tensor& a, const Tensor& b) { return ops::minimum(a, b); }, true));
     s.push_back(binary(
         "FloorDivide", [](const Tensor& a, const Tensor& b) { return ops::floor(ops::divide(a, b)); }, true));
     // numpy's mod: a - floor(a / b) * b (the sign of the divisor).
@@ -247,28 +262,44 @@ const std::vector<OpSpec>& numpy_op_specs() {
           return ops::subtract(a, ops::multiply(ops::floor(ops::divide(a, b)), b));
         },
         true));
-    s.push_back(unary("Negative", [](const Tensor& x) { return ops::negative(x); }, true));
-    s.push_back(unary("Absolute", [](const Tensor& x) { return ops::abs(x); }, true));
-    s.push_back(unary("Abs", [](const Tensor& x) { return ops::abs(x); }, true));
-    s.push_back(unary("Square", [](const Tensor& x) { return ops::square(x); }, true));
-    s.push_back(unary("Sign", [](const Tensor& x) { return ops::sign(x); }, true));
-    s.push_back(unary("Sqrt", [](const Tensor& x) { return ops::sqrt(x); }, false));
-    s.push_back(unary("Exp", [](const Tensor& x) { return ops::exp(x); }, false));
-    s.push_back(unary("Expm1", [](const Tensor& x) { return ops::expm1(x); }, false));
-    s.push_back(unary("Log", [](const Tensor& x) { return ops::log(x); }, false));
-    s.push_back(unary("Log1p", [](const Tensor& x) { return ops::log1p(x); }, false));
-    s.push_back(unary("Reciprocal", [](const Tensor& x) { return ops::reciprocal(x); }, false));
-    s.push_back(unary("Tanh", [](const Tensor& x) { return ops::tanh(x); }, false));
-    s.push_back(unary("Sin", [](const Tensor& x) { return ops::sin(x); }, false));
-    s.push_back(unary("Cos", [](const Tensor& x) { return ops::cos(x); }, false));
-    s.push_back(unary("Floor", [](const Tensor& x) { return ops::floor(x); }, false));
-    s.push_back(unary("Ceil", [](const Tensor& x) { return ops::ceil(x); }, false));
+    s.push_back(unary(
+        "Negative", [](const Tensor& x) { return ops::negative(x); }, true));
+    s.push_back(unary(
+        "Absolute", [](const Tensor& x) { return ops::abs(x); }, true));
+    s.push_back(unary(
+        "Abs", [](const Tensor& x) { return ops::abs(x); }, true));
+    s.push_back(unary(
+        "Square", [](const Tensor& x) { return ops::square(x); }, true));
+    s.push_back(unary(
+        "Sign", [](const Tensor& x) { return ops::sign(x); }, true));
+    s.push_back(unary(
+        "Sqrt", [](const Tensor& x) { return ops::sqrt(x); }, false));
+    s.push_back(unary(
+        "Exp", [](const Tensor& x) { return ops::exp(x); }, false));
+    s.push_back(unary(
+        "Expm1", [](const Tensor& x) { return ops::expm1(x); }, false));
+    s.push_back(unary(
+        "Log", [](const Tensor& x) { return ops::log(x); }, false));
+    s.push_back(unary(
+        "Log1p", [](const Tensor& x) { return ops::log1p(x); }, false));
+    s.push_back(unary(
+        "Reciprocal", [](const Tensor& x) { return ops::reciprocal(x); }, false));
+    s.push_back(unary(
+        "Tanh", [](const Tensor& x) { return ops::tanh(x); }, false));
+    s.push_back(unary(
+        "Sin", [](const Tensor& x) { return ops::sin(x); }, false));
+    s.push_back(unary(
+        "Cos", [](const Tensor& x) { return ops::cos(x); }, false));
+    s.push_back(unary(
+        "Floor", [](const Tensor& x) { return ops::floor(x); }, false));
+    s.push_back(unary(
+        "Ceil", [](const Tensor& x) { return ops::ceil(x); }, false));
     s.push_back({kNumpy, "Round", {param("decimals", 0)}, 1, [](const OpNode& node, const Operands& in) {
                    return round_to(node, in[0], in);
                  }});
     s.push_back({kNumpy, "Clip", {required("x_min"), required("x_max")}, 1, [](const OpNode& node, const Operands& in) {
-                   return keep_integer(ops::clip(f32(in[0]), node.float_argument("x_min"), node.float_argument("x_max")),
-                                       in);
+                   return keep_integer(
+                       ops::clip(f32(in[0]), node.float_argument("x_min"), node.float_argument("x_max")), in);
                  }});
     // ---- comparison and logic ----
     s.push_back(comparison("Equal", CompareOp::equal));
@@ -280,9 +311,8 @@ const std::vector<OpSpec>& numpy_op_specs() {
     s.push_back(logical("LogicalAnd", LogicalOp::logical_and));
     s.push_back(logical("LogicalOr", LogicalOp::logical_or));
     s.push_back(logical("LogicalXor", LogicalOp::logical_xor));
-    s.push_back({kNumpy, "LogicalNot", {}, 1, [](const OpNode&, const Operands& in) {
-                   return ops::logical_not(in[0]);
-                 }});
+    s.push_back(
+        {kNumpy, "LogicalNot", {}, 1, [](const OpNode&, const Operands& in) { return ops::logical_not(in[0]); }});
     s.push_back({kNumpy, "Where", {}, 3, [](const OpNode&, const Operands& in) {
                    return ops::where(f32(in[0]), f32(in[1]), f32(in[2]));
                  }});
@@ -307,18 +337,14 @@ const std::vector<OpSpec>& numpy_op_specs() {
     s.push_back(reduction(
         "All", axis_keepdims, [](const Tensor& x, const ops::Axes& a, bool k) { return ops::all(x, a, k); }, false,
         true));
-    s.push_back({kNumpy, "Var", axis_keepdims, 1, [](const OpNode& node, const Operands& in) {
-                   return moments_of(node, in[0], false);
-                 }});
-    s.push_back({kNumpy, "Std", axis_keepdims, 1, [](const OpNode& node, const Operands& in) {
-                   return moments_of(node, in[0], true);
-                 }});
-    s.push_back({kNumpy, "Argmax", axis_keepdims, 1, [](const OpNode& node, const Operands& in) {
-                   return argextremum(node, in[0], true);
-                 }});
-    s.push_back({kNumpy, "Argmin", axis_keepdims, 1, [](const OpNode& node, const Operands& in) {
-                   return argextremum(node, in[0], false);
-                 }});
+    s.push_back({kNumpy, "Var", axis_keepdims, 1,
+                 [](const OpNode& node, const Operands& in) { return moments_of(node, in[0], false); }});
+    s.push_back({kNumpy, "Std", axis_keepdims, 1,
+                 [](const OpNode& node, const Operands& in) { return moments_of(node, in[0], true); }});
+    s.push_back({kNumpy, "Argmax", axis_keepdims, 1,
+                 [](const OpNode& node, const Operands& in) { return argextremum(node, in[0], true); }});
+    s.push_back({kNumpy, "Argmin", axis_keepdims, 1,
+                 [](const OpNode& node, const Operands& in) { return argextremum(node, in[0], false); }});
     // ---- cumulative ----
     s.push_back(cumulative("Cumsum", [](const Tensor& x, std::optional<std::int64_t> a) { return ops::cumsum(x, a); }));
     s.push_back(
@@ -336,25 +362,31 @@ const std::vector<OpSpec>& numpy_op_specs() {
     s.push_back({kNumpy, "Squeeze", {param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
                    return squeeze(node, in[0]);
                  }});
-    s.push_back({kNumpy, "Moveaxis", {required("source"), required("destination")}, 1,
+    s.push_back({kNumpy,
+                 "Moveaxis",
+                 {required("source"), required("destination")},
+                 1,
                  [](const OpNode& node, const Operands& in) {
                    return ops::moveaxis(in[0], node.int_argument("source"), node.int_argument("destination"));
                  }});
-    s.push_back({kNumpy, "Swapaxes", {required("axis1"), required("axis2")}, 1,
-                 [](const OpNode& node, const Operands& in) {
-                   std::vector<std::int64_t> perm;
-                   for (std::int64_t a = 0; a < in[0].rank(); ++a) perm.push_back(a);
-                   std::swap(perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis1")))],
-                             perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis2")))]);
-                   return ops::permute(in[0], perm);
-                 }});
+    s.push_back(
+        {kNumpy, "Swapaxes", {required("axis1"), required("axis2")}, 1, [](const OpNode& node, const Operands& in) {
+           std::vector<std::int64_t> perm;
+           for (std::int64_t a = 0; a < in[0].rank(); ++a) perm.push_back(a);
+           std::swap(perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis1")))],
+                     perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis2")))]);
+           return ops::permute(in[0], perm);
+         }});
     s.push_back({kNumpy, "Concatenate", {param("axis", 0)}, 0, [](const OpNode& node, const Operands& in) {
                    return ops::concatenate(in, node.int_argument("axis"));
                  }});
     s.push_back({kNumpy, "Stack", {param("axis", 0)}, 0, [](const OpNode& node, const Operands& in) {
                    return ops::stack(in, node.int_argument("axis"));
                  }});
-    s.push_back({kNumpy, "Repeat", {required("repeats"), param("axis", nullptr)}, 1,
+    s.push_back({kNumpy,
+                 "Repeat",
+                 {required("repeats"), param("axis", nullptr)},
+                 1,
                  [](const OpNode& node, const Operands& in) { return repeat(node, in[0]); }});
     s.push_back({kNumpy, "Flip", {param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
                    return flip(node, in[0]);

@@ -12,8 +12,7 @@ namespace {
 const config::Fields<CategoryEncoding::Options>& category_encoding_fields() {
   using O = CategoryEncoding::Options;
   static const config::Fields<O> f{config::field("num_tokens", &O::num_tokens),
-                                   config::field("output_mode", &O::output_mode),
-                                   config::field("sparse", &O::sparse)};
+                                   config::field("output_mode", &O::output_mode), config::field("sparse", &O::sparse)};
   return f;
 }
 

@@ -37,7 +37,8 @@ const config::Fields<Normalization::Options>& normalization_fields() {
             }
           },
           [](const O& o) { return config::Codec<std::vector<std::int64_t>>::write(o.axis); }),
-      config::field("invert", &O::invert), statistic_field("mean", &O::mean), statistic_field("variance", &O::variance)};
+      config::field("invert", &O::invert), statistic_field("mean", &O::mean),
+      statistic_field("variance", &O::variance)};
   return f;
 }
 
@@ -145,7 +146,8 @@ std::vector<PartialShape> Normalization::compute_output_shape(const std::vector<
 
 std::vector<Tensor> Normalization::call(CallArgs& args) {
   expect_inputs(args, 1);
-  const Tensor x = args.inputs[0].dtype() == DType::float32 ? args.inputs[0] : ops::cast(args.inputs[0], DType::float32);
+  const Tensor x =
+      args.inputs[0].dtype() == DType::float32 ? args.inputs[0] : ops::cast(args.inputs[0], DType::float32);
   if (x.rank() != static_cast<std::int64_t>(broadcast_shape_.size())) {
     fail("was built for inputs of rank " + std::to_string(broadcast_shape_.size()) + ", got shape " +
          shape_repr(x.shape()));

@@ -75,7 +75,9 @@ Resizing::Resizing(Options options, LayerArgs args) : Layer(std::move(args)), op
   }
 }
 
-boost::json::object Resizing::get_config() const { return detail::write_fields_layer(*this, options_, resizing_fields()); }
+boost::json::object Resizing::get_config() const {
+  return detail::write_fields_layer(*this, options_, resizing_fields());
+}
 
 std::shared_ptr<Resizing> Resizing::from_config(const boost::json::object& config, DeserializationContext& context) {
   return detail::read_fields_layer<Resizing>(config, context, "Resizing", resizing_fields());

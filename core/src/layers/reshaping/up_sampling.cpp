@@ -1,7 +1,7 @@
 // UpSampling2D / UpSampling3D: nearest is numpy's repeat per spatial axis (as Keras's
 // ops.repeat), other interpolations resample through ops::resize.
-#include "kplug/errors.hpp"
 #include "kplug/layers/up_sampling.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/ops/image.hpp"
 #include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
