@@ -8,13 +8,15 @@
 #include "kplug/layers/masking.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
-#include "kplug/layers/numpy_ops.hpp"
 #include "kplug/layers/pooling.hpp"
+#include "kplug/layers/preprocessing.hpp"
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/layers/regularization.hpp"
 #include "kplug/layers/reshaping.hpp"
+#include "kplug/layers/up_sampling.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
+#include "layers/ops_nodes/register_op_nodes.hpp"
 
 namespace kplug::detail {
 
@@ -91,9 +93,15 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<MultiHeadAttention>(module, {"MultiHeadAttention"});
   builder.add_class<Attention>(module, {"Attention"});
   builder.add_class<AdditiveAttention>(module, {"AdditiveAttention"});
-  // Keras ops recorded as graph nodes for masks.
-  builder.add_class<NotEqual>("keras.src.ops.numpy", {"NotEqual"});
-  builder.add_class<Any>("keras.src.ops.numpy", {"Any"});
+  // Up-sampling and preprocessing (issue 10).
+  builder.add_class<UpSampling2D>(module, {"UpSampling2D"});
+  builder.add_class<UpSampling3D>(module, {"UpSampling3D"});
+  builder.add_class<Resizing>(module, {"Resizing"});
+  builder.add_class<CenterCrop>(module, {"CenterCrop"});
+  builder.add_class<CategoryEncoding>(module, {"CategoryEncoding"});
+  builder.add_class<Normalization>(module, {"Normalization"});
+  // Keras ops recorded as graph nodes (masks, keras.ops calls on symbolic tensors).
+  add_op_nodes(builder);
 }
 
 void add_builtin_models(CatalogBuilder& builder) {

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <string>
 #include <type_traits>
 
 namespace kplug::ops {
@@ -142,6 +143,30 @@ Tensor any(const Tensor& x, std::int64_t axis, bool keepdims) {
         po[o * inner + i] = po[o * inner + i] || truth[static_cast<std::size_t>((o * n + k) * inner + i)];
       }
     }
+  }
+  return out;
+}
+
+Tensor one_hot(const Tensor& indices, std::int64_t depth, std::string_view what) {
+  if (depth < 1) throw ValueError(std::string(what) + ": the depth must be >= 1, got " + std::to_string(depth));
+  if (!is_integer(indices.dtype()) && !is_floating(indices.dtype())) {
+    throw ValueError(std::string(what) + ": expected integer indices, got dtype " +
+                     std::string(dtype_name(indices.dtype())));
+  }
+  // cast checks that float indices are integral-valued enough to convert.
+  const Tensor ids = indices.dtype() == DType::int64 ? indices : cast(indices, DType::int64);
+  Shape out_shape = indices.shape();
+  out_shape.push_back(depth);
+  Tensor out(out_shape);
+  float* o = out.data();
+  const auto* id = ids.data_as<std::int64_t>();
+  for (std::int64_t i = 0; i < ids.size(); ++i) {
+    if (id[i] < 0) continue;  // numpy's valid_indices = x >= 0
+    if (id[i] >= depth) {
+      throw ValueError(std::string(what) + ": index " + std::to_string(id[i]) + " at flat position " +
+                       std::to_string(i) + " is out of range [0, " + std::to_string(depth) + ")");
+    }
+    o[i * depth + id[i]] = 1.0f;
   }
   return out;
 }

@@ -26,5 +26,10 @@ Tensor not_equal(const Tensor& x, double value);
 // Logical or over one axis of a bool (or numeric: nonzero = true) tensor, as a bool tensor.
 Tensor any(const Tensor& x, std::int64_t axis, bool keepdims = false);
 
+// numpy backend's one_hot: a float32 tensor of shape indices.shape + (depth,), 1 at each
+// index; a negative index gives a row of zeros; an index >= depth is a ValueError naming
+// `what`. Indices of any integer dtype (or integral floats).
+Tensor one_hot(const Tensor& indices, std::int64_t depth, std::string_view what = "one_hot");
+
 }  // namespace kplug::ops
 #pragma GCC visibility pop

@@ -1,0 +1,125 @@
+// keras.layers preprocessing layers at inference: Resizing, CenterCrop, CategoryEncoding,
+// Normalization (with its stored or given statistics).
+#pragma once
+
+#include "kplug/config_fields.hpp"
+#include "kplug/layers/layer.hpp"
+#include "kplug/number.hpp"
+
+#include <boost/json/value.hpp>
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+
+namespace kplug::layers {
+
+// Images resized to (height, width) by ops::resize; crop_to_aspect_ratio and
+// pad_to_aspect_ratio (fill_mode "constant") as Keras.
+class Resizing : public Layer {
+ public:
+  struct Options {
+    std::string data_format = "channels_last";
+    std::int64_t height = 0;
+    std::int64_t width = 0;
+    std::string interpolation = "bilinear";
+    bool crop_to_aspect_ratio = false;
+    bool pad_to_aspect_ratio = false;
+    std::string fill_mode = "constant";
+    Number fill_value = Number::real(0.0);
+    bool antialias = false;
+  };
+  Resizing(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Resizing> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  const Options& options() const noexcept { return options_; }
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// The central (height, width) window; smaller images are cropped to the aspect ratio and
+// resized (Keras's smart_resize).
+class CenterCrop : public Layer {
+ public:
+  struct Options {
+    std::string data_format = "channels_last";
+    std::int64_t height = 0;
+    std::int64_t width = 0;
+  };
+  CenterCrop(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<CenterCrop> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  const Options& options() const noexcept { return options_; }
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// Integer ids -> one_hot / multi_hot / count vectors of length num_tokens (dense only).
+class CategoryEncoding : public Layer {
+ public:
+  struct Options {
+    std::optional<std::int64_t> num_tokens;
+    std::string output_mode = "multi_hot";
+    bool sparse = false;
+  };
+  CategoryEncoding(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<CategoryEncoding> from_config(const boost::json::object& config,
+                                                       DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  const Options& options() const noexcept { return options_; }
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+// (x - mean) / max(sqrt(variance), 1e-7) over the kept `axis` (invert: the reverse). The
+// statistics are the `mean`/`variance` config values when given, else the weights
+// mean, variance (and Keras's int32 `count`) that adapt() filled.
+class Normalization : public Layer {
+ public:
+  struct Options {
+    std::vector<std::int64_t> axis{-1};  // kept axes; Keras writes them as a list
+    bool invert = false;
+    boost::json::value mean;  // null, a number or nested lists, written back as given
+    boost::json::value variance;
+  };
+  Normalization(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  static std::shared_ptr<Normalization> from_config(const boost::json::object& config, DeserializationContext& context);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  bool supports_masking() const override { return true; }
+  const Options& options() const noexcept { return options_; }
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+  std::vector<std::int64_t> keep_axes_;  // sorted, non-negative (set by build)
+  Shape broadcast_shape_;                // input dims on kept axes, 1 elsewhere
+  VariablePtr mean_, variance_, count_;
+  std::optional<Tensor> given_mean_, given_variance_;  // from the config, in broadcast form
+};
+
+}  // namespace kplug::layers
+
+#pragma GCC visibility pop

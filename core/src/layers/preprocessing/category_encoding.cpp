@@ -1,0 +1,75 @@
+// CategoryEncoding: ops::one_hot, then max (multi_hot) or sum (count) over the ids axis, as
+// Keras's encode_categorical_inputs with the numpy backend.
+#include "kplug/errors.hpp"
+#include "kplug/layers/preprocessing.hpp"
+#include "kplug/ops/indexing.hpp"
+#include "kplug/ops/reduce.hpp"
+#include "layers/fields_layer.hpp"
+
+namespace kplug::layers {
+namespace {
+
+const config::Fields<CategoryEncoding::Options>& category_encoding_fields() {
+  using O = CategoryEncoding::Options;
+  static const config::Fields<O> f{config::field("num_tokens", &O::num_tokens),
+                                   config::field("output_mode", &O::output_mode), config::field("sparse", &O::sparse)};
+  return f;
+}
+
+}  // namespace
+
+CategoryEncoding::CategoryEncoding(Options options, LayerArgs args)
+    : Layer(std::move(args)), options_(std::move(options)) {
+  if (options_.output_mode == "binary") options_.output_mode = "multi_hot";  // Keras's deprecated name
+  const std::string& mode = options_.output_mode;
+  if (mode != "count" && mode != "one_hot" && mode != "multi_hot") {
+    throw ValueError("Unknown arg for output_mode: " + mode);
+  }
+  if (!options_.num_tokens) {
+    throw ValueError(
+        "num_tokens must be set to use this layer. If the number of tokens is not known beforehand, use the "
+        "IntegerLookup layer instead.");
+  }
+  if (*options_.num_tokens < 1) {
+    throw ValueError("`num_tokens` must be >= 1. Received: num_tokens=" + std::to_string(*options_.num_tokens) + ".");
+  }
+  if (options_.sparse) throw NotSupportedError("CategoryEncoding: sparse=True is not supported (dense outputs only)");
+}
+
+boost::json::object CategoryEncoding::get_config() const {
+  return detail::write_fields_layer(*this, options_, category_encoding_fields());
+}
+
+std::shared_ptr<CategoryEncoding> CategoryEncoding::from_config(const boost::json::object& config,
+                                                                DeserializationContext& context) {
+  return detail::read_fields_layer<CategoryEncoding>(config, context, "CategoryEncoding", category_encoding_fields());
+}
+
+std::vector<PartialShape> CategoryEncoding::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  const PartialShape& in = single_shape(input_shapes);
+  std::vector<Dim> dims = in.dims();
+  const Dim tokens = *options_.num_tokens;
+  if (dims.empty()) return {PartialShape({tokens})};
+  // one_hot appends the token axis unless the last axis has length 1 (then replaced).
+  const bool append = options_.output_mode == "one_hot" && (dims.back() != Dim(1) || dims.size() == 1);
+  if (!append) dims.pop_back();
+  dims.push_back(tokens);
+  return {PartialShape(std::move(dims))};
+}
+
+std::vector<Tensor> CategoryEncoding::call(CallArgs& args) {
+  expect_inputs(args, 1);
+  Tensor x = args.inputs[0];
+  const std::int64_t depth = *options_.num_tokens;
+  const std::string what = "Layer '" + name() + "' (CategoryEncoding)";
+  if (x.rank() == 0) x = x.reshape({1});
+  if (options_.output_mode == "one_hot") {
+    if (x.rank() > 1 && x.dim(-1) == 1) x = x.squeeze(-1);
+    return {ops::one_hot(x, depth, what)};
+  }
+  const Tensor encoded = ops::one_hot(x, depth, what);
+  const std::int64_t axis = x.rank() > 1 ? 1 : 0;
+  return {options_.output_mode == "multi_hot" ? ops::max(encoded, axis) : ops::sum(encoded, axis)};
+}
+
+}  // namespace kplug::layers

@@ -1,0 +1,136 @@
+// Resizing and CenterCrop: the image maths is ops::resize / ops::center_crop.
+#include "kplug/errors.hpp"
+#include "kplug/layers/preprocessing.hpp"
+#include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/image.hpp"
+#include "layers/fields_layer.hpp"
+#include "layers/spatial_options.hpp"
+
+namespace kplug::layers {
+namespace {
+
+config::Check<std::int64_t> positive_size(const char* key) {
+  return [key](const std::int64_t& v) {
+    return v > 0 ? std::string() : "`" + std::string(key) + "` must be a positive integer, got " + std::to_string(v);
+  };
+}
+
+const config::Fields<Resizing::Options>& resizing_fields() {
+  using O = Resizing::Options;
+  static const config::Fields<O> f{
+      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
+      config::field("height", &O::height).required().check(positive_size("height")),
+      config::field("width", &O::width).required().check(positive_size("width")),
+      config::field("interpolation", &O::interpolation),
+      config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
+      config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
+      config::field("fill_mode", &O::fill_mode),
+      config::field("fill_value", &O::fill_value),
+      config::field("antialias", &O::antialias)};
+  return f;
+}
+
+const config::Fields<CenterCrop::Options>& center_crop_fields() {
+  using O = CenterCrop::Options;
+  static const config::Fields<O> f{
+      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
+      config::field("height", &O::height).required().check(positive_size("height")),
+      config::field("width", &O::width).required().check(positive_size("width"))};
+  return f;
+}
+
+// (height, width) replaced in a rank-3 (unbatched) or rank-4 shape.
+PartialShape resized_shape(PartialShape shape, bool channels_first, std::int64_t height, std::int64_t width) {
+  const std::size_t h = shape.rank() == 4 ? (channels_first ? 2 : 1) : (channels_first ? 1 : 0);
+  shape[h] = height;
+  shape[h + 1] = width;
+  return shape;
+}
+
+// Preprocessing layers compute in their float32 dtype.
+Tensor as_float32(const Tensor& x) { return x.dtype() == DType::float32 ? x : ops::cast(x, DType::float32); }
+
+}  // namespace
+
+// ---- Resizing ----
+
+Resizing::Resizing(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
+  options_.data_format = detail::lower(options_.data_format);
+  if (options_.height <= 0 || options_.width <= 0) {
+    throw ValueError("Resizing: `height` and `width` must be positive, got " + std::to_string(options_.height) +
+                     " and " + std::to_string(options_.width));
+  }
+  if (!ops::interpolation_from_name(options_.interpolation)) {
+    throw NotSupportedError("Resizing: interpolation='" + options_.interpolation +
+                            "' is not supported (kplug resizes with 'nearest', 'bilinear', 'bicubic', 'lanczos3', "
+                            "'lanczos5')");
+  }
+  if (options_.fill_mode != "constant") {
+    throw NotSupportedError("Resizing: fill_mode='" + options_.fill_mode +
+                            "' is not supported (Keras's resize pads with fill_mode='constant' only)");
+  }
+  if (options_.crop_to_aspect_ratio && options_.pad_to_aspect_ratio) {
+    throw ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
+  }
+}
+
+boost::json::object Resizing::get_config() const {
+  return detail::write_fields_layer(*this, options_, resizing_fields());
+}
+
+std::shared_ptr<Resizing> Resizing::from_config(const boost::json::object& config, DeserializationContext& context) {
+  return detail::read_fields_layer<Resizing>(config, context, "Resizing", resizing_fields());
+}
+
+std::vector<PartialShape> Resizing::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  const PartialShape& in = single_shape(input_shapes);
+  if (in.rank() != 3 && in.rank() != 4) fail("expects inputs of rank 3 or 4, got shape " + in.to_string());
+  return {resized_shape(in, options_.data_format == "channels_first", options_.height, options_.width)};
+}
+
+std::vector<Tensor> Resizing::call(CallArgs& args) {
+  expect_inputs(args, 1);
+  ops::ResizeOptions o;
+  o.interpolation = *ops::interpolation_from_name(options_.interpolation);
+  o.antialias = options_.antialias;
+  o.crop_to_aspect_ratio = options_.crop_to_aspect_ratio;
+  o.pad_to_aspect_ratio = options_.pad_to_aspect_ratio;
+  o.fill_value = static_cast<float>(options_.fill_value.value);
+  o.channels_first = options_.data_format == "channels_first";
+  return {ops::resize(as_float32(args.inputs[0]), options_.height, options_.width, o)};
+}
+
+// ---- CenterCrop ----
+
+CenterCrop::CenterCrop(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
+  options_.data_format = detail::lower(options_.data_format);
+  if (options_.height <= 0 || options_.width <= 0) {
+    throw ValueError("CenterCrop: `height` and `width` must be positive, got " + std::to_string(options_.height) +
+                     " and " + std::to_string(options_.width));
+  }
+}
+
+boost::json::object CenterCrop::get_config() const {
+  return detail::write_fields_layer(*this, options_, center_crop_fields());
+}
+
+std::shared_ptr<CenterCrop> CenterCrop::from_config(const boost::json::object& config,
+                                                    DeserializationContext& context) {
+  return detail::read_fields_layer<CenterCrop>(config, context, "CenterCrop", center_crop_fields());
+}
+
+std::vector<PartialShape> CenterCrop::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  const PartialShape& in = single_shape(input_shapes);
+  if (in.rank() != 3 && in.rank() != 4) fail("expects inputs of rank 3 or 4, got shape " + in.to_string());
+  return {resized_shape(in, options_.data_format == "channels_first", options_.height, options_.width)};
+}
+
+std::vector<Tensor> CenterCrop::call(CallArgs& args) {
+  expect_inputs(args, 1);
+  return {ops::center_crop(as_float32(args.inputs[0]), options_.height, options_.width,
+                           options_.data_format == "channels_first")};
+}
+
+}  // namespace kplug::layers
