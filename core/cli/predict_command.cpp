@@ -16,7 +16,7 @@ int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& e
   const std::string& path = options.positional[0];
   PluginHost host;
   const ModelPtr model = load_model(path, host, options, err);
-  load_weights_file(*model, options.weights);
+  load_weights_file(*model, options.weights, options, err);
 
   const std::vector<NamedTensor> inputs =
       in_file(options.input, [&] { return read_io(json::parse(read_input(options.input)), "inputs"); });
