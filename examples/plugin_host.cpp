@@ -28,6 +28,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace {
@@ -153,6 +154,12 @@ boost::json::object answer(kplug::Model& model, const std::string& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::string_view(argv[i]) == "--help") {
+      std::cout << kUsage;
+      return 0;
+    }
+  }
   const std::optional<Arguments> arguments = parse_arguments(argc, argv);
   if (!arguments) {
     std::cerr << kUsage;

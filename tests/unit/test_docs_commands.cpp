@@ -98,7 +98,8 @@ BOOST_AUTO_TEST_CASE(every_command_in_docs_runs) {
   }
   std::sort(docs.begin(), docs.end());
   const fs::path dir = scratch_dir();
-  const std::string path = fs::path(KPLUG_CLI).parent_path().string() + ":" + std::getenv("PATH");
+  const char* inherited = std::getenv("PATH");
+  const std::string path = fs::path(KPLUG_CLI).parent_path().string() + ":" + (inherited ? inherited : "/usr/bin:/bin");
   std::size_t count = 0;
   for (const fs::path& doc : docs) {
     for (const DocCommand& c : doc_commands(doc)) {
