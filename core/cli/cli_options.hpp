@@ -18,6 +18,7 @@ struct CommonOptions {
   std::string input;                     // predict --input
   std::string output;                    // predict --output ("" = stdout)
   std::vector<std::string> positional;
+  bool progress = false;  // stderr is a terminal: loads over a second show progress there
 };
 
 // Exit code 1: the command line itself is wrong (main prints the subcommand's usage hint).

@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include <unistd.h>
+
 #include <exception>
 #include <iostream>
 #include <string>
@@ -113,6 +115,7 @@ int main(int argc, char** argv) {
     return kplug::cli::kExitUsage;
   }
 
+  options.progress = ::isatty(STDERR_FILENO) == 1;
   const std::string command = app.get_subcommands().front()->get_name();
   try {
     if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout, std::cerr);

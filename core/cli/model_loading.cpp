@@ -2,6 +2,7 @@
 
 #include "commands.hpp"
 #include "plugin_setup.hpp"
+#include "progress.hpp"
 
 #include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/saving/keras_file.hpp"
@@ -15,6 +16,7 @@ ModelPtr load_model(const std::string& path, PluginHost& host, const CommonOptio
   DeserializeOptions deserialize_options;
   deserialize_options.safe_mode = !options.unsafe;
   deserialize_options.key_provider = &host;
+  const Progress progress(err, options.progress, path);
   return in_file(path, [&] { return model_from_json(read_input(path), deserialize_options); });
 }
 
@@ -34,6 +36,11 @@ ModelPtr load_model_file(const std::string& path, PluginHost& host, const Common
 // an error), then loaded with Model::load_weights's checks.
 void load_weights_file(Model& model, const std::string& path) {
   in_file(path, [&] { model.load_weights(*saving::read_weights_file(path)); });
+}
+
+void load_weights_file(Model& model, const std::string& path, const CommonOptions& options, std::ostream& err) {
+  const Progress progress(err, options.progress, path);
+  load_weights_file(model, path);
 }
 
 }  // namespace kplug::cli

@@ -29,5 +29,7 @@ boost::json::object summary_json(const Model& model);
 // Reads every dataset of `path` with the hardened reader (kplug::h5::WeightsReader) and
 // loads them through Model::load_weights (Keras's paths, counts, shapes and messages).
 void load_weights_file(Model& model, const std::string& path);
+// The same, with progress on `err` when it takes over a second (options.progress).
+void load_weights_file(Model& model, const std::string& path, const CommonOptions& options, std::ostream& err);
 
 }  // namespace kplug::cli

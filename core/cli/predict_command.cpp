@@ -23,7 +23,7 @@ int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& e
   } else {
     if (options.weights.empty()) throw UsageError{"--weights is required with a MODEL.json"};
     model = load_model(path, host, options, err);
-    load_weights_file(*model, options.weights);
+    load_weights_file(*model, options.weights, options, err);
   }
 
   const std::vector<NamedTensor> inputs =

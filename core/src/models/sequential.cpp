@@ -36,6 +36,9 @@ void Sequential::add(LayerPtr layer) {
   }
   names_.insert(layer->name());
   layers_.push_back(std::move(layer));
+  // Keras's _maybe_rebuild: an InputLayer followed by a layer builds the model with the
+  // input's batch shape (its build_config), not with the first batch predicted.
+  if (!built() && layers_.size() > 1 && input_layer_if_any()) maybe_build({input_layer_if_any()->batch_shape()});
 }
 
 layers::InputLayer* Sequential::input_layer_if_any() const {
