@@ -13,6 +13,7 @@
 #include "test_support.hpp"
 
 #include <cmath>
+#include <memory>
 #include <span>
 
 using namespace kplug;
@@ -52,13 +53,13 @@ Tensor call_masked(Layer& layer, const Tensor& x, const Tensor& mask) {
 
 Tensor bool_tensor(Shape shape, std::initializer_list<bool> values) {
   const std::vector<bool> v(values);
-  std::unique_ptr<bool[]> flat(new bool[v.size()]);  // NOLINT: std::vector<bool> has no data()
+  auto flat = std::make_unique<bool[]>(v.size());  // std::vector<bool> has no data()
   for (std::size_t i = 0; i < v.size(); ++i) flat[i] = v[i];
   return Tensor::from_values<bool>(std::move(shape), std::span<const bool>(flat.get(), v.size()));
 }
 
-const std::vector<std::string> pooling_keys{"name", "trainable", "dtype", "pool_size", "padding", "strides",
-                                            "data_format"};
+const std::vector<std::string> pooling_keys{"name",    "trainable", "dtype",      "pool_size",
+                                            "padding", "strides",   "data_format"};
 
 }  // namespace
 

@@ -78,7 +78,7 @@ BOOST_AUTO_TEST_CASE(pool3d_max_propagates_nan) {
 BOOST_AUTO_TEST_CASE(pool3d_bad_arguments) {
   const Tensor x = positions(2, 2, 2);
   BOOST_CHECK_THROW(ops::max_pool3d(Tensor(Shape{1, 2, 2, 1})), ValueError);  // rank 4
-  BOOST_CHECK_THROW(ops::max_pool3d(x, {.pool = {3, 1, 1}}), ValueError);      // window > input, valid
+  BOOST_CHECK_THROW(ops::max_pool3d(x, {.pool = {3, 1, 1}}), ValueError);     // window > input, valid
   BOOST_CHECK_THROW(ops::max_pool3d(x, {.pool = {0, 1, 1}}), ValueError);
   BOOST_CHECK_THROW(ops::max_pool3d(x, {.pool = {1, 1, 1}, .strides = {1, -1, 1}}), ValueError);
   BOOST_CHECK_THROW(ops::max_pool3d(x, {.padding = ops::Padding::causal}), ValueError);

@@ -4,8 +4,8 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
-#include "kplug/ops/normalization.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/normalization.hpp"
 #include "ops/binary_ops.hpp"
 
 #include <Eigen/Core>

@@ -215,7 +215,8 @@ struct ZeroPaddingOptions {
   std::array<std::pair<std::int64_t, std::int64_t>, N> padding = filled({1, 1});
   std::string data_format = "channels_last";
 
-  static constexpr std::array<std::pair<std::int64_t, std::int64_t>, N> filled(std::pair<std::int64_t, std::int64_t> p) {
+  static constexpr std::array<std::pair<std::int64_t, std::int64_t>, N> filled(
+      std::pair<std::int64_t, std::int64_t> p) {
     std::array<std::pair<std::int64_t, std::int64_t>, N> a{};
     a.fill(p);
     return a;

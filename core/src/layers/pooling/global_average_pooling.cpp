@@ -23,8 +23,8 @@ std::vector<Tensor> GlobalAveragePooling1D::call(CallArgs& args) {
   const std::int64_t steps_axis = channels_last ? 1 : 2;
   if (mask->rank() != 2 || mask->dim(0) != x.dim(0) || mask->dim(1) != x.dim(steps_axis)) {
     fail("expects a mask of shape (batch, steps) = (" + std::to_string(x.dim(0)) + ", " +
-         std::to_string(x.dim(steps_axis)) + ") for inputs of shape " + shape_repr(x.shape()) + ", got a mask of shape " +
-         shape_repr(mask->shape()));
+         std::to_string(x.dim(steps_axis)) + ") for inputs of shape " + shape_repr(x.shape()) +
+         ", got a mask of shape " + shape_repr(mask->shape()));
   }
   // Keras expands the mask on the features axis: (batch, steps, 1) or (batch, 1, steps).
   return {ops::masked_mean(x, mask->expand_dims(channels_last ? 2 : 1), steps_axis, options().keepdims)};

@@ -74,7 +74,8 @@ config::Field<ZeroPaddingOptions<N>> padding_field() {
                           "of " +
                           std::to_string(list.size()));
         }
-        for (std::size_t i = 0; i < N; ++i) o.padding[i] = read_axis(r, key + "[" + std::to_string(i) + "]", list[i], i);
+        for (std::size_t i = 0; i < N; ++i)
+          o.padding[i] = read_axis(r, key + "[" + std::to_string(i) + "]", list[i], i);
       },
       [](const Options& o) -> boost::json::value {
         boost::json::array out;
@@ -139,14 +140,16 @@ std::vector<Tensor> BaseZeroPadding<N>::call(CallArgs& args) {
 template class BaseZeroPadding<2>;
 template class BaseZeroPadding<3>;
 
-ZeroPadding2D::ZeroPadding2D(Options options, LayerArgs args) : BaseZeroPadding<2>(std::move(options), std::move(args)) {}
+ZeroPadding2D::ZeroPadding2D(Options options, LayerArgs args)
+    : BaseZeroPadding<2>(std::move(options), std::move(args)) {}
 
 std::shared_ptr<ZeroPadding2D> ZeroPadding2D::from_config(const boost::json::object& config,
                                                           DeserializationContext& context) {
   return detail::read_fields_layer<ZeroPadding2D>(config, context, "ZeroPadding2D");
 }
 
-ZeroPadding3D::ZeroPadding3D(Options options, LayerArgs args) : BaseZeroPadding<3>(std::move(options), std::move(args)) {}
+ZeroPadding3D::ZeroPadding3D(Options options, LayerArgs args)
+    : BaseZeroPadding<3>(std::move(options), std::move(args)) {}
 
 std::shared_ptr<ZeroPadding3D> ZeroPadding3D::from_config(const boost::json::object& config,
                                                           DeserializationContext& context) {
