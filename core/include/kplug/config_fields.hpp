@@ -291,7 +291,7 @@ class Field {
 
   void write(const Args& args, boost::json::object& config) const {
     if (read_only_ || (write_if_ && !write_if_(args))) return;
-    config[key_] = writer_(args);
+    config.insert_or_assign(key_, writer_(args));  // no null inserted first, then swapped
   }
 
  protected:

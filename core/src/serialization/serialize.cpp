@@ -35,23 +35,23 @@ boost::json::value serialize(const Serializable& object) {
   boost::json::object dict;
   dict.reserve(5);
   if (const auto* name = detail::BuiltinCatalog::instance().public_name(typeid(object))) {
-    dict["module"] = name->module;
-    dict["class_name"] = name->class_name;
-    dict["config"] = object.get_config();
-    dict["registered_name"] = nullptr;
+    dict.emplace("module", name->module);
+    dict.emplace("class_name", name->class_name);
+    dict.emplace("config", object.get_config());
+    dict.emplace("registered_name", nullptr);
   } else if (auto key = Registry::global().key_of(std::type_index(typeid(object))); key) {
     RegisteredObjectPtr entry = Registry::global().find(*key);
-    dict["module"] = entry && entry->module ? boost::json::value(*entry->module) : boost::json::value(nullptr);
-    dict["class_name"] = entry ? entry->class_name : object.class_name();
-    dict["config"] = object.get_config();
-    dict["registered_name"] = *key;
+    dict.emplace("module", entry && entry->module ? boost::json::value(*entry->module) : boost::json::value(nullptr));
+    dict.emplace("class_name", entry ? entry->class_name : object.class_name());
+    dict.emplace("config", object.get_config());
+    dict.emplace("registered_name", *key);
   } else {
     // Unregistered custom class: Keras writes its class name as registered_name.
     const std::string class_name = object.class_name();
-    dict["module"] = nullptr;
-    dict["class_name"] = class_name;
-    dict["config"] = object.get_config();
-    dict["registered_name"] = class_name;
+    dict.emplace("module", nullptr);
+    dict.emplace("class_name", class_name);
+    dict.emplace("config", object.get_config());
+    dict.emplace("registered_name", class_name);
   }
   record_for_sharing(object, dict);
   return dict;
