@@ -8,6 +8,7 @@
 #include "kplug/ops/linalg.hpp"
 #include "kplug/ops/nn.hpp"
 #include "kplug/ops/normalization.hpp"
+#include "kplug/ops/pooling.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "kplug/ops/shape.hpp"
 #include "kplug/tensor.hpp"

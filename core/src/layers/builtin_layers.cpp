@@ -73,6 +73,18 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<GlobalMaxPooling1D>(module, {"GlobalMaxPooling1D"});
   builder.add_class<UpSampling1D>(module, {"UpSampling1D"});
   builder.add_class<ZeroPadding1D>(module, {"ZeroPadding1D"});
+  // Pooling and zero padding over 1, 2 and 3 spatial axes.
+  builder.add_class<MaxPooling1D>(module, {"MaxPooling1D"});
+  builder.add_class<MaxPooling3D>(module, {"MaxPooling3D"});
+  builder.add_class<AveragePooling1D>(module, {"AveragePooling1D"});
+  builder.add_class<AveragePooling3D>(module, {"AveragePooling3D"});
+  builder.add_class<GlobalMaxPooling2D>(module, {"GlobalMaxPooling2D"});
+  builder.add_class<GlobalMaxPooling3D>(module, {"GlobalMaxPooling3D"});
+  builder.add_class<GlobalAveragePooling1D>(module, {"GlobalAveragePooling1D"});
+  builder.add_class<GlobalAveragePooling2D>(module, {"GlobalAveragePooling2D"});
+  builder.add_class<GlobalAveragePooling3D>(module, {"GlobalAveragePooling3D"});
+  builder.add_class<ZeroPadding2D>(module, {"ZeroPadding2D"});
+  builder.add_class<ZeroPadding3D>(module, {"ZeroPadding3D"});
   // Embedding and recurrent layers.
   builder.add_class<Embedding>(module, {"Embedding"});
   builder.add_class<Masking>(module, {"Masking"});

@@ -1,4 +1,5 @@
 #include "kplug/ops/nn.hpp"
+#include "kplug/ops/pooling.hpp"
 
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
@@ -151,46 +152,6 @@ Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::i
   return out;
 }
 
-Tensor pool2d_impl(const char* op, const Tensor& x, PoolMode mode, std::int64_t kh, std::int64_t kw, std::int64_t sh,
-                   std::int64_t sw, Padding padding) {
-  if (padding == Padding::causal)
-    throw ValueError(std::string(op) + ": padding must be 'valid' or 'same', got 'causal'");
-  require_positive(op, "pool size", std::min(kh, kw));
-  require_positive(op, "stride", std::min(sh, sw));
-  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
-  const Window wh = window(H, kh, sh, 1, padding), ww = window(W, kw, sw, 1, padding);
-  Tensor out = Tensor::empty(Shape{N, wh.out, ww.out, C});
-  const float* px = x.data();
-  float* po = out.data();
-  for (std::int64_t n = 0; n < N; ++n) {
-    for (std::int64_t oh = 0; oh < wh.out; ++oh) {
-      for (std::int64_t ow = 0; ow < ww.out; ++ow, po += C) {
-        UArrayMap acc(po, C);
-        std::int64_t count = 0;
-        for (std::int64_t i = 0; i < kh; ++i) {
-          const std::int64_t ih = oh * sh - wh.pad_before + i;
-          if (ih < 0 || ih >= H) continue;
-          for (std::int64_t j = 0; j < kw; ++j) {
-            const std::int64_t iw = ow * sw - ww.pad_before + j;
-            if (iw < 0 || iw >= W) continue;
-            const ConstArrayMap v(px + ((n * H + ih) * W + iw) * C, C);
-            if (count == 0)
-              acc = v;
-            else if (mode == PoolMode::max)
-              acc = detail::MaxOp{}.array(acc, v);
-            else
-              acc += v;
-            ++count;
-          }
-        }
-        // A window entirely in the padding cannot happen with Keras's padding rules.
-        if (mode == PoolMode::average && count > 0) acc /= static_cast<float>(count);
-      }
-    }
-  }
-  return out;
-}
-
 void require_rank(const char* op, const Tensor& t, std::int64_t rank, const char* layout) {
   if (t.rank() != rank) {
     throw ValueError(std::string(op) + ": expected " + layout + " (rank " + std::to_string(rank) + "), got shape " +
@@ -250,17 +211,17 @@ Tensor conv2d(const Tensor& x, const Tensor& kernel, const Conv2DOptions& o) {
                      o.padding, o.groups);
 }
 
+// Both through pool3d, the one pooling kernel (ops/pooling.cpp), with unit leading axes.
 Tensor pool1d(const Tensor& x, PoolMode mode, const Pool1DOptions& o) {
   require_rank("pool1d", x, 3, "inputs (batch, width, channels)");
-  const std::int64_t stride = o.stride == 0 ? o.pool : o.stride;
-  return pool2d_impl("pool1d", x.expand_dims(1), mode, 1, o.pool, 1, stride, o.padding).squeeze(1);
+  const Tensor y = pool3d(x.expand_dims(1).expand_dims(1), mode, {{1, 1, o.pool}, {1, 1, o.stride}, o.padding});
+  return y.squeeze(1).squeeze(1);
 }
 
 Tensor pool2d(const Tensor& x, PoolMode mode, const Pool2DOptions& o) {
   require_rank("pool2d", x, 4, "inputs (batch, height, width, channels)");
-  const std::int64_t sh = o.strides[0] == 0 ? o.pool[0] : o.strides[0];
-  const std::int64_t sw = o.strides[1] == 0 ? o.pool[1] : o.strides[1];
-  return pool2d_impl("pool2d", x, mode, o.pool[0], o.pool[1], sh, sw, o.padding);
+  return pool3d(x.expand_dims(1), mode, {{1, o.pool[0], o.pool[1]}, {1, o.strides[0], o.strides[1]}, o.padding})
+      .squeeze(1);
 }
 
 }  // namespace kplug::ops

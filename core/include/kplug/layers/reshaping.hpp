@@ -200,3 +200,61 @@ class Cropping3D : public Layer {
 }  // namespace kplug::layers
 
 #pragma GCC visibility pop
+
+// ---- ZeroPadding2D/3D ----
+
+#pragma GCC visibility push(default)
+
+namespace kplug::layers {
+
+// Zeros (before, after) each of the N spatial axes of (batch, spatial..., channels)
+// (channels_first: (batch, channels, spatial...)). Config: an int (every side), N ints
+// (symmetric per axis) or N pairs; written as N pairs, as Keras.
+template <std::size_t N>
+struct ZeroPaddingOptions {
+  std::array<std::pair<std::int64_t, std::int64_t>, N> padding = filled({1, 1});
+  std::string data_format = "channels_last";
+
+  static constexpr std::array<std::pair<std::int64_t, std::int64_t>, N> filled(
+      std::pair<std::int64_t, std::int64_t> p) {
+    std::array<std::pair<std::int64_t, std::int64_t>, N> a{};
+    a.fill(p);
+    return a;
+  }
+};
+
+template <std::size_t N>
+class BaseZeroPadding : public Layer {
+ public:
+  using Options = ZeroPaddingOptions<N>;
+  static const config::Fields<Options>& fields();
+  boost::json::object get_config() const override;
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  const Options& options() const noexcept { return options_; }
+
+ protected:
+  BaseZeroPadding(Options options, LayerArgs args);
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  Options options_;
+};
+
+extern template class BaseZeroPadding<2>;
+extern template class BaseZeroPadding<3>;
+
+class ZeroPadding2D : public BaseZeroPadding<2> {
+ public:
+  ZeroPadding2D(Options options, LayerArgs args);
+  static std::shared_ptr<ZeroPadding2D> from_config(const boost::json::object& config, DeserializationContext& context);
+};
+
+class ZeroPadding3D : public BaseZeroPadding<3> {
+ public:
+  ZeroPadding3D(Options options, LayerArgs args);
+  static std::shared_ptr<ZeroPadding3D> from_config(const boost::json::object& config, DeserializationContext& context);
+};
+
+}  // namespace kplug::layers
+
+#pragma GCC visibility pop

@@ -1,7 +1,8 @@
-// Keras's BasePooling: MaxPooling2D, AveragePooling2D.
+// Keras's BasePooling, and MaxPooling2D, AveragePooling2D (1-D and 3-D: pooling1d_3d.cpp).
 #include "kplug/errors.hpp"
 #include "kplug/layers/pooling.hpp"
 #include "kplug/ops/nn.hpp"
+#include "kplug/ops/pooling.hpp"
 #include "layers/spatial_options.hpp"
 
 #include <utility>
@@ -96,15 +97,17 @@ std::vector<Tensor> BasePooling<Rank>::call(CallArgs& args) {
   Tensor y;
   if constexpr (Rank == 1) {
     y = ops::pool1d(x, mode, {options_.pool_size[0], (*options_.strides)[0], padding});
+  } else if constexpr (Rank == 2) {
+    y = ops::pool2d(x, mode, {options_.pool_size.values, options_.strides->values, padding});
   } else {
-    y = ops::pool2d(
-        x, mode,
-        {{options_.pool_size[0], options_.pool_size[1]}, {(*options_.strides)[0], (*options_.strides)[1]}, padding});
+    y = ops::pool3d(x, mode, {options_.pool_size.values, options_.strides->values, padding});
   }
   return {channels_first ? y.move_last_axis_to(1) : y};
 }
 
+template class BasePooling<1>;
 template class BasePooling<2>;
+template class BasePooling<3>;
 
 MaxPooling2D::MaxPooling2D(Options options, LayerArgs args)
     : BasePooling<2>(Mode::max, std::move(options), std::move(args)) {}

@@ -1,0 +1,33 @@
+// Pooling kernels beyond ops/nn.hpp's pool1d/pool2d: 3-D windows and the masked mean of
+// keras.layers.GlobalAveragePooling1D. channels_last: x (batch, d, h, w, channels).
+#pragma once
+
+#include "kplug/ops/nn.hpp"
+#include "kplug/ops/reduce.hpp"
+#include "kplug/tensor.hpp"
+
+#include <array>
+#include <cstdint>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+namespace kplug::ops {
+
+struct Pool3DOptions {
+  std::array<std::int64_t, 3> pool{2, 2, 2};
+  std::array<std::int64_t, 3> strides{0, 0, 0};  // 0: equal to pool
+  Padding padding = Padding::valid;
+};
+// Max or average over (d, h, w) windows; average with "same" padding divides by the window's
+// in-bounds elements (Keras). pool1d/pool2d are this with unit leading axes.
+Tensor pool3d(const Tensor& x, PoolMode mode, const Pool3DOptions& options = {});
+inline Tensor max_pool3d(const Tensor& x, const Pool3DOptions& o = {}) { return pool3d(x, PoolMode::max, o); }
+inline Tensor avg_pool3d(const Tensor& x, const Pool3DOptions& o = {}) { return pool3d(x, PoolMode::average, o); }
+
+// sum(where(mask, x, 0), axes) / sum(mask, axes): the mean over the elements whose mask is
+// set (Keras's masked GlobalAveragePooling1D). `mask` (bool or numeric: nonzero = set)
+// broadcasts against x; masked-out values never reach the sum (a NaN there is dropped), and
+// an axis with no element set gives NaN (0 / 0), as Keras.
+Tensor masked_mean(const Tensor& x, const Tensor& mask, const Axes& axes, bool keepdims = false);
+
+}  // namespace kplug::ops
+#pragma GCC visibility pop

@@ -1,0 +1,103 @@
+// pool3d (the one pooling kernel: pool1d/pool2d in nn.cpp are it with unit axes) and the
+// masked mean.
+#include "kplug/ops/pooling.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/normalization.hpp"
+#include "ops/binary_ops.hpp"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <string>
+
+namespace kplug::ops {
+namespace {
+
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
+
+// One spatial axis: output length and the zeros Keras's "same" puts before the input
+// (the larger half after, as TensorFlow/JAX).
+struct PoolAxis {
+  std::int64_t in = 0, out = 0, pool = 0, stride = 0, pad_before = 0;
+};
+PoolAxis pool_axis(std::int64_t in, std::int64_t pool, std::int64_t stride, Padding padding) {
+  PoolAxis a{in, 0, pool, stride == 0 ? pool : stride, 0};
+  if (a.pool < 1) throw ValueError("pool3d: pool size must be >= 1, got " + std::to_string(a.pool));
+  if (a.stride < 1) throw ValueError("pool3d: stride must be >= 1, got " + std::to_string(a.stride));
+  a.out = conv_output_length(in, a.pool, a.stride, 1, padding);
+  if (padding == Padding::same) a.pad_before = std::max<std::int64_t>((a.out - 1) * a.stride + pool - in, 0) / 2;
+  return a;
+}
+
+// The in-bounds input indices [first, last) of output position o.
+std::pair<std::int64_t, std::int64_t> span(const PoolAxis& a, std::int64_t o) {
+  const std::int64_t start = o * a.stride - a.pad_before;
+  return {std::max<std::int64_t>(start, 0), std::min(start + a.pool, a.in)};
+}
+
+}  // namespace
+
+Tensor pool3d(const Tensor& x, PoolMode mode, const Pool3DOptions& o) {
+  if (x.rank() != 5) {
+    throw ValueError("pool3d: expected inputs (batch, depth, height, width, channels) (rank 5), got shape " +
+                     shape_to_string(x.shape()));
+  }
+  if (o.padding == Padding::causal) throw ValueError("pool3d: padding must be 'valid' or 'same', got 'causal'");
+  const Tensor in = x.dtype() == DType::float32 ? x : x.astype(DType::float32);
+  const std::int64_t N = in.dim(0), C = in.dim(4);
+  const PoolAxis ad = pool_axis(in.dim(1), o.pool[0], o.strides[0], o.padding);
+  const PoolAxis ah = pool_axis(in.dim(2), o.pool[1], o.strides[1], o.padding);
+  const PoolAxis aw = pool_axis(in.dim(3), o.pool[2], o.strides[2], o.padding);
+  Tensor out = Tensor::empty(Shape{N, ad.out, ah.out, aw.out, C});
+  if (out.size() == 0) return out;
+  const float* px = in.data();
+  float* po = out.data();
+  for (std::int64_t n = 0; n < N; ++n) {
+    const float* batch = px + n * ad.in * ah.in * aw.in * C;
+    for (std::int64_t od = 0; od < ad.out; ++od) {
+      const auto [d0, d1] = span(ad, od);
+      for (std::int64_t oh = 0; oh < ah.out; ++oh) {
+        const auto [h0, h1] = span(ah, oh);
+        for (std::int64_t ow = 0; ow < aw.out; ++ow, po += C) {
+          const auto [w0, w1] = span(aw, ow);
+          ArrayMap acc(po, C);
+          bool first = true;
+          for (std::int64_t d = d0; d < d1; ++d) {
+            for (std::int64_t h = h0; h < h1; ++h) {
+              for (std::int64_t w = w0; w < w1; ++w) {
+                const ConstArrayMap v(batch + ((d * ah.in + h) * aw.in + w) * C, C);
+                if (first)
+                  acc = v;
+                else if (mode == PoolMode::max)
+                  acc = detail::MaxOp{}.array(acc, v);  // NaN propagates, as numpy's max
+                else
+                  acc += v;
+                first = false;
+              }
+            }
+          }
+          // Keras's padding rules never give a window entirely in the padding.
+          if (mode == PoolMode::average) acc /= static_cast<float>((d1 - d0) * (h1 - h0) * (w1 - w0));
+        }
+      }
+    }
+  }
+  return out;
+}
+
+Tensor masked_mean(const Tensor& x, const Tensor& mask, const Axes& axes, bool keepdims) {
+  const Shape shape = ops::broadcast_shapes(x.shape(), mask.shape());
+  if (shape != x.shape()) {
+    throw ValueError("masked_mean: mask of shape " + shape_to_string(mask.shape()) +
+                     " does not broadcast to the input shape " + shape_to_string(x.shape()));
+  }
+  const Tensor set = broadcast_to(mask.dtype() == DType::float32 ? mask : mask.astype(DType::float32), shape);
+  const Tensor weight = map(set, [](float m) { return m != 0.0f ? 1.0f : 0.0f; });
+  return divide(sum(where(weight, x, Tensor::scalar(0.0f)), axes, keepdims), sum(weight, axes, keepdims));
+}
+
+}  // namespace kplug::ops
