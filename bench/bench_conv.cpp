@@ -181,10 +181,10 @@ kplug::Tensor random_tensor(kplug::Shape shape, unsigned seed) {
 kplug::LayerPtr conv64_layer() {
   kplug::DeserializeOptions options;
   kplug::DeserializationContext context(options);
-  kplug::LayerPtr layer = kplug::deserialize_layer(
-      kplug::json::parse(R"({"module": "keras.layers", "class_name": "Conv2D",
+  kplug::LayerPtr layer =
+      kplug::deserialize_layer(kplug::json::parse(R"({"module": "keras.layers", "class_name": "Conv2D",
                              "config": {"filters": 64, "kernel_size": 3, "padding": "same"}})"),
-      context);
+                               context);
   layer->maybe_build({kplug::PartialShape{std::nullopt, kConvSize, kConvSize, kConvChannels}});
   layer->set_weights({random_tensor({3, 3, kConvChannels, kConvChannels}, 7), random_tensor({kConvChannels}, 8)});
   return layer;

@@ -52,7 +52,8 @@ BOOST_AUTO_TEST_CASE(conv3d_channels_first_with_groups) {
   // [1, 10] along the width, filter 1 channel 1 with [2, 20]. kernel (1, 1, 2, 1, 2).
   auto layer = with_weights(layer_from("Conv3D", R"({"filters": 2, "kernel_size": [1, 1, 2], "groups": 2,
                                                      "data_format": "channels_first"})"),
-                            {std::nullopt, 2, 2, 1, 2}, {Tensor({1, 1, 2, 1, 2}, {1, 2, 10, 20}), Tensor::vector({0.5f, -0.5f})});
+                            {std::nullopt, 2, 2, 1, 2},
+                            {Tensor({1, 1, 2, 1, 2}, {1, 2, 10, 20}), Tensor::vector({0.5f, -0.5f})});
   BOOST_CHECK(layer->weights()[0]->shape() == (Shape{1, 1, 2, 1, 2}));
   // x (channels, depth, rows, cols): channel 0 = [[1, 2]], [[3, 4]]; channel 1 = [[5, 6]], [[7, 8]].
   const Tensor x({1, 2, 2, 1, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
@@ -72,18 +73,17 @@ BOOST_AUTO_TEST_CASE(conv1d_transpose_channels_first_with_output_padding) {
                                        "output_padding": 1, "data_format": "channels_first", "use_bias": false})"),
                             {std::nullopt, 1, 2}, {Tensor({2, 2, 1}, {1, 100, 10, 1000})});
   BOOST_CHECK(layer->weights()[0]->shape() == (Shape{2, 2, 1}));
-  BOOST_CHECK((*layer)(Tensor({1, 1, 2}, {1, 2})) ==
-              Tensor({1, 2, 5}, {1, 10, 2, 20, 0, 100, 1000, 200, 2000, 0}));
+  BOOST_CHECK((*layer)(Tensor({1, 1, 2}, {1, 2})) == Tensor({1, 2, 5}, {1, 10, 2, 20, 0, 100, 1000, 200, 2000, 0}));
   BOOST_CHECK((layer->compute_output_shape({PartialShape{std::nullopt, 1, 7}}) ==
                std::vector<PartialShape>{PartialShape{std::nullopt, 2, 15}}));
   const boost::json::object config = layer->get_config();
   BOOST_CHECK_EQUAL(json::write(config.at("output_padding")), "[1]");
-  BOOST_CHECK((keys_of(config) ==
-               std::vector<std::string>{"name", "trainable", "dtype", "filters", "kernel_size", "strides", "padding",
-                                        "output_padding", "data_format", "dilation_rate", "activation", "use_bias",
-                                        "kernel_initializer", "bias_initializer", "kernel_regularizer",
-                                        "bias_regularizer", "activity_regularizer", "kernel_constraint",
-                                        "bias_constraint"}));
+  BOOST_CHECK(
+      (keys_of(config) == std::vector<std::string>{"name", "trainable", "dtype", "filters", "kernel_size", "strides",
+                                                   "padding", "output_padding", "data_format", "dilation_rate",
+                                                   "activation", "use_bias", "kernel_initializer", "bias_initializer",
+                                                   "kernel_regularizer", "bias_regularizer", "activity_regularizer",
+                                                   "kernel_constraint", "bias_constraint"}));
 }
 
 BOOST_AUTO_TEST_CASE(conv_transpose_same_and_3d_shapes) {
@@ -118,22 +118,22 @@ BOOST_AUTO_TEST_CASE(depthwise_conv1d_channels_first_strides_and_dilation) {
   wide->maybe_build({PartialShape{std::nullopt, 5, 6, 4}});
   BOOST_CHECK(wide->weights()[0]->shape() == (Shape{3, 3, 4, 3}));
   BOOST_CHECK(wide->weights()[1]->shape() == (Shape{12}));
-  BOOST_CHECK(contains(error_of<ValueError>([] {
-                         layer_from("DepthwiseConv2D", R"({"kernel_size": 5})")->maybe_build(
-                             {PartialShape{std::nullopt, 4, 4, 1}});
-                       }),
-                       "Computed output size would be zero or negative"));
+  BOOST_CHECK(contains(
+      error_of<ValueError>([] {
+        layer_from("DepthwiseConv2D", R"({"kernel_size": 5})")->maybe_build({PartialShape{std::nullopt, 4, 4, 1}});
+      }),
+      "Computed output size would be zero or negative"));
 }
 
 BOOST_AUTO_TEST_CASE(separable_conv2d_channels_first_same) {
   // 1 channel, depth_multiplier 2, kernel 2x2, same (pad one after): m0 sums each window,
   // m1 takes the top-left tap; pointwise [1, 10]: out = m0 + 10 m1 + 0.5.
   // depthwise kernel (kh, kw, 1, 2): tap 0 (1, 1), taps 1-3 (1, 0).
-  auto layer = with_weights(layer_from("SeparableConv2D", R"({"filters": 1, "kernel_size": 2, "depth_multiplier": 2,
+  auto layer = with_weights(
+      layer_from("SeparableConv2D", R"({"filters": 1, "kernel_size": 2, "depth_multiplier": 2,
                                        "padding": "same", "data_format": "channels_first"})"),
-                            {std::nullopt, 1, 2, 2},
-                            {Tensor({2, 2, 1, 2}, {1, 1, 1, 0, 1, 0, 1, 0}), Tensor({1, 1, 2, 1}, {1, 10}),
-                             Tensor::vector({0.5f})});
+      {std::nullopt, 1, 2, 2},
+      {Tensor({2, 2, 1, 2}, {1, 1, 1, 0, 1, 0, 1, 0}), Tensor({1, 1, 2, 1}, {1, 10}), Tensor::vector({0.5f})});
   const auto weights = layer->weights();
   BOOST_CHECK_EQUAL(weights.size(), 3u);
   BOOST_CHECK_EQUAL(weights[0]->name(), "depthwise_kernel");
@@ -185,20 +185,34 @@ BOOST_AUTO_TEST_CASE(configs_in_keras_order) {
   const auto separable = keys_of(layer_from("SeparableConv1D", R"({"filters": 2, "kernel_size": 3,
                                                                    "activity_regularizer": "l2"})")
                                      ->get_config());
-  BOOST_CHECK((separable == std::vector<std::string>{"name", "trainable", "dtype", "depth_multiplier", "filters",
-                                                     "kernel_size", "strides", "padding", "data_format",
-                                                     "dilation_rate", "activation", "use_bias", "depthwise_initializer",
-                                                     "pointwise_initializer", "bias_initializer",
-                                                     "depthwise_regularizer", "pointwise_regularizer",
-                                                     "bias_regularizer", "activity_regularizer", "depthwise_constraint",
-                                                     "pointwise_constraint", "bias_constraint"}));
-  const auto depthwise = keys_of(layer_from("DepthwiseConv1D", R"({"kernel_size": 3})")->get_config());
-  BOOST_CHECK((depthwise == std::vector<std::string>{"name", "trainable", "dtype", "depth_multiplier", "kernel_size",
-                                                     "strides", "padding", "data_format", "dilation_rate",
-                                                     "activation", "use_bias", "depthwise_initializer",
-                                                     "bias_initializer", "depthwise_regularizer", "bias_regularizer",
-                                                     "activity_regularizer", "depthwise_constraint",
+  BOOST_CHECK((separable == std::vector<std::string>{"name",
+                                                     "trainable",
+                                                     "dtype",
+                                                     "depth_multiplier",
+                                                     "filters",
+                                                     "kernel_size",
+                                                     "strides",
+                                                     "padding",
+                                                     "data_format",
+                                                     "dilation_rate",
+                                                     "activation",
+                                                     "use_bias",
+                                                     "depthwise_initializer",
+                                                     "pointwise_initializer",
+                                                     "bias_initializer",
+                                                     "depthwise_regularizer",
+                                                     "pointwise_regularizer",
+                                                     "bias_regularizer",
+                                                     "activity_regularizer",
+                                                     "depthwise_constraint",
+                                                     "pointwise_constraint",
                                                      "bias_constraint"}));
+  const auto depthwise = keys_of(layer_from("DepthwiseConv1D", R"({"kernel_size": 3})")->get_config());
+  BOOST_CHECK((depthwise == std::vector<std::string>{
+                                "name", "trainable", "dtype", "depth_multiplier", "kernel_size", "strides", "padding",
+                                "data_format", "dilation_rate", "activation", "use_bias", "depthwise_initializer",
+                                "bias_initializer", "depthwise_regularizer", "bias_regularizer", "activity_regularizer",
+                                "depthwise_constraint", "bias_constraint"}));
   const auto conv3d = layer_from("Conv3D", R"({"filters": 2, "kernel_size": 3, "padding": "SAME"})")->get_config();
   BOOST_CHECK_EQUAL(json::write(conv3d.at("kernel_size")), "[3, 3, 3]");
   BOOST_CHECK_EQUAL(conv3d.at("padding").as_string(), "same");

@@ -175,9 +175,13 @@ BOOST_AUTO_TEST_CASE(conv_nd_hand_worked_and_errors) {
   BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv(cube, Tensor(Shape{3, 1, 1, 1, 1})); }), "larger than"));
   BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv(cube, Tensor(Shape{1, 1, 1, 2, 1})); }), "groups"));
   BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv(cube, Tensor(Shape{1, 1, 1, 1})); }), "rank 5"));
-  BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv(cube, Tensor(Shape{1, 1, 1, 1, 1}), {{1, 1}, {}, ops::Padding::valid, 1}); }),
+  BOOST_TEST(contains(error_of<ValueError>([&] {
+                        ops::conv(cube, Tensor(Shape{1, 1, 1, 1, 1}), {{1, 1}, {}, ops::Padding::valid, 1});
+                      }),
                       "strides"));
-  BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv(Tensor(Shape{1, 2}), Tensor(Shape{1, 2})); }),
+  BOOST_TEST(contains(error_of<ValueError>([&] {
+                        ops::conv(Tensor(Shape{1, 2}), Tensor(Shape{1, 2}));
+                      }),
                       "1 to 3 spatial axes"));
 }
 
@@ -209,8 +213,7 @@ BOOST_AUTO_TEST_CASE(conv_transpose_hand_worked) {
                         ops::conv_transpose(x, k, {{1}, {}, ops::Padding::causal, {}});
                       }),
                       "causal"));
-  BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv_transpose(x, Tensor(Shape{2, 1, 3})); }),
-                      "in_channels"));
+  BOOST_TEST(contains(error_of<ValueError>([&] { ops::conv_transpose(x, Tensor(Shape{2, 1, 3})); }), "in_channels"));
 }
 
 BOOST_AUTO_TEST_CASE(conv_transpose_against_the_scatter) {
@@ -262,8 +265,7 @@ BOOST_AUTO_TEST_CASE(depthwise_and_separable) {
   std::uint32_t seed = 200;
   for (const Case& c : cases) {
     const Tensor xi = random_tensor(c.x, seed++), ki = random_tensor(c.k, seed++);
-    const Tensor expected =
-        conv_reference(xi, ki, c.options.strides, c.options.dilation, c.pad_before, c.out, 1, true);
+    const Tensor expected = conv_reference(xi, ki, c.options.strides, c.options.dilation, c.pad_before, c.out, 1, true);
     check_close(ops::depthwise_conv(xi, ki, c.options), expected, 1e-4f);
     // separable = depthwise then a 1x1 convolution (here: a matmul per position).
     Shape pshape(c.x.size() - 2, 1);
@@ -273,8 +275,9 @@ BOOST_AUTO_TEST_CASE(depthwise_and_separable) {
     check_close(ops::separable_conv(xi, ki, pk, c.options), ops::matmul(expected, pk.reshape({pshape.end()[-2], 4})),
                 1e-4f);
   }
-  BOOST_TEST(contains(error_of<ValueError>([&] { ops::depthwise_conv(x, Tensor(Shape{2, 3, 1})); }),
-                      "input channels"));
-  BOOST_TEST(contains(error_of<ValueError>([&] { ops::depthwise_conv(x, k, {{}, {}, ops::Padding::valid, 2}); }),
+  BOOST_TEST(contains(error_of<ValueError>([&] { ops::depthwise_conv(x, Tensor(Shape{2, 3, 1})); }), "input channels"));
+  BOOST_TEST(contains(error_of<ValueError>([&] {
+                        ops::depthwise_conv(x, k, {{}, {}, ops::Padding::valid, 2});
+                      }),
                       "groups"));
 }

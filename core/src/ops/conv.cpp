@@ -34,8 +34,9 @@ struct Geometry {
 
 std::int64_t spatial_rank(const char* op, const Tensor& x) {
   if (x.rank() < 3 || x.rank() > 5) {
-    throw ValueError(std::string(op) + ": expected inputs (batch, spatial..., channels) with 1 to 3 spatial axes, got " +
-                     "shape " + shape_to_string(x.shape()));
+    throw ValueError(std::string(op) +
+                     ": expected inputs (batch, spatial..., channels) with 1 to 3 spatial axes, got " + "shape " +
+                     shape_to_string(x.shape()));
   }
   return x.rank() - 2;
 }
@@ -53,8 +54,8 @@ std::vector<std::int64_t> per_axis(const char* op, const char* name, const std::
                                    std::int64_t spatial) {
   if (v.empty()) return std::vector<std::int64_t>(static_cast<std::size_t>(spatial), 1);
   if (static_cast<std::int64_t>(v.size()) != spatial) {
-    throw ValueError(std::string(op) + ": expected " + std::to_string(spatial) + " " + name + " (one per spatial axis), " +
-                     "got " + std::to_string(v.size()));
+    throw ValueError(std::string(op) + ": expected " + std::to_string(spatial) + " " + name +
+                     " (one per spatial axis), " + "got " + std::to_string(v.size()));
   }
   return v;
 }
@@ -88,7 +89,8 @@ std::vector<std::int64_t> source_table(std::int64_t in, std::int64_t k, std::int
   for (std::int64_t o = 0; o < out; ++o) {
     for (std::int64_t j = 0; j < k; ++j) {
       const std::int64_t v = o * a.stride - a.pad_before + j * a.dilation;
-      if (v >= 0 && v < dilated && v % a.input_dilation == 0) table[static_cast<std::size_t>(o * k + j)] = v / a.input_dilation;
+      if (v >= 0 && v < dilated && v % a.input_dilation == 0)
+        table[static_cast<std::size_t>(o * k + j)] = v / a.input_dilation;
     }
   }
   return table;
@@ -127,7 +129,8 @@ void for_each_tap(const Geometry& g, const Sources& s, F&& f) {
 
 Shape output_shape(const Tensor& x, const Geometry& g, std::int64_t channels) {
   Shape shape{g.batch};
-  for (std::int64_t i = 0; i < x.rank() - 2; ++i) shape.push_back(g.out[kAxes - static_cast<std::size_t>(x.rank() - 2) + static_cast<std::size_t>(i)]);
+  for (std::int64_t i = 0; i < x.rank() - 2; ++i)
+    shape.push_back(g.out[kAxes - static_cast<std::size_t>(x.rank() - 2) + static_cast<std::size_t>(i)]);
   shape.push_back(channels);
   return shape;
 }
@@ -170,8 +173,8 @@ std::int64_t conv_general_output_length(std::int64_t input, std::int64_t kernel,
   const std::int64_t padded = dilated + a.pad_before + a.pad_after, span = (kernel - 1) * a.dilation + 1;
   if (padded < span) {
     throw ValueError("conv: window of " + std::to_string(span) + " (kernel " + std::to_string(kernel) + ", dilation " +
-                     std::to_string(a.dilation) + ") is larger than the padded input length " +
-                     std::to_string(padded) + " (input " + std::to_string(input) + ")");
+                     std::to_string(a.dilation) + ") is larger than the padded input length " + std::to_string(padded) +
+                     " (input " + std::to_string(input) + ")");
   }
   return (padded - span) / a.stride + 1;
 }
@@ -274,7 +277,8 @@ std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kerne
                                           std::optional<std::int64_t> output_padding) {
   if (padding == Padding::causal) throw ValueError("conv_transpose: padding must be 'valid' or 'same', got 'causal'");
   const std::int64_t span = (kernel - 1) * dilation + 1;
-  if (padding == Padding::valid) return (input - 1) * stride + span + output_padding.value_or(std::max(span, stride) - span);
+  if (padding == Padding::valid)
+    return (input - 1) * stride + span + output_padding.value_or(std::max(span, stride) - span);
   if (!output_padding) return input * stride;
   return (input - 1) * stride + span % 2 + *output_padding;
 }
@@ -303,8 +307,7 @@ Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTranspose
       left = span - 1;
       right = span - 1 + extra;
     } else {
-      const std::int64_t pad_len =
-          o.output_padding.empty() ? s + span - 2 : span + span % 2 - 2 + o.output_padding[i];
+      const std::int64_t pad_len = o.output_padding.empty() ? s + span - 2 : span + span % 2 - 2 + o.output_padding[i];
       left = std::min(pad_len / 2 + pad_len % 2, span - 1);
       right = pad_len - left;
     }

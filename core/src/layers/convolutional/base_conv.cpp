@@ -192,9 +192,9 @@ std::vector<Tensor> BaseConv<Rank>::call(CallArgs& args) {
   const ops::Padding padding = detail::to_padding(options_.padding);
   Tensor y;
   if constexpr (Rank == 3) {
-    y = ops::conv(x, kernel,
-                  {detail::to_vector(options_.strides), detail::to_vector(options_.dilation_rate), padding,
-                   options_.groups});
+    y = ops::conv(
+        x, kernel,
+        {detail::to_vector(options_.strides), detail::to_vector(options_.dilation_rate), padding, options_.groups});
   } else if constexpr (Rank == 1) {
     y = ops::conv1d(x, kernel, {options_.strides[0], options_.dilation_rate[0], padding, options_.groups});
   } else {

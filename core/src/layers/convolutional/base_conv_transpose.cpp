@@ -20,10 +20,9 @@ const config::Fields<ConvTransposeOptions<Rank>>& head_fields() {
       config::field("kernel_size", &O::kernel_size).check(detail::tuple_check<Rank>("kernel_size")).required(),
       config::field("strides", &O::strides).check(detail::tuple_check<Rank>("strides")),
       config::field("padding", &O::padding).check(detail::padding_check(false)),
-      config::field("output_padding", &O::output_padding)
-          .check([](const std::optional<config::IntTuple<Rank>>& t) {
-            return t ? detail::tuple_error(*t, "output_padding", true) : std::string();
-          }),
+      config::field("output_padding", &O::output_padding).check([](const std::optional<config::IntTuple<Rank>>& t) {
+        return t ? detail::tuple_error(*t, "output_padding", true) : std::string();
+      }),
       config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
       config::field("dilation_rate", &O::dilation_rate).check(detail::tuple_check<Rank>("dilation_rate")),
       activation_field("activation", &O::activation),
@@ -65,9 +64,8 @@ std::pair<std::string, std::string> options_error(const ConvTransposeOptions<Ran
         return {"output_padding",
                 "`output_padding` must be strictly less than `strides` for all dimensions. At dimension " +
                     std::to_string(i) + ", `output_padding` is " + std::to_string((*o.output_padding)[i]) +
-                    " but `strides` is " + std::to_string(o.strides[i]) +
-                    ". Received: output_padding=" + detail::tuple_repr(*o.output_padding) +
-                    ", strides=" + detail::tuple_repr(o.strides)};
+                    " but `strides` is " + std::to_string(o.strides[i]) + ". Received: output_padding=" +
+                    detail::tuple_repr(*o.output_padding) + ", strides=" + detail::tuple_repr(o.strides)};
       }
     }
   }
@@ -104,8 +102,9 @@ boost::json::object BaseConvTranspose<Rank>::get_config() const {
 }
 
 template <std::size_t Rank>
-std::pair<ConvTransposeOptions<Rank>, LayerArgs> BaseConvTranspose<Rank>::read_config(
-    const boost::json::object& config, DeserializationContext& context, const std::string& class_name) {
+std::pair<ConvTransposeOptions<Rank>, LayerArgs> BaseConvTranspose<Rank>::read_config(const boost::json::object& config,
+                                                                                      DeserializationContext& context,
+                                                                                      const std::string& class_name) {
   ConfigReader reader(config, context, class_name);
   LayerArgs args = LayerArgs::read(reader);
   Options o;
@@ -154,9 +153,8 @@ std::vector<PartialShape> BaseConvTranspose<Rank>::compute_output_shape(
     if (!d) continue;
     std::optional<std::int64_t> output_padding;
     if (options_.output_padding) output_padding = (*options_.output_padding)[i];
-    d = ops::conv_transpose_output_length(*d, options_.kernel_size[i], options_.strides[i],
-                                          options_.dilation_rate[i], detail::to_padding(options_.padding),
-                                          output_padding);
+    d = ops::conv_transpose_output_length(*d, options_.kernel_size[i], options_.strides[i], options_.dilation_rate[i],
+                                          detail::to_padding(options_.padding), output_padding);
   }
   out[channels_first ? 1 : Rank + 1] = options_.filters;
   return {out};
@@ -188,23 +186,29 @@ template class BaseConvTranspose<1>;
 template class BaseConvTranspose<2>;
 template class BaseConvTranspose<3>;
 
-Conv1DTranspose::Conv1DTranspose(Options options, LayerArgs args) : BaseConvTranspose<1>(std::move(options), std::move(args)) {}
+Conv1DTranspose::Conv1DTranspose(Options options, LayerArgs args)
+    : BaseConvTranspose<1>(std::move(options), std::move(args)) {}
 
-std::shared_ptr<Conv1DTranspose> Conv1DTranspose::from_config(const boost::json::object& config, DeserializationContext& context) {
+std::shared_ptr<Conv1DTranspose> Conv1DTranspose::from_config(const boost::json::object& config,
+                                                              DeserializationContext& context) {
   auto [options, args] = read_config(config, context, "Conv1DTranspose");
   return std::make_shared<Conv1DTranspose>(std::move(options), std::move(args));
 }
 
-Conv2DTranspose::Conv2DTranspose(Options options, LayerArgs args) : BaseConvTranspose<2>(std::move(options), std::move(args)) {}
+Conv2DTranspose::Conv2DTranspose(Options options, LayerArgs args)
+    : BaseConvTranspose<2>(std::move(options), std::move(args)) {}
 
-std::shared_ptr<Conv2DTranspose> Conv2DTranspose::from_config(const boost::json::object& config, DeserializationContext& context) {
+std::shared_ptr<Conv2DTranspose> Conv2DTranspose::from_config(const boost::json::object& config,
+                                                              DeserializationContext& context) {
   auto [options, args] = read_config(config, context, "Conv2DTranspose");
   return std::make_shared<Conv2DTranspose>(std::move(options), std::move(args));
 }
 
-Conv3DTranspose::Conv3DTranspose(Options options, LayerArgs args) : BaseConvTranspose<3>(std::move(options), std::move(args)) {}
+Conv3DTranspose::Conv3DTranspose(Options options, LayerArgs args)
+    : BaseConvTranspose<3>(std::move(options), std::move(args)) {}
 
-std::shared_ptr<Conv3DTranspose> Conv3DTranspose::from_config(const boost::json::object& config, DeserializationContext& context) {
+std::shared_ptr<Conv3DTranspose> Conv3DTranspose::from_config(const boost::json::object& config,
+                                                              DeserializationContext& context) {
   auto [options, args] = read_config(config, context, "Conv3DTranspose");
   return std::make_shared<Conv3DTranspose>(std::move(options), std::move(args));
 }

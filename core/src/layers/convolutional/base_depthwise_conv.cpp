@@ -79,8 +79,9 @@ boost::json::object BaseDepthwiseConv<Rank>::get_config() const {
 }
 
 template <std::size_t Rank>
-std::pair<DepthwiseConvOptions<Rank>, LayerArgs> BaseDepthwiseConv<Rank>::read_config(
-    const boost::json::object& config, DeserializationContext& context, const std::string& class_name) {
+std::pair<DepthwiseConvOptions<Rank>, LayerArgs> BaseDepthwiseConv<Rank>::read_config(const boost::json::object& config,
+                                                                                      DeserializationContext& context,
+                                                                                      const std::string& class_name) {
   ConfigReader reader(config, context, class_name);
   LayerArgs args = LayerArgs::read(reader);
   Options o;
@@ -120,14 +121,15 @@ template <std::size_t Rank>
 std::vector<PartialShape> BaseDepthwiseConv<Rank>::compute_output_shape(
     const std::vector<PartialShape>& input_shapes) const {
   const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != Rank + 2) fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + in.to_string());
+  if (in.rank() != Rank + 2)
+    fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + in.to_string());
   const bool channels_first = options_.data_format == "channels_first";
   const Dim& channels = in[channels_first ? 1 : Rank + 1];
   if (!channels) fail("needs a known channel dimension, got input shape " + in.to_string());
   std::string error;
-  PartialShape out = detail::conv_output_shape(in, options_.depth_multiplier * *channels, options_.kernel_size,
-                                               options_.strides, options_.dilation_rate, options_.padding,
-                                               channels_first, error);
+  PartialShape out =
+      detail::conv_output_shape(in, options_.depth_multiplier * *channels, options_.kernel_size, options_.strides,
+                                options_.dilation_rate, options_.padding, channels_first, error);
   if (!error.empty()) fail(error);
   return {out};
 }

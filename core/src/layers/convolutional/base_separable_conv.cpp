@@ -91,8 +91,9 @@ boost::json::object BaseSeparableConv<Rank>::get_config() const {
 }
 
 template <std::size_t Rank>
-std::pair<SeparableConvOptions<Rank>, LayerArgs> BaseSeparableConv<Rank>::read_config(
-    const boost::json::object& config, DeserializationContext& context, const std::string& class_name) {
+std::pair<SeparableConvOptions<Rank>, LayerArgs> BaseSeparableConv<Rank>::read_config(const boost::json::object& config,
+                                                                                      DeserializationContext& context,
+                                                                                      const std::string& class_name) {
   ConfigReader reader(config, context, class_name);
   LayerArgs args = LayerArgs::read(reader);
   Options o;
@@ -137,12 +138,12 @@ template <std::size_t Rank>
 std::vector<PartialShape> BaseSeparableConv<Rank>::compute_output_shape(
     const std::vector<PartialShape>& input_shapes) const {
   const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != Rank + 2) fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + in.to_string());
+  if (in.rank() != Rank + 2)
+    fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + in.to_string());
   const bool channels_first = options_.data_format == "channels_first";
   std::string error;
-  PartialShape out = detail::conv_output_shape(in, options_.filters, options_.kernel_size,
-                                               options_.strides, options_.dilation_rate, options_.padding,
-                                               channels_first, error);
+  PartialShape out = detail::conv_output_shape(in, options_.filters, options_.kernel_size, options_.strides,
+                                               options_.dilation_rate, options_.padding, channels_first, error);
   if (!error.empty()) fail(error);
   return {out};
 }
@@ -165,7 +166,8 @@ std::vector<Tensor> BaseSeparableConv<Rank>::call(CallArgs& args) {
   o.strides = detail::to_vector(options_.strides);
   o.dilation = detail::to_vector(options_.dilation_rate);
   o.padding = detail::to_padding(options_.padding);
-  return {detail::finish_conv(ops::separable_conv(x, kernel, pointwise_kernel_->value(), o), bias_, channels_first, *options_.activation)};
+  return {detail::finish_conv(ops::separable_conv(x, kernel, pointwise_kernel_->value(), o), bias_, channels_first,
+                              *options_.activation)};
 }
 
 template class BaseSeparableConv<1>;
