@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cerrno>
 #include <cstdint>
@@ -65,9 +66,45 @@ class ElfFile {
     }
   }
 
+  // Keeps [offset, offset + size) of the file in memory: reads that fall inside a kept window
+  // are served from it. A plugin's header, .dynsym and .dynstr sit in its first pages and its
+  // section headers with their name table at its end: two windows make the listing two reads
+  // instead of five (every read is a system call).
+  void keep_window(std::uint64_t offset, std::uint64_t size) {
+    size = std::min(size, size_ - std::min(offset, size_));
+    Window& window = windows_[windows_kept_++ % windows_.size()];
+    window.offset = offset;
+    window.bytes.resize(static_cast<std::size_t>(size));
+    pread_all(offset, size, window.bytes.data(), "the file");
+  }
+
   // Reads [offset, offset + size) of the file into `out`.
   void read(std::uint64_t offset, std::uint64_t size, void* out, const std::string& what) const {
     check_range(offset, size, what);
+    for (const Window& window : windows_) {
+      if (offset >= window.offset && size <= window.bytes.size() &&
+          offset - window.offset <= window.bytes.size() - size) {
+        std::memcpy(out, window.bytes.data() + (offset - window.offset), static_cast<std::size_t>(size));
+        return;
+      }
+    }
+    pread_all(offset, size, out, what);
+  }
+
+  std::vector<char> read_bytes(std::uint64_t offset, std::uint64_t size, const std::string& what) const {
+    check_range(offset, size, what);  // before allocating what the file claims
+    std::vector<char> out(static_cast<std::size_t>(size));
+    read(offset, size, out.data(), what);
+    return out;
+  }
+
+ private:
+  struct Window {
+    std::uint64_t offset = 0;
+    std::vector<char> bytes;
+  };
+
+  void pread_all(std::uint64_t offset, std::uint64_t size, void* out, const std::string& what) const {
     auto* bytes = static_cast<char*>(out);
     while (size > 0) {
       const ssize_t got = ::pread(fd_, bytes, size, static_cast<off_t>(offset));
@@ -80,15 +117,9 @@ class ElfFile {
     }
   }
 
-  std::vector<char> read_bytes(std::uint64_t offset, std::uint64_t size, const std::string& what) const {
-    check_range(offset, size, what);  // before allocating what the file claims
-    std::vector<char> out(static_cast<std::size_t>(size));
-    read(offset, size, out.data(), what);
-    return out;
-  }
-
- private:
   fs::path path_;
+  std::array<Window, 2> windows_;
+  std::size_t windows_kept_ = 0;
   int fd_ = -1;
   std::uint64_t size_ = 0;
 };
@@ -103,7 +134,7 @@ std::optional<std::string_view> string_at(const std::vector<char>& table, std::u
 }
 
 template <class Elf>
-std::vector<std::string> section_symbols(const ElfFile& file, const unsigned char* head, std::string_view wanted) {
+std::vector<std::string> section_symbols(ElfFile& file, const unsigned char* head, std::string_view wanted) {
   using Header = typename Elf::Header;
   using Section = typename Elf::Section;
   using Symbol = typename Elf::Symbol;
@@ -128,6 +159,10 @@ std::vector<std::string> section_symbols(const ElfFile& file, const unsigned cha
     file.fail(std::to_string(count) + " section headers cannot fit in a file of " + std::to_string(file.size()) +
               " bytes: truncated or corrupted");
   }
+  // The section headers and, just before them as linkers lay files out, the name table.
+  constexpr std::uint64_t kNameTableReach = 4096;
+  const std::uint64_t tail = header.e_shoff - std::min<std::uint64_t>(header.e_shoff, kNameTableReach);
+  file.keep_window(tail, header.e_shoff - tail + count * sizeof(Section));
   std::vector<Section> sections(static_cast<std::size_t>(count));
   file.read(header.e_shoff, count * sizeof(Section), sections.data(), "the section headers");
 
@@ -183,10 +218,11 @@ std::vector<std::string> section_symbols(const ElfFile& file, const unsigned cha
 }  // namespace
 
 std::vector<std::string> elf_section_symbols(const fs::path& file, std::string_view section) {
-  const ElfFile elf(file);
+  ElfFile elf(file);
   if (elf.size() < EI_NIDENT) elf.fail("a file of " + std::to_string(elf.size()) + " bytes is not a shared library");
-  // The identification and the header in one read (every read is a system call).
-  unsigned char ident[sizeof(Elf64_Ehdr)];
+  constexpr std::uint64_t kHead = 16384;  // the header, .dynsym and .dynstr of a typical plugin
+  elf.keep_window(0, kHead);
+  unsigned char ident[sizeof(Elf64_Ehdr)] = {};
   static_assert(sizeof(Elf64_Ehdr) >= sizeof(Elf32_Ehdr));
   elf.read(0, std::min<std::uint64_t>(elf.size(), sizeof ident), ident, "the ELF header");
   if (std::memcmp(ident, ELFMAG, SELFMAG) != 0) elf.fail("not an ELF file (no ELF magic number)");
