@@ -1,6 +1,10 @@
 // predict of the cnn fixture (Conv2D relu -> MaxPooling2D -> Conv2D same/strided ->
 // AveragePooling2D -> Flatten -> Dense softmax) at batch 32, against a plain Eigen program
 // doing the same maths (im2col + GEMM) with the same weights. Target: within 1.5x.
+// Issue 10's case: one Conv2D 3x3, 64 -> 64 channels, 56x56, batch 8, same padding, called
+// as a layer, against im2col + GEMM + bias in plain Eigen. Target: within 1.5x.
+#include "kplug/layers/convolutional.hpp"
+#include "kplug/layers/layer_io.hpp"
 #include "kplug/models/model.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 
@@ -161,5 +165,76 @@ void BM_CnnPredict_PlainEigen(benchmark::State& state) {
 
 BENCHMARK(BM_CnnPredict_Kplug)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_CnnPredict_PlainEigen)->Unit(benchmark::kMicrosecond);
+
+// ---- Conv2D 3x3, 64 -> 64, 56x56, batch 8, same ----
+
+constexpr int kConvBatch = 8, kConvSize = 56, kConvChannels = 64;
+
+kplug::Tensor random_tensor(kplug::Shape shape, unsigned seed) {
+  kplug::Tensor x(std::move(shape));
+  std::mt19937 rng(seed);
+  std::normal_distribution<float> normal(0.0f, 0.1f);
+  for (float& v : x.values()) v = normal(rng);
+  return x;
+}
+
+kplug::LayerPtr conv64_layer() {
+  kplug::DeserializeOptions options;
+  kplug::DeserializationContext context(options);
+  kplug::LayerPtr layer =
+      kplug::deserialize_layer(kplug::json::parse(R"({"module": "keras.layers", "class_name": "Conv2D",
+                             "config": {"filters": 64, "kernel_size": 3, "padding": "same"}})"),
+                               context);
+  layer->maybe_build({kplug::PartialShape{std::nullopt, kConvSize, kConvSize, kConvChannels}});
+  layer->set_weights({random_tensor({3, 3, kConvChannels, kConvChannels}, 7), random_tensor({kConvChannels}, 8)});
+  return layer;
+}
+
+kplug::Tensor conv64_input() { return random_tensor({kConvBatch, kConvSize, kConvSize, kConvChannels}, 9); }
+
+// The whole batch: (batch * 56 * 56, 64), image after image.
+RowMatrix plain_conv64(const kplug::Tensor& x, const Conv& cv) {
+  constexpr int rows = kConvSize * kConvSize;
+  RowMatrix out(kConvBatch * rows, kConvChannels), patches, image_out;
+  for (int i = 0; i < kConvBatch; ++i) {
+    conv(x.data() + i * rows * kConvChannels, kConvSize, kConvSize, kConvChannels, cv, kConvSize, kConvSize, patches,
+         image_out);
+    out.middleRows(i * rows, rows) = image_out;
+  }
+  return out;
+}
+
+void BM_Conv2D64_Kplug(benchmark::State& state) {
+  const kplug::LayerPtr layer = conv64_layer();
+  const kplug::Tensor x = conv64_input();
+  for (auto _ : state) {
+    auto y = (*layer)(x);
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kConvBatch);
+}
+
+void BM_Conv2D64_PlainEigen(benchmark::State& state) {
+  const kplug::LayerPtr layer = conv64_layer();
+  const auto w = layer->get_weights();
+  const Conv cv{RowMatrix(Eigen::Map<const RowMatrix>(w[0].data(), 9 * kConvChannels, kConvChannels)),
+                RowVector(Eigen::Map<const RowVector>(w[1].data(), kConvChannels)), 3, 1, 1};
+  const kplug::Tensor x = conv64_input();
+  // The baseline must compute what kplug computes.
+  const RowMatrix expected = plain_conv64(x, cv);
+  const kplug::Tensor got = (*layer)(x);
+  const float diff =
+      (Eigen::Map<const RowMatrix>(got.data(), expected.rows(), expected.cols()) - expected).cwiseAbs().maxCoeff();
+  if (!(diff < 1e-4f))
+    state.SkipWithError(("the Eigen baseline differs from kplug by " + std::to_string(diff)).c_str());
+  for (auto _ : state) {
+    auto y = plain_conv64(x, cv);
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kConvBatch);
+}
+
+BENCHMARK(BM_Conv2D64_Kplug)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Conv2D64_PlainEigen)->Unit(benchmark::kMillisecond);
 
 }  // namespace

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/conv.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/indexing.hpp"
 #include "kplug/ops/linalg.hpp"

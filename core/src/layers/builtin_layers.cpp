@@ -68,6 +68,14 @@ void add_builtin_layers(CatalogBuilder& builder) {
   // Convolution, pooling and 1-D reshaping.
   builder.add_class<Conv1D>(module, {"Conv1D"});
   builder.add_class<Conv2D>(module, {"Conv2D"});
+  builder.add_class<Conv3D>(module, {"Conv3D"});
+  builder.add_class<Conv1DTranspose>(module, {"Conv1DTranspose"});
+  builder.add_class<Conv2DTranspose>(module, {"Conv2DTranspose"});
+  builder.add_class<Conv3DTranspose>(module, {"Conv3DTranspose"});
+  builder.add_class<DepthwiseConv1D>(module, {"DepthwiseConv1D"});
+  builder.add_class<DepthwiseConv2D>(module, {"DepthwiseConv2D"});
+  builder.add_class<SeparableConv1D>(module, {"SeparableConv1D"});
+  builder.add_class<SeparableConv2D>(module, {"SeparableConv2D"});
   builder.add_class<MaxPooling2D>(module, {"MaxPooling2D"});
   builder.add_class<AveragePooling2D>(module, {"AveragePooling2D"});
   builder.add_class<GlobalMaxPooling1D>(module, {"GlobalMaxPooling1D"});

@@ -3,6 +3,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/conv.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "ops/binary_ops.hpp"
 #include "ops/dispatch.hpp"
@@ -11,7 +12,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <limits>
 #include <string>
 
@@ -101,55 +101,16 @@ void require_positive(const char* op, const char* what, std::int64_t v) {
   if (v < 1) throw ValueError(std::string(op) + ": " + what + " must be >= 1, got " + std::to_string(v));
 }
 
-// x (N, H, W, C), kernel (KH, KW, C/groups, F) -> (N, OH, OW, F): im2col per batch item, one
-// GEMM per group (kernel and output blocks addressed with an outer stride, never copied).
+// x (N, H, W, C), kernel (KH, KW, C/groups, F) -> (N, OH, OW, F) through ops::conv_general
+// (im2col + GEMM), with Keras's padding per axis.
 Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::int64_t sh, std::int64_t sw,
                    std::int64_t dh, std::int64_t dw, Padding ph, Padding pw, std::int64_t groups) {
   require_positive(op, "stride", std::min(sh, sw));
   require_positive(op, "dilation", std::min(dh, dw));
   require_positive(op, "groups", groups);
-  const std::int64_t N = x.dim(0), H = x.dim(1), W = x.dim(2), C = x.dim(3);
-  const std::int64_t KH = kernel.dim(0), KW = kernel.dim(1), Cg = kernel.dim(2), F = kernel.dim(3);
-  if (C % groups != 0 || F % groups != 0 || Cg * groups != C) {
-    throw ValueError(std::string(op) + ": input channels " + std::to_string(C) + " and kernel " +
-                     shape_to_string(kernel.shape()) + " do not match groups=" + std::to_string(groups) +
-                     " (kernel in-channels must be channels / groups, filters divisible by groups)");
-  }
-  const Window wh = window(H, KH, sh, dh, ph), ww = window(W, KW, sw, dw, pw);
-  const std::int64_t OH = wh.out, OW = ww.out, Fg = F / groups;
-  Tensor out = Tensor::empty(Shape{N, OH, OW, F});
-  if (out.size() == 0) return out;
-  const std::int64_t patch = KH * KW * Cg, rows = OH * OW;
-  using Strided = Eigen::Map<const detail::RowMatrix, 0, Eigen::OuterStride<>>;
-  using StridedOut = Eigen::Map<detail::RowMatrix, 0, Eigen::OuterStride<>>;
-  detail::RowMatrix patches(rows, patch);
-  const float* px = x.data();
-  const float* pk = kernel.data();
-  float* po = out.data();
-  for (std::int64_t n = 0; n < N; ++n) {
-    for (std::int64_t g = 0; g < groups; ++g) {
-      for (std::int64_t oh = 0; oh < OH; ++oh) {
-        for (std::int64_t ow = 0; ow < OW; ++ow) {
-          float* row = patches.data() + (oh * OW + ow) * patch;
-          for (std::int64_t kh = 0; kh < KH; ++kh) {
-            const std::int64_t ih = oh * sh - wh.pad_before + kh * dh;
-            for (std::int64_t kw = 0; kw < KW; ++kw, row += Cg) {
-              const std::int64_t iw = ow * sw - ww.pad_before + kw * dw;
-              if (ih < 0 || ih >= H || iw < 0 || iw >= W)
-                std::fill_n(row, Cg, 0.0f);
-              else
-                std::memcpy(row, px + ((n * H + ih) * W + iw) * C + g * Cg,
-                            static_cast<std::size_t>(Cg) * sizeof(float));
-            }
-          }
-        }
-      }
-      const Strided k(pk + g * Fg, patch, Fg, Eigen::OuterStride<>(F));
-      StridedOut o(po + n * rows * F + g * Fg, rows, Fg, Eigen::OuterStride<>(F));
-      o.noalias() = patches * k;
-    }
-  }
-  return out;
+  const auto [top, bottom] = conv_padding(x.dim(1), kernel.dim(0), sh, dh, ph);
+  const auto [left, right] = conv_padding(x.dim(2), kernel.dim(1), sw, dw, pw);
+  return conv_general(x, kernel, {{sh, dh, 1, top, bottom}, {sw, dw, 1, left, right}}, groups);
 }
 
 void require_rank(const char* op, const Tensor& t, std::int64_t rank, const char* layout) {

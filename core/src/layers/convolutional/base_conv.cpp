@@ -1,9 +1,11 @@
-// Keras's BaseConv (Conv1D, Conv2D): config, kernel (k..., in / groups, filters), forward pass.
+// Keras's BaseConv (Conv1D, Conv2D, Conv3D): config, kernel (k..., in / groups, filters), forward pass.
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/ops/conv.hpp"
 #include "kplug/ops/nn.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/convolutional/conv_common.hpp"
 #include "layers/core/activation_helpers.hpp"
 #include "layers/spatial_options.hpp"
 
@@ -38,7 +40,7 @@ const config::Fields<ConvOptions<Rank>>& tail_fields() {
   // LoRA keys (never written unless set, as Keras; set ones are refused): Dense's fields, without
   // quantization_config, which BaseConv does not have.
   static const config::Fields<O> f = [] {
-    const auto lora = quantization_fields<O>(Rank == 1 ? "Conv1D" : "Conv2D").list();
+    const auto lora = quantization_fields<O>(Rank == 1 ? "Conv1D" : Rank == 2 ? "Conv2D" : "Conv3D").list();
     return config::Fields<O>{config::field("kernel_constraint", &O::kernel_constraint),
                              config::field("bias_constraint", &O::bias_constraint), lora.at(1), lora.at(2)};
   }();
@@ -78,10 +80,6 @@ std::pair<std::string, std::string> options_error(const ConvOptions<Rank>& o) {
                                  " and dilation_rate=" + detail::tuple_repr(o.dilation_rate)};
   }
   return {};
-}
-
-ops::Padding to_padding(const std::string& p) {
-  return p == "same" ? ops::Padding::same : p == "causal" ? ops::Padding::causal : ops::Padding::valid;
 }
 
 }  // namespace
@@ -127,7 +125,7 @@ template <std::size_t Rank>
 void BaseConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const PartialShape& in = single_shape(input_shapes);
   if (in.rank() != Rank + 2) {
-    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + (Rank == 1 ? "steps" : "rows, cols") +
+    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + detail::spatial_names(Rank) +
          ", channels in " + options_.data_format + " order), got shape " + in.to_string());
   }
   const Dim& channels = in[static_cast<std::size_t>(channel_axis())];
@@ -160,7 +158,7 @@ std::vector<PartialShape> BaseConv<Rank>::compute_output_shape(const std::vector
     fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + out.to_string());
   }
   const std::size_t first_spatial = options_.data_format == "channels_first" ? 2 : 1;
-  const ops::Padding padding = to_padding(options_.padding);
+  const ops::Padding padding = detail::to_padding(options_.padding);
   for (std::size_t i = 0; i < Rank; ++i) {
     Dim& d = out[first_spatial + i];
     if (!d) continue;
@@ -191,9 +189,13 @@ std::vector<Tensor> BaseConv<Rank>::call(CallArgs& args) {
     fail("expects inputs with " + std::to_string(kernel.shape()[Rank] * options_.groups) + " channels, got shape " +
          shape_repr(input.shape()));
   }
-  const ops::Padding padding = to_padding(options_.padding);
+  const ops::Padding padding = detail::to_padding(options_.padding);
   Tensor y;
-  if constexpr (Rank == 1) {
+  if constexpr (Rank == 3) {
+    y = ops::conv(
+        x, kernel,
+        {detail::to_vector(options_.strides), detail::to_vector(options_.dilation_rate), padding, options_.groups});
+  } else if constexpr (Rank == 1) {
     y = ops::conv1d(x, kernel, {options_.strides[0], options_.dilation_rate[0], padding, options_.groups});
   } else {
     y = ops::conv2d(x, kernel,
@@ -210,6 +212,7 @@ std::vector<Tensor> BaseConv<Rank>::call(CallArgs& args) {
 
 template class BaseConv<1>;
 template class BaseConv<2>;
+template class BaseConv<3>;
 
 Conv1D::Conv1D(Options options, LayerArgs args) : BaseConv<1>(std::move(options), std::move(args)) {}
 
