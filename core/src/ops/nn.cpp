@@ -83,20 +83,6 @@ Tensor softmax_impl(const Tensor& x, std::int64_t axis) {
 
 std::string padding_name(Padding p) { return p == Padding::valid ? "valid" : p == Padding::same ? "same" : "causal"; }
 
-struct Window {
-  std::int64_t out = 0, pad_before = 0;
-};
-Window window(std::int64_t input, std::int64_t kernel, std::int64_t stride, std::int64_t dilation, Padding padding) {
-  Window w;
-  w.out = conv_output_length(input, kernel, stride, dilation, padding);
-  const std::int64_t span = (kernel - 1) * dilation + 1;
-  if (padding == Padding::same)
-    w.pad_before = std::max<std::int64_t>((w.out - 1) * stride + span - input, 0) / 2;
-  else if (padding == Padding::causal)
-    w.pad_before = span - 1;
-  return w;
-}
-
 void require_positive(const char* op, const char* what, std::int64_t v) {
   if (v < 1) throw ValueError(std::string(op) + ": " + what + " must be >= 1, got " + std::to_string(v));
 }
