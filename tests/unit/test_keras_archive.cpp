@@ -9,8 +9,10 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/optimizers/optimizer.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/saving/h5_reader.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/saving/keras_file.hpp"
 #include "kplug/saving/zip_archive.hpp"
 #include "model_support.hpp"
@@ -111,6 +113,24 @@ std::string member_of(const fs::path& file, const std::string& name) {
   return ZipArchiveReader::open(file).read(name, std::uint64_t{1} << 30);
 }
 
+// The model's optimizer variables equal the archive's optimizer/vars datasets, read apart from
+// load_model: the weights member written to a file and opened as a plain weights file.
+void check_optimizer_equals_archive(const Model& model, const fs::path& file, const fs::path& scratch) {
+  const auto& optimizer = model.optimizer();
+  BOOST_REQUIRE_MESSAGE(optimizer, file.string() << ": the compiled model has no optimizer");
+  BOOST_REQUIRE(optimizer->built());
+  const fs::path weights = scratch / (file.stem().string() + ".weights.h5");
+  write_bytes(weights, member_of(file, "model.weights.h5"));
+  const auto store = H5WeightsStore::open_read(weights);
+  const auto& contents = store->contents();
+  BOOST_REQUIRE_EQUAL(optimizer->variables().size(), store->get("optimizer")->size());
+  for (std::size_t i = 0; i < optimizer->variables().size(); ++i) {
+    const std::string dataset = "optimizer/vars/" + std::to_string(i);
+    BOOST_TEST((optimizer->variables()[i].value == contents.dataset(dataset)), file.string() << " " << dataset);
+  }
+  BOOST_TEST(optimizer->iterations() > 0);  // the fixtures were trained
+}
+
 // config.json without the shared_object_id values (Python id()s: equal only inside one file).
 boost::json::value without_shared_ids(boost::json::value v) {
   if (auto* o = v.if_object()) {
@@ -127,6 +147,7 @@ boost::json::value without_shared_ids(boost::json::value v) {
 // ---- Acceptance 1: Keras's archives load (compile on) and predict as Keras -------------------
 
 BOOST_AUTO_TEST_CASE(keras_fixture_archives_load_and_predict) {
+  TempDir scratch;
   for (const std::string name :
        {"mlp_seq", "cnn", "cnn1d", "rnn", "rnn_simple", "big_functional_300", "big_mlp_1000"}) {
     BOOST_TEST_CONTEXT(name) {
@@ -138,6 +159,11 @@ BOOST_AUTO_TEST_CASE(keras_fixture_archives_load_and_predict) {
       // Kept as loaded (compile=true), written back unchanged.
       if (!compile_config->is_null()) BOOST_CHECK(model->compile_config() == *compile_config);
       BOOST_CHECK(model_file_config(*model).at("compile_config") == *compile_config);
+      // Compile on: a compiled model's optimizer is built and holds the archive's optimizer/vars
+      // (big_functional_300 was saved uncompiled: its compile_config is {}).
+      const bool compiled = compile_config->is_object() && !compile_config->as_object().empty();
+      BOOST_TEST(model->compiled() == compiled);
+      if (compiled) check_optimizer_equals_archive(*model, archive(name), scratch.path);
     }
   }
 }
@@ -251,16 +277,12 @@ BOOST_AUTO_TEST_CASE(saved_archive_has_keras_members_order_method_and_h5_layout)
       const auto reader = h5::WeightsReader::open_image(std::as_bytes(std::span(weights.data(), weights.size())),
                                                         name + "/model.weights.h5");
       std::map<std::string, std::pair<Shape, std::string>> saved;
-      bool has_optimizer = false;
       for (const auto& info : reader.walk()) {
-        has_optimizer |= info.path.starts_with("optimizer/");
         saved[info.path] = {Shape(info.shape.begin(), info.shape.end()), std::string(h5::dtype_name(info.dtype))};
       }
       const auto checks = test::read_json(test::model_dir(name) / "checks.json");
       std::map<std::string, std::pair<Shape, std::string>> expected;
       for (const auto& item : checks.at("archive_model_weights_h5_datasets").as_object()) {
-        // Optimizer variables are written once the model holds an optimizer (compile objects).
-        if (!has_optimizer && std::string_view(item.key()).starts_with("optimizer/")) continue;
         Shape shape;
         for (const auto& d : item.value().as_array()[0].as_array()) shape.push_back(d.to_number<std::int64_t>());
         expected[std::string(item.key())] = {shape, std::string(item.value().as_array()[1].as_string())};
@@ -273,6 +295,15 @@ BOOST_AUTO_TEST_CASE(saved_archive_has_keras_members_order_method_and_h5_layout)
       BOOST_TEST(back->to_json() == model->to_json());
       BOOST_CHECK(back->compile_config() == model->compile_config());
       check_predicts(*back, test::model_dir(name) / "io.json", name + " reloaded");
+      // and the same optimizer state: the saved archive's, equal to the loaded model's.
+      if (model->compiled()) {
+        TempDir scratch;
+        check_optimizer_equals_archive(*back, file, scratch.path);
+        const auto& before = model->optimizer()->variables();
+        const auto& after = back->optimizer()->variables();
+        BOOST_REQUIRE_EQUAL(before.size(), after.size());
+        for (std::size_t i = 0; i < before.size(); ++i) BOOST_TEST((before[i].value == after[i].value), i);
+      }
     }
   }
   // Only the saved files: no temporary left next to them.

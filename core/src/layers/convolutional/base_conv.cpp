@@ -96,48 +96,31 @@ BaseConv<Rank>::BaseConv(Options options, LayerArgs args) : Layer(std::move(args
 
 template <std::size_t Rank>
 boost::json::object BaseConv<Rank>::get_config() const {
-  boost::json::object config;
-  // activity_regularizer sits between bias_regularizer and kernel_constraint in BaseConv's config.
-  for (const auto& item : base_config()) {
-    if (item.key() != "activity_regularizer") config.emplace(item.key(), item.value());
-  }
-  head_fields<Rank>().write_into(options_, config);
-  config["activity_regularizer"] = serialize(activity_regularizer());
-  tail_fields<Rank>().write_into(options_, config);
-  return config;
+  return detail::conv_family_config(base_config(), activity_regularizer(), head_fields<Rank>(), tail_fields<Rank>(),
+                                    options_);
 }
 
 template <std::size_t Rank>
 std::pair<ConvOptions<Rank>, LayerArgs> BaseConv<Rank>::read_config(const boost::json::object& config,
                                                                     DeserializationContext& context,
                                                                     const std::string& class_name) {
-  ConfigReader reader(config, context, class_name);
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  head_fields<Rank>().read_into(reader, o);
-  tail_fields<Rank>().read_into(reader, o);
-  if (auto [key, message] = options_error(o); !message.empty()) reader.fail(key, message);
-  reader.finish();
-  return {std::move(o), std::move(args)};
+  return detail::read_conv_family_config(config, context, class_name, head_fields<Rank>(), tail_fields<Rank>(),
+                                         [](const Options& o) { return options_error(o); });
 }
 
 template <std::size_t Rank>
 void BaseConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != Rank + 2) {
-    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + detail::spatial_names(Rank) +
-         ", channels in " + options_.data_format + " order), got shape " + in.to_string());
-  }
-  const Dim& channels = in[static_cast<std::size_t>(channel_axis())];
-  if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
-  if (*channels % options_.groups != 0) {
+  const std::int64_t channels =
+      detail::conv_input_channels<Rank>(in, options_.data_format, [this](const std::string& m) { fail(m); });
+  if (channels % options_.groups != 0) {
     fail("The number of input channels must be evenly divisible by the number of groups. Received groups=" +
-         std::to_string(options_.groups) + ", but the input has " + std::to_string(*channels) +
+         std::to_string(options_.groups) + ", but the input has " + std::to_string(channels) +
          " channels (full input shape is " + in.to_string() + ").");
   }
   compute_output_shape(input_shapes);  // as Keras: a too-small input fails at build
   Shape kernel_shape(options_.kernel_size.values.begin(), options_.kernel_size.values.end());
-  kernel_shape.push_back(*channels / options_.groups);
+  kernel_shape.push_back(channels / options_.groups);
   kernel_shape.push_back(options_.filters);
   kernel_ = add_weight({"kernel", std::move(kernel_shape), options_.kernel_initializer, options_.kernel_regularizer,
                         options_.kernel_constraint, true});

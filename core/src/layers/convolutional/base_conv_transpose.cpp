@@ -105,28 +105,18 @@ template <std::size_t Rank>
 std::pair<ConvTransposeOptions<Rank>, LayerArgs> BaseConvTranspose<Rank>::read_config(const boost::json::object& config,
                                                                                       DeserializationContext& context,
                                                                                       const std::string& class_name) {
-  ConfigReader reader(config, context, class_name);
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  head_fields<Rank>().read_into(reader, o);
-  tail_fields<Rank>().read_into(reader, o);
-  if (auto [key, message] = options_error(o); !message.empty()) reader.fail(key, message);
-  reader.finish();
-  return {std::move(o), std::move(args)};
+  return detail::read_conv_family_config(config, context, class_name, head_fields<Rank>(), tail_fields<Rank>(),
+                                         [](const Options& o) { return options_error(o); });
 }
 
 template <std::size_t Rank>
 void BaseConvTranspose<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != Rank + 2) {
-    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + detail::spatial_names(Rank) +
-         ", channels in " + options_.data_format + " order), got shape " + in.to_string());
-  }
-  const Dim& channels = in[options_.data_format == "channels_first" ? 1 : Rank + 1];
-  if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
+  const std::int64_t channels =
+      detail::conv_input_channels<Rank>(in, options_.data_format, [this](const std::string& m) { fail(m); });
   Shape kernel_shape(options_.kernel_size.values.begin(), options_.kernel_size.values.end());
   kernel_shape.push_back(options_.filters);
-  kernel_shape.push_back(*channels);
+  kernel_shape.push_back(channels);
   kernel_ = add_weight({"kernel", std::move(kernel_shape), options_.kernel_initializer, options_.kernel_regularizer,
                         options_.kernel_constraint, true});
   if (options_.use_bias) {

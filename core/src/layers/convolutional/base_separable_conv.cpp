@@ -94,31 +94,21 @@ template <std::size_t Rank>
 std::pair<SeparableConvOptions<Rank>, LayerArgs> BaseSeparableConv<Rank>::read_config(const boost::json::object& config,
                                                                                       DeserializationContext& context,
                                                                                       const std::string& class_name) {
-  ConfigReader reader(config, context, class_name);
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  head_fields<Rank>().read_into(reader, o);
-  tail_fields<Rank>().read_into(reader, o);
-  if (auto [key, message] = options_error(o); !message.empty()) reader.fail(key, message);
-  reader.finish();
-  return {std::move(o), std::move(args)};
+  return detail::read_conv_family_config(config, context, class_name, head_fields<Rank>(), tail_fields<Rank>(),
+                                         [](const Options& o) { return options_error(o); });
 }
 
 template <std::size_t Rank>
 void BaseSeparableConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != Rank + 2) {
-    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + detail::spatial_names(Rank) +
-         ", channels in " + options_.data_format + " order), got shape " + in.to_string());
-  }
-  const Dim& channels = in[options_.data_format == "channels_first" ? 1 : Rank + 1];
-  if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
+  const std::int64_t channels =
+      detail::conv_input_channels<Rank>(in, options_.data_format, [this](const std::string& m) { fail(m); });
   compute_output_shape(input_shapes);  // as Keras: a too-small input fails at build
   Shape depthwise_shape(options_.kernel_size.values.begin(), options_.kernel_size.values.end());
-  depthwise_shape.push_back(*channels);
+  depthwise_shape.push_back(channels);
   depthwise_shape.push_back(options_.depth_multiplier);
   Shape pointwise_shape(Rank, 1);
-  pointwise_shape.push_back(options_.depth_multiplier * *channels);
+  pointwise_shape.push_back(options_.depth_multiplier * channels);
   pointwise_shape.push_back(options_.filters);
   depthwise_kernel_ = add_weight({"depthwise_kernel", std::move(depthwise_shape), options_.depthwise_initializer,
                                   options_.depthwise_regularizer, options_.depthwise_constraint, true});

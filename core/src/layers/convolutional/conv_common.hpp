@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace kplug::layers::detail {
@@ -51,6 +52,37 @@ inline Tensor finish_conv(Tensor y, const VariablePtr& bias, bool channels_first
 
 inline std::string spatial_names(std::size_t rank) {
   return rank == 1 ? "steps" : rank == 2 ? "rows, cols" : "depth, rows, cols";
+}
+
+// Keras's conv-family from_config: the base layer arguments, `head` and `tail` (the whole
+// config but activity_regularizer, which LayerArgs reads), then the family's own checks
+// (`options_error` gives the offending key and message, or an empty message).
+template <class Options, class Check>
+std::pair<Options, LayerArgs> read_conv_family_config(const boost::json::object& config,
+                                                      DeserializationContext& context, const std::string& class_name,
+                                                      const config::Fields<Options>& head,
+                                                      const config::Fields<Options>& tail, Check options_error) {
+  ConfigReader reader(config, context, class_name);
+  LayerArgs args = LayerArgs::read(reader);
+  Options o;
+  head.read_into(reader, o);
+  tail.read_into(reader, o);
+  if (auto [key, message] = options_error(o); !message.empty()) reader.fail(key, message);
+  reader.finish();
+  return {std::move(o), std::move(args)};
+}
+
+// The input's channel count, checked as every conv-family build does: rank Rank + 2 and a
+// known channel dimension; otherwise `fail` (the layer's, which names it) is called.
+template <std::size_t Rank, class Fail>
+std::int64_t conv_input_channels(const PartialShape& in, const std::string& data_format, Fail fail) {
+  if (in.rank() != Rank + 2) {
+    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + spatial_names(Rank) + ", channels in " +
+         data_format + " order), got shape " + in.to_string());
+  }
+  const Dim& channels = in[data_format == "channels_first" ? 1 : Rank + 1];
+  if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
+  return *channels;
 }
 
 // Keras's compute_conv_output_shape: `out_channels` on the channel axis, each known spatial
