@@ -16,10 +16,16 @@ if(KPLUG_FUZZ)
     message(FATAL_ERROR "KPLUG_FUZZ needs clang (libFuzzer): configure with CXX=clang++-14")
   endif()
   if(KPLUG_SANITIZE OR KPLUG_TSAN)
-    message(FATAL_ERROR "KPLUG_FUZZ already builds with ASan + UBSan: use its own build tree")
+    message(FATAL_ERROR "KPLUG_FUZZ already builds with ASan + UBSan: leave KPLUG_SANITIZE and KPLUG_TSAN off")
   endif()
   add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined
                       "SHELL:-include ${PROJECT_SOURCE_DIR}/fuzz/source_location_shim.hpp")
   add_link_options(-fsanitize=address,undefined)
+endif()
+# Any of the three: the plain-build-only checks (header self-containment, clang SDK builds) are skipped.
+if(KPLUG_SANITIZE OR KPLUG_TSAN OR KPLUG_FUZZ)
+  set(KPLUG_INSTRUMENTED ON)
+else()
+  set(KPLUG_INSTRUMENTED OFF)
 endif()

@@ -67,9 +67,10 @@ void write_guide_project(const fs::path& dir) {
                                            "kplug_add_plugin(guide NAME guide PACKAGES my_package SOURCES guide.cpp)\n";
 }
 
-// Configures and builds an out-of-tree plugin project; `compiler` empty for CMake's default.
+// Configures and builds an out-of-tree plugin project, by default with this tree's compiler
+// (a plugin must be built by the host's compiler: the handshake compares them).
 void build_project(const fs::path& source, const fs::path& build, const fs::path& prefix,
-                   const std::string& compiler = {}) {
+                   const std::string& compiler = KPLUG_SDK_HOST_COMPILER) {
   const std::string cmake = KPLUG_CMAKE_COMMAND;
   run(cmake + " -S " + source.string() + " -B " + build.string() +
       " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + prefix.string() +
@@ -97,7 +98,8 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   run(cmake + " --install " + KPLUG_BUILD_DIR + " --prefix " + (work / "prefix").string());
   fs::copy(KPLUG_SDK_TEMPLATE_DIR, work / "my_plugin", fs::copy_options::recursive);
   run(cmake + " -S " + (work / "my_plugin").string() + " -B " + (work / "build").string() +
-      " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + (work / "prefix").string());
+      " -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_PREFIX_PATH=" + (work / "prefix").string() +
+      " -DCMAKE_CXX_COMPILER=" + KPLUG_SDK_HOST_COMPILER);
   run(cmake + " --build " + (work / "build").string());
 
   const fs::path plugin = work / "build" / "libmy_plugin.so";
