@@ -42,6 +42,20 @@ struct DatasetInfo {
   std::uint64_t stored_bytes = 0;  // bytes in the file (H5Dget_storage_size)
 };
 
+// Everything loading a file needs, from one pass over it (see WeightsReader::tree).
+struct FileTree {
+  struct Group {
+    std::string path;                      // "" for the root
+    std::optional<std::string> vars_name;  // the `name` attribute of a "vars" group, when it has one
+  };
+  struct Dataset {
+    DatasetInfo info;
+    std::optional<std::uint64_t> offset;  // contiguous_offset's answer
+  };
+  std::vector<Group> groups;      // depth-first in name order, parents before children
+  std::vector<Dataset> datasets;  // sorted by path
+};
+
 // "<object>/vars", or "vars" for the root object (Keras's path "").
 std::string vars_path(std::string_view object_path);
 
@@ -90,6 +104,10 @@ class WeightsReader {
 
   // Every dataset in the file, depth-first in name order; objects reachable twice are refused.
   std::vector<DatasetInfo> walk() const;
+  // walk() plus every group, the `name` of each "vars" group and where each dataset's bytes lie,
+  // in one pass that opens each object once (resolving paths one by one costs libhdf5 ~5x more).
+  // Reads attributes, which string_attribute's caveat applies to.
+  FileTree tree() const;
 
  private:
   struct Impl;

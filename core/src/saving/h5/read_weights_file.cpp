@@ -18,49 +18,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <functional>
-#include <set>
 #include <span>
 
 namespace kplug::saving {
 namespace {
 
 using Group = InMemoryWeightsStore::Group;
-
-// Depth-first over the file: groups and the `name` attribute of "vars" groups.
-struct Sink {
-  std::function<void(const std::string&)> group;
-  std::function<void(const std::string&, const std::string&)> name_attribute;
-};
-
-// Groups (and vars names) below `path`; members that are datasets are in `datasets`.
-void walk_groups(const h5::WeightsReader& reader, const std::string& path, int depth,
-                 const std::set<std::string, std::less<>>& datasets, const Sink& sink) {
-  if (depth > reader.limits().max_depth) {
-    throw h5::H5UnsafeError(reader.file_name(), path,
-                            "groups nested deeper than " + std::to_string(reader.limits().max_depth));
-  }
-  sink.group(path);
-  const bool is_vars = path == "vars" || (path.size() > 5 && path.ends_with("/vars"));
-  if (is_vars) {
-    if (auto name = reader.string_attribute(path, "name")) sink.name_attribute(path, *name);
-  }
-  for (const std::string& member : reader.members(path)) {
-    const std::string child = join_path(path, member);
-    if (!datasets.contains(child)) walk_groups(reader, child, depth + 1, datasets, sink);
-  }
-}
-
-// Every dataset (WeightsReader::walk: hardened, no object twice, every check that needs no
-// data), then the group tree through `sink`. The datasets come back sorted by path.
-std::vector<h5::DatasetInfo> walk(const h5::WeightsReader& reader, const Sink& sink) {
-  std::vector<h5::DatasetInfo> infos = reader.walk();
-  std::sort(infos.begin(), infos.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
-  std::set<std::string, std::less<>> datasets;
-  for (const h5::DatasetInfo& info : infos) datasets.insert(info.path);
-  walk_groups(reader, "", 0, datasets, sink);
-  return infos;
-}
 
 // The dtype a dataset is handed over in: floats as float32 (see loaded_dtype), others kept.
 h5::DType loaded_h5_dtype(h5::DType dtype) noexcept { return h5::is_floating(dtype) ? h5::DType::float32 : dtype; }
@@ -116,14 +79,31 @@ void write_all(int fd, const void* data, std::size_t size) {
     size -= static_cast<std::size_t>(n);
   }
 }
-template <class T>
-void put(int fd, T value) {
-  write_all(fd, &value, sizeof value);
-}
-void put_string(int fd, std::string_view s) {
-  put<std::uint32_t>(fd, static_cast<std::uint32_t>(s.size()));
-  write_all(fd, s.data(), s.size());
-}
+
+// The child's records, buffered: a write per record field was most of a large file's read time.
+class RecordWriter {
+ public:
+  explicit RecordWriter(int fd) : fd_(fd) { buffer_.reserve(kFlushAt + 4096); }
+  template <class T>
+  void put(T value) {
+    buffer_.append(reinterpret_cast<const char*>(&value), sizeof value);
+    if (buffer_.size() >= kFlushAt) flush();
+  }
+  void put_string(std::string_view s) {
+    put<std::uint32_t>(static_cast<std::uint32_t>(s.size()));
+    buffer_.append(s);
+    if (buffer_.size() >= kFlushAt) flush();
+  }
+  void flush() {
+    write_all(fd_, buffer_.data(), buffer_.size());
+    buffer_.clear();
+  }
+
+ private:
+  static constexpr std::size_t kFlushAt = 64 * 1024;
+  int fd_;
+  std::string buffer_;
+};
 
 // `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
 // holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
@@ -149,6 +129,7 @@ void put_string(int fd, std::string_view s) {
   const auto mapped = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   const rlimit address_space{mapped + options.child_memory_bytes, mapped + options.child_memory_bytes};
   ::setrlimit(RLIMIT_AS, &address_space);
+  RecordWriter out(fd);
   try {
     std::span<const std::byte> image_bytes;
     if (image) {
@@ -161,16 +142,16 @@ void put_string(int fd, std::string_view s) {
     }
     const h5::WeightsReader reader = image ? h5::WeightsReader::open_image(image_bytes, file.string(), options.limits)
                                            : h5::WeightsReader::open(file, options.limits);
-    Sink sink{[fd](const std::string& path) {
-                put(fd, kGroup);
-                put_string(fd, path);
-              },
-              [fd](const std::string& path, const std::string& name) {
-                put(fd, kName);
-                put_string(fd, path);
-                put_string(fd, name);
-              }};
-    const std::vector<h5::DatasetInfo> infos = walk(reader, sink);
+    const h5::FileTree tree = reader.tree();
+    for (const h5::FileTree::Group& group : tree.groups) {
+      out.put(kGroup);
+      out.put_string(group.path);
+      if (group.vars_name) {
+        out.put(kName);
+        out.put_string(group.path);
+        out.put_string(*group.vars_name);
+      }
+    }
     // The parent reads plain contiguous datasets from its own descriptor of the file (one copy,
     // as a plain read); only it must be the same file HDF5 opened.
     struct stat opened {
@@ -185,7 +166,8 @@ void put_string(int fd, std::string_view s) {
     std::vector<std::uint64_t> offsets;
     std::uint64_t end = 0;
     std::uint64_t total = 0;
-    for (const h5::DatasetInfo& info : infos) {
+    for (const h5::FileTree::Dataset& dataset : tree.datasets) {
+      const h5::DatasetInfo& info = dataset.info;
       const std::uint64_t bytes = loaded_bytes(info);
       if (bytes > options.max_total_bytes - total) {
         throw h5::H5UnsafeError(reader.file_name(), info.path,
@@ -193,7 +175,7 @@ void put_string(int fd, std::string_view s) {
                                     " bytes in all (H5ReadOptions::max_total_bytes)");
       }
       total += bytes;
-      in_file.push_back(loaded_h5_dtype(info.dtype) == info.dtype ? reader.contiguous_offset(info.path) : std::nullopt);
+      in_file.push_back(loaded_h5_dtype(info.dtype) == info.dtype ? dataset.offset : std::nullopt);
       offsets.push_back(end);
       if (!in_file.back()) end = slot_end(end, bytes);
     }
@@ -210,33 +192,35 @@ void put_string(int fd, std::string_view s) {
       }
       base = static_cast<std::byte*>(p);
     }
-    for (std::size_t i = 0; i < infos.size(); ++i) {
-      const h5::DatasetInfo& info = infos[i];
+    for (std::size_t i = 0; i < tree.datasets.size(); ++i) {
+      const h5::DatasetInfo& info = tree.datasets[i].info;
       const std::uint64_t bytes = loaded_bytes(info);
       if (bytes > 0 && !in_file[i]) read_loaded(reader, info, {base + offsets[i], static_cast<std::size_t>(bytes)});
-      put(fd, kDataset);
-      put_string(fd, info.path);
-      put<std::uint8_t>(fd, static_cast<std::uint8_t>(loaded_h5_dtype(info.dtype)));
-      put<std::uint32_t>(fd, static_cast<std::uint32_t>(info.shape.size()));
-      for (std::int64_t d : info.shape) put<std::int64_t>(fd, d);
-      put<std::uint64_t>(fd, bytes);
-      put<std::uint8_t>(fd, in_file[i] ? 1 : 0);
-      if (in_file[i]) put<std::uint64_t>(fd, *in_file[i]);
+      out.put(kDataset);
+      out.put_string(info.path);
+      out.put<std::uint8_t>(static_cast<std::uint8_t>(loaded_h5_dtype(info.dtype)));
+      out.put<std::uint32_t>(static_cast<std::uint32_t>(info.shape.size()));
+      for (std::int64_t d : info.shape) out.put<std::int64_t>(d);
+      out.put<std::uint64_t>(bytes);
+      out.put<std::uint8_t>(in_file[i] ? 1 : 0);
+      if (in_file[i]) out.put<std::uint64_t>(*in_file[i]);
     }
-    put(fd, kEnd);
+    out.put(kEnd);
+    out.flush();
     ::_exit(0);
   } catch (const h5::H5Error& e) {
-    put(fd, kFailure);
-    put<std::uint8_t>(fd, dynamic_cast<const h5::H5UnsafeError*>(&e) ? 1 : 0);
-    put_string(fd, e.object());
-    put_string(fd, e.message());
+    out.put(kFailure);
+    out.put<std::uint8_t>(dynamic_cast<const h5::H5UnsafeError*>(&e) ? 1 : 0);
+    out.put_string(e.object());
+    out.put_string(e.message());
   } catch (const std::exception& e) {
-    put(fd, kFailure);
-    put<std::uint8_t>(fd, 0);
-    put_string(fd, "");
-    put_string(fd, e.what());
+    out.put(kFailure);
+    out.put<std::uint8_t>(0);
+    out.put_string("");
+    out.put_string(e.what());
   } catch (...) {
   }
+  out.flush();
   ::_exit(3);
 }
 
@@ -296,6 +280,19 @@ class StreamReader {
   void read_exact(void* data, std::size_t size) {
     char* p = static_cast<char*>(data);
     while (size > 0) {
+      if (next_ == filled_) refill();
+      const std::size_t n = std::min(size, filled_ - next_);
+      std::memcpy(p, buffer_.data() + next_, n);
+      next_ += n;
+      p += n;
+      size -= n;
+    }
+  }
+
+ private:
+  // Reads what the pipe holds (up to the buffer's size), waiting at most until the deadline.
+  void refill() {
+    for (;;) {
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(deadline_ - std::chrono::steady_clock::now());
       if (left.count() <= 0) throw TimedOut{};
@@ -303,13 +300,16 @@ class StreamReader {
       const int ready = ::poll(&pfd, 1, static_cast<int>(std::min<std::int64_t>(left.count(), 1 << 30)));
       if (ready < 0 && errno == EINTR) continue;
       if (ready == 0) continue;  // the deadline check above decides
-      const ssize_t n = ::read(fd_, p, size);
+      const ssize_t n = ::read(fd_, buffer_.data(), buffer_.size());
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) throw StreamEnded{};
-      p += n;
-      size -= static_cast<std::size_t>(n);
+      next_ = 0;
+      filled_ = static_cast<std::size_t>(n);
+      return;
     }
   }
+
+ public:
   template <class T>
   T get() {
     T value{};
@@ -327,6 +327,9 @@ class StreamReader {
  private:
   int fd_;
   std::chrono::steady_clock::time_point deadline_;
+  std::vector<char> buffer_ = std::vector<char>(64 * 1024);  // on the heap: callers may run on small stacks
+  std::size_t next_ = 0;
+  std::size_t filled_ = 0;
 };
 
 [[noreturn]] void bad_stream(const std::string& file, const std::string& what) {
@@ -528,22 +531,24 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   return owned;
 }
 
-// Every dataset of an open file straight into the memory the store's tensors keep.
-std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& reader, const H5ReadOptions& options) {
+// Every dataset of an open file straight into the memory the store's tensors keep. `image`: the
+// bytes the reader was opened on, if it was (plain contiguous datasets are then copied from it).
+std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& reader, const H5ReadOptions& options,
+                                                      std::span<const std::byte> image = {}) {
   auto owned = std::make_unique<InMemoryWeightsStore>();
   InMemoryWeightsStore& store = *owned;
-  Sink sink{[&](const std::string& path) { detail::ensure_group(store.root(), path); },
-            [&](const std::string& path, const std::string& value) {
-              detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", value);
-            }};
-  const std::vector<h5::DatasetInfo> infos = walk(reader, sink);
+  const h5::FileTree tree = reader.tree();
+  for (const h5::FileTree::Group& group : tree.groups) {
+    Group& added = detail::ensure_group(store.root(), group.path);
+    if (group.vars_name) added.attributes.insert_or_assign("name", *group.vars_name);
+  }
   std::vector<std::uint64_t> slots;
   std::uint64_t end = 0;
   std::uint64_t total = 0;
-  for (const h5::DatasetInfo& info : infos) {
-    const std::uint64_t bytes = loaded_bytes(info);
+  for (const h5::FileTree::Dataset& dataset : tree.datasets) {
+    const std::uint64_t bytes = loaded_bytes(dataset.info);
     if (bytes > options.max_total_bytes - total) {
-      throw h5::H5UnsafeError(reader.file_name(), info.path,
+      throw h5::H5UnsafeError(reader.file_name(), dataset.info.path,
                               "the datasets exceed " + std::to_string(options.max_total_bytes) +
                                   " bytes in all (H5ReadOptions::max_total_bytes)");
     }
@@ -552,15 +557,22 @@ std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& r
     end = slot_end(end, bytes);
   }
   const std::shared_ptr<void> arena = end > 0 ? map_arena(end) : nullptr;
-  for (std::size_t i = 0; i < infos.size(); ++i) {
-    const h5::DatasetInfo& info = infos[i];
+  for (std::size_t i = 0; i < tree.datasets.size(); ++i) {
+    const h5::DatasetInfo& info = tree.datasets[i].info;
+    const std::optional<std::uint64_t>& offset = tree.datasets[i].offset;
     Shape shape(info.shape.begin(), info.shape.end());
     const std::uint64_t bytes = loaded_bytes(info);
     if (bytes == 0) {
       detail::add_dataset(store.root(), info.path, Tensor::empty(std::move(shape), detail::loaded_dtype(info.dtype)));
       continue;
     }
-    read_loaded(reader, info, {at(arena, slots[i]), static_cast<std::size_t>(bytes)});
+    const std::span<std::byte> destination{at(arena, slots[i]), static_cast<std::size_t>(bytes)};
+    if (!image.empty() && offset && loaded_h5_dtype(info.dtype) == info.dtype && *offset <= image.size() &&
+        bytes <= image.size() - *offset) {
+      std::memcpy(destination.data(), image.data() + *offset, destination.size());
+    } else {
+      read_loaded(reader, info, destination);
+    }
     detail::add_dataset(store.root(), info.path,
                         Tensor::adopt(arena, at(arena, slots[i]), std::move(shape), detail::loaded_dtype(info.dtype)));
   }
@@ -588,7 +600,7 @@ std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string&
   const std::shared_ptr<void> mapping(p, [size](void* q) { ::munmap(q, size); });
   const h5::WeightsReader reader =
       h5::WeightsReader::open_image({static_cast<const std::byte*>(p), size}, name, options.limits);
-  return read_in_process(reader, options);
+  return read_in_process(reader, options, {static_cast<const std::byte*>(p), size});
 }
 
 }  // namespace kplug::saving

@@ -62,6 +62,23 @@ herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*
   return 0;
 }
 
+// A group member as H5Literate reports it: the link's kind comes with it, no H5Lget_info needed.
+struct Member {
+  std::string name;
+  H5L_type_t type;
+  haddr_t address;  // of the object, for hard links
+};
+struct MemberList {
+  std::vector<Member> members;
+  std::size_t limit;
+};
+herr_t collect_member(hid_t /*group*/, const char* name, const H5L_info_t* info, void* out) {
+  auto* list = static_cast<MemberList*>(out);
+  if (list->members.size() >= list->limit) return 1;  // stop: over the limit
+  list->members.push_back({name, info->type, info->type == H5L_TYPE_HARD ? info->u.address : HADDR_UNDEF});
+  return 0;
+}
+
 bool is_filter_allowed(H5Z_filter_t id) {
   // Built into libhdf5; anything else would make HDF5 look for a filter plugin to load.
   return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
@@ -74,6 +91,7 @@ struct WeightsReader::Impl {
   ReadLimits limits;
   Handle file;
   std::uint64_t file_size = 0;
+  hsize_t user_block = 0;
 
   // Walks `path` one hard link at a time. Returns an invalid handle when a component is
   // missing (and `missing_ok`), else throws. `kind` is what the last component must be.
@@ -142,9 +160,20 @@ struct WeightsReader::Impl {
     return names;
   }
 
+  // A dataset's info and what contiguous_offset needs besides (no second look at the dataset).
+  struct Inspected {
+    DatasetInfo info;
+    H5D_layout_t layout = H5D_LAYOUT_ERROR;
+    int filters = 0;
+    Handle type;  // as stored
+  };
+
+  DatasetInfo inspect(hid_t dataset, std::string_view path) const { return inspect_open(dataset, path).info; }
+
   // Every check that needs no data: layout, external storage, filters, dtype, shape, sizes.
-  DatasetInfo inspect(hid_t dataset, std::string_view path) const {
-    DatasetInfo out;
+  Inspected inspect_open(hid_t dataset, std::string_view path) const {
+    Inspected inspected;
+    DatasetInfo& out = inspected.info;
     out.path = std::string(path);
     Handle dcpl(check(H5Dget_create_plist(dataset), name, path, "cannot read the dataset's creation properties"));
     const H5D_layout_t layout = H5Pget_layout(dcpl.get());
@@ -178,6 +207,9 @@ struct WeightsReader::Impl {
     Handle type(check(H5Dget_type(dataset), name, path, "cannot read the dataset's type"));
     out.dtype = detail::classify(type.get(), dataset, name, path);
     const std::size_t stored_element_size = H5Tget_size(type.get());
+    inspected.layout = layout;
+    inspected.filters = filters;
+    inspected.type = std::move(type);
 
     Handle space(check(H5Dget_space(dataset), name, path, "cannot read the dataset's shape"));
     const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
@@ -230,7 +262,26 @@ struct WeightsReader::Impl {
                               human_bytes(declared) + " but only " + human_bytes(out.stored_bytes) +
                               " are stored on disk; refusing to load a potential decompression/shape bomb");
     }
-    return out;
+    return inspected;
+  }
+
+  // Where the dataset's bytes lie when reading them is a plain file read (see contiguous_offset).
+  std::optional<std::uint64_t> offset_of(hid_t dataset, const Inspected& inspected) const {
+    const DatasetInfo& info = inspected.info;
+    if (inspected.layout != H5D_CONTIGUOUS || inspected.filters != 0 || user_block != 0) return std::nullopt;
+    Handle memory = detail::memory_type(info.dtype, inspected.type.get(), name, info.path);
+    if (H5Tequal(inspected.type.get(), memory.get()) <= 0) return std::nullopt;
+    const std::uint64_t bytes = info.element_count * dtype_size(info.dtype);  // inspect bounded it
+    if (bytes == 0 || info.stored_bytes != bytes) return std::nullopt;        // unallocated: HDF5 gives fill values
+    const haddr_t offset = H5Dget_offset(dataset);
+    if (offset == HADDR_UNDEF) return std::nullopt;
+    if (offset > file_size || bytes > file_size - offset) {
+      throw H5UnsafeError(name, info.path,
+                          "Not allowed: H5 dataset whose data lies past the end of the file (" +
+                              std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
+                              " in a file of " + std::to_string(file_size) + ")");
+    }
+    return static_cast<std::uint64_t>(offset);
   }
 
   Array read(hid_t dataset, const DatasetInfo& info) const {
@@ -271,36 +322,89 @@ struct WeightsReader::Impl {
     hsize_t size = 0;
     if (H5Fget_filesize(impl->file.get(), &size) < 0) fail(impl->name, "", "cannot read the file size");
     impl->file_size = size;
+    // A user block shifts every address HDF5 reports: then no dataset is read as plain bytes.
+    Handle fcpl(H5Fget_create_plist(impl->file.get()));
+    hsize_t user_block = 0;
+    impl->user_block = fcpl.valid() && H5Pget_userblock(fcpl.get(), &user_block) >= 0 ? user_block : ~hsize_t{0};
     return impl;
   }
 
+  // Depth-first over the file, each object opened once. Datasets go to `infos`, or with
+  // `tree` set everything tree() returns goes there instead.
   void walk(hid_t group, const std::string& path, int depth, std::set<haddr_t>& seen,
-            std::vector<DatasetInfo>& out) const {
+            std::vector<DatasetInfo>* infos, FileTree* tree) const {
     if (depth > limits.max_depth) {
       throw H5UnsafeError(name, path, "groups nested deeper than " + std::to_string(limits.max_depth));
     }
-    for (const std::string& member : member_names(group, path.empty() ? "/" : path)) {
-      const std::string member_path = detail::join_path(path, member);
-      H5L_info_t link{};
-      if (H5Lget_info(group, member.c_str(), &link, H5P_DEFAULT) < 0) fail(name, member_path, "cannot read the link");
-      if (link.type != H5L_TYPE_HARD) {
-        throw H5UnsafeError(name, member_path, "Not allowed: H5 file with " + link_type_name(link.type));
+    MemberList list{{}, limits.max_group_members};
+    hsize_t index = 0;
+    const herr_t status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_member, &list);
+    if (status < 0) fail(name, path.empty() ? "/" : path, "cannot list the group's members");
+    if (status > 0) {
+      throw H5UnsafeError(name, path.empty() ? "/" : path,
+                          "group has more than " + std::to_string(limits.max_group_members) + " members");
+    }
+    for (const Member& member : list.members) {
+      const std::string member_path = detail::join_path(path, member.name);
+      if (member.type != H5L_TYPE_HARD) {
+        throw H5UnsafeError(name, member_path, "Not allowed: H5 file with " + link_type_name(member.type));
       }
-      H5O_info_t info{};
-      if (H5Oget_info_by_name2(group, member.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-        fail(name, member_path, "cannot read the object header");
-      }
-      if (!seen.insert(info.addr).second) {
+      if (!seen.insert(member.address).second) {
         throw H5UnsafeError(name, member_path, "Not allowed: H5 object reachable by two paths (a hard-link cycle?)");
       }
-      if (info.type == H5O_TYPE_GROUP) {
-        Handle child(check(H5Gopen2(group, member.c_str(), H5P_DEFAULT), name, member_path, "cannot open group"));
-        walk(child.get(), member_path, depth + 1, seen, out);
-      } else if (info.type == H5O_TYPE_DATASET) {
-        Handle child(check(H5Dopen2(group, member.c_str(), H5P_DEFAULT), name, member_path, "cannot open dataset"));
-        out.push_back(inspect(child.get(), member_path));
+      Handle object(check(H5Oopen(group, member.name.c_str(), H5P_DEFAULT), name, member_path, "cannot open the object"));
+      const H5I_type_t type = H5Iget_type(object.get());
+      if (type == H5I_GROUP) {
+        if (tree) {
+          tree->groups.push_back(
+              {member_path, member.name == "vars" ? string_attribute_of(object.get(), member_path, "name") : std::nullopt});
+        }
+        walk(object.get(), member_path, depth + 1, seen, infos, tree);
+      } else if (type == H5I_DATASET) {
+        if (tree) {
+          Inspected inspected = inspect_open(object.get(), member_path);
+          std::optional<std::uint64_t> offset = offset_of(object.get(), inspected);
+          tree->datasets.push_back({std::move(inspected.info), offset});
+        } else {
+          infos->push_back(inspect(object.get(), member_path));
+        }
       }
     }
+  }
+
+  // A single string attribute (fixed or variable length) of an open object, nullopt if absent.
+  std::optional<std::string> string_attribute_of(hid_t object, std::string_view object_path,
+                                                 std::string_view attr) const {
+    const std::string attr_name(attr);
+    const std::string where = std::string(object_path) + "@" + attr_name;
+    const htri_t exists = H5Aexists(object, attr_name.c_str());
+    if (exists < 0) fail(name, where, "cannot look up the attribute");
+    if (exists == 0) return std::nullopt;
+    Handle attribute(check(H5Aopen(object, attr_name.c_str(), H5P_DEFAULT), name, where, "cannot open the attribute"));
+    Handle type(check(H5Aget_type(attribute.get()), name, where, "cannot read the attribute's type"));
+    Handle space(check(H5Aget_space(attribute.get()), name, where, "cannot read the attribute's shape"));
+    if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1) {
+      throw H5Error(name, where, "expected a single string attribute");
+    }
+    const htri_t variable = H5Tis_variable_str(type.get());
+    if (variable < 0) fail(name, where, "cannot read the attribute's type");
+    if (variable > 0) {
+      // The stored type as memory type: a variable-length string is a char* in memory whatever
+      // its character set, and no conversion is asked of HDF5.
+      Handle memory(check(H5Tcopy(type.get()), name, where, "cannot copy the attribute's type"));
+      char* text = nullptr;
+      if (H5Aread(attribute.get(), memory.get(), &text) < 0) fail(name, where, "cannot read the attribute");
+      std::string value = text != nullptr ? std::string(text) : std::string();
+      H5free_memory(text);
+      return value;
+    }
+    const std::size_t size = H5Tget_size(type.get());
+    constexpr std::size_t max_size = 1 << 20;
+    if (size == 0 || size > max_size) throw H5UnsafeError(name, where, "string attribute longer than 1 MiB");
+    std::string value(size, '\0');
+    if (H5Aread(attribute.get(), type.get(), value.data()) < 0) fail(name, where, "cannot read the attribute");
+    value.resize(std::min(value.find('\0'), value.size()));
+    return value;
   }
 };
 
@@ -364,38 +468,8 @@ std::vector<std::string> WeightsReader::members(std::string_view group_path) con
 
 std::optional<std::string> WeightsReader::string_attribute(std::string_view object_path, std::string_view name) const {
   QuietErrors quiet;
-  const std::string& file = impl_->name;
   Handle object = impl_->resolve(object_path, Kind::any, false);
-  const std::string attr_name(name);
-  const std::string where = std::string(object_path) + "@" + attr_name;
-  const htri_t exists = H5Aexists(object.get(), attr_name.c_str());
-  if (exists < 0) fail(file, where, "cannot look up the attribute");
-  if (exists == 0) return std::nullopt;
-  Handle attr(check(H5Aopen(object.get(), attr_name.c_str(), H5P_DEFAULT), file, where, "cannot open the attribute"));
-  Handle type(check(H5Aget_type(attr.get()), file, where, "cannot read the attribute's type"));
-  Handle space(check(H5Aget_space(attr.get()), file, where, "cannot read the attribute's shape"));
-  if (H5Tget_class(type.get()) != H5T_STRING || H5Sget_simple_extent_npoints(space.get()) != 1) {
-    throw H5Error(file, where, "expected a single string attribute");
-  }
-  const htri_t variable = H5Tis_variable_str(type.get());
-  if (variable < 0) fail(file, where, "cannot read the attribute's type");
-  if (variable > 0) {
-    // The stored type as memory type: a variable-length string is a char* in memory whatever
-    // its character set, and no conversion is asked of HDF5.
-    Handle memory(check(H5Tcopy(type.get()), file, where, "cannot copy the attribute's type"));
-    char* text = nullptr;
-    if (H5Aread(attr.get(), memory.get(), &text) < 0) fail(file, where, "cannot read the attribute");
-    std::string value = text != nullptr ? std::string(text) : std::string();
-    H5free_memory(text);
-    return value;
-  }
-  const std::size_t size = H5Tget_size(type.get());
-  constexpr std::size_t max_size = 1 << 20;
-  if (size == 0 || size > max_size) throw H5UnsafeError(file, where, "string attribute longer than 1 MiB");
-  std::string value(size, '\0');
-  if (H5Aread(attr.get(), type.get(), value.data()) < 0) fail(file, where, "cannot read the attribute");
-  value.resize(std::min(value.find('\0'), value.size()));
-  return value;
+  return impl_->string_attribute_of(object.get(), object_path, name);
 }
 
 DatasetInfo WeightsReader::dataset_info(std::string_view dataset_path) const {
@@ -421,29 +495,8 @@ DatasetInfo WeightsReader::read_into(std::string_view dataset_path, std::span<st
 
 std::optional<std::uint64_t> WeightsReader::contiguous_offset(std::string_view dataset_path) const {
   QuietErrors quiet;
-  const std::string& name = impl_->name;
   Handle dataset = impl_->resolve(dataset_path, Kind::dataset, false);
-  const DatasetInfo info = impl_->inspect(dataset.get(), dataset_path);
-  Handle dcpl(
-      check(H5Dget_create_plist(dataset.get()), name, dataset_path, "cannot read the dataset's creation properties"));
-  if (H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(dcpl.get()) != 0) return std::nullopt;
-  Handle fcpl(check(H5Fget_create_plist(impl_->file.get()), name, "", "cannot read the file's creation properties"));
-  hsize_t user_block = 0;
-  if (H5Pget_userblock(fcpl.get(), &user_block) < 0 || user_block != 0) return std::nullopt;
-  Handle stored(check(H5Dget_type(dataset.get()), name, dataset_path, "cannot read the dataset's type"));
-  Handle memory = detail::memory_type(info.dtype, stored.get(), name, dataset_path);
-  if (H5Tequal(stored.get(), memory.get()) <= 0) return std::nullopt;
-  const std::uint64_t bytes = info.element_count * dtype_size(info.dtype);  // inspect bounded it
-  if (bytes == 0 || info.stored_bytes != bytes) return std::nullopt;        // unallocated: HDF5 gives fill values
-  const haddr_t offset = H5Dget_offset(dataset.get());
-  if (offset == HADDR_UNDEF) return std::nullopt;
-  if (offset > impl_->file_size || bytes > impl_->file_size - offset) {
-    throw H5UnsafeError(name, info.path,
-                        "Not allowed: H5 dataset whose data lies past the end of the file (" + std::to_string(bytes) +
-                            " bytes at offset " + std::to_string(offset) + " in a file of " +
-                            std::to_string(impl_->file_size) + ")");
-  }
-  return static_cast<std::uint64_t>(offset);
+  return impl_->offset_of(dataset.get(), impl_->inspect_open(dataset.get(), dataset_path));
 }
 
 bool WeightsReader::has_vars(std::string_view object_path) const { return has_group(vars_path(object_path)); }
@@ -462,8 +515,20 @@ std::vector<DatasetInfo> WeightsReader::walk() const {
   Handle root(check(H5Gopen2(impl_->file.get(), "/", H5P_DEFAULT), impl_->name, "/", "cannot open the root group"));
   std::set<haddr_t> seen;
   std::vector<DatasetInfo> out;
-  impl_->walk(root.get(), "", 0, seen, out);
+  impl_->walk(root.get(), "", 0, seen, &out, nullptr);
   return out;
+}
+
+FileTree WeightsReader::tree() const {
+  QuietErrors quiet;
+  Handle root(check(H5Gopen2(impl_->file.get(), "/", H5P_DEFAULT), impl_->name, "/", "cannot open the root group"));
+  std::set<haddr_t> seen;
+  FileTree tree;
+  tree.groups.push_back({"", std::nullopt});
+  impl_->walk(root.get(), "", 0, seen, nullptr, &tree);
+  std::sort(tree.datasets.begin(), tree.datasets.end(),
+            [](const auto& a, const auto& b) { return a.info.path < b.info.path; });
+  return tree;
 }
 
 }  // namespace kplug::h5

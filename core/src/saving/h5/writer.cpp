@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
 #include <random>
 
 #include "kplug/saving/h5_error.hpp"
@@ -51,7 +52,7 @@ struct WeightsWriter::Impl {
   ~Impl() {
     if (done) return;
     QuietErrors quiet;
-    file.close();
+    close_file();
     if (in_memory) return;
     std::error_code ignored;
     std::filesystem::remove(temporary, ignored);
@@ -61,26 +62,43 @@ struct WeightsWriter::Impl {
     if (done) throw H5Error(name, "", "the weights file was already committed");
   }
 
-  Handle group(std::string_view path) {
-    Handle current(check(H5Gopen2(file.get(), "/", H5P_DEFAULT), name, "/", "cannot open the root group"));
-    std::string walked;
-    for (const std::string& part : detail::split_path(name, path)) {
-      walked = detail::join_path(walked, part);
-      const htri_t exists = H5Lexists(current.get(), part.c_str(), H5P_DEFAULT);
-      if (exists < 0) fail(name, walked, "cannot look up the link");
-      if (exists > 0) {
-        H5O_info_t info{};
-        if (H5Oget_info_by_name2(current.get(), part.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-          fail(name, walked, "cannot read the object header");
-        }
-        if (info.type != H5O_TYPE_GROUP) throw H5Error(name, walked, "expected a group, a dataset has this path");
-        current = Handle(check(H5Gopen2(current.get(), part.c_str(), H5P_DEFAULT), name, walked, "cannot open group"));
-      } else {
-        current = Handle(check(H5Gcreate2(current.get(), part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name,
-                               walked, "cannot create group"));
-      }
+  // Open groups by path ("" is the root), kept until the file is closed: each write then opens
+  // or creates only what is new instead of walking from the root (most of a save's HDF5 calls).
+  std::map<std::string, Handle, std::less<>> groups;
+
+  // The group at `path`, created with its parents where missing.
+  hid_t group(std::string_view path) {
+    if (auto it = groups.find(path); it != groups.end()) return it->second.get();
+    if (path.empty()) {
+      Handle root(check(H5Gopen2(file.get(), "/", H5P_DEFAULT), name, "/", "cannot open the root group"));
+      return groups.emplace(std::string(), std::move(root)).first->second.get();
     }
-    return current;
+    detail::split_path(name, path);  // refuses empty components
+    const std::size_t slash = path.rfind('/');
+    const hid_t parent = group(slash == std::string_view::npos ? std::string_view() : path.substr(0, slash));
+    const std::string part(slash == std::string_view::npos ? path : path.substr(slash + 1));
+    const std::string walked(path);
+    const htri_t exists = H5Lexists(parent, part.c_str(), H5P_DEFAULT);
+    if (exists < 0) fail(name, walked, "cannot look up the link");
+    Handle opened;
+    if (exists > 0) {
+      H5O_info_t info{};
+      if (H5Oget_info_by_name2(parent, part.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
+        fail(name, walked, "cannot read the object header");
+      }
+      if (info.type != H5O_TYPE_GROUP) throw H5Error(name, walked, "expected a group, a dataset has this path");
+      opened = Handle(check(H5Gopen2(parent, part.c_str(), H5P_DEFAULT), name, walked, "cannot open group"));
+    } else {
+      opened = Handle(check(H5Gcreate2(parent, part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name, walked,
+                            "cannot create group"));
+    }
+    return groups.emplace(walked, std::move(opened)).first->second.get();
+  }
+
+  // Closes the file, its cached groups first; the status of the file's close (its final flush).
+  herr_t close_file() noexcept {
+    groups.clear();
+    return file.close();
   }
 
   void string_attribute(hid_t object, std::string_view where, std::string_view attr_name, std::string_view value) {
@@ -154,7 +172,7 @@ std::vector<std::byte> WeightsWriter::image() {
   if (H5Fget_file_image(impl_->file.get(), bytes.data(), bytes.size()) != size) {
     fail(file, "", "cannot copy the in-memory file");
   }
-  if (impl_->file.close() < 0) fail(file, "", "cannot close the weights file");
+  if (impl_->close_file() < 0) fail(file, "", "cannot close the weights file");
   impl_->done = true;
   return bytes;
 }
@@ -176,8 +194,8 @@ void WeightsWriter::make_vars(std::string_view object_path, const std::optional<
   QuietErrors quiet;
   impl_->require_open();
   const std::string path = vars_path(object_path);
-  Handle vars = impl_->group(path);
-  if (name) impl_->string_attribute(vars.get(), path, "name", *name);
+  const hid_t vars = impl_->group(path);
+  if (name) impl_->string_attribute(vars, path, "name", *name);
 }
 
 void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
@@ -196,8 +214,8 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
                   "array data holds " + std::to_string(array.data.size()) + " bytes, its shape and dtype need " +
                       std::to_string(count * dtype_size(array.dtype)));
   }
-  Handle group = impl_->group(parent);
-  if (H5Lexists(group.get(), leaf.c_str(), H5P_DEFAULT) > 0) throw H5Error(file, path, "the dataset already exists");
+  const hid_t group = impl_->group(parent);
+  if (H5Lexists(group, leaf.c_str(), H5P_DEFAULT) > 0) throw H5Error(file, path, "the dataset already exists");
   Handle space;
   if (array.shape.empty()) {
     space = Handle(check(H5Screate(H5S_SCALAR), file, path, "cannot create a dataspace"));
@@ -208,7 +226,7 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
   }
   Handle type = detail::file_type(array.dtype, file, path);
   Handle dataset(
-      check(H5Dcreate2(group.get(), leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file,
+      check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file,
             path, "cannot create the dataset"));
   if (count != 0 && H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data.data()) < 0) {
     fail(file, path, "cannot write the dataset");
@@ -235,7 +253,7 @@ void WeightsWriter::commit() {
   const std::string& file = impl_->name;
   if (impl_->in_memory) throw H5Error(file, "", "an in-memory weights file has no target: use image()");
   if (H5Fflush(impl_->file.get(), H5F_SCOPE_GLOBAL) < 0) fail(file, "", "cannot flush the weights file");
-  if (impl_->file.close() < 0) fail(file, "", "cannot close the weights file");
+  if (impl_->close_file() < 0) fail(file, "", "cannot close the weights file");
   if (!sync_file(impl_->temporary)) throw H5Error(file, "", "cannot sync " + impl_->temporary.string() + " to disk");
   std::error_code ec;
   std::filesystem::rename(impl_->temporary, impl_->target, ec);
