@@ -2,17 +2,25 @@
 // - load_model of big_functional_300 / big_mlp_1000 vs parsing their config.json with
 //   Boost.JSON plus reading the weights member's bytes (target: within 2x);
 // - save_model vs writing the same number of bytes to a file, synced as the save is (target: 2x).
+// And libhdf5's own floor on the same files, with no kplug code: opening every object of the
+// weights member once (any reader of the file does at least that), and creating the same tree
+// (groups, `name` attributes, float32 datasets) in memory. When the floor alone is above twice
+// the baseline, the 2x targets cannot be met through libhdf5.
+#include "kplug/saving/h5_reader.hpp"
 #include "kplug/saving/keras_file.hpp"
 #include "kplug/saving/zip_archive.hpp"
 
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <hdf5.h>
 #include <boost/json/parse.hpp>
 
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -103,8 +111,130 @@ void BM_WriteSameBytes(benchmark::State& state, const std::string& name) {
   state.counters["bytes"] = static_cast<double>(bytes.size());
 }
 
+// ---- libhdf5's floor ------------------------------------------------------------------------
+
+herr_t open_every_member(hid_t group, const char* name, const H5L_info_t* /*link*/, void* count) {
+  const hid_t object = H5Oopen(group, name, H5P_DEFAULT);
+  if (object < 0) return -1;
+  ++*static_cast<std::size_t*>(count);
+  herr_t status = 0;
+  if (H5Iget_type(object) == H5I_GROUP) {
+    hsize_t index = 0;
+    status = H5Literate(object, H5_INDEX_NAME, H5_ITER_INC, &index, open_every_member, count);
+  }
+  H5Oclose(object);
+  return status;
+}
+
+// Opens the weights member's bytes as an in-memory file (as the reader does) and opens every object once.
+void BM_Hdf5OpenEveryObject(benchmark::State& state, const std::string& name) {
+  const std::vector<char> image = read_whole(members(name).weights_file);
+  std::size_t objects = 0;
+  for (auto _ : state) {
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(fapl, 1 << 16, false);
+    H5Pset_file_image(fapl, const_cast<char*>(image.data()), image.size());
+    const hid_t file = H5Fopen(("bench-image-" + name).c_str(), H5F_ACC_RDONLY, fapl);
+    H5Pclose(fapl);
+    if (file < 0) state.SkipWithError("libhdf5 cannot open the weights member");
+    objects = 0;
+    hsize_t index = 0;
+    if (H5Literate(file, H5_INDEX_NAME, H5_ITER_INC, &index, open_every_member, &objects) < 0) {
+      state.SkipWithError("libhdf5 cannot walk the weights member");
+    }
+    H5Fclose(file);
+  }
+  state.counters["objects"] = static_cast<double>(objects);
+}
+
+// The weights member's tree: groups (with their `name` attribute, if any) and datasets' shapes.
+struct Tree {
+  struct Group {
+    std::string path;
+    std::optional<std::string> name;
+  };
+  std::vector<Group> groups;
+  std::vector<std::pair<std::string, std::vector<hsize_t>>> datasets;
+};
+
+const Tree& tree_of(const std::string& name) {
+  static std::map<std::string, Tree> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    const std::vector<char> bytes = read_whole(members(name).weights_file);
+    const auto reader = kplug::h5::WeightsReader::open_image(
+        {reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}, name);
+    const kplug::h5::FileTree file = reader.tree();
+    Tree tree;
+    for (const auto& group : file.groups) {
+      if (!group.path.empty()) tree.groups.push_back({group.path, group.vars_name});
+    }
+    for (const auto& dataset : file.datasets) {
+      tree.datasets.emplace_back(dataset.info.path,
+                                 std::vector<hsize_t>(dataset.info.shape.begin(), dataset.info.shape.end()));
+    }
+    it = cache.emplace(name, std::move(tree)).first;
+  }
+  return it->second;
+}
+
+// Creates the same tree in memory with the fewest libhdf5 calls (parents are created before
+// their children: groups come depth-first), then takes the file's image as a save does.
+void BM_Hdf5CreateSameTree(benchmark::State& state, const std::string& name) {
+  const Tree& tree = tree_of(name);
+  std::vector<float> zeros(1 << 20);
+  std::size_t bytes = 0;
+  for (auto _ : state) {
+    const hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    H5Pset_fapl_core(fapl, std::size_t{1} << 20, false);
+    const hid_t file = H5Fcreate(("bench-create-" + name).c_str(), H5F_ACC_EXCL, H5P_DEFAULT, fapl);
+    H5Pclose(fapl);
+    const hid_t text = H5Tcopy(H5T_C_S1);
+    H5Tset_size(text, H5T_VARIABLE);
+    H5Tset_cset(text, H5T_CSET_UTF8);
+    const hid_t scalar = H5Screate(H5S_SCALAR);
+    for (const Tree::Group& group : tree.groups) {
+      const hid_t g = H5Gcreate2(file, group.path.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      if (group.name) {
+        const hid_t attribute = H5Acreate2(g, "name", text, scalar, H5P_DEFAULT, H5P_DEFAULT);
+        const char* value = group.name->c_str();
+        H5Awrite(attribute, text, &value);
+        H5Aclose(attribute);
+      }
+      H5Gclose(g);
+    }
+    for (const auto& [path, shape] : tree.datasets) {
+      const hid_t space = shape.empty() ? H5Screate(H5S_SCALAR)
+                                        : H5Screate_simple(static_cast<int>(shape.size()), shape.data(), nullptr);
+      const hid_t dataset =
+          H5Dcreate2(file, path.c_str(), H5T_IEEE_F32LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      std::size_t count = 1;
+      for (hsize_t d : shape) count *= d;
+      if (count > zeros.size()) zeros.resize(count);
+      H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, zeros.data());
+      H5Dclose(dataset);
+      H5Sclose(space);
+    }
+    H5Sclose(scalar);
+    H5Tclose(text);
+    H5Fflush(file, H5F_SCOPE_GLOBAL);
+    const ssize_t size = H5Fget_file_image(file, nullptr, 0);
+    std::vector<char> image(static_cast<std::size_t>(std::max<ssize_t>(size, 0)));
+    H5Fget_file_image(file, image.data(), image.size());
+    H5Fclose(file);
+    bytes = image.size();
+  }
+  state.counters["bytes"] = static_cast<double>(bytes);
+}
+
 }  // namespace
 
+BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_functional_300, std::string("big_functional_300"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Hdf5CreateSameTree, big_functional_300, std::string("big_functional_300"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Hdf5CreateSameTree, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadModel, big_functional_300, std::string("big_functional_300"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseConfigAndReadWeights, big_functional_300, std::string("big_functional_300"))
     ->Unit(benchmark::kMillisecond);
