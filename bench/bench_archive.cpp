@@ -12,13 +12,13 @@
 
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
-#include <unistd.h>
 #include <hdf5.h>
+#include <unistd.h>
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <algorithm>
 #include <map>
 #include <optional>
 #include <string>
@@ -162,8 +162,8 @@ const Tree& tree_of(const std::string& name) {
   auto it = cache.find(name);
   if (it == cache.end()) {
     const std::vector<char> bytes = read_whole(members(name).weights_file);
-    const auto reader = kplug::h5::WeightsReader::open_image(
-        {reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}, name);
+    const auto reader =
+        kplug::h5::WeightsReader::open_image({reinterpret_cast<const std::byte*>(bytes.data()), bytes.size()}, name);
     const kplug::h5::FileTree file = reader.tree();
     Tree tree;
     for (const auto& group : file.groups) {

@@ -1,7 +1,8 @@
 # CTest example_my_first_plugin (cmake -P): installs kplug from BUILD_DIR to a temporary prefix,
-# builds this folder against it as a plugin author would, then has the installed kplug (run with
+# builds this folder against it as a plugin author would (with kplug's compiler, CXX_COMPILER:
+# the handshake refuses a plugin built by another), then has the installed kplug (run with
 # no environment) list and load the plugin and load a model that uses both of its keys.
-foreach(var BUILD_DIR SOURCE_DIR WORK_DIR)
+foreach(var BUILD_DIR CXX_COMPILER SOURCE_DIR WORK_DIR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "BuildAndLoad.cmake needs -D${var}=...")
   endif()
@@ -26,7 +27,7 @@ file(REMOVE_RECURSE ${WORK_DIR})
 set(prefix ${WORK_DIR}/prefix)
 run_step("install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 run_step("configure" ${CMAKE_COMMAND} -S ${SOURCE_DIR} -B ${WORK_DIR}/build -G Ninja -DCMAKE_BUILD_TYPE=Release
-         -DCMAKE_PREFIX_PATH=${prefix})
+         -DCMAKE_PREFIX_PATH=${prefix} -DCMAKE_CXX_COMPILER=${CXX_COMPILER})
 run_step("build" ${CMAKE_COMMAND} --build ${WORK_DIR}/build)
 
 set(kplug env -i ${prefix}/bin/kplug)

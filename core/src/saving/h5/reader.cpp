@@ -277,9 +277,9 @@ struct WeightsReader::Impl {
     if (offset == HADDR_UNDEF) return std::nullopt;
     if (offset > file_size || bytes > file_size - offset) {
       throw H5UnsafeError(name, info.path,
-                          "Not allowed: H5 dataset whose data lies past the end of the file (" +
-                              std::to_string(bytes) + " bytes at offset " + std::to_string(offset) +
-                              " in a file of " + std::to_string(file_size) + ")");
+                          "Not allowed: H5 dataset whose data lies past the end of the file (" + std::to_string(bytes) +
+                              " bytes at offset " + std::to_string(offset) + " in a file of " +
+                              std::to_string(file_size) + ")");
     }
     return static_cast<std::uint64_t>(offset);
   }
@@ -331,8 +331,8 @@ struct WeightsReader::Impl {
 
   // Depth-first over the file, each object opened once. Datasets go to `infos`, or with
   // `tree` set everything tree() returns goes there instead.
-  void walk(hid_t group, const std::string& path, int depth, std::set<haddr_t>& seen,
-            std::vector<DatasetInfo>* infos, FileTree* tree) const {
+  void walk(hid_t group, const std::string& path, int depth, std::set<haddr_t>& seen, std::vector<DatasetInfo>* infos,
+            FileTree* tree) const {
     if (depth > limits.max_depth) {
       throw H5UnsafeError(name, path, "groups nested deeper than " + std::to_string(limits.max_depth));
     }
@@ -352,12 +352,14 @@ struct WeightsReader::Impl {
       if (!seen.insert(member.address).second) {
         throw H5UnsafeError(name, member_path, "Not allowed: H5 object reachable by two paths (a hard-link cycle?)");
       }
-      Handle object(check(H5Oopen(group, member.name.c_str(), H5P_DEFAULT), name, member_path, "cannot open the object"));
+      Handle object(
+          check(H5Oopen(group, member.name.c_str(), H5P_DEFAULT), name, member_path, "cannot open the object"));
       const H5I_type_t type = H5Iget_type(object.get());
       if (type == H5I_GROUP) {
         if (tree) {
-          tree->groups.push_back(
-              {member_path, member.name == "vars" ? string_attribute_of(object.get(), member_path, "name") : std::nullopt});
+          tree->groups.push_back({member_path, member.name == "vars"
+                                                   ? string_attribute_of(object.get(), member_path, "name")
+                                                   : std::nullopt});
         }
         walk(object.get(), member_path, depth + 1, seen, infos, tree);
       } else if (type == H5I_DATASET) {

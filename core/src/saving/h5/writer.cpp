@@ -225,9 +225,8 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
                          "cannot create a dataspace"));
   }
   Handle type = detail::file_type(array.dtype, file, path);
-  Handle dataset(
-      check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file,
-            path, "cannot create the dataset"));
+  Handle dataset(check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                       file, path, "cannot create the dataset"));
   if (count != 0 && H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data.data()) < 0) {
     fail(file, path, "cannot write the dataset");
   }
