@@ -7,6 +7,7 @@
 #include <chrono>
 #include <map>
 #include <random>
+#include <set>
 
 #include "kplug/saving/h5_error.hpp"
 #include "kplug/saving/h5_reader.hpp"
@@ -65,6 +66,7 @@ struct WeightsWriter::Impl {
   // Open groups by path ("" is the root), kept until the file is closed: each write then opens
   // or creates only what is new instead of walking from the root (most of a save's HDF5 calls).
   std::map<std::string, Handle, std::less<>> groups;
+  std::set<std::string, std::less<>> datasets;  // written so far
 
   // The group at `path`, created with its parents where missing.
   hid_t group(std::string_view path) {
@@ -78,20 +80,11 @@ struct WeightsWriter::Impl {
     const hid_t parent = group(slash == std::string_view::npos ? std::string_view() : path.substr(0, slash));
     const std::string part(slash == std::string_view::npos ? path : path.substr(slash + 1));
     const std::string walked(path);
-    const htri_t exists = H5Lexists(parent, part.c_str(), H5P_DEFAULT);
-    if (exists < 0) fail(name, walked, "cannot look up the link");
-    Handle opened;
-    if (exists > 0) {
-      H5O_info_t info{};
-      if (H5Oget_info_by_name2(parent, part.c_str(), &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) {
-        fail(name, walked, "cannot read the object header");
-      }
-      if (info.type != H5O_TYPE_GROUP) throw H5Error(name, walked, "expected a group, a dataset has this path");
-      opened = Handle(check(H5Gopen2(parent, part.c_str(), H5P_DEFAULT), name, walked, "cannot open group"));
-    } else {
-      opened = Handle(check(H5Gcreate2(parent, part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name, walked,
-                            "cannot create group"));
-    }
+    // The file is new and only this writer adds to it: a path that is not an open group is
+    // either a dataset it wrote or nothing (no H5Lexists and object header read per group).
+    if (datasets.contains(walked)) throw H5Error(name, walked, "expected a group, a dataset has this path");
+    Handle opened(check(H5Gcreate2(parent, part.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), name, walked,
+                        "cannot create group"));
     return groups.emplace(walked, std::move(opened)).first->second.get();
   }
 
@@ -215,7 +208,9 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
                       std::to_string(count * dtype_size(array.dtype)));
   }
   const hid_t group = impl_->group(parent);
-  if (H5Lexists(group, leaf.c_str(), H5P_DEFAULT) > 0) throw H5Error(file, path, "the dataset already exists");
+  if (impl_->datasets.contains(path) || impl_->groups.contains(path)) {
+    throw H5Error(file, path, "the dataset already exists");
+  }
   Handle space;
   if (array.shape.empty()) {
     space = Handle(check(H5Screate(H5S_SCALAR), file, path, "cannot create a dataspace"));
@@ -227,6 +222,7 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
   Handle type = detail::file_type(array.dtype, file, path);
   Handle dataset(check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                        file, path, "cannot create the dataset"));
+  impl_->datasets.insert(path);
   if (count != 0 && H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data.data()) < 0) {
     fail(file, path, "cannot write the dataset");
   }
