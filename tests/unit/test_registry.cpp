@@ -1,6 +1,7 @@
 #define BOOST_TEST_MODULE registry
 #include <boost/test/unit_test.hpp>
 
+#include "kplug/registrar.hpp"
 #include "kplug/registry.hpp"
 #include "kplug/regularizers.hpp"
 #include "kplug/scope.hpp"
@@ -167,3 +168,37 @@ BOOST_AUTO_TEST_CASE(nested_scopes_merge_inner_wins) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(a_class_registered_twice_keeps_a_name_when_one_key_goes) {
+  Registry& objects = get_custom_objects();
+  objects.clear();
+  objects.add("b>Foo", class_entry<Foo>());
+  objects.add("a>Foo", class_entry<Foo>());
+  objects.add("c>Bar", class_entry<Bar>());
+  BOOST_TEST(get_registered_name(Foo{}) == "b>Foo");  // the first key registered
+  BOOST_TEST(objects.erase("b>Foo"));
+  BOOST_TEST(get_registered_name(Foo{}) == "a>Foo");  // the other key takes over
+  BOOST_TEST(objects.erase("a>Foo"));
+  BOOST_TEST(get_registered_name(Foo{}) == "Foo");  // none left: the class name
+  BOOST_TEST(get_registered_name(Bar{}) == "c>Bar");
+  objects.clear();
+}
+
+BOOST_AUTO_TEST_CASE(erase_owned_by_several_owners_in_one_pass) {
+  Registry& objects = get_custom_objects();
+  objects.clear();
+  // What a plugin host does: each plugin's registrar marks its entries with the plugin's path.
+  const std::pair<const char*, const char*> plugins[] = {
+      {"/plugins/one.so", "p1"}, {"/plugins/two.so", "p2"}, {"/plugins/three.so", "p3"}};
+  for (const auto& [owner, package] : plugins) {
+    plugin::Registrar registrar(owner, {package}, nullptr);
+    registrar.add_class<Foo>(package);
+    objects.add_all(registrar.take());
+  }
+  objects.add("host>Foo", class_entry<Foo>());
+  BOOST_TEST(objects.erase_owned_by(std::vector<std::string>{"/plugins/one.so", "/plugins/three.so"}) == 2u);
+  BOOST_TEST(objects.keys() == (std::vector<std::string>{"host>Foo", "p2>Foo"}));
+  BOOST_TEST(objects.erase_owned_by("/plugins/two.so") == 1u);
+  BOOST_TEST(get_registered_name(Foo{}) == "host>Foo");
+  objects.clear();
+}

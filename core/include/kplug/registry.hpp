@@ -143,6 +143,8 @@ class Registry {
   bool erase(std::string_view key);
   // Removes every key whose site owner is `owner`; returns how many.
   std::size_t erase_owned_by(std::string_view owner);
+  // The same for several owners in one pass (a plugin host unloading all its plugins).
+  std::size_t erase_owned_by(const std::vector<std::string>& owners);
   void clear();
 
   RegisteredObjectPtr find(std::string_view key) const;

@@ -225,7 +225,9 @@ PluginHost::PluginHost() : impl_(std::make_unique<Impl>()) {}
 PluginHost::~PluginHost() {
   // Keys of plugins this host loaded leave the registry with it; objects still alive
   // keep their libraries mapped.
-  for (const auto& [name, plugin] : impl_->by_name) Registry::global().erase_owned_by(plugin.path.string());
+  std::vector<std::string> owners;
+  for (const auto& [name, plugin] : impl_->by_name) owners.push_back(plugin.path.string());
+  if (!owners.empty()) Registry::global().erase_owned_by(owners);
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include "kplug/scope.hpp"
 
 #include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include <algorithm>
 #include <array>
@@ -146,6 +147,8 @@ struct Registry::Impl {
   mutable std::shared_mutex mutex;
   boost::unordered_flat_map<std::string, RegisteredObjectPtr, StringHash, std::equal_to<>> by_key;
   boost::unordered_flat_map<std::type_index, std::string> key_by_type;
+  // How many keys each class has: removing a class's key looks for another one only if there is one.
+  boost::unordered_flat_map<std::type_index, std::size_t> keys_per_type;
 
   // Caller holds the unique lock.
   void check_free(const std::string& key, const RegisteredObject& entry) const {
@@ -159,21 +162,31 @@ struct Registry::Impl {
   void changed() { version.fetch_add(1, std::memory_order_release); }
   void insert(std::string key, RegisteredObjectPtr entry) {
     changed();
-    if (entry->type) key_by_type.try_emplace(*entry->type, key);
+    if (entry->type) {
+      key_by_type.try_emplace(*entry->type, key);
+      ++keys_per_type[*entry->type];
+    }
     by_key.insert_or_assign(std::move(key), std::move(entry));
   }
   void remove(const std::string& key, const RegisteredObject& entry) {
     changed();
     if (entry.type) {
+      std::size_t others = 0;
+      if (auto count = keys_per_type.find(*entry.type); count != keys_per_type.end()) {
+        others = --count->second;
+        if (others == 0) keys_per_type.erase(count);
+      }
       auto it = key_by_type.find(*entry.type);
       if (it != key_by_type.end() && it->second == key) {
         key_by_type.erase(it);
         // Another key of the same class takes over, as the first remaining in key order.
-        std::vector<std::string> others;
-        for (const auto& [k, e] : by_key) {
-          if (k != key && e->type == entry.type) others.push_back(k);
+        std::vector<std::string> keys;
+        if (others > 0) {
+          for (const auto& [k, e] : by_key) {
+            if (k != key && e->type == entry.type) keys.push_back(k);
+          }
         }
-        if (!others.empty()) key_by_type.emplace(*entry.type, *std::min_element(others.begin(), others.end()));
+        if (!keys.empty()) key_by_type.emplace(*entry.type, *std::min_element(keys.begin(), keys.end()));
       }
     }
     by_key.erase(key);
@@ -228,11 +241,14 @@ bool Registry::erase(std::string_view key) {
   return true;
 }
 
-std::size_t Registry::erase_owned_by(std::string_view owner) {
+std::size_t Registry::erase_owned_by(std::string_view owner) { return erase_owned_by(std::vector{std::string(owner)}); }
+
+std::size_t Registry::erase_owned_by(const std::vector<std::string>& owners) {
+  const boost::unordered_flat_set<std::string_view> wanted(owners.begin(), owners.end());
   std::unique_lock lock(impl_->mutex);
   std::vector<std::pair<std::string, RegisteredObjectPtr>> doomed;
   for (const auto& [key, entry] : impl_->by_key) {
-    if (entry->site.owner == owner) doomed.emplace_back(key, entry);
+    if (wanted.contains(entry->site.owner)) doomed.emplace_back(key, entry);
   }
   for (const auto& [key, entry] : doomed) impl_->remove(key, *entry);
   return doomed.size();
@@ -243,6 +259,7 @@ void Registry::clear() {
   impl_->changed();
   impl_->by_key.clear();
   impl_->key_by_type.clear();
+  impl_->keys_per_type.clear();
 }
 
 RegisteredObjectPtr Registry::find(std::string_view key) const {
