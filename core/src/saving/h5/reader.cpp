@@ -55,13 +55,6 @@ std::string link_type_name(H5L_type_t type) {
   }
 }
 
-herr_t collect_name(hid_t /*group*/, const char* name, const H5L_info_t* /*info*/, void* out) {
-  auto* state = static_cast<std::pair<std::vector<std::string>*, std::size_t>*>(out);
-  if (state->first->size() >= state->second) return 1;  // stop: over the limit
-  state->first->emplace_back(name);
-  return 0;
-}
-
 // A group member as H5Literate reports it: the link's kind comes with it, no H5Lget_info needed.
 struct Member {
   std::string name;
@@ -147,16 +140,22 @@ struct WeightsReader::Impl {
     }
   }
 
-  std::vector<std::string> member_names(hid_t group, std::string_view path) const {
-    std::vector<std::string> names;
-    std::pair<std::vector<std::string>*, std::size_t> state{&names, limits.max_group_members};
+  // A group's members in HDF5's name order, with their link kinds; H5UnsafeError above max_group_members.
+  std::vector<Member> members_of(hid_t group, std::string_view path) const {
+    MemberList list{{}, limits.max_group_members};
     hsize_t index = 0;
-    const herr_t status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_name, &state);
+    const herr_t status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_member, &list);
     if (status < 0) fail(name, path, "cannot list the group's members");
     if (status > 0) {
       throw H5UnsafeError(name, std::string(path),
                           "group has more than " + std::to_string(limits.max_group_members) + " members");
     }
+    return std::move(list.members);
+  }
+
+  std::vector<std::string> member_names(hid_t group, std::string_view path) const {
+    std::vector<std::string> names;
+    for (Member& member : members_of(group, path)) names.push_back(std::move(member.name));
     return names;
   }
 
@@ -336,15 +335,7 @@ struct WeightsReader::Impl {
     if (depth > limits.max_depth) {
       throw H5UnsafeError(name, path, "groups nested deeper than " + std::to_string(limits.max_depth));
     }
-    MemberList list{{}, limits.max_group_members};
-    hsize_t index = 0;
-    const herr_t status = H5Literate(group, H5_INDEX_NAME, H5_ITER_INC, &index, collect_member, &list);
-    if (status < 0) fail(name, path.empty() ? "/" : path, "cannot list the group's members");
-    if (status > 0) {
-      throw H5UnsafeError(name, path.empty() ? "/" : path,
-                          "group has more than " + std::to_string(limits.max_group_members) + " members");
-    }
-    for (const Member& member : list.members) {
+    for (const Member& member : members_of(group, path.empty() ? "/" : path)) {
       const std::string member_path = detail::join_path(path, member.name);
       if (member.type != H5L_TYPE_HARD) {
         throw H5UnsafeError(name, member_path, "Not allowed: H5 file with " + link_type_name(member.type));
