@@ -10,6 +10,7 @@
 // Exit status 0 when every check holds, 1 otherwise (with the reason on stderr).
 //
 //   kplug_guide_demo PLUGIN_DIR KERAS_ARCHIVE KERAS_IO_JSON OUTPUT_DIR
+#include "example_files.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/core.hpp"
@@ -21,9 +22,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -34,14 +33,6 @@ namespace {
 struct CheckFailed : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
-
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw kplug::FileError(path.string(), "cannot open");
-  std::ostringstream out;
-  out << file.rdbuf();
-  return out.str();
-}
 
 std::string row_text(const kplug::Tensor& t, std::int64_t row) {
   const std::int64_t width = t.shape().size() > 1 ? t.shape()[1] : 1;
@@ -111,19 +102,10 @@ int run(const fs::path& plugin_dir, const fs::path& keras_archive, const fs::pat
     std::cout << "3. Reloaded it in a fresh plugin host: predictions equal (first row " << row_text(prediction, 0)
               << ")\n";
 
-    const boost::json::value io = kplug::json::parse(read_file(keras_io));
-    const boost::json::value& input = io.at("inputs").at(0);
-    const boost::json::value& output = io.at("outputs").at(0);
-    auto tensor_of = [](const boost::json::value& entry) {
-      kplug::Shape shape;
-      for (const auto& d : entry.at("shape").as_array()) shape.push_back(d.to_number<std::int64_t>());
-      std::vector<float> values;
-      for (const auto& v : entry.at("data").as_array()) values.push_back(static_cast<float>(v.to_number<double>()));
-      return kplug::Tensor(std::move(shape), std::move(values));
-    };
+    const examples::KerasIO io = examples::read_io(keras_io);
     const kplug::ModelPtr from_keras = kplug::saving::load_model(keras_archive, options);
-    const kplug::Tensor predicted = from_keras->predict({tensor_of(input)})[0];
-    const kplug::Tensor expected = tensor_of(output);
+    const kplug::Tensor predicted = from_keras->predict({io.input})[0];
+    const kplug::Tensor& expected = io.output;
     std::cout << "4. Loaded " << keras_archive.string() << ", saved by Python Keras:\n"
               << from_keras->summary() << "\n"
               << "   kplug predicts " << row_text(predicted, 0) << ", Keras predicted " << row_text(expected, 0)

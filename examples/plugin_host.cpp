@@ -11,6 +11,7 @@
 // are skipped. Exit codes: 0 at end of input, 1 usage error, 2 when the plugins, model or
 // weights cannot be loaded.
 #include "kplug/plugin_host.hpp"
+#include "example_files.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/models/model.hpp"
@@ -21,12 +22,10 @@
 #include <boost/json/object.hpp>
 
 #include <exception>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
-#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -55,14 +54,6 @@ std::optional<Arguments> parse_arguments(int argc, char** argv) {
   }
   if (out.model.empty()) return std::nullopt;
   return out;
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw kplug::FileError(path, "cannot open");
-  std::ostringstream text;
-  text << file.rdbuf();
-  return text.str();
 }
 
 const boost::json::value& member(const boost::json::object& object, const char* key, const std::string& where) {
@@ -177,7 +168,7 @@ int main(int argc, char** argv) {
     }
     kplug::DeserializeOptions options;  // safe_mode on
     options.key_provider = &host;       // a missing "package>name" key names the plugin to load
-    model = kplug::model_from_json(read_file(arguments->model), options);
+    model = kplug::model_from_json(examples::read_file(arguments->model), options);
     if (arguments->weights) kplug::saving::load_weights(*model, *arguments->weights);
   } catch (const kplug::Error& e) {
     std::cerr << "plugin_host: error: " << e.what() << "\n";

@@ -4,6 +4,7 @@
 // status 1 and a message naming the step when one differs.
 //
 //   example_saving_guide [DATA_DIR]   (default: this source folder's data/)
+#include "example_files.hpp"
 #include "kplug/activations.hpp"
 #include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
@@ -25,15 +26,17 @@
 #include <cmath>
 #include <exception>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 namespace fs = std::filesystem;
 
 namespace {
+
+using examples::KerasIO;
+using examples::read_file;
+using examples::read_io;
 
 // ---- checks -----------------------------------------------------------------------------
 
@@ -58,14 +61,6 @@ void check_same_outputs(const std::vector<kplug::Tensor>& a, const std::vector<k
 }
 
 void step(const std::string& title) { std::cout << "- " << title << "\n"; }
-
-std::string read_file(const fs::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw kplug::FileError(path.string(), "cannot open");
-  std::ostringstream out;
-  out << file.rdbuf();
-  return out.str();
-}
 
 // A deterministic batch of `rows` x `features` values in [-1, 1).
 kplug::Tensor batch(std::int64_t rows, std::int64_t features) {
@@ -171,24 +166,6 @@ class NestedLayer : public kplug::Layer {
  private:
   kplug::LayerPtr first_, second_;
 };
-
-// Keras's io.json of the guide model: the inputs, and Keras's outputs.
-struct KerasIO {
-  kplug::Tensor input, output;
-};
-
-kplug::Tensor io_tensor(const boost::json::value& entry) {
-  kplug::Shape shape;
-  for (const auto& d : entry.at("shape").as_array()) shape.push_back(d.to_number<std::int64_t>());
-  std::vector<float> values;
-  for (const auto& v : entry.at("data").as_array()) values.push_back(static_cast<float>(v.to_number<double>()));
-  return kplug::Tensor(std::move(shape), std::move(values));
-}
-
-KerasIO read_io(const fs::path& path) {
-  const boost::json::value io = kplug::json::parse(read_file(path));
-  return {io_tensor(io.at("inputs").at(0)), io_tensor(io.at("outputs").at(0))};
-}
 
 // ---- the guide, in order ------------------------------------------------------------------
 
