@@ -32,7 +32,7 @@ int run_convert(const CommonOptions& options, std::ostream& out, std::ostream& e
   ModelPtr model;
   if (is_json(in)) {
     const std::string weights = options.weights.empty() ? weights_beside(in) : options.weights;
-    model = load_model(in, host, options, err);
+    model = load_model(in, host, options, err, /*compile=*/true);
     load_weights_file(*model, weights);
   } else {
     if (!options.weights.empty()) throw UsageError{"--weights is for a MODEL.json input"};

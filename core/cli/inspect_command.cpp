@@ -1,6 +1,7 @@
-// kplug inspect MODEL.keras [--json]: what a `.keras` archive (or its folder) holds, its
-// compile information and the packages it needs, with the plugin providing each. The model
-// is built (compile off) for its summary only; no weight is read.
+// kplug inspect MODEL.keras|MODEL.h5 [--json]: what a `.keras` archive (or its folder) or a
+// legacy `.h5` holds (version, backend, training config), its compile information and the
+// packages it needs, with the plugin providing each. The model is built (compile off) for its
+// summary only; no weight is assigned.
 #include "commands.hpp"
 #include "model_loading.hpp"
 #include "plugin_setup.hpp"
@@ -8,6 +9,8 @@
 #include "kplug/json.hpp"
 #include "kplug/registry.hpp"
 #include "kplug/saving/keras_file.hpp"
+#include "kplug/saving/legacy_config.hpp"
+#include "kplug/saving/legacy_h5.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -97,30 +100,61 @@ std::string compile_line(const boost::json::value& compile_config, const char* k
   return json::write(*v);
 }
 
-}  // namespace
-
-int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.positional.size() != 1) throw UsageError{"inspect takes one MODEL.keras"};
-  const std::string& path = options.positional[0];
-  PluginHost host;
-  setup_plugins(host, options, err);
-  const saving::KerasFileContents contents = in_file(path, [&] { return saving::read_keras_file(path); });
-  const boost::json::value config = in_file(path + "/config.json", [&] { return json::parse(contents.config); });
+// What inspect reports of a file, whatever its format.
+struct Inspected {
+  boost::json::value config;  // the model dict (a legacy file's model_config, upgraded)
   boost::json::value metadata;
-  if (contents.metadata) metadata = in_file(path + "/metadata.json", [&] { return json::parse(*contents.metadata); });
-  const auto* config_object = config.if_object();
+  boost::json::value compile_config;
+  boost::json::value training_config;  // a legacy file's, as stored
+  std::vector<std::string> members;
+  std::uint64_t weights_bytes = 0;
+};
+
+Inspected read_archive(const std::string& path) {
+  const saving::KerasFileContents contents = in_file(path, [&] { return saving::read_keras_file(path); });
+  Inspected inspected;
+  inspected.config = in_file(path + "/config.json", [&] { return json::parse(contents.config); });
+  if (contents.metadata) {
+    inspected.metadata = in_file(path + "/metadata.json", [&] { return json::parse(*contents.metadata); });
+  }
+  const auto* config_object = inspected.config.if_object();
   const boost::json::value* found = config_object ? config_object->if_contains("compile_config") : nullptr;
-  const boost::json::value compile_config = found ? *found : boost::json::value();
+  if (found) inspected.compile_config = *found;
+  inspected.members = contents.members;
+  inspected.weights_bytes = contents.weights_bytes;
+  return inspected;
+}
 
-  std::set<std::string> keys;
-  collect_keys(config, keys);
-  const std::vector<PackageReport> packages = package_reports(keys, host);
-  bool missing = false;
-  for (const auto& p : packages) missing |= !p.registered;
+// A legacy `.h5`: its root attributes as metadata, its training_config as Keras 3 would compile it.
+Inspected read_legacy(const std::string& path) {
+  const saving::LegacyH5Info info = in_file(path, [&] { return saving::read_legacy_h5_info(path); });
+  Inspected inspected;
+  boost::json::object metadata{{"format", "legacy HDF5"}};
+  if (info.keras_version) metadata["keras_version"] = *info.keras_version;
+  if (info.backend) metadata["backend"] = *info.backend;
+  inspected.metadata = std::move(metadata);
+  inspected.members = {"model_config"};
+  if (info.training_config) inspected.members.push_back("training_config");
+  inspected.members.push_back(info.weights_only ? "layer weights (weights-only file)" : "model_weights");
+  if (!info.optimizer_weight_names.empty()) inspected.members.push_back("optimizer_weights");
+  if (!info.model_config) throw FileFailure{path, "a legacy weights-only file: it holds no model to inspect"};
+  saving::legacy::UpgradeReport report;
+  inspected.config = in_file(path + "@model_config", [&] {
+    return saving::legacy::upgrade_model_config(json::parse(*info.model_config), report);
+  });
+  if (info.training_config) {
+    inspected.training_config = in_file(path + "@training_config", [&] { return json::parse(*info.training_config); });
+    inspected.compile_config = in_file(path + "@training_config", [&] {
+      return saving::legacy::compile_config_from_training_config(inspected.training_config, report);
+    });
+  }
+  return inspected;
+}
 
-  // The model, without weights and without compiling, for its summary.
-  ModelPtr model;
-  std::string build_error;
+// The model, without weights and without compiling, for its summary; null with `error` set
+// when it cannot be built.
+ModelPtr build_uncompiled(const boost::json::value& config, PluginHost& host, const CommonOptions& options,
+                          std::string& error) {
   try {
     DeserializeOptions deserialize;
     deserialize.safe_mode = !options.unsafe;
@@ -128,77 +162,111 @@ int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& e
     boost::json::value uncompiled = config;
     if (auto* o = uncompiled.if_object()) o->erase("compile_config");
     SharedObjectLoadingScope sharing;
-    model = model_from_config(uncompiled, deserialize);
+    return model_from_config(uncompiled, deserialize);
   } catch (const Error& e) {
-    build_error = e.what();
+    error = e.what();
+    return nullptr;
   }
+}
 
-  if (options.json) {
-    boost::json::object report;
-    report["file"] = path;
-    report["members"] = boost::json::value_from(contents.members);
-    report["weights_bytes"] = contents.weights_bytes;
-    report["metadata"] = metadata;
-    report["compile_config"] = compile_config;
-    boost::json::array package_list;
-    for (const auto& p : packages) {
-      package_list.push_back(boost::json::object{
-          {"package", p.package},
-          {"keys", boost::json::value_from(p.keys)},
-          {"provided_by", p.provided_by.empty() ? boost::json::value(nullptr) : boost::json::value(p.provided_by)},
-          {"missing", !p.registered},
-          {"indexed_plugins", boost::json::value_from(p.indexed)}});
-    }
-    report["packages"] = std::move(package_list);
-    if (model) {
-      report["summary"] = summary_json(*model);
-    } else {
-      report["error"] = build_error;
-    }
-    out << json::write(report) << "\n";
+void write_json_report(std::ostream& out, const std::string& path, const Inspected& inspected,
+                       const std::vector<PackageReport>& packages, const Model* model, const std::string& build_error) {
+  boost::json::object report;
+  report["file"] = path;
+  report["members"] = boost::json::value_from(inspected.members);
+  report["weights_bytes"] = inspected.weights_bytes;
+  report["metadata"] = inspected.metadata;
+  report["compile_config"] = inspected.compile_config;
+  if (!inspected.training_config.is_null()) report["training_config"] = inspected.training_config;
+  boost::json::array package_list;
+  for (const auto& p : packages) {
+    package_list.push_back(boost::json::object{
+        {"package", p.package},
+        {"keys", boost::json::value_from(p.keys)},
+        {"provided_by", p.provided_by.empty() ? boost::json::value(nullptr) : boost::json::value(p.provided_by)},
+        {"missing", !p.registered},
+        {"indexed_plugins", boost::json::value_from(p.indexed)}});
+  }
+  report["packages"] = std::move(package_list);
+  if (model) {
+    report["summary"] = summary_json(*model);
   } else {
-    out << "File: " << path << "\n";
-    out << "Members: ";
-    for (std::size_t i = 0; i < contents.members.size(); ++i) out << (i ? ", " : "") << contents.members[i];
-    out << "\nWeights: " << contents.weights_bytes << " bytes\n";
-    if (const auto* m = metadata.if_object()) {
-      for (const auto& item : *m) out << "Metadata " << item.key() << ": " << json::write(item.value()) << "\n";
+    report["error"] = build_error;
+  }
+  out << json::write(report) << "\n";
+}
+
+void write_package_line(std::ostream& out, const PackageReport& p) {
+  out << "  " << p.package << " (";
+  for (std::size_t i = 0; i < p.keys.size(); ++i) out << (i ? ", " : "") << p.keys[i];
+  out << "): ";
+  if (p.registered) {
+    out << (p.provided_by.empty() ? "registered" : "plugin " + p.provided_by);
+  } else {
+    out << "MISSING";
+    if (p.indexed.empty()) {
+      out << ", no indexed plugin declares it (load one with --plugins DIR or index KPLUG_PLUGIN_PATH)";
     } else {
-      out << "Metadata: none\n";
+      out << ", declared by indexed plugin";
+      for (const auto& file : p.indexed) out << " " << file;
+      out << " (load it with --plugins)";
     }
-    if (compile_config.is_object() && !compile_config.get_object().empty()) {
-      out << "Compiled:\n";
-      for (const char* key : {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"}) {
-        const std::string line = compile_line(compile_config, key);
-        if (!line.empty()) out << "  " << key << ": " << line << "\n";
-      }
-    } else {
-      out << "Compiled: no\n";
+  }
+  out << "\n";
+}
+
+void write_text_report(std::ostream& out, const std::string& path, const Inspected& inspected,
+                       const std::vector<PackageReport>& packages, const Model* model, const std::string& build_error) {
+  out << "File: " << path << "\n";
+  out << "Members: ";
+  for (std::size_t i = 0; i < inspected.members.size(); ++i) out << (i ? ", " : "") << inspected.members[i];
+  out << "\nWeights: " << inspected.weights_bytes << " bytes\n";
+  if (const auto* m = inspected.metadata.if_object()) {
+    for (const auto& item : *m) out << "Metadata " << item.key() << ": " << json::write(item.value()) << "\n";
+  } else {
+    out << "Metadata: none\n";
+  }
+  if (!inspected.training_config.is_null()) out << "Training config: " << json::write(inspected.training_config) << "\n";
+  if (inspected.compile_config.is_object() && !inspected.compile_config.get_object().empty()) {
+    out << "Compiled:\n";
+    for (const char* key : {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"}) {
+      const std::string line = compile_line(inspected.compile_config, key);
+      if (!line.empty()) out << "  " << key << ": " << line << "\n";
     }
-    out << "Packages:" << (packages.empty() ? " none (built-in objects only)" : "") << "\n";
-    for (const auto& p : packages) {
-      out << "  " << p.package << " (";
-      for (std::size_t i = 0; i < p.keys.size(); ++i) out << (i ? ", " : "") << p.keys[i];
-      out << "): ";
-      if (p.registered) {
-        out << (p.provided_by.empty() ? "registered" : "plugin " + p.provided_by);
-      } else {
-        out << "MISSING";
-        if (p.indexed.empty()) {
-          out << ", no indexed plugin declares it (load one with --plugins DIR or index KPLUG_PLUGIN_PATH)";
-        } else {
-          out << ", declared by indexed plugin";
-          for (const auto& file : p.indexed) out << " " << file;
-          out << " (load it with --plugins)";
-        }
-      }
-      out << "\n";
-    }
-    if (model) {
-      out << model->summary();
-    } else {
-      out << "Summary unavailable: " << build_error << "\n";
-    }
+  } else {
+    out << "Compiled: no\n";
+  }
+  out << "Packages:" << (packages.empty() ? " none (built-in objects only)" : "") << "\n";
+  for (const auto& p : packages) write_package_line(out, p);
+  if (model) {
+    out << model->summary();
+  } else {
+    out << "Summary unavailable: " << build_error << "\n";
+  }
+}
+
+}  // namespace
+
+int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.positional.size() != 1) throw UsageError{"inspect takes one MODEL.keras or MODEL.h5"};
+  const std::string& path = options.positional[0];
+  PluginHost host;
+  setup_plugins(host, options, err);
+  const Inspected inspected = saving::detect_model_file_format(path) == saving::ModelFileFormat::legacy_h5
+                                  ? read_legacy(path)
+                                  : read_archive(path);
+  std::set<std::string> keys;
+  collect_keys(inspected.config, keys);
+  collect_keys(inspected.compile_config, keys);
+  const std::vector<PackageReport> packages = package_reports(keys, host);
+  bool missing = false;
+  for (const auto& p : packages) missing |= !p.registered;
+  std::string build_error;
+  const ModelPtr model = build_uncompiled(inspected.config, host, options, build_error);
+  if (options.json) {
+    write_json_report(out, path, inspected, packages, model.get(), build_error);
+  } else {
+    write_text_report(out, path, inspected, packages, model.get(), build_error);
   }
   if (!model) {
     err << path << ": error: the model cannot be built: " << build_error << "\n";

@@ -1,5 +1,5 @@
 // kplug predict MODEL.json --weights W.weights.h5 --input io.json [--output out.json]
-// kplug predict MODEL.keras --input io.json (a `.keras` archive or its folder holds its weights)
+// kplug predict MODEL.keras|MODEL.h5 --input io.json (an archive, its folder or a legacy .h5 holds its weights)
 #include "commands.hpp"
 #include "io_json.hpp"
 #include "model_loading.hpp"
@@ -13,7 +13,7 @@
 namespace kplug::cli {
 
 int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.positional.size() != 1) throw UsageError{"predict takes one MODEL.json or MODEL.keras"};
+  if (options.positional.size() != 1) throw UsageError{"predict takes one MODEL.json, MODEL.keras or MODEL.h5"};
   const std::string& path = options.positional[0];
   PluginHost host;
   ModelPtr model;
@@ -22,7 +22,7 @@ int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& e
     model = load_model_file(path, host, options, err, /*compile=*/false);  // predicting needs no optimizer
   } else {
     if (options.weights.empty()) throw UsageError{"--weights is required with a MODEL.json"};
-    model = load_model(path, host, options, err);
+    model = load_model(path, host, options, err, /*compile=*/false);
     load_weights_file(*model, options.weights, options, err);
   }
 

@@ -1,4 +1,4 @@
-// kplug summary MODEL.json [--json]: Keras's model.summary() table, or the same facts as JSON.
+// kplug summary MODEL.json|MODEL.keras|MODEL.h5 [--json]: Keras's model.summary() table, or the same facts as JSON.
 #include "commands.hpp"
 #include "model_loading.hpp"
 
@@ -37,10 +37,11 @@ boost::json::object summary_json(const Model& model) {
 }
 
 int run_summary(const CommonOptions& options, std::ostream& out, std::ostream& err) {
-  if (options.positional.size() != 1) throw UsageError{"summary takes one MODEL.json"};
+  if (options.positional.size() != 1) throw UsageError{"summary takes one MODEL.json, MODEL.keras or MODEL.h5"};
   const std::string& path = options.positional[0];
   PluginHost host;
-  const ModelPtr model = load_model(path, host, options, err);
+  const ModelPtr model = is_model_file(path) ? load_model_file(path, host, options, err, /*compile=*/false)
+                                             : load_model(path, host, options, err, /*compile=*/false);
   in_file(path, [&] {
     if (options.json) {
       json::WriteOptions write_options;

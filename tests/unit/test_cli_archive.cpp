@@ -188,3 +188,57 @@ BOOST_AUTO_TEST_CASE(convert_between_archive_folder_and_json_pair) {
   BOOST_TEST(bad.status == 2);
   BOOST_TEST(contains(bad.out, "H5"));
 }
+
+// Issue 18: legacy `.h5` model files on the command line.
+namespace {
+fs::path legacy(const std::string& name) { return test::data_dir() / "legacy_h5" / "keras3" / name; }
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(legacy_h5_predict_summary_and_inspect) {
+  for (const std::string name : {"mlp", "rnn", "nested_sequential", "compiled_adam_mse_mae"}) {
+    BOOST_TEST_CONTEXT(name) {
+      const Run r = run("predict " + quoted(legacy(name) / "model.h5") + " --input " + quoted(legacy(name) / "io.json"));
+      BOOST_REQUIRE_EQUAL(r.status, 0);
+      check_outputs(r.out, legacy(name) / "io.json");
+      BOOST_TEST(contains(run("summary " + quoted(legacy(name) / "model.h5")).out, "Total params"));
+    }
+  }
+  const Run text = run("inspect " + quoted(legacy("compiled_adam_mse_mae") / "model.h5"));
+  BOOST_REQUIRE_EQUAL(text.status, 0);
+  BOOST_TEST(contains(text.out, "keras_version: \"3.16.0\""));
+  BOOST_TEST(contains(text.out, "backend: \"numpy\""));
+  BOOST_TEST(contains(text.out, "Training config: {\"loss\": \"mse\""));
+  BOOST_TEST(contains(text.out, "optimizer: Adam"));
+  const Run as_json = run("inspect --json " + quoted(legacy("compiled_adam_mse_mae") / "model.h5"));
+  BOOST_REQUIRE_EQUAL(as_json.status, 0);
+  const auto report = json::parse(as_json.out).as_object();
+  BOOST_TEST(report.at("metadata").at("format").as_string() == "legacy HDF5");
+  BOOST_TEST(report.at("training_config").at("metrics").as_array().at(0).as_string() == "mae");
+  BOOST_TEST(report.at("summary").at("total_params").to_number<std::int64_t>() == 50);
+}
+
+BOOST_AUTO_TEST_CASE(legacy_weights_file_with_a_model_json) {
+  const fs::path dir = legacy("weights_only_legacy_cnn");
+  const Run r = run("predict " + quoted(dir / "model.json") + " --weights " + quoted(dir / "model_weights_legacy.h5") +
+                    " --input " + quoted(dir / "io.json"));
+  BOOST_REQUIRE_EQUAL(r.status, 0);
+  check_outputs(r.out, dir / "io.json");
+  // A weights-only file is not a model: inspect says so, naming the file.
+  const Run refused = run("inspect " + quoted(dir / "model_weights_legacy.h5"), true);
+  BOOST_TEST(refused.status == 2);
+  BOOST_TEST(contains(refused.out, "weights-only"));
+}
+
+BOOST_AUTO_TEST_CASE(convert_upgrades_legacy_h5_to_keras_archives) {
+  TempDir dir;
+  for (const std::string name : {"mlp", "rnn", "nested_sequential", "compiled_loss_objects"}) {
+    BOOST_TEST_CONTEXT(name) {
+      const fs::path target = dir.path / (name + ".keras");
+      const Run converted = run("convert " + quoted(legacy(name) / "model.h5") + " " + quoted(target), true);
+      BOOST_REQUIRE_MESSAGE(converted.status == 0, converted.out);
+      const Run r = run("predict " + quoted(target) + " --input " + quoted(legacy(name) / "io.json"));
+      BOOST_REQUIRE_EQUAL(r.status, 0);
+      check_outputs(r.out, legacy(name) / "io.json");
+    }
+  }
+}

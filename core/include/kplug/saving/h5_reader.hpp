@@ -31,6 +31,19 @@ struct ReadLimits {
   std::uint64_t bomb_floor_bytes = std::uint64_t{1} << 20;
   std::size_t max_group_members = std::size_t{1} << 20;
   int max_depth = 64;  // group nesting walked by walk()
+  // String attributes read by tree(with_attributes): all of a file's together (legacy `.h5`
+  // files keep the model's whole config in one attribute), and how many one object may have.
+  std::uint64_t max_attribute_bytes = std::uint64_t{64} << 20;
+  std::size_t max_attributes_per_object = 4096;
+};
+
+// A string attribute as legacy `.h5` files keep them: one string (`model_config`), or an array
+// of strings (`layer_names`, `weight_names`), fixed or variable length. Keras stores an empty
+// list as an empty float64 array: that reads as an array of no strings.
+struct StringAttribute {
+  std::string name;
+  std::vector<std::string> values;
+  bool is_array = false;
 };
 
 // What a dataset holds, known without reading its data.
@@ -47,6 +60,7 @@ struct FileTree {
   struct Group {
     std::string path;                      // "" for the root
     std::optional<std::string> vars_name;  // the `name` attribute of a "vars" group, when it has one
+    std::vector<StringAttribute> attributes;  // tree(true) only: every string attribute, by name
   };
   struct Dataset {
     DatasetInfo info;
@@ -106,8 +120,10 @@ class WeightsReader {
   std::vector<DatasetInfo> walk() const;
   // walk() plus every group, the `name` of each "vars" group and where each dataset's bytes lie,
   // in one pass that opens each object once (resolving paths one by one costs libhdf5 ~5x more).
-  // Reads attributes, which string_attribute's caveat applies to.
-  FileTree tree() const;
+  // Reads attributes, which string_attribute's caveat applies to. `with_attributes`: every
+  // group's string attributes too (other attribute types are passed over), under the limits'
+  // attribute caps.
+  FileTree tree(bool with_attributes = false) const;
 
  private:
   struct Impl;

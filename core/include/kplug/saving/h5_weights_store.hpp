@@ -20,6 +20,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,20 @@ std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::p
 // what messages call it ("model.keras/model.weights.h5"). The descriptor stays the caller's.
 std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string& name,
                                                       const H5ReadOptions& options = {});
+
+// Every group's string attributes, by group path ("" is the root).
+using StringAttributes = std::map<std::string, std::vector<h5::StringAttribute>, std::less<>>;
+
+// A whole HDF5 file as legacy `.h5` loading needs it: the datasets and groups (as
+// read_weights_file) and every group's string attributes (under ReadLimits' attribute caps).
+struct H5FileContents {
+  std::unique_ptr<InMemoryWeightsStore> store;
+  StringAttributes attributes;
+};
+// `fd` >= 0: the open regular file `fd` (the descriptor stays the caller's); else `file`.
+// `name` is what messages call it.
+H5FileContents read_h5_file(const std::filesystem::path& file, int fd, const std::string& name,
+                            const H5ReadOptions& options = {});
 
 }  // namespace kplug::saving
 #pragma GCC visibility pop

@@ -17,6 +17,7 @@
 #include <boost/json/value.hpp>
 
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -28,6 +29,10 @@ namespace kplug::saving {
 // and kplug's own, written beside it as "kplug_version".
 inline constexpr const char* kKerasVersion = "3.16.0";
 
+// Where loading reports what it did not take as it was (Keras's warnings): a legacy file under
+// a `.keras` name, optimizer weights dropped. Null: a line on std::clog.
+using WarningSink = std::function<void(const std::string&)>;
+
 struct LoadModelOptions {
   CustomObjectMap custom_objects;
   // false: the top-level compile_config is dropped (Keras's compile=False).
@@ -36,6 +41,7 @@ struct LoadModelOptions {
   KeyProvider* key_provider = nullptr;  // e.g. the PluginHost (not owned)
   ArchiveLimits limits{};
   H5ReadOptions weights{};
+  WarningSink on_warning;
 };
 
 // What a `.keras` file (or its directory form) holds, read and checked but nothing built:
@@ -49,15 +55,24 @@ struct KerasFileContents {
   std::uint64_t weights_bytes = 0;      // model.weights.h5's size
 };
 
-// True for a path load_model reads as a model file: a `.keras` file, or a folder holding config.json.
+// What a path holds, by content (never by name): a zip archive, a folder holding config.json,
+// an HDF5 file (its signature at 0 or after a user block), a JSON text, or none of these
+// (a missing file too). Throws FileError only when an existing file cannot be read.
+enum class ModelFileFormat { keras_archive, keras_directory, legacy_h5, json_config, unknown };
+ModelFileFormat detect_model_file_format(const std::filesystem::path& path);
+
+// True for a path load_model reads as a model file: a zip archive, its folder form, or a legacy
+// HDF5 model, whatever the extension; also a file that is none of these (or is missing) but is
+// named `.keras`, `.h5` or `.hdf5` (load_model then reports what is wrong with it).
 bool is_model_file(const std::filesystem::path& path);
 
 // Reads metadata.json and config.json (under the caps) and lists the members; checks the
 // archive as load_model does. Keras's messages for wrong extensions and missing files.
 KerasFileContents read_keras_file(const std::filesystem::path& path, const ArchiveLimits& limits = {});
 
-// keras.saving.load_model(path, custom_objects, compile, safe_mode): a `.keras` archive or
-// a folder saved with zipped=False.
+// keras.saving.load_model(path, custom_objects, compile, safe_mode): a `.keras` archive, a
+// folder saved with zipped=False, or a legacy HDF5 model (kplug/saving/legacy_h5.hpp), told
+// apart by content; a known format under another extension loads with a warning.
 ModelPtr load_model(const std::filesystem::path& path, const LoadModelOptions& options = {});
 
 // The config dict written as config.json: serialize_keras_object(model) under object sharing,

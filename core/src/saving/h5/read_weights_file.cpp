@@ -67,7 +67,7 @@ std::byte* at(const std::shared_ptr<void>& arena, std::uint64_t offset) {
 
 // ---- the child's stream ------------------------------------------------------------------
 
-enum Record : char { kGroup = 'G', kDataset = 'D', kName = 'A', kFailure = 'X', kEnd = 'E' };
+enum Record : char { kGroup = 'G', kDataset = 'D', kName = 'A', kAttribute = 'T', kFailure = 'X', kEnd = 'E' };
 
 void write_all(int fd, const void* data, std::size_t size) {
   const char* p = static_cast<const char*>(data);
@@ -108,7 +108,7 @@ class RecordWriter {
 // `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
 // holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
 [[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
-                            const H5ReadOptions& options, bool image) {
+                            const H5ReadOptions& options, bool image, bool with_attributes) {
   // Inherited handlers (a test framework's, an embedding application's) must not catch a crash
   // in here and resume the parent's code in this process: default dispositions, nothing blocked.
   for (int sig = 1; sig < NSIG; ++sig) {
@@ -142,7 +142,7 @@ class RecordWriter {
     }
     const h5::WeightsReader reader = image ? h5::WeightsReader::open_image(image_bytes, file.string(), options.limits)
                                            : h5::WeightsReader::open(file, options.limits);
-    const h5::FileTree tree = reader.tree();
+    const h5::FileTree tree = reader.tree(with_attributes);
     for (const h5::FileTree::Group& group : tree.groups) {
       out.put(kGroup);
       out.put_string(group.path);
@@ -150,6 +150,14 @@ class RecordWriter {
         out.put(kName);
         out.put_string(group.path);
         out.put_string(*group.vars_name);
+      }
+      for (const h5::StringAttribute& attribute : group.attributes) {
+        out.put(kAttribute);
+        out.put_string(group.path);
+        out.put_string(attribute.name);
+        out.put<std::uint8_t>(attribute.is_array ? 1 : 0);
+        out.put<std::uint32_t>(static_cast<std::uint32_t>(attribute.values.size()));
+        for (const std::string& value : attribute.values) out.put_string(value);
       }
     }
     // The parent reads plain contiguous datasets from its own descriptor of the file (one copy,
@@ -336,6 +344,26 @@ class StreamReader {
   throw h5::H5Error(file, "", "the isolated reader sent an invalid record (" + what + ")");
 }
 
+// One attribute record; the child applies the attribute caps, the parent checks them again.
+void read_attribute_record(StreamReader& in, const std::string& name, const h5::ReadLimits& limits,
+                           std::uint64_t& bytes_so_far, StringAttributes& attributes) {
+  const std::string path = in.get_string(1 << 16);
+  h5::StringAttribute attribute;
+  attribute.name = in.get_string(1 << 16);
+  attribute.is_array = in.get<std::uint8_t>() != 0;
+  const auto count = in.get<std::uint32_t>();
+  const auto cap = static_cast<std::uint32_t>(std::min<std::uint64_t>(limits.max_attribute_bytes, 0xffffffffu));
+  for (std::uint32_t i = 0; i < count; ++i) {
+    attribute.values.push_back(in.get_string(cap));
+    bytes_so_far += attribute.values.back().size() + sizeof(char*);
+    if (bytes_so_far > limits.max_attribute_bytes) {
+      throw h5::H5UnsafeError(name, path + "@" + attribute.name,
+                              "the string attributes exceed the ReadLimits::max_attribute_bytes cap");
+    }
+  }
+  attributes[path].push_back(std::move(attribute));
+}
+
 // `destination.size()` bytes of the file at `offset` (checked to lie in the file).
 void read_file_range(int fd, const std::string& name, const std::string& path, std::uint64_t offset,
                      std::span<std::byte> destination) {
@@ -352,8 +380,10 @@ void read_file_range(int fd, const std::string& name, const std::string& path, s
 
 // `name` is what messages call the file (an archive member read through /proc/self/fd/N).
 // `image_fd` >= 0: read that open file (not `file`) as an in-memory image.
+// `attributes`: where every group's string attributes go (null: not read).
 std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const std::string& name,
-                                                    const H5ReadOptions& options, int image_fd = -1) {
+                                                    const H5ReadOptions& options, int image_fd,
+                                                    StringAttributes* attributes) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
   Fd read_end(fds[0]);
@@ -373,7 +403,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   if (pid < 0) throw h5::H5Error(name, "", std::string("fork failed: ") + std::strerror(errno));
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], data.get(), source.get(), file, options, image_fd >= 0);
+    run_child(fds[1], data.get(), source.get(), file, options, image_fd >= 0, attributes != nullptr);
   }
   Child child(pid);
   write_end.reset();
@@ -395,6 +425,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   };
   std::vector<Pending> pending;
   std::uint64_t end = 0;        // of the shared buffer
+  std::uint64_t attribute_bytes = 0;
   std::uint64_t arena_end = 0;  // of the memory the parent reads the file's plain datasets into
   std::optional<h5::H5Error> child_error;
   bool child_unsafe = false;
@@ -407,6 +438,11 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
         case kName: {
           const std::string path = in.get_string(1 << 16);
           detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", in.get_string(1 << 20));
+          break;
+        }
+        case kAttribute: {
+          if (!attributes) bad_stream(name, "an attribute that was not asked for");
+          read_attribute_record(in, name, options.limits, attribute_bytes, *attributes);
           break;
         }
         case kDataset: {
@@ -534,13 +570,15 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
 // Every dataset of an open file straight into the memory the store's tensors keep. `image`: the
 // bytes the reader was opened on, if it was (plain contiguous datasets are then copied from it).
 std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& reader, const H5ReadOptions& options,
-                                                      std::span<const std::byte> image = {}) {
+                                                      std::span<const std::byte> image,
+                                                      StringAttributes* attributes) {
   auto owned = std::make_unique<InMemoryWeightsStore>();
   InMemoryWeightsStore& store = *owned;
-  const h5::FileTree tree = reader.tree();
-  for (const h5::FileTree::Group& group : tree.groups) {
+  h5::FileTree tree = reader.tree(attributes != nullptr);
+  for (h5::FileTree::Group& group : tree.groups) {
     Group& added = detail::ensure_group(store.root(), group.path);
     if (group.vars_name) added.attributes.insert_or_assign("name", *group.vars_name);
+    if (attributes && !group.attributes.empty()) (*attributes)[group.path] = std::move(group.attributes);
   }
   std::vector<std::uint64_t> slots;
   std::uint64_t end = 0;
@@ -579,28 +617,44 @@ std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& r
   return owned;
 }
 
-}  // namespace
-
-std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
-                                                        const H5ReadOptions& options) {
-  if (options.isolate) return read_isolated(file, file.string(), options);
-  return read_in_process(h5::WeightsReader::open(file, options.limits), options);
-}
-
-std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string& name, const H5ReadOptions& options) {
+// The file by path, or (fd >= 0) the open regular file `fd`, read as an in-memory image.
+std::unique_ptr<InMemoryWeightsStore> read_file(const std::filesystem::path& file, int fd, const std::string& name,
+                                                const H5ReadOptions& options, StringAttributes* attributes) {
+  if (fd < 0) {
+    if (options.isolate) return read_isolated(file, name, options, -1, attributes);
+    return read_in_process(h5::WeightsReader::open(file, options.limits), options, {}, attributes);
+  }
   struct stat info {};
   if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
     throw h5::H5Error(name, "", "not a regular file descriptor");
   }
-  if (options.isolate) return read_isolated(name, name, options, fd);
+  if (options.isolate) return read_isolated(name, name, options, fd, attributes);
   const auto size = static_cast<std::size_t>(info.st_size);
   if (size == 0) throw h5::H5Error(name, "", "not an HDF5 file (empty)");
   void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) throw h5::H5Error(name, "", std::string("cannot map the file: ") + std::strerror(errno));
   const std::shared_ptr<void> mapping(p, [size](void* q) { ::munmap(q, size); });
-  const h5::WeightsReader reader =
-      h5::WeightsReader::open_image({static_cast<const std::byte*>(p), size}, name, options.limits);
-  return read_in_process(reader, options, {static_cast<const std::byte*>(p), size});
+  const std::span<const std::byte> image{static_cast<const std::byte*>(p), size};
+  const h5::WeightsReader reader = h5::WeightsReader::open_image(image, name, options.limits);
+  return read_in_process(reader, options, image, attributes);
+}
+
+}  // namespace
+
+std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::path& file,
+                                                        const H5ReadOptions& options) {
+  return read_file(file, -1, file.string(), options, nullptr);
+}
+
+std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string& name, const H5ReadOptions& options) {
+  return read_file({}, fd, name, options, nullptr);
+}
+
+H5FileContents read_h5_file(const std::filesystem::path& file, int fd, const std::string& name,
+                            const H5ReadOptions& options) {
+  H5FileContents contents;
+  contents.store = read_file(file, fd, name, options, &contents.attributes);
+  return contents;
 }
 
 }  // namespace kplug::saving

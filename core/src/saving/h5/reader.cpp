@@ -72,6 +72,18 @@ herr_t collect_member(hid_t /*group*/, const char* name, const H5L_info_t* info,
   return 0;
 }
 
+// What the string attributes of one file may take in all (ReadLimits::max_attribute_bytes).
+struct AttributeBudget {
+  std::uint64_t left;
+  H5UnsafeError exceeded(const std::string& file, const std::string& where) const {
+    return H5UnsafeError(file, where, "the string attributes exceed the ReadLimits::max_attribute_bytes cap");
+  }
+  void charge(std::uint64_t bytes, const std::string& file, const std::string& where) {
+    if (bytes > left) throw exceeded(file, where);
+    left -= bytes;
+  }
+};
+
 bool is_filter_allowed(H5Z_filter_t id) {
   // Built into libhdf5; anything else would make HDF5 look for a filter plugin to load.
   return id == H5Z_FILTER_DEFLATE || id == H5Z_FILTER_SHUFFLE || id == H5Z_FILTER_FLETCHER32;
@@ -331,7 +343,7 @@ struct WeightsReader::Impl {
   // Depth-first over the file, each object opened once. Datasets go to `infos`, or with
   // `tree` set everything tree() returns goes there instead.
   void walk(hid_t group, const std::string& path, int depth, std::set<haddr_t>& seen, std::vector<DatasetInfo>* infos,
-            FileTree* tree) const {
+            FileTree* tree, AttributeBudget* attributes = nullptr) const {
     if (depth > limits.max_depth) {
       throw H5UnsafeError(name, path, "groups nested deeper than " + std::to_string(limits.max_depth));
     }
@@ -348,11 +360,13 @@ struct WeightsReader::Impl {
       const H5I_type_t type = H5Iget_type(object.get());
       if (type == H5I_GROUP) {
         if (tree) {
-          tree->groups.push_back({member_path, member.name == "vars"
-                                                   ? string_attribute_of(object.get(), member_path, "name")
-                                                   : std::nullopt});
+          tree->groups.push_back({member_path,
+                                  member.name == "vars" ? string_attribute_of(object.get(), member_path, "name")
+                                                        : std::nullopt,
+                                  attributes ? string_attributes_of(object.get(), member_path, *attributes)
+                                             : std::vector<StringAttribute>{}});
         }
-        walk(object.get(), member_path, depth + 1, seen, infos, tree);
+        walk(object.get(), member_path, depth + 1, seen, infos, tree, attributes);
       } else if (type == H5I_DATASET) {
         if (tree) {
           Inspected inspected = inspect_open(object.get(), member_path);
@@ -363,6 +377,82 @@ struct WeightsReader::Impl {
         }
       }
     }
+  }
+
+  // Every string attribute of an open object, by name, each charged to `budget`. Other types are
+  // passed over, except an empty numeric array (Keras's empty list). Variable-length strings are
+  // sized by libhdf5 from the file before we see them: the isolated reader bounds that.
+  std::vector<StringAttribute> string_attributes_of(hid_t object, const std::string& path,
+                                                    AttributeBudget& budget) const {
+    H5O_info_t info{};
+    if (H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS) < 0) fail(name, path, "cannot read the object's attributes");
+    if (info.num_attrs > limits.max_attributes_per_object) {
+      throw H5UnsafeError(name, path, "more than " + std::to_string(limits.max_attributes_per_object) +
+                                          " attributes (ReadLimits::max_attributes_per_object)");
+    }
+    std::vector<StringAttribute> out;
+    for (hsize_t i = 0; i < info.num_attrs; ++i) {
+      Handle attribute(check(H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
+                             name, path, "cannot open an attribute"));
+      std::optional<StringAttribute> value = read_string_attribute(attribute.get(), path, budget);
+      if (value) out.push_back(std::move(*value));
+    }
+    return out;
+  }
+
+  std::optional<StringAttribute> read_string_attribute(hid_t attribute, const std::string& path,
+                                                       AttributeBudget& budget) const {
+    StringAttribute out;
+    const ssize_t name_size = H5Aget_name(attribute, 0, nullptr);
+    if (name_size < 0) fail(name, path, "cannot read an attribute's name");
+    if (static_cast<std::uint64_t>(name_size) > budget.left) throw budget.exceeded(name, path);
+    out.name.resize(static_cast<std::size_t>(name_size) + 1);
+    H5Aget_name(attribute, out.name.size(), out.name.data());
+    out.name.resize(static_cast<std::size_t>(name_size));
+    const std::string where = path + "@" + out.name;
+    Handle type(check(H5Aget_type(attribute), name, where, "cannot read the attribute's type"));
+    Handle space(check(H5Aget_space(attribute), name, where, "cannot read the attribute's shape"));
+    const hssize_t points = H5Sget_simple_extent_npoints(space.get());
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (points < 0 || rank < 0) fail(name, where, "cannot read the attribute's shape");
+    out.is_array = rank > 0;
+    if (H5Tget_class(type.get()) != H5T_STRING) {
+      if (points == 0 && out.is_array) return out;  // Keras's empty list
+      return std::nullopt;
+    }
+    const auto count = static_cast<std::size_t>(points);
+    if (count > budget.left / sizeof(char*)) throw budget.exceeded(name, where);
+    const htri_t variable = H5Tis_variable_str(type.get());
+    if (variable < 0) fail(name, where, "cannot read the attribute's type");
+    if (variable > 0) {
+      Handle memory(check(H5Tcopy(type.get()), name, where, "cannot copy the attribute's type"));
+      std::vector<char*> texts(count, nullptr);
+      if (count > 0 && H5Aread(attribute, memory.get(), texts.data()) < 0) fail(name, where, "cannot read the attribute");
+      // Every string is freed whatever happens to the budget.
+      struct Reclaim {
+        std::vector<char*>& texts;
+        ~Reclaim() {
+          for (char* t : texts) H5free_memory(t);
+        }
+      } reclaim{texts};
+      for (const char* text : texts) {
+        const std::string_view value = text != nullptr ? std::string_view(text) : std::string_view();
+        budget.charge(value.size() + sizeof(char*), name, where);
+        out.values.emplace_back(value);
+      }
+      return out;
+    }
+    const std::size_t size = H5Tget_size(type.get());
+    if (size == 0) throw H5Error(name, where, "a fixed-length string attribute of size 0");
+    if (count > 0 && size > budget.left / count) throw budget.exceeded(name, where);
+    budget.charge(size * count, name, where);
+    std::string bytes(size * count, '\0');
+    if (count > 0 && H5Aread(attribute, type.get(), bytes.data()) < 0) fail(name, where, "cannot read the attribute");
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::string_view cell(bytes.data() + i * size, size);
+      out.values.emplace_back(cell.substr(0, std::min(cell.find('\0'), cell.size())));
+    }
+    return out;
   }
 
   // A single string attribute (fixed or variable length) of an open object, nullopt if absent.
@@ -512,13 +602,16 @@ std::vector<DatasetInfo> WeightsReader::walk() const {
   return out;
 }
 
-FileTree WeightsReader::tree() const {
+FileTree WeightsReader::tree(bool with_attributes) const {
   QuietErrors quiet;
   Handle root(check(H5Gopen2(impl_->file.get(), "/", H5P_DEFAULT), impl_->name, "/", "cannot open the root group"));
   std::set<haddr_t> seen;
   FileTree tree;
-  tree.groups.push_back({"", std::nullopt});
-  impl_->walk(root.get(), "", 0, seen, nullptr, &tree);
+  AttributeBudget budget{impl_->limits.max_attribute_bytes};
+  tree.groups.push_back({"", std::nullopt,
+                         with_attributes ? impl_->string_attributes_of(root.get(), "", budget)
+                                         : std::vector<StringAttribute>{}});
+  impl_->walk(root.get(), "", 0, seen, nullptr, &tree, with_attributes ? &budget : nullptr);
   std::sort(tree.datasets.begin(), tree.datasets.end(),
             [](const auto& a, const auto& b) { return a.info.path < b.info.path; });
   return tree;

@@ -5,6 +5,7 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/saving/h5_error.hpp"
+#include "kplug/saving/legacy_h5.hpp"
 #include "kplug/version.hpp"
 
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <ctime>
+#include <iostream>
 
 namespace kplug::saving {
 namespace {
@@ -48,14 +50,40 @@ bool is_keras_directory(const std::filesystem::path& path) {
 }
 
 [[noreturn]] void unsupported_format(const std::filesystem::path& path) {
-  if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) {
-    throw NotSupportedError("Legacy H5 model files are not supported: filepath=" + path.string() +
-                            ". Save the model as a `.keras` archive (kplug reads `.keras` files, their directory "
-                            "form, and `.weights.h5` weights files).");
-  }
   throw ValueError("File format not supported: filepath=" + path.string() +
-                   ". Keras 3 only supports V3 `.keras` files, legacy H5 format files (`.h5` extension). Note that the "
-                   "legacy SavedModel format is not supported by `load_model()` in Keras 3.");
+                   ". kplug loads `.keras` zip archives (and their folder form), legacy HDF5 model files (`.h5`), "
+                   "whatever their extension; this file is neither (a SavedModel folder is not supported either).");
+}
+
+// What a file holds, from its first bytes (see detect_model_file_format).
+ModelFileFormat sniff_file(const std::filesystem::path& path) {
+  const Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) throw FileError(path.string(), std::string("cannot open: ") + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) throw FileError(path.string(), "not a regular file");
+  auto bytes_at = [&](off_t offset) {
+    std::string head(8, '\0');
+    const ssize_t n = ::pread(fd.get(), head.data(), head.size(), offset);
+    head.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+    return head;
+  };
+  const std::string head = bytes_at(0);
+  if (head.starts_with("PK\x03\x04") || head.starts_with("PK\x05\x06")) return ModelFileFormat::keras_archive;
+  constexpr std::string_view hdf5_signature("\x89HDF\r\n\x1a\n", 8);
+  for (off_t offset = 0; offset + 8 <= info.st_size; offset = offset == 0 ? 512 : offset * 2) {
+    if (bytes_at(offset) == hdf5_signature) return ModelFileFormat::legacy_h5;
+  }
+  const std::size_t first = head.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && (head[first] == '{' || head[first] == '[')) return ModelFileFormat::json_config;
+  return ModelFileFormat::unknown;
+}
+
+void warn(const LoadModelOptions& options, const std::string& message) {
+  if (options.on_warning) {
+    options.on_warning(message);
+  } else {
+    std::clog << "kplug: warning: " << message << '\n';
+  }
 }
 
 // The member's bytes in an anonymous in-memory file (for the HDF5 reader's isolated child).
@@ -210,9 +238,23 @@ std::span<const std::byte> bytes_of(const std::string& text) {
 
 }  // namespace
 
-bool is_model_file(const std::filesystem::path& path) {
+ModelFileFormat detect_model_file_format(const std::filesystem::path& path) {
+  if (is_keras_directory(path)) return ModelFileFormat::keras_directory;
   std::error_code ec;
-  return (ends_with(path, ".keras") && std::filesystem::is_regular_file(path, ec)) || is_keras_directory(path);
+  if (!std::filesystem::is_regular_file(path, ec)) return ModelFileFormat::unknown;
+  return sniff_file(path);
+}
+
+bool is_model_file(const std::filesystem::path& path) {
+  switch (detect_model_file_format(path)) {
+    case ModelFileFormat::keras_archive:
+    case ModelFileFormat::keras_directory:
+    case ModelFileFormat::legacy_h5: return true;
+    case ModelFileFormat::json_config: return false;
+    case ModelFileFormat::unknown: break;
+  }
+  // Named as one (maybe broken or missing): load_model's reader for that name says what is wrong.
+  return ends_with(path, ".keras") || ends_with(path, ".h5") || ends_with(path, ".hdf5");
 }
 
 KerasFileContents read_keras_file(const std::filesystem::path& path, const ArchiveLimits& limits) {
@@ -261,15 +303,35 @@ KerasFileContents read_keras_file(const std::filesystem::path& path, const Archi
 ModelPtr load_model(const std::filesystem::path& path, const LoadModelOptions& options) {
   if (is_keras_directory(path)) return load_directory(path, options);
   std::error_code ec;
-  if (ends_with(path, ".keras")) {
-    if (!std::filesystem::exists(path, ec)) {
-      throw ValueError("File not found: filepath=" + path.string() +
-                       ". Please ensure the file is an accessible `.keras` zip file.");
+  if (std::filesystem::is_directory(path, ec)) {
+    throw FileError(path.string(), "a folder without config.json is not a model saved with zipped=False");
+  }
+  if (!std::filesystem::exists(path, ec)) {
+    throw ValueError("File not found: filepath=" + path.string() +
+                     ". Please ensure the file is an accessible `.keras` zip file or legacy `.h5` file.");
+  }
+  const bool h5_name = ends_with(path, ".h5") || ends_with(path, ".hdf5");
+  const ModelFileFormat format = sniff_file(path);
+  if (format == ModelFileFormat::keras_archive) {
+    if (!ends_with(path, ".keras")) {
+      warn(options, "'" + path.string() + "' is a `.keras` zip archive under another name: loaded as one");
     }
     return load_archive(path, options);
   }
-  if (std::filesystem::is_directory(path, ec)) {
-    throw FileError(path.string(), "a folder without config.json is not a model saved with zipped=False");
+  if (format == ModelFileFormat::legacy_h5) {
+    if (!h5_name) {
+      warn(options, "'" + path.string() + "' is an HDF5 file (a legacy Keras model saved under another name): " +
+                        "loaded as a legacy `.h5` model");
+    }
+    return load_legacy_h5_model(path, options);
+  }
+  // Neither: the reader the name asks for says what is wrong with the file.
+  if (ends_with(path, ".keras")) return load_archive(path, options);
+  if (h5_name) return load_legacy_h5_model(path, options);
+  if (format == ModelFileFormat::json_config) {
+    throw ValueError("File format not supported: filepath=" + path.string() +
+                     " is a JSON model config, not a model file: build it with model_from_json and load its "
+                     "weights (kplug predict MODEL.json --weights WEIGHTS)");
   }
   unsupported_format(path);
 }

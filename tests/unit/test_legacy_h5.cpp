@@ -1,0 +1,363 @@
+// Legacy HDF5 model files (issue 18): Keras 3's own legacy writer (tests/data/legacy_h5/keras3,
+// from keras-fixtures/legacy_h5), format sniffing, legacy weights-only files, hostile files.
+#define BOOST_TEST_MODULE legacy_h5
+#include <boost/test/unit_test.hpp>
+
+#include "kplug/saving/h5_error.hpp"
+#include "kplug/saving/keras_file.hpp"
+#include "kplug/saving/legacy_h5.hpp"
+#include "model_support.hpp"
+
+#include <hdf5.h>
+
+#include <unistd.h>
+
+#include <fstream>
+
+using namespace kplug;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path keras3_dir(const std::string& name) { return test::data_dir() / "legacy_h5" / "keras3" / name; }
+
+// A scratch folder removed with the fixture.
+struct Scratch {
+  fs::path dir = fs::temp_directory_path() / ("kplug_legacy_h5_" + std::to_string(::getpid()));
+  Scratch() { fs::create_directories(dir); }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(dir, ec);
+  }
+};
+
+void check_predicts_io(Model& model, const fs::path& io_file) {
+  const boost::json::value io = test::read_json(io_file);
+  std::map<std::string, Tensor, std::less<>> inputs;
+  for (auto& input : test::read_io(io, "inputs")) inputs.emplace(input.name, input.value);
+  const auto expected = test::read_io(io, "outputs");
+  const auto predicted = model.predict_named(inputs);
+  BOOST_REQUIRE_EQUAL(predicted.size(), expected.size());
+  for (std::size_t i = 0; i < predicted.size(); ++i) {
+    test::check_matches_keras(predicted[i], expected[i].value, io_file.string() + " output " + expected[i].name);
+  }
+}
+
+// The layer weights Keras stored, by the file's own names (checks.json's weight_names_by_layer).
+void check_weights_as_stored(const Model& model, const boost::json::value& checks) {
+  const auto& by_layer = checks.at("model_weights").at("weight_names_by_layer").as_object();
+  for (const LayerPtr& layer : model.layers()) {
+    const auto* names = by_layer.if_contains(layer->name());
+    BOOST_REQUIRE_MESSAGE(names != nullptr, "layer " << layer->name() << " not in checks.json");
+    BOOST_CHECK_EQUAL(names->as_array().size(), layer->weights().size());
+  }
+}
+
+std::vector<std::string> warnings_of(const std::function<void(saving::WarningSink)>& body) {
+  std::vector<std::string> warnings;
+  body([&](const std::string& message) { warnings.push_back(message); });
+  return warnings;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(keras3_legacy_writer)
+
+BOOST_AUTO_TEST_CASE(every_model_file_predicts_like_keras) {
+  for (const char* name : {"mlp", "rnn", "nested_sequential", "compiled_adam_mse_mae", "compiled_loss_objects"}) {
+    BOOST_TEST_CONTEXT(name) {
+      saving::LoadModelOptions options;
+      options.compile = false;
+      const ModelPtr model = saving::load_model(keras3_dir(name) / "model.h5", options);
+      check_weights_as_stored(*model, test::read_json(keras3_dir(name) / "checks.json"));
+      check_predicts_io(*model, keras3_dir(name) / "io.json");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(isolated_and_in_process_reads_agree) {
+  saving::LoadModelOptions options;
+  options.weights.isolate = false;
+  const ModelPtr model = saving::load_model(keras3_dir("nested_sequential") / "model.h5", options);
+  check_predicts_io(*model, keras3_dir("nested_sequential") / "io.json");
+}
+
+BOOST_AUTO_TEST_CASE(info_names_version_backend_and_training_config) {
+  const saving::LegacyH5Info info = saving::read_legacy_h5_info(keras3_dir("compiled_adam_mse_mae") / "model.h5");
+  BOOST_CHECK_EQUAL(info.keras_version.value_or(""), "3.16.0");
+  BOOST_CHECK_EQUAL(info.backend.value_or(""), "numpy");
+  BOOST_REQUIRE(info.training_config);
+  BOOST_CHECK(test::contains(*info.training_config, "\"loss\""));
+  BOOST_CHECK(!info.weights_only);
+  const auto checks = test::read_json(keras3_dir("compiled_adam_mse_mae") / "checks.json");
+  std::vector<std::string> expected;
+  for (const auto& n : checks.at("model_weights").at("layer_names").as_array()) expected.emplace_back(n.as_string());
+  BOOST_CHECK(info.layer_names == expected);
+  BOOST_CHECK(!info.optimizer_weight_names.empty());
+}
+
+BOOST_AUTO_TEST_CASE(compiled_model_loads_its_compile_state) {
+  for (const char* name : {"compiled_adam_mse_mae", "compiled_loss_objects"}) {
+    BOOST_TEST_CONTEXT(name) {
+      std::vector<std::string> warnings;
+      saving::LoadModelOptions options;
+      options.on_warning = [&](const std::string& m) { warnings.push_back(m); };
+      const ModelPtr model = saving::load_model(keras3_dir(name) / "model.h5", options);
+      BOOST_REQUIRE(model->compiled());
+      BOOST_REQUIRE(model->optimizer());
+      // Three Adam steps were taken before saving: the iteration count comes back.
+      BOOST_CHECK_EQUAL(model->optimizer()->iterations(), 3);
+      check_predicts_io(*model, keras3_dir(name) / "io.json");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(weights_only)
+
+BOOST_AUTO_TEST_CASE(legacy_weights_file_loads_into_the_model_of_its_json) {
+  const fs::path dir = keras3_dir("weights_only_legacy_cnn");
+  const ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
+  saving::load_legacy_weights(*model, dir / "model_weights_legacy.h5");
+  check_predicts_io(*model, dir / "io.json");
+}
+
+BOOST_AUTO_TEST_CASE(by_name_skips_layers_the_file_lacks) {
+  const fs::path dir = keras3_dir("weights_only_legacy_cnn");
+  const ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
+  saving::LegacyWeightsOptions options;
+  options.by_name = true;
+  saving::load_legacy_weights(*model, dir / "model_weights_legacy.h5", options);
+  check_predicts_io(*model, dir / "io.json");
+}
+
+BOOST_AUTO_TEST_CASE(whole_model_file_as_weights_file) {
+  const ModelPtr source = saving::load_model(keras3_dir("mlp") / "model.h5");
+  const ModelPtr model = clone_model(*source);
+  saving::load_legacy_weights(*model, keras3_dir("mlp") / "model.h5");
+  check_predicts_io(*model, keras3_dir("mlp") / "io.json");
+}
+
+BOOST_AUTO_TEST_CASE(layer_count_mismatch_is_keras_message) {
+  const ModelPtr model = saving::load_model(keras3_dir("mlp") / "model.h5");
+  try {
+    saving::load_legacy_weights(*model, keras3_dir("weights_only_legacy_cnn") / "model_weights_legacy.h5");
+    BOOST_FAIL("loaded weights of another model");
+  } catch (const ValueError& e) {
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "Layer count mismatch when loading weights from file. Model "
+                                                 "expected 2 layers, found 3 saved layers."),
+                        e.what());
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "model_weights_legacy.h5"), e.what());
+  }
+}
+
+BOOST_AUTO_TEST_CASE(whole_model_load_of_a_weights_only_file_says_what_it_is) {
+  try {
+    saving::load_model(keras3_dir("weights_only_legacy_cnn") / "model_weights_legacy.h5");
+    BOOST_FAIL("loaded a model without config");
+  } catch (const ValueError& e) {
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "No model config found in the file at"), e.what());
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "weights-only"), e.what());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(format_by_content)
+
+BOOST_AUTO_TEST_CASE(hdf5_under_a_keras_name_loads_with_a_warning) {
+  Scratch scratch;
+  const fs::path renamed = scratch.dir / "model.keras";
+  fs::copy_file(keras3_dir("mlp") / "model.h5", renamed);
+  BOOST_CHECK(saving::detect_model_file_format(renamed) == saving::ModelFileFormat::legacy_h5);
+  ModelPtr model;
+  const auto warnings = warnings_of([&](saving::WarningSink sink) {
+    saving::LoadModelOptions options;
+    options.on_warning = std::move(sink);
+    model = saving::load_model(renamed, options);
+  });
+  BOOST_REQUIRE_EQUAL(warnings.size(), 1u);
+  BOOST_CHECK_MESSAGE(test::contains(warnings[0], "HDF5") && test::contains(warnings[0], "model.keras"), warnings[0]);
+  check_predicts_io(*model, keras3_dir("mlp") / "io.json");
+}
+
+BOOST_AUTO_TEST_CASE(zip_json_and_others_are_told_apart) {
+  Scratch scratch;
+  BOOST_CHECK(saving::detect_model_file_format(test::data_dir() / "keras" / "mlp_seq.keras") ==
+              saving::ModelFileFormat::keras_archive);
+  BOOST_CHECK(saving::detect_model_file_format(test::data_dir() / "models" / "mlp_seq" / "model.json") ==
+              saving::ModelFileFormat::json_config);
+  const fs::path text = scratch.dir / "model.bin";
+  std::ofstream(text) << "not a model";
+  BOOST_CHECK(saving::detect_model_file_format(text) == saving::ModelFileFormat::unknown);
+  BOOST_CHECK(saving::detect_model_file_format(scratch.dir / "missing.h5") == saving::ModelFileFormat::unknown);
+  try {
+    saving::load_model(text);
+    BOOST_FAIL("loaded a text file");
+  } catch (const ValueError& e) {
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "File format not supported") && test::contains(e.what(), "model.bin"),
+                        e.what());
+  }
+  // Named `.h5` but not HDF5: the HDF5 reader's own message, naming the file.
+  const fs::path fake_h5 = scratch.dir / "model.h5";
+  fs::copy_file(text, fake_h5);
+  try {
+    saving::load_model(fake_h5);
+    BOOST_FAIL("loaded a text file named .h5");
+  } catch (const h5::H5Error& e) {
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "model.h5"), e.what());
+  }
+  try {
+    saving::load_model(test::data_dir() / "models" / "mlp_seq" / "model.json");
+    BOOST_FAIL("loaded a JSON config as a model file");
+  } catch (const ValueError& e) {
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "model_from_json"), e.what());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Hostile and broken files: a copy of the mlp fixture edited with libhdf5.
+namespace {
+
+class EditedCopy {
+ public:
+  explicit EditedCopy(const Scratch& scratch, const char* fixture = "mlp")
+      : path_(scratch.dir / "edited.h5") {
+    fs::copy_file(keras3_dir(fixture) / "model.h5", path_, fs::copy_options::overwrite_existing);
+    file_ = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    BOOST_REQUIRE(file_ >= 0);
+  }
+  ~EditedCopy() { close(); }
+  void close() {
+    if (file_ >= 0) H5Fclose(file_);
+    file_ = -1;
+  }
+  hid_t file() const { return file_; }
+  const fs::path& path() const { return path_; }
+
+  // Replaces an attribute of the object at `object` with a variable-length string list (or one string).
+  void set_strings(const char* object, const char* name, const std::vector<std::string>& values, bool array = true) {
+    if (H5Aexists_by_name(file_, object, name, H5P_DEFAULT) > 0) H5Adelete_by_name(file_, object, name, H5P_DEFAULT);
+    const hid_t type = H5Tcopy(H5T_C_S1);
+    H5Tset_size(type, H5T_VARIABLE);
+    const hsize_t count = values.size();
+    const hid_t space = array ? H5Screate_simple(1, &count, nullptr) : H5Screate(H5S_SCALAR);
+    const hid_t attribute = H5Acreate_by_name(file_, object, name, type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    std::vector<const char*> pointers;
+    for (const auto& v : values) pointers.push_back(v.c_str());
+    BOOST_REQUIRE(H5Awrite(attribute, type, pointers.data()) >= 0);
+    H5Aclose(attribute);
+    H5Sclose(space);
+    H5Tclose(type);
+  }
+
+ private:
+  fs::path path_;
+  hid_t file_ = -1;
+};
+
+template <class E>
+std::string load_error(const fs::path& path, saving::LoadModelOptions options = {}) {
+  options.on_warning = [](const std::string&) {};
+  try {
+    saving::load_model(path, options);
+  } catch (const E& e) {
+    return e.what();
+  }
+  BOOST_FAIL("no error of the expected type");
+  return "";
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(hostile_files)
+
+BOOST_AUTO_TEST_CASE(model_config_that_is_not_json_names_the_attribute) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  copy.set_strings("/", "model_config", {"{\"class_name\": "}, false);
+  copy.close();
+  const std::string message = load_error<JsonError>(copy.path());
+  BOOST_CHECK_MESSAGE(test::contains(message, "edited.h5@model_config"), message);
+}
+
+BOOST_AUTO_TEST_CASE(model_config_over_the_cap_is_refused) {
+  Scratch scratch;
+  saving::LoadModelOptions options;
+  options.limits.max_config_bytes = 512;  // mlp's model_config is larger
+  const std::string message = load_error<h5::H5UnsafeError>(keras3_dir("mlp") / "model.h5", options);
+  BOOST_CHECK_MESSAGE(test::contains(message, "max_attribute_bytes"), message);
+}
+
+BOOST_AUTO_TEST_CASE(layer_names_naming_a_missing_group) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  copy.set_strings("model_weights", "layer_names", {"dense", "dropout", "no_such_layer"});
+  copy.close();
+  const std::string message = load_error<h5::H5NotFoundError>(copy.path());
+  BOOST_CHECK_MESSAGE(test::contains(message, "model_weights/no_such_layer"), message);
+}
+
+BOOST_AUTO_TEST_CASE(weight_names_naming_a_missing_dataset) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  copy.set_strings("model_weights/dense", "weight_names", {"mlp/dense/kernel", "mlp/dense/gone"});
+  copy.close();
+  const std::string message = load_error<h5::H5NotFoundError>(copy.path());
+  BOOST_CHECK_MESSAGE(test::contains(message, "model_weights/dense/mlp/dense/gone"), message);
+}
+
+BOOST_AUTO_TEST_CASE(weight_of_the_wrong_shape_is_keras_message) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  H5Ldelete(copy.file(), "model_weights/dense/mlp/dense/kernel", H5P_DEFAULT);
+  const hsize_t dims[2] = {3, 3};
+  const hid_t space = H5Screate_simple(2, dims, nullptr);
+  const hid_t dataset = H5Dcreate2(copy.file(), "model_weights/dense/mlp/dense/kernel", H5T_IEEE_F32LE, space,
+                                   H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  const std::vector<float> values(9, 0.5f);
+  H5Dwrite(dataset, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data());
+  H5Dclose(dataset);
+  H5Sclose(space);
+  copy.close();
+  const std::string message = load_error<ValueError>(copy.path());
+  BOOST_CHECK_MESSAGE(test::contains(message, "Shape mismatch in layer #0 (named dense)for weight ") &&
+                          test::contains(message, "Weight expects shape (8, 16). Received saved weight with shape (3, 3)"),
+                      message);
+}
+
+BOOST_AUTO_TEST_CASE(external_link_as_a_weight_is_refused) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  H5Ldelete(copy.file(), "model_weights/dense/mlp/dense/kernel", H5P_DEFAULT);
+  H5Lcreate_external("/etc/passwd", "/x", copy.file(), "model_weights/dense/mlp/dense/kernel", H5P_DEFAULT,
+                     H5P_DEFAULT);
+  copy.close();
+  const std::string message = load_error<h5::H5UnsafeError>(copy.path());
+  BOOST_CHECK_MESSAGE(test::contains(message, "ExternalLink"), message);
+}
+
+BOOST_AUTO_TEST_CASE(missing_model_weights_group) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  H5Ldelete(copy.file(), "model_weights", H5P_DEFAULT);
+  copy.close();
+  const std::string message = load_error<h5::H5NotFoundError>(copy.path());
+  BOOST_CHECK_MESSAGE(test::contains(message, "model_weights"), message);
+}
+
+BOOST_AUTO_TEST_CASE(chunked_layer_names_are_joined) {
+  Scratch scratch;
+  EditedCopy copy(scratch);
+  H5Adelete_by_name(copy.file(), "model_weights", "layer_names", H5P_DEFAULT);
+  copy.set_strings("model_weights", "layer_names0", {"dense", "dropout"});
+  copy.set_strings("model_weights", "layer_names1", {"dense_1"});
+  copy.close();
+  saving::LoadModelOptions options;
+  const ModelPtr model = saving::load_model(copy.path(), options);
+  check_predicts_io(*model, keras3_dir("mlp") / "io.json");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
