@@ -7,6 +7,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/errors.hpp"
+#include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/models/model.hpp"
 #include "kplug/saving/legacy_weights.hpp"
@@ -261,6 +262,12 @@ BOOST_AUTO_TEST_CASE(keras1_lstm_and_gru_gates_are_joined) {
     BOOST_CHECK_EQUAL(out[2][block * kUnits], 3 * g + 2);
   }
   lstm->set_weights(out);
+  // Gates that do not join name the layer.
+  auto broken = stored;
+  broken[3] = Tensor(Shape{kInput + 1, kUnits});
+  const auto message = error_of<ValueError>([&] { convert(*lstm, broken, keras1); });
+  BOOST_TEST_MESSAGE(message);
+  BOOST_CHECK(contains(message, "(LSTM '" + lstm->name() + "'): the per-gate LSTM arrays (keras_version 1"));
 
   auto gru = built("GRU", R"({"units": 2, "reset_after": false})", PartialShape{std::nullopt, kSteps, kInput});
   std::vector<Tensor> gru_stored(stored.begin(), stored.begin() + 9);  // z, r, h
@@ -284,6 +291,8 @@ BOOST_AUTO_TEST_CASE(keras1_convolution_kernels) {
   BOOST_CHECK_EQUAL(out[0].at({1, 2, 3, 4}), th.at({4, 3, 1, 2}));
   BOOST_CHECK_EQUAL(out[0].at({0, 1, 2, 0}), th.at({0, 2, 0, 1}));
   conv2d->set_weights(out);
+  // Keras 1.2 wrote its version at the root of model files: the same layouts.
+  BOOST_CHECK(convert(*conv2d, {th, values({5}, 2)}, {"1.2.2", std::string("tensorflow")})[0] == out[0]);
   // The same kernel from a Keras 2 file is already in the layer's layout.
   const Tensor tf = values({2, 3, 4, 5}, 1);
   BOOST_CHECK(convert(*conv2d, {tf, values({5}, 2)})[0] == tf);
@@ -321,6 +330,34 @@ BOOST_AUTO_TEST_CASE(keras1_convolution_kernels) {
   BOOST_REQUIRE(out[0].shape() == (Shape{1, 2, 3, 3, 2}));
   BOOST_CHECK_EQUAL(out[0].at({0, 1, 2, 1, 0}), t3.at({0, 1, 0, 1, 2}));
   conv3d->set_weights(out);
+}
+
+BOOST_AUTO_TEST_CASE(keras1_conv_lstm2d_channels_first) {
+  const WeightsOrigin keras1{"1", std::string("tensorflow")};
+  const std::int64_t filters = 2, stack = 3;
+  auto layer = built("ConvLSTM2D", R"({"filters": 2, "kernel_size": [1, 2], "data_format": "channels_first"})",
+                     PartialShape{std::nullopt, 2, stack, 5, 5});
+  // Per gate (stored i, c, f, o): W (filters, stack, 1, 2), U (filters, filters, 1, 2), b (filters,).
+  std::vector<Tensor> stored;
+  for (std::int64_t gate = 0; gate < 4; ++gate) {
+    stored.push_back(values({filters, stack, 1, 2}, 3 * gate));
+    stored.push_back(values({filters, filters, 1, 2}, 3 * gate + 1));
+    stored.push_back(values({filters}, 3 * gate + 2));
+  }
+  const auto out = convert(*layer, stored, keras1);
+  BOOST_REQUIRE_EQUAL(out.size(), 3u);
+  BOOST_REQUIRE(out[0].shape() == (Shape{1, 2, stack, 4 * filters}));
+  BOOST_REQUIRE(out[1].shape() == (Shape{1, 2, filters, 4 * filters}));
+  const std::vector<std::int64_t> gate_of_block{0, 2, 1, 3};  // i, f, c, o
+  for (std::int64_t block = 0; block < 4; ++block) {
+    const std::int64_t g = gate_of_block[block];
+    for (std::int64_t f = 0; f < filters; ++f) {
+      BOOST_CHECK_EQUAL(out[0].at({0, 1, 2, block * filters + f}), stored[3 * g].at({f, 2, 0, 1}));
+      BOOST_CHECK_EQUAL(out[1].at({0, 0, 1, block * filters + f}), stored[3 * g + 1].at({f, 1, 0, 0}));
+      BOOST_CHECK_EQUAL(out[2][block * filters + f], stored[3 * g + 2][f]);
+    }
+  }
+  layer->set_weights(out);
 }
 
 BOOST_AUTO_TEST_CASE(mismatched_4d_kernels_are_transposed_as_tf_keras_when_that_fits) {

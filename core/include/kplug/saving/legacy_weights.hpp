@@ -10,7 +10,7 @@
 //    the trainable and the non-trainable lists, converted as that sublayer, in Keras's order;
 //  - CuDNNLSTM -> LSTM and CuDNNGRU -> GRU(reset_after=True), told apart by the stored bias's
 //    shape as tf-keras does (the kernels' per-gate layout, the LSTM's two biases summed);
-//  - Keras 1 (keras_version "1"): LSTM's 12 and GRU's 9 per-gate arrays joined, the
+//  - Keras 1 (keras_version "1" or "1.x"): LSTM's 12 and GRU's 9 per-gate arrays joined, the
 //    channels_first / Deconvolution kernel layouts of Conv1D/2D/3D, Conv2DTranspose and
 //    ConvLSTM2D.
 // Refused with NotSupportedError (naming the layer, the version and the backend): kernels of

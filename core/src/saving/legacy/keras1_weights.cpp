@@ -55,8 +55,8 @@ std::vector<Tensor> join_gates(const Layer& layer, const std::vector<Tensor>& we
     try {
       joined.push_back(ops::concatenate(parts, -1));
     } catch (const ValueError& e) {
-      throw ValueError(describe(layer, where) + ": the per-gate arrays of a " + origin_text(origin) + " " +
-                       layer.class_name() + " do not join: " + e.plain_message());
+      throw ValueError(describe(layer, where) + ": the per-gate " + layer.class_name() + " arrays (" +
+                       origin_text(origin) + ") do not join: " + e.plain_message());
     }
   }
   return joined;
@@ -73,8 +73,8 @@ Tensor keras1_conv1d_kernel(const layers::BaseConv<1>& layer, const Tensor& kern
   const Shape& s = kernel.shape();
   if (s[0] == length && s[1] == 1 && s[3] == filters) return kernel.squeeze(1);
   if (s[0] == filters && s[2] == length && s[3] == 1) return ops::permute(kernel, {2, 3, 1, 0}).squeeze(1);
-  throw NotSupportedError(describe(layer, where) + ": a " + origin_text(origin) + " Conv1D kernel of shape " +
-                          shape_to_string(s) + " is in neither Keras 1 layout for filter_length " +
+  throw NotSupportedError(describe(layer, where) + ": a Conv1D kernel of shape " + shape_to_string(s) + " (" +
+                          origin_text(origin) + ") is in neither Keras 1 layout for filter_length " +
                           std::to_string(length) + " and " + std::to_string(filters) +
                           " filters: (filter_length, 1, input_dim, filters) or (filters, input_dim, filter_length, 1)");
 }

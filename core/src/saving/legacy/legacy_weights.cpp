@@ -86,6 +86,10 @@ std::vector<Tensor> convert_model(const Model& model, std::vector<Tensor> weight
   return trainable_out;
 }
 
+// Keras 2 marks files without the attribute "1"; Keras 1.2 wrote its own version ("1.2.2") at
+// the root of model files, which keeps Keras 1's layouts too.
+bool is_keras1(const std::string& version) { return version == "1" || version.starts_with("1."); }
+
 }  // namespace
 
 std::vector<Tensor> preprocess_weights_for_loading(const Layer& layer, std::vector<Tensor> weights,
@@ -101,7 +105,8 @@ std::vector<Tensor> preprocess_weights_for_loading(const Layer& layer, std::vect
     return convert_model(*model, std::move(weights), origin, where);
   }
   detail::refuse_theano_kernels(layer, weights, origin, where);
-  if (origin.keras_version == "1") weights = detail::convert_keras1_weights(layer, std::move(weights), origin, where);
+  if (is_keras1(origin.keras_version))
+    weights = detail::convert_keras1_weights(layer, std::move(weights), origin, where);
   weights = detail::convert_conv_kernel_layout(layer, std::move(weights));
   return detail::convert_cudnn_weights(layer, std::move(weights), where);
 }
