@@ -12,7 +12,8 @@ the arrays with tf-keras's formulas (hdf5_format._convert_rnn_weights, written o
 runs real Keras 3's LSTM / GRU(reset_after=True) on them, and asserts the outputs agree.
 
 Run (prints the C++ initializers pasted into the test):
-  export KERAS_SRC=/work/keras-src; . /work/shared/keras-reference/env.sh
+  export KERAS_SRC=<keras 3.16 source> SCIPY_ROOT=<python3-scipy unpacked>  # Keras's numpy backend imports scipy
+  . /work/shared/keras-reference/env.sh
   $PY tools/legacy_weights_reference.py
 """
 

@@ -234,6 +234,16 @@ BOOST_AUTO_TEST_CASE(nested_model_converts_each_sublayers_share) {
   for (const auto& v : model->non_trainable_weights()) variables.push_back(v);
   BOOST_REQUIRE_EQUAL(variables.size(), out.size());
   for (std::size_t i = 0; i < out.size(); ++i) BOOST_CHECK(variables[i]->shape() == out[i].shape());
+  // An untrainable model lists every weight as non-trainable, in weights()' order.
+  model->set_trainable(false);
+  const std::vector<Tensor> frozen_stored{stored[0], stored[1], stored[7], stored[8], cudnn[0],
+                                          cudnn[1],  cudnn[2],  stored[5], stored[6]};
+  const auto frozen = convert(*model, frozen_stored);
+  const std::vector<Tensor> frozen_want{stored[0],   stored[1],   stored[7], stored[8], lstm_out[0],
+                                        lstm_out[1], lstm_out[2], stored[5], stored[6]};
+  BOOST_REQUIRE_EQUAL(frozen.size(), frozen_want.size());
+  for (std::size_t i = 0; i < frozen.size(); ++i) BOOST_CHECK_MESSAGE(frozen[i] == frozen_want[i], "frozen " << i);
+  BOOST_CHECK(model->trainable_weights().empty());
   // Another count than the model's: left as stored for the loader's message.
   const std::vector<Tensor> short_list(stored.begin(), stored.begin() + 4);
   const auto unchanged = convert(*model, short_list);

@@ -2,8 +2,9 @@
 // layers hold: tf-keras's preprocess_weights_for_loading (saving/legacy/hdf5_format.py).
 //
 // The legacy loader reads a layer's arrays in the file's order (its `weight_names`) and hands
-// them here. The result is in Keras's legacy order for `layer` -- trainable_weights() then
-// non_trainable_weights() -- which for the layers converted here is also weights()' order.
+// them here. The result is in Keras's legacy order for `layer`, trainable_weights() then
+// non_trainable_weights(), the variables the loader assigns it to (for a plain layer, or a
+// wrapper of one, that is weights()' order too; for a nested model it is not).
 // Conversions:
 //  - Bidirectional: the forward half, then the backward half, each converted as its layer;
 //    TimeDistributed: as its inner layer; Sequential/Functional: each sublayer's share of
