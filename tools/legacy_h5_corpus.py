@@ -290,21 +290,30 @@ def write_str_list(group, name, items, mode):
     group.attrs[name] = data
 
 
-def write_scalar_str(group, name, value, as_bytes, mode="fixed"):
+def wrote_with_h5py3(version):
+    # TF 2.5 moved to h5py 3, which stores a bytes attribute as a variable-length ASCII
+    # string; h5py 2 (standalone Keras, TF <= 2.4) stored it as a fixed-length `S` scalar.
+    return tuple(int(p) for p in version.split(".")[:2]) >= (2, 5)
+
+
+def write_scalar_str(group, name, value, as_bytes, mode="fixed", h5py3=False):
     if mode == "vlen":
         group.attrs.create(name, value, dtype=h5py.string_dtype())
+    elif as_bytes and h5py3:
+        group.attrs[name] = value.encode("utf8")  # variable-length ASCII string
     elif as_bytes:
-        group.attrs[name] = value.encode("utf8")  # fixed-length S scalar
+        group.attrs[name] = np.bytes_(value.encode("utf8"))  # fixed-length S scalar
     else:
-        group.attrs[name] = value  # h5py: variable-length UTF-8 str
+        group.attrs[name] = value  # variable-length UTF-8 string
 
 
 def write_weights_group(f, layers, version, mode="fixed", top_level=True):
     """save_weights_to_hdf5_group: layers = [(layer_name, [(weight_name, array)])] in
     model.layers order; groups are created in sorted name order, as tf-keras does."""
     write_str_list(f, "layer_names", [n for n, _ in layers], mode)
-    write_scalar_str(f, "backend", "tensorflow", True, mode)
-    write_scalar_str(f, "keras_version", version, True, mode)
+    h5py3 = wrote_with_h5py3(version)
+    write_scalar_str(f, "backend", "tensorflow", True, mode, h5py3)
+    write_scalar_str(f, "keras_version", version, True, mode, h5py3)
     for lname, weights in sorted(layers, key=lambda lw: lw[0]):
         g = f.create_group(lname)
         write_str_list(g, "weight_names", [w for w, _ in weights], mode)
@@ -319,14 +328,14 @@ def write_model_h5(path, model_config, layers, version, *, root_bytes=False, mod
                    top_level=True, training_config=None, optimizer_weights=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with h5py.File(path, "w") as f:
-        # tf.keras: keras_version/backend are str (h5py writes variable-length strings),
-        # model_config/training_config JSON encoded to bytes (fixed-length scalars).
-        # Standalone Keras 2.x encoded all four to bytes.
-        write_scalar_str(f, "keras_version", version, root_bytes, mode)
-        write_scalar_str(f, "backend", "tensorflow", root_bytes, mode)
-        write_scalar_str(f, "model_config", json.dumps(model_config), True, mode)
+        # tf.keras: keras_version/backend are str (variable-length UTF-8), model_config
+        # and training_config JSON encoded to bytes. Standalone Keras encoded all to bytes.
+        h5py3 = wrote_with_h5py3(version)
+        write_scalar_str(f, "keras_version", version, root_bytes, mode, h5py3)
+        write_scalar_str(f, "backend", "tensorflow", root_bytes, mode, h5py3)
+        write_scalar_str(f, "model_config", json.dumps(model_config), True, mode, h5py3)
         if training_config is not None:
-            write_scalar_str(f, "training_config", json.dumps(training_config), True, mode)
+            write_scalar_str(f, "training_config", json.dumps(training_config), True, mode, h5py3)
         write_weights_group(f.create_group("model_weights"), layers, version, mode, top_level)
         if optimizer_weights:
             g = f.create_group("optimizer_weights")
@@ -1036,7 +1045,12 @@ def main():
              "`weight_names` (`dense_1/kernel:0`, ...) and the datasets at those names;",
              "`top_level_model_weights` for tf.keras >= 2.5 versions. String lists are numpy",
              "fixed-length `S` arrays unless the case says otherwise; an empty `weight_names` is an",
-             "empty float64 array. Layer configs carry the keys that version's get_config wrote.",
+             "empty float64 array. Scalar string attributes: tf.keras writes keras_version and",
+             "backend at the root as Python str (variable-length UTF-8) and the rest as bytes;",
+             "bytes become fixed-length `S` scalars for versions <= 2.4 (h5py 2) and",
+             "variable-length ASCII strings for >= 2.5 (h5py 3). Standalone Keras (<= 2.3, 1.x)",
+             "wrote every attribute as bytes. Layer configs carry the keys that version's",
+             "get_config wrote.",
              "",
              "Expected outputs (`io.json`, same format as the Keras 3 fixtures: inputs named after",
              "the InputLayer, `<first layer>_input` for a Sequential without one; outputs named after",
