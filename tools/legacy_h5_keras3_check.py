@@ -91,7 +91,8 @@ def verdict(folder):
         model = load_case(folder)
     except Exception as e:  # the verdict documents whatever Keras 3 raises
         return {"loads": False, "error": message(e),
-                "where": traceback.format_exc().strip().splitlines()[-3][:300]}
+                "where": re.sub(r'File ".*?/keras/src/', 'File "keras/src/',
+                                traceback.format_exc().strip().splitlines()[-3].strip())}
     return compare(model, folder)
 
 
