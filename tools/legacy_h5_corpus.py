@@ -1022,6 +1022,108 @@ def external_link_weight(path):
         f["model_weights/dense/dense/kernel:0"] = h5py.ExternalLink("other.h5", "/kernel")
 
 
+# ---------------------------------------------------------------- tf.keras 2.13-2.15 .keras zips
+# tf_keras/saving/saving_lib.py: save_model writes metadata.json, config.json (the
+# serialize_keras_object form: public classes get their API module, "keras" for
+# Sequential, "keras.layers", "keras.initializers"; layers carry build_config) and
+# model.weights.h5, where _save_state gives every trackable a `vars` group at its
+# attribute path (the model's own at the root, layers under `layers/<snake_case class>`
+# numbered _1, _2 for repeats, an RNN's cell under `layers/lstm/cell`), datasets "0", "1", ...
+ZIP_CASES = []
+
+
+def zip_case(description):
+    def wrap(fn):
+        ZIP_CASES.append((fn.__name__, description, fn))
+        return fn
+    return wrap
+
+
+def v3_obj(module, class_name, config, build_shape=None):
+    obj = {"module": module, "class_name": class_name, "config": config, "registered_name": NULL}
+    if build_shape is not None:
+        obj["build_config"] = {"input_shape": list(build_shape)}
+    return obj
+
+
+def v3_init(class_name, config):
+    return v3_obj("keras.initializers", class_name, config)
+
+
+def v3_dense(name, units, activation, build_shape):
+    cfg = {"name": name, "trainable": True, "dtype": "float32", "units": units,
+           "activation": activation, "use_bias": True,
+           "kernel_initializer": v3_init("GlorotUniform", {"seed": NULL}),
+           "bias_initializer": v3_init("Zeros", {}), "kernel_regularizer": NULL,
+           "bias_regularizer": NULL, "activity_regularizer": NULL, "kernel_constraint": NULL,
+           "bias_constraint": NULL}
+    return v3_obj("keras.layers", "Dense", cfg, build_shape)
+
+
+def v3_input(name, batch_shape, dtype):
+    return v3_obj("keras.layers", "InputLayer", {
+        "batch_input_shape": list(batch_shape), "dtype": dtype, "sparse": False,
+        "ragged": False, "name": name})
+
+
+def write_keras_zip(path, layer_configs, build_shape, weights):
+    """weights: [(h5 path of a vars group, [arrays])], every trackable's group."""
+    config = v3_obj("keras", "Sequential", {"name": "sequential", "layers": layer_configs},
+                    build_shape)
+    h5_bytes = __import__("io").BytesIO()
+    with h5py.File(h5_bytes, "w") as f:
+        for group, arrays in weights:
+            g = f.create_group(group)
+            for i, a in enumerate(arrays):
+                g.create_dataset(str(i), data=np.asarray(a, dtype=np.float32))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    members = [("metadata.json", json.dumps({"keras_version": "2.15.0",
+                                             "date_saved": "2023-11-14@12:00:00"}).encode()),
+               ("config.json", json.dumps(config).encode()),
+               ("model.weights.h5", h5_bytes.getvalue())]
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members:  # fixed timestamps: the corpus regenerates byte-identical
+            zf.writestr(zipfile.ZipInfo(name, date_time=(2023, 11, 14, 12, 0, 0)), data)
+
+
+@zip_case("tf.keras 2.15 `.keras` Sequential MLP: Input(8) -> Dense(16, relu) -> Dense(4, softmax)")
+def zip_mlp(out, rng):
+    layers = [v3_input("input_1", [None, 8], "float32"), v3_dense("dense", 16, "relu", [None, 8]),
+              v3_dense("dense_1", 4, "softmax", [None, 16])]
+    ws = mlp_weights(rng, [8, 16, 4], ["dense", "dense_1"])
+    write_keras_zip(f"{out}/model.keras", layers, [None, 8],
+                    [("vars", []), ("layers/dense/vars", [w for _, w in ws[0][1]]),
+                     ("layers/dense_1/vars", [w for _, w in ws[1][1]])])
+    x = rng.x(2, 8)
+    write_io(out, [("input_1", x)], [("dense_1", mlp_forward(x, ws, ["relu", "softmax"]))])
+
+
+@zip_case("tf.keras 2.15 `.keras` Sequential Input(6, int32) -> Embedding(20, 4) -> LSTM(5) "
+          "-> Dense(2); LSTM weights under layers/lstm/cell/vars, layers/lstm/vars empty")
+def zip_embedding_lstm(out, rng):
+    emb = {"name": "embedding", "trainable": True, "dtype": "float32", "input_dim": 20, "output_dim": 4,
+           "embeddings_initializer": v3_init("RandomUniform", {"minval": -0.05, "maxval": 0.05, "seed": NULL}),
+           "embeddings_regularizer": NULL, "activity_regularizer": NULL, "embeddings_constraint": NULL,
+           "mask_zero": False, "input_length": NULL}
+    lc = lstm_cfg("lstm", 5)
+    for key in ("kernel_initializer", "recurrent_initializer", "bias_initializer"):
+        lc[key] = v3_init(lc[key]["class_name"], lc[key]["config"])
+    layers = [v3_input("input_1", [None, 6], "int32"), v3_obj("keras.layers", "Embedding", emb, [None, 6]),
+              v3_obj("keras.layers", "LSTM", lc, [None, 6, 4]), v3_dense("dense", 2, "linear", [None, 5])]
+    e, k, rk, b = rng.w(20, 4), rng.w(4, 20), rng.w(5, 20), rng.w(20)
+    dk, db = rng.w(5, 2), rng.w(2)
+    write_keras_zip(f"{out}/model.keras", layers, [None, 6],
+                    [("vars", []), ("layers/embedding/vars", [e]), ("layers/lstm/vars", []),
+                     ("layers/lstm/cell/vars", [k, rk, b]), ("layers/dense/vars", [dk, db])])
+    ids = rng.r.integers(0, 20, size=(2, 6))
+    h, _, _ = lstm(e[ids], k, rk, b)
+    inp = tensor("input_1", ids)
+    inp["dtype"] = "int32"
+    inp["data"] = [int(v) for v in ids.ravel()]
+    with open(os.path.join(out, "io.json"), "w") as f:
+        json.dump({"inputs": [inp], "outputs": [tensor("dense", dense(h, dk, db))]}, f)
+
+
 # ---------------------------------------------------------------- main
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -1074,13 +1176,33 @@ def main():
           "Written by `tools/legacy_h5_corpus.py`; each is the tiny Keras 2.11.0 model",
           "Input(2) -> Dense(2) with one defect. Every one must be refused with an error naming",
           "where the problem is (HDF5 path / attribute) and what was expected; none may crash",
-          "or load. (A model_config over 64 MiB is made by the C++ test itself.)", ""]
+          "or load. (A model_config over 64 MiB is made by the C++ test itself.)",
+          "`keras3_verdict.json`: what Keras 3.16 says about each (tools/legacy_h5_keras3_check.py).",
+          ""]
     for name, err, fn in HOSTILE:
         fn(os.path.join(hs, f"{name}.h5"))
         hl.append(f"- `{name}.h5`: {err}.")
     with open(os.path.join(hs, "README.md"), "w") as f:
         f.write("\n".join(hl) + "\n")
-    print(f"{len(CASES)} cases, {len(HOSTILE)} hostile files under {root}")
+    zroot = os.path.join(root, "keras215_zip")
+    zl = ["# legacy_h5/keras215_zip: `.keras` archives as tf.keras 2.13-2.15 wrote them", "",
+          "Written by `tools/legacy_h5_corpus.py` following tf_keras/saving/saving_lib.py:",
+          "zip (stored) of metadata.json (`keras_version` 2.15.0), config.json (the",
+          "serialize_keras_object form: `module` `keras` for Sequential, `keras.layers`,",
+          "`keras.initializers`, `registered_name` null, `build_config`; Keras 2 layer kwargs",
+          "such as InputLayer `batch_input_shape`, RNN `time_major`, Embedding `input_length`)",
+          "and model.weights.h5 (a `vars` group per trackable at its attribute path, datasets",
+          "`0`, `1`, ...). io.json from the numpy reference, as for ../keras2.", ""]
+    for name, desc, fn in ZIP_CASES:
+        folder = os.path.join(zroot, name)
+        if os.path.isdir(folder):
+            shutil.rmtree(folder)
+        os.makedirs(folder)
+        fn(folder, Rng(name))
+        zl.append(f"- `{name}/` (model.keras, io.json): {desc}.")
+    with open(os.path.join(zroot, "README.md"), "w") as f:
+        f.write("\n".join(zl) + "\n")
+    print(f"{len(CASES)} cases, {len(HOSTILE)} hostile files, {len(ZIP_CASES)} .keras zips under {root}")
 
 
 if __name__ == "__main__":

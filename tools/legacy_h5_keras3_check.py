@@ -8,7 +8,9 @@
    inputs, and write keras2/keras3_verdict.json: whether it loads, whether it
    reproduces io.json (max abs difference), or the error message. Where it does not,
    `patched_check` retries on a temporary copy with the listed config rewrites.
-3. tests/data/legacy_h5/hostile/*.h5: what Keras 3 says (hostile/keras3_verdict.json).
+3. tests/data/legacy_h5/keras215_zip/*/model.keras (tf.keras 2.15-style archives):
+   the same verdict, keras215_zip/keras3_verdict.json.
+4. tests/data/legacy_h5/hostile/*.h5: what Keras 3 says (hostile/keras3_verdict.json).
 
 Usage: legacy_h5_keras3_check.py [LEGACY_H5_ROOT] (default tests/data/legacy_h5).
 """
@@ -52,10 +54,16 @@ def summary_text(model):
 def after_load(root):
     k3 = os.path.join(root, "keras3")
     for case in sorted(os.listdir(k3)):
-        path = os.path.join(k3, case, "model.h5")
-        if not os.path.isfile(path):
+        folder = os.path.join(k3, case)
+        path = os.path.join(folder, "model.h5")
+        if os.path.isfile(path):
+            model = keras.saving.load_model(path, compile=False)
+        elif os.path.isfile(os.path.join(folder, "model.json")):  # legacy weights-only file
+            with open(os.path.join(folder, "model.json")) as f:
+                model = keras.models.model_from_json(f.read())
+            model.load_weights(os.path.join(folder, "model_weights_legacy.h5"))
+        else:
             continue
-        model = keras.saving.load_model(path, compile=False)
         with open(os.path.join(k3, case, "after_load.json"), "w") as f:
             json.dump({"keras_version": keras.__version__, "to_json": model.to_json(),
                        "summary": summary_text(model)}, f, indent=1)
@@ -63,6 +71,8 @@ def after_load(root):
 
 
 def load_case(folder):
+    if os.path.isfile(os.path.join(folder, "model.keras")):
+        return keras.saving.load_model(os.path.join(folder, "model.keras"), compile=False)
     if os.path.isfile(os.path.join(folder, "model.h5")):
         return keras.saving.load_model(os.path.join(folder, "model.h5"), compile=False)
     with open(os.path.join(folder, "model.json")) as f:
@@ -217,7 +227,21 @@ def patched_verdict(folder):
     patcher = Patcher()
     tmp = tempfile.mkdtemp()
     try:
-        if os.path.isfile(os.path.join(folder, "model.h5")):
+        if os.path.isfile(os.path.join(folder, "model.keras")):
+            import zipfile
+
+            path = os.path.join(tmp, "model.keras")
+            with zipfile.ZipFile(os.path.join(folder, "model.keras")) as src, \
+                    zipfile.ZipFile(path, "w") as dst:
+                for name in src.namelist():
+                    data = src.read(name)
+                    if name == "config.json":
+                        cfg = json.loads(data)
+                        patcher.walk(cfg)
+                        data = json.dumps(cfg).encode()
+                    dst.writestr(name, data)
+            model = keras.saving.load_model(path, compile=False)
+        elif os.path.isfile(os.path.join(folder, "model.h5")):
             path = shutil.copy(os.path.join(folder, "model.h5"), tmp)
             with h5py.File(path, "a") as f:
                 cfg = f.attrs["model_config"]
@@ -243,8 +267,8 @@ def patched_verdict(folder):
     return result
 
 
-def keras2_verdicts(root):
-    k2 = os.path.join(root, "keras2")
+def keras2_verdicts(root, sub="keras2"):
+    k2 = os.path.join(root, sub)
     result = {"keras_version": keras.__version__, "backend": keras.backend.backend(),
               "tolerance": "max |keras3 - io.json| <= 1e-5 + 1e-4 * max|io.json|", "cases": {}}
     for case in sorted(os.listdir(k2)):
@@ -258,6 +282,38 @@ def keras2_verdicts(root):
         print("verdict", case, json.dumps(result["cases"][case])[:300])
     with open(os.path.join(k2, "keras3_verdict.json"), "w") as f:
         json.dump(result, f, indent=1)
+    write_readme_section(os.path.join(k2, "README.md"), result)
+
+
+MARK = "## Keras 3 verdict"
+
+
+def write_readme_section(path, result):
+    """Replaces the README's generated verdict section (from MARK to the end)."""
+    with open(path) as f:
+        text = f.read()
+    text = text.split(MARK)[0].rstrip() + "\n\n"
+    rows = [f"{MARK} (Keras {result['keras_version']}, {result['backend']} backend; "
+            "`keras3_verdict.json`, written by tools/legacy_h5_keras3_check.py)", "",
+            "| case | Keras 3 as written | with patches (temporary copy) |", "|---|---|---|"]
+    for case, v in result["cases"].items():
+        if v.get("matches_io_json"):
+            direct = "loads, matches io.json"
+        elif v.get("loads") and v.get("predicts"):
+            direct = f"loads, differs from io.json (max {max(d or 0 for d in v['max_abs_diff']):.3g})"
+        else:
+            direct = ("loads, predict fails: " if v.get("loads") else "fails: ") + \
+                v["error"].splitlines()[0][:110].replace("|", "/")
+        p = v.get("patched_check")
+        if p is None:
+            patched = ""
+        elif p.get("matches_io_json"):
+            patched = "matches io.json after: " + "; ".join(p["patches"])
+        else:
+            patched = "still fails: " + p.get("error", "").splitlines()[0][:90].replace("|", "/")
+        rows.append(f"| `{case}` | {direct} | {patched} |")
+    with open(path, "w") as f:
+        f.write(text + "\n".join(rows) + "\n")
 
 
 def hostile_verdicts(root):
@@ -281,6 +337,7 @@ def main():
         os.path.dirname(os.path.abspath(__file__)), "..", "tests", "data", "legacy_h5"))
     after_load(root)
     keras2_verdicts(root)
+    keras2_verdicts(root, "keras215_zip")
     hostile_verdicts(root)
 
 
