@@ -293,7 +293,7 @@ def write_str_list(group, name, items, mode):
 def wrote_with_h5py3(version):
     # TF 2.5 moved to h5py 3, which stores a bytes attribute as a variable-length ASCII
     # string; h5py 2 (standalone Keras, TF <= 2.4) stored it as a fixed-length `S` scalar.
-    return tuple(int(p) for p in version.split(".")[:2]) >= (2, 5)
+    return version_at_least(version, 2, 5)
 
 
 def write_scalar_str(group, name, value, as_bytes, mode="fixed", h5py3=False):
@@ -307,7 +307,11 @@ def write_scalar_str(group, name, value, as_bytes, mode="fixed", h5py3=False):
         group.attrs[name] = value  # variable-length UTF-8 string
 
 
-def write_weights_group(f, layers, version, mode="fixed", top_level=True):
+def version_at_least(version, major, minor):
+    return tuple(int(p) for p in version.split(".")[:2]) >= (major, minor)
+
+
+def write_weights_group(f, layers, version, mode="fixed"):
     """save_weights_to_hdf5_group: layers = [(layer_name, [(weight_name, array)])] in
     model.layers order; groups are created in sorted name order, as tf-keras does."""
     write_str_list(f, "layer_names", [n for n, _ in layers], mode)
@@ -319,24 +323,25 @@ def write_weights_group(f, layers, version, mode="fixed", top_level=True):
         write_str_list(g, "weight_names", [w for w, _ in weights], mode)
         for wname, val in weights:
             g.create_dataset(wname, data=np.asarray(val, dtype=np.float32))
-    if top_level:  # tf.keras >= 2.5 writes the model's own (empty) weight list too
+    if version_at_least(version, 2, 7):  # tf.keras 2.7 added the model's own weight list
         g = f.create_group("top_level_model_weights")
         write_str_list(g, "weight_names", [], mode)
 
 
 def write_model_h5(path, model_config, layers, version, *, root_bytes=False, mode="fixed",
-                   top_level=True, training_config=None, optimizer_weights=None):
+                   training_config=None, optimizer_weights=None):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with h5py.File(path, "w") as f:
         # tf.keras: keras_version/backend are str (variable-length UTF-8), model_config
         # and training_config JSON encoded to bytes. Standalone Keras encoded all to bytes.
         h5py3 = wrote_with_h5py3(version)
         write_scalar_str(f, "keras_version", version, root_bytes, mode, h5py3)
-        write_scalar_str(f, "backend", "tensorflow", root_bytes, mode, h5py3)
+        if version_at_least(version, 2, 0):  # Keras 1's save_model wrote no root backend
+            write_scalar_str(f, "backend", "tensorflow", root_bytes, mode, h5py3)
         write_scalar_str(f, "model_config", json.dumps(model_config), True, mode, h5py3)
         if training_config is not None:
             write_scalar_str(f, "training_config", json.dumps(training_config), True, mode, h5py3)
-        write_weights_group(f.create_group("model_weights"), layers, version, mode, top_level)
+        write_weights_group(f.create_group("model_weights"), layers, version, mode)
         if optimizer_weights:
             g = f.create_group("optimizer_weights")
             write_str_list(g, "weight_names", [n for n, _ in optimizer_weights], mode)
@@ -344,11 +349,11 @@ def write_model_h5(path, model_config, layers, version, *, root_bytes=False, mod
                 g.create_dataset(name, data=val)
 
 
-def write_weights_only_h5(path, layers, version, top_level=True):
+def write_weights_only_h5(path, layers, version):
     """model.save_weights('x.h5') in Keras 2: the weights group is the file root."""
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with h5py.File(path, "w") as f:
-        write_weights_group(f, layers, version, "fixed", top_level)
+        write_weights_group(f, layers, version, "fixed")
 
 
 def to_json_text(model_config, version):
@@ -421,7 +426,7 @@ def mlp_sequential_batch_input_shape(out, rng):
     cfg = seq_config("sequential_1", [layer("Dense", c1), layer("Dropout", drop), layer("Dense", c2)])
     ws = mlp_weights(rng, [8, 16, 4], ["dense_1", "dense_2"])
     layers = [ws[0], ("dropout_1", []), ws[1]]
-    write_model_h5(f"{out}/model.h5", cfg, layers, "2.2.4", root_bytes=True, top_level=False)
+    write_model_h5(f"{out}/model.h5", cfg, layers, "2.2.4", root_bytes=True)
     x = rng.x(2, 8)
     write_io(out, [("dense_1_input", x)], [("dense_2", mlp_forward(x, ws, ["relu", "softmax"]))])
 
@@ -445,7 +450,7 @@ def sequential_input_dim(out, rng):
     c1["input_dim"] = 5
     cfg = seq_config("sequential_1", [layer("Dense", c1), layer("Dense", dense_cfg("dense_2", 2))])
     ws = mlp_weights(rng, [5, 4, 2], ["dense_1", "dense_2"])
-    write_model_h5(f"{out}/model.h5", cfg, ws, "2.0.8", root_bytes=True, top_level=False)
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.0.8", root_bytes=True)
     x = rng.x(2, 5)
     write_io(out, [("dense_1_input", x)], [("dense_2", mlp_forward(x, ws, ["relu", "linear"]))])
 
@@ -456,7 +461,7 @@ def sequential_bare_list(out, rng):
     cfg = seq_config(None, [layer("Dense", c1), layer("Dense", dense_cfg("dense_2", 2, kinit=glorot_224()))],
                      legacy_list=True)
     ws = mlp_weights(rng, [3, 5, 2], ["dense_1", "dense_2"])
-    write_model_h5(f"{out}/model.h5", cfg, ws, "2.1.6", root_bytes=True, top_level=False)
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.1.6", root_bytes=True)
     x = rng.x(2, 3)
     write_io(out, [("dense_1_input", x)], [("dense_2", mlp_forward(x, ws, ["sigmoid", "linear"]))])
 
@@ -580,7 +585,7 @@ def embedding_lstm(out, rng):
     ws = [("embedding_1", [("embedding_1/embeddings:0", e)]),
           ("lstm_1", [("lstm_1/kernel:0", k), ("lstm_1/recurrent_kernel:0", rk), ("lstm_1/bias:0", b)]),
           ("dense_1", [("dense_1/kernel:0", dk), ("dense_1/bias:0", db)])]
-    write_model_h5(f"{out}/model.h5", cfg, ws, "2.2.4", root_bytes=True, top_level=False)
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.2.4", root_bytes=True)
     ids = rng.r.integers(0, 20, size=(2, 6)).astype(np.float64)
     h, _, _ = lstm(e[ids.astype(int)], k, rk, b, rec_act="hard_sigmoid")
     write_io(out, [("embedding_1_input", ids)], [("dense_1", dense(h, dk, db))])
@@ -646,7 +651,7 @@ def cudnn_lstm(out, rng):
     cfg = seq_config("sequential_1", [layer("CuDNNLSTM", c)])
     ck, crk, cb = rng.w(3, 16), rng.w(4, 16), rng.w(32)
     write_model_h5(f"{out}/model.h5", cfg, [("cu_dnnlstm_1", rnn_weights("cu_dnnlstm_1", ck, crk, cb))],
-                   "2.2.4", root_bytes=True, top_level=False)
+                   "2.2.4", root_bytes=True)
     k, rk = from_cudnn_kernels(ck, crk, 4)
     b = cb[:16] + cb[16:]
     x = rng.x(2, 5, 3)
@@ -661,7 +666,7 @@ def cudnn_gru(out, rng):
     cfg = seq_config("sequential_1", [layer("CuDNNGRU", c)])
     ck, crk, cb = rng.w(3, 12), rng.w(4, 12), rng.w(24)
     write_model_h5(f"{out}/model.h5", cfg, [("cu_dnngru_1", rnn_weights("cu_dnngru_1", ck, crk, cb))],
-                   "2.2.4", root_bytes=True, top_level=False)
+                   "2.2.4", root_bytes=True)
     k, rk = from_cudnn_kernels(ck, crk, 3)
     x = rng.x(2, 5, 3)
     write_io(out, [("cu_dnngru_1_input", x)], [("cu_dnngru_1", gru(x, k, rk, cb.reshape(2, -1), True))])
@@ -757,7 +762,7 @@ def seq2seq_initial_state(out, rng):
     dk, db = rng.w(4, 2), rng.w(2)
     ws = [("enc_in", []), ("dec_in", []), ("enc", rnn_weights("enc", *enc)), ("dec", rnn_weights("dec", *dec)),
           ("out", [("out/kernel:0", dk), ("out/bias:0", db)])]
-    write_model_h5(f"{out}/model.h5", cfg, ws, "2.3.1", root_bytes=True, top_level=False)
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.3.1", root_bytes=True)
     xe, xd = rng.x(2, 5, 3), rng.x(2, 4, 2)
     _, h, c = lstm(xe, *enc)
     seq, _, _ = lstm(xd, *dec, h=h, c=c, return_sequences=True)
@@ -833,7 +838,7 @@ def compiled_adam_keras224(out, rng):
     ow = [("Adam/iterations:0", np.array(3, dtype=np.int64))]
     ow += [(f"training/Adam/Variable{'' if i == 0 else '_%d' % i}:0", s.astype(np.float32))
            for i, s in enumerate(slots)]
-    write_model_h5(f"{out}/model.h5", cfg, ws, "2.2.4", root_bytes=True, top_level=False,
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.2.4", root_bytes=True,
                    training_config=tc, optimizer_weights=ow)
     x = rng.x(2, 5)
     write_io(out, [("dense_1_input", x)], [("dense_2", mlp_forward(x, ws, ["tanh", "linear"]))])
@@ -881,7 +886,7 @@ def keras1_conv_dense(out, rng):
     k, b, dk, db = rng.w(3, 3, 1, 2), rng.w(2), rng.w(32, 2), rng.w(2)
     ws = [("convolution2d_1", [("convolution2d_1_W:0", k), ("convolution2d_1_b:0", b)]), ("flatten_1", []),
           ("dense_1", [("dense_1_W:0", dk), ("dense_1_b:0", db)])]
-    write_model_h5(f"{out}/model.h5", cfg, ws, "1.2.2", root_bytes=True, top_level=False)
+    write_model_h5(f"{out}/model.h5", cfg, ws, "1.2.2", root_bytes=True)
     x = rng.x(2, 6, 6, 1)
     y = dense(conv2d(x, k, b, act="relu").reshape(2, -1), dk, db)
     write_io(out, [("convolution2d_1_input", x)], [("dense_1", y)])
@@ -1145,7 +1150,7 @@ def main():
              "`training_config`; group `model_weights` with `layer_names`, `backend`, `keras_version`",
              "attributes and one group per layer (created in sorted name order) holding",
              "`weight_names` (`dense_1/kernel:0`, ...) and the datasets at those names;",
-             "`top_level_model_weights` for tf.keras >= 2.5 versions. String lists are numpy",
+             "`top_level_model_weights` for tf.keras >= 2.7 versions. String lists are numpy",
              "fixed-length `S` arrays unless the case says otherwise; an empty `weight_names` is an",
              "empty float64 array. Scalar string attributes: tf.keras writes keras_version and",
              "backend at the root as Python str (variable-length UTF-8) and the rest as bytes;",
