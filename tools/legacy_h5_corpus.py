@@ -1129,6 +1129,52 @@ def zip_embedding_lstm(out, rng):
         json.dump({"inputs": [inp], "outputs": [tensor("dense", dense(h, dk, db))]}, f)
 
 
+# ---------------------------------------------------------------- layout.json
+def attr_entry(obj, name):
+    tid = obj.attrs.get_id(name)
+    t = tid.get_type()
+    value = obj.attrs[name]
+    if isinstance(value, np.ndarray):
+        value = [v.decode() if isinstance(v, bytes) else (v.item() if hasattr(v, "item") else v)
+                 for v in value.ravel()]
+    elif isinstance(value, bytes):
+        value = value.decode()
+    entry = {"shape": list(tid.shape)}
+    if isinstance(t, h5py.h5t.TypeStringID):
+        entry.update({"h5_class": "string", "variable_length": bool(t.is_variable_str()),
+                      "charset": "utf-8" if t.get_cset() == h5py.h5t.CSET_UTF8 else "ascii"})
+        if not t.is_variable_str():
+            entry["size"] = t.get_size()
+    else:
+        entry.update({"h5_class": type(t).__name__.replace("Type", "").replace("ID", "").lower(),
+                      "dtype": str(tid.dtype)})
+    return {"value": value, "type": entry}
+
+
+def describe_h5(path):
+    """Every attribute (decoded, with its HDF5 string encoding) and every dataset of a
+    file, in the shape of the Keras 3 fixtures' checks.json h5_attributes/h5_datasets."""
+    attrs, datasets = {}, {}
+    with h5py.File(path, "r") as f:
+        def visit(name, obj):
+            if obj.attrs:
+                attrs[name] = {k: attr_entry(obj, k) for k in obj.attrs}
+            if isinstance(obj, h5py.Dataset):
+                datasets[name] = [list(obj.shape), str(obj.dtype)]
+        visit("/", f)
+        f.visititems(visit)
+    return {"h5_attributes": attrs, "h5_datasets": datasets}
+
+
+def write_layout(folder):
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        if name.endswith(".h5"):
+            out[name] = describe_h5(os.path.join(folder, name))
+    with open(os.path.join(folder, "layout.json"), "w") as f:
+        json.dump(out, f, indent=1)
+
+
 # ---------------------------------------------------------------- main
 def main():
     root = sys.argv[1] if len(sys.argv) > 1 else os.path.join(
@@ -1165,6 +1211,10 @@ def main():
              "script's own numpy reference implementations in float64 from the float32 weights",
              "stored in the file, seeded with crc32 of the case name.",
              "",
+             "`layout.json` in each folder: every attribute of each .h5 file (decoded value, HDF5",
+             "string encoding: fixed/variable length, charset, shape) and every dataset (shape,",
+             "dtype), in the form of the Keras 3 fixtures' checks.json h5_attributes/h5_datasets.",
+             "",
              "`keras3_verdict.json` records whether real Keras 3.16 loads each file and reproduces",
              "io.json (documentation of how far Keras 3 gets, and a second check of the numpy).",
              "",
@@ -1173,6 +1223,7 @@ def main():
         folder = os.path.join(k2, name)
         os.makedirs(folder, exist_ok=True)
         fn(folder, Rng(name))
+        write_layout(folder)
         files = ", ".join(sorted(f for f in os.listdir(folder)))
         lines.append(f"- `{name}/` ({files}): {desc}. Expected: {outcome}.")
     with open(os.path.join(k2, "README.md"), "w") as f:
