@@ -503,6 +503,29 @@ def functional_two_inputs_add_concat(out, rng):
     write_io(out, [("input_1", a), ("input_2", b)], [("dense_2", y)])
 
 
+@case("Keras 2.15.0 Functional with a shared Dense called on both inputs (two inbound "
+      "nodes; Add reads node index 1 as [\"shared\", 1, 0, {}]) and two outputs")
+def functional_shared_layer_two_outputs(out, rng):
+    layers = [
+        layer("InputLayer", input_layer("input_1", [None, 3])["config"], []),
+        layer("InputLayer", input_layer("input_2", [None, 3])["config"], []),
+        layer("Dense", dense_cfg("shared", 4, "tanh"), node(["input_1"]) + node(["input_2"])),
+        layer("Add", merge_cfg("add"), node(["shared", 0, 0], ["shared", 1, 0])),
+        layer("Dense", dense_cfg("out_a", 2), node(["add"])),
+        layer("Dense", dense_cfg("out_b", 1, "sigmoid"), node(["shared", 1, 0])),
+    ]
+    cfg = functional_config("model", layers, ["input_1", "input_2"], ["out_a", "out_b"])
+    sh = mlp_weights(rng, [3, 4], ["shared"])[0]
+    oa = mlp_weights(rng, [4, 2], ["out_a"])[0]
+    ob = mlp_weights(rng, [4, 1], ["out_b"])[0]
+    ws = [("input_1", []), ("input_2", []), sh, ("add", []), oa, ob]
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.15.0")
+    a, b = rng.x(2, 3), rng.x(2, 3)
+    ha, hb = mlp_forward(a, [sh], ["tanh"]), mlp_forward(b, [sh], ["tanh"])
+    write_io(out, [("input_1", a), ("input_2", b)],
+             [("out_a", mlp_forward(ha + hb, [oa], ["linear"])), ("out_b", mlp_forward(hb, [ob], ["sigmoid"]))])
+
+
 @case("Keras 2.4.0 Sequential with an InputLayer entry (tf.keras 2.x): Conv2D -> "
       "MaxPooling2D -> Flatten -> Dense; Conv2D config has `groups`: 1")
 def cnn_conv_pool_flatten_dense(out, rng):
