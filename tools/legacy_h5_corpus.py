@@ -967,7 +967,8 @@ def attrs_variable_length(out, rng):
 
 
 @case("Keras 2.11.0 MLP whose model_weights layer_names is chunked into layer_names0 and "
-      "layer_names1 (save_attributes_to_hdf5_group's form for lists over 64512 bytes)")
+      "layer_names1, and each layer's weight_names into weight_names0, weight_names1 "
+      "(save_attributes_to_hdf5_group's form for lists over 64512 bytes)")
 def layer_names_chunked(out, rng):
     cfg = seq_config("sequential", [input_layer("dense_input", [None, 4]),
                                     layer("Dense", dense_cfg("dense", 3, "relu", [None, 4])),
