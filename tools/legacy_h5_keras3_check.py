@@ -12,7 +12,10 @@
    the same verdict, keras215_zip/keras3_verdict.json.
 4. tests/data/legacy_h5/hostile/*.h5: what Keras 3 says (hostile/keras3_verdict.json).
 
-Usage: legacy_h5_keras3_check.py [LEGACY_H5_ROOT] (default tests/data/legacy_h5).
+Usage: legacy_h5_keras3_check.py [LEGACY_H5_ROOT] (default tests/data/legacy_h5), after
+tools/legacy_h5_corpus.py (it rewrites the READMEs this script appends a verdict table to).
+On the project machine: KERAS_SRC=/work/keras-src SCIPY_ROOT=<unpacked python3-scipy>
+. /work/shared/keras-reference/env.sh; $PY tools/legacy_h5_keras3_check.py
 """
 
 import json
