@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 
 using namespace kplug;
 namespace fs = std::filesystem;
@@ -53,6 +54,35 @@ void check_weights_as_stored(const Model& model, const boost::json::value& check
   }
 }
 
+// A summary table's text without its box drawing: the cells of each row, trimmed (Keras sizes
+// its columns to the terminal, kplug to its own default width).
+std::vector<std::vector<std::string>> summary_cells(const std::string& summary) {
+  std::vector<std::vector<std::string>> rows;
+  std::istringstream lines(summary);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> cells;
+    std::string cell;
+    auto flush = [&] {
+      const auto first = cell.find_first_not_of(' ');
+      if (first != std::string::npos) cells.push_back(cell.substr(first, cell.find_last_not_of(' ') - first + 1));
+      cell.clear();
+    };
+    for (std::size_t i = 0; i < line.size();) {
+      // Box drawing characters are three-byte UTF-8 sequences starting 0xE2 0x94/0x95.
+      if (static_cast<unsigned char>(line[i]) == 0xE2 && i + 2 < line.size() &&
+          (static_cast<unsigned char>(line[i + 1]) == 0x94 || static_cast<unsigned char>(line[i + 1]) == 0x95)) {
+        flush();
+        i += 3;
+      } else {
+        cell += line[i++];
+      }
+    }
+    flush();
+    if (!cells.empty()) rows.push_back(std::move(cells));
+  }
+  return rows;
+}
+
 std::vector<std::string> warnings_of(const std::function<void(saving::WarningSink)>& body) {
   std::vector<std::string> warnings;
   body([&](const std::string& message) { warnings.push_back(message); });
@@ -71,6 +101,19 @@ BOOST_AUTO_TEST_CASE(every_model_file_predicts_like_keras) {
       const ModelPtr model = saving::load_model(keras3_dir(name) / "model.h5", options);
       check_weights_as_stored(*model, test::read_json(keras3_dir(name) / "checks.json"));
       check_predicts_io(*model, keras3_dir(name) / "io.json");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(to_json_and_summary_as_keras_gives_after_loading) {
+  for (const char* name : {"mlp", "rnn", "nested_sequential", "compiled_adam_mse_mae", "compiled_loss_objects"}) {
+    BOOST_TEST_CONTEXT(name) {
+      saving::LoadModelOptions options;
+      options.compile = false;
+      const ModelPtr model = saving::load_model(keras3_dir(name) / "model.h5", options);
+      const boost::json::value after = test::read_json(keras3_dir(name) / "after_load.json");
+      BOOST_CHECK_EQUAL(json::parse(model->to_json()), json::parse(after.at("to_json").as_string()));
+      BOOST_CHECK(summary_cells(model->summary()) == summary_cells(std::string(after.at("summary").as_string())));
     }
   }
 }
@@ -358,6 +401,107 @@ BOOST_AUTO_TEST_CASE(chunked_layer_names_are_joined) {
   saving::LoadModelOptions options;
   const ModelPtr model = saving::load_model(copy.path(), options);
   check_predicts_io(*model, keras3_dir("mlp") / "io.json");
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// Keras 1/2-style files (tests/data/legacy_h5/keras2, tools/legacy_h5_corpus.py): each dialect
+// point loads and predicts what the corpus's independent numpy reference computed.
+namespace {
+
+fs::path keras2_dir(const std::string& name) { return test::data_dir() / "legacy_h5" / "keras2" / name; }
+
+std::vector<std::string> keras2_cases() {
+  std::vector<std::string> names;
+  for (const auto& entry : fs::directory_iterator(test::data_dir() / "legacy_h5" / "keras2")) {
+    if (entry.is_directory()) names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(keras2_corpus)
+
+BOOST_AUTO_TEST_CASE(every_case_predicts_its_reference) {
+  const std::vector<std::string> cases = keras2_cases();
+  BOOST_REQUIRE_GE(cases.size(), 28u);
+  for (const std::string& name : cases) {
+    if (name == "keras1_conv_dense") continue;  // its own test below
+    BOOST_TEST_CONTEXT(name) {
+      const fs::path dir = keras2_dir(name);
+      std::vector<std::string> warnings;
+      ModelPtr model;
+      if (fs::exists(dir / "model.h5")) {
+        saving::LoadModelOptions options;
+        options.on_warning = [&](const std::string& m) { warnings.push_back(m); };
+        model = saving::load_model(dir / "model.h5", options);
+      } else {
+        // A Keras 2 to_json() text with its weights-only file beside it.
+        model = model_from_json(test::read_text(dir / "model.json"));
+        saving::load_legacy_weights(*model, dir / "weights.h5");
+      }
+      check_predicts_io(*model, dir / "io.json");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(keras2_optimizer_weights_are_named_and_dropped) {
+  std::vector<std::string> warnings;
+  saving::LoadModelOptions options;
+  options.on_warning = [&](const std::string& m) { warnings.push_back(m); };
+  const ModelPtr model = saving::load_model(keras2_dir("compiled_adam_tf24") / "model.h5", options);
+  BOOST_REQUIRE(model->compiled());
+  bool named = false;
+  for (const auto& w : warnings) named |= test::contains(w, "Adam/iter:0") && test::contains(w, "not loaded");
+  BOOST_CHECK_MESSAGE(named, "no warning names the dropped optimizer weights");
+}
+
+BOOST_AUTO_TEST_CASE(a_weights_only_file_alone_is_refused) {
+  try {
+    saving::load_model(keras2_dir("weights_only_with_model_json") / "weights.h5");
+    BOOST_FAIL("loaded a weights-only file as a model");
+  } catch (const ValueError& e) {
+    BOOST_CHECK_MESSAGE(test::contains(e.what(), "weights-only"), e.what());
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// The corpus's hostile files: refused, each naming where the problem is.
+BOOST_AUTO_TEST_SUITE(keras2_hostile)
+
+BOOST_AUTO_TEST_CASE(each_is_refused_naming_the_place) {
+  const fs::path dir = test::data_dir() / "legacy_h5" / "hostile";
+  const std::vector<std::pair<std::string, std::vector<std::string>>> expected{
+      {"model_config_not_json.h5", {"model_config"}},
+      {"missing_model_config.h5", {"No model config found", "weights-only"}},
+      {"layer_names_missing_group.h5", {"model_weights/dense_9"}},
+      {"weight_names_missing_dataset.h5", {"model_weights/dense/dense/bias:0"}},
+      {"weight_wrong_shape.h5", {"Shape mismatch", "(2, 2)", "(3, 2)"}},
+      {"external_link_weight.h5", {"ExternalLink"}},
+  };
+  for (const auto& [file, parts] : expected) {
+    BOOST_TEST_CONTEXT(file) {
+      const std::string message = load_error<Error>(dir / file);
+      for (const std::string& part : parts) BOOST_CHECK_MESSAGE(test::contains(message, part), message);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_SUITE(keras215_archives)
+
+BOOST_AUTO_TEST_CASE(tf_keras_archives_load_and_predict) {
+  for (const char* name : {"zip_mlp", "zip_embedding_lstm"}) {
+    BOOST_TEST_CONTEXT(name) {
+      const fs::path dir = test::data_dir() / "legacy_h5" / "keras215_zip" / name;
+      const ModelPtr model = saving::load_model(dir / "model.keras");
+      check_predicts_io(*model, dir / "io.json");
+    }
+  }
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -42,8 +42,9 @@ ModelPtr build_model(const legacy::LegacyH5File& file, const LoadModelOptions& o
   const std::optional<std::string> text = file.text("", "model_config");
   if (!text) {
     throw ValueError("No model config found in the file at " + file.name() +
-                     (file.has_attribute("", "layer_names")
-                          ? ". It is a weights-only file: build the model from its config, then load_weights."
+                     (file.has_attribute("", "layer_names") || file.has_group(kModelWeights)
+                          ? ". It holds weights only (a weights-only file): build the model from its config, then "
+                            "load_weights."
                           : "."));
   }
   const boost::json::value config = parse_attribute(file, *text, "model_config", options.limits);
