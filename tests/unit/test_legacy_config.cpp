@@ -108,7 +108,7 @@ BOOST_AUTO_TEST_CASE(legacy_h5_fixtures_load_as_keras_does) {
       BOOST_CHECK(!again.changed);
       const auto to_json = test::read_json(fixture(name) / "keras3_to_json.json");
       UpgradeReport keras3;
-      BOOST_CHECK(upgrade_model_config(to_json, keras3) == to_json);
+      BOOST_CHECK_EQUAL(json::write(upgrade_model_config(to_json, keras3)), json::write(to_json));
       BOOST_CHECK(!keras3.changed);
     }
   }
@@ -151,8 +151,9 @@ BOOST_AUTO_TEST_CASE(bare_list_sequential_gets_one_input_layer) {
   const auto& layers = config_of(config).at("layers").as_array();
   BOOST_REQUIRE_EQUAL(layers.size(), 2u);
   BOOST_CHECK_EQUAL(json::write(layers[0]),
-                    R"({"class_name": "InputLayer", "config": {"batch_shape": [null, 3], "dtype": "float32", )"
-                    R"("sparse": false, "ragged": false, "name": "dense_1_input"}})");
+                    R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], )"
+                    R"("dtype": "float32", "sparse": false, "ragged": false, "name": "dense_1_input"}, )"
+                    R"("registered_name": "InputLayer"})");
   BOOST_CHECK(!layer_config(config, 1).contains("batch_input_shape"));
   auto model = model_from_config(config);
   BOOST_CHECK_EQUAL(model->input_layers().at(0)->batch_shape().to_string(), "(None, 3)");

@@ -23,6 +23,16 @@ void refuse(const std::string& path, const std::string& message) {
   throw NotSupportedError((path.empty() ? std::string("model config") : path) + ": " + message);
 }
 
+void rename_key(boost::json::object& object, std::string_view from, std::string_view to) {
+  if (!object.contains(from)) return;
+  object.erase(to);
+  boost::json::object out;  // rebuilt to keep the key's place
+  out.reserve(object.size());
+  for (auto& item : object)
+    out[item.key() == from ? boost::json::string_view(to) : item.key()] = std::move(item.value());
+  object = std::move(out);
+}
+
 boost::json::object& object_at(boost::json::object& parent, std::string_view key, const std::string& path) {
   auto* v = parent.if_contains(key);
   if (!v) malformed(field_path(path, key), "missing '" + std::string(key) + "'");
@@ -99,17 +109,18 @@ std::string unique_name(std::string name, const boost::json::array& layers) {
 }
 
 // Keras 2's Sequential: `x = Input(batch_shape, dtype=first.dtype, name=first.name + "_input")`.
-void insert_input_layer(boost::json::array& layers, const std::string& path) {
-  if (layers.empty() || !layers[0].is_object()) return;
+// True when it inserted one.
+bool insert_input_layer(boost::json::array& layers, const std::string& path) {
+  if (layers.empty() || !layers[0].is_object()) return false;
   auto& first = layers[0].get_object();
   const std::string_view class_name = class_of(first);
   if (class_name == "InputLayer" || class_name == "Sequential" || class_name == "Functional" || class_name == "Model") {
-    return;
+    return false;
   }
   const std::string first_path = index_path(path, 0);
   auto& config = object_at(first, "config", first_path);
   auto shape = take_input_shape(config, class_name, field_path(first_path, "config"));
-  if (!shape) return;
+  if (!shape) return false;
   std::string dtype = "float32";
   if (const auto* d = config.if_contains("dtype"); d && d->is_string()) dtype = std::string(d->get_string());
   if (const auto* d = config.if_contains("input_dtype"); d && d->is_string()) {  // Keras 1
@@ -128,6 +139,7 @@ void insert_input_layer(boost::json::array& layers, const std::string& path) {
   input["class_name"] = "InputLayer";
   input["config"] = std::move(input_config);
   layers.insert(layers.begin(), std::move(input));
+  return true;
 }
 
 void upgrade_sequential(boost::json::object& model, const std::string& path, UpgradeReport& report) {
@@ -143,12 +155,14 @@ void upgrade_sequential(boost::json::object& model, const std::string& path, Upg
   auto& config = object_at(model, "config", path);
   auto& layers = layers_of(config, config_path);
   const std::string layers_path = field_path(config_path, "layers");
-  insert_input_layer(layers, layers_path);
-  for (std::size_t i = 0; i < layers.size(); ++i) {
+  const std::size_t inserted = insert_input_layer(layers, layers_path) ? 1 : 0;
+  if (inserted) upgrade_layer(layers[0].get_object(), layers_path, report);  // the new InputLayer
+  for (std::size_t i = inserted; i < layers.size(); ++i) {
+    const std::string layer_path = index_path(layers_path, i - inserted);  // as in the document read
     if (!layers[i].is_object()) {
-      malformed(index_path(layers_path, i), "expected a layer dict, got " + std::string(json::type_name(layers[i])));
+      malformed(layer_path, "expected a layer dict, got " + std::string(json::type_name(layers[i])));
     }
-    upgrade_layer(layers[i].get_object(), index_path(layers_path, i), report);
+    upgrade_layer(layers[i].get_object(), layer_path, report);
   }
 }
 
@@ -164,7 +178,7 @@ bool keras2_skips_first_node(const boost::json::object& entry) {
 }
 
 void upgrade_functional(boost::json::object& model, const std::string& path, UpgradeReport& report) {
-  model["class_name"] = "Functional";
+  model.at("class_name") = "Functional";
   const std::string config_path = field_path(path, "config");
   auto& config = object_at(model, "config", path);
   auto& layers = layers_of(config, config_path);
@@ -220,6 +234,39 @@ void upgrade_inner_layers(boost::json::object& layer, const std::string& path, U
   }
 }
 
+// Keras 3 names the module of every class dict, and kplug resolves layer classes only through
+// it (or the registered name). Keras 2 wrote neither: built-in layers are "keras.layers"
+// (models "keras"); a registered "package>Name" keeps its registration; other names may be
+// custom objects, so they are offered as registered names too (a built-in accepts its own).
+void add_module(boost::json::object& layer, bool is_model) {
+  if (layer.contains("module")) return;
+  const std::string class_name(layer.at("class_name").get_string());
+  boost::json::object out;
+  out.reserve(layer.size() + 2);
+  const auto separator = class_name.find('>');
+  // As Keras 3 writes them: {"module": "keras", "class_name": "Sequential", "registered_name": null},
+  // {"module": "keras.src.models.functional", "class_name": "Functional", "registered_name": "Functional"}.
+  const bool functional = is_model && class_name == "Functional";
+  if (is_model) {
+    out["module"] = functional ? "keras.src.models.functional" : "keras";
+  } else if (separator != std::string::npos) {
+    out["module"] = class_name.substr(0, separator);
+  } else {
+    out["module"] = "keras.layers";
+  }
+  for (auto& item : layer) {
+    if (item.key() == "class_name" && separator != std::string::npos) {
+      out["class_name"] = class_name.substr(separator + 1);
+    } else {
+      out[item.key()] = std::move(item.value());
+    }
+    if (item.key() == "config" && !layer.contains("registered_name")) {
+      out["registered_name"] = is_model && !functional ? boost::json::value(nullptr) : boost::json::value(class_name);
+    }
+  }
+  layer = std::move(out);
+}
+
 }  // namespace
 
 void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeReport& report) {
@@ -236,11 +283,14 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
   }
   if (name == "Sequential") {
     upgrade_sequential(layer, path, report);
+    add_module(layer, true);
   } else if (name == "Model" || name == "Functional") {
     upgrade_functional(layer, path, report);
+    add_module(layer, true);
   } else {
     upgrade_layer_args(layer, path, report);
     upgrade_inner_layers(layer, path, report);
+    add_module(layer, false);
   }
 }
 

@@ -42,13 +42,7 @@ constexpr std::array<std::string_view, 15> kKeras1Args = {
 
 // Keras 1's Dense and Dropout, the common cases, mapped as Keras 2's converters did.
 void upgrade_keras1_core(std::string_view class_name, object& config) {
-  auto rename = [&](std::string_view from, std::string_view to) {
-    if (auto* v = config.if_contains(from)) {
-      value moved = std::move(*v);
-      config.erase(from);
-      config[to] = std::move(moved);
-    }
-  };
+  auto rename = [&](std::string_view from, std::string_view to) { rename_key(config, from, to); };
   if (class_name == "Dense" && config.contains("output_dim")) {
     rename("output_dim", "units");
     rename("init", "kernel_initializer");
@@ -99,7 +93,7 @@ void refuse_keras1(std::string_view class_name, const object& config, const std:
 void upgrade_cudnn(object& layer, object& config, const std::string& path, UpgradeReport& report) {
   const std::string from(layer.at("class_name").get_string());
   const bool gru = from == "CuDNNGRU";
-  layer["class_name"] = gru ? "GRU" : "LSTM";
+  layer.at("class_name") = gru ? "GRU" : "LSTM";  // operator[] may rehash and move `config`
   config["activation"] = "tanh";
   config["recurrent_activation"] = "sigmoid";
   config["use_bias"] = true;
@@ -178,11 +172,8 @@ void upgrade_class_args(std::string_view class_name, object& config, const std::
   if (one_of(class_name, kNoGroups)) {
     drop_if(config, "groups", 1, path, "groups other than 1 are not supported by Keras 3's " + std::string(class_name));
   }
-  if (class_name == "BatchNormalization") {
-    drop_if(config, "renorm", false, path, "batch renormalization is not supported by Keras 3");
+  if (class_name == "BatchNormalization") {  // (renorm is Keras 3's too)
     drop_if(config, "virtual_batch_size", value(nullptr), path, "virtual batches are not supported by Keras 3");
-    config.erase("renorm_clipping");
-    config.erase("renorm_momentum");
     config.erase("fused");
   }
   if (class_name == "Embedding") {
@@ -190,10 +181,7 @@ void upgrade_class_args(std::string_view class_name, object& config, const std::
     drop_if(config, "sparse", false, path, "sparse embedding gradients are not supported by Keras 3");
   }
   if (class_name == "LeakyReLU") {
-    if (auto* alpha = config.if_contains("alpha")) {
-      config["negative_slope"] = *alpha;
-      config.erase("alpha");
-    }
+    rename_key(config, "alpha", "negative_slope");
   }
   if (class_name == "Lambda") upgrade_lambda(config, path);
 }
@@ -233,14 +221,8 @@ void upgrade_layer_args(object& layer, const std::string& path, UpgradeReport& r
     class_name = std::string(layer.at("class_name").get_string());
   }
   if (class_name == "InputLayer") {
-    if (auto* shape = config.if_contains("batch_input_shape")) {
-      config["batch_shape"] = std::move(*shape);
-      config.erase("batch_input_shape");
-    }
-    if (auto* dtype = config.if_contains("input_dtype")) {  // Keras 1
-      config["dtype"] = std::move(*dtype);
-      config.erase("input_dtype");
-    }
+    rename_key(config, "batch_input_shape", "batch_shape");
+    rename_key(config, "input_dtype", "dtype");  // Keras 1
     return;
   }
   // The input shape only means something on the first layer of a Sequential (moved to an

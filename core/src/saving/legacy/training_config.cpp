@@ -63,13 +63,10 @@ value inverse_time_decay(const value& learning_rate, const value& decay) {
 bool is_zero(const value& v) { return v.is_null() || (v.is_number() && v.to_number<double>() == 0.0); }
 
 void upgrade_optimizer_args(object& config, const std::string& path, UpgradeReport& report) {
-  if (auto* lr = config.if_contains("lr")) {
-    if (config.contains("learning_rate")) {
-      detail::malformed(field_path(path, "lr"), "both 'lr' and 'learning_rate' are given");
-    }
-    config["learning_rate"] = *lr;
-    config.erase("lr");
+  if (config.contains("lr") && config.contains("learning_rate")) {
+    detail::malformed(field_path(path, "lr"), "both 'lr' and 'learning_rate' are given");
   }
+  detail::rename_key(config, "lr", "learning_rate");
   // Markers of tf.keras's optimizer generations; Keras 3 compiles as it sees fit.
   config.erase("is_legacy_optimizer");
   config.erase("jit_compile");
@@ -82,7 +79,8 @@ void upgrade_optimizer_args(object& config, const std::string& path, UpgradeRepo
                        "a time decay on top of a learning rate schedule has no Keras 3 equivalent");
       }
       // Keras 3 ignores `decay` with a warning; the schedule keeps the training behaviour.
-      config["learning_rate"] = inverse_time_decay(*lr, *decay);
+      value schedule = inverse_time_decay(*lr, *decay);
+      config["learning_rate"] = std::move(schedule);
       report.warnings.push_back(field_path(path, "decay") +
                                 ": Keras 2's time decay became an InverseTimeDecay learning rate schedule");
     }
@@ -131,28 +129,38 @@ value upgrade_name(std::string_view name, const std::string& path, UpgradeReport
   return value(name);
 }
 
+// tf.keras's loss objects: "auto" reduction, and the `fn` its `.keras` writer adds to built-in
+// losses (Keras 3's take none but LossFunctionWrapper).
+void upgrade_loss_object(object& loss) {
+  auto* config = loss.if_contains("config");
+  if (!config || !config->is_object()) return;
+  auto& args = config->get_object();
+  if (auto* reduction = args.if_contains("reduction");
+      reduction && reduction->is_string() && reduction->get_string() == "auto") {
+    *reduction = "sum_over_batch_size";  // tf.keras's default reduction
+  }
+  const auto* class_name = loss.if_contains("class_name");
+  if (class_name && class_name->is_string() && class_name->get_string() != "LossFunctionWrapper") args.erase("fn");
+}
+
 // A loss or metric structure: names, {class_name, config} objects, lists and per-output dicts.
-value upgrade_compile_value(const value& v, const std::string& path, UpgradeReport& report) {
+value upgrade_compile_value(const value& v, bool is_loss, const std::string& path, UpgradeReport& report) {
   if (v.is_string()) return upgrade_name(v.get_string(), path, report);
   if (const auto* list = v.if_array()) {
     boost::json::array out;
     for (std::size_t i = 0; i < list->size(); ++i) {
-      out.push_back(upgrade_compile_value((*list)[i], detail::index_path(path, i), report));
+      out.push_back(upgrade_compile_value((*list)[i], is_loss, detail::index_path(path, i), report));
     }
     return out;
   }
   if (const auto* dict = v.if_object()) {
     object out = *dict;
     if (dict->contains("class_name")) {
-      auto* config = out.if_contains("config");
-      auto* reduction = config && config->is_object() ? config->get_object().if_contains("reduction") : nullptr;
-      if (reduction && reduction->is_string() && reduction->get_string() == "auto") {
-        *reduction = "sum_over_batch_size";  // tf.keras's default reduction
-      }
+      if (is_loss) upgrade_loss_object(out);
       return out;
     }
     for (auto& item : out) {
-      item.value() = upgrade_compile_value(item.value(), field_path(path, item.key()), report);
+      item.value() = upgrade_compile_value(item.value(), is_loss, field_path(path, item.key()), report);
     }
     return out;
   }
@@ -168,7 +176,10 @@ void upgrade_compile_config(object& compile_config, const std::string& path, Upg
     *optimizer = upgrade_optimizer(*optimizer, field_path(path, "optimizer"), report);
   }
   for (std::string_view key : {"loss", "metrics", "weighted_metrics"}) {
-    if (auto* v = compile_config.if_contains(key)) *v = upgrade_compile_value(*v, field_path(path, key), report);
+    if (auto* v = compile_config.if_contains(key)) {
+      value upgraded = upgrade_compile_value(*v, key == "loss", field_path(path, key), report);
+      *v = std::move(upgraded);
+    }
   }
 }
 
@@ -196,7 +207,8 @@ value compile_config_from_training_config(const value& training_config, UpgradeR
   }
   for (std::string_view key : {"loss", "loss_weights", "metrics", "weighted_metrics"}) {
     const auto* v = tc->if_contains(key);
-    out[key] = v ? upgrade_compile_value(*v, field_path("training_config", key), report) : value(nullptr);
+    out[key] =
+        v ? upgrade_compile_value(*v, key == "loss", field_path("training_config", key), report) : value(nullptr);
   }
   for (std::string_view key : {"run_eagerly", "steps_per_execution", "jit_compile", "auto_scale_loss"}) {
     if (const auto* v = tc->if_contains(key)) out[key] = *v;

@@ -23,6 +23,10 @@ std::string index_path(const std::string& base, std::size_t index);
 // A legacy meaning kplug cannot honour: NotSupportedError naming `path`.
 [[noreturn]] void refuse(const std::string& path, const std::string& message);
 
+// Moves the value at `from` (when present) to `to`. (Inserting into a boost::json::object may
+// move its elements: never assign from a pointer into the same object.)
+void rename_key(boost::json::object& object, std::string_view from, std::string_view to);
+
 // The object at `key` of `parent` (at `path`), which must be a dict.
 boost::json::object& object_at(boost::json::object& parent, std::string_view key, const std::string& path);
 
