@@ -172,6 +172,29 @@ struct Functional::Graph {
     }
     return slot;
   }
+  // Keras tensors written without a shape (Keras 2 nodes converted by
+  // kplug/saving/legacy_config.hpp) get the shape and dtype found here, as Keras 3 writes them
+  // (and reads them back: its KerasTensor needs a shape).
+  void complete_keras_tensors(boost::json::value& v) const {
+    if (is_keras_tensor(v)) {
+      auto& config = v.as_object().at("config").as_object();
+      if (config.contains("shape")) return;
+      const History h = read_triple(config.at("keras_history"), "");
+      std::string dtype = "float32";
+      if (const auto* input = dynamic_cast<const layers::InputLayer*>(entries[by_name.at(h.layer)].layer.get())) {
+        dtype = input->dtype();
+      }
+      boost::json::object full;
+      full["shape"] = slot_shapes[slot_of(h)].to_json();
+      full["dtype"] = dtype;
+      full["keras_history"] = config.at("keras_history");
+      config = std::move(full);
+    } else if (auto* a = v.if_array()) {
+      for (auto& item : *a) complete_keras_tensors(item);
+    } else if (auto* o = v.if_object(); o && !o->contains("class_name")) {
+      for (auto& item : *o) complete_keras_tensors(item.value());
+    }
+  }
 };
 
 Functional::Functional(Key, LayerArgs args) : Model(std::move(args)) { mark_built_at_init(); }
@@ -397,6 +420,7 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
       n.output_slots.push_back(g.slot_shapes.size());
       g.slot_shapes.push_back(std::move(s));
     }
+    if (!e.is_input) g.complete_keras_tensors(e.inbound_nodes.as_array()[n.position]);
   }
   for (const auto& h : inputs) {
     g.input_entries.push_back(g.by_name.at(h.layer));

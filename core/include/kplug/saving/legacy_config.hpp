@@ -1,0 +1,35 @@
+// Older config dialects -> the Keras 3 form kplug's model_from_config reads: Keras 1.x/2.x and
+// tf.keras model configs (a legacy .h5's `model_config`, Keras 2 `to_json()` texts, tf.keras
+// 2.13-2.15 `.keras` config.json) and a legacy .h5's `training_config`.
+//
+// A pure JSON -> JSON pass: every rewrite applies only where the old form is present, so a
+// Keras 3 config passes through unchanged. What kplug cannot honour is refused with
+// NotSupportedError; malformed values throw ConfigError. Both name the JSON path (relative to
+// the value passed in, e.g. `config.layers[2].config.time_major`) and the argument.
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <string>
+#include <vector>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+namespace kplug::saving::legacy {
+
+struct UpgradeReport {
+  // Rewrites the caller may want to show: dropped arguments, weights that need converting.
+  std::vector<std::string> warnings;
+  bool changed = false;
+};
+
+// A model config ({"class_name", "config"}, or Keras < 2.2's bare list of layers for a
+// Sequential) -> a Keras 3 model dict.
+boost::json::value upgrade_model_config(const boost::json::value& config, UpgradeReport& report);
+
+// A legacy .h5's `training_config` (loss, metrics, weighted_metrics, loss_weights,
+// optimizer_config, ...) -> a compile_config as Model::set_compile_config reads it.
+boost::json::value compile_config_from_training_config(const boost::json::value& training_config,
+                                                       UpgradeReport& report);
+
+}  // namespace kplug::saving::legacy
+#pragma GCC visibility pop
