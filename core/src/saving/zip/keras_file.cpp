@@ -5,6 +5,7 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/saving/h5_error.hpp"
+#include "kplug/saving/legacy_config.hpp"
 #include "kplug/saving/legacy_h5.hpp"
 #include "kplug/version.hpp"
 
@@ -145,10 +146,30 @@ std::vector<std::string> directory_files(const std::filesystem::path& folder) {
   return names;
 }
 
-ModelPtr model_from_config_text(const std::string& text, const std::string& where, const LoadModelOptions& options) {
+// The Keras version metadata.json names, when it says one ("" otherwise: Keras ignores it too).
+std::string keras_version_of(const std::optional<std::string>& metadata, const std::string& where,
+                             const LoadModelOptions& options) {
+  if (!metadata) return "";
+  json::ParseOptions parse;
+  parse.max_bytes = static_cast<std::size_t>(options.limits.max_config_bytes);
+  const boost::json::value value = with_location(Location::entry(where), [&] { return json::parse(*metadata, parse); });
+  const auto* object = value.if_object();
+  const auto* version = object ? object->if_contains("keras_version") : nullptr;
+  return version && version->is_string() ? std::string(version->get_string()) : "";
+}
+
+// `keras_version`: metadata.json's. tf.keras 2.13-2.15 wrote `.keras` archives whose config.json
+// carries Keras 2 arguments (`time_major`, `batch_input_shape`, ...): upgraded as legacy configs.
+ModelPtr model_from_config_text(const std::string& text, const std::string& where, const std::string& keras_version,
+                                const LoadModelOptions& options) {
   json::ParseOptions parse;
   parse.max_bytes = static_cast<std::size_t>(options.limits.max_config_bytes);
   boost::json::value config = with_location(Location::entry(where), [&] { return json::parse(text, parse); });
+  if (keras_version.starts_with("1.") || keras_version.starts_with("2.")) {
+    legacy::UpgradeReport report;
+    config = with_location(Location::entry(where), [&] { return legacy::upgrade_model_config(config, report); });
+    for (const std::string& warning : report.warnings) warn(options, where + ": " + warning);
+  }
   if (!options.compile && config.is_object()) {
     // Keras's compile=False: config_dict["compile_config"] = None.
     if (auto* compile_config = config.as_object().if_contains("compile_config")) *compile_config = nullptr;
@@ -168,7 +189,11 @@ ModelPtr load_archive(const std::filesystem::path& path, const LoadModelOptions&
     throw FileError(name, "There is no item named 'config.json' in the archive", kConfig);
   }
   const std::string config = archive.read(kConfig, options.limits.max_config_bytes);
-  ModelPtr model = model_from_config_text(config, name + "/" + kConfig, options);
+  const std::optional<std::string> metadata =
+      archive.contains(kMetadata) ? std::optional(archive.read(kMetadata, options.limits.max_config_bytes))
+                                  : std::nullopt;
+  ModelPtr model = model_from_config_text(
+      config, name + "/" + kConfig, keras_version_of(metadata, name + "/" + kMetadata, options), options);
   if (archive.contains(kWeights)) {
     const Fd fd(member_to_memfd(archive, kWeights, options.limits.max_weights_bytes));
     const auto store = read_weights_fd(fd.get(), name + "/" + kWeights, options.weights);
@@ -190,9 +215,14 @@ ModelPtr load_archive(const std::filesystem::path& path, const LoadModelOptions&
 
 ModelPtr load_directory(const std::filesystem::path& path, const LoadModelOptions& options) {
   const std::string config = read_directory_file(path / kConfig, options.limits.max_config_bytes);
-  ModelPtr model = model_from_config_text(config, (path / kConfig).string(), options);
-  const std::filesystem::path weights = path / kWeights;
   std::error_code ec;
+  const std::optional<std::string> metadata =
+      std::filesystem::exists(path / kMetadata, ec)
+          ? std::optional(read_directory_file(path / kMetadata, options.limits.max_config_bytes))
+          : std::nullopt;
+  ModelPtr model = model_from_config_text(
+      config, (path / kConfig).string(), keras_version_of(metadata, (path / kMetadata).string(), options), options);
+  const std::filesystem::path weights = path / kWeights;
   if (!std::filesystem::exists(std::filesystem::symlink_status(weights, ec))) {
     if (std::filesystem::exists(path / kWeightsNpz, ec)) {
       throw NotSupportedError("'" + path.string() + "': model.weights.npz is not supported (only model.weights.h5)");
