@@ -495,3 +495,97 @@ BOOST_AUTO_TEST_CASE(errors_name_the_path) {
   });
   BOOST_CHECK_MESSAGE(contains(both, "training_config.optimizer_config.config.lr: both"), both);
 }
+
+// Wrapped layers (Bidirectional, TimeDistributed) are upgraded like any layer.
+BOOST_AUTO_TEST_CASE(wrappers) {
+  const std::string text =
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Bidirectional", )"
+      R"("config": {"name": "bi", "trainable": true, "batch_input_shape": [null, 3, 4], "dtype": "float32", )"
+      R"("layer": )" +
+      lstm("inner", 2, true, false) +
+      R"(, "merge_mode": "concat"}}, {"class_name": "TimeDistributed", "config": )"
+      R"({"name": "td", "trainable": true, "dtype": "float32", "layer": )" +
+      dense("per_step", 1) + "}}]}}";
+  const auto config = upgraded(text);
+  const auto& inner = layer_config(config, 1).at("layer").as_object();
+  BOOST_CHECK_EQUAL(inner.at("module").as_string(), "keras.layers");
+  BOOST_CHECK(!inner.at("config").as_object().contains("time_major"));
+  BOOST_CHECK(!inner.at("config").as_object().contains("implementation"));
+  auto model = model_from_config(config);
+  BOOST_CHECK_EQUAL(model->output_shapes().at(0).to_string(), "(None, 3, 1)");
+}
+
+// tf.keras: a nested Functional model keeps its node numbering (its own node is 0 in Keras 3
+// too); a layer shared by two calls is referenced by node index.
+BOOST_AUTO_TEST_CASE(nested_functional_and_shared_layer) {
+  const std::string inner = R"({"class_name": "Functional", "config": {"name": "inner", "layers": [)" +
+                            input_layer("inner_in", "[null, 4]") + ", " +
+                            entry(dense("inner_dense", 4), "inner_dense", R"([[["inner_in", 0, 0, {}]]])") +
+                            R"(], "input_layers": [["inner_in", 0, 0]], "output_layers": [["inner_dense", 0, 0]]}})";
+  const std::string text = R"({"class_name": "Functional", "config": {"name": "outer", "layers": [)" +
+                           input_layer("x", "[null, 4]") + ", " + entry(inner, "inner", R"([[["x", 0, 0, {}]]])") +
+                           ", " +
+                           entry(dense("shared", 4), "shared", R"([[["inner", 1, 0, {}]], [["shared", 0, 0, {}]]])") +
+                           R"(], "input_layers": [["x", 0, 0]], "output_layers": [["shared", 1, 0]]}})";
+  const auto config = upgraded(text);
+  BOOST_CHECK_EQUAL(json::write(config_of(config).at("layers").at(2).at("inbound_nodes").at(0).at("args")),
+                    R"([{"class_name": "__keras_tensor__", "config": {"keras_history": ["inner", 1, 0]}}])");
+  BOOST_CHECK_EQUAL(config_of(config).at("layers").at(1).at("module").as_string(), "keras.src.models.functional");
+  auto model = model_from_config(config);
+  // x -> inner (identity kernel, +1) -> shared (2x) -> shared (2x): 4 * (x + 1).
+  Tensor identity({4, 4});
+  for (int i = 0; i < 4; ++i) identity.at({i, i}) = 1.0f;
+  auto inner_model = std::dynamic_pointer_cast<Model>(model->get_layer("inner"));
+  BOOST_REQUIRE(inner_model);
+  inner_model->get_layer("inner_dense")->set_weights({identity, Tensor({4}, 1.0f)});
+  Tensor twice({4, 4});
+  for (int i = 0; i < 4; ++i) twice.at({i, i}) = 2.0f;
+  model->get_layer("shared")->set_weights({twice, Tensor({4})});
+  test::check_close(model->predict({Tensor::matrix({{1, 2, 3, 4}})})[0], Tensor::matrix({{8, 12, 16, 20}}));
+}
+
+BOOST_AUTO_TEST_CASE(lambda_and_mixed_precision) {
+  // Keras 2's marshalled Lambda becomes Keras 3's __lambda__ dict (which kplug's safe mode refuses).
+  auto lambda = upgraded(
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Lambda", "config": )"
+      R"({"name": "l", "trainable": true, "batch_input_shape": [null, 2], "dtype": "float32", "function": )"
+      R"(["4wEAAAAAAAAA", null, null], "function_type": "lambda", "module": "__main__", "output_shape": null, )"
+      R"("output_shape_type": "raw", "output_shape_module": null, "arguments": {}}}]}})");
+  BOOST_CHECK_EQUAL(json::write(layer_config(lambda, 1)),
+                    R"({"name": "l", "trainable": true, "dtype": "float32", "function": {"class_name": )"
+                    R"("__lambda__", "config": {"code": "4wEAAAAAAAAA", "defaults": null, "closure": null}}, )"
+                    R"("output_shape": null, "arguments": {}})");
+  BOOST_CHECK(contains(error_of<UnsafeObjectError>([&] { model_from_config(lambda); }), "config.layers[1]"));
+  // tf.keras's mixed precision policy: a Keras 3 DTypePolicy, which kplug refuses naming it.
+  auto mixed = upgraded("[" + dense("d", 2, R"("batch_input_shape": [null, 3], )") + "]");
+  mixed.as_object()["config"].as_object()["layers"].as_array()[1].as_object()["config"].as_object()["dtype"] =
+      json::parse(R"({"class_name": "Policy", "config": {"name": "mixed_float16"}})");
+  const auto message = error_of<NotSupportedError>([&] { model_from_config(upgraded(mixed)); });
+  BOOST_CHECK_MESSAGE(contains(message, "config.layers[1].config.dtype: dtype policy 'mixed_float16'"), message);
+}
+
+// A two-output model's training_config: per-output dicts of losses, metrics and loss weights.
+BOOST_AUTO_TEST_CASE(multi_output_training_config) {
+  const std::string text = R"({"class_name": "Functional", "config": {"name": "two", "layers": [)" +
+                           input_layer("x", "[null, 3]") + ", " + entry(dense("a", 1), "a", R"([[["x", 0, 0, {}]]])") +
+                           ", " + entry(dense("b", 2), "b", R"([[["x", 0, 0, {}]]])") +
+                           R"(], "input_layers": [["x", 0, 0]], "output_layers": [["a", 0, 0], ["b", 0, 0]]}})";
+  auto model = model_from_config(upgraded(text));
+  UpgradeReport report;
+  const auto compile_config = compile_config_from_training_config(
+      json::parse(
+          R"({"loss": {"a": "mse", "b": {"class_name": "CategoricalCrossentropy", "config": )"
+          R"({"reduction": "auto", "name": "categorical_crossentropy", "from_logits": true, )"
+          R"("label_smoothing": 0.0, "axis": -1}}}, "metrics": {"a": ["mae"], "b": ["accuracy"]}, )"
+          R"("weighted_metrics": null, "loss_weights": {"a": 1.0, "b": 0.5}, "optimizer_config": )"
+          R"({"class_name": "RMSprop", "config": {"name": "RMSprop", "learning_rate": 0.001, "decay": 0.0, )"
+          R"("rho": 0.9, "momentum": 0.0, "epsilon": 1e-07, "centered": false}, "is_legacy_optimizer": true}})"),
+      report);
+  BOOST_CHECK(report.warnings.empty());
+  BOOST_CHECK_EQUAL(compile_config.at("loss").at("b").at("config").at("reduction").as_string(), "sum_over_batch_size");
+  model->set_compile_config(compile_config);
+  const auto written = model->compile_config();
+  BOOST_CHECK_EQUAL(json::write(written.at("loss_weights")), R"({"a": 1.0, "b": 0.5})");
+  BOOST_CHECK_EQUAL(json::write(written.at("metrics")), R"({"a": ["mae"], "b": ["accuracy"]})");
+  BOOST_CHECK(!written.at("optimizer").at("config").as_object().contains("decay"));
+}

@@ -25,7 +25,7 @@ void refuse(const std::string& path, const std::string& message) {
 
 void rename_key(boost::json::object& object, std::string_view from, std::string_view to) {
   if (!object.contains(from)) return;
-  object.erase(to);
+  object.stable_erase(to);
   boost::json::object out;  // rebuilt to keep the key's place
   out.reserve(object.size());
   for (auto& item : object)
@@ -66,7 +66,7 @@ std::optional<boost::json::value> take_input_shape(boost::json::object& first, s
     std::optional<boost::json::value> v;
     if (auto* p = first.if_contains(key)) {
       if (!p->is_null()) v = *p;
-      first.erase(key);
+      first.stable_erase(key);
     }
     return v;
   };
@@ -125,7 +125,7 @@ bool insert_input_layer(boost::json::array& layers, const std::string& path) {
   if (const auto* d = config.if_contains("dtype"); d && d->is_string()) dtype = std::string(d->get_string());
   if (const auto* d = config.if_contains("input_dtype"); d && d->is_string()) {  // Keras 1
     dtype = std::string(d->get_string());
-    config.erase("input_dtype");
+    config.stable_erase("input_dtype");
   }
   std::string base = "input_layer";
   if (const auto* n = config.if_contains("name"); n && n->is_string()) base = std::string(n->get_string()) + "_input";
@@ -320,8 +320,8 @@ boost::json::value upgrade_model_config(const boost::json::value& config, Upgrad
   }
   const std::string name(class_name->get_string());
   // tf.keras's to_json() adds its version and backend beside the model dict.
-  model->erase("keras_version");
-  model->erase("backend");
+  model->stable_erase("keras_version");
+  model->stable_erase("backend");
   if (auto* compile_config = model->if_contains("compile_config"); compile_config && compile_config->is_object()) {
     detail::upgrade_compile_config(compile_config->get_object(), "compile_config", report);
   }
