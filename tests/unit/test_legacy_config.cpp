@@ -398,11 +398,14 @@ BOOST_AUTO_TEST_CASE(keras1_configs) {
   const auto message = error_of<NotSupportedError>([] {
     upgraded(R"([{"class_name": "Convolution2D", "config": {"name": "c", "nb_filter": 4, "nb_row": 3, "nb_col": 3}}])");
   });
-  BOOST_CHECK_MESSAGE(contains(message, "config.layers[0].class_name: 'Convolution2D' is a Keras 1.x layer"), message);
+  // The document is the bare list: its paths start at the list.
+  BOOST_CHECK_MESSAGE(
+      contains(message, "[0].class_name: 'Convolution2D' is a Keras 1.x layer") && !contains(message, "config.layers"),
+      message);
   const auto arg = error_of<NotSupportedError>([] {
     upgraded(R"([{"class_name": "LSTM", "config": {"name": "l", "output_dim": 4, "inner_init": "orthogonal"}}])");
   });
-  BOOST_CHECK_MESSAGE(contains(arg, "config.layers[0].config.") && contains(arg, "Keras 1.x argument of LSTM"), arg);
+  BOOST_CHECK_MESSAGE(contains(arg, "[0].config.") && contains(arg, "Keras 1.x argument of LSTM"), arg);
 }
 
 // tf.keras 2.13-2.15 `.keras` config.json: private module paths and a compile_config whose

@@ -142,7 +142,10 @@ bool insert_input_layer(boost::json::array& layers, const std::string& path) {
   return true;
 }
 
-void upgrade_sequential(boost::json::object& model, const std::string& path, UpgradeReport& report) {
+// `layers_path`: where the layers list is in the document read (the root for Keras < 2.2's bare
+// list, else `<path>.config.layers`).
+void upgrade_sequential(boost::json::object& model, const std::string& path, const std::string& layers_path,
+                        UpgradeReport& report) {
   const std::string config_path = field_path(path, "config");
   auto* config_value = model.if_contains("config");
   if (config_value && config_value->is_array()) {  // Keras 2.0-2.1: the config is the list of layers
@@ -154,11 +157,10 @@ void upgrade_sequential(boost::json::object& model, const std::string& path, Upg
   }
   auto& config = object_at(model, "config", path);
   auto& layers = layers_of(config, config_path);
-  const std::string layers_path = field_path(config_path, "layers");
   const std::size_t inserted = insert_input_layer(layers, layers_path) ? 1 : 0;
   if (inserted) upgrade_layer(layers[0].get_object(), layers_path, report);  // the new InputLayer
   for (std::size_t i = inserted; i < layers.size(); ++i) {
-    const std::string layer_path = index_path(layers_path, i - inserted);  // as in the document read
+    const std::string layer_path = index_path(layers_path, i - inserted);
     if (!layers[i].is_object()) {
       malformed(layer_path, "expected a layer dict, got " + std::string(json::type_name(layers[i])));
     }
@@ -269,6 +271,11 @@ void add_module(boost::json::object& layer, bool is_model) {
 
 }  // namespace
 
+void upgrade_bare_sequential(boost::json::object& model, UpgradeReport& report) {
+  upgrade_sequential(model, "", "", report);
+  add_module(model, true);
+}
+
 void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeReport& report) {
   const auto* class_name = layer.if_contains("class_name");
   if (!class_name || !class_name->is_string()) {
@@ -282,7 +289,7 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
     if (m.starts_with("keras.engine") || m.starts_with("keras.src.engine")) *module = "keras";
   }
   if (name == "Sequential") {
-    upgrade_sequential(layer, path, report);
+    upgrade_sequential(layer, path, field_path(field_path(path, "config"), "layers"), report);
     add_module(layer, true);
   } else if (name == "Model" || name == "Functional") {
     upgrade_functional(layer, path, report);
@@ -305,7 +312,9 @@ boost::json::value upgrade_model_config(const boost::json::value& config, Upgrad
     inner["name"] = "sequential";
     inner["layers"] = std::move(out.get_array());
     model["config"] = std::move(inner);
-    out = std::move(model);
+    detail::upgrade_bare_sequential(model, report);
+    report.changed = true;
+    return model;
   }
   auto* model = out.if_object();
   if (!model) {

@@ -34,6 +34,10 @@ boost::json::object& object_at(boost::json::object& parent, std::string_view key
 // arguments (legacy_layer_args.cpp), nested models and wrapped layers (legacy_config.cpp).
 void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeReport& report);
 
+// Keras < 2.2's Sequential, its bare list of layers wrapped as {"class_name": "Sequential",
+// "config": {"name", "layers"}}: paths name the list's items as the document did (`[i]`).
+void upgrade_bare_sequential(boost::json::object& model, UpgradeReport& report);
+
 // The class name and arguments of one (non-model) layer dict (legacy_layer_args.cpp).
 void upgrade_layer_args(boost::json::object& layer, const std::string& path, UpgradeReport& report);
 
