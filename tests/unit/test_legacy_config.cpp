@@ -27,9 +27,13 @@ namespace {
 
 std::filesystem::path fixture(const std::string& name) { return test::data_dir() / "legacy_config" / name; }
 
+// Upgrades `config`, checking on the way that a second upgrade changes nothing.
 boost::json::value upgraded(const boost::json::value& config, UpgradeReport* report_out = nullptr) {
   UpgradeReport report;
   auto out = upgrade_model_config(config, report);
+  UpgradeReport again;
+  BOOST_CHECK_EQUAL(json::write(upgrade_model_config(out, again)), json::write(out));
+  BOOST_CHECK(!again.changed && again.warnings.empty());
   if (report_out) *report_out = report;
   return out;
 }
@@ -112,6 +116,14 @@ BOOST_AUTO_TEST_CASE(legacy_h5_fixtures_load_as_keras_does) {
       BOOST_CHECK(!keras3.changed);
     }
   }
+}
+
+// The weights-only fixture's architecture is Keras 3's to_json(): it passes through unchanged.
+BOOST_AUTO_TEST_CASE(keras3_to_json_passes_through) {
+  const auto to_json = test::read_json(fixture("weights_only_legacy_cnn") / "keras3_to_json.json");
+  UpgradeReport report;
+  BOOST_CHECK_EQUAL(json::write(upgrade_model_config(to_json, report)), json::write(to_json));
+  BOOST_CHECK(!report.changed && report.warnings.empty());
 }
 
 // (3) The compiled fixtures' training_config, which Keras 3.16 itself fails to reload for
