@@ -439,12 +439,26 @@ BOOST_AUTO_TEST_CASE(tf_keras_archive_config) {
       R"("jit_compile": null}})";
   const auto config = upgraded(text);
   BOOST_CHECK_EQUAL(config.at("module").as_string(), "keras");
+  BOOST_CHECK(config.at("registered_name").is_null());
   const auto& optimizer = config.at("compile_config").at("optimizer").at("config").as_object();
   BOOST_CHECK(!optimizer.contains("is_legacy_optimizer") && !optimizer.contains("jit_compile"));
   BOOST_CHECK_EQUAL(config.at("compile_config").at("loss").at("config").at("reduction").as_string(),
                     "sum_over_batch_size");
   auto model = model_from_config(config);
   BOOST_CHECK(model->compiled());
+}
+
+BOOST_AUTO_TEST_CASE(tf_keras_archive_functional) {
+  const std::string text = R"({"module": "keras.src.engine.functional", "class_name": "Functional", "config": )"
+                           R"({"name": "f", "trainable": true, "layers": [)" +
+                           input_layer("x", "[null, 3]") + ", " + entry(dense("d", 2), "d", R"([[["x", 0, 0, {}]]])") +
+                           R"(], "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]}, )"
+                           R"("registered_name": "Functional", "build_config": {"input_shape": null}})";
+  const auto config = upgraded(text);
+  BOOST_CHECK_EQUAL(config.at("module").as_string(), "keras.src.models.functional");
+  BOOST_CHECK_EQUAL(config.at("build_config").at("input_shape"), nullptr);
+  auto model = model_from_config(config);
+  BOOST_CHECK_EQUAL(model->output_shapes().at(0).to_string(), "(None, 2)");
 }
 
 // Keras 2.2's training_config: SGD with lr and a time decay, sample_weight_mode.

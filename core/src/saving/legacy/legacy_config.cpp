@@ -283,10 +283,10 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
   }
   const std::string name(class_name->get_string());
   // tf.keras 2.x wrote its private module paths ("keras.engine.functional",
-  // "keras.src.engine.sequential"); Keras 3's models live in "keras".
-  if (auto* module = layer.if_contains("module"); module && module->is_string()) {
+  // "keras.src.engine.sequential"); add_module gives Keras 3's.
+  if (const auto* module = layer.if_contains("module"); module && module->is_string()) {
     const std::string_view m = module->get_string();
-    if (m.starts_with("keras.engine") || m.starts_with("keras.src.engine")) *module = "keras";
+    if (m.starts_with("keras.engine") || m.starts_with("keras.src.engine")) layer.stable_erase("module");
   }
   if (name == "Sequential") {
     upgrade_sequential(layer, path, field_path(field_path(path, "config"), "layers"), report);
