@@ -481,6 +481,19 @@ BOOST_AUTO_TEST_CASE(keras2_training_config) {
   BOOST_CHECK(model->compiled());
   BOOST_CHECK_EQUAL(json::write(model->compile_config().at("metrics")), R"(["accuracy", "mse"])");
 
+  // tf.keras after fit() saves the compiled metric objects, nested per output.
+  UpgradeReport fitted;
+  model->set_compile_config(compile_config_from_training_config(
+      json::parse(R"({"optimizer_config": {"class_name": "Adam", "config": {"name": "Adam", "learning_rate": 0.001, )"
+                  R"("decay": 0.0, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": false}}, "loss": )"
+                  R"("categorical_crossentropy", "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": )"
+                  R"("accuracy", "dtype": "float32", "fn": "categorical_accuracy"}}]], "weighted_metrics": null, )"
+                  R"("loss_weights": null})"),
+      fitted));
+  BOOST_CHECK_EQUAL(json::write(model->compile_config().at("metrics")),
+                    R"([[{"module": "keras.metrics", "class_name": "CategoricalAccuracy", "config": {"name": )"
+                    R"("accuracy", "dtype": "float32"}, "registered_name": null}]])");
+
   // Keras 2.2's Nadam: the default schedule_decay is Keras 3's fixed one; another is refused.
   UpgradeReport nadam;
   const auto nadam_config = compile_config_from_training_config(

@@ -144,6 +144,18 @@ void upgrade_loss_object(object& loss) {
     args.stable_erase("fn");
 }
 
+// tf.keras saves compiled metrics: "accuracy" is MeanMetricWrapper(fn="categorical_accuracy"),
+// which Keras 3 writes as the metric class of that name (its wrapper takes loss functions).
+void upgrade_metric_object(object& metric) {
+  auto* class_name = metric.if_contains("class_name");
+  auto* config = metric.if_contains("config");
+  if (!class_name || *class_name != "MeanMetricWrapper" || !config || !config->is_object()) return;
+  const auto* fn = config->get_object().if_contains("fn");
+  if (!fn || !fn->is_string() || !fn->get_string().ends_with("_accuracy")) return;
+  *class_name = detail::camel_case(fn->get_string());
+  config->get_object().stable_erase("fn");
+}
+
 // A loss or metric structure: names, {class_name, config} objects, lists and per-output dicts.
 value upgrade_compile_value(const value& v, bool is_loss, const std::string& path, UpgradeReport& report) {
   if (v.is_string()) return upgrade_name(v.get_string(), path, report);
@@ -157,7 +169,11 @@ value upgrade_compile_value(const value& v, bool is_loss, const std::string& pat
   if (const auto* dict = v.if_object()) {
     object out = *dict;
     if (dict->contains("class_name")) {
-      if (is_loss) upgrade_loss_object(out);
+      if (is_loss) {
+        upgrade_loss_object(out);
+      } else {
+        upgrade_metric_object(out);
+      }
       return out;
     }
     for (auto& item : out) {

@@ -27,6 +27,9 @@ std::string index_path(const std::string& base, std::size_t index);
 // move its elements: never assign from a pointer into the same object.)
 void rename_key(boost::json::object& object, std::string_view from, std::string_view to);
 
+// "glorot_uniform" -> "GlorotUniform", "l1_l2" -> "L1L2" (Keras 2 also wrote function names).
+std::string camel_case(std::string_view snake);
+
 // The object at `key` of `parent` (at `path`), which must be a dict.
 boost::json::object& object_at(boost::json::object& parent, std::string_view key, const std::string& path);
 
