@@ -525,6 +525,20 @@ BOOST_AUTO_TEST_CASE(errors_name_the_path) {
         R"({"kernel_initializer": {"config": {}}}}]}})",
         "config.layers[0].config.kernel_initializer.class_name");
   check(R"({"config": {}})", "class_name");
+  check(R"({"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "config": {}, )"
+        R"("name": "d", "inbound_nodes": [[["x", 0, 0, 5]]]}], "input_layers": [], "output_layers": []}})",
+        "config.layers[0].inbound_nodes[0][0][3]");
+  check(R"({"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "config": {}, )"
+        R"("name": "d", "inbound_nodes": [[[1, 2, 3]]]}], "input_layers": [], "output_layers": []}})",
+        "config.layers[0].inbound_nodes[0][0][0]");
+  check(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Bidirectional", )"
+        R"("config": {"name": "b", "layer": {"config": {}}}}]}})",
+        "config.layers[0].config.layer.class_name");
+  check(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": 3}]}})",
+        "config.layers[0].config");
+  check(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": )"
+        R"({"batch_input_shape": 3}}]}})",
+        "config.layers[0].config.batch_input_shape");
   const auto unknown = error_of<ConfigError>([] {
     UpgradeReport r;
     compile_config_from_training_config(json::parse(R"({"loss": "mse", "optimiser_config": {}})"), r);
