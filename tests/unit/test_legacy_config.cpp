@@ -237,6 +237,19 @@ std::string seq2seq(const std::string& decoder_node) {
 
 }  // namespace
 
+// tf.keras wrote a layer called on a dict of tensors as the dict (the upgrade alone is checked:
+// no built-in layer takes a dict).
+BOOST_AUTO_TEST_CASE(dict_structured_node) {
+  const auto config = upgraded(
+      R"({"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Custom", "config": {}, )"
+      R"("name": "c", "inbound_nodes": [{"a": ["x", 0, 0, {}], "b": ["y", 0, 0, {}]}]}], "input_layers": [], )"
+      R"("output_layers": []}})");
+  BOOST_CHECK_EQUAL(json::write(config_of(config).at("layers").at(0).at("inbound_nodes")),
+                    R"([{"args": [{"a": {"class_name": "__keras_tensor__", "config": {"keras_history": ["x", 0, 0]}}, )"
+                    R"("b": {"class_name": "__keras_tensor__", "config": {"keras_history": ["y", 0, 0]}}}], )"
+                    R"("kwargs": {}}])");
+}
+
 // A seq2seq decoder's initial_state: tf.keras writes it as kwargs tensor triples, standalone
 // Keras 2 as extra inbound tensors; both are Keras 3's initial_state keyword argument.
 BOOST_AUTO_TEST_CASE(seq2seq_initial_state) {

@@ -209,7 +209,9 @@ void upgrade_functional(boost::json::object& model, const std::string& path, Upg
     for (std::size_t k = 0; k < nodes->get_array().size(); ++k) {
       auto& node = nodes->get_array()[k];
       if (!is_legacy_node(node)) continue;
-      node = upgrade_node(node.get_array(), std::string(class_of(entry)), skip_first_node, index_path(nodes_path, k));
+      boost::json::value upgraded =
+          upgrade_node(node, std::string(class_of(entry)), skip_first_node, index_path(nodes_path, k));
+      node = std::move(upgraded);
     }
   }
   for (std::string_view key : {"input_layers", "output_layers"}) {

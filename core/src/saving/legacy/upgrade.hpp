@@ -48,11 +48,11 @@ void upgrade_layer_args(boost::json::object& layer, const std::string& path, Upg
 enum class ObjectFamily { initializer, regularizer, constraint };
 void upgrade_nested_object(boost::json::value& v, ObjectFamily family, const std::string& path);
 
-// Keras 1-2's `[[name, node_index, tensor_index, {kwargs}], ...]` node -> Keras 3's
+// Keras 1-2's `[[name, node_index, tensor_index, {kwargs}], ...]` node (or tf.keras's dict of such) -> Keras 3's
 // {"args", "kwargs"} (inbound_nodes.cpp). `skip_first_node`: nested models whose node 0 Keras
 // 2 counted as their own (references to them shift down by one); `layer_class`: the called layer.
 bool is_legacy_node(const boost::json::value& node);
-boost::json::value upgrade_node(const boost::json::array& node, const std::string& layer_class,
+boost::json::value upgrade_node(const boost::json::value& node, const std::string& layer_class,
                                 const std::set<std::string, std::less<>>& skip_first_node, const std::string& path);
 // A [name, node_index, tensor_index] reference of input_layers/output_layers, shifted likewise.
 void shift_reference(boost::json::value& ref, const std::set<std::string, std::less<>>& skip_first_node);
