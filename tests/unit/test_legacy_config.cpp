@@ -196,6 +196,17 @@ BOOST_AUTO_TEST_CASE(first_layer_input_shape_forms) {
   model_from_config(embedding);
 }
 
+// A Sequential built without an input shape: tf.keras's legacy config keeps build_input_shape.
+BOOST_AUTO_TEST_CASE(sequential_with_build_input_shape) {
+  UpgradeReport report;
+  const auto config = upgraded(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [)" + dense("d", 2) +
+                                   R"(], "build_input_shape": [null, 3]}})",
+                               &report);
+  BOOST_CHECK_EQUAL(config_of(config).at("layers").as_array().size(), 1u);
+  auto model = model_from_config(config);
+  BOOST_CHECK_EQUAL(model->output_shapes().at(0).to_string(), "(None, 2)");
+}
+
 // tf.keras 2.x: Functional with legacy nodes, two inputs into one layer; "Model" class name;
 // the keras_version and backend keys to_json() adds.
 BOOST_AUTO_TEST_CASE(functional_legacy_nodes) {
