@@ -27,9 +27,13 @@ namespace {
 
 std::filesystem::path fixture(const std::string& name) { return test::data_dir() / "legacy_config" / name; }
 
+// Upgrades `config`, checking on the way that a second upgrade changes nothing.
 boost::json::value upgraded(const boost::json::value& config, UpgradeReport* report_out = nullptr) {
   UpgradeReport report;
   auto out = upgrade_model_config(config, report);
+  UpgradeReport again;
+  BOOST_CHECK_EQUAL(json::write(upgrade_model_config(out, again)), json::write(out));
+  BOOST_CHECK(!again.changed && again.warnings.empty());
   if (report_out) *report_out = report;
   return out;
 }
@@ -114,6 +118,14 @@ BOOST_AUTO_TEST_CASE(legacy_h5_fixtures_load_as_keras_does) {
   }
 }
 
+// The weights-only fixture's architecture is Keras 3's to_json(): it passes through unchanged.
+BOOST_AUTO_TEST_CASE(keras3_to_json_passes_through) {
+  const auto to_json = test::read_json(fixture("weights_only_legacy_cnn") / "keras3_to_json.json");
+  UpgradeReport report;
+  BOOST_CHECK_EQUAL(json::write(upgrade_model_config(to_json, report)), json::write(to_json));
+  BOOST_CHECK(!report.changed && report.warnings.empty());
+}
+
 // (3) The compiled fixtures' training_config, which Keras 3.16 itself fails to reload for
 // `metrics=["mae"]`.
 BOOST_AUTO_TEST_CASE(legacy_h5_training_config_compiles) {
@@ -184,6 +196,17 @@ BOOST_AUTO_TEST_CASE(first_layer_input_shape_forms) {
   model_from_config(embedding);
 }
 
+// A Sequential built without an input shape: tf.keras's legacy config keeps build_input_shape.
+BOOST_AUTO_TEST_CASE(sequential_with_build_input_shape) {
+  UpgradeReport report;
+  const auto config = upgraded(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [)" + dense("d", 2) +
+                                   R"(], "build_input_shape": [null, 3]}})",
+                               &report);
+  BOOST_CHECK_EQUAL(config_of(config).at("layers").as_array().size(), 1u);
+  auto model = model_from_config(config);
+  BOOST_CHECK_EQUAL(model->output_shapes().at(0).to_string(), "(None, 2)");
+}
+
 // tf.keras 2.x: Functional with legacy nodes, two inputs into one layer; "Model" class name;
 // the keras_version and backend keys to_json() adds.
 BOOST_AUTO_TEST_CASE(functional_legacy_nodes) {
@@ -224,6 +247,19 @@ std::string seq2seq(const std::string& decoder_node) {
 }
 
 }  // namespace
+
+// tf.keras wrote a layer called on a dict of tensors as the dict (the upgrade alone is checked:
+// no built-in layer takes a dict).
+BOOST_AUTO_TEST_CASE(dict_structured_node) {
+  const auto config = upgraded(
+      R"({"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Custom", "config": {}, )"
+      R"("name": "c", "inbound_nodes": [{"a": ["x", 0, 0, {}], "b": ["y", 0, 0, {}]}]}], "input_layers": [], )"
+      R"("output_layers": []}})");
+  BOOST_CHECK_EQUAL(json::write(config_of(config).at("layers").at(0).at("inbound_nodes")),
+                    R"([{"args": [{"a": {"class_name": "__keras_tensor__", "config": {"keras_history": ["x", 0, 0]}}, )"
+                    R"("b": {"class_name": "__keras_tensor__", "config": {"keras_history": ["y", 0, 0]}}}], )"
+                    R"("kwargs": {}}])");
+}
 
 // A seq2seq decoder's initial_state: tf.keras writes it as kwargs tensor triples, standalone
 // Keras 2 as extra inbound tensors; both are Keras 3's initial_state keyword argument.
@@ -398,11 +434,14 @@ BOOST_AUTO_TEST_CASE(keras1_configs) {
   const auto message = error_of<NotSupportedError>([] {
     upgraded(R"([{"class_name": "Convolution2D", "config": {"name": "c", "nb_filter": 4, "nb_row": 3, "nb_col": 3}}])");
   });
-  BOOST_CHECK_MESSAGE(contains(message, "config.layers[0].class_name: 'Convolution2D' is a Keras 1.x layer"), message);
+  // The document is the bare list: its paths start at the list.
+  BOOST_CHECK_MESSAGE(
+      contains(message, "[0].class_name: 'Convolution2D' is a Keras 1.x layer") && !contains(message, "config.layers"),
+      message);
   const auto arg = error_of<NotSupportedError>([] {
     upgraded(R"([{"class_name": "LSTM", "config": {"name": "l", "output_dim": 4, "inner_init": "orthogonal"}}])");
   });
-  BOOST_CHECK_MESSAGE(contains(arg, "config.layers[0].config.") && contains(arg, "Keras 1.x argument of LSTM"), arg);
+  BOOST_CHECK_MESSAGE(contains(arg, "[0].config.") && contains(arg, "Keras 1.x argument of LSTM"), arg);
 }
 
 // tf.keras 2.13-2.15 `.keras` config.json: private module paths and a compile_config whose
@@ -424,12 +463,26 @@ BOOST_AUTO_TEST_CASE(tf_keras_archive_config) {
       R"("jit_compile": null}})";
   const auto config = upgraded(text);
   BOOST_CHECK_EQUAL(config.at("module").as_string(), "keras");
+  BOOST_CHECK(config.at("registered_name").is_null());
   const auto& optimizer = config.at("compile_config").at("optimizer").at("config").as_object();
   BOOST_CHECK(!optimizer.contains("is_legacy_optimizer") && !optimizer.contains("jit_compile"));
   BOOST_CHECK_EQUAL(config.at("compile_config").at("loss").at("config").at("reduction").as_string(),
                     "sum_over_batch_size");
   auto model = model_from_config(config);
   BOOST_CHECK(model->compiled());
+}
+
+BOOST_AUTO_TEST_CASE(tf_keras_archive_functional) {
+  const std::string text = R"({"module": "keras.src.engine.functional", "class_name": "Functional", "config": )"
+                           R"({"name": "f", "trainable": true, "layers": [)" +
+                           input_layer("x", "[null, 3]") + ", " + entry(dense("d", 2), "d", R"([[["x", 0, 0, {}]]])") +
+                           R"(], "input_layers": [["x", 0, 0]], "output_layers": [["d", 0, 0]]}, )"
+                           R"("registered_name": "Functional", "build_config": {"input_shape": null}})";
+  const auto config = upgraded(text);
+  BOOST_CHECK_EQUAL(config.at("module").as_string(), "keras.src.models.functional");
+  BOOST_CHECK_EQUAL(config.at("build_config").at("input_shape"), nullptr);
+  auto model = model_from_config(config);
+  BOOST_CHECK_EQUAL(model->output_shapes().at(0).to_string(), "(None, 2)");
 }
 
 // Keras 2.2's training_config: SGD with lr and a time decay, sample_weight_mode.
@@ -451,6 +504,19 @@ BOOST_AUTO_TEST_CASE(keras2_training_config) {
   model->set_compile_config(compile_config);
   BOOST_CHECK(model->compiled());
   BOOST_CHECK_EQUAL(json::write(model->compile_config().at("metrics")), R"(["accuracy", "mse"])");
+
+  // tf.keras after fit() saves the compiled metric objects, nested per output.
+  UpgradeReport fitted;
+  model->set_compile_config(compile_config_from_training_config(
+      json::parse(R"({"optimizer_config": {"class_name": "Adam", "config": {"name": "Adam", "learning_rate": 0.001, )"
+                  R"("decay": 0.0, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-07, "amsgrad": false}}, "loss": )"
+                  R"("categorical_crossentropy", "metrics": [[{"class_name": "MeanMetricWrapper", "config": {"name": )"
+                  R"("accuracy", "dtype": "float32", "fn": "categorical_accuracy"}}]], "weighted_metrics": null, )"
+                  R"("loss_weights": null})"),
+      fitted));
+  BOOST_CHECK_EQUAL(json::write(model->compile_config().at("metrics")),
+                    R"([[{"module": "keras.metrics", "class_name": "CategoricalAccuracy", "config": {"name": )"
+                    R"("accuracy", "dtype": "float32"}, "registered_name": null}]])");
 
   // Keras 2.2's Nadam: the default schedule_decay is Keras 3's fixed one; another is refused.
   UpgradeReport nadam;
@@ -483,6 +549,20 @@ BOOST_AUTO_TEST_CASE(errors_name_the_path) {
         R"({"kernel_initializer": {"config": {}}}}]}})",
         "config.layers[0].config.kernel_initializer.class_name");
   check(R"({"config": {}})", "class_name");
+  check(R"({"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "config": {}, )"
+        R"("name": "d", "inbound_nodes": [[["x", 0, 0, 5]]]}], "input_layers": [], "output_layers": []}})",
+        "config.layers[0].inbound_nodes[0][0][3]");
+  check(R"({"class_name": "Functional", "config": {"name": "f", "layers": [{"class_name": "Dense", "config": {}, )"
+        R"("name": "d", "inbound_nodes": [[[1, 2, 3]]]}], "input_layers": [], "output_layers": []}})",
+        "config.layers[0].inbound_nodes[0][0][0]");
+  check(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Bidirectional", )"
+        R"("config": {"name": "b", "layer": {"config": {}}}}]}})",
+        "config.layers[0].config.layer.class_name");
+  check(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": 3}]}})",
+        "config.layers[0].config");
+  check(R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": )"
+        R"({"batch_input_shape": 3}}]}})",
+        "config.layers[0].config.batch_input_shape");
   const auto unknown = error_of<ConfigError>([] {
     UpgradeReport r;
     compile_config_from_training_config(json::parse(R"({"loss": "mse", "optimiser_config": {}})"), r);
@@ -494,4 +574,98 @@ BOOST_AUTO_TEST_CASE(errors_name_the_path) {
         json::parse(R"({"optimizer_config": {"class_name": "Adam", "config": {"lr": 0.1, "learning_rate": 0.1}}})"), r);
   });
   BOOST_CHECK_MESSAGE(contains(both, "training_config.optimizer_config.config.lr: both"), both);
+}
+
+// Wrapped layers (Bidirectional, TimeDistributed) are upgraded like any layer.
+BOOST_AUTO_TEST_CASE(wrappers) {
+  const std::string text =
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Bidirectional", )"
+      R"("config": {"name": "bi", "trainable": true, "batch_input_shape": [null, 3, 4], "dtype": "float32", )"
+      R"("layer": )" +
+      lstm("inner", 2, true, false) +
+      R"(, "merge_mode": "concat"}}, {"class_name": "TimeDistributed", "config": )"
+      R"({"name": "td", "trainable": true, "dtype": "float32", "layer": )" +
+      dense("per_step", 1) + "}}]}}";
+  const auto config = upgraded(text);
+  const auto& inner = layer_config(config, 1).at("layer").as_object();
+  BOOST_CHECK_EQUAL(inner.at("module").as_string(), "keras.layers");
+  BOOST_CHECK(!inner.at("config").as_object().contains("time_major"));
+  BOOST_CHECK(!inner.at("config").as_object().contains("implementation"));
+  auto model = model_from_config(config);
+  BOOST_CHECK_EQUAL(model->output_shapes().at(0).to_string(), "(None, 3, 1)");
+}
+
+// tf.keras: a nested Functional model keeps its node numbering (its own node is 0 in Keras 3
+// too); a layer shared by two calls is referenced by node index.
+BOOST_AUTO_TEST_CASE(nested_functional_and_shared_layer) {
+  const std::string inner = R"({"class_name": "Functional", "config": {"name": "inner", "layers": [)" +
+                            input_layer("inner_in", "[null, 4]") + ", " +
+                            entry(dense("inner_dense", 4), "inner_dense", R"([[["inner_in", 0, 0, {}]]])") +
+                            R"(], "input_layers": [["inner_in", 0, 0]], "output_layers": [["inner_dense", 0, 0]]}})";
+  const std::string text = R"({"class_name": "Functional", "config": {"name": "outer", "layers": [)" +
+                           input_layer("x", "[null, 4]") + ", " + entry(inner, "inner", R"([[["x", 0, 0, {}]]])") +
+                           ", " +
+                           entry(dense("shared", 4), "shared", R"([[["inner", 1, 0, {}]], [["shared", 0, 0, {}]]])") +
+                           R"(], "input_layers": [["x", 0, 0]], "output_layers": [["shared", 1, 0]]}})";
+  const auto config = upgraded(text);
+  BOOST_CHECK_EQUAL(json::write(config_of(config).at("layers").at(2).at("inbound_nodes").at(0).at("args")),
+                    R"([{"class_name": "__keras_tensor__", "config": {"keras_history": ["inner", 1, 0]}}])");
+  BOOST_CHECK_EQUAL(config_of(config).at("layers").at(1).at("module").as_string(), "keras.src.models.functional");
+  auto model = model_from_config(config);
+  // x -> inner (identity kernel, +1) -> shared (2x) -> shared (2x): 4 * (x + 1).
+  Tensor identity({4, 4});
+  for (int i = 0; i < 4; ++i) identity.at({i, i}) = 1.0f;
+  auto inner_model = std::dynamic_pointer_cast<Model>(model->get_layer("inner"));
+  BOOST_REQUIRE(inner_model);
+  inner_model->get_layer("inner_dense")->set_weights({identity, Tensor({4}, 1.0f)});
+  Tensor twice({4, 4});
+  for (int i = 0; i < 4; ++i) twice.at({i, i}) = 2.0f;
+  model->get_layer("shared")->set_weights({twice, Tensor({4})});
+  test::check_close(model->predict({Tensor::matrix({{1, 2, 3, 4}})})[0], Tensor::matrix({{8, 12, 16, 20}}));
+}
+
+BOOST_AUTO_TEST_CASE(lambda_and_mixed_precision) {
+  // Keras 2's marshalled Lambda becomes Keras 3's __lambda__ dict (which kplug's safe mode refuses).
+  auto lambda = upgraded(
+      R"({"class_name": "Sequential", "config": {"name": "s", "layers": [{"class_name": "Lambda", "config": )"
+      R"({"name": "l", "trainable": true, "batch_input_shape": [null, 2], "dtype": "float32", "function": )"
+      R"(["4wEAAAAAAAAA", null, null], "function_type": "lambda", "module": "__main__", "output_shape": null, )"
+      R"("output_shape_type": "raw", "output_shape_module": null, "arguments": {}}}]}})");
+  BOOST_CHECK_EQUAL(json::write(layer_config(lambda, 1)),
+                    R"({"name": "l", "trainable": true, "dtype": "float32", "function": {"class_name": )"
+                    R"("__lambda__", "config": {"code": "4wEAAAAAAAAA", "defaults": null, "closure": null}}, )"
+                    R"("output_shape": null, "arguments": {}})");
+  BOOST_CHECK(contains(error_of<UnsafeObjectError>([&] { model_from_config(lambda); }), "config.layers[1]"));
+  // tf.keras's mixed precision policy: a Keras 3 DTypePolicy, which kplug refuses naming it.
+  auto mixed = upgraded("[" + dense("d", 2, R"("batch_input_shape": [null, 3], )") + "]");
+  mixed.as_object()["config"].as_object()["layers"].as_array()[1].as_object()["config"].as_object()["dtype"] =
+      json::parse(R"({"class_name": "Policy", "config": {"name": "mixed_float16"}})");
+  const auto message = error_of<NotSupportedError>([&] { model_from_config(upgraded(mixed)); });
+  BOOST_CHECK_MESSAGE(contains(message, "config.layers[1].config.dtype: dtype policy 'mixed_float16'"), message);
+}
+
+// A two-output model's training_config: per-output dicts of losses, metrics and loss weights.
+BOOST_AUTO_TEST_CASE(multi_output_training_config) {
+  const std::string text = R"({"class_name": "Functional", "config": {"name": "two", "layers": [)" +
+                           input_layer("x", "[null, 3]") + ", " + entry(dense("a", 1), "a", R"([[["x", 0, 0, {}]]])") +
+                           ", " + entry(dense("b", 2), "b", R"([[["x", 0, 0, {}]]])") +
+                           R"(], "input_layers": [["x", 0, 0]], "output_layers": [["a", 0, 0], ["b", 0, 0]]}})";
+  auto model = model_from_config(upgraded(text));
+  UpgradeReport report;
+  const auto compile_config = compile_config_from_training_config(
+      json::parse(
+          R"({"loss": {"a": "mse", "b": {"class_name": "CategoricalCrossentropy", "config": )"
+          R"({"reduction": "auto", "name": "categorical_crossentropy", "from_logits": true, )"
+          R"("label_smoothing": 0.0, "axis": -1}}}, "metrics": {"a": ["mae"], "b": ["accuracy"]}, )"
+          R"("weighted_metrics": null, "loss_weights": {"a": 1.0, "b": 0.5}, "optimizer_config": )"
+          R"({"class_name": "RMSprop", "config": {"name": "RMSprop", "learning_rate": 0.001, "decay": 0.0, )"
+          R"("rho": 0.9, "momentum": 0.0, "epsilon": 1e-07, "centered": false}, "is_legacy_optimizer": true}})"),
+      report);
+  BOOST_CHECK(report.warnings.empty());
+  BOOST_CHECK_EQUAL(compile_config.at("loss").at("b").at("config").at("reduction").as_string(), "sum_over_batch_size");
+  model->set_compile_config(compile_config);
+  const auto written = model->compile_config();
+  BOOST_CHECK_EQUAL(json::write(written.at("loss_weights")), R"({"a": 1.0, "b": 0.5})");
+  BOOST_CHECK_EQUAL(json::write(written.at("metrics")), R"({"a": ["mae"], "b": ["accuracy"]})");
+  BOOST_CHECK(!written.at("optimizer").at("config").as_object().contains("decay"));
 }

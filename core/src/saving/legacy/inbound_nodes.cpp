@@ -95,13 +95,22 @@ struct Converter {
 
 }  // namespace
 
-bool is_legacy_node(const boost::json::value& node) { return node.is_array(); }
+// Keras 3's nodes are {"args", "kwargs"} dicts; tf.keras wrote a layer taking a dict of inputs
+// as the dict of its tensors.
+bool is_legacy_node(const boost::json::value& node) {
+  const auto* dict = node.if_object();
+  return node.is_array() || (dict && !dict->contains("args") && !dict->contains("kwargs"));
+}
 
-boost::json::value upgrade_node(const boost::json::array& node, const std::string& layer_class,
+boost::json::value upgrade_node(const boost::json::value& node, const std::string& layer_class,
                                 const std::set<std::string, std::less<>>& skip_first_node, const std::string& path) {
   Converter converter{skip_first_node, std::nullopt, {}};
   boost::json::array tensors;
-  for (std::size_t i = 0; i < node.size(); ++i) tensors.push_back(converter.inputs(node[i], index_path(path, i)));
+  if (const auto* list = node.if_array()) {
+    for (std::size_t i = 0; i < list->size(); ++i) tensors.push_back(converter.inputs((*list)[i], index_path(path, i)));
+  } else {
+    tensors.push_back(converter.inputs(node, path));
+  }
   boost::json::object kwargs;
   if (converter.kwargs) {
     for (const auto& item : *converter.kwargs) kwargs[item.key()] = converter.kwarg(item.value());

@@ -25,7 +25,7 @@ void refuse(const std::string& path, const std::string& message) {
 
 void rename_key(boost::json::object& object, std::string_view from, std::string_view to) {
   if (!object.contains(from)) return;
-  object.erase(to);
+  object.stable_erase(to);
   boost::json::object out;  // rebuilt to keep the key's place
   out.reserve(object.size());
   for (auto& item : object)
@@ -66,7 +66,7 @@ std::optional<boost::json::value> take_input_shape(boost::json::object& first, s
     std::optional<boost::json::value> v;
     if (auto* p = first.if_contains(key)) {
       if (!p->is_null()) v = *p;
-      first.erase(key);
+      first.stable_erase(key);
     }
     return v;
   };
@@ -125,7 +125,7 @@ bool insert_input_layer(boost::json::array& layers, const std::string& path) {
   if (const auto* d = config.if_contains("dtype"); d && d->is_string()) dtype = std::string(d->get_string());
   if (const auto* d = config.if_contains("input_dtype"); d && d->is_string()) {  // Keras 1
     dtype = std::string(d->get_string());
-    config.erase("input_dtype");
+    config.stable_erase("input_dtype");
   }
   std::string base = "input_layer";
   if (const auto* n = config.if_contains("name"); n && n->is_string()) base = std::string(n->get_string()) + "_input";
@@ -142,7 +142,10 @@ bool insert_input_layer(boost::json::array& layers, const std::string& path) {
   return true;
 }
 
-void upgrade_sequential(boost::json::object& model, const std::string& path, UpgradeReport& report) {
+// `layers_path`: where the layers list is in the document read (the root for Keras < 2.2's bare
+// list, else `<path>.config.layers`).
+void upgrade_sequential(boost::json::object& model, const std::string& path, const std::string& layers_path,
+                        UpgradeReport& report) {
   const std::string config_path = field_path(path, "config");
   auto* config_value = model.if_contains("config");
   if (config_value && config_value->is_array()) {  // Keras 2.0-2.1: the config is the list of layers
@@ -154,11 +157,10 @@ void upgrade_sequential(boost::json::object& model, const std::string& path, Upg
   }
   auto& config = object_at(model, "config", path);
   auto& layers = layers_of(config, config_path);
-  const std::string layers_path = field_path(config_path, "layers");
   const std::size_t inserted = insert_input_layer(layers, layers_path) ? 1 : 0;
   if (inserted) upgrade_layer(layers[0].get_object(), layers_path, report);  // the new InputLayer
   for (std::size_t i = inserted; i < layers.size(); ++i) {
-    const std::string layer_path = index_path(layers_path, i - inserted);  // as in the document read
+    const std::string layer_path = index_path(layers_path, i - inserted);
     if (!layers[i].is_object()) {
       malformed(layer_path, "expected a layer dict, got " + std::string(json::type_name(layers[i])));
     }
@@ -207,7 +209,9 @@ void upgrade_functional(boost::json::object& model, const std::string& path, Upg
     for (std::size_t k = 0; k < nodes->get_array().size(); ++k) {
       auto& node = nodes->get_array()[k];
       if (!is_legacy_node(node)) continue;
-      node = upgrade_node(node.get_array(), std::string(class_of(entry)), skip_first_node, index_path(nodes_path, k));
+      boost::json::value upgraded =
+          upgrade_node(node, std::string(class_of(entry)), skip_first_node, index_path(nodes_path, k));
+      node = std::move(upgraded);
     }
   }
   for (std::string_view key : {"input_layers", "output_layers"}) {
@@ -269,6 +273,11 @@ void add_module(boost::json::object& layer, bool is_model) {
 
 }  // namespace
 
+void upgrade_bare_sequential(boost::json::object& model, UpgradeReport& report) {
+  upgrade_sequential(model, "", "", report);
+  add_module(model, true);
+}
+
 void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeReport& report) {
   const auto* class_name = layer.if_contains("class_name");
   if (!class_name || !class_name->is_string()) {
@@ -276,13 +285,13 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
   }
   const std::string name(class_name->get_string());
   // tf.keras 2.x wrote its private module paths ("keras.engine.functional",
-  // "keras.src.engine.sequential"); Keras 3's models live in "keras".
-  if (auto* module = layer.if_contains("module"); module && module->is_string()) {
+  // "keras.src.engine.sequential"); add_module gives Keras 3's.
+  if (const auto* module = layer.if_contains("module"); module && module->is_string()) {
     const std::string_view m = module->get_string();
-    if (m.starts_with("keras.engine") || m.starts_with("keras.src.engine")) *module = "keras";
+    if (m.starts_with("keras.engine") || m.starts_with("keras.src.engine")) layer.stable_erase("module");
   }
   if (name == "Sequential") {
-    upgrade_sequential(layer, path, report);
+    upgrade_sequential(layer, path, field_path(field_path(path, "config"), "layers"), report);
     add_module(layer, true);
   } else if (name == "Model" || name == "Functional") {
     upgrade_functional(layer, path, report);
@@ -305,7 +314,9 @@ boost::json::value upgrade_model_config(const boost::json::value& config, Upgrad
     inner["name"] = "sequential";
     inner["layers"] = std::move(out.get_array());
     model["config"] = std::move(inner);
-    out = std::move(model);
+    detail::upgrade_bare_sequential(model, report);
+    report.changed = true;
+    return model;
   }
   auto* model = out.if_object();
   if (!model) {
@@ -320,8 +331,8 @@ boost::json::value upgrade_model_config(const boost::json::value& config, Upgrad
   }
   const std::string name(class_name->get_string());
   // tf.keras's to_json() adds its version and backend beside the model dict.
-  model->erase("keras_version");
-  model->erase("backend");
+  model->stable_erase("keras_version");
+  model->stable_erase("backend");
   if (auto* compile_config = model->if_contains("compile_config"); compile_config && compile_config->is_object()) {
     detail::upgrade_compile_config(compile_config->get_object(), "compile_config", report);
   }

@@ -122,7 +122,7 @@ void upgrade_dtype(object& config) {
 
 void drop(object& config, std::string_view key, const std::string& path, UpgradeReport& report, std::string_view why) {
   if (!config.contains(key)) return;
-  config.erase(key);
+  config.stable_erase(key);
   if (!why.empty()) report.warnings.push_back(field_path(path, key) + ": dropped (" + std::string(why) + ")");
 }
 
@@ -134,18 +134,18 @@ void drop_if(object& config, std::string_view key, const value& allowed, const s
   if (*v != allowed && !v->is_null()) {
     refuse(field_path(path, key), std::string(what) + " (got " + json::excerpt(*v) + ")");
   }
-  config.erase(key);
+  config.stable_erase(key);
 }
 
 void upgrade_recurrent(object& config, const std::string& path) {
   drop_if(config, "time_major", false, path, "time_major=True (time-first inputs) is not supported by Keras 3");
-  config.erase("implementation");  // Keras 3 picks its own kernel
+  config.stable_erase("implementation");  // Keras 3 picks its own kernel
 }
 
 void upgrade_lambda(object& config, const std::string& path) {
   // Keras 3's legacy loader drops these and wraps the marshalled code.
   for (std::string_view key : {"module", "function_type", "output_shape_type", "output_shape_module"}) {
-    config.erase(key);
+    config.stable_erase(key);
   }
   auto* function = config.if_contains("function");
   if (!function || !function->is_array()) return;
@@ -174,7 +174,7 @@ void upgrade_class_args(std::string_view class_name, object& config, const std::
   }
   if (class_name == "BatchNormalization") {  // (renorm is Keras 3's too)
     drop_if(config, "virtual_batch_size", value(nullptr), path, "virtual batches are not supported by Keras 3");
-    config.erase("fused");
+    config.stable_erase("fused");
   }
   if (class_name == "Embedding") {
     drop(config, "input_length", path, report, "");  // already in the model's input shape

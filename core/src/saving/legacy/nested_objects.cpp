@@ -9,9 +9,6 @@
 
 namespace kplug::saving::legacy::detail {
 
-namespace {
-
-// "glorot_uniform" -> "GlorotUniform", "l1_l2" -> "L1L2" (Keras 2.0-2.1 wrote the function names).
 std::string camel_case(std::string_view snake) {
   std::string out;
   bool upper = true;
@@ -25,6 +22,8 @@ std::string camel_case(std::string_view snake) {
   }
   return out;
 }
+
+namespace {
 
 bool lower_case(std::string_view s) {
   return std::none_of(s.begin(), s.end(), [](char c) { return std::isupper(static_cast<unsigned char>(c)); });

@@ -68,8 +68,8 @@ void upgrade_optimizer_args(object& config, const std::string& path, UpgradeRepo
   }
   detail::rename_key(config, "lr", "learning_rate");
   // Markers of tf.keras's optimizer generations; Keras 3 compiles as it sees fit.
-  config.erase("is_legacy_optimizer");
-  config.erase("jit_compile");
+  config.stable_erase("is_legacy_optimizer");
+  config.stable_erase("jit_compile");
   if (const auto* decay = config.if_contains("decay")) {
     if (!is_zero(*decay)) {
       if (!decay->is_number()) detail::malformed(field_path(path, "decay"), "expected a number");
@@ -84,7 +84,7 @@ void upgrade_optimizer_args(object& config, const std::string& path, UpgradeRepo
       report.warnings.push_back(field_path(path, "decay") +
                                 ": Keras 2's time decay became an InverseTimeDecay learning rate schedule");
     }
-    config.erase("decay");
+    config.stable_erase("decay");
   }
   if (const auto* schedule_decay = config.if_contains("schedule_decay")) {  // Keras 2.2's Nadam
     if (!schedule_decay->is_number() || std::abs(schedule_decay->to_number<double>() - 0.004) > 1e-12) {
@@ -92,7 +92,7 @@ void upgrade_optimizer_args(object& config, const std::string& path, UpgradeRepo
           field_path(path, "schedule_decay"),
           "Keras 3's Nadam has a fixed momentum schedule decay of 0.004 (got " + json::excerpt(*schedule_decay) + ")");
     }
-    config.erase("schedule_decay");
+    config.stable_erase("schedule_decay");
   }
 }
 
@@ -140,7 +140,20 @@ void upgrade_loss_object(object& loss) {
     *reduction = "sum_over_batch_size";  // tf.keras's default reduction
   }
   const auto* class_name = loss.if_contains("class_name");
-  if (class_name && class_name->is_string() && class_name->get_string() != "LossFunctionWrapper") args.erase("fn");
+  if (class_name && class_name->is_string() && class_name->get_string() != "LossFunctionWrapper")
+    args.stable_erase("fn");
+}
+
+// tf.keras saves compiled metrics: "accuracy" is MeanMetricWrapper(fn="categorical_accuracy"),
+// which Keras 3 writes as the metric class of that name (its wrapper takes loss functions).
+void upgrade_metric_object(object& metric) {
+  auto* class_name = metric.if_contains("class_name");
+  auto* config = metric.if_contains("config");
+  if (!class_name || *class_name != "MeanMetricWrapper" || !config || !config->is_object()) return;
+  const auto* fn = config->get_object().if_contains("fn");
+  if (!fn || !fn->is_string() || !fn->get_string().ends_with("_accuracy")) return;
+  *class_name = detail::camel_case(fn->get_string());
+  config->get_object().stable_erase("fn");
 }
 
 // A loss or metric structure: names, {class_name, config} objects, lists and per-output dicts.
@@ -156,7 +169,11 @@ value upgrade_compile_value(const value& v, bool is_loss, const std::string& pat
   if (const auto* dict = v.if_object()) {
     object out = *dict;
     if (dict->contains("class_name")) {
-      if (is_loss) upgrade_loss_object(out);
+      if (is_loss) {
+        upgrade_loss_object(out);
+      } else {
+        upgrade_metric_object(out);
+      }
       return out;
     }
     for (auto& item : out) {

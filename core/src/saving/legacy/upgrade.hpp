@@ -27,12 +27,19 @@ std::string index_path(const std::string& base, std::size_t index);
 // move its elements: never assign from a pointer into the same object.)
 void rename_key(boost::json::object& object, std::string_view from, std::string_view to);
 
+// "glorot_uniform" -> "GlorotUniform", "l1_l2" -> "L1L2" (Keras 2 also wrote function names).
+std::string camel_case(std::string_view snake);
+
 // The object at `key` of `parent` (at `path`), which must be a dict.
 boost::json::object& object_at(boost::json::object& parent, std::string_view key, const std::string& path);
 
 // A layer dict {"class_name", "config", ...} at `path`, upgraded in place: the class and its
 // arguments (legacy_layer_args.cpp), nested models and wrapped layers (legacy_config.cpp).
 void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeReport& report);
+
+// Keras < 2.2's Sequential, its bare list of layers wrapped as {"class_name": "Sequential",
+// "config": {"name", "layers"}}: paths name the list's items as the document did (`[i]`).
+void upgrade_bare_sequential(boost::json::object& model, UpgradeReport& report);
 
 // The class name and arguments of one (non-model) layer dict (legacy_layer_args.cpp).
 void upgrade_layer_args(boost::json::object& layer, const std::string& path, UpgradeReport& report);
@@ -41,11 +48,11 @@ void upgrade_layer_args(boost::json::object& layer, const std::string& path, Upg
 enum class ObjectFamily { initializer, regularizer, constraint };
 void upgrade_nested_object(boost::json::value& v, ObjectFamily family, const std::string& path);
 
-// Keras 1-2's `[[name, node_index, tensor_index, {kwargs}], ...]` node -> Keras 3's
+// Keras 1-2's `[[name, node_index, tensor_index, {kwargs}], ...]` node (or tf.keras's dict of such) -> Keras 3's
 // {"args", "kwargs"} (inbound_nodes.cpp). `skip_first_node`: nested models whose node 0 Keras
 // 2 counted as their own (references to them shift down by one); `layer_class`: the called layer.
 bool is_legacy_node(const boost::json::value& node);
-boost::json::value upgrade_node(const boost::json::array& node, const std::string& layer_class,
+boost::json::value upgrade_node(const boost::json::value& node, const std::string& layer_class,
                                 const std::set<std::string, std::less<>>& skip_first_node, const std::string& path);
 // A [name, node_index, tensor_index] reference of input_layers/output_layers, shifted likewise.
 void shift_reference(boost::json::value& ref, const std::set<std::string, std::less<>>& skip_first_node);
