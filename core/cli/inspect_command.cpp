@@ -7,9 +7,9 @@
 #include "plugin_setup.hpp"
 
 #include "kplug/json.hpp"
+#include "kplug/models/legacy_config.hpp"
 #include "kplug/registry.hpp"
 #include "kplug/saving/keras_file.hpp"
-#include "kplug/saving/legacy_config.hpp"
 #include "kplug/saving/legacy_h5.hpp"
 
 #include <boost/json/array.hpp>
@@ -138,14 +138,14 @@ Inspected read_legacy(const std::string& path) {
   inspected.members.push_back(info.weights_only ? "layer weights (weights-only file)" : "model_weights");
   if (!info.optimizer_weight_names.empty()) inspected.members.push_back("optimizer_weights");
   if (!info.model_config) throw FileFailure{path, "a legacy weights-only file: it holds no model to inspect"};
-  saving::legacy::UpgradeReport report;
+  legacy::UpgradeReport report;
   inspected.config = in_file(path + "@model_config", [&] {
-    return saving::legacy::upgrade_model_config(json::parse(*info.model_config), report);
+    return legacy::upgrade_model_config(json::parse(*info.model_config), report, info.keras_version.value_or(""));
   });
   if (info.training_config) {
     inspected.training_config = in_file(path + "@training_config", [&] { return json::parse(*info.training_config); });
     inspected.compile_config = in_file(path + "@training_config", [&] {
-      return saving::legacy::compile_config_from_training_config(inspected.training_config, report);
+      return legacy::compile_config_from_training_config(inspected.training_config, report);
     });
   }
   return inspected;
@@ -226,7 +226,8 @@ void write_text_report(std::ostream& out, const std::string& path, const Inspect
   } else {
     out << "Metadata: none\n";
   }
-  if (!inspected.training_config.is_null()) out << "Training config: " << json::write(inspected.training_config) << "\n";
+  if (!inspected.training_config.is_null())
+    out << "Training config: " << json::write(inspected.training_config) << "\n";
   if (inspected.compile_config.is_object() && !inspected.compile_config.get_object().empty()) {
     out << "Compiled:\n";
     for (const char* key : {"optimizer", "loss", "loss_weights", "metrics", "weighted_metrics"}) {

@@ -4,8 +4,8 @@
 #include "plugin_setup.hpp"
 #include "progress.hpp"
 
-#include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/json.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/saving/keras_file.hpp"
 #include "kplug/saving/legacy_h5.hpp"
 

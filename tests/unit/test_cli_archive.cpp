@@ -197,7 +197,8 @@ fs::path legacy(const std::string& name) { return test::data_dir() / "legacy_h5"
 BOOST_AUTO_TEST_CASE(legacy_h5_predict_summary_and_inspect) {
   for (const std::string name : {"mlp", "rnn", "nested_sequential", "compiled_adam_mse_mae"}) {
     BOOST_TEST_CONTEXT(name) {
-      const Run r = run("predict " + quoted(legacy(name) / "model.h5") + " --input " + quoted(legacy(name) / "io.json"));
+      const Run r =
+          run("predict " + quoted(legacy(name) / "model.h5") + " --input " + quoted(legacy(name) / "io.json"));
       BOOST_REQUIRE_EQUAL(r.status, 0);
       check_outputs(r.out, legacy(name) / "io.json");
       BOOST_TEST(contains(run("summary " + quoted(legacy(name) / "model.h5")).out, "Total params"));

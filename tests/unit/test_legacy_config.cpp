@@ -1,4 +1,4 @@
-// The legacy config upgrader (kplug/saving/legacy_config.hpp): Keras 1/2 and tf.keras model
+// The legacy config upgrader (kplug/models/legacy_config.hpp): Keras 1/2 and tf.keras model
 // configs and training_configs -> the Keras 3 form kplug loads.
 //
 // Fixtures: tests/data/legacy_config/<name>/ holds the `model_config` and `training_config`
@@ -11,15 +11,15 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/models/model.hpp"
-#include "kplug/saving/legacy_config.hpp"
+#include "kplug/models/legacy_config.hpp"
 #include "test_support.hpp"
 
 #include <cmath>
 
 using namespace kplug;
-using saving::legacy::compile_config_from_training_config;
-using saving::legacy::upgrade_model_config;
-using saving::legacy::UpgradeReport;
+using legacy::compile_config_from_training_config;
+using legacy::upgrade_model_config;
+using legacy::UpgradeReport;
 using test::contains;
 using test::error_of;
 

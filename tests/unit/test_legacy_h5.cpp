@@ -188,8 +188,9 @@ BOOST_AUTO_TEST_CASE(layer_count_mismatch_is_keras_message) {
     saving::load_legacy_weights(*model, keras3_dir("weights_only_legacy_cnn") / "model_weights_legacy.h5");
     BOOST_FAIL("loaded weights of another model");
   } catch (const ValueError& e) {
-    BOOST_CHECK_MESSAGE(test::contains(e.what(), "Layer count mismatch when loading weights from file. Model "
-                                                 "expected 2 layers, found 3 saved layers."),
+    BOOST_CHECK_MESSAGE(test::contains(e.what(),
+                                       "Layer count mismatch when loading weights from file. Model "
+                                       "expected 2 layers, found 3 saved layers."),
                         e.what());
     BOOST_CHECK_MESSAGE(test::contains(e.what(), "model_weights_legacy.h5"), e.what());
   }
@@ -266,8 +267,7 @@ namespace {
 
 class EditedCopy {
  public:
-  explicit EditedCopy(const Scratch& scratch, const char* fixture = "mlp")
-      : path_(scratch.dir / "edited.h5") {
+  explicit EditedCopy(const Scratch& scratch, const char* fixture = "mlp") : path_(scratch.dir / "edited.h5") {
     fs::copy_file(keras3_dir(fixture) / "model.h5", path_, fs::copy_options::overwrite_existing);
     file_ = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     BOOST_REQUIRE(file_ >= 0);
@@ -366,9 +366,10 @@ BOOST_AUTO_TEST_CASE(weight_of_the_wrong_shape_is_keras_message) {
   H5Sclose(space);
   copy.close();
   const std::string message = load_error<ValueError>(copy.path());
-  BOOST_CHECK_MESSAGE(test::contains(message, "Shape mismatch in layer #0 (named dense)for weight ") &&
-                          test::contains(message, "Weight expects shape (8, 16). Received saved weight with shape (3, 3)"),
-                      message);
+  BOOST_CHECK_MESSAGE(
+      test::contains(message, "Shape mismatch in layer #0 (named dense)for weight ") &&
+          test::contains(message, "Weight expects shape (8, 16). Received saved weight with shape (3, 3)"),
+      message);
 }
 
 BOOST_AUTO_TEST_CASE(external_link_as_a_weight_is_refused) {

@@ -62,7 +62,11 @@ Tensor relu(const Tensor& x, float negative_slope = 0.0f, std::optional<float> m
 Tensor leaky_relu(const Tensor& x, float negative_slope = 0.2f);
 Tensor relu6(const Tensor& x);
 Tensor hard_sigmoid(const Tensor& x);  // clip(x / 6 + 0.5, 0, 1)
-Tensor hard_silu(const Tensor& x);     // x * hard_sigmoid(x)
+// Keras 1/2's hard_sigmoid, clip(0.2 x + 0.5, 0, 1): the activation kKeras2HardSigmoid that
+// configs from Keras < 3 are upgraded to (kplug/models/legacy_config.hpp).
+Tensor hard_sigmoid_keras2(const Tensor& x);
+inline constexpr std::string_view kKeras2HardSigmoid = "keras2>hard_sigmoid";
+Tensor hard_silu(const Tensor& x);  // x * hard_sigmoid(x)
 inline Tensor hard_swish(const Tensor& x) { return hard_silu(x); }
 Tensor hard_tanh(const Tensor& x);  // clip(x, -1, 1)
 // x where |x| > threshold, else 0. threshold must be >= 0.

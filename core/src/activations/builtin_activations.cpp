@@ -45,6 +45,10 @@ void add_builtin_activations(CatalogBuilder& builder) {
   add(builder, "squareplus", [](const Tensor& x) { return a::squareplus(x); });
   add(builder, "tanh", [](const Tensor& x) { return a::tanh(x); });
   add(builder, "tanh_shrink", [](const Tensor& x) { return a::tanh_shrink(x); });
+  // Keras 1/2's hard_sigmoid under a registered-function key (what configs from Keras < 3 are
+  // upgraded to): Keras 3 has no built-in with its 0.2 slope. Python Keras 3 loads a model using it
+  // once `keras2>hard_sigmoid` is registered there (docs/differences-from-keras.md).
+  add(builder, std::string(a::kKeras2HardSigmoid), [](const Tensor& x) { return a::hard_sigmoid_keras2(x); });
   // Along the last axis by default.
   add(builder, "glu", [](const Tensor& x) { return a::glu(x); });
   add(builder, "log_softmax", [](const Tensor& x) { return a::log_softmax(x); });

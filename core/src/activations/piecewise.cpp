@@ -55,6 +55,10 @@ Tensor hard_sigmoid(const Tensor& x) {
   return map_elements(x, [](float v) { return clip(v / 6.0f + 0.5f, 0.0f, 1.0f); });
 }
 
+Tensor hard_sigmoid_keras2(const Tensor& x) {
+  return map_elements(x, [](float v) { return clip(0.2f * v + 0.5f, 0.0f, 1.0f); });
+}
+
 Tensor hard_silu(const Tensor& x) {
   return map_elements(x, [](float v) { return v * clip(v / 6.0f + 0.5f, 0.0f, 1.0f); });
 }

@@ -173,7 +173,7 @@ struct Functional::Graph {
     return slot;
   }
   // Keras tensors written without a shape (Keras 2 nodes converted by
-  // kplug/saving/legacy_config.hpp) get the shape and dtype found here, as Keras 3 writes them
+  // kplug/models/legacy_config.hpp) get the shape and dtype found here, as Keras 3 writes them
   // (and reads them back: its KerasTensor needs a shape).
   void complete_keras_tensors(boost::json::value& v) const {
     if (is_keras_tensor(v)) {

@@ -58,8 +58,8 @@ struct DatasetInfo {
 // Everything loading a file needs, from one pass over it (see WeightsReader::tree).
 struct FileTree {
   struct Group {
-    std::string path;                      // "" for the root
-    std::optional<std::string> vars_name;  // the `name` attribute of a "vars" group, when it has one
+    std::string path;                         // "" for the root
+    std::optional<std::string> vars_name;     // the `name` attribute of a "vars" group, when it has one
     std::vector<StringAttribute> attributes;  // tree(true) only: every string attribute, by name
   };
   struct Dataset {

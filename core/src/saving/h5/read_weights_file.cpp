@@ -424,7 +424,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
     std::uint64_t slot;  // in the parent's arena (in_file)
   };
   std::vector<Pending> pending;
-  std::uint64_t end = 0;        // of the shared buffer
+  std::uint64_t end = 0;  // of the shared buffer
   std::uint64_t attribute_bytes = 0;
   std::uint64_t arena_end = 0;  // of the memory the parent reads the file's plain datasets into
   std::optional<h5::H5Error> child_error;
@@ -570,8 +570,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
 // Every dataset of an open file straight into the memory the store's tensors keep. `image`: the
 // bytes the reader was opened on, if it was (plain contiguous datasets are then copied from it).
 std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& reader, const H5ReadOptions& options,
-                                                      std::span<const std::byte> image,
-                                                      StringAttributes* attributes) {
+                                                      std::span<const std::byte> image, StringAttributes* attributes) {
   auto owned = std::make_unique<InMemoryWeightsStore>();
   InMemoryWeightsStore& store = *owned;
   h5::FileTree tree = reader.tree(attributes != nullptr);

@@ -360,11 +360,11 @@ struct WeightsReader::Impl {
       const H5I_type_t type = H5Iget_type(object.get());
       if (type == H5I_GROUP) {
         if (tree) {
-          tree->groups.push_back({member_path,
-                                  member.name == "vars" ? string_attribute_of(object.get(), member_path, "name")
-                                                        : std::nullopt,
-                                  attributes ? string_attributes_of(object.get(), member_path, *attributes)
-                                             : std::vector<StringAttribute>{}});
+          tree->groups.push_back(
+              {member_path,
+               member.name == "vars" ? string_attribute_of(object.get(), member_path, "name") : std::nullopt,
+               attributes ? string_attributes_of(object.get(), member_path, *attributes)
+                          : std::vector<StringAttribute>{}});
         }
         walk(object.get(), member_path, depth + 1, seen, infos, tree, attributes);
       } else if (type == H5I_DATASET) {
@@ -387,13 +387,14 @@ struct WeightsReader::Impl {
     H5O_info_t info{};
     if (H5Oget_info2(object, &info, H5O_INFO_NUM_ATTRS) < 0) fail(name, path, "cannot read the object's attributes");
     if (info.num_attrs > limits.max_attributes_per_object) {
-      throw H5UnsafeError(name, path, "more than " + std::to_string(limits.max_attributes_per_object) +
-                                          " attributes (ReadLimits::max_attributes_per_object)");
+      throw H5UnsafeError(name, path,
+                          "more than " + std::to_string(limits.max_attributes_per_object) +
+                              " attributes (ReadLimits::max_attributes_per_object)");
     }
     std::vector<StringAttribute> out;
     for (hsize_t i = 0; i < info.num_attrs; ++i) {
-      Handle attribute(check(H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT),
-                             name, path, "cannot open an attribute"));
+      Handle attribute(check(H5Aopen_by_idx(object, ".", H5_INDEX_NAME, H5_ITER_INC, i, H5P_DEFAULT, H5P_DEFAULT), name,
+                             path, "cannot open an attribute"));
       std::optional<StringAttribute> value = read_string_attribute(attribute.get(), path, budget);
       if (value) out.push_back(std::move(*value));
     }
@@ -427,7 +428,8 @@ struct WeightsReader::Impl {
     if (variable > 0) {
       Handle memory(check(H5Tcopy(type.get()), name, where, "cannot copy the attribute's type"));
       std::vector<char*> texts(count, nullptr);
-      if (count > 0 && H5Aread(attribute, memory.get(), texts.data()) < 0) fail(name, where, "cannot read the attribute");
+      if (count > 0 && H5Aread(attribute, memory.get(), texts.data()) < 0)
+        fail(name, where, "cannot read the attribute");
       // Every string is freed whatever happens to the budget.
       struct Reclaim {
         std::vector<char*>& texts;
@@ -608,9 +610,9 @@ FileTree WeightsReader::tree(bool with_attributes) const {
   std::set<haddr_t> seen;
   FileTree tree;
   AttributeBudget budget{impl_->limits.max_attribute_bytes};
-  tree.groups.push_back({"", std::nullopt,
-                         with_attributes ? impl_->string_attributes_of(root.get(), "", budget)
-                                         : std::vector<StringAttribute>{}});
+  tree.groups.push_back(
+      {"", std::nullopt,
+       with_attributes ? impl_->string_attributes_of(root.get(), "", budget) : std::vector<StringAttribute>{}});
   impl_->walk(root.get(), "", 0, seen, nullptr, &tree, with_attributes ? &budget : nullptr);
   std::sort(tree.datasets.begin(), tree.datasets.end(),
             [](const auto& a, const auto& b) { return a.info.path < b.info.path; });

@@ -2,8 +2,8 @@
 #include "kplug/saving/legacy_h5.hpp"
 
 #include "kplug/json.hpp"
+#include "kplug/models/legacy_config.hpp"
 #include "kplug/saving/h5_error.hpp"
-#include "kplug/saving/legacy_config.hpp"
 #include "legacy_h5_file.hpp"
 #include "legacy_weights_loading.hpp"
 
@@ -33,7 +33,7 @@ boost::json::value parse_attribute(const legacy::LegacyH5File& file, const std::
   return with_location(Location::entry(attribute_where(file, attribute)), [&] { return json::parse(text, parse); });
 }
 
-void report(const legacy::UpgradeReport& upgrade, const WarningSink& sink, const std::string& where) {
+void report(const kplug::legacy::UpgradeReport& upgrade, const WarningSink& sink, const std::string& where) {
   legacy::WeightMatching warner{false, sink};
   for (const std::string& warning : upgrade.warnings) warner.warn(where + ": " + warning);
 }
@@ -49,9 +49,12 @@ ModelPtr build_model(const legacy::LegacyH5File& file, const LoadModelOptions& o
   }
   const boost::json::value config = parse_attribute(file, *text, "model_config", options.limits);
   const std::string where = attribute_where(file, "model_config");
-  legacy::UpgradeReport upgrade;
-  const boost::json::value upgraded =
-      with_location(Location::entry(where), [&] { return legacy::upgrade_model_config(config, upgrade); });
+  // Keras 2 writes its version at the root (and in model_weights); Keras 1 in model_weights only.
+  std::string keras_version = file.text("", "keras_version").value_or("");
+  if (keras_version.empty()) keras_version = file.text(kModelWeights, "keras_version").value_or("");
+  kplug::legacy::UpgradeReport upgrade;
+  const boost::json::value upgraded = with_location(
+      Location::entry(where), [&] { return kplug::legacy::upgrade_model_config(config, upgrade, keras_version); });
   report(upgrade, options.on_warning, where);
   DeserializeOptions deserialize;
   deserialize.custom_objects = options.custom_objects;
@@ -101,9 +104,9 @@ void compile_model(Model& model, const legacy::LegacyH5File& file, const LoadMod
   if (!text) return;  // Keras: "No training configuration found in the save file" (not compiled)
   const std::string where = attribute_where(file, "training_config");
   const boost::json::value training = parse_attribute(file, *text, "training_config", options.limits);
-  legacy::UpgradeReport upgrade;
+  kplug::legacy::UpgradeReport upgrade;
   const boost::json::value compile_config = with_location(
-      Location::entry(where), [&] { return legacy::compile_config_from_training_config(training, upgrade); });
+      Location::entry(where), [&] { return kplug::legacy::compile_config_from_training_config(training, upgrade); });
   report(upgrade, options.on_warning, where);
   with_location(Location::entry(where), [&] { model.set_compile_config(compile_config); });
   load_optimizer_weights(model, file, options.on_warning);

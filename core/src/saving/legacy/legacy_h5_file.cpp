@@ -11,10 +11,9 @@ LegacyH5File LegacyH5File::read(const std::filesystem::path& path, int fd, const
   H5ReadOptions options = read;
   // model_config is capped like a `.keras` config.json; the other attributes (layer and weight
   // names) get as much again.
-  options.limits.max_attribute_bytes =
-      std::min(options.limits.max_attribute_bytes, limits.max_config_bytes > (std::uint64_t{1} << 62)
-                                                       ? limits.max_config_bytes
-                                                       : 2 * limits.max_config_bytes);
+  options.limits.max_attribute_bytes = std::min(
+      options.limits.max_attribute_bytes,
+      limits.max_config_bytes > (std::uint64_t{1} << 62) ? limits.max_config_bytes : 2 * limits.max_config_bytes);
   const std::string name = path.string();
   return LegacyH5File(name, read_h5_file(path, fd, name, options));
 }

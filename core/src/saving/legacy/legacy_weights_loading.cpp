@@ -65,10 +65,9 @@ void load_top_level(Model& model, const LegacyH5File& file, std::string_view gro
   const std::vector<VariablePtr> variables = model.own_variables();
   const std::vector<Tensor> values = stored_values(file, top);
   if (values.size() != variables.size()) {
-    throw ValueError(
-        "Weight count mismatch for top-level weights when loading weights from file. Model expects " +
-        std::to_string(variables.size()) + " top-level weight(s). Received " + std::to_string(values.size()) +
-        " saved top-level weight(s)");
+    throw ValueError("Weight count mismatch for top-level weights when loading weights from file. Model expects " +
+                     std::to_string(variables.size()) + " top-level weight(s). Received " +
+                     std::to_string(values.size()) + " saved top-level weight(s)");
   }
   set_weights(variables, values, "top-level model", matching);
 }
@@ -136,9 +135,9 @@ void load_weights_by_name(Model& model, const LegacyH5File& file, std::string_vi
       const std::vector<Tensor> values =
           preprocess_weights_for_loading(*layer, stored, origin, file.name() + ": " + layer_group);
       if (values.size() != variables.size()) {
-        const std::string message = "layer #" + std::to_string(k) + " (named " + layer->name() +
-                                    "). Layer expects " + std::to_string(variables.size()) +
-                                    " weight(s). Received " + std::to_string(values.size()) + " saved weight(s)";
+        const std::string message = "layer #" + std::to_string(k) + " (named " + layer->name() + "). Layer expects " +
+                                    std::to_string(variables.size()) + " weight(s). Received " +
+                                    std::to_string(values.size()) + " saved weight(s)";
         if (!matching.skip_mismatch) throw ValueError("Weight count mismatch for " + message);
         matching.warn("Skipping loading of weights for " + message + " due to mismatch in number of weights.");
         continue;

@@ -4,8 +4,8 @@
 #include "atomic_file.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "kplug/models/legacy_config.hpp"
 #include "kplug/saving/h5_error.hpp"
-#include "kplug/saving/legacy_config.hpp"
 #include "kplug/saving/legacy_h5.hpp"
 #include "kplug/version.hpp"
 
@@ -166,8 +166,9 @@ ModelPtr model_from_config_text(const std::string& text, const std::string& wher
   parse.max_bytes = static_cast<std::size_t>(options.limits.max_config_bytes);
   boost::json::value config = with_location(Location::entry(where), [&] { return json::parse(text, parse); });
   if (keras_version.starts_with("1.") || keras_version.starts_with("2.")) {
-    legacy::UpgradeReport report;
-    config = with_location(Location::entry(where), [&] { return legacy::upgrade_model_config(config, report); });
+    kplug::legacy::UpgradeReport report;
+    config = with_location(Location::entry(where),
+                           [&] { return kplug::legacy::upgrade_model_config(config, report, keras_version); });
     for (const std::string& warning : report.warnings) warn(options, where + ": " + warning);
   }
   if (!options.compile && config.is_object()) {
@@ -192,8 +193,8 @@ ModelPtr load_archive(const std::filesystem::path& path, const LoadModelOptions&
   const std::optional<std::string> metadata =
       archive.contains(kMetadata) ? std::optional(archive.read(kMetadata, options.limits.max_config_bytes))
                                   : std::nullopt;
-  ModelPtr model = model_from_config_text(
-      config, name + "/" + kConfig, keras_version_of(metadata, name + "/" + kMetadata, options), options);
+  ModelPtr model = model_from_config_text(config, name + "/" + kConfig,
+                                          keras_version_of(metadata, name + "/" + kMetadata, options), options);
   if (archive.contains(kWeights)) {
     const Fd fd(member_to_memfd(archive, kWeights, options.limits.max_weights_bytes));
     const auto store = read_weights_fd(fd.get(), name + "/" + kWeights, options.weights);
@@ -220,8 +221,8 @@ ModelPtr load_directory(const std::filesystem::path& path, const LoadModelOption
       std::filesystem::exists(path / kMetadata, ec)
           ? std::optional(read_directory_file(path / kMetadata, options.limits.max_config_bytes))
           : std::nullopt;
-  ModelPtr model = model_from_config_text(
-      config, (path / kConfig).string(), keras_version_of(metadata, (path / kMetadata).string(), options), options);
+  ModelPtr model = model_from_config_text(config, (path / kConfig).string(),
+                                          keras_version_of(metadata, (path / kMetadata).string(), options), options);
   const std::filesystem::path weights = path / kWeights;
   if (!std::filesystem::exists(std::filesystem::symlink_status(weights, ec))) {
     if (std::filesystem::exists(path / kWeightsNpz, ec)) {

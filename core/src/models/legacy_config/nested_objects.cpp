@@ -2,12 +2,12 @@
 // lower-case class names and VarianceScaling's old "normal" distribution.
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "saving/legacy/upgrade.hpp"
+#include "models/legacy_config/upgrade.hpp"
 
 #include <algorithm>
 #include <cctype>
 
-namespace kplug::saving::legacy::detail {
+namespace kplug::legacy::detail {
 
 std::string camel_case(std::string_view snake) {
   std::string out;
@@ -73,4 +73,4 @@ void upgrade_nested_object(boost::json::value& v, ObjectFamily family, const std
   }
 }
 
-}  // namespace kplug::saving::legacy::detail
+}  // namespace kplug::legacy::detail

@@ -11,10 +11,11 @@
 #include <boost/json/value.hpp>
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
-namespace kplug::saving::legacy {
+namespace kplug::legacy {
 
 struct UpgradeReport {
   // Rewrites the caller may want to show: dropped arguments, weights that need converting.
@@ -22,14 +23,23 @@ struct UpgradeReport {
   bool changed = false;
 };
 
+// True when a model document is in an older dialect at its top: Keras < 2.2's bare list of
+// layers, a dict without `module` (Keras 1/2 `model_config`s and to_json texts), or one naming a
+// Keras 1/2 `keras_version`. (tf.keras 2.13-2.15 archives are told by their metadata.json.)
+bool is_legacy_model_config(const boost::json::value& config);
+
 // A model config ({"class_name", "config"}, or Keras < 2.2's bare list of layers for a
-// Sequential) -> a Keras 3 model dict.
-boost::json::value upgrade_model_config(const boost::json::value& config, UpgradeReport& report);
+// Sequential) -> a Keras 3 model dict. `keras_version`: the Keras that wrote it (a legacy file's
+// attribute, an archive's metadata); "" takes the document's own `keras_version` key (Keras 2
+// to_json texts have one), else the config is read with Keras 3's meanings. For Keras 1/2,
+// `hard_sigmoid` activations become "keras2>hard_sigmoid" (clip(0.2 x + 0.5, 0, 1), not Keras 3's).
+boost::json::value upgrade_model_config(const boost::json::value& config, UpgradeReport& report,
+                                        std::string_view keras_version = "");
 
 // A legacy .h5's `training_config` (loss, metrics, weighted_metrics, loss_weights,
 // optimizer_config, ...) -> a compile_config as Model::set_compile_config reads it.
 boost::json::value compile_config_from_training_config(const boost::json::value& training_config,
                                                        UpgradeReport& report);
 
-}  // namespace kplug::saving::legacy
+}  // namespace kplug::legacy
 #pragma GCC visibility pop

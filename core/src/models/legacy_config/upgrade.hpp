@@ -1,8 +1,8 @@
-// Shared pieces of the legacy config upgrader (kplug/saving/legacy_config.hpp): JSON paths,
+// Shared pieces of the legacy config upgrader (kplug/models/legacy_config.hpp): JSON paths,
 // the two kinds of refusal, and the passes each file implements.
 #pragma once
 
-#include "kplug/saving/legacy_config.hpp"
+#include "kplug/models/legacy_config.hpp"
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-namespace kplug::saving::legacy::detail {
+namespace kplug::legacy::detail {
 
 // `base.key` (or `key` at the root) and `base[i]`.
 std::string field_path(const std::string& base, std::string_view key);
@@ -36,6 +36,9 @@ boost::json::object& object_at(boost::json::object& parent, std::string_view key
 // A layer dict {"class_name", "config", ...} at `path`, upgraded in place: the class and its
 // arguments (legacy_layer_args.cpp), nested models and wrapped layers (legacy_config.cpp).
 void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeReport& report);
+// Keras 1/2 meanings of activation names (keras2_activations.cpp): `hard_sigmoid` in any layer's
+// activation arguments becomes activations::kKeras2HardSigmoid. True when something changed.
+bool use_keras2_activations(boost::json::value& config);
 
 // Keras < 2.2's Sequential, its bare list of layers wrapped as {"class_name": "Sequential",
 // "config": {"name", "layers"}}: paths name the list's items as the document did (`[i]`).
@@ -61,4 +64,4 @@ void shift_reference(boost::json::value& ref, const std::set<std::string, std::l
 // loss reductions and names (training_config.cpp).
 void upgrade_compile_config(boost::json::object& compile_config, const std::string& path, UpgradeReport& report);
 
-}  // namespace kplug::saving::legacy::detail
+}  // namespace kplug::legacy::detail

@@ -1,13 +1,14 @@
 // The model walk of the legacy upgrader: Sequential (a bare list, no InputLayer, the first
 // layer's batch_input_shape), Functional/Model (legacy nodes, nested models), wrappers.
+#include "kplug/activations.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "saving/legacy/upgrade.hpp"
+#include "models/legacy_config/upgrade.hpp"
 
 #include <algorithm>
 #include <optional>
 
-namespace kplug::saving::legacy {
+namespace kplug::legacy {
 
 namespace detail {
 
@@ -305,7 +306,38 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
 
 }  // namespace detail
 
-boost::json::value upgrade_model_config(const boost::json::value& config, UpgradeReport& report) {
+namespace {
+
+bool is_keras1_or_2(std::string_view version) { return version.starts_with("1.") || version.starts_with("2."); }
+
+// The version `config` names itself (tf.keras's to_json), "" when none.
+std::string own_keras_version(const boost::json::value& config) {
+  const auto* object = config.if_object();
+  const auto* version = object ? object->if_contains("keras_version") : nullptr;
+  return version && version->is_string() ? std::string(version->get_string()) : "";
+}
+
+boost::json::value upgrade_dialect(const boost::json::value& config, UpgradeReport& report);
+
+}  // namespace
+
+boost::json::value upgrade_model_config(const boost::json::value& config, UpgradeReport& report,
+                                        std::string_view keras_version) {
+  const std::string version = keras_version.empty() ? own_keras_version(config) : std::string(keras_version);
+  boost::json::value out = upgrade_dialect(config, report);
+  if (is_keras1_or_2(version) && detail::use_keras2_activations(out)) {
+    report.changed = true;
+    report.warnings.push_back("hard_sigmoid (Keras " + version +
+                              ": clip(0.2 x + 0.5, 0, 1)) is kept as the activation \"" +
+                              std::string(activations::kKeras2HardSigmoid) +
+                              "\"; Python Keras 3 needs it registered to load a model saved from this one");
+  }
+  return out;
+}
+
+namespace {
+
+boost::json::value upgrade_dialect(const boost::json::value& config, UpgradeReport& report) {
   boost::json::value out = config;
   if (out.is_array()) {  // Keras < 2.2 wrote a Sequential as the bare list of its layers
     boost::json::object model;
@@ -346,4 +378,15 @@ boost::json::value upgrade_model_config(const boost::json::value& config, Upgrad
   return out;
 }
 
-}  // namespace kplug::saving::legacy
+}  // namespace
+
+bool is_legacy_model_config(const boost::json::value& config) {
+  if (config.is_array()) return true;
+  const auto* object = config.if_object();
+  if (!object || !object->contains("class_name")) return false;
+  if (!object->contains("module")) return true;
+  const auto* version = object->if_contains("keras_version");
+  return version && version->is_string() && is_keras1_or_2(version->get_string());
+}
+
+}  // namespace kplug::legacy

@@ -6,13 +6,13 @@
 // (lr, decay, is_legacy_optimizer, jit_compile) that Keras 3's optimizers refuse.
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "saving/legacy/upgrade.hpp"
+#include "models/legacy_config/upgrade.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-namespace kplug::saving::legacy {
+namespace kplug::legacy {
 
 namespace {
 
@@ -234,4 +234,4 @@ value compile_config_from_training_config(const value& training_config, UpgradeR
   return out;
 }
 
-}  // namespace kplug::saving::legacy
+}  // namespace kplug::legacy

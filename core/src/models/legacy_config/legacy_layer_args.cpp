@@ -2,13 +2,13 @@
 // their Keras 3 meaning (tf-keras's get_config tells what Keras 2 wrote), or refused.
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "saving/legacy/upgrade.hpp"
+#include "models/legacy_config/upgrade.hpp"
 
 #include <algorithm>
 #include <array>
 #include <utility>
 
-namespace kplug::saving::legacy::detail {
+namespace kplug::legacy::detail {
 
 namespace {
 
@@ -238,4 +238,4 @@ void upgrade_layer_args(object& layer, const std::string& path, UpgradeReport& r
   upgrade_nested_objects(config, config_path);
 }
 
-}  // namespace kplug::saving::legacy::detail
+}  // namespace kplug::legacy::detail

@@ -7,13 +7,13 @@
 // inside the kwargs; standalone Keras 2 passed an RNN's initial states as extra inputs.
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
-#include "saving/legacy/upgrade.hpp"
+#include "models/legacy_config/upgrade.hpp"
 
 #include <algorithm>
 #include <array>
 #include <optional>
 
-namespace kplug::saving::legacy::detail {
+namespace kplug::legacy::detail {
 
 namespace {
 
@@ -144,4 +144,4 @@ void shift_reference(boost::json::value& ref, const std::set<std::string, std::l
   }
 }
 
-}  // namespace kplug::saving::legacy::detail
+}  // namespace kplug::legacy::detail
