@@ -3,7 +3,8 @@
 For each Keras-written legacy file in FIXTURES/<name>/model.h5 (keras-fixtures/legacy_h5),
 writes OUT/<name>/: model.h5, io.json and checks.json copied, and model.keras: the same
 model saved by Keras in the `.keras` format (what kplug loads), with the optimizer state of
-the `.h5` for compiled models. Run with real Keras 3.16:
+the `.h5` for compiled models. Also OUT/long_names/ (model.h5, model.keras, io.json), made
+here: a model whose layer_names attribute Keras splits in chunks. Run with real Keras 3.16:
 
     $PY tools/legacy_h5/make_writer_fixtures.py FIXTURES OUT
 """
@@ -52,6 +53,31 @@ def compile_like(model, h5):
         variable.assign(np.asarray(group[name]))
 
 
+def long_names(out):
+    """3 Dropout layers with 22000-character names: layer_names passes h5py's 64 KB object
+    header limit, so Keras splits it (layer_names0, layer_names1)."""
+    target = os.path.join(out, "long_names")
+    os.makedirs(target, exist_ok=True)
+    layers = [keras.Input((3,))]
+    layers += [keras.layers.Dropout(0.1, name=f"drop{i}_" + "x" * 21994) for i in range(3)]
+    layers += [keras.layers.Dense(2, name="out")]
+    model = keras.Sequential(layers, name="long_names")
+    rng = np.random.default_rng(7)
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") for w in model.get_weights()])
+    model.save(os.path.join(target, "model.h5"))
+    model.save(os.path.join(target, "model.keras"))
+    x = rng.standard_normal((2, 3)).astype("float32")
+    y = model.predict(x, verbose=0)
+    io = {
+        "inputs": [{"name": "input_layer", "dtype": "float32", "shape": [2, 3], "data": x.ravel().tolist()}],
+        "outputs": [{"name": "out", "dtype": "float32", "shape": [2, 2], "data": y.ravel().tolist()}],
+    }
+    with open(os.path.join(target, "io.json"), "w") as f:
+        json.dump(io, f)
+    with h5py.File(os.path.join(target, "model.h5"), "r") as h5:
+        print("long_names ok, model_weights attributes:", sorted(h5["model_weights"].attrs))
+
+
 def main(fixtures, out):
     for name in NAMES:
         source = os.path.join(fixtures, name)
@@ -72,6 +98,7 @@ def main(fixtures, out):
             raise SystemExit(f"{name}: the reloaded model does not predict io.json")
         model.save(os.path.join(target, "model.keras"))
         print(name, "ok")
+    long_names(out)
 
 
 if __name__ == "__main__":
