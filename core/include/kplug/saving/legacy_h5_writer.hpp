@@ -9,6 +9,8 @@
 //     /top_level_model_weights   the model's own variables (usually none)
 //   /optimizer_weights     attr weight_names and a dataset per optimizer variable
 //
+// Dataset names are Keras's variable paths as Keras names them in a model it built itself
+// ("mlp/dense/kernel": docs/file-formats.md says when Keras names them otherwise).
 // A list attribute that would not fit HDF5's 64 KB object header is split as Keras splits
 // it (`weight_names0`, `weight_names1`, ...). An empty list is a float64 array of shape (0,).
 // Only Sequential and Functional models (nested ones too) have a legacy config: other

@@ -3,11 +3,15 @@
 // "<layer>/<variable>"; the legacy `.h5` layout names datasets and optimizer slots by the
 // full path ("mlp/dense/kernel", "rnn/lstm/lstm_cell/kernel", "adam/mlp_dense_kernel_momentum").
 //
-// Keras builds a Sequential's layers inside the Sequential's scope, a Functional's layers
-// when they are first called (no enclosing scope), a layer's sublayers inside the layer's
-// scope, and a nested model when it is deserialized (its own scope only). A Sequential that
-// Keras could only build when its parent called it would carry the parent's scope too:
-// kplug does not know how a model was first built and assumes it was built from config.
+// The path depends on how Keras built each layer. kplug gives the paths of a model whose layers
+// were built by their parents, as Keras builds a model made in Python or read from a legacy
+// config (which has no build_config): a Sequential builds its layers in its own scope
+// ("mlp/dense/kernel"), a Functional's layers are built when first called (no enclosing scope:
+// "dense/kernel"), a layer's sublayers inside the layer's scope, and a nested model builds
+// itself (its own scope only: "block/dense/kernel"). Keras builds a layer deserialized with a
+// build_config on its own (a `.keras` file's layers: "dense/kernel" in a Sequential too);
+// kplug cannot tell how a model was first built. Keras's legacy loader matches weights by
+// position within each layer group, so the names do not change what loads.
 #pragma once
 
 #include "kplug/models/model.hpp"
