@@ -289,6 +289,14 @@ BOOST_AUTO_TEST_CASE(compiled_with_names_training_config_and_adam_state) { check
 
 BOOST_AUTO_TEST_CASE(compiled_with_loss_and_metric_objects) { check_fixture("compiled_loss_objects"); }
 
+// Masking's not_equal and any are graph operations: in model_config, not in model.layers.
+BOOST_AUTO_TEST_CASE(functional_graph_operations_have_no_layer_group) {
+  check_fixture("masking_lstm");
+  const H5Contents keras = read_h5(fixture("masking_lstm") / "model.h5");
+  BOOST_TEST(contains(keras.attributes.at("/").at("model_config").strings.at(0), "\"not_equal\""));
+  BOOST_TEST(!keras.groups.contains("model_weights/not_equal"));
+}
+
 BOOST_AUTO_TEST_CASE(long_layer_names_are_split_as_keras_splits_them) {
   check_fixture("long_names");
   const H5Contents keras = read_h5(fixture("long_names") / "model.h5");
@@ -353,4 +361,21 @@ BOOST_AUTO_TEST_CASE(saving_replaces_an_existing_file_atomically) {
   save_model(*model, target);
   check_same_file(read_h5(fixture("mlp") / "model.h5"), read_h5(target));
   BOOST_TEST(files_in(dir.path) == 1u);
+}
+
+// The fixtures were written by h5py on libhdf5 1.10.8: with that library kplug's files are
+// Keras's byte for byte (h5py's dataset properties included: no object times).
+BOOST_AUTO_TEST_CASE(byte_identical_to_keras_with_the_same_libhdf5) {
+  unsigned major = 0, minor = 0, release = 0;
+  BOOST_REQUIRE(H5get_libversion(&major, &minor, &release) >= 0);
+  if (major != 1 || minor != 10 || release != 8) {
+    BOOST_TEST_MESSAGE("libhdf5 " << major << "." << minor << "." << release << ", not 1.10.8: bytes not compared");
+    return;
+  }
+  for (const std::string name : {"mlp", "rnn", "nested_sequential", "compiled_adam_mse_mae", "compiled_loss_objects",
+                                 "long_names", "masking_lstm"}) {
+    TempDir dir;
+    save_model(*load_model(fixture(name) / "model.keras"), dir.path / "model.h5");
+    BOOST_TEST((test::read_text(dir.path / "model.h5") == test::read_text(fixture(name) / "model.h5")), name);
+  }
 }

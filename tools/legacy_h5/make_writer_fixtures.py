@@ -4,7 +4,8 @@ For each Keras-written legacy file in FIXTURES/<name>/model.h5 (keras-fixtures/l
 writes OUT/<name>/: model.h5, io.json and checks.json copied, and model.keras: the same
 model saved by Keras in the `.keras` format (what kplug loads), with the optimizer state of
 the `.h5` for compiled models. Also OUT/long_names/ (model.h5, model.keras, io.json), made
-here: a model whose layer_names attribute Keras splits in chunks. Run with real Keras 3.16:
+here: a model whose layer_names attribute Keras splits in chunks, and OUT/masking_lstm/ (from
+tests/data/keras/layers/Masking_LSTM.keras): a Functional whose graph holds ops. Run with real Keras 3.16:
 
     $PY tools/legacy_h5/make_writer_fixtures.py FIXTURES OUT
 """
@@ -78,6 +79,38 @@ def long_names(out):
         print("long_names ok, model_weights attributes:", sorted(h5["model_weights"].attrs))
 
 
+def write_io(model, target, seed):
+    rng = np.random.default_rng(seed)
+    inputs = []
+    for tensor in model.inputs:
+        shape = [2 if d is None else d for d in tensor.shape]
+        x = rng.standard_normal(shape).astype("float32")
+        x[:, -1] = 0.0  # masked steps, for models that mask zeros
+        inputs.append(x)
+    y = model.predict(inputs[0] if len(inputs) == 1 else inputs, verbose=0)
+    io = {
+        "inputs": [
+            {"name": t.name, "dtype": "float32", "shape": list(x.shape), "data": x.ravel().tolist()}
+            for t, x in zip(model.inputs, inputs)
+        ],
+        "outputs": [{"name": "output", "dtype": "float32", "shape": list(y.shape), "data": y.ravel().tolist()}],
+    }
+    with open(os.path.join(target, "io.json"), "w") as f:
+        json.dump(io, f)
+
+
+def from_archive(out, name, archive):
+    """A Functional model read from a `.keras` archive and saved as `.h5` by Keras (a
+    Functional's variable paths do not depend on how its layers were built)."""
+    target = os.path.join(out, name)
+    os.makedirs(target, exist_ok=True)
+    shutil.copyfile(archive, os.path.join(target, "model.keras"))
+    model = keras.saving.load_model(archive)
+    model.save(os.path.join(target, "model.h5"))
+    write_io(model, target, 11)
+    print(name, "ok")
+
+
 def main(fixtures, out):
     for name in NAMES:
         source = os.path.join(fixtures, name)
@@ -99,6 +132,8 @@ def main(fixtures, out):
         model.save(os.path.join(target, "model.keras"))
         print(name, "ok")
     long_names(out)
+    # Masking's not_equal / any ops are graph nodes, not layers: no layer group.
+    from_archive(out, "masking_lstm", os.path.join(os.path.dirname(__file__), "../../tests/data/keras/layers/Masking_LSTM.keras"))
 
 
 if __name__ == "__main__":

@@ -241,8 +241,12 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
                          "cannot create a dataspace"));
   }
   Handle type = detail::file_type(array.dtype, file, path);
-  Handle dataset(check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                       file, path, "cannot create the dataset"));
+  // h5py creates datasets without access/modification times (track_times=False).
+  Handle properties(check(H5Pcreate(H5P_DATASET_CREATE), file, path, "cannot create dataset properties"));
+  if (H5Pset_obj_track_times(properties.get(), false) < 0) fail(file, path, "cannot set dataset properties");
+  Handle dataset(
+      check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT), file,
+            path, "cannot create the dataset"));
   impl_->datasets.insert(path);
   if (count != 0 && H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data.data()) < 0) {
     fail(file, path, "cannot write the dataset");

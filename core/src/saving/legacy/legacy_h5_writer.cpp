@@ -4,6 +4,7 @@
 #include "kplug/json.hpp"
 #include "kplug/saving/h5_writer.hpp"
 #include "kplug/saving/keras_file.hpp"
+#include "kplug/serialization.hpp"
 #include "saving/h5/tensor_convert.hpp"
 #include "saving/legacy/keras_variable_paths.hpp"
 
@@ -69,11 +70,20 @@ void write_weights(h5::WeightsWriter& writer, const std::string& group, const st
   }
 }
 
+// Keras's model.layers leaves out a graph's Operations (ops called on symbolic tensors, such as
+// the not_equal of a mask): kplug's op nodes, which serialize under the module keras.src.ops.*.
+bool is_operation(const Layer& layer) {
+  const boost::json::value dict = serialize(layer);
+  const auto* module = dict.is_object() ? dict.get_object().if_contains("module") : nullptr;
+  return module && module->is_string() && module->get_string().starts_with("keras.src.ops.");
+}
+
 // save_weights_to_hdf5_group, under "model_weights".
 void write_model_weights(h5::WeightsWriter& writer, const Model& model, const detail::KerasVariablePaths& paths) {
   const std::string group = "model_weights";
   writer.make_group(group);
   std::vector<LayerPtr> layers = model.layers();
+  std::erase_if(layers, [](const LayerPtr& layer) { return is_operation(*layer); });
   std::vector<std::string> names;
   for (const LayerPtr& layer : layers) names.push_back(layer->name());
   write_list_attribute(writer, group, "layer_names", names);
