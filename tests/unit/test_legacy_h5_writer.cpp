@@ -344,6 +344,7 @@ BOOST_AUTO_TEST_CASE(a_model_without_legacy_config_is_not_supported_and_writes_n
   const std::string message = error_of<NotSupportedError>([&] { save_model(model, target); });
   BOOST_TEST(contains(message, "'subclassed'"));
   BOOST_TEST(contains(message, "MySubclassedModel"));
+  BOOST_TEST(contains(message, target.string()));
   BOOST_TEST(test::read_text(target) == "previous");
   // Nested: the outer Sequential is fine, the inner model is named.
   auto outer = std::make_shared<Sequential>(LayerArgs{"outer"});

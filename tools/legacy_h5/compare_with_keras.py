@@ -16,6 +16,7 @@ on a DIFF.
 import os
 import subprocess
 import sys
+import threading
 
 import h5py
 import numpy as np
@@ -143,8 +144,13 @@ def main(cli, out, archives):
         counts[status] = counts.get(status, 0) + 1
         print(f"{status:8} {os.path.basename(archive)}: {detail}", flush=True)
     print("summary:", counts)
-    sys.exit(1 if counts.get("DIFF") else 0)
+    os._exit(1 if counts.get("DIFF") else 0)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], sys.argv[3:])
+    # Deep Sequential models: Keras recurses per layer.
+    sys.setrecursionlimit(100000)
+    threading.stack_size(512 * 1024 * 1024)
+    worker = threading.Thread(target=main, args=(sys.argv[1], sys.argv[2], sys.argv[3:]))
+    worker.start()
+    worker.join()

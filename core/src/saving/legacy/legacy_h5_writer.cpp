@@ -1,6 +1,7 @@
 // keras.src.legacy.saving.legacy_h5_format.save_model_to_hdf5, written through h5::WeightsWriter.
 #include "kplug/saving/legacy_h5_writer.hpp"
 
+#include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/saving/h5_writer.hpp"
 #include "kplug/saving/keras_file.hpp"
@@ -118,7 +119,12 @@ void write_optimizer_weights(h5::WeightsWriter& writer, const Model& model, cons
 
 void save_legacy_h5(const Model& model, const std::filesystem::path& path, bool include_optimizer) {
   // What can fail on the model comes first: a model without a legacy form writes nothing.
-  const std::string model_config = json::write(legacy_model_config(model));
+  std::string model_config;
+  try {
+    model_config = json::write(legacy_model_config(model));
+  } catch (const NotSupportedError& e) {
+    throw NotSupportedError("cannot save " + path.string() + " in the legacy .h5 format: " + e.what());
+  }
   const boost::json::value training_config = include_optimizer ? legacy_training_config(model) : nullptr;
   const detail::KerasVariablePaths paths(model);
 
