@@ -1,6 +1,6 @@
 // kplug convert IN OUT: between a `.keras` archive, its directory form and a config `.json`
-// + `.weights.h5` pair. The model is loaded (plugins from --plugins) and saved again; the
-// compile_config is kept.
+// + `.weights.h5` pair, or to a legacy `.h5` model file. The model is loaded (plugins from
+// --plugins) and saved again; the compile_config is kept.
 #include "commands.hpp"
 #include "model_loading.hpp"
 
@@ -49,7 +49,7 @@ int run_convert(const CommonOptions& options, std::ostream& out, std::ostream& e
   } else {
     if (!options.weights_out.empty()) throw UsageError{"--weights-out is for a .json OUT"};
     saving::SaveModelOptions save;
-    // A folder unless the name says archive (or a legacy .h5, which save_model refuses with Keras's message).
+    // A folder unless the name says archive, or legacy `.h5` / `.hdf5` (Keras's legacy HDF5 layout).
     save.zipped = target.ends_with(".keras") || target.ends_with(".h5") || target.ends_with(".hdf5");
     in_file(target, [&] { saving::save_model(*model, target, save); });
     out << "wrote " << target << (save.zipped ? "" : " (folder: metadata.json, config.json, model.weights.h5)") << "\n";

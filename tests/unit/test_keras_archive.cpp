@@ -339,7 +339,8 @@ BOOST_AUTO_TEST_CASE(keras_messages_for_wrong_extensions_and_missing_members) {
   ModelPtr model = load_model(archive("mlp_seq"));
   BOOST_TEST(contains(error_of<ValueError>([&] { save_model(*model, dir.path / "model.txt"); }),
                       "Invalid filepath extension for saving"));
-  BOOST_TEST(contains(error_of<NotSupportedError>([&] { save_model(*model, dir.path / "model.h5"); }), "H5"));
+  save_model(*model, dir.path / "model.h5");  // the legacy layout: test_legacy_h5_writer checks it
+  BOOST_TEST(fs::is_regular_file(dir.path / "model.h5"));
   BOOST_TEST(
       contains(error_of<ValueError>([&] { load_model(dir.path / "missing.keras"); }), "File not found: filepath="));
   write_bytes(dir.path / "model.txt", "{}");

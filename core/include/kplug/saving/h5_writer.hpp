@@ -40,8 +40,20 @@ class WeightsWriter {
   void write(std::string_view dataset_path, const Array& array);
   // Dataset "<index>" in `<object>/vars` (created without a name if missing).
   void write_var(std::string_view object_path, std::size_t index, const Array& array);
-  // A scalar UTF-8 variable-length string attribute on an existing group or dataset.
-  void set_string_attribute(std::string_view object_path, std::string_view name, std::string_view value);
+  // A scalar variable-length string attribute on an existing group or dataset (an existing
+  // attribute of that name is replaced). h5py writes a Python str as UTF-8 and bytes as ASCII.
+  enum class Charset { ascii, utf8 };
+  void set_string_attribute(std::string_view object_path, std::string_view name, std::string_view value,
+                            Charset charset = Charset::utf8);
+  // A 1-d attribute of variable-length ASCII strings: what h5py writes for a list of bytes.
+  void set_string_list_attribute(std::string_view object_path, std::string_view name,
+                                 const std::vector<std::string>& values);
+  // A 1-d attribute of fixed-length, null-padded ASCII strings as wide as the longest value:
+  // what h5py writes for a NumPy bytes array (dtype `S<width>`).
+  void set_fixed_string_list_attribute(std::string_view object_path, std::string_view name,
+                                       const std::vector<std::string>& values);
+  // A float64 attribute of shape (0,): what h5py writes for an empty list.
+  void set_empty_list_attribute(std::string_view object_path, std::string_view name);
 
   // Flushes, closes and renames onto the target. Further calls throw.
   void commit();

@@ -82,10 +82,13 @@ boost::json::value model_file_config(const Model& model);
 struct SaveModelOptions {
   // false: Keras's zipped=False, a folder (whose name must not end in `.keras`).
   bool zipped = true;
+  // Legacy `.h5` files only: false leaves out training_config and optimizer_weights.
+  bool include_optimizer = true;
 };
 
-// keras.saving.save_model(model, path): "Invalid filepath extension for saving" unless the
-// path ends in `.keras` (zipped). Atomic (see the top of this file).
+// keras.saving.save_model(model, path): a `.keras` archive, or (zipped) a path ending in
+// `.h5` or `.hdf5` writes Keras's legacy HDF5 layout (kplug/saving/legacy_h5_writer.hpp);
+// "Invalid filepath extension for saving" otherwise. Atomic (see the top of this file).
 void save_model(const Model& model, const std::filesystem::path& path, const SaveModelOptions& options = {});
 
 }  // namespace kplug::saving

@@ -220,9 +220,9 @@ Handle file_type(DType dtype, const std::string& file, std::string_view path) {
   throw H5Error(file, std::string(path), "unknown dtype");
 }
 
-Handle vlen_string_type(const std::string& file, std::string_view path) {
+Handle vlen_string_type(const std::string& file, std::string_view path, H5T_cset_t charset) {
   Handle t = copy(H5T_C_S1, file, path);
-  if (H5Tset_size(t.get(), H5T_VARIABLE) < 0 || H5Tset_cset(t.get(), H5T_CSET_UTF8) < 0 ||
+  if (H5Tset_size(t.get(), H5T_VARIABLE) < 0 || H5Tset_cset(t.get(), charset) < 0 ||
       H5Tset_strpad(t.get(), H5T_STR_NULLTERM) < 0) {
     fail(file, path, "cannot make the string type");
   }

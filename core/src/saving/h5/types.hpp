@@ -23,7 +23,7 @@ Handle memory_type(DType dtype, hid_t stored_type, const std::string& file, std:
 // float16, an int8 enum FALSE/TRUE for bool, 2-byte opaque for bfloat16).
 Handle file_type(DType dtype, const std::string& file, std::string_view path);
 
-// A variable-length UTF-8 string type (attributes).
-Handle vlen_string_type(const std::string& file, std::string_view path);
+// A variable-length string type (attributes): UTF-8 unless told.
+Handle vlen_string_type(const std::string& file, std::string_view path, H5T_cset_t charset = H5T_CSET_UTF8);
 
 }  // namespace kplug::h5::detail

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -94,19 +95,39 @@ struct WeightsWriter::Impl {
     return file.close();
   }
 
-  void string_attribute(hid_t object, std::string_view where, std::string_view attr_name, std::string_view value) {
+  // Creates attribute `attr_name` (replacing one of that name) and writes `data` into it.
+  void attribute(hid_t object, std::string_view where, std::string_view attr_name, hid_t type, hid_t space,
+                 const void* data) {
     const std::string key(attr_name);
-    const std::string text(value);
     const std::string place = std::string(where) + "@" + key;
     if (H5Aexists(object, key.c_str()) > 0 && H5Adelete(object, key.c_str()) < 0) {
       fail(name, place, "cannot replace the attribute");
     }
-    Handle type = detail::vlen_string_type(name, place);
-    Handle space(check(H5Screate(H5S_SCALAR), name, place, "cannot create a dataspace"));
-    Handle attr(check(H5Acreate2(object, key.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), name, place,
+    Handle attr(check(H5Acreate2(object, key.c_str(), type, space, H5P_DEFAULT, H5P_DEFAULT), name, place,
                       "cannot create the attribute"));
+    if (H5Awrite(attr.get(), type, data) < 0) fail(name, place, "cannot write the attribute");
+  }
+
+  Handle list_space(std::string_view where, std::size_t size) const {
+    const hsize_t dims[1] = {size};
+    return Handle(check(H5Screate_simple(1, dims, nullptr), name, where, "cannot create a dataspace"));
+  }
+
+  void string_attribute(hid_t object, std::string_view where, std::string_view attr_name, std::string_view value,
+                        H5T_cset_t charset = H5T_CSET_UTF8) {
+    const std::string text(value);
+    Handle type = detail::vlen_string_type(name, where, charset);
+    Handle space(check(H5Screate(H5S_SCALAR), name, where, "cannot create a dataspace"));
     const char* pointer = text.c_str();
-    if (H5Awrite(attr.get(), type.get(), &pointer) < 0) fail(name, place, "cannot write the attribute");
+    attribute(object, where, attr_name, type.get(), space.get(), &pointer);
+  }
+
+  // The group or dataset at `path` ("" is the root), opened for adding attributes.
+  Handle open_object(std::string_view object_path) const {
+    const std::string path(object_path);
+    Handle object(H5Oopen(file.get(), path.empty() ? "/" : path.c_str(), H5P_DEFAULT));
+    if (!object.valid()) fail(name, path, "no such group or dataset");
+    return object;
   }
 };
 
@@ -220,8 +241,12 @@ void WeightsWriter::write(std::string_view dataset_path, const Array& array) {
                          "cannot create a dataspace"));
   }
   Handle type = detail::file_type(array.dtype, file, path);
-  Handle dataset(check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
-                       file, path, "cannot create the dataset"));
+  // h5py creates datasets without access/modification times (track_times=False).
+  Handle properties(check(H5Pcreate(H5P_DATASET_CREATE), file, path, "cannot create dataset properties"));
+  if (H5Pset_obj_track_times(properties.get(), false) < 0) fail(file, path, "cannot set dataset properties");
+  Handle dataset(
+      check(H5Dcreate2(group, leaf.c_str(), type.get(), space.get(), H5P_DEFAULT, properties.get(), H5P_DEFAULT), file,
+            path, "cannot create the dataset"));
   impl_->datasets.insert(path);
   if (count != 0 && H5Dwrite(dataset.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, array.data.data()) < 0) {
     fail(file, path, "cannot write the dataset");
@@ -233,13 +258,55 @@ void WeightsWriter::write_var(std::string_view object_path, std::size_t index, c
   write(detail::join_path(vars_path(object_path), std::to_string(index)), array);
 }
 
-void WeightsWriter::set_string_attribute(std::string_view object_path, std::string_view name, std::string_view value) {
+void WeightsWriter::set_string_attribute(std::string_view object_path, std::string_view name, std::string_view value,
+                                         Charset charset) {
   QuietErrors quiet;
   impl_->require_open();
-  const std::string path(object_path);
-  Handle object(H5Oopen(impl_->file.get(), path.empty() ? "/" : path.c_str(), H5P_DEFAULT));
-  if (!object.valid()) fail(impl_->name, path, "no such group or dataset");
-  impl_->string_attribute(object.get(), path, name, value);
+  Handle object = impl_->open_object(object_path);
+  impl_->string_attribute(object.get(), object_path, name, value,
+                          charset == Charset::ascii ? H5T_CSET_ASCII : H5T_CSET_UTF8);
+}
+
+void WeightsWriter::set_string_list_attribute(std::string_view object_path, std::string_view name,
+                                              const std::vector<std::string>& values) {
+  QuietErrors quiet;
+  impl_->require_open();
+  Handle object = impl_->open_object(object_path);
+  std::vector<const char*> pointers;
+  pointers.reserve(values.size());
+  for (const std::string& value : values) pointers.push_back(value.c_str());
+  Handle type = detail::vlen_string_type(impl_->name, object_path, H5T_CSET_ASCII);
+  Handle space = impl_->list_space(object_path, values.size());
+  impl_->attribute(object.get(), object_path, name, type.get(), space.get(), pointers.data());
+}
+
+void WeightsWriter::set_fixed_string_list_attribute(std::string_view object_path, std::string_view name,
+                                                    const std::vector<std::string>& values) {
+  QuietErrors quiet;
+  impl_->require_open();
+  const std::string& file = impl_->name;
+  Handle object = impl_->open_object(object_path);
+  std::size_t width = 1;  // NumPy's narrowest bytes dtype is S1
+  for (const std::string& value : values) width = std::max(width, value.size());
+  std::vector<char> packed(width * values.size(), '\0');
+  for (std::size_t i = 0; i < values.size(); ++i) std::copy(values[i].begin(), values[i].end(), &packed[i * width]);
+  Handle type(check(H5Tcopy(H5T_C_S1), file, object_path, "cannot copy an HDF5 type"));
+  if (H5Tset_size(type.get(), width) < 0 || H5Tset_cset(type.get(), H5T_CSET_ASCII) < 0 ||
+      H5Tset_strpad(type.get(), H5T_STR_NULLPAD) < 0) {
+    fail(file, object_path, "cannot make the string type");
+  }
+  Handle space = impl_->list_space(object_path, values.size());
+  impl_->attribute(object.get(), object_path, name, type.get(), space.get(), packed.data());
+}
+
+void WeightsWriter::set_empty_list_attribute(std::string_view object_path, std::string_view name) {
+  QuietErrors quiet;
+  impl_->require_open();
+  Handle object = impl_->open_object(object_path);
+  Handle space = impl_->list_space(object_path, 0);
+  // No elements: HDF5 reads nothing from the buffer, but wants one.
+  const double none = 0.0;
+  impl_->attribute(object.get(), object_path, name, H5T_IEEE_F64LE, space.get(), &none);
 }
 
 void WeightsWriter::commit() {

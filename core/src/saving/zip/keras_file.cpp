@@ -7,6 +7,7 @@
 #include "kplug/models/legacy_config.hpp"
 #include "kplug/saving/h5_error.hpp"
 #include "kplug/saving/legacy_h5.hpp"
+#include "kplug/saving/legacy_h5_writer.hpp"
 #include "kplug/version.hpp"
 
 #include <fcntl.h>
@@ -378,8 +379,8 @@ void save_model(const Model& model, const std::filesystem::path& path, const Sav
   const std::string name = path.string();
   if (options.zipped && !ends_with(path, ".keras")) {
     if (ends_with(path, ".h5") || ends_with(path, ".hdf5")) {
-      throw NotSupportedError("Saving legacy H5 model files is not supported: filepath=" + name +
-                              ". Use a `.keras` extension for the native Keras format.");
+      save_legacy_h5(model, path, options.include_optimizer);  // Keras 3: the legacy layout
+      return;
     }
     throw ValueError(
         "Invalid filepath extension for saving. Please add either a `.keras` extension for the native Keras format "
