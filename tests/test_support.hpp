@@ -6,8 +6,11 @@
 
 #include <boost/test/unit_test.hpp>
 
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -35,6 +38,22 @@ inline void check_close(const Tensor& actual, const Tensor& expected, float tole
                         "element " << i << ": " << actual[i] << " != " << expected[i]);
   }
 }
+
+// A fresh folder under the system temp dir (unique per process and object), removed with the object.
+struct TempDir {
+  explicit TempDir(std::string_view prefix = "kplug-test") {
+    path = std::filesystem::temp_directory_path() /
+           (std::string(prefix) + "-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
+    std::filesystem::create_directories(path);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  std::filesystem::path path;
+};
 
 inline bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
 

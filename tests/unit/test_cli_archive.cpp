@@ -45,17 +45,8 @@ std::string quoted(const fs::path& path) { return "'" + path.string() + "'"; }
 fs::path archive(const std::string& name) { return test::data_dir() / "keras" / (name + ".keras"); }
 const fs::path kPlugins = KPLUG_PLUGIN_LIB_DIR;
 
-struct TempDir {
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("kplug-cli-archive-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("kplug-cli-archive") {}
 };
 
 // The predicted outputs match io.json's (Keras's tolerance).

@@ -41,22 +41,13 @@ namespace {
 fs::path archive(const std::string& name) { return test::data_dir() / "keras" / (name + ".keras"); }
 
 // A fresh folder under the system temp dir, removed at the end.
-struct TempDir {
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("kplug-archive-test-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("kplug-archive-test") {}
   std::set<std::string> entries() const {
     std::set<std::string> out;
     for (const auto& e : fs::recursive_directory_iterator(path)) out.insert(fs::relative(e.path(), path).string());
     return out;
   }
-  fs::path path;
 };
 
 void write_bytes(const fs::path& file, std::string_view bytes) {

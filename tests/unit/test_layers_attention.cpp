@@ -9,6 +9,7 @@
 #include "kplug/layers/attention.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/serialization.hpp"
+#include "layer_support.hpp"
 #include "test_support.hpp"
 
 #include <cmath>
@@ -23,13 +24,7 @@ using kplug::test::check_close;
 using kplug::test::contains;
 using kplug::test::error_of;
 
-LayerPtr layer_from(const std::string& class_name, const std::string& config) {
-  DeserializeOptions options;
-  DeserializationContext context(options);
-  return deserialize_layer(
-      json::parse(R"({"module": "keras.layers", "class_name": ")" + class_name + R"(", "config": )" + config + "}"),
-      context);
-}
+using test::layer_from;
 
 std::string config_of(const Layer& layer) { return json::write(layer.get_config()); }
 

@@ -10,8 +10,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/errors.hpp"
-#include "kplug/models/model.hpp"
 #include "kplug/models/legacy_config.hpp"
+#include "kplug/models/model.hpp"
 #include "test_support.hpp"
 
 #include <cmath>

@@ -23,13 +23,8 @@ namespace {
 fs::path keras3_dir(const std::string& name) { return test::data_dir() / "legacy_h5" / "keras3" / name; }
 
 // A scratch folder removed with the fixture.
-struct Scratch {
-  fs::path dir = fs::temp_directory_path() / ("kplug_legacy_h5_" + std::to_string(::getpid()));
-  Scratch() { fs::create_directories(dir); }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
+struct Scratch : test::TempDir {
+  Scratch() : test::TempDir("kplug-legacy-h5") {}
 };
 
 void check_predicts_io(Model& model, const fs::path& io_file) {
@@ -166,6 +161,13 @@ BOOST_AUTO_TEST_CASE(legacy_weights_file_loads_into_the_model_of_its_json) {
   check_predicts_io(*model, dir / "io.json");
 }
 
+BOOST_AUTO_TEST_CASE(load_weights_takes_legacy_names_as_keras_does) {
+  const fs::path dir = keras3_dir("weights_only_legacy_cnn");
+  const ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
+  saving::load_weights(*model, dir / "model_weights_legacy.h5");
+  check_predicts_io(*model, dir / "io.json");
+}
+
 BOOST_AUTO_TEST_CASE(by_name_skips_layers_the_file_lacks) {
   const fs::path dir = keras3_dir("weights_only_legacy_cnn");
   const ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
@@ -173,6 +175,33 @@ BOOST_AUTO_TEST_CASE(by_name_skips_layers_the_file_lacks) {
   options.by_name = true;
   saving::load_legacy_weights(*model, dir / "model_weights_legacy.h5", options);
   check_predicts_io(*model, dir / "io.json");
+}
+
+BOOST_AUTO_TEST_CASE(skip_mismatch_warns_and_skips_what_does_not_fit) {
+  const fs::path dir = keras3_dir("weights_only_legacy_cnn");
+  std::string text = test::read_text(dir / "model.json");
+  const std::size_t units = text.find("\"units\": 2");
+  BOOST_REQUIRE(units != std::string::npos);
+  text.replace(units, std::string_view("\"units\": 2").size(),
+               "\"units\": 3");  // the Dense no longer fits its stored kernel and bias
+  const ModelPtr model = model_from_json(text);
+  const std::string message =
+      test::error_of<ValueError>([&] { saving::load_legacy_weights(*model, dir / "model_weights_legacy.h5"); });
+  BOOST_CHECK_MESSAGE(test::contains(message, "Shape mismatch in layer #2 (named dense)for weight "), message);
+  for (const bool by_name : {false, true}) {
+    BOOST_TEST_CONTEXT("by_name " << by_name) {
+      std::vector<std::string> warnings;
+      saving::LegacyWeightsOptions options;
+      options.by_name = by_name;
+      options.skip_mismatch = true;
+      options.on_warning = [&](const std::string& m) { warnings.push_back(m); };
+      saving::load_legacy_weights(*model, dir / "model_weights_legacy.h5", options);
+      BOOST_REQUIRE_EQUAL(warnings.size(), 2u);  // kernel and bias of the Dense
+      // Keras numbers layers among those with weights, or by_name among the file's layer_names.
+      const std::string layer = by_name ? "layer #3 (named dense)" : "layer #2 (named dense)";
+      BOOST_CHECK_MESSAGE(test::contains(warnings[0], "Skipping loading weights for " + layer), warnings[0]);
+    }
+  }
 }
 
 BOOST_AUTO_TEST_CASE(whole_model_file_as_weights_file) {
@@ -212,7 +241,7 @@ BOOST_AUTO_TEST_SUITE(format_by_content)
 
 BOOST_AUTO_TEST_CASE(hdf5_under_a_keras_name_loads_with_a_warning) {
   Scratch scratch;
-  const fs::path renamed = scratch.dir / "model.keras";
+  const fs::path renamed = scratch.path / "model.keras";
   fs::copy_file(keras3_dir("mlp") / "model.h5", renamed);
   BOOST_CHECK(saving::detect_model_file_format(renamed) == saving::ModelFileFormat::legacy_h5);
   ModelPtr model;
@@ -232,10 +261,10 @@ BOOST_AUTO_TEST_CASE(zip_json_and_others_are_told_apart) {
               saving::ModelFileFormat::keras_archive);
   BOOST_CHECK(saving::detect_model_file_format(test::data_dir() / "models" / "mlp_seq" / "model.json") ==
               saving::ModelFileFormat::json_config);
-  const fs::path text = scratch.dir / "model.bin";
+  const fs::path text = scratch.path / "model.bin";
   std::ofstream(text) << "not a model";
   BOOST_CHECK(saving::detect_model_file_format(text) == saving::ModelFileFormat::unknown);
-  BOOST_CHECK(saving::detect_model_file_format(scratch.dir / "missing.h5") == saving::ModelFileFormat::unknown);
+  BOOST_CHECK(saving::detect_model_file_format(scratch.path / "missing.h5") == saving::ModelFileFormat::unknown);
   try {
     saving::load_model(text);
     BOOST_FAIL("loaded a text file");
@@ -244,7 +273,7 @@ BOOST_AUTO_TEST_CASE(zip_json_and_others_are_told_apart) {
                         e.what());
   }
   // Named `.h5` but not HDF5: the HDF5 reader's own message, naming the file.
-  const fs::path fake_h5 = scratch.dir / "model.h5";
+  const fs::path fake_h5 = scratch.path / "model.h5";
   fs::copy_file(text, fake_h5);
   try {
     saving::load_model(fake_h5);
@@ -267,7 +296,7 @@ namespace {
 
 class EditedCopy {
  public:
-  explicit EditedCopy(const Scratch& scratch, const char* fixture = "mlp") : path_(scratch.dir / "edited.h5") {
+  explicit EditedCopy(const Scratch& scratch, const char* fixture = "mlp") : path_(scratch.path / "edited.h5") {
     fs::copy_file(keras3_dir(fixture) / "model.h5", path_, fs::copy_options::overwrite_existing);
     file_ = H5Fopen(path_.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
     BOOST_REQUIRE(file_ >= 0);

@@ -50,17 +50,8 @@ std::size_t files_in(const fs::path& folder) {
   return files;
 }
 
-struct TempDir {
-  TempDir() {
-    path = fs::temp_directory_path() /
-           ("kplug-legacy-h5-test-" + std::to_string(::getpid()) + "-" + std::to_string(std::random_device{}()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
+struct TempDir : test::TempDir {
+  TempDir() : test::TempDir("kplug-legacy-h5-test") {}
 };
 
 // ---- an HDF5 file as plain values, read with the C API (not with kplug's reader) ----

@@ -12,6 +12,7 @@
 #include "kplug/models/model.hpp"
 #include "kplug/saving/legacy_weights.hpp"
 #include "kplug/serialization.hpp"
+#include "layer_support.hpp"
 #include "test_support.hpp"
 
 #include <cstdint>
@@ -45,13 +46,7 @@ Tensor values(Shape shape, std::int64_t phase) {
   return t;
 }
 
-LayerPtr layer_from(const std::string& class_name, const std::string& config) {
-  DeserializeOptions options;
-  DeserializationContext context(options);
-  return deserialize_layer(
-      json::parse(R"({"module": "keras.layers", "class_name": ")" + class_name + R"(", "config": )" + config + "}"),
-      context);
-}
+using test::layer_from;
 
 LayerPtr built(const std::string& class_name, const std::string& config, PartialShape input) {
   auto layer = layer_from(class_name, config);

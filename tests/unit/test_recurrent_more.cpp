@@ -10,6 +10,7 @@
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
+#include "layer_support.hpp"
 #include "test_support.hpp"
 
 #include <algorithm>
@@ -24,13 +25,7 @@ namespace {
 using kplug::test::contains;
 using kplug::test::error_of;
 
-LayerPtr layer_from(const std::string& class_name, const std::string& config) {
-  DeserializeOptions options;
-  DeserializationContext context(options);
-  return deserialize_layer(
-      json::parse(R"({"module": "keras.layers", "class_name": ")" + class_name + R"(", "config": )" + config + "}"),
-      context);
-}
+using test::layer_from;
 
 std::string cell_json(const std::string& class_name, const std::string& config) {
   return R"({"module": "keras.layers", "class_name": ")" + class_name + R"(", "config": )" + config + "}";

@@ -81,7 +81,8 @@ class H5WeightsStore final : public WeightsStore {
 // the walk of save_state, an atomic write.
 void save_weights(const Saveable& root, const std::filesystem::path& file);
 // Keras's model.load_weights(path): the same name check, a missing file is a FileError
-// naming it, then load_state (LoadingError collecting every object's failure).
+// naming it, then load_state (LoadingError collecting every object's failure). As in Keras,
+// another `.h5` / `.hdf5` name is a legacy weights file (load_legacy_weights, into a Model).
 void load_weights(Saveable& root, const std::filesystem::path& file, H5ReadOptions options = {});
 
 // The raw read behind open_read: every dataset and vars `name` attribute of the file into an

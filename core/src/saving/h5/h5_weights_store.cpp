@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/saving/h5_error.hpp"
 #include "kplug/saving/h5_writer.hpp"
+#include "kplug/saving/legacy_h5.hpp"
 #include "tensor_convert.hpp"
 
 #include <set>
@@ -142,6 +143,21 @@ void save_weights(const Saveable& root, const std::filesystem::path& file) {
 }
 
 void load_weights(Saveable& root, const std::filesystem::path& file, H5ReadOptions options) {
+  const std::string name = file.string();
+  if (!name.ends_with(".weights.h5") && (name.ends_with(".h5") || name.ends_with(".hdf5"))) {
+    // Keras's Model.load_weights: any other `.h5` is a legacy weights file (legacy_h5.hpp).
+    auto* model = dynamic_cast<Model*>(&root);
+    if (!model) {
+      throw ValueError(
+          "A legacy `.h5` weights file loads into a model only (layers are matched by the file's "
+          "layer_names). Received: filepath=" +
+          name);
+    }
+    LegacyWeightsOptions legacy;
+    legacy.read = options;
+    load_legacy_weights(*model, file, legacy);
+    return;
+  }
   check_weights_name(file);
   std::error_code ec;
   if (!std::filesystem::is_regular_file(file, ec)) {

@@ -105,12 +105,10 @@ class RecordWriter {
   std::string buffer_;
 };
 
-// `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
-// holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
-[[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
-                            const H5ReadOptions& options, bool image, bool with_attributes) {
-  // Inherited handlers (a test framework's, an embedding application's) must not catch a crash
-  // in here and resume the parent's code in this process: default dispositions, nothing blocked.
+// The child's own bounds: default signal dispositions (inherited handlers, a test framework's or
+// an embedding application's, must not catch a crash in here and resume the parent's code), death
+// with the parent, no core file, and an address space of what it inherited plus the budget.
+void restrict_child(const H5ReadOptions& options) {
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
   }
@@ -129,6 +127,34 @@ class RecordWriter {
   const auto mapped = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   const rlimit address_space{mapped + options.child_memory_bytes, mapped + options.child_memory_bytes};
   ::setrlimit(RLIMIT_AS, &address_space);
+}
+
+// Every group, each vars group's `name` and (when read) every string attribute, as records.
+void send_groups(RecordWriter& out, const h5::FileTree& tree) {
+  for (const h5::FileTree::Group& group : tree.groups) {
+    out.put(kGroup);
+    out.put_string(group.path);
+    if (group.vars_name) {
+      out.put(kName);
+      out.put_string(group.path);
+      out.put_string(*group.vars_name);
+    }
+    for (const h5::StringAttribute& attribute : group.attributes) {
+      out.put(kAttribute);
+      out.put_string(group.path);
+      out.put_string(attribute.name);
+      out.put<std::uint8_t>(attribute.is_array ? 1 : 0);
+      out.put<std::uint32_t>(static_cast<std::uint32_t>(attribute.values.size()));
+      for (const std::string& value : attribute.values) out.put_string(value);
+    }
+  }
+}
+
+// `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
+// holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
+[[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
+                            const H5ReadOptions& options, bool image, bool with_attributes) {
+  restrict_child(options);
   RecordWriter out(fd);
   try {
     std::span<const std::byte> image_bytes;
@@ -143,23 +169,7 @@ class RecordWriter {
     const h5::WeightsReader reader = image ? h5::WeightsReader::open_image(image_bytes, file.string(), options.limits)
                                            : h5::WeightsReader::open(file, options.limits);
     const h5::FileTree tree = reader.tree(with_attributes);
-    for (const h5::FileTree::Group& group : tree.groups) {
-      out.put(kGroup);
-      out.put_string(group.path);
-      if (group.vars_name) {
-        out.put(kName);
-        out.put_string(group.path);
-        out.put_string(*group.vars_name);
-      }
-      for (const h5::StringAttribute& attribute : group.attributes) {
-        out.put(kAttribute);
-        out.put_string(group.path);
-        out.put_string(attribute.name);
-        out.put<std::uint8_t>(attribute.is_array ? 1 : 0);
-        out.put<std::uint32_t>(static_cast<std::uint32_t>(attribute.values.size()));
-        for (const std::string& value : attribute.values) out.put_string(value);
-      }
-    }
+    send_groups(out, tree);
     // The parent reads plain contiguous datasets from its own descriptor of the file (one copy,
     // as a plain read); only it must be the same file HDF5 opened.
     struct stat opened {
@@ -378,6 +388,134 @@ void read_file_range(int fd, const std::string& name, const std::string& path, s
   }
 }
 
+// Datasets announced by the child: at an offset in the file, or in the shared buffer (laid
+// out as the child does).
+struct Pending {
+  std::string path;
+  Shape shape;
+  DType dtype;
+  std::uint64_t offset;
+  std::uint64_t bytes;
+  bool in_file;
+  std::uint64_t slot;  // in the parent's arena (in_file)
+};
+
+// The announced datasets and their running totals, every figure checked again on this side.
+struct PendingLayout {
+  std::vector<Pending> datasets;
+  std::uint64_t total = 0;      // bytes announced
+  std::uint64_t end = 0;        // of the shared buffer
+  std::uint64_t arena_end = 0;  // of the memory the parent reads the file's plain datasets into
+};
+
+void read_dataset_record(StreamReader& in, const std::string& name, const H5ReadOptions& options,
+                         std::uint64_t file_size, PendingLayout& layout) {
+  const std::string path = in.get_string(1 << 16);
+  const auto dtype_code = in.get<std::uint8_t>();
+  if (dtype_code > static_cast<std::uint8_t>(h5::DType::boolean)) bad_stream(name, "dtype");
+  const auto rank = in.get<std::uint32_t>();
+  if (rank > 64) bad_stream(name, "rank " + std::to_string(rank));
+  h5::Array array;
+  array.dtype = static_cast<h5::DType>(dtype_code);
+  std::uint64_t count = 1;
+  for (std::uint32_t i = 0; i < rank; ++i) {
+    const auto d = in.get<std::int64_t>();
+    if (d < 0) bad_stream(name, "negative dimension");
+    if (d != 0 && count > options.limits.max_elements / static_cast<std::uint64_t>(d)) {
+      throw h5::H5UnsafeError(
+          name, path,
+          "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
+    }
+    count *= static_cast<std::uint64_t>(d);
+    array.shape.push_back(d);
+  }
+  const auto bytes = in.get<std::uint64_t>();
+  if (count > options.limits.max_elements) {
+    throw h5::H5UnsafeError(
+        name, path,
+        "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
+  }
+  if (bytes != count * h5::dtype_size(array.dtype)) bad_stream(name, "size of '" + path + "'");
+  if (bytes > options.max_total_bytes - layout.total) {
+    throw h5::H5UnsafeError(name, path,
+                            "the datasets exceed " + std::to_string(options.max_total_bytes) +
+                                " bytes in all (H5ReadOptions::max_total_bytes)");
+  }
+  layout.total += bytes;
+  if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
+    bad_stream(name, "dtype of '" + path + "'");  // the child hands floats over as float32
+  }
+  const bool in_file = in.get<std::uint8_t>() != 0;
+  std::uint64_t offset = layout.end;
+  std::uint64_t slot = 0;
+  if (in_file) {
+    offset = in.get<std::uint64_t>();
+    if (bytes == 0 || offset > file_size || bytes > file_size - offset) {
+      bad_stream(name, "range of '" + path + "' outside the file");
+    }
+    slot = layout.arena_end;
+    layout.arena_end = slot_end(layout.arena_end, bytes);
+  } else {
+    layout.end = slot_end(layout.end, bytes);
+  }
+  layout.datasets.push_back({path, Shape(array.shape.begin(), array.shape.end()), detail::loaded_dtype(array.dtype),
+                             offset, bytes, in_file, slot});
+}
+
+// The child's end: killed by a signal, its own failure record, or anything but a clean finish.
+void check_child_outcome(int status, const std::string& name, const std::optional<h5::H5Error>& child_error,
+                         bool child_unsafe, bool complete) {
+  if (WIFSIGNALED(status)) {
+    throw h5::H5Error(name, "",
+                      "the HDF5 library failed on this file (killed by signal " + std::to_string(WTERMSIG(status)) +
+                          "): the file is malformed or hostile");
+  }
+  if (child_error) {
+    if (child_unsafe) throw h5::H5UnsafeError(name, child_error->object(), child_error->message());
+    throw *child_error;
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !complete) {
+    throw h5::H5Error(name, "",
+                      "the HDF5 library failed on this file (the reader exited with status " +
+                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
+                          "): the file is malformed or hostile");
+  }
+}
+
+// The datasets the child announced, as tensors: over the shared buffer it filled (mapped once), or
+// read from the file at the offsets it vouched for into fresh memory.
+void adopt_datasets(InMemoryWeightsStore& store, PendingLayout& layout, int data_fd, int source_fd,
+                    const std::string& name) {
+  const std::uint64_t end = layout.end;
+  std::shared_ptr<void> mapping;
+  if (end > 0) {
+    struct stat info {};
+    if (::fstat(data_fd, &info) != 0 || info.st_size < 0 || static_cast<std::uint64_t>(info.st_size) != end) {
+      bad_stream(name, "a shared buffer of " + std::to_string(info.st_size) + " bytes for " + std::to_string(end));
+    }
+    // MAP_POPULATE: the pages exist already (the child wrote them); map them all at once.
+    void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, data_fd, 0);
+    if (p == MAP_FAILED) {
+      throw h5::H5Error(name, "", "cannot map the " + std::to_string(end) + " bytes read: " + std::strerror(errno));
+    }
+    // Every tensor over it keeps the whole mapping alive (and copies before a write while another does).
+    mapping = std::shared_ptr<void>(p, [end](void* q) { ::munmap(q, end); });
+  }
+  const std::shared_ptr<void> arena = layout.arena_end > 0 ? map_arena(layout.arena_end) : nullptr;
+  for (Pending& d : layout.datasets) {
+    Tensor value;
+    if (d.bytes == 0) {
+      value = Tensor::empty(std::move(d.shape), d.dtype);
+    } else if (d.in_file) {
+      read_file_range(source_fd, name, d.path, d.offset, {at(arena, d.slot), static_cast<std::size_t>(d.bytes)});
+      value = Tensor::adopt(arena, at(arena, d.slot), std::move(d.shape), d.dtype);
+    } else {
+      value = Tensor::adopt(mapping, at(mapping, d.offset), std::move(d.shape), d.dtype);
+    }
+    detail::add_dataset(store.root(), d.path, std::move(value));
+  }
+}
+
 // `name` is what messages call the file (an archive member read through /proc/self/fd/N).
 // `image_fd` >= 0: read that open file (not `file`) as an in-memory image.
 // `attributes`: where every group's string attributes go (null: not read).
@@ -411,22 +549,8 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   auto owned = std::make_unique<InMemoryWeightsStore>();
   InMemoryWeightsStore& store = *owned;
   StreamReader in(read_end.get(), std::chrono::steady_clock::now() + options.child_timeout);
-  std::uint64_t total = 0;
-  // Datasets announced by the child: at an offset in the file, or in the shared buffer (laid
-  // out as the child does).
-  struct Pending {
-    std::string path;
-    Shape shape;
-    DType dtype;
-    std::uint64_t offset;
-    std::uint64_t bytes;
-    bool in_file;
-    std::uint64_t slot;  // in the parent's arena (in_file)
-  };
-  std::vector<Pending> pending;
-  std::uint64_t end = 0;  // of the shared buffer
+  PendingLayout layout;
   std::uint64_t attribute_bytes = 0;
-  std::uint64_t arena_end = 0;  // of the memory the parent reads the file's plain datasets into
   std::optional<h5::H5Error> child_error;
   bool child_unsafe = false;
   bool complete = false;
@@ -445,59 +569,7 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
           read_attribute_record(in, name, options.limits, attribute_bytes, *attributes);
           break;
         }
-        case kDataset: {
-          const std::string path = in.get_string(1 << 16);
-          const auto dtype_code = in.get<std::uint8_t>();
-          if (dtype_code > static_cast<std::uint8_t>(h5::DType::boolean)) bad_stream(name, "dtype");
-          const auto rank = in.get<std::uint32_t>();
-          if (rank > 64) bad_stream(name, "rank " + std::to_string(rank));
-          h5::Array array;
-          array.dtype = static_cast<h5::DType>(dtype_code);
-          std::uint64_t count = 1;
-          for (std::uint32_t i = 0; i < rank; ++i) {
-            const auto d = in.get<std::int64_t>();
-            if (d < 0) bad_stream(name, "negative dimension");
-            if (d != 0 && count > options.limits.max_elements / static_cast<std::uint64_t>(d)) {
-              throw h5::H5UnsafeError(
-                  name, path,
-                  "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
-            }
-            count *= static_cast<std::uint64_t>(d);
-            array.shape.push_back(d);
-          }
-          const auto bytes = in.get<std::uint64_t>();
-          if (count > options.limits.max_elements) {
-            throw h5::H5UnsafeError(
-                name, path,
-                "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
-          }
-          if (bytes != count * h5::dtype_size(array.dtype)) bad_stream(name, "size of '" + path + "'");
-          if (bytes > options.max_total_bytes - total) {
-            throw h5::H5UnsafeError(name, path,
-                                    "the datasets exceed " + std::to_string(options.max_total_bytes) +
-                                        " bytes in all (H5ReadOptions::max_total_bytes)");
-          }
-          total += bytes;
-          if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
-            bad_stream(name, "dtype of '" + path + "'");  // the child hands floats over as float32
-          }
-          const bool in_file = in.get<std::uint8_t>() != 0;
-          std::uint64_t offset = end;
-          std::uint64_t slot = 0;
-          if (in_file) {
-            offset = in.get<std::uint64_t>();
-            if (bytes == 0 || offset > file_size || bytes > file_size - offset) {
-              bad_stream(name, "range of '" + path + "' outside the file");
-            }
-            slot = arena_end;
-            arena_end = slot_end(arena_end, bytes);
-          } else {
-            end = slot_end(end, bytes);
-          }
-          pending.push_back({path, Shape(array.shape.begin(), array.shape.end()), detail::loaded_dtype(array.dtype),
-                             offset, bytes, in_file, slot});
-          break;
-        }
+        case kDataset: read_dataset_record(in, name, options, file_size, layout); break;
         case kFailure: {
           const bool unsafe = in.get<std::uint8_t>() != 0;
           std::string object = in.get_string(1 << 16);
@@ -521,49 +593,8 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   } catch (const std::length_error& e) {
     bad_stream(name, e.what());
   }
-  const int status = child.wait();
-  if (WIFSIGNALED(status)) {
-    throw h5::H5Error(name, "",
-                      "the HDF5 library failed on this file (killed by signal " + std::to_string(WTERMSIG(status)) +
-                          "): the file is malformed or hostile");
-  }
-  if (child_error) {
-    if (child_unsafe) throw h5::H5UnsafeError(name, child_error->object(), child_error->message());
-    throw *child_error;
-  }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || !complete) {
-    throw h5::H5Error(name, "",
-                      "the HDF5 library failed on this file (the reader exited with status " +
-                          std::to_string(WIFEXITED(status) ? WEXITSTATUS(status) : -1) +
-                          "): the file is malformed or hostile");
-  }
-  std::shared_ptr<void> mapping;
-  if (end > 0) {
-    struct stat info {};
-    if (::fstat(data.get(), &info) != 0 || info.st_size < 0 || static_cast<std::uint64_t>(info.st_size) != end) {
-      bad_stream(name, "a shared buffer of " + std::to_string(info.st_size) + " bytes for " + std::to_string(end));
-    }
-    // MAP_POPULATE: the pages exist already (the child wrote them); map them all at once.
-    void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, data.get(), 0);
-    if (p == MAP_FAILED) {
-      throw h5::H5Error(name, "", "cannot map the " + std::to_string(end) + " bytes read: " + std::strerror(errno));
-    }
-    // Every tensor over it keeps the whole mapping alive (and copies before a write while another does).
-    mapping = std::shared_ptr<void>(p, [end](void* q) { ::munmap(q, end); });
-  }
-  const std::shared_ptr<void> arena = arena_end > 0 ? map_arena(arena_end) : nullptr;
-  for (Pending& d : pending) {
-    Tensor value;
-    if (d.bytes == 0) {
-      value = Tensor::empty(std::move(d.shape), d.dtype);
-    } else if (d.in_file) {
-      read_file_range(source.get(), name, d.path, d.offset, {at(arena, d.slot), static_cast<std::size_t>(d.bytes)});
-      value = Tensor::adopt(arena, at(arena, d.slot), std::move(d.shape), d.dtype);
-    } else {
-      value = Tensor::adopt(mapping, at(mapping, d.offset), std::move(d.shape), d.dtype);
-    }
-    detail::add_dataset(store.root(), d.path, std::move(value));
-  }
+  check_child_outcome(child.wait(), name, child_error, child_unsafe, complete);
+  adopt_datasets(store, layout, data.get(), source.get(), name);
   return owned;
 }
 
