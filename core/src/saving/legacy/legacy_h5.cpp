@@ -1,6 +1,7 @@
 // keras.saving.load_model / load_weights of legacy HDF5 files (Keras's load_model_from_hdf5).
 #include "kplug/saving/legacy_h5.hpp"
 
+#include "keras2_optimizer_weights.hpp"
 #include "kplug/json.hpp"
 #include "kplug/models/legacy_config.hpp"
 #include "kplug/saving/h5_error.hpp"
@@ -65,8 +66,9 @@ ModelPtr build_model(const legacy::LegacyH5File& file, const LoadModelOptions& o
 
 // Keras assigns optimizer_weights by position (optimizer.set_weights). kplug does when the file
 // has Keras 3's layout, which kplug's optimizers share: `<name>/iteration`, `<name>/learning_rate`,
-// then each slot in build order, every shape equal. Another layout (Keras 2's `Adam/iterations:0`
-// with its slots grouped by kind) is named in a warning and dropped.
+// then each slot in build order, every shape equal. tf.keras's named layout (`Adam/iter:0`,
+// `Adam/dense_1/kernel/m:0`) is placed by name; any other (Keras 2.2's `training/Adam/Variable:0`)
+// is named in a warning and dropped.
 bool same_layout(const std::vector<std::string>& names, const std::vector<const Tensor*>& values,
                  const Optimizer& optimizer) {
   const std::vector<OptimizerVariable>& variables = optimizer.variables();
@@ -85,16 +87,25 @@ void load_optimizer_weights(Model& model, const legacy::LegacyH5File& file, cons
   for (const std::string& name : names) values.push_back(&file.dataset(kOptimizerWeights, name));
   const legacy::WeightMatching warner{false, sink};
   const OptimizerPtr& optimizer = model.optimizer();
-  if (!optimizer || !optimizer->built() || !same_layout(names, values, *optimizer)) {
+  std::optional<std::vector<Tensor>> placed;
+  if (optimizer && optimizer->built()) {
+    if (same_layout(names, values, *optimizer)) {
+      placed.emplace();
+      for (const Tensor* value : values) placed->push_back(*value);
+    } else {
+      placed = legacy::place_keras2_optimizer_weights(model, *optimizer, names, values);
+    }
+  }
+  if (!placed) {
     std::string listed;
     for (const std::string& name : names) listed += (listed.empty() ? "" : ", ") + name;
-    warner.warn(file.name() + ": the optimizer_weights [" + listed + "] are not in the layout of the compiled " +
-                "optimizer's variables; they are not loaded and the optimizer starts fresh");
+    warner.warn(file.name() + ": the optimizer_weights [" + listed + "] are not in a layout kplug knows for the " +
+                "compiled optimizer's variables; they are not loaded and the optimizer starts fresh");
     return;
   }
   InMemoryWeightsStore staged;
   const auto entry = staged.make("", std::nullopt);
-  for (std::size_t i = 0; i < values.size(); ++i) entry->set(i, *values[i]);
+  for (std::size_t i = 0; i < placed->size(); ++i) entry->set(i, (*placed)[i]);
   optimizer->load_own_variables(*staged.get(""));
   if (optimizer->last_load_warning()) warner.warn(file.name() + ": " + *optimizer->last_load_warning());
 }
