@@ -29,15 +29,7 @@ void add_deserialize_flags(CLI::App& command, CommonOptions& options) {
   command.add_flag("--unsafe", options.unsafe, "safe_mode=false (kplug still never runs Python code)");
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  CommonOptions options;
-  CLI::App app{"kplug: Keras 3 saving and serialization in C++, from the command line."};
-  app.footer(kFooter);
-  app.require_subcommand(1);
-  app.fallthrough(false);
-
+CLI::App* add_roundtrip_command(CLI::App& app, CommonOptions& options) {
   CLI::App* roundtrip =
       app.add_subcommand("roundtrip", "Deserialize a Keras object dict, serialize it back, print the JSON");
   roundtrip->add_option("FILE", options.positional, "A JSON file, or - for stdin")->required()->expected(1);
@@ -52,18 +44,27 @@ int main(int argc, char** argv) {
       ->add_flag_callback(
           "--compact", [&options] { options.indent = -1; }, "One line, as to_json()")
       ->excludes(indent);
+  return roundtrip;
+}
 
+CLI::App* add_plugins_command(CLI::App& app, CommonOptions& options) {
   CLI::App* plugins = app.add_subcommand(
       "plugins", "List plugins (name, version, ABI, packages, keys) from their files, without running them");
   plugins->add_option("DIR", options.positional, "Plugin directories")->required();
   plugins->add_flag("--load", options.load, "Also load each plugin and report the outcome");
   plugins->add_flag("--json", options.json, "Print a JSON array instead of text");
+  return plugins;
+}
 
+CLI::App* add_summary_command(CLI::App& app, CommonOptions& options) {
   CLI::App* summary = app.add_subcommand("summary", "Print a model's summary table (as Keras's model.summary())");
   summary->add_option("MODEL", options.positional, "A model.json (model.to_json()) file")->required()->expected(1);
   add_deserialize_flags(*summary, options);
   summary->add_flag("--json", options.json, "Print the layers and parameter counts as JSON");
+  return summary;
+}
 
+CLI::App* add_predict_command(CLI::App& app, CommonOptions& options) {
   CLI::App* predict = app.add_subcommand("predict", "Run a model on inputs from a JSON file");
   predict
       ->add_option("MODEL", options.positional,
@@ -82,7 +83,10 @@ int main(int argc, char** argv) {
                    "under \"outputs\")")
       ->type_name("FILE");
   add_deserialize_flags(*predict, options);
+  return predict;
+}
 
+CLI::App* add_inspect_command(CLI::App& app, CommonOptions& options) {
   CLI::App* inspect = app.add_subcommand(
       "inspect", "Describe a .keras archive: metadata, compile information, packages and plugins, summary");
   inspect->add_option("MODEL", options.positional, "A .keras archive, or a folder saved with zipped=False")
@@ -90,7 +94,10 @@ int main(int argc, char** argv) {
       ->expected(1);
   add_deserialize_flags(*inspect, options);
   inspect->add_flag("--json", options.json, "Print the report as JSON");
+  return inspect;
+}
 
+CLI::App* add_convert_command(CLI::App& app, CommonOptions& options) {
   CLI::App* convert = app.add_subcommand(
       "convert", "Convert a model between a .keras archive, its folder form and a .json + .weights.h5 pair");
   convert
@@ -104,26 +111,34 @@ int main(int argc, char** argv) {
   convert->add_option("--weights-out", options.weights_out, "Where a .json OUT's weights go (default: beside it)")
       ->type_name("FILE");
   add_deserialize_flags(*convert, options);
+  return convert;
+}
 
-  for (CLI::App* command : {roundtrip, plugins, summary, predict, inspect, convert}) command->footer(kFooter);
-
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) return app.exit(e);  // --help: the help on stdout
-    std::cerr << "kplug: usage error: " << e.what() << "\nRun 'kplug --help' or 'kplug <command> --help'.\n";
-    return kplug::cli::kExitUsage;
+// The application with every subcommand; their flags write into `options`.
+void define_commands(CLI::App& app, CommonOptions& options) {
+  app.footer(kFooter);
+  app.require_subcommand(1);
+  app.fallthrough(false);
+  for (CLI::App* command :
+       {add_roundtrip_command(app, options), add_plugins_command(app, options), add_summary_command(app, options),
+        add_predict_command(app, options), add_inspect_command(app, options), add_convert_command(app, options)}) {
+    command->footer(kFooter);
   }
+}
 
-  options.progress = ::isatty(STDERR_FILENO) == 1;
-  const std::string command = app.get_subcommands().front()->get_name();
+int dispatch(const std::string& command, const CommonOptions& options) {
+  if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout, std::cerr);
+  if (command == "plugins") return kplug::cli::run_plugins(options, std::cout, std::cerr);
+  if (command == "summary") return kplug::cli::run_summary(options, std::cout, std::cerr);
+  if (command == "inspect") return kplug::cli::run_inspect(options, std::cout, std::cerr);
+  if (command == "convert") return kplug::cli::run_convert(options, std::cout, std::cerr);
+  return kplug::cli::run_predict(options, std::cout, std::cerr);
+}
+
+// Runs `command`; its failures become a message on stderr and an exit code.
+int run_command(const std::string& command, const CommonOptions& options) {
   try {
-    if (command == "roundtrip") return kplug::cli::run_roundtrip(options, std::cout, std::cerr);
-    if (command == "plugins") return kplug::cli::run_plugins(options, std::cout, std::cerr);
-    if (command == "summary") return kplug::cli::run_summary(options, std::cout, std::cerr);
-    if (command == "inspect") return kplug::cli::run_inspect(options, std::cout, std::cerr);
-    if (command == "convert") return kplug::cli::run_convert(options, std::cout, std::cerr);
-    return kplug::cli::run_predict(options, std::cout, std::cerr);
+    return dispatch(command, options);
   } catch (const kplug::cli::UsageError& e) {
     std::cerr << "kplug " << command << ": usage error: " << e.message << "\nRun 'kplug " << command << " --help'.\n";
     return kplug::cli::kExitUsage;
@@ -135,4 +150,21 @@ int main(int argc, char** argv) {
     std::cerr << "kplug " << command << ": unexpected error: " << e.what() << "\n";
   }
   return kplug::cli::kExitFailure;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CommonOptions options;
+  CLI::App app{"kplug: Keras 3 saving and serialization in C++, from the command line."};
+  define_commands(app, options);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help: the help on stdout
+    std::cerr << "kplug: usage error: " << e.what() << "\nRun 'kplug --help' or 'kplug <command> --help'.\n";
+    return kplug::cli::kExitUsage;
+  }
+  options.progress = ::isatty(STDERR_FILENO) == 1;
+  return run_command(app.get_subcommands().front()->get_name(), options);
 }
