@@ -1,5 +1,7 @@
-// The Keras saving guide's layers (keras-fixtures/custom_objects/README.txt has the
-// Python originals): MyLayers>CustomLayer and MyLayers>KernelMult (class MyDense).
+// The Keras saving guide's layers, registered in Python with register_keras_serializable:
+// MyLayers>CustomLayer (x * factor) and MyLayers>KernelMult (class MyDense, matmul with one
+// "kernel"). Their Keras-written configs and models: tests/data/objects/custom_*.json,
+// tests/data/plugin_models/custom_objects and custom_kernelmult.
 #pragma once
 
 #include <kplug/sdk.hpp>

@@ -1,5 +1,5 @@
-// The Keras saving guide's custom objects under their Keras keys (see
-// keras-fixtures/custom_objects/README.txt for the Python originals).
+// The Keras saving guide's custom objects under their Keras keys (the configs Keras wrote
+// for them: tests/data/objects/custom_*.json, tests/data/plugin_models/custom_objects).
 // The guide's layers MyLayers>CustomLayer and MyLayers>KernelMult are in guide_layers.hpp.
 #include "guide_layers.hpp"
 #include "tiny_mlp.hpp"

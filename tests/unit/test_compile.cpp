@@ -1,7 +1,7 @@
 // Compiled models: compile_config deserialized (optimizer, loss, metrics, ...) and written
 // back unchanged; the optimizer, built on the model's trainable weights, loads from and
-// saves to "optimizer/vars" of Keras's weights files (tests/data/compiled: config.json and
-// model.weights.h5 of keras-fixtures' model.keras archives).
+// saves to "optimizer/vars" of Keras's weights files (tests/data/compiled/<model>: the
+// config.json and model.weights.h5 of compiled model.keras archives Keras 3.16 saved).
 #define BOOST_TEST_MODULE compile
 #include <boost/test/unit_test.hpp>
 

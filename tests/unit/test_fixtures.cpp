@@ -1,5 +1,5 @@
 // Acceptance 1 of the core issue: every object fixture written by Python Keras
-// (tests/data/objects, copied from keras-fixtures) deserializes and serializes
+// (tests/data/objects, written by Keras 3.16.0) deserializes and serializes
 // back to equal JSON, key order kept, through the API and through `kplug roundtrip`.
 #define BOOST_TEST_MODULE fixtures
 #include <boost/test/unit_test.hpp>
@@ -72,7 +72,7 @@ bool same_json(const boost::json::value& a, const boost::json::value& b) {
 
 BOOST_AUTO_TEST_CASE(there_are_fixtures_of_every_kind) {
   const auto all = fixtures();
-  BOOST_TEST(all.size() == 204u);  // every object fixture of these kinds in keras-fixtures
+  BOOST_TEST(all.size() == 204u);  // every object fixture of these kinds in tests/data/objects
   for (const std::string& prefix : kPrefixes) {
     BOOST_TEST(std::any_of(all.begin(), all.end(),
                            [&](const fs::path& p) { return p.filename().string().starts_with(prefix); }),

@@ -2,7 +2,7 @@
 // configs and training_configs -> the Keras 3 form kplug loads.
 //
 // Fixtures: tests/data/legacy_config/<name>/ holds the `model_config` and `training_config`
-// attributes of keras-fixtures' legacy_h5 files (Keras 3.16's legacy writer) and
+// attributes of the model.h5 files Keras 3.16's legacy writer saved (tests/data/legacy_h5/keras3) and
 // `keras3_to_json.json`, Keras 3.16's `load_model(path, compile=False).to_json()` (made by
 // make_truth.py). The hand-written configs below are spelled as tf-keras's get_config writes
 // them (tf_keras/layers/core/dense.py, engine/functional.py get_network_config, engine/node.py).

@@ -1,5 +1,5 @@
 // Legacy HDF5 model files (issue 18): Keras 3's own legacy writer (tests/data/legacy_h5/keras3,
-// from keras-fixtures/legacy_h5), format sniffing, legacy weights-only files, hostile files.
+// files Keras 3.16 saved, described in its README.md), format sniffing, legacy weights-only files, hostile files.
 #define BOOST_TEST_MODULE legacy_h5
 #include <boost/test/unit_test.hpp>
 

@@ -1,5 +1,5 @@
 // Optimizers and learning-rate schedules against Keras 3.16's traces (tests/data/training,
-// copied from keras-fixtures/training): configs, variables (names, paths, shapes, dtypes,
+// described in its README.md): configs, variables (names, paths, shapes, dtypes,
 // initial values, order), lr(step), and optimizer/vars read from and written to weights files.
 #define BOOST_TEST_MODULE optimizers
 #include <boost/test/unit_test.hpp>

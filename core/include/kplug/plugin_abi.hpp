@@ -59,7 +59,9 @@ namespace kplug::plugin {
 // KPLUG_ABI_VERSION (cmake: KPLUG_ABI_VERSION). 2: the function and loss-mask virtuals,
 // ConfigReader's inline storage; 3: opaque registry entries, exported API only, portable
 // source sites, the build id in the listing; 4: the Layer and Model layouts (plugin layers
-// and models), Variable's StatelessScope.
+// and models), Variable's StatelessScope; 5: Model holds its compile state (optimizer,
+// losses, metrics) instead of a JSON value, Layer::children is overridable (Model adds its
+// optimizer), the recurrent layers share a RecurrentCell base.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).

@@ -45,8 +45,9 @@ struct DeserializeOptions {
   KeyProvider* key_provider = nullptr;
 };
 
-// Generic deserialization (spec section 2): plain values pass through, object dicts
-// become live objects, special class names become special values.
+// Generic deserialization (Keras's deserialize_keras_object; docs/file-formats.md): plain
+// values pass through, object dicts become live objects, special class names become special
+// values.
 Value deserialize(const boost::json::value& config, const DeserializeOptions& options = {});
 
 // An object of `kind`: a dict, a string shortcut of that kind ("l1", "relu", "mse")

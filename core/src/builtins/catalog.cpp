@@ -83,8 +83,6 @@ std::vector<std::string> BuiltinCatalog::names_for_kind(Kind kind) const {
   return names;
 }
 
-bool BuiltinCatalog::has_module(std::string_view module) const { return by_module_.contains(module); }
-
 void CatalogBuilder::add_name(std::string_view module, std::string_view name, Kind kind,
                               const RegisteredObjectPtr& entry) {
   auto& names = catalog_.by_module_[std::string(module)];

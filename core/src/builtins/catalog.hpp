@@ -55,7 +55,6 @@ class BuiltinCatalog {
   // Sorted, for suggestions.
   std::vector<std::string> names_in_module(std::string_view module) const;
   std::vector<std::string> names_for_kind(Kind kind) const;
-  bool has_module(std::string_view module) const;
 
  private:
   friend class CatalogBuilder;

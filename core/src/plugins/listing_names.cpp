@@ -20,15 +20,4 @@ std::optional<std::string> hex_decode(std::string_view hex) {
   return out;
 }
 
-std::string hex_encode(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(text.size() * 2);
-  for (unsigned char c : text) {
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
-
 }  // namespace kplug::plugin::detail

@@ -1,5 +1,6 @@
-// deserialize(): the algorithm of spec section 2, with kplug's differences
-// (one lookup precedence, path-named errors, kind checks, merged scopes).
+// deserialize(): Keras's deserialize_keras_object (keras/src/saving/serialization_lib.py),
+// with kplug's differences (one lookup precedence, path-named errors, kind checks, merged
+// scopes; docs/differences-from-keras.md).
 // A config never causes code to load: only registered or built-in objects are built.
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
@@ -431,8 +432,8 @@ std::optional<std::string_view> string_or_null(const boost::json::value* v, std:
 
 }  // namespace
 
-// Spec section 2 step 9: after from_config, a non-empty build_config builds the object and a
-// non-empty compile_config compiles it, through its Saveable hooks.
+// As Keras's deserialize_keras_object: after from_config, a non-empty build_config builds the
+// object and a non-empty compile_config compiles it, through its Saveable hooks.
 void DeserializationContext::run_build_hooks(Serializable& object, std::string_view class_name,
                                              const boost::json::value* build_config,
                                              const boost::json::value* compile_config) {

@@ -3,7 +3,7 @@
 // are refused), nothing the file names is ever opened, and a dataset's layout, dtype,
 // shape and stored size are checked before a byte is allocated for it.
 // Keras's layout: each saveable object has a group `<path>/vars` with a string attribute
-// `name` and datasets "0", "1", ... by position; see spec section 5.
+// `name` and datasets "0", "1", ... by position (docs/saving.md, "Saveable").
 #pragma once
 
 #include <cstddef>
