@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <filesystem>
 #include <map>
 #include <ostream>
 #include <set>
@@ -137,6 +138,9 @@ Inspected read_legacy(const std::string& path) {
   if (info.training_config) inspected.members.push_back("training_config");
   inspected.members.push_back(info.weights_only ? "layer weights (weights-only file)" : "model_weights");
   if (!info.optimizer_weight_names.empty()) inspected.members.push_back("optimizer_weights");
+  // The file is the weights container, as model.weights.h5 is an archive's.
+  std::error_code ec;
+  inspected.weights_bytes = std::filesystem::file_size(path, ec);
   if (!info.model_config) throw FileFailure{path, "a legacy weights-only file: it holds no model to inspect"};
   legacy::UpgradeReport report;
   inspected.config = in_file(path + "@model_config", [&] {
