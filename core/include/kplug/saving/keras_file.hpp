@@ -32,6 +32,8 @@ inline constexpr const char* kKerasVersion = "3.16.0";
 // Where loading reports what it did not take as it was (Keras's warnings): a legacy file under
 // a `.keras` name, optimizer weights dropped. Null: a line on std::clog.
 using WarningSink = std::function<void(const std::string&)>;
+// Hands `message` to `sink`, or writes it as a "kplug: warning: " line on std::clog when it is null.
+void emit_warning(const WarningSink& sink, const std::string& message);
 
 struct LoadModelOptions {
   CustomObjectMap custom_objects;

@@ -8,8 +8,6 @@
 #include "legacy_h5_file.hpp"
 #include "legacy_weights_loading.hpp"
 
-#include <algorithm>
-
 namespace kplug::saving {
 namespace {
 
@@ -35,8 +33,7 @@ boost::json::value parse_attribute(const legacy::LegacyH5File& file, const std::
 }
 
 void report(const kplug::legacy::UpgradeReport& upgrade, const WarningSink& sink, const std::string& where) {
-  legacy::WeightMatching warner{false, sink};
-  for (const std::string& warning : upgrade.warnings) warner.warn(where + ": " + warning);
+  for (const std::string& warning : upgrade.warnings) emit_warning(sink, where + ": " + warning);
 }
 
 ModelPtr build_model(const legacy::LegacyH5File& file, const LoadModelOptions& options) {
@@ -85,7 +82,6 @@ void load_optimizer_weights(Model& model, const legacy::LegacyH5File& file, cons
   const std::vector<std::string> names = file.list(kOptimizerWeights, "weight_names");
   std::vector<const Tensor*> values;
   for (const std::string& name : names) values.push_back(&file.dataset(kOptimizerWeights, name));
-  const legacy::WeightMatching warner{false, sink};
   const OptimizerPtr& optimizer = model.optimizer();
   std::optional<std::vector<Tensor>> placed;
   if (optimizer && optimizer->built()) {
@@ -99,15 +95,16 @@ void load_optimizer_weights(Model& model, const legacy::LegacyH5File& file, cons
   if (!placed) {
     std::string listed;
     for (const std::string& name : names) listed += (listed.empty() ? "" : ", ") + name;
-    warner.warn(file.name() + ": the optimizer_weights [" + listed + "] are not in a layout kplug knows for the " +
-                "compiled optimizer's variables; they are not loaded and the optimizer starts fresh");
+    emit_warning(sink, file.name() + ": the optimizer_weights [" + listed +
+                           "] are not in a layout kplug knows for the " +
+                           "compiled optimizer's variables; they are not loaded and the optimizer starts fresh");
     return;
   }
   InMemoryWeightsStore staged;
   const auto entry = staged.make("", std::nullopt);
   for (std::size_t i = 0; i < placed->size(); ++i) entry->set(i, (*placed)[i]);
   optimizer->load_own_variables(*staged.get(""));
-  if (optimizer->last_load_warning()) warner.warn(file.name() + ": " + *optimizer->last_load_warning());
+  if (optimizer->last_load_warning()) emit_warning(sink, file.name() + ": " + *optimizer->last_load_warning());
 }
 
 void compile_model(Model& model, const legacy::LegacyH5File& file, const LoadModelOptions& options) {

@@ -7,7 +7,6 @@
 #include "kplug/saving/h5_error.hpp"
 #include "kplug/saving/legacy_weights.hpp"
 
-#include <iostream>
 #include <map>
 
 namespace kplug::saving::legacy {
@@ -74,13 +73,7 @@ void load_top_level(Model& model, const LegacyH5File& file, std::string_view gro
 
 }  // namespace
 
-void WeightMatching::warn(const std::string& message) const {
-  if (on_warning) {
-    on_warning(message);
-  } else {
-    std::clog << "kplug: warning: " << message << '\n';
-  }
-}
+void WeightMatching::warn(const std::string& message) const { emit_warning(on_warning, message); }
 
 void load_weights_by_order(Model& model, const LegacyH5File& file, std::string_view group,
                            const WeightMatching& matching) {

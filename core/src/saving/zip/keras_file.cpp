@@ -80,13 +80,7 @@ ModelFileFormat sniff_file(const std::filesystem::path& path) {
   return ModelFileFormat::unknown;
 }
 
-void warn(const LoadModelOptions& options, const std::string& message) {
-  if (options.on_warning) {
-    options.on_warning(message);
-  } else {
-    std::clog << "kplug: warning: " << message << '\n';
-  }
-}
+void warn(const LoadModelOptions& options, const std::string& message) { emit_warning(options.on_warning, message); }
 
 // The member's bytes in an anonymous in-memory file (for the HDF5 reader's isolated child).
 int member_to_memfd(const ZipArchiveReader& archive, const std::string& member, std::uint64_t cap) {
@@ -269,6 +263,14 @@ std::span<const std::byte> bytes_of(const std::string& text) {
 }
 
 }  // namespace
+
+void emit_warning(const WarningSink& sink, const std::string& message) {
+  if (sink) {
+    sink(message);
+  } else {
+    std::clog << "kplug: warning: " << message << '\n';
+  }
+}
 
 ModelFileFormat detect_model_file_format(const std::filesystem::path& path) {
   if (is_keras_directory(path)) return ModelFileFormat::keras_directory;
