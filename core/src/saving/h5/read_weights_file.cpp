@@ -150,6 +150,56 @@ void send_groups(RecordWriter& out, const h5::FileTree& tree) {
   }
 }
 
+// Every dataset, as records: read into the shared buffer (converted, compressed or chunked ones), or
+// left in the file at its offset for the parent to read itself (plain contiguous ones).
+void send_datasets(RecordWriter& out, const h5::WeightsReader& reader, const h5::FileTree& tree, int data_fd,
+                   const H5ReadOptions& options) {
+  // Where each dataset comes from: the file at an offset, or (converted, compressed, chunked)
+  // the shared buffer, which the child fills and the parent maps afterwards: no pipe, no copy.
+  std::vector<std::optional<std::uint64_t>> in_file;
+  std::vector<std::uint64_t> offsets;
+  std::uint64_t end = 0;
+  std::uint64_t total = 0;
+  for (const h5::FileTree::Dataset& dataset : tree.datasets) {
+    const h5::DatasetInfo& info = dataset.info;
+    const std::uint64_t bytes = loaded_bytes(info);
+    if (bytes > options.max_total_bytes - total) {
+      throw h5::H5UnsafeError(reader.file_name(), info.path,
+                              "the datasets exceed " + std::to_string(options.max_total_bytes) +
+                                  " bytes in all (H5ReadOptions::max_total_bytes)");
+    }
+    total += bytes;
+    in_file.push_back(loaded_h5_dtype(info.dtype) == info.dtype ? dataset.offset : std::nullopt);
+    offsets.push_back(end);
+    if (!in_file.back()) end = slot_end(end, bytes);
+  }
+  std::byte* base = nullptr;
+  if (end > 0) {
+    if (::ftruncate(data_fd, static_cast<off_t>(end)) != 0) {
+      throw h5::H5Error(reader.file_name(), "", std::string("cannot size the shared buffer: ") + std::strerror(errno));
+    }
+    void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
+    if (p == MAP_FAILED) {
+      throw h5::H5Error(reader.file_name(), "",
+                        "cannot map " + std::to_string(end) + " bytes of shared buffer: " + std::strerror(errno));
+    }
+    base = static_cast<std::byte*>(p);
+  }
+  for (std::size_t i = 0; i < tree.datasets.size(); ++i) {
+    const h5::DatasetInfo& info = tree.datasets[i].info;
+    const std::uint64_t bytes = loaded_bytes(info);
+    if (bytes > 0 && !in_file[i]) read_loaded(reader, info, {base + offsets[i], static_cast<std::size_t>(bytes)});
+    out.put(kDataset);
+    out.put_string(info.path);
+    out.put<std::uint8_t>(static_cast<std::uint8_t>(loaded_h5_dtype(info.dtype)));
+    out.put<std::uint32_t>(static_cast<std::uint32_t>(info.shape.size()));
+    for (std::int64_t d : info.shape) out.put<std::int64_t>(d);
+    out.put<std::uint64_t>(bytes);
+    out.put<std::uint8_t>(in_file[i] ? 1 : 0);
+    if (in_file[i]) out.put<std::uint64_t>(*in_file[i]);
+  }
+}
+
 // `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
 // holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
 [[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
@@ -178,51 +228,7 @@ void send_groups(RecordWriter& out, const h5::FileTree& tree) {
                    opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)) {
       throw h5::H5Error(reader.file_name(), "", "the file was replaced while being read");
     }
-    // Where each dataset comes from: the file at an offset, or (converted, compressed, chunked)
-    // the shared buffer, which the child fills and the parent maps afterwards: no pipe, no copy.
-    std::vector<std::optional<std::uint64_t>> in_file;
-    std::vector<std::uint64_t> offsets;
-    std::uint64_t end = 0;
-    std::uint64_t total = 0;
-    for (const h5::FileTree::Dataset& dataset : tree.datasets) {
-      const h5::DatasetInfo& info = dataset.info;
-      const std::uint64_t bytes = loaded_bytes(info);
-      if (bytes > options.max_total_bytes - total) {
-        throw h5::H5UnsafeError(reader.file_name(), info.path,
-                                "the datasets exceed " + std::to_string(options.max_total_bytes) +
-                                    " bytes in all (H5ReadOptions::max_total_bytes)");
-      }
-      total += bytes;
-      in_file.push_back(loaded_h5_dtype(info.dtype) == info.dtype ? dataset.offset : std::nullopt);
-      offsets.push_back(end);
-      if (!in_file.back()) end = slot_end(end, bytes);
-    }
-    std::byte* base = nullptr;
-    if (end > 0) {
-      if (::ftruncate(data_fd, static_cast<off_t>(end)) != 0) {
-        throw h5::H5Error(reader.file_name(), "",
-                          std::string("cannot size the shared buffer: ") + std::strerror(errno));
-      }
-      void* p = ::mmap(nullptr, end, PROT_READ | PROT_WRITE, MAP_SHARED, data_fd, 0);
-      if (p == MAP_FAILED) {
-        throw h5::H5Error(reader.file_name(), "",
-                          "cannot map " + std::to_string(end) + " bytes of shared buffer: " + std::strerror(errno));
-      }
-      base = static_cast<std::byte*>(p);
-    }
-    for (std::size_t i = 0; i < tree.datasets.size(); ++i) {
-      const h5::DatasetInfo& info = tree.datasets[i].info;
-      const std::uint64_t bytes = loaded_bytes(info);
-      if (bytes > 0 && !in_file[i]) read_loaded(reader, info, {base + offsets[i], static_cast<std::size_t>(bytes)});
-      out.put(kDataset);
-      out.put_string(info.path);
-      out.put<std::uint8_t>(static_cast<std::uint8_t>(loaded_h5_dtype(info.dtype)));
-      out.put<std::uint32_t>(static_cast<std::uint32_t>(info.shape.size()));
-      for (std::int64_t d : info.shape) out.put<std::int64_t>(d);
-      out.put<std::uint64_t>(bytes);
-      out.put<std::uint8_t>(in_file[i] ? 1 : 0);
-      if (in_file[i]) out.put<std::uint64_t>(*in_file[i]);
-    }
+    send_datasets(out, reader, tree, data_fd, options);
     out.put(kEnd);
     out.flush();
     ::_exit(0);
