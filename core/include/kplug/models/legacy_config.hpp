@@ -28,6 +28,9 @@ struct UpgradeReport {
 // Keras 1/2 `keras_version`. (tf.keras 2.13-2.15 archives are told by their metadata.json.)
 bool is_legacy_model_config(const boost::json::value& config);
 
+// True for a `keras_version` of Keras 1 or 2 ("1.2.2", "2.15.0"): configs it wrote are in an older dialect.
+bool is_keras1_or_2_version(std::string_view version);
+
 // A model config ({"class_name", "config"}, or Keras < 2.2's bare list of layers for a
 // Sequential) -> a Keras 3 model dict. `keras_version`: the Keras that wrote it (a legacy file's
 // attribute, an archive's metadata); "" takes the document's own `keras_version` key (Keras 2

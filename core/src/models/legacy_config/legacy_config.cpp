@@ -308,8 +308,6 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
 
 namespace {
 
-bool is_keras1_or_2(std::string_view version) { return version.starts_with("1.") || version.starts_with("2."); }
-
 // The version `config` names itself (tf.keras's to_json), "" when none.
 std::string own_keras_version(const boost::json::value& config) {
   const auto* object = config.if_object();
@@ -325,7 +323,7 @@ boost::json::value upgrade_model_config(const boost::json::value& config, Upgrad
                                         std::string_view keras_version) {
   const std::string version = keras_version.empty() ? own_keras_version(config) : std::string(keras_version);
   boost::json::value out = upgrade_dialect(config, report);
-  if (is_keras1_or_2(version) && detail::use_keras2_activations(out)) {
+  if (is_keras1_or_2_version(version) && detail::use_keras2_activations(out)) {
     report.changed = true;
     report.warnings.push_back("hard_sigmoid (Keras " + version +
                               ": clip(0.2 x + 0.5, 0, 1)) is kept as the activation \"" +
@@ -380,13 +378,15 @@ boost::json::value upgrade_dialect(const boost::json::value& config, UpgradeRepo
 
 }  // namespace
 
+bool is_keras1_or_2_version(std::string_view version) { return version.starts_with("1.") || version.starts_with("2."); }
+
 bool is_legacy_model_config(const boost::json::value& config) {
   if (config.is_array()) return true;
   const auto* object = config.if_object();
   if (!object || !object->contains("class_name")) return false;
   if (!object->contains("module")) return true;
   const auto* version = object->if_contains("keras_version");
-  return version && version->is_string() && is_keras1_or_2(version->get_string());
+  return version && version->is_string() && is_keras1_or_2_version(version->get_string());
 }
 
 }  // namespace kplug::legacy

@@ -160,7 +160,7 @@ ModelPtr model_from_config_text(const std::string& text, const std::string& wher
   json::ParseOptions parse;
   parse.max_bytes = static_cast<std::size_t>(options.limits.max_config_bytes);
   boost::json::value config = with_location(Location::entry(where), [&] { return json::parse(text, parse); });
-  if (keras_version.starts_with("1.") || keras_version.starts_with("2.")) {
+  if (kplug::legacy::is_keras1_or_2_version(keras_version)) {
     kplug::legacy::UpgradeReport report;
     config = with_location(Location::entry(where),
                            [&] { return kplug::legacy::upgrade_model_config(config, report, keras_version); });
