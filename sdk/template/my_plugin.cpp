@@ -29,35 +29,21 @@ class ScaledL2 : public kplug::Regularizer {
   double factor_;
 };
 
-// A layer: y = x * scale, one trainable scale per feature (the last axis). Its config is
-// Keras's base keys (name, trainable, dtype), then its own, declared once as fields.
-class Scale : public kplug::Layer {
+// A layer: y = x * scale, one trainable scale per feature (the last axis). Its arguments are
+// an Options struct holding Keras's defaults and one field list in get_config order;
+// FieldsLayer gives from_config and get_config (Keras's base keys name, trainable, dtype first).
+struct ScaleOptions {
+  std::shared_ptr<kplug::Initializer> scale_initializer = std::make_shared<kplug::initializers::Ones>();
+};
+
+class Scale : public kplug::FieldsLayer<Scale, ScaleOptions> {
  public:
-  struct Options {
-    std::shared_ptr<kplug::Initializer> scale_initializer = std::make_shared<kplug::initializers::Ones>();
-  };
-  static const kplug::config::Fields<Options>& fields() {
-    static const kplug::config::Fields<Options> f{
-        kplug::config::field("scale_initializer", &Options::scale_initializer).null_is_default()};
+  static const kplug::config::Fields<ScaleOptions>& fields() {
+    static const kplug::config::Fields<ScaleOptions> f{
+        kplug::config::field("scale_initializer", &ScaleOptions::scale_initializer).null_is_default()};
     return f;
   }
-
-  Scale(Options options, kplug::LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {}
-
-  boost::json::object get_config() const override {
-    boost::json::object config = base_config();
-    fields().write_into(options_, config);
-    return config;
-  }
-
-  static std::shared_ptr<Scale> from_config(const boost::json::object& config, kplug::DeserializationContext& context) {
-    kplug::ConfigReader reader(config, context, "Scale");
-    kplug::LayerArgs args = kplug::LayerArgs::read(reader);  // name, trainable, dtype
-    Options options;
-    fields().read_into(reader, options);
-    reader.finish();
-    return std::make_shared<Scale>(std::move(options), std::move(args));
-  }
+  using FieldsLayer::FieldsLayer;
 
   std::vector<kplug::PartialShape> compute_output_shape(
       const std::vector<kplug::PartialShape>& input_shapes) const override {
@@ -77,7 +63,6 @@ class Scale : public kplug::Layer {
   }
 
  private:
-  Options options_;
   kplug::VariablePtr scale_;
 };
 

@@ -45,6 +45,10 @@ class ActivationFunction final : public Activation, public NamedFunction {
 std::string register_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
                                 bool replace = false, SourceLocation where = SourceLocation::current());
 
+// A keras.activations built-in by name: "linear" is Keras's `activation=None`. Layers' Options
+// use it for their defaults (`activation = builtin_activation("linear")`).
+std::shared_ptr<Activation> builtin_activation(std::string_view name);
+
 }  // namespace kplug
 
 // keras.activations as typed C++ functions, with Keras 3's keyword arguments and

@@ -64,3 +64,14 @@ void add_builtin_activations(CatalogBuilder& builder) {
 }
 
 }  // namespace kplug::detail
+
+namespace kplug {
+
+std::shared_ptr<Activation> builtin_activation(std::string_view name) {
+  auto entry = detail::BuiltinCatalog::instance().find("keras.activations", name);
+  auto activation = entry ? std::dynamic_pointer_cast<Activation>(entry->function) : nullptr;
+  if (!activation) throw NotSupportedError("built-in activation '" + std::string(name) + "' is missing");
+  return activation;
+}
+
+}  // namespace kplug

@@ -24,6 +24,7 @@
 #include "kplug/constraints.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/losses.hpp"

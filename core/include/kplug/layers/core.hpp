@@ -4,6 +4,7 @@
 #include "kplug/activations.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/regularizers.hpp"
@@ -37,26 +38,25 @@ class InputLayer : public Layer {
   Options options_;
 };
 
+// Dense's arguments, with Keras's defaults.
+struct DenseOptions {
+  std::int64_t units = 0;
+  std::shared_ptr<Activation> activation = builtin_activation("linear");
+  bool use_bias = true;
+  std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  std::shared_ptr<Initializer> bias_initializer = std::make_shared<initializers::Zeros>();
+  std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
+  std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
+};
+
 // activation(dot(x, kernel) + bias) over the last axis of any rank.
-class Dense : public Layer {
+class Dense : public FieldsLayer<Dense, DenseOptions> {
  public:
-  struct Options {
-    std::int64_t units = 0;
-    std::shared_ptr<Activation> activation;  // null: linear
-    bool use_bias = true;
-    std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
-    std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
-    std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
-    std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
-  };
   // Dense's own config keys, in Keras's get_config order.
   static const config::Fields<Options>& fields();
   Dense(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Dense> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
-  const Options& options() const noexcept { return options_; }
   const VariablePtr& kernel() const noexcept { return kernel_; }
   const VariablePtr& bias() const noexcept { return bias_; }
 
@@ -65,7 +65,6 @@ class Dense : public Layer {
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  Options options_;
   VariablePtr kernel_, bias_;
 };
 

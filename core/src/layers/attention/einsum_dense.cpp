@@ -3,7 +3,6 @@
 #include "kplug/ops.hpp"
 #include "kplug/ops/einsum.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/core/activation_helpers.hpp"
 #include "layers/fields_layer.hpp"
 
 #include <regex>
@@ -35,7 +34,7 @@ config::Field<EinsumDense::Options> output_shape_field() {
 }  // namespace
 
 EinsumDense::EinsumDense(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (!options_.activation) options_.activation = detail::builtin_activation("linear");
+  if (!options_.activation) options_.activation = builtin_activation("linear");
   if (!options_.kernel_initializer) options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
   if (!options_.bias_initializer) options_.bias_initializer = std::make_shared<initializers::Zeros>();
 }

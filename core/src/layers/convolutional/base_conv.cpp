@@ -6,7 +6,6 @@
 #include "kplug/ops/nn.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/convolutional/conv_common.hpp"
-#include "layers/core/activation_helpers.hpp"
 #include "layers/spatial_options.hpp"
 
 #include <utility>
@@ -89,7 +88,7 @@ BaseConv<Rank>::BaseConv(Options options, LayerArgs args) : Layer(std::move(args
   if (auto [key, message] = options_error(options_); !message.empty()) throw ValueError(message);
   options_.padding = detail::lower(options_.padding);
   options_.data_format = detail::lower(options_.data_format);
-  if (!options_.activation) options_.activation = detail::builtin_activation("linear");
+  if (!options_.activation) options_.activation = builtin_activation("linear");
   if (!options_.kernel_initializer) options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
   if (!options_.bias_initializer) options_.bias_initializer = std::make_shared<initializers::Zeros>();
 }

@@ -6,7 +6,6 @@
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/conv.hpp"
 #include "layers/convolutional/conv_common.hpp"
-#include "layers/core/activation_helpers.hpp"
 
 #include <utility>
 
@@ -74,7 +73,7 @@ BaseSeparableConv<Rank>::BaseSeparableConv(Options options, LayerArgs args)
   if (auto [key, message] = options_error(options_); !message.empty()) throw ValueError(message);
   options_.padding = detail::lower(options_.padding);
   options_.data_format = detail::lower(options_.data_format);
-  if (!options_.activation) options_.activation = detail::builtin_activation("linear");
+  if (!options_.activation) options_.activation = builtin_activation("linear");
   if (!options_.depthwise_initializer) {
     options_.depthwise_initializer = std::make_shared<initializers::GlorotUniform>();
   }

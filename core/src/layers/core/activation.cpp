@@ -2,18 +2,8 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/core/activation_helpers.hpp"
 
 namespace kplug::layers {
-
-namespace detail {
-std::shared_ptr<Activation> builtin_activation(std::string_view name) {
-  auto entry = kplug::detail::BuiltinCatalog::instance().find("keras.activations", name);
-  auto activation = entry ? std::dynamic_pointer_cast<Activation>(entry->function) : nullptr;
-  if (!activation) throw NotSupportedError("built-in activation '" + std::string(name) + "' is missing");
-  return activation;
-}
-}  // namespace detail
 
 boost::json::value serialize_activation(const std::shared_ptr<Activation>& activation) {
   if (!activation) return "linear";
@@ -26,7 +16,7 @@ boost::json::value serialize_activation(const std::shared_ptr<Activation>& activ
 }
 
 ActivationLayer::ActivationLayer(std::shared_ptr<Activation> activation, LayerArgs args)
-    : Layer(std::move(args)), activation_(activation ? std::move(activation) : detail::builtin_activation("linear")) {
+    : Layer(std::move(args)), activation_(activation ? std::move(activation) : builtin_activation("linear")) {
   mark_built_at_init();
 }
 

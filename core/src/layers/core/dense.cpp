@@ -3,17 +3,16 @@
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/core/activation_helpers.hpp"
-#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
 
-Dense::Dense(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+Dense::Dense(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (options_.units <= 0) {
     throw ValueError("Received an invalid value for `units`, expected a positive integer. Received: units=" +
                      std::to_string(options_.units));
   }
-  if (!options_.activation) options_.activation = detail::builtin_activation("linear");
+  // A null given in the config or by a C++ caller means Keras's default, as add_weight's.
+  if (!options_.activation) options_.activation = builtin_activation("linear");
   if (!options_.kernel_initializer) options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
   if (!options_.bias_initializer) options_.bias_initializer = std::make_shared<initializers::Zeros>();
 }
@@ -32,14 +31,8 @@ const config::Fields<Dense::Options>& Dense::fields() {
           field("kernel_constraint", &Options::kernel_constraint),
           field("bias_constraint", &Options::bias_constraint),
       } +
-      quantization_fields<Options>("Dense");
+      quantization_fields<Options>(keras_class_name_of());
   return list;
-}
-
-boost::json::object Dense::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Dense> Dense::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Dense>(config, context, "Dense");
 }
 
 void Dense::build(const std::vector<PartialShape>& input_shapes) {

@@ -6,7 +6,6 @@
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/core/activation_helpers.hpp"
 #include "layers/recurrent/recurrent_fields.hpp"
 
 #include <map>
