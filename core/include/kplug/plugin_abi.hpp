@@ -61,7 +61,9 @@ namespace kplug::plugin {
 // source sites, the build id in the listing; 4: the Layer and Model layouts (plugin layers
 // and models), Variable's StatelessScope; 5: Model holds its compile state (optimizer,
 // losses, metrics) instead of a JSON value, Layer::children is overridable (Model adds its
-// optimizer), the recurrent layers share a RecurrentCell base.
+// optimizer), the recurrent layers share a RecurrentCell base; 6: one way to write a layer
+// (FieldsLayer<Derived, Options>: layers' Options structs, per-rank family templates, the rnn
+// folder), one name per concept, kplug::Seed for seeds beyond int64.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).
