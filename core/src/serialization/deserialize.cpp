@@ -4,9 +4,9 @@
 // A config never causes code to load: only registered or built-in objects are built.
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
-#include "kplug/saving/saveable.hpp"
 #include "kplug/scope.hpp"
 #include "kplug/serialization.hpp"
+#include "kplug/state/saveable.hpp"
 #include "registry/registered_object.hpp"
 #include "serialization/active_call.hpp"
 #include "serialization/shared_objects.hpp"
