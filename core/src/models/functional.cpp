@@ -32,6 +32,11 @@ struct History {
   throw ConfigError(path, std::string(kInvalid) + message);
 }
 
+// `rest` below the model's own path ("" at the top level).
+std::string path_below(const std::string& base, const std::string& rest) {
+  return base.empty() ? rest : base + "." + rest;
+}
+
 History read_triple(const boost::json::value& v, const std::string& path) {
   const auto* a = v.if_array();
   if (!a || a->size() != 3 || !(*a)[0].is_string() || !(*a)[1].is_int64() || !(*a)[2].is_int64()) {
@@ -292,7 +297,7 @@ class GraphBuilder {
   }
 
  private:
-  std::string at(const std::string& rest) const { return base_.empty() ? rest : base_ + "." + rest; }
+  std::string at(const std::string& rest) const { return path_below(base_, rest); }
 
   static std::vector<const History*> all_refs(const Graph::Node& n) {
     std::vector<const History*> refs;
@@ -498,7 +503,7 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
   const boost::json::value* output_layers = reader.raw("output_layers");
   reader.finish();
   const std::string base = context.path();
-  auto at = [&](const std::string& rest) { return base.empty() ? rest : base + "." + rest; };
+  auto at = [&](const std::string& rest) { return path_below(base, rest); };
   const auto* layer_list = layers_value ? layers_value->if_array() : nullptr;
   if (!layer_list) invalid(at("layers"), "expected a list of layer configs");
   if (!input_layers) invalid(at("input_layers"), "missing 'input_layers'");
