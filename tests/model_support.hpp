@@ -4,7 +4,7 @@
 
 #include "kplug/models/model.hpp"
 #include "kplug/saving/h5_reader.hpp"
-#include "kplug/saving/weights_store.hpp"
+#include "kplug/state/weights_store.hpp"
 #include "test_support.hpp"
 
 #include <filesystem>

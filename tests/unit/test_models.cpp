@@ -9,7 +9,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
-#include "kplug/saving/saveable.hpp"
+#include "kplug/state/saveable.hpp"
 #include "model_support.hpp"
 #include "test_support.hpp"
 

@@ -7,9 +7,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/registry.hpp"
-#include "kplug/saving/saveable.hpp"
-#include "kplug/saving/weights_store.hpp"
 #include "kplug/serialization.hpp"
+#include "kplug/state/saveable.hpp"
+#include "kplug/state/weights_store.hpp"
 
 #include <memory>
 #include <string>

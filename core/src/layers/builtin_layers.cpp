@@ -20,106 +20,158 @@
 
 namespace kplug::detail {
 
-void add_builtin_layers(CatalogBuilder& builder) {
-  using namespace kplug::layers;
-  constexpr std::string_view module = "keras.layers";
-  builder.add_class<InputLayer>(module, {"InputLayer"});
-  builder.add_class<Dense>(module, {"Dense"});
-  builder.add_class<ActivationLayer>(module, {"Activation"});
-  builder.add_class<Lambda>(module, {"Lambda"});
-  builder.add_class<Dropout>(module, {"Dropout"});
-  builder.add_class<Flatten>(module, {"Flatten"});
-  builder.add_class<Add>(module, {"Add"});
-  builder.add_class<LayerNormalization>(module, {"LayerNormalization"});
+namespace {
 
-  // ---- catalogue (issue 10): activations, merging, shape, regularization, normalization ----
-  builder.add_class<ReLU>(module, {"ReLU"});
-  builder.add_class<LeakyReLU>(module, {"LeakyReLU"});
-  builder.add_class<PReLU>(module, {"PReLU"});
-  builder.add_class<ELU>(module, {"ELU"});
-  builder.add_class<Softmax>(module, {"Softmax"});
-  builder.add_class<Subtract>(module, {"Subtract"});
-  builder.add_class<Multiply>(module, {"Multiply"});
-  builder.add_class<Average>(module, {"Average"});
-  builder.add_class<Maximum>(module, {"Maximum"});
-  builder.add_class<Minimum>(module, {"Minimum"});
-  builder.add_class<Concatenate>(module, {"Concatenate"});
-  builder.add_class<Dot>(module, {"Dot"});
-  builder.add_class<Identity>(module, {"Identity"});
-  builder.add_class<Rescaling>(module, {"Rescaling"});
-  builder.add_class<Reshape>(module, {"Reshape"});
-  builder.add_class<Permute>(module, {"Permute"});
-  builder.add_class<RepeatVector>(module, {"RepeatVector"});
-  builder.add_class<Cropping1D>(module, {"Cropping1D"});
-  builder.add_class<Cropping2D>(module, {"Cropping2D"});
-  builder.add_class<Cropping3D>(module, {"Cropping3D"});
-  builder.add_class<SpatialDropout1D>(module, {"SpatialDropout1D"});
-  builder.add_class<SpatialDropout2D>(module, {"SpatialDropout2D"});
-  builder.add_class<SpatialDropout3D>(module, {"SpatialDropout3D"});
-  builder.add_class<GaussianNoise>(module, {"GaussianNoise"});
-  builder.add_class<GaussianDropout>(module, {"GaussianDropout"});
-  builder.add_class<AlphaDropout>(module, {"AlphaDropout"});
-  builder.add_class<ActivityRegularization>(module, {"ActivityRegularization"});
-  builder.add_class<BatchNormalization>(module, {"BatchNormalization"});
-  builder.add_class<UnitNormalization>(module, {"UnitNormalization"});
-  builder.add_class<RMSNormalization>(module, {"RMSNormalization"});
-  builder.add_class<GroupNormalization>(module, {"GroupNormalization"});
-  // ---- end of the catalogue block ----
-  // Convolution, pooling and 1-D reshaping.
-  builder.add_class<Conv1D>(module, {"Conv1D"});
-  builder.add_class<Conv2D>(module, {"Conv2D"});
-  builder.add_class<Conv3D>(module, {"Conv3D"});
-  builder.add_class<Conv1DTranspose>(module, {"Conv1DTranspose"});
-  builder.add_class<Conv2DTranspose>(module, {"Conv2DTranspose"});
-  builder.add_class<Conv3DTranspose>(module, {"Conv3DTranspose"});
-  builder.add_class<DepthwiseConv1D>(module, {"DepthwiseConv1D"});
-  builder.add_class<DepthwiseConv2D>(module, {"DepthwiseConv2D"});
-  builder.add_class<SeparableConv1D>(module, {"SeparableConv1D"});
-  builder.add_class<SeparableConv2D>(module, {"SeparableConv2D"});
-  builder.add_class<MaxPooling2D>(module, {"MaxPooling2D"});
-  builder.add_class<AveragePooling2D>(module, {"AveragePooling2D"});
-  builder.add_class<GlobalMaxPooling1D>(module, {"GlobalMaxPooling1D"});
-  builder.add_class<UpSampling1D>(module, {"UpSampling1D"});
-  builder.add_class<ZeroPadding1D>(module, {"ZeroPadding1D"});
-  // Pooling and zero padding over 1, 2 and 3 spatial axes.
-  builder.add_class<MaxPooling1D>(module, {"MaxPooling1D"});
-  builder.add_class<MaxPooling3D>(module, {"MaxPooling3D"});
-  builder.add_class<AveragePooling1D>(module, {"AveragePooling1D"});
-  builder.add_class<AveragePooling3D>(module, {"AveragePooling3D"});
-  builder.add_class<GlobalMaxPooling2D>(module, {"GlobalMaxPooling2D"});
-  builder.add_class<GlobalMaxPooling3D>(module, {"GlobalMaxPooling3D"});
-  builder.add_class<GlobalAveragePooling1D>(module, {"GlobalAveragePooling1D"});
-  builder.add_class<GlobalAveragePooling2D>(module, {"GlobalAveragePooling2D"});
-  builder.add_class<GlobalAveragePooling3D>(module, {"GlobalAveragePooling3D"});
-  builder.add_class<ZeroPadding2D>(module, {"ZeroPadding2D"});
-  builder.add_class<ZeroPadding3D>(module, {"ZeroPadding3D"});
-  // Embedding and recurrent layers.
-  builder.add_class<Embedding>(module, {"Embedding"});
-  builder.add_class<Masking>(module, {"Masking"});
-  builder.add_class<SimpleRNNCell>(module, {"SimpleRNNCell"});
-  builder.add_class<LSTMCell>(module, {"LSTMCell"});
-  builder.add_class<GRUCell>(module, {"GRUCell"});
-  builder.add_class<SimpleRNN>(module, {"SimpleRNN"});
-  builder.add_class<LSTM>(module, {"LSTM"});
-  builder.add_class<GRU>(module, {"GRU"});
-  builder.add_class<Bidirectional>(module, {"Bidirectional"});
-  builder.add_class<RNN>(module, {"RNN"});
-  builder.add_class<StackedRNNCells>(module, {"StackedRNNCells"});
-  builder.add_class<ConvLSTM1D>(module, {"ConvLSTM1D"});
-  builder.add_class<ConvLSTM2D>(module, {"ConvLSTM2D"});
-  builder.add_class<TimeDistributed>(module, {"TimeDistributed"});
-  // Attention family (EinsumDense is MultiHeadAttention's projection).
-  builder.add_class<EinsumDense>(module, {"EinsumDense"});
-  builder.add_class<MultiHeadAttention>(module, {"MultiHeadAttention"});
-  builder.add_class<Attention>(module, {"Attention"});
-  builder.add_class<AdditiveAttention>(module, {"AdditiveAttention"});
-  // Up-sampling and preprocessing (issue 10).
-  builder.add_class<UpSampling2D>(module, {"UpSampling2D"});
-  builder.add_class<UpSampling3D>(module, {"UpSampling3D"});
-  builder.add_class<Resizing>(module, {"Resizing"});
-  builder.add_class<CenterCrop>(module, {"CenterCrop"});
-  builder.add_class<CategoryEncoding>(module, {"CategoryEncoding"});
-  builder.add_class<Normalization>(module, {"Normalization"});
+using namespace kplug::layers;
+constexpr std::string_view kModule = "keras.layers";
+
+// Core layers (kplug/layers/core.hpp, embedding.hpp, masking.hpp).
+void add_core_layers(CatalogBuilder& builder) {
+  builder.add_class<InputLayer>(kModule, {"InputLayer"});
+  builder.add_class<Dense>(kModule, {"Dense"});
+  builder.add_class<ActivationLayer>(kModule, {"Activation"});
+  builder.add_class<Lambda>(kModule, {"Lambda"});
+  builder.add_class<Identity>(kModule, {"Identity"});
+  builder.add_class<Rescaling>(kModule, {"Rescaling"});
+  builder.add_class<Embedding>(kModule, {"Embedding"});
+  builder.add_class<Masking>(kModule, {"Masking"});
+}
+
+// Activation layers.
+void add_activation_layers(CatalogBuilder& builder) {
+  builder.add_class<ReLU>(kModule, {"ReLU"});
+  builder.add_class<LeakyReLU>(kModule, {"LeakyReLU"});
+  builder.add_class<PReLU>(kModule, {"PReLU"});
+  builder.add_class<ELU>(kModule, {"ELU"});
+  builder.add_class<Softmax>(kModule, {"Softmax"});
+}
+
+// Merging layers.
+void add_merging_layers(CatalogBuilder& builder) {
+  builder.add_class<Add>(kModule, {"Add"});
+  builder.add_class<Subtract>(kModule, {"Subtract"});
+  builder.add_class<Multiply>(kModule, {"Multiply"});
+  builder.add_class<Average>(kModule, {"Average"});
+  builder.add_class<Maximum>(kModule, {"Maximum"});
+  builder.add_class<Minimum>(kModule, {"Minimum"});
+  builder.add_class<Concatenate>(kModule, {"Concatenate"});
+  builder.add_class<Dot>(kModule, {"Dot"});
+}
+
+// Reshaping layers (kplug/layers/reshaping.hpp, up_sampling.hpp).
+void add_reshaping_layers(CatalogBuilder& builder) {
+  builder.add_class<Flatten>(kModule, {"Flatten"});
+  builder.add_class<Reshape>(kModule, {"Reshape"});
+  builder.add_class<Permute>(kModule, {"Permute"});
+  builder.add_class<RepeatVector>(kModule, {"RepeatVector"});
+  builder.add_class<Cropping1D>(kModule, {"Cropping1D"});
+  builder.add_class<Cropping2D>(kModule, {"Cropping2D"});
+  builder.add_class<Cropping3D>(kModule, {"Cropping3D"});
+  builder.add_class<UpSampling1D>(kModule, {"UpSampling1D"});
+  builder.add_class<UpSampling2D>(kModule, {"UpSampling2D"});
+  builder.add_class<UpSampling3D>(kModule, {"UpSampling3D"});
+  builder.add_class<ZeroPadding1D>(kModule, {"ZeroPadding1D"});
+  builder.add_class<ZeroPadding2D>(kModule, {"ZeroPadding2D"});
+  builder.add_class<ZeroPadding3D>(kModule, {"ZeroPadding3D"});
+}
+
+// Regularization layers.
+void add_regularization_layers(CatalogBuilder& builder) {
+  builder.add_class<Dropout>(kModule, {"Dropout"});
+  builder.add_class<SpatialDropout1D>(kModule, {"SpatialDropout1D"});
+  builder.add_class<SpatialDropout2D>(kModule, {"SpatialDropout2D"});
+  builder.add_class<SpatialDropout3D>(kModule, {"SpatialDropout3D"});
+  builder.add_class<GaussianNoise>(kModule, {"GaussianNoise"});
+  builder.add_class<GaussianDropout>(kModule, {"GaussianDropout"});
+  builder.add_class<AlphaDropout>(kModule, {"AlphaDropout"});
+  builder.add_class<ActivityRegularization>(kModule, {"ActivityRegularization"});
+}
+
+// Normalization layers.
+void add_normalization_layers(CatalogBuilder& builder) {
+  builder.add_class<LayerNormalization>(kModule, {"LayerNormalization"});
+  builder.add_class<BatchNormalization>(kModule, {"BatchNormalization"});
+  builder.add_class<UnitNormalization>(kModule, {"UnitNormalization"});
+  builder.add_class<RMSNormalization>(kModule, {"RMSNormalization"});
+  builder.add_class<GroupNormalization>(kModule, {"GroupNormalization"});
+}
+
+// Convolution layers.
+void add_convolutional_layers(CatalogBuilder& builder) {
+  builder.add_class<Conv1D>(kModule, {"Conv1D"});
+  builder.add_class<Conv2D>(kModule, {"Conv2D"});
+  builder.add_class<Conv3D>(kModule, {"Conv3D"});
+  builder.add_class<Conv1DTranspose>(kModule, {"Conv1DTranspose"});
+  builder.add_class<Conv2DTranspose>(kModule, {"Conv2DTranspose"});
+  builder.add_class<Conv3DTranspose>(kModule, {"Conv3DTranspose"});
+  builder.add_class<DepthwiseConv1D>(kModule, {"DepthwiseConv1D"});
+  builder.add_class<DepthwiseConv2D>(kModule, {"DepthwiseConv2D"});
+  builder.add_class<SeparableConv1D>(kModule, {"SeparableConv1D"});
+  builder.add_class<SeparableConv2D>(kModule, {"SeparableConv2D"});
+}
+
+// Pooling over 1, 2 and 3 spatial axes.
+void add_pooling_layers(CatalogBuilder& builder) {
+  builder.add_class<MaxPooling1D>(kModule, {"MaxPooling1D"});
+  builder.add_class<MaxPooling2D>(kModule, {"MaxPooling2D"});
+  builder.add_class<MaxPooling3D>(kModule, {"MaxPooling3D"});
+  builder.add_class<AveragePooling1D>(kModule, {"AveragePooling1D"});
+  builder.add_class<AveragePooling2D>(kModule, {"AveragePooling2D"});
+  builder.add_class<AveragePooling3D>(kModule, {"AveragePooling3D"});
+  builder.add_class<GlobalMaxPooling1D>(kModule, {"GlobalMaxPooling1D"});
+  builder.add_class<GlobalMaxPooling2D>(kModule, {"GlobalMaxPooling2D"});
+  builder.add_class<GlobalMaxPooling3D>(kModule, {"GlobalMaxPooling3D"});
+  builder.add_class<GlobalAveragePooling1D>(kModule, {"GlobalAveragePooling1D"});
+  builder.add_class<GlobalAveragePooling2D>(kModule, {"GlobalAveragePooling2D"});
+  builder.add_class<GlobalAveragePooling3D>(kModule, {"GlobalAveragePooling3D"});
+}
+
+// Recurrent layers, their cells and wrappers.
+void add_recurrent_layers(CatalogBuilder& builder) {
+  builder.add_class<SimpleRNNCell>(kModule, {"SimpleRNNCell"});
+  builder.add_class<LSTMCell>(kModule, {"LSTMCell"});
+  builder.add_class<GRUCell>(kModule, {"GRUCell"});
+  builder.add_class<SimpleRNN>(kModule, {"SimpleRNN"});
+  builder.add_class<LSTM>(kModule, {"LSTM"});
+  builder.add_class<GRU>(kModule, {"GRU"});
+  builder.add_class<RNN>(kModule, {"RNN"});
+  builder.add_class<StackedRNNCells>(kModule, {"StackedRNNCells"});
+  builder.add_class<Bidirectional>(kModule, {"Bidirectional"});
+  builder.add_class<ConvLSTM1D>(kModule, {"ConvLSTM1D"});
+  builder.add_class<ConvLSTM2D>(kModule, {"ConvLSTM2D"});
+  builder.add_class<TimeDistributed>(kModule, {"TimeDistributed"});
+}
+
+// Attention (EinsumDense is MultiHeadAttention's projection).
+void add_attention_layers(CatalogBuilder& builder) {
+  builder.add_class<EinsumDense>(kModule, {"EinsumDense"});
+  builder.add_class<MultiHeadAttention>(kModule, {"MultiHeadAttention"});
+  builder.add_class<Attention>(kModule, {"Attention"});
+  builder.add_class<AdditiveAttention>(kModule, {"AdditiveAttention"});
+}
+
+// Preprocessing layers.
+void add_preprocessing_layers(CatalogBuilder& builder) {
+  builder.add_class<Resizing>(kModule, {"Resizing"});
+  builder.add_class<CenterCrop>(kModule, {"CenterCrop"});
+  builder.add_class<CategoryEncoding>(kModule, {"CategoryEncoding"});
+  builder.add_class<Normalization>(kModule, {"Normalization"});
+}
+
+}  // namespace
+
+void add_builtin_layers(CatalogBuilder& builder) {
+  add_core_layers(builder);
+  add_activation_layers(builder);
+  add_merging_layers(builder);
+  add_reshaping_layers(builder);
+  add_regularization_layers(builder);
+  add_normalization_layers(builder);
+  add_convolutional_layers(builder);
+  add_pooling_layers(builder);
+  add_recurrent_layers(builder);
+  add_attention_layers(builder);
+  add_preprocessing_layers(builder);
   // Keras ops recorded as graph nodes (masks, keras.ops calls on symbolic tensors).
   add_op_nodes(builder);
 }

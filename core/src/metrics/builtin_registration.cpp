@@ -2,7 +2,7 @@
 // names, their snake_case forms, and the short aliases ("mse", "MAE", "bce", ...).
 #include "builtins/catalog.hpp"
 #include "kplug/metrics/builtin.hpp"
-#include "kplug/saving/saveable.hpp"
+#include "kplug/state/saveable.hpp"
 
 #include <initializer_list>
 #include <string>

@@ -32,6 +32,11 @@ struct History {
   throw ConfigError(path, std::string(kInvalid) + message);
 }
 
+// `rest` below the model's own path ("" at the top level).
+std::string path_below(const std::string& base, const std::string& rest) {
+  return base.empty() ? rest : base + "." + rest;
+}
+
 History read_triple(const boost::json::value& v, const std::string& path) {
   const auto* a = v.if_array();
   if (!a || a->size() != 3 || !(*a)[0].is_string() || !(*a)[1].is_int64() || !(*a)[2].is_int64()) {
@@ -197,34 +202,117 @@ struct Functional::Graph {
   }
 };
 
-Functional::Functional(Key, LayerArgs args) : Model(std::move(args)) { mark_built_at_init(); }
-Functional::~Functional() = default;
+namespace {
 
-std::shared_ptr<Functional> Functional::from_config(const boost::json::object& config,
-                                                    DeserializationContext& context) {
-  ConfigReader reader(config, context, "Functional");
-  LayerArgs args = LayerArgs::read(reader);
-  const boost::json::value* layers_value = reader.raw("layers");
-  const boost::json::value* input_layers = reader.raw("input_layers");
-  const boost::json::value* output_layers = reader.raw("output_layers");
-  reader.finish();
-  const std::string base = context.path();
-  auto at = [&](const std::string& rest) { return base.empty() ? rest : base + "." + rest; };
-  const auto* layer_list = layers_value ? layers_value->if_array() : nullptr;
-  if (!layer_list) invalid(at("layers"), "expected a list of layer configs");
-  if (!input_layers) invalid(at("input_layers"), "missing 'input_layers'");
-  if (!output_layers) invalid(at("output_layers"), "missing 'output_layers'");
+// The phases of Functional::from_config, in order, on one Graph: each checks what it
+// reads and names the JSON path, so no layer is built from a graph that does not hold.
+class GraphBuilder {
+ public:
+  using Graph = Functional::Graph;
 
-  auto graph = std::make_unique<Graph>();
-  Graph& g = *graph;
-  g.input_structure = *input_layers;
-  g.output_structure = *output_layers;
+  GraphBuilder(Graph& graph, std::string base) : g_(graph), base_(std::move(base)) {}
 
   // 1. Entries: names unique, node lists well formed.
-  for (std::size_t i = 0; i < layer_list->size(); ++i) {
+  void read_entries(const boost::json::array& layer_list) {
+    for (std::size_t i = 0; i < layer_list.size(); ++i) g_.entries.push_back(read_entry(layer_list[i], i));
+  }
+
+  // 2. Nodes and their references, then the model's inputs and outputs.
+  void read_nodes() {
+    for (std::size_t i = 0; i < g_.entries.size(); ++i) read_entry_nodes(i);
+    for (const auto& n : g_.nodes) {
+      for (const History* h : all_refs(n)) g_.check_reference(*h);
+    }
+  }
+  void read_endpoints(const boost::json::value& input_layers, const boost::json::value& output_layers) {
+    flatten_structure(input_layers, at("input_layers"), inputs_);
+    flatten_structure(output_layers, at("output_layers"), outputs_);
+    if (inputs_.empty()) invalid(at("input_layers"), "a model needs at least one input");
+    if (outputs_.empty()) invalid(at("output_layers"), "a model needs at least one output");
+    for (const auto& h : inputs_) {
+      g_.check_reference(h);
+      const Graph::Entry& e = g_.entries[g_.by_name.at(h.layer)];
+      if (!e.is_input) {
+        invalid(h.path, "model inputs must be InputLayers, but '" + h.layer + "' is a " + e.class_name);
+      }
+    }
+    for (const auto& h : outputs_) g_.check_reference(h);
+  }
+
+  // 3. Topological order (Kahn); what is left over waits on a loop.
+  void sort_nodes() {
+    std::vector<std::size_t> pending(g_.nodes.size(), 0);
+    std::vector<std::vector<std::size_t>> consumers(g_.nodes.size());
+    for (std::size_t id = 0; id < g_.nodes.size(); ++id) {
+      for (const History* h : all_refs(g_.nodes[id])) {
+        ++pending[id];
+        consumers[g_.node_of(*h)].push_back(id);
+      }
+    }
+    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
+    for (std::size_t id = 0; id < g_.nodes.size(); ++id) {
+      if (pending[id] == 0) ready.push(id);
+    }
+    while (!ready.empty()) {
+      const std::size_t id = ready.top();
+      ready.pop();
+      g_.order.push_back(id);
+      for (std::size_t c : consumers[id]) {
+        if (--pending[c] == 0) ready.push(c);
+      }
+    }
+    if (g_.order.size() != g_.nodes.size()) report_loop(pending);
+  }
+
+  // 4. Layers, in config order.
+  void build_layers(const boost::json::array& layer_list, DeserializationContext& context) {
+    DeserializationContext::PathScope layers_scope(context, "layers");
+    for (std::size_t i = 0; i < g_.entries.size(); ++i) {
+      DeserializationContext::PathScope scope(context, i);
+      Graph::Entry& e = g_.entries[i];
+      e.layer = deserialize_layer(layer_list[i], context);
+      if (e.is_input != (dynamic_cast<layers::InputLayer*>(e.layer.get()) != nullptr)) {
+        invalid(context.path(), "layer '" + e.name + "' is listed as " + e.class_name + " but deserialized as " +
+                                    e.layer->class_name());
+      }
+    }
+  }
+
+  // 5. Symbolic pass: shapes and output counts, each reference resolved to a slot.
+  void infer_shapes() {
+    for (std::size_t id : g_.order) {
+      Graph::Node& n = g_.nodes[id];
+      Graph::Entry& e = g_.entries[n.entry];
+      std::vector<PartialShape> out_shapes =
+          e.is_input ? std::vector{static_cast<layers::InputLayer&>(*e.layer).batch_shape()} : call_symbolically(n, e);
+      for (auto& s : out_shapes) {
+        n.output_slots.push_back(g_.slot_shapes.size());
+        g_.slot_shapes.push_back(std::move(s));
+      }
+      if (!e.is_input) g_.complete_keras_tensors(e.inbound_nodes.as_array()[n.position]);
+    }
+    resolve_endpoints();
+    count_slot_uses();
+    mark_sequential_like();
+  }
+
+ private:
+  std::string at(const std::string& rest) const { return path_below(base_, rest); }
+
+  static std::vector<const History*> all_refs(const Graph::Node& n) {
+    std::vector<const History*> refs;
+    for (const auto& h : n.arg_refs) refs.push_back(&h);
+    for (const auto& h : n.mask_refs) refs.push_back(&h);
+    for (const auto& [key, hs] : n.tensor_kwarg_refs) {
+      for (const auto& h : hs) refs.push_back(&h);
+    }
+    return refs;
+  }
+
+  Graph::Entry read_entry(const boost::json::value& value, std::size_t i) {
     const std::string path = at("layers[" + std::to_string(i) + "]");
-    const auto* entry = (*layer_list)[i].if_object();
-    if (!entry) invalid(path, "a layer entry must be a dict, got " + std::string(json::type_name((*layer_list)[i])));
+    const auto* entry = value.if_object();
+    if (!entry) invalid(path, "a layer entry must be a dict, got " + std::string(json::type_name(value)));
     const auto* name = entry->if_contains("name");
     if (!name || !name->is_string()) invalid(path + ".name", "each layer entry needs a string 'name'");
     const auto* nodes = entry->if_contains("inbound_nodes");
@@ -240,225 +328,197 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
     }
     e.node_count = e.is_input ? 1 : nodes->get_array().size();
     e.node_offset = e.class_name == "Functional" ? 1 : 0;
-    if (auto [it, inserted] = g.by_name.emplace(e.name, i); !inserted) {
+    if (auto [it, inserted] = g_.by_name.emplace(e.name, i); !inserted) {
       invalid(path + ".name", "duplicate layer name '" + e.name + "' (also at layers[" + std::to_string(it->second) +
                                   "]): layer names in a model must be unique");
     }
-    g.entries.push_back(std::move(e));
+    return e;
   }
 
-  // 2. Nodes and their references.
-  for (std::size_t i = 0; i < g.entries.size(); ++i) {
-    Graph::Entry& e = g.entries[i];
+  void read_entry_nodes(std::size_t i) {
+    Graph::Entry& e = g_.entries[i];
     const std::string entry_path = at("layers[" + std::to_string(i) + "].inbound_nodes");
     if (e.is_input) {
       Graph::Node n;
       n.entry = i;
       n.path = entry_path;
-      e.node_ids.push_back(g.nodes.size());
-      g.nodes.push_back(std::move(n));
-      continue;
+      e.node_ids.push_back(g_.nodes.size());
+      g_.nodes.push_back(std::move(n));
+      return;
     }
     const auto& list = e.inbound_nodes.get_array();
     for (std::size_t k = 0; k < list.size(); ++k) {
-      Graph::Node n;
-      n.entry = i;
-      n.position = k;
-      n.path = entry_path + "[" + std::to_string(k) + "]";
-      const auto* node = list[k].if_object();
-      if (!node) {
-        invalid(n.path, "expected a node dict {\"args\": [...], \"kwargs\": {...}}, got " + json::excerpt(list[k]) +
-                            " (the pre-Keras-3 node format is not supported)");
-      }
-      const auto* node_args = node->if_contains("args");
-      const auto* node_kwargs = node->if_contains("kwargs");
-      if (!node_args || !node_args->is_array()) invalid(n.path + ".args", "expected a list of call arguments");
-      if (node_kwargs && !node_kwargs->is_object()) invalid(n.path + ".kwargs", "expected a dict of keyword arguments");
-      std::size_t leaf = 0;
-      walk_args(
-          *node_args, n.path + ".args",
-          [&](History h) {
-            n.arg_refs.push_back(std::move(h));
-            ++leaf;
-          },
-          [&](const boost::json::value& c) { n.constants.emplace_back(leaf++, c); });
-      if (node_kwargs) {
-        for (const auto& item : node_kwargs->get_object()) {
-          const std::string key(item.key());
-          const std::string kpath = n.path + ".kwargs." + key;
-          std::vector<History> refs;
-          bool plain = false;
-          walk_args(
-              item.value(), kpath, [&](History h) { refs.push_back(std::move(h)); },
-              [&](const boost::json::value&) { plain = true; });
-          if (key == "mask") {
-            if (!refs.empty()) {
-              n.mask_given = true;
-              n.mask_refs = std::move(refs);
-            }
-          } else if (key == "training") {
-            // predict runs in inference mode whatever the graph recorded.
-          } else if (!refs.empty()) {
-            if (plain) invalid(kpath, "mixes tensors and plain values, which is not supported");
-            n.tensor_kwarg_refs.emplace_back(key, std::move(refs));
-          } else {
-            n.kwargs[key] = item.value();
-          }
-        }
-      }
-      e.node_ids.push_back(g.nodes.size());
-      g.nodes.push_back(std::move(n));
-    }
-  }
-  auto all_refs = [](const Graph::Node& n) {
-    std::vector<const History*> refs;
-    for (const auto& h : n.arg_refs) refs.push_back(&h);
-    for (const auto& h : n.mask_refs) refs.push_back(&h);
-    for (const auto& [key, hs] : n.tensor_kwarg_refs) {
-      for (const auto& h : hs) refs.push_back(&h);
-    }
-    return refs;
-  };
-  for (const auto& n : g.nodes) {
-    for (const History* h : all_refs(n)) g.check_reference(*h);
-  }
-  std::vector<History> inputs, outputs;
-  flatten_structure(*input_layers, at("input_layers"), inputs);
-  flatten_structure(*output_layers, at("output_layers"), outputs);
-  if (inputs.empty()) invalid(at("input_layers"), "a model needs at least one input");
-  if (outputs.empty()) invalid(at("output_layers"), "a model needs at least one output");
-  for (const auto& h : inputs) {
-    g.check_reference(h);
-    if (!g.entries[g.by_name.at(h.layer)].is_input) {
-      invalid(h.path, "model inputs must be InputLayers, but '" + h.layer + "' is a " +
-                          g.entries[g.by_name.at(h.layer)].class_name);
-    }
-  }
-  for (const auto& h : outputs) g.check_reference(h);
-
-  // 3. Topological order (Kahn); what is left over waits on a loop.
-  {
-    std::vector<std::size_t> pending(g.nodes.size(), 0);
-    std::vector<std::vector<std::size_t>> consumers(g.nodes.size());
-    for (std::size_t id = 0; id < g.nodes.size(); ++id) {
-      for (const History* h : all_refs(g.nodes[id])) {
-        const std::size_t producer = g.node_of(*h);
-        ++pending[id];
-        consumers[producer].push_back(id);
-      }
-    }
-    std::priority_queue<std::size_t, std::vector<std::size_t>, std::greater<>> ready;
-    for (std::size_t id = 0; id < g.nodes.size(); ++id) {
-      if (pending[id] == 0) ready.push(id);
-    }
-    while (!ready.empty()) {
-      const std::size_t id = ready.top();
-      ready.pop();
-      g.order.push_back(id);
-      for (std::size_t c : consumers[id]) {
-        if (--pending[c] == 0) ready.push(c);
-      }
-    }
-    if (g.order.size() != g.nodes.size()) {
-      std::vector<std::string> stuck;
-      std::string first_path;
-      for (std::size_t id = 0; id < g.nodes.size(); ++id) {
-        if (pending[id] == 0) continue;
-        if (first_path.empty()) first_path = g.nodes[id].path;
-        const std::string& n = g.entries[g.nodes[id].entry].name;
-        if (std::find(stuck.begin(), stuck.end(), n) == stuck.end()) stuck.push_back(n);
-      }
-      invalid(first_path, "the graph has a loop: layers " + detail::quoted_list(stuck) +
-                              " (directly or indirectly) take their own outputs as inputs");
+      e.node_ids.push_back(g_.nodes.size());
+      g_.nodes.push_back(read_node(list[k], i, k, entry_path + "[" + std::to_string(k) + "]"));
     }
   }
 
-  // 4. Layers, in config order.
-  {
-    DeserializationContext::PathScope layers_scope(context, "layers");
-    for (std::size_t i = 0; i < g.entries.size(); ++i) {
-      DeserializationContext::PathScope scope(context, i);
-      g.entries[i].layer = deserialize_layer((*layer_list)[i], context);
-      if (g.entries[i].is_input != (dynamic_cast<layers::InputLayer*>(g.entries[i].layer.get()) != nullptr)) {
-        invalid(context.path(), "layer '" + g.entries[i].name + "' is listed as " + g.entries[i].class_name +
-                                    " but deserialized as " + g.entries[i].layer->class_name());
-      }
+  static Graph::Node read_node(const boost::json::value& value, std::size_t entry, std::size_t position,
+                               std::string path) {
+    Graph::Node n;
+    n.entry = entry;
+    n.position = position;
+    n.path = std::move(path);
+    const auto* node = value.if_object();
+    if (!node) {
+      invalid(n.path, "expected a node dict {\"args\": [...], \"kwargs\": {...}}, got " + json::excerpt(value) +
+                          " (the pre-Keras-3 node format is not supported)");
     }
+    const auto* node_args = node->if_contains("args");
+    const auto* node_kwargs = node->if_contains("kwargs");
+    if (!node_args || !node_args->is_array()) invalid(n.path + ".args", "expected a list of call arguments");
+    if (node_kwargs && !node_kwargs->is_object()) invalid(n.path + ".kwargs", "expected a dict of keyword arguments");
+    std::size_t leaf = 0;
+    walk_args(
+        *node_args, n.path + ".args",
+        [&](History h) {
+          n.arg_refs.push_back(std::move(h));
+          ++leaf;
+        },
+        [&](const boost::json::value& c) { n.constants.emplace_back(leaf++, c); });
+    if (node_kwargs) {
+      for (const auto& item : node_kwargs->get_object()) read_kwarg(n, std::string(item.key()), item.value());
+    }
+    return n;
   }
 
-  // 5. Symbolic pass: shapes and output counts, each reference resolved to a slot.
-  for (std::size_t id : g.order) {
-    Graph::Node& n = g.nodes[id];
-    Graph::Entry& e = g.entries[n.entry];
-    std::vector<PartialShape> out_shapes;
-    if (e.is_input) {
-      out_shapes = {static_cast<layers::InputLayer&>(*e.layer).batch_shape()};
+  static void read_kwarg(Graph::Node& n, const std::string& key, const boost::json::value& value) {
+    const std::string kpath = n.path + ".kwargs." + key;
+    std::vector<History> refs;
+    bool plain = false;
+    walk_args(
+        value, kpath, [&](History h) { refs.push_back(std::move(h)); },
+        [&](const boost::json::value&) { plain = true; });
+    if (key == "mask") {
+      if (!refs.empty()) {
+        n.mask_given = true;
+        n.mask_refs = std::move(refs);
+      }
+    } else if (key == "training") {
+      // predict runs in inference mode whatever the graph recorded.
+    } else if (!refs.empty()) {
+      if (plain) invalid(kpath, "mixes tensors and plain values, which is not supported");
+      n.tensor_kwarg_refs.emplace_back(key, std::move(refs));
     } else {
-      std::vector<PartialShape> in_shapes;
-      for (const auto& h : n.arg_refs) {
-        n.input_slots.push_back(g.slot_of(h));
-        in_shapes.push_back(g.slot_shapes[n.input_slots.back()]);
-      }
-      for (const auto& h : n.mask_refs) n.mask_slots.push_back(g.slot_of(h));
-      for (const auto& [key, hs] : n.tensor_kwarg_refs) {
-        std::vector<std::size_t> slots;
-        for (const auto& h : hs) slots.push_back(g.slot_of(h));
-        n.tensor_kwarg_slots.emplace_back(key, std::move(slots));
-      }
-      try {
-        e.layer->maybe_build(in_shapes);
-        out_shapes = e.layer->compute_output_shape(in_shapes);
-      } catch (const DeserializationError&) {
-        throw;
-      } catch (const NotSupportedError&) {
-        throw;
-      } catch (const Error& ex) {
-        throw ConfigError(n.path, std::string("calling layer '") + e.name + "' failed: " + ex.what());
-      }
-    }
-    for (auto& s : out_shapes) {
-      n.output_slots.push_back(g.slot_shapes.size());
-      g.slot_shapes.push_back(std::move(s));
-    }
-    if (!e.is_input) g.complete_keras_tensors(e.inbound_nodes.as_array()[n.position]);
-  }
-  for (const auto& h : inputs) {
-    g.input_entries.push_back(g.by_name.at(h.layer));
-    g.input_slots.push_back(g.slot_of(h));
-  }
-  for (const auto& h : outputs) {
-    g.output_slots.push_back(g.slot_of(h));
-    g.output_names.push_back(g.entries[g.by_name.at(h.layer)].layer->name());
-  }
-  g.slot_uses.assign(g.slot_shapes.size(), 0);
-  for (const auto& n : g.nodes) {
-    for (std::size_t s : n.input_slots) ++g.slot_uses[s];
-    for (std::size_t s : n.mask_slots) ++g.slot_uses[s];
-    for (const auto& [key, slots] : n.tensor_kwarg_slots) {
-      for (std::size_t s : slots) ++g.slot_uses[s];
+      n.kwargs[key] = value;
     }
   }
-  for (std::size_t s : g.output_slots) ++g.slot_uses[s];
+
+  [[noreturn]] void report_loop(const std::vector<std::size_t>& pending) const {
+    std::vector<std::string> stuck;
+    std::string first_path;
+    for (std::size_t id = 0; id < g_.nodes.size(); ++id) {
+      if (pending[id] == 0) continue;
+      if (first_path.empty()) first_path = g_.nodes[id].path;
+      const std::string& n = g_.entries[g_.nodes[id].entry].name;
+      if (std::find(stuck.begin(), stuck.end(), n) == stuck.end()) stuck.push_back(n);
+    }
+    invalid(first_path, "the graph has a loop: layers " + detail::quoted_list(stuck) +
+                            " (directly or indirectly) take their own outputs as inputs");
+  }
+
+  std::vector<PartialShape> call_symbolically(Graph::Node& n, Graph::Entry& e) {
+    std::vector<PartialShape> in_shapes;
+    for (const auto& h : n.arg_refs) {
+      n.input_slots.push_back(g_.slot_of(h));
+      in_shapes.push_back(g_.slot_shapes[n.input_slots.back()]);
+    }
+    for (const auto& h : n.mask_refs) n.mask_slots.push_back(g_.slot_of(h));
+    for (const auto& [key, hs] : n.tensor_kwarg_refs) {
+      std::vector<std::size_t> slots;
+      for (const auto& h : hs) slots.push_back(g_.slot_of(h));
+      n.tensor_kwarg_slots.emplace_back(key, std::move(slots));
+    }
+    try {
+      e.layer->maybe_build(in_shapes);
+      return e.layer->compute_output_shape(in_shapes);
+    } catch (const DeserializationError&) {
+      throw;
+    } catch (const NotSupportedError&) {
+      throw;
+    } catch (const Error& ex) {
+      throw ConfigError(n.path, std::string("calling layer '") + e.name + "' failed: " + ex.what());
+    }
+  }
+
+  void resolve_endpoints() {
+    for (const auto& h : inputs_) {
+      g_.input_entries.push_back(g_.by_name.at(h.layer));
+      g_.input_slots.push_back(g_.slot_of(h));
+    }
+    for (const auto& h : outputs_) {
+      g_.output_slots.push_back(g_.slot_of(h));
+      g_.output_names.push_back(g_.entries[g_.by_name.at(h.layer)].layer->name());
+    }
+  }
+
+  void count_slot_uses() {
+    g_.slot_uses.assign(g_.slot_shapes.size(), 0);
+    for (const auto& n : g_.nodes) {
+      for (std::size_t s : n.input_slots) ++g_.slot_uses[s];
+      for (std::size_t s : n.mask_slots) ++g_.slot_uses[s];
+      for (const auto& [key, slots] : n.tensor_kwarg_slots) {
+        for (std::size_t s : slots) ++g_.slot_uses[s];
+      }
+    }
+    for (std::size_t s : g_.output_slots) ++g_.slot_uses[s];
+  }
 
   // Keras's summary shows a plain chain without the "Connected to" column.
-  {
-    std::vector<std::size_t> depth(g.slot_shapes.size(), 0);
+  void mark_sequential_like() {
+    std::vector<std::size_t> depth(g_.slot_shapes.size(), 0);
     std::map<std::size_t, std::size_t> nodes_at_depth;
-    for (std::size_t id : g.order) {
-      const auto& n = g.nodes[id];
+    for (std::size_t id : g_.order) {
+      const auto& n = g_.nodes[id];
       std::size_t d = 0;
       for (std::size_t s : n.input_slots) d = std::max(d, depth[s] + 1);
       for (std::size_t s : n.output_slots) depth[s] = d;
       ++nodes_at_depth[d];
-      if (n.input_slots.size() + n.mask_slots.size() > 1) g.sequential_like = false;
+      if (n.input_slots.size() + n.mask_slots.size() > 1) g_.sequential_like = false;
     }
     for (const auto& [d, count] : nodes_at_depth) {
-      if (count > 1) g.sequential_like = false;
+      if (count > 1) g_.sequential_like = false;
     }
-    for (const auto& e : g.entries) {
-      if (e.node_ids.size() > 1) g.sequential_like = false;
+    for (const auto& e : g_.entries) {
+      if (e.node_ids.size() > 1) g_.sequential_like = false;
     }
   }
+
+  Graph& g_;
+  std::string base_;
+  std::vector<History> inputs_, outputs_;  // flattened input_layers / output_layers
+};
+
+}  // namespace
+
+Functional::Functional(Key, LayerArgs args) : Model(std::move(args)) { mark_built_at_init(); }
+Functional::~Functional() = default;
+
+std::shared_ptr<Functional> Functional::from_config(const boost::json::object& config,
+                                                    DeserializationContext& context) {
+  ConfigReader reader(config, context, "Functional");
+  LayerArgs args = LayerArgs::read(reader);
+  const boost::json::value* layers_value = reader.raw("layers");
+  const boost::json::value* input_layers = reader.raw("input_layers");
+  const boost::json::value* output_layers = reader.raw("output_layers");
+  reader.finish();
+  const std::string base = context.path();
+  auto at = [&](const std::string& rest) { return path_below(base, rest); };
+  const auto* layer_list = layers_value ? layers_value->if_array() : nullptr;
+  if (!layer_list) invalid(at("layers"), "expected a list of layer configs");
+  if (!input_layers) invalid(at("input_layers"), "missing 'input_layers'");
+  if (!output_layers) invalid(at("output_layers"), "missing 'output_layers'");
+
+  auto graph = std::make_unique<Graph>();
+  graph->input_structure = *input_layers;
+  graph->output_structure = *output_layers;
+  GraphBuilder builder(*graph, base);
+  builder.read_entries(*layer_list);
+  builder.read_nodes();
+  builder.read_endpoints(*input_layers, *output_layers);
+  builder.sort_nodes();
+  builder.build_layers(*layer_list, context);
+  builder.infer_shapes();
 
   auto model = std::make_shared<Functional>(Key{}, std::move(args));
   model->graph_ = std::move(graph);

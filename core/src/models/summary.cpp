@@ -55,93 +55,121 @@ std::string repeat(const char* piece, std::size_t n) {
   return out;
 }
 
+using Row = std::vector<std::string>;
+
+// Keras's table: its line_length and column positions; cells carry one space of padding
+// on each side, as rich's default.
+class Table {
+ public:
+  explicit Table(bool sequential_like) {
+    const std::size_t line_length = sequential_like ? 88 : 108;
+    const std::vector<double> positions =
+        sequential_like ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
+    header_ = {"Layer (type)", "Output Shape", "Param #"};
+    right_ = {false, false, true};
+    if (!sequential_like) {
+      header_.push_back("Connected to");
+      right_.push_back(false);
+    }
+    std::size_t current = 0;
+    for (double p : positions) {
+      const auto w = static_cast<std::size_t>(p * static_cast<double>(line_length)) - current;
+      widths_.push_back(w);
+      current += w;
+    }
+  }
+
+  std::string render(const std::vector<Row>& rows) const {
+    std::string out = line("┏", "━", "┳", "┓");
+    out += row_text(header_, "┃");
+    out += line("┡", "━", "╇", "┩");
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      out += row_text(rows[i], "│");
+      if (i + 1 < rows.size()) out += line("├", "─", "┼", "┤");
+    }
+    return out + line("└", "─", "┴", "┘");
+  }
+
+ private:
+  // The last column's width includes the closing bar.
+  std::size_t inner_width(std::size_t i) const { return widths_[i] - (i + 1 < widths_.size() ? 1 : 2); }
+
+  std::string line(const char* left, const char* fill, const char* mid, const char* end) const {
+    std::string s = left;
+    for (std::size_t i = 0; i < widths_.size(); ++i) {
+      s += repeat(fill, inner_width(i));
+      s += i + 1 < widths_.size() ? mid : end;
+    }
+    return s + "\n";
+  }
+
+  std::string row_text(const Row& cells, const char* bar) const {
+    std::string s = bar;
+    for (std::size_t i = 0; i < widths_.size(); ++i)
+      s += " " + pad(cells[i], inner_width(i) - 2, right_[i]) + " " + bar;
+    return s + "\n";
+  }
+
+  Row header_;
+  std::vector<bool> right_;
+  std::vector<std::size_t> widths_;
+};
+
+std::string params_of(const Layer& layer) {
+  return layer.built() ? with_commas(layer.count_params()) : std::string("0 (unbuilt)");
+}
+
+std::vector<Row> functional_rows(const Functional& model, bool sequential_like) {
+  std::vector<Row> rows;
+  for (const auto& r : model.summary_rows()) {
+    Row row = {r.layer->name() + " (" + r.layer->class_name() + ")", r.output_shape, params_of(*r.layer)};
+    if (!sequential_like) row.push_back(r.connected_to);
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+// Output shapes by chaining compute_output_shape from the input; "?" from the first
+// layer that cannot tell on.
+std::vector<Row> chain_rows(const Model& model) {
+  std::vector<Row> rows;
+  std::vector<PartialShape> shapes;
+  bool known = !model.input_layers().empty();
+  if (known) shapes = {model.input_layers().front()->batch_shape()};
+  for (const auto& layer : model.layers()) {
+    std::string shape = "?";
+    if (known) {
+      try {
+        shapes = layer->compute_output_shape(shapes);
+        shape = shapes.size() == 1 ? shapes[0].to_string() : "?";
+      } catch (const Error&) {
+        known = false;
+      }
+    }
+    rows.push_back({layer->name() + " (" + layer->class_name() + ")", shape, params_of(*layer)});
+  }
+  return rows;
+}
+
+// float32 weights: 4 bytes each.
+std::string params_line(const char* label, std::int64_t count) {
+  return std::string(" ") + label + " params: " + with_commas(count) + " (" +
+         readable_size(4.0 * static_cast<double>(count)) + ")\n";
+}
+
 }  // namespace
 
 std::string Model::summary() const {
   const auto* functional = dynamic_cast<const Functional*>(this);
   const bool sequential_like = !functional || functional->sequential_like();
-  const std::size_t line_length = sequential_like ? 88 : 108;
-  const std::vector<double> positions =
-      sequential_like ? std::vector<double>{0.45, 0.80, 1.0} : std::vector<double>{0.3, 0.56, 0.74, 1.0};
-  std::vector<std::string> header = {"Layer (type)", "Output Shape", "Param #"};
-  std::vector<bool> right = {false, false, true};
-  if (!sequential_like) {
-    header.push_back("Connected to");
-    right.push_back(false);
-  }
-  std::vector<std::size_t> widths;
-  std::size_t current = 0;
-  for (double p : positions) {
-    const auto w = static_cast<std::size_t>(p * static_cast<double>(line_length)) - current;
-    widths.push_back(w);
-    current += w;
-  }
-
-  std::vector<std::vector<std::string>> rows;
-  auto params_of = [](const Layer& layer) {
-    return layer.built() ? with_commas(layer.count_params()) : std::string("0 (unbuilt)");
-  };
-  if (functional) {
-    for (const auto& r : functional->summary_rows()) {
-      std::vector<std::string> row = {r.layer->name() + " (" + r.layer->class_name() + ")", r.output_shape,
-                                      params_of(*r.layer)};
-      if (!sequential_like) row.push_back(r.connected_to);
-      rows.push_back(std::move(row));
-    }
-  } else {
-    std::vector<PartialShape> shapes;
-    bool known = !input_layers().empty();
-    if (known) shapes = {input_layers().front()->batch_shape()};
-    for (const auto& layer : layers()) {
-      std::string shape = "?";
-      if (known) {
-        try {
-          shapes = layer->compute_output_shape(shapes);
-          shape = shapes.size() == 1 ? shapes[0].to_string() : "?";
-        } catch (const Error&) {
-          known = false;
-        }
-      }
-      rows.push_back({layer->name() + " (" + layer->class_name() + ")", shape, params_of(*layer)});
-    }
-  }
-
-  // Cells carry one space of padding on each side, as rich's default.
-  auto line = [&](const char* left, const char* fill, const char* mid, const char* end) {
-    std::string s = left;
-    for (std::size_t i = 0; i < widths.size(); ++i) {
-      s += repeat(fill, widths[i] - (i + 1 < widths.size() ? 1 : 2) + 0);
-      s += i + 1 < widths.size() ? mid : end;
-    }
-    return s + "\n";
-  };
-  auto row_text = [&](const std::vector<std::string>& cells, const char* bar) {
-    std::string s = bar;
-    for (std::size_t i = 0; i < widths.size(); ++i) {
-      const std::size_t inner = widths[i] - (i + 1 < widths.size() ? 1 : 2) - 2;
-      s += " " + pad(cells[i], inner, right[i]) + " " + bar;
-    }
-    return s + "\n";
-  };
-
+  const std::vector<Row> rows = functional ? functional_rows(*functional, sequential_like) : chain_rows(*this);
   std::string out = "Model: \"" + name() + "\"\n";
-  out += line("┏", "━", "┳", "┓");
-  out += row_text(header, "┃");
-  out += line("┡", "━", "╇", "┩");
-  for (std::size_t i = 0; i < rows.size(); ++i) {
-    out += row_text(rows[i], "│");
-    if (i + 1 < rows.size()) out += line("├", "─", "┼", "┤");
-  }
-  out += line("└", "─", "┴", "┘");
+  out += Table(sequential_like).render(rows);
   const std::int64_t trainable = count_trainable_params();
   const std::int64_t non_trainable = count_non_trainable_params();
-  // float32 weights: 4 bytes each.
-  out += " Total params: " + with_commas(trainable + non_trainable) + " (" +
-         readable_size(4.0 * static_cast<double>(trainable + non_trainable)) + ")\n";
-  out += " Trainable params: " + with_commas(trainable) + " (" + readable_size(4.0 * static_cast<double>(trainable)) +
-         ")\n";
-  out += " Non-trainable params: " + with_commas(non_trainable) + " (" +
-         readable_size(4.0 * static_cast<double>(non_trainable)) + ")\n";
+  out += params_line("Total", trainable + non_trainable);
+  out += params_line("Trainable", trainable);
+  out += params_line("Non-trainable", non_trainable);
   return out;
 }
 

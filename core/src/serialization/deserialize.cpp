@@ -4,9 +4,9 @@
 // A config never causes code to load: only registered or built-in objects are built.
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
-#include "kplug/saving/saveable.hpp"
 #include "kplug/scope.hpp"
 #include "kplug/serialization.hpp"
+#include "kplug/state/saveable.hpp"
 #include "registry/registered_object.hpp"
 #include "serialization/active_call.hpp"
 #include "serialization/shared_objects.hpp"
@@ -430,6 +430,59 @@ std::optional<std::string_view> string_or_null(const boost::json::value* v, std:
   return std::string_view(v->get_string());
 }
 
+// A dict that is not an object config: its values deserialized one by one.
+Value plain_dict(const boost::json::object& dict, DeserializationContext& context) {
+  Value::Dict plain;
+  plain.reserve(dict.size());
+  for (const auto& item : dict) {
+    DeserializationContext::PathScope scope(context, item.key());
+    plain.emplace_back(std::string(item.key()), context.deserialize_value(item.value()));
+  }
+  return plain;
+}
+
+std::string_view read_class_name(const ObjectFields& fields, std::optional<Kind> kind,
+                                 const DeserializationContext& context) {
+  if (!fields.class_name) {
+    throw ConfigError(context.path(), "expected " + with_article(*kind) +
+                                          " config, a dict with \"class_name\" and \"config\"; this dict has no "
+                                          "\"class_name\"");
+  }
+  if (!fields.class_name->is_string()) {
+    throw ConfigError(context.path_of("class_name"),
+                      "expected a string, got " + std::string(json::type_name(*fields.class_name)));
+  }
+  return fields.class_name->get_string();
+}
+
+// Shared objects: the first config with an id builds, later ones reuse (same kind only).
+struct SharedObject {
+  detail::SharedLoadingState* sharing = nullptr;
+  std::optional<std::int64_t> id;  // to record the object under, once built
+  ObjectPtr seen;                  // built by an earlier config with the same id
+};
+
+SharedObject find_shared(const ObjectFields& fields, const RegisteredObject& entry, std::string_view class_name,
+                         const DeserializationContext& context) {
+  SharedObject shared{detail::active_loading_scope(), std::nullopt, nullptr};
+  if (!fields.shared_object_id || !shared.sharing) return shared;
+  if (!fields.shared_object_id->is_int64()) {
+    throw ConfigError(context.path_of("shared_object_id"),
+                      "expected an integer, got " + std::string(json::type_name(*fields.shared_object_id)));
+  }
+  shared.id = fields.shared_object_id->get_int64();
+  if (auto seen = shared.sharing->objects.find(*shared.id); seen != shared.sharing->objects.end()) {
+    if (seen->second->kind() != entry.kind) {
+      throw KindMismatchError(context.path_of("shared_object_id"),
+                              "shared_object_id " + std::to_string(*shared.id) + " was first used for " +
+                                  with_article(seen->second->kind()) + ", here for " + with_article(entry.kind) +
+                                  " ('" + std::string(class_name) + "')");
+    }
+    shared.seen = seen->second;
+  }
+  return shared;
+}
+
 }  // namespace
 
 // As Keras's deserialize_keras_object: after from_config, a non-empty build_config builds the
@@ -475,24 +528,8 @@ void DeserializationContext::run_build_hooks(Serializable& object, std::string_v
 
 Value DeserializationContext::deserialize_dict(const boost::json::object& dict, std::optional<Kind> kind) {
   const ObjectFields fields(dict);
-  if (!kind && (!fields.class_name || !fields.config)) {
-    Value::Dict plain;
-    plain.reserve(dict.size());
-    for (const auto& item : dict) {
-      PathScope scope(*this, item.key());
-      plain.emplace_back(std::string(item.key()), deserialize_value(item.value()));
-    }
-    return plain;
-  }
-  if (!fields.class_name) {
-    throw ConfigError(path_, "expected " + with_article(*kind) +
-                                 " config, a dict with \"class_name\" and \"config\"; this dict has no \"class_name\"");
-  }
-  if (!fields.class_name->is_string()) {
-    throw ConfigError(path_of("class_name"),
-                      "expected a string, got " + std::string(json::type_name(*fields.class_name)));
-  }
-  const std::string_view class_name(fields.class_name->get_string());
+  if (!kind && (!fields.class_name || !fields.config)) return plain_dict(dict, *this);
+  const std::string_view class_name = read_class_name(fields, kind, *this);
   const boost::json::value* inner = fields.config;
 
   if (detail::is_special_class_name(class_name)) {
@@ -532,28 +569,11 @@ Value DeserializationContext::deserialize_dict(const boost::json::object& dict, 
   resolver.check_kind(*entry, kind, registered_name ? *registered_name : class_name);
   if (entry->is_function()) return entry->function;
 
-  // Shared objects: the first config with an id builds, later ones reuse (same kind only).
-  std::optional<std::int64_t> shared_id;
-  auto* sharing = detail::active_loading_scope();
-  if (fields.shared_object_id && sharing) {
-    if (!fields.shared_object_id->is_int64()) {
-      throw ConfigError(path_of("shared_object_id"),
-                        "expected an integer, got " + std::string(json::type_name(*fields.shared_object_id)));
-    }
-    shared_id = fields.shared_object_id->get_int64();
-    if (auto seen = sharing->objects.find(*shared_id); seen != sharing->objects.end()) {
-      if (seen->second->kind() != entry->kind) {
-        throw KindMismatchError(path_of("shared_object_id"),
-                                "shared_object_id " + std::to_string(*shared_id) + " was first used for " +
-                                    with_article(seen->second->kind()) + ", here for " + with_article(entry->kind) +
-                                    " ('" + std::string(class_name) + "')");
-      }
-      return seen->second;
-    }
-  }
+  const SharedObject shared = find_shared(fields, *entry, class_name, *this);
+  if (shared.seen) return shared.seen;
   ObjectPtr object = build(*entry, class_name, config, *this);
   run_build_hooks(*object, class_name, fields.build_config, fields.compile_config);
-  if (shared_id) sharing->objects.emplace(*shared_id, object);
+  if (shared.id) shared.sharing->objects.emplace(*shared.id, object);
   return object;
 }
 

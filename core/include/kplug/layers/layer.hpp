@@ -20,7 +20,7 @@
 #include "kplug/layers/variable.hpp"
 #include "kplug/object.hpp"
 #include "kplug/regularizers.hpp"
-#include "kplug/saving/saveable.hpp"
+#include "kplug/state/saveable.hpp"
 #include "kplug/tensor.hpp"
 
 #include <boost/json/object.hpp>

@@ -9,8 +9,8 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/number.hpp"
 #include "kplug/object.hpp"
-#include "kplug/saving/saveable.hpp"
 #include "kplug/serialization.hpp"
+#include "kplug/state/saveable.hpp"
 #include "kplug/tensor.hpp"
 
 #include <boost/json/object.hpp>

@@ -16,8 +16,8 @@
 #include "kplug/number.hpp"
 #include "kplug/object.hpp"
 #include "kplug/optimizers/schedules.hpp"
-#include "kplug/saving/saveable.hpp"
 #include "kplug/serialization.hpp"
+#include "kplug/state/saveable.hpp"
 #include "kplug/tensor.hpp"
 
 #include <boost/json/object.hpp>

@@ -13,8 +13,8 @@
 #pragma once
 
 #include "kplug/saving/h5_reader.hpp"
-#include "kplug/saving/saveable.hpp"
-#include "kplug/saving/weights_store.hpp"
+#include "kplug/state/saveable.hpp"
+#include "kplug/state/weights_store.hpp"
 
 #include <chrono>
 #include <cstddef>

@@ -23,8 +23,10 @@ namespace {
 
 constexpr const char* kNumpy = "keras.src.ops.numpy";
 using Operands = std::vector<Tensor>;
-using Unary = std::function<Tensor(const Tensor&)>;
-using Binary = std::function<Tensor(const Tensor&, const Tensor&)>;
+// Plain function pointers: an ops:: function's name picks its overload (ops::add has an
+// out-parameter one), so the tables below name it instead of wrapping it in a lambda.
+using Unary = Tensor (*)(const Tensor&);
+using Binary = Tensor (*)(const Tensor&, const Tensor&);
 
 Tensor f32(const Tensor& t) { return t.dtype() == DType::float32 ? t : ops::cast(t, DType::float32); }
 bool integral(const Tensor& t) { return is_integer(t.dtype()) || t.dtype() == DType::bool_; }
@@ -47,14 +49,14 @@ OpParam param(std::string key, boost::json::value default_value) { return {std::
 OpParam required(std::string key) { return {std::move(key), nullptr, true}; }
 
 OpSpec unary(std::string name, Unary f, bool keeps_integer) {
-  return {kNumpy, std::move(name), {}, 1, [f = std::move(f), keeps_integer](const OpNode&, const Operands& in) {
+  return {kNumpy, std::move(name), {}, 1, [f, keeps_integer](const OpNode&, const Operands& in) {
             const Tensor r = f(f32(in[0]));
             return keeps_integer ? keep_integer(r, in) : r;
           }};
 }
 
 OpSpec binary(std::string name, Binary f, bool keeps_integer) {
-  return {kNumpy, std::move(name), {}, 2, [f = std::move(f), keeps_integer](const OpNode&, const Operands& in) {
+  return {kNumpy, std::move(name), {}, 2, [f, keeps_integer](const OpNode&, const Operands& in) {
             const Tensor r = f(f32(in[0]), f32(in[1]));
             return keeps_integer ? keep_integer(r, in) : r;
           }};
@@ -79,10 +81,10 @@ ops::Axes axes_of(const std::optional<std::vector<std::int64_t>>& axes) {
 // numpy reduces nothing over an empty axis tuple; kplug's Axes{} means every axis.
 bool reduces_nothing(const std::optional<std::vector<std::int64_t>>& axes) { return axes && axes->empty(); }
 
-using Reduce = std::function<Tensor(const Tensor&, const ops::Axes&, bool)>;
+using Reduce = Tensor (*)(const Tensor&, const ops::Axes&, bool);
 OpSpec reduction(std::string name, std::vector<OpParam> params, Reduce f, bool keeps_integer, bool boolean = false) {
   return {kNumpy, std::move(name), std::move(params), 1,
-          [f = std::move(f), keeps_integer, boolean](const OpNode& node, const Operands& in) {
+          [f, keeps_integer, boolean](const OpNode& node, const Operands& in) {
             const auto axes = node.axes_argument("axis");
             const bool keepdims = node.bool_argument("keepdims");
             if (reduces_nothing(axes)) return boolean ? ops::cast(in[0], DType::bool_) : in[0];
@@ -98,7 +100,7 @@ OpSpec extremum(std::string name, Reduce f, Binary combine) {
           std::move(name),
           {param("axis", nullptr), param("keepdims", false), param("initial", nullptr)},
           1,
-          [f = std::move(f), combine = std::move(combine)](const OpNode& node, const Operands& in) {
+          [f, combine](const OpNode& node, const Operands& in) {
             const auto axes = node.axes_argument("axis");
             const bool keepdims = node.bool_argument("keepdims");
             Tensor r = reduces_nothing(axes) ? f32(in[0]) : f(f32(in[0]), axes_of(axes), keepdims);
@@ -108,12 +110,13 @@ OpSpec extremum(std::string name, Reduce f, Binary combine) {
 }
 
 // Cumsum/Cumprod: `dtype` or the input's (bool counts as int32).
-OpSpec cumulative(std::string name, std::function<Tensor(const Tensor&, std::optional<std::int64_t>)> f) {
+using Cumulative = Tensor (*)(const Tensor&, std::optional<std::int64_t>);
+OpSpec cumulative(std::string name, Cumulative f) {
   return {kNumpy,
           std::move(name),
           {param("axis", nullptr), param("dtype", nullptr)},
           1,
-          [f = std::move(f)](const OpNode& node, const Operands& in) {
+          [f](const OpNode& node, const Operands& in) {
             const Tensor r = f(f32(in[0]), node.optional_int_argument("axis"));
             DType dtype = in[0].dtype() == DType::bool_ ? DType::int32 : in[0].dtype();
             if (auto d = node.dtype_argument("dtype")) dtype = *d;
@@ -229,183 +232,169 @@ Tensor moments_of(const OpNode& node, const Tensor& x, bool standard_deviation) 
   return standard_deviation ? ops::sqrt(variance) : variance;
 }
 
+// Element-wise arithmetic on two operands.
+void add_arithmetic(std::vector<OpSpec>& s) {
+  s.push_back(binary("Add", ops::add, true));
+  s.push_back(binary("Subtract", ops::subtract, true));
+  s.push_back(binary("Multiply", ops::multiply, true));
+  s.push_back(binary("Divide", ops::divide, false));
+  s.push_back(binary("TrueDivide", ops::divide, false));
+  s.push_back(binary("Power", ops::power, true));
+  s.push_back(binary("Maximum", ops::maximum, true));
+  s.push_back(binary("Minimum", ops::minimum, true));
+  s.push_back(binary(
+      "FloorDivide", [](const Tensor& a, const Tensor& b) { return ops::floor(ops::divide(a, b)); }, true));
+  // numpy's mod: a - floor(a / b) * b (the sign of the divisor).
+  s.push_back(binary(
+      "Mod",
+      [](const Tensor& a, const Tensor& b) {
+        return ops::subtract(a, ops::multiply(ops::floor(ops::divide(a, b)), b));
+      },
+      true));
+}
+
+// Element-wise functions of one operand.
+void add_unary_math(std::vector<OpSpec>& s) {
+  s.push_back(unary("Negative", ops::negative, true));
+  s.push_back(unary("Absolute", ops::abs, true));
+  s.push_back(unary("Abs", ops::abs, true));
+  s.push_back(unary("Square", ops::square, true));
+  s.push_back(unary("Sign", ops::sign, true));
+  s.push_back(unary("Sqrt", ops::sqrt, false));
+  s.push_back(unary("Exp", ops::exp, false));
+  s.push_back(unary("Expm1", ops::expm1, false));
+  s.push_back(unary("Log", ops::log, false));
+  s.push_back(unary("Log1p", ops::log1p, false));
+  s.push_back(unary("Reciprocal", ops::reciprocal, false));
+  s.push_back(unary("Tanh", ops::tanh, false));
+  s.push_back(unary("Sin", ops::sin, false));
+  s.push_back(unary("Cos", ops::cos, false));
+  s.push_back(unary("Floor", ops::floor, false));
+  s.push_back(unary("Ceil", ops::ceil, false));
+  s.push_back({kNumpy, "Round", {param("decimals", 0)}, 1, [](const OpNode& node, const Operands& in) {
+                 return round_to(node, in[0], in);
+               }});
+  s.push_back({kNumpy, "Clip", {required("x_min"), required("x_max")}, 1, [](const OpNode& node, const Operands& in) {
+                 return keep_integer(ops::clip(f32(in[0]), node.float_argument("x_min"), node.float_argument("x_max")),
+                                     in);
+               }});
+}
+
+// Comparisons and logic: bool results.
+void add_comparison_and_logic(std::vector<OpSpec>& s) {
+  using ops::CompareOp;
+  using ops::LogicalOp;
+  s.push_back(comparison("Equal", CompareOp::equal));
+  s.push_back(comparison("NotEqual", CompareOp::not_equal));
+  s.push_back(comparison("Greater", CompareOp::greater));
+  s.push_back(comparison("GreaterEqual", CompareOp::greater_equal));
+  s.push_back(comparison("Less", CompareOp::less));
+  s.push_back(comparison("LessEqual", CompareOp::less_equal));
+  s.push_back(logical("LogicalAnd", LogicalOp::logical_and));
+  s.push_back(logical("LogicalOr", LogicalOp::logical_or));
+  s.push_back(logical("LogicalXor", LogicalOp::logical_xor));
+  s.push_back({kNumpy, "LogicalNot", {}, 1, [](const OpNode&, const Operands& in) { return ops::logical_not(in[0]); }});
+  s.push_back({kNumpy, "Where", {}, 3, [](const OpNode&, const Operands& in) {
+                 return ops::where(f32(in[0]), f32(in[1]), f32(in[2]));
+               }});
+}
+
+// Reductions and cumulative ops over axes.
+void add_reductions(std::vector<OpSpec>& s) {
+  const std::vector<OpParam> axis_keepdims{param("axis", nullptr), param("keepdims", false)};
+  s.push_back(reduction("Sum", axis_keepdims, ops::sum, true));
+  s.push_back(reduction("Mean", axis_keepdims, ops::mean, false));
+  s.push_back(
+      reduction("Prod", {param("axis", nullptr), param("keepdims", false), param("dtype", nullptr)}, ops::prod, true));
+  s.push_back(extremum("Max", ops::max, ops::maximum));
+  s.push_back(extremum("Min", ops::min, ops::minimum));
+  s.push_back(reduction("Any", axis_keepdims, ops::any, false, true));
+  s.push_back(reduction("All", axis_keepdims, ops::all, false, true));
+  s.push_back({kNumpy, "Var", axis_keepdims, 1,
+               [](const OpNode& node, const Operands& in) { return moments_of(node, in[0], false); }});
+  s.push_back({kNumpy, "Std", axis_keepdims, 1,
+               [](const OpNode& node, const Operands& in) { return moments_of(node, in[0], true); }});
+  s.push_back({kNumpy, "Argmax", axis_keepdims, 1,
+               [](const OpNode& node, const Operands& in) { return argextremum(node, in[0], true); }});
+  s.push_back({kNumpy, "Argmin", axis_keepdims, 1,
+               [](const OpNode& node, const Operands& in) { return argextremum(node, in[0], false); }});
+  // Cumulative.
+  s.push_back(cumulative("Cumsum", ops::cumsum));
+  s.push_back(cumulative("Cumprod", ops::cumprod));
+}
+
+// Shape and layout.
+void add_shape_ops(std::vector<OpSpec>& s) {
+  s.push_back({kNumpy, "Reshape", {required("newshape")}, 1, [](const OpNode& node, const Operands& in) {
+                 return reshape(node, in[0]);
+               }});
+  s.push_back({kNumpy, "Transpose", {param("axes", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
+                 return transpose(node, in[0]);
+               }});
+  s.push_back({kNumpy, "ExpandDims", {required("axis")}, 1, [](const OpNode& node, const Operands& in) {
+                 return expand_dims(node, in[0]);
+               }});
+  s.push_back({kNumpy, "Squeeze", {param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
+                 return squeeze(node, in[0]);
+               }});
+  s.push_back({kNumpy,
+               "Moveaxis",
+               {required("source"), required("destination")},
+               1,
+               [](const OpNode& node, const Operands& in) {
+                 return ops::moveaxis(in[0], node.int_argument("source"), node.int_argument("destination"));
+               }});
+  s.push_back(
+      {kNumpy, "Swapaxes", {required("axis1"), required("axis2")}, 1, [](const OpNode& node, const Operands& in) {
+         std::vector<std::int64_t> perm;
+         for (std::int64_t a = 0; a < in[0].rank(); ++a) perm.push_back(a);
+         std::swap(perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis1")))],
+                   perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis2")))]);
+         return ops::permute(in[0], perm);
+       }});
+  s.push_back({kNumpy, "Concatenate", {param("axis", 0)}, 0, [](const OpNode& node, const Operands& in) {
+                 return ops::concatenate(in, node.int_argument("axis"));
+               }});
+  s.push_back({kNumpy, "Stack", {param("axis", 0)}, 0, [](const OpNode& node, const Operands& in) {
+                 return ops::stack(in, node.int_argument("axis"));
+               }});
+  s.push_back(
+      {kNumpy, "Repeat", {required("repeats"), param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
+         return repeat(node, in[0]);
+       }});
+  s.push_back({kNumpy, "Flip", {param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
+                 return flip(node, in[0]);
+               }});
+  s.push_back({kNumpy, "OnesLike", {param("dtype", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
+                 return filled_like(node, in[0], 1.0f);
+               }});
+  s.push_back({kNumpy, "ZerosLike", {param("dtype", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
+                 return filled_like(node, in[0], 0.0f);
+               }});
+}
+
+// Matmul, and keras.ops.cast (keras.src.ops.core).
+void add_matmul_and_cast(std::vector<OpSpec>& s) {
+  s.push_back(
+      {kNumpy, "Matmul", {}, 2, [](const OpNode&, const Operands& in) { return ops::matmul(f32(in[0]), f32(in[1])); }});
+  s.push_back({"keras.src.ops.core", "Cast", {required("dtype")}, 1, [](const OpNode& node, const Operands& in) {
+                 const auto dtype = node.dtype_argument("dtype");
+                 if (!dtype) throw ValueError(node.where() + ": `dtype` must be a dtype name, got None");
+                 return ops::cast(in[0], *dtype);
+               }});
+}
+
 }  // namespace
 
 const std::vector<OpSpec>& numpy_op_specs() {
-  using ops::CompareOp;
-  using ops::LogicalOp;
   static const std::vector<OpSpec> specs = [] {
     std::vector<OpSpec> s;
-    // ---- element-wise arithmetic ----
-    s.push_back(binary(
-        "Add", [](const Tensor& a, const Tensor& b) { return ops::add(a, b); }, true));
-    s.push_back(binary(
-        "Subtract", [](const Tensor& a, const Tensor& b) { return ops::subtract(a, b); }, true));
-    s.push_back(binary(
-        "Multiply", [](const Tensor& a, const Tensor& b) { return ops::multiply(a, b); }, true));
-    s.push_back(binary(
-        "Divide", [](const Tensor& a, const Tensor& b) { return ops::divide(a, b); }, false));
-    s.push_back(binary(
-        "TrueDivide", [](const Tensor& a, const Tensor& b) { return ops::divide(a, b); }, false));
-    s.push_back(binary(
-        "Power", [](const Tensor& a, const Tensor& b) { return ops::power(a, b); }, true));
-    s.push_back(binary(
-        "Maximum", [](const Tensor& a, const Tensor& b) { return ops::maximum(a, b); }, true));
-    s.push_back(binary(
-        "Minimum", [](const Tensor& a, const Tensor& b) { return ops::minimum(a, b); }, true));
-    s.push_back(binary(
-        "FloorDivide", [](const Tensor& a, const Tensor& b) { return ops::floor(ops::divide(a, b)); }, true));
-    // numpy's mod: a - floor(a / b) * b (the sign of the divisor).
-    s.push_back(binary(
-        "Mod",
-        [](const Tensor& a, const Tensor& b) {
-          return ops::subtract(a, ops::multiply(ops::floor(ops::divide(a, b)), b));
-        },
-        true));
-    s.push_back(unary(
-        "Negative", [](const Tensor& x) { return ops::negative(x); }, true));
-    s.push_back(unary(
-        "Absolute", [](const Tensor& x) { return ops::abs(x); }, true));
-    s.push_back(unary(
-        "Abs", [](const Tensor& x) { return ops::abs(x); }, true));
-    s.push_back(unary(
-        "Square", [](const Tensor& x) { return ops::square(x); }, true));
-    s.push_back(unary(
-        "Sign", [](const Tensor& x) { return ops::sign(x); }, true));
-    s.push_back(unary(
-        "Sqrt", [](const Tensor& x) { return ops::sqrt(x); }, false));
-    s.push_back(unary(
-        "Exp", [](const Tensor& x) { return ops::exp(x); }, false));
-    s.push_back(unary(
-        "Expm1", [](const Tensor& x) { return ops::expm1(x); }, false));
-    s.push_back(unary(
-        "Log", [](const Tensor& x) { return ops::log(x); }, false));
-    s.push_back(unary(
-        "Log1p", [](const Tensor& x) { return ops::log1p(x); }, false));
-    s.push_back(unary(
-        "Reciprocal", [](const Tensor& x) { return ops::reciprocal(x); }, false));
-    s.push_back(unary(
-        "Tanh", [](const Tensor& x) { return ops::tanh(x); }, false));
-    s.push_back(unary(
-        "Sin", [](const Tensor& x) { return ops::sin(x); }, false));
-    s.push_back(unary(
-        "Cos", [](const Tensor& x) { return ops::cos(x); }, false));
-    s.push_back(unary(
-        "Floor", [](const Tensor& x) { return ops::floor(x); }, false));
-    s.push_back(unary(
-        "Ceil", [](const Tensor& x) { return ops::ceil(x); }, false));
-    s.push_back({kNumpy, "Round", {param("decimals", 0)}, 1, [](const OpNode& node, const Operands& in) {
-                   return round_to(node, in[0], in);
-                 }});
-    s.push_back({kNumpy, "Clip", {required("x_min"), required("x_max")}, 1, [](const OpNode& node, const Operands& in) {
-                   return keep_integer(
-                       ops::clip(f32(in[0]), node.float_argument("x_min"), node.float_argument("x_max")), in);
-                 }});
-    // ---- comparison and logic ----
-    s.push_back(comparison("Equal", CompareOp::equal));
-    s.push_back(comparison("NotEqual", CompareOp::not_equal));
-    s.push_back(comparison("Greater", CompareOp::greater));
-    s.push_back(comparison("GreaterEqual", CompareOp::greater_equal));
-    s.push_back(comparison("Less", CompareOp::less));
-    s.push_back(comparison("LessEqual", CompareOp::less_equal));
-    s.push_back(logical("LogicalAnd", LogicalOp::logical_and));
-    s.push_back(logical("LogicalOr", LogicalOp::logical_or));
-    s.push_back(logical("LogicalXor", LogicalOp::logical_xor));
-    s.push_back(
-        {kNumpy, "LogicalNot", {}, 1, [](const OpNode&, const Operands& in) { return ops::logical_not(in[0]); }});
-    s.push_back({kNumpy, "Where", {}, 3, [](const OpNode&, const Operands& in) {
-                   return ops::where(f32(in[0]), f32(in[1]), f32(in[2]));
-                 }});
-    // ---- reductions ----
-    const std::vector<OpParam> axis_keepdims{param("axis", nullptr), param("keepdims", false)};
-    s.push_back(reduction(
-        "Sum", axis_keepdims, [](const Tensor& x, const ops::Axes& a, bool k) { return ops::sum(x, a, k); }, true));
-    s.push_back(reduction(
-        "Mean", axis_keepdims, [](const Tensor& x, const ops::Axes& a, bool k) { return ops::mean(x, a, k); }, false));
-    s.push_back(reduction(
-        "Prod", {param("axis", nullptr), param("keepdims", false), param("dtype", nullptr)},
-        [](const Tensor& x, const ops::Axes& a, bool k) { return ops::prod(x, a, k); }, true));
-    s.push_back(extremum(
-        "Max", [](const Tensor& x, const ops::Axes& a, bool k) { return ops::max(x, a, k); },
-        [](const Tensor& a, const Tensor& b) { return ops::maximum(a, b); }));
-    s.push_back(extremum(
-        "Min", [](const Tensor& x, const ops::Axes& a, bool k) { return ops::min(x, a, k); },
-        [](const Tensor& a, const Tensor& b) { return ops::minimum(a, b); }));
-    s.push_back(reduction(
-        "Any", axis_keepdims, [](const Tensor& x, const ops::Axes& a, bool k) { return ops::any(x, a, k); }, false,
-        true));
-    s.push_back(reduction(
-        "All", axis_keepdims, [](const Tensor& x, const ops::Axes& a, bool k) { return ops::all(x, a, k); }, false,
-        true));
-    s.push_back({kNumpy, "Var", axis_keepdims, 1,
-                 [](const OpNode& node, const Operands& in) { return moments_of(node, in[0], false); }});
-    s.push_back({kNumpy, "Std", axis_keepdims, 1,
-                 [](const OpNode& node, const Operands& in) { return moments_of(node, in[0], true); }});
-    s.push_back({kNumpy, "Argmax", axis_keepdims, 1,
-                 [](const OpNode& node, const Operands& in) { return argextremum(node, in[0], true); }});
-    s.push_back({kNumpy, "Argmin", axis_keepdims, 1,
-                 [](const OpNode& node, const Operands& in) { return argextremum(node, in[0], false); }});
-    // ---- cumulative ----
-    s.push_back(cumulative("Cumsum", [](const Tensor& x, std::optional<std::int64_t> a) { return ops::cumsum(x, a); }));
-    s.push_back(
-        cumulative("Cumprod", [](const Tensor& x, std::optional<std::int64_t> a) { return ops::cumprod(x, a); }));
-    // ---- shape ----
-    s.push_back({kNumpy, "Reshape", {required("newshape")}, 1, [](const OpNode& node, const Operands& in) {
-                   return reshape(node, in[0]);
-                 }});
-    s.push_back({kNumpy, "Transpose", {param("axes", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
-                   return transpose(node, in[0]);
-                 }});
-    s.push_back({kNumpy, "ExpandDims", {required("axis")}, 1, [](const OpNode& node, const Operands& in) {
-                   return expand_dims(node, in[0]);
-                 }});
-    s.push_back({kNumpy, "Squeeze", {param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
-                   return squeeze(node, in[0]);
-                 }});
-    s.push_back({kNumpy,
-                 "Moveaxis",
-                 {required("source"), required("destination")},
-                 1,
-                 [](const OpNode& node, const Operands& in) {
-                   return ops::moveaxis(in[0], node.int_argument("source"), node.int_argument("destination"));
-                 }});
-    s.push_back(
-        {kNumpy, "Swapaxes", {required("axis1"), required("axis2")}, 1, [](const OpNode& node, const Operands& in) {
-           std::vector<std::int64_t> perm;
-           for (std::int64_t a = 0; a < in[0].rank(); ++a) perm.push_back(a);
-           std::swap(perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis1")))],
-                     perm[static_cast<std::size_t>(in[0].normalize_axis(node.int_argument("axis2")))]);
-           return ops::permute(in[0], perm);
-         }});
-    s.push_back({kNumpy, "Concatenate", {param("axis", 0)}, 0, [](const OpNode& node, const Operands& in) {
-                   return ops::concatenate(in, node.int_argument("axis"));
-                 }});
-    s.push_back({kNumpy, "Stack", {param("axis", 0)}, 0, [](const OpNode& node, const Operands& in) {
-                   return ops::stack(in, node.int_argument("axis"));
-                 }});
-    s.push_back({kNumpy,
-                 "Repeat",
-                 {required("repeats"), param("axis", nullptr)},
-                 1,
-                 [](const OpNode& node, const Operands& in) { return repeat(node, in[0]); }});
-    s.push_back({kNumpy, "Flip", {param("axis", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
-                   return flip(node, in[0]);
-                 }});
-    s.push_back({kNumpy, "OnesLike", {param("dtype", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
-                   return filled_like(node, in[0], 1.0f);
-                 }});
-    s.push_back({kNumpy, "ZerosLike", {param("dtype", nullptr)}, 1, [](const OpNode& node, const Operands& in) {
-                   return filled_like(node, in[0], 0.0f);
-                 }});
-    s.push_back({kNumpy, "Matmul", {}, 2, [](const OpNode&, const Operands& in) {
-                   return ops::matmul(f32(in[0]), f32(in[1]));
-                 }});
-    // keras.ops.cast (keras.src.ops.core).
-    s.push_back({"keras.src.ops.core", "Cast", {required("dtype")}, 1, [](const OpNode& node, const Operands& in) {
-                   const auto dtype = node.dtype_argument("dtype");
-                   if (!dtype) throw ValueError(node.where() + ": `dtype` must be a dtype name, got None");
-                   return ops::cast(in[0], *dtype);
-                 }});
+    add_arithmetic(s);
+    add_unary_math(s);
+    add_comparison_and_logic(s);
+    add_reductions(s);
+    add_shape_ops(s);
+    add_matmul_and_cast(s);
     return s;
   }();
   return specs;

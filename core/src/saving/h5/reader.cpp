@@ -184,12 +184,24 @@ struct WeightsReader::Impl {
   // Every check that needs no data: layout, external storage, filters, dtype, shape, sizes.
   Inspected inspect_open(hid_t dataset, std::string_view path) const {
     Inspected inspected;
-    DatasetInfo& out = inspected.info;
-    out.path = std::string(path);
+    inspected.info.path = std::string(path);
+    check_storage(dataset, inspected);
+    Handle type(check(H5Dget_type(dataset), name, path, "cannot read the dataset's type"));
+    inspected.info.dtype = detail::classify(type.get(), dataset, name, path);
+    const std::size_t stored_element_size = H5Tget_size(type.get());
+    inspected.type = std::move(type);
+    read_shape(dataset, inspected.info);
+    check_sizes(dataset, inspected, stored_element_size);
+    return inspected;
+  }
+
+  // The layout and filters; virtual and external datasets and filter plugins are refused.
+  void check_storage(hid_t dataset, Inspected& inspected) const {
+    const std::string& path = inspected.info.path;
     Handle dcpl(check(H5Dget_create_plist(dataset), name, path, "cannot read the dataset's creation properties"));
     const H5D_layout_t layout = H5Pget_layout(dcpl.get());
     if (layout < 0) fail(name, path, "cannot read the dataset's layout");
-    if (layout == H5D_VIRTUAL) throw H5UnsafeError(name, out.path, "Not allowed: H5 file with virtual Dataset");
+    if (layout == H5D_VIRTUAL) throw H5UnsafeError(name, path, "Not allowed: H5 file with virtual Dataset");
     const int externals = H5Pget_external_count(dcpl.get());
     if (externals < 0) fail(name, path, "cannot read the dataset's external storage list");
     if (externals > 0) {
@@ -197,7 +209,7 @@ struct WeightsReader::Impl {
       off_t offset = 0;
       hsize_t size = 0;
       H5Pget_external(dcpl.get(), 0, sizeof external - 1, external, &offset, &size);
-      throw H5UnsafeError(name, out.path, std::string("Not allowed: H5 file with external Dataset: ") + external);
+      throw H5UnsafeError(name, path, std::string("Not allowed: H5 file with external Dataset: ") + external);
     }
     const int filters = H5Pget_nfilters(dcpl.get());
     if (filters < 0) fail(name, path, "cannot read the dataset's filters");
@@ -209,41 +221,44 @@ struct WeightsReader::Impl {
                                              sizeof filter_name - 1, filter_name, nullptr);
       if (id < 0) fail(name, path, "cannot read a filter of the dataset");
       if (!is_filter_allowed(id)) {
-        throw H5UnsafeError(name, out.path,
+        throw H5UnsafeError(name, path,
                             "Not allowed: H5 dataset with filter " + std::to_string(id) + " ('" + filter_name +
                                 "'); filter plugins are never loaded, only deflate, shuffle and fletcher32 are read");
       }
     }
-
-    Handle type(check(H5Dget_type(dataset), name, path, "cannot read the dataset's type"));
-    out.dtype = detail::classify(type.get(), dataset, name, path);
-    const std::size_t stored_element_size = H5Tget_size(type.get());
     inspected.layout = layout;
     inspected.filters = filters;
-    inspected.type = std::move(type);
+  }
 
+  // The shape and element count, refused when the count overflows 64 bits.
+  void read_shape(hid_t dataset, DatasetInfo& out) const {
+    const std::string& path = out.path;
     Handle space(check(H5Dget_space(dataset), name, path, "cannot read the dataset's shape"));
     const H5S_class_t space_class = H5Sget_simple_extent_type(space.get());
-    if (space_class == H5S_SIMPLE) {
-      const int rank = H5Sget_simple_extent_ndims(space.get());
-      if (rank < 0 || rank > H5S_MAX_RANK) fail(name, path, "cannot read the dataset's rank");
-      std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
-      if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) {
-        fail(name, path, "cannot read the dataset's dimensions");
-      }
+    if (space_class == H5S_SCALAR) {
       out.element_count = 1;
-      for (hsize_t d : dims) {
-        if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()) ||
-            __builtin_mul_overflow(out.element_count, static_cast<std::uint64_t>(d), &out.element_count)) {
-          throw H5UnsafeError(name, out.path, "Not allowed: H5 dataset whose element count overflows 64 bits");
-        }
-        out.shape.push_back(static_cast<std::int64_t>(d));
-      }
-    } else if (space_class == H5S_SCALAR) {
-      out.element_count = 1;
-    } else {
-      throw H5Error(name, out.path, "dataset has no data (an empty dataspace)");
+      return;
     }
+    if (space_class != H5S_SIMPLE) throw H5Error(name, path, "dataset has no data (an empty dataspace)");
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    if (rank < 0 || rank > H5S_MAX_RANK) fail(name, path, "cannot read the dataset's rank");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    if (H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0) {
+      fail(name, path, "cannot read the dataset's dimensions");
+    }
+    out.element_count = 1;
+    for (hsize_t d : dims) {
+      if (d > static_cast<hsize_t>(std::numeric_limits<std::int64_t>::max()) ||
+          __builtin_mul_overflow(out.element_count, static_cast<std::uint64_t>(d), &out.element_count)) {
+        throw H5UnsafeError(name, path, "Not allowed: H5 dataset whose element count overflows 64 bits");
+      }
+      out.shape.push_back(static_cast<std::int64_t>(d));
+    }
+  }
+
+  // The limits on elements and bytes, and the stored size against the file and the declared size.
+  void check_sizes(hid_t dataset, Inspected& inspected, std::size_t stored_element_size) const {
+    DatasetInfo& out = inspected.info;
     if (out.element_count > limits.max_elements) {
       throw H5UnsafeError(name, out.path,
                           "Not allowed: H5 dataset of shape " + shape_text(out.shape) + " has " +
@@ -259,21 +274,21 @@ struct WeightsReader::Impl {
     }
     out.stored_bytes = H5Dget_storage_size(dataset);
     // A stored size beyond the file is a corrupt index, not data: it must not size a buffer.
-    if (layout != H5D_COMPACT && out.stored_bytes > file_size) {
+    if (inspected.layout != H5D_COMPACT && out.stored_bytes > file_size) {
       throw H5UnsafeError(name, out.path,
                           "Not allowed: H5 dataset claims " + human_bytes(out.stored_bytes) +
                               " of storage in a file of " + human_bytes(file_size));
     }
-    const bool bomb = declared > limits.bomb_floor_bytes &&
-                      (filters == 0 ? declared > out.stored_bytes
-                                    : declared / std::max<std::uint64_t>(limits.max_expansion, 1) > out.stored_bytes);
+    const bool bomb =
+        declared > limits.bomb_floor_bytes &&
+        (inspected.filters == 0 ? declared > out.stored_bytes
+                                : declared / std::max<std::uint64_t>(limits.max_expansion, 1) > out.stored_bytes);
     if (bomb) {
       throw H5UnsafeError(name, out.path,
                           "Not allowed: H5 dataset of shape " + shape_text(out.shape) + " declares " +
                               human_bytes(declared) + " but only " + human_bytes(out.stored_bytes) +
                               " are stored on disk; refusing to load a potential decompression/shape bomb");
     }
-    return inspected;
   }
 
   // Where the dataset's bytes lie when reading them is a plain file read (see contiguous_offset).

@@ -2,7 +2,7 @@
 #pragma once
 
 #include "kplug/saving/h5_array.hpp"
-#include "kplug/saving/weights_store.hpp"
+#include "kplug/state/weights_store.hpp"
 #include "kplug/tensor.hpp"
 
 #include <optional>

@@ -1,5 +1,5 @@
 // Keras's saving_lib walk (_save_state, _load_state and their container forms).
-#include "kplug/saving/saveable.hpp"
+#include "kplug/state/saveable.hpp"
 
 #include "kplug/object.hpp"
 

@@ -10,7 +10,7 @@
 #pragma once
 
 #include "kplug/errors.hpp"
-#include "kplug/saving/weights_store.hpp"
+#include "kplug/state/weights_store.hpp"
 
 #include <boost/json/object.hpp>
 

@@ -1,4 +1,4 @@
-#include "kplug/saving/weights_store.hpp"
+#include "kplug/state/weights_store.hpp"
 
 #include "kplug/errors.hpp"
 
