@@ -37,50 +37,50 @@ namespace schedules {
 // initial_learning_rate * decay_rate ^ (step / decay_steps), the exponent floored when staircase.
 class ExponentialDecay final : public LearningRateSchedule {
  public:
-  struct Args {
+  struct Options {
     Number initial_learning_rate;
     Number decay_steps;
     Number decay_rate;
     bool staircase = false;
     std::string name = "ExponentialDecay";
   };
-  explicit ExponentialDecay(Args args);
+  explicit ExponentialDecay(Options args);
   static std::shared_ptr<ExponentialDecay> from_config(const boost::json::object& config,
                                                        DeserializationContext& context);
   boost::json::object get_config() const override;
   float operator()(std::int64_t step) const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  private:
-  Args args_;
+  Options options_;
 };
 
 // initial_learning_rate / (1 + decay_rate * step / decay_steps), the ratio floored when staircase.
 class InverseTimeDecay final : public LearningRateSchedule {
  public:
-  struct Args {
+  struct Options {
     Number initial_learning_rate;
     Number decay_steps;
     Number decay_rate;
     bool staircase = false;
     std::string name = "InverseTimeDecay";
   };
-  explicit InverseTimeDecay(Args args);
+  explicit InverseTimeDecay(Options args);
   static std::shared_ptr<InverseTimeDecay> from_config(const boost::json::object& config,
                                                        DeserializationContext& context);
   boost::json::object get_config() const override;
   float operator()(std::int64_t step) const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  private:
-  Args args_;
+  Options options_;
 };
 
 // (initial - end) * (1 - step / decay_steps) ^ power + end; with cycle, decay_steps grows to
 // the first multiple above step, else step stops at decay_steps.
 class PolynomialDecay final : public LearningRateSchedule {
  public:
-  struct Args {
+  struct Options {
     Number initial_learning_rate;
     Number decay_steps;
     Number end_learning_rate = Number::real(0.0001);
@@ -88,41 +88,41 @@ class PolynomialDecay final : public LearningRateSchedule {
     bool cycle = false;
     std::string name = "PolynomialDecay";
   };
-  explicit PolynomialDecay(Args args);
+  explicit PolynomialDecay(Options args);
   static std::shared_ptr<PolynomialDecay> from_config(const boost::json::object& config,
                                                       DeserializationContext& context);
   boost::json::object get_config() const override;
   float operator()(std::int64_t step) const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  private:
-  Args args_;
+  Options options_;
 };
 
 // values[0] while step <= boundaries[0], values[i] while step <= boundaries[i], values[-1] after.
 class PiecewiseConstantDecay final : public LearningRateSchedule {
  public:
-  struct Args {
+  struct Options {
     std::vector<Number> boundaries;
     std::vector<Number> values;
     std::string name = "PiecewiseConstant";
   };
-  explicit PiecewiseConstantDecay(Args args);
+  explicit PiecewiseConstantDecay(Options args);
   static std::shared_ptr<PiecewiseConstantDecay> from_config(const boost::json::object& config,
                                                              DeserializationContext& context);
   boost::json::object get_config() const override;
   float operator()(std::int64_t step) const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  private:
-  Args args_;
+  Options options_;
 };
 
 // Optional linear warmup from initial_learning_rate to warmup_target over warmup_steps, then
 // cosine decay to alpha * (warmup_target or initial_learning_rate) over decay_steps.
 class CosineDecay final : public LearningRateSchedule {
  public:
-  struct Args {
+  struct Options {
     Number initial_learning_rate;
     Number decay_steps;
     Number alpha = Number::real(0.0);
@@ -130,21 +130,21 @@ class CosineDecay final : public LearningRateSchedule {
     std::optional<Number> warmup_target;
     Number warmup_steps = Number::integer(0);
   };
-  explicit CosineDecay(Args args);
+  explicit CosineDecay(Options args);
   static std::shared_ptr<CosineDecay> from_config(const boost::json::object& config, DeserializationContext& context);
   boost::json::object get_config() const override;
   float operator()(std::int64_t step) const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  private:
-  Args args_;
+  Options options_;
 };
 
 // SGDR: cosine decay over first_decay_steps, then warm restarts, each t_mul times longer and
 // m_mul times lower.
 class CosineDecayRestarts final : public LearningRateSchedule {
  public:
-  struct Args {
+  struct Options {
     Number initial_learning_rate;
     Number first_decay_steps;
     Number t_mul = Number::real(2.0);
@@ -152,15 +152,15 @@ class CosineDecayRestarts final : public LearningRateSchedule {
     Number alpha = Number::real(0.0);
     std::string name = "SGDRDecay";
   };
-  explicit CosineDecayRestarts(Args args);
+  explicit CosineDecayRestarts(Options args);
   static std::shared_ptr<CosineDecayRestarts> from_config(const boost::json::object& config,
                                                           DeserializationContext& context);
   boost::json::object get_config() const override;
   float operator()(std::int64_t step) const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  private:
-  Args args_;
+  Options options_;
 };
 
 }  // namespace schedules
