@@ -17,7 +17,7 @@ class ModifiedMeanSquaredError : public kplug::losses::MeanSquaredError {
   static std::shared_ptr<ModifiedMeanSquaredError> from_config(const boost::json::object& config,
                                                                kplug::DeserializationContext& context) {
     kplug::ConfigReader reader(config, context, "ModifiedMeanSquaredError");
-    BaseArguments base = read_base(reader, kDefaultName);
+    BaseOptions base = read_base(reader, kDefaultName);
     reader.finish();
     return std::make_shared<ModifiedMeanSquaredError>(std::move(base.reduction), std::move(base.name));
   }

@@ -76,13 +76,13 @@ class LossFunctionWrapper : public Loss {
   virtual Tensor compute(const Tensor& y_true, const Tensor& y_pred) const = 0;
   virtual void add_arguments(boost::json::object& /*config*/) const {}
 
-  struct BaseArguments {
+  struct BaseOptions {
     std::string name;
     std::optional<std::string> reduction;
   };
   // Reads "name", "reduction" and "dtype" (only float32 is supported); the caller reads its
   // own keys, then calls reader.finish().
-  static BaseArguments read_base(ConfigReader& reader, std::string default_name);
+  static BaseOptions read_base(ConfigReader& reader, std::string default_name);
 
  private:
   std::string name_;

@@ -102,17 +102,17 @@ Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& o
 }
 
 namespace {
-struct CircleArgs : loss_config::LossArgs {
+struct CircleLossOptions : loss_config::LossOptions {
   Number gamma = Number::real(80.0);
   Number margin = Number::real(0.4);
   bool remove_diagonal = true;
 };
-const loss_config::LossConfig<CircleArgs>& circle_config() {
-  static const loss_config::LossConfig<CircleArgs> config(
+const loss_config::LossConfig<CircleLossOptions>& circle_config() {
+  static const loss_config::LossConfig<CircleLossOptions> config(
       "Circle", "circle",
-      {config::field("gamma", &CircleArgs::gamma).check(config::finite()),
-       config::field("margin", &CircleArgs::margin).check(config::finite()),
-       config::field("remove_diagonal", &CircleArgs::remove_diagonal)});
+      {config::field("gamma", &CircleLossOptions::gamma).check(config::finite()),
+       config::field("margin", &CircleLossOptions::margin).check(config::finite()),
+       config::field("remove_diagonal", &CircleLossOptions::remove_diagonal)});
   return config;
 }
 }  // namespace
@@ -144,7 +144,7 @@ void Circle::add_arguments(boost::json::object& config) const {
 }
 
 std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config, DeserializationContext& context) {
-  CircleArgs a = circle_config().read(config, context);
+  CircleLossOptions a = circle_config().read(config, context);
   return std::make_shared<Circle>(a.gamma, a.margin, a.remove_diagonal, std::move(a.reduction), std::move(*a.name));
 }
 
