@@ -205,12 +205,12 @@ class VarianceScaling : public RandomInitializer {
                   Axes output_axes);
   // The config of the fixed-parameter subclasses (GlorotUniform, ...): seed and axes only.
   boost::json::object preset_config() const;
-  struct PresetArguments {
+  struct PresetOptions {
     std::optional<std::int64_t> seed;
     Axes input_axes, output_axes;
   };
-  static PresetArguments read_preset(const boost::json::object& config, DeserializationContext& context,
-                                     const char* class_name);
+  static PresetOptions read_preset(const boost::json::object& config, DeserializationContext& context,
+                                   const char* class_name);
 
  private:
   Number scale_;
