@@ -18,7 +18,7 @@ using namespace kplug;
 namespace {
 
 // A Dense-like layer's arguments: the base layer arguments, then its own.
-struct DenseArgs : config::LayerBaseArgs {
+struct DenseArgs : config::LayerBaseOptions {
   std::int64_t units = 0;
   std::string activation = "linear";
   bool use_bias = true;
