@@ -195,9 +195,6 @@ Tensor minimum(const Tensor& a, const Tensor& b);
 Tensor maximum(const Tensor& a, float b);
 Tensor minimum(const Tensor& a, float b);
 
-// Matrix product with numpy's batch broadcasting (ops::matmul).
-Tensor matmul(const Tensor& a, const Tensor& b);
-
 // True when shapes match and every element is within atol + rtol * |b|.
 bool allclose(const Tensor& a, const Tensor& b, float rtol = 1e-5f, float atol = 1e-6f);
 

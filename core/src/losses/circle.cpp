@@ -1,6 +1,7 @@
 // Circle loss (Sun et al., 2020): a metric-learning loss over pairwise cosine distances.
 #include "kplug/errors.hpp"
 #include "kplug/losses/regression.hpp"
+#include "kplug/ops/linalg.hpp"
 
 #include "losses/loss_fields.hpp"
 #include "losses/reduction.hpp"
@@ -80,7 +81,7 @@ Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& o
   const float optim_pos = margin, optim_neg = 1.0f + margin;
   const float delta_pos = margin, delta_neg = 1.0f - margin;
   // Cosine distances of L2-normalised embeddings, floored at 0.
-  const Tensor distances = maximum(1.0f - matmul(y_pred, ref_embeddings.transpose()), 0.0f);
+  const Tensor distances = maximum(1.0f - ops::matmul(y_pred, ref_embeddings.transpose()), 0.0f);
 
   Tensor out(Shape{n});
   for (std::int64_t i = 0; i < n; ++i) {
