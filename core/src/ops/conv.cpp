@@ -283,7 +283,7 @@ std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kerne
   return (input - 1) * stride + span % 2 + *output_padding;
 }
 
-Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeOptions& o) {
+Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& o) {
   const char* op = "conv_transpose";
   const std::int64_t spatial = spatial_rank(op, x);
   require_kernel_rank(op, x, kernel, "(k..., filters, in_channels)");

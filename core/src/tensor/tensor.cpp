@@ -331,7 +331,6 @@ Tensor minimum(const Tensor& a, float b) {
   return ops::map(a, [b](float x) { return x > b ? b : x; });
 }
 
-
 bool allclose(const Tensor& a, const Tensor& b, float rtol, float atol) {
   if (a.shape() != b.shape()) return false;
   const float* pa = a.data();

@@ -52,7 +52,7 @@ Tensor depthwise_conv(const Tensor& x, const Tensor& kernel, const ConvNdOptions
 Tensor separable_conv(const Tensor& x, const Tensor& depthwise_kernel, const Tensor& pointwise_kernel,
                       const ConvNdOptions& options = {});
 
-struct ConvTransposeOptions {
+struct ConvTransposeNdOptions {
   std::vector<std::int64_t> strides;         // empty: all 1
   std::vector<std::int64_t> dilation;        // empty: all 1
   Padding padding = Padding::valid;          // valid or same
@@ -64,7 +64,7 @@ std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kerne
                                           std::optional<std::int64_t> output_padding);
 // Keras's conv_transpose: the input dilated by the strides, padded as Keras's numpy backend
 // pads it for jax.lax.conv_transpose, convolved with the flipped kernel.
-Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeOptions& options = {});
+Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& options = {});
 
 }  // namespace kplug::ops
 #pragma GCC visibility pop
