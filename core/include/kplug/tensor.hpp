@@ -201,5 +201,5 @@ bool allclose(const Tensor& a, const Tensor& b, float rtol = 1e-5f, float atol =
 }  // namespace kplug
 #pragma GCC visibility pop
 
-// `binary(a, b, f)` (a broadcasting map with a functor) is in ops/broadcast.hpp.
+// `ops::binary(a, b, f)` (a broadcasting map with a functor) and the other broadcasting ops.
 #include "kplug/ops/broadcast.hpp"
