@@ -21,6 +21,7 @@
 #include "kplug/config_reader.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
+#include "kplug/layers/partial_shape.hpp"
 #include "kplug/number.hpp"
 #include "kplug/serialization.hpp"
 
@@ -44,9 +45,6 @@
 namespace kplug::config {
 
 // ---- value types with their own config forms ----
-
-// A shape whose dims may be unknown: `[null, 8]`.
-using PartialShape = std::vector<std::optional<std::int64_t>>;
 
 // An int-or-tuple argument of fixed length (kernel_size, strides, pool_size): `3` reads as
 // {3, 3} for N = 2; written back as a list, as Keras stores tuples.
@@ -154,6 +152,17 @@ struct Codec<std::vector<T>> {
     for (const T& item : v) out.push_back(Codec<T>::write(item));
     return out;
   }
+};
+
+// kplug::PartialShape (layers/partial_shape.hpp) as Keras writes shapes: `[null, 8]`; errors
+// name the element ("batch_shape[1]").
+template <>
+struct Codec<PartialShape> {
+  static constexpr bool accepts_null = false;
+  static PartialShape read(ConfigReader& r, std::string_view key, const boost::json::value& v) {
+    return PartialShape(Codec<std::vector<Dim>>::read(r, key, v));
+  }
+  static boost::json::value write(const PartialShape& v) { return Codec<std::vector<Dim>>::write(v.dims()); }
 };
 
 template <std::size_t N>
