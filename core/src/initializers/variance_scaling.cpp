@@ -227,29 +227,10 @@ boost::json::object VarianceScaling::preset_config() const {
 }
 
 VarianceScaling::PresetOptions VarianceScaling::read_preset(const boost::json::object& config,
-                                                            DeserializationContext& context, const char* class_name) {
-  ScalingOptions a = preset_fields().read(config, context, class_name);
+                                                            DeserializationContext& context,
+                                                            std::string_view class_name) {
+  ScalingOptions a = preset_fields().read(config, context, std::string(class_name));
   return {a.seed, std::move(a.input_axes), std::move(a.output_axes)};
 }
-
-#define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                      \
-  Name::Name(std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)                                 \
-      : VarianceScaling(Number::real(scale), Mode::mode, Distribution::distribution, seed, std::move(input_axes), \
-                        std::move(output_axes)) {}                                                                \
-  boost::json::object Name::get_config() const { return preset_config(); }                                        \
-  std::shared_ptr<Name> Name::from_config(const boost::json::object& config, DeserializationContext& context) {   \
-    PresetOptions args = read_preset(config, context, #Name);                                                     \
-    return std::make_shared<Name>(args.seed, std::move(args.input_axes), std::move(args.output_axes));            \
-  }
-
-// The parameters Keras's presets pass to VarianceScaling.
-KPLUG_DEFINE_PRESET(GlorotUniform, 1.0, fan_avg, uniform)
-KPLUG_DEFINE_PRESET(GlorotNormal, 1.0, fan_avg, truncated_normal)
-KPLUG_DEFINE_PRESET(HeUniform, 2.0, fan_in, uniform)
-KPLUG_DEFINE_PRESET(HeNormal, 2.0, fan_in, truncated_normal)
-KPLUG_DEFINE_PRESET(LecunUniform, 1.0, fan_in, uniform)
-KPLUG_DEFINE_PRESET(LecunNormal, 1.0, fan_in, truncated_normal)
-
-#undef KPLUG_DEFINE_PRESET
 
 }  // namespace kplug::initializers
