@@ -24,28 +24,25 @@ config::Check<Number> positive_steps(const char* key) {
   };
 }
 
+// ExponentialDecay's and InverseTimeDecay's keys (their options have the same members).
+template <class O>
+config::Fields<O> decay_rate_fields() {
+  return config::Fields<O>{
+      config::field("initial_learning_rate", &O::initial_learning_rate).required(),
+      config::field("decay_steps", &O::decay_steps).required().check(positive_steps("decay_steps")),
+      config::field("decay_rate", &O::decay_rate).required(), config::field("staircase", &O::staircase),
+      config::field("name", &O::name)};
+}
+
 }  // namespace
 
 // ---- ExponentialDecay ----
 
-namespace {
-const config::Fields<ExponentialDecay::Options>& exponential_fields() {
-  using A = ExponentialDecay::Options;
-  static const config::Fields<A> f{
-      config::field("initial_learning_rate", &A::initial_learning_rate).required(),
-      config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
-      config::field("decay_rate", &A::decay_rate).required(), config::field("staircase", &A::staircase),
-      config::field("name", &A::name)};
+const config::Fields<ExponentialDecay::Options>& ExponentialDecay::fields() {
+  static const config::Fields<Options> f = decay_rate_fields<Options>();
   return f;
 }
-}  // namespace
 
-ExponentialDecay::ExponentialDecay(Options args) : options_(std::move(args)) {}
-std::shared_ptr<ExponentialDecay> ExponentialDecay::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return std::make_shared<ExponentialDecay>(exponential_fields().read(config, context, "ExponentialDecay"));
-}
-boost::json::object ExponentialDecay::get_config() const { return exponential_fields().write(options_); }
 float ExponentialDecay::operator()(std::int64_t step) const {
   float p = static_cast<float>(step) / f32(options_.decay_steps);
   if (options_.staircase) p = std::floor(p);
@@ -54,24 +51,11 @@ float ExponentialDecay::operator()(std::int64_t step) const {
 
 // ---- InverseTimeDecay ----
 
-namespace {
-const config::Fields<InverseTimeDecay::Options>& inverse_time_fields() {
-  using A = InverseTimeDecay::Options;
-  static const config::Fields<A> f{
-      config::field("initial_learning_rate", &A::initial_learning_rate).required(),
-      config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
-      config::field("decay_rate", &A::decay_rate).required(), config::field("staircase", &A::staircase),
-      config::field("name", &A::name)};
+const config::Fields<InverseTimeDecay::Options>& InverseTimeDecay::fields() {
+  static const config::Fields<Options> f = decay_rate_fields<Options>();
   return f;
 }
-}  // namespace
 
-InverseTimeDecay::InverseTimeDecay(Options args) : options_(std::move(args)) {}
-std::shared_ptr<InverseTimeDecay> InverseTimeDecay::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return std::make_shared<InverseTimeDecay>(inverse_time_fields().read(config, context, "InverseTimeDecay"));
-}
-boost::json::object InverseTimeDecay::get_config() const { return inverse_time_fields().write(options_); }
 float InverseTimeDecay::operator()(std::int64_t step) const {
   float p = static_cast<float>(step) / f32(options_.decay_steps);
   if (options_.staircase) p = std::floor(p);
@@ -80,9 +64,8 @@ float InverseTimeDecay::operator()(std::int64_t step) const {
 
 // ---- PolynomialDecay ----
 
-namespace {
-const config::Fields<PolynomialDecay::Options>& polynomial_fields() {
-  using A = PolynomialDecay::Options;
+const config::Fields<PolynomialDecay::Options>& PolynomialDecay::fields() {
+  using A = Options;
   static const config::Fields<A> f{
       config::field("initial_learning_rate", &A::initial_learning_rate).required(),
       config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
@@ -92,14 +75,7 @@ const config::Fields<PolynomialDecay::Options>& polynomial_fields() {
       config::field("name", &A::name)};
   return f;
 }
-}  // namespace
 
-PolynomialDecay::PolynomialDecay(Options args) : options_(std::move(args)) {}
-std::shared_ptr<PolynomialDecay> PolynomialDecay::from_config(const boost::json::object& config,
-                                                              DeserializationContext& context) {
-  return std::make_shared<PolynomialDecay>(polynomial_fields().read(config, context, "PolynomialDecay"));
-}
-boost::json::object PolynomialDecay::get_config() const { return polynomial_fields().write(options_); }
 float PolynomialDecay::operator()(std::int64_t step) const {
   const float initial = f32(options_.initial_learning_rate);
   const float end = f32(options_.end_learning_rate);
@@ -117,16 +93,14 @@ float PolynomialDecay::operator()(std::int64_t step) const {
 
 // ---- PiecewiseConstantDecay ----
 
-namespace {
-const config::Fields<PiecewiseConstantDecay::Options>& piecewise_fields() {
-  using A = PiecewiseConstantDecay::Options;
+const config::Fields<PiecewiseConstantDecay::Options>& PiecewiseConstantDecay::fields() {
+  using A = Options;
   static const config::Fields<A> f{config::field("boundaries", &A::boundaries).required(),
                                    config::field("values", &A::values).required(), config::field("name", &A::name)};
   return f;
 }
-}  // namespace
 
-PiecewiseConstantDecay::PiecewiseConstantDecay(Options args) : options_(std::move(args)) {
+PiecewiseConstantDecay::PiecewiseConstantDecay(Options options) : FieldsSchedule(std::move(options)) {
   if (options_.boundaries.size() + 1 != options_.values.size()) {
     throw ValueError(
         "PiecewiseConstantDecay: the length of boundaries should be 1 less than the length of values. "
@@ -135,11 +109,6 @@ PiecewiseConstantDecay::PiecewiseConstantDecay(Options args) : options_(std::mov
         std::to_string(options_.values.size()) + ".");
   }
 }
-std::shared_ptr<PiecewiseConstantDecay> PiecewiseConstantDecay::from_config(const boost::json::object& config,
-                                                                            DeserializationContext& context) {
-  return std::make_shared<PiecewiseConstantDecay>(piecewise_fields().read(config, context, "PiecewiseConstantDecay"));
-}
-boost::json::object PiecewiseConstantDecay::get_config() const { return piecewise_fields().write(options_); }
 float PiecewiseConstantDecay::operator()(std::int64_t step) const {
   // Boundaries are cast to the step's (integer) type, as Keras does.
   const auto& b = options_.boundaries;
@@ -151,9 +120,8 @@ float PiecewiseConstantDecay::operator()(std::int64_t step) const {
 
 // ---- CosineDecay ----
 
-namespace {
-const config::Fields<CosineDecay::Options>& cosine_fields() {
-  using A = CosineDecay::Options;
+const config::Fields<CosineDecay::Options>& CosineDecay::fields() {
+  using A = Options;
   static const config::Fields<A> f{
       config::field("initial_learning_rate", &A::initial_learning_rate).required(),
       config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
@@ -164,6 +132,7 @@ const config::Fields<CosineDecay::Options>& cosine_fields() {
   return f;
 }
 
+namespace {
 float cosine_decayed(float step, float decay_steps, float decay_from, float alpha) {
   const float completed = step / decay_steps;
   const float cosine = 0.5f * (1.0f + std::cos(std::numbers::pi_v<float> * completed));
@@ -171,12 +140,6 @@ float cosine_decayed(float step, float decay_steps, float decay_from, float alph
 }
 }  // namespace
 
-CosineDecay::CosineDecay(Options args) : options_(std::move(args)) {}
-std::shared_ptr<CosineDecay> CosineDecay::from_config(const boost::json::object& config,
-                                                      DeserializationContext& context) {
-  return std::make_shared<CosineDecay>(cosine_fields().read(config, context, "CosineDecay"));
-}
-boost::json::object CosineDecay::get_config() const { return cosine_fields().write(options_); }
 float CosineDecay::operator()(std::int64_t step) const {
   const float initial = f32(options_.initial_learning_rate);
   const float decay_steps = f32(options_.decay_steps);
@@ -193,8 +156,8 @@ float CosineDecay::operator()(std::int64_t step) const {
 // ---- CosineDecayRestarts ----
 
 namespace {
-const config::Fields<CosineDecayRestarts::Options>& restarts_fields() {
-  using A = CosineDecayRestarts::Options;
+const config::Fields<CosineDecayRestarts::Options>& CosineDecayRestarts::fields() {
+  using A = Options;
   static const config::Fields<A> f{
       config::field("initial_learning_rate", &A::initial_learning_rate).required(),
       config::field("first_decay_steps", &A::first_decay_steps).required().check(positive_steps("first_decay_steps")),
@@ -204,14 +167,7 @@ const config::Fields<CosineDecayRestarts::Options>& restarts_fields() {
       config::field("name", &A::name)};
   return f;
 }
-}  // namespace
 
-CosineDecayRestarts::CosineDecayRestarts(Options args) : options_(std::move(args)) {}
-std::shared_ptr<CosineDecayRestarts> CosineDecayRestarts::from_config(const boost::json::object& config,
-                                                                      DeserializationContext& context) {
-  return std::make_shared<CosineDecayRestarts>(restarts_fields().read(config, context, "CosineDecayRestarts"));
-}
-boost::json::object CosineDecayRestarts::get_config() const { return restarts_fields().write(options_); }
 float CosineDecayRestarts::operator()(std::int64_t step) const {
   const float initial = f32(options_.initial_learning_rate);
   const float alpha = f32(options_.alpha);
