@@ -30,11 +30,12 @@ KPLUG_PLUGIN_REGISTER(registrar) {
   // def custom_fn(x): return x**2
   registrar.add_activation("my_package", "custom_fn", [](const kplug::Tensor& x) { return x * x; });
   // Python wrote "module": "custom_objects_src" (the defining module); kplug writes it back.
-  registrar.add_class<keras_guide::ModifiedMeanSquaredError>("my_package", "ModifiedMeanSquaredError",
-                                                             "custom_objects_src");
-  registrar.add_class<keras_guide::CustomLayer>("MyLayers", {}, "custom_objects_src");
+  registrar.add_class<keras_guide::ModifiedMeanSquaredError>(
+      {.package = "my_package", .name = "ModifiedMeanSquaredError", .module = "custom_objects_src"});
+  registrar.add_class<keras_guide::CustomLayer>({.package = "MyLayers", .module = "custom_objects_src"});
   // Python's class is MyDense, registered under the name "KernelMult".
-  registrar.add_class<keras_guide::MyDense>("MyLayers", "KernelMult", "custom_objects_src");
+  registrar.add_class<keras_guide::MyDense>(
+      {.package = "MyLayers", .name = "KernelMult", .module = "custom_objects_src"});
   // A subclassed keras.Model (no Keras fixture: the Python class is in tiny_mlp.hpp).
-  registrar.add_class<keras_guide::TinyMLP>("MyLayers", {}, "tiny_models");
+  registrar.add_class<keras_guide::TinyMLP>({.package = "MyLayers", .module = "tiny_models"});
 }
