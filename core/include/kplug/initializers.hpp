@@ -16,11 +16,9 @@
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
-class Initializer : public Serializable {
+class Initializer : public SerializableOfKind<Kind::initializer> {
  public:
-  static constexpr Kind static_kind = Kind::initializer;
   ~Initializer() override;
-  Kind kind() const override { return static_kind; }
   // A new float32 tensor of `shape`. Seeded initializers give the same values on every call.
   virtual Tensor operator()(const Shape& shape) const = 0;
 };

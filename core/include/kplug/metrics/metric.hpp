@@ -31,11 +31,9 @@ struct MetricVariable {
   Tensor value;
 };
 
-class Metric : public Serializable, public saving::Saveable {
+class Metric : public SerializableOfKind<Kind::metric>, public saving::Saveable {
  public:
-  static constexpr Kind static_kind = Kind::metric;
   ~Metric() override;
-  Kind kind() const override { return static_kind; }
 
   const std::string& name() const noexcept { return name_; }
   // The dtype the config names ("float32"; the IoU family: "int32").

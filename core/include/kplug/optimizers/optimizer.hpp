@@ -70,11 +70,9 @@ struct OptimizerVariable {
   Tensor value;
 };
 
-class Optimizer : public Serializable, public saving::Saveable {
+class Optimizer : public SerializableOfKind<Kind::optimizer>, public saving::Saveable {
  public:
-  static constexpr Kind static_kind = Kind::optimizer;
   ~Optimizer() override;
-  Kind kind() const override { return static_kind; }
 
   const std::string& name() const noexcept { return name_; }
   const OptimizerOptions& base_options() const noexcept { return base_; }

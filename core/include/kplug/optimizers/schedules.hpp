@@ -23,11 +23,9 @@
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
-class LearningRateSchedule : public Serializable {
+class LearningRateSchedule : public SerializableOfKind<Kind::learning_rate_schedule> {
  public:
-  static constexpr Kind static_kind = Kind::learning_rate_schedule;
   ~LearningRateSchedule() override;
-  Kind kind() const override { return static_kind; }
   // The learning rate at optimizer step `step` (Keras's `__call__`).
   virtual float operator()(std::int64_t step) const = 0;
 };
