@@ -24,6 +24,7 @@
 #include "kplug/saving/h5_writer.hpp"
 
 using namespace kplug::h5;
+using kplug::DType;
 namespace fs = std::filesystem;
 
 namespace {
