@@ -33,6 +33,20 @@ class BasicOptimizer : public Optimizer {
   Options options_;
 };
 
+// Declares a built-in optimizer: its options, Keras names (the class name, its auto name),
+// its own field list, constructor and slots.
+#define KPLUG_DECLARE_OPTIMIZER(Class, OptionsType, default_name)         \
+  class Class final : public BasicOptimizer<Class, OptionsType> {         \
+   public:                                                                \
+    static constexpr const char* kClassName = #Class;                     \
+    static constexpr const char* kDefaultName = default_name;             \
+    static const config::Fields<OptionsType>& own_fields();               \
+    explicit Class(Options args) : BasicOptimizer(std::move(args)) {}     \
+                                                                          \
+   protected:                                                             \
+    void build_slots(const std::vector<VariablePtr>& trainable) override; \
+  }
+
 struct AdamOptions : OptimizerOptions {
   Number beta_1 = Number::real(0.9);
   Number beta_2 = Number::real(0.999);
@@ -40,30 +54,12 @@ struct AdamOptions : OptimizerOptions {
   bool amsgrad = false;
 };
 // Slots per variable: momentum, velocity; with amsgrad, every velocity_hat after those.
-class Adam final : public BasicOptimizer<Adam, AdamOptions> {
- public:
-  static constexpr const char* kClassName = "Adam";
-  static constexpr const char* kDefaultName = "adam";
-  static const config::Fields<AdamOptions>& own_fields();
-  explicit Adam(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Adam, AdamOptions, "adam");
 
 struct AdamWOptions : AdamOptions {
   AdamWOptions() { weight_decay = Number::real(0.004); }
 };
-class AdamW final : public BasicOptimizer<AdamW, AdamWOptions> {
- public:
-  static constexpr const char* kClassName = "AdamW";
-  static constexpr const char* kDefaultName = "adam_w";
-  static const config::Fields<AdamWOptions>& own_fields();
-  explicit AdamW(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(AdamW, AdamWOptions, "adam_w");
 
 struct SGDOptions : OptimizerOptions {
   SGDOptions() { learning_rate.value = 0.01f; }
@@ -71,16 +67,7 @@ struct SGDOptions : OptimizerOptions {
   bool nesterov = false;
 };
 // A momentum slot per variable when momentum != 0.
-class SGD final : public BasicOptimizer<SGD, SGDOptions> {
- public:
-  static constexpr const char* kClassName = "SGD";
-  static constexpr const char* kDefaultName = "sgd";
-  static const config::Fields<SGDOptions>& own_fields();
-  explicit SGD(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(SGD, SGDOptions, "sgd");
 
 struct RMSpropOptions : OptimizerOptions {
   Number rho = Number::real(0.9);
@@ -89,48 +76,21 @@ struct RMSpropOptions : OptimizerOptions {
   bool centered = false;
 };
 // Every velocity, then (momentum > 0) every momentum, then (centered) every average_gradient.
-class RMSprop final : public BasicOptimizer<RMSprop, RMSpropOptions> {
- public:
-  static constexpr const char* kClassName = "RMSprop";
-  static constexpr const char* kDefaultName = "rm_sprop";
-  static const config::Fields<RMSpropOptions>& own_fields();
-  explicit RMSprop(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(RMSprop, RMSpropOptions, "rm_sprop");
 
 struct AdagradOptions : OptimizerOptions {
   Number initial_accumulator_value = Number::real(0.1);
   Number epsilon = Number::real(1e-7);
 };
 // An accumulator per variable, filled with initial_accumulator_value.
-class Adagrad final : public BasicOptimizer<Adagrad, AdagradOptions> {
- public:
-  static constexpr const char* kClassName = "Adagrad";
-  static constexpr const char* kDefaultName = "adagrad";
-  static const config::Fields<AdagradOptions>& own_fields();
-  explicit Adagrad(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Adagrad, AdagradOptions, "adagrad");
 
 struct AdadeltaOptions : OptimizerOptions {
   Number rho = Number::real(0.95);
   Number epsilon = Number::real(1e-7);
 };
 // accumulated_grad, accumulated_delta_var per variable.
-class Adadelta final : public BasicOptimizer<Adadelta, AdadeltaOptions> {
- public:
-  static constexpr const char* kClassName = "Adadelta";
-  static constexpr const char* kDefaultName = "adadelta";
-  static const config::Fields<AdadeltaOptions>& own_fields();
-  explicit Adadelta(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Adadelta, AdadeltaOptions, "adadelta");
 
 struct AdamaxOptions : OptimizerOptions {
   Number beta_1 = Number::real(0.9);
@@ -138,29 +98,11 @@ struct AdamaxOptions : OptimizerOptions {
   Number epsilon = Number::real(1e-7);
 };
 // momentum, norm per variable.
-class Adamax final : public BasicOptimizer<Adamax, AdamaxOptions> {
- public:
-  static constexpr const char* kClassName = "Adamax";
-  static constexpr const char* kDefaultName = "adamax";
-  static const config::Fields<AdamaxOptions>& own_fields();
-  explicit Adamax(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Adamax, AdamaxOptions, "adamax");
 
 struct NadamOptions : AdamaxOptions {};
 // momentum, velocity per variable, then the scalar momentum-decay product `variable` (1.0).
-class Nadam final : public BasicOptimizer<Nadam, NadamOptions> {
- public:
-  static constexpr const char* kClassName = "Nadam";
-  static constexpr const char* kDefaultName = "nadam";
-  static const config::Fields<NadamOptions>& own_fields();
-  explicit Nadam(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Nadam, NadamOptions, "nadam");
 
 struct FtrlOptions : OptimizerOptions {
   Number learning_rate_power = Number::real(-0.5);
@@ -171,45 +113,18 @@ struct FtrlOptions : OptimizerOptions {
   Number beta = Number::real(0.0);
 };
 // accumulator (initial_accumulator_value), linear per variable.
-class Ftrl final : public BasicOptimizer<Ftrl, FtrlOptions> {
- public:
-  static constexpr const char* kClassName = "Ftrl";
-  static constexpr const char* kDefaultName = "ftrl";
-  static const config::Fields<FtrlOptions>& own_fields();
-  explicit Ftrl(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Ftrl, FtrlOptions, "ftrl");
 
 struct LionOptions : OptimizerOptions {
   Number beta_1 = Number::real(0.9);
   Number beta_2 = Number::real(0.99);
 };
 // momentum per variable.
-class Lion final : public BasicOptimizer<Lion, LionOptions> {
- public:
-  static constexpr const char* kClassName = "Lion";
-  static constexpr const char* kDefaultName = "lion";
-  static const config::Fields<LionOptions>& own_fields();
-  explicit Lion(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Lion, LionOptions, "lion");
 
 struct LambOptions : AdamaxOptions {};
 // momentum, velocity per variable.
-class Lamb final : public BasicOptimizer<Lamb, LambOptions> {
- public:
-  static constexpr const char* kClassName = "Lamb";
-  static constexpr const char* kDefaultName = "lamb";
-  static const config::Fields<LambOptions>& own_fields();
-  explicit Lamb(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Lamb, LambOptions, "lamb");
 
 struct AdafactorOptions : OptimizerOptions {
   Number beta_2_decay = Number::real(-0.8);
@@ -221,16 +136,7 @@ struct AdafactorOptions : OptimizerOptions {
 // Per variable: the factored row and column statistics (shape[:-1] and shape[:-2] +
 // shape[-1:], both named after the variable; two int32 scalar placeholders outside the
 // optimizer's scope for variables of rank < 2), then velocity.
-class Adafactor final : public BasicOptimizer<Adafactor, AdafactorOptions> {
- public:
-  static constexpr const char* kClassName = "Adafactor";
-  static constexpr const char* kDefaultName = "adafactor";
-  static const config::Fields<AdafactorOptions>& own_fields();
-  explicit Adafactor(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Adafactor, AdafactorOptions, "adafactor");
 
 struct ScheduleFreeAdamWOptions : OptimizerOptions {
   ScheduleFreeAdamWOptions() { learning_rate.value = 0.0025f; }
@@ -240,16 +146,7 @@ struct ScheduleFreeAdamWOptions : OptimizerOptions {
   std::int64_t warmup_steps = 0;
 };
 // momentum (a copy of the variable), velocity per variable.
-class ScheduleFreeAdamW final : public BasicOptimizer<ScheduleFreeAdamW, ScheduleFreeAdamWOptions> {
- public:
-  static constexpr const char* kClassName = "ScheduleFreeAdamW";
-  static constexpr const char* kDefaultName = "schedule_free_adam_w";
-  static const config::Fields<ScheduleFreeAdamWOptions>& own_fields();
-  explicit ScheduleFreeAdamW(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(ScheduleFreeAdamW, ScheduleFreeAdamWOptions, "schedule_free_adam_w");
 
 struct MuonOptions : OptimizerOptions {
   MuonOptions() { weight_decay = Number::real(0.004); }
@@ -270,16 +167,7 @@ struct MuonOptions : OptimizerOptions {
 };
 // Config only: its slots depend on which variables Muon treats with Adam (layer-name
 // patterns, embeddings, ranks); build() throws NotSupportedError.
-class Muon final : public BasicOptimizer<Muon, MuonOptions> {
- public:
-  static constexpr const char* kClassName = "Muon";
-  static constexpr const char* kDefaultName = "muon";
-  static const config::Fields<MuonOptions>& own_fields();
-  explicit Muon(Options args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Muon, MuonOptions, "muon");
 
 // keras.optimizers.LossScaleOptimizer: a wrapper whose config is {name, inner_optimizer,
 // initial_scale, dynamic_growth_steps} (none of the base keys). Config only: build() throws
@@ -305,6 +193,8 @@ class LossScaleOptimizer final : public Optimizer {
  private:
   Options options_;
 };
+
+#undef KPLUG_DECLARE_OPTIMIZER
 
 }  // namespace kplug::optimizers
 #pragma GCC visibility pop
