@@ -29,8 +29,7 @@ const config::Fields<CosineSimilarityOptions>& CosineSimilarity::fields() {
   return f;
 }
 CosineSimilarity::CosineSimilarity(CosineSimilarityOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 const config::Fields<BinaryAccuracyOptions>& BinaryAccuracy::fields() {
@@ -38,10 +37,7 @@ const config::Fields<BinaryAccuracyOptions>& BinaryAccuracy::fields() {
   static const config::Fields<A> f = name_dtype<A>() + config::Fields<A>{field("threshold", &A::threshold)};
   return f;
 }
-BinaryAccuracy::BinaryAccuracy(BinaryAccuracyOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
-}
+BinaryAccuracy::BinaryAccuracy(BinaryAccuracyOptions args) : BasicMetric(std::move(args)) { add_total_and_count(); }
 
 const config::Fields<TopKOptions>& TopKCategoricalAccuracy::fields() {
   using A = TopKOptions;
@@ -49,8 +45,7 @@ const config::Fields<TopKOptions>& TopKCategoricalAccuracy::fields() {
   return f;
 }
 TopKCategoricalAccuracy::TopKCategoricalAccuracy(TopKOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 const config::Fields<SparseTopKOptions>& SparseTopKCategoricalAccuracy::fields() {
@@ -63,8 +58,7 @@ const config::Fields<SparseTopKOptions>& SparseTopKCategoricalAccuracy::fields()
   return f;
 }
 SparseTopKCategoricalAccuracy::SparseTopKCategoricalAccuracy(SparseTopKOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 const config::Fields<BinaryCrossentropyOptions>& BinaryCrossentropy::fields() {
@@ -74,8 +68,7 @@ const config::Fields<BinaryCrossentropyOptions>& BinaryCrossentropy::fields() {
   return f;
 }
 BinaryCrossentropy::BinaryCrossentropy(BinaryCrossentropyOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 const config::Fields<CategoricalCrossentropyOptions>& CategoricalCrossentropy::fields() {
@@ -86,8 +79,7 @@ const config::Fields<CategoricalCrossentropyOptions>& CategoricalCrossentropy::f
   return f;
 }
 CategoricalCrossentropy::CategoricalCrossentropy(CategoricalCrossentropyOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 const config::Fields<SparseCategoricalCrossentropyOptions>& SparseCategoricalCrossentropy::fields() {
@@ -99,8 +91,7 @@ const config::Fields<SparseCategoricalCrossentropyOptions>& SparseCategoricalCro
 }
 SparseCategoricalCrossentropy::SparseCategoricalCrossentropy(SparseCategoricalCrossentropyOptions args)
     : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 namespace {
@@ -113,13 +104,11 @@ const config::Fields<CorrelationOptions>& correlation_fields() {
 
 const config::Fields<CorrelationOptions>& PearsonCorrelation::fields() { return correlation_fields(); }
 PearsonCorrelation::PearsonCorrelation(CorrelationOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 const config::Fields<CorrelationOptions>& ConcordanceCorrelation::fields() { return correlation_fields(); }
 ConcordanceCorrelation::ConcordanceCorrelation(CorrelationOptions args) : BasicMetric(std::move(args)) {
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 const config::Fields<MeanMetricWrapperOptions>& MeanMetricWrapper::fields() {
@@ -129,8 +118,7 @@ const config::Fields<MeanMetricWrapperOptions>& MeanMetricWrapper::fields() {
 }
 MeanMetricWrapper::MeanMetricWrapper(MeanMetricWrapperOptions args) : BasicMetric(std::move(args)) {
   if (!this->options().fn) throw ValueError("MeanMetricWrapper: `fn` must be a function, got null");
-  add_variable("total", Shape{});
-  add_variable("count", Shape{});
+  add_total_and_count();
 }
 
 // ---- confusion-matrix metrics ----

@@ -27,8 +27,7 @@ class PlainMeanMetric final : public BasicMetric<PlainMeanMetric<Tag>, MetricOpt
     return f;
   }
   explicit PlainMeanMetric(MetricOptions args) : BasicMetric<PlainMeanMetric<Tag>, MetricOptions>(std::move(args)) {
-    this->add_variable("total", Shape{});
-    this->add_variable("count", Shape{});
+    this->add_total_and_count();
   }
 };
 

@@ -49,6 +49,8 @@ class Metric : public SerializableOfKind<Kind::metric>, public saving::Saveable 
   Metric(std::string name, std::string dtype);
   // A zero-filled variable of the metric's dtype (or `dtype`).
   void add_variable(std::string name, Shape shape, std::optional<DType> dtype = std::nullopt);
+  // The "total" and "count" scalars of Keras's Mean-based metrics.
+  void add_total_and_count();
 
  private:
   std::string name_;
