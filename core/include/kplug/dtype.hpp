@@ -43,37 +43,29 @@ std::size_t dtype_size(DType dtype) noexcept;       // bytes per element
 bool is_floating(DType dtype) noexcept;             // float16/bfloat16/float32/float64
 bool is_integer(DType dtype) noexcept;              // signed or unsigned integers (not bool)
 
+namespace detail {
+// The C++ storage type of each DType, in the enum's order.
+template <class... Ts>
+struct DTypeStorage {
+  static constexpr std::size_t size = sizeof...(Ts);
+  // Ts's index of T; size when T is none of them.
+  template <class T>
+  static constexpr std::size_t index_of() noexcept {
+    std::size_t i = 0;
+    (void)((std::is_same_v<T, Ts> || (++i, false)) || ...);
+    return i;
+  }
+};
+using DTypeStorageTypes = DTypeStorage<float, double, Half, BFloat16, std::int8_t, std::int16_t, std::int32_t,
+                                       std::int64_t, std::uint8_t, std::uint16_t, std::uint32_t, std::uint64_t, bool>;
+}  // namespace detail
+
 // The DType of a C++ element type (float -> float32, Half -> float16, bool -> bool_, ...).
 template <class T>
 constexpr DType dtype_of() noexcept {
-  if constexpr (std::is_same_v<T, float>)
-    return DType::float32;
-  else if constexpr (std::is_same_v<T, double>)
-    return DType::float64;
-  else if constexpr (std::is_same_v<T, Half>)
-    return DType::float16;
-  else if constexpr (std::is_same_v<T, BFloat16>)
-    return DType::bfloat16;
-  else if constexpr (std::is_same_v<T, std::int8_t>)
-    return DType::int8;
-  else if constexpr (std::is_same_v<T, std::int16_t>)
-    return DType::int16;
-  else if constexpr (std::is_same_v<T, std::int32_t>)
-    return DType::int32;
-  else if constexpr (std::is_same_v<T, std::int64_t>)
-    return DType::int64;
-  else if constexpr (std::is_same_v<T, std::uint8_t>)
-    return DType::uint8;
-  else if constexpr (std::is_same_v<T, std::uint16_t>)
-    return DType::uint16;
-  else if constexpr (std::is_same_v<T, std::uint32_t>)
-    return DType::uint32;
-  else if constexpr (std::is_same_v<T, std::uint64_t>)
-    return DType::uint64;
-  else if constexpr (std::is_same_v<T, bool>)
-    return DType::bool_;
-  else
-    static_assert(sizeof(T) == 0, "no kplug dtype for this type");
+  constexpr std::size_t index = detail::DTypeStorageTypes::index_of<T>();
+  static_assert(index < detail::DTypeStorageTypes::size, "no kplug dtype for this type");
+  return static_cast<DType>(index);
 }
 
 }  // namespace kplug
