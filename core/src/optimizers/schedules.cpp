@@ -155,7 +155,6 @@ float CosineDecay::operator()(std::int64_t step) const {
 
 // ---- CosineDecayRestarts ----
 
-namespace {
 const config::Fields<CosineDecayRestarts::Options>& CosineDecayRestarts::fields() {
   using A = Options;
   static const config::Fields<A> f{
