@@ -94,9 +94,9 @@ inline void read_fixture_weights(const std::filesystem::path& file, const boost:
     const Shape shape(array.shape.begin(), array.shape.end());
     // Floats as float32 (as the h5 loader hands them over); integers keep their dtype
     // (Normalization's int32 `count`).
-    Tensor value = h5::is_floating(array.dtype) ? Tensor(shape, array.to_float32())
-                                                : Tensor::from_values<std::int64_t>(shape, array.to_int64())
-                                                      .astype(dtype_from_name(h5::dtype_name(array.dtype)));
+    Tensor value = is_floating(array.dtype)
+                       ? Tensor(shape, array.to_float32())
+                       : Tensor::from_values<std::int64_t>(shape, array.to_int64()).astype(array.dtype);
     auto* group = &store.root();
     std::string rest = info.path;
     for (auto slash = rest.find('/'); slash != std::string::npos; slash = rest.find('/')) {

@@ -56,6 +56,6 @@ class Shift : public kplug::Layer {
 }  // namespace my_first
 
 KPLUG_PLUGIN_REGISTER(registrar) {
-  registrar.add_class<my_first::Shift>("my_first", {}, "my_first_plugin");  // my_first>Shift
+  registrar.add_class<my_first::Shift>({.package = "my_first", .module = "my_first_plugin"});  // my_first>Shift
   registrar.add_activation("my_first", "halve", [](const kplug::Tensor& x) { return x * 0.5f; });
 }

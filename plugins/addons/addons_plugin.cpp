@@ -6,11 +6,11 @@
 KPLUG_PLUGIN_REGISTER(registrar) {
   using namespace kplug_addons;
   constexpr const char* kModule = "tensorflow_addons";
-  registrar.add_class<SigmoidFocalCrossEntropy>("Addons", {}, kModule);
-  registrar.add_class<GIoULoss>("Addons", {}, kModule);
-  registrar.add_class<ContrastiveLoss>("Addons", {}, kModule);
-  registrar.add_class<WeightNormalization>("Addons", {}, kModule);
-  registrar.add_class<InstanceNormalization>("Addons", {}, kModule);
+  registrar.add_class<SigmoidFocalCrossEntropy>({.package = "Addons", .module = kModule});
+  registrar.add_class<GIoULoss>({.package = "Addons", .module = kModule});
+  registrar.add_class<ContrastiveLoss>({.package = "Addons", .module = kModule});
+  registrar.add_class<WeightNormalization>({.package = "Addons", .module = kModule});
+  registrar.add_class<InstanceNormalization>({.package = "Addons", .module = kModule});
   registrar.add_activation("Addons", "lisht", [](const kplug::Tensor& x) { return x * x.tanh(); });
   registrar.add_activation("Addons", "tanhshrink", [](const kplug::Tensor& x) { return x - x.tanh(); });
 }

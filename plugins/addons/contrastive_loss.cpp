@@ -9,7 +9,7 @@ ContrastiveLoss::ContrastiveLoss(double margin, std::string reduction, std::stri
 
 kplug::Tensor ContrastiveLoss::call(const kplug::Tensor& y_true, const kplug::Tensor& y_pred) const {
   const float margin = static_cast<float>(margin_);
-  return kplug::binary(y_true, y_pred, [margin](float y, float d) {
+  return kplug::ops::binary(y_true, y_pred, [margin](float y, float d) {
     const float gap = std::max(margin - d, 0.0f);
     return y * d * d + (1.0f - y) * gap * gap;
   });

@@ -38,7 +38,7 @@ class CustomLayer : public kplug::Layer {
 
 // class MyDense(keras.layers.Layer), registered as "MyLayers>KernelMult" (the C++ class
 // keeps the Python name: serialize writes it as "class_name"): one weight
-// "kernel" (input_dim, units), call matmul(inputs, kernel).
+// "kernel" (input_dim, units), call ops::matmul(inputs, kernel).
 // Its config keeps kernel_regularizer, kernel_initializer and nested_model exactly as given
 // (MyDense.get_config returns its constructor arguments): "l1" stays "l1", not L1's dict.
 // nested_model: read from a config it stays the plain value Keras's from_config passes to

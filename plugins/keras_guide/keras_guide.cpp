@@ -17,7 +17,7 @@ class ModifiedMeanSquaredError : public kplug::losses::MeanSquaredError {
   static std::shared_ptr<ModifiedMeanSquaredError> from_config(const boost::json::object& config,
                                                                kplug::DeserializationContext& context) {
     kplug::ConfigReader reader(config, context, "ModifiedMeanSquaredError");
-    BaseArguments base = read_base(reader, kDefaultName);
+    BaseOptions base = read_base(reader, kDefaultName);
     reader.finish();
     return std::make_shared<ModifiedMeanSquaredError>(std::move(base.reduction), std::move(base.name));
   }
@@ -30,11 +30,12 @@ KPLUG_PLUGIN_REGISTER(registrar) {
   // def custom_fn(x): return x**2
   registrar.add_activation("my_package", "custom_fn", [](const kplug::Tensor& x) { return x * x; });
   // Python wrote "module": "custom_objects_src" (the defining module); kplug writes it back.
-  registrar.add_class<keras_guide::ModifiedMeanSquaredError>("my_package", "ModifiedMeanSquaredError",
-                                                             "custom_objects_src");
-  registrar.add_class<keras_guide::CustomLayer>("MyLayers", {}, "custom_objects_src");
+  registrar.add_class<keras_guide::ModifiedMeanSquaredError>(
+      {.package = "my_package", .name = "ModifiedMeanSquaredError", .module = "custom_objects_src"});
+  registrar.add_class<keras_guide::CustomLayer>({.package = "MyLayers", .module = "custom_objects_src"});
   // Python's class is MyDense, registered under the name "KernelMult".
-  registrar.add_class<keras_guide::MyDense>("MyLayers", "KernelMult", "custom_objects_src");
+  registrar.add_class<keras_guide::MyDense>(
+      {.package = "MyLayers", .name = "KernelMult", .module = "custom_objects_src"});
   // A subclassed keras.Model (no Keras fixture: the Python class is in tiny_mlp.hpp).
-  registrar.add_class<keras_guide::TinyMLP>("MyLayers", {}, "tiny_models");
+  registrar.add_class<keras_guide::TinyMLP>({.package = "MyLayers", .module = "tiny_models"});
 }

@@ -90,7 +90,7 @@ std::vector<kplug::Tensor> MyDense::call(kplug::CallArgs& args) {
   kplug::Shape out_shape = x.shape();
   out_shape.back() = options_.units;
   // ops.matmul over the last axis of any rank.
-  return {kplug::matmul(x.reshape({-1, kshape[0]}), kernel_->value()).reshape(std::move(out_shape))};
+  return {kplug::ops::matmul(x.reshape({-1, kshape[0]}), kernel_->value()).reshape(std::move(out_shape))};
 }
 
 }  // namespace keras_guide

@@ -70,7 +70,7 @@ class Scale : public kplug::FieldsLayer<Scale, ScaleOptions> {
 
 KPLUG_PLUGIN_REGISTER(registrar) {
   // "module" is what serialize() writes; Keras writes the defining Python module.
-  registrar.add_class<my_plugin::ScaledL2>("my_package", {}, "my_plugin");
+  registrar.add_class<my_plugin::ScaledL2>({.package = "my_package", .module = "my_plugin"});
   registrar.add_activation("my_package", "cube", [](const kplug::Tensor& x) { return x * x * x; });
-  registrar.add_class<my_plugin::Scale>("my_package", {}, "my_plugin");
+  registrar.add_class<my_plugin::Scale>({.package = "my_package", .module = "my_plugin"});
 }

@@ -9,4 +9,4 @@ class NoFromConfig : public kplug::Regularizer {
 };
 }  // namespace no_from_config
 
-KPLUG_PLUGIN_REGISTER(registrar) { registrar.add_class<no_from_config::NoFromConfig>("no_from_config"); }
+KPLUG_PLUGIN_REGISTER(registrar) { registrar.add_class<no_from_config::NoFromConfig>({.package = "no_from_config"}); }

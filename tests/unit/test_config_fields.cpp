@@ -18,12 +18,12 @@ using namespace kplug;
 namespace {
 
 // A Dense-like layer's arguments: the base layer arguments, then its own.
-struct DenseArgs : config::LayerBaseArgs {
+struct DenseArgs : config::LayerBaseOptions {
   std::int64_t units = 0;
   std::string activation = "linear";
   bool use_bias = true;
   std::shared_ptr<Initializer> kernel_initializer;
-  config::PartialShape batch_shape;
+  PartialShape batch_shape;
   config::IntTuple<2> kernel_size = 1;
   std::vector<std::int64_t> axes;
   std::optional<Number> momentum;
@@ -76,7 +76,7 @@ BOOST_AUTO_TEST_CASE(one_list_reads_and_writes_in_keras_order) {
   BOOST_TEST(args.name == "dense_3");
   BOOST_TEST(!args.trainable);
   BOOST_TEST(args.units == 8);
-  BOOST_TEST((args.batch_shape == config::PartialShape{std::nullopt, 8}));
+  BOOST_TEST((args.batch_shape == PartialShape{std::nullopt, 8}));
   BOOST_TEST((args.kernel_size == config::IntTuple<2>({3, 5})));
   BOOST_TEST(args.kernel_initializer != nullptr);
   BOOST_TEST(args.momentum->value == 0.5);

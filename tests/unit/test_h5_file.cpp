@@ -24,6 +24,7 @@
 #include "kplug/saving/h5_writer.hpp"
 
 using namespace kplug::h5;
+using kplug::DType;
 namespace fs = std::filesystem;
 
 namespace {
@@ -269,8 +270,7 @@ BOOST_AUTO_TEST_CASE(every_dtype_round_trips) {
   const std::vector<std::int32_t> ints = {3};
   arrays["scalar_i32"] = Array::from_int32({}, ints);
   arrays["empty"] = Array::from_float32({0, 4}, {});
-  for (DType t :
-       {DType::int8, DType::int16, DType::uint8, DType::uint16, DType::uint32, DType::uint64, DType::boolean}) {
+  for (DType t : {DType::int8, DType::int16, DType::uint8, DType::uint16, DType::uint32, DType::uint64, DType::bool_}) {
     Array a;
     a.dtype = t;
     a.shape = {2, 2};

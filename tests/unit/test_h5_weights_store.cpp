@@ -119,8 +119,8 @@ BOOST_AUTO_TEST_CASE(isolated_and_in_process_reads_agree_on_every_kind_of_datase
     writer.make_vars("", std::string("root"));
     writer.write("a/f32", h5::Array::from_float32({2, 3}, values));
     writer.write("a/big", h5::Array::from_float32({350, 200}, big));
-    writer.write("a/f16", h5::Array::from_float32_as(h5::DType::float16, {6}, values));
-    writer.write("a/bf16", h5::Array::from_float32_as(h5::DType::bfloat16, {3, 2}, values));
+    writer.write("a/f16", h5::Array::from_float32_as(DType::float16, {6}, values));
+    writer.write("a/bf16", h5::Array::from_float32_as(DType::bfloat16, {3, 2}, values));
     writer.write("a/i64", h5::Array::from_int64({2}, longs));
     writer.write("a/scalar", h5::Array::from_int32({}, one));
     writer.write("a/empty", h5::Array::from_float32({0, 4}, {}));

@@ -269,7 +269,7 @@ BOOST_AUTO_TEST_CASE(saved_archive_has_keras_members_order_method_and_h5_layout)
                                                         name + "/model.weights.h5");
       std::map<std::string, std::pair<Shape, std::string>> saved;
       for (const auto& info : reader.walk()) {
-        saved[info.path] = {Shape(info.shape.begin(), info.shape.end()), std::string(h5::dtype_name(info.dtype))};
+        saved[info.path] = {Shape(info.shape.begin(), info.shape.end()), std::string(dtype_name(info.dtype))};
       }
       const auto checks = test::read_json(test::model_dir(name) / "checks.json");
       std::map<std::string, std::pair<Shape, std::string>> expected;

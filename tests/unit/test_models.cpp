@@ -9,6 +9,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
+#include "kplug/ops/linalg.hpp"
 #include "kplug/state/saveable.hpp"
 #include "model_support.hpp"
 #include "test_support.hpp"
@@ -271,7 +272,7 @@ BOOST_AUTO_TEST_CASE(functional_shared_layer_nested_model_dict_outputs) {
   // Dict outputs flatten in sorted key order: "out" then "sum".
   BOOST_REQUIRE_EQUAL(out.size(), 2u);
   BOOST_CHECK((model->output_names() == std::vector<std::string>{"inner", "add"}));
-  const Tensor sum = matmul(a, kernel) + bias + matmul(b, kernel) + bias;
+  const Tensor sum = ops::matmul(a, kernel) + bias + ops::matmul(b, kernel) + bias;
   BOOST_CHECK(out[1] == sum);
   Tensor expected_inner = maximum(sum.sum(1, true), 0.0f);  // relu(sum @ ones(3, 1))
   test::check_close(out[0], expected_inner);

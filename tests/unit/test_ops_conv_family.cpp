@@ -219,7 +219,7 @@ BOOST_AUTO_TEST_CASE(conv_transpose_hand_worked) {
 BOOST_AUTO_TEST_CASE(conv_transpose_against_the_scatter) {
   struct Case {
     Shape x, k;
-    ops::ConvTransposeOptions options;
+    ops::ConvTransposeNdOptions options;
     std::vector<std::int64_t> crop, out;
   };
   // crop: Keras's (span - 1 - jax left pad); out: Keras's output shape.

@@ -11,6 +11,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
+#include "kplug/ops/linalg.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/serialization.hpp"
 #include "model_support.hpp"
@@ -170,7 +171,7 @@ BOOST_AUTO_TEST_CASE(kernel_mult_weights_regularizer_and_matmul) {
   const Tensor x({2, 1, 4}, std::vector<float>{1, 2, 3, 4, -1, 0, 0, 1});
   const Tensor y = (*first)(x);
   BOOST_REQUIRE(y.shape() == (Shape{2, 1, 16}));
-  test::check_close(y, matmul(x.reshape({2, 4}), w).reshape({2, 1, 16}));
+  test::check_close(y, ops::matmul(x.reshape({2, 4}), w).reshape({2, 1, 16}));
   BOOST_CHECK_EQUAL(y[15], 3.0f - 4.0f);
   BOOST_CHECK(contains(error_of<ValueError>([&] { (*first)(Tensor({2, 5})); }), "last dimension 4"));
 }

@@ -192,7 +192,7 @@ BOOST_AUTO_TEST_CASE(erase_owned_by_several_owners_in_one_pass) {
       {"/plugins/one.so", "p1"}, {"/plugins/two.so", "p2"}, {"/plugins/three.so", "p3"}};
   for (const auto& [owner, package] : plugins) {
     plugin::Registrar registrar(owner, {package}, nullptr);
-    registrar.add_class<Foo>(package);
+    registrar.add_class<Foo>({.package = std::string(package)});
     objects.add_all(registrar.take());
   }
   objects.add("host>Foo", class_entry<Foo>());

@@ -17,11 +17,9 @@ namespace kplug {
 
 // Anything usable as an activation: built-in and registered functions, or a
 // registered class with a config.
-class Activation : public Serializable {
+class Activation : public SerializableOfKind<Kind::activation> {
  public:
-  static constexpr Kind static_kind = Kind::activation;
   ~Activation() override;
-  Kind kind() const override { return static_kind; }
   virtual Tensor operator()(const Tensor& x) const = 0;
 };
 

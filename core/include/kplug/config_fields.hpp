@@ -1,15 +1,15 @@
 // Declarative config fields: one list of (key, member, default, check) per class gives
 // both its from_config and its get_config, with the keys in Keras's order.
 //
-//   struct Args { Number delta = Number::real(1.0); std::int64_t axis = -1; };
-//   static const config::Fields<Args>& fields() {
-//     static const config::Fields<Args> f{
-//         config::field("delta", &Args::delta).check(config::finite_non_negative()),
-//         config::field("axis", &Args::axis)};
+//   struct Options { Number delta = Number::real(1.0); std::int64_t axis = -1; };
+//   static const config::Fields<Options>& fields() {
+//     static const config::Fields<Options> f{
+//         config::field("delta", &Options::delta).check(config::finite_non_negative()),
+//         config::field("axis", &Options::axis)};
 //     return f;
 //   }
 //   from_config: std::make_shared<T>(fields().read(config, context, "T"))
-//   get_config:  fields().write(args_)
+//   get_config:  fields().write(options_)
 //
 // A field reads its key when present (null only where the type admits it, or with
 // `null_is_default()`), keeps the default otherwise, runs its checks, and names the key's
@@ -21,6 +21,7 @@
 #include "kplug/config_reader.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
+#include "kplug/layers/partial_shape.hpp"
 #include "kplug/number.hpp"
 #include "kplug/serialization.hpp"
 
@@ -44,9 +45,6 @@
 namespace kplug::config {
 
 // ---- value types with their own config forms ----
-
-// A shape whose dims may be unknown: `[null, 8]`.
-using PartialShape = std::vector<std::optional<std::int64_t>>;
 
 // An int-or-tuple argument of fixed length (kernel_size, strides, pool_size): `3` reads as
 // {3, 3} for N = 2; written back as a list, as Keras stores tuples.
@@ -156,6 +154,17 @@ struct Codec<std::vector<T>> {
   }
 };
 
+// kplug::PartialShape (layers/partial_shape.hpp) as Keras writes shapes: `[null, 8]`; errors
+// name the element ("batch_shape[1]").
+template <>
+struct Codec<PartialShape> {
+  static constexpr bool accepts_null = false;
+  static PartialShape read(ConfigReader& r, std::string_view key, const boost::json::value& v) {
+    return PartialShape(Codec<std::vector<Dim>>::read(r, key, v));
+  }
+  static boost::json::value write(const PartialShape& v) { return Codec<std::vector<Dim>>::write(v.dims()); }
+};
+
 template <std::size_t N>
 struct Codec<IntTuple<N>> {
   static constexpr bool accepts_null = false;
@@ -213,13 +222,13 @@ Check<std::string> one_of(std::initializer_list<std::string_view> choices);
 
 // ---- fields ----
 
-template <class Args>
+template <class Options>
 class Field {
  public:
-  using Reader = std::function<void(ConfigReader&, std::string_view, const boost::json::value&, Args&)>;
-  using Writer = std::function<boost::json::value(const Args&)>;
-  using Defaulter = std::function<void(Args&)>;
-  using Predicate = std::function<bool(const Args&)>;
+  using Reader = std::function<void(ConfigReader&, std::string_view, const boost::json::value&, Options&)>;
+  using Writer = std::function<boost::json::value(const Options&)>;
+  using Defaulter = std::function<void(Options&)>;
+  using Predicate = std::function<bool(const Options&)>;
 
   Field(std::string key, Reader reader, Writer writer, Defaulter defaulter, bool accepts_null)
       : key_(std::move(key)),
@@ -228,9 +237,9 @@ class Field {
         defaulter_(std::move(defaulter)),
         accepts_null_(accepts_null) {}
 
-  // A field of a base class's arguments, for a derived Args.
+  // A field of a base class's arguments, for a derived Options.
   template <class Base>
-  requires(std::derived_from<Args, Base> && !std::same_as<Args, Base>)
+  requires(std::derived_from<Options, Base> && !std::same_as<Options, Base>)
       Field(const Field<Base>& base)  // NOLINT: lists of a base's fields convert implicitly
       : key_(base.key()),
         accepts_null_(base.accepts_null()),
@@ -238,13 +247,13 @@ class Field {
         read_only_(base.read_only()),
         required_(base.is_required()) {
     if (base.reader()) {
-      reader_ = [f = base.reader()](ConfigReader& r, std::string_view k, const boost::json::value& v, Args& a) {
+      reader_ = [f = base.reader()](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& a) {
         f(r, k, v, static_cast<Base&>(a));
       };
     }
-    if (base.writer()) writer_ = [f = base.writer()](const Args& a) { return f(static_cast<const Base&>(a)); };
-    if (base.defaulter()) defaulter_ = [f = base.defaulter()](Args& a) { f(static_cast<Base&>(a)); };
-    if (base.write_if()) write_if_ = [f = base.write_if()](const Args& a) { return f(static_cast<const Base&>(a)); };
+    if (base.writer()) writer_ = [f = base.writer()](const Options& a) { return f(static_cast<const Base&>(a)); };
+    if (base.defaulter()) defaulter_ = [f = base.defaulter()](Options& a) { f(static_cast<Base&>(a)); };
+    if (base.write_if()) write_if_ = [f = base.write_if()](const Options& a) { return f(static_cast<const Base&>(a)); };
   }
 
   // Null reads as "absent" (the default): Keras's `name=None`.
@@ -279,7 +288,7 @@ class Field {
   const Defaulter& defaulter() const noexcept { return defaulter_; }
   const Predicate& write_if() const noexcept { return write_if_; }
 
-  void read(ConfigReader& reader, Args& args) const {
+  void read(ConfigReader& reader, Options& args) const {
     const boost::json::value* v = reader.raw(key_);
     if (!v || (v->is_null() && null_is_default_)) {
       if (!v && required_) reader.fail(key_, "missing required argument '" + key_ + "'");
@@ -289,7 +298,7 @@ class Field {
     reader_(reader, key_, *v, args);
   }
 
-  void write(const Args& args, boost::json::object& config) const {
+  void write(const Options& args, boost::json::object& config) const {
     if (read_only_ || (write_if_ && !write_if_(args))) return;
     config.insert_or_assign(key_, writer_(args));  // no null inserted first, then swapped
   }
@@ -309,20 +318,21 @@ class Field {
   bool required_ = false;
 };
 
-// A typed field: `field("units", &Args::units)`, optionally with a default (else the
+// A typed field: `field("units", &Options::units)`, optionally with a default (else the
 // member's own initial value) and checks.
-template <class Args, class M>
-class TypedField : public Field<Args> {
+template <class Options, class M>
+class TypedField : public Field<Options> {
  public:
-  TypedField(std::string key, M Args::*member, std::optional<M> default_value)
-      : Field<Args>(
+  TypedField(std::string key, M Options::*member, std::optional<M> default_value)
+      : Field<Options>(
             std::move(key),
-            [member](ConfigReader& r, std::string_view k, const boost::json::value& v, Args& a) {
+            [member](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& a) {
               a.*member = Codec<M>::read(r, k, v);
             },
-            [member](const Args& a) { return Codec<M>::write(a.*member); },
-            default_value ? typename Field<Args>::Defaulter([member, d = *default_value](Args& a) { a.*member = d; })
-                          : typename Field<Args>::Defaulter(),
+            [member](const Options& a) { return Codec<M>::write(a.*member); },
+            default_value
+                ? typename Field<Options>::Defaulter([member, d = *default_value](Options& a) { a.*member = d; })
+                : typename Field<Options>::Defaulter(),
             Codec<M>::accepts_null),
         member_(member) {}
 
@@ -334,27 +344,27 @@ class TypedField : public Field<Args> {
     return *this;
   }
   TypedField& null_is_default() {
-    Field<Args>::null_is_default();
+    Field<Options>::null_is_default();
     return *this;
   }
   TypedField& read_only() {
-    Field<Args>::read_only();
+    Field<Options>::read_only();
     return *this;
   }
   TypedField& required() {
-    Field<Args>::required();
+    Field<Options>::required();
     return *this;
   }
-  TypedField& write_if(typename Field<Args>::Predicate predicate) {
-    Field<Args>::write_if(std::move(predicate));
+  TypedField& write_if(typename Field<Options>::Predicate predicate) {
+    Field<Options>::write_if(std::move(predicate));
     return *this;
   }
 
  private:
   void rebuild_reader() {
-    M Args::*member = member_;
+    M Options::*member = member_;
     auto checks = checks_;
-    this->set_reader([member, checks](ConfigReader& r, std::string_view k, const boost::json::value& v, Args& a) {
+    this->set_reader([member, checks](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& a) {
       a.*member = Codec<M>::read(r, k, v);
       for (const auto& c : checks) {
         if (std::string message = c(a.*member); !message.empty()) r.fail(k, message);
@@ -362,36 +372,36 @@ class TypedField : public Field<Args> {
     });
   }
 
-  M Args::*member_;
+  M Options::*member_;
   std::vector<Check<M>> checks_;
 };
 
-template <class Args, class M>
-TypedField<Args, M> field(std::string key, M Args::*member) {
-  return TypedField<Args, M>(std::move(key), member, std::nullopt);
+template <class Options, class M>
+TypedField<Options, M> field(std::string key, M Options::*member) {
+  return TypedField<Options, M>(std::move(key), member, std::nullopt);
 }
-template <class Args, class M, class D>
-requires std::convertible_to<D, M> TypedField<Args, M> field(std::string key, M Args::*member, D default_value) {
-  return TypedField<Args, M>(std::move(key), member, M(std::move(default_value)));
+template <class Options, class M, class D>
+requires std::convertible_to<D, M> TypedField<Options, M> field(std::string key, M Options::*member, D default_value) {
+  return TypedField<Options, M>(std::move(key), member, M(std::move(default_value)));
 }
 
 // A field with hand-written reading and writing, for forms no codec covers.
-template <class Args>
-Field<Args> custom_field(std::string key,
-                         std::function<void(ConfigReader&, std::string_view, const boost::json::value&, Args&)> read,
-                         std::function<boost::json::value(const Args&)> write, bool accepts_null = true) {
-  return Field<Args>(std::move(key), std::move(read), std::move(write), {}, accepts_null);
+template <class Options>
+Field<Options> custom_field(
+    std::string key, std::function<void(ConfigReader&, std::string_view, const boost::json::value&, Options&)> read,
+    std::function<boost::json::value(const Options&)> write, bool accepts_null = true) {
+  return Field<Options>(std::move(key), std::move(read), std::move(write), {}, accepts_null);
 }
 
-// The field list of one class. Lists concatenate (`base_fields + Fields<Args>{...}`).
-template <class Args>
+// The field list of one class. Lists concatenate (`base_fields + Fields<Options>{...}`).
+template <class Options>
 class Fields {
  public:
   Fields() = default;
-  Fields(std::initializer_list<Field<Args>> fields) : fields_(fields) {}
+  Fields(std::initializer_list<Field<Options>> fields) : fields_(fields) {}
   template <class Base>
-  requires std::derived_from<Args, Base> Fields(
-      const Fields<Base>& base) {  // NOLINT: a base class's list, for a derived Args
+  requires std::derived_from<Options, Base> Fields(
+      const Fields<Base>& base) {  // NOLINT: a base class's list, for a derived Options
     for (const auto& f : base.list()) fields_.emplace_back(f);
   }
 
@@ -401,49 +411,50 @@ class Fields {
   }
   friend Fields operator+(Fields a, const Fields& b) { return a += b; }
 
-  const std::vector<Field<Args>>& list() const noexcept { return fields_; }
+  const std::vector<Field<Options>>& list() const noexcept { return fields_; }
 
   // from_config's half: the arguments, defaults for absent keys; unknown keys are errors.
-  Args read(const boost::json::object& config, DeserializationContext& context, std::string class_name) const {
+  Options read(const boost::json::object& config, DeserializationContext& context, std::string class_name) const {
     ConfigReader reader(config, context, std::move(class_name));
-    Args args{};
+    Options args{};
     read_into(reader, args);
     reader.finish();
     return args;
   }
   // Reads the fields only, leaving finish() to the caller (classes with extra keys).
-  void read_into(ConfigReader& reader, Args& args) const {
+  void read_into(ConfigReader& reader, Options& args) const {
     for (const auto& f : fields_) f.read(reader, args);
   }
 
   // get_config's half: every field, in list order.
-  boost::json::object write(const Args& args) const {
+  boost::json::object write(const Options& args) const {
     boost::json::object config;
     config.reserve(fields_.size());
     write_into(args, config);
     return config;
   }
-  void write_into(const Args& args, boost::json::object& config) const {
+  void write_into(const Options& args, boost::json::object& config) const {
     for (const auto& f : fields_) f.write(args, config);
   }
 
  private:
-  std::vector<Field<Args>> fields_;
+  std::vector<Field<Options>> fields_;
 };
 
 // ---- Keras's base layer arguments ----
 
-struct LayerBaseArgs {
+struct LayerBaseOptions {
   std::string name;  // empty: the layer makes a unique one (dense, dense_1, ...)
   bool trainable = true;
   DTypePolicy dtype;
 };
 
 // name, trainable, dtype, in Keras's Layer.get_config order.
-template <class Args>
-requires std::derived_from<Args, LayerBaseArgs> Fields<Args> layer_base_fields() {
-  return Fields<LayerBaseArgs>{field("name", &LayerBaseArgs::name).null_is_default(),
-                               field("trainable", &LayerBaseArgs::trainable), field("dtype", &LayerBaseArgs::dtype)};
+template <class Options>
+requires std::derived_from<Options, LayerBaseOptions> Fields<Options> layer_base_fields() {
+  return Fields<LayerBaseOptions>{field("name", &LayerBaseOptions::name).null_is_default(),
+                                  field("trainable", &LayerBaseOptions::trainable),
+                                  field("dtype", &LayerBaseOptions::dtype)};
 }
 
 }  // namespace kplug::config

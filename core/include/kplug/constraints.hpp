@@ -13,11 +13,9 @@
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
-class Constraint : public Serializable {
+class Constraint : public SerializableOfKind<Kind::constraint> {
  public:
-  static constexpr Kind static_kind = Kind::constraint;
   ~Constraint() override;
-  Kind kind() const override { return static_kind; }
   virtual Tensor operator()(const Tensor& w) const = 0;
 };
 

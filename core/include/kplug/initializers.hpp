@@ -16,11 +16,9 @@
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
-class Initializer : public Serializable {
+class Initializer : public SerializableOfKind<Kind::initializer> {
  public:
-  static constexpr Kind static_kind = Kind::initializer;
   ~Initializer() override;
-  Kind kind() const override { return static_kind; }
   // A new float32 tensor of `shape`. Seeded initializers give the same values on every call.
   virtual Tensor operator()(const Shape& shape) const = 0;
 };
@@ -205,12 +203,12 @@ class VarianceScaling : public RandomInitializer {
                   Axes output_axes);
   // The config of the fixed-parameter subclasses (GlorotUniform, ...): seed and axes only.
   boost::json::object preset_config() const;
-  struct PresetArguments {
+  struct PresetOptions {
     std::optional<std::int64_t> seed;
     Axes input_axes, output_axes;
   };
-  static PresetArguments read_preset(const boost::json::object& config, DeserializationContext& context,
-                                     const char* class_name);
+  static PresetOptions read_preset(const boost::json::object& config, DeserializationContext& context,
+                                   std::string_view class_name);
 
  private:
   Number scale_;
@@ -219,61 +217,59 @@ class VarianceScaling : public RandomInitializer {
   Axes input_axes_, output_axes_;
 };
 
-// The VarianceScaling presets. Their configs hold only seed, input_axes and output_axes.
-
-// uniform, fan_avg, scale 1: limit sqrt(6 / (fan_in + fan_out)).
-class GlorotUniform : public VarianceScaling {
- public:
-  explicit GlorotUniform(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                         Axes output_axes = std::nullopt);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<GlorotUniform> from_config(const boost::json::object& config, DeserializationContext& context);
+// What a VarianceScaling preset passes to VarianceScaling, and its Keras class name.
+struct VarianceScalingPresetParameters {
+  std::string_view class_name;
+  double scale;
+  VarianceScaling::Mode mode;
+  VarianceScaling::Distribution distribution;
 };
 
-// truncated normal, fan_avg, scale 1: stddev sqrt(2 / (fan_in + fan_out)).
-class GlorotNormal : public VarianceScaling {
+// A VarianceScaling preset: fixed parameters P; its config holds only seed, input_axes and
+// output_axes.
+template <const VarianceScalingPresetParameters& P>
+class VarianceScalingPreset final : public VarianceScaling {
  public:
-  explicit GlorotNormal(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                        Axes output_axes = std::nullopt);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<GlorotNormal> from_config(const boost::json::object& config, DeserializationContext& context);
+  explicit VarianceScalingPreset(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+                                 Axes output_axes = std::nullopt)
+      : VarianceScaling(Number::real(P.scale), P.mode, P.distribution, seed, std::move(input_axes),
+                        std::move(output_axes)) {}
+  std::string class_name() const override { return std::string(P.class_name); }
+  boost::json::object get_config() const override { return preset_config(); }
+  static std::shared_ptr<VarianceScalingPreset> from_config(const boost::json::object& config,
+                                                            DeserializationContext& context) {
+    PresetOptions options = read_preset(config, context, P.class_name);
+    return std::make_shared<VarianceScalingPreset>(options.seed, std::move(options.input_axes),
+                                                   std::move(options.output_axes));
+  }
 };
 
-// uniform, fan_in, scale 2: limit sqrt(6 / fan_in).
-class HeUniform : public VarianceScaling {
- public:
-  explicit HeUniform(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                     Axes output_axes = std::nullopt);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<HeUniform> from_config(const boost::json::object& config, DeserializationContext& context);
-};
+// The parameters Keras's presets pass to VarianceScaling.
+inline constexpr VarianceScalingPresetParameters kGlorotUniform{
+    // limit sqrt(6 / (fan_in + fan_out))
+    "GlorotUniform", 1.0, VarianceScaling::Mode::fan_avg, VarianceScaling::Distribution::uniform};
+inline constexpr VarianceScalingPresetParameters kGlorotNormal{
+    // stddev sqrt(2 / (fan_in + fan_out))
+    "GlorotNormal", 1.0, VarianceScaling::Mode::fan_avg, VarianceScaling::Distribution::truncated_normal};
+inline constexpr VarianceScalingPresetParameters kHeUniform{
+    // limit sqrt(6 / fan_in)
+    "HeUniform", 2.0, VarianceScaling::Mode::fan_in, VarianceScaling::Distribution::uniform};
+inline constexpr VarianceScalingPresetParameters kHeNormal{
+    // stddev sqrt(2 / fan_in)
+    "HeNormal", 2.0, VarianceScaling::Mode::fan_in, VarianceScaling::Distribution::truncated_normal};
+inline constexpr VarianceScalingPresetParameters kLecunUniform{
+    // limit sqrt(3 / fan_in)
+    "LecunUniform", 1.0, VarianceScaling::Mode::fan_in, VarianceScaling::Distribution::uniform};
+inline constexpr VarianceScalingPresetParameters kLecunNormal{
+    // stddev sqrt(1 / fan_in)
+    "LecunNormal", 1.0, VarianceScaling::Mode::fan_in, VarianceScaling::Distribution::truncated_normal};
 
-// truncated normal, fan_in, scale 2: stddev sqrt(2 / fan_in).
-class HeNormal : public VarianceScaling {
- public:
-  explicit HeNormal(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                    Axes output_axes = std::nullopt);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<HeNormal> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-// uniform, fan_in, scale 1: limit sqrt(3 / fan_in).
-class LecunUniform : public VarianceScaling {
- public:
-  explicit LecunUniform(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                        Axes output_axes = std::nullopt);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<LecunUniform> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-// truncated normal, fan_in, scale 1: stddev sqrt(1 / fan_in).
-class LecunNormal : public VarianceScaling {
- public:
-  explicit LecunNormal(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                       Axes output_axes = std::nullopt);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<LecunNormal> from_config(const boost::json::object& config, DeserializationContext& context);
-};
+using GlorotUniform = VarianceScalingPreset<kGlorotUniform>;
+using GlorotNormal = VarianceScalingPreset<kGlorotNormal>;
+using HeUniform = VarianceScalingPreset<kHeUniform>;
+using HeNormal = VarianceScalingPreset<kHeNormal>;
+using LecunUniform = VarianceScalingPreset<kLecunUniform>;
+using LecunNormal = VarianceScalingPreset<kLecunNormal>;
 
 // gain * Q of the QR decomposition of a normal matrix (sign-corrected by diag(R)). Shapes
 // of rank > 2 are flattened to (prod(shape[:-1]), shape[-1]); rank < 2 -> ValueError.

@@ -16,11 +16,9 @@
 namespace kplug {
 
 // Anything usable as a loss: a loss class (with a name and a reduction) or a loss function.
-class Loss : public Serializable {
+class Loss : public SerializableOfKind<Kind::loss> {
  public:
-  static constexpr Kind static_kind = Kind::loss;
   ~Loss() override;
-  Kind kind() const override { return static_kind; }
   // The unreduced loss (Keras's `Loss.call` / the loss function itself).
   virtual Tensor call(const Tensor& y_true, const Tensor& y_pred) const = 0;
   // Keras's `Loss.__call__`: call(), weighted by `sample_weight` and by loss_mask() if any,
@@ -76,13 +74,13 @@ class LossFunctionWrapper : public Loss {
   virtual Tensor compute(const Tensor& y_true, const Tensor& y_pred) const = 0;
   virtual void add_arguments(boost::json::object& /*config*/) const {}
 
-  struct BaseArguments {
+  struct BaseOptions {
     std::string name;
     std::optional<std::string> reduction;
   };
   // Reads "name", "reduction" and "dtype" (only float32 is supported); the caller reads its
   // own keys, then calls reader.finish().
-  static BaseArguments read_base(ConfigReader& reader, std::string default_name);
+  static BaseOptions read_base(ConfigReader& reader, std::string default_name);
 
  private:
   std::string name_;

@@ -57,6 +57,15 @@ class Serializable {
   Serializable& operator=(const Serializable&) = default;
 };
 
+// The base of one kind's objects (Initializer, Regularizer, Loss, ...): its static_kind
+// and kind().
+template <Kind K>
+class SerializableOfKind : public Serializable {
+ public:
+  static constexpr Kind static_kind = K;
+  Kind kind() const override { return K; }
+};
+
 using ObjectPtr = std::shared_ptr<Serializable>;
 using ConstObjectPtr = std::shared_ptr<const Serializable>;
 

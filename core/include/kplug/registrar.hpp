@@ -4,8 +4,10 @@
 #pragma once
 
 #include "kplug/activations.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/losses.hpp"
 #include "kplug/registry.hpp"
+#include "kplug/source_location.hpp"
 
 #include <memory>
 #include <optional>
@@ -13,7 +15,6 @@
 #include <string_view>
 #include <utility>
 #include <vector>
-#include "kplug/source_location.hpp"
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::plugin {
@@ -27,13 +28,16 @@ class Registrar {
   Registrar(const Registrar&) = delete;
   Registrar& operator=(const Registrar&) = delete;
 
-  // Class T as "package>name" (name defaults to the class name). `module` is what
-  // serialize writes as "module" (Keras: the defining Python module).
+  // Class T as "package>name", with the options register_serializable takes (name defaults
+  // to the class name; `module` is what serialize writes as "module", Keras: the defining
+  // Python module). Only the host replaces keys: `replace` is refused.
   template <SerializableClass T>
-  std::string add_class(std::string_view package, std::string_view name = {},
-                        std::optional<std::string> module = std::nullopt,
-                        SourceLocation where = SourceLocation::current()) {
-    return add_class_entry(package, name, new_class_entry<T>(std::move(module), where));
+  std::string add_class(RegisterOptions options, SourceLocation where = SourceLocation::current()) {
+    if (options.replace) {
+      throw NotSupportedError("Registrar::add_class: a plugin cannot replace a key (RegisterOptions::replace); " +
+                              options.package + ">" + (options.name.empty() ? "<class name>" : options.name));
+    }
+    return add_class_entry(options.package, options.name, new_class_entry<T>(std::move(options.module), where));
   }
   std::string add_activation(std::string_view package, std::string_view name, ActivationFunction::Fn fn,
                              SourceLocation where = SourceLocation::current());

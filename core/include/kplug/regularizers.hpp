@@ -11,11 +11,9 @@
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug {
 
-class Regularizer : public Serializable {
+class Regularizer : public SerializableOfKind<Kind::regularizer> {
  public:
-  static constexpr Kind static_kind = Kind::regularizer;
   ~Regularizer() override;
-  Kind kind() const override { return static_kind; }
   // The penalty of `x` (a scalar added to the loss).
   virtual float operator()(const Tensor& x) const = 0;
 };

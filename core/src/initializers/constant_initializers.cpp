@@ -13,28 +13,30 @@
 namespace kplug::initializers {
 
 namespace {
-struct NoArgs {};
-const config::Fields<NoArgs>& no_fields() {
-  static const config::Fields<NoArgs> fields;
+struct NoOptions {};
+const config::Fields<NoOptions>& no_fields() {
+  static const config::Fields<NoOptions> fields;
   return fields;
 }
 
-struct ConstantArgs {
+struct ConstantOptions {
   Number value = Number::real(0.0);
 };
-const config::Fields<ConstantArgs>& constant_fields() {
-  static const config::Fields<ConstantArgs> fields{config::field("value", &ConstantArgs::value)};
+const config::Fields<ConstantOptions>& constant_fields() {
+  static const config::Fields<ConstantOptions> fields{config::field("value", &ConstantOptions::value)};
   return fields;
 }
 
-struct IdentityArgs {
+struct IdentityOptions {
   Number gain = Number::real(1.0);
 };
 // Keras's Identity has no get_config, so it loses `gain` (a config of Identity(gain=2.0) is {}).
 // kplug writes a gain other than 1 so the object survives a round trip; the default still gives {}.
-const config::Fields<IdentityArgs>& identity_fields() {
-  static const config::Fields<IdentityArgs> fields{
-      config::field("gain", &IdentityArgs::gain).write_if([](const IdentityArgs& a) { return a.gain.value != 1.0; })};
+const config::Fields<IdentityOptions>& identity_fields() {
+  static const config::Fields<IdentityOptions> fields{
+      config::field("gain", &IdentityOptions::gain).write_if([](const IdentityOptions& a) {
+        return a.gain.value != 1.0;
+      })};
   return fields;
 }
 }  // namespace

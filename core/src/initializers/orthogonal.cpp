@@ -2,7 +2,7 @@
 #include "kplug/allocation_budget.hpp"
 #include "kplug/initializers.hpp"
 
-#include "initializers/config_args.hpp"
+#include "initializers/config_options.hpp"
 #include "initializers/random_sampling.hpp"
 #include "kplug/errors.hpp"
 #include "util/argument_checks.hpp"
@@ -14,13 +14,13 @@
 namespace kplug::initializers {
 
 namespace {
-struct OrthogonalArgs {
+struct OrthogonalOptions {
   std::optional<std::int64_t> seed;
   Number gain = Number::real(1.0);
 };
-const config::Fields<OrthogonalArgs>& orthogonal_fields() {
-  static const config::Fields<OrthogonalArgs> fields{detail::seed_field<OrthogonalArgs>(),
-                                                     config::field("gain", &OrthogonalArgs::gain)};
+const config::Fields<OrthogonalOptions>& orthogonal_fields() {
+  static const config::Fields<OrthogonalOptions> fields{detail::seed_field<OrthogonalOptions>(),
+                                                        config::field("gain", &OrthogonalOptions::gain)};
   return fields;
 }
 }  // namespace
@@ -71,7 +71,7 @@ boost::json::object Orthogonal::get_config() const { return orthogonal_fields().
 
 std::shared_ptr<Orthogonal> Orthogonal::from_config(const boost::json::object& config,
                                                     DeserializationContext& context) {
-  const OrthogonalArgs args = orthogonal_fields().read(config, context, "Orthogonal");
+  const OrthogonalOptions args = orthogonal_fields().read(config, context, "Orthogonal");
   return std::make_shared<Orthogonal>(args.gain, args.seed);
 }
 

@@ -2,7 +2,7 @@
 // (keras/src/initializers/random_initializers.py).
 #include "kplug/initializers.hpp"
 
-#include "initializers/config_args.hpp"
+#include "initializers/config_options.hpp"
 #include "initializers/random_sampling.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
@@ -24,22 +24,22 @@ Number checked_stddev(Number stddev) {
 }
 
 // mean and stddev (RandomNormal, TruncatedNormal) or minval and maxval (RandomUniform).
-struct RandomArgs {
+struct RandomOptions {
   std::optional<std::int64_t> seed;
   Number a, b;
 };
 
-const config::Fields<RandomArgs>& normal_fields() {
-  static const config::Fields<RandomArgs> fields{detail::seed_field<RandomArgs>(),
-                                                 config::field("mean", &RandomArgs::a, Number::real(0.0)),
-                                                 config::field("stddev", &RandomArgs::b, Number::real(0.05))};
+const config::Fields<RandomOptions>& normal_fields() {
+  static const config::Fields<RandomOptions> fields{detail::seed_field<RandomOptions>(),
+                                                    config::field("mean", &RandomOptions::a, Number::real(0.0)),
+                                                    config::field("stddev", &RandomOptions::b, Number::real(0.05))};
   return fields;
 }
 
-const config::Fields<RandomArgs>& uniform_fields() {
-  static const config::Fields<RandomArgs> fields{detail::seed_field<RandomArgs>(),
-                                                 config::field("minval", &RandomArgs::a, Number::real(-0.05)),
-                                                 config::field("maxval", &RandomArgs::b, Number::real(0.05))};
+const config::Fields<RandomOptions>& uniform_fields() {
+  static const config::Fields<RandomOptions> fields{detail::seed_field<RandomOptions>(),
+                                                    config::field("minval", &RandomOptions::a, Number::real(-0.05)),
+                                                    config::field("maxval", &RandomOptions::b, Number::real(0.05))};
   return fields;
 }
 
@@ -77,7 +77,7 @@ boost::json::object RandomNormal::get_config() const { return normal_fields().wr
 
 std::shared_ptr<RandomNormal> RandomNormal::from_config(const boost::json::object& config,
                                                         DeserializationContext& context) {
-  const RandomArgs args = normal_fields().read(config, context, "RandomNormal");
+  const RandomOptions args = normal_fields().read(config, context, "RandomNormal");
   return std::make_shared<RandomNormal>(args.a, args.b, args.seed);
 }
 
@@ -109,7 +109,7 @@ boost::json::object RandomUniform::get_config() const { return uniform_fields().
 
 std::shared_ptr<RandomUniform> RandomUniform::from_config(const boost::json::object& config,
                                                           DeserializationContext& context) {
-  const RandomArgs args = uniform_fields().read(config, context, "RandomUniform");
+  const RandomOptions args = uniform_fields().read(config, context, "RandomUniform");
   return std::make_shared<RandomUniform>(args.a, args.b, args.seed);
 }
 
@@ -128,7 +128,7 @@ boost::json::object TruncatedNormal::get_config() const { return normal_fields()
 
 std::shared_ptr<TruncatedNormal> TruncatedNormal::from_config(const boost::json::object& config,
                                                               DeserializationContext& context) {
-  const RandomArgs args = normal_fields().read(config, context, "TruncatedNormal");
+  const RandomOptions args = normal_fields().read(config, context, "TruncatedNormal");
   return std::make_shared<TruncatedNormal>(args.a, args.b, args.seed);
 }
 

@@ -124,7 +124,7 @@ Tensor STFT::operator()(const Shape& shape) const {
 
 namespace {
 
-struct STFTArgs {
+struct STFTOptions {
   std::string side = "real";
   STFT::Window window = STFT::Window::named("hann");
   bool periodic = false;
@@ -132,10 +132,10 @@ struct STFTArgs {
 };
 
 // A window name, a list of window values, or null (no window).
-config::Field<STFTArgs> window_field() {
-  return config::custom_field<STFTArgs>(
+config::Field<STFTOptions> window_field() {
+  return config::custom_field<STFTOptions>(
       "window",
-      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, STFTArgs& a) {
+      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, STFTOptions& a) {
         if (v.is_null()) {
           a.window = STFT::Window::none();
         } else if (v.is_string()) {
@@ -155,18 +155,18 @@ config::Field<STFTArgs> window_field() {
           reader.fail(key, "expected a window name, a list of window values or null");
         }
       },
-      [](const STFTArgs& a) -> boost::json::value {
+      [](const STFTOptions& a) -> boost::json::value {
         if (a.window.name) return boost::json::string(*a.window.name);
         if (a.window.values) return config::Codec<std::vector<Number>>::write(*a.window.values);
         return nullptr;
       });
 }
 
-const config::Fields<STFTArgs>& stft_fields() {
-  static const config::Fields<STFTArgs> fields{
-      config::field("side", &STFTArgs::side).check(config::one_of({"real", "imag"})), window_field(),
-      config::field("periodic", &STFTArgs::periodic),
-      config::field("scaling", &STFTArgs::scaling).check([](const std::optional<std::string>& scaling) {
+const config::Fields<STFTOptions>& stft_fields() {
+  static const config::Fields<STFTOptions> fields{
+      config::field("side", &STFTOptions::side).check(config::one_of({"real", "imag"})), window_field(),
+      config::field("periodic", &STFTOptions::periodic),
+      config::field("scaling", &STFTOptions::scaling).check([](const std::optional<std::string>& scaling) {
         if (!scaling) return std::string();
         return config::one_of({"density", "spectrum"})(*scaling);
       })};
@@ -178,7 +178,7 @@ const config::Fields<STFTArgs>& stft_fields() {
 boost::json::object STFT::get_config() const { return stft_fields().write({side_, window_, periodic_, scaling_}); }
 
 std::shared_ptr<STFT> STFT::from_config(const boost::json::object& config, DeserializationContext& context) {
-  STFTArgs a = stft_fields().read(config, context, "STFT");
+  STFTOptions a = stft_fields().read(config, context, "STFT");
   return std::make_shared<STFT>(std::move(a.side), std::move(a.window), std::move(a.scaling), a.periodic);
 }
 

@@ -1,7 +1,7 @@
 // compute_fans, VarianceScaling and its presets (Glorot, He, Lecun).
 #include "kplug/initializers.hpp"
 
-#include "initializers/config_args.hpp"
+#include "initializers/config_options.hpp"
 #include "initializers/random_sampling.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
@@ -179,7 +179,7 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
 
 namespace {
 
-struct ScalingArgs {
+struct ScalingOptions {
   std::optional<std::int64_t> seed;
   Number scale = Number::real(1.0);
   // Defaults are the fields' (the presets' reads then allocate no strings).
@@ -189,22 +189,22 @@ struct ScalingArgs {
   VarianceScaling::Axes input_axes, output_axes;
 };
 
-const config::Fields<ScalingArgs>& scaling_fields() {
-  static const config::Fields<ScalingArgs> fields{
-      detail::seed_field<ScalingArgs>(),
-      config::field("scale", &ScalingArgs::scale),
-      config::field("mode", &ScalingArgs::mode, "fan_in").check(config::one_of({"fan_in", "fan_out", "fan_avg"})),
-      config::field("distribution", &ScalingArgs::distribution, "truncated_normal"),
-      detail::axes_field("input_axes", &ScalingArgs::input_axes),
-      detail::axes_field("output_axes", &ScalingArgs::output_axes)};
+const config::Fields<ScalingOptions>& scaling_fields() {
+  static const config::Fields<ScalingOptions> fields{
+      detail::seed_field<ScalingOptions>(),
+      config::field("scale", &ScalingOptions::scale),
+      config::field("mode", &ScalingOptions::mode, "fan_in").check(config::one_of({"fan_in", "fan_out", "fan_avg"})),
+      config::field("distribution", &ScalingOptions::distribution, "truncated_normal"),
+      detail::axes_field("input_axes", &ScalingOptions::input_axes),
+      detail::axes_field("output_axes", &ScalingOptions::output_axes)};
   return fields;
 }
 
 // The presets' configs: seed and axes only.
-const config::Fields<ScalingArgs>& preset_fields() {
-  static const config::Fields<ScalingArgs> fields{detail::seed_field<ScalingArgs>(),
-                                                  detail::axes_field("input_axes", &ScalingArgs::input_axes),
-                                                  detail::axes_field("output_axes", &ScalingArgs::output_axes)};
+const config::Fields<ScalingOptions>& preset_fields() {
+  static const config::Fields<ScalingOptions> fields{detail::seed_field<ScalingOptions>(),
+                                                     detail::axes_field("input_axes", &ScalingOptions::input_axes),
+                                                     detail::axes_field("output_axes", &ScalingOptions::output_axes)};
   return fields;
 }
 
@@ -217,7 +217,7 @@ boost::json::object VarianceScaling::get_config() const {
 
 std::shared_ptr<VarianceScaling> VarianceScaling::from_config(const boost::json::object& config,
                                                               DeserializationContext& context) {
-  ScalingArgs a = scaling_fields().read(config, context, "VarianceScaling");
+  ScalingOptions a = scaling_fields().read(config, context, "VarianceScaling");
   return std::make_shared<VarianceScaling>(a.scale, std::move(a.mode), std::move(a.distribution), a.seed,
                                            std::move(a.input_axes), std::move(a.output_axes));
 }
@@ -226,30 +226,11 @@ boost::json::object VarianceScaling::preset_config() const {
   return preset_fields().write({seed(), scale_, {}, {}, input_axes_, output_axes_});
 }
 
-VarianceScaling::PresetArguments VarianceScaling::read_preset(const boost::json::object& config,
-                                                              DeserializationContext& context, const char* class_name) {
-  ScalingArgs a = preset_fields().read(config, context, class_name);
+VarianceScaling::PresetOptions VarianceScaling::read_preset(const boost::json::object& config,
+                                                            DeserializationContext& context,
+                                                            std::string_view class_name) {
+  ScalingOptions a = preset_fields().read(config, context, std::string(class_name));
   return {a.seed, std::move(a.input_axes), std::move(a.output_axes)};
 }
-
-#define KPLUG_DEFINE_PRESET(Name, scale, mode, distribution)                                                      \
-  Name::Name(std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)                                 \
-      : VarianceScaling(Number::real(scale), Mode::mode, Distribution::distribution, seed, std::move(input_axes), \
-                        std::move(output_axes)) {}                                                                \
-  boost::json::object Name::get_config() const { return preset_config(); }                                        \
-  std::shared_ptr<Name> Name::from_config(const boost::json::object& config, DeserializationContext& context) {   \
-    PresetArguments args = read_preset(config, context, #Name);                                                   \
-    return std::make_shared<Name>(args.seed, std::move(args.input_axes), std::move(args.output_axes));            \
-  }
-
-// The parameters Keras's presets pass to VarianceScaling.
-KPLUG_DEFINE_PRESET(GlorotUniform, 1.0, fan_avg, uniform)
-KPLUG_DEFINE_PRESET(GlorotNormal, 1.0, fan_avg, truncated_normal)
-KPLUG_DEFINE_PRESET(HeUniform, 2.0, fan_in, uniform)
-KPLUG_DEFINE_PRESET(HeNormal, 2.0, fan_in, truncated_normal)
-KPLUG_DEFINE_PRESET(LecunUniform, 1.0, fan_in, uniform)
-KPLUG_DEFINE_PRESET(LecunNormal, 1.0, fan_in, truncated_normal)
-
-#undef KPLUG_DEFINE_PRESET
 
 }  // namespace kplug::initializers

@@ -1,7 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
-#include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/crossentropy_options.hpp"
 #include "losses/loss_fields.hpp"
 
 namespace kplug::losses {
@@ -14,29 +14,29 @@ Tensor binary_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool from
 }
 
 namespace {
-struct BinaryArgs : loss_config::LossArgs, CrossentropyArguments {};
-const loss_config::LossConfig<BinaryArgs>& binary_config() {
-  static const loss_config::LossConfig<BinaryArgs> config("BinaryCrossentropy", "binary_crossentropy",
-                                                          config::Fields<BinaryArgs>(detail::crossentropy_fields()));
+struct BinaryOptions : loss_config::LossOptions, CrossentropyOptions {};
+const loss_config::LossConfig<BinaryOptions>& binary_config() {
+  static const loss_config::LossConfig<BinaryOptions> config(
+      "BinaryCrossentropy", "binary_crossentropy", config::Fields<BinaryOptions>(detail::crossentropy_fields()));
   return config;
 }
 }  // namespace
 
-BinaryCrossentropy::BinaryCrossentropy(CrossentropyArguments arguments, std::optional<std::string> reduction,
+BinaryCrossentropy::BinaryCrossentropy(CrossentropyOptions options, std::optional<std::string> reduction,
                                        std::string name)
-    : LossFunctionWrapper(std::move(name), std::move(reduction)), arguments_(detail::validated(arguments)) {}
+    : LossFunctionWrapper(std::move(name), std::move(reduction)), options_(detail::validated(options)) {}
 
 Tensor BinaryCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
-  return binary_crossentropy(y_true, y_pred, arguments_.from_logits, arguments_.label_smoothing.value, arguments_.axis);
+  return binary_crossentropy(y_true, y_pred, options_.from_logits, options_.label_smoothing.value, options_.axis);
 }
 
 void BinaryCrossentropy::add_arguments(boost::json::object& config) const {
-  binary_config().write({{}, arguments_}, config);
+  binary_config().write({{}, options_}, config);
 }
 
 std::shared_ptr<BinaryCrossentropy> BinaryCrossentropy::from_config(const boost::json::object& config,
                                                                     DeserializationContext& context) {
-  BinaryArgs a = binary_config().read(config, context);
+  BinaryOptions a = binary_config().read(config, context);
   return std::make_shared<BinaryCrossentropy>(a, std::move(a.reduction), std::move(*a.name));
 }
 

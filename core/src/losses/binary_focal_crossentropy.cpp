@@ -1,7 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
-#include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/crossentropy_options.hpp"
 #include "losses/loss_fields.hpp"
 #include "util/argument_checks.hpp"
 
@@ -30,46 +30,46 @@ Tensor binary_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred, boo
 }
 
 namespace {
-struct BinaryFocalArgs : loss_config::LossArgs, CrossentropyArguments {
+struct BinaryFocalOptions : loss_config::LossOptions, CrossentropyOptions {
   bool apply_class_balancing = false;
   Number alpha = Number::real(0.25);
   Number gamma = Number::real(2.0);
 };
-const loss_config::LossConfig<BinaryFocalArgs>& binary_focal_config() {
-  static const loss_config::LossConfig<BinaryFocalArgs> config(
+const loss_config::LossConfig<BinaryFocalOptions>& binary_focal_config() {
+  static const loss_config::LossConfig<BinaryFocalOptions> config(
       "BinaryFocalCrossentropy", "binary_focal_crossentropy",
-      config::Fields<BinaryFocalArgs>(detail::crossentropy_fields()) +
-          config::Fields<BinaryFocalArgs>{
-              config::field("apply_class_balancing", &BinaryFocalArgs::apply_class_balancing),
-              config::field("alpha", &BinaryFocalArgs::alpha), config::field("gamma", &BinaryFocalArgs::gamma)});
+      config::Fields<BinaryFocalOptions>(detail::crossentropy_fields()) +
+          config::Fields<BinaryFocalOptions>{
+              config::field("apply_class_balancing", &BinaryFocalOptions::apply_class_balancing),
+              config::field("alpha", &BinaryFocalOptions::alpha), config::field("gamma", &BinaryFocalOptions::gamma)});
   return config;
 }
 }  // namespace
 
 BinaryFocalCrossentropy::BinaryFocalCrossentropy(bool apply_class_balancing, Number alpha, Number gamma,
-                                                 CrossentropyArguments arguments, std::optional<std::string> reduction,
+                                                 CrossentropyOptions options, std::optional<std::string> reduction,
                                                  std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
       apply_class_balancing_(apply_class_balancing),
       alpha_(alpha),
       gamma_(gamma),
-      arguments_(detail::validated(arguments)) {
+      options_(detail::validated(options)) {
   checks::require_finite(alpha_.value, "alpha");
   detail::validate_gamma(gamma_.value);
 }
 
 Tensor BinaryFocalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
   return binary_focal_crossentropy(y_true, y_pred, apply_class_balancing_, alpha_.value, gamma_.value,
-                                   arguments_.from_logits, arguments_.label_smoothing.value, arguments_.axis);
+                                   options_.from_logits, options_.label_smoothing.value, options_.axis);
 }
 
 void BinaryFocalCrossentropy::add_arguments(boost::json::object& config) const {
-  binary_focal_config().write({{}, arguments_, apply_class_balancing_, alpha_, gamma_}, config);
+  binary_focal_config().write({{}, options_, apply_class_balancing_, alpha_, gamma_}, config);
 }
 
 std::shared_ptr<BinaryFocalCrossentropy> BinaryFocalCrossentropy::from_config(const boost::json::object& config,
                                                                               DeserializationContext& context) {
-  BinaryFocalArgs a = binary_focal_config().read(config, context);
+  BinaryFocalOptions a = binary_focal_config().read(config, context);
   return std::make_shared<BinaryFocalCrossentropy>(a.apply_class_balancing, a.alpha, a.gamma, a, std::move(a.reduction),
                                                    std::move(*a.name));
 }

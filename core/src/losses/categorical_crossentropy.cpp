@@ -1,7 +1,7 @@
 #include "kplug/losses/crossentropy.hpp"
 
-#include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/crossentropy_options.hpp"
 #include "losses/loss_fields.hpp"
 
 namespace kplug::losses {
@@ -16,31 +16,30 @@ Tensor categorical_crossentropy(const Tensor& y_true, const Tensor& y_pred, bool
 }
 
 namespace {
-struct CategoricalArgs : loss_config::LossArgs, CrossentropyArguments {};
-const loss_config::LossConfig<CategoricalArgs>& categorical_config() {
-  static const loss_config::LossConfig<CategoricalArgs> config(
+struct CategoricalOptions : loss_config::LossOptions, CrossentropyOptions {};
+const loss_config::LossConfig<CategoricalOptions>& categorical_config() {
+  static const loss_config::LossConfig<CategoricalOptions> config(
       "CategoricalCrossentropy", "categorical_crossentropy",
-      config::Fields<CategoricalArgs>(detail::crossentropy_fields()));
+      config::Fields<CategoricalOptions>(detail::crossentropy_fields()));
   return config;
 }
 }  // namespace
 
-CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyArguments arguments, std::optional<std::string> reduction,
+CategoricalCrossentropy::CategoricalCrossentropy(CrossentropyOptions options, std::optional<std::string> reduction,
                                                  std::string name)
-    : LossFunctionWrapper(std::move(name), std::move(reduction)), arguments_(detail::validated(arguments)) {}
+    : LossFunctionWrapper(std::move(name), std::move(reduction)), options_(detail::validated(options)) {}
 
 Tensor CategoricalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
-  return categorical_crossentropy(y_true, y_pred, arguments_.from_logits, arguments_.label_smoothing.value,
-                                  arguments_.axis);
+  return categorical_crossentropy(y_true, y_pred, options_.from_logits, options_.label_smoothing.value, options_.axis);
 }
 
 void CategoricalCrossentropy::add_arguments(boost::json::object& config) const {
-  categorical_config().write({{}, arguments_}, config);
+  categorical_config().write({{}, options_}, config);
 }
 
 std::shared_ptr<CategoricalCrossentropy> CategoricalCrossentropy::from_config(const boost::json::object& config,
                                                                               DeserializationContext& context) {
-  CategoricalArgs a = categorical_config().read(config, context);
+  CategoricalOptions a = categorical_config().read(config, context);
   return std::make_shared<CategoricalCrossentropy>(a, std::move(a.reduction), std::move(*a.name));
 }
 

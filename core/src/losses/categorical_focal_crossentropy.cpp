@@ -1,8 +1,8 @@
 #include "kplug/losses/crossentropy.hpp"
 
 #include "kplug/errors.hpp"
-#include "losses/crossentropy_arguments.hpp"
 #include "losses/crossentropy_ops.hpp"
+#include "losses/crossentropy_options.hpp"
 #include "losses/loss_fields.hpp"
 #include "util/argument_checks.hpp"
 
@@ -52,16 +52,16 @@ Tensor categorical_focal_crossentropy(const Tensor& y_true, const Tensor& y_pred
 }
 
 namespace {
-struct CategoricalFocalArgs : loss_config::LossArgs, CrossentropyArguments {
+struct CategoricalFocalOptions : loss_config::LossOptions, CrossentropyOptions {
   std::vector<Number> alpha{Number::real(0.25)};
   bool alpha_is_list = false;  // written back in the form it was given
   Number gamma = Number::real(2.0);
 };
 // A number, or one number per class.
-config::Field<CategoricalFocalArgs> alpha_field() {
-  return config::custom_field<CategoricalFocalArgs>(
+config::Field<CategoricalFocalOptions> alpha_field() {
+  return config::custom_field<CategoricalFocalOptions>(
       "alpha",
-      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, CategoricalFocalArgs& a) {
+      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, CategoricalFocalOptions& a) {
         a.alpha.clear();
         a.alpha_is_list = v.is_array();
         if (!a.alpha_is_list) {
@@ -78,28 +78,29 @@ config::Field<CategoricalFocalArgs> alpha_field() {
         }
         if (a.alpha.empty()) reader.fail(key, "expected at least one value");
       },
-      [](const CategoricalFocalArgs& a) {
+      [](const CategoricalFocalOptions& a) {
         return a.alpha_is_list ? config::Codec<std::vector<Number>>::write(a.alpha) : a.alpha.front().to_json();
       },
       /*accepts_null=*/false);
 }
-const loss_config::LossConfig<CategoricalFocalArgs>& categorical_focal_config() {
-  static const loss_config::LossConfig<CategoricalFocalArgs> config(
+const loss_config::LossConfig<CategoricalFocalOptions>& categorical_focal_config() {
+  static const loss_config::LossConfig<CategoricalFocalOptions> config(
       "CategoricalFocalCrossentropy", "categorical_focal_crossentropy",
-      config::Fields<CategoricalFocalArgs>(detail::crossentropy_fields()) +
-          config::Fields<CategoricalFocalArgs>{alpha_field(), config::field("gamma", &CategoricalFocalArgs::gamma)});
+      config::Fields<CategoricalFocalOptions>(detail::crossentropy_fields()) +
+          config::Fields<CategoricalFocalOptions>{alpha_field(),
+                                                  config::field("gamma", &CategoricalFocalOptions::gamma)});
   return config;
 }
 }  // namespace
 
 CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(std::vector<Number> alpha, bool alpha_is_list, Number gamma,
-                                                           CrossentropyArguments arguments,
+                                                           CrossentropyOptions options,
                                                            std::optional<std::string> reduction, std::string name)
     : LossFunctionWrapper(std::move(name), std::move(reduction)),
       alpha_(std::move(alpha)),
       alpha_is_list_(alpha_is_list),
       gamma_(gamma),
-      arguments_(detail::validated(arguments)) {
+      options_(detail::validated(options)) {
   if (alpha_.empty()) throw ValueError("Argument `alpha` needs at least one value");
   if (!alpha_is_list_ && alpha_.size() != 1) throw ValueError("A scalar `alpha` holds exactly one value");
   for (const Number& a : alpha_) checks::require_finite(a.value, "alpha");
@@ -107,17 +108,17 @@ CategoricalFocalCrossentropy::CategoricalFocalCrossentropy(std::vector<Number> a
 }
 
 Tensor CategoricalFocalCrossentropy::compute(const Tensor& y_true, const Tensor& y_pred) const {
-  return categorical_focal_crossentropy(y_true, y_pred, alpha_values(alpha_), gamma_.value, arguments_.from_logits,
-                                        arguments_.label_smoothing.value, arguments_.axis);
+  return categorical_focal_crossentropy(y_true, y_pred, alpha_values(alpha_), gamma_.value, options_.from_logits,
+                                        options_.label_smoothing.value, options_.axis);
 }
 
 void CategoricalFocalCrossentropy::add_arguments(boost::json::object& config) const {
-  categorical_focal_config().write({{}, arguments_, alpha_, alpha_is_list_, gamma_}, config);
+  categorical_focal_config().write({{}, options_, alpha_, alpha_is_list_, gamma_}, config);
 }
 
 std::shared_ptr<CategoricalFocalCrossentropy> CategoricalFocalCrossentropy::from_config(
     const boost::json::object& config, DeserializationContext& context) {
-  CategoricalFocalArgs a = categorical_focal_config().read(config, context);
+  CategoricalFocalOptions a = categorical_focal_config().read(config, context);
   return std::make_shared<CategoricalFocalCrossentropy>(std::move(a.alpha), a.alpha_is_list, a.gamma, a,
                                                         std::move(a.reduction), std::move(*a.name));
 }

@@ -1,6 +1,7 @@
 // Circle loss (Sun et al., 2020): a metric-learning loss over pairwise cosine distances.
 #include "kplug/errors.hpp"
 #include "kplug/losses/regression.hpp"
+#include "kplug/ops/linalg.hpp"
 
 #include "losses/loss_fields.hpp"
 #include "losses/reduction.hpp"
@@ -80,7 +81,7 @@ Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& o
   const float optim_pos = margin, optim_neg = 1.0f + margin;
   const float delta_pos = margin, delta_neg = 1.0f - margin;
   // Cosine distances of L2-normalised embeddings, floored at 0.
-  const Tensor distances = maximum(1.0f - matmul(y_pred, ref_embeddings.transpose()), 0.0f);
+  const Tensor distances = maximum(1.0f - ops::matmul(y_pred, ref_embeddings.transpose()), 0.0f);
 
   Tensor out(Shape{n});
   for (std::int64_t i = 0; i < n; ++i) {
@@ -102,17 +103,17 @@ Tensor circle(const Tensor& y_true, const Tensor& y_pred, const CircleOptions& o
 }
 
 namespace {
-struct CircleArgs : loss_config::LossArgs {
+struct CircleLossOptions : loss_config::LossOptions {
   Number gamma = Number::real(80.0);
   Number margin = Number::real(0.4);
   bool remove_diagonal = true;
 };
-const loss_config::LossConfig<CircleArgs>& circle_config() {
-  static const loss_config::LossConfig<CircleArgs> config(
+const loss_config::LossConfig<CircleLossOptions>& circle_config() {
+  static const loss_config::LossConfig<CircleLossOptions> config(
       "Circle", "circle",
-      {config::field("gamma", &CircleArgs::gamma).check(config::finite()),
-       config::field("margin", &CircleArgs::margin).check(config::finite()),
-       config::field("remove_diagonal", &CircleArgs::remove_diagonal)});
+      {config::field("gamma", &CircleLossOptions::gamma).check(config::finite()),
+       config::field("margin", &CircleLossOptions::margin).check(config::finite()),
+       config::field("remove_diagonal", &CircleLossOptions::remove_diagonal)});
   return config;
 }
 }  // namespace
@@ -144,7 +145,7 @@ void Circle::add_arguments(boost::json::object& config) const {
 }
 
 std::shared_ptr<Circle> Circle::from_config(const boost::json::object& config, DeserializationContext& context) {
-  CircleArgs a = circle_config().read(config, context);
+  CircleLossOptions a = circle_config().read(config, context);
   return std::make_shared<Circle>(a.gamma, a.margin, a.remove_diagonal, std::move(a.reduction), std::move(*a.name));
 }
 

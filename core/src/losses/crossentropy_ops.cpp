@@ -44,11 +44,11 @@ std::int64_t require_class_axis(const Tensor& output, std::int64_t axis) {
 Tensor elementwise_binary_crossentropy(const Tensor& target, const Tensor& output, bool from_logits) {
   require_same_shape(target, output);
   if (from_logits) {
-    return binary(target, output, [](float t, float x) {
+    return ops::binary(target, output, [](float t, float x) {
       return ops::softplus(x) - x * t;  // max(x, 0) - x t + log(1 + exp(-|x|))
     });
   }
-  return binary(target, output, [](float t, float p) {
+  return ops::binary(target, output, [](float t, float p) {
     const float clipped = std::min(std::max(p, kKerasEpsilon), 1.0f - kKerasEpsilon);
     return -(t * std::log(clipped) + (1.0f - t) * std::log(1.0f - clipped));
   });

@@ -112,8 +112,8 @@ Tensor ctc(const Tensor& y_true, const Tensor& y_pred) {
 }
 
 namespace {
-const loss_config::LossConfig<loss_config::LossArgs>& ctc_config() {
-  static const loss_config::LossConfig<loss_config::LossArgs> config("CTC", "ctc", {});
+const loss_config::LossConfig<loss_config::LossOptions>& ctc_config() {
+  static const loss_config::LossConfig<loss_config::LossOptions> config("CTC", "ctc", {});
   return config;
 }
 }  // namespace
@@ -124,7 +124,7 @@ CTC::CTC(std::optional<std::string> reduction, std::string name)
 Tensor CTC::compute(const Tensor& y_true, const Tensor& y_pred) const { return ctc(y_true, y_pred); }
 
 std::shared_ptr<CTC> CTC::from_config(const boost::json::object& config, DeserializationContext& context) {
-  loss_config::LossArgs a = ctc_config().read(config, context);
+  loss_config::LossOptions a = ctc_config().read(config, context);
   return std::make_shared<CTC>(std::move(a.reduction), std::move(*a.name));
 }
 

@@ -40,13 +40,13 @@ Tensor categorical_generalized_cross_entropy(const Tensor& y_true, const Tensor&
 }
 
 namespace {
-struct GeneralizedArgs : loss_config::LossArgs {
+struct GeneralizedOptions : loss_config::LossOptions {
   Number q = Number::real(0.5);
 };
-const loss_config::LossConfig<GeneralizedArgs>& generalized_config() {
-  static const loss_config::LossConfig<GeneralizedArgs> config("CategoricalGeneralizedCrossEntropy",
-                                                               "categorical_generalized_cross_entropy",
-                                                               {config::field("q", &GeneralizedArgs::q)});
+const loss_config::LossConfig<GeneralizedOptions>& generalized_config() {
+  static const loss_config::LossConfig<GeneralizedOptions> config("CategoricalGeneralizedCrossEntropy",
+                                                                  "categorical_generalized_cross_entropy",
+                                                                  {config::field("q", &GeneralizedOptions::q)});
   return config;
 }
 }  // namespace
@@ -67,7 +67,7 @@ void CategoricalGeneralizedCrossEntropy::add_arguments(boost::json::object& conf
 
 std::shared_ptr<CategoricalGeneralizedCrossEntropy> CategoricalGeneralizedCrossEntropy::from_config(
     const boost::json::object& config, DeserializationContext& context) {
-  GeneralizedArgs a = generalized_config().read(config, context);
+  GeneralizedOptions a = generalized_config().read(config, context);
   return std::make_shared<CategoricalGeneralizedCrossEntropy>(a.q, std::move(a.reduction), std::move(*a.name));
 }
 

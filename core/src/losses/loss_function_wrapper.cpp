@@ -19,14 +19,14 @@ Tensor LossFunctionWrapper::call(const Tensor& y_true, const Tensor& y_pred) con
 
 namespace loss_config {
 
-const config::Fields<LossArgs>& loss_base_fields() {
-  static const config::Fields<LossArgs> fields{
-      config::field("name", &LossArgs::name).null_is_default(),
-      config::field("reduction", &LossArgs::reduction).check([](const std::optional<std::string>& reduction) {
+const config::Fields<LossOptions>& loss_base_fields() {
+  static const config::Fields<LossOptions> fields{
+      config::field("name", &LossOptions::name).null_is_default(),
+      config::field("reduction", &LossOptions::reduction).check([](const std::optional<std::string>& reduction) {
         if (!reduction) return std::string();
         return config::one_of({"sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none"})(*reduction);
       }),
-      config::field("dtype", &LossArgs::dtype).read_only().check([](const std::optional<std::string>& dtype) {
+      config::field("dtype", &LossOptions::dtype).read_only().check([](const std::optional<std::string>& dtype) {
         if (!dtype || *dtype == "float32") return std::string();
         return "dtype '" + *dtype + "' is not supported: kplug computes losses in float32 only";
       })};
@@ -41,8 +41,8 @@ boost::json::object LossFunctionWrapper::get_config() const {
   return config;
 }
 
-LossFunctionWrapper::BaseArguments LossFunctionWrapper::read_base(ConfigReader& reader, std::string default_name) {
-  loss_config::LossArgs args;
+LossFunctionWrapper::BaseOptions LossFunctionWrapper::read_base(ConfigReader& reader, std::string default_name) {
+  loss_config::LossOptions args;
   loss_config::loss_base_fields().read_into(reader, args);
   return {args.name.value_or(std::move(default_name)), std::move(args.reduction)};
 }

@@ -63,12 +63,12 @@ Tensor MeanSquaredLogarithmicError::compute(const Tensor& y_true, const Tensor& 
 }
 
 namespace {
-struct CosineArgs : loss_config::LossArgs {
+struct CosineOptions : loss_config::LossOptions {
   std::int64_t axis = -1;
 };
-const loss_config::LossConfig<CosineArgs>& cosine_config() {
-  static const loss_config::LossConfig<CosineArgs> config("CosineSimilarity", "cosine_similarity",
-                                                          {config::field("axis", &CosineArgs::axis)});
+const loss_config::LossConfig<CosineOptions>& cosine_config() {
+  static const loss_config::LossConfig<CosineOptions> config("CosineSimilarity", "cosine_similarity",
+                                                             {config::field("axis", &CosineOptions::axis)});
   return config;
 }
 }  // namespace
@@ -84,7 +84,7 @@ void CosineSimilarity::add_arguments(boost::json::object& config) const { cosine
 
 std::shared_ptr<CosineSimilarity> CosineSimilarity::from_config(const boost::json::object& config,
                                                                 DeserializationContext& context) {
-  CosineArgs a = cosine_config().read(config, context);
+  CosineOptions a = cosine_config().read(config, context);
   return std::make_shared<CosineSimilarity>(a.axis, std::move(a.reduction), std::move(*a.name));
 }
 

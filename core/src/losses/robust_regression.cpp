@@ -40,12 +40,12 @@ Tensor log_cosh(const Tensor& y_true, const Tensor& y_pred) {
 }
 
 namespace {
-struct HuberArgs : loss_config::LossArgs {
+struct HuberOptions : loss_config::LossOptions {
   Number delta = Number::real(1.0);
 };
-const loss_config::LossConfig<HuberArgs>& huber_config() {
-  static const loss_config::LossConfig<HuberArgs> config(
-      "Huber", "huber_loss", {config::field("delta", &HuberArgs::delta).check(config::finite_non_negative())});
+const loss_config::LossConfig<HuberOptions>& huber_config() {
+  static const loss_config::LossConfig<HuberOptions> config(
+      "Huber", "huber_loss", {config::field("delta", &HuberOptions::delta).check(config::finite_non_negative())});
   return config;
 }
 }  // namespace
@@ -63,7 +63,7 @@ Tensor Huber::compute(const Tensor& y_true, const Tensor& y_pred) const { return
 void Huber::add_arguments(boost::json::object& config) const { huber_config().write({{}, delta_}, config); }
 
 std::shared_ptr<Huber> Huber::from_config(const boost::json::object& config, DeserializationContext& context) {
-  HuberArgs a = huber_config().read(config, context);
+  HuberOptions a = huber_config().read(config, context);
   return std::make_shared<Huber>(a.delta, std::move(a.reduction), std::move(*a.name));
 }
 

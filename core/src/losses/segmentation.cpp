@@ -23,38 +23,38 @@ boost::json::value ReductionAxes::to_json() const {
 namespace {
 
 // null (every axis), an integer or a list of integers, written back in the form given.
-template <class Args>
-config::Field<Args> reduction_axes_field() {
-  return config::custom_field<Args>(
+template <class Options>
+config::Field<Options> reduction_axes_field() {
+  return config::custom_field<Options>(
       "axis",
-      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, Args& a) {
+      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, Options& a) {
         std::optional<std::vector<std::int64_t>> axes = reader.optional_int_list(key);
         if (!axes)
           a.axis = ReductionAxes::all();
         else
           a.axis = v.is_array() ? ReductionAxes::list(std::move(*axes)) : ReductionAxes::single(axes->front());
       },
-      [](const Args& a) { return a.axis.to_json(); });
+      [](const Options& a) { return a.axis.to_json(); });
 }
 
-struct DiceArgs : loss_config::LossArgs {
+struct DiceOptions : loss_config::LossOptions {
   ReductionAxes axis = ReductionAxes::all();
 };
-const loss_config::LossConfig<DiceArgs>& dice_config() {
-  static const loss_config::LossConfig<DiceArgs> config("Dice", "dice", {reduction_axes_field<DiceArgs>()});
+const loss_config::LossConfig<DiceOptions>& dice_config() {
+  static const loss_config::LossConfig<DiceOptions> config("Dice", "dice", {reduction_axes_field<DiceOptions>()});
   return config;
 }
 
-struct TverskyArgs : loss_config::LossArgs {
+struct TverskyOptions : loss_config::LossOptions {
   Number alpha = Number::real(0.5);
   Number beta = Number::real(0.5);
   ReductionAxes axis = ReductionAxes::all();
 };
-const loss_config::LossConfig<TverskyArgs>& tversky_config() {
-  static const loss_config::LossConfig<TverskyArgs> config(
+const loss_config::LossConfig<TverskyOptions>& tversky_config() {
+  static const loss_config::LossConfig<TverskyOptions> config(
       "Tversky", "tversky",
-      {config::field("alpha", &TverskyArgs::alpha).check(config::finite()),
-       config::field("beta", &TverskyArgs::beta).check(config::finite()), reduction_axes_field<TverskyArgs>()});
+      {config::field("alpha", &TverskyOptions::alpha).check(config::finite()),
+       config::field("beta", &TverskyOptions::beta).check(config::finite()), reduction_axes_field<TverskyOptions>()});
   return config;
 }
 
@@ -84,7 +84,7 @@ Tensor Dice::compute(const Tensor& y_true, const Tensor& y_pred) const { return 
 void Dice::add_arguments(boost::json::object& config) const { dice_config().write({{}, axis_}, config); }
 
 std::shared_ptr<Dice> Dice::from_config(const boost::json::object& config, DeserializationContext& context) {
-  DiceArgs a = dice_config().read(config, context);
+  DiceOptions a = dice_config().read(config, context);
   return std::make_shared<Dice>(std::move(a.reduction), std::move(*a.name), std::move(a.axis));
 }
 
@@ -104,7 +104,7 @@ void Tversky::add_arguments(boost::json::object& config) const {
 }
 
 std::shared_ptr<Tversky> Tversky::from_config(const boost::json::object& config, DeserializationContext& context) {
-  TverskyArgs a = tversky_config().read(config, context);
+  TverskyOptions a = tversky_config().read(config, context);
   return std::make_shared<Tversky>(a.alpha, a.beta, std::move(a.reduction), std::move(*a.name), std::move(a.axis));
 }
 

@@ -49,16 +49,16 @@ Tensor sparse_categorical_crossentropy(const Tensor& y_true, const Tensor& y_pre
 }
 
 namespace {
-struct SparseArgs : loss_config::LossArgs {
+struct SparseOptions : loss_config::LossOptions {
   bool from_logits = false;
   std::optional<std::int64_t> ignore_class;
   std::int64_t axis = -1;
 };
-const loss_config::LossConfig<SparseArgs>& sparse_config() {
-  static const loss_config::LossConfig<SparseArgs> config(
+const loss_config::LossConfig<SparseOptions>& sparse_config() {
+  static const loss_config::LossConfig<SparseOptions> config(
       "SparseCategoricalCrossentropy", "sparse_categorical_crossentropy",
-      {config::field("from_logits", &SparseArgs::from_logits), config::field("ignore_class", &SparseArgs::ignore_class),
-       config::field("axis", &SparseArgs::axis)});
+      {config::field("from_logits", &SparseOptions::from_logits),
+       config::field("ignore_class", &SparseOptions::ignore_class), config::field("axis", &SparseOptions::axis)});
   return config;
 }
 }  // namespace
@@ -97,7 +97,7 @@ void SparseCategoricalCrossentropy::add_arguments(boost::json::object& config) c
 
 std::shared_ptr<SparseCategoricalCrossentropy> SparseCategoricalCrossentropy::from_config(
     const boost::json::object& config, DeserializationContext& context) {
-  SparseArgs a = sparse_config().read(config, context);
+  SparseOptions a = sparse_config().read(config, context);
   return std::make_shared<SparseCategoricalCrossentropy>(a.from_logits, a.ignore_class, a.axis, std::move(a.reduction),
                                                          std::move(*a.name));
 }

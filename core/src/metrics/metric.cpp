@@ -17,6 +17,11 @@ void Metric::add_variable(std::string name, Shape shape, std::optional<DType> dt
       {std::move(name), std::move(path), Tensor(std::move(shape), dtype.value_or(dtype_from_name(dtype_)))});
 }
 
+void Metric::add_total_and_count() {
+  add_variable("total", Shape{});
+  add_variable("count", Shape{});
+}
+
 void Metric::save_own_variables(saving::WeightsStore::Entry& store) const {
   for (std::size_t i = 0; i < variables_.size(); ++i) store.set(i, variables_[i].value);
 }

@@ -161,6 +161,24 @@ std::vector<ConvAxis> forward_axes(const char* op, const Tensor& x, const Tensor
   return axes;
 }
 
+std::string padding_name(Padding p) { return p == Padding::valid ? "valid" : p == Padding::same ? "same" : "causal"; }
+
+void require_positive(const char* op, const char* what, std::int64_t v) {
+  if (v < 1) throw ValueError(std::string(op) + ": " + what + " must be >= 1, got " + std::to_string(v));
+}
+
+// x (N, H, W, C), kernel (KH, KW, C/groups, F) -> (N, OH, OW, F) through ops::conv_general
+// (im2col + GEMM), with Keras's padding per axis.
+Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::int64_t sh, std::int64_t sw,
+                   std::int64_t dh, std::int64_t dw, Padding ph, Padding pw, std::int64_t groups) {
+  require_positive(op, "stride", std::min(sh, sw));
+  require_positive(op, "dilation", std::min(dh, dw));
+  require_positive(op, "groups", groups);
+  const auto [top, bottom] = conv_padding(x.dim(1), kernel.dim(0), sh, dh, ph);
+  const auto [left, right] = conv_padding(x.dim(2), kernel.dim(1), sw, dw, pw);
+  return conv_general(x, kernel, {{sh, dh, 1, top, bottom}, {sw, dw, 1, left, right}}, groups);
+}
+
 }  // namespace
 
 std::int64_t conv_general_output_length(std::int64_t input, std::int64_t kernel, const ConvAxis& a) {
@@ -283,7 +301,7 @@ std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kerne
   return (input - 1) * stride + span % 2 + *output_padding;
 }
 
-Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeOptions& o) {
+Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& o) {
   const char* op = "conv_transpose";
   const std::int64_t spatial = spatial_rank(op, x);
   require_kernel_rank(op, x, kernel, "(k..., filters, in_channels)");
@@ -320,6 +338,39 @@ Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTranspose
   for (std::size_t i = 0; i < perm.size(); ++i) perm[i] = static_cast<std::int64_t>(i);
   std::swap(perm[perm.size() - 1], perm[perm.size() - 2]);
   return conv_general(x, permute(k, perm), axes, 1);
+}
+
+std::int64_t conv_output_length(std::int64_t input, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
+                                Padding padding) {
+  require_positive("conv", "kernel size", kernel);
+  require_positive("conv", "stride", stride);
+  require_positive("conv", "dilation", dilation);
+  const std::int64_t span = (kernel - 1) * dilation + 1;
+  if (padding == Padding::valid) {
+    if (input < span) {
+      throw ValueError("window of " + std::to_string(span) + " (kernel " + std::to_string(kernel) + ", dilation " +
+                       std::to_string(dilation) + ") is larger than the input length " + std::to_string(input) +
+                       " with padding '" + padding_name(padding) + "'");
+    }
+    return (input - span) / stride + 1;
+  }
+  return (input + stride - 1) / stride;  // same and causal: ceil(input / stride)
+}
+
+Tensor conv1d(const Tensor& x, const Tensor& kernel, const Conv1DOptions& o) {
+  detail::require_rank("conv1d", x, 3, "inputs (batch, width, channels)");
+  detail::require_rank("conv1d", kernel, 3, "a kernel (width, in_channels / groups, filters)");
+  const Tensor x4 = x.expand_dims(1), k4 = kernel.expand_dims(0);
+  Tensor out = conv2d_impl("conv1d", x4, k4, 1, o.stride, 1, o.dilation, Padding::valid, o.padding, o.groups);
+  return out.squeeze(1);
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Conv2DOptions& o) {
+  detail::require_rank("conv2d", x, 4, "inputs (batch, height, width, channels)");
+  detail::require_rank("conv2d", kernel, 4, "a kernel (height, width, in_channels / groups, filters)");
+  if (o.padding == Padding::causal) throw ValueError("conv2d: padding 'causal' is only defined for 1-D convolutions");
+  return conv2d_impl("conv2d", x, kernel, o.strides[0], o.strides[1], o.dilation[0], o.dilation[1], o.padding,
+                     o.padding, o.groups);
 }
 
 }  // namespace kplug::ops

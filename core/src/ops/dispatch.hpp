@@ -7,6 +7,7 @@
 #include <Eigen/Core>
 
 #include <cstdint>
+#include <string>
 
 namespace kplug::ops::detail {
 
@@ -29,6 +30,14 @@ decltype(auto) visit_dtype(DType dtype, F&& f) {
     case DType::bool_: return f(bool{});
   }
   throw ValueError("invalid dtype");
+}
+
+// ValueError unless t has `rank` axes; `layout` describes them ("inputs (batch, width, channels)").
+inline void require_rank(const char* op, const Tensor& t, std::int64_t rank, const char* layout) {
+  if (t.rank() != rank) {
+    throw ValueError(std::string(op) + ": expected " + layout + " (rank " + std::to_string(rank) + "), got shape " +
+                     shape_to_string(t.shape()));
+  }
 }
 
 using ArrayMap = Eigen::Map<Eigen::ArrayXf, Eigen::Aligned64>;

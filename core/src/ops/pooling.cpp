@@ -1,5 +1,4 @@
-// pool3d (the one pooling kernel: pool1d/pool2d in nn.cpp are it with unit axes) and the
-// masked mean.
+// pool3d (the one pooling kernel: pool1d/pool2d are it with unit axes) and the masked mean.
 #include "kplug/ops/pooling.hpp"
 
 #include "kplug/errors.hpp"
@@ -7,6 +6,7 @@
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/normalization.hpp"
 #include "ops/binary_ops.hpp"
+#include "ops/dispatch.hpp"
 
 #include <Eigen/Core>
 
@@ -98,6 +98,19 @@ Tensor masked_mean(const Tensor& x, const Tensor& mask, const Axes& axes, bool k
   const Tensor set = broadcast_to(mask.dtype() == DType::float32 ? mask : mask.astype(DType::float32), shape);
   const Tensor weight = map(set, [](float m) { return m != 0.0f ? 1.0f : 0.0f; });
   return divide(sum(where(weight, x, Tensor::scalar(0.0f)), axes, keepdims), sum(weight, axes, keepdims));
+}
+
+// Both through pool3d, with unit leading axes.
+Tensor pool1d(const Tensor& x, PoolMode mode, const Pool1DOptions& o) {
+  detail::require_rank("pool1d", x, 3, "inputs (batch, width, channels)");
+  const Tensor y = pool3d(x.expand_dims(1).expand_dims(1), mode, {{1, 1, o.pool}, {1, 1, o.stride}, o.padding});
+  return y.squeeze(1).squeeze(1);
+}
+
+Tensor pool2d(const Tensor& x, PoolMode mode, const Pool2DOptions& o) {
+  detail::require_rank("pool2d", x, 4, "inputs (batch, height, width, channels)");
+  return pool3d(x.expand_dims(1), mode, {{1, o.pool[0], o.pool[1]}, {1, o.strides[0], o.strides[1]}, o.padding})
+      .squeeze(1);
 }
 
 }  // namespace kplug::ops

@@ -10,71 +10,73 @@ using config::field;
 
 // ---- Adam / AdamW ----
 
-const config::Fields<AdamArgs>& Adam::own_fields() {
-  static const config::Fields<AdamArgs> f{field("beta_1", &AdamArgs::beta_1), field("beta_2", &AdamArgs::beta_2),
-                                          field("epsilon", &AdamArgs::epsilon), field("amsgrad", &AdamArgs::amsgrad)};
+const config::Fields<AdamOptions>& Adam::own_fields() {
+  static const config::Fields<AdamOptions> f{
+      field("beta_1", &AdamOptions::beta_1), field("beta_2", &AdamOptions::beta_2),
+      field("epsilon", &AdamOptions::epsilon), field("amsgrad", &AdamOptions::amsgrad)};
   return f;
 }
 
 void Adam::build_slots(const std::vector<VariablePtr>& trainable) {
   add_slots(trainable, {"momentum", "velocity"});
-  if (args().amsgrad) add_slots(trainable, {"velocity_hat"});
+  if (options().amsgrad) add_slots(trainable, {"velocity_hat"});
 }
 
-const config::Fields<AdamWArgs>& AdamW::own_fields() {
-  static const config::Fields<AdamWArgs> f(Adam::own_fields());
+const config::Fields<AdamWOptions>& AdamW::own_fields() {
+  static const config::Fields<AdamWOptions> f(Adam::own_fields());
   return f;
 }
 
 void AdamW::build_slots(const std::vector<VariablePtr>& trainable) {
   add_slots(trainable, {"momentum", "velocity"});
-  if (args().amsgrad) add_slots(trainable, {"velocity_hat"});
+  if (options().amsgrad) add_slots(trainable, {"velocity_hat"});
 }
 
 // ---- SGD ----
 
-const config::Fields<SGDArgs>& SGD::own_fields() {
-  static const config::Fields<SGDArgs> f{field("momentum", &SGDArgs::momentum), field("nesterov", &SGDArgs::nesterov)};
+const config::Fields<SGDOptions>& SGD::own_fields() {
+  static const config::Fields<SGDOptions> f{field("momentum", &SGDOptions::momentum),
+                                            field("nesterov", &SGDOptions::nesterov)};
   return f;
 }
 
 void SGD::build_slots(const std::vector<VariablePtr>& trainable) {
-  if (args().momentum.value != 0) add_slots(trainable, {"momentum"});
+  if (options().momentum.value != 0) add_slots(trainable, {"momentum"});
 }
 
 // ---- RMSprop ----
 
-const config::Fields<RMSpropArgs>& RMSprop::own_fields() {
-  static const config::Fields<RMSpropArgs> f{field("rho", &RMSpropArgs::rho), field("momentum", &RMSpropArgs::momentum),
-                                             field("epsilon", &RMSpropArgs::epsilon),
-                                             field("centered", &RMSpropArgs::centered)};
+const config::Fields<RMSpropOptions>& RMSprop::own_fields() {
+  static const config::Fields<RMSpropOptions> f{
+      field("rho", &RMSpropOptions::rho), field("momentum", &RMSpropOptions::momentum),
+      field("epsilon", &RMSpropOptions::epsilon), field("centered", &RMSpropOptions::centered)};
   return f;
 }
 
 void RMSprop::build_slots(const std::vector<VariablePtr>& trainable) {
   add_slots(trainable, {"velocity"});
-  if (args().momentum.value > 0) add_slots(trainable, {"momentum"});
-  if (args().centered) add_slots(trainable, {"average_gradient"});
+  if (options().momentum.value > 0) add_slots(trainable, {"momentum"});
+  if (options().centered) add_slots(trainable, {"average_gradient"});
 }
 
 // ---- Adagrad ----
 
-const config::Fields<AdagradArgs>& Adagrad::own_fields() {
-  static const config::Fields<AdagradArgs> f{
-      field("initial_accumulator_value", &AdagradArgs::initial_accumulator_value),
-      field("epsilon", &AdagradArgs::epsilon)};
+const config::Fields<AdagradOptions>& Adagrad::own_fields() {
+  static const config::Fields<AdagradOptions> f{
+      field("initial_accumulator_value", &AdagradOptions::initial_accumulator_value),
+      field("epsilon", &AdagradOptions::epsilon)};
   return f;
 }
 
 void Adagrad::build_slots(const std::vector<VariablePtr>& trainable) {
-  add_slots(trainable, {"accumulator"}, to_float32(args().initial_accumulator_value.value));
+  add_slots(trainable, {"accumulator"}, to_float32(options().initial_accumulator_value.value));
 }
 
 // ---- Adadelta ----
 
-const config::Fields<AdadeltaArgs>& Adadelta::own_fields() {
-  static const config::Fields<AdadeltaArgs> f{field("rho", &AdadeltaArgs::rho),
-                                              field("epsilon", &AdadeltaArgs::epsilon)};
+const config::Fields<AdadeltaOptions>& Adadelta::own_fields() {
+  static const config::Fields<AdadeltaOptions> f{field("rho", &AdadeltaOptions::rho),
+                                                 field("epsilon", &AdadeltaOptions::epsilon)};
   return f;
 }
 
@@ -84,16 +86,17 @@ void Adadelta::build_slots(const std::vector<VariablePtr>& trainable) {
 
 // ---- Adamax / Nadam / Lamb (beta_1, beta_2, epsilon) ----
 
-const config::Fields<AdamaxArgs>& Adamax::own_fields() {
-  static const config::Fields<AdamaxArgs> f{field("beta_1", &AdamaxArgs::beta_1), field("beta_2", &AdamaxArgs::beta_2),
-                                            field("epsilon", &AdamaxArgs::epsilon)};
+const config::Fields<AdamaxOptions>& Adamax::own_fields() {
+  static const config::Fields<AdamaxOptions> f{field("beta_1", &AdamaxOptions::beta_1),
+                                               field("beta_2", &AdamaxOptions::beta_2),
+                                               field("epsilon", &AdamaxOptions::epsilon)};
   return f;
 }
 
 void Adamax::build_slots(const std::vector<VariablePtr>& trainable) { add_slots(trainable, {"momentum", "norm"}); }
 
-const config::Fields<NadamArgs>& Nadam::own_fields() {
-  static const config::Fields<NadamArgs> f(Adamax::own_fields());
+const config::Fields<NadamOptions>& Nadam::own_fields() {
+  static const config::Fields<NadamOptions> f(Adamax::own_fields());
   return f;
 }
 
@@ -103,8 +106,8 @@ void Nadam::build_slots(const std::vector<VariablePtr>& trainable) {
   add_unscoped_variable("variable", Tensor::scalar(1.0f));
 }
 
-const config::Fields<LambArgs>& Lamb::own_fields() {
-  static const config::Fields<LambArgs> f(Adamax::own_fields());
+const config::Fields<LambOptions>& Lamb::own_fields() {
+  static const config::Fields<LambOptions> f(Adamax::own_fields());
   return f;
 }
 
@@ -112,19 +115,19 @@ void Lamb::build_slots(const std::vector<VariablePtr>& trainable) { add_slots(tr
 
 // ---- Ftrl ----
 
-const config::Fields<FtrlArgs>& Ftrl::own_fields() {
-  static const config::Fields<FtrlArgs> f{
-      field("learning_rate_power", &FtrlArgs::learning_rate_power),
-      field("initial_accumulator_value", &FtrlArgs::initial_accumulator_value),
-      field("l1_regularization_strength", &FtrlArgs::l1_regularization_strength),
-      field("l2_regularization_strength", &FtrlArgs::l2_regularization_strength),
-      field("l2_shrinkage_regularization_strength", &FtrlArgs::l2_shrinkage_regularization_strength),
-      field("beta", &FtrlArgs::beta)};
+const config::Fields<FtrlOptions>& Ftrl::own_fields() {
+  static const config::Fields<FtrlOptions> f{
+      field("learning_rate_power", &FtrlOptions::learning_rate_power),
+      field("initial_accumulator_value", &FtrlOptions::initial_accumulator_value),
+      field("l1_regularization_strength", &FtrlOptions::l1_regularization_strength),
+      field("l2_regularization_strength", &FtrlOptions::l2_regularization_strength),
+      field("l2_shrinkage_regularization_strength", &FtrlOptions::l2_shrinkage_regularization_strength),
+      field("beta", &FtrlOptions::beta)};
   return f;
 }
 
 void Ftrl::build_slots(const std::vector<VariablePtr>& trainable) {
-  const float initial = to_float32(args().initial_accumulator_value.value);
+  const float initial = to_float32(options().initial_accumulator_value.value);
   for (const auto& variable : trainable) {
     add_slot(*variable, "accumulator", initial);
     add_slot(*variable, "linear");
@@ -133,8 +136,9 @@ void Ftrl::build_slots(const std::vector<VariablePtr>& trainable) {
 
 // ---- Lion ----
 
-const config::Fields<LionArgs>& Lion::own_fields() {
-  static const config::Fields<LionArgs> f{field("beta_1", &LionArgs::beta_1), field("beta_2", &LionArgs::beta_2)};
+const config::Fields<LionOptions>& Lion::own_fields() {
+  static const config::Fields<LionOptions> f{field("beta_1", &LionOptions::beta_1),
+                                             field("beta_2", &LionOptions::beta_2)};
   return f;
 }
 
@@ -142,11 +146,11 @@ void Lion::build_slots(const std::vector<VariablePtr>& trainable) { add_slots(tr
 
 // ---- Adafactor ----
 
-const config::Fields<AdafactorArgs>& Adafactor::own_fields() {
-  static const config::Fields<AdafactorArgs> f{
-      field("beta_2_decay", &AdafactorArgs::beta_2_decay), field("epsilon_1", &AdafactorArgs::epsilon_1),
-      field("epsilon_2", &AdafactorArgs::epsilon_2), field("clip_threshold", &AdafactorArgs::clip_threshold),
-      field("relative_step", &AdafactorArgs::relative_step)};
+const config::Fields<AdafactorOptions>& Adafactor::own_fields() {
+  static const config::Fields<AdafactorOptions> f{
+      field("beta_2_decay", &AdafactorOptions::beta_2_decay), field("epsilon_1", &AdafactorOptions::epsilon_1),
+      field("epsilon_2", &AdafactorOptions::epsilon_2), field("clip_threshold", &AdafactorOptions::clip_threshold),
+      field("relative_step", &AdafactorOptions::relative_step)};
   return f;
 }
 
@@ -170,8 +174,8 @@ void Adafactor::build_slots(const std::vector<VariablePtr>& trainable) {
 
 // ---- ScheduleFreeAdamW ----
 
-const config::Fields<ScheduleFreeAdamWArgs>& ScheduleFreeAdamW::own_fields() {
-  using A = ScheduleFreeAdamWArgs;
+const config::Fields<ScheduleFreeAdamWOptions>& ScheduleFreeAdamW::own_fields() {
+  using A = ScheduleFreeAdamWOptions;
   static const config::Fields<A> f{field("beta_1", &A::beta_1), field("beta_2", &A::beta_2),
                                    field("epsilon", &A::epsilon), field("warmup_steps", &A::warmup_steps)};
   return f;
@@ -186,8 +190,8 @@ void ScheduleFreeAdamW::build_slots(const std::vector<VariablePtr>& trainable) {
 
 // ---- Muon ----
 
-const config::Fields<MuonArgs>& Muon::own_fields() {
-  using A = MuonArgs;
+const config::Fields<MuonOptions>& Muon::own_fields() {
+  using A = MuonOptions;
   static const config::Fields<A> f{field("adam_beta_1", &A::adam_beta_1),
                                    field("adam_beta_2", &A::adam_beta_2),
                                    field("epsilon", &A::epsilon),
@@ -214,25 +218,25 @@ void Muon::build_slots(const std::vector<VariablePtr>& /*trainable*/) {
 // ---- LossScaleOptimizer ----
 
 namespace {
-const config::Fields<LossScaleOptimizer::Args>& loss_scale_fields() {
-  using A = LossScaleOptimizer::Args;
+const config::Fields<LossScaleOptimizer::Options>& loss_scale_fields() {
+  using A = LossScaleOptimizer::Options;
   static const config::Fields<A> f{
       field("name", &A::name).null_is_default(), field("inner_optimizer", &A::inner_optimizer).required(),
       field("initial_scale", &A::initial_scale), field("dynamic_growth_steps", &A::dynamic_growth_steps)};
   return f;
 }
 
-OptimizerArgs loss_scale_base(const LossScaleOptimizer::Args& args) {
-  OptimizerArgs base;
+OptimizerOptions loss_scale_base(const LossScaleOptimizer::Options& args) {
+  OptimizerOptions base;
   base.name = args.name;
   base.learning_rate.value = 0.0f;  // Keras passes learning_rate=0.0 to the base class
   return base;
 }
 }  // namespace
 
-LossScaleOptimizer::LossScaleOptimizer(Args args)
-    : Optimizer(loss_scale_base(args), "loss_scale_optimizer"), args_(std::move(args)) {
-  if (!args_.inner_optimizer) throw ValueError("LossScaleOptimizer: `inner_optimizer` is required");
+LossScaleOptimizer::LossScaleOptimizer(Options args)
+    : Optimizer(loss_scale_base(args), "loss_scale_optimizer"), options_(std::move(args)) {
+  if (!options_.inner_optimizer) throw ValueError("LossScaleOptimizer: `inner_optimizer` is required");
 }
 
 std::shared_ptr<LossScaleOptimizer> LossScaleOptimizer::from_config(const boost::json::object& config,
@@ -241,7 +245,7 @@ std::shared_ptr<LossScaleOptimizer> LossScaleOptimizer::from_config(const boost:
 }
 
 boost::json::object LossScaleOptimizer::get_config() const {
-  Args written = args_;
+  Options written = options_;
   written.name = name();
   return loss_scale_fields().write(written);
 }

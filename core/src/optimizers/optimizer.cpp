@@ -36,8 +36,8 @@ boost::json::value Codec<LearningRate>::write(const LearningRate& v) {
 
 Optimizer::~Optimizer() = default;
 
-const config::Fields<OptimizerArgs>& Optimizer::base_fields() {
-  using A = OptimizerArgs;
+const config::Fields<OptimizerOptions>& Optimizer::base_fields() {
+  using A = OptimizerOptions;
   static const config::Fields<A> f{config::field("name", &A::name).null_is_default(),
                                    config::field("learning_rate", &A::learning_rate),
                                    config::field("weight_decay", &A::weight_decay),
@@ -52,7 +52,7 @@ const config::Fields<OptimizerArgs>& Optimizer::base_fields() {
   return f;
 }
 
-void Optimizer::check_base(const OptimizerArgs& a, const std::string& class_name) {
+void Optimizer::check_base(const OptimizerOptions& a, const std::string& class_name) {
   const std::string where = class_name + ": ";
   if (a.gradient_accumulation_steps && *a.gradient_accumulation_steps < 2) {
     throw ValueError(where +
@@ -78,7 +78,7 @@ void Optimizer::check_base(const OptimizerArgs& a, const std::string& class_name
   }
 }
 
-Optimizer::Optimizer(OptimizerArgs base, std::string_view default_name)
+Optimizer::Optimizer(OptimizerOptions base, std::string_view default_name)
     : base_(std::move(base)), name_(base_.name.value_or(std::string(default_name))) {
   // Created at construction, as Keras's __init__ does: they exist (and load) before build().
   variables_.push_back({"iteration", name_ + "/iteration", Tensor(Shape{}, DType::int32)});
@@ -138,7 +138,7 @@ void Optimizer::add_unscoped_variable(std::string name, Tensor value) {
 }
 
 boost::json::object Optimizer::get_config() const {
-  OptimizerArgs written = base_;
+  OptimizerOptions written = base_;
   written.name = name_;
   if (!written.learning_rate.schedule) {
     written.learning_rate.value = variables_[1].value.astype(DType::float32).values()[0];

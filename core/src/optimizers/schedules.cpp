@@ -24,65 +24,48 @@ config::Check<Number> positive_steps(const char* key) {
   };
 }
 
+// ExponentialDecay's and InverseTimeDecay's keys (their options have the same members).
+template <class O>
+config::Fields<O> decay_rate_fields() {
+  return config::Fields<O>{
+      config::field("initial_learning_rate", &O::initial_learning_rate).required(),
+      config::field("decay_steps", &O::decay_steps).required().check(positive_steps("decay_steps")),
+      config::field("decay_rate", &O::decay_rate).required(), config::field("staircase", &O::staircase),
+      config::field("name", &O::name)};
+}
+
 }  // namespace
 
 // ---- ExponentialDecay ----
 
-namespace {
-const config::Fields<ExponentialDecay::Args>& exponential_fields() {
-  using A = ExponentialDecay::Args;
-  static const config::Fields<A> f{
-      config::field("initial_learning_rate", &A::initial_learning_rate).required(),
-      config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
-      config::field("decay_rate", &A::decay_rate).required(), config::field("staircase", &A::staircase),
-      config::field("name", &A::name)};
+const config::Fields<ExponentialDecay::Options>& ExponentialDecay::fields() {
+  static const config::Fields<Options> f = decay_rate_fields<Options>();
   return f;
 }
-}  // namespace
 
-ExponentialDecay::ExponentialDecay(Args args) : args_(std::move(args)) {}
-std::shared_ptr<ExponentialDecay> ExponentialDecay::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return std::make_shared<ExponentialDecay>(exponential_fields().read(config, context, "ExponentialDecay"));
-}
-boost::json::object ExponentialDecay::get_config() const { return exponential_fields().write(args_); }
 float ExponentialDecay::operator()(std::int64_t step) const {
-  float p = static_cast<float>(step) / f32(args_.decay_steps);
-  if (args_.staircase) p = std::floor(p);
-  return f32(args_.initial_learning_rate) * std::pow(f32(args_.decay_rate), p);
+  float p = static_cast<float>(step) / f32(options_.decay_steps);
+  if (options_.staircase) p = std::floor(p);
+  return f32(options_.initial_learning_rate) * std::pow(f32(options_.decay_rate), p);
 }
 
 // ---- InverseTimeDecay ----
 
-namespace {
-const config::Fields<InverseTimeDecay::Args>& inverse_time_fields() {
-  using A = InverseTimeDecay::Args;
-  static const config::Fields<A> f{
-      config::field("initial_learning_rate", &A::initial_learning_rate).required(),
-      config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
-      config::field("decay_rate", &A::decay_rate).required(), config::field("staircase", &A::staircase),
-      config::field("name", &A::name)};
+const config::Fields<InverseTimeDecay::Options>& InverseTimeDecay::fields() {
+  static const config::Fields<Options> f = decay_rate_fields<Options>();
   return f;
 }
-}  // namespace
 
-InverseTimeDecay::InverseTimeDecay(Args args) : args_(std::move(args)) {}
-std::shared_ptr<InverseTimeDecay> InverseTimeDecay::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return std::make_shared<InverseTimeDecay>(inverse_time_fields().read(config, context, "InverseTimeDecay"));
-}
-boost::json::object InverseTimeDecay::get_config() const { return inverse_time_fields().write(args_); }
 float InverseTimeDecay::operator()(std::int64_t step) const {
-  float p = static_cast<float>(step) / f32(args_.decay_steps);
-  if (args_.staircase) p = std::floor(p);
-  return f32(args_.initial_learning_rate) / (1.0f + f32(args_.decay_rate) * p);
+  float p = static_cast<float>(step) / f32(options_.decay_steps);
+  if (options_.staircase) p = std::floor(p);
+  return f32(options_.initial_learning_rate) / (1.0f + f32(options_.decay_rate) * p);
 }
 
 // ---- PolynomialDecay ----
 
-namespace {
-const config::Fields<PolynomialDecay::Args>& polynomial_fields() {
-  using A = PolynomialDecay::Args;
+const config::Fields<PolynomialDecay::Options>& PolynomialDecay::fields() {
+  using A = Options;
   static const config::Fields<A> f{
       config::field("initial_learning_rate", &A::initial_learning_rate).required(),
       config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
@@ -92,68 +75,53 @@ const config::Fields<PolynomialDecay::Args>& polynomial_fields() {
       config::field("name", &A::name)};
   return f;
 }
-}  // namespace
 
-PolynomialDecay::PolynomialDecay(Args args) : args_(std::move(args)) {}
-std::shared_ptr<PolynomialDecay> PolynomialDecay::from_config(const boost::json::object& config,
-                                                              DeserializationContext& context) {
-  return std::make_shared<PolynomialDecay>(polynomial_fields().read(config, context, "PolynomialDecay"));
-}
-boost::json::object PolynomialDecay::get_config() const { return polynomial_fields().write(args_); }
 float PolynomialDecay::operator()(std::int64_t step) const {
-  const float initial = f32(args_.initial_learning_rate);
-  const float end = f32(args_.end_learning_rate);
+  const float initial = f32(options_.initial_learning_rate);
+  const float end = f32(options_.end_learning_rate);
   float global_step = static_cast<float>(step);
-  float decay_steps = f32(args_.decay_steps);
-  if (args_.cycle) {
+  float decay_steps = f32(options_.decay_steps);
+  if (options_.cycle) {
     const float multiplier = global_step == 0.0f ? 1.0f : std::ceil(global_step / decay_steps);
     decay_steps *= multiplier;
   } else {
     global_step = std::min(global_step, decay_steps);
   }
   const float p = global_step / decay_steps;
-  return (initial - end) * std::pow(1.0f - p, f32(args_.power)) + end;
+  return (initial - end) * std::pow(1.0f - p, f32(options_.power)) + end;
 }
 
 // ---- PiecewiseConstantDecay ----
 
-namespace {
-const config::Fields<PiecewiseConstantDecay::Args>& piecewise_fields() {
-  using A = PiecewiseConstantDecay::Args;
+const config::Fields<PiecewiseConstantDecay::Options>& PiecewiseConstantDecay::fields() {
+  using A = Options;
   static const config::Fields<A> f{config::field("boundaries", &A::boundaries).required(),
                                    config::field("values", &A::values).required(), config::field("name", &A::name)};
   return f;
 }
-}  // namespace
 
-PiecewiseConstantDecay::PiecewiseConstantDecay(Args args) : args_(std::move(args)) {
-  if (args_.boundaries.size() + 1 != args_.values.size()) {
+PiecewiseConstantDecay::PiecewiseConstantDecay(Options options) : FieldsSchedule(std::move(options)) {
+  if (options_.boundaries.size() + 1 != options_.values.size()) {
     throw ValueError(
         "PiecewiseConstantDecay: the length of boundaries should be 1 less than the length of values. "
         "Received: boundaries of length " +
-        std::to_string(args_.boundaries.size()) + ", and values of length " + std::to_string(args_.values.size()) +
-        ".");
+        std::to_string(options_.boundaries.size()) + ", and values of length " +
+        std::to_string(options_.values.size()) + ".");
   }
 }
-std::shared_ptr<PiecewiseConstantDecay> PiecewiseConstantDecay::from_config(const boost::json::object& config,
-                                                                            DeserializationContext& context) {
-  return std::make_shared<PiecewiseConstantDecay>(piecewise_fields().read(config, context, "PiecewiseConstantDecay"));
-}
-boost::json::object PiecewiseConstantDecay::get_config() const { return piecewise_fields().write(args_); }
 float PiecewiseConstantDecay::operator()(std::int64_t step) const {
   // Boundaries are cast to the step's (integer) type, as Keras does.
-  const auto& b = args_.boundaries;
+  const auto& b = options_.boundaries;
   for (std::size_t i = 0; i < b.size(); ++i) {
-    if (step <= static_cast<std::int64_t>(b[i].value)) return f32(args_.values[i]);
+    if (step <= static_cast<std::int64_t>(b[i].value)) return f32(options_.values[i]);
   }
-  return f32(args_.values.back());
+  return f32(options_.values.back());
 }
 
 // ---- CosineDecay ----
 
-namespace {
-const config::Fields<CosineDecay::Args>& cosine_fields() {
-  using A = CosineDecay::Args;
+const config::Fields<CosineDecay::Options>& CosineDecay::fields() {
+  using A = Options;
   static const config::Fields<A> f{
       config::field("initial_learning_rate", &A::initial_learning_rate).required(),
       config::field("decay_steps", &A::decay_steps).required().check(positive_steps("decay_steps")),
@@ -164,6 +132,7 @@ const config::Fields<CosineDecay::Args>& cosine_fields() {
   return f;
 }
 
+namespace {
 float cosine_decayed(float step, float decay_steps, float decay_from, float alpha) {
   const float completed = step / decay_steps;
   const float cosine = 0.5f * (1.0f + std::cos(std::numbers::pi_v<float> * completed));
@@ -171,20 +140,14 @@ float cosine_decayed(float step, float decay_steps, float decay_from, float alph
 }
 }  // namespace
 
-CosineDecay::CosineDecay(Args args) : args_(std::move(args)) {}
-std::shared_ptr<CosineDecay> CosineDecay::from_config(const boost::json::object& config,
-                                                      DeserializationContext& context) {
-  return std::make_shared<CosineDecay>(cosine_fields().read(config, context, "CosineDecay"));
-}
-boost::json::object CosineDecay::get_config() const { return cosine_fields().write(args_); }
 float CosineDecay::operator()(std::int64_t step) const {
-  const float initial = f32(args_.initial_learning_rate);
-  const float decay_steps = f32(args_.decay_steps);
-  const float alpha = f32(args_.alpha);
+  const float initial = f32(options_.initial_learning_rate);
+  const float decay_steps = f32(options_.decay_steps);
+  const float alpha = f32(options_.alpha);
   float global_step = static_cast<float>(step);
-  if (!args_.warmup_target) return cosine_decayed(std::min(global_step, decay_steps), decay_steps, initial, alpha);
-  const float target = f32(*args_.warmup_target);
-  const float warmup_steps = f32(args_.warmup_steps);
+  if (!options_.warmup_target) return cosine_decayed(std::min(global_step, decay_steps), decay_steps, initial, alpha);
+  const float target = f32(*options_.warmup_target);
+  const float warmup_steps = f32(options_.warmup_steps);
   global_step = std::min(global_step, decay_steps + warmup_steps);
   if (global_step < warmup_steps) return (target - initial) * (global_step / warmup_steps) + initial;
   return cosine_decayed(global_step - warmup_steps, decay_steps, target, alpha);
@@ -192,9 +155,8 @@ float CosineDecay::operator()(std::int64_t step) const {
 
 // ---- CosineDecayRestarts ----
 
-namespace {
-const config::Fields<CosineDecayRestarts::Args>& restarts_fields() {
-  using A = CosineDecayRestarts::Args;
+const config::Fields<CosineDecayRestarts::Options>& CosineDecayRestarts::fields() {
+  using A = Options;
   static const config::Fields<A> f{
       config::field("initial_learning_rate", &A::initial_learning_rate).required(),
       config::field("first_decay_steps", &A::first_decay_steps).required().check(positive_steps("first_decay_steps")),
@@ -204,20 +166,13 @@ const config::Fields<CosineDecayRestarts::Args>& restarts_fields() {
       config::field("name", &A::name)};
   return f;
 }
-}  // namespace
 
-CosineDecayRestarts::CosineDecayRestarts(Args args) : args_(std::move(args)) {}
-std::shared_ptr<CosineDecayRestarts> CosineDecayRestarts::from_config(const boost::json::object& config,
-                                                                      DeserializationContext& context) {
-  return std::make_shared<CosineDecayRestarts>(restarts_fields().read(config, context, "CosineDecayRestarts"));
-}
-boost::json::object CosineDecayRestarts::get_config() const { return restarts_fields().write(args_); }
 float CosineDecayRestarts::operator()(std::int64_t step) const {
-  const float initial = f32(args_.initial_learning_rate);
-  const float alpha = f32(args_.alpha);
-  const float t_mul = f32(args_.t_mul);
-  const float m_mul = f32(args_.m_mul);
-  float completed = static_cast<float>(step) / f32(args_.first_decay_steps);
+  const float initial = f32(options_.initial_learning_rate);
+  const float alpha = f32(options_.alpha);
+  const float t_mul = f32(options_.t_mul);
+  const float m_mul = f32(options_.m_mul);
+  float completed = static_cast<float>(step) / f32(options_.first_decay_steps);
   float restart = 0.0f;
   if (t_mul == 1.0f) {
     restart = std::floor(completed);

@@ -3,6 +3,7 @@
 #include "builtins/catalog.hpp"
 #include "kplug/json.hpp"
 #include "kplug/number.hpp"
+#include "kplug/ops/linalg.hpp"
 
 #include <cmath>
 
@@ -104,7 +105,7 @@ float OrthogonalRegularizer::operator()(const Tensor& x) const {
   const std::int64_t axis = mode_ == "rows" ? 1 : 0;
   Tensor norms = x.square().sum(axis, true).sqrt().map([](float n) { return n == 0.0f ? 1.0f : n; });
   Tensor unit = x / norms;
-  Tensor product = mode_ == "rows" ? matmul(unit, unit.transpose()) : matmul(unit.transpose(), unit);
+  Tensor product = mode_ == "rows" ? ops::matmul(unit, unit.transpose()) : ops::matmul(unit.transpose(), unit);
   const std::int64_t size = product.dim(0);
   if (size < 2) return 0.0f;
   float off_diagonal = 0.0f;

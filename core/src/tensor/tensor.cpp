@@ -25,45 +25,7 @@ std::shared_ptr<std::byte[]> allocate(std::size_t bytes) {
   return std::shared_ptr<std::byte[]>(p, AlignedDelete{});
 }
 
-constexpr std::string_view kDTypeNames[] = {"float32", "float64", "float16", "bfloat16", "int8",   "int16", "int32",
-                                            "int64",   "uint8",   "uint16",  "uint32",   "uint64", "bool"};
-
 }  // namespace
-
-std::string_view dtype_name(DType dtype) noexcept { return kDTypeNames[static_cast<std::size_t>(dtype)]; }
-
-DType dtype_from_name(std::string_view name) {
-  for (std::size_t i = 0; i < std::size(kDTypeNames); ++i) {
-    if (kDTypeNames[i] == name) return static_cast<DType>(i);
-  }
-  std::string known;
-  for (auto n : kDTypeNames) known += (known.empty() ? "" : ", ") + std::string(n);
-  throw ValueError("unknown dtype '" + std::string(name) + "' (known: " + known + ")");
-}
-
-std::size_t dtype_size(DType dtype) noexcept {
-  switch (dtype) {
-    case DType::float64:
-    case DType::int64:
-    case DType::uint64: return 8;
-    case DType::float32:
-    case DType::int32:
-    case DType::uint32: return 4;
-    case DType::float16:
-    case DType::bfloat16:
-    case DType::int16:
-    case DType::uint16: return 2;
-    case DType::int8:
-    case DType::uint8:
-    case DType::bool_: return 1;
-  }
-  return 1;
-}
-
-bool is_floating(DType d) noexcept {
-  return d == DType::float32 || d == DType::float64 || d == DType::float16 || d == DType::bfloat16;
-}
-bool is_integer(DType d) noexcept { return !is_floating(d) && d != DType::bool_; }
 
 std::string shape_to_string(const Shape& shape) {
   std::string s = "(";
@@ -368,8 +330,6 @@ Tensor maximum(const Tensor& a, float b) {
 Tensor minimum(const Tensor& a, float b) {
   return ops::map(a, [b](float x) { return x > b ? b : x; });
 }
-
-Tensor matmul(const Tensor& a, const Tensor& b) { return ops::matmul(a, b); }
 
 bool allclose(const Tensor& a, const Tensor& b, float rtol, float atol) {
   if (a.shape() != b.shape()) return false;

@@ -3,9 +3,9 @@
 //   #include <kplug/sdk.hpp>
 //
 //   KPLUG_PLUGIN_REGISTER(registrar) {
-//     registrar.add_class<MyRegularizer>("my_package");              // "my_package>MyRegularizer"
+//     registrar.add_class<MyRegularizer>({.package = "my_package"});              // "my_package>MyRegularizer"
 //     registrar.add_activation("my_package", "square", [](const kplug::Tensor& x) { return x * x; });
-//     registrar.add_class<MyLayer>("my_package");                    // a kplug::Layer subclass
+//     registrar.add_class<MyLayer>({.package = "my_package"});                    // a kplug::Layer subclass
 //   }
 //
 // and in CMake: kplug_add_plugin(my_plugin NAME my_plugin VERSION 1.0.0

@@ -56,7 +56,7 @@ Tensor ctc(const Tensor& y_true, const Tensor& y_pred);
 // --- Classes ---------------------------------------------------------------------------
 
 // The {from_logits, label_smoothing, axis} arguments the binary and categorical losses share.
-struct CrossentropyArguments {
+struct CrossentropyOptions {
   bool from_logits = false;
   Number label_smoothing = Number::real(0.0);
   std::int64_t axis = -1;
@@ -64,7 +64,7 @@ struct CrossentropyArguments {
 
 class BinaryCrossentropy : public LossFunctionWrapper {
  public:
-  explicit BinaryCrossentropy(CrossentropyArguments arguments = {},
+  explicit BinaryCrossentropy(CrossentropyOptions options = {},
                               std::optional<std::string> reduction = "sum_over_batch_size",
                               std::string name = "binary_crossentropy");
   static std::shared_ptr<BinaryCrossentropy> from_config(const boost::json::object& config,
@@ -75,13 +75,13 @@ class BinaryCrossentropy : public LossFunctionWrapper {
   void add_arguments(boost::json::object& config) const override;
 
  private:
-  CrossentropyArguments arguments_;
+  CrossentropyOptions options_;
 };
 
 class BinaryFocalCrossentropy : public LossFunctionWrapper {
  public:
   explicit BinaryFocalCrossentropy(bool apply_class_balancing = false, Number alpha = Number::real(0.25),
-                                   Number gamma = Number::real(2.0), CrossentropyArguments arguments = {},
+                                   Number gamma = Number::real(2.0), CrossentropyOptions options = {},
                                    std::optional<std::string> reduction = "sum_over_batch_size",
                                    std::string name = "binary_focal_crossentropy");
   static std::shared_ptr<BinaryFocalCrossentropy> from_config(const boost::json::object& config,
@@ -94,12 +94,12 @@ class BinaryFocalCrossentropy : public LossFunctionWrapper {
  private:
   bool apply_class_balancing_;
   Number alpha_, gamma_;
-  CrossentropyArguments arguments_;
+  CrossentropyOptions options_;
 };
 
 class CategoricalCrossentropy : public LossFunctionWrapper {
  public:
-  explicit CategoricalCrossentropy(CrossentropyArguments arguments = {},
+  explicit CategoricalCrossentropy(CrossentropyOptions options = {},
                                    std::optional<std::string> reduction = "sum_over_batch_size",
                                    std::string name = "categorical_crossentropy");
   static std::shared_ptr<CategoricalCrossentropy> from_config(const boost::json::object& config,
@@ -110,14 +110,14 @@ class CategoricalCrossentropy : public LossFunctionWrapper {
   void add_arguments(boost::json::object& config) const override;
 
  private:
-  CrossentropyArguments arguments_;
+  CrossentropyOptions options_;
 };
 
 class CategoricalFocalCrossentropy : public LossFunctionWrapper {
  public:
   // `alpha` is one number, or a list of per-class numbers when `alpha_is_list`.
   explicit CategoricalFocalCrossentropy(std::vector<Number> alpha = {Number::real(0.25)}, bool alpha_is_list = false,
-                                        Number gamma = Number::real(2.0), CrossentropyArguments arguments = {},
+                                        Number gamma = Number::real(2.0), CrossentropyOptions options = {},
                                         std::optional<std::string> reduction = "sum_over_batch_size",
                                         std::string name = "categorical_focal_crossentropy");
   static std::shared_ptr<CategoricalFocalCrossentropy> from_config(const boost::json::object& config,
@@ -131,7 +131,7 @@ class CategoricalFocalCrossentropy : public LossFunctionWrapper {
   std::vector<Number> alpha_;
   bool alpha_is_list_;
   Number gamma_;
-  CrossentropyArguments arguments_;
+  CrossentropyOptions options_;
 };
 
 class SparseCategoricalCrossentropy : public LossFunctionWrapper {

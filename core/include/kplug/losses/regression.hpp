@@ -75,7 +75,7 @@ class PlainLossFunctionWrapper : public LossFunctionWrapper {
  public:
   static std::shared_ptr<Derived> from_config(const boost::json::object& config, DeserializationContext& context) {
     ConfigReader reader(config, context, Derived::kClassName);
-    BaseArguments base = read_base(reader, Derived::kDefaultName);
+    BaseOptions base = read_base(reader, Derived::kDefaultName);
     reader.finish();
     return std::make_shared<Derived>(std::move(base.reduction), std::move(base.name));
   }

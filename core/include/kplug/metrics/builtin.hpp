@@ -17,18 +17,17 @@ namespace kplug::metrics {
 
 // A Mean-based metric whose config is {name, dtype}. `Tag` gives kClassName and kDefaultName.
 template <class Tag>
-class PlainMeanMetric final : public BasicMetric<PlainMeanMetric<Tag>, MetricArgs> {
+class PlainMeanMetric final : public BasicMetric<PlainMeanMetric<Tag>, MetricOptions> {
  public:
   static constexpr const char* kClassName = Tag::kClassName;
   static constexpr const char* kDefaultName = Tag::kDefaultName;
   static constexpr const char* kDefaultDType = "float32";
-  static const config::Fields<MetricArgs>& fields() {
-    static const config::Fields<MetricArgs> f{name_field<MetricArgs>(), dtype_field<MetricArgs>()};
+  static const config::Fields<MetricOptions>& fields() {
+    static const config::Fields<MetricOptions> f{name_field<MetricOptions>(), dtype_field<MetricOptions>()};
     return f;
   }
-  explicit PlainMeanMetric(MetricArgs args) : BasicMetric<PlainMeanMetric<Tag>, MetricArgs>(std::move(args)) {
-    this->add_variable("total", Shape{});
-    this->add_variable("count", Shape{});
+  explicit PlainMeanMetric(MetricOptions args) : BasicMetric<PlainMeanMetric<Tag>, MetricOptions>(std::move(args)) {
+    this->add_total_and_count();
   }
 };
 
@@ -72,98 +71,98 @@ using CategoricalHinge = PlainMeanMetric<tags::CategoricalHinge>;
 using KLDivergence = PlainMeanMetric<tags::KLDivergence>;
 using Poisson = PlainMeanMetric<tags::Poisson>;
 
-// Declares a metric class: Args type, Keras names, its field list and constructor.
-#define KPLUG_DECLARE_METRIC(Class, ArgsType, default_name, default_dtype) \
-  class Class final : public BasicMetric<Class, ArgsType> {                \
-   public:                                                                 \
-    static constexpr const char* kClassName = #Class;                      \
-    static constexpr const char* kDefaultName = default_name;              \
-    static constexpr const char* kDefaultDType = default_dtype;            \
-    static const config::Fields<ArgsType>& fields();                       \
-    explicit Class(ArgsType args);                                         \
+// Declares a metric class: Options type, Keras names, its field list and constructor.
+#define KPLUG_DECLARE_METRIC(Class, OptionsType, default_name, default_dtype) \
+  class Class final : public BasicMetric<Class, OptionsType> {                \
+   public:                                                                    \
+    static constexpr const char* kClassName = #Class;                         \
+    static constexpr const char* kDefaultName = default_name;                 \
+    static constexpr const char* kDefaultDType = default_dtype;               \
+    static const config::Fields<OptionsType>& fields();                       \
+    explicit Class(OptionsType args);                                         \
   }
 
 // total only.
-KPLUG_DECLARE_METRIC(Sum, MetricArgs, "sum", "float32");
+KPLUG_DECLARE_METRIC(Sum, MetricOptions, "sum", "float32");
 
 // CosineSimilarity takes `axis` but, as Keras, does not write it.
-struct CosineSimilarityArgs : MetricArgs {
+struct CosineSimilarityOptions : MetricOptions {
   std::int64_t axis = -1;
 };
-KPLUG_DECLARE_METRIC(CosineSimilarity, CosineSimilarityArgs, "cosine_similarity", "float32");
+KPLUG_DECLARE_METRIC(CosineSimilarity, CosineSimilarityOptions, "cosine_similarity", "float32");
 
-struct BinaryAccuracyArgs : MetricArgs {
+struct BinaryAccuracyOptions : MetricOptions {
   Number threshold = Number::real(0.5);
 };
-KPLUG_DECLARE_METRIC(BinaryAccuracy, BinaryAccuracyArgs, "binary_accuracy", "float32");
+KPLUG_DECLARE_METRIC(BinaryAccuracy, BinaryAccuracyOptions, "binary_accuracy", "float32");
 
-struct TopKArgs : MetricArgs {
+struct TopKOptions : MetricOptions {
   std::int64_t k = 5;
 };
-KPLUG_DECLARE_METRIC(TopKCategoricalAccuracy, TopKArgs, "top_k_categorical_accuracy", "float32");
-struct SparseTopKArgs : TopKArgs {
+KPLUG_DECLARE_METRIC(TopKCategoricalAccuracy, TopKOptions, "top_k_categorical_accuracy", "float32");
+struct SparseTopKOptions : TopKOptions {
   bool from_sorted_ids = false;  // written only when true, as Keras
 };
-KPLUG_DECLARE_METRIC(SparseTopKCategoricalAccuracy, SparseTopKArgs, "sparse_top_k_categorical_accuracy", "float32");
+KPLUG_DECLARE_METRIC(SparseTopKCategoricalAccuracy, SparseTopKOptions, "sparse_top_k_categorical_accuracy", "float32");
 
-struct BinaryCrossentropyArgs : MetricArgs {
+struct BinaryCrossentropyOptions : MetricOptions {
   bool from_logits = false;
   Number label_smoothing = Number::integer(0);
 };
-KPLUG_DECLARE_METRIC(BinaryCrossentropy, BinaryCrossentropyArgs, "binary_crossentropy", "float32");
-struct CategoricalCrossentropyArgs : BinaryCrossentropyArgs {
+KPLUG_DECLARE_METRIC(BinaryCrossentropy, BinaryCrossentropyOptions, "binary_crossentropy", "float32");
+struct CategoricalCrossentropyOptions : BinaryCrossentropyOptions {
   std::int64_t axis = -1;
 };
-KPLUG_DECLARE_METRIC(CategoricalCrossentropy, CategoricalCrossentropyArgs, "categorical_crossentropy", "float32");
-struct SparseCategoricalCrossentropyArgs : MetricArgs {
+KPLUG_DECLARE_METRIC(CategoricalCrossentropy, CategoricalCrossentropyOptions, "categorical_crossentropy", "float32");
+struct SparseCategoricalCrossentropyOptions : MetricOptions {
   bool from_logits = false;
   std::optional<std::int64_t> ignore_class;
   std::int64_t axis = -1;
 };
-KPLUG_DECLARE_METRIC(SparseCategoricalCrossentropy, SparseCategoricalCrossentropyArgs,
+KPLUG_DECLARE_METRIC(SparseCategoricalCrossentropy, SparseCategoricalCrossentropyOptions,
                      "sparse_categorical_crossentropy", "float32");
 
-struct CorrelationArgs : MetricArgs {
+struct CorrelationOptions : MetricOptions {
   std::int64_t axis = -1;
 };
-KPLUG_DECLARE_METRIC(PearsonCorrelation, CorrelationArgs, "pearson_correlation", "float32");
-KPLUG_DECLARE_METRIC(ConcordanceCorrelation, CorrelationArgs, "concordance_correlation", "float32");
+KPLUG_DECLARE_METRIC(PearsonCorrelation, CorrelationOptions, "pearson_correlation", "float32");
+KPLUG_DECLARE_METRIC(ConcordanceCorrelation, CorrelationOptions, "concordance_correlation", "float32");
 
 // A Mean of a function's per-sample values ({name, dtype, fn}).
-struct MeanMetricWrapperArgs : MetricArgs {
+struct MeanMetricWrapperOptions : MetricOptions {
   std::shared_ptr<Loss> fn;
 };
-class MeanMetricWrapper final : public BasicMetric<MeanMetricWrapper, MeanMetricWrapperArgs> {
+class MeanMetricWrapper final : public BasicMetric<MeanMetricWrapper, MeanMetricWrapperOptions> {
  public:
   static constexpr const char* kClassName = "MeanMetricWrapper";
   static constexpr const char* kDefaultName = "mean_metric_wrapper";
   static constexpr const char* kDefaultDType = "float32";
-  static const config::Fields<MeanMetricWrapperArgs>& fields();
-  explicit MeanMetricWrapper(MeanMetricWrapperArgs args);
+  static const config::Fields<MeanMetricWrapperOptions>& fields();
+  explicit MeanMetricWrapper(MeanMetricWrapperOptions args);
 };
 
 // ---- confusion-matrix metrics ----
 
-struct ConditionCountArgs : MetricArgs {
+struct ConditionCountOptions : MetricOptions {
   Thresholds thresholds;
 };
 // accumulator (len(thresholds),).
-KPLUG_DECLARE_METRIC(TruePositives, ConditionCountArgs, "true_positives", "float32");
-KPLUG_DECLARE_METRIC(FalsePositives, ConditionCountArgs, "false_positives", "float32");
-KPLUG_DECLARE_METRIC(TrueNegatives, ConditionCountArgs, "true_negatives", "float32");
-KPLUG_DECLARE_METRIC(FalseNegatives, ConditionCountArgs, "false_negatives", "float32");
+KPLUG_DECLARE_METRIC(TruePositives, ConditionCountOptions, "true_positives", "float32");
+KPLUG_DECLARE_METRIC(FalsePositives, ConditionCountOptions, "false_positives", "float32");
+KPLUG_DECLARE_METRIC(TrueNegatives, ConditionCountOptions, "true_negatives", "float32");
+KPLUG_DECLARE_METRIC(FalseNegatives, ConditionCountOptions, "false_negatives", "float32");
 
-struct PrecisionRecallArgs : MetricArgs {
+struct PrecisionRecallOptions : MetricOptions {
   Thresholds thresholds;
   std::optional<std::int64_t> top_k;
   std::optional<std::int64_t> class_id;
 };
 // true_positives, false_positives (len(thresholds),).
-KPLUG_DECLARE_METRIC(Precision, PrecisionRecallArgs, "precision", "float32");
+KPLUG_DECLARE_METRIC(Precision, PrecisionRecallOptions, "precision", "float32");
 // true_positives, false_negatives (len(thresholds),).
-KPLUG_DECLARE_METRIC(Recall, PrecisionRecallArgs, "recall", "float32");
+KPLUG_DECLARE_METRIC(Recall, PrecisionRecallOptions, "recall", "float32");
 
-struct AUCArgs : MetricArgs {
+struct AUCOptions : MetricOptions {
   std::int64_t num_thresholds = 200;
   std::string curve = "ROC";
   std::string summation_method = "interpolation";
@@ -175,40 +174,40 @@ struct AUCArgs : MetricArgs {
 };
 // true_positives, false_positives, true_negatives, false_negatives: (num_thresholds,), or
 // (num_thresholds, num_labels) when multi_label (none until built without num_labels).
-KPLUG_DECLARE_METRIC(AUC, AUCArgs, "auc", "float32");
+KPLUG_DECLARE_METRIC(AUC, AUCOptions, "auc", "float32");
 
-struct SensitivitySpecificityArgs : MetricArgs {
+struct SensitivitySpecificityOptions : MetricOptions {
   std::optional<std::int64_t> class_id;
   std::int64_t num_thresholds = 200;
   Number value = Number::real(0.5);  // recall / precision / specificity / sensitivity
 };
 // true_positives, false_positives, true_negatives, false_negatives (num_thresholds,).
-KPLUG_DECLARE_METRIC(PrecisionAtRecall, SensitivitySpecificityArgs, "precision_at_recall", "float32");
-KPLUG_DECLARE_METRIC(RecallAtPrecision, SensitivitySpecificityArgs, "recall_at_precision", "float32");
-KPLUG_DECLARE_METRIC(SensitivityAtSpecificity, SensitivitySpecificityArgs, "sensitivity_at_specificity", "float32");
-KPLUG_DECLARE_METRIC(SpecificityAtSensitivity, SensitivitySpecificityArgs, "specificity_at_sensitivity", "float32");
+KPLUG_DECLARE_METRIC(PrecisionAtRecall, SensitivitySpecificityOptions, "precision_at_recall", "float32");
+KPLUG_DECLARE_METRIC(RecallAtPrecision, SensitivitySpecificityOptions, "recall_at_precision", "float32");
+KPLUG_DECLARE_METRIC(SensitivityAtSpecificity, SensitivitySpecificityOptions, "sensitivity_at_specificity", "float32");
+KPLUG_DECLARE_METRIC(SpecificityAtSensitivity, SensitivitySpecificityOptions, "specificity_at_sensitivity", "float32");
 
 // ---- F-scores (variables created on the first update_state: none here) ----
 
-struct FBetaScoreArgs : MetricArgs {
+struct FBetaScoreOptions : MetricOptions {
   std::optional<std::string> average;
   Number beta = Number::real(1.0);
   std::optional<Number> threshold;
 };
-KPLUG_DECLARE_METRIC(FBetaScore, FBetaScoreArgs, "fbeta_score", "float32");
-KPLUG_DECLARE_METRIC(F1Score, FBetaScoreArgs, "f1_score", "float32");
+KPLUG_DECLARE_METRIC(FBetaScore, FBetaScoreOptions, "fbeta_score", "float32");
+KPLUG_DECLARE_METRIC(F1Score, FBetaScoreOptions, "f1_score", "float32");
 
 // ---- R2Score: num_samples (int32 scalar); its per-class sums come with the first update ----
 
-struct R2ScoreArgs : MetricArgs {
+struct R2ScoreOptions : MetricOptions {
   std::string class_aggregation = "uniform_average";
   std::int64_t num_regressors = 0;
 };
-KPLUG_DECLARE_METRIC(R2Score, R2ScoreArgs, "r2_score", "float32");
+KPLUG_DECLARE_METRIC(R2Score, R2ScoreOptions, "r2_score", "float32");
 
 // ---- IoU family: total_confusion_matrix (num_classes, num_classes) ----
 
-struct IoUArgs : MetricArgs {
+struct IoUOptions : MetricOptions {
   std::int64_t num_classes = 0;
   std::vector<std::int64_t> target_class_ids;
   std::optional<std::int64_t> ignore_class;
@@ -217,11 +216,11 @@ struct IoUArgs : MetricArgs {
   std::int64_t axis = -1;
   Number threshold = Number::real(0.5);  // BinaryIoU
 };
-KPLUG_DECLARE_METRIC(IoU, IoUArgs, "io_u", "int32");
-KPLUG_DECLARE_METRIC(BinaryIoU, IoUArgs, "binary_io_u", "int32");
-KPLUG_DECLARE_METRIC(MeanIoU, IoUArgs, "mean_io_u", "int32");
-KPLUG_DECLARE_METRIC(OneHotIoU, IoUArgs, "one_hot_io_u", "int32");
-KPLUG_DECLARE_METRIC(OneHotMeanIoU, IoUArgs, "one_hot_mean_io_u", "int32");
+KPLUG_DECLARE_METRIC(IoU, IoUOptions, "io_u", "int32");
+KPLUG_DECLARE_METRIC(BinaryIoU, IoUOptions, "binary_io_u", "int32");
+KPLUG_DECLARE_METRIC(MeanIoU, IoUOptions, "mean_io_u", "int32");
+KPLUG_DECLARE_METRIC(OneHotIoU, IoUOptions, "one_hot_io_u", "int32");
+KPLUG_DECLARE_METRIC(OneHotMeanIoU, IoUOptions, "one_hot_mean_io_u", "int32");
 
 #undef KPLUG_DECLARE_METRIC
 

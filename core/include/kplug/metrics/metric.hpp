@@ -31,11 +31,9 @@ struct MetricVariable {
   Tensor value;
 };
 
-class Metric : public Serializable, public saving::Saveable {
+class Metric : public SerializableOfKind<Kind::metric>, public saving::Saveable {
  public:
-  static constexpr Kind static_kind = Kind::metric;
   ~Metric() override;
-  Kind kind() const override { return static_kind; }
 
   const std::string& name() const noexcept { return name_; }
   // The dtype the config names ("float32"; the IoU family: "int32").
@@ -51,6 +49,8 @@ class Metric : public Serializable, public saving::Saveable {
   Metric(std::string name, std::string dtype);
   // A zero-filled variable of the metric's dtype (or `dtype`).
   void add_variable(std::string name, Shape shape, std::optional<DType> dtype = std::nullopt);
+  // The "total" and "count" scalars of Keras's Mean-based metrics.
+  void add_total_and_count();
 
  private:
   std::string name_;
@@ -63,7 +63,7 @@ using MetricPtr = std::shared_ptr<Metric>;
 namespace metrics {
 
 // The `name` and `dtype` every metric takes.
-struct MetricArgs {
+struct MetricOptions {
   std::optional<std::string> name;   // absent or null: the class's default name
   std::optional<std::string> dtype;  // absent or null: the class's default dtype
 };
@@ -78,16 +78,16 @@ struct Thresholds {
 // from_config and get_config through one field list (Derived::fields(), which places
 // name and dtype where Keras does); Derived names its class and defaults (kClassName,
 // kDefaultName, kDefaultDType) and adds its variables in its constructor.
-template <class Derived, class ArgsT>
+template <class Derived, class OptionsT>
 class BasicMetric : public Metric {
  public:
-  using Args = ArgsT;
-  const Args& args() const noexcept { return args_; }
+  using Options = OptionsT;
+  const Options& options() const noexcept { return options_; }
   static std::shared_ptr<Derived> from_config(const boost::json::object& config, DeserializationContext& context) {
     return std::make_shared<Derived>(Derived::fields().read(config, context, Derived::kClassName));
   }
   boost::json::object get_config() const override {
-    Args written = args_;
+    Options written = options_;
     written.name = name();
     written.dtype = dtype();
     return Derived::fields().write(written);
@@ -95,22 +95,22 @@ class BasicMetric : public Metric {
   std::string class_name() const override { return Derived::kClassName; }
 
  protected:
-  explicit BasicMetric(Args args)
+  explicit BasicMetric(Options args)
       : Metric(args.name.value_or(Derived::kDefaultName), args.dtype.value_or(Derived::kDefaultDType)),
-        args_(std::move(args)) {}
+        options_(std::move(args)) {}
 
  private:
-  Args args_;
+  Options options_;
 };
 
 // The name and dtype fields, for field lists.
-template <class Args>
-requires std::derived_from<Args, MetricArgs> config::Field<Args> name_field() {
-  return config::Field<Args>(config::field("name", &MetricArgs::name).null_is_default());
+template <class Options>
+requires std::derived_from<Options, MetricOptions> config::Field<Options> name_field() {
+  return config::Field<Options>(config::field("name", &MetricOptions::name).null_is_default());
 }
-template <class Args>
-requires std::derived_from<Args, MetricArgs> config::Field<Args> dtype_field() {
-  return config::Field<Args>(config::field("dtype", &MetricArgs::dtype).null_is_default());
+template <class Options>
+requires std::derived_from<Options, MetricOptions> config::Field<Options> dtype_field() {
+  return config::Field<Options>(config::field("dtype", &MetricOptions::dtype).null_is_default());
 }
 
 }  // namespace metrics

@@ -5,14 +5,11 @@
 #pragma once
 
 #include "kplug/shape.hpp"
+#include "kplug/tensor.hpp"
 
 #include <cstdint>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
-namespace kplug {
-class Tensor;
-}
-
 namespace kplug::ops {
 
 // The broadcast shape of two shapes; ValueError naming both when incompatible.
@@ -99,13 +96,6 @@ void divide_(Tensor& a, const Tensor& b);
 // Materialises a broadcast (a copy; prefer the ops above, which never expand).
 Tensor broadcast_to(const Tensor& x, const Shape& shape);
 
-}  // namespace kplug::ops
-
-// ---- template definitions (need the complete Tensor) --------------------------------------
-#include "kplug/tensor.hpp"
-
-namespace kplug::ops {
-
 template <class F>
 void binary(const Tensor& a, const Tensor& b, Tensor& out, F f) {
   const detail::BroadcastPlan plan = detail::plan_broadcast(a.shape(), b.shape());
@@ -130,7 +120,4 @@ Tensor binary(const Tensor& a, const Tensor& b, F f) {
 
 }  // namespace kplug::ops
 
-namespace kplug {
-using ops::binary;
-}  // namespace kplug
 #pragma GCC visibility pop

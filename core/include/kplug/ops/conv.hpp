@@ -1,4 +1,8 @@
-// N-d convolutions (1 to 3 spatial axes, channels_last) for Keras's convolution family.
+// Convolutions (channels_last): conv1d/conv2d (im2col + Eigen GEMM) and the N-d family
+// (1 to 3 spatial axes) for Keras's convolution layers, with the Padding and output-length
+// rule that pooling shares.
+//   conv1d: x (batch, width, in_channels),  kernel (kw, in_channels / groups, filters)
+//   conv2d: x (batch, h, w, in_channels),   kernel (kh, kw, in_channels / groups, filters)
 //
 // conv_general is jax.lax.conv_general_dilated's maths, which Keras's numpy backend calls:
 // input (lhs) and kernel (rhs) dilation, explicit padding, feature groups; im2col per batch
@@ -12,9 +16,9 @@
 //                   output channel c * depth_multiplier + m
 #pragma once
 
-#include "kplug/ops/nn.hpp"
 #include "kplug/tensor.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <utility>
@@ -22,6 +26,28 @@
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
+
+enum class Padding { valid, same, causal };  // causal: 1-D only (left padding)
+
+struct Conv1DOptions {
+  std::int64_t stride = 1;
+  std::int64_t dilation = 1;
+  Padding padding = Padding::valid;
+  std::int64_t groups = 1;
+};
+struct Conv2DOptions {
+  std::array<std::int64_t, 2> strides{1, 1};
+  std::array<std::int64_t, 2> dilation{1, 1};
+  Padding padding = Padding::valid;
+  std::int64_t groups = 1;
+};
+
+// Output length of a convolution/pooling along one axis (Keras's formula); ValueError if < 0.
+std::int64_t conv_output_length(std::int64_t input, std::int64_t kernel, std::int64_t stride, std::int64_t dilation,
+                                Padding padding);
+
+Tensor conv1d(const Tensor& x, const Tensor& kernel, const Conv1DOptions& options = {});
+Tensor conv2d(const Tensor& x, const Tensor& kernel, const Conv2DOptions& options = {});
 
 // One spatial axis of conv_general.
 struct ConvAxis {
@@ -52,7 +78,7 @@ Tensor depthwise_conv(const Tensor& x, const Tensor& kernel, const ConvNdOptions
 Tensor separable_conv(const Tensor& x, const Tensor& depthwise_kernel, const Tensor& pointwise_kernel,
                       const ConvNdOptions& options = {});
 
-struct ConvTransposeOptions {
+struct ConvTransposeNdOptions {
   std::vector<std::int64_t> strides;         // empty: all 1
   std::vector<std::int64_t> dilation;        // empty: all 1
   Padding padding = Padding::valid;          // valid or same
@@ -64,7 +90,7 @@ std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kerne
                                           std::optional<std::int64_t> output_padding);
 // Keras's conv_transpose: the input dilated by the strides, padded as Keras's numpy backend
 // pads it for jax.lax.conv_transpose, convolved with the flipped kernel.
-Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeOptions& options = {});
+Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& options = {});
 
 }  // namespace kplug::ops
 #pragma GCC visibility pop

@@ -1,8 +1,8 @@
-// Pooling kernels beyond ops/nn.hpp's pool1d/pool2d: 3-D windows and the masked mean of
-// keras.layers.GlobalAveragePooling1D. channels_last: x (batch, d, h, w, channels).
+// Pooling kernels (channels_last): max/average over 1-D, 2-D and 3-D windows, and the masked
+// mean of keras.layers.GlobalAveragePooling1D. Padding is the convolutions' (ops/conv.hpp).
 #pragma once
 
-#include "kplug/ops/nn.hpp"
+#include "kplug/ops/conv.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "kplug/tensor.hpp"
 
@@ -11,6 +11,25 @@
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
+
+enum class PoolMode { max, average };
+struct Pool1DOptions {
+  std::int64_t pool = 2;
+  std::int64_t stride = 0;  // 0: equal to pool, as Keras
+  Padding padding = Padding::valid;
+};
+struct Pool2DOptions {
+  std::array<std::int64_t, 2> pool{2, 2};
+  std::array<std::int64_t, 2> strides{0, 0};  // 0: equal to pool
+  Padding padding = Padding::valid;
+};
+// Average pooling with "same" padding averages over the window's in-bounds elements (Keras).
+Tensor pool1d(const Tensor& x, PoolMode mode, const Pool1DOptions& options = {});
+Tensor pool2d(const Tensor& x, PoolMode mode, const Pool2DOptions& options = {});
+inline Tensor max_pool1d(const Tensor& x, const Pool1DOptions& o = {}) { return pool1d(x, PoolMode::max, o); }
+inline Tensor avg_pool1d(const Tensor& x, const Pool1DOptions& o = {}) { return pool1d(x, PoolMode::average, o); }
+inline Tensor max_pool2d(const Tensor& x, const Pool2DOptions& o = {}) { return pool2d(x, PoolMode::max, o); }
+inline Tensor avg_pool2d(const Tensor& x, const Pool2DOptions& o = {}) { return pool2d(x, PoolMode::average, o); }
 
 struct Pool3DOptions {
   std::array<std::int64_t, 3> pool{2, 2, 2};

@@ -15,154 +15,96 @@ namespace kplug::optimizers {
 
 // from_config and get_config through one field list (Derived::own_fields()); Derived names
 // its class (kClassName) and auto name (kDefaultName) and builds its slots.
-template <class Derived, class ArgsT>
+template <class Derived, class OptionsT>
 class BasicOptimizer : public Optimizer {
  public:
-  using Args = ArgsT;
-  const Args& args() const noexcept { return args_; }
+  using Options = OptionsT;
+  const Options& options() const noexcept { return options_; }
   static std::shared_ptr<Derived> from_config(const boost::json::object& config, DeserializationContext& context) {
-    return std::make_shared<Derived>(read_args(Derived::own_fields(), config, context, Derived::kClassName));
+    return std::make_shared<Derived>(read_options(Derived::own_fields(), config, context, Derived::kClassName));
   }
   std::string class_name() const override { return Derived::kClassName; }
 
  protected:
-  explicit BasicOptimizer(Args args) : Optimizer(args, Derived::kDefaultName), args_(std::move(args)) {}
-  void add_config(boost::json::object& config) const override { Derived::own_fields().write_into(args_, config); }
+  explicit BasicOptimizer(Options args) : Optimizer(args, Derived::kDefaultName), options_(std::move(args)) {}
+  void add_config(boost::json::object& config) const override { Derived::own_fields().write_into(options_, config); }
 
  private:
-  Args args_;
+  Options options_;
 };
 
-struct AdamArgs : OptimizerArgs {
+// Declares a built-in optimizer: its options, Keras names (the class name, its auto name),
+// its own field list, constructor and slots.
+#define KPLUG_DECLARE_OPTIMIZER(Class, OptionsType, default_name)         \
+  class Class final : public BasicOptimizer<Class, OptionsType> {         \
+   public:                                                                \
+    static constexpr const char* kClassName = #Class;                     \
+    static constexpr const char* kDefaultName = default_name;             \
+    static const config::Fields<OptionsType>& own_fields();               \
+    explicit Class(Options args) : BasicOptimizer(std::move(args)) {}     \
+                                                                          \
+   protected:                                                             \
+    void build_slots(const std::vector<VariablePtr>& trainable) override; \
+  }
+
+struct AdamOptions : OptimizerOptions {
   Number beta_1 = Number::real(0.9);
   Number beta_2 = Number::real(0.999);
   Number epsilon = Number::real(1e-7);
   bool amsgrad = false;
 };
 // Slots per variable: momentum, velocity; with amsgrad, every velocity_hat after those.
-class Adam final : public BasicOptimizer<Adam, AdamArgs> {
- public:
-  static constexpr const char* kClassName = "Adam";
-  static constexpr const char* kDefaultName = "adam";
-  static const config::Fields<AdamArgs>& own_fields();
-  explicit Adam(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Adam, AdamOptions, "adam");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
+struct AdamWOptions : AdamOptions {
+  AdamWOptions() { weight_decay = Number::real(0.004); }
 };
+KPLUG_DECLARE_OPTIMIZER(AdamW, AdamWOptions, "adam_w");
 
-struct AdamWArgs : AdamArgs {
-  AdamWArgs() { weight_decay = Number::real(0.004); }
-};
-class AdamW final : public BasicOptimizer<AdamW, AdamWArgs> {
- public:
-  static constexpr const char* kClassName = "AdamW";
-  static constexpr const char* kDefaultName = "adam_w";
-  static const config::Fields<AdamWArgs>& own_fields();
-  explicit AdamW(Args args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct SGDArgs : OptimizerArgs {
-  SGDArgs() { learning_rate.value = 0.01f; }
+struct SGDOptions : OptimizerOptions {
+  SGDOptions() { learning_rate.value = 0.01f; }
   Number momentum = Number::real(0.0);
   bool nesterov = false;
 };
 // A momentum slot per variable when momentum != 0.
-class SGD final : public BasicOptimizer<SGD, SGDArgs> {
- public:
-  static constexpr const char* kClassName = "SGD";
-  static constexpr const char* kDefaultName = "sgd";
-  static const config::Fields<SGDArgs>& own_fields();
-  explicit SGD(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(SGD, SGDOptions, "sgd");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct RMSpropArgs : OptimizerArgs {
+struct RMSpropOptions : OptimizerOptions {
   Number rho = Number::real(0.9);
   Number momentum = Number::real(0.0);
   Number epsilon = Number::real(1e-7);
   bool centered = false;
 };
 // Every velocity, then (momentum > 0) every momentum, then (centered) every average_gradient.
-class RMSprop final : public BasicOptimizer<RMSprop, RMSpropArgs> {
- public:
-  static constexpr const char* kClassName = "RMSprop";
-  static constexpr const char* kDefaultName = "rm_sprop";
-  static const config::Fields<RMSpropArgs>& own_fields();
-  explicit RMSprop(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(RMSprop, RMSpropOptions, "rm_sprop");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct AdagradArgs : OptimizerArgs {
+struct AdagradOptions : OptimizerOptions {
   Number initial_accumulator_value = Number::real(0.1);
   Number epsilon = Number::real(1e-7);
 };
 // An accumulator per variable, filled with initial_accumulator_value.
-class Adagrad final : public BasicOptimizer<Adagrad, AdagradArgs> {
- public:
-  static constexpr const char* kClassName = "Adagrad";
-  static constexpr const char* kDefaultName = "adagrad";
-  static const config::Fields<AdagradArgs>& own_fields();
-  explicit Adagrad(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Adagrad, AdagradOptions, "adagrad");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct AdadeltaArgs : OptimizerArgs {
+struct AdadeltaOptions : OptimizerOptions {
   Number rho = Number::real(0.95);
   Number epsilon = Number::real(1e-7);
 };
 // accumulated_grad, accumulated_delta_var per variable.
-class Adadelta final : public BasicOptimizer<Adadelta, AdadeltaArgs> {
- public:
-  static constexpr const char* kClassName = "Adadelta";
-  static constexpr const char* kDefaultName = "adadelta";
-  static const config::Fields<AdadeltaArgs>& own_fields();
-  explicit Adadelta(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Adadelta, AdadeltaOptions, "adadelta");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct AdamaxArgs : OptimizerArgs {
+struct AdamaxOptions : OptimizerOptions {
   Number beta_1 = Number::real(0.9);
   Number beta_2 = Number::real(0.999);
   Number epsilon = Number::real(1e-7);
 };
 // momentum, norm per variable.
-class Adamax final : public BasicOptimizer<Adamax, AdamaxArgs> {
- public:
-  static constexpr const char* kClassName = "Adamax";
-  static constexpr const char* kDefaultName = "adamax";
-  static const config::Fields<AdamaxArgs>& own_fields();
-  explicit Adamax(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Adamax, AdamaxOptions, "adamax");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct NadamArgs : AdamaxArgs {};
+struct NadamOptions : AdamaxOptions {};
 // momentum, velocity per variable, then the scalar momentum-decay product `variable` (1.0).
-class Nadam final : public BasicOptimizer<Nadam, NadamArgs> {
- public:
-  static constexpr const char* kClassName = "Nadam";
-  static constexpr const char* kDefaultName = "nadam";
-  static const config::Fields<NadamArgs>& own_fields();
-  explicit Nadam(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Nadam, NadamOptions, "nadam");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct FtrlArgs : OptimizerArgs {
+struct FtrlOptions : OptimizerOptions {
   Number learning_rate_power = Number::real(-0.5);
   Number initial_accumulator_value = Number::real(0.1);
   Number l1_regularization_strength = Number::real(0.0);
@@ -171,47 +113,20 @@ struct FtrlArgs : OptimizerArgs {
   Number beta = Number::real(0.0);
 };
 // accumulator (initial_accumulator_value), linear per variable.
-class Ftrl final : public BasicOptimizer<Ftrl, FtrlArgs> {
- public:
-  static constexpr const char* kClassName = "Ftrl";
-  static constexpr const char* kDefaultName = "ftrl";
-  static const config::Fields<FtrlArgs>& own_fields();
-  explicit Ftrl(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Ftrl, FtrlOptions, "ftrl");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct LionArgs : OptimizerArgs {
+struct LionOptions : OptimizerOptions {
   Number beta_1 = Number::real(0.9);
   Number beta_2 = Number::real(0.99);
 };
 // momentum per variable.
-class Lion final : public BasicOptimizer<Lion, LionArgs> {
- public:
-  static constexpr const char* kClassName = "Lion";
-  static constexpr const char* kDefaultName = "lion";
-  static const config::Fields<LionArgs>& own_fields();
-  explicit Lion(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Lion, LionOptions, "lion");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct LambArgs : AdamaxArgs {};
+struct LambOptions : AdamaxOptions {};
 // momentum, velocity per variable.
-class Lamb final : public BasicOptimizer<Lamb, LambArgs> {
- public:
-  static constexpr const char* kClassName = "Lamb";
-  static constexpr const char* kDefaultName = "lamb";
-  static const config::Fields<LambArgs>& own_fields();
-  explicit Lamb(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Lamb, LambOptions, "lamb");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct AdafactorArgs : OptimizerArgs {
+struct AdafactorOptions : OptimizerOptions {
   Number beta_2_decay = Number::real(-0.8);
   Number epsilon_1 = Number::real(1e-30);
   Number epsilon_2 = Number::real(1e-3);
@@ -221,38 +136,20 @@ struct AdafactorArgs : OptimizerArgs {
 // Per variable: the factored row and column statistics (shape[:-1] and shape[:-2] +
 // shape[-1:], both named after the variable; two int32 scalar placeholders outside the
 // optimizer's scope for variables of rank < 2), then velocity.
-class Adafactor final : public BasicOptimizer<Adafactor, AdafactorArgs> {
- public:
-  static constexpr const char* kClassName = "Adafactor";
-  static constexpr const char* kDefaultName = "adafactor";
-  static const config::Fields<AdafactorArgs>& own_fields();
-  explicit Adafactor(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(Adafactor, AdafactorOptions, "adafactor");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct ScheduleFreeAdamWArgs : OptimizerArgs {
-  ScheduleFreeAdamWArgs() { learning_rate.value = 0.0025f; }
+struct ScheduleFreeAdamWOptions : OptimizerOptions {
+  ScheduleFreeAdamWOptions() { learning_rate.value = 0.0025f; }
   Number beta_1 = Number::real(0.9);
   Number beta_2 = Number::real(0.999);
   Number epsilon = Number::real(1e-8);
   std::int64_t warmup_steps = 0;
 };
 // momentum (a copy of the variable), velocity per variable.
-class ScheduleFreeAdamW final : public BasicOptimizer<ScheduleFreeAdamW, ScheduleFreeAdamWArgs> {
- public:
-  static constexpr const char* kClassName = "ScheduleFreeAdamW";
-  static constexpr const char* kDefaultName = "schedule_free_adam_w";
-  static const config::Fields<ScheduleFreeAdamWArgs>& own_fields();
-  explicit ScheduleFreeAdamW(Args args) : BasicOptimizer(std::move(args)) {}
+KPLUG_DECLARE_OPTIMIZER(ScheduleFreeAdamW, ScheduleFreeAdamWOptions, "schedule_free_adam_w");
 
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
-
-struct MuonArgs : OptimizerArgs {
-  MuonArgs() { weight_decay = Number::real(0.004); }
+struct MuonOptions : OptimizerOptions {
+  MuonOptions() { weight_decay = Number::real(0.004); }
   Number adam_beta_1 = Number::real(0.9);
   Number adam_beta_2 = Number::real(0.999);
   Number epsilon = Number::real(1e-7);
@@ -270,41 +167,34 @@ struct MuonArgs : OptimizerArgs {
 };
 // Config only: its slots depend on which variables Muon treats with Adam (layer-name
 // patterns, embeddings, ranks); build() throws NotSupportedError.
-class Muon final : public BasicOptimizer<Muon, MuonArgs> {
- public:
-  static constexpr const char* kClassName = "Muon";
-  static constexpr const char* kDefaultName = "muon";
-  static const config::Fields<MuonArgs>& own_fields();
-  explicit Muon(Args args) : BasicOptimizer(std::move(args)) {}
-
- protected:
-  void build_slots(const std::vector<VariablePtr>& trainable) override;
-};
+KPLUG_DECLARE_OPTIMIZER(Muon, MuonOptions, "muon");
 
 // keras.optimizers.LossScaleOptimizer: a wrapper whose config is {name, inner_optimizer,
 // initial_scale, dynamic_growth_steps} (none of the base keys). Config only: build() throws
 // NotSupportedError.
 class LossScaleOptimizer final : public Optimizer {
  public:
-  struct Args {
+  struct Options {
     std::optional<std::string> name;
     OptimizerPtr inner_optimizer;
     Number initial_scale = Number::real(32768.0);
     std::int64_t dynamic_growth_steps = 2000;
   };
-  explicit LossScaleOptimizer(Args args);
+  explicit LossScaleOptimizer(Options args);
   static std::shared_ptr<LossScaleOptimizer> from_config(const boost::json::object& config,
                                                          DeserializationContext& context);
   boost::json::object get_config() const override;
-  const Args& args() const noexcept { return args_; }
+  const Options& options() const noexcept { return options_; }
 
  protected:
   void add_config(boost::json::object& config) const override;
   void build_slots(const std::vector<VariablePtr>& trainable) override;
 
  private:
-  Args args_;
+  Options options_;
 };
+
+#undef KPLUG_DECLARE_OPTIMIZER
 
 }  // namespace kplug::optimizers
 #pragma GCC visibility pop

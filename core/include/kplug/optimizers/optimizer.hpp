@@ -40,7 +40,7 @@ struct LearningRate {
 };
 
 // The keyword arguments every Keras optimizer takes.
-struct OptimizerArgs {
+struct OptimizerOptions {
   std::optional<std::string> name;  // absent or null: the class's snake_case name
   LearningRate learning_rate;
   std::optional<Number> weight_decay;
@@ -70,14 +70,12 @@ struct OptimizerVariable {
   Tensor value;
 };
 
-class Optimizer : public Serializable, public saving::Saveable {
+class Optimizer : public SerializableOfKind<Kind::optimizer>, public saving::Saveable {
  public:
-  static constexpr Kind static_kind = Kind::optimizer;
   ~Optimizer() override;
-  Kind kind() const override { return static_kind; }
 
   const std::string& name() const noexcept { return name_; }
-  const OptimizerArgs& base_args() const noexcept { return base_; }
+  const OptimizerOptions& base_options() const noexcept { return base_; }
   // The schedule, or null when the rate is a value.
   const LearningRateSchedulePtr& learning_rate_schedule() const noexcept { return base_.learning_rate.schedule; }
   // The current rate: the learning_rate variable, or schedule(iterations()).
@@ -105,7 +103,7 @@ class Optimizer : public Serializable, public saving::Saveable {
 
  protected:
   // `default_name`: Keras's auto_name of the class ("adam", "rm_sprop").
-  Optimizer(OptimizerArgs base, std::string_view default_name);
+  Optimizer(OptimizerOptions base, std::string_view default_name);
 
   // The class's own config keys, after the base ones.
   virtual void add_config(boost::json::object& config) const = 0;
@@ -125,15 +123,15 @@ class Optimizer : public Serializable, public saving::Saveable {
   void add_unscoped_variable(std::string name, Tensor value);
 
   // The arguments shared by every from_config: base fields, then `own`.
-  template <class Args>
-  static Args read_args(const config::Fields<Args>& own, const boost::json::object& config,
-                        DeserializationContext& context, const std::string& class_name);
-  static const config::Fields<OptimizerArgs>& base_fields();
+  template <class Options>
+  static Options read_options(const config::Fields<Options>& own, const boost::json::object& config,
+                              DeserializationContext& context, const std::string& class_name);
+  static const config::Fields<OptimizerOptions>& base_fields();
   // Keras's checks of the base arguments (clip arguments exclusive, EMA ranges, ...).
-  static void check_base(const OptimizerArgs& args, const std::string& class_name);
+  static void check_base(const OptimizerOptions& args, const std::string& class_name);
 
  private:
-  OptimizerArgs base_;
+  OptimizerOptions base_;
   std::string name_;
   bool built_ = false;
   std::vector<OptimizerVariable> variables_;
@@ -142,12 +140,12 @@ class Optimizer : public Serializable, public saving::Saveable {
 
 using OptimizerPtr = std::shared_ptr<Optimizer>;
 
-template <class Args>
-Args Optimizer::read_args(const config::Fields<Args>& own, const boost::json::object& config,
-                          DeserializationContext& context, const std::string& class_name) {
+template <class Options>
+Options Optimizer::read_options(const config::Fields<Options>& own, const boost::json::object& config,
+                                DeserializationContext& context, const std::string& class_name) {
   ConfigReader reader(config, context, class_name);
-  Args args{};
-  config::Fields<Args>(base_fields()).read_into(reader, args);
+  Options args{};
+  config::Fields<Options>(base_fields()).read_into(reader, args);
   own.read_into(reader, args);
   reader.raw("decay");  // Keras ignores the long-gone `decay` argument (with a warning)
   reader.finish();

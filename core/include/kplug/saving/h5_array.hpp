@@ -3,6 +3,8 @@
 // alone; conversions give what Keras assigns (float32 variables, int64 counters).
 #pragma once
 
+#include "kplug/dtype.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -12,28 +14,6 @@
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::h5 {
-
-enum class DType : std::uint8_t {
-  float16,
-  bfloat16,
-  float32,
-  float64,
-  int8,
-  int16,
-  int32,
-  int64,
-  uint8,
-  uint16,
-  uint32,
-  uint64,
-  boolean,
-};
-
-// Keras/NumPy spelling: "float16", ..., "bool".
-std::string_view dtype_name(DType dtype) noexcept;
-std::size_t dtype_size(DType dtype) noexcept;
-bool is_floating(DType dtype) noexcept;
-bool is_integral(DType dtype) noexcept;  // integers and bool
 
 // Leaves new elements uninitialised: a read fills every byte, and zeroing 100 MB first
 // would cost as much as the read itself.

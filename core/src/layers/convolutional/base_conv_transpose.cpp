@@ -163,7 +163,7 @@ std::vector<Tensor> BaseConvTranspose<Rank>::call(CallArgs& args) {
     fail("expects inputs with " + std::to_string(kernel.shape().back()) + " channels, got shape " +
          shape_repr(input.shape()));
   }
-  ops::ConvTransposeOptions o;
+  ops::ConvTransposeNdOptions o;
   o.strides = detail::to_vector(options_.strides);
   o.dilation = detail::to_vector(options_.dilation_rate);
   o.padding = detail::to_padding(options_.padding);

@@ -6,7 +6,7 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer.hpp"
-#include "kplug/ops/nn.hpp"
+#include "kplug/ops/conv.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/spatial_options.hpp"
 

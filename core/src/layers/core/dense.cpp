@@ -73,7 +73,7 @@ std::vector<Tensor> Dense::call(CallArgs& args) {
   }
   Shape out_shape = x.shape();
   out_shape.back() = options_.units;
-  Tensor y = matmul(x.reshape({-1, kshape[0]}), kernel_->value());
+  Tensor y = ops::matmul(x.reshape({-1, kshape[0]}), kernel_->value());
   if (bias_) ops::add_(y, bias_->value());  // y is this call's own buffer: the bias row in place
   return {(*options_.activation)(y.reshape(std::move(out_shape)))};
 }

@@ -9,49 +9,6 @@
 
 namespace kplug::h5 {
 
-std::string_view dtype_name(DType dtype) noexcept {
-  switch (dtype) {
-    case DType::float16: return "float16";
-    case DType::bfloat16: return "bfloat16";
-    case DType::float32: return "float32";
-    case DType::float64: return "float64";
-    case DType::int8: return "int8";
-    case DType::int16: return "int16";
-    case DType::int32: return "int32";
-    case DType::int64: return "int64";
-    case DType::uint8: return "uint8";
-    case DType::uint16: return "uint16";
-    case DType::uint32: return "uint32";
-    case DType::uint64: return "uint64";
-    case DType::boolean: return "bool";
-  }
-  return "?";
-}
-
-std::size_t dtype_size(DType dtype) noexcept {
-  switch (dtype) {
-    case DType::int8:
-    case DType::uint8:
-    case DType::boolean: return 1;
-    case DType::float16:
-    case DType::bfloat16:
-    case DType::int16:
-    case DType::uint16: return 2;
-    case DType::float32:
-    case DType::int32:
-    case DType::uint32: return 4;
-    case DType::float64:
-    case DType::int64:
-    case DType::uint64: return 8;
-  }
-  return 0;
-}
-
-bool is_floating(DType dtype) noexcept {
-  return dtype == DType::float16 || dtype == DType::bfloat16 || dtype == DType::float32 || dtype == DType::float64;
-}
-bool is_integral(DType dtype) noexcept { return !is_floating(dtype); }
-
 std::uint64_t Array::element_count() const {
   std::uint64_t count = 1;
   for (std::int64_t d : shape) {
@@ -160,7 +117,7 @@ std::vector<std::int64_t> Array::to_int64() const {
       case DType::uint8: out[i] = load<std::uint8_t>(p + i); break;
       case DType::uint16: out[i] = load<std::uint16_t>(p + i * 2); break;
       case DType::uint32: out[i] = load<std::uint32_t>(p + i * 4); break;
-      case DType::boolean: out[i] = load<std::uint8_t>(p + i) != 0 ? 1 : 0; break;
+      case DType::bool_: out[i] = load<std::uint8_t>(p + i) != 0 ? 1 : 0; break;
       case DType::uint64: {
         auto v = load<std::uint64_t>(p + i * 8);
         if (v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {

@@ -26,7 +26,7 @@ namespace {
 using Group = InMemoryWeightsStore::Group;
 
 // The dtype a dataset is handed over in: floats as float32 (see loaded_dtype), others kept.
-h5::DType loaded_h5_dtype(h5::DType dtype) noexcept { return h5::is_floating(dtype) ? h5::DType::float32 : dtype; }
+DType loaded_h5_dtype(DType dtype) noexcept { return is_floating(dtype) ? DType::float32 : dtype; }
 
 // Reads a dataset into `destination` (its loaded_h5_dtype bytes): float32, integers and bool
 // straight from HDF5, other floats through a float32 conversion.
@@ -43,7 +43,7 @@ void read_loaded(const h5::WeightsReader& reader, const h5::DatasetInfo& info, s
 }
 
 std::uint64_t loaded_bytes(const h5::DatasetInfo& info) {
-  return info.element_count * h5::dtype_size(loaded_h5_dtype(info.dtype));
+  return info.element_count * dtype_size(loaded_h5_dtype(info.dtype));
 }
 
 // Datasets are laid out one after the other in the shared buffer, each 64-byte aligned
@@ -418,11 +418,11 @@ void read_dataset_record(StreamReader& in, const std::string& name, const H5Read
                          std::uint64_t file_size, PendingLayout& layout) {
   const std::string path = in.get_string(1 << 16);
   const auto dtype_code = in.get<std::uint8_t>();
-  if (dtype_code > static_cast<std::uint8_t>(h5::DType::boolean)) bad_stream(name, "dtype");
+  if (dtype_code > static_cast<std::uint8_t>(DType::bool_)) bad_stream(name, "dtype");
   const auto rank = in.get<std::uint32_t>();
   if (rank > 64) bad_stream(name, "rank " + std::to_string(rank));
   h5::Array array;
-  array.dtype = static_cast<h5::DType>(dtype_code);
+  array.dtype = static_cast<DType>(dtype_code);
   std::uint64_t count = 1;
   for (std::uint32_t i = 0; i < rank; ++i) {
     const auto d = in.get<std::int64_t>();
@@ -441,14 +441,14 @@ void read_dataset_record(StreamReader& in, const std::string& name, const H5Read
         name, path,
         "more than " + std::to_string(options.limits.max_elements) + " elements (ReadLimits::max_elements)");
   }
-  if (bytes != count * h5::dtype_size(array.dtype)) bad_stream(name, "size of '" + path + "'");
+  if (bytes != count * dtype_size(array.dtype)) bad_stream(name, "size of '" + path + "'");
   if (bytes > options.max_total_bytes - layout.total) {
     throw h5::H5UnsafeError(name, path,
                             "the datasets exceed " + std::to_string(options.max_total_bytes) +
                                 " bytes in all (H5ReadOptions::max_total_bytes)");
   }
   layout.total += bytes;
-  if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
+  if (is_floating(array.dtype) && array.dtype != DType::float32) {
     bad_stream(name, "dtype of '" + path + "'");  // the child hands floats over as float32
   }
   const bool in_file = in.get<std::uint8_t>() != 0;

@@ -6,47 +6,11 @@
 
 namespace kplug::saving::detail {
 
-DType loaded_dtype(h5::DType dtype) noexcept {
-  switch (dtype) {
-    case h5::DType::float16:
-    case h5::DType::bfloat16:
-    case h5::DType::float32:
-    case h5::DType::float64: return DType::float32;
-    case h5::DType::int8: return DType::int8;
-    case h5::DType::int16: return DType::int16;
-    case h5::DType::int32: return DType::int32;
-    case h5::DType::int64: return DType::int64;
-    case h5::DType::uint8: return DType::uint8;
-    case h5::DType::uint16: return DType::uint16;
-    case h5::DType::uint32: return DType::uint32;
-    case h5::DType::uint64: return DType::uint64;
-    case h5::DType::boolean: return DType::bool_;
-  }
-  return DType::float32;
-}
-
-h5::DType to_h5_dtype(DType dtype) noexcept {
-  switch (dtype) {
-    case DType::float32: return h5::DType::float32;
-    case DType::float64: return h5::DType::float64;
-    case DType::float16: return h5::DType::float16;
-    case DType::bfloat16: return h5::DType::bfloat16;
-    case DType::int8: return h5::DType::int8;
-    case DType::int16: return h5::DType::int16;
-    case DType::int32: return h5::DType::int32;
-    case DType::int64: return h5::DType::int64;
-    case DType::uint8: return h5::DType::uint8;
-    case DType::uint16: return h5::DType::uint16;
-    case DType::uint32: return h5::DType::uint32;
-    case DType::uint64: return h5::DType::uint64;
-    case DType::bool_: return h5::DType::boolean;
-  }
-  return h5::DType::float32;
-}
+DType loaded_dtype(DType dtype) noexcept { return is_floating(dtype) ? DType::float32 : dtype; }
 
 Tensor to_tensor(const h5::Array& array) {
   const Shape shape(array.shape.begin(), array.shape.end());
-  if (h5::is_floating(array.dtype) && array.dtype != h5::DType::float32) {
+  if (is_floating(array.dtype) && array.dtype != DType::float32) {
     return Tensor(shape, array.to_float32());
   }
   Tensor out = Tensor::empty(shape, loaded_dtype(array.dtype));
@@ -59,7 +23,7 @@ Tensor to_tensor(const h5::Array& array) {
 
 h5::Array to_array(const Tensor& tensor) {
   h5::Array out;
-  out.dtype = to_h5_dtype(tensor.dtype());
+  out.dtype = tensor.dtype();
   out.shape.assign(tensor.shape().begin(), tensor.shape().end());
   out.data.resize(tensor.nbytes());
   if (!out.data.empty()) std::memcpy(out.data.data(), tensor.bytes(), out.data.size());

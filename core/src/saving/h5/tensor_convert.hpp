@@ -12,8 +12,7 @@
 namespace kplug::saving::detail {
 
 // The kplug dtype a dataset of `dtype` loads as: floats -> float32, integers and bool kept.
-DType loaded_dtype(h5::DType dtype) noexcept;
-h5::DType to_h5_dtype(DType dtype) noexcept;
+DType loaded_dtype(DType dtype) noexcept;
 Tensor to_tensor(const h5::Array& array);
 h5::Array to_array(const Tensor& tensor);
 

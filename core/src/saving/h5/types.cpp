@@ -149,7 +149,7 @@ DType classify(hid_t type, hid_t dataset, const std::string& file, std::string_v
     case H5T_FLOAT: return classify_float(type, file, path);
     case H5T_INTEGER: return classify_integer(type, file, path);
     case H5T_ENUM:
-      if (is_h5py_bool(type)) return DType::boolean;
+      if (is_h5py_bool(type)) return DType::bool_;
       bad_type(file, path, "an enum that is not h5py's bool (int8 FALSE=0, TRUE=1)");
     case H5T_OPAQUE:
       if (H5Tget_size(type) == 2 && has_bfloat16_marker(dataset)) return DType::bfloat16;
@@ -207,7 +207,7 @@ Handle file_type(DType dtype, const std::string& file, std::string_view path) {
       Handle t(check(H5Tcreate(H5T_OPAQUE, 2), file, path, "cannot make the bfloat16 type"));
       return t;
     }
-    case DType::boolean: {
+    case DType::bool_: {
       Handle t(check(H5Tenum_create(H5T_NATIVE_INT8), file, path, "cannot make the bool type"));
       const signed char no = 0;
       const signed char yes = 1;

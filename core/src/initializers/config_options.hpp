@@ -10,30 +10,30 @@
 namespace kplug::initializers::detail {
 
 // An integer or null; a serialized keras.random.SeedGenerator is not supported.
-template <class Args>
-config::Field<Args> seed_field() {
+template <class Options>
+config::Field<Options> seed_field() {
   using Codec = config::Codec<std::optional<std::int64_t>>;
-  return config::custom_field<Args>(
+  return config::custom_field<Options>(
       "seed",
-      [](ConfigReader& r, std::string_view key, const boost::json::value& v, Args& a) {
+      [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& a) {
         if (v.is_object()) {
           throw NotSupportedError(r.context().path_of(key) +
                                   ": a keras.random.SeedGenerator seed is not supported; use an integer or null");
         }
         a.seed = Codec::read(r, key, v);
       },
-      [](const Args& a) { return Codec::write(a.seed); });
+      [](const Options& a) { return Codec::write(a.seed); });
 }
 
 // An integer or a list of integers (read as a list), or null; written as a list or null.
-template <class Args>
-config::Field<Args> axes_field(const char* key, std::optional<std::vector<std::int64_t>> Args::*member) {
-  return config::custom_field<Args>(
+template <class Options>
+config::Field<Options> axes_field(const char* key, std::optional<std::vector<std::int64_t>> Options::*member) {
+  return config::custom_field<Options>(
       key,
-      [member](ConfigReader& r, std::string_view k, const boost::json::value&, Args& a) {
+      [member](ConfigReader& r, std::string_view k, const boost::json::value&, Options& a) {
         a.*member = r.optional_int_list(k);
       },
-      [member](const Args& a) { return config::Codec<std::optional<std::vector<std::int64_t>>>::write(a.*member); });
+      [member](const Options& a) { return config::Codec<std::optional<std::vector<std::int64_t>>>::write(a.*member); });
 }
 
 }  // namespace kplug::initializers::detail

@@ -8,9 +8,9 @@
 
 namespace kplug::losses::detail {
 
-// from_logits, label_smoothing, axis: for an Args deriving from CrossentropyArguments.
-const config::Fields<CrossentropyArguments>& crossentropy_fields();
+// from_logits, label_smoothing, axis: for an Options deriving from CrossentropyOptions.
+const config::Fields<CrossentropyOptions>& crossentropy_fields();
 // ValueError on a label_smoothing outside [0, 1].
-CrossentropyArguments validated(CrossentropyArguments arguments);
+CrossentropyOptions validated(CrossentropyOptions options);
 
 }  // namespace kplug::losses::detail
