@@ -3,7 +3,6 @@
 #include "kplug/layers/preprocessing.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/image.hpp"
-#include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
@@ -13,30 +12,6 @@ config::Check<std::int64_t> positive_size(const char* key) {
   return [key](const std::int64_t& v) {
     return v > 0 ? std::string() : "`" + std::string(key) + "` must be a positive integer, got " + std::to_string(v);
   };
-}
-
-const config::Fields<Resizing::Options>& resizing_fields() {
-  using O = Resizing::Options;
-  static const config::Fields<O> f{
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
-      config::field("height", &O::height).required().check(positive_size("height")),
-      config::field("width", &O::width).required().check(positive_size("width")),
-      config::field("interpolation", &O::interpolation),
-      config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
-      config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
-      config::field("fill_mode", &O::fill_mode),
-      config::field("fill_value", &O::fill_value),
-      config::field("antialias", &O::antialias)};
-  return f;
-}
-
-const config::Fields<CenterCrop::Options>& center_crop_fields() {
-  using O = CenterCrop::Options;
-  static const config::Fields<O> f{
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
-      config::field("height", &O::height).required().check(positive_size("height")),
-      config::field("width", &O::width).required().check(positive_size("width"))};
-  return f;
 }
 
 // (height, width) replaced in a rank-3 (unbatched) or rank-4 shape.
@@ -52,11 +27,32 @@ Tensor as_float32(const Tensor& x) { return x.dtype() == DType::float32 ? x : op
 
 }  // namespace
 
+const config::Fields<ResizingOptions>& Resizing::fields() {
+  using O = ResizingOptions;
+  static const config::Fields<O> f{detail::data_format_field(&O::data_format),
+                                   config::field("height", &O::height).required().check(positive_size("height")),
+                                   config::field("width", &O::width).required().check(positive_size("width")),
+                                   config::field("interpolation", &O::interpolation),
+                                   config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
+                                   config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
+                                   config::field("fill_mode", &O::fill_mode),
+                                   config::field("fill_value", &O::fill_value),
+                                   config::field("antialias", &O::antialias)};
+  return f;
+}
+
+const config::Fields<CenterCropOptions>& CenterCrop::fields() {
+  using O = CenterCropOptions;
+  static const config::Fields<O> f{detail::data_format_field(&O::data_format),
+                                   config::field("height", &O::height).required().check(positive_size("height")),
+                                   config::field("width", &O::width).required().check(positive_size("width"))};
+  return f;
+}
+
 // ---- Resizing ----
 
-Resizing::Resizing(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
+Resizing::Resizing(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+  detail::standardize_data_format(options_.data_format);
   if (options_.height <= 0 || options_.width <= 0) {
     throw ValueError("Resizing: `height` and `width` must be positive, got " + std::to_string(options_.height) +
                      " and " + std::to_string(options_.width));
@@ -73,14 +69,6 @@ Resizing::Resizing(Options options, LayerArgs args) : Layer(std::move(args)), op
   if (options_.crop_to_aspect_ratio && options_.pad_to_aspect_ratio) {
     throw ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
   }
-}
-
-boost::json::object Resizing::get_config() const {
-  return detail::write_fields_layer(*this, options_, resizing_fields());
-}
-
-std::shared_ptr<Resizing> Resizing::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Resizing>(config, context, "Resizing", resizing_fields());
 }
 
 std::vector<PartialShape> Resizing::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -103,22 +91,12 @@ std::vector<Tensor> Resizing::call(CallArgs& args) {
 
 // ---- CenterCrop ----
 
-CenterCrop::CenterCrop(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
+CenterCrop::CenterCrop(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+  detail::standardize_data_format(options_.data_format);
   if (options_.height <= 0 || options_.width <= 0) {
     throw ValueError("CenterCrop: `height` and `width` must be positive, got " + std::to_string(options_.height) +
                      " and " + std::to_string(options_.width));
   }
-}
-
-boost::json::object CenterCrop::get_config() const {
-  return detail::write_fields_layer(*this, options_, center_crop_fields());
-}
-
-std::shared_ptr<CenterCrop> CenterCrop::from_config(const boost::json::object& config,
-                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<CenterCrop>(config, context, "CenterCrop", center_crop_fields());
 }
 
 std::vector<PartialShape> CenterCrop::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
