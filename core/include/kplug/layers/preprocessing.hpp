@@ -9,6 +9,7 @@
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -18,10 +19,30 @@
 
 namespace kplug::layers {
 
-struct ResizingOptions {
+// The arguments Resizing and CenterCrop lead with: images come out (height, width).
+struct ImageSizeOptions {
   std::string data_format = "channels_last";
   std::int64_t height = 0;
   std::int64_t width = 0;
+};
+
+// A layer over rank-3 (unbatched) or rank-4 images whose output is `height` x `width`.
+template <class Derived, class OptionsT>
+class ImageSizeLayer : public FieldsLayer<Derived, OptionsT> {
+ public:
+  using FieldsLayer<Derived, OptionsT>::FieldsLayer;
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override {
+    PartialShape out = this->single_shape(input_shapes);
+    if (out.rank() != 3 && out.rank() != 4) this->fail("expects inputs of rank 3 or 4, got shape " + out.to_string());
+    const bool channels_first = this->options_.data_format == "channels_first";
+    const std::size_t h = out.rank() == 4 ? (channels_first ? 2 : 1) : (channels_first ? 1 : 0);
+    out[h] = this->options_.height;
+    out[h + 1] = this->options_.width;
+    return {out};
+  }
+};
+
+struct ResizingOptions : ImageSizeOptions {
   std::string interpolation = "bilinear";
   bool crop_to_aspect_ratio = false;
   bool pad_to_aspect_ratio = false;
@@ -32,29 +53,23 @@ struct ResizingOptions {
 
 // Images resized to (height, width) by ops::resize; crop_to_aspect_ratio and
 // pad_to_aspect_ratio (fill_mode "constant") as Keras.
-class Resizing : public FieldsLayer<Resizing, ResizingOptions> {
+class Resizing : public ImageSizeLayer<Resizing, ResizingOptions> {
  public:
   static const config::Fields<Options>& fields();
   Resizing(Options options, LayerArgs args);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-struct CenterCropOptions {
-  std::string data_format = "channels_last";
-  std::int64_t height = 0;
-  std::int64_t width = 0;
-};
+struct CenterCropOptions : ImageSizeOptions {};
 
 // The central (height, width) window; smaller images are cropped to the aspect ratio and
 // resized (Keras's smart_resize).
-class CenterCrop : public FieldsLayer<CenterCrop, CenterCropOptions> {
+class CenterCrop : public ImageSizeLayer<CenterCrop, CenterCropOptions> {
  public:
   static const config::Fields<Options>& fields();
   CenterCrop(Options options, LayerArgs args);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

@@ -41,8 +41,8 @@ class NoiseLayer : public ElementwiseLayer<Derived, OptionsT> {
 
 struct DropoutOptions {
   double rate = 0.0;  // in [0, 1]
-  std::optional<std::int64_t> seed;
-  std::optional<std::vector<Dim>> noise_shape;
+  std::optional<std::int64_t> seed{};
+  std::optional<std::vector<Dim>> noise_shape{};
 };
 
 class Dropout : public NoiseLayer<Dropout, DropoutOptions> {

@@ -14,12 +14,22 @@ config::Check<std::int64_t> positive_size(const char* key) {
   };
 }
 
-// (height, width) replaced in a rank-3 (unbatched) or rank-4 shape.
-PartialShape resized_shape(PartialShape shape, bool channels_first, std::int64_t height, std::int64_t width) {
-  const std::size_t h = shape.rank() == 4 ? (channels_first ? 2 : 1) : (channels_first ? 1 : 0);
-  shape[h] = height;
-  shape[h + 1] = width;
-  return shape;
+// data_format, height, width: Resizing's and CenterCrop's leading keys.
+const config::Fields<ImageSizeOptions>& image_size_fields() {
+  using O = ImageSizeOptions;
+  static const config::Fields<O> f{detail::data_format_field(&O::data_format),
+                                   config::field("height", &O::height).required().check(positive_size("height")),
+                                   config::field("width", &O::width).required().check(positive_size("width"))};
+  return f;
+}
+
+// The constructors' checks of the leading keys; data_format lowered.
+void standardize_image_size(ImageSizeOptions& o, const std::string& class_name) {
+  detail::standardize_data_format(o.data_format);
+  if (o.height <= 0 || o.width <= 0) {
+    throw ValueError(class_name + ": `height` and `width` must be positive, got " + std::to_string(o.height) + " and " +
+                     std::to_string(o.width));
+  }
 }
 
 // Preprocessing layers compute in their float32 dtype.
@@ -29,34 +39,25 @@ Tensor as_float32(const Tensor& x) { return x.dtype() == DType::float32 ? x : op
 
 const config::Fields<ResizingOptions>& Resizing::fields() {
   using O = ResizingOptions;
-  static const config::Fields<O> f{detail::data_format_field(&O::data_format),
-                                   config::field("height", &O::height).required().check(positive_size("height")),
-                                   config::field("width", &O::width).required().check(positive_size("width")),
-                                   config::field("interpolation", &O::interpolation),
-                                   config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
-                                   config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
-                                   config::field("fill_mode", &O::fill_mode),
-                                   config::field("fill_value", &O::fill_value),
-                                   config::field("antialias", &O::antialias)};
+  static const config::Fields<O> f = config::Fields<O>(image_size_fields()) +
+                                     config::Fields<O>{config::field("interpolation", &O::interpolation),
+                                                       config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
+                                                       config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
+                                                       config::field("fill_mode", &O::fill_mode),
+                                                       config::field("fill_value", &O::fill_value),
+                                                       config::field("antialias", &O::antialias)};
   return f;
 }
 
 const config::Fields<CenterCropOptions>& CenterCrop::fields() {
-  using O = CenterCropOptions;
-  static const config::Fields<O> f{detail::data_format_field(&O::data_format),
-                                   config::field("height", &O::height).required().check(positive_size("height")),
-                                   config::field("width", &O::width).required().check(positive_size("width"))};
+  static const config::Fields<CenterCropOptions> f(image_size_fields());
   return f;
 }
 
 // ---- Resizing ----
 
-Resizing::Resizing(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
-  detail::standardize_data_format(options_.data_format);
-  if (options_.height <= 0 || options_.width <= 0) {
-    throw ValueError("Resizing: `height` and `width` must be positive, got " + std::to_string(options_.height) +
-                     " and " + std::to_string(options_.width));
-  }
+Resizing::Resizing(Options options, LayerArgs args) : ImageSizeLayer(std::move(options), std::move(args)) {
+  standardize_image_size(options_, "Resizing");
   if (!ops::interpolation_from_name(options_.interpolation)) {
     throw NotSupportedError("Resizing: interpolation='" + options_.interpolation +
                             "' is not supported (kplug resizes with 'nearest', 'bilinear', 'bicubic', 'lanczos3', "
@@ -69,12 +70,6 @@ Resizing::Resizing(Options options, LayerArgs args) : FieldsLayer(std::move(opti
   if (options_.crop_to_aspect_ratio && options_.pad_to_aspect_ratio) {
     throw ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
   }
-}
-
-std::vector<PartialShape> Resizing::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != 3 && in.rank() != 4) fail("expects inputs of rank 3 or 4, got shape " + in.to_string());
-  return {resized_shape(in, options_.data_format == "channels_first", options_.height, options_.width)};
 }
 
 std::vector<Tensor> Resizing::call(CallArgs& args) {
@@ -91,18 +86,8 @@ std::vector<Tensor> Resizing::call(CallArgs& args) {
 
 // ---- CenterCrop ----
 
-CenterCrop::CenterCrop(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
-  detail::standardize_data_format(options_.data_format);
-  if (options_.height <= 0 || options_.width <= 0) {
-    throw ValueError("CenterCrop: `height` and `width` must be positive, got " + std::to_string(options_.height) +
-                     " and " + std::to_string(options_.width));
-  }
-}
-
-std::vector<PartialShape> CenterCrop::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != 3 && in.rank() != 4) fail("expects inputs of rank 3 or 4, got shape " + in.to_string());
-  return {resized_shape(in, options_.data_format == "channels_first", options_.height, options_.width)};
+CenterCrop::CenterCrop(Options options, LayerArgs args) : ImageSizeLayer(std::move(options), std::move(args)) {
+  standardize_image_size(options_, "CenterCrop");
 }
 
 std::vector<Tensor> CenterCrop::call(CallArgs& args) {
