@@ -79,12 +79,7 @@ class ElementwiseMerge : public Merge<ElementwiseMerge<Op>, MergeOptions> {
   Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
 };
 
-extern template class ElementwiseMerge<MergeOp::add>;
-extern template class ElementwiseMerge<MergeOp::subtract>;
-extern template class ElementwiseMerge<MergeOp::multiply>;
-extern template class ElementwiseMerge<MergeOp::average>;
-extern template class ElementwiseMerge<MergeOp::maximum>;
-extern template class ElementwiseMerge<MergeOp::minimum>;
+// The Keras classes (instantiated in libkplug).
 using Add = ElementwiseMerge<MergeOp::add>;
 using Subtract = ElementwiseMerge<MergeOp::subtract>;
 using Multiply = ElementwiseMerge<MergeOp::multiply>;

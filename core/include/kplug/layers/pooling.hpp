@@ -55,12 +55,7 @@ class BasePooling : public FieldsLayer<BasePooling<Rank, Mode>, PoolingOptions<R
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-extern template class BasePooling<1, PoolingMode::max>;
-extern template class BasePooling<2, PoolingMode::max>;
-extern template class BasePooling<3, PoolingMode::max>;
-extern template class BasePooling<1, PoolingMode::average>;
-extern template class BasePooling<2, PoolingMode::average>;
-extern template class BasePooling<3, PoolingMode::average>;
+// The Keras classes (instantiated in libkplug).
 using MaxPooling1D = BasePooling<1, PoolingMode::max>;
 using MaxPooling2D = BasePooling<2, PoolingMode::max>;
 using MaxPooling3D = BasePooling<3, PoolingMode::max>;
@@ -97,12 +92,7 @@ class BaseGlobalPooling : public FieldsLayer<BaseGlobalPooling<Rank, Mode>, Glob
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-extern template class BaseGlobalPooling<1, PoolingMode::max>;
-extern template class BaseGlobalPooling<2, PoolingMode::max>;
-extern template class BaseGlobalPooling<3, PoolingMode::max>;
-extern template class BaseGlobalPooling<1, PoolingMode::average>;
-extern template class BaseGlobalPooling<2, PoolingMode::average>;
-extern template class BaseGlobalPooling<3, PoolingMode::average>;
+// The Keras classes (instantiated in libkplug).
 using GlobalMaxPooling1D = BaseGlobalPooling<1, PoolingMode::max>;
 using GlobalMaxPooling2D = BaseGlobalPooling<2, PoolingMode::max>;
 using GlobalMaxPooling3D = BaseGlobalPooling<3, PoolingMode::max>;

@@ -77,9 +77,7 @@ class SpatialDropout : public NoiseLayer<SpatialDropout<Rank>, SpatialDropoutOpt
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-extern template class SpatialDropout<1>;
-extern template class SpatialDropout<2>;
-extern template class SpatialDropout<3>;
+// The Keras classes (instantiated in libkplug).
 using SpatialDropout1D = SpatialDropout<1>;
 using SpatialDropout2D = SpatialDropout<2>;
 using SpatialDropout3D = SpatialDropout<3>;

@@ -120,9 +120,7 @@ class BaseCropping : public FieldsLayer<BaseCropping<N>, CroppingOptions<N>> {
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-extern template class BaseCropping<1>;
-extern template class BaseCropping<2>;
-extern template class BaseCropping<3>;
+// The Keras classes (instantiated in libkplug).
 using Cropping1D = BaseCropping<1>;
 using Cropping2D = BaseCropping<2>;
 using Cropping3D = BaseCropping<3>;
@@ -150,9 +148,7 @@ class BaseZeroPadding : public FieldsLayer<BaseZeroPadding<N>, ZeroPaddingOption
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-extern template class BaseZeroPadding<1>;
-extern template class BaseZeroPadding<2>;
-extern template class BaseZeroPadding<3>;
+// The Keras classes (instantiated in libkplug).
 using ZeroPadding1D = BaseZeroPadding<1>;
 using ZeroPadding2D = BaseZeroPadding<2>;
 using ZeroPadding3D = BaseZeroPadding<3>;
@@ -180,9 +176,7 @@ class BaseUpSampling : public FieldsLayer<BaseUpSampling<N>, UpSamplingOptions<N
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-extern template class BaseUpSampling<1>;
-extern template class BaseUpSampling<2>;
-extern template class BaseUpSampling<3>;
+// The Keras classes (instantiated in libkplug).
 using UpSampling1D = BaseUpSampling<1>;
 using UpSampling2D = BaseUpSampling<2>;
 using UpSampling3D = BaseUpSampling<3>;
