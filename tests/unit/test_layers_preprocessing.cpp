@@ -7,7 +7,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/preprocessing.hpp"
-#include "kplug/layers/up_sampling.hpp"
+#include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/shape.hpp"
 #include "kplug/serialization.hpp"
 #include "layer_support.hpp"

@@ -13,7 +13,6 @@
 #include "kplug/layers/recurrent.hpp"
 #include "kplug/layers/regularization.hpp"
 #include "kplug/layers/reshaping.hpp"
-#include "kplug/layers/up_sampling.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
 #include "layers/ops_nodes/register_op_nodes.hpp"

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/errors.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -63,6 +64,19 @@ inline config::Check<std::string> padding_check(bool allow_causal) {
 template <std::size_t N>
 config::Check<config::IntTuple<N>> tuple_check(std::string name, bool allow_zero = false) {
   return [name, allow_zero](const config::IntTuple<N>& t) { return tuple_error(t, name, allow_zero); };
+}
+
+// Keras's `data_format` argument: null is the default ("channels_last"), any case is read
+// (and lowered by the layer's constructor, through standardize_data_format).
+template <class Options>
+config::Field<Options> data_format_field(std::string Options::*member) {
+  return config::field("data_format", member).null_is_default().check(data_format_check());
+}
+
+// The constructor's half: Keras's message for a bad value, else the value lowered.
+inline void standardize_data_format(std::string& data_format) {
+  if (std::string e = data_format_error(data_format); !e.empty()) throw ValueError(e);
+  data_format = lower(data_format);
 }
 
 }  // namespace kplug::layers::detail

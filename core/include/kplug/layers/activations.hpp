@@ -4,6 +4,8 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/elementwise_layer.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/number.hpp"
 #include "kplug/regularizers.hpp"
@@ -17,63 +19,50 @@
 
 namespace kplug::layers {
 
+struct ReLUOptions {
+  std::optional<Number> max_value;            // >= 0
+  Number negative_slope = Number::real(0.0);  // >= 0
+  Number threshold = Number::real(0.0);
+};
+
 // Keras's relu with its three options: x above threshold (else 0), capped at max_value,
 // minus negative_slope * (threshold - x) below the threshold.
-class ReLU : public Layer {
+class ReLU : public ElementwiseLayer<ReLU, ReLUOptions> {
  public:
-  struct Options {
-    std::optional<Number> max_value;            // >= 0
-    Number negative_slope = Number::real(0.0);  // >= 0
-    Number threshold = Number::real(0.0);
-  };
   static const config::Fields<Options>& fields();
   ReLU(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<ReLU> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct LeakyReLUOptions {
+  Number negative_slope = Number::real(0.3);  // >= 0
 };
 
 // x for x >= 0, negative_slope * x below. The legacy key `alpha` is read as negative_slope.
-class LeakyReLU : public Layer {
+class LeakyReLU : public ElementwiseLayer<LeakyReLU, LeakyReLUOptions> {
  public:
-  struct Options {
-    Number negative_slope = Number::real(0.3);  // >= 0
-  };
   static const config::Fields<Options>& fields();
   LeakyReLU(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<LeakyReLU> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct PReLUOptions {
+  std::shared_ptr<Initializer> alpha_initializer;  // null: Zeros
+  std::shared_ptr<Regularizer> alpha_regularizer;
+  std::shared_ptr<Constraint> alpha_constraint;
+  std::optional<std::vector<std::int64_t>> shared_axes;  // an int reads as a one-element list
 };
 
 // relu(x) - alpha * relu(-x) with a learned alpha of the input's shape without the batch
 // axis (length 1 on the shared axes).
-class PReLU : public Layer {
+class PReLU : public FieldsLayer<PReLU, PReLUOptions> {
  public:
-  struct Options {
-    std::shared_ptr<Initializer> alpha_initializer;  // null: Zeros
-    std::shared_ptr<Regularizer> alpha_regularizer;
-    std::shared_ptr<Constraint> alpha_constraint;
-    std::optional<std::vector<std::int64_t>> shared_axes;  // an int reads as a one-element list
-  };
   static const config::Fields<Options>& fields();
   PReLU(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<PReLU> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
   const VariablePtr& alpha() const noexcept { return alpha_; }
@@ -83,51 +72,39 @@ class PReLU : public Layer {
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  Options options_;
   VariablePtr alpha_;
+};
+
+struct ELUOptions {
+  Number alpha = Number::real(1.0);
 };
 
 // x for x > 0, alpha * (exp(x) - 1) below. Keras writes its config as name, alpha,
 // trainable, dtype.
-class ELU : public Layer {
+class ELU : public ElementwiseLayer<ELU, ELUOptions> {
  public:
-  struct Options {
-    Number alpha = Number::real(1.0);
-  };
   static const config::Fields<Options>& fields();
-  ELU(Options options, LayerArgs args);
+  using ElementwiseLayer::ElementwiseLayer;
   boost::json::object get_config() const override;
-  static std::shared_ptr<ELU> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct SoftmaxOptions {
+  std::vector<std::int64_t> axis{-1};
+  bool axis_is_list = false;  // written back in the form read
 };
 
 // Softmax along one axis, or several (exp(x - logsumexp(x))). With a mask (broadcast to the
 // input, values > 0.5 kept) masked positions score -1e9 and output 0, as Keras.
-class Softmax : public Layer {
+class Softmax : public ElementwiseLayer<Softmax, SoftmaxOptions> {
  public:
-  struct Options {
-    std::vector<std::int64_t> axis{-1};
-    bool axis_is_list = false;  // written back in the form read
-  };
   static const config::Fields<Options>& fields();
   Softmax(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Softmax> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
 };
 
 }  // namespace kplug::layers

@@ -3,117 +3,100 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
 namespace kplug::layers {
 
+// Keras's Merge behaviour (merge.cpp), shared by the merge layers' templates: errors name
+// `layer`.
+// The output shape: inputs of lower rank get length-1 axes after the batch axis, the
+// rest broadcast as numpy; at least one input, one batch size.
+PartialShape merge_output_shape(const Layer& layer, const std::vector<PartialShape>& input_shapes);
+// Expands lower-rank inputs in place (as Keras before merging) and gives each input's
+// mask, or none (also for an expanded input: Keras's merge functions see no mask on it).
+std::vector<std::optional<Tensor>> expand_merge_inputs(const Layer& layer, CallArgs& args);
+// The OR of the input masks, none when any input has none.
+std::vector<std::optional<Tensor>> merge_output_masks(const CallArgs& args, const std::vector<Tensor>& outputs);
+// A (batch, ...) mask as Keras's merge functions use it: a trailing axis added, broadcast
+// to `shape`, as float32 0/1.
+Tensor broadcast_merge_mask(const Tensor& mask, const Shape& shape);
+
 // Keras's Merge: at least one input; inputs of lower rank get length-1 axes after the
 // batch axis. The output mask is the OR of the input masks, none when any input has none.
-class Merge : public Layer {
+template <class Derived, class OptionsT>
+class Merge : public FieldsLayer<Derived, OptionsT> {
  public:
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  Merge(OptionsT options, LayerArgs args) : FieldsLayer<Derived, OptionsT>(std::move(options), std::move(args)) {}
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override {
+    return {merge_output_shape(*this, input_shapes)};
+  }
   bool supports_masking() const override { return true; }
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
-                                                  const std::vector<Tensor>& outputs) const override;
-  // A (batch, ...) mask as Keras's merge functions use it: a trailing axis added, broadcast
-  // to `shape`, as float32 0/1.
-  static Tensor broadcast_mask(const Tensor& mask, const Shape& shape);
+                                                  const std::vector<Tensor>& outputs) const override {
+    return merge_output_masks(args, outputs);
+  }
 
  protected:
-  explicit Merge(LayerArgs args) : Layer(std::move(args)) {}
-  void build(const std::vector<PartialShape>& input_shapes) override;
-  std::vector<Tensor> call(CallArgs& args) override;
-  // Combines the inputs (at least one). `masks[i]` is input i's mask, or none (also for an
-  // input the call expanded: Keras's merge functions see no mask on it).
+  void build(const std::vector<PartialShape>& input_shapes) override { (void)merge_output_shape(*this, input_shapes); }
+  std::vector<Tensor> call(CallArgs& args) override {
+    const std::vector<std::optional<Tensor>> masks = expand_merge_inputs(*this, args);
+    return {merge(args.inputs, masks)};
+  }
+  // Combines the inputs (at least one). `masks[i]` is input i's mask, or none.
   virtual Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const = 0;
 };
 
-class Add : public Merge {
+// The element-wise merges take no keys of their own.
+struct MergeOptions {};
+
+enum class MergeOp { add, subtract, multiply, average, maximum, minimum };
+
+// Add: the sum. Subtract: inputs[0] - inputs[1], exactly two inputs. Multiply: the
+// product; masked positions count as 1, and as 0 where every input is masked (when all
+// inputs carry masks). Average: the sum divided by the number of inputs. Maximum /
+// Minimum: element-wise; a masked position takes the other operand's value. As Keras.
+template <MergeOp Op>
+class ElementwiseMerge : public Merge<ElementwiseMerge<Op>, MergeOptions> {
  public:
-  explicit Add(LayerArgs args) : Merge(std::move(args)) {}
-  boost::json::object get_config() const override { return base_config(); }
-  static std::shared_ptr<Add> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
-};
-
-// ---- Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot ----
-
-// inputs[0] - inputs[1]: exactly two inputs.
-class Subtract : public Merge {
- public:
-  explicit Subtract(LayerArgs args) : Merge(std::move(args)) {}
-  boost::json::object get_config() const override { return base_config(); }
-  static std::shared_ptr<Subtract> from_config(const boost::json::object& config, DeserializationContext& context);
+  static constexpr std::string_view keras_class_name = std::array<std::string_view, 6>{
+      "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}[static_cast<std::size_t>(Op)];
+  static const config::Fields<MergeOptions>& fields();
+  using Merge<ElementwiseMerge<Op>, MergeOptions>::Merge;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
 };
 
-// The product; masked positions count as 1, and as 0 where every input is masked (when
-// all inputs carry masks), as Keras.
-class Multiply : public Merge {
- public:
-  explicit Multiply(LayerArgs args) : Merge(std::move(args)) {}
-  boost::json::object get_config() const override { return base_config(); }
-  static std::shared_ptr<Multiply> from_config(const boost::json::object& config, DeserializationContext& context);
+// The Keras classes (instantiated in libkplug).
+using Add = ElementwiseMerge<MergeOp::add>;
+using Subtract = ElementwiseMerge<MergeOp::subtract>;
+using Multiply = ElementwiseMerge<MergeOp::multiply>;
+using Average = ElementwiseMerge<MergeOp::average>;
+using Maximum = ElementwiseMerge<MergeOp::maximum>;
+using Minimum = ElementwiseMerge<MergeOp::minimum>;
 
- protected:
-  Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
-};
-
-// The sum divided by the number of inputs.
-class Average : public Merge {
- public:
-  explicit Average(LayerArgs args) : Merge(std::move(args)) {}
-  boost::json::object get_config() const override { return base_config(); }
-  static std::shared_ptr<Average> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
-};
-
-// Element-wise maximum / minimum; a masked position takes the other operand's value.
-class Maximum : public Merge {
- public:
-  explicit Maximum(LayerArgs args) : Merge(std::move(args)) {}
-  boost::json::object get_config() const override { return base_config(); }
-  static std::shared_ptr<Maximum> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
-};
-
-class Minimum : public Merge {
- public:
-  explicit Minimum(LayerArgs args) : Merge(std::move(args)) {}
-  boost::json::object get_config() const override { return base_config(); }
-  static std::shared_ptr<Minimum> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
+struct ConcatenateOptions {
+  std::int64_t axis = -1;
 };
 
 // Joins the inputs along `axis`; every other dimension must match. Output mask: the
 // inputs' masks (all-true for an input without one) joined, then any() over the last axis.
-class Concatenate : public Merge {
+class Concatenate : public Merge<Concatenate, ConcatenateOptions> {
  public:
-  struct Options {
-    std::int64_t axis = -1;
-  };
   static const config::Fields<Options>& fields();
-  Concatenate(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Concatenate> from_config(const boost::json::object& config, DeserializationContext& context);
+  using Merge::Merge;
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
                                                   const std::vector<Tensor>& outputs) const override;
@@ -122,24 +105,20 @@ class Concatenate : public Merge {
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
   Tensor merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const override;
+};
 
- private:
-  Options options_;
+struct DotOptions {
+  std::vector<std::int64_t> axes;  // one (both inputs) or two values
+  bool axes_is_list = false;
+  bool normalize = false;
 };
 
 // Keras's batch_dot of two inputs over axes (one int for both, or one per input; never the
 // batch axis), optionally L2-normalizing both along those axes first. No output mask.
-class Dot : public Merge {
+class Dot : public Merge<Dot, DotOptions> {
  public:
-  struct Options {
-    std::vector<std::int64_t> axes;  // one (both inputs) or two values
-    bool axes_is_list = false;
-    bool normalize = false;
-  };
   static const config::Fields<Options>& fields();
   Dot(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Dot> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs&, const std::vector<Tensor>& outputs) const override {
     return std::vector<std::optional<Tensor>>(outputs.size());
@@ -153,7 +132,6 @@ class Dot : public Merge {
  private:
   // The two axes for inputs of these ranks (negative ones counted from the end).
   std::pair<std::int64_t, std::int64_t> resolved_axes(std::int64_t rank1, std::int64_t rank2) const;
-  Options options_;
 };
 
 }  // namespace kplug::layers

@@ -1,21 +1,34 @@
-// keras.layers pooling layers: Max/AveragePooling1D/2D/3D (Keras's BasePooling) and
-// GlobalMax/GlobalAveragePooling1D/2D/3D (BaseGlobalPooling). No weights; built at
+// keras.layers pooling layers (keras/src/layers/pooling/): Max/AveragePooling1D/2D/3D
+// (Keras's BasePooling) and GlobalMax/GlobalAveragePooling1D/2D/3D (BaseGlobalPooling),
+// each a template over the number of spatial axes and the mode. No weights; built at
 // construction, as Keras builds them.
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
 namespace kplug::layers {
+
+enum class PoolingMode { max, average };
+
+// The Keras class name of one pooling layer: names[mode][rank - 1].
+template <std::size_t Rank, PoolingMode Mode>
+constexpr std::string_view pooling_name(std::array<std::string_view, 3> max_names,
+                                        std::array<std::string_view, 3> average_names) {
+  static_assert(Rank >= 1 && Rank <= 3, "1, 2 or 3 spatial axes");
+  return Mode == PoolingMode::max ? max_names[Rank - 1] : average_names[Rank - 1];
+}
 
 // Keras's BasePooling arguments, in get_config order.
 template <std::size_t Rank>
@@ -28,70 +41,27 @@ struct PoolingOptions {
 
 // Max or average over windows of `Rank` spatial dims. Average pooling with "same" padding
 // divides by the number of real (unpadded) elements of each window, as Keras.
-template <std::size_t Rank>
-class BasePooling : public Layer {
+template <std::size_t Rank, PoolingMode Mode>
+class BasePooling : public FieldsLayer<BasePooling<Rank, Mode>, PoolingOptions<Rank>> {
  public:
   using Options = PoolingOptions<Rank>;
-  enum class Mode { max, average };
-  boost::json::object get_config() const override;
+  static constexpr std::string_view keras_class_name = pooling_name<Rank, Mode>(
+      {"MaxPooling1D", "MaxPooling2D", "MaxPooling3D"}, {"AveragePooling1D", "AveragePooling2D", "AveragePooling3D"});
+  static const config::Fields<Options>& fields();
+  BasePooling(Options options, LayerArgs args);  // strides resolved (none: pool_size)
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-  Mode mode() const noexcept { return mode_; }
 
  protected:
-  BasePooling(Mode mode, Options options, LayerArgs args);
-  // from_config's common part: errors name the config key at fault.
-  static std::pair<Options, LayerArgs> read_config(const boost::json::object& config, DeserializationContext& context,
-                                                   const std::string& class_name);
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Mode mode_;
-  Options options_;  // strides resolved
 };
 
-extern template class BasePooling<1>;
-extern template class BasePooling<2>;
-extern template class BasePooling<3>;
-
-class MaxPooling1D : public BasePooling<1> {
- public:
-  MaxPooling1D(Options options, LayerArgs args);
-  static std::shared_ptr<MaxPooling1D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-class AveragePooling1D : public BasePooling<1> {
- public:
-  AveragePooling1D(Options options, LayerArgs args);
-  static std::shared_ptr<AveragePooling1D> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
-};
-
-class MaxPooling2D : public BasePooling<2> {
- public:
-  MaxPooling2D(Options options, LayerArgs args);
-  static std::shared_ptr<MaxPooling2D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-class AveragePooling2D : public BasePooling<2> {
- public:
-  AveragePooling2D(Options options, LayerArgs args);
-  static std::shared_ptr<AveragePooling2D> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
-};
-
-class MaxPooling3D : public BasePooling<3> {
- public:
-  MaxPooling3D(Options options, LayerArgs args);
-  static std::shared_ptr<MaxPooling3D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-class AveragePooling3D : public BasePooling<3> {
- public:
-  AveragePooling3D(Options options, LayerArgs args);
-  static std::shared_ptr<AveragePooling3D> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
-};
+// The Keras classes (instantiated in libkplug).
+using MaxPooling1D = BasePooling<1, PoolingMode::max>;
+using MaxPooling2D = BasePooling<2, PoolingMode::max>;
+using MaxPooling3D = BasePooling<3, PoolingMode::max>;
+using AveragePooling1D = BasePooling<1, PoolingMode::average>;
+using AveragePooling2D = BasePooling<2, PoolingMode::average>;
+using AveragePooling3D = BasePooling<3, PoolingMode::average>;
 
 // Keras's BaseGlobalPooling arguments.
 struct GlobalPoolingOptions {
@@ -99,62 +69,22 @@ struct GlobalPoolingOptions {
   bool keepdims = false;
 };
 
-// The max or mean over every spatial axis of a rank-(pool_dimensions + 2) input:
+// The max or mean over every spatial axis of a rank-(Rank + 2) input:
 // (batch, spatial..., channels) -> (batch, channels), or (batch, 1..., channels) with
 // keepdims (channels_first: (batch, channels, spatial...) -> (batch, channels[, 1...])).
-class BaseGlobalPooling : public Layer {
+// GlobalAveragePooling1D takes a (batch, steps) mask: the mean over the unmasked steps
+// only (a fully masked row gives NaN, as Keras's 0 / 0). No output carries a mask.
+template <std::size_t Rank, PoolingMode Mode>
+class BaseGlobalPooling : public FieldsLayer<BaseGlobalPooling<Rank, Mode>, GlobalPoolingOptions> {
  public:
   using Options = GlobalPoolingOptions;
-  enum class Mode { max, average };
+  static constexpr std::string_view keras_class_name =
+      pooling_name<Rank, Mode>({"GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"},
+                               {"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D"});
   static const config::Fields<Options>& fields();
-  boost::json::object get_config() const override;
+  BaseGlobalPooling(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-  Mode mode() const noexcept { return mode_; }
-  std::size_t pool_dimensions() const noexcept { return pool_dimensions_; }
-
- protected:
-  BaseGlobalPooling(Mode mode, std::size_t pool_dimensions, Options options, LayerArgs args);
-  std::vector<Tensor> call(CallArgs& args) override;
-  // The input, checked to have rank pool_dimensions + 2.
-  const Tensor& checked_input(const CallArgs& args) const;
-  std::vector<std::int64_t> spatial_axes() const;
-
- private:
-  Mode mode_;
-  std::size_t pool_dimensions_;
-  Options options_;
-};
-
-class GlobalMaxPooling1D : public BaseGlobalPooling {
- public:
-  GlobalMaxPooling1D(Options options, LayerArgs args);
-  static std::shared_ptr<GlobalMaxPooling1D> from_config(const boost::json::object& config,
-                                                         DeserializationContext& context);
-};
-
-class GlobalMaxPooling2D : public BaseGlobalPooling {
- public:
-  GlobalMaxPooling2D(Options options, LayerArgs args);
-  static std::shared_ptr<GlobalMaxPooling2D> from_config(const boost::json::object& config,
-                                                         DeserializationContext& context);
-};
-
-class GlobalMaxPooling3D : public BaseGlobalPooling {
- public:
-  GlobalMaxPooling3D(Options options, LayerArgs args);
-  static std::shared_ptr<GlobalMaxPooling3D> from_config(const boost::json::object& config,
-                                                         DeserializationContext& context);
-};
-
-// With a (batch, steps) mask: the mean over the unmasked steps only (a fully masked row
-// gives NaN, as Keras's 0 / 0); the output carries no mask.
-class GlobalAveragePooling1D : public BaseGlobalPooling {
- public:
-  GlobalAveragePooling1D(Options options, LayerArgs args);
-  static std::shared_ptr<GlobalAveragePooling1D> from_config(const boost::json::object& config,
-                                                             DeserializationContext& context);
-  bool supports_masking() const override { return true; }
+  bool supports_masking() const override { return Rank == 1 && Mode == PoolingMode::average; }
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
                                                   const std::vector<Tensor>& outputs) const override;
 
@@ -162,19 +92,13 @@ class GlobalAveragePooling1D : public BaseGlobalPooling {
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-class GlobalAveragePooling2D : public BaseGlobalPooling {
- public:
-  GlobalAveragePooling2D(Options options, LayerArgs args);
-  static std::shared_ptr<GlobalAveragePooling2D> from_config(const boost::json::object& config,
-                                                             DeserializationContext& context);
-};
-
-class GlobalAveragePooling3D : public BaseGlobalPooling {
- public:
-  GlobalAveragePooling3D(Options options, LayerArgs args);
-  static std::shared_ptr<GlobalAveragePooling3D> from_config(const boost::json::object& config,
-                                                             DeserializationContext& context);
-};
+// The Keras classes (instantiated in libkplug).
+using GlobalMaxPooling1D = BaseGlobalPooling<1, PoolingMode::max>;
+using GlobalMaxPooling2D = BaseGlobalPooling<2, PoolingMode::max>;
+using GlobalMaxPooling3D = BaseGlobalPooling<3, PoolingMode::max>;
+using GlobalAveragePooling1D = BaseGlobalPooling<1, PoolingMode::average>;
+using GlobalAveragePooling2D = BaseGlobalPooling<2, PoolingMode::average>;
+using GlobalAveragePooling3D = BaseGlobalPooling<3, PoolingMode::average>;
 
 }  // namespace kplug::layers
 

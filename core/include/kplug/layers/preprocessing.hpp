@@ -3,13 +3,14 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/number.hpp"
 
 #include <boost/json/value.hpp>
 
+#include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,102 +19,101 @@
 
 namespace kplug::layers {
 
+// The arguments Resizing and CenterCrop lead with: images come out (height, width).
+struct ImageSizeOptions {
+  std::string data_format = "channels_last";
+  std::int64_t height = 0;
+  std::int64_t width = 0;
+};
+
+// A layer over rank-3 (unbatched) or rank-4 images whose output is `height` x `width`.
+template <class Derived, class OptionsT>
+class ImageSizeLayer : public FieldsLayer<Derived, OptionsT> {
+ public:
+  using FieldsLayer<Derived, OptionsT>::FieldsLayer;
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override {
+    PartialShape out = this->single_shape(input_shapes);
+    if (out.rank() != 3 && out.rank() != 4) this->fail("expects inputs of rank 3 or 4, got shape " + out.to_string());
+    const bool channels_first = this->options_.data_format == "channels_first";
+    const std::size_t h = out.rank() == 4 ? (channels_first ? 2 : 1) : (channels_first ? 1 : 0);
+    out[h] = this->options_.height;
+    out[h + 1] = this->options_.width;
+    return {out};
+  }
+};
+
+struct ResizingOptions : ImageSizeOptions {
+  std::string interpolation = "bilinear";
+  bool crop_to_aspect_ratio = false;
+  bool pad_to_aspect_ratio = false;
+  std::string fill_mode = "constant";
+  Number fill_value = Number::real(0.0);
+  bool antialias = false;
+};
+
 // Images resized to (height, width) by ops::resize; crop_to_aspect_ratio and
 // pad_to_aspect_ratio (fill_mode "constant") as Keras.
-class Resizing : public Layer {
+class Resizing : public ImageSizeLayer<Resizing, ResizingOptions> {
  public:
-  struct Options {
-    std::string data_format = "channels_last";
-    std::int64_t height = 0;
-    std::int64_t width = 0;
-    std::string interpolation = "bilinear";
-    bool crop_to_aspect_ratio = false;
-    bool pad_to_aspect_ratio = false;
-    std::string fill_mode = "constant";
-    Number fill_value = Number::real(0.0);
-    bool antialias = false;
-  };
+  static const config::Fields<Options>& fields();
   Resizing(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Resizing> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
 };
+
+struct CenterCropOptions : ImageSizeOptions {};
 
 // The central (height, width) window; smaller images are cropped to the aspect ratio and
 // resized (Keras's smart_resize).
-class CenterCrop : public Layer {
+class CenterCrop : public ImageSizeLayer<CenterCrop, CenterCropOptions> {
  public:
-  struct Options {
-    std::string data_format = "channels_last";
-    std::int64_t height = 0;
-    std::int64_t width = 0;
-  };
+  static const config::Fields<Options>& fields();
   CenterCrop(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<CenterCrop> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct CategoryEncodingOptions {
+  std::optional<std::int64_t> num_tokens;
+  std::string output_mode = "multi_hot";
+  bool sparse = false;
 };
 
 // Integer ids -> one_hot / multi_hot / count vectors of length num_tokens (dense only).
-class CategoryEncoding : public Layer {
+class CategoryEncoding : public FieldsLayer<CategoryEncoding, CategoryEncodingOptions> {
  public:
-  struct Options {
-    std::optional<std::int64_t> num_tokens;
-    std::string output_mode = "multi_hot";
-    bool sparse = false;
-  };
+  static const config::Fields<Options>& fields();
   CategoryEncoding(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<CategoryEncoding> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct NormalizationOptions {
+  std::vector<std::int64_t> axis{-1};  // kept axes; Keras writes them as a list
+  bool invert = false;
+  boost::json::value mean;  // null, a number or nested lists, written back as given
+  boost::json::value variance;
 };
 
 // (x - mean) / max(sqrt(variance), 1e-7) over the kept `axis` (invert: the reverse). The
 // statistics are the `mean`/`variance` config values when given, else the weights
 // mean, variance (and Keras's int32 `count`) that adapt() filled.
-class Normalization : public Layer {
+class Normalization : public FieldsLayer<Normalization, NormalizationOptions> {
  public:
-  struct Options {
-    std::vector<std::int64_t> axis{-1};  // kept axes; Keras writes them as a list
-    bool invert = false;
-    boost::json::value mean;  // null, a number or nested lists, written back as given
-    boost::json::value variance;
-  };
+  static const config::Fields<Options>& fields();
   Normalization(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Normalization> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
-  const Options& options() const noexcept { return options_; }
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  Options options_;
   std::vector<std::int64_t> keep_axes_;  // sorted, non-negative (set by build)
   Shape broadcast_shape_;                // input dims on kept axes, 1 elsewhere
   VariablePtr mean_, variance_, count_;

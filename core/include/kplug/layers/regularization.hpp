@@ -1,186 +1,140 @@
-// keras.layers regularization layers: identity at inference.
+// keras.layers regularization layers (keras/src/layers/regularization/): Dropout,
+// SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout and
+// ActivityRegularization. All are the identity at inference; the random noise they draw in
+// training is not supported.
 #pragma once
 
+#include "kplug/config_fields.hpp"
+#include "kplug/layers/elementwise_layer.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/number.hpp"
 
-#include <memory>
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
 namespace kplug::layers {
 
-class Dropout : public Layer {
+// "Layer 'x': Dropout in training mode is not supported (kplug runs inference)".
+[[noreturn]] void refuse_training(const Layer& layer);
+
+// Identity at inference; in training with a nonzero `Derived::noise_rate()`, refused.
+template <class Derived, class OptionsT>
+class NoiseLayer : public ElementwiseLayer<Derived, OptionsT> {
  public:
-  struct Options {
-    double rate = 0.0;
-    std::optional<std::int64_t> seed{};
-    std::optional<std::vector<Dim>> noise_shape{};
-  };
+  using ElementwiseLayer<Derived, OptionsT>::ElementwiseLayer;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override {
+    this->expect_inputs(args, 1);
+    if (args.training && static_cast<const Derived&>(*this).noise_rate() > 0.0) refuse_training(*this);
+    return {std::move(args.inputs[0])};
+  }
+};
+
+struct DropoutOptions {
+  double rate = 0.0;  // in [0, 1]
+  std::optional<std::int64_t> seed{};
+  std::optional<std::vector<Dim>> noise_shape{};
+};
+
+class Dropout : public NoiseLayer<Dropout, DropoutOptions> {
+ public:
+  static const config::Fields<Options>& fields();
   Dropout(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Dropout> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
-
- protected:
-  // Identity at inference; training mode is not supported.
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
+  double noise_rate() const noexcept { return options_.rate; }
 };
 
-}  // namespace kplug::layers
+struct SpatialDropoutOptions {
+  Number rate = Number::real(0.0);  // in [0, 1]
+  std::optional<std::int64_t> seed;
+  std::string data_format = "channels_last";  // 2 and 3 axes only
+};
 
-#pragma GCC visibility pop
-
-// ---- SpatialDropout1D/2D/3D, GaussianNoise, GaussianDropout, AlphaDropout,
-// ActivityRegularization (layer catalogue): identity at inference ----
-
-#include "kplug/config_fields.hpp"
-#include "kplug/number.hpp"
-
-#include <string>
-
-#pragma GCC visibility push(default)
-
-namespace kplug::layers {
-
-// Drops whole channels in training. Keras writes only rate, seed, name, dtype (as a dtype
-// name), and data_format for 2D/3D, and takes no `trainable` key.
-class SpatialDropout : public Layer {
+// Drops whole channels of a rank-(Rank + 2) input in training. Keras writes only rate,
+// seed, name, dtype (as a dtype name), and data_format for 2D/3D, and takes no `trainable`
+// key.
+template <std::size_t Rank>
+class SpatialDropout : public NoiseLayer<SpatialDropout<Rank>, SpatialDropoutOptions> {
  public:
-  struct Options {
-    Number rate = Number::real(0.0);
-    std::optional<std::int64_t> seed;
-    std::string data_format = "channels_last";
-  };
+  using Options = SpatialDropoutOptions;
+  static constexpr std::string_view keras_class_name =
+      std::array<std::string_view, 3>{"SpatialDropout1D", "SpatialDropout2D", "SpatialDropout3D"}[Rank - 1];
+  static const config::Fields<Options>& fields();
+  SpatialDropout(Options options, LayerArgs args);
   boost::json::object get_config() const override;
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
+  double noise_rate() const noexcept { return this->options_.rate.value; }
 
  protected:
-  SpatialDropout(Options options, LayerArgs args, std::int64_t rank, bool has_data_format);
-  template <class T>
-  static std::shared_ptr<T> read(const boost::json::object& config, DeserializationContext& context,
-                                 const char* class_name, bool has_data_format);
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-  std::int64_t rank_;
-  bool has_data_format_;
 };
 
-class SpatialDropout1D : public SpatialDropout {
- public:
-  SpatialDropout1D(Options options, LayerArgs args);
-  static std::shared_ptr<SpatialDropout1D> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
-};
+// The Keras classes (instantiated in libkplug).
+using SpatialDropout1D = SpatialDropout<1>;
+using SpatialDropout2D = SpatialDropout<2>;
+using SpatialDropout3D = SpatialDropout<3>;
 
-class SpatialDropout2D : public SpatialDropout {
- public:
-  SpatialDropout2D(Options options, LayerArgs args);
-  static std::shared_ptr<SpatialDropout2D> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
-};
-
-class SpatialDropout3D : public SpatialDropout {
- public:
-  SpatialDropout3D(Options options, LayerArgs args);
-  static std::shared_ptr<SpatialDropout3D> from_config(const boost::json::object& config,
-                                                       DeserializationContext& context);
+struct GaussianNoiseOptions {
+  Number stddev = Number::real(0.0);  // in [0, 1]
+  std::optional<std::int64_t> seed;
 };
 
 // Adds N(0, stddev) noise in training.
-class GaussianNoise : public Layer {
+class GaussianNoise : public NoiseLayer<GaussianNoise, GaussianNoiseOptions> {
  public:
-  struct Options {
-    Number stddev = Number::real(0.0);  // in [0, 1]
-    std::optional<std::int64_t> seed;
-  };
   static const config::Fields<Options>& fields();
   GaussianNoise(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<GaussianNoise> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
+  double noise_rate() const noexcept { return options_.stddev.value; }
+};
 
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
+struct GaussianDropoutOptions {
+  Number rate = Number::real(0.0);  // in [0, 1]
+  std::optional<std::int64_t> seed;
 };
 
 // Multiplies by N(1, sqrt(rate / (1 - rate))) noise in training.
-class GaussianDropout : public Layer {
+class GaussianDropout : public NoiseLayer<GaussianDropout, GaussianDropoutOptions> {
  public:
-  struct Options {
-    Number rate = Number::real(0.0);  // in [0, 1]
-    std::optional<std::int64_t> seed;
-  };
   static const config::Fields<Options>& fields();
   GaussianDropout(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<GaussianDropout> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
+  double noise_rate() const noexcept { return options_.rate.value; }
+};
 
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
+struct AlphaDropoutOptions {
+  Number rate = Number::real(0.0);  // in [0, 1]
+  std::optional<std::int64_t> seed;
+  std::optional<std::vector<std::optional<std::int64_t>>> noise_shape;
 };
 
 // SELU-preserving dropout in training.
-class AlphaDropout : public Layer {
+class AlphaDropout : public NoiseLayer<AlphaDropout, AlphaDropoutOptions> {
  public:
-  struct Options {
-    Number rate = Number::real(0.0);  // in [0, 1]
-    std::optional<std::int64_t> seed;
-    std::optional<std::vector<std::optional<std::int64_t>>> noise_shape;
-  };
   static const config::Fields<Options>& fields();
   AlphaDropout(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<AlphaDropout> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
+  double noise_rate() const noexcept { return options_.rate.value; }
+};
 
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
+struct ActivityRegularizationOptions {
+  Number l1 = Number::real(0.0);
+  Number l2 = Number::real(0.0);
 };
 
 // Returns its input and records l1 * sum(|y|) + l2 * sum(y^2) of it in losses(), through
 // an L1L2 activity regularizer (which its config does not list).
-class ActivityRegularization : public Layer {
+class ActivityRegularization : public NoiseLayer<ActivityRegularization, ActivityRegularizationOptions> {
  public:
-  struct Options {
-    Number l1 = Number::real(0.0);
-    Number l2 = Number::real(0.0);
-  };
   static const config::Fields<Options>& fields();
   ActivityRegularization(Options options, LayerArgs args);
   boost::json::object get_config() const override;
-  static std::shared_ptr<ActivityRegularization> from_config(const boost::json::object& config,
-                                                             DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  bool supports_masking() const override { return true; }
-
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
+  double noise_rate() const noexcept { return 0.0; }  // no noise: the identity in training too
 };
 
 }  // namespace kplug::layers

@@ -1,259 +1,185 @@
-// keras.layers reshaping layers.
+// keras.layers reshaping layers (keras/src/layers/reshaping/): Flatten, Reshape, Permute,
+// RepeatVector, and over 1, 2 or 3 spatial axes Cropping, ZeroPadding and UpSampling.
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 
-#include <memory>
+#include <array>
+#include <cstddef>
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
 namespace kplug::layers {
 
+struct FlattenOptions {
+  std::string data_format = "channels_last";
+};
+
 // (batch, ...) -> (batch, prod(...)); channels_first moves the channel axis last first.
-class Flatten : public Layer {
+class Flatten : public FieldsLayer<Flatten, FlattenOptions> {
  public:
-  Flatten(std::string data_format, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Flatten> from_config(const boost::json::object& config, DeserializationContext& context);
+  static const config::Fields<Options>& fields();
+  Flatten(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  std::string data_format_;
 };
 
-// Repeats each step `size` times: (batch, steps, features) -> (batch, steps * size, features).
-class UpSampling1D : public Layer {
- public:
-  struct Options {
-    std::int64_t size = 2;
-  };
-  UpSampling1D(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<UpSampling1D> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
+struct ReshapeOptions {
+  std::vector<std::int64_t> target_shape;
 };
-
-// Zeros added before and after the steps axis of (batch, steps, features) (channels_first:
-// (batch, features, steps)).
-class ZeroPadding1D : public Layer {
- public:
-  struct Options {
-    config::IntTuple<2> padding{1};  // (before, after); an integer pads both sides
-    std::string data_format = "channels_last";
-  };
-  ZeroPadding1D(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<ZeroPadding1D> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-};
-
-}  // namespace kplug::layers
-
-#pragma GCC visibility pop
-
-// ---- Reshape, Permute, RepeatVector, Cropping1D/2D/3D (layer catalogue) ----
-
-#include "kplug/config_fields.hpp"
-
-#include <array>
-#include <cstdint>
-#include <utility>
-#include <vector>
-
-#pragma GCC visibility push(default)
-
-namespace kplug::layers {
 
 // (batch, ...) -> (batch, *target_shape); one entry may be -1 (inferred).
-class Reshape : public Layer {
+class Reshape : public FieldsLayer<Reshape, ReshapeOptions> {
  public:
-  struct Options {
-    std::vector<std::int64_t> target_shape;
-  };
   static const config::Fields<Options>& fields();
   Reshape(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Reshape> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct PermuteOptions {
+  std::vector<std::int64_t> dims;
 };
 
 // Permutes the non-batch axes: `dims` is a permutation of 1..rank-1.
-class Permute : public Layer {
+class Permute : public FieldsLayer<Permute, PermuteOptions> {
  public:
-  struct Options {
-    std::vector<std::int64_t> dims;
-  };
   static const config::Fields<Options>& fields();
   Permute(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Permute> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
+};
 
- private:
-  Options options_;
+struct RepeatVectorOptions {
+  std::int64_t n = 0;
 };
 
 // (batch, features) -> (batch, n, features).
-class RepeatVector : public Layer {
+class RepeatVector : public FieldsLayer<RepeatVector, RepeatVectorOptions> {
  public:
-  struct Options {
-    std::int64_t n = 0;
-  };
   static const config::Fields<Options>& fields();
   RepeatVector(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<RepeatVector> from_config(const boost::json::object& config, DeserializationContext& context);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
 };
 
-// Crops (before, after) elements off each spatial axis: 1 axis (batch, axis, features),
-// 2 or 3 axes channels_last or channels_first.
+// (before, after) per spatial axis.
+template <std::size_t N>
+using SidePairs = std::array<std::pair<std::int64_t, std::int64_t>, N>;
+
+template <std::size_t N>
+constexpr SidePairs<N> same_sides(std::int64_t both) {
+  SidePairs<N> a{};
+  a.fill({both, both});
+  return a;
+}
+
+// The Keras class name of a layer family member over N spatial axes ("Cropping" + "2D").
+template <std::size_t N>
+constexpr std::string_view ranked_name(std::array<std::string_view, 3> names) {
+  static_assert(N >= 1 && N <= 3, "1, 2 or 3 spatial axes");
+  return names[N - 1];
+}
+
+// Keras's defaults: (1, 1) for 1 and 3 axes, none cropped for 2.
 template <std::size_t N>
 struct CroppingOptions {
-  std::array<std::pair<std::int64_t, std::int64_t>, N> cropping{};
-  std::string data_format = "channels_last";
+  SidePairs<N> cropping = same_sides<N>(N == 2 ? 0 : 1);
+  std::string data_format = "channels_last";  // 2 and 3 axes only
 };
 
-class Cropping1D : public Layer {
+// Crops (before, after) elements off each of N spatial axes: (batch, axis, features) for
+// N = 1, else channels_last or channels_first. Config: Cropping1D an int or a pair; 2D/3D
+// an int (every side), N ints (symmetric per axis) or N pairs, written as N pairs.
+template <std::size_t N>
+class BaseCropping : public FieldsLayer<BaseCropping<N>, CroppingOptions<N>> {
  public:
-  using Options = CroppingOptions<1>;
+  using Options = CroppingOptions<N>;
+  static constexpr std::string_view keras_class_name = ranked_name<N>({"Cropping1D", "Cropping2D", "Cropping3D"});
   static const config::Fields<Options>& fields();
-  Cropping1D(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Cropping1D> from_config(const boost::json::object& config, DeserializationContext& context);
+  BaseCropping(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
 };
 
-class Cropping2D : public Layer {
- public:
-  using Options = CroppingOptions<2>;
-  static const config::Fields<Options>& fields();
-  Cropping2D(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Cropping2D> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+// The Keras classes (instantiated in libkplug).
+using Cropping1D = BaseCropping<1>;
+using Cropping2D = BaseCropping<2>;
+using Cropping3D = BaseCropping<3>;
 
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-};
-
-class Cropping3D : public Layer {
- public:
-  using Options = CroppingOptions<3>;
-  static const config::Fields<Options>& fields();
-  Cropping3D(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Cropping3D> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-
- protected:
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-};
-
-}  // namespace kplug::layers
-
-#pragma GCC visibility pop
-
-// ---- ZeroPadding2D/3D ----
-
-#pragma GCC visibility push(default)
-
-namespace kplug::layers {
-
-// Zeros (before, after) each of the N spatial axes of (batch, spatial..., channels)
-// (channels_first: (batch, channels, spatial...)). Config: an int (every side), N ints
-// (symmetric per axis) or N pairs; written as N pairs, as Keras.
 template <std::size_t N>
 struct ZeroPaddingOptions {
-  std::array<std::pair<std::int64_t, std::int64_t>, N> padding = filled({1, 1});
+  SidePairs<N> padding = same_sides<N>(1);
   std::string data_format = "channels_last";
-
-  static constexpr std::array<std::pair<std::int64_t, std::int64_t>, N> filled(
-      std::pair<std::int64_t, std::int64_t> p) {
-    std::array<std::pair<std::int64_t, std::int64_t>, N> a{};
-    a.fill(p);
-    return a;
-  }
 };
 
+// Zeros (before, after) each of the N spatial axes of (batch, spatial..., channels)
+// (channels_first: (batch, channels, spatial...)). Config: ZeroPadding1D an int or a pair;
+// 2D/3D an int (every side), N ints (symmetric per axis) or N pairs, written as N pairs.
 template <std::size_t N>
-class BaseZeroPadding : public Layer {
+class BaseZeroPadding : public FieldsLayer<BaseZeroPadding<N>, ZeroPaddingOptions<N>> {
  public:
   using Options = ZeroPaddingOptions<N>;
+  static constexpr std::string_view keras_class_name =
+      ranked_name<N>({"ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D"});
   static const config::Fields<Options>& fields();
-  boost::json::object get_config() const override;
+  BaseZeroPadding(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
 
  protected:
-  BaseZeroPadding(Options options, LayerArgs args);
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
 };
 
-extern template class BaseZeroPadding<2>;
-extern template class BaseZeroPadding<3>;
+// The Keras classes (instantiated in libkplug).
+using ZeroPadding1D = BaseZeroPadding<1>;
+using ZeroPadding2D = BaseZeroPadding<2>;
+using ZeroPadding3D = BaseZeroPadding<3>;
 
-class ZeroPadding2D : public BaseZeroPadding<2> {
+template <std::size_t N>
+struct UpSamplingOptions {
+  config::IntTuple<N> size{2};                // UpSampling1D: an int
+  std::string data_format = "channels_last";  // 2 and 3 axes only
+  std::string interpolation = "nearest";      // 2 axes only
+};
+
+// Each of the N spatial axes scaled by `size`: repeated (nearest, as Keras's ops.repeat),
+// or for 2 axes resampled (bilinear, bicubic, lanczos3, lanczos5 through ops::resize, as
+// Keras's ops.image.resize). UpSampling1D's input is (batch, steps, features).
+template <std::size_t N>
+class BaseUpSampling : public FieldsLayer<BaseUpSampling<N>, UpSamplingOptions<N>> {
  public:
-  ZeroPadding2D(Options options, LayerArgs args);
-  static std::shared_ptr<ZeroPadding2D> from_config(const boost::json::object& config, DeserializationContext& context);
+  using Options = UpSamplingOptions<N>;
+  static constexpr std::string_view keras_class_name = ranked_name<N>({"UpSampling1D", "UpSampling2D", "UpSampling3D"});
+  static const config::Fields<Options>& fields();
+  BaseUpSampling(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
 };
 
-class ZeroPadding3D : public BaseZeroPadding<3> {
- public:
-  ZeroPadding3D(Options options, LayerArgs args);
-  static std::shared_ptr<ZeroPadding3D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
+// The Keras classes (instantiated in libkplug).
+using UpSampling1D = BaseUpSampling<1>;
+using UpSampling2D = BaseUpSampling<2>;
+using UpSampling3D = BaseUpSampling<3>;
 
 }  // namespace kplug::layers
 

@@ -26,7 +26,7 @@ config::Check<Number> not_negative(std::string what) {
 
 // ---- ReLU ----
 
-const config::Fields<ReLU::Options>& ReLU::fields() {
+const config::Fields<ReLUOptions>& ReLU::fields() {
   using config::field;
   static const config::Fields<Options> list{
       field("max_value", &Options::max_value).check([](const std::optional<Number>& v) -> std::string {
@@ -42,7 +42,7 @@ const config::Fields<ReLU::Options>& ReLU::fields() {
   return list;
 }
 
-ReLU::ReLU(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+ReLU::ReLU(Options options, LayerArgs args) : ElementwiseLayer(std::move(options), std::move(args)) {
   if (options_.max_value && options_.max_value->value < 0.0) {
     throw ValueError("max_value of a ReLU layer cannot be a negative value. Received: max_value=" +
                      json::format_double(options_.max_value->value));
@@ -51,17 +51,6 @@ ReLU::ReLU(Options options, LayerArgs args) : Layer(std::move(args)), options_(s
     throw ValueError("negative_slope of a ReLU layer cannot be a negative value. Received: negative_slope=" +
                      json::format_double(options_.negative_slope.value));
   }
-  mark_built_at_init();
-}
-
-boost::json::object ReLU::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<ReLU> ReLU::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<ReLU>(config, context, "ReLU");
-}
-
-std::vector<PartialShape> ReLU::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
 }
 
 std::vector<Tensor> ReLU::call(CallArgs& args) {
@@ -74,7 +63,7 @@ std::vector<Tensor> ReLU::call(CallArgs& args) {
 
 // ---- LeakyReLU ----
 
-const config::Fields<LeakyReLU::Options>& LeakyReLU::fields() {
+const config::Fields<LeakyReLUOptions>& LeakyReLU::fields() {
   using config::field;
   static const config::Fields<Options> list{
       field("negative_slope", &Options::negative_slope)
@@ -85,24 +74,13 @@ const config::Fields<LeakyReLU::Options>& LeakyReLU::fields() {
   return list;
 }
 
-LeakyReLU::LeakyReLU(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+LeakyReLU::LeakyReLU(Options options, LayerArgs args) : ElementwiseLayer(std::move(options), std::move(args)) {
   if (options_.negative_slope.value < 0.0) {
     throw ValueError(
         "The negative_slope value of a Leaky ReLU layer cannot be None or negative value. Expected a "
         "float. Received: negative_slope=" +
         json::format_double(options_.negative_slope.value));
   }
-  mark_built_at_init();
-}
-
-boost::json::object LeakyReLU::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<LeakyReLU> LeakyReLU::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<LeakyReLU>(config, context, "LeakyReLU");
-}
-
-std::vector<PartialShape> LeakyReLU::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
 }
 
 std::vector<Tensor> LeakyReLU::call(CallArgs& args) {
@@ -112,13 +90,9 @@ std::vector<Tensor> LeakyReLU::call(CallArgs& args) {
 
 // ---- ELU ----
 
-const config::Fields<ELU::Options>& ELU::fields() {
+const config::Fields<ELUOptions>& ELU::fields() {
   static const config::Fields<Options> list{config::field("alpha", &Options::alpha).check(config::finite())};
   return list;
-}
-
-ELU::ELU(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  mark_built_at_init();
 }
 
 boost::json::object ELU::get_config() const {
@@ -134,14 +108,6 @@ boost::json::object ELU::get_config() const {
   return config;
 }
 
-std::shared_ptr<ELU> ELU::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<ELU>(config, context, "ELU");
-}
-
-std::vector<PartialShape> ELU::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
-}
-
 std::vector<Tensor> ELU::call(CallArgs& args) {
   expect_inputs(args, 1);
   return {activations::elu(args.inputs[0], static_cast<float>(options_.alpha.value))};
@@ -149,24 +115,13 @@ std::vector<Tensor> ELU::call(CallArgs& args) {
 
 // ---- Softmax ----
 
-const config::Fields<Softmax::Options>& Softmax::fields() {
+const config::Fields<SoftmaxOptions>& Softmax::fields() {
   static const config::Fields<Options> list{detail::axis_field("axis", &Options::axis, &Options::axis_is_list)};
   return list;
 }
 
-Softmax::Softmax(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+Softmax::Softmax(Options options, LayerArgs args) : ElementwiseLayer(std::move(options), std::move(args)) {
   if (options_.axis.empty()) throw ValueError("Softmax needs at least one axis");
-  mark_built_at_init();
-}
-
-boost::json::object Softmax::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Softmax> Softmax::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Softmax>(config, context, "Softmax");
-}
-
-std::vector<PartialShape> Softmax::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
 }
 
 std::vector<Tensor> Softmax::call(CallArgs& args) {

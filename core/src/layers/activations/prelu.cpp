@@ -3,13 +3,12 @@
 #include "kplug/activations.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/activations.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 
 namespace kplug::layers {
 
-const config::Fields<PReLU::Options>& PReLU::fields() {
+const config::Fields<PReLUOptions>& PReLU::fields() {
   using config::field;
   // Keras keeps an int as a one-element list (and writes the list).
   auto shared_axes = config::custom_field<Options>(
@@ -35,14 +34,8 @@ const config::Fields<PReLU::Options>& PReLU::fields() {
   return list;
 }
 
-PReLU::PReLU(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+PReLU::PReLU(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (!options_.alpha_initializer) options_.alpha_initializer = std::make_shared<initializers::Zeros>();
-}
-
-boost::json::object PReLU::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<PReLU> PReLU::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<PReLU>(config, context, "PReLU");
 }
 
 void PReLU::build(const std::vector<PartialShape>& input_shapes) {

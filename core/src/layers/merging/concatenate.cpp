@@ -3,7 +3,6 @@
 #include "kplug/layers/merging.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "kplug/ops/shape.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <set>
 
@@ -19,18 +18,9 @@ std::string shapes_repr(const std::vector<PartialShape>& shapes) {
 
 }  // namespace
 
-const config::Fields<Concatenate::Options>& Concatenate::fields() {
+const config::Fields<ConcatenateOptions>& Concatenate::fields() {
   static const config::Fields<Options> list{config::field("axis", &Options::axis, -1)};
   return list;
-}
-
-Concatenate::Concatenate(Options options, LayerArgs args) : Merge(std::move(args)), options_(options) {}
-
-boost::json::object Concatenate::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Concatenate> Concatenate::from_config(const boost::json::object& config,
-                                                      DeserializationContext& context) {
-  return detail::read_fields_layer<Concatenate>(config, context, "Concatenate");
 }
 
 void Concatenate::build(const std::vector<PartialShape>& input_shapes) {
@@ -100,7 +90,7 @@ std::vector<std::optional<Tensor>> Concatenate::compute_mask(const CallArgs& arg
     if (!m) {
       masks.emplace_back(x.shape(), 1.0f);
     } else if (m->rank() < x.rank()) {
-      masks.push_back(broadcast_mask(*m, x.shape()));
+      masks.push_back(broadcast_merge_mask(*m, x.shape()));
     } else {
       masks.push_back(m->dtype() == DType::float32 ? *m : m->astype(DType::float32));
     }

@@ -4,7 +4,6 @@
 #include "kplug/ops/linalg.hpp"
 #include "kplug/ops/normalization.hpp"
 #include "kplug/ops/shape.hpp"
-#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
 
@@ -18,7 +17,7 @@ std::int64_t product(const Shape& s, std::size_t from, std::size_t to) {
 
 }  // namespace
 
-const config::Fields<Dot::Options>& Dot::fields() {
+const config::Fields<DotOptions>& Dot::fields() {
   auto axes = config::custom_field<Options>(
       "axes",
       [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& o) {
@@ -42,16 +41,10 @@ const config::Fields<Dot::Options>& Dot::fields() {
   return list;
 }
 
-Dot::Dot(Options options, LayerArgs args) : Merge(std::move(args)), options_(std::move(options)) {
+Dot::Dot(Options options, LayerArgs args) : Merge(std::move(options), std::move(args)) {
   if (options_.axes.empty() || options_.axes.size() > 2) {
     throw ValueError("Invalid format for argument `axes`: it should be an int or contain two elements");
   }
-}
-
-boost::json::object Dot::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Dot> Dot::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Dot>(config, context, "Dot");
 }
 
 std::pair<std::int64_t, std::int64_t> Dot::resolved_axes(std::int64_t rank1, std::int64_t rank2) const {

@@ -1,11 +1,11 @@
-// Keras's Merge base (keras/src/layers/merging/base_merge.py).
+// Keras's Merge base (keras/src/layers/merging/base_merge.py) and the element-wise merges:
+// Add, Subtract, Multiply, Average, Maximum, Minimum (keras/src/layers/merging/).
 #include "kplug/errors.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/normalization.hpp"
 
 #include <algorithm>
-
 #include <set>
 
 namespace kplug::layers {
@@ -35,37 +35,34 @@ std::vector<Dim> elementwise_shape(const std::vector<Dim>& a, const std::vector<
   return out;
 }
 
-}  // namespace
-
-void Merge::build(const std::vector<PartialShape>& input_shapes) {
-  if (input_shapes.empty()) {
-    fail("A merge layer should be called on a list of at least 1 input. Got 0 inputs.");
-  }
-  (void)compute_output_shape(input_shapes);
+[[noreturn]] void fail(const Layer& layer, const std::string& message) {
+  throw ValueError("Layer '" + layer.name() + "' " + message);
 }
 
-std::vector<PartialShape> Merge::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  if (input_shapes.empty()) fail("A merge layer should be called on a list of at least 1 input. Got 0 inputs.");
+}  // namespace
+
+PartialShape merge_output_shape(const Layer& layer, const std::vector<PartialShape>& input_shapes) {
+  if (input_shapes.empty()) fail(layer, "A merge layer should be called on a list of at least 1 input. Got 0 inputs.");
   std::set<std::int64_t> batch_sizes;
   for (const auto& s : input_shapes) {
-    if (s.rank() == 0) fail("merge inputs need a batch dimension");
+    if (s.rank() == 0) fail(layer, "merge inputs need a batch dimension");
     if (s[0]) batch_sizes.insert(*s[0]);
   }
   if (batch_sizes.size() > 1) {
     std::string shapes;
     for (const auto& s : input_shapes) shapes += (shapes.empty() ? "" : ", ") + s.to_string();
-    fail("Cannot merge tensors with different batch sizes. Received tensors with shapes [" + shapes + "]");
+    fail(layer, "Cannot merge tensors with different batch sizes. Received tensors with shapes [" + shapes + "]");
   }
   std::vector<Dim> out(input_shapes[0].dims().begin() + 1, input_shapes[0].dims().end());
   for (std::size_t i = 1; i < input_shapes.size(); ++i) {
     out = elementwise_shape(out, std::vector<Dim>(input_shapes[i].dims().begin() + 1, input_shapes[i].dims().end()));
   }
   out.insert(out.begin(), batch_sizes.size() == 1 ? Dim(*batch_sizes.begin()) : Dim());
-  return {PartialShape(std::move(out))};
+  return PartialShape(std::move(out));
 }
 
-std::vector<Tensor> Merge::call(CallArgs& args) {
-  if (args.inputs.empty()) fail("A merge layer should be called on a list of at least 1 input. Got 0 inputs.");
+std::vector<std::optional<Tensor>> expand_merge_inputs(const Layer& layer, CallArgs& args) {
+  if (args.inputs.empty()) fail(layer, "A merge layer should be called on a list of at least 1 input. Got 0 inputs.");
   std::int64_t max_rank = 0;
   for (const Tensor& x : args.inputs) max_rank = std::max(max_rank, x.rank());
   std::vector<std::optional<Tensor>> masks(args.inputs.size());
@@ -84,15 +81,15 @@ std::vector<Tensor> Merge::call(CallArgs& args) {
       masks[i] = *m;
     }
   }
-  return {merge(args.inputs, masks)};
+  return masks;
 }
 
-Tensor Merge::broadcast_mask(const Tensor& mask, const Shape& shape) {
+Tensor broadcast_merge_mask(const Tensor& mask, const Shape& shape) {
   const Tensor m = mask.dtype() == DType::float32 ? mask : mask.astype(DType::float32);
   return ops::broadcast_to(m.expand_dims(m.rank()), shape);
 }
 
-std::vector<std::optional<Tensor>> Merge::compute_mask(const CallArgs& args, const std::vector<Tensor>& outputs) const {
+std::vector<std::optional<Tensor>> merge_output_masks(const CallArgs& args, const std::vector<Tensor>& outputs) {
   std::vector<std::optional<Tensor>> out(outputs.size());
   // Keras's Merge.compute_mask: none unless every input has a mask, then their logical OR.
   if (!args.has_any_mask()) return out;
@@ -107,33 +104,10 @@ std::vector<std::optional<Tensor>> Merge::compute_mask(const CallArgs& args, con
   return out;
 }
 
-std::shared_ptr<Add> Add::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Add");
-  LayerArgs args = LayerArgs::read(reader);
-  reader.finish();
-  return std::make_shared<Add>(std::move(args));
-}
-
-Tensor Add::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
-  Tensor out = inputs[0];
-  for (std::size_t i = 1; i < inputs.size(); ++i) out = out + inputs[i];
-  return out;
-}
-
-// ---- Subtract, Multiply, Average, Maximum, Minimum ----
-
 namespace {
 
-template <class T>
-std::shared_ptr<T> read_merge(const boost::json::object& config, DeserializationContext& context, const char* name) {
-  ConfigReader reader(config, context, name);
-  LayerArgs args = LayerArgs::read(reader);
-  reader.finish();
-  return std::make_shared<T>(std::move(args));
-}
-
-// Keras's Merge._apply_merge_op_and_or_mask: a masked position of one operand takes the
-// other's value; the result is masked only where every operand is.
+// Maximum / Minimum (Keras's Merge._apply_merge_op_and_or_mask): a masked position of one
+// operand takes the other's value; the result is masked only where every operand is.
 template <class Op>
 Tensor merge_with_masks(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks, Op op) {
   Tensor output;
@@ -141,7 +115,7 @@ Tensor merge_with_masks(const std::vector<Tensor>& inputs, const std::vector<std
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     Tensor x = inputs[i];
     std::optional<Tensor> mask;
-    if (masks[i]) mask = Merge::broadcast_mask(*masks[i], x.shape());
+    if (masks[i]) mask = broadcast_merge_mask(*masks[i], x.shape());
     if (i == 0) {
       output = x;
       output_mask = mask;
@@ -158,37 +132,16 @@ Tensor merge_with_masks(const std::vector<Tensor>& inputs, const std::vector<std
   return output;
 }
 
-}  // namespace
-
-void Subtract::build(const std::vector<PartialShape>& input_shapes) {
-  Merge::build(input_shapes);
-  if (input_shapes.size() != 2) {
-    std::string shapes;
-    for (const auto& s : input_shapes) shapes += (shapes.empty() ? "" : ", ") + s.to_string();
-    fail("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=[" + shapes + "]");
-  }
-}
-
-Tensor Subtract::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
-  if (inputs.size() != 2) {
-    fail("A `Subtract` layer should be called on exactly 2 inputs. Received " + std::to_string(inputs.size()) +
-         " inputs");
-  }
-  return inputs[0] - inputs[1];
-}
-
-std::shared_ptr<Subtract> Subtract::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return read_merge<Subtract>(config, context, "Subtract");
-}
-
-Tensor Multiply::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const {
+// Multiply: masked positions count as 1, and as 0 where every input is masked (when all
+// inputs carry masks).
+Tensor multiply_with_masks(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) {
   const bool all_masked = std::all_of(masks.begin(), masks.end(), [](const auto& m) { return m.has_value(); });
   Tensor output;
   std::optional<Tensor> output_mask;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     Tensor x = inputs[i];
     if (masks[i]) {
-      const Tensor mask = broadcast_mask(*masks[i], x.shape());
+      const Tensor mask = broadcast_merge_mask(*masks[i], x.shape());
       x = ops::where(mask, x, Tensor::scalar(1.0f));
       if (all_masked) output_mask = output_mask ? maximum(*output_mask, mask) : mask;
     }
@@ -198,34 +151,56 @@ Tensor Multiply::merge(const std::vector<Tensor>& inputs, const std::vector<std:
   return output;
 }
 
-std::shared_ptr<Multiply> Multiply::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return read_merge<Multiply>(config, context, "Multiply");
-}
-
-Tensor Average::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
+Tensor sum(const std::vector<Tensor>& inputs) {
   Tensor out = inputs[0];
   for (std::size_t i = 1; i < inputs.size(); ++i) out = out + inputs[i];
-  return out / static_cast<float>(inputs.size());
+  return out;
 }
 
-std::shared_ptr<Average> Average::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return read_merge<Average>(config, context, "Average");
+}  // namespace
+
+template <MergeOp Op>
+const config::Fields<MergeOptions>& ElementwiseMerge<Op>::fields() {
+  static const config::Fields<MergeOptions> none;
+  return none;
 }
 
-Tensor Maximum::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const {
-  return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
+template <MergeOp Op>
+void ElementwiseMerge<Op>::build(const std::vector<PartialShape>& input_shapes) {
+  (void)merge_output_shape(*this, input_shapes);
+  if (Op == MergeOp::subtract && input_shapes.size() != 2) {
+    std::string shapes;
+    for (const auto& s : input_shapes) shapes += (shapes.empty() ? "" : ", ") + s.to_string();
+    this->fail("A `Subtract` layer should be called on exactly 2 inputs. Received: input_shape=[" + shapes + "]");
+  }
 }
 
-std::shared_ptr<Maximum> Maximum::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return read_merge<Maximum>(config, context, "Maximum");
+template <MergeOp Op>
+Tensor ElementwiseMerge<Op>::merge(const std::vector<Tensor>& inputs,
+                                   const std::vector<std::optional<Tensor>>& masks) const {
+  switch (Op) {
+    case MergeOp::add: return sum(inputs);
+    case MergeOp::subtract:
+      if (inputs.size() != 2) {
+        this->fail("A `Subtract` layer should be called on exactly 2 inputs. Received " +
+                   std::to_string(inputs.size()) + " inputs");
+      }
+      return inputs[0] - inputs[1];
+    case MergeOp::multiply: return multiply_with_masks(inputs, masks);
+    case MergeOp::average: return sum(inputs) / static_cast<float>(inputs.size());
+    case MergeOp::maximum:
+      return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return maximum(a, b); });
+    case MergeOp::minimum:
+      return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
+  }
+  return {};
 }
 
-Tensor Minimum::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>& masks) const {
-  return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
-}
-
-std::shared_ptr<Minimum> Minimum::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return read_merge<Minimum>(config, context, "Minimum");
-}
+template class ElementwiseMerge<MergeOp::add>;
+template class ElementwiseMerge<MergeOp::subtract>;
+template class ElementwiseMerge<MergeOp::multiply>;
+template class ElementwiseMerge<MergeOp::average>;
+template class ElementwiseMerge<MergeOp::maximum>;
+template class ElementwiseMerge<MergeOp::minimum>;
 
 }  // namespace kplug::layers

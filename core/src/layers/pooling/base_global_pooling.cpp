@@ -1,87 +1,79 @@
-// Keras's BaseGlobalPooling and its max layers: GlobalMaxPooling1D/2D/3D.
+// Keras's BaseGlobalPooling: GlobalMax/GlobalAveragePooling1D/2D/3D
+// (keras/src/layers/pooling/base_global_pooling.py); GlobalAveragePooling1D's masked mean.
 #include "kplug/errors.hpp"
 #include "kplug/layers/pooling.hpp"
+#include "kplug/ops/pooling.hpp"
 #include "kplug/ops/reduce.hpp"
-#include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
 
-const config::Fields<GlobalPoolingOptions>& BaseGlobalPooling::fields() {
+template <std::size_t Rank, PoolingMode Mode>
+const config::Fields<GlobalPoolingOptions>& BaseGlobalPooling<Rank, Mode>::fields() {
   using O = GlobalPoolingOptions;
-  static const config::Fields<O> f{
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
-      config::field("keepdims", &O::keepdims)};
+  static const config::Fields<O> f{detail::data_format_field(&O::data_format), config::field("keepdims", &O::keepdims)};
   return f;
 }
 
-BaseGlobalPooling::BaseGlobalPooling(Mode mode, std::size_t pool_dimensions, Options options, LayerArgs args)
-    : Layer(std::move(args)), mode_(mode), pool_dimensions_(pool_dimensions), options_(std::move(options)) {
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
-  mark_built_at_init();
+template <std::size_t Rank, PoolingMode Mode>
+BaseGlobalPooling<Rank, Mode>::BaseGlobalPooling(Options options, LayerArgs args)
+    : FieldsLayer<BaseGlobalPooling<Rank, Mode>, GlobalPoolingOptions>(std::move(options), std::move(args)) {
+  detail::standardize_data_format(this->options_.data_format);
+  this->mark_built_at_init();
 }
 
-boost::json::object BaseGlobalPooling::get_config() const {
-  return detail::write_fields_layer(*this, options_, fields());
-}
-
-std::vector<PartialShape> BaseGlobalPooling::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != pool_dimensions_ + 2)
-    fail("expects inputs of rank " + std::to_string(pool_dimensions_ + 2) + ", got shape " + in.to_string());
-  const bool channels_last = options_.data_format == "channels_last";
+template <std::size_t Rank, PoolingMode Mode>
+std::vector<PartialShape> BaseGlobalPooling<Rank, Mode>::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
+  const PartialShape& in = this->single_shape(input_shapes);
+  if (in.rank() != Rank + 2) {
+    this->fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + in.to_string());
+  }
+  const bool channels_last = this->options_.data_format == "channels_last";
   const Dim channels = channels_last ? in[in.rank() - 1] : in[1];
   std::vector<Dim> out{in[0]};
   if (!channels_last) out.push_back(channels);
-  if (options_.keepdims) out.insert(out.end(), pool_dimensions_, Dim(1));
+  if (this->options_.keepdims) out.insert(out.end(), Rank, Dim(1));
   if (channels_last) out.push_back(channels);
   return {PartialShape(std::move(out))};
 }
 
-const Tensor& BaseGlobalPooling::checked_input(const CallArgs& args) const {
+template <std::size_t Rank, PoolingMode Mode>
+std::vector<std::optional<Tensor>> BaseGlobalPooling<Rank, Mode>::compute_mask(
+    const CallArgs& /*args*/, const std::vector<Tensor>& outputs) const {
+  return std::vector<std::optional<Tensor>>(outputs.size());  // Keras: compute_mask returns None
+}
+
+template <std::size_t Rank, PoolingMode Mode>
+std::vector<Tensor> BaseGlobalPooling<Rank, Mode>::call(CallArgs& args) {
+  this->expect_inputs(args, 1);
   const Tensor& x = args.inputs[0];
-  if (x.rank() != static_cast<std::int64_t>(pool_dimensions_ + 2))
-    fail("expects inputs of rank " + std::to_string(pool_dimensions_ + 2) + ", got shape " + shape_repr(x.shape()));
-  return x;
+  if (x.rank() != static_cast<std::int64_t>(Rank + 2)) {
+    this->fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " + shape_repr(x.shape()));
+  }
+  const bool channels_last = this->options_.data_format == "channels_last";
+  const bool keepdims = this->options_.keepdims;
+  const Tensor* mask = args.mask(0);
+  if (Rank == 1 && Mode == PoolingMode::average && mask) {
+    const std::int64_t steps_axis = channels_last ? 1 : 2;
+    if (mask->rank() != 2 || mask->dim(0) != x.dim(0) || mask->dim(1) != x.dim(steps_axis)) {
+      this->fail("expects a mask of shape (batch, steps) = (" + std::to_string(x.dim(0)) + ", " +
+                 std::to_string(x.dim(steps_axis)) + ") for inputs of shape " + shape_repr(x.shape()) +
+                 ", got a mask of shape " + shape_repr(mask->shape()));
+    }
+    // Keras expands the mask on the features axis: (batch, steps, 1) or (batch, 1, steps).
+    return {ops::masked_mean(x, mask->expand_dims(channels_last ? 2 : 1), steps_axis, keepdims)};
+  }
+  std::vector<std::int64_t> spatial_axes;
+  for (std::size_t i = 0; i < Rank; ++i) spatial_axes.push_back((channels_last ? 1 : 2) + static_cast<std::int64_t>(i));
+  return {Mode == PoolingMode::max ? ops::max(x, spatial_axes, keepdims) : ops::mean(x, spatial_axes, keepdims)};
 }
 
-std::vector<std::int64_t> BaseGlobalPooling::spatial_axes() const {
-  const std::int64_t first = options_.data_format == "channels_last" ? 1 : 2;
-  std::vector<std::int64_t> axes;
-  for (std::size_t i = 0; i < pool_dimensions_; ++i) axes.push_back(first + static_cast<std::int64_t>(i));
-  return axes;
-}
-
-std::vector<Tensor> BaseGlobalPooling::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  const Tensor& x = checked_input(args);
-  return {mode_ == Mode::max ? ops::max(x, spatial_axes(), options_.keepdims)
-                             : ops::mean(x, spatial_axes(), options_.keepdims)};
-}
-
-GlobalMaxPooling1D::GlobalMaxPooling1D(Options options, LayerArgs args)
-    : BaseGlobalPooling(Mode::max, 1, std::move(options), std::move(args)) {}
-
-std::shared_ptr<GlobalMaxPooling1D> GlobalMaxPooling1D::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<GlobalMaxPooling1D>(config, context, "GlobalMaxPooling1D");
-}
-
-GlobalMaxPooling2D::GlobalMaxPooling2D(Options options, LayerArgs args)
-    : BaseGlobalPooling(Mode::max, 2, std::move(options), std::move(args)) {}
-
-std::shared_ptr<GlobalMaxPooling2D> GlobalMaxPooling2D::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<GlobalMaxPooling2D>(config, context, "GlobalMaxPooling2D");
-}
-
-GlobalMaxPooling3D::GlobalMaxPooling3D(Options options, LayerArgs args)
-    : BaseGlobalPooling(Mode::max, 3, std::move(options), std::move(args)) {}
-
-std::shared_ptr<GlobalMaxPooling3D> GlobalMaxPooling3D::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<GlobalMaxPooling3D>(config, context, "GlobalMaxPooling3D");
-}
+template class BaseGlobalPooling<1, PoolingMode::max>;
+template class BaseGlobalPooling<2, PoolingMode::max>;
+template class BaseGlobalPooling<3, PoolingMode::max>;
+template class BaseGlobalPooling<1, PoolingMode::average>;
+template class BaseGlobalPooling<2, PoolingMode::average>;
+template class BaseGlobalPooling<3, PoolingMode::average>;
 
 }  // namespace kplug::layers

@@ -4,22 +4,17 @@
 #include "kplug/layers/preprocessing.hpp"
 #include "kplug/ops/indexing.hpp"
 #include "kplug/ops/reduce.hpp"
-#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
-namespace {
 
-const config::Fields<CategoryEncoding::Options>& category_encoding_fields() {
-  using O = CategoryEncoding::Options;
+const config::Fields<CategoryEncodingOptions>& CategoryEncoding::fields() {
+  using O = CategoryEncodingOptions;
   static const config::Fields<O> f{config::field("num_tokens", &O::num_tokens),
                                    config::field("output_mode", &O::output_mode), config::field("sparse", &O::sparse)};
   return f;
 }
 
-}  // namespace
-
-CategoryEncoding::CategoryEncoding(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
+CategoryEncoding::CategoryEncoding(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (options_.output_mode == "binary") options_.output_mode = "multi_hot";  // Keras's deprecated name
   const std::string& mode = options_.output_mode;
   if (mode != "count" && mode != "one_hot" && mode != "multi_hot") {
@@ -34,15 +29,6 @@ CategoryEncoding::CategoryEncoding(Options options, LayerArgs args)
     throw ValueError("`num_tokens` must be >= 1. Received: num_tokens=" + std::to_string(*options_.num_tokens) + ".");
   }
   if (options_.sparse) throw NotSupportedError("CategoryEncoding: sparse=True is not supported (dense outputs only)");
-}
-
-boost::json::object CategoryEncoding::get_config() const {
-  return detail::write_fields_layer(*this, options_, category_encoding_fields());
-}
-
-std::shared_ptr<CategoryEncoding> CategoryEncoding::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return detail::read_fields_layer<CategoryEncoding>(config, context, "CategoryEncoding", category_encoding_fields());
 }
 
 std::vector<PartialShape> CategoryEncoding::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {

@@ -6,7 +6,6 @@
 #include "kplug/layers/preprocessing.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 
@@ -16,30 +15,11 @@ namespace {
 constexpr float kEpsilon = 1e-7f;  // keras.backend.epsilon()
 
 // A JSON value kept as written: null, a number or nested lists of numbers.
-config::Field<Normalization::Options> statistic_field(std::string key, boost::json::value Normalization::Options::*m) {
-  return config::custom_field<Normalization::Options>(
+config::Field<NormalizationOptions> statistic_field(std::string key, boost::json::value NormalizationOptions::*m) {
+  return config::custom_field<NormalizationOptions>(
       std::move(key),
-      [m](ConfigReader&, std::string_view, const boost::json::value& v, Normalization::Options& o) { o.*m = v; },
-      [m](const Normalization::Options& o) { return o.*m; });
-}
-
-const config::Fields<Normalization::Options>& normalization_fields() {
-  using O = Normalization::Options;
-  static const config::Fields<O> f{
-      // An int, a list of ints or null (no kept axis); Keras stores a tuple: written as a list.
-      config::custom_field<O>(
-          "axis",
-          [](ConfigReader& r, std::string_view k, const boost::json::value& v, O& o) {
-            if (v.is_null()) {
-              o.axis.clear();
-            } else {
-              o.axis = config::Codec<std::vector<std::int64_t>>::read(r, k, v.is_array() ? v : boost::json::array{v});
-            }
-          },
-          [](const O& o) { return config::Codec<std::vector<std::int64_t>>::write(o.axis); }),
-      config::field("invert", &O::invert), statistic_field("mean", &O::mean),
-      statistic_field("variance", &O::variance)};
-  return f;
+      [m](ConfigReader&, std::string_view, const boost::json::value& v, NormalizationOptions& o) { o.*m = v; },
+      [m](const NormalizationOptions& o) { return o.*m; });
 }
 
 // Nested lists of numbers -> a float32 tensor (ValueError naming `what` when ragged or not numeric).
@@ -68,7 +48,26 @@ Tensor tensor_from_json(const boost::json::value& v, const std::string& what) {
 
 }  // namespace
 
-Normalization::Normalization(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+const config::Fields<NormalizationOptions>& Normalization::fields() {
+  using O = NormalizationOptions;
+  static const config::Fields<O> f{
+      // An int, a list of ints or null (no kept axis); Keras stores a tuple: written as a list.
+      config::custom_field<O>(
+          "axis",
+          [](ConfigReader& r, std::string_view k, const boost::json::value& v, O& o) {
+            if (v.is_null()) {
+              o.axis.clear();
+            } else {
+              o.axis = config::Codec<std::vector<std::int64_t>>::read(r, k, v.is_array() ? v : boost::json::array{v});
+            }
+          },
+          [](const O& o) { return config::Codec<std::vector<std::int64_t>>::write(o.axis); }),
+      config::field("invert", &O::invert), statistic_field("mean", &O::mean),
+      statistic_field("variance", &O::variance)};
+  return f;
+}
+
+Normalization::Normalization(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (options_.mean.is_null() != options_.variance.is_null()) {
     throw ValueError("When setting values directly, both `mean` and `variance` must be set. Received: mean=" +
                      json::excerpt(options_.mean) + " and variance=" + json::excerpt(options_.variance));
@@ -88,15 +87,6 @@ Normalization::Normalization(Options options, LayerArgs args) : Layer(std::move(
     given_mean_ = mean;
     given_variance_ = variance;
   }
-}
-
-boost::json::object Normalization::get_config() const {
-  return detail::write_fields_layer(*this, options_, normalization_fields());
-}
-
-std::shared_ptr<Normalization> Normalization::from_config(const boost::json::object& config,
-                                                          DeserializationContext& context) {
-  return detail::read_fields_layer<Normalization>(config, context, "Normalization", normalization_fields());
 }
 
 void Normalization::build(const std::vector<PartialShape>& input_shapes) {

@@ -3,7 +3,6 @@
 #include "kplug/layers/preprocessing.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/image.hpp"
-#include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
@@ -15,36 +14,22 @@ config::Check<std::int64_t> positive_size(const char* key) {
   };
 }
 
-const config::Fields<Resizing::Options>& resizing_fields() {
-  using O = Resizing::Options;
-  static const config::Fields<O> f{
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
-      config::field("height", &O::height).required().check(positive_size("height")),
-      config::field("width", &O::width).required().check(positive_size("width")),
-      config::field("interpolation", &O::interpolation),
-      config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
-      config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
-      config::field("fill_mode", &O::fill_mode),
-      config::field("fill_value", &O::fill_value),
-      config::field("antialias", &O::antialias)};
+// data_format, height, width: Resizing's and CenterCrop's leading keys.
+const config::Fields<ImageSizeOptions>& image_size_fields() {
+  using O = ImageSizeOptions;
+  static const config::Fields<O> f{detail::data_format_field(&O::data_format),
+                                   config::field("height", &O::height).required().check(positive_size("height")),
+                                   config::field("width", &O::width).required().check(positive_size("width"))};
   return f;
 }
 
-const config::Fields<CenterCrop::Options>& center_crop_fields() {
-  using O = CenterCrop::Options;
-  static const config::Fields<O> f{
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
-      config::field("height", &O::height).required().check(positive_size("height")),
-      config::field("width", &O::width).required().check(positive_size("width"))};
-  return f;
-}
-
-// (height, width) replaced in a rank-3 (unbatched) or rank-4 shape.
-PartialShape resized_shape(PartialShape shape, bool channels_first, std::int64_t height, std::int64_t width) {
-  const std::size_t h = shape.rank() == 4 ? (channels_first ? 2 : 1) : (channels_first ? 1 : 0);
-  shape[h] = height;
-  shape[h + 1] = width;
-  return shape;
+// The constructors' checks of the leading keys; data_format lowered.
+void standardize_image_size(ImageSizeOptions& o, const std::string& class_name) {
+  detail::standardize_data_format(o.data_format);
+  if (o.height <= 0 || o.width <= 0) {
+    throw ValueError(class_name + ": `height` and `width` must be positive, got " + std::to_string(o.height) + " and " +
+                     std::to_string(o.width));
+  }
 }
 
 // Preprocessing layers compute in their float32 dtype.
@@ -52,15 +37,27 @@ Tensor as_float32(const Tensor& x) { return x.dtype() == DType::float32 ? x : op
 
 }  // namespace
 
+const config::Fields<ResizingOptions>& Resizing::fields() {
+  using O = ResizingOptions;
+  static const config::Fields<O> f = config::Fields<O>(image_size_fields()) +
+                                     config::Fields<O>{config::field("interpolation", &O::interpolation),
+                                                       config::field("crop_to_aspect_ratio", &O::crop_to_aspect_ratio),
+                                                       config::field("pad_to_aspect_ratio", &O::pad_to_aspect_ratio),
+                                                       config::field("fill_mode", &O::fill_mode),
+                                                       config::field("fill_value", &O::fill_value),
+                                                       config::field("antialias", &O::antialias)};
+  return f;
+}
+
+const config::Fields<CenterCropOptions>& CenterCrop::fields() {
+  static const config::Fields<CenterCropOptions> f(image_size_fields());
+  return f;
+}
+
 // ---- Resizing ----
 
-Resizing::Resizing(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
-  if (options_.height <= 0 || options_.width <= 0) {
-    throw ValueError("Resizing: `height` and `width` must be positive, got " + std::to_string(options_.height) +
-                     " and " + std::to_string(options_.width));
-  }
+Resizing::Resizing(Options options, LayerArgs args) : ImageSizeLayer(std::move(options), std::move(args)) {
+  standardize_image_size(options_, "Resizing");
   if (!ops::interpolation_from_name(options_.interpolation)) {
     throw NotSupportedError("Resizing: interpolation='" + options_.interpolation +
                             "' is not supported (kplug resizes with 'nearest', 'bilinear', 'bicubic', 'lanczos3', "
@@ -73,20 +70,6 @@ Resizing::Resizing(Options options, LayerArgs args) : Layer(std::move(args)), op
   if (options_.crop_to_aspect_ratio && options_.pad_to_aspect_ratio) {
     throw ValueError("Only one of `pad_to_aspect_ratio` & `crop_to_aspect_ratio` can be `True`.");
   }
-}
-
-boost::json::object Resizing::get_config() const {
-  return detail::write_fields_layer(*this, options_, resizing_fields());
-}
-
-std::shared_ptr<Resizing> Resizing::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Resizing>(config, context, "Resizing", resizing_fields());
-}
-
-std::vector<PartialShape> Resizing::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != 3 && in.rank() != 4) fail("expects inputs of rank 3 or 4, got shape " + in.to_string());
-  return {resized_shape(in, options_.data_format == "channels_first", options_.height, options_.width)};
 }
 
 std::vector<Tensor> Resizing::call(CallArgs& args) {
@@ -103,28 +86,8 @@ std::vector<Tensor> Resizing::call(CallArgs& args) {
 
 // ---- CenterCrop ----
 
-CenterCrop::CenterCrop(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
-  if (options_.height <= 0 || options_.width <= 0) {
-    throw ValueError("CenterCrop: `height` and `width` must be positive, got " + std::to_string(options_.height) +
-                     " and " + std::to_string(options_.width));
-  }
-}
-
-boost::json::object CenterCrop::get_config() const {
-  return detail::write_fields_layer(*this, options_, center_crop_fields());
-}
-
-std::shared_ptr<CenterCrop> CenterCrop::from_config(const boost::json::object& config,
-                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<CenterCrop>(config, context, "CenterCrop", center_crop_fields());
-}
-
-std::vector<PartialShape> CenterCrop::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != 3 && in.rank() != 4) fail("expects inputs of rank 3 or 4, got shape " + in.to_string());
-  return {resized_shape(in, options_.data_format == "channels_first", options_.height, options_.width)};
+CenterCrop::CenterCrop(Options options, LayerArgs args) : ImageSizeLayer(std::move(options), std::move(args)) {
+  standardize_image_size(options_, "CenterCrop");
 }
 
 std::vector<Tensor> CenterCrop::call(CallArgs& args) {

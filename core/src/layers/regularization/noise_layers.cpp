@@ -5,9 +5,7 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/regularization.hpp"
 #include "kplug/regularizers.hpp"
-#include "layers/fields_layer.hpp"
-
-#include <cctype>
+#include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
 
@@ -27,244 +25,138 @@ void check_rate(const std::string& what, const Number& v) {
   if (std::string message = rate_between_0_and_1(what)(v); !message.empty()) throw ValueError(message);
 }
 
-[[noreturn]] void refuse_training(const Layer& layer) {
-  throw NotSupportedError("Layer '" + layer.name() + "': " + layer.class_name() +
-                          " in training mode is not supported (kplug runs inference)");
+// Keras's layers without these arguments: a TypeError in Python.
+template <class Options>
+config::Field<Options> refused_key(std::string key, std::string why) {
+  return config::custom_field<Options>(
+             key, [why](ConfigReader& r, std::string_view k, const boost::json::value&, Options&) { r.fail(k, why); },
+             {})
+      .read_only();
 }
 
 }  // namespace
 
 // ---- SpatialDropout ----
 
-SpatialDropout::SpatialDropout(Options options, LayerArgs args, std::int64_t rank, bool has_data_format)
-    : Layer(std::move(args)), options_(std::move(options)), rank_(rank), has_data_format_(has_data_format) {
-  check_rate("rate", options_.rate);
-  mark_built_at_init();
+template <std::size_t Rank>
+const config::Fields<SpatialDropoutOptions>& SpatialDropout<Rank>::fields() {
+  using O = SpatialDropoutOptions;
+  static const config::Fields<O> list = [] {
+    const std::string name(keras_class_name);
+    // Keras's SpatialDropout takes (rate, seed, name, dtype[, data_format]) only.
+    config::Fields<O> f{refused_key<O>("trainable", name + " takes no argument 'trainable'"),
+                        refused_key<O>("activity_regularizer", name + " takes no argument 'activity_regularizer'"),
+                        config::field("rate", &O::rate).required().check(rate_between_0_and_1("rate")),
+                        config::field("seed", &O::seed)};
+    if (Rank > 1) f += config::Fields<O>{detail::data_format_field(&O::data_format)};
+    return f;
+  }();
+  return list;
 }
 
-template <class T>
-std::shared_ptr<T> SpatialDropout::read(const boost::json::object& config, DeserializationContext& context,
-                                        const char* class_name, bool has_data_format) {
-  ConfigReader reader(config, context, class_name);
-  // Keras's SpatialDropout takes (rate, seed, name, dtype[, data_format]) only.
-  for (const char* key : {"trainable", "activity_regularizer"}) {
-    if (reader.has(key)) reader.fail(key, std::string(class_name) + " takes no argument '" + key + "'");
-  }
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  if (!reader.has("rate")) reader.fail("rate", "missing required argument 'rate'");
-  config::Fields<Options> fields{config::field("rate", &Options::rate).check(rate_between_0_and_1("rate")),
-                                 config::field("seed", &Options::seed)};
-  if (has_data_format) {
-    fields += config::Fields<Options>{config::custom_field<Options>(
-        "data_format",
-        [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& opt) {
-          if (v.is_null()) return;
-          std::string f = r.as_string(key, v);
-          for (char& c : f) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-          if (f != "channels_last" && f != "channels_first") {
-            r.fail(key, "The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: " +
-                            std::string(r.as_string(key, v)));
-          }
-          opt.data_format = f;
-        },
-        {})};
-  }
-  fields.read_into(reader, o);
-  reader.finish();
-  return std::make_shared<T>(std::move(o), std::move(args));
+template <std::size_t Rank>
+SpatialDropout<Rank>::SpatialDropout(Options options, LayerArgs args)
+    : NoiseLayer<SpatialDropout<Rank>, SpatialDropoutOptions>(std::move(options), std::move(args)) {
+  check_rate("rate", this->options_.rate);
+  detail::standardize_data_format(this->options_.data_format);
 }
 
-boost::json::object SpatialDropout::get_config() const {
+template <std::size_t Rank>
+boost::json::object SpatialDropout<Rank>::get_config() const {
+  const Options& o = this->options_;
   boost::json::object config;
-  config["rate"] = options_.rate.to_json();
-  config["seed"] = options_.seed ? boost::json::value(*options_.seed) : boost::json::value(nullptr);
-  config["name"] = name();
+  config["rate"] = o.rate.to_json();
+  config["seed"] = o.seed ? boost::json::value(*o.seed) : boost::json::value(nullptr);
+  config["name"] = this->name();
   config["dtype"] = "float32";
-  if (has_data_format_) config["data_format"] = options_.data_format;
+  if (Rank > 1) config["data_format"] = o.data_format;
   return config;
 }
 
-std::vector<PartialShape> SpatialDropout::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (static_cast<std::int64_t>(in.rank()) != rank_) {
-    fail("expects inputs of rank " + std::to_string(rank_) + ", got " + in.to_string());
-  }
+template <std::size_t Rank>
+std::vector<PartialShape> SpatialDropout<Rank>::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
+  const PartialShape& in = this->single_shape(input_shapes);
+  if (in.rank() != Rank + 2)
+    this->fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got " + in.to_string());
   return {in};
 }
 
-std::vector<Tensor> SpatialDropout::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  if (args.inputs[0].rank() != rank_) {
-    fail("expects inputs of rank " + std::to_string(rank_) + ", got shape " + shape_repr(args.inputs[0].shape()));
+template <std::size_t Rank>
+std::vector<Tensor> SpatialDropout<Rank>::call(CallArgs& args) {
+  this->expect_inputs(args, 1);
+  if (args.inputs[0].rank() != static_cast<std::int64_t>(Rank + 2)) {
+    this->fail("expects inputs of rank " + std::to_string(Rank + 2) + ", got shape " +
+               shape_repr(args.inputs[0].shape()));
   }
-  if (args.training && options_.rate.value > 0.0) refuse_training(*this);
-  return {std::move(args.inputs[0])};
+  return NoiseLayer<SpatialDropout<Rank>, SpatialDropoutOptions>::call(args);
 }
 
-SpatialDropout1D::SpatialDropout1D(Options options, LayerArgs args)
-    : SpatialDropout(std::move(options), std::move(args), 3, false) {}
-std::shared_ptr<SpatialDropout1D> SpatialDropout1D::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return read<SpatialDropout1D>(config, context, "SpatialDropout1D", false);
-}
+template class SpatialDropout<1>;
+template class SpatialDropout<2>;
+template class SpatialDropout<3>;
 
-SpatialDropout2D::SpatialDropout2D(Options options, LayerArgs args)
-    : SpatialDropout(std::move(options), std::move(args), 4, true) {}
-std::shared_ptr<SpatialDropout2D> SpatialDropout2D::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return read<SpatialDropout2D>(config, context, "SpatialDropout2D", true);
-}
+// ---- GaussianNoise, GaussianDropout, AlphaDropout ----
 
-SpatialDropout3D::SpatialDropout3D(Options options, LayerArgs args)
-    : SpatialDropout(std::move(options), std::move(args), 5, true) {}
-std::shared_ptr<SpatialDropout3D> SpatialDropout3D::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return read<SpatialDropout3D>(config, context, "SpatialDropout3D", true);
-}
-
-// ---- GaussianNoise ----
-
-const config::Fields<GaussianNoise::Options>& GaussianNoise::fields() {
+const config::Fields<GaussianNoiseOptions>& GaussianNoise::fields() {
   static const config::Fields<Options> list{
       config::field("stddev", &Options::stddev).required().check(rate_between_0_and_1("stddev")),
       config::field("seed", &Options::seed)};
   return list;
 }
 
-GaussianNoise::GaussianNoise(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+GaussianNoise::GaussianNoise(Options options, LayerArgs args) : NoiseLayer(std::move(options), std::move(args)) {
   check_rate("stddev", options_.stddev);
-  mark_built_at_init();
 }
 
-boost::json::object GaussianNoise::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<GaussianNoise> GaussianNoise::from_config(const boost::json::object& config,
-                                                          DeserializationContext& context) {
-  return detail::read_fields_layer<GaussianNoise>(config, context, "GaussianNoise");
-}
-
-std::vector<PartialShape> GaussianNoise::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
-}
-
-std::vector<Tensor> GaussianNoise::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  if (args.training && options_.stddev.value > 0.0) refuse_training(*this);
-  return {std::move(args.inputs[0])};
-}
-
-// ---- GaussianDropout ----
-
-const config::Fields<GaussianDropout::Options>& GaussianDropout::fields() {
+const config::Fields<GaussianDropoutOptions>& GaussianDropout::fields() {
   static const config::Fields<Options> list{
       config::field("rate", &Options::rate).required().check(rate_between_0_and_1("rate")),
       config::field("seed", &Options::seed)};
   return list;
 }
 
-GaussianDropout::GaussianDropout(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
+GaussianDropout::GaussianDropout(Options options, LayerArgs args) : NoiseLayer(std::move(options), std::move(args)) {
   check_rate("rate", options_.rate);
-  mark_built_at_init();
 }
 
-boost::json::object GaussianDropout::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<GaussianDropout> GaussianDropout::from_config(const boost::json::object& config,
-                                                              DeserializationContext& context) {
-  return detail::read_fields_layer<GaussianDropout>(config, context, "GaussianDropout");
-}
-
-std::vector<PartialShape> GaussianDropout::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
-}
-
-std::vector<Tensor> GaussianDropout::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  if (args.training && options_.rate.value > 0.0) refuse_training(*this);
-  return {std::move(args.inputs[0])};
-}
-
-// ---- AlphaDropout ----
-
-const config::Fields<AlphaDropout::Options>& AlphaDropout::fields() {
+const config::Fields<AlphaDropoutOptions>& AlphaDropout::fields() {
   static const config::Fields<Options> list{
       config::field("rate", &Options::rate).required().check(rate_between_0_and_1("rate")),
       config::field("seed", &Options::seed), config::field("noise_shape", &Options::noise_shape)};
   return list;
 }
 
-AlphaDropout::AlphaDropout(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+AlphaDropout::AlphaDropout(Options options, LayerArgs args) : NoiseLayer(std::move(options), std::move(args)) {
   check_rate("rate", options_.rate);
-  mark_built_at_init();
-}
-
-boost::json::object AlphaDropout::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<AlphaDropout> AlphaDropout::from_config(const boost::json::object& config,
-                                                        DeserializationContext& context) {
-  return detail::read_fields_layer<AlphaDropout>(config, context, "AlphaDropout");
-}
-
-std::vector<PartialShape> AlphaDropout::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
-}
-
-std::vector<Tensor> AlphaDropout::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  if (args.training && options_.rate.value > 0.0) refuse_training(*this);
-  return {std::move(args.inputs[0])};
 }
 
 // ---- ActivityRegularization ----
 
-const config::Fields<ActivityRegularization::Options>& ActivityRegularization::fields() {
-  static const config::Fields<Options> list{config::field("l1", &Options::l1).check(config::finite_non_negative()),
-                                            config::field("l2", &Options::l2).check(config::finite_non_negative())};
+const config::Fields<ActivityRegularizationOptions>& ActivityRegularization::fields() {
+  static const config::Fields<Options> list{
+      refused_key<Options>("activity_regularizer",
+                           "ActivityRegularization takes `l1` and `l2`, not an activity_regularizer"),
+      config::field("l1", &Options::l1).check(config::finite_non_negative()),
+      config::field("l2", &Options::l2).check(config::finite_non_negative())};
   return list;
 }
 
 namespace {
-LayerArgs with_l1l2(LayerArgs args, const ActivityRegularization::Options& o) {
+LayerArgs with_l1l2(LayerArgs args, const ActivityRegularizationOptions& o) {
   args.activity_regularizer = std::make_shared<regularizers::L1L2>(o.l1.value, o.l2.value);
   return args;
 }
 }  // namespace
 
 ActivityRegularization::ActivityRegularization(Options options, LayerArgs args)
-    : Layer(with_l1l2(std::move(args), options)), options_(std::move(options)) {
-  mark_built_at_init();
-}
+    : NoiseLayer(options, with_l1l2(std::move(args), options)) {}
 
 boost::json::object ActivityRegularization::get_config() const {
   boost::json::object config = base_config();
-  config.erase("activity_regularizer");  // Keras pops it: l1 and l2 stand for it
+  config.erase("activity_regularizer");  // Keras pops it: l1 and l2 stand for it (erased last: order kept)
   fields().write_into(options_, config);
   return config;
-}
-
-std::shared_ptr<ActivityRegularization> ActivityRegularization::from_config(const boost::json::object& config,
-                                                                            DeserializationContext& context) {
-  ConfigReader reader(config, context, "ActivityRegularization");
-  if (reader.has("activity_regularizer")) {
-    reader.fail("activity_regularizer", "ActivityRegularization takes `l1` and `l2`, not an activity_regularizer");
-  }
-  LayerArgs args = LayerArgs::read(reader);
-  Options options;
-  fields().read_into(reader, options);
-  reader.finish();
-  return std::make_shared<ActivityRegularization>(std::move(options), std::move(args));
-}
-
-std::vector<PartialShape> ActivityRegularization::compute_output_shape(
-    const std::vector<PartialShape>& input_shapes) const {
-  return {single_shape(input_shapes)};
-}
-
-std::vector<Tensor> ActivityRegularization::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  return {std::move(args.inputs[0])};
 }
 
 }  // namespace kplug::layers

@@ -1,28 +1,19 @@
+// Flatten (keras/src/layers/reshaping/flatten.py).
 #include "kplug/errors.hpp"
 #include "kplug/layers/reshaping.hpp"
 
 namespace kplug::layers {
 
-Flatten::Flatten(std::string data_format, LayerArgs args)
-    : Layer(std::move(args)), data_format_(std::move(data_format)) {
-  if (data_format_ != "channels_last" && data_format_ != "channels_first") {
+const config::Fields<FlattenOptions>& Flatten::fields() {
+  static const config::Fields<Options> list{config::field("data_format", &Options::data_format).null_is_default()};
+  return list;
+}
+
+Flatten::Flatten(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+  if (options_.data_format != "channels_last" && options_.data_format != "channels_first") {
     throw ValueError("The `data_format` argument must be one of {'channels_first', 'channels_last'}. Received: " +
-                     data_format_);
+                     options_.data_format);
   }
-}
-
-boost::json::object Flatten::get_config() const {
-  boost::json::object config = base_config();
-  config["data_format"] = data_format_;
-  return config;
-}
-
-std::shared_ptr<Flatten> Flatten::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Flatten");
-  LayerArgs args = LayerArgs::read(reader);
-  auto data_format = reader.optional_string("data_format").value_or("channels_last");
-  reader.finish();
-  return std::make_shared<Flatten>(std::move(data_format), std::move(args));
 }
 
 std::vector<PartialShape> Flatten::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -45,7 +36,7 @@ std::vector<Tensor> Flatten::call(CallArgs& args) {
   if (x.rank() == 0) fail("needs an input with a batch dimension");
   const std::int64_t batch = x.shape()[0];
   // channels_first: the channel axis moves last first, so features come out channels-last.
-  if (data_format_ == "channels_first" && x.rank() > 2) {
+  if (options_.data_format == "channels_first" && x.rank() > 2) {
     args.inputs[0] = x.move_axis_to_last(1);
   }
   const Tensor& y = args.inputs[0];

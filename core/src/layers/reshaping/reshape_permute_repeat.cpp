@@ -3,7 +3,6 @@
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/shape.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 
@@ -36,21 +35,15 @@ std::string check_target_shape(const std::vector<std::int64_t>& shape) {
 
 // ---- Reshape ----
 
-const config::Fields<Reshape::Options>& Reshape::fields() {
+const config::Fields<ReshapeOptions>& Reshape::fields() {
   static const config::Fields<Options> list{
       config::field("target_shape", &Options::target_shape).required().check(check_target_shape)};
   return list;
 }
 
-Reshape::Reshape(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+Reshape::Reshape(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (auto message = check_target_shape(options_.target_shape); !message.empty()) throw ValueError(message);
   mark_built_at_init();
-}
-
-boost::json::object Reshape::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Reshape> Reshape::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Reshape>(config, context, "Reshape");
 }
 
 std::vector<PartialShape> Reshape::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -113,19 +106,13 @@ std::string check_permutation(const std::vector<std::int64_t>& dims) {
 
 }  // namespace
 
-const config::Fields<Permute::Options>& Permute::fields() {
+const config::Fields<PermuteOptions>& Permute::fields() {
   static const config::Fields<Options> list{config::field("dims", &Options::dims).required().check(check_permutation)};
   return list;
 }
 
-Permute::Permute(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+Permute::Permute(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (auto message = check_permutation(options_.dims); !message.empty()) throw ValueError(message);
-}
-
-boost::json::object Permute::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Permute> Permute::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Permute>(config, context, "Permute");
 }
 
 std::vector<PartialShape> Permute::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -152,20 +139,13 @@ std::vector<Tensor> Permute::call(CallArgs& args) {
 
 // ---- RepeatVector ----
 
-const config::Fields<RepeatVector::Options>& RepeatVector::fields() {
+const config::Fields<RepeatVectorOptions>& RepeatVector::fields() {
   static const config::Fields<Options> list{config::field("n", &Options::n).required().check(config::at_least(0))};
   return list;
 }
 
-RepeatVector::RepeatVector(Options options, LayerArgs args) : Layer(std::move(args)), options_(options) {
+RepeatVector::RepeatVector(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (options_.n < 0) throw ValueError("RepeatVector needs n >= 0, got " + std::to_string(options_.n));
-}
-
-boost::json::object RepeatVector::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<RepeatVector> RepeatVector::from_config(const boost::json::object& config,
-                                                        DeserializationContext& context) {
-  return detail::read_fields_layer<RepeatVector>(config, context, "RepeatVector");
 }
 
 std::vector<PartialShape> RepeatVector::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {

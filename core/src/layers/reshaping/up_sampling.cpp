@@ -1,9 +1,9 @@
-// UpSampling2D / UpSampling3D: nearest is numpy's repeat per spatial axis (as Keras's
-// ops.repeat), other interpolations resample through ops::resize.
-#include "kplug/layers/up_sampling.hpp"
+// UpSampling1D/2D/3D (keras/src/layers/reshaping/up_sampling{1,2,3}d.py): nearest is
+// numpy's repeat per spatial axis (as Keras's ops.repeat), UpSampling2D's other
+// interpolations resample through ops::resize.
 #include "kplug/errors.hpp"
+#include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/image.hpp"
-#include "layers/fields_layer.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
@@ -16,109 +16,92 @@ std::string interpolation_error(const std::string& value) {
          value;
 }
 
-const config::Fields<UpSampling2D::Options>& up_sampling2d_fields() {
-  using O = UpSampling2D::Options;
-  static const config::Fields<O> f{
-      config::field("size", &O::size).check(detail::tuple_check<2>("size")),
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check()),
-      config::field("interpolation", &O::interpolation).check(interpolation_error)};
-  return f;
+// UpSampling1D's size is one int, written as one.
+std::string size1d_error(std::int64_t size) {
+  return size > 0 ? std::string()
+                  : "Argument `size` should be a positive integer. Received: size=" + std::to_string(size);
 }
 
-const config::Fields<UpSampling3D::Options>& up_sampling3d_fields() {
-  using O = UpSampling3D::Options;
-  static const config::Fields<O> f{
-      config::field("size", &O::size).check(detail::tuple_check<3>("size")),
-      config::field("data_format", &O::data_format).null_is_default().check(detail::data_format_check())};
-  return f;
-}
-
-// The first spatial axis of a (batch, ...) tensor.
-std::int64_t first_spatial_axis(const std::string& data_format) { return data_format == "channels_first" ? 2 : 1; }
-
-template <std::size_t N>
-PartialShape scaled_shape(PartialShape shape, const config::IntTuple<N>& size, const std::string& data_format) {
-  const std::int64_t first = first_spatial_axis(data_format);
-  for (std::size_t i = 0; i < N; ++i) {
-    Dim& d = shape[static_cast<std::size_t>(first) + i];
-    if (d) d = *d * size[i];
-  }
-  return shape;
+config::Field<UpSamplingOptions<1>> size1d_field() {
+  using O = UpSamplingOptions<1>;
+  return config::custom_field<O>(
+      "size",
+      [](ConfigReader& r, std::string_view key, const boost::json::value& v, O& o) {
+        o.size = config::IntTuple<1>(r.as_integer(key, v));
+        if (std::string e = size1d_error(o.size[0]); !e.empty()) r.fail(key, e);
+      },
+      [](const O& o) { return boost::json::value(o.size[0]); }, false);
 }
 
 }  // namespace
 
-// ---- UpSampling2D ----
-
-UpSampling2D::UpSampling2D(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (std::string e = detail::tuple_error(options_.size, "size"); !e.empty()) throw ValueError(e);
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  if (std::string e = interpolation_error(options_.interpolation); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
-  options_.interpolation = detail::lower(options_.interpolation);  // Keras's interpolation.lower()
+template <std::size_t N>
+const config::Fields<UpSamplingOptions<N>>& BaseUpSampling<N>::fields() {
+  using O = Options;
+  static const config::Fields<O> list = [] {
+    if constexpr (N == 1) {
+      return config::Fields<O>{size1d_field()};
+    } else {
+      config::Fields<O> f{config::field("size", &O::size).check(detail::tuple_check<N>("size")),
+                          detail::data_format_field(&O::data_format)};
+      if (N == 2) f += config::Fields<O>{config::field("interpolation", &O::interpolation).check(interpolation_error)};
+      return f;
+    }
+  }();
+  return list;
 }
 
-boost::json::object UpSampling2D::get_config() const {
-  return detail::write_fields_layer(*this, options_, up_sampling2d_fields());
+template <std::size_t N>
+BaseUpSampling<N>::BaseUpSampling(Options options, LayerArgs args)
+    : FieldsLayer<BaseUpSampling<N>, UpSamplingOptions<N>>(std::move(options), std::move(args)) {
+  Options& o = this->options_;
+  const std::string e = N == 1 ? size1d_error(o.size[0]) : detail::tuple_error(o.size, "size");
+  if (!e.empty()) throw ValueError(e);
+  detail::standardize_data_format(o.data_format);
+  if (std::string bad = interpolation_error(o.interpolation); !bad.empty()) throw ValueError(bad);
+  o.interpolation = detail::lower(o.interpolation);  // Keras's interpolation.lower()
+  if (N == 1) o.data_format = "channels_last";       // (batch, steps, features) only
+  if (N != 2) o.interpolation = "nearest";
 }
 
-std::shared_ptr<UpSampling2D> UpSampling2D::from_config(const boost::json::object& config,
-                                                        DeserializationContext& context) {
-  return detail::read_fields_layer<UpSampling2D>(config, context, "UpSampling2D", up_sampling2d_fields());
-}
-
-std::vector<PartialShape> UpSampling2D::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != 4) fail("expects inputs of rank 4, got shape " + in.to_string());
-  return {scaled_shape(in, options_.size, options_.data_format)};
-}
-
-std::vector<Tensor> UpSampling2D::call(CallArgs& args) {
-  expect_inputs(args, 1);
-  const Tensor& x = args.inputs[0];
-  if (x.rank() != 4) fail("expects inputs of rank 4, got shape " + shape_repr(x.shape()));
-  const bool channels_first = options_.data_format == "channels_first";
-  const std::int64_t h_axis = first_spatial_axis(options_.data_format);
-  const auto interpolation = *ops::interpolation_from_name(options_.interpolation);
-  if (interpolation == ops::Interpolation::nearest) {
-    return {ops::repeat(ops::repeat(x, options_.size[0], h_axis), options_.size[1], h_axis + 1)};
+template <std::size_t N>
+std::vector<PartialShape> BaseUpSampling<N>::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  PartialShape out = this->single_shape(input_shapes);
+  if (out.rank() != N + 2) {
+    this->fail("expects inputs of rank " + std::to_string(N + 2) + ", got shape " + out.to_string());
   }
-  ops::ResizeOptions resize;
-  resize.interpolation = interpolation;
-  resize.channels_first = channels_first;
-  return {ops::resize(x, x.dim(h_axis) * options_.size[0], x.dim(h_axis + 1) * options_.size[1], resize)};
+  const std::size_t first = this->options_.data_format == "channels_first" ? 2 : 1;
+  for (std::size_t i = 0; i < N; ++i) {
+    Dim& d = out[first + i];
+    if (d) d = *d * this->options_.size[i];
+  }
+  return {out};
 }
 
-// ---- UpSampling3D ----
-
-UpSampling3D::UpSampling3D(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
-  if (std::string e = detail::tuple_error(options_.size, "size"); !e.empty()) throw ValueError(e);
-  if (std::string e = detail::data_format_error(options_.data_format); !e.empty()) throw ValueError(e);
-  options_.data_format = detail::lower(options_.data_format);
-}
-
-boost::json::object UpSampling3D::get_config() const {
-  return detail::write_fields_layer(*this, options_, up_sampling3d_fields());
-}
-
-std::shared_ptr<UpSampling3D> UpSampling3D::from_config(const boost::json::object& config,
-                                                        DeserializationContext& context) {
-  return detail::read_fields_layer<UpSampling3D>(config, context, "UpSampling3D", up_sampling3d_fields());
-}
-
-std::vector<PartialShape> UpSampling3D::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
-  if (in.rank() != 5) fail("expects inputs of rank 5, got shape " + in.to_string());
-  return {scaled_shape(in, options_.size, options_.data_format)};
-}
-
-std::vector<Tensor> UpSampling3D::call(CallArgs& args) {
-  expect_inputs(args, 1);
+template <std::size_t N>
+std::vector<Tensor> BaseUpSampling<N>::call(CallArgs& args) {
+  this->expect_inputs(args, 1);
   Tensor x = args.inputs[0];
-  if (x.rank() != 5) fail("expects inputs of rank 5, got shape " + shape_repr(x.shape()));
-  const std::int64_t first = first_spatial_axis(options_.data_format);
-  for (std::int64_t i = 0; i < 3; ++i) x = ops::repeat(x, options_.size[static_cast<std::size_t>(i)], first + i);
+  if (x.rank() != static_cast<std::int64_t>(N + 2)) {
+    this->fail("expects inputs of rank " + std::to_string(N + 2) + ", got shape " + shape_repr(x.shape()));
+  }
+  const Options& o = this->options_;
+  const std::int64_t first = o.data_format == "channels_first" ? 2 : 1;
+  if constexpr (N == 2) {
+    if (const auto interpolation = *ops::interpolation_from_name(o.interpolation);
+        interpolation != ops::Interpolation::nearest) {
+      ops::ResizeOptions resize;
+      resize.interpolation = interpolation;
+      resize.channels_first = first == 2;
+      return {ops::resize(x, x.dim(first) * o.size[0], x.dim(first + 1) * o.size[1], resize)};
+    }
+  }
+  for (std::size_t i = 0; i < N; ++i) x = ops::repeat(x, o.size[i], first + static_cast<std::int64_t>(i));
   return {x};
 }
+
+template class BaseUpSampling<1>;
+template class BaseUpSampling<2>;
+template class BaseUpSampling<3>;
 
 }  // namespace kplug::layers
