@@ -57,7 +57,7 @@ void add_merging_layers(CatalogBuilder& builder) {
   builder.add_class<Dot>(kModule, {"Dot"});
 }
 
-// Reshaping layers (kplug/layers/reshaping.hpp, up_sampling.hpp).
+// Reshaping layers (kplug/layers/reshaping.hpp).
 void add_reshaping_layers(CatalogBuilder& builder) {
   builder.add_class<Flatten>(kModule, {"Flatten"});
   builder.add_class<Reshape>(kModule, {"Reshape"});
