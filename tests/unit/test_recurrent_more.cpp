@@ -7,7 +7,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "layer_support.hpp"

@@ -5,7 +5,7 @@
 // transposed. They also keep two biases per gate (input and recurrent): LSTM adds them, GRU
 // with reset_after=True keeps them as its bias rows (2, 3 * units).
 #include "kplug/errors.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/shape.hpp"

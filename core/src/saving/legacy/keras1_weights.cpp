@@ -3,7 +3,7 @@
 // any mismatched 4-D convolution kernel, and the theano kernels kplug refuses.
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops/shape.hpp"
 #include "saving/legacy/conversions.hpp"
 

@@ -3,10 +3,10 @@
 // kernels are one kernel of 4 * filters output channels, so each step does one recurrent
 // convolution, and the input convolution runs once over every time step.
 #include "kplug/errors.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/recurrent/recurrent_fields.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 #include "layers/spatial_options.hpp"
 
 #include <algorithm>

@@ -3,7 +3,7 @@
 // the batch gives the same numbers with one call.
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/serialization.hpp"
 
 namespace kplug::layers {

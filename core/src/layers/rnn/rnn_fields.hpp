@@ -2,7 +2,7 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 
 #include <initializer_list>
 #include <memory>

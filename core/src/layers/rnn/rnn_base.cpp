@@ -3,10 +3,10 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/recurrent/recurrent_fields.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 
 #include <map>
 #include <string>

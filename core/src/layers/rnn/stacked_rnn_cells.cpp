@@ -4,9 +4,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/serialization.hpp"
-#include "layers/recurrent/recurrent_fields.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
 

@@ -1,9 +1,9 @@
 // GRUCell and GRU (Keras's implementation 2). z, r = recurrent_activation(x_z + h @ R_z, x_r + h @ R_r);
 // reset_after: hh = activation(x_h + r * (h @ R_h + b_rh)), else activation(x_h + (r * h) @ R_h);
 // h' = z * h + (1 - z) * hh.
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
-#include "layers/recurrent/recurrent_fields.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
 

@@ -1,8 +1,8 @@
 // LSTMCell and LSTM (Keras's fused form, implementation 2): z = x @ kernel + h @ recurrent_kernel
 // + bias split into i, f, c, o; c' = f * c + i * activation(z_c); h' = o * activation(c').
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
-#include "layers/recurrent/recurrent_fields.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
 
