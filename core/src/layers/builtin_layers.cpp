@@ -107,6 +107,7 @@ void add_builtin_layers(CatalogBuilder& builder) {
   builder.add_class<StackedRNNCells>(module, {"StackedRNNCells"});
   builder.add_class<ConvLSTM1D>(module, {"ConvLSTM1D"});
   builder.add_class<ConvLSTM2D>(module, {"ConvLSTM2D"});
+  builder.add_class<ConvLSTM3D>(module, {"ConvLSTM3D"});
   builder.add_class<TimeDistributed>(module, {"TimeDistributed"});
   // Attention family (EinsumDense is MultiHeadAttention's projection).
   builder.add_class<EinsumDense>(module, {"EinsumDense"});

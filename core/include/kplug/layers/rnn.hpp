@@ -1,6 +1,7 @@
-// keras.layers recurrent layers: the cells (SimpleRNNCell, LSTMCell, GRUCell, StackedRNNCells,
-// ConvLSTMCell), the layers that run them over a sequence (RNN, SimpleRNN, LSTM, GRU,
-// ConvLSTM1D/2D), Bidirectional and TimeDistributed.
+// keras.layers recurrent layers (keras/src/layers/rnn/): the cells (SimpleRNNCell, LSTMCell,
+// GRUCell, StackedRNNCells, ConvLSTMCell), the layers that run them over a sequence (RNN,
+// SimpleRNN, LSTM, GRU, ConvLSTM1D/2D/3D), Bidirectional and TimeDistributed. Every one is a
+// FieldsLayer: its Options hold Keras's arguments and defaults, its fields() Keras's keys.
 //
 // As in Keras, an RNN layer holds its cell under the attribute `cell` (weights at
 // `layers/lstm/cell/vars/0..2`, a StackedRNNCells' at `layers/rnn/cell/cells/lstm_cell/vars/*`),
@@ -14,6 +15,8 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/convolutional.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/number.hpp"
 #include "kplug/regularizers.hpp"
@@ -23,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -30,34 +34,7 @@
 
 namespace kplug::layers {
 
-// Every key of Keras's recurrent configs; each class reads and writes its own subset, in
-// Keras's order.
-struct RecurrentArgs {
-  // The RNN layer's keys.
-  bool return_sequences = false;
-  bool return_state = false;
-  bool go_backwards = false;
-  bool stateful = false;  // refused (NotSupportedError): kplug keeps no state between calls
-  bool unroll = false;    // accepted, no effect on the results
-  bool zero_output_for_mask = false;
-  // The cell's keys.
-  std::int64_t units = 0;
-  std::shared_ptr<Activation> activation;            // null: tanh (an explicit null in a config: linear)
-  std::shared_ptr<Activation> recurrent_activation;  // null: sigmoid (LSTM, GRU)
-  bool use_bias = true;
-  std::shared_ptr<Initializer> kernel_initializer;     // null: GlorotUniform
-  std::shared_ptr<Initializer> recurrent_initializer;  // null: Orthogonal
-  std::shared_ptr<Initializer> bias_initializer;       // null: Zeros
-  bool unit_forget_bias = true;                        // LSTM: the forget gate's bias starts at 1
-  std::shared_ptr<Regularizer> kernel_regularizer, recurrent_regularizer, bias_regularizer;
-  std::shared_ptr<Constraint> kernel_constraint, recurrent_constraint, bias_constraint;
-  Number dropout = Number::real(0.0);  // identity at inference
-  Number recurrent_dropout = Number::real(0.0);
-  bool reset_after = true;  // GRU: reset gate applied after the recurrent matmul (bias (2, 3*units))
-  std::optional<std::int64_t> seed;
-  // Written by the layers at Keras's place among the cell keys (not read through here).
-  std::shared_ptr<Regularizer> activity_regularizer;
-};
+// ---- cells ----
 
 // What RNN runs at each time step: one cell (SimpleRNNCell, LSTMCell, GRUCell, ConvLSTMCell)
 // or a StackedRNNCells. Called as a layer on [x, state...] it gives [output, new state...]
@@ -83,15 +60,48 @@ class RecurrentCell : public Layer {
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
+// SimpleRNNCell's arguments, which every dense cell has.
+struct SimpleRNNCellOptions {
+  std::int64_t units = 0;
+  std::shared_ptr<Activation> activation = builtin_activation("tanh");  // null in a config: linear
+  bool use_bias = true;
+  std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  std::shared_ptr<Initializer> recurrent_initializer = std::make_shared<initializers::Orthogonal>();
+  std::shared_ptr<Initializer> bias_initializer = std::make_shared<initializers::Zeros>();
+  std::shared_ptr<Regularizer> kernel_regularizer, recurrent_regularizer, bias_regularizer;
+  std::shared_ptr<Constraint> kernel_constraint, recurrent_constraint, bias_constraint;
+  Number dropout = Number::real(0.0);  // identity at inference
+  Number recurrent_dropout = Number::real(0.0);
+  std::optional<std::int64_t> seed;
+};
+
+// A gated cell's: the gates' activation too.
+struct GatedCellOptions : SimpleRNNCellOptions {
+  std::shared_ptr<Activation> recurrent_activation = builtin_activation("sigmoid");
+};
+
+struct LSTMCellOptions : GatedCellOptions {
+  bool unit_forget_bias = true;  // the forget gate's bias starts at 1
+};
+
+struct GRUCellOptions : GatedCellOptions {
+  bool reset_after = true;  // reset gate applied after the recurrent matmul (bias (2, 3*units))
+};
+
+// Keras's ConvLSTMCell arguments: the LSTM ones (units unused) and the convolution's.
+template <std::size_t Rank>
+struct ConvLSTMCellOptions : LSTMCellOptions, ConvWindowOptions<Rank> {
+  std::int64_t filters = 0;
+};
+
 // A dense cell: kernel (input_dim, gates * units), recurrent_kernel (units, gates * units), bias.
 class RNNCell : public RecurrentCell {
  public:
-  RNNCell(RecurrentArgs args, LayerArgs layer_args);
-  const RecurrentArgs& args() const noexcept { return args_; }
-  std::int64_t units() const noexcept { return args_.units; }
+  // The arguments every dense cell has (its Options' base).
+  virtual const SimpleRNNCellOptions& cell_options() const = 0;
+  std::int64_t units() const { return cell_options().units; }
   std::size_t state_count() const override { return 1; }
   std::vector<PartialShape> state_shapes(const PartialShape& input_shape) const override;
-  boost::json::object get_config() const override;
   Tensor project_inputs(const Tensor& x) const override;
 
   const VariablePtr& kernel() const noexcept { return kernel_; }
@@ -99,161 +109,73 @@ class RNNCell : public RecurrentCell {
   const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
-  // The keys this class writes, in Keras's order.
-  virtual const config::Fields<RecurrentArgs>& fields() const = 0;
+  using RecurrentCell::RecurrentCell;
   void build_gates(const std::vector<PartialShape>& input_shapes, std::int64_t gates, Shape bias_shape,
                    std::shared_ptr<Initializer> bias_initializer);
 
-  RecurrentArgs args_;
   VariablePtr kernel_, recurrent_kernel_, bias_;
 };
 
-class SimpleRNNCell : public RNNCell {
+// One dense cell class: Keras's checks (units > 0) and null arguments as its defaults.
+template <class Derived, class OptionsT>
+class DenseCell : public FieldsLayer<Derived, OptionsT, RNNCell> {
  public:
-  SimpleRNNCell(RecurrentArgs args, LayerArgs layer_args);
-  static std::shared_ptr<SimpleRNNCell> from_config(const boost::json::object& config, DeserializationContext& context);
+  DenseCell(OptionsT options, LayerArgs args);
+  const SimpleRNNCellOptions& cell_options() const override { return this->options_; }
+};
+
+class SimpleRNNCell : public DenseCell<SimpleRNNCell, SimpleRNNCellOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  using DenseCell::DenseCell;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
 
  protected:
-  const config::Fields<RecurrentArgs>& fields() const override;
   void build(const std::vector<PartialShape>& input_shapes) override;
 };
 
-class LSTMCell : public RNNCell {
+class LSTMCell : public DenseCell<LSTMCell, LSTMCellOptions> {
  public:
-  LSTMCell(RecurrentArgs args, LayerArgs layer_args);
-  static std::shared_ptr<LSTMCell> from_config(const boost::json::object& config, DeserializationContext& context);
+  static const config::Fields<Options>& fields();
+  using DenseCell::DenseCell;
   std::size_t state_count() const override { return 2; }
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
 
  protected:
-  const config::Fields<RecurrentArgs>& fields() const override;
   void build(const std::vector<PartialShape>& input_shapes) override;
 };
 
-class GRUCell : public RNNCell {
+class GRUCell : public DenseCell<GRUCell, GRUCellOptions> {
  public:
-  GRUCell(RecurrentArgs args, LayerArgs layer_args);
-  static std::shared_ptr<GRUCell> from_config(const boost::json::object& config, DeserializationContext& context);
+  static const config::Fields<Options>& fields();
+  using DenseCell::DenseCell;
   Tensor project_inputs(const Tensor& x) const override;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
 
  protected:
-  const config::Fields<RecurrentArgs>& fields() const override;
   void build(const std::vector<PartialShape>& input_shapes) override;
+};
+
+struct StackedRNNCellsOptions {
+  std::vector<std::shared_ptr<RecurrentCell>> cells;  // at least one
 };
 
 // Keras's StackedRNNCells: cells run one after the other within each step, each on the
 // previous one's output; the states are every cell's, in order (flat).
-class StackedRNNCells : public RecurrentCell {
+class StackedRNNCells : public FieldsLayer<StackedRNNCells, StackedRNNCellsOptions, RecurrentCell> {
  public:
-  StackedRNNCells(std::vector<std::shared_ptr<RecurrentCell>> cells, LayerArgs layer_args);
-  static std::shared_ptr<StackedRNNCells> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-  const std::vector<std::shared_ptr<RecurrentCell>>& cells() const noexcept { return cells_; }
+  static const config::Fields<Options>& fields();
+  StackedRNNCells(Options options, LayerArgs args);
+  const std::vector<std::shared_ptr<RecurrentCell>>& cells() const noexcept { return options_.cells; }
   std::size_t state_count() const override;
   std::vector<PartialShape> state_shapes(const PartialShape& input_shape) const override;
   std::size_t output_index() const override;
   Tensor project_inputs(const Tensor& x) const override;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
-  boost::json::object get_config() const override;
   std::vector<LayerAttribute> layer_attributes() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
-
- private:
-  std::vector<std::shared_ptr<RecurrentCell>> cells_;
-};
-
-// Runs a cell over the time axis of (batch, time, features...) inputs (Keras's RNN; the
-// config's `cell` may be a StackedRNNCells). Call arguments: `mask` (batch, time) and
-// `initial_state` (one tensor per state, a stack's flattened).
-class RNN : public Layer {
- public:
-  RNN(RecurrentArgs args, std::shared_ptr<RecurrentCell> cell, LayerArgs layer_args);
-  static std::shared_ptr<RNN> from_config(const boost::json::object& config, DeserializationContext& context);
-  const RecurrentArgs& args() const noexcept { return args_; }
-  const std::shared_ptr<RecurrentCell>& cell() const noexcept { return cell_; }
-  boost::json::object get_config() const override;
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  std::vector<LayerAttribute> layer_attributes() const override;
-  // Bidirectional forces it to its return_sequences, as Keras does.
-  void set_zero_output_for_mask(bool value) noexcept { args_.zero_output_for_mask = value; }
-
- protected:
-  // After the RNN keys: RNN writes its `cell` dict; the flat layers (SimpleRNN, LSTM, GRU,
-  // ConvLSTM) write their cell's keys instead.
-  virtual void write_cell_config(boost::json::object& config) const;
-  void build(const std::vector<PartialShape>& input_shapes) override;
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  RecurrentArgs args_;
-  std::shared_ptr<RecurrentCell> cell_;
-};
-
-class SimpleRNN : public RNN {
- public:
-  SimpleRNN(RecurrentArgs args, LayerArgs layer_args);
-  static std::shared_ptr<SimpleRNN> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  void write_cell_config(boost::json::object& config) const override;
-};
-
-class LSTM : public RNN {
- public:
-  LSTM(RecurrentArgs args, LayerArgs layer_args);
-  static std::shared_ptr<LSTM> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  void write_cell_config(boost::json::object& config) const override;
-};
-
-class GRU : public RNN {
- public:
-  GRU(RecurrentArgs args, LayerArgs layer_args);
-  static std::shared_ptr<GRU> from_config(const boost::json::object& config, DeserializationContext& context);
-
- protected:
-  void write_cell_config(boost::json::object& config) const override;
-};
-
-// Runs `layer` (any RNN: SimpleRNN, LSTM, GRU, RNN, ConvLSTM) forwards and a copy (or `backward_layer`) backwards over
-// the sequence and merges their outputs: "concat" (default), "sum", "mul", "ave", or none (both outputs).
-class Bidirectional : public Layer {
- public:
-  enum class Merge { concat, sum, mul, ave, none };
-  // `backward_layer` null: a copy of `layer` with go_backwards set (Keras's names:
-  // forward_<name>, backward_<name>).
-  Bidirectional(std::shared_ptr<RNN> layer, std::shared_ptr<RNN> backward_layer, Merge merge, LayerArgs args);
-  static std::shared_ptr<Bidirectional> from_config(const boost::json::object& config, DeserializationContext& context);
-  boost::json::object get_config() const override;
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  std::vector<LayerAttribute> layer_attributes() const override;
-  const std::shared_ptr<RNN>& forward_layer() const noexcept { return forward_; }
-  const std::shared_ptr<RNN>& backward_layer() const noexcept { return backward_; }
-  Merge merge_mode() const noexcept { return merge_; }
-
- protected:
-  void build(const std::vector<PartialShape>& input_shapes) override;
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  std::shared_ptr<RNN> forward_, backward_;
-  Merge merge_;
-};
-
-// Keras's ConvLSTMCell arguments: the LSTM ones (units unused) and the convolution's.
-template <std::size_t Rank>
-struct ConvLSTMArgs : RecurrentArgs {
-  std::int64_t filters = 0;
-  config::IntTuple<Rank> kernel_size{};
-  config::IntTuple<Rank> strides{1};
-  std::string padding = "valid";              // "valid" or "same"; any case
-  std::string data_format = "channels_last";  // or "channels_first"; any case
-  config::IntTuple<Rank> dilation_rate{1};
 };
 
 // An LSTM step whose products are convolutions: z = conv(x, kernel) + bias (strides,
@@ -262,17 +184,17 @@ struct ConvLSTMArgs : RecurrentArgs {
 // computes channels_last: ConvLSTM moves a channels_first channel axis at its boundary.
 // Not registered (Keras does not export it): ConvLSTM configs are flat.
 template <std::size_t Rank>
-class ConvLSTMCell : public RecurrentCell {
+class ConvLSTMCell : public FieldsLayer<ConvLSTMCell<Rank>, ConvLSTMCellOptions<Rank>, RecurrentCell> {
  public:
-  using Args = ConvLSTMArgs<Rank>;
-  ConvLSTMCell(Args args, LayerArgs layer_args);
-  const Args& args() const noexcept { return args_; }
+  static constexpr std::string_view keras_class_name = "ConvLSTMCell";
+  using Options = ConvLSTMCellOptions<Rank>;
+  static const config::Fields<Options>& fields();
+  ConvLSTMCell(Options options, LayerArgs args);
   std::size_t state_count() const override { return 2; }
   // For a channels_last step input (batch, spatial..., channels).
   std::vector<PartialShape> state_shapes(const PartialShape& input_shape) const override;
   Tensor project_inputs(const Tensor& x) const override;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
-  boost::json::object get_config() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
@@ -280,71 +202,188 @@ class ConvLSTMCell : public RecurrentCell {
  private:
   Tensor conv(const Tensor& x, const Tensor& kernel, bool recurrent) const;
 
-  Args args_;
   VariablePtr kernel_, recurrent_kernel_, bias_;
 };
 
 extern template class ConvLSTMCell<1>;
 extern template class ConvLSTMCell<2>;
+extern template class ConvLSTMCell<3>;
 
-// Keras's ConvLSTM: (batch, time, spatial..., channels) (or channels_first) -> the last
-// output (batch, spatial..., filters), or all of them with return_sequences; return_state
-// adds h and c. Flat config: the RNN keys then the cell's.
-template <std::size_t Rank>
-class ConvLSTM : public RNN {
+// ---- layers running a cell ----
+
+// Keras's RNN arguments, which every layer running a cell takes.
+struct RecurrentOptions {
+  bool return_sequences = false;
+  bool return_state = false;
+  bool go_backwards = false;
+  bool stateful = false;  // refused (NotSupportedError): kplug keeps no state between calls
+  bool unroll = false;    // accepted, no effect on the results
+  bool zero_output_for_mask = false;
+};
+
+// Runs a cell over the time axis of (batch, time, features...) inputs (Keras's RNN.call).
+// Call arguments: `mask` (batch, time) and `initial_state` (one tensor per state, a stack's
+// flattened).
+class BaseRNN : public Layer {
  public:
-  using Args = ConvLSTMArgs<Rank>;
-  ConvLSTM(Args args, LayerArgs layer_args);
-  const Args& conv_args() const noexcept { return conv_cell_->args(); }
+  const std::shared_ptr<RecurrentCell>& cell() const noexcept { return cell_; }
+  virtual const RecurrentOptions& recurrent_options() const = 0;
+  // Bidirectional forces it to its return_sequences, as Keras does.
+  virtual void set_zero_output_for_mask(bool value) = 0;
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::vector<LayerAttribute> layer_attributes() const override;
 
  protected:
-  static std::pair<Args, LayerArgs> read_config(const boost::json::object& config, DeserializationContext& context,
-                                                const std::string& class_name);
-  void write_cell_config(boost::json::object& config) const override;
+  using Layer::Layer;
+  // A cell is required; stateful=True is refused.
+  void set_cell(std::shared_ptr<RecurrentCell> cell);
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  bool channels_first() const noexcept { return conv_cell_->args().data_format == "channels_first"; }
-  std::shared_ptr<ConvLSTMCell<Rank>> conv_cell_;
+  // The steps of call: the checked input's step shape, the initial states, the masked loop.
+  Shape checked_step_shape(const Tensor& x) const;
+  std::vector<Tensor> initial_states(const CallArgs& args, const std::vector<Shape>& state_shapes) const;
+  std::optional<Tensor> time_major_mask(const CallArgs& args, std::int64_t batch, std::int64_t steps) const;
+  std::vector<Tensor> run(const Tensor& projected, const std::optional<Tensor>& mask, std::vector<Tensor> states,
+                          std::int64_t batch) const;
+
+  std::shared_ptr<RecurrentCell> cell_;
+};
+
+// A BaseRNN whose options hold the RNN keys: RNN and the flat layers.
+template <class Derived, class OptionsT>
+class RNNLayer : public FieldsLayer<Derived, OptionsT, BaseRNN> {
+ public:
+  using Base = FieldsLayer<Derived, OptionsT, BaseRNN>;
+  using Base::Base;
+  const RecurrentOptions& recurrent_options() const override { return this->options_; }
+  void set_zero_output_for_mask(bool value) override { this->options_.zero_output_for_mask = value; }
+};
+
+struct RNNOptions : RecurrentOptions {
+  std::shared_ptr<RecurrentCell> cell;  // a list in a config: a StackedRNNCells
+};
+
+// Keras's RNN: any cell, its config under `cell`.
+class RNN : public RNNLayer<RNN, RNNOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  RNN(Options options, LayerArgs args);
+};
+
+// A flat layer's arguments (SimpleRNN, LSTM, GRU, ConvLSTM): the RNN keys and its cell's.
+template <class CellOptions>
+struct FlatRNNOptions : RecurrentOptions, CellOptions {
+  // The layer's (LayerArgs'), set by its constructor: Keras writes it among the cell's keys.
+  std::shared_ptr<Regularizer> activity_regularizer;
+};
+
+// A layer running a `Cell` built from its own options (named `cell_name`), written back flat.
+template <class Derived, class Cell>
+class FlatRNN : public RNNLayer<Derived, FlatRNNOptions<typename Cell::Options>> {
+ public:
+  using Options = FlatRNNOptions<typename Cell::Options>;
+  FlatRNN(Options options, LayerArgs args, std::string cell_name);
+};
+
+class SimpleRNN : public FlatRNN<SimpleRNN, SimpleRNNCell> {
+ public:
+  static const config::Fields<Options>& fields();
+  SimpleRNN(Options options, LayerArgs args);
+};
+
+class LSTM : public FlatRNN<LSTM, LSTMCell> {
+ public:
+  static const config::Fields<Options>& fields();
+  LSTM(Options options, LayerArgs args);
+};
+
+class GRU : public FlatRNN<GRU, GRUCell> {
+ public:
+  static const config::Fields<Options>& fields();
+  GRU(Options options, LayerArgs args);
+};
+
+// Keras's ConvLSTM: (batch, time, spatial..., channels) (or channels_first) -> the last
+// output (batch, spatial..., filters), or all of them with return_sequences; return_state
+// adds h and c.
+template <std::size_t Rank>
+class ConvLSTM : public FlatRNN<ConvLSTM<Rank>, ConvLSTMCell<Rank>> {
+ public:
+  static constexpr std::string_view keras_class_name =
+      detail::ranked_name<Rank>({"ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"});
+  using Options = FlatRNNOptions<ConvLSTMCellOptions<Rank>>;
+  static const config::Fields<Options>& fields();
+  ConvLSTM(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  bool channels_first() const noexcept { return this->options_.data_format == "channels_first"; }
+  // The input shape with its channels last (what the cell computes on).
+  PartialShape cell_input_shape(const std::vector<PartialShape>& input_shapes) const;
 };
 
 extern template class ConvLSTM<1>;
 extern template class ConvLSTM<2>;
+extern template class ConvLSTM<3>;
 
-class ConvLSTM1D : public ConvLSTM<1> {
- public:
-  ConvLSTM1D(Args args, LayerArgs layer_args);
-  static std::shared_ptr<ConvLSTM1D> from_config(const boost::json::object& config, DeserializationContext& context);
+using ConvLSTM1D = ConvLSTM<1>;
+using ConvLSTM2D = ConvLSTM<2>;
+using ConvLSTM3D = ConvLSTM<3>;
+
+// ---- wrappers ----
+
+enum class BidirectionalMerge { concat, sum, mul, ave, none };
+
+struct BidirectionalOptions {
+  BidirectionalMerge merge_mode = BidirectionalMerge::concat;  // null in a config: none
+  std::shared_ptr<BaseRNN> layer;                              // run forwards
+  std::shared_ptr<BaseRNN> backward_layer;                     // null: a copy of `layer` going backwards
 };
 
-class ConvLSTM2D : public ConvLSTM<2> {
+// Runs `layer` (any RNN: SimpleRNN, LSTM, GRU, RNN, ConvLSTM) forwards and `backward_layer`
+// backwards over the sequence and merges their outputs: "concat" (default), "sum", "mul",
+// "ave", or none (both outputs). Keras's names: forward_<name>, backward_<name>.
+class Bidirectional : public FieldsLayer<Bidirectional, BidirectionalOptions> {
  public:
-  ConvLSTM2D(Args args, LayerArgs layer_args);
-  static std::shared_ptr<ConvLSTM2D> from_config(const boost::json::object& config, DeserializationContext& context);
+  using Merge = BidirectionalMerge;
+  static const config::Fields<Options>& fields();
+  Bidirectional(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::vector<LayerAttribute> layer_attributes() const override;
+  const std::shared_ptr<BaseRNN>& forward_layer() const noexcept { return options_.layer; }
+  const std::shared_ptr<BaseRNN>& backward_layer() const noexcept { return options_.backward_layer; }
+  Merge merge_mode() const noexcept { return options_.merge_mode; }
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+};
+
+struct TimeDistributedOptions {
+  LayerPtr layer;
 };
 
 // Applies `layer` to every time step of (batch, time, ...) inputs: time is folded into the
 // batch ((batch * time, ...), an O(1) view), the layer runs once, and the result is
 // unfolded. A mask (batch, time, ...) is folded alike and given to the layer; the output
 // carries none (Keras's supports_masking=False). Weights at `layers/time_distributed/layer/`.
-class TimeDistributed : public Layer {
+class TimeDistributed : public FieldsLayer<TimeDistributed, TimeDistributedOptions> {
  public:
-  TimeDistributed(LayerPtr layer, LayerArgs args);
-  static std::shared_ptr<TimeDistributed> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-  const LayerPtr& layer() const noexcept { return layer_; }
-  boost::json::object get_config() const override;
+  static const config::Fields<Options>& fields();
+  TimeDistributed(Options options, LayerArgs args);
+  const LayerPtr& layer() const noexcept { return options_.layer; }
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<LayerAttribute> layer_attributes() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  LayerPtr layer_;
 };
 
 }  // namespace kplug::layers

@@ -6,8 +6,11 @@
 #include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 
+#include <algorithm>
 #include <array>
+#include <tuple>
 
 namespace kplug::layers {
 
@@ -22,8 +25,8 @@ std::string_view remove_prefix(std::string_view name, std::string_view prefix) {
   return name.starts_with(prefix) ? name.substr(prefix.size()) : name;
 }
 
-std::shared_ptr<RNN> as_rnn(LayerPtr layer, const std::string& path) {
-  auto rnn = std::dynamic_pointer_cast<RNN>(layer);
+std::shared_ptr<BaseRNN> as_rnn(LayerPtr layer, const std::string& path) {
+  auto rnn = std::dynamic_pointer_cast<BaseRNN>(layer);
   if (!rnn) {
     throw NotSupportedError(
         path + ": Bidirectional wraps a recurrent layer (SimpleRNN, LSTM, GRU, RNN, ConvLSTM1D/2D) in kplug, got " +
@@ -54,124 +57,116 @@ boost::json::object renamed(const boost::json::value& layer_config, const std::s
   return copy;
 }
 
-void verify(const RNN& forward, const RNN& backward) {
-  if (forward.args().go_backwards == backward.args().go_backwards) {
-    throw ValueError(
-        "Forward layer and backward layer should have different `go_backwards` value. Received: "
-        "forward_layer.go_backwards " +
-        std::string(forward.args().go_backwards ? "True" : "False") +
-        ", backward_layer.go_backwards=" + std::string(backward.args().go_backwards ? "True" : "False"));
+// Keras's checks of a forward/backward pair: a message, or empty.
+std::string mismatch(const BaseRNN& forward, const BaseRNN& backward) {
+  const RecurrentOptions& f = forward.recurrent_options();
+  const RecurrentOptions& b = backward.recurrent_options();
+  auto py = [](bool v) { return std::string(v ? "True" : "False"); };
+  if (f.go_backwards == b.go_backwards) {
+    return "Forward layer and backward layer should have different `go_backwards` value. Received: "
+           "forward_layer.go_backwards " +
+           py(f.go_backwards) + ", backward_layer.go_backwards=" + py(b.go_backwards);
   }
-  auto same = [&](const char* attr, bool f, bool b) {
-    if (f != b) {
-      throw ValueError(std::string("Forward layer and backward layer are expected to have the same value for "
-                                   "attribute \"") +
-                       attr + "\", got \"" + (f ? "True" : "False") + "\" for forward layer and \"" +
-                       (b ? "True" : "False") + "\" for backward layer");
+  for (const auto& [attr, fv, bv] : {std::tuple{"stateful", f.stateful, b.stateful},
+                                     std::tuple{"return_sequences", f.return_sequences, b.return_sequences},
+                                     std::tuple{"return_state", f.return_state, b.return_state}}) {
+    if (fv != bv) {
+      return std::string("Forward layer and backward layer are expected to have the same value for attribute \"") +
+             attr + "\", got \"" + py(fv) + "\" for forward layer and \"" + py(bv) + "\" for backward layer";
     }
-  };
-  same("stateful", forward.args().stateful, backward.args().stateful);
-  same("return_sequences", forward.args().return_sequences, backward.args().return_sequences);
-  same("return_state", forward.args().return_state, backward.args().return_state);
+  }
+  return {};
 }
 
 }  // namespace
 
-Bidirectional::Bidirectional(std::shared_ptr<RNN> layer, std::shared_ptr<RNN> backward_layer, Merge merge,
-                             LayerArgs args)
-    : Layer(std::move(args)), forward_(std::move(layer)), backward_(std::move(backward_layer)), merge_(merge) {
-  if (!forward_) throw ValueError("Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance.");
-  if (!backward_) {
+const config::Fields<Bidirectional::Options>& Bidirectional::fields() {
+  using O = Options;
+  auto merge_mode = config::custom_field<O>(
+      "merge_mode",
+      [](ConfigReader& r, std::string_view k, const boost::json::value& v, O& o) {
+        if (v.is_null()) {
+          o.merge_mode = Merge::none;
+          return;
+        }
+        const std::string name = r.as_string(k, v);
+        auto it = std::find_if(kMerges.begin(), kMerges.end(), [&](const auto& e) { return e.first == name; });
+        if (it == kMerges.end()) {
+          r.fail(k, "Invalid merge mode. Received: " + name +
+                        ". Merge mode should be one of {\"sum\", \"mul\", \"ave\", \"concat\", None}");
+        }
+        o.merge_mode = it->second;
+      },
+      [](const O& o) {
+        for (const auto& [name, m] : kMerges) {
+          if (m == o.merge_mode) return boost::json::value(name);
+        }
+        return boost::json::value(nullptr);
+      });
+  // Without a backward_layer (absent or null), the backward one is the layer's config renamed,
+  // going backwards, as Keras rebuilds it.
+  auto layer =
+      detail::sub_layer_field<O, BaseRNN>("layer", &O::layer, [](ConfigReader& r, const boost::json::value& v, O& o) {
+        const std::string path = r.context().path();
+        auto forward = as_rnn(deserialize_layer(renamed(v, path, "forward_", false), r.context()), path);
+        const auto* backward = r.raw("backward_layer");
+        if (!backward || backward->is_null()) {
+          o.backward_layer = as_rnn(deserialize_layer(renamed(v, path, "backward_", true), r.context()), path);
+        }
+        return forward;
+      });
+  auto backward_layer = detail::sub_layer_field<O, BaseRNN>(
+      "backward_layer", &O::backward_layer, [](ConfigReader& r, const boost::json::value& v, O& o) {
+        if (v.is_null()) return o.backward_layer;
+        auto backward = as_rnn(deserialize_layer(v, r.context()), r.context().path());
+        if (std::string e = mismatch(*o.layer, *backward); !e.empty()) r.fail("backward_layer", e);
+        return backward;
+      });
+  static const config::Fields<O> list{
+      merge_mode, layer.required(), backward_layer,
+      // Keras's `weights=None` argument
+      config::custom_field<O>("weights", [](ConfigReader&, std::string_view, const boost::json::value&, O&) {}, {})
+          .read_only()};
+  return list;
+}
+
+Bidirectional::Bidirectional(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+  if (!options_.layer)
+    throw ValueError("Please initialize `Bidirectional` layer with a `keras.layers.Layer` instance.");
+  if (!options_.backward_layer) {
     // A copy of the layer through its config, going backwards (Keras's way).
-    const auto config = renamed(serialize_layer(*forward_), "layer", "backward_", true);
-    backward_ = as_rnn(deserialize_as<Layer>(config), "layer");
+    const auto config = renamed(serialize_layer(*options_.layer), "layer", "backward_", true);
+    options_.backward_layer = as_rnn(deserialize_as<Layer>(config), "layer");
   }
-  verify(*forward_, *backward_);
+  if (std::string e = mismatch(*options_.layer, *options_.backward_layer); !e.empty()) throw ValueError(e);
   // Keras: masked steps of a bidirectional sequence give zeros.
-  forward_->set_zero_output_for_mask(forward_->args().return_sequences);
-  backward_->set_zero_output_for_mask(backward_->args().return_sequences);
-}
-
-std::shared_ptr<Bidirectional> Bidirectional::from_config(const boost::json::object& config,
-                                                          DeserializationContext& context) {
-  ConfigReader reader(config, context, "Bidirectional");
-  LayerArgs args = LayerArgs::read(reader);
-  Merge merge = Merge::concat;
-  if (const auto* m = reader.raw("merge_mode")) {
-    if (m->is_null()) {
-      merge = Merge::none;
-    } else {
-      const std::string name = reader.as_string("merge_mode", *m);
-      auto it = std::find_if(kMerges.begin(), kMerges.end(), [&](const auto& e) { return e.first == name; });
-      if (it == kMerges.end()) {
-        reader.fail("merge_mode", "Invalid merge mode. Received: " + name +
-                                      ". Merge mode should be one of {\"sum\", \"mul\", \"ave\", \"concat\", None}");
-      }
-      merge = it->second;
-    }
+  for (const auto& rnn : {options_.layer, options_.backward_layer}) {
+    rnn->set_zero_output_for_mask(options_.layer->recurrent_options().return_sequences);
   }
-  const boost::json::value* layer_config = reader.raw("layer");
-  const boost::json::value* backward_config = reader.raw("backward_layer");
-  reader.raw("weights");  // Keras's `weights=None` argument
-  reader.finish();
-  if (!layer_config) reader.fail("layer", "missing required argument 'layer'");
-  std::shared_ptr<RNN> forward, backward;
-  {
-    DeserializationContext::PathScope scope(context, "layer");
-    forward =
-        as_rnn(deserialize_layer(renamed(*layer_config, context.path(), "forward_", false), context), context.path());
-  }
-  if (backward_config && !backward_config->is_null()) {
-    DeserializationContext::PathScope scope(context, "backward_layer");
-    backward = as_rnn(deserialize_layer(*backward_config, context), context.path());
-  } else {
-    DeserializationContext::PathScope scope(context, "layer");
-    backward =
-        as_rnn(deserialize_layer(renamed(*layer_config, context.path(), "backward_", true), context), context.path());
-  }
-  try {
-    return std::make_shared<Bidirectional>(std::move(forward), std::move(backward), merge, std::move(args));
-  } catch (const ValueError& e) {
-    throw ConfigError(context.path(), e.what());
-  }
-}
-
-boost::json::object Bidirectional::get_config() const {
-  boost::json::object config = base_config();
-  if (merge_ == Merge::none) {
-    config["merge_mode"] = nullptr;
-  } else {
-    for (const auto& [name, m] : kMerges) {
-      if (m == merge_) config["merge_mode"] = name;
-    }
-  }
-  config["layer"] = serialize_layer(*forward_);
-  config["backward_layer"] = serialize_layer(*backward_);
-  return config;
 }
 
 std::vector<LayerAttribute> Bidirectional::layer_attributes() const {
-  return {LayerAttribute{"forward_layer", {forward_}}, LayerAttribute{"backward_layer", {backward_}}};
+  return {LayerAttribute{"forward_layer", {forward_layer()}}, LayerAttribute{"backward_layer", {backward_layer()}}};
 }
 
 std::vector<PartialShape> Bidirectional::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  std::vector<PartialShape> shapes = forward_->compute_output_shape(input_shapes);
+  std::vector<PartialShape> shapes = forward_layer()->compute_output_shape(input_shapes);
   PartialShape output = shapes[0];
   std::vector<PartialShape> states(shapes.begin() + 1, shapes.end());
   std::vector<PartialShape> out;
-  if (merge_ == Merge::concat) {
+  if (merge_mode() == Merge::concat) {
     Dim& last = output[output.rank() - 1];
     if (last) last = *last * 2;
   }
   out.push_back(output);
-  if (merge_ == Merge::none) out.push_back(output);
+  if (merge_mode() == Merge::none) out.push_back(output);
   for (int pass = 0; pass < 2; ++pass) out.insert(out.end(), states.begin(), states.end());
   return out;
 }
 
 void Bidirectional::build(const std::vector<PartialShape>& input_shapes) {
-  forward_->maybe_build(input_shapes);
-  backward_->maybe_build(input_shapes);
+  forward_layer()->maybe_build(input_shapes);
+  backward_layer()->maybe_build(input_shapes);
 }
 
 std::vector<Tensor> Bidirectional::call(CallArgs& args) {
@@ -186,12 +181,12 @@ std::vector<Tensor> Bidirectional::call(CallArgs& args) {
     backward_args.tensor_kwargs["initial_state"].assign(initial->begin() + static_cast<std::ptrdiff_t>(half),
                                                         initial->end());
   }
-  std::vector<Tensor> y = (*forward_)(forward_args);
-  std::vector<Tensor> y_rev = (*backward_)(backward_args);
+  std::vector<Tensor> y = (*forward_layer())(forward_args);
+  std::vector<Tensor> y_rev = (*backward_layer())(backward_args);
   // The backward sequence comes in processing order: put it back in time order.
-  if (forward_->args().return_sequences) y_rev[0] = ops::flip(y_rev[0], 1);
+  if (forward_layer()->recurrent_options().return_sequences) y_rev[0] = ops::flip(y_rev[0], 1);
   std::vector<Tensor> out;
-  switch (merge_) {
+  switch (merge_mode()) {
     case Merge::concat: out.push_back(ops::concatenate({y[0], y_rev[0]}, -1)); break;
     case Merge::sum: out.push_back(y[0] + y_rev[0]); break;
     case Merge::ave: out.push_back((y[0] + y_rev[0]) / 2.0f); break;

@@ -6,27 +6,6 @@
 
 namespace kplug::layers {
 
-namespace {
-
-const config::Fields<RecurrentArgs>& lstm_cell_fields() {
-  static const auto f = detail::recurrent_fields(
-      {"units", "activation", "recurrent_activation", "use_bias", "unit_forget_bias", "kernel_initializer",
-       "recurrent_initializer", "bias_initializer", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-       "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout", "recurrent_dropout", "seed"});
-  return f;
-}
-
-const config::Fields<RecurrentArgs>& lstm_fields() {
-  static const auto f = detail::recurrent_fields(
-      {"units", "activation", "recurrent_activation", "use_bias", "kernel_initializer", "recurrent_initializer",
-       "bias_initializer", "unit_forget_bias", "kernel_regularizer", "recurrent_regularizer", "bias_regularizer",
-       "activity_regularizer", "kernel_constraint", "recurrent_constraint", "bias_constraint", "dropout",
-       "recurrent_dropout", "seed"});
-  return f;
-}
-
-}  // namespace
-
 namespace detail {
 
 namespace {
@@ -68,36 +47,38 @@ std::vector<Tensor> lstm_update(const Tensor& z, const Tensor& c_prev, const Act
 
 }  // namespace detail
 
-LSTMCell::LSTMCell(RecurrentArgs args, LayerArgs layer_args) : RNNCell(std::move(args), std::move(layer_args)) {}
-
-const config::Fields<RecurrentArgs>& LSTMCell::fields() const { return lstm_cell_fields(); }
-
-std::shared_ptr<LSTMCell> LSTMCell::from_config(const boost::json::object& config, DeserializationContext& context) {
-  auto c = detail::read_cell_config(config, context, "LSTMCell", lstm_cell_fields());
-  return std::make_shared<LSTMCell>(std::move(c.args), std::move(c.layer_args));
+const config::Fields<LSTMCell::Options>& LSTMCell::fields() {
+  using namespace detail;
+  static const config::Fields<Options> list =
+      config::Fields<Options>(units_fields()) + activation_fields() + recurrent_activation_fields() +
+      use_bias_fields() + unit_forget_bias_fields() + initializer_fields() + regularizer_fields() +
+      constraint_fields() + dropout_fields() + seed_fields() + cell_accepted_fields();
+  return list;
 }
 
 void LSTMCell::build(const std::vector<PartialShape>& input_shapes) {
-  std::shared_ptr<Initializer> bias_init = args_.bias_initializer;
-  if (args_.unit_forget_bias) bias_init = detail::unit_forget_bias(bias_init, args_.units);
-  build_gates(input_shapes, 4, {4 * args_.units}, std::move(bias_init));
+  std::shared_ptr<Initializer> bias_init = options_.bias_initializer;
+  if (options_.unit_forget_bias) bias_init = detail::unit_forget_bias(bias_init, options_.units);
+  build_gates(input_shapes, 4, {4 * options_.units}, std::move(bias_init));
 }
 
 std::vector<Tensor> LSTMCell::step(const Tensor& projected, const std::vector<Tensor>& states) const {
   const Tensor z = projected + ops::matmul(states[0], recurrent_kernel_->value());
-  return detail::lstm_update(z, states[1], *args_.activation, *args_.recurrent_activation);
+  return detail::lstm_update(z, states[1], *options_.activation, *options_.recurrent_activation);
 }
 
-LSTM::LSTM(RecurrentArgs args, LayerArgs layer_args)
-    : RNN(args, std::make_shared<LSTMCell>(args, detail::cell_layer_args(layer_args, "lstm_cell")), layer_args) {}
-
-void LSTM::write_cell_config(boost::json::object& config) const {
-  detail::write_flat_cell_config(*this, lstm_fields(), config);
+const config::Fields<LSTM::Options>& LSTM::fields() {
+  using namespace detail;
+  static const config::Fields<Options> list =
+      config::Fields<Options>(recurrent_fields(keras_class_name_of())) + units_fields() + activation_fields() +
+      recurrent_activation_fields() + use_bias_fields() + initializer_fields() + unit_forget_bias_fields() +
+      regularizer_fields() + activity_fields<LSTMCellOptions>() + constraint_fields() + dropout_fields() +
+      seed_fields() + layer_accepted_fields();
+  return list;
 }
 
-std::shared_ptr<LSTM> LSTM::from_config(const boost::json::object& config, DeserializationContext& context) {
-  auto c = detail::read_rnn_layer_config(config, context, "LSTM", lstm_fields());
-  return std::make_shared<LSTM>(std::move(c.args), std::move(c.layer_args));
-}
+LSTM::LSTM(Options options, LayerArgs args) : FlatRNN(std::move(options), std::move(args), "lstm_cell") {}
+
+template class FlatRNN<LSTM, LSTMCell>;
 
 }  // namespace kplug::layers

@@ -1,0 +1,77 @@
+// Keras's BaseSeparableConv (SeparableConv1D, SeparableConv2D): config, depthwise kernel
+// (k..., in_channels, depth_multiplier), pointwise kernel (1..., in * depth_multiplier,
+// filters), forward pass through ops::separable_conv.
+#include "kplug/errors.hpp"
+#include "kplug/layers/convolutional.hpp"
+#include "kplug/layers/layer_fields.hpp"
+#include "kplug/ops/conv.hpp"
+#include "layers/convolutional/conv_common.hpp"
+
+#include <utility>
+
+namespace kplug::layers {
+
+template <std::size_t Rank>
+const config::Fields<SeparableConvOptions<Rank>>& SeparableConv<Rank>::fields() {
+  using O = SeparableConvOptions<Rank>;
+  using config::field;
+  static const config::Fields<O> list =
+      config::Fields<O>{
+          field("depth_multiplier", &O::depth_multiplier).check(detail::positive_check("depth_multiplier")),
+          field("filters", &O::filters).required().check(detail::positive_check("filters"))} +
+      detail::window_fields<Rank>(false) + detail::layout_fields<Rank>() + detail::activation_fields<Rank>() +
+      detail::weight_fields<O>(
+          {{"depthwise", &O::depthwise_initializer, &O::depthwise_regularizer, &O::depthwise_constraint},
+           {"pointwise", &O::pointwise_initializer, &O::pointwise_regularizer, &O::pointwise_constraint}});
+  return list;
+}
+
+template <std::size_t Rank>
+SeparableConv<Rank>::SeparableConv(Options options, LayerArgs args)
+    : SeparableConv::FieldsLayer(std::move(options), std::move(args)) {
+  Options& o = this->options_;
+  for (std::string e : {detail::positive_error(o.depth_multiplier, "depth_multiplier"),
+                        detail::positive_error(o.filters, "filters"), detail::window_error(o, false)}) {
+    if (!e.empty()) throw ValueError(e);
+  }
+  this->normalise(o);
+  if (!o.depthwise_initializer) o.depthwise_initializer = std::make_shared<initializers::GlorotUniform>();
+  if (!o.pointwise_initializer) o.pointwise_initializer = std::make_shared<initializers::GlorotUniform>();
+}
+
+template <std::size_t Rank>
+void SeparableConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
+  const Options& o = this->options_;
+  const std::int64_t channels = this->input_channels(this->single_shape(input_shapes), o);
+  compute_output_shape(input_shapes);  // as Keras: a too-small input fails at build
+  Shape depthwise_shape(o.kernel_size.values.begin(), o.kernel_size.values.end());
+  depthwise_shape.push_back(channels);
+  depthwise_shape.push_back(o.depth_multiplier);
+  Shape pointwise_shape(Rank, 1);
+  pointwise_shape.push_back(o.depth_multiplier * channels);
+  pointwise_shape.push_back(o.filters);
+  this->kernel_ = this->add_weight({"depthwise_kernel", std::move(depthwise_shape), o.depthwise_initializer,
+                                    o.depthwise_regularizer, o.depthwise_constraint, true});
+  pointwise_kernel_ = this->add_weight({"pointwise_kernel", std::move(pointwise_shape), o.pointwise_initializer,
+                                        o.pointwise_regularizer, o.pointwise_constraint, true});
+  this->add_bias(o, o.filters);
+}
+
+template <std::size_t Rank>
+std::vector<PartialShape> SeparableConv<Rank>::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
+  return {this->forward_output_shape(this->single_shape(input_shapes), this->options_, this->options_.filters)};
+}
+
+template <std::size_t Rank>
+std::vector<Tensor> SeparableConv<Rank>::call(CallArgs& args) {
+  const Options& o = this->options_;
+  const Tensor& kernel = this->kernel_->value();
+  const Tensor x = this->channels_last_input(args, o, kernel.shape()[Rank]);
+  return this->finish(ops::separable_conv(x, kernel, pointwise_kernel_->value(), detail::nd_options(o)), o);
+}
+
+template class SeparableConv<1>;
+template class SeparableConv<2>;
+
+}  // namespace kplug::layers
