@@ -19,6 +19,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,11 +102,16 @@ class ConvLayer : public Layer {
 
  protected:
   using Layer::Layer;
-  // Lower-cased padding and data_format, null arguments as Keras's defaults, the activity
-  // regularizer mirrored for get_config.
-  void normalise(BaseConvOptions<Rank>& options) const;
+  // Lower-cased padding and data_format, null arguments as Keras's defaults (GlorotUniform
+  // for the `kernel_initializers`), the activity regularizer mirrored for get_config.
+  void normalise(BaseConvOptions<Rank>& options,
+                 std::initializer_list<std::shared_ptr<Initializer>*> kernel_initializers) const;
   // The known channel count of an input of rank Rank + 2 (else fails naming the layer).
   std::int64_t input_channels(const PartialShape& in, const BaseConvOptions<Rank>& options) const;
+  // A kernel of shape (window..., in, out).
+  VariablePtr add_kernel(std::string name, const config::IntTuple<Rank>& window, std::int64_t in, std::int64_t out,
+                         std::shared_ptr<Initializer> initializer, std::shared_ptr<Regularizer> regularizer,
+                         std::shared_ptr<Constraint> constraint);
   void add_bias(const BaseConvOptions<Rank>& options, std::int64_t size);
   // Keras's compute_conv_output_shape with `channels` output channels.
   PartialShape forward_output_shape(const PartialShape& in, const BaseConvOptions<Rank>& options,

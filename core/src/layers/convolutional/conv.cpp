@@ -22,17 +22,6 @@ std::string groups_error(std::int64_t filters, std::int64_t groups) {
   return {};
 }
 
-// Keras's __init__ checks, for options built in code.
-template <std::size_t Rank>
-std::string options_error(const ConvOptions<Rank>& o) {
-  for (std::string e :
-       {detail::positive_error(o.filters, "filters"), groups_error(o.filters, o.groups),
-        detail::window_error(o, Rank == 1), detail::strides_with_dilation_error(o, detail::kConvStridesWithDilation)}) {
-    if (!e.empty()) return e;
-  }
-  return {};
-}
-
 }  // namespace
 
 template <std::size_t Rank>
@@ -44,9 +33,8 @@ const config::Fields<ConvOptions<Rank>>& Conv<Rank>::fields() {
     // quantization_config, which BaseConv does not have.
     const auto lora = quantization_fields<O>(keras_class_name).list();
     return config::Fields<O>{field("filters", &O::filters).required().check(detail::positive_check("filters"))} +
-           detail::window_fields<Rank>(Rank == 1) + detail::layout_fields<Rank>([](const ConvWindowOptions<Rank>& o) {
-             return detail::strides_with_dilation_error(o, detail::kConvStridesWithDilation);
-           }) +
+           detail::window_fields<Rank>(Rank == 1) +
+           detail::layout_fields<Rank>(detail::conv_strides_with_dilation_error<Rank>) +
            config::Fields<O>{detail::then_check<O>(field("groups", &O::groups),
                                                    [](const O& o) { return groups_error(o.filters, o.groups); })} +
            detail::activation_fields<Rank>() +
@@ -59,10 +47,10 @@ const config::Fields<ConvOptions<Rank>>& Conv<Rank>::fields() {
 
 template <std::size_t Rank>
 Conv<Rank>::Conv(Options options, LayerArgs args) : Conv::FieldsLayer(std::move(options), std::move(args)) {
-  if (std::string e = options_error(this->options_); !e.empty()) throw ValueError(e);
-  this->normalise(this->options_);
-  if (!this->options_.kernel_initializer)
-    this->options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  const Options& o = this->options_;
+  detail::throw_first_error({detail::positive_error(o.filters, "filters"), groups_error(o.filters, o.groups),
+                             detail::window_error(o, Rank == 1), detail::conv_strides_with_dilation_error(o)});
+  this->normalise(this->options_, {&this->options_.kernel_initializer});
 }
 
 template <std::size_t Rank>
@@ -76,11 +64,8 @@ void Conv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
                " channels (full input shape is " + in.to_string() + ").");
   }
   compute_output_shape(input_shapes);  // as Keras: a too-small input fails at build
-  Shape kernel_shape(o.kernel_size.values.begin(), o.kernel_size.values.end());
-  kernel_shape.push_back(channels / o.groups);
-  kernel_shape.push_back(o.filters);
-  this->kernel_ = this->add_weight(
-      {"kernel", std::move(kernel_shape), o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint, true});
+  this->kernel_ = this->add_kernel("kernel", o.kernel_size, channels / o.groups, o.filters, o.kernel_initializer,
+                                   o.kernel_regularizer, o.kernel_constraint);
   this->add_bias(o, o.filters);
 }
 

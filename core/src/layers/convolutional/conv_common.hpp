@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/conv.hpp"
@@ -13,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +43,13 @@ ops::ConvNdOptions nd_options(const ConvWindowOptions<Rank>& o) {
 }
 
 // ---- Keras's checks: a message, or empty ----
+
+// Keras's constructor checks, for options built in code: the first message as a ValueError.
+inline void throw_first_error(std::initializer_list<std::string> messages) {
+  for (const std::string& m : messages) {
+    if (!m.empty()) throw ValueError(m);
+  }
+}
 
 // filters, depth_multiplier.
 inline std::string positive_error(std::int64_t value, const std::string& name) {
@@ -77,8 +86,11 @@ std::string strides_with_dilation_error(const ConvWindowOptions<Rank>& o, const 
   return prefix + " Received: strides=" + tuple_repr(o.strides) + " and dilation_rate=" + tuple_repr(o.dilation_rate);
 }
 
-inline const std::string kConvStridesWithDilation =
-    "`strides > 1` not supported in conjunction with `dilation_rate > 1`.";
+// The conv layers' wording of it.
+template <std::size_t Rank>
+std::string conv_strides_with_dilation_error(const ConvWindowOptions<Rank>& o) {
+  return strides_with_dilation_error(o, "`strides > 1` not supported in conjunction with `dilation_rate > 1`.");
+}
 
 // ---- field pieces ----
 

@@ -10,12 +10,16 @@
 namespace kplug::layers {
 
 template <std::size_t Rank>
-void ConvLayer<Rank>::normalise(BaseConvOptions<Rank>& options) const {
+void ConvLayer<Rank>::normalise(BaseConvOptions<Rank>& options,
+                                std::initializer_list<std::shared_ptr<Initializer>*> kernel_initializers) const {
   options.padding = detail::lower(options.padding);
   options.data_format = detail::lower(options.data_format);
   // A null given in the config or by a C++ caller means Keras's default, as add_weight's.
   if (!options.activation) options.activation = builtin_activation("linear");
   if (!options.bias_initializer) options.bias_initializer = std::make_shared<initializers::Zeros>();
+  for (std::shared_ptr<Initializer>* initializer : kernel_initializers) {
+    if (!*initializer) *initializer = std::make_shared<initializers::GlorotUniform>();
+  }
   options.activity_regularizer = activity_regularizer();
 }
 
@@ -28,6 +32,18 @@ std::int64_t ConvLayer<Rank>::input_channels(const PartialShape& in, const BaseC
   const Dim& channels = in[options.data_format == "channels_first" ? 1 : Rank + 1];
   if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
   return *channels;
+}
+
+template <std::size_t Rank>
+VariablePtr ConvLayer<Rank>::add_kernel(std::string name, const config::IntTuple<Rank>& window, std::int64_t in,
+                                        std::int64_t out, std::shared_ptr<Initializer> initializer,
+                                        std::shared_ptr<Regularizer> regularizer,
+                                        std::shared_ptr<Constraint> constraint) {
+  Shape shape(window.values.begin(), window.values.end());
+  shape.push_back(in);
+  shape.push_back(out);
+  return add_weight(
+      {std::move(name), std::move(shape), std::move(initializer), std::move(regularizer), std::move(constraint), true});
 }
 
 template <std::size_t Rank>

@@ -27,17 +27,6 @@ std::string output_padding_error(const ConvTransposeOptions<Rank>& o) {
   return {};
 }
 
-// Keras's __init__ checks, for options built in code.
-template <std::size_t Rank>
-std::string options_error(const ConvTransposeOptions<Rank>& o) {
-  for (std::string e :
-       {detail::positive_error(o.filters, "filters"), detail::window_error(o, false), output_padding_error(o),
-        detail::strides_with_dilation_error(o, detail::kConvStridesWithDilation)}) {
-    if (!e.empty()) return e;
-  }
-  return {};
-}
-
 }  // namespace
 
 template <std::size_t Rank>
@@ -49,10 +38,7 @@ const config::Fields<ConvTransposeOptions<Rank>>& ConvTranspose<Rank>::fields() 
       detail::window_fields<Rank>(false) +
       config::Fields<O>{
           detail::then_check<O>(field("output_padding", &O::output_padding), output_padding_error<Rank>)} +
-      detail::layout_fields<Rank>([](const ConvWindowOptions<Rank>& o) {
-        return detail::strides_with_dilation_error(o, detail::kConvStridesWithDilation);
-      }) +
-      detail::activation_fields<Rank>() +
+      detail::layout_fields<Rank>(detail::conv_strides_with_dilation_error<Rank>) + detail::activation_fields<Rank>() +
       detail::weight_fields<O>({{"kernel", &O::kernel_initializer, &O::kernel_regularizer, &O::kernel_constraint}});
   return list;
 }
@@ -60,21 +46,18 @@ const config::Fields<ConvTransposeOptions<Rank>>& ConvTranspose<Rank>::fields() 
 template <std::size_t Rank>
 ConvTranspose<Rank>::ConvTranspose(Options options, LayerArgs args)
     : ConvTranspose::FieldsLayer(std::move(options), std::move(args)) {
-  if (std::string e = options_error(this->options_); !e.empty()) throw ValueError(e);
-  this->normalise(this->options_);
-  if (!this->options_.kernel_initializer)
-    this->options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  const Options& o = this->options_;
+  detail::throw_first_error({detail::positive_error(o.filters, "filters"), detail::window_error(o, false),
+                             output_padding_error(o), detail::conv_strides_with_dilation_error(o)});
+  this->normalise(this->options_, {&this->options_.kernel_initializer});
 }
 
 template <std::size_t Rank>
 void ConvTranspose<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const Options& o = this->options_;
   const std::int64_t channels = this->input_channels(this->single_shape(input_shapes), o);
-  Shape kernel_shape(o.kernel_size.values.begin(), o.kernel_size.values.end());
-  kernel_shape.push_back(o.filters);
-  kernel_shape.push_back(channels);
-  this->kernel_ = this->add_weight(
-      {"kernel", std::move(kernel_shape), o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint, true});
+  this->kernel_ = this->add_kernel("kernel", o.kernel_size, o.filters, channels, o.kernel_initializer,
+                                   o.kernel_regularizer, o.kernel_constraint);
   this->add_bias(o, o.filters);
 }
 

@@ -25,13 +25,10 @@ const config::Fields<DepthwiseConvOptions<Rank>>& DepthwiseConv<Rank>::fields() 
 template <std::size_t Rank>
 DepthwiseConv<Rank>::DepthwiseConv(Options options, LayerArgs args)
     : DepthwiseConv::FieldsLayer(std::move(options), std::move(args)) {
-  const Options& o = this->options_;
-  for (std::string e :
-       {detail::positive_error(o.depth_multiplier, "depth_multiplier"), detail::window_error(o, false)}) {
-    if (!e.empty()) throw ValueError(e);
-  }
-  this->normalise(this->options_);
-  if (!o.depthwise_initializer) this->options_.depthwise_initializer = std::make_shared<initializers::GlorotUniform>();
+  Options& o = this->options_;
+  detail::throw_first_error(
+      {detail::positive_error(o.depth_multiplier, "depth_multiplier"), detail::window_error(o, false)});
+  this->normalise(o, {&o.depthwise_initializer});
 }
 
 template <std::size_t Rank>
@@ -39,11 +36,8 @@ void DepthwiseConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const Options& o = this->options_;
   const std::int64_t channels = this->input_channels(this->single_shape(input_shapes), o);
   compute_output_shape(input_shapes);  // as Keras: a too-small input fails at build
-  Shape kernel_shape(o.kernel_size.values.begin(), o.kernel_size.values.end());
-  kernel_shape.push_back(channels);
-  kernel_shape.push_back(o.depth_multiplier);
-  this->kernel_ = this->add_weight({"kernel", std::move(kernel_shape), o.depthwise_initializer, o.depthwise_regularizer,
-                                    o.depthwise_constraint, true});
+  this->kernel_ = this->add_kernel("kernel", o.kernel_size, channels, o.depth_multiplier, o.depthwise_initializer,
+                                   o.depthwise_regularizer, o.depthwise_constraint);
   this->add_bias(o, o.depth_multiplier * channels);
 }
 

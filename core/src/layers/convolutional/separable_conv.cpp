@@ -30,13 +30,9 @@ template <std::size_t Rank>
 SeparableConv<Rank>::SeparableConv(Options options, LayerArgs args)
     : SeparableConv::FieldsLayer(std::move(options), std::move(args)) {
   Options& o = this->options_;
-  for (std::string e : {detail::positive_error(o.depth_multiplier, "depth_multiplier"),
-                        detail::positive_error(o.filters, "filters"), detail::window_error(o, false)}) {
-    if (!e.empty()) throw ValueError(e);
-  }
-  this->normalise(o);
-  if (!o.depthwise_initializer) o.depthwise_initializer = std::make_shared<initializers::GlorotUniform>();
-  if (!o.pointwise_initializer) o.pointwise_initializer = std::make_shared<initializers::GlorotUniform>();
+  detail::throw_first_error({detail::positive_error(o.depth_multiplier, "depth_multiplier"),
+                             detail::positive_error(o.filters, "filters"), detail::window_error(o, false)});
+  this->normalise(o, {&o.depthwise_initializer, &o.pointwise_initializer});
 }
 
 template <std::size_t Rank>
@@ -44,16 +40,11 @@ void SeparableConv<Rank>::build(const std::vector<PartialShape>& input_shapes) {
   const Options& o = this->options_;
   const std::int64_t channels = this->input_channels(this->single_shape(input_shapes), o);
   compute_output_shape(input_shapes);  // as Keras: a too-small input fails at build
-  Shape depthwise_shape(o.kernel_size.values.begin(), o.kernel_size.values.end());
-  depthwise_shape.push_back(channels);
-  depthwise_shape.push_back(o.depth_multiplier);
-  Shape pointwise_shape(Rank, 1);
-  pointwise_shape.push_back(o.depth_multiplier * channels);
-  pointwise_shape.push_back(o.filters);
-  this->kernel_ = this->add_weight({"depthwise_kernel", std::move(depthwise_shape), o.depthwise_initializer,
-                                    o.depthwise_regularizer, o.depthwise_constraint, true});
-  pointwise_kernel_ = this->add_weight({"pointwise_kernel", std::move(pointwise_shape), o.pointwise_initializer,
-                                        o.pointwise_regularizer, o.pointwise_constraint, true});
+  this->kernel_ = this->add_kernel("depthwise_kernel", o.kernel_size, channels, o.depth_multiplier,
+                                   o.depthwise_initializer, o.depthwise_regularizer, o.depthwise_constraint);
+  pointwise_kernel_ =
+      this->add_kernel("pointwise_kernel", config::IntTuple<Rank>(1), o.depth_multiplier * channels, o.filters,
+                       o.pointwise_initializer, o.pointwise_regularizer, o.pointwise_constraint);
   this->add_bias(o, o.filters);
 }
 

@@ -47,16 +47,6 @@ config::Fields<Cell<Rank>> tail_fields() {
   return config::Fields<Cell<Rank>>(constraint_fields()) + dropout_fields() + seed_fields();
 }
 
-// Keras's ConvLSTMCell checks, for options built in code.
-template <std::size_t Rank>
-std::string options_error(const Cell<Rank>& o) {
-  for (std::string e : {detail::positive_error(o.filters, "filters"), detail::window_error<Rank>(o, false),
-                        detail::strides_with_dilation_error<Rank>(o, kStridesWithDilation)}) {
-    if (!e.empty()) return e;
-  }
-  return {};
-}
-
 // Moves axis `from` of a partial shape to `to`.
 PartialShape move_dim(const PartialShape& shape, std::size_t from, std::size_t to) {
   std::vector<Dim> dims = shape.dims();
@@ -80,7 +70,8 @@ template <std::size_t Rank>
 ConvLSTMCell<Rank>::ConvLSTMCell(Options options, LayerArgs args)
     : ConvLSTMCell::FieldsLayer(std::move(options), std::move(args)) {
   Options& o = this->options_;
-  if (std::string e = options_error<Rank>(o); !e.empty()) throw ValueError(e);
+  detail::throw_first_error({detail::positive_error(o.filters, "filters"), detail::window_error<Rank>(o, false),
+                             detail::strides_with_dilation_error<Rank>(o, kStridesWithDilation)});
   o.padding = detail::lower(o.padding);
   o.data_format = detail::lower(o.data_format);
   detail::fill_cell_defaults(o);

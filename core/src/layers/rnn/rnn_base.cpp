@@ -271,14 +271,14 @@ const config::Fields<RNN::Options>& RNN::fields() {
               "cell", &Options::cell,
               [](ConfigReader& r, const boost::json::value& v, Options&) -> std::shared_ptr<RecurrentCell> {
                 DeserializationContext& context = r.context();
-                const auto* list = v.if_array();
-                if (!list) return detail::as_recurrent_cell(deserialize_layer(v, context), context.path());
+                const auto* cells = v.if_array();
+                if (!cells) return detail::as_recurrent_cell(deserialize_layer(v, context), context.path());
                 // Keras's RNN(cell=[...]) stacks them (its config then holds the StackedRNNCells).
                 StackedRNNCellsOptions stack;
-                for (std::size_t i = 0; i < list->size(); ++i) {
+                for (std::size_t i = 0; i < cells->size(); ++i) {
                   DeserializationContext::PathScope item(context, "[" + std::to_string(i) + "]");
                   stack.cells.push_back(
-                      detail::as_recurrent_cell(deserialize_layer((*list)[i], context), context.path()));
+                      detail::as_recurrent_cell(deserialize_layer((*cells)[i], context), context.path()));
                 }
                 return std::make_shared<StackedRNNCells>(std::move(stack), LayerArgs{});
               })
