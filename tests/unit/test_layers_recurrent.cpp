@@ -7,7 +7,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/embedding.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "layer_support.hpp"
@@ -331,8 +331,8 @@ BOOST_AUTO_TEST_CASE(bidirectional_merge_modes) {
       auto& bi = dynamic_cast<Bidirectional&>(*layer);
       BOOST_CHECK_EQUAL(bi.forward_layer()->name(), "forward_rnn");
       BOOST_CHECK_EQUAL(bi.backward_layer()->name(), "backward_rnn");
-      BOOST_CHECK(bi.backward_layer()->args().go_backwards);
-      BOOST_CHECK(bi.forward_layer()->args().zero_output_for_mask);  // forced to return_sequences
+      BOOST_CHECK(bi.backward_layer()->recurrent_options().go_backwards);
+      BOOST_CHECK(bi.forward_layer()->recurrent_options().zero_output_for_mask);  // forced to return_sequences
       layer->maybe_build({PartialShape{std::nullopt, kSteps, kFeatures}});
       layer->set_weights({kf, rf, bf, kb, rb, bb});
       check_close(run(*layer, x)[0], c.shape, c.expected, "merged");

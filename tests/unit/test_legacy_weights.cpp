@@ -8,7 +8,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/models/model.hpp"
 #include "kplug/saving/legacy_weights.hpp"
 #include "kplug/serialization.hpp"

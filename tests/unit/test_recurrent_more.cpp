@@ -7,7 +7,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "layer_support.hpp"
@@ -560,6 +560,31 @@ BOOST_AUTO_TEST_CASE(conv_lstm1d_masks_config_and_errors) {
 }
 
 // ---- TimeDistributed ----
+
+BOOST_AUTO_TEST_CASE(conv_lstm3d_of_depth_one_is_a_conv_lstm2d) {
+  // A 3-D sample of depth 1 under a kernel of depth 1 convolves as its 2-D slice does.
+  const std::int64_t steps = 3, h = 4, w = 3, in = 2, filters = 2;
+  auto layer = layer_from("ConvLSTM3D", R"({"filters": 2, "kernel_size": [1, 2, 2], "strides": [1, 2, 1],
+                                            "padding": "same", "return_sequences": true})");
+  BOOST_CHECK_EQUAL(layer->class_name(), "ConvLSTM3D");
+  layer->maybe_build({PartialShape{std::nullopt, steps, 1, h, w, in}});
+  const Tensor k = values({2, 2, in, 4 * filters}, 0.3f), r = values({2, 2, filters, 4 * filters}, 0.8f),
+               bias = values({4 * filters}, 0.2f);
+  layer->set_weights({k.reshape({1, 2, 2, in, 4 * filters}), r.reshape({1, 2, 2, filters, 4 * filters}), bias});
+  const Tensor x = values({kBatch, steps, 1, h, w, in}, 0.7f);
+  const Tensor y = run(*layer, x)[0];
+  BOOST_REQUIRE(y.shape() == (Shape{kBatch, steps, 1, 2, 3, filters}));
+  for (std::int64_t b = 0; b < kBatch; ++b) {
+    const ConvRef ref = conv_lstm_ref(x.slice_rows(b, b + 1).reshape({steps, h, w, in}), k, r, bias, {2, 1}, {1, 1},
+                                      true, false);
+    const Tensor outputs = y.slice_rows(b, b + 1).reshape({steps, 2, 3, filters});
+    for (std::int64_t t = 0; t < steps; ++t) {
+      check_close(outputs.slice_rows(t, t + 1).reshape({2, 3, filters}), ref.outputs[static_cast<std::size_t>(t)],
+                  "sample " + std::to_string(b) + " step " + std::to_string(t));
+    }
+  }
+  BOOST_CHECK(layer->get_config().at("kernel_size") == json::parse("[1, 2, 2]"));
+}
 
 BOOST_AUTO_TEST_CASE(time_distributed_lstm_gets_the_folded_mask) {
   // TimeDistributed(LSTM) over (batch, time, inner_time, features) with a 3-D mask: each

@@ -10,9 +10,9 @@
 #include "kplug/layers/normalization.hpp"
 #include "kplug/layers/pooling.hpp"
 #include "kplug/layers/preprocessing.hpp"
-#include "kplug/layers/recurrent.hpp"
 #include "kplug/layers/regularization.hpp"
 #include "kplug/layers/reshaping.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
 #include "layers/ops_nodes/register_op_nodes.hpp"
@@ -138,6 +138,7 @@ void add_recurrent_layers(CatalogBuilder& builder) {
   builder.add_class<Bidirectional>(kModule, {"Bidirectional"});
   builder.add_class<ConvLSTM1D>(kModule, {"ConvLSTM1D"});
   builder.add_class<ConvLSTM2D>(kModule, {"ConvLSTM2D"});
+  builder.add_class<ConvLSTM3D>(kModule, {"ConvLSTM3D"});
   builder.add_class<TimeDistributed>(kModule, {"TimeDistributed"});
 }
 

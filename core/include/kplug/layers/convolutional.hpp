@@ -1,6 +1,6 @@
-// keras.layers convolution layers: Conv1D/2D/3D (Keras's BaseConv), Conv1D/2D/3DTranspose
-// (BaseConvTranspose), DepthwiseConv1D/2D (BaseDepthwiseConv), SeparableConv1D/2D
-// (BaseSeparableConv).
+// keras.layers convolution layers, one template over the rank per Keras family: Conv<Rank>
+// (Conv1D/2D/3D, Keras's BaseConv), ConvTranspose<Rank> (Conv1D/2D/3DTranspose),
+// DepthwiseConv<Rank> (DepthwiseConv1D/2D), SeparableConv<Rank> (SeparableConv1D/2D).
 //
 // Kernels keep Keras's layouts: conv (k..., in_channels / groups, filters), transpose
 // (k..., filters, in_channels), depthwise (k..., in_channels, depth_multiplier), pointwise
@@ -12,273 +12,221 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/regularizers.hpp"
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
 namespace kplug::layers {
 
-// Keras's BaseConv arguments for `Rank` spatial dims, in get_config order.
+// The sliding window of every convolution (the conv layers' and ConvLSTM's).
 template <std::size_t Rank>
-struct ConvOptions {
-  std::int64_t filters = 0;
+struct ConvWindowOptions {
+  static constexpr std::size_t rank = Rank;
   config::IntTuple<Rank> kernel_size{};
   config::IntTuple<Rank> strides{1};
-  std::string padding = "valid";              // "valid", "same", "causal" (Rank 1 only); any case
+  std::string padding = "valid";              // "valid", "same", "causal" (Conv1D only); any case
   std::string data_format = "channels_last";  // or "channels_first"; any case
   config::IntTuple<Rank> dilation_rate{1};
-  std::int64_t groups = 1;
-  std::shared_ptr<Activation> activation;  // null: linear
-  bool use_bias = true;
-  std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
-  std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
-  std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
-  std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
 };
 
-// activation(conv(x, kernel) + bias) over `Rank` spatial dims.
+// The window, then activation(... + bias), as the conv families hold them.
 template <std::size_t Rank>
-class BaseConv : public Layer {
+struct BaseConvOptions : ConvWindowOptions<Rank> {
+  std::shared_ptr<Activation> activation = builtin_activation("linear");
+  bool use_bias = true;
+  std::shared_ptr<Initializer> bias_initializer = std::make_shared<initializers::Zeros>();
+  std::shared_ptr<Regularizer> bias_regularizer;
+  std::shared_ptr<Constraint> bias_constraint;
+  // The layer's (LayerArgs'), set by its constructor: Keras writes it among these keys.
+  std::shared_ptr<Regularizer> activity_regularizer;
+};
+
+// Keras's BaseConv arguments.
+template <std::size_t Rank>
+struct ConvOptions : BaseConvOptions<Rank> {
+  std::int64_t filters = 0;
+  std::int64_t groups = 1;
+  std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  std::shared_ptr<Regularizer> kernel_regularizer;
+  std::shared_ptr<Constraint> kernel_constraint;
+};
+
+// Keras's BaseConvTranspose arguments. Padding "valid" or "same".
+template <std::size_t Rank>
+struct ConvTransposeOptions : BaseConvOptions<Rank> {
+  std::int64_t filters = 0;
+  std::optional<config::IntTuple<Rank>> output_padding;  // each < its stride; null: Keras's default
+  std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
+  std::shared_ptr<Regularizer> kernel_regularizer;
+  std::shared_ptr<Constraint> kernel_constraint;
+};
+
+// Keras's BaseDepthwiseConv arguments. Padding "valid" or "same"; strides and dilation
+// together are allowed (Keras does not refuse them here).
+template <std::size_t Rank>
+struct DepthwiseConvOptions : BaseConvOptions<Rank> {
+  std::int64_t depth_multiplier = 1;
+  std::shared_ptr<Initializer> depthwise_initializer = std::make_shared<initializers::GlorotUniform>();
+  std::shared_ptr<Regularizer> depthwise_regularizer;
+  std::shared_ptr<Constraint> depthwise_constraint;
+};
+
+// Keras's BaseSeparableConv arguments: the depthwise ones, then filters and the pointwise kernel's.
+template <std::size_t Rank>
+struct SeparableConvOptions : DepthwiseConvOptions<Rank> {
+  std::int64_t filters = 0;
+  std::shared_ptr<Initializer> pointwise_initializer = std::make_shared<initializers::GlorotUniform>();
+  std::shared_ptr<Regularizer> pointwise_regularizer;
+  std::shared_ptr<Constraint> pointwise_constraint;
+};
+
+// What the conv families share: the kernel and bias variables, the channels-last round
+// trip and the checks of their input shapes. Their from_config/get_config are FieldsLayer's.
+template <std::size_t Rank>
+class ConvLayer : public Layer {
  public:
-  using Options = ConvOptions<Rank>;
-  boost::json::object get_config() const override;
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-  const VariablePtr& kernel() const noexcept { return kernel_; }
+  const VariablePtr& kernel() const noexcept { return kernel_; }  // SeparableConv: the depthwise kernel
   const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
-  // Keras's checks and messages (ValueError); padding and data_format are lower-cased.
-  BaseConv(Options options, LayerArgs args);
-  // from_config's common part: errors name the config key at fault.
-  static std::pair<Options, LayerArgs> read_config(const boost::json::object& config, DeserializationContext& context,
-                                                   const std::string& class_name);
-  void build(const std::vector<PartialShape>& input_shapes) override;
-  std::vector<Tensor> call(CallArgs& args) override;
+  using Layer::Layer;
+  // Lower-cased padding and data_format, null arguments as Keras's defaults (GlorotUniform
+  // for the `kernel_initializers`), the activity regularizer mirrored for get_config.
+  void normalise(BaseConvOptions<Rank>& options,
+                 std::initializer_list<std::shared_ptr<Initializer>*> kernel_initializers) const;
+  // The known channel count of an input of rank Rank + 2 (else fails naming the layer).
+  std::int64_t input_channels(const PartialShape& in, const BaseConvOptions<Rank>& options) const;
+  // A kernel of shape (window..., in, out).
+  VariablePtr add_kernel(std::string name, const config::IntTuple<Rank>& window, std::int64_t in, std::int64_t out,
+                         std::shared_ptr<Initializer> initializer, std::shared_ptr<Regularizer> regularizer,
+                         std::shared_ptr<Constraint> constraint);
+  void add_bias(const BaseConvOptions<Rank>& options, std::int64_t size);
+  // Keras's compute_conv_output_shape with `channels` output channels.
+  PartialShape forward_output_shape(const PartialShape& in, const BaseConvOptions<Rank>& options,
+                                    std::int64_t channels) const;
+  // The one input, channels last, with `channels` channels (else fails).
+  Tensor channels_last_input(const CallArgs& args, const BaseConvOptions<Rank>& options, std::int64_t channels) const;
+  // + bias, back to Keras's layout, then the activation.
+  std::vector<Tensor> finish(Tensor y, const BaseConvOptions<Rank>& options) const;
 
- private:
-  std::int64_t channel_axis() const noexcept { return options_.data_format == "channels_first" ? 1 : Rank + 1; }
-
-  Options options_;
   VariablePtr kernel_, bias_;
 };
 
-extern template class BaseConv<1>;
-extern template class BaseConv<2>;
-extern template class BaseConv<3>;
+extern template class ConvLayer<1>;
+extern template class ConvLayer<2>;
+extern template class ConvLayer<3>;
 
-// 1-D convolution over (batch, steps, channels); padding may be "causal" (left padding).
-class Conv1D : public BaseConv<1> {
- public:
-  Conv1D(Options options, LayerArgs args);
-  static std::shared_ptr<Conv1D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-// 2-D convolution over (batch, rows, cols, channels).
-class Conv2D : public BaseConv<2> {
- public:
-  Conv2D(Options options, LayerArgs args);
-  static std::shared_ptr<Conv2D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-// 3-D convolution over (batch, depth, rows, cols, channels).
-class Conv3D : public BaseConv<3> {
- public:
-  Conv3D(Options options, LayerArgs args);
-  static std::shared_ptr<Conv3D> from_config(const boost::json::object& config, DeserializationContext& context);
-};
-
-// ---- transposed convolutions ----
-
-// Keras's BaseConvTranspose arguments, in get_config order. Padding "valid" or "same".
+namespace detail {
 template <std::size_t Rank>
-struct ConvTransposeOptions {
-  std::int64_t filters = 0;
-  config::IntTuple<Rank> kernel_size{};
-  config::IntTuple<Rank> strides{1};
-  std::string padding = "valid";
-  std::optional<config::IntTuple<Rank>> output_padding;  // each < its stride; null: Keras's default
-  std::string data_format = "channels_last";
-  config::IntTuple<Rank> dilation_rate{1};
-  std::shared_ptr<Activation> activation;  // null: linear
-  bool use_bias = true;
-  std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
-  std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
-  std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
-  std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
+constexpr std::string_view ranked_name(std::array<std::string_view, 3> names) {
+  return names[Rank - 1];
+}
+}  // namespace detail
+
+// activation(conv(x, kernel) + bias) over `Rank` spatial dims; Conv1D's padding may be
+// "causal" (left padding).
+template <std::size_t Rank>
+class Conv : public FieldsLayer<Conv<Rank>, ConvOptions<Rank>, ConvLayer<Rank>> {
+ public:
+  static constexpr std::string_view keras_class_name = detail::ranked_name<Rank>({"Conv1D", "Conv2D", "Conv3D"});
+  using Options = ConvOptions<Rank>;
+  static const config::Fields<Options>& fields();
+  // Keras's checks and messages (ValueError).
+  Conv(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
 };
 
 // activation(conv_transpose(x, kernel) + bias); kernel (k..., filters, in_channels).
 template <std::size_t Rank>
-class BaseConvTranspose : public Layer {
+class ConvTranspose : public FieldsLayer<ConvTranspose<Rank>, ConvTransposeOptions<Rank>, ConvLayer<Rank>> {
  public:
+  static constexpr std::string_view keras_class_name =
+      detail::ranked_name<Rank>({"Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"});
   using Options = ConvTransposeOptions<Rank>;
-  boost::json::object get_config() const override;
+  static const config::Fields<Options>& fields();
+  ConvTranspose(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-  const VariablePtr& kernel() const noexcept { return kernel_; }
-  const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
-  BaseConvTranspose(Options options, LayerArgs args);
-  static std::pair<Options, LayerArgs> read_config(const boost::json::object& config, DeserializationContext& context,
-                                                   const std::string& class_name);
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-  VariablePtr kernel_, bias_;
-};
-
-extern template class BaseConvTranspose<1>;
-extern template class BaseConvTranspose<2>;
-extern template class BaseConvTranspose<3>;
-
-class Conv1DTranspose : public BaseConvTranspose<1> {
- public:
-  Conv1DTranspose(Options options, LayerArgs args);
-  static std::shared_ptr<Conv1DTranspose> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
-class Conv2DTranspose : public BaseConvTranspose<2> {
- public:
-  Conv2DTranspose(Options options, LayerArgs args);
-  static std::shared_ptr<Conv2DTranspose> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
-class Conv3DTranspose : public BaseConvTranspose<3> {
- public:
-  Conv3DTranspose(Options options, LayerArgs args);
-  static std::shared_ptr<Conv3DTranspose> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
-
-// ---- depthwise convolutions ----
-
-// Keras's BaseDepthwiseConv arguments, in get_config order. Padding "valid" or "same";
-// strides and dilation together are allowed (Keras does not refuse them here).
-template <std::size_t Rank>
-struct DepthwiseConvOptions {
-  std::int64_t depth_multiplier = 1;
-  config::IntTuple<Rank> kernel_size{};
-  config::IntTuple<Rank> strides{1};
-  std::string padding = "valid";
-  std::string data_format = "channels_last";
-  config::IntTuple<Rank> dilation_rate{1};
-  std::shared_ptr<Activation> activation;  // null: linear
-  bool use_bias = true;
-  std::shared_ptr<Initializer> depthwise_initializer;  // null: GlorotUniform
-  std::shared_ptr<Initializer> bias_initializer;       // null: Zeros
-  std::shared_ptr<Regularizer> depthwise_regularizer, bias_regularizer;
-  std::shared_ptr<Constraint> depthwise_constraint, bias_constraint;
 };
 
 // Each input channel convolved with its own depth_multiplier filters: weights "kernel"
 // (k..., in_channels, depth_multiplier) and "bias" (in_channels * depth_multiplier).
 template <std::size_t Rank>
-class BaseDepthwiseConv : public Layer {
+class DepthwiseConv : public FieldsLayer<DepthwiseConv<Rank>, DepthwiseConvOptions<Rank>, ConvLayer<Rank>> {
  public:
+  static constexpr std::string_view keras_class_name =
+      detail::ranked_name<Rank>({"DepthwiseConv1D", "DepthwiseConv2D", ""});
   using Options = DepthwiseConvOptions<Rank>;
-  boost::json::object get_config() const override;
+  static const config::Fields<Options>& fields();
+  DepthwiseConv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
-  const VariablePtr& kernel() const noexcept { return kernel_; }
-  const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
-  BaseDepthwiseConv(Options options, LayerArgs args);
-  static std::pair<Options, LayerArgs> read_config(const boost::json::object& config, DeserializationContext& context,
-                                                   const std::string& class_name);
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-  VariablePtr kernel_, bias_;
-};
-
-extern template class BaseDepthwiseConv<1>;
-extern template class BaseDepthwiseConv<2>;
-
-class DepthwiseConv1D : public BaseDepthwiseConv<1> {
- public:
-  DepthwiseConv1D(Options options, LayerArgs args);
-  static std::shared_ptr<DepthwiseConv1D> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
-class DepthwiseConv2D : public BaseDepthwiseConv<2> {
- public:
-  DepthwiseConv2D(Options options, LayerArgs args);
-  static std::shared_ptr<DepthwiseConv2D> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
-
-// ---- separable convolutions ----
-
-// Keras's BaseSeparableConv arguments, in get_config order. Padding "valid" or "same".
-template <std::size_t Rank>
-struct SeparableConvOptions {
-  std::int64_t depth_multiplier = 1;
-  std::int64_t filters = 0;
-  config::IntTuple<Rank> kernel_size{};
-  config::IntTuple<Rank> strides{1};
-  std::string padding = "valid";
-  std::string data_format = "channels_last";
-  config::IntTuple<Rank> dilation_rate{1};
-  std::shared_ptr<Activation> activation;  // null: linear
-  bool use_bias = true;
-  std::shared_ptr<Initializer> depthwise_initializer, pointwise_initializer;  // null: GlorotUniform
-  std::shared_ptr<Initializer> bias_initializer;                              // null: Zeros
-  std::shared_ptr<Regularizer> depthwise_regularizer, pointwise_regularizer, bias_regularizer;
-  std::shared_ptr<Constraint> depthwise_constraint, pointwise_constraint, bias_constraint;
 };
 
 // A depthwise convolution then a 1x1 convolution: weights "depthwise_kernel",
 // "pointwise_kernel", "bias".
 template <std::size_t Rank>
-class BaseSeparableConv : public Layer {
+class SeparableConv : public FieldsLayer<SeparableConv<Rank>, SeparableConvOptions<Rank>, ConvLayer<Rank>> {
  public:
+  static constexpr std::string_view keras_class_name =
+      detail::ranked_name<Rank>({"SeparableConv1D", "SeparableConv2D", ""});
   using Options = SeparableConvOptions<Rank>;
-  boost::json::object get_config() const override;
+  static const config::Fields<Options>& fields();
+  SeparableConv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  const Options& options() const noexcept { return options_; }
+  const VariablePtr& pointwise_kernel() const noexcept { return pointwise_kernel_; }
 
  protected:
-  BaseSeparableConv(Options options, LayerArgs args);
-  static std::pair<Options, LayerArgs> read_config(const boost::json::object& config, DeserializationContext& context,
-                                                   const std::string& class_name);
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  Options options_;
-  VariablePtr depthwise_kernel_, pointwise_kernel_, bias_;
+  VariablePtr pointwise_kernel_;
 };
 
-extern template class BaseSeparableConv<1>;
-extern template class BaseSeparableConv<2>;
+extern template class Conv<1>;
+extern template class Conv<2>;
+extern template class Conv<3>;
+extern template class ConvTranspose<1>;
+extern template class ConvTranspose<2>;
+extern template class ConvTranspose<3>;
+extern template class DepthwiseConv<1>;
+extern template class DepthwiseConv<2>;
+extern template class SeparableConv<1>;
+extern template class SeparableConv<2>;
 
-class SeparableConv1D : public BaseSeparableConv<1> {
- public:
-  SeparableConv1D(Options options, LayerArgs args);
-  static std::shared_ptr<SeparableConv1D> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
-class SeparableConv2D : public BaseSeparableConv<2> {
- public:
-  SeparableConv2D(Options options, LayerArgs args);
-  static std::shared_ptr<SeparableConv2D> from_config(const boost::json::object& config,
-                                                      DeserializationContext& context);
-};
+using Conv1D = Conv<1>;
+using Conv2D = Conv<2>;
+using Conv3D = Conv<3>;
+using Conv1DTranspose = ConvTranspose<1>;
+using Conv2DTranspose = ConvTranspose<2>;
+using Conv3DTranspose = ConvTranspose<3>;
+using DepthwiseConv1D = DepthwiseConv<1>;
+using DepthwiseConv2D = DepthwiseConv<2>;
+using SeparableConv1D = SeparableConv<1>;
+using SeparableConv2D = SeparableConv<2>;
 
 }  // namespace kplug::layers
 

@@ -24,6 +24,10 @@
 //
 // The Keras class name is the C++ class name, unless the class declares
 // `static constexpr std::string_view keras_class_name = "Activation";`.
+//
+// `Base` (default Layer) is a Layer subclass constructible from LayerArgs that the layer
+// shares with others (the RNN loop). A field named like a base key (activity_regularizer)
+// takes the list's place, as in Keras's conv and RNN configs.
 #pragma once
 
 #include "kplug/config_fields.hpp"
@@ -32,6 +36,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <concepts>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -42,8 +47,9 @@
 
 namespace kplug {
 
-template <class Derived, class OptionsT>
-class FieldsLayer : public Layer {
+template <class Derived, class OptionsT, class Base = Layer>
+requires std::derived_from<Base, Layer>
+class FieldsLayer : public Base {
  public:
   using Options = OptionsT;
 
@@ -68,7 +74,8 @@ class FieldsLayer : public Layer {
   }
 
   boost::json::object get_config() const override {
-    boost::json::object config = base_config();
+    boost::json::object config = this->base_config();
+    for (const auto& field : Derived::fields().list()) config.erase(field.key());
     Derived::fields().write_into(options_, config);
     return config;
   }
@@ -78,7 +85,7 @@ class FieldsLayer : public Layer {
   const Options& options() const noexcept { return options_; }
 
   // Public, so that `using FieldsLayer::FieldsLayer;` gives the derived class a public one.
-  FieldsLayer(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {}
+  FieldsLayer(Options options, LayerArgs args) : Base(std::move(args)), options_(std::move(options)) {}
 
  protected:
   Options options_;

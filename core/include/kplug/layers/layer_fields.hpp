@@ -18,6 +18,8 @@
 
 #include "kplug/activations.hpp"
 #include "kplug/config_fields.hpp"
+#include "kplug/regularizers.hpp"
+#include "kplug/serialization.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -42,6 +44,16 @@ config::Field<Options> activation_field(std::string key, std::shared_ptr<Activat
         o.*member = r.context().template object<Activation>(v, k);
       },
       [member](const Options& o) { return serialize_activation(o.*member); });
+}
+
+// Keras's conv and RNN layers write `activity_regularizer` among their own keys (null when
+// unset), where FieldsLayer places it. LayerArgs reads it and the Layer holds it: the field
+// only writes `Options::*member`, which the layer's constructor sets from activity_regularizer().
+template <class Options>
+config::Field<Options> activity_regularizer_field(std::shared_ptr<Regularizer> Options::*member) {
+  return config::custom_field<Options>(
+      "activity_regularizer", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {},
+      [member](const Options& o) { return serialize(o.*member); });
 }
 
 // Keras 3's quantization and LoRA keys (`quantization_config`, `lora_rank`,

@@ -1,18 +1,22 @@
-// What the convolution layers share: Keras's config order around activity_regularizer,
-// the channels_first round trip, and the output shape of a forward convolution.
+// What the convolution layers (and ConvLSTM) share: their config field pieces in Keras's
+// order, Keras's checks across keys, and the ops' padding and tuples.
 #pragma once
 
-#include "kplug/activations.hpp"
 #include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
-#include "kplug/layers/layer.hpp"
+#include "kplug/layers/convolutional.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/conv.hpp"
-#include "kplug/serialization.hpp"
+#include "kplug/ops/nn.hpp"
 #include "layers/spatial_options.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <initializer_list>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -22,99 +26,138 @@ inline ops::Padding to_padding(const std::string& p) {
   return p == "same" ? ops::Padding::same : p == "causal" ? ops::Padding::causal : ops::Padding::valid;
 }
 
-// Keras's conv-family get_config: the base keys, `head` (up to bias_regularizer),
-// activity_regularizer, then `tail` (the constraints).
-template <class Options>
-boost::json::object conv_family_config(const boost::json::object& base, const std::shared_ptr<Regularizer>& activity,
-                                       const config::Fields<Options>& head, const config::Fields<Options>& tail,
-                                       const Options& options) {
-  boost::json::object config;
-  for (const auto& item : base) {
-    if (item.key() != "activity_regularizer") config.emplace(item.key(), item.value());
-  }
-  head.write_into(options, config);
-  config["activity_regularizer"] = serialize(activity);
-  tail.write_into(options, config);
-  return config;
-}
-
-// Channels last for the ops: channels_first inputs have their channel axis moved last.
-inline Tensor to_channels_last(const Tensor& input, bool channels_first) {
-  return channels_first ? input.move_axis_to_last(1) : input;
-}
-
-// + bias, back to Keras's layout, then the activation (an axis-wise one acts on Keras's last axis).
-inline Tensor finish_conv(Tensor y, const VariablePtr& bias, bool channels_first, const Activation& activation) {
-  if (bias) y = y + bias->value();
-  if (channels_first) y = y.move_last_axis_to(1);
-  return activation(y);
-}
-
 inline std::string spatial_names(std::size_t rank) {
   return rank == 1 ? "steps" : rank == 2 ? "rows, cols" : "depth, rows, cols";
-}
-
-// Keras's conv-family from_config: the base layer arguments, `head` and `tail` (the whole
-// config but activity_regularizer, which LayerArgs reads), then the family's own checks
-// (`options_error` gives the offending key and message, or an empty message).
-template <class Options, class Check>
-std::pair<Options, LayerArgs> read_conv_family_config(const boost::json::object& config,
-                                                      DeserializationContext& context, const std::string& class_name,
-                                                      const config::Fields<Options>& head,
-                                                      const config::Fields<Options>& tail, Check options_error) {
-  ConfigReader reader(config, context, class_name);
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  head.read_into(reader, o);
-  tail.read_into(reader, o);
-  if (auto [key, message] = options_error(o); !message.empty()) reader.fail(key, message);
-  reader.finish();
-  return {std::move(o), std::move(args)};
-}
-
-// The input's channel count, checked as every conv-family build does: rank Rank + 2 and a
-// known channel dimension; otherwise `fail` (the layer's, which names it) is called.
-template <std::size_t Rank, class Fail>
-std::int64_t conv_input_channels(const PartialShape& in, const std::string& data_format, Fail fail) {
-  if (in.rank() != Rank + 2) {
-    fail("expects inputs of rank " + std::to_string(Rank + 2) + " (batch, " + spatial_names(Rank) + ", channels in " +
-         data_format + " order), got shape " + in.to_string());
-  }
-  const Dim& channels = in[data_format == "channels_first" ? 1 : Rank + 1];
-  if (!channels) fail("needs a known channel dimension to build, got input shape " + in.to_string());
-  return *channels;
-}
-
-// Keras's compute_conv_output_shape: `out_channels` on the channel axis, each known spatial
-// length through ops::conv_output_length; an empty output is Keras's message, returned in
-// `error` (the layer fails with its name).
-template <std::size_t Rank>
-PartialShape conv_output_shape(const PartialShape& in, std::int64_t out_channels, const config::IntTuple<Rank>& kernel,
-                               const config::IntTuple<Rank>& strides, const config::IntTuple<Rank>& dilation,
-                               const std::string& padding, bool channels_first, std::string& error) {
-  PartialShape out = in;
-  const std::size_t first_spatial = channels_first ? 2 : 1;
-  const ops::Padding p = to_padding(padding);
-  for (std::size_t i = 0; i < Rank; ++i) {
-    Dim& d = out[first_spatial + i];
-    if (!d) continue;
-    const std::int64_t span = (kernel[i] - 1) * dilation[i] + 1;
-    if (p == ops::Padding::valid && *d < span) {
-      error = "Computed output size would be zero or negative. Received `inputs shape=" + in.to_string() +
-              "`, `kernel_size=" + tuple_repr(kernel) + "`, `dilation_rate=" + tuple_repr(dilation) +
-              "`, `strides=" + tuple_repr(strides) + "`, `padding=" + padding + "`.";
-      return out;
-    }
-    d = ops::conv_output_length(*d, kernel[i], strides[i], dilation[i], p);
-  }
-  out[channels_first ? 1 : Rank + 1] = out_channels;
-  return out;
 }
 
 // ops options from Keras's tuples.
 template <std::size_t Rank>
 std::vector<std::int64_t> to_vector(const config::IntTuple<Rank>& t) {
   return {t.values.begin(), t.values.end()};
+}
+
+// The ops' options from a window (groups 1).
+template <std::size_t Rank>
+ops::ConvNdOptions nd_options(const ConvWindowOptions<Rank>& o) {
+  return {to_vector(o.strides), to_vector(o.dilation_rate), to_padding(o.padding), 1};
+}
+
+// ---- Keras's checks: a message, or empty ----
+
+// Keras's constructor checks, for options built in code: the first message as a ValueError.
+inline void throw_first_error(std::initializer_list<std::string> messages) {
+  for (const std::string& m : messages) {
+    if (!m.empty()) throw ValueError(m);
+  }
+}
+
+// filters, depth_multiplier.
+inline std::string positive_error(std::int64_t value, const std::string& name) {
+  if (value > 0) return {};
+  return "Invalid value for argument `" + name + "`. Expected a strictly positive value. Received " + name + "=" +
+         std::to_string(value) + ".";
+}
+
+inline config::Check<std::int64_t> positive_check(std::string name) {
+  return [name](const std::int64_t& v) { return positive_error(v, name); };
+}
+
+// kernel_size, strides, dilation_rate, padding, data_format.
+template <std::size_t Rank>
+std::string window_error(const ConvWindowOptions<Rank>& o, bool allow_causal) {
+  for (const auto& [key, t] : {std::pair<const char*, const config::IntTuple<Rank>*>{"kernel_size", &o.kernel_size},
+                               {"strides", &o.strides},
+                               {"dilation_rate", &o.dilation_rate}}) {
+    if (std::string e = tuple_error(*t, key); !e.empty()) return e;
+  }
+  if (std::string e = padding_error(o.padding, allow_causal); !e.empty()) return e;
+  return data_format_error(o.data_format);
+}
+
+// strides > 1 with dilation_rate > 1, refused after `prefix` (each family words it its way).
+template <std::size_t Rank>
+std::string strides_with_dilation_error(const ConvWindowOptions<Rank>& o, const std::string& prefix) {
+  std::int64_t max_stride = 1, max_dilation = 1;
+  for (std::size_t i = 0; i < Rank; ++i) {
+    max_stride = std::max(max_stride, o.strides[i]);
+    max_dilation = std::max(max_dilation, o.dilation_rate[i]);
+  }
+  if (max_stride <= 1 || max_dilation <= 1) return {};
+  return prefix + " Received: strides=" + tuple_repr(o.strides) + " and dilation_rate=" + tuple_repr(o.dilation_rate);
+}
+
+// The conv layers' wording of it.
+template <std::size_t Rank>
+std::string conv_strides_with_dilation_error(const ConvWindowOptions<Rank>& o) {
+  return strides_with_dilation_error(o, "`strides > 1` not supported in conjunction with `dilation_rate > 1`.");
+}
+
+// ---- field pieces ----
+
+// `f`, then `check` over the options read so far: Keras's checks across keys, failing on
+// f's key (the later of the keys involved).
+template <class O>
+config::Field<O> then_check(const config::Field<O>& f, std::function<std::string(const O&)> check) {
+  return config::custom_field<O>(
+      f.key(),
+      [read = f.reader(), check](ConfigReader& r, std::string_view k, const boost::json::value& v, O& o) {
+        read(r, k, v, o);
+        if (std::string message = check(o); !message.empty()) r.fail(k, message);
+      },
+      f.writer(), f.accepts_null());
+}
+
+// kernel_size, strides, padding.
+template <std::size_t Rank>
+config::Fields<ConvWindowOptions<Rank>> window_fields(bool allow_causal) {
+  using O = ConvWindowOptions<Rank>;
+  return {config::field("kernel_size", &O::kernel_size).check(tuple_check<Rank>("kernel_size")).required(),
+          config::field("strides", &O::strides).check(tuple_check<Rank>("strides")),
+          config::field("padding", &O::padding).check(padding_check(allow_causal))};
+}
+
+// data_format, dilation_rate (with `dilation_check` across keys, if any).
+template <std::size_t Rank>
+config::Fields<ConvWindowOptions<Rank>> layout_fields(
+    std::function<std::string(const ConvWindowOptions<Rank>&)> dilation_check = {}) {
+  using O = ConvWindowOptions<Rank>;
+  config::Field<O> dilation =
+      config::field("dilation_rate", &O::dilation_rate).check(tuple_check<Rank>("dilation_rate"));
+  return {config::field("data_format", &O::data_format).null_is_default().check(data_format_check()),
+          dilation_check ? then_check(dilation, std::move(dilation_check)) : dilation};
+}
+
+// activation, use_bias.
+template <std::size_t Rank>
+config::Fields<BaseConvOptions<Rank>> activation_fields() {
+  using O = BaseConvOptions<Rank>;
+  return {activation_field("activation", &O::activation), config::field("use_bias", &O::use_bias)};
+}
+
+// A kernel's arguments, `<name>_initializer` etc.
+template <class O>
+struct KernelMembers {
+  std::string name;
+  std::shared_ptr<Initializer> O::*initializer;
+  std::shared_ptr<Regularizer> O::*regularizer;
+  std::shared_ptr<Constraint> O::*constraint;
+};
+
+// Keras's order: each kernel's initializer then the bias's, the regularizers alike, the
+// layer's activity_regularizer, the constraints alike.
+template <class O>
+config::Fields<O> weight_fields(const std::vector<KernelMembers<O>>& kernels) {
+  config::Fields<O> initializers, regularizers, constraints;
+  for (const auto& k : kernels) {
+    initializers += config::Fields<O>{config::field(k.name + "_initializer", k.initializer)};
+    regularizers += config::Fields<O>{config::field(k.name + "_regularizer", k.regularizer)};
+    constraints += config::Fields<O>{config::field(k.name + "_constraint", k.constraint)};
+  }
+  initializers += config::Fields<O>{config::field("bias_initializer", &O::bias_initializer)};
+  regularizers += config::Fields<O>{config::field("bias_regularizer", &O::bias_regularizer),
+                                    activity_regularizer_field(&O::activity_regularizer)};
+  constraints += config::Fields<O>{config::field("bias_constraint", &O::bias_constraint)};
+  return initializers + regularizers + constraints;
 }
 
 }  // namespace kplug::layers::detail

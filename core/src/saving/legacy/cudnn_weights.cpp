@@ -5,7 +5,7 @@
 // transposed. They also keep two biases per gate (input and recurrent): LSTM adds them, GRU
 // with reset_after=True keeps them as its bias rows (2, 3 * units).
 #include "kplug/errors.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/shape.hpp"
@@ -77,7 +77,7 @@ GruLayout gru_layout(const Shape& bias, std::int64_t units) {
 std::vector<Tensor> convert_gru(const layers::GRU& layer, std::vector<Tensor> weights, const std::string& where) {
   const std::int64_t units = weights[1].dim(0);
   const GruLayout source = gru_layout(weights[2].shape(), units);
-  const bool reset_after = dynamic_cast<const layers::RNNCell&>(*layer.cell()).args().reset_after;
+  const bool reset_after = layer.options().reset_after;
   if (source == GruLayout::unknown) return weights;  // the loader reports the shape
   if (source == (reset_after ? GruLayout::reset_after : GruLayout::reset_before)) return weights;
   if (source == GruLayout::cudnn && reset_after) {

@@ -3,7 +3,7 @@
 // any mismatched 4-D convolution kernel, and the theano kernels kplug refuses.
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/ops/shape.hpp"
 #include "saving/legacy/conversions.hpp"
 
@@ -66,7 +66,7 @@ Tensor identity(const Tensor& x) { return x; }
 
 // Keras 1's Conv1D ran a 2-D convolution: (filter_length, 1, input_dim, filters) from 1.1,
 // (filters, input_dim, filter_length, 1) before.
-Tensor keras1_conv1d_kernel(const layers::BaseConv<1>& layer, const Tensor& kernel, const WeightsOrigin& origin,
+Tensor keras1_conv1d_kernel(const layers::Conv1D& layer, const Tensor& kernel, const WeightsOrigin& origin,
                             const std::string& where) {
   if (kernel.rank() != 4) return kernel;  // already (filter_length, input_dim, filters), or the loader's to report
   const std::int64_t length = layer.options().kernel_size[0], filters = layer.options().filters;
@@ -94,14 +94,14 @@ std::vector<Tensor> convert_keras1_weights(const Layer& layer, std::vector<Tenso
                                            const std::string& where) {
   if (weights.empty()) return weights;
   const std::string name = layer.class_name();
-  if (const auto* conv = dynamic_cast<const layers::BaseConv<1>*>(&layer); conv && name == "Conv1D") {
+  if (const auto* conv = dynamic_cast<const layers::Conv1D*>(&layer); conv && name == "Conv1D") {
     weights[0] = keras1_conv1d_kernel(*conv, weights[0], origin, where);
-  } else if (const auto* conv2 = dynamic_cast<const layers::BaseConv<2>*>(&layer); conv2 && name == "Conv2D") {
+  } else if (const auto* conv2 = dynamic_cast<const layers::Conv2D*>(&layer); conv2 && name == "Conv2D") {
     // (filters, stack_size, rows, cols) -> (rows, cols, stack_size, filters)
     if (conv2->options().data_format == "channels_first") weights[0] = permute_if_rank(weights[0], {2, 3, 1, 0});
-  } else if (const auto* conv3 = dynamic_cast<const layers::BaseConv<3>*>(&layer); conv3 && name == "Conv3D") {
+  } else if (const auto* conv3 = dynamic_cast<const layers::Conv3D*>(&layer); conv3 && name == "Conv3D") {
     if (conv3->options().data_format == "channels_first") weights[0] = permute_if_rank(weights[0], {2, 3, 4, 1, 0});
-  } else if (const auto* deconv = dynamic_cast<const layers::BaseConvTranspose<2>*>(&layer);
+  } else if (const auto* deconv = dynamic_cast<const layers::Conv2DTranspose*>(&layer);
              deconv && name == "Conv2DTranspose") {
     // Deconvolution2D: (rows, cols, stack_size, filters) or (filters, stack_size, rows, cols)
     // -> (rows, cols, filters, stack_size)
@@ -116,7 +116,7 @@ std::vector<Tensor> convert_keras1_weights(const Layer& layer, std::vector<Tenso
              conv_lstm && weights.size() == 12) {
     // channels_first kernels (filters, stack_size, rows, cols): each gate's moved to
     // (rows, cols, stack_size, filters) before the gates join on the filters.
-    const bool first = conv_lstm->conv_args().data_format == "channels_first";
+    const bool first = conv_lstm->options().data_format == "channels_first";
     weights = join_gates(layer, weights, {0, 2, 1, 3}, origin, where, [first](const Tensor& k) {
       return first ? permute_if_rank(k, {2, 3, 1, 0}) : k;
     });

@@ -3,7 +3,7 @@
 // conversions of conversions.hpp in tf-keras's order.
 #include "kplug/saving/legacy_weights.hpp"
 
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/models/model.hpp"
 #include "saving/legacy/conversions.hpp"
 

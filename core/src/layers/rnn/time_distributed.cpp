@@ -3,8 +3,9 @@
 // the batch gives the same numbers with one call.
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_io.hpp"
-#include "kplug/layers/recurrent.hpp"
+#include "kplug/layers/rnn.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
 
@@ -19,34 +20,22 @@ Shape folded(const Shape& shape) {
 
 }  // namespace
 
-TimeDistributed::TimeDistributed(LayerPtr layer, LayerArgs args) : Layer(std::move(args)), layer_(std::move(layer)) {
-  if (!layer_) {
+const config::Fields<TimeDistributed::Options>& TimeDistributed::fields() {
+  static const config::Fields<Options> list{
+      detail::sub_layer_field<Options, Layer>(
+          "layer", &Options::layer,
+          [](ConfigReader& r, const boost::json::value& v, Options&) { return deserialize_layer(v, r.context()); })
+          .required()};
+  return list;
+}
+
+TimeDistributed::TimeDistributed(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+  if (!layer()) {
     throw ValueError("Please initialize `TimeDistributed` layer with a `keras.layers.Layer` instance. Received: None");
   }
 }
 
-std::shared_ptr<TimeDistributed> TimeDistributed::from_config(const boost::json::object& config,
-                                                              DeserializationContext& context) {
-  ConfigReader reader(config, context, "TimeDistributed");
-  LayerArgs args = LayerArgs::read(reader);
-  const boost::json::value* layer_config = reader.raw("layer");
-  reader.finish();
-  if (!layer_config) reader.fail("layer", "missing required argument 'layer'");
-  LayerPtr layer;
-  {
-    DeserializationContext::PathScope scope(context, "layer");
-    layer = deserialize_layer(*layer_config, context);
-  }
-  return std::make_shared<TimeDistributed>(std::move(layer), std::move(args));
-}
-
-boost::json::object TimeDistributed::get_config() const {
-  boost::json::object config = base_config();
-  config["layer"] = serialize_layer(*layer_);
-  return config;
-}
-
-std::vector<LayerAttribute> TimeDistributed::layer_attributes() const { return {LayerAttribute{"layer", {layer_}}}; }
+std::vector<LayerAttribute> TimeDistributed::layer_attributes() const { return {LayerAttribute{"layer", {layer()}}}; }
 
 namespace {
 
@@ -64,9 +53,9 @@ std::vector<PartialShape> TimeDistributed::compute_output_shape(const std::vecto
     fail("`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions, received: " +
          in.to_string());
   }
-  std::vector<PartialShape> child = layer_->compute_output_shape({child_shape(in)});
+  std::vector<PartialShape> child = layer()->compute_output_shape({child_shape(in)});
   if (child.size() != 1) {
-    fail("expects its layer '" + layer_->name() + "' to give one output, it gives " + std::to_string(child.size()));
+    fail("expects its layer '" + layer()->name() + "' to give one output, it gives " + std::to_string(child.size()));
   }
   std::vector<Dim> dims = child[0].dims();
   dims.insert(dims.begin() + 1, in[1]);
@@ -79,7 +68,7 @@ void TimeDistributed::build(const std::vector<PartialShape>& input_shapes) {
     fail("`TimeDistributed` Layer should be passed an `input_shape` with at least 3 dimensions, received: " +
          in.to_string());
   }
-  layer_->maybe_build({child_shape(in)});
+  layer()->maybe_build({child_shape(in)});
 }
 
 std::vector<Tensor> TimeDistributed::call(CallArgs& args) {
@@ -106,13 +95,13 @@ std::vector<Tensor> TimeDistributed::call(CallArgs& args) {
     }
     inner.masks = {mask->reshape(folded(mask->shape()))};
   }
-  std::vector<Tensor> out = (*layer_)(inner);
+  std::vector<Tensor> out = (*layer())(inner);
   if (out.size() != 1) {
-    fail("expects its layer '" + layer_->name() + "' to give one output, it gives " + std::to_string(out.size()));
+    fail("expects its layer '" + layer()->name() + "' to give one output, it gives " + std::to_string(out.size()));
   }
   Shape shape = out[0].shape();
   if (shape.empty() || shape[0] != batch * steps) {
-    fail("expects its layer '" + layer_->name() + "' to keep the folded batch of " + std::to_string(batch * steps) +
+    fail("expects its layer '" + layer()->name() + "' to keep the folded batch of " + std::to_string(batch * steps) +
          ", got an output of shape " + shape_repr(shape));
   }
   shape[0] = steps;

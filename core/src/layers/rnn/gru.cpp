@@ -1,0 +1,78 @@
+// GRUCell and GRU (Keras's implementation 2). z, r = recurrent_activation(x_z + h @ R_z, x_r + h @ R_r);
+// reset_after: hh = activation(x_h + r * (h @ R_h + b_rh)), else activation(x_h + (r * h) @ R_h);
+// h' = z * h + (1 - z) * hh.
+#include "kplug/layers/rnn.hpp"
+#include "kplug/ops.hpp"
+#include "layers/rnn/rnn_fields.hpp"
+
+namespace kplug::layers {
+
+namespace {
+
+Tensor block(const Tensor& z, std::int64_t k, std::int64_t units) {
+  return ops::slice_axis(z, -1, k * units, (k + 1) * units);
+}
+
+}  // namespace
+
+const config::Fields<GRUCell::Options>& GRUCell::fields() {
+  using namespace detail;
+  static const config::Fields<Options> list = config::Fields<Options>(units_fields()) + activation_fields() +
+                                              recurrent_activation_fields() + use_bias_fields() + initializer_fields() +
+                                              regularizer_fields() + constraint_fields() + dropout_fields() +
+                                              reset_after_fields() + seed_fields() + cell_accepted_fields();
+  return list;
+}
+
+void GRUCell::build(const std::vector<PartialShape>& input_shapes) {
+  Shape bias_shape = options_.reset_after ? Shape{2, 3 * options_.units} : Shape{3 * options_.units};
+  build_gates(input_shapes, 3, std::move(bias_shape), options_.bias_initializer);
+}
+
+Tensor GRUCell::project_inputs(const Tensor& x) const {
+  Tensor y = ops::matmul(x, kernel_->value());
+  if (bias_) {
+    // reset_after: row 0 is the input bias, row 1 the recurrent one.
+    const Tensor& b = bias_->value();
+    ops::add_(y, options_.reset_after ? b.slice_rows(0, 1) : b);
+  }
+  return y;
+}
+
+std::vector<Tensor> GRUCell::step(const Tensor& projected, const std::vector<Tensor>& states) const {
+  const std::int64_t u = options_.units;
+  const Activation& act = *options_.activation;
+  const Activation& rec = *options_.recurrent_activation;
+  const Tensor& h_prev = states[0];
+  const Tensor& kernel = recurrent_kernel_->value();
+  Tensor hh;
+  if (options_.reset_after) {
+    Tensor inner = ops::matmul(h_prev, kernel);
+    if (bias_) ops::add_(inner, bias_->value().slice_rows(1, 2));
+    const Tensor z = rec(block(projected, 0, u) + block(inner, 0, u));
+    const Tensor r = rec(block(projected, 1, u) + block(inner, 1, u));
+    hh = act(block(projected, 2, u) + r * block(inner, 2, u));
+    return {z * h_prev + (1.0f - z) * hh};
+  }
+  const Tensor inner = ops::matmul(h_prev, block(kernel, 0, 2 * u));
+  const Tensor z = rec(block(projected, 0, u) + block(inner, 0, u));
+  const Tensor r = rec(block(projected, 1, u) + block(inner, 1, u));
+  hh = act(block(projected, 2, u) + ops::matmul(r * h_prev, block(kernel, 2, u)));
+  return {z * h_prev + (1.0f - z) * hh};
+}
+
+const config::Fields<GRU::Options>& GRU::fields() {
+  using namespace detail;
+  static const config::Fields<Options> list =
+      config::Fields<Options>(recurrent_fields(keras_class_name_of())) + units_fields() + activation_fields() +
+      recurrent_activation_fields() + use_bias_fields() + initializer_fields() + regularizer_fields() +
+      activity_fields<GRUCellOptions>() + constraint_fields() + dropout_fields() + reset_after_fields() +
+      seed_fields() + layer_accepted_fields();
+  return list;
+}
+
+GRU::GRU(Options options, LayerArgs args) : FlatRNN(std::move(options), std::move(args), "gru_cell") {}
+
+template class FlatRNN<GRU, GRUCell>;
+
+}  // namespace kplug::layers

@@ -1,0 +1,39 @@
+// SimpleRNNCell and SimpleRNN: h = activation(x @ kernel + bias + h_prev @ recurrent_kernel).
+#include "kplug/layers/rnn.hpp"
+#include "kplug/ops.hpp"
+#include "layers/rnn/rnn_fields.hpp"
+
+namespace kplug::layers {
+
+const config::Fields<SimpleRNNCell::Options>& SimpleRNNCell::fields() {
+  using namespace detail;
+  static const config::Fields<Options> list = units_fields() + activation_fields() + use_bias_fields() +
+                                              initializer_fields() + regularizer_fields() + constraint_fields() +
+                                              dropout_fields() + seed_fields() + cell_accepted_fields();
+  return list;
+}
+
+void SimpleRNNCell::build(const std::vector<PartialShape>& input_shapes) {
+  build_gates(input_shapes, 1, {options_.units}, options_.bias_initializer);
+}
+
+std::vector<Tensor> SimpleRNNCell::step(const Tensor& projected, const std::vector<Tensor>& states) const {
+  return {(*options_.activation)(projected + ops::matmul(states[0], recurrent_kernel_->value()))};
+}
+
+const config::Fields<SimpleRNN::Options>& SimpleRNN::fields() {
+  using namespace detail;
+  // Keras's SimpleRNN.get_config leaves `seed` out (its constructor takes it).
+  static const config::Fields<Options> list =
+      config::Fields<Options>(recurrent_fields(keras_class_name_of())) + units_fields() + activation_fields() +
+      use_bias_fields() + initializer_fields() + regularizer_fields() + activity_fields<SimpleRNNCellOptions>() +
+      constraint_fields() + dropout_fields() + seed_fields(false) + layer_accepted_fields();
+  return list;
+}
+
+SimpleRNN::SimpleRNN(Options options, LayerArgs args)
+    : FlatRNN(std::move(options), std::move(args), "simple_rnn_cell") {}
+
+template class FlatRNN<SimpleRNN, SimpleRNNCell>;
+
+}  // namespace kplug::layers
