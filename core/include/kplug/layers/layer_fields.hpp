@@ -19,11 +19,16 @@
 #include "kplug/activations.hpp"
 #include "kplug/config_fields.hpp"
 
+#include "kplug/serialization.hpp"
+
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
@@ -44,6 +49,43 @@ config::Field<Options> activation_field(std::string key, std::shared_ptr<Activat
       [member](const Options& o) { return serialize_activation(o.*member); });
 }
 
+// A key Keras accepts and ignores (a deprecated argument): read, never written.
+template <class Options>
+config::Field<Options> ignored_field(std::string key) {
+  auto f = config::custom_field<Options>(
+      std::move(key), [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {}, {});
+  f.read_only();
+  return f;
+}
+
+// `activity_regularizer` where a layer's get_config writes it among its own keys (null when
+// unset; a set one keeps its base-config place, as Keras's {**base_config, **config}).
+// LayerArgs reads it: `Options::activity_regularizer` mirrors the Layer's.
+template <class Options>
+config::Field<Options> activity_regularizer_field() {
+  return config::custom_field<Options>(
+      "activity_regularizer", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {},
+      [](const Options& o) { return serialize(o.activity_regularizer); });
+}
+
+// An axis argument given as an int or a list of ints; `is_list` remembers the form, which
+// Keras writes back as it holds it.
+template <class Options>
+config::Field<Options> axis_field(std::string key, std::vector<std::int64_t> Options::*axes, bool Options::*is_list) {
+  return config::custom_field<Options>(
+      std::move(key),
+      [axes, is_list](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& o) {
+        o.*is_list = v.is_array();
+        o.*axes = config::Codec<std::vector<std::int64_t>>::read(r, k, v.is_array() ? v : boost::json::array{v});
+        if ((o.*axes).empty()) r.fail(k, "expected an int or a non-empty list of ints");
+      },
+      [axes, is_list](const Options& o) {
+        return o.*is_list ? config::Codec<std::vector<std::int64_t>>::write(o.*axes)
+                          : boost::json::value((o.*axes).front());
+      },
+      false);
+}
+
 // Keras 3's quantization and LoRA keys (`quantization_config`, `lora_rank`,
 // `lora_alpha`): kplug runs float32 models only, so a quantized or LoRA layer is a clear
 // NotSupportedError naming the key; the unset forms (null, 0) are accepted.
@@ -59,12 +101,10 @@ config::Fields<Options> quantization_fields(std::string_view class_name) {
         };
   };
   auto lora_rank = config::custom_field<Options>("lora_rank", refuse_set("lora_rank"), {});
-  auto lora_alpha = config::custom_field<Options>(
-      "lora_alpha", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {}, {});
   return config::Fields<Options>{
       config::custom_field<Options>("quantization_config", refuse_set("quantization_config"),
                                     [](const Options&) { return boost::json::value(nullptr); }),
-      lora_rank.read_only(), lora_alpha.read_only()};
+      lora_rank.read_only(), ignored_field<Options>("lora_alpha")};
 }
 
 }  // namespace kplug::layers
