@@ -22,7 +22,7 @@
 
 namespace kplug::layers {
 
-struct MultiHeadAttentionOptions {
+struct MultiHeadAttentionOptions : KernelBiasOptions {
   std::int64_t num_heads = 0;
   std::int64_t key_dim = 0;
   std::optional<std::int64_t> value_dim;  // none: key_dim
@@ -32,11 +32,7 @@ struct MultiHeadAttentionOptions {
   std::optional<std::vector<std::int64_t>> output_shape;
   std::optional<std::vector<std::int64_t>> attention_axes;  // none: all but batch, heads, features
   std::optional<std::int64_t> sliding_window;
-  std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
-  std::shared_ptr<Initializer> bias_initializer = std::make_shared<initializers::Zeros>();
-  std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
   std::shared_ptr<Regularizer> activity_regularizer;  // Keras hands it to the projections
-  std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
   std::optional<std::int64_t> seed;
 };
 

@@ -13,11 +13,13 @@
 
 #include <boost/json/value.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
@@ -47,51 +49,90 @@ class InputLayer : public FieldsLayer<InputLayer, InputLayerOptions> {
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-// Dense's arguments, with Keras's defaults.
-struct DenseOptions {
-  std::int64_t units = 0;
-  std::shared_ptr<Activation> activation = builtin_activation("linear");
-  bool use_bias = true;
+// The kernel and bias arguments of Dense-like layers, with Keras's defaults.
+struct KernelBiasOptions {
   std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
   std::shared_ptr<Initializer> bias_initializer = std::make_shared<initializers::Zeros>();
   std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
   std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
 };
 
+// Their keys in Keras's order: initializers, regularizers, `before_constraints` (an
+// `activity_regularizer`), constraints. A null initializer is Keras's default.
+template <class Options>
+requires std::derived_from<Options, KernelBiasOptions> config::Fields<Options> kernel_bias_fields(
+    const config::Fields<Options>& before_constraints = {}) {
+  using config::field;
+  using K = KernelBiasOptions;
+  const config::Fields<Options> head = config::Fields<K>{
+      field("kernel_initializer", &K::kernel_initializer).null_is_default(),
+      field("bias_initializer", &K::bias_initializer).null_is_default(),
+      field("kernel_regularizer", &K::kernel_regularizer), field("bias_regularizer", &K::bias_regularizer)};
+  const config::Fields<Options> constraints = config::Fields<K>{field("kernel_constraint", &K::kernel_constraint),
+                                                                field("bias_constraint", &K::bias_constraint)};
+  return head + before_constraints + constraints;
+}
+
+// The base of a layer with a `kernel` weight and an optional `bias` (Dense, EinsumDense).
+template <class Derived, class OptionsT>
+class KernelBiasLayer : public FieldsLayer<Derived, OptionsT> {
+ public:
+  KernelBiasLayer(OptionsT options, LayerArgs args)
+      : FieldsLayer<Derived, OptionsT>(std::move(options), std::move(args)) {
+    // A null initializer given by a C++ caller means Keras's default too.
+    KernelBiasOptions& o = this->options_;
+    const KernelBiasOptions defaults;
+    if (!o.kernel_initializer) o.kernel_initializer = defaults.kernel_initializer;
+    if (!o.bias_initializer) o.bias_initializer = defaults.bias_initializer;
+  }
+  const VariablePtr& kernel() const noexcept { return kernel_; }
+  const VariablePtr& bias() const noexcept { return bias_; }
+
+ protected:
+  void add_kernel_bias(const Shape& kernel_shape, const std::optional<Shape>& bias_shape) {
+    const KernelBiasOptions& o = this->options_;
+    kernel_ = this->add_weight(
+        {"kernel", kernel_shape, o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint, true});
+    if (bias_shape) {
+      bias_ = this->add_weight({"bias", *bias_shape, o.bias_initializer, o.bias_regularizer, o.bias_constraint, true});
+    }
+  }
+
+  VariablePtr kernel_, bias_;
+};
+
+// Dense's arguments, with Keras's defaults.
+struct DenseOptions : KernelBiasOptions {
+  std::int64_t units = 0;
+  std::shared_ptr<Activation> activation = builtin_activation("linear");
+  bool use_bias = true;
+};
+
 // activation(dot(x, kernel) + bias) over the last axis of any rank.
-class Dense : public FieldsLayer<Dense, DenseOptions> {
+class Dense : public KernelBiasLayer<Dense, DenseOptions> {
  public:
   // Dense's own config keys, in Keras's get_config order.
   static const config::Fields<Options>& fields();
   Dense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
-  const VariablePtr& kernel() const noexcept { return kernel_; }
-  const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  VariablePtr kernel_, bias_;
 };
 
-struct EinsumDenseOptions {
+struct EinsumDenseOptions : KernelBiasOptions {
   std::vector<std::optional<std::int64_t>> output_shape;  // excluding batch and "..." axes
   std::string equation;
   std::shared_ptr<Activation> activation = builtin_activation("linear");
   std::optional<std::string> bias_axes;
-  std::shared_ptr<Initializer> kernel_initializer = std::make_shared<initializers::GlorotUniform>();
-  std::shared_ptr<Initializer> bias_initializer = std::make_shared<initializers::Zeros>();
-  std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
   std::shared_ptr<Regularizer> activity_regularizer;  // the Layer's, written at Keras's place
-  std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
 };
 
 // activation(einsum(equation, x, kernel) + bias). The equation is one Keras accepts:
 // "ab,bc->ac", "...b,bc->...c" (ellipsis on the left) or "ab...,bc->ac..." (on the right).
-class EinsumDense : public FieldsLayer<EinsumDense, EinsumDenseOptions> {
+class EinsumDense : public KernelBiasLayer<EinsumDense, EinsumDenseOptions> {
  public:
   // The weight shapes and full output shape Keras's _analyze_einsum_string derives.
   struct Analysis {
@@ -103,15 +144,10 @@ class EinsumDense : public FieldsLayer<EinsumDense, EinsumDenseOptions> {
   EinsumDense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   Analysis analyze(const PartialShape& input_shape) const;
-  const VariablePtr& kernel() const noexcept { return kernel_; }
-  const VariablePtr& bias() const noexcept { return bias_; }
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  VariablePtr kernel_, bias_;
 };
 
 struct ActivationOptions {

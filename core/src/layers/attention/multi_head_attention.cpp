@@ -131,25 +131,20 @@ MultiHeadAttention::MultiHeadAttention(Options options, LayerArgs args)
 
 const config::Fields<Options>& MultiHeadAttention::fields() {
   using config::field;
-  static const config::Fields<Options> list{
-      field("num_heads", &Options::num_heads).required(),
-      field("key_dim", &Options::key_dim).required(),
-      value_dim_field(),
-      field("dropout", &Options::dropout),
-      field("use_bias", &Options::use_bias),
-      field("use_gate", &Options::use_gate),
-      int_tuple_field("output_shape", &Options::output_shape),
-      int_tuple_field("attention_axes", &Options::attention_axes),
-      field("sliding_window", &Options::sliding_window),
-      field("kernel_initializer", &Options::kernel_initializer).null_is_default(),
-      field("bias_initializer", &Options::bias_initializer).null_is_default(),
-      field("kernel_regularizer", &Options::kernel_regularizer),
-      field("bias_regularizer", &Options::bias_regularizer),
-      field("activity_regularizer", &Options::activity_regularizer),
-      field("kernel_constraint", &Options::kernel_constraint),
-      field("bias_constraint", &Options::bias_constraint),
-      field("seed", &Options::seed),
-  };
+  static const config::Fields<Options> list =
+      config::Fields<Options>{
+          field("num_heads", &Options::num_heads).required(),
+          field("key_dim", &Options::key_dim).required(),
+          value_dim_field(),
+          field("dropout", &Options::dropout),
+          field("use_bias", &Options::use_bias),
+          field("use_gate", &Options::use_gate),
+          int_tuple_field("output_shape", &Options::output_shape),
+          int_tuple_field("attention_axes", &Options::attention_axes),
+          field("sliding_window", &Options::sliding_window),
+      } +
+      kernel_bias_fields<Options>({field("activity_regularizer", &Options::activity_regularizer)}) +
+      config::Fields<Options>{field("seed", &Options::seed)};
   return list;
 }
 
@@ -168,15 +163,10 @@ std::shared_ptr<EinsumDense> MultiHeadAttention::projection(const std::string& e
                                                             std::vector<std::optional<std::int64_t>> output_shape,
                                                             const char* name) const {
   EinsumDense::Options o;
+  static_cast<KernelBiasOptions&>(o) = options_;
   o.equation = equation;
   o.output_shape = std::move(output_shape);
   if (options_.use_bias) o.bias_axes = bias_axes;
-  o.kernel_initializer = options_.kernel_initializer;
-  o.bias_initializer = options_.bias_initializer;
-  o.kernel_regularizer = options_.kernel_regularizer;
-  o.bias_regularizer = options_.bias_regularizer;
-  o.kernel_constraint = options_.kernel_constraint;
-  o.bias_constraint = options_.bias_constraint;
   LayerArgs args;
   args.name = name;
   args.trainable = trainable();

@@ -197,7 +197,7 @@ class SplitString {
 
 }  // namespace
 
-EinsumDense::EinsumDense(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+EinsumDense::EinsumDense(Options options, LayerArgs args) : KernelBiasLayer(std::move(options), std::move(args)) {
   if (!options_.activation) options_.activation = builtin_activation("linear");  // Keras's activation=None
   options_.activity_regularizer = activity_regularizer();
 }
@@ -210,14 +210,8 @@ const config::Fields<EinsumDense::Options>& EinsumDense::fields() {
           field("equation", &Options::equation).required(),
           activation_field("activation", &Options::activation),
           field("bias_axes", &Options::bias_axes),
-          field("kernel_initializer", &Options::kernel_initializer).null_is_default(),
-          field("bias_initializer", &Options::bias_initializer).null_is_default(),
-          field("kernel_regularizer", &Options::kernel_regularizer),
-          field("bias_regularizer", &Options::bias_regularizer),
-          activity_regularizer_field<Options>(),
-          field("kernel_constraint", &Options::kernel_constraint),
-          field("bias_constraint", &Options::bias_constraint),
       } +
+      kernel_bias_fields<Options>({activity_regularizer_field<Options>()}) +
       quantization_fields<Options>(keras_class_name_of());
   return list;
 }
@@ -228,12 +222,7 @@ EinsumDense::Analysis EinsumDense::analyze(const PartialShape& input_shape) cons
 
 void EinsumDense::build(const std::vector<PartialShape>& input_shapes) {
   const Analysis a = analyze(single_shape(input_shapes));
-  kernel_ = add_weight({"kernel", a.kernel_shape, options_.kernel_initializer, options_.kernel_regularizer,
-                        options_.kernel_constraint, true});
-  if (a.bias_shape) {
-    bias_ = add_weight(
-        {"bias", *a.bias_shape, options_.bias_initializer, options_.bias_regularizer, options_.bias_constraint, true});
-  }
+  add_kernel_bias(a.kernel_shape, a.bias_shape);
 }
 
 std::vector<PartialShape> EinsumDense::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
