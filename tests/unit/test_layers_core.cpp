@@ -70,7 +70,7 @@ BOOST_AUTO_TEST_CASE(snake_case_and_unique_names_as_keras) {
   BOOST_CHECK_EQUAL(b.name(), "dense_1");
   BOOST_CHECK_EQUAL(named.name(), "dense_7");
   BOOST_CHECK_EQUAL(d.name(), "dropout");
-  ActivationLayer act(nullptr, {});
+  ActivationLayer act({}, {});
   BOOST_CHECK_EQUAL(act.name(), "activation");  // from class_name(), Keras's class name
   BOOST_CHECK(contains(error_of<ValueError>([&] { Dense bad(o, LayerArgs{.name = std::string("a/b")}); }),
                        "cannot contain character `/`"));

@@ -5,7 +5,7 @@
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/errors.hpp"
-#include "kplug/layers/embedding.hpp"
+#include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"

@@ -4,8 +4,6 @@
 #include "kplug/layers/attention.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
-#include "kplug/layers/embedding.hpp"
-#include "kplug/layers/masking.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/layers/pooling.hpp"

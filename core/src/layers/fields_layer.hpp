@@ -5,6 +5,7 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/config_reader.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/layers/layer_fields.hpp"
 
 #include <boost/json/object.hpp>
 
@@ -51,22 +52,6 @@ boost::json::object write_fields_layer(const T& layer, const typename T::Options
 
 namespace kplug::layers::detail {
 
-// An axis argument given as an int or a list of ints; `is_list` remembers the form, which
-// Keras writes back as it holds it.
-template <class Options>
-config::Field<Options> axis_field(std::string key, std::vector<std::int64_t> Options::*axes, bool Options::*is_list) {
-  return config::custom_field<Options>(
-      std::move(key),
-      [axes, is_list](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& o) {
-        o.*is_list = v.is_array();
-        o.*axes = config::Codec<std::vector<std::int64_t>>::read(r, k, v.is_array() ? v : boost::json::array{v});
-        if ((o.*axes).empty()) r.fail(k, "expected an int or a non-empty list of ints");
-      },
-      [axes, is_list](const Options& o) {
-        return o.*is_list ? config::Codec<std::vector<std::int64_t>>::write(o.*axes)
-                          : boost::json::value((o.*axes).front());
-      },
-      false);
-}
+using kplug::layers::axis_field;  // moved to kplug/layers/layer_fields.hpp
 
 }  // namespace kplug::layers::detail

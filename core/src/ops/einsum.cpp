@@ -112,9 +112,13 @@ EinsumTerms parse_einsum(std::string_view equation, std::int64_t lhs_rank, std::
   return {lhs, rhs, out};
 }
 
-Tensor einsum(std::string_view equation, const Tensor& a_in, const Tensor& b_in) {
-  EinsumTerms t = parse_einsum(equation, a_in.rank(), b_in.rank());
-  std::map<char, std::int64_t> sizes;
+namespace {
+
+using Sizes = std::map<char, std::int64_t>;
+
+// Each letter's size, the same in both operands.
+Sizes letter_sizes(std::string_view equation, const EinsumTerms& t, const Tensor& a, const Tensor& b) {
+  Sizes sizes;
   const auto record = [&](const std::string& term, const Tensor& x, const char* which) {
     for (std::size_t i = 0; i < term.size(); ++i) {
       const std::int64_t n = x.shape()[i];
@@ -126,99 +130,121 @@ Tensor einsum(std::string_view equation, const Tensor& a_in, const Tensor& b_in)
       }
     }
   };
-  record(t.lhs, a_in, "the first");
-  record(t.rhs, b_in, "the second");
+  record(t.lhs, a, "the first");
+  record(t.rhs, b, "the second");
+  return sizes;
+}
 
-  // Letters of one operand only and not in the output are summed away first.
-  const auto sum_lonely = [&](const Tensor& x, std::string& term, const std::string& other) {
-    std::vector<std::int64_t> axes;
-    std::string kept;
-    for (std::size_t i = 0; i < term.size(); ++i) {
-      if (!has(other, term[i]) && !has(t.out, term[i]))
-        axes.push_back(static_cast<std::int64_t>(i));
-      else
-        kept += term[i];
-    }
-    if (axes.empty()) return x;
-    term = kept;
-    return sum(x, Axes(axes), false);
-  };
-  const Tensor a = sum_lonely(a_in, t.lhs, t.rhs);
-  const Tensor b = sum_lonely(b_in, t.rhs, t.lhs);
+std::int64_t product(const Sizes& sizes, const std::string& letters) {
+  std::int64_t n = 1;
+  for (char c : letters) n *= sizes.at(c);
+  return n;
+}
 
-  std::string batch, a_free, b_free;
+// Sums away the letters of `term` in neither `other` nor `out` (dropping them from `term`).
+Tensor sum_lonely(const Tensor& x, std::string& term, const std::string& other, const std::string& out) {
+  std::vector<std::int64_t> axes;
+  std::string kept;
+  for (std::size_t i = 0; i < term.size(); ++i) {
+    if (!has(other, term[i]) && !has(out, term[i]))
+      axes.push_back(static_cast<std::int64_t>(i));
+    else
+      kept += term[i];
+  }
+  if (axes.empty()) return x;
+  term = kept;
+  return sum(x, Axes(axes), false);
+}
+
+// The letters by role in the batched product: in both operands and the output (batch),
+// in one operand and the output (free), in both operands only (contracted).
+struct Roles {
+  std::string batch, a_free, b_free, contracted;
+};
+
+Roles roles_of(const EinsumTerms& t) {
+  Roles r;
   for (char c : t.out) {
     if (has(t.lhs, c) && has(t.rhs, c))
-      batch += c;
+      r.batch += c;
     else if (has(t.lhs, c))
-      a_free += c;
+      r.a_free += c;
     else
-      b_free += c;
+      r.b_free += c;
   }
-  std::string contracted;
   for (char c : t.lhs)
-    if (has(t.rhs, c) && !has(t.out, c)) contracted += c;
+    if (has(t.rhs, c) && !has(t.out, c)) r.contracted += c;
+  return r;
+}
 
-  // Choose operand order, contracted order and transposes minimising the bytes permuted.
-  struct Plan {
-    bool swap = false;
-    std::string contracted;
-    bool tx = false, ty = false;
-    bool permute_x = false, permute_y = false, permute_out = false;
-    std::int64_t cost = 0;
-  };
-  const auto product = [&](const std::string& letters) {
-    std::int64_t n = 1;
-    for (char c : letters) n *= sizes[c];
-    return n;
-  };
+// Operand order, contracted order and transposes for one batched GEMM.
+struct Plan {
+  bool swap = false;
+  std::string contracted;
+  bool tx = false, ty = false;
+  bool permute_x = false, permute_y = false, permute_out = false;
+  std::int64_t cost = 0;  // bytes permuted
+};
+
+Plan cheapest_plan(const EinsumTerms& t, const Roles& roles, const Sizes& sizes) {
   Plan best;
   best.cost = -1;
   for (const bool swap : {false, true}) {
     const std::string& xt = swap ? t.rhs : t.lhs;
     const std::string& yt = swap ? t.lhs : t.rhs;
-    const std::string& xf = swap ? b_free : a_free;
-    const std::string& yf = swap ? a_free : b_free;
-    for (const std::string& corder : {ordered(xt, contracted), ordered(yt, contracted)}) {
+    const std::string& xf = swap ? roles.b_free : roles.a_free;
+    const std::string& yf = swap ? roles.a_free : roles.b_free;
+    for (const std::string& corder : {ordered(xt, roles.contracted), ordered(yt, roles.contracted)}) {
       Plan p;
       p.swap = swap;
       p.contracted = corder;
-      if (xt == batch + xf + corder) {
-      } else if (xt == batch + corder + xf) {
-        p.tx = true;
-      } else {
-        p.permute_x = true;
-      }
-      if (yt == batch + corder + yf) {
-      } else if (yt == batch + yf + corder) {
-        p.ty = true;
-      } else {
-        p.permute_y = true;
-      }
-      p.permute_out = batch + xf + yf != t.out;
-      p.cost = (p.permute_x ? product(xt) : 0) + (p.permute_y ? product(yt) : 0) + (p.permute_out ? product(t.out) : 0);
+      p.tx = xt != roles.batch + xf + corder && xt == roles.batch + corder + xf;
+      p.permute_x = xt != roles.batch + xf + corder && !p.tx;
+      p.ty = yt != roles.batch + corder + yf && yt == roles.batch + yf + corder;
+      p.permute_y = yt != roles.batch + corder + yf && !p.ty;
+      p.permute_out = roles.batch + xf + yf != t.out;
+      p.cost = (p.permute_x ? product(sizes, xt) : 0) + (p.permute_y ? product(sizes, yt) : 0) +
+               (p.permute_out ? product(sizes, t.out) : 0);
       if (best.cost < 0 || p.cost < best.cost) best = p;
     }
   }
-  const Tensor& x = best.swap ? b : a;
-  const Tensor& y = best.swap ? a : b;
-  const std::string& xt = best.swap ? t.rhs : t.lhs;
-  const std::string& yt = best.swap ? t.lhs : t.rhs;
-  const std::string& xf = best.swap ? b_free : a_free;
-  const std::string& yf = best.swap ? a_free : b_free;
-  const std::string& c = best.contracted;
-  const std::int64_t nb = product(batch), m = product(xf), n = product(yf), k = product(c);
+  return best;
+}
+
+Tensor run_plan(const Plan& plan, const EinsumTerms& t, const Roles& roles, const Sizes& sizes, const Tensor& a,
+                const Tensor& b) {
+  const Tensor& x = plan.swap ? b : a;
+  const Tensor& y = plan.swap ? a : b;
+  const std::string& xt = plan.swap ? t.rhs : t.lhs;
+  const std::string& yt = plan.swap ? t.lhs : t.rhs;
+  const std::string& xf = plan.swap ? roles.b_free : roles.a_free;
+  const std::string& yf = plan.swap ? roles.a_free : roles.b_free;
+  const std::string& batch = roles.batch;
+  const std::string& c = plan.contracted;
+  const std::int64_t nb = product(sizes, batch), m = product(sizes, xf), n = product(sizes, yf), k = product(sizes, c);
   const bool batched = !batch.empty();
   const auto dims3 = [&](std::int64_t r, std::int64_t cols) { return batched ? Shape{nb, r, cols} : Shape{r, cols}; };
-  const Tensor xm = best.permute_x ? arrange(x, xt, batch + xf + c).reshape(dims3(m, k))
-                                   : x.reshape(best.tx ? dims3(k, m) : dims3(m, k));
-  const Tensor ym = best.permute_y ? arrange(y, yt, batch + c + yf).reshape(dims3(k, n))
-                                   : y.reshape(best.ty ? dims3(n, k) : dims3(k, n));
-  const Tensor r = matmul(xm, ym, best.tx, best.ty);
+  const Tensor xm = plan.permute_x ? arrange(x, xt, batch + xf + c).reshape(dims3(m, k))
+                                   : x.reshape(plan.tx ? dims3(k, m) : dims3(m, k));
+  const Tensor ym = plan.permute_y ? arrange(y, yt, batch + c + yf).reshape(dims3(k, n))
+                                   : y.reshape(plan.ty ? dims3(n, k) : dims3(k, n));
+  const Tensor r = matmul(xm, ym, plan.tx, plan.ty);
   const std::string r_term = batch + xf + yf;
   Shape r_shape;
-  for (char l : r_term) r_shape.push_back(sizes[l]);
+  for (char l : r_term) r_shape.push_back(sizes.at(l));
   return arrange(r.reshape(r_shape), r_term, t.out);
+}
+
+}  // namespace
+
+Tensor einsum(std::string_view equation, const Tensor& a_in, const Tensor& b_in) {
+  EinsumTerms t = parse_einsum(equation, a_in.rank(), b_in.rank());
+  const Sizes sizes = letter_sizes(equation, t, a_in, b_in);
+  // Letters of one operand only and not in the output are summed away first.
+  const Tensor a = sum_lonely(a_in, t.lhs, t.rhs, t.out);
+  const Tensor b = sum_lonely(b_in, t.rhs, t.lhs, t.out);
+  const Roles roles = roles_of(t);
+  return run_plan(cheapest_plan(t, roles, sizes), t, roles, sizes, a, b);
 }
 
 }  // namespace kplug::ops

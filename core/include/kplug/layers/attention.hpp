@@ -1,96 +1,54 @@
-// keras.layers attention family: EinsumDense (the projection layer MultiHeadAttention
-// builds on), MultiHeadAttention, Attention (Luong) and AdditiveAttention (Bahdanau).
+// keras.layers attention family (keras/src/layers/attention/): MultiHeadAttention (its
+// projections are EinsumDense, in core.hpp), Attention (Luong) and AdditiveAttention
+// (Bahdanau).
 #pragma once
 
-#include "kplug/activations.hpp"
-#include "kplug/config_fields.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
+#include "kplug/layers/core.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
-#include "kplug/layers/layer_fields.hpp"
 #include "kplug/regularizers.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
 namespace kplug::layers {
 
-// activation(einsum(equation, x, kernel) + bias). The equation is one Keras accepts:
-// "ab,bc->ac", "...b,bc->...c" (ellipsis on the left) or "ab...,bc->ac..." (on the right).
-class EinsumDense : public Layer {
- public:
-  struct Options {
-    std::vector<std::optional<std::int64_t>> output_shape;  // excluding batch and "..." axes
-    std::string equation;
-    std::shared_ptr<Activation> activation;  // null: linear
-    std::optional<std::string> bias_axes;
-    std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
-    std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
-    std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer;
-    std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
-  };
-  // The weight shapes and full output shape Keras's _analyze_einsum_string derives.
-  struct Analysis {
-    Shape kernel_shape;
-    std::optional<Shape> bias_shape;
-    PartialShape output_shape;
-  };
-  static const config::Fields<Options>& fields();
-  EinsumDense(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<EinsumDense> from_config(const boost::json::object& config, DeserializationContext& context);
-  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  Analysis analyze(const PartialShape& input_shape) const;
-  const Options& options() const noexcept { return options_; }
-  const VariablePtr& kernel() const noexcept { return kernel_; }
-  const VariablePtr& bias() const noexcept { return bias_; }
-
- protected:
-  void build(const std::vector<PartialShape>& input_shapes) override;
-  std::vector<Tensor> call(CallArgs& args) override;
-
- private:
-  Options options_;
-  VariablePtr kernel_, bias_;
+struct MultiHeadAttentionOptions : KernelBiasOptions {
+  std::int64_t num_heads = 0;
+  std::int64_t key_dim = 0;
+  std::optional<std::int64_t> value_dim;  // none: key_dim
+  double dropout = 0.0;                   // inference: no dropout
+  bool use_bias = true;
+  bool use_gate = false;
+  std::optional<std::vector<std::int64_t>> output_shape;
+  std::optional<std::vector<std::int64_t>> attention_axes;  // none: all but batch, heads, features
+  std::optional<std::int64_t> sliding_window;
+  std::shared_ptr<Regularizer> activity_regularizer;  // Keras hands it to the projections
+  std::optional<std::int64_t> seed;
 };
 
 // Multi-head scaled dot-product attention: call(query, value[, key]) with the Keras
 // masks of the inputs, `attention_mask=`, `use_causal_mask=` and
 // `return_attention_scores=`. Sublayers query/key/value/attention_output are EinsumDense
 // under the attributes query_dense, key_dense, value_dense, output_dense.
-class MultiHeadAttention : public Layer {
+class MultiHeadAttention : public FieldsLayer<MultiHeadAttention, MultiHeadAttentionOptions> {
  public:
-  struct Options {
-    std::int64_t num_heads = 0;
-    std::int64_t key_dim = 0;
-    std::optional<std::int64_t> value_dim;  // none: key_dim
-    double dropout = 0.0;                   // inference: no dropout
-    bool use_bias = true;
-    bool use_gate = false;
-    std::optional<std::vector<std::int64_t>> output_shape;
-    std::optional<std::vector<std::int64_t>> attention_axes;  // none: all but batch, heads, features
-    std::optional<std::int64_t> sliding_window;
-    std::shared_ptr<Initializer> kernel_initializer;  // null: GlorotUniform
-    std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
-    std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer, activity_regularizer;
-    std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
-    std::optional<std::int64_t> seed;
-  };
   static const config::Fields<Options>& fields();
+  // A LayerArgs activity regularizer goes to the projections, as Keras's.
   MultiHeadAttention(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<MultiHeadAttention> from_config(const boost::json::object& config,
-                                                         DeserializationContext& context);
   std::optional<boost::json::object> build_config() const override;
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<LayerAttribute> layer_attributes() const override;
   bool supports_masking() const override { return true; }
-  const Options& options() const noexcept { return options_; }
   std::int64_t value_dim() const noexcept { return options_.value_dim.value_or(options_.key_dim); }
 
  protected:
@@ -98,55 +56,84 @@ class MultiHeadAttention : public Layer {
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  Options options_;
+  // One EinsumDense projection with this layer's initializers, regularizers, constraints.
+  std::shared_ptr<EinsumDense> projection(const std::string& equation, const std::string& bias_axes,
+                                          std::vector<std::optional<std::int64_t>> output_shape,
+                                          const char* name) const;
+  std::shared_ptr<EinsumDense> build_input_projection(const PartialShape& shape, std::int64_t heads_dim,
+                                                      const char* name);
+  void build_attention(std::int64_t projected_rank);  // Keras's _build_attention
+  void build_output_projection(const PartialShape& query);
+  // Keras's _compute_attention_mask, as 0/1 floats.
+  std::optional<Tensor> attention_mask(CallArgs& args, const Tensor& query, const Tensor& value) const;
+
   std::shared_ptr<EinsumDense> query_dense_, key_dense_, value_dense_, output_dense_;
   std::string dot_product_equation_, combine_equation_;
   std::vector<std::int64_t> norm_axes_;  // of the scores
-  std::int64_t projected_rank_ = 0;
 };
 
-// Dot-product (Luong) attention over [query, value] or [query, value, key]: score_mode
-// "dot" (q . k, times `scale` with use_scale) or "concat" (sum(tanh(scale * (q + k)))).
-class Attention : public Layer {
+// What Attention and AdditiveAttention share (Keras's AdditiveAttention subclasses
+// Attention): inputs [query, value] or [query, value, key] and their masks, a softmax over
+// the scores of the derived class.
+template <class Derived, class OptionsT>
+class ScoreAttention : public FieldsLayer<Derived, OptionsT> {
  public:
-  struct Options {
-    bool use_scale = false;
-    std::string score_mode = "dot";
-    double dropout = 0.0;  // inference: no dropout
-    std::optional<std::int64_t> seed;
-  };
-  static const config::Fields<Options>& fields();
-  Attention(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<Attention> from_config(const boost::json::object& config, DeserializationContext& context);
+  ScoreAttention(OptionsT options, LayerArgs args)
+      : FieldsLayer<Derived, OptionsT>(std::move(options), std::move(args)) {}
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
-  const Options& options() const noexcept { return options_; }
 
  protected:
-  Attention(Options options, LayerArgs args, bool additive);
-  void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
   // Scores (batch..., Tq, Tv) from query (batch..., Tq, dim) and key (batch..., Tv, dim).
-  virtual Tensor scores(const Tensor& query, const Tensor& key) const;
+  virtual Tensor scores(const Tensor& query, const Tensor& key) const = 0;
+  // Keras's ValueError for an input list of another length than 2 or 3.
+  void check_input_count(std::size_t count) const;
 
-  Options options_;
-  VariablePtr scale_, concat_score_weight_;
+  VariablePtr scale_;
+};
+
+struct AttentionOptions {
+  bool use_scale = false;
+  std::string score_mode = "dot";
+  double dropout = 0.0;  // inference: no dropout
+  std::optional<std::int64_t> seed;
+};
+
+// Dot-product (Luong) attention: score_mode "dot" (q . k, times `scale` with use_scale) or
+// "concat" (sum(tanh(scale * (q + k)))).
+class Attention : public ScoreAttention<Attention, AttentionOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  Attention(Options options, LayerArgs args);
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  Tensor scores(const Tensor& query, const Tensor& key) const override;
+
+ private:
+  VariablePtr concat_score_weight_;
+};
+
+struct AdditiveAttentionOptions {
+  bool use_scale = true;
+  double dropout = 0.0;  // inference: no dropout
+  std::optional<std::int64_t> seed;
 };
 
 // Additive (Bahdanau) attention: scores sum(scale * tanh(q + k)), `scale` of shape (dim,).
-class AdditiveAttention : public Attention {
+class AdditiveAttention : public ScoreAttention<AdditiveAttention, AdditiveAttentionOptions> {
  public:
   static const config::Fields<Options>& fields();
-  AdditiveAttention(Options options, LayerArgs args);
-  boost::json::object get_config() const override;
-  static std::shared_ptr<AdditiveAttention> from_config(const boost::json::object& config,
-                                                        DeserializationContext& context);
+  using ScoreAttention::ScoreAttention;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   Tensor scores(const Tensor& query, const Tensor& key) const override;
 };
+
+extern template class ScoreAttention<Attention, AttentionOptions>;
+extern template class ScoreAttention<AdditiveAttention, AdditiveAttentionOptions>;
 
 }  // namespace kplug::layers
 

@@ -21,11 +21,14 @@
 #include "kplug/regularizers.hpp"
 #include "kplug/serialization.hpp"
 
+#include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 
@@ -46,6 +49,15 @@ config::Field<Options> activation_field(std::string key, std::shared_ptr<Activat
       [member](const Options& o) { return serialize_activation(o.*member); });
 }
 
+// A key Keras accepts and ignores (a deprecated argument): read, never written.
+template <class Options>
+config::Field<Options> ignored_field(std::string key) {
+  auto f = config::custom_field<Options>(
+      std::move(key), [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {}, {});
+  f.read_only();
+  return f;
+}
+
 // Keras's conv and RNN layers write `activity_regularizer` among their own keys (null when
 // unset), where FieldsLayer places it. LayerArgs reads it and the Layer holds it: the field
 // only writes `Options::*member`, which the layer's constructor sets from activity_regularizer().
@@ -54,6 +66,24 @@ config::Field<Options> activity_regularizer_field(std::shared_ptr<Regularizer> O
   return config::custom_field<Options>(
       "activity_regularizer", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {},
       [member](const Options& o) { return serialize(o.*member); });
+}
+
+// An axis argument given as an int or a list of ints; `is_list` remembers the form, which
+// Keras writes back as it holds it.
+template <class Options>
+config::Field<Options> axis_field(std::string key, std::vector<std::int64_t> Options::*axes, bool Options::*is_list) {
+  return config::custom_field<Options>(
+      std::move(key),
+      [axes, is_list](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& o) {
+        o.*is_list = v.is_array();
+        o.*axes = config::Codec<std::vector<std::int64_t>>::read(r, k, v.is_array() ? v : boost::json::array{v});
+        if ((o.*axes).empty()) r.fail(k, "expected an int or a non-empty list of ints");
+      },
+      [axes, is_list](const Options& o) {
+        return o.*is_list ? config::Codec<std::vector<std::int64_t>>::write(o.*axes)
+                          : boost::json::value((o.*axes).front());
+      },
+      false);
 }
 
 // Keras 3's quantization and LoRA keys (`quantization_config`, `lora_rank`,
@@ -71,12 +101,10 @@ config::Fields<Options> quantization_fields(std::string_view class_name) {
         };
   };
   auto lora_rank = config::custom_field<Options>("lora_rank", refuse_set("lora_rank"), {});
-  auto lora_alpha = config::custom_field<Options>(
-      "lora_alpha", [](ConfigReader&, std::string_view, const boost::json::value&, Options&) {}, {});
   return config::Fields<Options>{
       config::custom_field<Options>("quantization_config", refuse_set("quantization_config"),
                                     [](const Options&) { return boost::json::value(nullptr); }),
-      lora_rank.read_only(), lora_alpha.read_only()};
+      lora_rank.read_only(), ignored_field<Options>("lora_alpha")};
 }
 
 }  // namespace kplug::layers

@@ -5,7 +5,7 @@
 #include "kplug/layers/activations.hpp"
 #include "kplug/ops/normalization.hpp"
 #include "kplug/ops/reduce.hpp"
-#include "layers/fields_layer.hpp"
+#include "kplug/layers/layer_fields.hpp"
 
 #include <algorithm>
 
@@ -116,7 +116,7 @@ std::vector<Tensor> ELU::call(CallArgs& args) {
 // ---- Softmax ----
 
 const config::Fields<SoftmaxOptions>& Softmax::fields() {
-  static const config::Fields<Options> list{detail::axis_field("axis", &Options::axis, &Options::axis_is_list)};
+  static const config::Fields<Options> list{axis_field("axis", &Options::axis, &Options::axis_is_list)};
   return list;
 }
 

@@ -1,22 +1,13 @@
+// Attention and AdditiveAttention (keras/src/layers/attention/attention.py,
+// additive_attention.py).
 #include "kplug/layers/attention.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/ops/attention.hpp"
 #include "layers/attention/attention_masks.hpp"
-#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
 namespace {
-
-using Options = Attention::Options;
-
-config::Fields<Options> shared_fields(bool with_score_mode) {
-  using config::field;
-  config::Fields<Options> list{field("use_scale", &Options::use_scale, !with_score_mode)};
-  if (with_score_mode) list += config::Fields<Options>{field("score_mode", &Options::score_mode, "dot")};
-  list += config::Fields<Options>{field("dropout", &Options::dropout, 0.0), field("seed", &Options::seed)};
-  return list;
-}
 
 std::string shapes_repr(const std::vector<PartialShape>& shapes) {
   std::string s = "[";
@@ -24,78 +15,47 @@ std::string shapes_repr(const std::vector<PartialShape>& shapes) {
   return s + "]";
 }
 
+// dropout and seed, after each layer's own keys.
+template <class Options>
+config::Fields<Options> dropout_and_seed_fields() {
+  return config::Fields<Options>{config::field("dropout", &Options::dropout), config::field("seed", &Options::seed)};
+}
+
 }  // namespace
 
-Attention::Attention(Options options, LayerArgs args) : Attention(std::move(options), std::move(args), false) {}
+// ---- ScoreAttention ----
 
-Attention::Attention(Options options, LayerArgs args, bool additive)
-    : Layer(std::move(args)), options_(std::move(options)) {
-  if (!additive && options_.score_mode != "dot" && options_.score_mode != "concat") {
-    throw ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. Received: score_mode=" +
-                     options_.score_mode);
-  }
-}
-
-const config::Fields<Options>& Attention::fields() {
-  static const config::Fields<Options> list = shared_fields(true);
-  return list;
-}
-
-boost::json::object Attention::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Attention> Attention::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Attention>(config, context, "Attention");
-}
-
-void Attention::build(const std::vector<PartialShape>& input_shapes) {
-  if (input_shapes.size() < 2 || input_shapes.size() > 3) {
-    throw ValueError(class_name() +
+template <class Derived, class OptionsT>
+void ScoreAttention<Derived, OptionsT>::check_input_count(std::size_t count) const {
+  if (count < 2 || count > 3) {
+    throw ValueError(this->class_name() +
                      " layer accepts inputs list of length 2 or 3, namely [query, value] or [query, value, key]. "
                      "Received length: " +
-                     std::to_string(input_shapes.size()) + ".");
-  }
-  if (options_.use_scale) scale_ = add_weight({"scale", {}, std::make_shared<initializers::Ones>(), {}, {}, true});
-  if (options_.score_mode == "concat") {
-    concat_score_weight_ =
-        add_weight({"concat_score_weight", {}, std::make_shared<initializers::Ones>(), {}, {}, true});
+                     std::to_string(count) + ".");
   }
 }
 
-std::vector<PartialShape> Attention::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+template <class Derived, class OptionsT>
+std::vector<PartialShape> ScoreAttention<Derived, OptionsT>::compute_output_shape(
+    const std::vector<PartialShape>& input_shapes) const {
   if (input_shapes.size() < 2 || input_shapes.size() > 3 || input_shapes[0].rank() == 0 ||
       input_shapes[1].rank() == 0) {
-    fail("expects the shapes of [query, value] or [query, value, key], got " + shapes_repr(input_shapes));
+    this->fail("expects the shapes of [query, value] or [query, value, key], got " + shapes_repr(input_shapes));
   }
   std::vector<Dim> dims(input_shapes[0].dims().begin(), input_shapes[0].dims().end() - 1);
   dims.push_back(input_shapes[1].dims().back());
   return {PartialShape(std::move(dims))};
 }
 
-Tensor Attention::scores(const Tensor& query, const Tensor& key) const {
-  if (options_.score_mode == "dot") {
-    Tensor s = ops::matmul(query, key, false, true);
-    if (scale_) s = ops::multiply(s, scale_->value());
-    return s;
-  }
-  // concat: [.., Tq, 1, dim] + [.., 1, Tv, dim]
-  Tensor sum = ops::add(query.expand_dims(-2), key.expand_dims(-3));
-  if (scale_) sum = ops::multiply(scale_->value(), sum);
-  return ops::multiply(concat_score_weight_->value(), ops::sum(ops::tanh(sum), -1));
-}
-
-std::vector<Tensor> Attention::call(CallArgs& args) {
-  if (args.inputs.size() < 2 || args.inputs.size() > 3) {
-    throw ValueError(class_name() +
-                     " layer accepts inputs list of length 2 or 3, namely [query, value] or [query, value, key]. "
-                     "Received length: " +
-                     std::to_string(args.inputs.size()) + ".");
-  }
+template <class Derived, class OptionsT>
+std::vector<Tensor> ScoreAttention<Derived, OptionsT>::call(CallArgs& args) {
+  check_input_count(args.inputs.size());
   const Tensor& q = args.inputs[0];
   const Tensor& v = args.inputs[1];
   const Tensor& k = args.inputs.size() > 2 ? args.inputs[2] : v;
   if (q.rank() < 2 || k.rank() < 2 || v.rank() < 2 || q.dim(-1) != k.dim(-1) || k.dim(-2) != v.dim(-2)) {
-    fail("expects query (..., Tq, dim), value (..., Tv, dim_v) and key (..., Tv, dim), got " + shape_repr(q.shape()) +
-         ", " + shape_repr(v.shape()) + " and " + shape_repr(k.shape()));
+    this->fail("expects query (..., Tq, dim), value (..., Tv, dim_v) and key (..., Tv, dim), got " +
+               shape_repr(q.shape()) + ", " + shape_repr(v.shape()) + " and " + shape_repr(k.shape()));
   }
   const bool use_causal_mask = args.bool_kwarg("use_causal_mask", false);
   const bool return_scores = args.bool_kwarg("return_attention_scores", false);
@@ -114,32 +74,57 @@ std::vector<Tensor> Attention::call(CallArgs& args) {
   return {std::move(output)};
 }
 
-// ---- AdditiveAttention ----
+template class ScoreAttention<Attention, AttentionOptions>;
+template class ScoreAttention<AdditiveAttention, AdditiveAttentionOptions>;
 
-AdditiveAttention::AdditiveAttention(Options options, LayerArgs args)
-    : Attention(std::move(options), std::move(args), true) {}
+// ---- Attention ----
 
-const config::Fields<Options>& AdditiveAttention::fields() {
-  static const config::Fields<Options> list = shared_fields(false);
+Attention::Attention(Options options, LayerArgs args) : ScoreAttention(std::move(options), std::move(args)) {
+  if (options_.score_mode != "dot" && options_.score_mode != "concat") {
+    throw ValueError("Invalid value for argument score_mode. Expected one of {'dot', 'concat'}. Received: score_mode=" +
+                     options_.score_mode);
+  }
+}
+
+const config::Fields<Attention::Options>& Attention::fields() {
+  using config::field;
+  static const config::Fields<Options> list =
+      config::Fields<Options>{field("use_scale", &Options::use_scale), field("score_mode", &Options::score_mode)} +
+      dropout_and_seed_fields<Options>();
   return list;
 }
 
-boost::json::object AdditiveAttention::get_config() const {
-  return detail::write_fields_layer(*this, options_, fields());
+void Attention::build(const std::vector<PartialShape>& input_shapes) {
+  check_input_count(input_shapes.size());
+  if (options_.use_scale) scale_ = add_weight({"scale", {}, std::make_shared<initializers::Ones>(), {}, {}, true});
+  if (options_.score_mode == "concat") {
+    concat_score_weight_ =
+        add_weight({"concat_score_weight", {}, std::make_shared<initializers::Ones>(), {}, {}, true});
+  }
 }
 
-std::shared_ptr<AdditiveAttention> AdditiveAttention::from_config(const boost::json::object& config,
-                                                                  DeserializationContext& context) {
-  return detail::read_fields_layer<AdditiveAttention>(config, context, "AdditiveAttention", fields());
+Tensor Attention::scores(const Tensor& query, const Tensor& key) const {
+  if (options_.score_mode == "dot") {
+    Tensor s = ops::matmul(query, key, false, true);
+    if (scale_) s = ops::multiply(s, scale_->value());
+    return s;
+  }
+  // concat: [.., Tq, 1, dim] + [.., 1, Tv, dim]
+  Tensor sum = ops::add(query.expand_dims(-2), key.expand_dims(-3));
+  if (scale_) sum = ops::multiply(scale_->value(), sum);
+  return ops::multiply(concat_score_weight_->value(), ops::sum(ops::tanh(sum), -1));
+}
+
+// ---- AdditiveAttention ----
+
+const config::Fields<AdditiveAttention::Options>& AdditiveAttention::fields() {
+  static const config::Fields<Options> list =
+      config::Fields<Options>{config::field("use_scale", &Options::use_scale)} + dropout_and_seed_fields<Options>();
+  return list;
 }
 
 void AdditiveAttention::build(const std::vector<PartialShape>& input_shapes) {
-  if (input_shapes.size() < 2 || input_shapes.size() > 3) {
-    throw ValueError(
-        "AdditiveAttention layer accepts inputs list of length 2 or 3, namely [query, value] or [query, value, key]. "
-        "Received length: " +
-        std::to_string(input_shapes.size()) + ".");
-  }
+  check_input_count(input_shapes.size());
   if (!options_.use_scale) return;
   const PartialShape& query = input_shapes[0];
   if (query.rank() == 0 || !query[query.rank() - 1]) {

@@ -5,7 +5,6 @@
 #include "kplug/ops/einsum.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/attention/attention_masks.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -90,79 +89,63 @@ config::Field<Options> int_tuple_field(std::string key, std::optional<std::vecto
       });
 }
 
+// Keras writes the value_dim it holds: key_dim when none was given.
+config::Field<Options> value_dim_field() {
+  using Codec = config::Codec<std::optional<std::int64_t>>;
+  return config::custom_field<Options>(
+      "value_dim",
+      [](ConfigReader& r, std::string_view k, const boost::json::value& v, Options& o) {
+        o.value_dim = Codec::read(r, k, v);
+      },
+      [](const Options& o) { return boost::json::value(o.value_dim.value_or(o.key_dim)); });
+}
+
+void check_positive(std::string_view key, std::int64_t v, std::string_view expected = "a positive integer") {
+  if (v > 0) return;
+  throw ValueError("Received an invalid value for argument `" + std::string(key) + "`, expected " +
+                   std::string(expected) + ". Received: " + std::string(key) + "=" + std::to_string(v));
+}
+
+// Without the activity regularizer, which Keras's MultiHeadAttention hands to its projections.
+LayerArgs base_layer_args(const LayerArgs& args) { return LayerArgs{args.name, args.trainable, nullptr}; }
+
+std::int64_t rank_of(const PartialShape& s) { return static_cast<std::int64_t>(s.rank()); }
+
 }  // namespace
 
 MultiHeadAttention::MultiHeadAttention(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
-  if (options_.num_heads <= 0) {
-    throw ValueError(
-        "Received an invalid value for argument `num_heads`, expected a positive integer. Received: num_heads=" +
-        std::to_string(options_.num_heads));
-  }
-  if (options_.key_dim <= 0) {
-    throw ValueError(
-        "Received an invalid value for argument `key_dim`, expected a positive integer. Received: key_dim=" +
-        std::to_string(options_.key_dim));
-  }
-  if (options_.value_dim && *options_.value_dim <= 0) {
-    throw ValueError(
-        "Received an invalid value for argument `value_dim`, expected a positive integer or `None`. Received: "
-        "value_dim=" +
-        std::to_string(*options_.value_dim));
-  }
-  if (options_.output_shape && options_.output_shape->empty())
+    : FieldsLayer(std::move(options), base_layer_args(args)) {
+  if (!options_.activity_regularizer) options_.activity_regularizer = std::move(args.activity_regularizer);
+  check_positive("num_heads", options_.num_heads);
+  check_positive("key_dim", options_.key_dim);
+  if (options_.value_dim) check_positive("value_dim", *options_.value_dim, "a positive integer or `None`");
+  if (options_.output_shape && options_.output_shape->empty()) {
     options_.output_shape.reset();  // Python: `if output_shape`
+  }
   if (options_.sliding_window && *options_.sliding_window <= 0) {
     throw ValueError("`sliding_window` must be `None` or a positive integer. Received: sliding_window=" +
                      std::to_string(*options_.sliding_window));
   }
   if (options_.use_gate) throw NotSupportedError("MultiHeadAttention with use_gate=True is not supported");
-  if (!options_.kernel_initializer) options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
-  if (!options_.bias_initializer) options_.bias_initializer = std::make_shared<initializers::Zeros>();
 }
 
 const config::Fields<Options>& MultiHeadAttention::fields() {
   using config::field;
-  static const config::Fields<Options> list{
-      field("num_heads", &Options::num_heads).required(),
-      field("key_dim", &Options::key_dim).required(),
-      field("value_dim", &Options::value_dim),
-      field("dropout", &Options::dropout, 0.0),
-      field("use_bias", &Options::use_bias, true),
-      field("use_gate", &Options::use_gate, false),
-      int_tuple_field("output_shape", &Options::output_shape),
-      int_tuple_field("attention_axes", &Options::attention_axes),
-      field("sliding_window", &Options::sliding_window),
-      field("kernel_initializer", &Options::kernel_initializer),
-      field("bias_initializer", &Options::bias_initializer),
-      field("kernel_regularizer", &Options::kernel_regularizer),
-      field("bias_regularizer", &Options::bias_regularizer),
-      field("activity_regularizer", &Options::activity_regularizer),
-      field("kernel_constraint", &Options::kernel_constraint),
-      field("bias_constraint", &Options::bias_constraint),
-      field("seed", &Options::seed),
-  };
+  static const config::Fields<Options> list =
+      config::Fields<Options>{
+          field("num_heads", &Options::num_heads).required(),
+          field("key_dim", &Options::key_dim).required(),
+          value_dim_field(),
+          field("dropout", &Options::dropout),
+          field("use_bias", &Options::use_bias),
+          field("use_gate", &Options::use_gate),
+          int_tuple_field("output_shape", &Options::output_shape),
+          int_tuple_field("attention_axes", &Options::attention_axes),
+          field("sliding_window", &Options::sliding_window),
+      } +
+      kernel_bias_fields<Options>({field("activity_regularizer", &Options::activity_regularizer)}) +
+      config::Fields<Options>{field("seed", &Options::seed)};
   return list;
-}
-
-boost::json::object MultiHeadAttention::get_config() const {
-  boost::json::object config = detail::write_fields_layer(*this, options_);
-  // Keras writes the value_dim it holds (key_dim when none was given).
-  config["value_dim"] = value_dim();
-  return config;
-}
-
-std::shared_ptr<MultiHeadAttention> MultiHeadAttention::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  ConfigReader reader(config, context, "MultiHeadAttention");
-  LayerArgs args = LayerArgs::read(reader);
-  Options options;
-  fields().read_into(reader, options);
-  reader.finish();
-  // Keras hands activity_regularizer to the projections, not to its base Layer.
-  if (args.activity_regularizer) options.activity_regularizer = std::move(args.activity_regularizer);
-  args.activity_regularizer = nullptr;
-  return std::make_shared<MultiHeadAttention>(std::move(options), std::move(args));
 }
 
 std::optional<boost::json::object> MultiHeadAttention::build_config() const {
@@ -174,6 +157,73 @@ std::optional<boost::json::object> MultiHeadAttention::build_config() const {
   boost::json::object config;
   config["shapes_dict"] = std::move(dict);
   return config;
+}
+
+std::shared_ptr<EinsumDense> MultiHeadAttention::projection(const std::string& equation, const std::string& bias_axes,
+                                                            std::vector<std::optional<std::int64_t>> output_shape,
+                                                            const char* name) const {
+  EinsumDense::Options o;
+  static_cast<KernelBiasOptions&>(o) = options_;
+  o.equation = equation;
+  o.output_shape = std::move(output_shape);
+  if (options_.use_bias) o.bias_axes = bias_axes;
+  LayerArgs args;
+  args.name = name;
+  args.trainable = trainable();
+  args.activity_regularizer = options_.activity_regularizer;
+  return std::make_shared<EinsumDense>(std::move(o), std::move(args));
+}
+
+// The query, key or value projection to (batch, ..., heads, heads_dim), built on `shape`.
+std::shared_ptr<EinsumDense> MultiHeadAttention::build_input_projection(const PartialShape& shape,
+                                                                        std::int64_t heads_dim, const char* name) {
+  const ProjEquation eq = build_proj_equation(rank_of(shape) - 1, 1, 2);
+  auto dense = projection(eq.equation, eq.bias_axes,
+                          proj_output_shape(eq.output_rank - 1, {options_.num_heads, heads_dim}), name);
+  dense->maybe_build({shape});
+  return dense;
+}
+
+void MultiHeadAttention::build_attention(std::int64_t projected_rank) {
+  std::vector<std::int64_t> axes;
+  if (!options_.attention_axes) {
+    for (std::int64_t i = 1; i < projected_rank - 2; ++i) axes.push_back(i);
+  } else {
+    for (std::int64_t a : *options_.attention_axes) {
+      const std::int64_t axis = a >= 0 ? a : (projected_rank - 1) + a;
+      if (axis <= 0 || axis >= projected_rank - 2) {
+        fail("got attention_axes " +
+             PartialShape(std::vector<Dim>(options_.attention_axes->begin(), options_.attention_axes->end()))
+                 .to_string() +
+             ": each axis must be a non-batch, non-feature axis of the inputs (1 to " +
+             std::to_string(projected_rank - 3) + " for inputs of rank " + std::to_string(projected_rank - 1) + ")");
+      }
+      axes.push_back(axis);
+    }
+  }
+  options_.attention_axes = axes;  // Keras stores the resolved tuple (and writes it)
+  std::tie(dot_product_equation_, combine_equation_) = build_attention_equation(projected_rank, axes);
+  const auto scores_rank =
+      static_cast<std::int64_t>(dot_product_equation_.size() - dot_product_equation_.find('>') - 1);
+  norm_axes_.clear();
+  for (auto i = scores_rank - static_cast<std::int64_t>(axes.size()); i < scores_rank; ++i) norm_axes_.push_back(i);
+}
+
+// Keras's _make_output_dense: back to the query's features (or `output_shape`).
+void MultiHeadAttention::build_output_projection(const PartialShape& query) {
+  std::vector<std::int64_t> out_shape;
+  if (options_.output_shape) {
+    out_shape = *options_.output_shape;
+  } else {
+    if (!query[query.rank() - 1]) fail("needs a known last query dimension to build, got " + query.to_string());
+    out_shape = {*query[query.rank() - 1]};
+  }
+  const ProjEquation eq = build_proj_equation(rank_of(query) - 1, 2, static_cast<std::int64_t>(out_shape.size()));
+  output_dense_ =
+      projection(eq.equation, eq.bias_axes, proj_output_shape(eq.output_rank - 1, out_shape), "attention_output");
+  PartialShape output_dense_input = query_dense_->compute_output_shape({query})[0];
+  output_dense_input[output_dense_input.rank() - 1] = value_dim();
+  output_dense_->maybe_build({output_dense_input});
 }
 
 void MultiHeadAttention::build(const std::vector<PartialShape>& input_shapes) {
@@ -195,74 +245,11 @@ void MultiHeadAttention::build(const std::vector<PartialShape>& input_shapes) {
     throw ValueError("All dimensions of `value` and `key`, except the last one, must be equal. Received: value_shape=" +
                      value.to_string() + " and key_shape=" + key.to_string());
   }
-  const auto sublayer = [&](const ProjEquation& eq, std::vector<std::optional<std::int64_t>> output_shape,
-                            const char* name) {
-    EinsumDense::Options o;
-    o.equation = eq.equation;
-    o.output_shape = std::move(output_shape);
-    if (options_.use_bias) o.bias_axes = eq.bias_axes;
-    o.kernel_initializer = options_.kernel_initializer;
-    o.bias_initializer = options_.bias_initializer;
-    o.kernel_regularizer = options_.kernel_regularizer;
-    o.bias_regularizer = options_.bias_regularizer;
-    o.kernel_constraint = options_.kernel_constraint;
-    o.bias_constraint = options_.bias_constraint;
-    LayerArgs args;
-    args.name = name;
-    args.trainable = trainable();
-    args.activity_regularizer = options_.activity_regularizer;
-    return std::make_shared<EinsumDense>(std::move(o), std::move(args));
-  };
-  const auto rank = [](const PartialShape& s) { return static_cast<std::int64_t>(s.rank()); };
-
-  ProjEquation eq = build_proj_equation(rank(query) - 1, 1, 2);
-  query_dense_ = sublayer(eq, proj_output_shape(eq.output_rank - 1, {options_.num_heads, options_.key_dim}), "query");
-  query_dense_->maybe_build({query});
-  eq = build_proj_equation(rank(key) - 1, 1, 2);
-  key_dense_ = sublayer(eq, proj_output_shape(eq.output_rank - 1, {options_.num_heads, options_.key_dim}), "key");
-  key_dense_->maybe_build({key});
-  eq = build_proj_equation(rank(value) - 1, 1, 2);
-  value_dense_ = sublayer(eq, proj_output_shape(eq.output_rank - 1, {options_.num_heads, value_dim()}), "value");
-  value_dense_->maybe_build({value});
-
-  // _build_attention(output_rank): the projected rank.
-  projected_rank_ = eq.output_rank;
-  std::vector<std::int64_t> axes;
-  if (!options_.attention_axes) {
-    for (std::int64_t i = 1; i < projected_rank_ - 2; ++i) axes.push_back(i);
-  } else {
-    for (std::int64_t a : *options_.attention_axes) {
-      const std::int64_t axis = a >= 0 ? a : (projected_rank_ - 1) + a;
-      if (axis <= 0 || axis >= projected_rank_ - 2) {
-        fail("got attention_axes " +
-             PartialShape(std::vector<Dim>(options_.attention_axes->begin(), options_.attention_axes->end()))
-                 .to_string() +
-             ": each axis must be a non-batch, non-feature axis of the inputs (1 to " +
-             std::to_string(projected_rank_ - 3) + " for inputs of rank " + std::to_string(projected_rank_ - 1) + ")");
-      }
-      axes.push_back(axis);
-    }
-  }
-  options_.attention_axes = axes;  // Keras stores the resolved tuple (and writes it)
-  std::tie(dot_product_equation_, combine_equation_) = build_attention_equation(projected_rank_, axes);
-  const auto scores_rank =
-      static_cast<std::int64_t>(dot_product_equation_.size() - dot_product_equation_.find('>') - 1);
-  norm_axes_.clear();
-  for (auto i = scores_rank - static_cast<std::int64_t>(axes.size()); i < scores_rank; ++i) norm_axes_.push_back(i);
-
-  // _make_output_dense
-  std::vector<std::int64_t> out_shape;
-  if (options_.output_shape) {
-    out_shape = *options_.output_shape;
-  } else {
-    if (!query[query.rank() - 1]) fail("needs a known last query dimension to build, got " + query.to_string());
-    out_shape = {*query[query.rank() - 1]};
-  }
-  eq = build_proj_equation(rank(query) - 1, 2, static_cast<std::int64_t>(out_shape.size()));
-  output_dense_ = sublayer(eq, proj_output_shape(eq.output_rank - 1, out_shape), "attention_output");
-  PartialShape output_dense_input = query_dense_->compute_output_shape({query})[0];
-  output_dense_input[output_dense_input.rank() - 1] = value_dim();
-  output_dense_->maybe_build({output_dense_input});
+  query_dense_ = build_input_projection(query, options_.key_dim, "query");
+  key_dense_ = build_input_projection(key, options_.key_dim, "key");
+  value_dense_ = build_input_projection(value, value_dim(), "value");
+  build_attention(rank_of(value) + 1);  // the projected rank: heads added
+  build_output_projection(query);
 }
 
 std::vector<LayerAttribute> MultiHeadAttention::layer_attributes() const {
@@ -284,46 +271,64 @@ std::vector<PartialShape> MultiHeadAttention::compute_output_shape(
   return {PartialShape(std::move(dims))};
 }
 
-std::vector<Tensor> MultiHeadAttention::call(CallArgs& args) {
-  if (args.inputs.size() < 2 || args.inputs.size() > 3) {
-    fail("expects query, value and optionally key, got " + std::to_string(args.inputs.size()) + " input tensor(s)");
-  }
-  const Tensor& query = args.inputs[0];
-  const Tensor& value = args.inputs[1];
-  const auto single = [&](std::string_view name) -> const Tensor* {
-    const std::vector<Tensor>* t = args.tensor_kwarg(name);
-    if (!t) return nullptr;
-    if (t->size() != 1) fail("expects one tensor for `" + std::string(name) + "`");
-    return &t->front();
-  };
-  const Tensor* key_kwarg = single("key");
-  if (key_kwarg && args.inputs.size() > 2) fail("got `key` both positionally and as a keyword argument");
+namespace {
+
+// The one tensor of a keyword argument, if given.
+const Tensor* single_kwarg(const Layer& layer, const CallArgs& args, std::string_view name) {
+  const std::vector<Tensor>* t = args.tensor_kwarg(name);
+  if (!t) return nullptr;
+  if (t->size() != 1)
+    throw ValueError("Layer '" + layer.name() + "' expects one tensor for `" + std::string(name) + "`");
+  return &t->front();
+}
+
+// A (1, T, S) band: 1 where |i - j| < window.
+Tensor sliding_window_band(std::int64_t t, std::int64_t s, std::int64_t window) {
+  Tensor band({1, t, s});
+  for (std::int64_t i = 0; i < t; ++i)
+    for (std::int64_t j = std::max<std::int64_t>(0, i - window + 1); j < std::min(s, i + window); ++j)
+      band[i * s + j] = 1.0f;
+  return band;
+}
+
+}  // namespace
+
+std::optional<Tensor> MultiHeadAttention::attention_mask(CallArgs& args, const Tensor& query,
+                                                         const Tensor& value) const {
+  const Tensor* key_kwarg = single_kwarg(*this, args, "key");
   const bool has_key = key_kwarg || args.inputs.size() > 2;
-  const Tensor& key = key_kwarg ? *key_kwarg : args.inputs.size() > 2 ? args.inputs[2] : value;
   const bool use_causal_mask = args.bool_kwarg("use_causal_mask", false);
-  const bool return_scores = args.bool_kwarg("return_attention_scores", false);
-  const Tensor* attention_mask = single("attention_mask");
-  const Tensor* value_mask = single("value_mask");
-  const Tensor* key_mask = single("key_mask");
-  single("query_mask");  // Keras reads the query's own mask instead
+  const Tensor* attention_mask = single_kwarg(*this, args, "attention_mask");
+  const Tensor* value_mask = single_kwarg(*this, args, "value_mask");
+  const Tensor* key_mask = single_kwarg(*this, args, "key_mask");
+  single_kwarg(*this, args, "query_mask");  // Keras reads the query's own mask instead
   if (!value_mask) value_mask = args.mask(1);
   if (!key_mask && has_key && !key_kwarg) key_mask = args.mask(2);
   const Tensor* query_mask = args.mask(0);
 
-  // _compute_attention_mask, as 0/1 floats.
   std::optional<Tensor> mask;
   if (query_mask) mask = detail::mask_as_float(*query_mask).expand_dims(-1);
   if (value_mask) mask = detail::mask_and(mask, detail::mask_as_float(*value_mask).expand_dims(-2));
   if (key_mask) mask = detail::mask_and(mask, detail::mask_as_float(*key_mask).expand_dims(-2));
   if (use_causal_mask) mask = detail::mask_and(mask, ops::causal_mask(query.dim(1), value.dim(1)));
   if (options_.sliding_window) {
-    const std::int64_t t = query.dim(1), s = value.dim(1), w = *options_.sliding_window;
-    Tensor band({1, t, s});
-    for (std::int64_t i = 0; i < t; ++i)
-      for (std::int64_t j = std::max<std::int64_t>(0, i - w + 1); j < std::min(s, i + w); ++j) band[i * s + j] = 1.0f;
-    mask = detail::mask_and(mask, band);
+    mask = detail::mask_and(mask, sliding_window_band(query.dim(1), value.dim(1), *options_.sliding_window));
   }
   if (attention_mask) mask = detail::mask_and(mask, detail::mask_as_float(*attention_mask));
+  return mask;
+}
+
+std::vector<Tensor> MultiHeadAttention::call(CallArgs& args) {
+  if (args.inputs.size() < 2 || args.inputs.size() > 3) {
+    fail("expects query, value and optionally key, got " + std::to_string(args.inputs.size()) + " input tensor(s)");
+  }
+  const Tensor& query = args.inputs[0];
+  const Tensor& value = args.inputs[1];
+  const Tensor* key_kwarg = single_kwarg(*this, args, "key");
+  if (key_kwarg && args.inputs.size() > 2) fail("got `key` both positionally and as a keyword argument");
+  const Tensor& key = key_kwarg ? *key_kwarg : args.inputs.size() > 2 ? args.inputs[2] : value;
+  const bool return_scores = args.bool_kwarg("return_attention_scores", false);
+  std::optional<Tensor> mask = attention_mask(args, query, value);
 
   Tensor q = (*query_dense_)(query);
   const Tensor k = (*key_dense_)(key);

@@ -15,30 +15,19 @@ boost::json::value serialize_activation(const std::shared_ptr<Activation>& activ
   return serialize(*activation);
 }
 
-ActivationLayer::ActivationLayer(std::shared_ptr<Activation> activation, LayerArgs args)
-    : Layer(std::move(args)), activation_(activation ? std::move(activation) : builtin_activation("linear")) {
+ActivationLayer::ActivationLayer(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+  if (!options_.activation) options_.activation = builtin_activation("linear");  // Keras's activation=None
   mark_built_at_init();
 }
 
-boost::json::object ActivationLayer::get_config() const {
-  boost::json::object config = base_config();
-  config["activation"] = serialize_activation(activation_);
-  return config;
-}
-
-std::shared_ptr<ActivationLayer> ActivationLayer::from_config(const boost::json::object& config,
-                                                              DeserializationContext& context) {
-  ConfigReader reader(config, context, "Activation");
-  LayerArgs args = LayerArgs::read(reader);
-  if (!reader.has("activation")) reader.fail("activation", "missing required argument 'activation'");
-  auto activation = reader.object<Activation>("activation");
-  reader.finish();
-  return std::make_shared<ActivationLayer>(std::move(activation), std::move(args));
+const config::Fields<ActivationLayer::Options>& ActivationLayer::fields() {
+  static const config::Fields<Options> list{activation_field("activation", &Options::activation).required()};
+  return list;
 }
 
 std::vector<PartialShape> ActivationLayer::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   const PartialShape& in = single_shape(input_shapes);
-  const NamedFunction* fn = as_function(*activation_);
+  const NamedFunction* fn = as_function(*options_.activation);
   if (fn && fn->name() == "glu") {
     // glu halves the last axis; every other built-in keeps the shape.
     PartialShape out = in;
@@ -51,7 +40,7 @@ std::vector<PartialShape> ActivationLayer::compute_output_shape(const std::vecto
 
 std::vector<Tensor> ActivationLayer::call(CallArgs& args) {
   expect_inputs(args, 1);
-  return {(*activation_)(args.inputs[0])};
+  return {(*options_.activation)(args.inputs[0])};
 }
 
 }  // namespace kplug::layers

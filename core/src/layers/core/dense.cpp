@@ -6,15 +6,12 @@
 
 namespace kplug::layers {
 
-Dense::Dense(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+Dense::Dense(Options options, LayerArgs args) : KernelBiasLayer(std::move(options), std::move(args)) {
   if (options_.units <= 0) {
     throw ValueError("Received an invalid value for `units`, expected a positive integer. Received: units=" +
                      std::to_string(options_.units));
   }
-  // A null given in the config or by a C++ caller means Keras's default, as add_weight's.
-  if (!options_.activation) options_.activation = builtin_activation("linear");
-  if (!options_.kernel_initializer) options_.kernel_initializer = std::make_shared<initializers::GlorotUniform>();
-  if (!options_.bias_initializer) options_.bias_initializer = std::make_shared<initializers::Zeros>();
+  if (!options_.activation) options_.activation = builtin_activation("linear");  // Keras's activation=None
 }
 
 const config::Fields<Dense::Options>& Dense::fields() {
@@ -24,14 +21,8 @@ const config::Fields<Dense::Options>& Dense::fields() {
           field("units", &Options::units).required(),
           activation_field("activation", &Options::activation),
           field("use_bias", &Options::use_bias, true),
-          field("kernel_initializer", &Options::kernel_initializer),
-          field("bias_initializer", &Options::bias_initializer),
-          field("kernel_regularizer", &Options::kernel_regularizer),
-          field("bias_regularizer", &Options::bias_regularizer),
-          field("kernel_constraint", &Options::kernel_constraint),
-          field("bias_constraint", &Options::bias_constraint),
       } +
-      quantization_fields<Options>(keras_class_name_of());
+      kernel_bias_fields<Options>() + quantization_fields<Options>(keras_class_name_of());
   return list;
 }
 
@@ -41,20 +32,8 @@ void Dense::build(const std::vector<PartialShape>& input_shapes) {
     fail("needs a known last input dimension to build, got input shape " + in.to_string());
   }
   const std::int64_t input_dim = *in[in.rank() - 1];
-  kernel_ = add_weight({"kernel",
-                        {input_dim, options_.units},
-                        options_.kernel_initializer,
-                        options_.kernel_regularizer,
-                        options_.kernel_constraint,
-                        true});
-  if (options_.use_bias) {
-    bias_ = add_weight({"bias",
-                        {options_.units},
-                        options_.bias_initializer,
-                        options_.bias_regularizer,
-                        options_.bias_constraint,
-                        true});
-  }
+  add_kernel_bias({input_dim, options_.units},
+                  options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt);
 }
 
 std::vector<PartialShape> Dense::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {

@@ -3,20 +3,17 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/core.hpp"
-#include "layers/fields_layer.hpp"
 
 namespace kplug::layers {
 
 // ---- Identity ----
 
-Identity::Identity(LayerArgs args) : Layer(std::move(args)) { mark_built_at_init(); }
-
-std::shared_ptr<Identity> Identity::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Identity");
-  LayerArgs args = LayerArgs::read(reader);
-  reader.finish();
-  return std::make_shared<Identity>(std::move(args));
+const config::Fields<Identity::Options>& Identity::fields() {
+  static const config::Fields<Options> none;
+  return none;
 }
+
+Identity::Identity(Options options, LayerArgs args) : FieldsLayer(options, std::move(args)) { mark_built_at_init(); }
 
 std::vector<PartialShape> Identity::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   return {single_shape(input_shapes)};
@@ -84,19 +81,13 @@ const config::Fields<Rescaling::Options>& Rescaling::fields() {
   return list;
 }
 
-Rescaling::Rescaling(Options options, LayerArgs args) : Layer(std::move(args)), options_(std::move(options)) {
+Rescaling::Rescaling(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   if (std::string message = to_tensor(options_.scale, &scale_); !message.empty()) {
     throw ValueError("Rescaling scale: " + message);
   }
   if (std::string message = to_tensor(options_.offset, &offset_); !message.empty()) {
     throw ValueError("Rescaling offset: " + message);
   }
-}
-
-boost::json::object Rescaling::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<Rescaling> Rescaling::from_config(const boost::json::object& config, DeserializationContext& context) {
-  return detail::read_fields_layer<Rescaling>(config, context, "Rescaling");
 }
 
 std::vector<PartialShape> Rescaling::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {

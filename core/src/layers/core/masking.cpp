@@ -1,15 +1,9 @@
-#include "kplug/layers/masking.hpp"
-#include "kplug/config_fields.hpp"
+#include "kplug/layers/core.hpp"
 #include "kplug/ops.hpp"
 
 namespace kplug::layers {
 
 namespace {
-
-const config::Fields<Masking::Options>& masking_fields() {
-  static const config::Fields<Masking::Options> f{config::field("mask_value", &Masking::Options::mask_value)};
-  return f;
-}
 
 // Keras's any(not_equal(x, mask_value), axis=-1, keepdims).
 Tensor step_mask(const Tensor& x, const Number& mask_value, bool keepdims) {
@@ -18,22 +12,12 @@ Tensor step_mask(const Tensor& x, const Number& mask_value, bool keepdims) {
 
 }  // namespace
 
-Masking::Masking(Options options, LayerArgs args) : Layer(std::move(args)), options_(options) { mark_built_at_init(); }
-
-std::shared_ptr<Masking> Masking::from_config(const boost::json::object& config, DeserializationContext& context) {
-  ConfigReader reader(config, context, "Masking");
-  LayerArgs args = LayerArgs::read(reader);
-  Options o;
-  masking_fields().read_into(reader, o);
-  reader.finish();
-  return std::make_shared<Masking>(o, std::move(args));
+const config::Fields<Masking::Options>& Masking::fields() {
+  static const config::Fields<Options> list{config::field("mask_value", &Options::mask_value)};
+  return list;
 }
 
-boost::json::object Masking::get_config() const {
-  boost::json::object config = base_config();
-  masking_fields().write_into(options_, config);
-  return config;
-}
+Masking::Masking(Options options, LayerArgs args) : FieldsLayer(options, std::move(args)) { mark_built_at_init(); }
 
 std::vector<PartialShape> Masking::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   return {single_shape(input_shapes)};

@@ -2,7 +2,8 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/ops/normalization.hpp"
-#include "layers/fields_layer.hpp"
+
+#include <cmath>
 
 namespace kplug::layers {
 
@@ -26,46 +27,32 @@ const config::Fields<BatchNormalization::Options>& BatchNormalization::fields() 
         o.renorm_clipping = v;
       },
       [](const Options& o) { return o.renorm_clipping; });
-  static const config::Fields<Options> list{
-      field("axis", &Options::axis, -1),
-      field("momentum", &Options::momentum, 0.99),
-      field("epsilon", &Options::epsilon, 1e-3).check([](const double& v) -> std::string {
-        return v > 0.0 && std::isfinite(v) ? "" : "epsilon must be a positive number";
-      }),
-      field("center", &Options::center, true),
-      field("scale", &Options::scale, true),
-      field("beta_initializer", &Options::beta_initializer),
-      field("gamma_initializer", &Options::gamma_initializer),
-      field("moving_mean_initializer", &Options::moving_mean_initializer),
-      field("moving_variance_initializer", &Options::moving_variance_initializer),
-      field("beta_regularizer", &Options::beta_regularizer),
-      field("gamma_regularizer", &Options::gamma_regularizer),
-      field("beta_constraint", &Options::beta_constraint),
-      field("gamma_constraint", &Options::gamma_constraint),
-      field("synchronized", &Options::synchronized, false),
-      renorm,
-      renorm_clipping,
-      field("renorm_momentum", &Options::renorm_momentum),
-  };
+  static const config::Fields<Options> list =
+      config::Fields<Options>{
+          field("axis", &Options::axis),
+          field("momentum", &Options::momentum),
+          field("epsilon", &Options::epsilon).check([](const double& v) -> std::string {
+            return v > 0.0 && std::isfinite(v) ? "" : "epsilon must be a positive number";
+          }),
+          field("center", &Options::center),
+          field("scale", &Options::scale),
+      } +
+      beta_gamma_fields<Options>({
+          field("moving_mean_initializer", &Options::moving_mean_initializer).null_is_default(),
+          field("moving_variance_initializer", &Options::moving_variance_initializer).null_is_default(),
+      }) +
+      config::Fields<Options>{
+          field("synchronized", &Options::synchronized),
+          renorm,
+          renorm_clipping,
+          field("renorm_momentum", &Options::renorm_momentum),
+      };
   return list;
 }
 
 BatchNormalization::BatchNormalization(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
+    : BetaGammaLayer(std::move(options), std::move(args)) {
   if (options_.renorm) throw NotSupportedError("BatchNormalization with renorm=True is not supported");
-  if (!options_.beta_initializer) options_.beta_initializer = std::make_shared<initializers::Zeros>();
-  if (!options_.gamma_initializer) options_.gamma_initializer = std::make_shared<initializers::Ones>();
-  if (!options_.moving_mean_initializer) options_.moving_mean_initializer = std::make_shared<initializers::Zeros>();
-  if (!options_.moving_variance_initializer) {
-    options_.moving_variance_initializer = std::make_shared<initializers::Ones>();
-  }
-}
-
-boost::json::object BatchNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<BatchNormalization> BatchNormalization::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<BatchNormalization>(config, context, "BatchNormalization");
 }
 
 void BatchNormalization::build(const std::vector<PartialShape>& input_shapes) {
@@ -78,14 +65,7 @@ void BatchNormalization::build(const std::vector<PartialShape>& input_shapes) {
   const Dim& d = in[static_cast<std::size_t>(a)];
   if (!d) fail("needs a known dimension on axis " + std::to_string(options_.axis) + ", got " + in.to_string());
   const Shape shape{*d};
-  if (options_.scale) {
-    gamma_ = add_weight(
-        {"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
-  }
-  if (options_.center) {
-    beta_ = add_weight(
-        {"beta", shape, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
-  }
+  add_gamma_beta(shape, options_.scale, options_.center);
   moving_mean_ = add_weight({"moving_mean", shape, options_.moving_mean_initializer, nullptr, nullptr, false});
   moving_variance_ =
       add_weight({"moving_variance", shape, options_.moving_variance_initializer, nullptr, nullptr, false});

@@ -1,44 +1,26 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/normalization.hpp"
-#include "kplug/serialization.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 
 namespace kplug::layers {
 
-LayerNormalization::LayerNormalization(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
-  if (!options_.beta_initializer) options_.beta_initializer = std::make_shared<initializers::Zeros>();
-  if (!options_.gamma_initializer) options_.gamma_initializer = std::make_shared<initializers::Ones>();
-}
-
 const config::Fields<LayerNormalization::Options>& LayerNormalization::fields() {
   using config::field;
-  static const config::Fields<Options> list{
-      // Keras writes `axis` back in the form it was given: an int, or a list after build;
-      // null keeps the default.
-      detail::axis_field("axis", &Options::axis, &Options::axis_is_list).null_is_default(),
-      field("epsilon", &Options::epsilon, 1e-3),
-      field("center", &Options::center, true),
-      field("scale", &Options::scale, true),
-      field("rms_scaling", &Options::rms_scaling, false),
-      field("beta_initializer", &Options::beta_initializer),
-      field("gamma_initializer", &Options::gamma_initializer),
-      field("beta_regularizer", &Options::beta_regularizer),
-      field("gamma_regularizer", &Options::gamma_regularizer),
-      field("beta_constraint", &Options::beta_constraint),
-      field("gamma_constraint", &Options::gamma_constraint),
-  };
+  static const config::Fields<Options> list =
+      config::Fields<Options>{
+          // Keras writes `axis` back in the form it was given: an int, or a list after build;
+          // null keeps the default.
+          axis_field("axis", &Options::axis, &Options::axis_is_list).null_is_default(),
+          field("epsilon", &Options::epsilon),
+          field("center", &Options::center),
+          field("scale", &Options::scale),
+          field("rms_scaling", &Options::rms_scaling),
+      } +
+      beta_gamma_fields<Options>();
   return list;
-}
-
-boost::json::object LayerNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<LayerNormalization> LayerNormalization::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<LayerNormalization>(config, context, "LayerNormalization");
 }
 
 void LayerNormalization::build(const std::vector<PartialShape>& input_shapes) {
@@ -61,14 +43,7 @@ void LayerNormalization::build(const std::vector<PartialShape>& input_shapes) {
     if (!d) fail("needs known dimensions on its axes, got input shape " + in.to_string());
     shape.push_back(*d);
   }
-  if (options_.scale || options_.rms_scaling) {
-    gamma_ = add_weight(
-        {"gamma", shape, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
-  }
-  if (options_.center && !options_.rms_scaling) {
-    beta_ = add_weight(
-        {"beta", shape, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
-  }
+  add_gamma_beta(shape, options_.scale || options_.rms_scaling, options_.center && !options_.rms_scaling);
 }
 
 std::vector<PartialShape> LayerNormalization::compute_output_shape(

@@ -1,9 +1,9 @@
 // UnitNormalization, RMSNormalization, GroupNormalization (keras/src/layers/normalization/).
 #include "kplug/errors.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/normalization.hpp"
-#include "layers/fields_layer.hpp"
 
 #include <algorithm>
 
@@ -22,25 +22,24 @@ void check_axes(const Layer& layer, const std::vector<std::int64_t>& axes, const
   }
 }
 
+std::string check_groups(std::int64_t groups) {
+  if (groups > 0 || groups == -1) return {};
+  return "Received an invalid value for `groups`, expected a positive integer or -1. Received: groups=" +
+         std::to_string(groups);
+}
+
 }  // namespace
 
 // ---- UnitNormalization ----
 
 const config::Fields<UnitNormalization::Options>& UnitNormalization::fields() {
-  static const config::Fields<Options> list{detail::axis_field("axis", &Options::axis, &Options::axis_is_list)};
+  static const config::Fields<Options> list{axis_field("axis", &Options::axis, &Options::axis_is_list)};
   return list;
 }
 
 UnitNormalization::UnitNormalization(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
+    : FieldsLayer(std::move(options), std::move(args)) {
   mark_built_at_init();
-}
-
-boost::json::object UnitNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<UnitNormalization> UnitNormalization::from_config(const boost::json::object& config,
-                                                                  DeserializationContext& context) {
-  return detail::read_fields_layer<UnitNormalization>(config, context, "UnitNormalization");
 }
 
 std::vector<PartialShape> UnitNormalization::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -57,19 +56,9 @@ std::vector<Tensor> UnitNormalization::call(CallArgs& args) {
 // ---- RMSNormalization ----
 
 const config::Fields<RMSNormalization::Options>& RMSNormalization::fields() {
-  static const config::Fields<Options> list{detail::axis_field("axis", &Options::axis, &Options::axis_is_list),
+  static const config::Fields<Options> list{axis_field("axis", &Options::axis, &Options::axis_is_list),
                                             config::field("epsilon", &Options::epsilon).check(config::finite())};
   return list;
-}
-
-RMSNormalization::RMSNormalization(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {}
-
-boost::json::object RMSNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<RMSNormalization> RMSNormalization::from_config(const boost::json::object& config,
-                                                                DeserializationContext& context) {
-  return detail::read_fields_layer<RMSNormalization>(config, context, "RMSNormalization");
 }
 
 void RMSNormalization::build(const std::vector<PartialShape>& input_shapes) {
@@ -104,42 +93,21 @@ std::vector<Tensor> RMSNormalization::call(CallArgs& args) {
 
 const config::Fields<GroupNormalization::Options>& GroupNormalization::fields() {
   using config::field;
-  static const config::Fields<Options> list{
-      field("groups", &Options::groups, 32).check([](const std::int64_t& g) -> std::string {
-        return g > 0 || g == -1 ? ""
-                                : "Received an invalid value for `groups`, expected a positive integer or -1. "
-                                  "Received: groups=" +
-                                      std::to_string(g);
-      }),
-      field("axis", &Options::axis, -1),
-      field("epsilon", &Options::epsilon).check(config::finite()),
-      field("center", &Options::center, true),
-      field("scale", &Options::scale, true),
-      field("beta_initializer", &Options::beta_initializer),
-      field("gamma_initializer", &Options::gamma_initializer),
-      field("beta_regularizer", &Options::beta_regularizer),
-      field("gamma_regularizer", &Options::gamma_regularizer),
-      field("beta_constraint", &Options::beta_constraint),
-      field("gamma_constraint", &Options::gamma_constraint),
-  };
+  static const config::Fields<Options> list =
+      config::Fields<Options>{
+          field("groups", &Options::groups).check(check_groups),
+          field("axis", &Options::axis),
+          field("epsilon", &Options::epsilon).check(config::finite()),
+          field("center", &Options::center),
+          field("scale", &Options::scale),
+      } +
+      beta_gamma_fields<Options>();
   return list;
 }
 
 GroupNormalization::GroupNormalization(Options options, LayerArgs args)
-    : Layer(std::move(args)), options_(std::move(options)) {
-  if (options_.groups <= 0 && options_.groups != -1) {
-    throw ValueError("Received an invalid value for `groups`, expected a positive integer or -1. Received: groups=" +
-                     std::to_string(options_.groups));
-  }
-  if (!options_.beta_initializer) options_.beta_initializer = std::make_shared<initializers::Zeros>();
-  if (!options_.gamma_initializer) options_.gamma_initializer = std::make_shared<initializers::Ones>();
-}
-
-boost::json::object GroupNormalization::get_config() const { return detail::write_fields_layer(*this, options_); }
-
-std::shared_ptr<GroupNormalization> GroupNormalization::from_config(const boost::json::object& config,
-                                                                    DeserializationContext& context) {
-  return detail::read_fields_layer<GroupNormalization>(config, context, "GroupNormalization");
+    : BetaGammaLayer(std::move(options), std::move(args)) {
+  if (std::string message = check_groups(options_.groups); !message.empty()) throw ValueError(message);
 }
 
 void GroupNormalization::build(const std::vector<PartialShape>& input_shapes) {
@@ -164,14 +132,7 @@ void GroupNormalization::build(const std::vector<PartialShape>& input_shapes) {
     fail("Number of groups (" + std::to_string(options_.groups) + ") must be a multiple of the number of channels (" +
          std::to_string(*d) + ").");
   }
-  if (options_.scale) {
-    gamma_ = add_weight(
-        {"gamma", {*d}, options_.gamma_initializer, options_.gamma_regularizer, options_.gamma_constraint, true});
-  }
-  if (options_.center) {
-    beta_ = add_weight(
-        {"beta", {*d}, options_.beta_initializer, options_.beta_regularizer, options_.beta_constraint, true});
-  }
+  add_gamma_beta({*d}, options_.scale, options_.center);
 }
 
 std::vector<PartialShape> GroupNormalization::compute_output_shape(
