@@ -4,6 +4,7 @@
 #include "kplug/config_reader.hpp"
 #include "kplug/number.hpp"
 #include "kplug/object.hpp"
+#include "kplug/seed.hpp"
 #include "kplug/tensor.hpp"
 
 #include <cstdint>
@@ -103,18 +104,15 @@ class STFT : public Initializer {
 // itself while two objects differ; the config keeps writing `null`.
 class RandomInitializer : public Initializer {
  public:
-  const std::optional<std::int64_t>& seed() const noexcept { return seed_; }
+  const std::optional<Seed>& seed() const noexcept { return seed_; }
   // The seed the values are drawn from (the given one, or the one drawn at construction).
   std::uint64_t effective_seed() const noexcept { return effective_seed_; }
 
  protected:
-  explicit RandomInitializer(std::optional<std::int64_t> seed);
-  boost::json::value seed_config() const;
-  // `seed`: an integer or null (a serialized SeedGenerator is not supported).
-  static std::optional<std::int64_t> read_seed(ConfigReader& reader);
+  explicit RandomInitializer(std::optional<Seed> seed);
 
  private:
-  std::optional<std::int64_t> seed_;
+  std::optional<Seed> seed_;
   std::uint64_t effective_seed_;
 };
 
@@ -122,7 +120,7 @@ class RandomInitializer : public Initializer {
 class RandomNormal : public RandomInitializer {
  public:
   explicit RandomNormal(Number mean = Number::real(0.0), Number stddev = Number::real(0.05),
-                        std::optional<std::int64_t> seed = std::nullopt);
+                        std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<RandomNormal> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -135,7 +133,7 @@ class RandomNormal : public RandomInitializer {
 class RandomUniform : public RandomInitializer {
  public:
   explicit RandomUniform(Number minval = Number::real(-0.05), Number maxval = Number::real(0.05),
-                         std::optional<std::int64_t> seed = std::nullopt);
+                         std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<RandomUniform> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -148,7 +146,7 @@ class RandomUniform : public RandomInitializer {
 class TruncatedNormal : public RandomInitializer {
  public:
   explicit TruncatedNormal(Number mean = Number::real(0.0), Number stddev = Number::real(0.05),
-                           std::optional<std::int64_t> seed = std::nullopt);
+                           std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<TruncatedNormal> from_config(const boost::json::object& config,
@@ -182,9 +180,8 @@ class VarianceScaling : public RandomInitializer {
   // mode: fan_in | fan_out | fan_avg; distribution: truncated_normal | untruncated_normal |
   // uniform ("normal" means truncated_normal, case-insensitive as Keras). scale must be > 0.
   explicit VarianceScaling(Number scale = Number::real(1.0), std::string mode = "fan_in",
-                           std::string distribution = "truncated_normal",
-                           std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                           Axes output_axes = std::nullopt);
+                           std::string distribution = "truncated_normal", std::optional<Seed> seed = std::nullopt,
+                           Axes input_axes = std::nullopt, Axes output_axes = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<VarianceScaling> from_config(const boost::json::object& config,
@@ -201,12 +198,12 @@ class VarianceScaling : public RandomInitializer {
 
  protected:
   // The presets' parameters are fixed: no names to parse.
-  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed, Axes input_axes,
+  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<Seed> seed, Axes input_axes,
                   Axes output_axes);
   // The config of the fixed-parameter subclasses (GlorotUniform, ...): seed and axes only.
   boost::json::object preset_config() const;
   struct PresetArguments {
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
     Axes input_axes, output_axes;
   };
   static PresetArguments read_preset(const boost::json::object& config, DeserializationContext& context,
@@ -224,7 +221,7 @@ class VarianceScaling : public RandomInitializer {
 // uniform, fan_avg, scale 1: limit sqrt(6 / (fan_in + fan_out)).
 class GlorotUniform : public VarianceScaling {
  public:
-  explicit GlorotUniform(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit GlorotUniform(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                          Axes output_axes = std::nullopt);
   boost::json::object get_config() const override;
   static std::shared_ptr<GlorotUniform> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -233,7 +230,7 @@ class GlorotUniform : public VarianceScaling {
 // truncated normal, fan_avg, scale 1: stddev sqrt(2 / (fan_in + fan_out)).
 class GlorotNormal : public VarianceScaling {
  public:
-  explicit GlorotNormal(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit GlorotNormal(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                         Axes output_axes = std::nullopt);
   boost::json::object get_config() const override;
   static std::shared_ptr<GlorotNormal> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -242,7 +239,7 @@ class GlorotNormal : public VarianceScaling {
 // uniform, fan_in, scale 2: limit sqrt(6 / fan_in).
 class HeUniform : public VarianceScaling {
  public:
-  explicit HeUniform(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit HeUniform(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                      Axes output_axes = std::nullopt);
   boost::json::object get_config() const override;
   static std::shared_ptr<HeUniform> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -251,7 +248,7 @@ class HeUniform : public VarianceScaling {
 // truncated normal, fan_in, scale 2: stddev sqrt(2 / fan_in).
 class HeNormal : public VarianceScaling {
  public:
-  explicit HeNormal(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit HeNormal(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                     Axes output_axes = std::nullopt);
   boost::json::object get_config() const override;
   static std::shared_ptr<HeNormal> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -260,7 +257,7 @@ class HeNormal : public VarianceScaling {
 // uniform, fan_in, scale 1: limit sqrt(3 / fan_in).
 class LecunUniform : public VarianceScaling {
  public:
-  explicit LecunUniform(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit LecunUniform(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                         Axes output_axes = std::nullopt);
   boost::json::object get_config() const override;
   static std::shared_ptr<LecunUniform> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -269,7 +266,7 @@ class LecunUniform : public VarianceScaling {
 // truncated normal, fan_in, scale 1: stddev sqrt(1 / fan_in).
 class LecunNormal : public VarianceScaling {
  public:
-  explicit LecunNormal(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit LecunNormal(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                        Axes output_axes = std::nullopt);
   boost::json::object get_config() const override;
   static std::shared_ptr<LecunNormal> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -279,7 +276,7 @@ class LecunNormal : public VarianceScaling {
 // of rank > 2 are flattened to (prod(shape[:-1]), shape[-1]); rank < 2 -> ValueError.
 class Orthogonal : public RandomInitializer {
  public:
-  explicit Orthogonal(Number gain = Number::real(1.0), std::optional<std::int64_t> seed = std::nullopt);
+  explicit Orthogonal(Number gain = Number::real(1.0), std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<Orthogonal> from_config(const boost::json::object& config, DeserializationContext& context);

@@ -9,6 +9,7 @@
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/regularizers.hpp"
+#include "kplug/seed.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -79,7 +80,7 @@ class MultiHeadAttention : public Layer {
     std::shared_ptr<Initializer> bias_initializer;    // null: Zeros
     std::shared_ptr<Regularizer> kernel_regularizer, bias_regularizer, activity_regularizer;
     std::shared_ptr<Constraint> kernel_constraint, bias_constraint;
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
   };
   static const config::Fields<Options>& fields();
   MultiHeadAttention(Options options, LayerArgs args);
@@ -113,7 +114,7 @@ class Attention : public Layer {
     bool use_scale = false;
     std::string score_mode = "dot";
     double dropout = 0.0;  // inference: no dropout
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
   };
   static const config::Fields<Options>& fields();
   Attention(Options options, LayerArgs args);

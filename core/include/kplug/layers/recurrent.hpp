@@ -17,6 +17,7 @@
 #include "kplug/layers/layer.hpp"
 #include "kplug/number.hpp"
 #include "kplug/regularizers.hpp"
+#include "kplug/seed.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -54,7 +55,7 @@ struct RecurrentArgs {
   Number dropout = Number::real(0.0);  // identity at inference
   Number recurrent_dropout = Number::real(0.0);
   bool reset_after = true;  // GRU: reset gate applied after the recurrent matmul (bias (2, 3*units))
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
   // Written by the layers at Keras's place among the cell keys (not read through here).
   std::shared_ptr<Regularizer> activity_regularizer;
 };

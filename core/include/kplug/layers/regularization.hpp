@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kplug/layers/layer.hpp"
+#include "kplug/seed.hpp"
 
 #include <memory>
 #include <optional>
@@ -15,7 +16,7 @@ class Dropout : public Layer {
  public:
   struct Options {
     double rate = 0.0;
-    std::optional<std::int64_t> seed{};
+    std::optional<Seed> seed{};
     std::optional<std::vector<Dim>> noise_shape{};
   };
   Dropout(Options options, LayerArgs args);
@@ -54,7 +55,7 @@ class SpatialDropout : public Layer {
  public:
   struct Options {
     Number rate = Number::real(0.0);
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
     std::string data_format = "channels_last";
   };
   boost::json::object get_config() const override;
@@ -100,7 +101,7 @@ class GaussianNoise : public Layer {
  public:
   struct Options {
     Number stddev = Number::real(0.0);  // in [0, 1]
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
   };
   static const config::Fields<Options>& fields();
   GaussianNoise(Options options, LayerArgs args);
@@ -121,7 +122,7 @@ class GaussianDropout : public Layer {
  public:
   struct Options {
     Number rate = Number::real(0.0);  // in [0, 1]
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
   };
   static const config::Fields<Options>& fields();
   GaussianDropout(Options options, LayerArgs args);
@@ -143,7 +144,7 @@ class AlphaDropout : public Layer {
  public:
   struct Options {
     Number rate = Number::real(0.0);  // in [0, 1]
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
     std::optional<std::vector<std::optional<std::int64_t>>> noise_shape;
   };
   static const config::Fields<Options>& fields();

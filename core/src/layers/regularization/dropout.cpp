@@ -17,7 +17,7 @@ Dropout::Dropout(Options options, LayerArgs args) : Layer(std::move(args)), opti
 boost::json::object Dropout::get_config() const {
   boost::json::object config = base_config();
   config["rate"] = options_.rate;
-  config["seed"] = options_.seed ? boost::json::value(*options_.seed) : boost::json::value(nullptr);
+  config["seed"] = config::Codec<std::optional<Seed>>::write(options_.seed);
   if (options_.noise_shape) {
     config["noise_shape"] = PartialShape(*options_.noise_shape).to_json();
   } else {
@@ -32,7 +32,7 @@ std::shared_ptr<Dropout> Dropout::from_config(const boost::json::object& config,
   Options o;
   if (!reader.has("rate")) reader.fail("rate", "missing required argument 'rate'");
   o.rate = reader.real("rate", 0.0);
-  o.seed = reader.optional_integer("seed");
+  if (const auto* v = reader.raw("seed")) o.seed = config::Codec<std::optional<Seed>>::read(reader, "seed", *v);
   if (const auto* v = reader.raw("noise_shape"); v && !v->is_null()) {
     o.noise_shape = PartialShape::from_json(*v, context.path_of("noise_shape")).dims();
   }

@@ -78,7 +78,7 @@ std::shared_ptr<T> SpatialDropout::read(const boost::json::object& config, Deser
 boost::json::object SpatialDropout::get_config() const {
   boost::json::object config;
   config["rate"] = options_.rate.to_json();
-  config["seed"] = options_.seed ? boost::json::value(*options_.seed) : boost::json::value(nullptr);
+  config["seed"] = config::Codec<std::optional<Seed>>::write(options_.seed);
   config["name"] = name();
   config["dtype"] = "float32";
   if (has_data_format_) config["data_format"] = options_.data_format;
