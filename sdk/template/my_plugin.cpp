@@ -18,8 +18,9 @@ class ScaledL2 : public kplug::Regularizer {
   static std::shared_ptr<ScaledL2> from_config(const boost::json::object& config,
                                                kplug::DeserializationContext& context) {
     kplug::ConfigReader reader(config, context, "ScaledL2");
-    // A float in Keras's config. Where Keras writes an int (a count, an axis, a seed), read it
-    // with reader.integer / optional_integer: reader.real would write 0 back as 0.0.
+    // A float in Keras's config. Where Keras writes an int (a count, an axis), read it with
+    // reader.integer / optional_integer: reader.real would write 0 back as 0.0. A seed is a
+    // kplug::Seed (any int64 or uint64, as Keras writes it): a field of std::optional<Seed>.
     const double factor = reader.real("factor", 1.0);
     reader.finish();  // rejects arguments ScaledL2 does not take
     return std::make_shared<ScaledL2>(factor);

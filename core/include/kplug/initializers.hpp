@@ -4,6 +4,7 @@
 #include "kplug/config_reader.hpp"
 #include "kplug/number.hpp"
 #include "kplug/object.hpp"
+#include "kplug/seed.hpp"
 #include "kplug/tensor.hpp"
 
 #include <cstdint>
@@ -101,18 +102,16 @@ class STFT : public Initializer {
 // itself while two objects differ; the config keeps writing `null`.
 class RandomInitializer : public Initializer {
  public:
-  const std::optional<std::int64_t>& seed() const noexcept { return seed_; }
+  const std::optional<Seed>& seed() const noexcept { return seed_; }
   // The seed the values are drawn from (the given one, or the one drawn at construction).
   std::uint64_t effective_seed() const noexcept { return effective_seed_; }
 
  protected:
-  explicit RandomInitializer(std::optional<std::int64_t> seed);
-  boost::json::value seed_config() const;
+  explicit RandomInitializer(std::optional<Seed> seed);
   // `seed`: an integer or null (a serialized SeedGenerator is not supported).
-  static std::optional<std::int64_t> read_seed(ConfigReader& reader);
 
  private:
-  std::optional<std::int64_t> seed_;
+  std::optional<Seed> seed_;
   std::uint64_t effective_seed_;
 };
 
@@ -120,7 +119,7 @@ class RandomInitializer : public Initializer {
 class RandomNormal : public RandomInitializer {
  public:
   explicit RandomNormal(Number mean = Number::real(0.0), Number stddev = Number::real(0.05),
-                        std::optional<std::int64_t> seed = std::nullopt);
+                        std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<RandomNormal> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -133,7 +132,7 @@ class RandomNormal : public RandomInitializer {
 class RandomUniform : public RandomInitializer {
  public:
   explicit RandomUniform(Number minval = Number::real(-0.05), Number maxval = Number::real(0.05),
-                         std::optional<std::int64_t> seed = std::nullopt);
+                         std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<RandomUniform> from_config(const boost::json::object& config, DeserializationContext& context);
@@ -146,7 +145,7 @@ class RandomUniform : public RandomInitializer {
 class TruncatedNormal : public RandomInitializer {
  public:
   explicit TruncatedNormal(Number mean = Number::real(0.0), Number stddev = Number::real(0.05),
-                           std::optional<std::int64_t> seed = std::nullopt);
+                           std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<TruncatedNormal> from_config(const boost::json::object& config,
@@ -180,9 +179,8 @@ class VarianceScaling : public RandomInitializer {
   // mode: fan_in | fan_out | fan_avg; distribution: truncated_normal | untruncated_normal |
   // uniform ("normal" means truncated_normal, case-insensitive as Keras). scale must be > 0.
   explicit VarianceScaling(Number scale = Number::real(1.0), std::string mode = "fan_in",
-                           std::string distribution = "truncated_normal",
-                           std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
-                           Axes output_axes = std::nullopt);
+                           std::string distribution = "truncated_normal", std::optional<Seed> seed = std::nullopt,
+                           Axes input_axes = std::nullopt, Axes output_axes = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<VarianceScaling> from_config(const boost::json::object& config,
@@ -199,12 +197,12 @@ class VarianceScaling : public RandomInitializer {
 
  protected:
   // The presets' parameters are fixed: no names to parse.
-  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed, Axes input_axes,
+  VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<Seed> seed, Axes input_axes,
                   Axes output_axes);
   // The config of the fixed-parameter subclasses (GlorotUniform, ...): seed and axes only.
   boost::json::object preset_config() const;
   struct PresetOptions {
-    std::optional<std::int64_t> seed;
+    std::optional<Seed> seed;
     Axes input_axes, output_axes;
   };
   static PresetOptions read_preset(const boost::json::object& config, DeserializationContext& context,
@@ -230,7 +228,7 @@ struct VarianceScalingPresetParameters {
 template <const VarianceScalingPresetParameters& P>
 class VarianceScalingPreset final : public VarianceScaling {
  public:
-  explicit VarianceScalingPreset(std::optional<std::int64_t> seed = std::nullopt, Axes input_axes = std::nullopt,
+  explicit VarianceScalingPreset(std::optional<Seed> seed = std::nullopt, Axes input_axes = std::nullopt,
                                  Axes output_axes = std::nullopt)
       : VarianceScaling(Number::real(P.scale), P.mode, P.distribution, seed, std::move(input_axes),
                         std::move(output_axes)) {}
@@ -275,7 +273,7 @@ using LecunNormal = VarianceScalingPreset<kLecunNormal>;
 // of rank > 2 are flattened to (prod(shape[:-1]), shape[-1]); rank < 2 -> ValueError.
 class Orthogonal : public RandomInitializer {
  public:
-  explicit Orthogonal(Number gain = Number::real(1.0), std::optional<std::int64_t> seed = std::nullopt);
+  explicit Orthogonal(Number gain = Number::real(1.0), std::optional<Seed> seed = std::nullopt);
   Tensor operator()(const Shape& shape) const override;
   boost::json::object get_config() const override;
   static std::shared_ptr<Orthogonal> from_config(const boost::json::object& config, DeserializationContext& context);

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "kplug/config_fields.hpp"
+#include "kplug/seed.hpp"
 
 #include <cstdint>
 #include <optional>
@@ -9,10 +10,10 @@
 
 namespace kplug::initializers::detail {
 
-// An integer or null; a serialized keras.random.SeedGenerator is not supported.
+// An integer (int64 or uint64) or null; a serialized keras.random.SeedGenerator is not supported.
 template <class Options>
 config::Field<Options> seed_field() {
-  using Codec = config::Codec<std::optional<std::int64_t>>;
+  using Codec = config::Codec<std::optional<Seed>>;
   return config::custom_field<Options>(
       "seed",
       [](ConfigReader& r, std::string_view key, const boost::json::value& v, Options& a) {

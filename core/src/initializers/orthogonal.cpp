@@ -15,7 +15,7 @@ namespace kplug::initializers {
 
 namespace {
 struct OrthogonalOptions {
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
   Number gain = Number::real(1.0);
 };
 const config::Fields<OrthogonalOptions>& orthogonal_fields() {
@@ -25,7 +25,7 @@ const config::Fields<OrthogonalOptions>& orthogonal_fields() {
 }
 }  // namespace
 
-Orthogonal::Orthogonal(Number gain, std::optional<std::int64_t> seed) : RandomInitializer(seed), gain_(gain) {
+Orthogonal::Orthogonal(Number gain, std::optional<Seed> seed) : RandomInitializer(seed), gain_(gain) {
   checks::require_finite(gain_.value, "gain");
 }
 

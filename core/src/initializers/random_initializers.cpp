@@ -25,7 +25,7 @@ Number checked_stddev(Number stddev) {
 
 // mean and stddev (RandomNormal, TruncatedNormal) or minval and maxval (RandomUniform).
 struct RandomOptions {
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
   Number a, b;
 };
 
@@ -45,24 +45,10 @@ const config::Fields<RandomOptions>& uniform_fields() {
 
 }  // namespace
 
-RandomInitializer::RandomInitializer(std::optional<std::int64_t> seed)
-    : seed_(seed), effective_seed_(seed ? static_cast<std::uint64_t>(*seed) : detail::draw_seed()) {}
+RandomInitializer::RandomInitializer(std::optional<Seed> seed)
+    : seed_(seed), effective_seed_(seed ? seed->bits() : detail::draw_seed()) {}
 
-boost::json::value RandomInitializer::seed_config() const {
-  if (!seed_) return nullptr;
-  return *seed_;
-}
-
-std::optional<std::int64_t> RandomInitializer::read_seed(ConfigReader& reader) {
-  const boost::json::value* v = reader.raw("seed");
-  if (v && v->is_object()) {
-    throw NotSupportedError(reader.context().path_of("seed") +
-                            ": a keras.random.SeedGenerator seed is not supported; use an integer or null");
-  }
-  return reader.optional_integer("seed");
-}
-
-RandomNormal::RandomNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
+RandomNormal::RandomNormal(Number mean, Number stddev, std::optional<Seed> seed)
     : RandomInitializer(seed), mean_(mean), stddev_(checked_stddev(stddev)) {
   checks::require_finite(mean_.value, "mean");
 }
@@ -81,7 +67,7 @@ std::shared_ptr<RandomNormal> RandomNormal::from_config(const boost::json::objec
   return std::make_shared<RandomNormal>(args.a, args.b, args.seed);
 }
 
-RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<std::int64_t> seed)
+RandomUniform::RandomUniform(Number minval, Number maxval, std::optional<Seed> seed)
     : RandomInitializer(seed), minval_(minval), maxval_(maxval) {
   checks::require_finite(minval_.value, "minval");
   checks::require_finite(maxval_.value, "maxval");
@@ -113,7 +99,7 @@ std::shared_ptr<RandomUniform> RandomUniform::from_config(const boost::json::obj
   return std::make_shared<RandomUniform>(args.a, args.b, args.seed);
 }
 
-TruncatedNormal::TruncatedNormal(Number mean, Number stddev, std::optional<std::int64_t> seed)
+TruncatedNormal::TruncatedNormal(Number mean, Number stddev, std::optional<Seed> seed)
     : RandomInitializer(seed), mean_(mean), stddev_(checked_stddev(stddev)) {
   checks::require_finite(mean_.value, "mean");
 }

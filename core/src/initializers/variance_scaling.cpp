@@ -101,12 +101,12 @@ VarianceScaling::Distribution parse_distribution(std::string distribution) {
 
 }  // namespace
 
-VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string distribution,
-                                 std::optional<std::int64_t> seed, Axes input_axes, Axes output_axes)
+VarianceScaling::VarianceScaling(Number scale, std::string mode, std::string distribution, std::optional<Seed> seed,
+                                 Axes input_axes, Axes output_axes)
     : VarianceScaling(scale, parse_mode(mode), parse_distribution(std::move(distribution)), seed, std::move(input_axes),
                       std::move(output_axes)) {}
 
-VarianceScaling::VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<std::int64_t> seed,
+VarianceScaling::VarianceScaling(Number scale, Mode mode, Distribution distribution, std::optional<Seed> seed,
                                  Axes input_axes, Axes output_axes)
     : RandomInitializer(seed),
       scale_(scale),
@@ -180,7 +180,7 @@ Tensor VarianceScaling::operator()(const Shape& shape) const {
 namespace {
 
 struct ScalingOptions {
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
   Number scale = Number::real(1.0);
   // Defaults are the fields' (the presets' reads then allocate no strings).
   std::string mode;

@@ -36,6 +36,7 @@
 #include "kplug/plugin_abi.hpp"
 #include "kplug/registrar.hpp"
 #include "kplug/regularizers.hpp"
+#include "kplug/seed.hpp"
 #include "kplug/serialization.hpp"
 #include "kplug/tensor.hpp"
 

@@ -9,6 +9,7 @@
 #include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/regularizers.hpp"
+#include "kplug/seed.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -33,7 +34,7 @@ struct MultiHeadAttentionOptions : KernelBiasOptions {
   std::optional<std::vector<std::int64_t>> attention_axes;  // none: all but batch, heads, features
   std::optional<std::int64_t> sliding_window;
   std::shared_ptr<Regularizer> activity_regularizer;  // Keras hands it to the projections
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
 };
 
 // Multi-head scaled dot-product attention: call(query, value[, key]) with the Keras
@@ -97,7 +98,7 @@ struct AttentionOptions {
   bool use_scale = false;
   std::string score_mode = "dot";
   double dropout = 0.0;  // inference: no dropout
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
 };
 
 // Dot-product (Luong) attention: score_mode "dot" (q . k, times `scale` with use_scale) or
@@ -118,7 +119,7 @@ class Attention : public ScoreAttention<Attention, AttentionOptions> {
 struct AdditiveAttentionOptions {
   bool use_scale = true;
   double dropout = 0.0;  // inference: no dropout
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
 };
 
 // Additive (Bahdanau) attention: scores sum(scale * tanh(q + k)), `scale` of shape (dim,).

@@ -8,6 +8,7 @@
 #include "kplug/layers/elementwise_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/number.hpp"
+#include "kplug/seed.hpp"
 
 #include <array>
 #include <cstddef>
@@ -41,7 +42,7 @@ class NoiseLayer : public ElementwiseLayer<Derived, OptionsT> {
 
 struct DropoutOptions {
   double rate = 0.0;  // in [0, 1]
-  std::optional<std::int64_t> seed{};
+  std::optional<Seed> seed{};
   std::optional<std::vector<Dim>> noise_shape{};
 };
 
@@ -54,7 +55,7 @@ class Dropout : public NoiseLayer<Dropout, DropoutOptions> {
 
 struct SpatialDropoutOptions {
   Number rate = Number::real(0.0);  // in [0, 1]
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
   std::string data_format = "channels_last";  // 2 and 3 axes only
 };
 
@@ -84,7 +85,7 @@ using SpatialDropout3D = SpatialDropout<3>;
 
 struct GaussianNoiseOptions {
   Number stddev = Number::real(0.0);  // in [0, 1]
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
 };
 
 // Adds N(0, stddev) noise in training.
@@ -97,7 +98,7 @@ class GaussianNoise : public NoiseLayer<GaussianNoise, GaussianNoiseOptions> {
 
 struct GaussianDropoutOptions {
   Number rate = Number::real(0.0);  // in [0, 1]
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
 };
 
 // Multiplies by N(1, sqrt(rate / (1 - rate))) noise in training.
@@ -110,7 +111,7 @@ class GaussianDropout : public NoiseLayer<GaussianDropout, GaussianDropoutOption
 
 struct AlphaDropoutOptions {
   Number rate = Number::real(0.0);  // in [0, 1]
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
   std::optional<std::vector<std::optional<std::int64_t>>> noise_shape;
 };
 

@@ -20,6 +20,7 @@
 #include "kplug/layers/layer.hpp"
 #include "kplug/number.hpp"
 #include "kplug/regularizers.hpp"
+#include "kplug/seed.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -72,7 +73,7 @@ struct SimpleRNNCellOptions {
   std::shared_ptr<Constraint> kernel_constraint, recurrent_constraint, bias_constraint;
   Number dropout = Number::real(0.0);  // identity at inference
   Number recurrent_dropout = Number::real(0.0);
-  std::optional<std::int64_t> seed;
+  std::optional<Seed> seed;
 };
 
 // A gated cell's: the gates' activation too.

@@ -66,7 +66,7 @@ boost::json::object SpatialDropout<Rank>::get_config() const {
   const Options& o = this->options_;
   boost::json::object config;
   config["rate"] = o.rate.to_json();
-  config["seed"] = o.seed ? boost::json::value(*o.seed) : boost::json::value(nullptr);
+  config["seed"] = config::Codec<std::optional<Seed>>::write(o.seed);
   config["name"] = this->name();
   config["dtype"] = "float32";
   if (Rank > 1) config["data_format"] = o.data_format;
