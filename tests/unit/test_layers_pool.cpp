@@ -207,3 +207,23 @@ BOOST_AUTO_TEST_CASE(bad_options_name_the_key) {
   auto big = layer_from("MaxPooling3D", R"({"pool_size": 3})");
   BOOST_CHECK_THROW(shape_of(big, {std::nullopt, 2, 4, 4, 1}), ValueError);
 }
+
+BOOST_AUTO_TEST_CASE(adaptive_pooling_windows_and_config_errors) {
+  // Length 5 to 3: windows [0, 2), [1, 4), [3, 5) (floor(i*5/3), ceil((i+1)*5/3)).
+  auto average = layer_from("AdaptiveAveragePooling1D", R"({"output_size": 3})");
+  BOOST_CHECK((*average)(Tensor({1, 5, 1}, {1, 2, 3, 4, 6})) == Tensor({1, 3, 1}, {1.5f, 3, 5}));
+  auto maximum = layer_from("AdaptiveMaxPooling1D", R"({"output_size": [3], "data_format": "channels_first"})");
+  BOOST_CHECK((*maximum)(Tensor({1, 1, 5}, {1, 7, 3, 4, 2})) == Tensor({1, 1, 3}, {7, 7, 4}));
+  // Length 2 to 3 (more outputs than inputs): windows [0, 1), [0, 2), [1, 2).
+  auto up = layer_from("AdaptiveAveragePooling2D", R"({"output_size": [1, 3]})");
+  BOOST_CHECK((*up)(Tensor({1, 1, 2, 1}, {2, 4})) == Tensor({1, 1, 3, 1}, {2, 3, 4}));
+  BOOST_CHECK(up->get_config().at("output_size") == (boost::json::array{1, 3}));
+
+  auto config_error = [](const char* cls, const char* config) {
+    return error_of<ConfigError>([&] { layer_from(cls, config); });
+  };
+  BOOST_CHECK(contains(config_error("AdaptiveMaxPooling3D", "{}"), "output_size"));
+  BOOST_CHECK(contains(config_error("AdaptiveAveragePooling2D", R"({"output_size": [2, 0]})"), "output_size"));
+  BOOST_CHECK(contains(config_error("AdaptiveAveragePooling1D", R"({"output_size": 2, "data_format": "nchw"})"),
+                       "data_format"));
+}

@@ -575,8 +575,8 @@ BOOST_AUTO_TEST_CASE(conv_lstm3d_of_depth_one_is_a_conv_lstm2d) {
   const Tensor y = run(*layer, x)[0];
   BOOST_REQUIRE(y.shape() == (Shape{kBatch, steps, 1, 2, 3, filters}));
   for (std::int64_t b = 0; b < kBatch; ++b) {
-    const ConvRef ref = conv_lstm_ref(x.slice_rows(b, b + 1).reshape({steps, h, w, in}), k, r, bias, {2, 1}, {1, 1},
-                                      true, false);
+    const ConvRef ref =
+        conv_lstm_ref(x.slice_rows(b, b + 1).reshape({steps, h, w, in}), k, r, bias, {2, 1}, {1, 1}, true, false);
     const Tensor outputs = y.slice_rows(b, b + 1).reshape({steps, 2, 3, filters});
     for (std::int64_t t = 0; t < steps; ++t) {
       check_close(outputs.slice_rows(t, t + 1).reshape({2, 3, filters}), ref.outputs[static_cast<std::size_t>(t)],

@@ -58,6 +58,18 @@ std::string guide_snippets(const fs::path& markdown) {
   return body + registration;
 }
 
+// A project building the shipped plugins (plugins/addons, plugins/keras_guide) from their own
+// folders against an installed SDK, as an author outside the tree would.
+void write_shipped_plugins_project(const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::string plugins = KPLUG_SHIPPED_PLUGINS_DIR;
+  std::ofstream(dir / "CMakeLists.txt") << "cmake_minimum_required(VERSION 3.25)\nproject(shipped LANGUAGES CXX)\n"
+                                           "find_package(kplug CONFIG REQUIRED)\n"
+                                           "add_subdirectory(" +
+                                               plugins + "/addons addons)\nadd_subdirectory(" + plugins +
+                                               "/keras_guide keras_guide)\n";
+}
+
 // A plugin project holding the guide's snippets.
 void write_guide_project(const fs::path& dir) {
   fs::create_directories(dir);
@@ -182,6 +194,23 @@ BOOST_AUTO_TEST_CASE(guide_snippets_build_and_load) {
   dense.reset();
   host.unload("guide");
   filled.reset();
+  fs::remove_all(work);
+}
+
+// Both shipped plugins use only the installed SDK: they build out of tree, and load.
+BOOST_AUTO_TEST_CASE(shipped_plugins_build_against_the_installed_sdk) {
+  const fs::path work = work_dir("shipped");
+  install_to(work / "prefix");
+  write_shipped_plugins_project(work / "shipped");
+  build_project(work / "shipped", work / "build", work / "prefix");
+  PluginHost host;
+  BOOST_TEST(host.load(work / "build" / "addons" / "libkplug_addons.so") == "addons");
+  BOOST_TEST(host.load(work / "build" / "keras_guide" / "libkplug_keras_guide.so") == "keras_guide");
+#ifdef KPLUG_SDK_TEST_CLANG
+  build_project(work / "shipped", work / "build_clang", work / "prefix", KPLUG_SDK_TEST_CLANG);
+  BOOST_TEST(fs::exists(work / "build_clang" / "addons" / "libkplug_addons.so"));
+  BOOST_TEST(fs::exists(work / "build_clang" / "keras_guide" / "libkplug_keras_guide.so"));
+#endif
   fs::remove_all(work);
 }
 

@@ -121,6 +121,12 @@ void add_pooling_layers(CatalogBuilder& builder) {
   builder.add_class<GlobalAveragePooling1D>(kModule, {"GlobalAveragePooling1D"});
   builder.add_class<GlobalAveragePooling2D>(kModule, {"GlobalAveragePooling2D"});
   builder.add_class<GlobalAveragePooling3D>(kModule, {"GlobalAveragePooling3D"});
+  builder.add_class<AdaptiveMaxPooling1D>(kModule, {"AdaptiveMaxPooling1D"});
+  builder.add_class<AdaptiveMaxPooling2D>(kModule, {"AdaptiveMaxPooling2D"});
+  builder.add_class<AdaptiveMaxPooling3D>(kModule, {"AdaptiveMaxPooling3D"});
+  builder.add_class<AdaptiveAveragePooling1D>(kModule, {"AdaptiveAveragePooling1D"});
+  builder.add_class<AdaptiveAveragePooling2D>(kModule, {"AdaptiveAveragePooling2D"});
+  builder.add_class<AdaptiveAveragePooling3D>(kModule, {"AdaptiveAveragePooling3D"});
 }
 
 // Recurrent layers, their cells and wrappers.

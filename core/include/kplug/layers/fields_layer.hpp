@@ -27,7 +27,8 @@
 //
 // `Base` (default Layer) is a Layer subclass constructible from LayerArgs that the layer
 // shares with others (the RNN loop). A field named like a base key (activity_regularizer)
-// takes the list's place, as in Keras's conv and RNN configs.
+// keeps the base key's place when base_config() wrote it (a set regularizer) and takes the
+// list's place otherwise, as Python's `config.update(...)` in Keras's get_config.
 #pragma once
 
 #include "kplug/config_fields.hpp"
@@ -75,7 +76,6 @@ class FieldsLayer : public Base {
 
   boost::json::object get_config() const override {
     boost::json::object config = this->base_config();
-    for (const auto& field : Derived::fields().list()) config.erase(field.key());
     Derived::fields().write_into(options_, config);
     return config;
   }

@@ -1,6 +1,7 @@
 // keras.layers pooling layers (keras/src/layers/pooling/): Max/AveragePooling1D/2D/3D
-// (Keras's BasePooling) and GlobalMax/GlobalAveragePooling1D/2D/3D (BaseGlobalPooling),
-// each a template over the number of spatial axes and the mode. No weights; built at
+// (Keras's BasePooling), GlobalMax/GlobalAveragePooling1D/2D/3D (BaseGlobalPooling) and
+// AdaptiveMax/AdaptiveAveragePooling1D/2D/3D (BaseAdaptivePooling), each a template over the
+// number of spatial axes and the mode. No weights; built at
 // construction, as Keras builds them.
 #pragma once
 
@@ -99,6 +100,38 @@ using GlobalMaxPooling3D = BaseGlobalPooling<3, PoolingMode::max>;
 using GlobalAveragePooling1D = BaseGlobalPooling<1, PoolingMode::average>;
 using GlobalAveragePooling2D = BaseGlobalPooling<2, PoolingMode::average>;
 using GlobalAveragePooling3D = BaseGlobalPooling<3, PoolingMode::average>;
+
+// Keras's BaseAdaptivePooling arguments: the output's size along each spatial axis.
+template <std::size_t Rank>
+struct AdaptivePoolingOptions {
+  config::IntTuple<Rank> output_size{1};      // required in a config; an int means every axis
+  std::string data_format = "channels_last";  // or "channels_first"
+};
+
+// Each spatial axis of length n pooled to output_size o: output i covers the input positions
+// [floor(i * n / o), ceil((i + 1) * n / o)), so o may be larger than n.
+template <std::size_t Rank, PoolingMode Mode>
+class BaseAdaptivePooling : public FieldsLayer<BaseAdaptivePooling<Rank, Mode>, AdaptivePoolingOptions<Rank>> {
+ public:
+  using Options = AdaptivePoolingOptions<Rank>;
+  static constexpr std::string_view keras_class_name =
+      pooling_name<Rank, Mode>({"AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AdaptiveMaxPooling3D"},
+                               {"AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveAveragePooling3D"});
+  static const config::Fields<Options>& fields();
+  BaseAdaptivePooling(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+};
+
+// The Keras classes (instantiated in libkplug).
+using AdaptiveMaxPooling1D = BaseAdaptivePooling<1, PoolingMode::max>;
+using AdaptiveMaxPooling2D = BaseAdaptivePooling<2, PoolingMode::max>;
+using AdaptiveMaxPooling3D = BaseAdaptivePooling<3, PoolingMode::max>;
+using AdaptiveAveragePooling1D = BaseAdaptivePooling<1, PoolingMode::average>;
+using AdaptiveAveragePooling2D = BaseAdaptivePooling<2, PoolingMode::average>;
+using AdaptiveAveragePooling3D = BaseAdaptivePooling<3, PoolingMode::average>;
 
 }  // namespace kplug::layers
 

@@ -8,6 +8,7 @@
 
 #include <array>
 #include <cstdint>
+#include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops {
@@ -47,6 +48,12 @@ inline Tensor avg_pool3d(const Tensor& x, const Pool3DOptions& o = {}) { return 
 // broadcasts against x; masked-out values never reach the sum (a NaN there is dropped), and
 // an axis with no element set gives NaN (0 / 0), as Keras.
 Tensor masked_mean(const Tensor& x, const Tensor& mask, const Axes& axes, bool keepdims = false);
+
+// keras.ops.adaptive_max_pool / adaptive_average_pool, channels_last: x (batch, spatial...,
+// channels) with one output_size per spatial axis (1 to 3). Output i of an axis of length n
+// pools x[floor(i * n / o), ceil((i + 1) * n / o)), axis after axis as Keras computes it (an
+// average is a float32 sum divided by the window's length), so results match Keras's bits.
+Tensor adaptive_pool(const Tensor& x, PoolMode mode, const std::vector<std::int64_t>& output_size);
 
 }  // namespace kplug::ops
 #pragma GCC visibility pop

@@ -3,9 +3,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/activations.hpp"
+#include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/normalization.hpp"
 #include "kplug/ops/reduce.hpp"
-#include "kplug/layers/layer_fields.hpp"
 
 #include <algorithm>
 
