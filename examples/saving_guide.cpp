@@ -9,6 +9,7 @@
 #include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
+#include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/regularization.hpp"
@@ -121,50 +122,51 @@ class CustomLayer : public kplug::Layer {
 // def custom_fn(x): return x**2
 kplug::Tensor custom_fn(const kplug::Tensor& x) { return x * x; }
 
-// The guide's "custom layer with a nested layer": its config holds the sublayers' dicts and
-// its from_config deserializes them (keras.layers.deserialize).
-class NestedLayer : public kplug::Layer {
+// The guide's "custom layer with a nested layer": its config holds the sublayers' dicts
+// (keras.layers.serialize) and its from_config deserializes them (keras.layers.deserialize).
+struct NestedLayerOptions {
+  kplug::LayerPtr first_layer;
+  kplug::LayerPtr second_layer;  // none: Dense(8)
+};
+
+class NestedLayer : public kplug::FieldsLayer<NestedLayer, NestedLayerOptions> {
  public:
-  NestedLayer(kplug::LayerPtr first, kplug::LayerPtr second, kplug::LayerArgs args)
-      : Layer(std::move(args)), first_(std::move(first)), second_(std::move(second)) {
-    if (!first_) throw kplug::ValueError("NestedLayer needs a first_layer");
-    if (!second_) second_ = dense(8, nullptr, nullptr);  // second_layer=None -> Dense(8)
+  static const kplug::config::Fields<NestedLayerOptions>& fields() {
+    using O = NestedLayerOptions;
+    auto layer_field = [](std::string key, kplug::LayerPtr O::*member) {
+      return kplug::config::custom_field<O>(
+          std::move(key),
+          [member](kplug::ConfigReader& r, std::string_view k, const boost::json::value& v, O& o) {
+            o.*member = r.context().object<kplug::Layer>(v, k);
+          },
+          [member](const O& o) { return kplug::serialize_layer(*(o.*member)); });
+    };
+    static const kplug::config::Fields<O> f{layer_field("first_layer", &O::first_layer),
+                                            layer_field("second_layer", &O::second_layer)};
+    return f;
   }
-  boost::json::object get_config() const override {
-    boost::json::object config = base_config();
-    config["first_layer"] = kplug::serialize_layer(*first_);
-    config["second_layer"] = kplug::serialize_layer(*second_);
-    return config;
-  }
-  static std::shared_ptr<NestedLayer> from_config(const boost::json::object& config,
-                                                  kplug::DeserializationContext& context) {
-    kplug::ConfigReader reader(config, context, "NestedLayer");
-    kplug::LayerArgs args = kplug::LayerArgs::read(reader);
-    kplug::LayerPtr first = reader.object<kplug::Layer>("first_layer");
-    kplug::LayerPtr second = reader.object<kplug::Layer>("second_layer");
-    reader.finish();
-    return std::make_shared<NestedLayer>(std::move(first), std::move(second), std::move(args));
+  NestedLayer(NestedLayerOptions options, kplug::LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
+    if (!options_.first_layer) throw kplug::ValueError("NestedLayer needs a first_layer");
+    if (!options_.second_layer) options_.second_layer = dense(8, nullptr, nullptr);  // second_layer=None -> Dense(8)
   }
   std::vector<kplug::LayerAttribute> layer_attributes() const override {
-    return {kplug::LayerAttribute{.name = "first_layer", .layers = {first_}},
-            kplug::LayerAttribute{.name = "second_layer", .layers = {second_}}};
+    return {kplug::LayerAttribute{.name = "first_layer", .layers = {options_.first_layer}},
+            kplug::LayerAttribute{.name = "second_layer", .layers = {options_.second_layer}}};
   }
   std::vector<kplug::PartialShape> compute_output_shape(const std::vector<kplug::PartialShape>& shapes) const override {
-    return second_->compute_output_shape(first_->compute_output_shape({single_shape(shapes)}));
+    return options_.second_layer->compute_output_shape(
+        options_.first_layer->compute_output_shape({single_shape(shapes)}));
   }
 
  protected:
   void build(const std::vector<kplug::PartialShape>& shapes) override {
-    first_->maybe_build({single_shape(shapes)});
-    second_->maybe_build(first_->compute_output_shape({single_shape(shapes)}));
+    options_.first_layer->maybe_build({single_shape(shapes)});
+    options_.second_layer->maybe_build(options_.first_layer->compute_output_shape({single_shape(shapes)}));
   }
   std::vector<kplug::Tensor> call(kplug::CallArgs& args) override {
     expect_inputs(args, 1);
-    return {(*second_)((*first_)(args.inputs[0]))};
+    return {(*options_.second_layer)((*options_.first_layer)(args.inputs[0]))};
   }
-
- private:
-  kplug::LayerPtr first_, second_;
 };
 
 // ---- the guide, in order ------------------------------------------------------------------
@@ -338,8 +340,9 @@ void run(const fs::path& data) {
 
   step("a custom layer whose from_config deserializes its sublayers");
   kplug::register_serializable<NestedLayer>({.package = "ComplexModels"});
-  const auto nested = std::make_shared<NestedLayer>(dense(16, "relu", "first"), nullptr,
-                                                    kplug::LayerArgs{.name = std::string("nested")});
+  const auto nested = std::make_shared<NestedLayer>(
+      NestedLayerOptions{.first_layer = dense(16, "relu", "first"), .second_layer = nullptr},
+      kplug::LayerArgs{.name = std::string("nested")});
   nested->maybe_build({kplug::PartialShape{std::nullopt, 4}});
   const boost::json::value nested_config = kplug::serialize_layer(*nested);
   const auto new_nested = kplug::deserialize_as<kplug::Layer>(nested_config);

@@ -7,35 +7,22 @@
 
 namespace my_first {
 
-class Shift : public kplug::Layer {
+struct ShiftOptions {
+  kplug::Number offset;  // an int stays an int in the config, as Python keeps it
+};
+
+// Written as every kplug layer is: FieldsLayer makes from_config and get_config (Keras's base
+// keys, then fields()) and names the class "Shift"; build and call are what remain.
+class Shift : public kplug::FieldsLayer<Shift, ShiftOptions> {
  public:
-  struct Options {
-    kplug::Number offset;  // an int stays an int in the config, as Python keeps it
-  };
-  // One declaration gives both from_config and get_config for the layer's own keys.
-  static const kplug::config::Fields<Options>& fields() {
-    static const kplug::config::Fields<Options> f{
-        kplug::config::field("offset", &Options::offset).required().check(kplug::config::finite())};
+  static const kplug::config::Fields<ShiftOptions>& fields() {
+    static const kplug::config::Fields<ShiftOptions> f{
+        kplug::config::field("offset", &ShiftOptions::offset).required().check(kplug::config::finite())};
     return f;
   }
 
-  Shift(Options options, kplug::LayerArgs args) : Layer(std::move(args)), options_(options) {
+  Shift(ShiftOptions options, kplug::LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
     mark_built_at_init();  // no weights to create
-  }
-
-  boost::json::object get_config() const override {
-    boost::json::object config = base_config();  // name, trainable, dtype
-    fields().write_into(options_, config);
-    return config;
-  }
-
-  static std::shared_ptr<Shift> from_config(const boost::json::object& config, kplug::DeserializationContext& context) {
-    kplug::ConfigReader reader(config, context, "Shift");
-    kplug::LayerArgs args = kplug::LayerArgs::read(reader);
-    Options options;
-    fields().read_into(reader, options);
-    reader.finish();  // an unknown key is an error naming its JSON path
-    return std::make_shared<Shift>(options, std::move(args));
   }
 
   std::vector<kplug::PartialShape> compute_output_shape(
@@ -48,9 +35,6 @@ class Shift : public kplug::Layer {
     expect_inputs(args, 1);
     return {args.inputs[0] + kplug::to_float32(options_.offset.value)};  // maths through kplug's tensor ops
   }
-
- private:
-  Options options_;
 };
 
 }  // namespace my_first

@@ -22,7 +22,7 @@ namespace {
 using namespace kplug::layers;
 constexpr std::string_view kModule = "keras.layers";
 
-// Core layers (kplug/layers/core.hpp, embedding.hpp, masking.hpp).
+// Core layers (kplug/layers/core.hpp).
 void add_core_layers(CatalogBuilder& builder) {
   builder.add_class<InputLayer>(kModule, {"InputLayer"});
   builder.add_class<Dense>(kModule, {"Dense"});
