@@ -1,50 +1,23 @@
 // STFT (keras/src/initializers/constant_initializers.py): conv kernels of a short-time
-// Fourier transform, with scipy.signal windows written out here.
+// Fourier transform; the scipy.signal windows are ops::window.
 #include "kplug/allocation_budget.hpp"
 #include "kplug/initializers.hpp"
 
+#include "initializers/stft_window.hpp"
 #include "kplug/config_fields.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
+#include "kplug/ops/signal.hpp"
 
 #include <cmath>
 #include <numbers>
 
 namespace kplug::initializers {
-namespace {
-
-// scipy.signal.get_window names (with scipy's aliases) of the windows kplug computes.
-enum class WindowFamily { hann, hamming, boxcar };
-
-std::optional<WindowFamily> window_family(const std::string& name) {
-  if (name == "hann" || name == "han") return WindowFamily::hann;
-  if (name == "hamming" || name == "hamm" || name == "ham") return WindowFamily::hamming;
-  if (name == "boxcar" || name == "box" || name == "ones" || name == "rect" || name == "rectangular") {
-    return WindowFamily::boxcar;
-  }
-  return std::nullopt;
-}
-
-// scipy's general_hamming(M, alpha, sym): alpha - (1 - alpha) cos(2 pi n / (M - 1)); a
-// periodic window (get_window's default fftbins=True) is the symmetric one of M + 1 points
-// without its last point. Windows of 0 or 1 points are all ones, as scipy's _len_guards.
-std::vector<double> cosine_window(std::int64_t length, double alpha, bool periodic) {
-  std::vector<double> w(static_cast<std::size_t>(length), 1.0);
-  if (length <= 1) return w;
-  const double denominator = static_cast<double>(periodic ? length : length - 1);
-  for (std::int64_t n = 0; n < length; ++n) {
-    w[static_cast<std::size_t>(n)] =
-        alpha - (1.0 - alpha) * std::cos(2.0 * std::numbers::pi * static_cast<double>(n) / denominator);
-  }
-  return w;
-}
-
-}  // namespace
 
 STFT::STFT(std::string side, Window window, std::optional<std::string> scaling, bool periodic)
     : side_(std::move(side)), window_(std::move(window)), scaling_(std::move(scaling)), periodic_(periodic) {
   if (side_ != "real" && side_ != "imag") throw ValueError("side should be 'real' or 'imag', not " + side_);
-  if (window_.name && !window_family(*window_.name)) {
+  if (window_.name && !ops::window_from_name(*window_.name)) {
     throw NotSupportedError("STFT window '" + *window_.name +
                             "' is not supported by kplug; use 'hann', 'hamming', 'boxcar', explicit window values "
                             "or null");
@@ -69,12 +42,7 @@ std::vector<double> STFT::window_values(std::int64_t frame_length) const {
     for (Number v : *window_.values) values.push_back(v.value);
     return values;
   }
-  switch (*window_family(*window_.name)) {
-    case WindowFamily::hann: return cosine_window(frame_length, 0.5, periodic_);
-    case WindowFamily::hamming: return cosine_window(frame_length, 0.54, periodic_);
-    case WindowFamily::boxcar: break;
-  }
-  return std::vector<double>(static_cast<std::size_t>(frame_length), 1.0);
+  return ops::window(*ops::window_from_name(*window_.name), frame_length, periodic_);
 }
 
 Tensor STFT::operator()(const Shape& shape) const {
@@ -131,41 +99,10 @@ struct STFTOptions {
   std::optional<std::string> scaling = std::string("density");
 };
 
-// A window name, a list of window values, or null (no window).
-config::Field<STFTOptions> window_field() {
-  return config::custom_field<STFTOptions>(
-      "window",
-      [](ConfigReader& reader, std::string_view key, const boost::json::value& v, STFTOptions& a) {
-        if (v.is_null()) {
-          a.window = STFT::Window::none();
-        } else if (v.is_string()) {
-          a.window = STFT::Window::named(std::string(v.get_string()));
-        } else if (const auto* list = v.if_array()) {
-          std::vector<Number> values;
-          for (const auto& item : *list) {
-            if (item.is_int64())
-              values.push_back(Number::integer(item.get_int64()));
-            else if (item.is_double())
-              values.push_back(Number::real(item.get_double()));
-            else
-              reader.fail(key, "expected window values to be numbers, got " + json::excerpt(item, 40));
-          }
-          a.window = STFT::Window::explicit_values(std::move(values));
-        } else {
-          reader.fail(key, "expected a window name, a list of window values or null");
-        }
-      },
-      [](const STFTOptions& a) -> boost::json::value {
-        if (a.window.name) return boost::json::string(*a.window.name);
-        if (a.window.values) return config::Codec<std::vector<Number>>::write(*a.window.values);
-        return nullptr;
-      });
-}
-
 const config::Fields<STFTOptions>& stft_fields() {
   static const config::Fields<STFTOptions> fields{
-      config::field("side", &STFTOptions::side).check(config::one_of({"real", "imag"})), window_field(),
-      config::field("periodic", &STFTOptions::periodic),
+      config::field("side", &STFTOptions::side).check(config::one_of({"real", "imag"})),
+      config::field("window", &STFTOptions::window), config::field("periodic", &STFTOptions::periodic),
       config::field("scaling", &STFTOptions::scaling).check([](const std::optional<std::string>& scaling) {
         if (!scaling) return std::string();
         return config::one_of({"density", "spectrum"})(*scaling);
@@ -183,3 +120,22 @@ std::shared_ptr<STFT> STFT::from_config(const boost::json::object& config, Deser
 }
 
 }  // namespace kplug::initializers
+
+namespace kplug::config {
+
+initializers::STFT::Window Codec<initializers::STFT::Window>::read(ConfigReader& r, std::string_view key,
+                                                                   const boost::json::value& v) {
+  using Window = initializers::STFT::Window;
+  if (v.is_null()) return Window::none();
+  if (v.is_string()) return Window::named(std::string(v.get_string()));
+  if (!v.is_array()) r.fail(key, "expected a window name, a list of window values or null");
+  return Window::explicit_values(Codec<std::vector<Number>>::read(r, key, v));
+}
+
+boost::json::value Codec<initializers::STFT::Window>::write(const initializers::STFT::Window& w) {
+  if (w.name) return boost::json::string(*w.name);
+  if (w.values) return Codec<std::vector<Number>>::write(*w.values);
+  return nullptr;
+}
+
+}  // namespace kplug::config

@@ -2,6 +2,7 @@
 #include "builtins/catalog.hpp"
 #include "kplug/layers/activations.hpp"
 #include "kplug/layers/attention.hpp"
+#include "kplug/layers/audio.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/merging.hpp"
@@ -160,6 +161,8 @@ void add_preprocessing_layers(CatalogBuilder& builder) {
   builder.add_class<CenterCrop>(kModule, {"CenterCrop"});
   builder.add_class<CategoryEncoding>(kModule, {"CategoryEncoding"});
   builder.add_class<Normalization>(kModule, {"Normalization"});
+  builder.add_class<STFTSpectrogram>(kModule, {"STFTSpectrogram"});
+  builder.add_class<MelSpectrogram>(kModule, {"MelSpectrogram"});
 }
 
 }  // namespace
