@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <numbers>
 #include <random>
 #include <vector>
 
@@ -436,4 +437,127 @@ BOOST_AUTO_TEST_CASE(indexing_ops) {
   BOOST_CHECK(ops::any(ne, -1) == bools({2}, {true, false}));
   BOOST_CHECK(ops::any(ne, 0, true) == bools({1, 2}, {false, true}));
   BOOST_CHECK(ops::not_equal(Tensor::vector({0.5f, 1.0f}), 0.5) == bools({2}, {false, true}));
+}
+
+// ---- signal processing (ops/signal.hpp) ----
+
+BOOST_AUTO_TEST_CASE(windows_are_scipys) {
+  const auto close = [](const std::vector<double>& a, const std::vector<double>& b) {
+    BOOST_REQUIRE_EQUAL(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) BOOST_CHECK_SMALL(a[i] - b[i], 1e-12);
+  };
+  close(ops::window(ops::WindowKind::hann, 5, false), {0, 0.5, 1, 0.5, 0});
+  close(ops::window(ops::WindowKind::hann, 4, true), {0, 0.5, 1, 0.5});  // 5 symmetric points, last dropped
+  close(ops::window(ops::WindowKind::hamming, 3, false), {0.08, 1, 0.08});
+  close(ops::window(ops::WindowKind::hann, 1, false), {1});
+  close(ops::window(ops::WindowKind::boxcar, 2, true), {1, 1});
+  BOOST_CHECK(ops::window_from_name("hamm") == ops::WindowKind::hamming);
+  BOOST_CHECK(!ops::window_from_name("kaiser"));
+}
+
+BOOST_AUTO_TEST_CASE(frame_and_framed_product_by_hand) {
+  Tensor x({10});
+  for (std::int64_t i = 0; i < 10; ++i) x[i] = static_cast<float>(i);
+  check_close(ops::frame(x, 4, 3), Tensor({3, 4}, {0, 1, 2, 3, 3, 4, 5, 6, 6, 7, 8, 9}));
+  BOOST_CHECK_THROW(ops::frame(x, 11, 1), ValueError);
+
+  const Tensor signals({1, 5}, {1, 2, 3, 4, 5});
+  const Tensor kernel({2, 2}, {1, 0, 10, -1});  // bin 0: x[t] + 10 x[t+1]; bin 1: -x[t+1]
+  check_close(ops::framed_product(signals, kernel, 2, ops::Padding::valid), Tensor({1, 2, 2}, {21, -2, 43, -4}));
+  // same: ceil(5 / 2) = 3 frames, the one padding zero after the signal.
+  check_close(ops::framed_product(signals, kernel, 2, ops::Padding::same), Tensor({1, 3, 2}, {21, -2, 43, -4, 5, 0}));
+}
+
+BOOST_AUTO_TEST_CASE(stft_of_a_pure_tone_peaks_at_its_bin) {
+  // cos(2 pi 3 n / 16) over one 16-sample frame: DFT bin 3 holds N / 2 = 8, every other ~0;
+  // the sine gives -8i there.
+  Tensor cosine({16}), sine({16});
+  for (std::int64_t n = 0; n < 16; ++n) {
+    cosine[n] = static_cast<float>(std::cos(2.0 * std::numbers::pi * 3.0 * static_cast<double>(n) / 16.0));
+    sine[n] = static_cast<float>(std::sin(2.0 * std::numbers::pi * 3.0 * static_cast<double>(n) / 16.0));
+  }
+  ops::StftOptions o;
+  o.sequence_length = o.sequence_stride = o.fft_length = 16;
+  o.center = false;
+  const ops::ComplexTensor c = ops::stft(cosine, o);
+  BOOST_REQUIRE(c.real.shape() == (Shape{1, 9}));
+  for (std::int64_t k = 0; k < 9; ++k) {
+    BOOST_CHECK_SMALL(c.real[k] - (k == 3 ? 8.0f : 0.0f), 1e-5f);
+    BOOST_CHECK_SMALL(c.imag[k], 1e-5f);
+  }
+  const ops::ComplexTensor s = ops::stft(sine, o);
+  BOOST_CHECK_SMALL(s.imag[3] + 8.0f, 1e-5f);
+  BOOST_CHECK_SMALL(s.real[3], 1e-5f);
+
+  // Centred (reflect padding by 8), hann window of 12 in 16, stride 4 over 64 samples:
+  // (64 + 16 - 16) / 4 + 1 frames; those away from the reflected ends are loudest at bin 3.
+  Tensor longer({64});
+  for (std::int64_t n = 0; n < 64; ++n) longer[n] = cosine[n % 16];
+  o.sequence_length = 12;
+  o.sequence_stride = 4;
+  o.center = true;
+  o.window = ops::window(ops::WindowKind::hann, 12, true);
+  const ops::ComplexTensor w = ops::stft(longer, o);
+  BOOST_REQUIRE(w.real.shape() == (Shape{17, 9}));
+  const Tensor magnitude = ops::sqrt(ops::add(ops::square(w.real), ops::square(w.imag)));
+  const Tensor peaks = ops::argmax(magnitude, 1);
+  for (std::int64_t f = 2; f < 15; ++f) BOOST_CHECK_EQUAL(peaks.data_as<std::int64_t>()[f], 3);
+  o.fft_length = 8;
+  BOOST_CHECK(test::contains(test::error_of<ValueError>([&] { ops::stft(cosine, o); }), "`fft_length`"));
+}
+
+BOOST_AUTO_TEST_CASE(spectrogram_modes_by_hand) {
+  const Tensor re({1, 3}, {3, 1, -2}), im({1, 3}, {4, 0, 0});
+  check_close(ops::spectrogram(&re, &im, ops::SpectrogramMode::magnitude, 1), Tensor({1, 3}, {5, 1, 2}));
+  check_close(ops::spectrogram(&re, &im, ops::SpectrogramMode::log, 1),
+              Tensor({1, 3}, {std::log(5.0f), 0.0f, std::log(2.0f)}));
+  check_close(ops::spectrogram(&re, &im, ops::SpectrogramMode::psd, 1), Tensor({1, 3}, {25, 2, 4}));
+  check_close(ops::spectrogram(&re, &im, ops::SpectrogramMode::angle, 1),
+              Tensor({1, 3}, {std::atan2(4.0f, 3.0f), 0.0f, static_cast<float>(std::numbers::pi)}));
+  check_close(ops::spectrogram(&re, &im, ops::SpectrogramMode::stft, 1), Tensor({1, 6}, {3, 1, -2, 4, 0, 0}));
+  check_close(ops::spectrogram(nullptr, &im, ops::SpectrogramMode::imag, 1), im);
+  BOOST_CHECK_THROW(ops::spectrogram(&re, nullptr, ops::SpectrogramMode::angle, 1), ValueError);
+  // A silent bin is floored at sqrt(1e-7) (magnitude) and log(sqrt(1e-7)) (log).
+  const Tensor zero({1, 1});
+  check_close(ops::spectrogram(&zero, &zero, ops::SpectrogramMode::magnitude, 1), Tensor({1, 1}, std::sqrt(1e-7f)));
+  BOOST_CHECK(ops::spectrogram_mode_from_name("psd") == ops::SpectrogramMode::psd);
+  BOOST_CHECK(!ops::spectrogram_mode_from_name("power"));
+}
+
+BOOST_AUTO_TEST_CASE(mel_filterbank_triangles) {
+  // Nyquist 700 Hz over 3 bins (0, 350, 700); one band over [0, 875] Hz has its centre at
+  // mel(875) / 2 = 1127 ln 1.5 = mel(350): bin 1 is the peak (1), bin 2 (mel(700) = 1127 ln 2)
+  // on the falling side: (2 ln 1.5 - ln 2) / ln 1.5.
+  const Tensor one = ops::linear_to_mel_weight_matrix(1, 3, 1400.0, 0.0, 875.0);
+  check_close(one, Tensor({3, 1}, {0.0f, 1.0f, static_cast<float>(2.0 - std::log(2.0) / std::log(1.5))}));
+
+  // 40 bands over 20..4000 Hz of a 257-bin spectrum: weights in [0, 1], the DC row zero, and
+  // between two neighbouring centres the two triangles add up to 1 (they are linear in mel).
+  const Tensor m = ops::linear_to_mel_weight_matrix(40, 257, 8000.0, 20.0, 4000.0);
+  BOOST_REQUIRE(m.shape() == (Shape{257, 40}));
+  const auto mel = [](double hz) { return 1127.0 * std::log1p(hz / 700.0); };
+  const double step = (mel(4000.0) - mel(20.0)) / 41.0;
+  int checked = 0;
+  for (std::int64_t s = 0; s < 257; ++s) {
+    const double bin_mel = mel(4000.0 * static_cast<double>(s) / 256.0);
+    for (std::int64_t b = 0; b < 40; ++b) {
+      const float w = m[s * 40 + b];
+      BOOST_CHECK(w >= 0.0f && w <= 1.0f);
+      if (s == 0) BOOST_CHECK_EQUAL(w, 0.0f);
+      const double centre = mel(20.0) + step * static_cast<double>(b + 1);
+      if (s > 0 && b + 1 < 40 && bin_mel >= centre && bin_mel <= centre + step) {
+        BOOST_CHECK_SMALL(w + m[s * 40 + b + 1] - 1.0f, 1e-5f);
+        ++checked;
+      }
+    }
+  }
+  BOOST_CHECK_GT(checked, 100);
+}
+
+BOOST_AUTO_TEST_CASE(power_to_db_floors_at_the_global_max_minus_top_db) {
+  const Tensor power({2, 2}, {1, 10, 100, 1e-12f});
+  // 10 log10(max(p, 1e-10)): 0, 10, 20, -100 -> floored at 20 - 80 = -60, over both rows.
+  check_close(ops::power_to_db(power, 1.0, 1e-10, 80.0), Tensor({2, 2}, {0, 10, 20, -60}), 1e-4f);
+  check_close(ops::power_to_db(power, -10.0, 1e-10, 80.0), Tensor({2, 2}, {-10, 0, 10, -70}), 1e-4f);
+  check_close(ops::power_to_db(power, 1.0, 1e-10, 200.0), Tensor({2, 2}, {0, 10, 20, -100}), 1e-4f);
 }

@@ -1,6 +1,6 @@
 // kplug's one home of tensor maths, as keras.ops: every header under kplug/ops/ (element-wise,
 // broadcasting, comparisons, reductions, cumulative ops, indexing, shapes, linear algebra,
-// einsum, convolution, pooling, normalisation, attention, image ops). All float32 unless stated.
+// einsum, convolution, pooling, normalisation, attention, image ops, signal processing). All float32 unless stated.
 #pragma once
 
 #include "kplug/ops/attention.hpp"
@@ -18,4 +18,5 @@
 #include "kplug/ops/pooling.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "kplug/ops/shape.hpp"
+#include "kplug/ops/signal.hpp"
 #include "kplug/tensor.hpp"
