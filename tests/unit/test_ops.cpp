@@ -506,6 +506,38 @@ BOOST_AUTO_TEST_CASE(stft_of_a_pure_tone_peaks_at_its_bin) {
   BOOST_CHECK(test::contains(test::error_of<ValueError>([&] { ops::stft(cosine, o); }), "`fft_length`"));
 }
 
+BOOST_AUTO_TEST_CASE(stft_equals_the_dft_written_out) {
+  // Frames of a random signal against sum_t x[t] w[t] e^(-2 pi i k t / n) in float64, for a
+  // power-of-two fft_length (the FFT) and another (the direct sum), window centred in it.
+  const Tensor x = random_tensor({2, 50}, 7);
+  for (const std::int64_t fft : {32, 12}) {
+    ops::StftOptions o;
+    o.sequence_length = fft - 2;
+    o.sequence_stride = 5;
+    o.fft_length = fft;
+    o.center = false;
+    o.window = ops::window(ops::WindowKind::hamming, fft - 2, true);
+    const ops::ComplexTensor got = ops::stft(x, o);
+    const std::int64_t frames = (50 - fft) / 5 + 1, bins = fft / 2 + 1;
+    BOOST_REQUIRE(got.real.shape() == (Shape{2, frames, bins}));
+    for (std::int64_t b = 0; b < 2; ++b) {
+      for (std::int64_t f = 0; f < frames; ++f) {
+        for (std::int64_t k = 0; k < bins; ++k) {
+          double re = 0.0, im = 0.0;
+          for (std::int64_t t = 1; t < fft - 1; ++t) {  // one zero of padding on each side
+            const double v = x[b * 50 + f * 5 + t] * (*o.window)[static_cast<std::size_t>(t - 1)];
+            const double angle = -2.0 * std::numbers::pi * static_cast<double>(k * t) / static_cast<double>(fft);
+            re += v * std::cos(angle);
+            im += v * std::sin(angle);
+          }
+          BOOST_CHECK_SMALL(got.real.at({b, f, k}) - re, 1e-5);
+          BOOST_CHECK_SMALL(got.imag.at({b, f, k}) - im, 1e-5);
+        }
+      }
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(spectrogram_modes_by_hand) {
   const Tensor re({1, 3}, {3, 1, -2}), im({1, 3}, {4, 0, 0});
   check_close(ops::spectrogram(&re, &im, ops::SpectrogramMode::magnitude, 1), Tensor({1, 3}, {5, 1, 2}));

@@ -6,6 +6,7 @@
 #include "kplug/ops/shape.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -64,34 +65,82 @@ Tensor reflect_pad_last(const Tensor& x, std::int64_t pad) {
   return out;
 }
 
+// e^(-2 pi i t / n) for t < n.
+struct Twiddles {
+  std::vector<double> cos, sin;
+  explicit Twiddles(std::int64_t n) : cos(static_cast<std::size_t>(n)), sin(static_cast<std::size_t>(n)) {
+    for (std::int64_t t = 0; t < n; ++t) {
+      const double angle = -2.0 * std::numbers::pi * static_cast<double>(t) / static_cast<double>(n);
+      cos[static_cast<std::size_t>(t)] = std::cos(angle);
+      sin[static_cast<std::size_t>(t)] = std::sin(angle);
+    }
+  }
+};
+
+// In-place iterative radix-2 FFT of (re, im); their length is a power of two.
+void fft_in_place(std::vector<double>& re, std::vector<double>& im, const Twiddles& w) {
+  const std::size_t n = re.size();
+  for (std::size_t i = 1, j = 0; i < n; ++i) {  // bit-reversed order
+    std::size_t bit = n >> 1;
+    for (; j & bit; bit >>= 1) j ^= bit;
+    j ^= bit;
+    if (i < j) {
+      std::swap(re[i], re[j]);
+      std::swap(im[i], im[j]);
+    }
+  }
+  for (std::size_t len = 2; len <= n; len <<= 1) {
+    const std::size_t half = len / 2, step = n / len;
+    for (std::size_t start = 0; start < n; start += len) {
+      for (std::size_t k = 0; k < half; ++k) {
+        const double wr = w.cos[k * step], wi = w.sin[k * step];
+        const std::size_t a = start + k, b = a + half;
+        const double xr = re[b] * wr - im[b] * wi, xi = re[b] * wi + im[b] * wr;
+        re[b] = re[a] - xr;
+        im[b] = im[a] - xi;
+        re[a] += xr;
+        im[a] += xi;
+      }
+    }
+  }
+}
+
+// The first `bins` DFT terms of a real sequence: an FFT for power-of-two lengths, else the
+// direct sum (float64 either way).
+void real_spectrum(std::vector<double>& re, std::vector<double>& im, std::size_t bins, const Twiddles& w) {
+  const std::size_t n = re.size();
+  std::fill(im.begin(), im.end(), 0.0);
+  if (std::has_single_bit(n)) return fft_in_place(re, im, w);
+  const std::vector<double> x = re;
+  for (std::size_t k = 0; k < bins; ++k) {
+    double sum_re = 0.0, sum_im = 0.0;
+    for (std::size_t t = 0; t < n; ++t) {
+      sum_re += x[t] * w.cos[(k * t) % n];
+      sum_im += x[t] * w.sin[(k * t) % n];
+    }
+    re[k] = sum_re;
+    im[k] = sum_im;
+  }
+}
+
 // The real DFT of every row of `frames` (rows, n) times `window` (n values): (rows, n / 2 + 1)
-// real and imaginary parts, e^(-2 pi i k t / n) from a table of n angles, summed in float64.
+// real and imaginary parts.
 ComplexTensor real_dft(const Tensor& frames, const std::vector<double>& window) {
   const std::int64_t n = frames.dim(-1), bins = n / 2 + 1, rows = frames.size() / n;
-  std::vector<double> cos_table(static_cast<std::size_t>(n)), sin_table(static_cast<std::size_t>(n));
-  for (std::int64_t i = 0; i < n; ++i) {
-    const double angle = -2.0 * std::numbers::pi * static_cast<double>(i) / static_cast<double>(n);
-    cos_table[static_cast<std::size_t>(i)] = std::cos(angle);
-    sin_table[static_cast<std::size_t>(i)] = std::sin(angle);
-  }
+  const Twiddles twiddles(n);
   Shape shape = frames.shape();
   shape.back() = bins;
   ComplexTensor out{Tensor(shape), Tensor(shape)};
-  std::vector<double> windowed(static_cast<std::size_t>(n));
+  std::vector<double> re(static_cast<std::size_t>(n)), im(static_cast<std::size_t>(n));
   for (std::int64_t r = 0; r < rows; ++r) {
     const float* x = frames.data() + r * n;
     for (std::int64_t t = 0; t < n; ++t) {
-      windowed[static_cast<std::size_t>(t)] = static_cast<double>(x[t]) * window[static_cast<std::size_t>(t)];
+      re[static_cast<std::size_t>(t)] = static_cast<double>(x[t]) * window[static_cast<std::size_t>(t)];
     }
+    real_spectrum(re, im, static_cast<std::size_t>(bins), twiddles);
     for (std::int64_t k = 0; k < bins; ++k) {
-      double re = 0.0, im = 0.0;
-      for (std::int64_t t = 0; t < n; ++t) {
-        const auto phase = static_cast<std::size_t>((k * t) % n);
-        re += windowed[static_cast<std::size_t>(t)] * cos_table[phase];
-        im += windowed[static_cast<std::size_t>(t)] * sin_table[phase];
-      }
-      out.real[r * bins + k] = to_float32(re);
-      out.imag[r * bins + k] = to_float32(im);
+      out.real[r * bins + k] = to_float32(re[static_cast<std::size_t>(k)]);
+      out.imag[r * bins + k] = to_float32(im[static_cast<std::size_t>(k)]);
     }
   }
   return out;

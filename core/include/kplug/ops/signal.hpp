@@ -55,7 +55,7 @@ struct StftOptions {
 
 // keras.ops.stft with the numpy backend: x (..., time) float32 -> real and imaginary parts
 // (..., frames, fft_length / 2 + 1); the window is centred in fft_length (zeros around it),
-// the spectrum unscaled.
+// the spectrum unscaled (a radix-2 FFT for power-of-two fft_length, else the direct sum).
 ComplexTensor stft(const Tensor& x, const StftOptions& options);
 
 // ---- spectrograms ----
