@@ -222,6 +222,8 @@ BOOST_AUTO_TEST_CASE(stft_spectrogram_config_defaults_and_errors) {
   BOOST_CHECK(
       contains(error_of<Error>([] { layer_from("STFTSpectrogram", R"({"frame_length": 8, "fft_length": 4})"); }),
                "`fft_length` should be not less than `frame_length`"));
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("STFTSpectrogram", R"({"frame_length": 1})"); }),
+                       "explicit `frame_step`"));
   BOOST_CHECK(contains(error_of<NotSupportedError>([] { layer_from("STFTSpectrogram", R"({"window": "kaiser"})"); }),
                        "kaiser"));
   const std::string values = error_of<Error>([] { layer_from("STFTSpectrogram", R"({"window": [1, "a"]})"); });

@@ -48,8 +48,13 @@ const config::Fields<STFTSpectrogramOptions>& STFTSpectrogram::fields() {
 
 STFTSpectrogram::STFTSpectrogram(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
   const Options& o = options_;
-  if (o.frame_length < 1)
+  if (o.frame_length < 1) {
     throw ValueError("`frame_length` must be a positive integer. Received: " + std::to_string(o.frame_length));
+  }
+  // Keras's default frame_step, frame_length // 2, is 0 here: its conv would refuse it.
+  if (!o.frame_step && o.frame_length < 2) {
+    throw ValueError("`frame_length`=1 needs an explicit `frame_step` (the default frame_length // 2 is 0)");
+  }
   if (o.frame_step && (*o.frame_step > o.frame_length || *o.frame_step < 1)) {
     throw ValueError("`frame_step` should be a positive integer not greater than `frame_length`. Received frame_step=" +
                      std::to_string(*o.frame_step) + ", frame_length=" + std::to_string(o.frame_length));
