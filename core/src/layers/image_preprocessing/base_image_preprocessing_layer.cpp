@@ -23,8 +23,12 @@ Number absolute(const Number& n) { return n.value < 0 || std::signbit(n.value) ?
 // Python's sorted([a, b]): stable, so equal values keep their order.
 Factor sorted_pair(Number a, Number b) { return b.value < a.value ? Factor::range(b, a) : Factor::range(a, b); }
 
+// Keras's bounds are Python ints: "[0, 1]".
+std::string bound_text(double bound) {
+  return bound == std::floor(bound) ? std::to_string(static_cast<std::int64_t>(bound)) : json::format_double(bound);
+}
 std::string bounds_text(const FactorRule& rule) {
-  return "[" + json::format_double(rule.lower_bound) + ", " + json::format_double(rule.upper_bound) + "]";
+  return "[" + bound_text(rule.lower_bound) + ", " + bound_text(rule.upper_bound) + "]";
 }
 
 bool within(const FactorRule& rule, double v) {
