@@ -21,46 +21,45 @@ config::Fields<ColorOptions> color_fields(FactorRule rule, bool factor_required,
                            config::field("seed", &O::seed)};
 }
 
+// One static list per colour layer.
+template <class Options>
+const config::Fields<Options>& color_list(FactorRule rule, bool factor_required, bool sorted_value_range) {
+  static const config::Fields<Options> list(color_fields(rule, factor_required, sorted_value_range));
+  return list;
+}
+
 }  // namespace
 
 const config::Fields<RandomContrastOptions>& RandomContrast::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::unit(), true, false));
-  return list;
+  return color_list<Options>(factor_rules::unit(), true, false);
 }
 
 const config::Fields<RandomBrightnessOptions>& RandomBrightness::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::base(), true, true));
-  return list;
+  return color_list<Options>(factor_rules::base(), true, true);
 }
 
 const config::Fields<RandomHueOptions>& RandomHue::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::unit(), true, false));
-  return list;
+  return color_list<Options>(factor_rules::unit(), true, false);
 }
 
 const config::Fields<RandomSaturationOptions>& RandomSaturation::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::base(), true, true));
-  return list;
+  return color_list<Options>(factor_rules::base(), true, true);
 }
 
 const config::Fields<RandomSharpnessOptions>& RandomSharpness::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::unit(), true, true));
-  return list;
+  return color_list<Options>(factor_rules::unit(), true, true);
 }
 
 const config::Fields<RandomInvertOptions>& RandomInvert::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::unit(), false, false));
-  return list;
+  return color_list<Options>(factor_rules::unit(), false, false);
 }
 
 const config::Fields<RandomPosterizationOptions>& RandomPosterization::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::bits(), true, true));
-  return list;
+  return color_list<Options>(factor_rules::bits(), true, true);
 }
 
 const config::Fields<RandomColorDegenerationOptions>& RandomColorDegeneration::fields() {
-  static const config::Fields<Options> list(color_fields(factor_rules::base(), true, true));
-  return list;
+  return color_list<Options>(factor_rules::base(), true, true);
 }
 
 std::vector<PartialShape> RandomColorDegeneration::compute_output_shape(
