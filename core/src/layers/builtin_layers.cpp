@@ -161,6 +161,7 @@ void add_preprocessing_layers(CatalogBuilder& builder) {
   builder.add_class<CenterCrop>(kModule, {"CenterCrop"});
   builder.add_class<CategoryEncoding>(kModule, {"CategoryEncoding"});
   builder.add_class<Normalization>(kModule, {"Normalization"});
+  builder.add_class<Discretization>(kModule, {"Discretization"});
 }
 
 // Image augmentation and preprocessing layers (image_preprocessing.hpp), and Pipeline.
