@@ -22,7 +22,8 @@ struct IoTensor {
   Tensor value;
 };
 
-// io.json entries ({"name", "dtype", "shape", "data"}) as float32 tensors.
+// io.json entries ({"name", "dtype", "shape", "data"}) as tensors of their dtype (the values
+// go through float32: io.json's integers are small).
 inline std::vector<IoTensor> read_io(const boost::json::value& io, const char* key) {
   std::vector<IoTensor> out;
   for (const auto& item : io.at(key).as_array()) {
@@ -30,15 +31,26 @@ inline std::vector<IoTensor> read_io(const boost::json::value& io, const char* k
     for (const auto& d : item.at("shape").as_array()) shape.push_back(d.to_number<std::int64_t>());
     std::vector<float> data;
     for (const auto& x : item.at("data").as_array()) data.push_back(static_cast<float>(x.to_number<double>()));
-    out.push_back({std::string(item.at("name").as_string()), Tensor(shape, std::move(data))});
+    Tensor value(shape, std::move(data));
+    if (const auto* dtype = item.as_object().if_contains("dtype")) {
+      const DType type = dtype_from_name(std::string(dtype->as_string()));
+      if (type != DType::float32) value = value.astype(type);
+    }
+    out.push_back({std::string(item.at("name").as_string()), std::move(value)});
   }
   return out;
 }
 
-// Keras's tolerance for these tests: 1e-5 absolute + 1e-4 relative.
-inline void check_matches_keras(const Tensor& actual, const Tensor& expected, const std::string& what) {
-  BOOST_REQUIRE_MESSAGE(actual.shape() == expected.shape(), what << ": shape " << shape_to_string(actual.shape())
-                                                                 << " != " << shape_to_string(expected.shape()));
+// Keras's dtype, and its values within these tests' tolerance: 1e-5 absolute + 1e-4 relative.
+inline void check_matches_keras(const Tensor& actual_tensor, const Tensor& expected_tensor, const std::string& what) {
+  BOOST_REQUIRE_MESSAGE(actual_tensor.shape() == expected_tensor.shape(),
+                        what << ": shape " << shape_to_string(actual_tensor.shape())
+                             << " != " << shape_to_string(expected_tensor.shape()));
+  BOOST_CHECK_MESSAGE(actual_tensor.dtype() == expected_tensor.dtype(),
+                      what << ": dtype " << dtype_name(actual_tensor.dtype()) << " != Keras's "
+                           << dtype_name(expected_tensor.dtype()));
+  const auto as_float = [](const Tensor& t) { return t.dtype() == DType::float32 ? t : t.astype(DType::float32); };
+  const Tensor actual = as_float(actual_tensor), expected = as_float(expected_tensor);
   int reported = 0;
   for (std::int64_t i = 0; i < actual.size(); ++i) {
     const double a = actual[i], e = expected[i];

@@ -5,6 +5,7 @@
 #include "kplug/layers/audio.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/core.hpp"
+#include "kplug/layers/image_preprocessing.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/layers/pooling.hpp"
@@ -163,6 +164,42 @@ void add_preprocessing_layers(CatalogBuilder& builder) {
   builder.add_class<Normalization>(kModule, {"Normalization"});
   builder.add_class<STFTSpectrogram>(kModule, {"STFTSpectrogram"});
   builder.add_class<MelSpectrogram>(kModule, {"MelSpectrogram"});
+  builder.add_class<Discretization>(kModule, {"Discretization"});
+}
+
+// Image augmentation and preprocessing layers (image_preprocessing.hpp), and Pipeline.
+void add_image_preprocessing_layers(CatalogBuilder& builder) {
+  builder.add_class<RandomFlip>(kModule, {"RandomFlip"});
+  builder.add_class<RandomRotation>(kModule, {"RandomRotation"});
+  builder.add_class<RandomZoom>(kModule, {"RandomZoom"});
+  builder.add_class<RandomTranslation>(kModule, {"RandomTranslation"});
+  builder.add_class<RandomShear>(kModule, {"RandomShear"});
+  builder.add_class<RandomCrop>(kModule, {"RandomCrop"});
+  builder.add_class<RandomPerspective>(kModule, {"RandomPerspective"});
+  builder.add_class<RandomElasticTransform>(kModule, {"RandomElasticTransform"});
+  builder.add_class<RandomContrast>(kModule, {"RandomContrast"});
+  builder.add_class<RandomBrightness>(kModule, {"RandomBrightness"});
+  builder.add_class<RandomHue>(kModule, {"RandomHue"});
+  builder.add_class<RandomSaturation>(kModule, {"RandomSaturation"});
+  builder.add_class<RandomSharpness>(kModule, {"RandomSharpness"});
+  builder.add_class<RandomInvert>(kModule, {"RandomInvert"});
+  builder.add_class<RandomPosterization>(kModule, {"RandomPosterization"});
+  builder.add_class<RandomColorDegeneration>(kModule, {"RandomColorDegeneration"});
+  builder.add_class<RandomGrayscale>(kModule, {"RandomGrayscale"});
+  builder.add_class<RandomColorJitter>(kModule, {"RandomColorJitter"});
+  builder.add_class<Solarization>(kModule, {"Solarization"});
+  builder.add_class<Equalization>(kModule, {"Equalization"});
+  builder.add_class<AutoContrast>(kModule, {"AutoContrast"});
+  builder.add_class<ContrastLimitedAdaptiveHistogramEqualization>(kModule,
+                                                                  {"ContrastLimitedAdaptiveHistogramEqualization"});
+  builder.add_class<RandomErasing>(kModule, {"RandomErasing"});
+  builder.add_class<RandomGaussianBlur>(kModule, {"RandomGaussianBlur"});
+  builder.add_class<CutMix>(kModule, {"CutMix"});
+  builder.add_class<MixUp>(kModule, {"MixUp"});
+  builder.add_class<AugMix>(kModule, {"AugMix"});
+  builder.add_class<RandAugment>(kModule, {"RandAugment"});
+  builder.add_class<MaxNumBoundingBoxes>(kModule, {"MaxNumBoundingBoxes"});
+  builder.add_class<Pipeline>(kModule, {"Pipeline"});
 }
 
 }  // namespace
@@ -179,6 +216,7 @@ void add_builtin_layers(CatalogBuilder& builder) {
   add_recurrent_layers(builder);
   add_attention_layers(builder);
   add_preprocessing_layers(builder);
+  add_image_preprocessing_layers(builder);
   // Keras ops recorded as graph nodes (masks, keras.ops calls on symbolic tensors).
   add_op_nodes(builder);
 }

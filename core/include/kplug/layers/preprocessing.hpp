@@ -1,5 +1,5 @@
 // keras.layers preprocessing layers at inference: Resizing, CenterCrop, CategoryEncoding,
-// Normalization (with its stored or given statistics).
+// Normalization (with its stored or given statistics), Discretization.
 #pragma once
 
 #include "kplug/config_fields.hpp"
@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -118,6 +119,35 @@ class Normalization : public FieldsLayer<Normalization, NormalizationOptions> {
   Shape broadcast_shape_;                // input dims on kept axes, 1 elsewhere
   VariablePtr mean_, variance_, count_;
   std::optional<Tensor> given_mean_, given_variance_;  // from the config, in broadcast form
+};
+
+struct DiscretizationOptions {
+  std::optional<std::vector<Number>> bin_boundaries;  // increasing; written as given
+  std::optional<std::int64_t> num_bins;               // what adapt() was asked for
+  Number epsilon = Number::real(0.01);
+  std::string output_mode = "int";
+  bool sparse = false;
+};
+
+// Buckets values by bin_boundaries (numpy's digitize: bin i holds [b[i-1], b[i])): int32
+// bin indices ("int"), or float32 one_hot / multi_hot / count vectors over len + 1 bins.
+// Keras writes {bin_boundaries, num_bins, epsilon, output_mode, sparse, name, dtype} (the
+// dtype as a name, no trainable key). A layer never adapted (no bin_boundaries) cannot
+// be called, as in Keras; sparse=True is refused (dense outputs only).
+class Discretization : public FieldsLayer<Discretization, DiscretizationOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  static std::shared_ptr<Discretization> from_config(const boost::json::object& config,
+                                                     DeserializationContext& context);
+  Discretization(Options options, LayerArgs args);
+  boost::json::object get_config() const override;
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+
+ protected:
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  std::int64_t depth() const;
 };
 
 }  // namespace kplug::layers

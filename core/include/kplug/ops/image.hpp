@@ -45,5 +45,25 @@ Tensor center_crop(const Tensor& images, std::int64_t height, std::int64_t width
 // (any dtype).
 Tensor repeat(const Tensor& x, std::int64_t repeats, std::int64_t axis);
 
+// ---- contrast (Keras's AutoContrast and ContrastLimitedAdaptiveHistogramEqualization) ----
+
+// Keras's _transform_value_range in float32: (x - from_lo) / (from_hi - from_lo) *
+// (to_hi - to_lo) + to_lo; `images` unchanged when the two ranges are equal.
+Tensor transform_value_range(const Tensor& images, float from_lo, float from_hi, float to_lo, float to_hi);
+
+// Keras's AutoContrast on rank-4 float32 images already in [0, 255]: each (image, last
+// axis) slice, with min/max taken over axes 1 and 2 whatever the data format (as Keras
+// does), is stretched to [0, 255]: x * s + (-low * s), s = 255 / (high - low), clipped.
+// Constant slices give NaN (0 * inf), which the layer replaces by its input.
+Tensor auto_contrast(const Tensor& images);
+
+// Keras's CLAHE (clahe.py's _clahe) on rank-4 channels_last float32 images in [0, 255]: the
+// image padded (numpy "symmetric") to a tile_h x tile_w multiple, a 256-bin histogram per
+// tile and channel (pixel values truncated to integers), clipped at clip_limit * tile
+// area / 256 with the excess spread evenly (when clip_limit > 0), its CDF scaled to
+// [0, 255], and each pixel's value bilinearly interpolated between the four nearest tile
+// centres' mappings (edge tiles replicated). Float32 throughout, in Keras's order.
+Tensor clahe(const Tensor& images, double clip_limit, std::int64_t grid_h, std::int64_t grid_w);
+
 }  // namespace kplug::ops
 #pragma GCC visibility pop

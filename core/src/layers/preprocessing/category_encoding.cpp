@@ -4,6 +4,7 @@
 #include "kplug/layers/preprocessing.hpp"
 #include "kplug/ops/indexing.hpp"
 #include "kplug/ops/reduce.hpp"
+#include "layers/preprocessing/encode_categorical.hpp"
 
 namespace kplug::layers {
 
@@ -31,31 +32,39 @@ CategoryEncoding::CategoryEncoding(Options options, LayerArgs args) : FieldsLaye
   if (options_.sparse) throw NotSupportedError("CategoryEncoding: sparse=True is not supported (dense outputs only)");
 }
 
-std::vector<PartialShape> CategoryEncoding::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  const PartialShape& in = single_shape(input_shapes);
+namespace detail {
+
+PartialShape encoded_shape(const PartialShape& in, std::string_view output_mode, std::int64_t depth) {
   std::vector<Dim> dims = in.dims();
-  const Dim tokens = *options_.num_tokens;
-  if (dims.empty()) return {PartialShape({tokens})};
+  if (dims.empty()) return PartialShape({depth});
   // one_hot appends the token axis unless the last axis has length 1 (then replaced).
-  const bool append = options_.output_mode == "one_hot" && (dims.back() != Dim(1) || dims.size() == 1);
+  const bool append = output_mode == "one_hot" && (dims.back() != Dim(1) || dims.size() == 1);
   if (!append) dims.pop_back();
-  dims.push_back(tokens);
-  return {PartialShape(std::move(dims))};
+  dims.push_back(depth);
+  return PartialShape(std::move(dims));
+}
+
+Tensor encode_categorical(Tensor x, std::string_view output_mode, std::int64_t depth, const std::string& what) {
+  if (x.rank() == 0) x = x.reshape({1});
+  if (output_mode == "one_hot") {
+    if (x.rank() > 1 && x.dim(-1) == 1) x = x.squeeze(-1);
+    return ops::one_hot(x, depth, what);
+  }
+  const Tensor encoded = ops::one_hot(x, depth, what);
+  const std::int64_t axis = x.rank() > 1 ? 1 : 0;
+  return output_mode == "multi_hot" ? ops::max(encoded, axis) : ops::sum(encoded, axis);
+}
+
+}  // namespace detail
+
+std::vector<PartialShape> CategoryEncoding::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
+  return {detail::encoded_shape(single_shape(input_shapes), options_.output_mode, *options_.num_tokens)};
 }
 
 std::vector<Tensor> CategoryEncoding::call(CallArgs& args) {
   expect_inputs(args, 1);
-  Tensor x = args.inputs[0];
-  const std::int64_t depth = *options_.num_tokens;
-  const std::string what = "Layer '" + name() + "' (CategoryEncoding)";
-  if (x.rank() == 0) x = x.reshape({1});
-  if (options_.output_mode == "one_hot") {
-    if (x.rank() > 1 && x.dim(-1) == 1) x = x.squeeze(-1);
-    return {ops::one_hot(x, depth, what)};
-  }
-  const Tensor encoded = ops::one_hot(x, depth, what);
-  const std::int64_t axis = x.rank() > 1 ? 1 : 0;
-  return {options_.output_mode == "multi_hot" ? ops::max(encoded, axis) : ops::sum(encoded, axis)};
+  return {detail::encode_categorical(args.inputs[0], options_.output_mode, *options_.num_tokens,
+                                     "Layer '" + name() + "' (CategoryEncoding)")};
 }
 
 }  // namespace kplug::layers
