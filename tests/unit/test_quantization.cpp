@@ -205,3 +205,26 @@ BOOST_AUTO_TEST_CASE(float8_partial_fixtures_round_trip_config_and_weights) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE(quantized_fixtures_save_keras_datasets_with_their_dtypes) {
+  for (const std::string name :
+       {"Quantized_int8_einsum_embedding", "Quantized_int4_mlp", "Quantized_int4_einsum_embedding",
+        "Quantized_int4_per_channel_einsum_embedding", "Quantized_ternary_mlp"}) {
+    BOOST_TEST_CONTEXT(name) {
+      const auto dir = test::model_dir("layers/" + name);
+      ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
+      test::load_fixture_weights(*model, dir);
+      const auto checks = test::read_json(dir / "checks.json");
+      saving::InMemoryWeightsStore original, saved;
+      test::read_fixture_weights(dir / "model.weights.h5", checks, original);
+      model->save_weights(saved);
+      for (const auto& item : checks.at("model_weights_h5_datasets").as_object()) {
+        const std::string path(item.key());
+        BOOST_TEST_CONTEXT(path) {
+          BOOST_TEST(dtype_name(saved.dataset(path).dtype()) == std::string(item.value().as_array()[1].as_string()));
+          BOOST_CHECK(saved.dataset(path) == original.dataset(path));
+        }
+      }
+    }
+  }
+}

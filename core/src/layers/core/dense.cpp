@@ -1,3 +1,4 @@
+#include "int4_kernel.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_fields.hpp"
@@ -76,16 +77,9 @@ void Dense::quantized_build(std::int64_t input_dim) {
     add_quantized_kernel_bias(quantization_variable("kernel", {input_dim, units}, DType::int8),
                               {quantization_variable("kernel_scale", {units}, DType::float32, 1.0)}, false, bias);
   } else if (policy.mode == "int4") {
-    const std::int64_t block = int4_block_size(policy, options_.quantization_config.get());
-    const Shape scale_shape = block > 0 ? Shape{(input_dim + block - 1) / block, units} : Shape{units};
-    std::vector<VariableSpec> others{quantization_variable("kernel_scale", scale_shape, DType::float32, 1.0)};
-    if (block > 0) {
-      others.push_back(quantization_variable("kernel_zero", scale_shape, DType::int8));
-      others.push_back(quantization_variable("g_idx", {input_dim}));
-    }
-    add_quantized_kernel_bias(quantization_variable("kernel", {input_dim, (units + 1) / 2}, DType::int8), others, false,
-                              bias);
-    if (block > 0) quantization_variables_.back()->assign(group_indices(input_dim, block));
+    auto [kernel, others] =
+        detail::int4_kernel(input_dim, units, int4_block_size(policy, options_.quantization_config.get()));
+    add_quantized_kernel_bias(std::move(kernel), others, false, bias);
   } else if (policy.mode == "ternary") {
     // 121 = the five base-3 digits 1 (trit 0) of Keras's initializer.
     add_quantized_kernel_bias(quantization_variable("kernel", {(input_dim + 4) / 5, units}, DType::uint8, 121.0),

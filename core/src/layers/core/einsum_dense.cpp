@@ -1,5 +1,6 @@
 // EinsumDense (keras/src/layers/core/einsum_dense.py).
 #include "einsum_quantization.hpp"
+#include "int4_kernel.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/quantization.hpp"
@@ -242,16 +243,9 @@ void EinsumDense::quantized_build(const Analysis& a, std::size_t input_rank) {
         a.bias_shape);
   } else if (policy.mode == "int4") {
     const auto [rows, columns] = info.kernel_rows_columns(a.kernel_shape);
-    const std::int64_t block = int4_block_size(policy, options_.quantization_config.get());
-    const Shape scale_shape = block > 0 ? Shape{(rows + block - 1) / block, columns} : Shape{columns};
-    std::vector<VariableSpec> others{quantization_variable("kernel_scale", scale_shape, DType::float32, 1.0)};
-    if (block > 0) {
-      others.push_back(quantization_variable("kernel_zero", scale_shape, DType::int8));
-      others.push_back(quantization_variable("g_idx", {rows}));
-    }
-    add_quantized_kernel_bias(quantization_variable("kernel", {rows, (columns + 1) / 2}, DType::int8), others, false,
-                              a.bias_shape);
-    if (block > 0) quantization_variables_.back()->assign(group_indices(rows, block));
+    auto [kernel, others] =
+        detail::int4_kernel(rows, columns, int4_block_size(policy, options_.quantization_config.get()));
+    add_quantized_kernel_bias(std::move(kernel), others, false, a.bias_shape);
   } else {  // float8
     VariableSpec kernel{
         "kernel", a.kernel_shape, options_.kernel_initializer, options_.kernel_regularizer, options_.kernel_constraint,
