@@ -2,6 +2,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
+#include "kplug/layers/quantization.hpp"
 #include "kplug/serialization.hpp"
 
 #include <algorithm>
@@ -15,6 +16,9 @@ namespace {
 void read_dtype_policy(ConfigReader& reader) {
   const boost::json::value* v = reader.raw("dtype");
   if (!v || v->is_null()) return;
+  // A quantized policy (QuantizedDTypePolicy, ...) on a layer kplug runs in float32 only is
+  // a NotSupportedError naming its mode; Dense, EinsumDense and Embedding read theirs.
+  (void)QuantizedDTypePolicy::read(reader, "dtype", *v, {});
   std::string name;
   if (v->is_string()) {
     name = std::string(v->get_string());

@@ -8,11 +8,13 @@
 #include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/layers/quantization.hpp"
 #include "kplug/number.hpp"
 #include "kplug/regularizers.hpp"
 
 #include <boost/json/value.hpp>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <memory>
@@ -75,7 +77,7 @@ requires std::derived_from<Options, KernelBiasOptions> config::Fields<Options> k
 
 // The base of a layer with a `kernel` weight and an optional `bias` (Dense, EinsumDense).
 template <class Derived, class OptionsT>
-class KernelBiasLayer : public FieldsLayer<Derived, OptionsT> {
+class KernelBiasLayer : public FieldsLayer<Derived, OptionsT>, public QuantizedDTypeHolder {
  public:
   KernelBiasLayer(OptionsT options, LayerArgs args)
       : FieldsLayer<Derived, OptionsT>(std::move(options), std::move(args)) {
@@ -87,18 +89,64 @@ class KernelBiasLayer : public FieldsLayer<Derived, OptionsT> {
   }
   const VariablePtr& kernel() const noexcept { return kernel_; }
   const VariablePtr& bias() const noexcept { return bias_; }
+  // A quantized layer's other variables (kernel_scale, kernel_zero, g_idx, float8's
+  // scales and amax histories), in the order Keras creates them.
+  const std::vector<VariablePtr>& quantization_variables() const noexcept { return quantization_variables_; }
+
+  // Keras's variable_serialization_spec: kernel, bias, then the quantization variables
+  // (while model.weights lists the trainable bias before a quantized, non-trainable kernel).
+  void save_own_variables(saving::WeightsStore::Entry& store) const override {
+    save_in_order(this->own_variables(), serialized_variables(), store,
+                  [this](saving::WeightsStore::Entry& e) { this->Layer::save_own_variables(e); });
+  }
+  void load_own_variables(const saving::WeightsStore::Entry& store) override {
+    load_in_order(this->own_variables(), serialized_variables(), store,
+                  [this](const saving::WeightsStore::Entry& e) { this->Layer::load_own_variables(e); });
+  }
+  boost::json::object get_config() const override {
+    boost::json::object config = FieldsLayer<Derived, OptionsT>::get_config();
+    write_dtype(config);
+    return config;
+  }
 
  protected:
+  // Keras's quantized_build, then the bias: the kernel (`kernel_spec`, of the mode's dtype
+  // and packed shape) and the mode's `others`, created before the kernel for float8
+  // (`others_first`), after it otherwise.
+  void add_quantized_kernel_bias(VariableSpec kernel_spec, const std::vector<VariableSpec>& others, bool others_first,
+                                 const std::optional<Shape>& bias_shape) {
+    if (others_first) add_quantization_variables(others);
+    kernel_ = this->add_weight(std::move(kernel_spec));
+    if (!others_first) add_quantization_variables(others);
+    add_bias(bias_shape);
+  }
+
   void add_kernel_bias(const Shape& kernel_shape, const std::optional<Shape>& bias_shape) {
     const KernelBiasOptions& o = this->options_;
     kernel_ = this->add_weight(
         {"kernel", kernel_shape, o.kernel_initializer, o.kernel_regularizer, o.kernel_constraint, true});
+    add_bias(bias_shape);
+  }
+
+  VariablePtr kernel_, bias_;
+  std::vector<VariablePtr> quantization_variables_;
+
+ private:
+  void add_bias(const std::optional<Shape>& bias_shape) {
+    const KernelBiasOptions& o = this->options_;
     if (bias_shape) {
       bias_ = this->add_weight({"bias", *bias_shape, o.bias_initializer, o.bias_regularizer, o.bias_constraint, true});
     }
   }
-
-  VariablePtr kernel_, bias_;
+  void add_quantization_variables(const std::vector<VariableSpec>& specs) {
+    for (const auto& spec : specs) quantization_variables_.push_back(this->add_weight(spec));
+  }
+  std::vector<VariablePtr> serialized_variables() const {
+    std::vector<VariablePtr> out{kernel_};
+    if (bias_) out.push_back(bias_);
+    out.insert(out.end(), quantization_variables_.begin(), quantization_variables_.end());
+    return out;
+  }
 };
 
 // Dense's arguments, with Keras's defaults.
@@ -106,13 +154,19 @@ struct DenseOptions : KernelBiasOptions {
   std::int64_t units = 0;
   std::shared_ptr<Activation> activation = builtin_activation("linear");
   bool use_bias = true;
+  std::shared_ptr<const QuantizationConfig> quantization_config;
 };
 
-// activation(dot(x, kernel) + bias) over the last axis of any rank.
+// activation(dot(x, kernel) + bias) over the last axis of any rank. Quantized (a
+// quantized dtype policy) it holds and runs Keras's int8, int4, ternary or float8 kernel.
 class Dense : public KernelBiasLayer<Dense, DenseOptions> {
  public:
+  static constexpr std::array<std::string_view, 4> quantization_modes{"int8", "int4", "float8", "ternary"};
   // Dense's own config keys, in Keras's get_config order.
   static const config::Fields<Options>& fields();
+  static std::shared_ptr<Dense> from_config(const boost::json::object& config, DeserializationContext& context) {
+    return quantizable_from_config<Dense>(config, context);
+  }
   Dense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
@@ -120,6 +174,10 @@ class Dense : public KernelBiasLayer<Dense, DenseOptions> {
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  void quantized_build(std::int64_t input_dim);
+  Tensor quantized_matmul(const Tensor& x) const;
 };
 
 struct EinsumDenseOptions : KernelBiasOptions {
@@ -128,6 +186,7 @@ struct EinsumDenseOptions : KernelBiasOptions {
   std::shared_ptr<Activation> activation = builtin_activation("linear");
   std::optional<std::string> bias_axes;
   std::shared_ptr<Regularizer> activity_regularizer;  // the Layer's, written at Keras's place
+  std::shared_ptr<const QuantizationConfig> quantization_config;
 };
 
 // activation(einsum(equation, x, kernel) + bias). The equation is one Keras accepts:
@@ -140,7 +199,11 @@ class EinsumDense : public KernelBiasLayer<EinsumDense, EinsumDenseOptions> {
     std::optional<Shape> bias_shape;
     PartialShape output_shape;
   };
+  static constexpr std::array<std::string_view, 3> quantization_modes{"int8", "int4", "float8"};
   static const config::Fields<Options>& fields();
+  static std::shared_ptr<EinsumDense> from_config(const boost::json::object& config, DeserializationContext& context) {
+    return quantizable_from_config<EinsumDense>(config, context);
+  }
   EinsumDense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   Analysis analyze(const PartialShape& input_shape) const;
@@ -148,6 +211,11 @@ class EinsumDense : public KernelBiasLayer<EinsumDense, EinsumDenseOptions> {
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  void quantized_build(const Analysis& analysis, std::size_t input_rank);
+  Tensor quantized_einsum(const Tensor& x) const;
+  Shape kernel_shape_;  // the float kernel's (a quantized kernel is stored packed or flattened)
 };
 
 struct ActivationOptions {
@@ -175,12 +243,22 @@ struct EmbeddingOptions {
   std::shared_ptr<Regularizer> activity_regularizer;  // the Layer's, written at Keras's place
   std::shared_ptr<Constraint> embeddings_constraint;
   bool mask_zero = false;  // id 0 is padding: the output mask is `ids != 0`
+  std::shared_ptr<const QuantizationConfig> quantization_config;
 };
 
 // Integer token ids -> rows of an (input_dim, output_dim) table.
-class Embedding : public FieldsLayer<Embedding, EmbeddingOptions> {
+class Embedding : public FieldsLayer<Embedding, EmbeddingOptions>, public QuantizedDTypeHolder {
  public:
+  static constexpr std::array<std::string_view, 2> quantization_modes{"int8", "int4"};
   static const config::Fields<Options>& fields();
+  static std::shared_ptr<Embedding> from_config(const boost::json::object& config, DeserializationContext& context) {
+    return quantizable_from_config<Embedding>(config, context);
+  }
+  boost::json::object get_config() const override {
+    boost::json::object config = FieldsLayer::get_config();
+    write_dtype(config);
+    return config;
+  }
   Embedding(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return options_.mask_zero; }
@@ -195,7 +273,10 @@ class Embedding : public FieldsLayer<Embedding, EmbeddingOptions> {
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
+  void quantized_build();
+  Tensor quantized_lookup(const Tensor& ids) const;
   VariablePtr embeddings_;
+  VariablePtr embeddings_scale_, embeddings_zero_, g_idx_;  // int8 / int4 (zero and g_idx: grouped)
 };
 
 struct MaskingOptions {

@@ -1,7 +1,10 @@
+#include "int4_kernel.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
 
 namespace kplug::layers {
@@ -22,7 +25,8 @@ const config::Fields<Dense::Options>& Dense::fields() {
           activation_field("activation", &Options::activation),
           field("use_bias", &Options::use_bias, true),
       } +
-      kernel_bias_fields<Options>() + quantization_fields<Options>(keras_class_name_of());
+      kernel_bias_fields<Options>() +
+      quantization_config_fields<Options>(&Options::quantization_config, keras_class_name_of());
   return list;
 }
 
@@ -32,6 +36,7 @@ void Dense::build(const std::vector<PartialShape>& input_shapes) {
     fail("needs a known last input dimension to build, got input shape " + in.to_string());
   }
   const std::int64_t input_dim = *in[in.rank() - 1];
+  if (quantized_dtype_policy()) return quantized_build(input_dim);
   add_kernel_bias({input_dim, options_.units},
                   options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt);
 }
@@ -46,15 +51,71 @@ std::vector<PartialShape> Dense::compute_output_shape(const std::vector<PartialS
 std::vector<Tensor> Dense::call(CallArgs& args) {
   expect_inputs(args, 1);
   const Tensor& x = args.inputs[0];
-  const Shape& kshape = kernel_->shape();
-  if (x.rank() == 0 || x.shape().back() != kshape[0]) {
-    fail("expects inputs with last dimension " + std::to_string(kshape[0]) + ", got shape " + shape_repr(x.shape()));
+  const PartialShape& built = build_shapes()->front();  // a ternary kernel is packed along the inputs
+  const std::int64_t input_dim = *built[built.rank() - 1];
+  if (x.rank() == 0 || x.shape().back() != input_dim) {
+    fail("expects inputs with last dimension " + std::to_string(input_dim) + ", got shape " + shape_repr(x.shape()));
   }
   Shape out_shape = x.shape();
   out_shape.back() = options_.units;
-  Tensor y = ops::matmul(x.reshape({-1, kshape[0]}), kernel_->value());
-  if (bias_) ops::add_(y, bias_->value());  // y is this call's own buffer: the bias row in place
+  Tensor y = quantized_dtype_policy() ? quantized_matmul(x.reshape({-1, input_dim}))
+                                      : ops::matmul(x.reshape({-1, input_dim}), kernel_->value());
+  if (bias_) {
+    // Keras's float8 Dense adds its bias through bfloat16 (for the fused bias-add).
+    const bool float8 = quantized_dtype_policy() && quantized_dtype_policy()->mode == "float8";
+    ops::add_(y, float8 ? ops::round_to_bfloat16(bias_->value()) : bias_->value());  // y is this call's own buffer
+  }
   return {(*options_.activation)(y.reshape(std::move(out_shape)))};
+}
+
+// Keras's _int8_build, _int4_build, _ternary_build and _float8_build.
+void Dense::quantized_build(std::int64_t input_dim) {
+  const QuantizedDTypePolicy& policy = *quantized_dtype_policy();
+  const std::int64_t units = options_.units;
+  const auto bias = options_.use_bias ? std::optional<Shape>(Shape{units}) : std::nullopt;
+  if (policy.mode == "int8") {
+    add_quantized_kernel_bias(quantization_variable("kernel", {input_dim, units}, DType::int8),
+                              {quantization_variable("kernel_scale", {units}, DType::float32, 1.0)}, false, bias);
+  } else if (policy.mode == "int4") {
+    auto [kernel, others] =
+        detail::int4_kernel(input_dim, units, int4_block_size(policy, options_.quantization_config.get()));
+    add_quantized_kernel_bias(std::move(kernel), others, false, bias);
+  } else if (policy.mode == "ternary") {
+    // 121 = the five base-3 digits 1 (trit 0) of Keras's initializer.
+    add_quantized_kernel_bias(quantization_variable("kernel", {(input_dim + 4) / 5, units}, DType::uint8, 121.0),
+                              {quantization_variable("kernel_scale", {}, DType::float32, 1.0)}, false, bias);
+  } else {  // float8: a float kernel, quantized and dequantized at each call
+    VariableSpec kernel{"kernel",
+                        {input_dim, units},
+                        options_.kernel_initializer,
+                        options_.kernel_regularizer,
+                        options_.kernel_constraint,
+                        true};
+    add_quantized_kernel_bias(std::move(kernel), float8_variables(policy.amax_history_length), true, bias);
+  }
+}
+
+// Keras's _int8_call, _int4_call, _ternary_call and _float8_call up to the bias, on rows.
+Tensor Dense::quantized_matmul(const Tensor& x) const {
+  const QuantizedDTypePolicy& policy = *quantized_dtype_policy();
+  const QuantizationConfig* config = options_.quantization_config.get();
+  const Tensor& kernel = kernel_->value();
+  const auto& q = quantization_variables_;
+  if (policy.mode == "int8") return ops::descaled_matmul(x, kernel, q[0]->value(), inputs_quantizer(config, true));
+  if (policy.mode == "int4") {
+    const Tensor unpacked = ops::unpack_int4(kernel, options_.units, -1);
+    if (int4_block_size(policy, config) <= 0) {
+      return ops::descaled_matmul(x, unpacked, q[0]->value(), inputs_quantizer(config, false));
+    }
+    return ops::matmul(x, ops::dequantize_grouped(unpacked, q[0]->value(), q[1]->value(), q[2]->value(), 0));
+  }
+  if (policy.mode == "ternary") {
+    const Tensor trits = ops::unpack_ternary(kernel, x.shape().back(), 0).astype(DType::float32);
+    return ops::multiply(ops::matmul(x, trits), q[0]->value());
+  }
+  // float8 (QDQ through e4m3fn, emulated in float32): q = inputs_scale, inputs_amax_history, kernel_scale, ...
+  return ops::matmul(ops::quantize_dequantize_float8_e4m3fn(x, q[0]->value().item()),
+                     ops::quantize_dequantize_float8_e4m3fn(kernel, q[2]->value().item()));
 }
 
 }  // namespace kplug::layers

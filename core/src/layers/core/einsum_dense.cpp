@@ -1,8 +1,12 @@
 // EinsumDense (keras/src/layers/core/einsum_dense.py).
+#include "einsum_quantization.hpp"
+#include "int4_kernel.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
+#include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/ops/einsum.hpp"
+#include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
 
 #include <regex>
@@ -212,7 +216,7 @@ const config::Fields<EinsumDense::Options>& EinsumDense::fields() {
           field("bias_axes", &Options::bias_axes),
       } +
       kernel_bias_fields<Options>({activity_regularizer_field(&Options::activity_regularizer)}) +
-      quantization_fields<Options>(keras_class_name_of());
+      quantization_config_fields<Options>(&Options::quantization_config, keras_class_name_of());
   return list;
 }
 
@@ -222,7 +226,67 @@ EinsumDense::Analysis EinsumDense::analyze(const PartialShape& input_shape) cons
 
 void EinsumDense::build(const std::vector<PartialShape>& input_shapes) {
   const Analysis a = analyze(single_shape(input_shapes));
+  kernel_shape_ = a.kernel_shape;
+  if (quantized_dtype_policy()) return quantized_build(a, single_shape(input_shapes).rank());
   add_kernel_bias(a.kernel_shape, a.bias_shape);
+}
+
+// Keras's _int8_build, _int4_build (the kernel flattened to [rows, columns], packed along
+// the columns) and _float8_build.
+void EinsumDense::quantized_build(const Analysis& a, std::size_t input_rank) {
+  const QuantizedDTypePolicy& policy = *quantized_dtype_policy();
+  const detail::EinsumQuantization info(options_.equation, input_rank);
+  if (policy.mode == "int8") {
+    add_quantized_kernel_bias(
+        quantization_variable("kernel", a.kernel_shape, DType::int8),
+        {quantization_variable("kernel_scale", info.kernel_scale_shape(a.kernel_shape), DType::float32, 1.0)}, false,
+        a.bias_shape);
+  } else if (policy.mode == "int4") {
+    const auto [rows, columns] = info.kernel_rows_columns(a.kernel_shape);
+    auto [kernel, others] =
+        detail::int4_kernel(rows, columns, int4_block_size(policy, options_.quantization_config.get()));
+    add_quantized_kernel_bias(std::move(kernel), others, false, a.bias_shape);
+  } else {  // float8
+    VariableSpec kernel{
+        "kernel", a.kernel_shape, options_.kernel_initializer, options_.kernel_regularizer, options_.kernel_constraint,
+        true};
+    add_quantized_kernel_bias(std::move(kernel), float8_variables(policy.amax_history_length), true, a.bias_shape);
+  }
+}
+
+// Keras's _int8_call, _int4_call and _float8_call up to the bias.
+Tensor EinsumDense::quantized_einsum(const Tensor& x) const {
+  const QuantizedDTypePolicy& policy = *quantized_dtype_policy();
+  const QuantizationConfig* config = options_.quantization_config.get();
+  const auto& q = quantization_variables_;
+  const std::string& eq = options_.equation;
+  if (policy.mode == "float8") {  // QDQ through e4m3fn, emulated in float32
+    return ops::einsum(eq, ops::quantize_dequantize_float8_e4m3fn(x, q[0]->value().item()),
+                       ops::quantize_dequantize_float8_e4m3fn(kernel_->value(), q[2]->value().item()));
+  }
+  const detail::EinsumQuantization info(eq, static_cast<std::size_t>(x.rank()));
+  const auto quantizer = inputs_quantizer(config, policy.mode == "int8");
+  Tensor kernel;  // int8: the integers; int4: dequantized
+  if (policy.mode == "int8") {
+    kernel = kernel_->value().astype(DType::float32);
+  } else {
+    const auto [rows, columns] = info.kernel_rows_columns(kernel_shape_);
+    const Tensor unpacked = ops::unpack_int4(kernel_->value(), columns, -1);
+    kernel = int4_block_size(policy, config) > 0
+                 ? ops::dequantize_grouped(unpacked, q[0]->value(), q[1]->value(), q[2]->value(), 0)
+                 : ops::divide(unpacked.astype(DType::float32), q[0]->value());
+    kernel = kernel.reshape(kernel_shape_);
+    if (int4_block_size(policy, config) > 0) return ops::einsum(eq, x, kernel);
+  }
+  const bool int8 = policy.mode == "int8";
+  if (!quantizer) {
+    Tensor y = ops::einsum(eq, x, kernel);
+    return int8 ? ops::divide(y, q[0]->value()) : y;
+  }
+  const ops::AbsMaxQuantized xq = ops::abs_max_quantize(x, info.input_reduced, *quantizer, DType::float32);
+  const Tensor inputs_scale = info.input_scale_to_output(xq.scale);
+  const Tensor y = ops::einsum(eq, xq.values, kernel);
+  return ops::divide(y, int8 ? ops::multiply(inputs_scale, q[0]->value()) : inputs_scale);
 }
 
 std::vector<PartialShape> EinsumDense::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -231,8 +295,14 @@ std::vector<PartialShape> EinsumDense::compute_output_shape(const std::vector<Pa
 
 std::vector<Tensor> EinsumDense::call(CallArgs& args) {
   expect_inputs(args, 1);
-  Tensor y = ops::einsum(options_.equation, args.inputs[0], kernel_->value());
-  if (bias_) ops::add_(y, bias_->value());  // y is this call's own buffer
+  const auto& policy = quantized_dtype_policy();
+  Tensor y =
+      policy ? quantized_einsum(args.inputs[0]) : ops::einsum(options_.equation, args.inputs[0], kernel_->value());
+  if (bias_) {
+    // Keras's float8 EinsumDense adds its bias through bfloat16 (for the fused bias-add).
+    ops::add_(y, policy && policy->mode == "float8" ? ops::round_to_bfloat16(bias_->value())
+                                                    : bias_->value());  // y is this call's own buffer
+  }
   return {(*options_.activation)(y)};
 }
 

@@ -1,7 +1,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
 
 namespace kplug::layers {
@@ -33,7 +35,7 @@ const config::Fields<Embedding::Options>& Embedding::fields() {
           field("mask_zero", &Options::mask_zero),
           ignored_field<Options>("input_length"),  // deprecated by Keras
       } +
-      quantization_fields<Options>(keras_class_name_of());
+      quantization_config_fields<Options>(&Options::quantization_config, keras_class_name_of());
   return list;
 }
 
@@ -46,6 +48,7 @@ Embedding::Embedding(Options options, LayerArgs args) : FieldsLayer(std::move(op
 }
 
 void Embedding::build(const std::vector<PartialShape>&) {
+  if (quantized_dtype_policy()) return quantized_build();
   embeddings_ = add_weight({"embeddings",
                             {options_.input_dim, options_.output_dim},
                             options_.embeddings_initializer,
@@ -65,8 +68,42 @@ std::vector<Tensor> Embedding::call(CallArgs& args) {
   expect_inputs(args, 1);
   const Tensor& ids = args.inputs[0];
   const Tensor int_ids = is_integer(ids.dtype()) ? ids : ops::cast(ids, DType::int32);
+  if (quantized_dtype_policy()) return {quantized_lookup(int_ids)};
   return {ops::take(embeddings_->value(), int_ids,
                     "Layer '" + name() + "' (Embedding, input_dim=" + std::to_string(options_.input_dim) + ")")};
+}
+
+// Keras's _int8_build and _int4_build (the table packed along output_dim).
+void Embedding::quantized_build() {
+  const QuantizedDTypePolicy& policy = *quantized_dtype_policy();
+  const std::int64_t rows = options_.input_dim, dim = options_.output_dim;
+  if (policy.mode == "int8") {
+    embeddings_ = add_weight(quantization_variable("embeddings", {rows, dim}, DType::int8));
+    embeddings_scale_ = add_weight(quantization_variable("embeddings_scale", {rows}, DType::float32, 1.0));
+    return;
+  }
+  const std::int64_t block = int4_block_size(policy, options_.quantization_config.get());
+  const Shape scale_shape = block > 0 ? Shape{rows, (dim + block - 1) / block} : Shape{rows};
+  embeddings_ = add_weight(quantization_variable("embeddings", {rows, (dim + 1) / 2}, DType::int8));
+  embeddings_scale_ = add_weight(quantization_variable("embeddings_scale", scale_shape, DType::float32, 1.0));
+  if (block > 0) {
+    embeddings_zero_ = add_weight(quantization_variable("embeddings_zero", scale_shape, DType::int8));
+    g_idx_ = add_weight(quantization_variable("g_idx", {dim}));
+    g_idx_->assign(group_indices(dim, block));
+  }
+}
+
+// Keras's _int8_call and _int4_call: the rows, dequantized with their scales (and zeros).
+Tensor Embedding::quantized_lookup(const Tensor& ids) const {
+  const std::string what = "Layer '" + name() + "' (Embedding, input_dim=" + std::to_string(options_.input_dim) + ")";
+  const bool int4 = quantized_dtype_policy()->mode == "int4";
+  const Tensor table = int4 ? ops::unpack_int4(embeddings_->value(), options_.output_dim, -1) : embeddings_->value();
+  const Tensor rows = ops::take(table, ids, what).astype(DType::float32);
+  const Tensor scale = ops::take(embeddings_scale_->value(), ids, what);
+  if (embeddings_zero_) {
+    return ops::dequantize_grouped(rows, scale, ops::take(embeddings_zero_->value(), ids, what), g_idx_->value(), -1);
+  }
+  return ops::divide(rows, scale.expand_dims(-1));
 }
 
 std::vector<std::optional<Tensor>> Embedding::compute_mask(const CallArgs& args,
