@@ -1,13 +1,15 @@
 // The attention family (issue 10) beyond the Keras fixtures: EinsumDense with ellipses,
 // MultiHeadAttention with value_dim != key_dim, a multi-dim output_shape, masks,
-// attention_axes and returned scores, Attention/AdditiveAttention masks, each against a
-// naive reference written here from Keras's formulas; and clear errors.
+// attention_axes and returned scores, Attention/AdditiveAttention masks,
+// GroupQueryAttention's shared kv heads, masks and gate (issue 20), each against a naive
+// reference written here from Keras's formulas; and clear errors.
 #define BOOST_TEST_MODULE layers_attention
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/errors.hpp"
 #include "kplug/layers/attention.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/serialization.hpp"
 #include "layer_support.hpp"
 #include "test_support.hpp"
@@ -125,6 +127,18 @@ MhaWeights mha_weights(const std::vector<Tensor>& v, bool bias) {
 }
 
 std::vector<Tensor> run(Layer& layer, CallArgs& args) { return layer(args); }
+
+// A key/value projection's kv heads repeated for the query heads they serve (head n uses
+// kv head n / repeats): kernel (D, KV, H) -> (D, KV * repeats, H), bias (KV, H) likewise.
+Tensor repeat_heads(const Tensor& w, std::int64_t repeats) {
+  const bool kernel = w.rank() == 3;
+  const std::int64_t D = kernel ? w.dim(0) : 1, KV = w.dim(kernel ? 1 : 0), H = w.dim(kernel ? 2 : 1);
+  Tensor out(kernel ? Shape{D, KV * repeats, H} : Shape{KV * repeats, H});
+  for (std::int64_t d = 0; d < D; ++d)
+    for (std::int64_t n = 0; n < KV * repeats; ++n)
+      for (std::int64_t h = 0; h < H; ++h) out[(d * KV * repeats + n) * H + h] = w[(d * KV + n / repeats) * H + h];
+  return out;
+}
 
 }  // namespace
 
@@ -404,4 +418,122 @@ BOOST_AUTO_TEST_CASE(additive_attention_value_mask_and_config) {
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("Attention", R"({"score_mode": "mul"})"); }), "score_mode"));
   CallArgs one({q});
   BOOST_CHECK(contains(error_of<ValueError>([&] { run(*att, one); }), "length 2 or 3"));
+}
+
+// ---- GroupQueryAttention ----
+
+BOOST_AUTO_TEST_CASE(gqa_masks_are_top_left_causal_and_a_symmetric_band) {
+  // Worked by hand: T = 3 queries, S = 5 keys. Causal is top-left (i sees 0..i); the
+  // window-2 band keeps |i - j| < 2; the causal sliding window is both.
+  const Tensor causal = ops::causal_mask(3, 5);
+  check_close(causal, Tensor({1, 3, 5}, {1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 1, 1, 1, 0, 0}));
+  const Tensor band = ops::sliding_window_mask(3, 5, 2);
+  check_close(band, Tensor({1, 3, 5}, {1, 1, 0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1, 0}));
+  check_close(ops::multiply(causal, band), Tensor({1, 3, 5}, {1, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0, 0}));
+  BOOST_CHECK(contains(error_of<ValueError>([] { ops::sliding_window_mask(3, 3, 0); }), "window"));
+}
+
+BOOST_AUTO_TEST_CASE(gqa_shares_each_kv_head_among_its_query_heads) {
+  // 4 query heads, 2 kv heads: the same as multi-head attention whose key/value heads are
+  // kv heads 0, 0, 1, 1. Causal sliding window (window 2) on a 4-step self-attention, the
+  // scores returned (masked positions exactly 0).
+  auto gqa = layer_from("GroupQueryAttention", R"({"name": "g", "head_dim": 3, "num_query_heads": 4,
+      "num_key_value_heads": 2, "sliding_window": 2})");
+  const Tensor x = pattern({2, 4, 5}, 0.3f);
+  gqa->maybe_build({PartialShape{std::nullopt, 4, 5}, PartialShape{std::nullopt, 4, 5}});
+  const auto w = fill_weights(*gqa);
+  BOOST_REQUIRE_EQUAL(w.size(), 8u);
+  BOOST_CHECK(w[2].shape() == (Shape{5, 2, 3}));  // key kernel: 2 kv heads
+  MhaWeights mw = mha_weights(w, true);
+  mw.wk = repeat_heads(w[2], 2), mw.bk = repeat_heads(w[3], 2);
+  mw.wv = repeat_heads(w[4], 2), mw.bv = repeat_heads(w[5], 2);
+  std::vector<float> mask(2 * 4 * 4);
+  for (std::int64_t b = 0; b < 2; ++b)
+    for (std::int64_t i = 0; i < 4; ++i)
+      for (std::int64_t j = 0; j < 4; ++j) mask[static_cast<std::size_t>((b * 4 + i) * 4 + j)] = j <= i && i - j < 2;
+  CallArgs args({x, x});
+  args.kwargs["use_causal_mask"] = true;
+  args.kwargs["return_attention_scores"] = true;
+  const auto out = run(*gqa, args);
+  BOOST_REQUIRE_EQUAL(out.size(), 2u);
+  std::vector<float> probs;
+  check_close(out[0], naive_mha(x, x, x, mw, 4, 3, 3, mask, true, &probs), 1e-4f);
+  BOOST_REQUIRE(out[1].shape() == (Shape{2, 4, 4, 4}));
+  check_close(out[1], Tensor({2, 4, 4, 4}, probs), 1e-5f);
+  BOOST_CHECK_EQUAL(out[1].at({1, 3, 3, 1}), 0.0f);  // |3 - 1| = 2: outside the window
+  BOOST_CHECK_EQUAL(out[1].at({0, 0, 1, 2}), 0.0f);  // the future
+  BOOST_CHECK_EQUAL(out[1].at({0, 2, 0, 0}), 1.0f);  // step 0 sees itself only
+  const boost::json::object kwargs{{"return_attention_scores", true}};
+  const auto shapes =
+      gqa->compute_output_shape_for_call({PartialShape{std::nullopt, 3, 5}, PartialShape{std::nullopt, 6, 5}}, kwargs);
+  BOOST_REQUIRE_EQUAL(shapes.size(), 2u);
+  BOOST_CHECK(shapes[1] == (PartialShape{std::nullopt, 4, 3, 6}));
+  // Keras's attribute names, the gate absent.
+  BOOST_CHECK_EQUAL(gqa->children().at(0).attribute, "_query_dense");
+  BOOST_CHECK_EQUAL(gqa->children().at(3).attribute, "_output_dense");
+  BOOST_CHECK_EQUAL(gqa->sublayers()[3]->name(), "attention_output");
+}
+
+BOOST_AUTO_TEST_CASE(gqa_gate_multiplies_by_the_sigmoid_of_its_projection) {
+  auto gqa = layer_from("GroupQueryAttention", R"({"name": "g", "head_dim": 2, "num_query_heads": 2,
+      "num_key_value_heads": 1, "use_gate": true, "use_bias": false})");
+  const Tensor x = pattern({1, 3, 4}, 0.7f);
+  gqa->maybe_build({PartialShape{std::nullopt, 3, 4}, PartialShape{std::nullopt, 3, 4}});
+  const auto w = fill_weights(*gqa);  // query, key, gate, value, attention_output kernels
+  BOOST_REQUIRE_EQUAL(w.size(), 5u);
+  BOOST_CHECK_EQUAL(gqa->children().at(2).attribute, "_gate_dense");
+  // Gating the context is gating the output kernel's input: reference with the gate
+  // folded per (t, head, h) by hand.
+  MhaWeights mw = mha_weights({w[0], w[1], w[3], w[4]}, false);
+  mw.wk = repeat_heads(w[1], 2), mw.wv = repeat_heads(w[3], 2);
+  const auto gate = project(x, w[2], nullptr);  // (1, 3, 2, 2) flat
+  CallArgs args({x, x});
+  const Tensor y = run(*gqa, args).front();
+  // Context per step from the naive attention with an identity output, then gated.
+  MhaWeights ctx_w = mw;
+  Tensor eye({2, 2, 4}, 0.0f);
+  for (std::int64_t j = 0; j < 4; ++j) eye[j * 4 + j] = 1.0f;
+  ctx_w.wo = eye;
+  const Tensor ctx = naive_mha(x, x, x, ctx_w, 2, 2, 2, {}, false);  // (1, 3, 4)
+  Tensor expected({1, 3, 4}, 0.0f);
+  for (std::int64_t t = 0; t < 3; ++t)
+    for (std::int64_t o = 0; o < 4; ++o) {
+      float s = 0;
+      for (std::int64_t j = 0; j < 4; ++j) {
+        const float g = 1.0f / (1.0f + std::exp(-gate[static_cast<std::size_t>(t * 4 + j)]));
+        s += ctx[t * 4 + j] * g * w[4][j * 4 + o];
+      }
+      expected[t * 4 + o] = s;
+    }
+  check_close(y, expected, 1e-4f);
+}
+
+BOOST_AUTO_TEST_CASE(gqa_config_and_its_errors_name_the_keys) {
+  auto gqa = layer_from("GroupQueryAttention",
+                        R"({"name": "g", "head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2})");
+  BOOST_CHECK(contains(config_of(*gqa),
+                       R"("head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 2, "use_bias": true, )"
+                       R"("use_gate": false, "sliding_window": null, "dropout": 0.0, "kernel_initializer": )"));
+  BOOST_CHECK(contains(config_of(*gqa), R"("activity_regularizer": null, "kernel_constraint": null)"));
+  const std::string divisible = error_of<Error>(
+      [] { layer_from("GroupQueryAttention", R"({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 3})"); });
+  BOOST_CHECK(contains(divisible, "`num_query_heads` must be divisible by `num_key_value_heads`"));
+  BOOST_CHECK(contains(divisible, "num_key_value_heads=3"));
+  BOOST_CHECK(contains(error_of<Error>([] {
+                         layer_from("GroupQueryAttention",
+                                    R"({"head_dim": 3, "num_query_heads": 4, "num_key_value_heads": 0})");
+                       }),
+                       "num_key_value_heads=0"));
+  BOOST_CHECK(contains(error_of<Error>([] {
+                         layer_from("GroupQueryAttention", R"({"head_dim": 3, "num_query_heads": 4,
+                             "num_key_value_heads": 2, "sliding_window": 0})");
+                       }),
+                       "sliding_window=0"));
+  BOOST_CHECK(contains(
+      error_of<Error>([] { layer_from("GroupQueryAttention", R"({"num_query_heads": 4, "num_key_value_heads": 2})"); }),
+      "head_dim"));
+  BOOST_CHECK(contains(error_of<Error>([&] {
+                         gqa->maybe_build({PartialShape{std::nullopt, 3, 6}, PartialShape{std::nullopt, 5, 4}});
+                       }),
+                       "The last dimension of `query_shape` and `value_shape` must be equal"));
 }

@@ -33,6 +33,8 @@ void add_core_layers(CatalogBuilder& builder) {
   builder.add_class<Identity>(kModule, {"Identity"});
   builder.add_class<Rescaling>(kModule, {"Rescaling"});
   builder.add_class<Embedding>(kModule, {"Embedding"});
+  builder.add_class<ReversibleEmbedding>(kModule, {"ReversibleEmbedding"});
+  builder.add_class<TernaryDense>(kModule, {"TernaryDense"});
   builder.add_class<Masking>(kModule, {"Masking"});
 }
 
@@ -93,6 +95,7 @@ void add_normalization_layers(CatalogBuilder& builder) {
   builder.add_class<UnitNormalization>(kModule, {"UnitNormalization"});
   builder.add_class<RMSNormalization>(kModule, {"RMSNormalization"});
   builder.add_class<GroupNormalization>(kModule, {"GroupNormalization"});
+  builder.add_class<SpectralNormalization>(kModule, {"SpectralNormalization"});
 }
 
 // Convolution layers.
@@ -152,6 +155,7 @@ void add_recurrent_layers(CatalogBuilder& builder) {
 void add_attention_layers(CatalogBuilder& builder) {
   builder.add_class<EinsumDense>(kModule, {"EinsumDense"});
   builder.add_class<MultiHeadAttention>(kModule, {"MultiHeadAttention"});
+  builder.add_class<GroupQueryAttention>(kModule, {"GroupQueryAttention"});
   builder.add_class<Attention>(kModule, {"Attention"});
   builder.add_class<AdditiveAttention>(kModule, {"AdditiveAttention"});
 }

@@ -83,7 +83,8 @@ Layer::Layer(LayerArgs args) : trainable_(args.trainable), activity_regularizer_
 Layer::~Layer() = default;
 
 const std::string& Layer::name() const {
-  std::call_once(name_once_, [this] { name_ = unique_object_name(to_snake_case(class_name())); });
+  // Keras names after the Python class (saveable_class_name), usually the class_name.
+  std::call_once(name_once_, [this] { name_ = unique_object_name(to_snake_case(saveable_class_name())); });
   return name_;
 }
 
@@ -194,6 +195,11 @@ std::vector<PartialShape> Layer::compute_output_shape(const std::vector<PartialS
   return shapes;
 }
 
+std::vector<PartialShape> Layer::compute_output_shape_for_call(const std::vector<PartialShape>& input_shapes,
+                                                               const boost::json::object&) const {
+  return compute_output_shape(input_shapes);
+}
+
 std::vector<std::optional<Tensor>> Layer::compute_mask(const CallArgs& args, const std::vector<Tensor>& outputs) const {
   std::vector<std::optional<Tensor>> masks(outputs.size());
   if (!supports_masking()) return masks;
@@ -214,6 +220,10 @@ VariablePtr Layer::add_weight(VariableSpec spec) {
   auto variable = std::make_shared<Variable>(std::move(spec), std::move(path));
   (listed_trainable ? trainable_variables_ : non_trainable_variables_).push_back(variable);
   return variable;
+}
+
+void Layer::track_variable(VariablePtr variable) {
+  (variable->trainable() ? trainable_variables_ : non_trainable_variables_).push_back(std::move(variable));
 }
 
 std::vector<VariablePtr> Layer::own_variables() const {

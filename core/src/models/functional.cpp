@@ -431,7 +431,7 @@ class GraphBuilder {
     }
     try {
       e.layer->maybe_build(in_shapes);
-      return e.layer->compute_output_shape(in_shapes);
+      return e.layer->compute_output_shape_for_call(in_shapes, n.kwargs);
     } catch (const DeserializationError&) {
       throw;
     } catch (const NotSupportedError&) {

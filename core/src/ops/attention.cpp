@@ -6,6 +6,9 @@
 #include "kplug/ops/nn.hpp"
 #include "kplug/ops/normalization.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace kplug::ops {
 
 Tensor masked_softmax(const Tensor& x, const Tensor* mask, const Axes& axes, bool zero_masked) {
@@ -38,6 +41,17 @@ Tensor causal_mask(std::int64_t t, std::int64_t s) {
   float* p = mask.data();
   for (std::int64_t i = 0; i < t; ++i)
     for (std::int64_t j = 0; j <= i && j < s; ++j) p[i * s + j] = 1.0f;
+  return mask;
+}
+
+Tensor sliding_window_mask(std::int64_t t, std::int64_t s, std::int64_t window) {
+  if (t < 0 || s < 0) throw ValueError("sliding_window_mask: negative length");
+  if (window <= 0) throw ValueError("sliding_window_mask: window must be positive, got " + std::to_string(window));
+  Tensor mask({1, t, s});
+  float* p = mask.data();
+  for (std::int64_t i = 0; i < t; ++i)
+    for (std::int64_t j = std::max<std::int64_t>(0, i - window + 1); j < std::min(s, i + window); ++j)
+      p[i * s + j] = 1.0f;
   return mask;
 }
 

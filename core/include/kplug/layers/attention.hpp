@@ -73,6 +73,52 @@ class MultiHeadAttention : public FieldsLayer<MultiHeadAttention, MultiHeadAtten
   std::vector<std::int64_t> norm_axes_;  // of the scores
 };
 
+struct GroupQueryAttentionOptions : KernelBiasOptions {
+  std::int64_t head_dim = 0;
+  std::int64_t num_query_heads = 0;
+  std::int64_t num_key_value_heads = 0;  // must divide num_query_heads
+  bool use_bias = true;
+  bool use_gate = false;  // output projection of attention * sigmoid(gate(query))
+  std::optional<std::int64_t> sliding_window;
+  double dropout = 0.0;                               // inference: no dropout
+  std::shared_ptr<Regularizer> activity_regularizer;  // Keras hands it to the projections
+  std::optional<Seed> seed;
+};
+
+// Keras's GroupedQueryAttention (class_name "GroupQueryAttention"): call(query, value[,
+// key]) as MultiHeadAttention, with num_key_value_heads key/value heads each shared by
+// num_query_heads / num_key_value_heads query heads. Sublayers (EinsumDense) query, key,
+// value, attention_output and, with use_gate, gate, under the attributes _query_dense,
+// _key_dense, _value_dense, _output_dense, _gate_dense.
+class GroupQueryAttention : public FieldsLayer<GroupQueryAttention, GroupQueryAttentionOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  GroupQueryAttention(Options options, LayerArgs args);
+  std::optional<boost::json::object> build_config() const override;
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  // With return_attention_scores, also (batch, num_query_heads, query length, key length).
+  std::vector<PartialShape> compute_output_shape_for_call(const std::vector<PartialShape>& input_shapes,
+                                                          const boost::json::object& kwargs) const override;
+  std::vector<LayerAttribute> layer_attributes() const override;
+  bool supports_masking() const override { return true; }
+  // Keras's Python class: weight files and automatic names say grouped_query_attention.
+  std::string saveable_class_name() const override { return "GroupedQueryAttention"; }
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  // One EinsumDense projection with this layer's initializers, regularizers, constraints,
+  // built on `input`.
+  std::shared_ptr<EinsumDense> projection(const std::string& equation, const std::string& bias_axes,
+                                          std::vector<std::optional<std::int64_t>> output_shape, const char* name,
+                                          const PartialShape& input,
+                                          std::shared_ptr<Activation> activation = builtin_activation("linear")) const;
+
+  std::shared_ptr<EinsumDense> query_dense_, key_dense_, value_dense_, gate_dense_, output_dense_;
+};
+
 // What Attention and AdditiveAttention share (Keras's AdditiveAttention subclasses
 // Attention): inputs [query, value] or [query, value, key] and their masks, a softmax over
 // the scores of the derived class.

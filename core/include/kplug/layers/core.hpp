@@ -279,6 +279,60 @@ class Embedding : public FieldsLayer<Embedding, EmbeddingOptions>, public Quanti
   VariablePtr embeddings_scale_, embeddings_zero_, g_idx_;  // int8 / int4 (zero and g_idx: grouped)
 };
 
+struct ReversibleEmbeddingOptions : EmbeddingOptions {
+  bool tie_weights = true;                   // false: a separate (output_dim, input_dim) reverse_embeddings
+  std::optional<std::string> reverse_dtype;  // none (the compute dtype) or "float32"
+  std::optional<Number> logit_soft_cap;      // reverse logits -> c * tanh(logits / c)
+};
+
+// Keras's ReversibleEmbedding: an Embedding that, called with `reverse=True`, projects
+// (..., output_dim) back to (..., input_dim) logits with the transposed table (tied) or
+// its own reverse_embeddings. One layer is usually called both ways in a model.
+class ReversibleEmbedding : public FieldsLayer<ReversibleEmbedding, ReversibleEmbeddingOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  ReversibleEmbedding(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::vector<PartialShape> compute_output_shape_for_call(const std::vector<PartialShape>& input_shapes,
+                                                          const boost::json::object& kwargs) const override;
+  bool supports_masking() const override { return options_.mask_zero; }
+  // `ids != 0` for a lookup with mask_zero; none for a reverse call.
+  std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
+                                                  const std::vector<Tensor>& outputs) const override;
+  const VariablePtr& embeddings() const noexcept { return embeddings_; }
+  const VariablePtr& reverse_embeddings() const noexcept { return reverse_embeddings_; }
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  VariablePtr embeddings_, reverse_embeddings_;
+};
+
+struct TernaryDenseOptions : KernelBiasOptions {
+  std::int64_t units = 0;
+  std::optional<Number> threshold;  // none: 0.5 * mean(|kernel|), and the output scaled by mean(|kernel|)
+  std::shared_ptr<Activation> activation = builtin_activation("linear");
+  bool use_bias = true;
+  std::shared_ptr<Regularizer> activity_regularizer;  // the Layer's, written at Keras's place
+};
+
+// Keras's TernaryDense (float kernel, BitNet b1.58): activation(beta * x @ ternary(kernel)
+// + bias), ternary(k) = sign(k) where |k| > threshold, else 0; beta = mean(|kernel|) when
+// threshold is none, else 1.
+class TernaryDense : public KernelBiasLayer<TernaryDense, TernaryDenseOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  TernaryDense(Options options, LayerArgs args);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  bool supports_masking() const override { return true; }
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+};
+
 struct MaskingOptions {
   Number mask_value = Number::real(0.0);
 };

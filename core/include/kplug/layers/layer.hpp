@@ -102,6 +102,11 @@ class Layer : public Serializable, public saving::Saveable {
   // One tensor in, the first output out.
   Tensor operator()(const Tensor& input);
   virtual std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const;
+  // The output shapes of one call with these plain keyword arguments (Keras's
+  // compute_output_spec(..., **kwargs)): layers whose outputs depend on them
+  // (`reverse=`, `return_attention_scores=`) override it. Default: compute_output_shape.
+  virtual std::vector<PartialShape> compute_output_shape_for_call(const std::vector<PartialShape>& input_shapes,
+                                                                  const boost::json::object& kwargs) const;
   virtual bool supports_masking() const { return false; }
   // Output masks, one per output (nullopt: none). Default: the first input's mask for
   // every output when supports_masking(), else none.
@@ -149,6 +154,9 @@ class Layer : public Serializable, public saving::Saveable {
   // Keras layers without state set `built = True` in their constructor: no build_config.
   void mark_built_at_init() noexcept { built_ = true; }
   VariablePtr add_weight(VariableSpec spec);
+  // Lists a sublayer's variable among this layer's own too (Keras's wrappers'
+  // `self.kernel = self.layer.kernel`): saved with them, listed once in weights().
+  void track_variable(VariablePtr variable);
   // Replaces a name set at construction (models renamed by clone_model).
   void set_name(std::string name);
 

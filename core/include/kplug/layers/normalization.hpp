@@ -183,6 +183,33 @@ class GroupNormalization : public BetaGammaLayer<GroupNormalization, GroupNormal
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
+struct SpectralNormalizationOptions {
+  LayerPtr layer;  // the wrapped layer: one with a `kernel` (Dense, Conv2D, ...) or `embeddings`
+  std::int64_t power_iterations = 1;
+};
+
+// Keras's SpectralNormalization wrapper. At inference it runs the wrapped layer with its
+// stored kernel; with training=true it first divides the kernel by its spectral norm,
+// estimated by `power_iterations` power iterations from `vector_u`, and stores both (as
+// Keras). Own weights: the wrapped layer's kernel, then vector_u (1, kernel.shape[-1]).
+class SpectralNormalization : public FieldsLayer<SpectralNormalization, SpectralNormalizationOptions> {
+ public:
+  static const config::Fields<Options>& fields();
+  SpectralNormalization(Options options, LayerArgs args);
+  const LayerPtr& layer() const noexcept { return options_.layer; }
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::vector<LayerAttribute> layer_attributes() const override;
+
+ protected:
+  void build(const std::vector<PartialShape>& input_shapes) override;
+  std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  void normalize_kernel();  // Keras's normalized_weights, assigned
+
+  VariablePtr kernel_, vector_u_;
+};
+
 }  // namespace kplug::layers
 
 #pragma GCC visibility pop

@@ -1,5 +1,5 @@
 // Attention kernels built on softmax: a masked softmax as Keras's Softmax layer computes it
-// and the causal (lower-triangular) mask.
+// and the causal (lower-triangular) and sliding-window (band) masks.
 #pragma once
 
 #include "kplug/ops/reduce.hpp"
@@ -19,6 +19,10 @@ Tensor masked_softmax(const Tensor& x, const Tensor* mask, const Axes& axes, boo
 
 // (1, t, s) float 0/1: 1 where the query position i may attend key position j (j <= i).
 Tensor causal_mask(std::int64_t t, std::int64_t s);
+
+// (1, t, s) float 0/1: 1 where |i - j| < window, the symmetric band of Keras's
+// sliding_window attention (ANDed with causal_mask for the causal sliding window).
+Tensor sliding_window_mask(std::int64_t t, std::int64_t s, std::int64_t window);
 
 }  // namespace kplug::ops
 

@@ -1,10 +1,17 @@
-// Keras masks as the attention layers combine them: float 0/1 tensors (1 = attend).
+// What MultiHeadAttention and GroupQueryAttention share: Keras masks as they combine them
+// (float 0/1 tensors, 1 = attend), their keyword tensors and build_config.
 #pragma once
 
+#include "kplug/layers/layer.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/tensor.hpp"
 
+#include <boost/json/object.hpp>
+
+#include <cstdint>
 #include <optional>
+#include <string_view>
+#include <vector>
 
 namespace kplug::layers::detail {
 
@@ -18,5 +25,19 @@ inline Tensor mask_as_float(const Tensor& mask) {
 inline std::optional<Tensor> mask_and(const std::optional<Tensor>& a, const Tensor& b) {
   return a ? ops::multiply(*a, b) : b;
 }
+
+// Keras's build_config of the attention layers: {"shapes_dict": {"query_shape": ...,
+// "value_shape": ...[, "key_shape": ...]}} from the shapes they were built with.
+boost::json::object shapes_dict_build_config(const std::vector<PartialShape>& shapes);
+
+// The one tensor of a keyword argument (`key=`, `attention_mask=`, ...), if given.
+const Tensor* single_tensor_kwarg(const Layer& layer, const CallArgs& args, std::string_view name);
+
+// Keras's _compute_attention_mask of MultiHeadAttention and GroupedQueryAttention, as 0/1
+// floats: the query's mask (B, T, 1), the value's and key's (B, 1, S) (from the inputs or
+// `value_mask=` / `key_mask=`), the causal mask with `use_causal_mask=True`, the sliding
+// window band, and `attention_mask=`, ANDed; none when nothing masks.
+std::optional<Tensor> keras_attention_mask(const Layer& layer, CallArgs& args, const Tensor& query, const Tensor& value,
+                                           std::optional<std::int64_t> sliding_window);
 
 }  // namespace kplug::layers::detail

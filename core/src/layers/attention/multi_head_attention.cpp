@@ -150,13 +150,7 @@ const config::Fields<Options>& MultiHeadAttention::fields() {
 
 std::optional<boost::json::object> MultiHeadAttention::build_config() const {
   const auto& shapes = build_shapes();
-  if (!shapes) return std::nullopt;
-  boost::json::object dict;
-  static const char* const names[] = {"query_shape", "value_shape", "key_shape"};
-  for (std::size_t i = 0; i < shapes->size() && i < 3; ++i) dict[names[i]] = (*shapes)[i].to_json();
-  boost::json::object config;
-  config["shapes_dict"] = std::move(dict);
-  return config;
+  return shapes ? std::optional(detail::shapes_dict_build_config(*shapes)) : std::nullopt;
 }
 
 std::shared_ptr<EinsumDense> MultiHeadAttention::projection(const std::string& equation, const std::string& bias_axes,
@@ -271,51 +265,9 @@ std::vector<PartialShape> MultiHeadAttention::compute_output_shape(
   return {PartialShape(std::move(dims))};
 }
 
-namespace {
-
-// The one tensor of a keyword argument, if given.
-const Tensor* single_kwarg(const Layer& layer, const CallArgs& args, std::string_view name) {
-  const std::vector<Tensor>* t = args.tensor_kwarg(name);
-  if (!t) return nullptr;
-  if (t->size() != 1)
-    throw ValueError("Layer '" + layer.name() + "' expects one tensor for `" + std::string(name) + "`");
-  return &t->front();
-}
-
-// A (1, T, S) band: 1 where |i - j| < window.
-Tensor sliding_window_band(std::int64_t t, std::int64_t s, std::int64_t window) {
-  Tensor band({1, t, s});
-  for (std::int64_t i = 0; i < t; ++i)
-    for (std::int64_t j = std::max<std::int64_t>(0, i - window + 1); j < std::min(s, i + window); ++j)
-      band[i * s + j] = 1.0f;
-  return band;
-}
-
-}  // namespace
-
 std::optional<Tensor> MultiHeadAttention::attention_mask(CallArgs& args, const Tensor& query,
                                                          const Tensor& value) const {
-  const Tensor* key_kwarg = single_kwarg(*this, args, "key");
-  const bool has_key = key_kwarg || args.inputs.size() > 2;
-  const bool use_causal_mask = args.bool_kwarg("use_causal_mask", false);
-  const Tensor* attention_mask = single_kwarg(*this, args, "attention_mask");
-  const Tensor* value_mask = single_kwarg(*this, args, "value_mask");
-  const Tensor* key_mask = single_kwarg(*this, args, "key_mask");
-  single_kwarg(*this, args, "query_mask");  // Keras reads the query's own mask instead
-  if (!value_mask) value_mask = args.mask(1);
-  if (!key_mask && has_key && !key_kwarg) key_mask = args.mask(2);
-  const Tensor* query_mask = args.mask(0);
-
-  std::optional<Tensor> mask;
-  if (query_mask) mask = detail::mask_as_float(*query_mask).expand_dims(-1);
-  if (value_mask) mask = detail::mask_and(mask, detail::mask_as_float(*value_mask).expand_dims(-2));
-  if (key_mask) mask = detail::mask_and(mask, detail::mask_as_float(*key_mask).expand_dims(-2));
-  if (use_causal_mask) mask = detail::mask_and(mask, ops::causal_mask(query.dim(1), value.dim(1)));
-  if (options_.sliding_window) {
-    mask = detail::mask_and(mask, sliding_window_band(query.dim(1), value.dim(1), *options_.sliding_window));
-  }
-  if (attention_mask) mask = detail::mask_and(mask, detail::mask_as_float(*attention_mask));
-  return mask;
+  return detail::keras_attention_mask(*this, args, query, value, options_.sliding_window);
 }
 
 std::vector<Tensor> MultiHeadAttention::call(CallArgs& args) {
@@ -324,7 +276,7 @@ std::vector<Tensor> MultiHeadAttention::call(CallArgs& args) {
   }
   const Tensor& query = args.inputs[0];
   const Tensor& value = args.inputs[1];
-  const Tensor* key_kwarg = single_kwarg(*this, args, "key");
+  const Tensor* key_kwarg = detail::single_tensor_kwarg(*this, args, "key");
   if (key_kwarg && args.inputs.size() > 2) fail("got `key` both positionally and as a keyword argument");
   const Tensor& key = key_kwarg ? *key_kwarg : args.inputs.size() > 2 ? args.inputs[2] : value;
   const bool return_scores = args.bool_kwarg("return_attention_scores", false);

@@ -5,8 +5,11 @@
 #include "kplug/ops.hpp"
 #include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/core/embedding_parts.hpp"
 
 namespace kplug::layers {
+
+namespace detail {
 
 namespace {
 
@@ -18,43 +21,65 @@ std::string check_positive(std::string_view key, std::int64_t v) {
 
 }  // namespace
 
-const config::Fields<Embedding::Options>& Embedding::fields() {
+config::Fields<EmbeddingOptions> embedding_fields(std::string_view class_name) {
   using config::field;
-  static const config::Fields<Options> list =
-      config::Fields<Options>{
-          field("input_dim", &Options::input_dim).required().check([](const std::int64_t& v) {
-            return check_positive("input_dim", v);
-          }),
-          field("output_dim", &Options::output_dim).required().check([](const std::int64_t& v) {
-            return check_positive("output_dim", v);
-          }),
-          field("embeddings_initializer", &Options::embeddings_initializer).null_is_default(),
-          field("embeddings_regularizer", &Options::embeddings_regularizer),
-          activity_regularizer_field(&Options::activity_regularizer),
-          field("embeddings_constraint", &Options::embeddings_constraint),
-          field("mask_zero", &Options::mask_zero),
-          ignored_field<Options>("input_length"),  // deprecated by Keras
-      } +
-      quantization_config_fields<Options>(&Options::quantization_config, keras_class_name_of());
+  using Options = EmbeddingOptions;
+  return config::Fields<Options>{
+             field("input_dim", &Options::input_dim).required().check([](const std::int64_t& v) {
+               return check_positive("input_dim", v);
+             }),
+             field("output_dim", &Options::output_dim).required().check([](const std::int64_t& v) {
+               return check_positive("output_dim", v);
+             }),
+             field("embeddings_initializer", &Options::embeddings_initializer).null_is_default(),
+             field("embeddings_regularizer", &Options::embeddings_regularizer),
+             activity_regularizer_field(&Options::activity_regularizer),
+             field("embeddings_constraint", &Options::embeddings_constraint),
+             field("mask_zero", &Options::mask_zero),
+             ignored_field<Options>("input_length"),  // deprecated by Keras
+         } +
+         quantization_config_fields<Options>(&Options::quantization_config, class_name);
+}
+
+void check_embedding_dims(const EmbeddingOptions& options) {
+  for (auto [key, v] : {std::pair<std::string_view, std::int64_t>{"input_dim", options.input_dim},
+                        {"output_dim", options.output_dim}}) {
+    if (auto message = check_positive(key, v); !message.empty()) throw ValueError(message);
+  }
+}
+
+VariableSpec embeddings_spec(const EmbeddingOptions& options) {
+  return {"embeddings",
+          {options.input_dim, options.output_dim},
+          options.embeddings_initializer,
+          options.embeddings_regularizer,
+          options.embeddings_constraint,
+          true};
+}
+
+Tensor embedding_lookup(const Tensor& table, const Tensor& ids, const std::string& layer_name,
+                        std::string_view class_name) {
+  const Tensor int_ids = is_integer(ids.dtype()) ? ids : ops::cast(ids, DType::int32);
+  return ops::take(
+      table, int_ids,
+      "Layer '" + layer_name + "' (" + std::string(class_name) + ", input_dim=" + std::to_string(table.dim(0)) + ")");
+}
+
+}  // namespace detail
+
+const config::Fields<Embedding::Options>& Embedding::fields() {
+  static const config::Fields<Options> list = detail::embedding_fields(keras_class_name_of());
   return list;
 }
 
 Embedding::Embedding(Options options, LayerArgs args) : FieldsLayer(std::move(options), std::move(args)) {
-  for (auto [key, v] : {std::pair<std::string_view, std::int64_t>{"input_dim", options_.input_dim},
-                        {"output_dim", options_.output_dim}}) {
-    if (auto message = check_positive(key, v); !message.empty()) throw ValueError(message);
-  }
+  detail::check_embedding_dims(options_);
   options_.activity_regularizer = activity_regularizer();
 }
 
 void Embedding::build(const std::vector<PartialShape>&) {
   if (quantized_dtype_policy()) return quantized_build();
-  embeddings_ = add_weight({"embeddings",
-                            {options_.input_dim, options_.output_dim},
-                            options_.embeddings_initializer,
-                            options_.embeddings_regularizer,
-                            options_.embeddings_constraint,
-                            true});
+  embeddings_ = add_weight(detail::embeddings_spec(options_));
 }
 
 std::vector<PartialShape> Embedding::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
@@ -67,10 +92,10 @@ std::vector<PartialShape> Embedding::compute_output_shape(const std::vector<Part
 std::vector<Tensor> Embedding::call(CallArgs& args) {
   expect_inputs(args, 1);
   const Tensor& ids = args.inputs[0];
-  const Tensor int_ids = is_integer(ids.dtype()) ? ids : ops::cast(ids, DType::int32);
-  if (quantized_dtype_policy()) return {quantized_lookup(int_ids)};
-  return {ops::take(embeddings_->value(), int_ids,
-                    "Layer '" + name() + "' (Embedding, input_dim=" + std::to_string(options_.input_dim) + ")")};
+  if (quantized_dtype_policy()) {
+    return {quantized_lookup(is_integer(ids.dtype()) ? ids : ops::cast(ids, DType::int32))};
+  }
+  return {detail::embedding_lookup(embeddings_->value(), ids, name(), "Embedding")};
 }
 
 // Keras's _int8_build and _int4_build (the table packed along output_dim).
