@@ -16,6 +16,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/value_from.hpp>
 
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <ostream>
@@ -25,25 +26,41 @@ namespace kplug::cli {
 namespace {
 
 // "package>name" keys the config names: registered names, function names, compile strings.
-void collect_keys(const boost::json::value& v, std::set<std::string>& keys) {
+struct ConfigKeys {
+  std::set<std::string> all;
+  std::set<std::string> functions;  // of these, the functions (the rest are classes)
+};
+
+bool is_key(const boost::json::value& s) {
+  return s.is_string() && s.get_string().find('>') != boost::json::string::npos;
+}
+
+void collect_keys(const boost::json::value& v, ConfigKeys& keys) {
   auto add = [&](const boost::json::value& s) {
-    if (s.is_string() && s.get_string().find('>') != boost::json::string::npos)
-      keys.insert(std::string(s.get_string()));
+    if (is_key(s)) keys.all.insert(std::string(s.get_string()));
   };
   if (const auto* o = v.if_object()) {
     if (const auto* registered = o->if_contains("registered_name")) add(*registered);
     const auto* class_name = o->if_contains("class_name");
     if (class_name && class_name->is_string() && class_name->get_string() == "function") {
-      if (const auto* config = o->if_contains("config")) add(*config);
+      if (const auto* config = o->if_contains("config"); config && is_key(*config)) {
+        add(*config);
+        keys.functions.insert(std::string(config->get_string()));
+      }
     }
     for (const auto& item : *o) {
       if (item.key() == "loss" || item.key() == "metrics" || item.key() == "weighted_metrics") {
-        add(item.value());
+        // Compile strings name functions (losses, metrics).
+        auto add_function = [&](const boost::json::value& s) {
+          add(s);
+          if (is_key(s)) keys.functions.insert(std::string(s.get_string()));
+        };
+        add_function(item.value());
         if (const auto* a = item.value().if_array()) {
-          for (const auto& e : *a) add(e);
+          for (const auto& e : *a) add_function(e);
         }
         if (const auto* d = item.value().if_object()) {
-          for (const auto& e : *d) add(e.value());
+          for (const auto& e : *d) add_function(e.value());
         }
       }
       collect_keys(item.value(), keys);
@@ -58,12 +75,14 @@ std::string package_of(const std::string& key) { return key.substr(0, key.find('
 struct PackageReport {
   std::string package;
   std::vector<std::string> keys;
-  std::string provided_by;           // the loaded plugin ("" = none)
-  bool registered = true;            // every key resolves
-  std::vector<std::string> indexed;  // indexed plugin files declaring the package
+  std::vector<std::string> missing_keys;  // of `keys`, those nothing resolves
+  std::string provided_by;                // the loaded plugin ("" = none)
+  bool registered = true;                 // every key resolves
+  std::vector<std::string> indexed;       // indexed plugin files declaring the package
 };
 
-std::vector<PackageReport> package_reports(const std::set<std::string>& keys, const PluginHost& host) {
+std::vector<PackageReport> package_reports(const ConfigKeys& config_keys, const PluginHost& host) {
+  const std::set<std::string>& keys = config_keys.all;
   std::map<std::string, PackageReport> by_package;
   const std::vector<PluginListing> loaded = host.loaded();
   const auto index = host.indexed_packages();
@@ -71,7 +90,10 @@ std::vector<PackageReport> package_reports(const std::set<std::string>& keys, co
     PackageReport& report = by_package[package_of(key)];
     report.package = package_of(key);
     report.keys.push_back(key);
-    if (!get_registered_object(key)) report.registered = false;
+    if (!get_registered_object(key)) {
+      report.registered = false;
+      report.missing_keys.push_back(key);
+    }
     for (const PluginListing& plugin : loaded) {
       for (const std::string& k : plugin.keys) {
         if (k == key) report.provided_by = plugin.name;
@@ -173,8 +195,40 @@ ModelPtr build_uncompiled(const boost::json::value& config, PluginHost& host, co
   }
 }
 
+// The SDK's steps (docs/sdk.md, "From an empty folder to a loaded plugin") filled in for the
+// missing objects of one package: a plugin skeleton to complete with the classes' code.
+std::string plugin_skeleton(const PackageReport& p, const ConfigKeys& keys, const std::string& model_path) {
+  std::string target;
+  for (char c : p.package) target += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  target += "_plugin";
+  std::string key_list, registrations;
+  for (const std::string& key : p.missing_keys) {
+    const std::string name = key.substr(key.find('>') + 1);
+    key_list += " " + key;
+    registrations += keys.functions.contains(key)
+                         ? "    registrar.add_activation(\"" + p.package + "\", \"" + name +
+                               "\", ...);  // a function: add_activation or add_loss_function\n"
+                         : "    registrar.add_class<" + name + ">({.package = \"" + p.package + "\"});\n";
+  }
+  return "  cp -r KPLUG_SOURCE/sdk/template " + target + " && cd " + target +
+         "   # KPLUG_SOURCE: your kplug checkout\n"
+         "  # CMakeLists.txt:\n"
+         "  kplug_add_plugin(" +
+         target + " NAME " + target + " VERSION 0.1.0 PACKAGES " + p.package + " KEYS" + key_list +
+         " SOURCES my_plugin.cpp)\n"
+         "  # my_plugin.cpp: one class per key (a layer derives from kplug::FieldsLayer), registered with\n"
+         "  KPLUG_PLUGIN_REGISTER(registrar) {\n" +
+         registrations +
+         "  }\n"
+         "  cmake -S . -B build -DCMAKE_PREFIX_PATH=KPLUG_PREFIX && cmake --build build   # KPLUG_PREFIX: where kplug "
+         "is installed\n"
+         "  kplug inspect --plugins build " +
+         model_path + "\n";
+}
+
 void write_json_report(std::ostream& out, const std::string& path, const Inspected& inspected,
-                       const std::vector<PackageReport>& packages, const Model* model, const std::string& build_error) {
+                       const std::vector<PackageReport>& packages, const ConfigKeys& keys, const Model* model,
+                       const std::string& build_error) {
   boost::json::object report;
   report["file"] = path;
   report["members"] = boost::json::value_from(inspected.members);
@@ -189,7 +243,9 @@ void write_json_report(std::ostream& out, const std::string& path, const Inspect
         {"keys", boost::json::value_from(p.keys)},
         {"provided_by", p.provided_by.empty() ? boost::json::value(nullptr) : boost::json::value(p.provided_by)},
         {"missing", !p.registered},
-        {"indexed_plugins", boost::json::value_from(p.indexed)}});
+        {"indexed_plugins", boost::json::value_from(p.indexed)},
+        {"plugin_skeleton",
+         p.registered ? boost::json::value(nullptr) : boost::json::value(plugin_skeleton(p, keys, path))}});
   }
   report["packages"] = std::move(package_list);
   if (model) {
@@ -220,7 +276,8 @@ void write_package_line(std::ostream& out, const PackageReport& p) {
 }
 
 void write_text_report(std::ostream& out, const std::string& path, const Inspected& inspected,
-                       const std::vector<PackageReport>& packages, const Model* model, const std::string& build_error) {
+                       const std::vector<PackageReport>& packages, const ConfigKeys& keys, const Model* model,
+                       const std::string& build_error) {
   out << "File: " << path << "\n";
   out << "Members: ";
   for (std::size_t i = 0; i < inspected.members.size(); ++i) out << (i ? ", " : "") << inspected.members[i];
@@ -243,6 +300,11 @@ void write_text_report(std::ostream& out, const std::string& path, const Inspect
   }
   out << "Packages:" << (packages.empty() ? " none (built-in objects only)" : "") << "\n";
   for (const auto& p : packages) write_package_line(out, p);
+  for (const auto& p : packages) {
+    if (p.registered) continue;
+    out << "Plugin skeleton for the missing objects of " << p.package << " (docs/sdk.md):\n"
+        << plugin_skeleton(p, keys, path);
+  }
   if (model) {
     out << model->summary();
   } else {
@@ -260,7 +322,7 @@ int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& e
   const Inspected inspected = saving::detect_model_file_format(path) == saving::ModelFileFormat::legacy_h5
                                   ? read_legacy(path)
                                   : read_archive(path);
-  std::set<std::string> keys;
+  ConfigKeys keys;
   collect_keys(inspected.config, keys);
   collect_keys(inspected.compile_config, keys);
   const std::vector<PackageReport> packages = package_reports(keys, host);
@@ -269,9 +331,9 @@ int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& e
   std::string build_error;
   const ModelPtr model = build_uncompiled(inspected.config, host, options, build_error);
   if (options.json) {
-    write_json_report(out, path, inspected, packages, model.get(), build_error);
+    write_json_report(out, path, inspected, packages, keys, model.get(), build_error);
   } else {
-    write_text_report(out, path, inspected, packages, model.get(), build_error);
+    write_text_report(out, path, inspected, packages, keys, model.get(), build_error);
   }
   if (!model) {
     err << path << ": error: the model cannot be built: " << build_error << "\n";

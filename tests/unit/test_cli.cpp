@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 namespace fs = std::filesystem;
@@ -175,4 +176,47 @@ BOOST_AUTO_TEST_CASE(predict_convolution_and_recurrent_models_match_keras) {
       }
     }
   }
+}
+
+// A model naming two custom classes no plugin provides: inspect lists both, with a plugin
+// skeleton to fill in (the SDK template's steps with the package and the keys), and the
+// build error names both with the layers using them.
+BOOST_AUTO_TEST_CASE(inspect_prints_a_plugin_skeleton_for_missing_classes) {
+  std::string text = test::read_text(kMlp / "model.json");
+  const auto rename = [&](const std::string& from, const std::string& to) {
+    const auto at = text.find(from);
+    BOOST_REQUIRE(at != std::string::npos);
+    text.replace(at, from.size(), to);
+  };
+  rename(R"("module": "keras.layers", "class_name": "Dense", "config": {"name": "dense")",
+         R"("module": "my_layers", "class_name": "Foo", "config": {"name": "dense")");
+  rename(R"("module": "keras.layers", "class_name": "Dense", "config": {"name": "dense_1")",
+         R"("module": "my_layers", "class_name": "Bar", "config": {"name": "dense_1")");
+  rename(R"("registered_name": null, "build_config")", R"("registered_name": "my_pkg>Foo", "build_config")");
+  rename(R"("registered_name": null, "build_config")", R"("registered_name": "my_pkg>Bar", "build_config")");
+  test::TempDir dir;
+  const fs::path folder = dir.path / "custom_model";
+  fs::create_directories(folder);
+  std::ofstream(folder / "config.json") << text;
+
+  const Run report = run("inspect " + quoted(folder), true);
+  BOOST_TEST(report.status == 2);
+  BOOST_TEST(contains(report.out, "my_pkg (my_pkg>Bar, my_pkg>Foo): MISSING"), report.out);
+  BOOST_TEST(contains(report.out, "Plugin skeleton for the missing objects of my_pkg"), report.out);
+  BOOST_TEST(contains(report.out, "cp -r KPLUG_SOURCE/sdk/template my_pkg_plugin && cd my_pkg_plugin"), report.out);
+  BOOST_TEST(contains(report.out,
+                      "kplug_add_plugin(my_pkg_plugin NAME my_pkg_plugin VERSION 0.1.0 PACKAGES my_pkg "
+                      "KEYS my_pkg>Bar my_pkg>Foo SOURCES my_plugin.cpp)"),
+             report.out);
+  BOOST_TEST(contains(report.out, R"(registrar.add_class<Foo>({.package = "my_pkg"});)"), report.out);
+  BOOST_TEST(contains(report.out, R"(registrar.add_class<Bar>({.package = "my_pkg"});)"), report.out);
+  BOOST_TEST(contains(report.out, "kplug inspect --plugins build " + folder.string()), report.out);
+  // The build error lists both classes and where they are used.
+  BOOST_TEST(contains(report.out, "'my_pkg>Foo' used at config.layers[1] ('dense')"), report.out);
+  BOOST_TEST(contains(report.out, "'my_pkg>Bar' used at config.layers[3] ('dense_1')"), report.out);
+
+  const Run as_json = run("inspect --json " + quoted(folder));
+  const auto packages = json::parse(as_json.out).at("packages").as_array();
+  BOOST_REQUIRE_EQUAL(packages.size(), 1u);
+  BOOST_TEST(contains(packages[0].at("plugin_skeleton").as_string(), "KEYS my_pkg>Bar my_pkg>Foo"));
 }

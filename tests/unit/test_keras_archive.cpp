@@ -195,6 +195,31 @@ BOOST_AUTO_TEST_CASE(custom_archives_need_and_use_the_plugin) {
   }
 }
 
+// Issue 20's graphs (tools/fixtures/graph_fixtures.py): constants in call arguments, nested
+// models shared or called once. Loaded, saved with Keras's config.json and datasets, reloaded.
+BOOST_AUTO_TEST_CASE(graph_archives_load_save_and_reload) {
+  TempDir dir;
+  for (const std::string name : {"graph_constants_ops", "graph_constants_layer_kwarg", "siamese_functional",
+                                 "siamese_sequential", "nested_functional_once"}) {
+    BOOST_TEST_CONTEXT(name) {
+      reset_object_names();
+      ModelPtr model = load_model(archive(name));
+      check_predicts(*model, test::model_dir(name) / "io.json", name);
+      const fs::path file = dir.path / (name + ".keras");
+      save_model(*model, file);
+      BOOST_CHECK(without_shared_ids(json::parse(member_of(file, "config.json"))) ==
+                  without_shared_ids(json::parse(member_of(archive(name), "config.json"))));
+      const std::string weights = member_of(file, "model.weights.h5");
+      const auto reader = h5::WeightsReader::open_image(std::as_bytes(std::span(weights.data(), weights.size())),
+                                                        name + "/model.weights.h5");
+      std::map<std::string, Shape> saved;
+      for (const auto& info : reader.walk()) saved[info.path] = Shape(info.shape.begin(), info.shape.end());
+      BOOST_CHECK(saved == test::layer_datasets(test::read_json(test::model_dir(name) / "checks.json")));
+      check_predicts(*load_model(file), test::model_dir(name) / "io.json", name + " reloaded");
+    }
+  }
+}
+
 BOOST_AUTO_TEST_CASE(lambda_layer_refused_before_any_weight_is_read) {
   const std::string expected = "Requested the deserialization of a `Lambda` layer";
   BOOST_TEST(contains(error_of<Error>([] { load_model(archive("lambda_layer")); }), expected));

@@ -6,6 +6,8 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "layers/ops_nodes/op_node.hpp"
+#include "models/graph_constants.hpp"
 #include "util/suggest.hpp"
 
 #include <algorithm>
@@ -26,6 +28,10 @@ struct History {
   std::int64_t tensor = 0;
   std::string path;                            // where it was read
   std::optional<PartialShape> declared_shape;  // from the __keras_tensor__ config
+  // Whether the index counts a nested Functional's own first node, as Keras writes
+  // input_layers / output_layers (its get_config numbers them from 1) and as Keras 2 wrote
+  // every reference; Keras 3's call arguments number a nested model's calls from 0.
+  bool counts_own_node = true;
 };
 
 [[noreturn]] void invalid(const std::string& path, const std::string& message) {
@@ -58,9 +64,10 @@ History read_keras_tensor(const boost::json::value& v, const std::string& path) 
   const auto* history = c ? c->if_contains("keras_history") : nullptr;
   if (!history) invalid(path, "a __keras_tensor__ needs config.keras_history, got " + json::excerpt(v));
   History h = read_triple(*history, path + ".config.keras_history");
-  if (const auto* shape = c->if_contains("shape"); shape && !shape->is_null()) {
-    h.declared_shape = PartialShape::from_json(*shape, path + ".config.shape");
-  }
+  const auto* shape = c->if_contains("shape");
+  if (shape && !shape->is_null()) h.declared_shape = PartialShape::from_json(*shape, path + ".config.shape");
+  // Keras 3 writes every tensor with its shape; one without was converted from a Keras 2 node.
+  h.counts_own_node = shape == nullptr;
   return h;
 }
 
@@ -75,7 +82,7 @@ void walk_args(const boost::json::value& v, const std::string& path, OnTensor&& 
   } else if (const auto* o = v.if_object(); o && !o->contains("class_name")) {
     for (const auto& item : *o) walk_args(item.value(), path + "." + std::string(item.key()), on_tensor, on_constant);
   } else {
-    on_constant(v);
+    on_constant(v, path);
   }
 }
 
@@ -109,7 +116,7 @@ struct Functional::Graph {
     LayerPtr layer;
     boost::json::value inbound_nodes;  // as loaded, written back by get_config
     std::size_t node_count = 0;        // nodes other entries may reference
-    std::int64_t node_offset = 0;      // nested Functional models count their own node first
+    std::int64_t node_offset = 0;      // 1 for nested Functional models: see History::counts_own_node
     bool is_input = false;
     std::vector<std::size_t> node_ids;  // into `nodes`, by node position
   };
@@ -117,9 +124,10 @@ struct Functional::Graph {
     std::size_t entry = 0;
     std::size_t position = 0;  // index in the entry's inbound_nodes
     std::string path;
-    std::vector<History> arg_refs;  // positional tensors, flattened
-    std::vector<std::pair<std::size_t, boost::json::value>> constants;
-    std::vector<History> mask_refs;  // explicit `mask=` tensors
+    std::vector<History> arg_refs;                                // positional tensors, flattened
+    std::vector<std::pair<std::size_t, Tensor>> constants;        // plain positional values
+    std::vector<std::pair<std::string, Tensor>> constant_kwargs;  // `attention_mask=` an array
+    std::vector<History> mask_refs;                               // explicit `mask=` tensors
     bool mask_given = false;
     std::vector<std::pair<std::string, std::vector<History>>> tensor_kwarg_refs;
     boost::json::object kwargs;
@@ -143,8 +151,9 @@ struct Functional::Graph {
   // The node an entry's reference index designates.
   std::size_t node_of(const History& h) const {
     const Entry& e = entries[by_name.at(h.layer)];
-    return e.node_ids[static_cast<std::size_t>(h.node - e.node_offset)];
+    return e.node_ids[static_cast<std::size_t>(h.node - first_index(e, h))];
   }
+  static std::int64_t first_index(const Entry& e, const History& h) { return h.counts_own_node ? e.node_offset : 0; }
   void check_reference(const History& h) const {
     auto it = by_name.find(h.layer);
     if (it == by_name.end()) {
@@ -153,13 +162,13 @@ struct Functional::Graph {
       invalid(h.path, "unknown layer '" + h.layer + "'." + detail::did_you_mean(h.layer, names));
     }
     const Entry& e = entries[it->second];
-    if (h.node < e.node_offset || h.node >= e.node_offset + static_cast<std::int64_t>(e.node_count)) {
-      invalid(
-          h.path + "[1]",
-          "node index " + std::to_string(h.node) + " is out of range for layer '" + h.layer + "', which has " +
-              (e.node_count == 0 ? std::string("no nodes")
-                                 : "nodes " + std::to_string(e.node_offset) + ".." +
-                                       std::to_string(e.node_offset + static_cast<std::int64_t>(e.node_count) - 1)));
+    const std::int64_t first = first_index(e, h);
+    if (h.node < first || h.node >= first + static_cast<std::int64_t>(e.node_count)) {
+      invalid(h.path + "[1]",
+              "node index " + std::to_string(h.node) + " is out of range for layer '" + h.layer + "', which has " +
+                  (e.node_count == 0 ? std::string("no nodes")
+                                     : "nodes " + std::to_string(first) + ".." +
+                                           std::to_string(first + static_cast<std::int64_t>(e.node_count) - 1)));
     }
     if (h.tensor < 0) invalid(h.path + "[2]", "tensor index " + std::to_string(h.tensor) + " is negative");
   }
@@ -184,15 +193,18 @@ struct Functional::Graph {
     if (is_keras_tensor(v)) {
       auto& config = v.as_object().at("config").as_object();
       if (config.contains("shape")) return;
-      const History h = read_triple(config.at("keras_history"), "");
+      History h = read_triple(config.at("keras_history"), "");
+      const std::size_t slot = slot_of(h);
+      // Keras 3 numbers a nested Functional's calls from 0 here (Keras 2 from 1).
+      h.node -= first_index(entries[by_name.at(h.layer)], h);
       std::string dtype = "float32";
       if (const auto* input = dynamic_cast<const layers::InputLayer*>(entries[by_name.at(h.layer)].layer.get())) {
         dtype = input->dtype();
       }
       boost::json::object full;
-      full["shape"] = slot_shapes[slot_of(h)].to_json();
+      full["shape"] = slot_shapes[slot].to_json();
       full["dtype"] = dtype;
-      full["keras_history"] = config.at("keras_history");
+      full["keras_history"] = boost::json::array{h.layer, h.node, h.tensor};
       config = std::move(full);
     } else if (auto* a = v.if_array()) {
       for (auto& item : *a) complete_keras_tensors(item);
@@ -375,7 +387,9 @@ class GraphBuilder {
           n.arg_refs.push_back(std::move(h));
           ++leaf;
         },
-        [&](const boost::json::value& c) { n.constants.emplace_back(leaf++, c); });
+        [&](const boost::json::value& c, const std::string& at) {
+          n.constants.emplace_back(leaf++, detail::constant_tensor(c, at));
+        });
     if (node_kwargs) {
       for (const auto& item : node_kwargs->get_object()) read_kwarg(n, std::string(item.key()), item.value());
     }
@@ -388,8 +402,11 @@ class GraphBuilder {
     bool plain = false;
     walk_args(
         value, kpath, [&](History h) { refs.push_back(std::move(h)); },
-        [&](const boost::json::value&) { plain = true; });
-    if (key == "mask") {
+        [&](const boost::json::value&, const std::string&) { plain = true; });
+    if (detail::is_array_constant(value)) {
+      if (key == "mask") throw NotSupportedError(kpath + ": a constant `mask` is not supported");
+      n.constant_kwargs.emplace_back(key, detail::constant_tensor(value, kpath));
+    } else if (key == "mask") {
       if (!refs.empty()) {
         n.mask_given = true;
         n.mask_refs = std::move(refs);
@@ -429,9 +446,16 @@ class GraphBuilder {
       for (const auto& h : hs) slots.push_back(g_.slot_of(h));
       n.tensor_kwarg_slots.emplace_back(key, std::move(slots));
     }
+    const auto* op = dynamic_cast<const layers::op_nodes::OpNode*>(e.layer.get());
+    if (!op && !n.constants.empty()) {
+      throw NotSupportedError(n.path + ".args: layer '" + e.name + "' (" + e.class_name +
+                              ") is called with a plain positional value; kplug passes plain values to Keras "
+                              "operations (keras.ops) only");
+    }
     try {
       e.layer->maybe_build(in_shapes);
-      return e.layer->compute_output_shape_for_call(in_shapes, n.kwargs);
+      return op ? op->output_shape(in_shapes, n.constants)
+                : e.layer->compute_output_shape_for_call(in_shapes, n.kwargs);
     } catch (const DeserializationError&) {
       throw;
     } catch (const NotSupportedError&) {
@@ -608,6 +632,7 @@ std::vector<Tensor> Functional::call(CallArgs& args) {
       auto& list = call_args.tensor_kwargs[key];
       for (std::size_t s : slots) list.push_back(take(s));
     }
+    for (const auto& [key, value] : n.constant_kwargs) call_args.tensor_kwargs[key].push_back(value);
     call_args.kwargs = n.kwargs;
     call_args.constants = n.constants;
     std::vector<Tensor> outputs = (*e.layer)(call_args);

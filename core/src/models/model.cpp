@@ -7,6 +7,7 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "serialization/active_call.hpp"
+#include "serialization/missing_objects.hpp"
 #include "util/suggest.hpp"
 
 #include <algorithm>
@@ -183,7 +184,12 @@ ModelPtr model_from_document(const boost::json::value& doc, const DeserializeOpt
   }
   detail::ActiveCall active(merged);
   DeserializationContext context(merged);
-  LayerPtr layer = deserialize_layer(doc, context);
+  LayerPtr layer;
+  try {
+    layer = deserialize_layer(doc, context);
+  } catch (const UnknownObjectError& first) {
+    detail::rethrow_listing_missing(first, doc, merged);
+  }
   auto model = std::dynamic_pointer_cast<Model>(layer);
   if (!model) {
     throw KindMismatchError("",

@@ -9,6 +9,7 @@
 #include "kplug/state/saveable.hpp"
 #include "registry/registered_object.hpp"
 #include "serialization/active_call.hpp"
+#include "serialization/custom_lookup.hpp"
 #include "serialization/shared_objects.hpp"
 #include "serialization/special_values.hpp"
 #include "util/suggest.hpp"
@@ -18,6 +19,25 @@
 #include <new>
 
 namespace kplug {
+
+namespace detail {
+
+RegisteredObjectPtr find_known(std::string_view key, const DeserializeOptions& options) {
+  if (auto hit = find_in_scopes(key)) return hit;
+  if (auto hit = Registry::global().find(key)) return hit;
+  if (auto it = options.custom_objects.find(key); it != options.custom_objects.end()) return it->second;
+  return nullptr;
+}
+
+RegisteredObjectPtr find_custom(std::string_view key, const DeserializeOptions& options) {
+  if (auto hit = find_known(key, options)) return hit;
+  if (options.key_provider && key.find('>') != std::string_view::npos && options.key_provider->provide(key)) {
+    return find_known(key, options);
+  }
+  return nullptr;
+}
+
+}  // namespace detail
 
 // Bounds recursion: a hostile config cannot exhaust the stack.
 class DepthGuard {
@@ -74,22 +94,8 @@ bool is_keras_module(std::string_view module) { return module == "keras" || modu
 
 const detail::BuiltinCatalog& catalog() { return detail::BuiltinCatalog::instance(); }
 
-RegisteredObjectPtr find_known(std::string_view key, const DeserializeOptions& options) {
-  if (auto hit = find_in_scopes(key)) return hit;
-  if (auto hit = Registry::global().find(key)) return hit;
-  if (auto it = options.custom_objects.find(key); it != options.custom_objects.end()) return it->second;
-  return nullptr;
-}
-
-// Scope, then global registry, then the call's custom_objects; then, for a
-// "package>name" key, whatever the key provider (plugin host) can make available.
-RegisteredObjectPtr find_custom(std::string_view key, const DeserializeOptions& options) {
-  if (auto hit = find_known(key, options)) return hit;
-  if (options.key_provider && key.find('>') != std::string_view::npos && options.key_provider->provide(key)) {
-    return find_known(key, options);
-  }
-  return nullptr;
-}
+using detail::find_custom;
+using detail::find_known;
 
 std::string provider_note(std::string_view key, const DeserializeOptions& options) {
   if (!options.key_provider || key.find('>') == std::string_view::npos) return "";

@@ -35,9 +35,9 @@ class CallArgs {
   std::map<std::string, std::vector<Tensor>, std::less<>> tensor_kwargs;
   // Plain keyword arguments (`use_causal_mask`, `return_attention_scores`, ...).
   boost::json::object kwargs;
-  // Non-tensor positional arguments with their position among all positional ones
-  // (Keras ops called as `not_equal(x, 0)`).
-  std::vector<std::pair<std::size_t, boost::json::value>> constants;
+  // Non-tensor positional arguments (numbers, lists, `__tensor__` / `__numpy__` arrays), as
+  // tensors, with their position among all positional ones (`not_equal(x, 0)`, `x + table`).
+  std::vector<std::pair<std::size_t, Tensor>> constants;
 
   const Tensor& input(std::size_t i = 0) const;
   // The mask of input i, or null.

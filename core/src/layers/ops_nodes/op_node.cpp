@@ -3,47 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 
-#include <span>
-
 namespace kplug::layers::op_nodes {
-namespace {
-
-// A plain positional value of a node as a tensor: integers stay int32 (Keras's weak
-// Python ints keep an int tensor int), floats are float32, bools bool.
-Tensor constant_tensor(const boost::json::value& v, const std::string& where) {
-  if (v.is_bool()) {
-    const bool b = v.get_bool();
-    return Tensor::from_values<bool>({}, std::span<const bool>(&b, 1));
-  }
-  if (v.is_int64() || v.is_uint64()) {
-    const auto i = static_cast<std::int32_t>(v.to_number<std::int64_t>());
-    return Tensor::from_values<std::int32_t>({}, std::span<const std::int32_t>(&i, 1));
-  }
-  if (v.is_double()) return Tensor::scalar(static_cast<float>(v.get_double()));
-  if (const auto* list = v.if_array()) {
-    // Nested lists of numbers (keras.ops accept array-likes).
-    std::vector<Tensor> rows;
-    for (const auto& item : *list) rows.push_back(constant_tensor(item, where));
-    Shape shape{static_cast<std::int64_t>(rows.size())};
-    std::vector<float> values;
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      const Tensor r = rows[i].dtype() == DType::float32 ? rows[i] : rows[i].astype(DType::float32);
-      if (i == 0) {
-        for (std::int64_t d : r.shape()) shape.push_back(d);
-      }
-      if (r.shape() != Shape(shape.begin() + 1, shape.end())) {
-        throw ValueError(where + ": a list argument must be rectangular, got " + json::excerpt(v));
-      }
-      values.insert(values.end(), r.values().begin(), r.values().end());
-    }
-    return Tensor(shape, std::move(values));
-  }
-  throw NotSupportedError(where + ": unsupported positional argument " + json::excerpt(v) +
-                          " (kplug takes tensors, numbers, bools and lists of numbers)");
-}
-
-}  // namespace
-
 OpNode::OpNode(const OpSpec& spec, boost::json::object arguments, LayerArgs args)
     : Layer(std::move(args)), spec_(&spec), arguments_(std::move(arguments)) {
   mark_built_at_init();
@@ -128,21 +88,21 @@ std::optional<DType> OpNode::dtype_argument(std::string_view key) const {
   }
 }
 
-std::vector<Tensor> OpNode::operands(const CallArgs& args) const {
-  const std::size_t total = args.inputs.size() + args.constants.size();
+std::vector<Tensor> OpNode::operands(std::vector<Tensor> tensors, const Constants& constants) const {
+  const std::size_t total = tensors.size() + constants.size();
   if (spec_->arity != 0 && total != spec_->arity) {
     unsupported("expected " + std::to_string(spec_->arity) + " positional argument(s), got " + std::to_string(total) +
-                " (" + std::to_string(args.inputs.size()) + " tensor(s), " + std::to_string(args.constants.size()) +
+                " (" + std::to_string(tensors.size()) + " tensor(s), " + std::to_string(constants.size()) +
                 " plain value(s))");
   }
   std::vector<std::optional<Tensor>> slots(total);
-  for (const auto& [position, value] : args.constants) {
+  for (const auto& [position, value] : constants) {
     if (position >= total) unsupported("a plain argument is out of place");
-    slots[position] = constant_tensor(value, where());
+    slots[position] = value;
   }
   std::size_t next = 0;
   for (auto& slot : slots) {
-    if (!slot) slot = args.inputs[next++];
+    if (!slot) slot = std::move(tensors[next++]);
   }
   std::vector<Tensor> out;
   out.reserve(total);
@@ -150,19 +110,30 @@ std::vector<Tensor> OpNode::operands(const CallArgs& args) const {
   return out;
 }
 
-std::vector<Tensor> OpNode::call(CallArgs& args) { return {spec_->fn(*this, operands(args))}; }
+std::vector<Tensor> OpNode::call(CallArgs& args) {
+  return {spec_->fn(*this, operands(std::move(args.inputs), args.constants))};
+}
 
 std::vector<PartialShape> OpNode::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
-  // As Layer's default (unknown dims taken as 1), plus the node's plain values, unknown
-  // here, as scalars: element-wise broadcasting gives the same shape.
+  // Plain values unknown here stand in as scalars: element-wise broadcasting gives the same shape.
+  Constants scalars;
+  for (std::size_t i = input_shapes.size(); spec_->arity != 0 && i < spec_->arity; ++i) {
+    scalars.emplace_back(i, Tensor::scalar(0.0f));
+  }
+  return output_shape(input_shapes, scalars);
+}
+
+std::vector<PartialShape> OpNode::output_shape(const std::vector<PartialShape>& input_shapes,
+                                               const Constants& constants) const {
+  // As Layer's default (unknown dims taken as 1) with the node's own plain values, whose
+  // shapes broadcast with the tensors' (a (4, 3) table added to a (None, 1, 3) input).
   std::vector<Tensor> dummies;
   for (const auto& s : input_shapes) {
     Shape concrete;
     for (const Dim& d : s.dims()) concrete.push_back(d.value_or(1));
     dummies.emplace_back(concrete, 0.0f);
   }
-  while (spec_->arity != 0 && dummies.size() < spec_->arity) dummies.push_back(Tensor::scalar(0.0f));
-  const Tensor out = spec_->fn(*this, dummies);
+  const Tensor out = spec_->fn(*this, operands(std::move(dummies), constants));
   PartialShape shape = PartialShape::known(out.shape());
   const bool batch_unknown = !input_shapes.empty() && input_shapes[0].rank() > 0 && !input_shapes[0][0];
   if (batch_unknown && shape.rank() > 0 && out.dim(0) == 1) shape[0] = std::nullopt;

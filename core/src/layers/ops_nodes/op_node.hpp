@@ -53,8 +53,12 @@ class OpNode : public Layer {
   std::string class_name() const override { return spec_->class_name; }
   // `name`, then each __init__ argument in order.
   boost::json::object get_config() const override;
+  using Constants = std::vector<std::pair<std::size_t, Tensor>>;  // as CallArgs::constants
   // Shapes by a dummy call, with plain values of the node standing in as scalars.
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  // Shapes by a dummy call with the node's own plain values (the Functional graph knows them).
+  std::vector<PartialShape> output_shape(const std::vector<PartialShape>& input_shapes,
+                                         const Constants& constants) const;
 
   // The argument `key` as read (or its default).
   const boost::json::value& argument(std::string_view key) const;
@@ -73,7 +77,7 @@ class OpNode : public Layer {
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  std::vector<Tensor> operands(const CallArgs& args) const;
+  std::vector<Tensor> operands(std::vector<Tensor> tensors, const Constants& constants) const;
 
   const OpSpec* spec_;
   boost::json::object arguments_;
