@@ -1,4 +1,4 @@
-// A starter plugin: a regularizer with a config, a function and a layer.
+// A starter plugin: a regularizer with a config, a function, a layer and a Lambda's implementation.
 #include <kplug/sdk.hpp>
 
 #include <memory>
@@ -67,6 +67,14 @@ class Scale : public kplug::FieldsLayer<Scale, ScaleOptions> {
   kplug::VariablePtr scale_;
 };
 
+// What a Keras Lambda calling the registered Python function my_package>sampling computes
+// (`@keras.saving.register_keras_serializable(package="my_package") def sampling(x): ...`),
+// so that a model holding `keras.layers.Lambda(sampling)` loads without Python.
+std::vector<kplug::Tensor> sampling(const std::vector<kplug::Tensor>& inputs, const boost::json::object& arguments) {
+  (void)arguments;  // the Lambda's `arguments` (its function's keyword arguments)
+  return {kplug::ops::add(kplug::ops::multiply(inputs.at(0), 2.0f), 1.0f)};  // x * 2 + 1
+}
+
 }  // namespace my_plugin
 
 KPLUG_PLUGIN_REGISTER(registrar) {
@@ -74,4 +82,7 @@ KPLUG_PLUGIN_REGISTER(registrar) {
   registrar.add_class<my_plugin::ScaledL2>({.package = "my_package", .module = "my_plugin"});
   registrar.add_activation("my_package", "cube", [](const kplug::Tensor& x) { return x * x * x; });
   registrar.add_class<my_plugin::Scale>({.package = "my_package", .module = "my_plugin"});
+  // Lambdas calling my_package>sampling. The output shape comes from the Lambda's
+  // output_shape, else from one call on a small batch (or give .output_shape).
+  registrar.add_lambda("my_package", "sampling", {.call = my_plugin::sampling});
 }

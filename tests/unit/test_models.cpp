@@ -5,16 +5,20 @@
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/errors.hpp"
+#include "kplug/json.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
+#include "kplug/models/streaming.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/ops/linalg.hpp"
 #include "kplug/state/saveable.hpp"
 #include "model_support.hpp"
 #include "test_support.hpp"
 
 #include <filesystem>
+#include <functional>
 
 using namespace kplug;
 namespace fs = std::filesystem;
@@ -475,4 +479,102 @@ BOOST_AUTO_TEST_CASE(load_weights_errors_as_keras) {
   // A model that was never built cannot take weights.
   Sequential unbuilt(LayerArgs{.name = std::string("unbuilt")});
   BOOST_CHECK(contains(error_of<ValueError>([&] { unbuilt.load_weights(*store); }), "was never built"));
+}
+
+// ---- issue 20: stateful RNNs and streaming ----
+
+namespace {
+
+// A {"shape", "data"} entry of tests/data/streaming/*/io.json.
+Tensor streaming_tensor(const boost::json::value& io, const char* key) {
+  const auto& item = io.at(key).as_object();
+  Shape shape;
+  for (const auto& d : item.at("shape").as_array()) shape.push_back(d.to_number<std::int64_t>());
+  std::vector<float> data;
+  for (const auto& x : item.at("data").as_array()) data.push_back(static_cast<float>(x.to_number<double>()));
+  return Tensor(shape, std::move(data));
+}
+
+// The model of fixture `name` with its weights; `edit` changes its JSON first.
+ModelPtr fixture_model(const std::string& name, const std::function<void(boost::json::value&)>& edit = {}) {
+  boost::json::value config = test::read_json(test::model_dir(name) / "model.json");
+  if (edit) edit(config);
+  ModelPtr model = model_from_json(json::write(config));
+  test::load_fixture_weights(*model, test::model_dir(name));
+  return model;
+}
+
+// Runs `model` through a StreamingSession on `x` cut into chunks of `sizes` steps.
+std::vector<std::vector<Tensor>> stream(StreamingSession& session, const Tensor& x,
+                                        const std::vector<std::int64_t>& sizes) {
+  std::vector<std::vector<Tensor>> out;
+  std::int64_t begin = 0;
+  for (std::int64_t size : sizes) {
+    out.push_back(session.predict({ops::slice_axis(x, 1, begin, begin + size)}));
+    begin += size;
+  }
+  BOOST_REQUIRE_EQUAL(begin, x.dim(1));
+  return out;
+}
+
+}  // namespace
+
+// Keras 3.16's stateful LSTM (return_sequences) and GRU, batch 2, predicted on two successive
+// chunks of 4 steps; reset_states() starts again from zeros (tests/data/streaming/stateful_lstm).
+BOOST_AUTO_TEST_CASE(stateful_rnns_carry_states_between_predicts) {
+  const fs::path dir = test::data_dir() / "streaming" / "stateful_lstm";
+  const std::string text = test::read_text(dir / "model.json");
+  ModelPtr model = model_from_json(text);
+  test::load_fixture_weights(*model, dir);
+  const auto io = test::read_json(dir / "io.json");
+  const auto first = model->predict({streaming_tensor(io, "chunk1")});
+  test::check_close(first[0], streaming_tensor(io, "lstm1"), 1e-5f);
+  test::check_close(first[1], streaming_tensor(io, "gru1"), 1e-5f);
+  const auto second = model->predict({streaming_tensor(io, "chunk2")});
+  test::check_close(second[0], streaming_tensor(io, "lstm2"), 1e-5f);
+  test::check_close(second[1], streaming_tensor(io, "gru2"), 1e-5f);
+  reset_states(*model);
+  test::check_close(model->predict({streaming_tensor(io, "chunk1")})[0], streaming_tensor(io, "lstm1"), 1e-5f);
+  BOOST_CHECK_EQUAL(model->to_json(), text);
+  // The batch size is the model's (a layer's own check: test_recurrent_more).
+  const std::string batch = error_of<ValueError>([&] { model->predict({Tensor({1, 4, 3}, 0.0f)}); });
+  BOOST_CHECK_MESSAGE(contains(batch, "must have shape (2, 4, 3)"), batch);
+}
+
+// A StreamingSession over the rnn fixture (Embedding, LSTM, GRU, Dense) cut into chunks:
+// the last chunk's output is the whole predict's; with the GRU returning sequences, the
+// chunks' outputs concatenated are the whole predict's.
+BOOST_AUTO_TEST_CASE(streaming_equals_whole_sequence_predict) {
+  const auto inputs = test::read_io(test::read_json(test::model_dir("rnn") / "io.json"), "inputs");
+  const Tensor& x = inputs.at(0).value;
+  ModelPtr last = fixture_model("rnn");
+  const Tensor whole = last->predict({x})[0];
+  {
+    StreamingSession session(*last);
+    BOOST_CHECK(!session.output_is_sequence(0));
+    const auto chunks = stream(session, x, {3, 1, 6});
+    test::check_close(chunks.back()[0], whole, 1e-5f);
+    session.reset();  // again from the start
+    test::check_close(stream(session, x, {10}).back()[0], whole, 1e-5f);
+  }
+  // The session is over: predict is stateless again.
+  test::check_close(last->predict({x})[0], whole, 1e-5f);
+
+  ModelPtr sequences = fixture_model("rnn", [](boost::json::value& config) {
+    config.at("config").at("layers").as_array()[3].at("config").as_object()["return_sequences"] = true;
+  });
+  const Tensor all_steps = sequences->predict({x})[0];
+  StreamingSession session(*sequences);
+  BOOST_CHECK(session.output_is_sequence(0));
+  std::vector<Tensor> parts;
+  for (const auto& outputs : stream(session, x, {4, 4, 2})) parts.push_back(outputs[0]);
+  test::check_close(ops::concatenate(parts, 1), all_steps, 1e-5f);
+}
+
+// rnn_simple holds a Bidirectional layer: it needs the whole sequence.
+BOOST_AUTO_TEST_CASE(streaming_refuses_layers_that_need_the_whole_sequence) {
+  ModelPtr model = fixture_model("rnn_simple");
+  const std::string message = error_of<NotSupportedError>([&] { StreamingSession session(*model); });
+  BOOST_CHECK_MESSAGE(contains(message, "'bidirectional' (Bidirectional)"), message);
+  BOOST_CHECK(contains(message, "backwards"));
 }

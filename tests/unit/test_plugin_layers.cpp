@@ -11,6 +11,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
 #include "kplug/models/sequential.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/ops/linalg.hpp"
 #include "kplug/plugin_host.hpp"
 #include "kplug/serialization.hpp"
@@ -260,3 +261,65 @@ BOOST_AUTO_TEST_CASE(cli_predict_with_the_shipped_plugins) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// Issue 20, Lambda layers from plugins: Keras's lambda_plugin model (tools: a Lambda calling
+// the registered function lambda_test>sampling, output_shape (3,), and a Python lambda
+// named `total` with arguments {"offset": 0.5}) loads in safe mode once the test plugin
+// provides both implementations, predicts as Keras, and writes Keras's bytes back.
+BOOST_AUTO_TEST_CASE(lambda_layers_from_a_plugin_load_in_safe_mode) {
+  const std::string text = test::read_text(fixture("lambda_plugin") / "model.json");
+  // No implementation: the registered function is unknown, as in Keras without it.
+  const std::string unknown = error_of<UnknownObjectError>([&] { model_from_json(text); });
+  BOOST_CHECK(contains(unknown, "config.layers[1].config.function"));
+  BOOST_CHECK(contains(unknown, "lambda_test>sampling"));
+  BOOST_CHECK(contains(unknown, "add_lambda"));
+
+  PluginHost host;
+  host.load_directory(KPLUG_TEST_LAMBDA_PLUGIN_DIR, true);
+  ModelPtr model = model_from_json(text);  // safe mode: no Python is run
+  // x * 2 + 1 = [3, 5, 7] -> 15 + 0.5; [1, -1, 2] -> 2 + 0.5 (Keras 3.16: [[15.5], [2.5]]).
+  const auto y = model->predict({Tensor::matrix({{1, 2, 3}, {0, -1, 0.5f}})});
+  BOOST_REQUIRE_EQUAL(y.size(), 1u);
+  test::check_close(y[0], Tensor::matrix({{15.5f}, {2.5f}}));
+  BOOST_CHECK_EQUAL(model->to_json(), text);
+  // Shapes: `sample` from the config's output_shape, `total` from the plugin's LambdaShape.
+  const std::string summary = model->summary();
+  BOOST_CHECK_MESSAGE(contains(summary, "(None, 3)") && contains(summary, "(None, 1)"), summary);
+
+  // Any other Lambda keeps Keras's refusal, naming the layer and the way out.
+  const std::string other = test::read_text(test::model_dir("lambda_layer") / "model.json");
+  const std::string refused = error_of<UnsafeObjectError>([&] { model_from_json(other); });
+  BOOST_CHECK(contains(refused, "Requested the deserialization of a `Lambda` layer"));
+  BOOST_CHECK(contains(refused, "'times_two'"));
+  DeserializeOptions unsafe;
+  unsafe.safe_mode = false;
+  BOOST_CHECK(contains(error_of<NotSupportedError>([&] { model_from_json(other, unsafe); }), "never runs"));
+}
+
+// The host program's API: register_lambda by layer name, and two matches are an error.
+BOOST_AUTO_TEST_CASE(lambda_layers_from_the_host_api) {
+  const std::string text = test::read_text(test::model_dir("lambda_layer") / "model.json");
+  auto doubled = [](const std::vector<Tensor>& inputs, const boost::json::object&) {
+    return std::vector<Tensor>{ops::multiply(inputs.at(0), 2.0f)};
+  };
+  const std::string key =
+      register_lambda("lambda_host", "times_two", {.match = LambdaMatch::layer_name, .call = doubled});
+  ModelPtr model = model_from_json(text);
+  // No output_shape anywhere: inferred by one call on a dummy batch, as Keras infers it.
+  model->set_weights({Tensor::matrix({{1, 0}, {0, 1}, {1, 1}}), Tensor::vector({0.5f, 0})});
+  // 2 * [1, 2, 3] = [2, 4, 6] -> [2 + 6 + 0.5, 4 + 6]
+  test::check_close(model->predict({Tensor::matrix({{1, 2, 3}})})[0], Tensor::matrix({{8.5f, 10}}));
+  BOOST_CHECK_EQUAL(model->to_json(), text);
+
+  // The same layer name from a second package: ambiguous, both keys named.
+  const std::string second =
+      register_lambda("lambda_host2", "times_two", {.match = LambdaMatch::layer_name, .call = doubled});
+  const std::string twice = error_of<DeserializationError>([&] { model_from_json(text); });
+  BOOST_CHECK(contains(twice, "lambda_host>times_two") && contains(twice, "lambda_host2>times_two"));
+  Registry::global().erase(second);
+  // A function-matched implementation does not match by layer name.
+  Registry::global().erase(key);
+  register_lambda("lambda_host", "times_two", {.call = doubled});
+  BOOST_CHECK(contains(error_of<UnsafeObjectError>([&] { model_from_json(text); }), "times_two"));
+  Registry::global().erase(key);
+}

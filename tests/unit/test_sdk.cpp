@@ -128,7 +128,8 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   BOOST_TEST(status == 0, output);
   BOOST_TEST(contains(output, "my_plugin 0.1.0"), output);
   BOOST_TEST(contains(output, "load: ok"), output);
-  BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>Scale", "my_package>ScaledL2", "my_package>cube"}));
+  BOOST_TEST(listing.keys == (std::vector<std::string>{"my_package>Scale", "my_package>ScaledL2", "my_package>cube",
+                                                       "my_package>sampling"}));
 
   PluginHost host;
   BOOST_TEST(host.load(plugin) == "my_plugin");
@@ -151,6 +152,15 @@ BOOST_AUTO_TEST_CASE(template_builds_out_of_tree_and_loads) {
   BOOST_TEST(((*scale)(Tensor::matrix({{3, -1}})) == Tensor::matrix({{3, -1}})));
   scale->set_weights({Tensor::vector({2, 0.5f})});
   BOOST_TEST(((*scale)(Tensor::matrix({{3, -1}})) == Tensor::matrix({{6, -0.5f}})));
+  // The template's Lambda implementation: a Lambda calling my_package>sampling, as Keras 3.16
+  // writes it, loads in safe mode and computes x * 2 + 1.
+  const auto lambda_config = json::parse(
+      R"({"module": "keras.layers", "class_name": "Lambda", "config": {"name": "sample", "trainable": true, "dtype": {"module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": null}, "function": {"module": "builtins", "class_name": "function", "config": "my_package>sampling", "registered_name": "function"}, "output_shape": [2], "arguments": {}}, "registered_name": null, "build_config": {"input_shape": [null, 2]}})");
+  auto lambda = deserialize_as<Layer>(lambda_config);
+  BOOST_REQUIRE(lambda);
+  BOOST_TEST(json::write(serialize_layer(*lambda)) == json::write(lambda_config));
+  BOOST_TEST(((*lambda)(Tensor::matrix({{3, -1}})) == Tensor::matrix({{7, -1}})));
+  lambda.reset();
   scale.reset();
   host.unload("my_plugin");
   BOOST_TEST((*regularizer)(Tensor::vector({2.0f})) == 2.0f);  // survives the unload

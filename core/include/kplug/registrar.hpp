@@ -5,6 +5,7 @@
 
 #include "kplug/activations.hpp"
 #include "kplug/errors.hpp"
+#include "kplug/layers/lambda_function.hpp"
 #include "kplug/losses.hpp"
 #include "kplug/registry.hpp"
 #include "kplug/source_location.hpp"
@@ -43,6 +44,10 @@ class Registrar {
                              SourceLocation where = SourceLocation::current());
   std::string add_loss_function(std::string_view package, std::string_view name, LossFunction::Fn fn,
                                 SourceLocation where = SourceLocation::current());
+  // The implementation of Lambda layers calling the Python function "package>name" (or, with
+  // LambdaMatch::layer_name, of Lambda layers named `name`): kplug/layers/lambda_function.hpp.
+  std::string add_lambda(std::string_view package, std::string_view name, LambdaImplementation implementation,
+                         SourceLocation where = SourceLocation::current());
 
   // Adds a class entry under "package>name" (name defaults to its class name); returns the key.
   std::string add_class_entry(std::string_view package, std::string_view name, std::shared_ptr<RegisteredObject> entry);

@@ -82,4 +82,11 @@ std::string Registrar::add_loss_function(std::string_view package, std::string_v
   return key;
 }
 
+std::string Registrar::add_lambda(std::string_view package, std::string_view name, LambdaImplementation implementation,
+                                  SourceLocation where) {
+  std::string key = make_registered_key(package, name);
+  add(key, new_function_entry(std::make_shared<LambdaFunction>(key, std::move(implementation)), where));
+  return key;
+}
+
 }  // namespace kplug::plugin

@@ -25,6 +25,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/initializers.hpp"
 #include "kplug/layers/fields_layer.hpp"
+#include "kplug/layers/lambda_function.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/losses.hpp"

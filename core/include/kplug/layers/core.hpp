@@ -1,11 +1,13 @@
 // keras.layers core layers (keras/src/layers/core/): InputLayer, Dense, EinsumDense,
-// Activation, Embedding, Masking, Identity, Lambda (refused), and Rescaling.
+// Activation, Embedding, Masking, Identity, Lambda (registered
+// C++ implementations only), and Rescaling.
 #pragma once
 
 #include "kplug/activations.hpp"
 #include "kplug/constraints.hpp"
 #include "kplug/initializers.hpp"
 #include "kplug/layers/fields_layer.hpp"
+#include "kplug/layers/lambda_function.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/quantization.hpp"
@@ -367,18 +369,32 @@ class Identity : public FieldsLayer<Identity, IdentityOptions> {
   std::vector<Tensor> call(CallArgs& args) override;
 };
 
-// Lambda layers hold Python bytecode: refused in safe mode (Keras's message), and not
-// supported with safe_mode=false either (kplug never runs Python code).
-class Lambda : public Layer {
+// Keras's Lambda arguments, kept as the config holds them (written back unchanged).
+struct LambdaOptions {
+  boost::json::value function;                     // a registered function or a `__lambda__`
+  std::optional<boost::json::value> output_shape;  // batch excluded; written only when given
+  std::optional<boost::json::value> mask;          // written only when given (refused)
+  boost::json::value arguments = boost::json::object();
+};
+
+// A Lambda layer runs the C++ implementation registered for it (kplug/layers/lambda_function.hpp):
+// matched by the registered function its `function` names, or by its name when `function`
+// is a Python lambda. Without one, Python bytecode is refused as Keras refuses it in safe
+// mode (UnsafeObjectError with Keras's message), and never run with safe_mode=false either.
+class Lambda : public FieldsLayer<Lambda, LambdaOptions> {
  public:
+  static const config::Fields<Options>& fields();
+  // Reads the keys, then finds the implementation (or refuses, naming the layer).
   static std::shared_ptr<Lambda> from_config(const boost::json::object& config, DeserializationContext& context);
-  boost::json::object get_config() const override;
+  Lambda(Options options, LayerArgs args, std::shared_ptr<const LambdaFunction> implementation);
+  std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  const LambdaFunction& implementation() const noexcept { return *implementation_; }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:
-  Lambda();
+  std::shared_ptr<const LambdaFunction> implementation_;
 };
 
 // Rescaling (keras/src/layers/preprocessing/rescaling.py): scale and offset are numbers or

@@ -217,14 +217,16 @@ struct RecurrentOptions {
   bool return_sequences = false;
   bool return_state = false;
   bool go_backwards = false;
-  bool stateful = false;  // refused (NotSupportedError): kplug keeps no state between calls
+  bool stateful = false;  // each call starts from the previous call's final states (static batch size)
   bool unroll = false;    // accepted, no effect on the results
   bool zero_output_for_mask = false;
 };
 
 // Runs a cell over the time axis of (batch, time, features...) inputs (Keras's RNN.call).
 // Call arguments: `mask` (batch, time) and `initial_state` (one tensor per state, a stack's
-// flattened).
+// flattened). A stateful layer (or one a StreamingSession streams) starts each call from the
+// states the previous call ended with (an `initial_state` argument wins), until
+// reset_states(); such a layer is not meant to be called from several threads at once.
 class BaseRNN : public Layer {
  public:
   const std::shared_ptr<RecurrentCell>& cell() const noexcept { return cell_; }
@@ -234,9 +236,15 @@ class BaseRNN : public Layer {
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<LayerAttribute> layer_attributes() const override;
 
+  // Keras's reset_state: the next call starts from zeros.
+  void reset_states() { carried_states_.clear(); }
+  // A streaming session's switch: while on, calls carry their states as stateful=True does.
+  void set_streaming(bool streaming) noexcept { streaming_ = streaming; }
+  bool carries_states() const noexcept { return streaming_ || recurrent_options().stateful; }
+
  protected:
   using Layer::Layer;
-  // A cell is required; stateful=True is refused.
+  // A cell is required.
   void set_cell(std::shared_ptr<RecurrentCell> cell);
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
@@ -246,10 +254,12 @@ class BaseRNN : public Layer {
   Shape checked_step_shape(const Tensor& x) const;
   std::vector<Tensor> initial_states(const CallArgs& args, const std::vector<Shape>& state_shapes) const;
   std::optional<Tensor> time_major_mask(const CallArgs& args, std::int64_t batch, std::int64_t steps) const;
-  std::vector<Tensor> run(const Tensor& projected, const std::optional<Tensor>& mask, std::vector<Tensor> states,
+  std::vector<Tensor> run(const Tensor& projected, const std::optional<Tensor>& mask, std::vector<Tensor>& states,
                           std::int64_t batch) const;
 
   std::shared_ptr<RecurrentCell> cell_;
+  std::vector<Tensor> carried_states_;  // the last call's final states, while carrying
+  bool streaming_ = false;
 };
 
 // A BaseRNN whose options hold the RNN keys: RNN and the flat layers.

@@ -186,7 +186,7 @@ template class ConvLSTMCell<3>;
 
 template <std::size_t Rank>
 const config::Fields<FlatRNNOptions<ConvLSTMCellOptions<Rank>>>& ConvLSTM<Rank>::fields() {
-  static const config::Fields<Options> list = config::Fields<Options>(detail::recurrent_fields(keras_class_name)) +
+  static const config::Fields<Options> list = config::Fields<Options>(detail::recurrent_fields()) +
                                               conv_fields<Rank>() + gate_fields<Rank>() +
                                               detail::activity_fields<Cell<Rank>>() + tail_fields<Rank>();
   return list;

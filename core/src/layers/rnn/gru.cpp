@@ -64,7 +64,7 @@ std::vector<Tensor> GRUCell::step(const Tensor& projected, const std::vector<Ten
 const config::Fields<GRU::Options>& GRU::fields() {
   using namespace detail;
   static const config::Fields<Options> list =
-      config::Fields<Options>(recurrent_fields(keras_class_name_of())) + units_fields() + activation_fields() +
+      config::Fields<Options>(recurrent_fields()) + units_fields() + activation_fields() +
       recurrent_activation_fields() + use_bias_fields() + initializer_fields() + regularizer_fields() +
       activity_fields<GRUCellOptions>() + constraint_fields() + dropout_fields() + reset_after_fields() +
       seed_fields() + layer_accepted_fields();

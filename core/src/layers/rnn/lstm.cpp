@@ -69,11 +69,11 @@ std::vector<Tensor> LSTMCell::step(const Tensor& projected, const std::vector<Te
 
 const config::Fields<LSTM::Options>& LSTM::fields() {
   using namespace detail;
-  static const config::Fields<Options> list =
-      config::Fields<Options>(recurrent_fields(keras_class_name_of())) + units_fields() + activation_fields() +
-      recurrent_activation_fields() + use_bias_fields() + initializer_fields() + unit_forget_bias_fields() +
-      regularizer_fields() + activity_fields<LSTMCellOptions>() + constraint_fields() + dropout_fields() +
-      seed_fields() + layer_accepted_fields();
+  static const config::Fields<Options> list = config::Fields<Options>(recurrent_fields()) + units_fields() +
+                                              activation_fields() + recurrent_activation_fields() + use_bias_fields() +
+                                              initializer_fields() + unit_forget_bias_fields() + regularizer_fields() +
+                                              activity_fields<LSTMCellOptions>() + constraint_fields() +
+                                              dropout_fields() + seed_fields() + layer_accepted_fields();
   return list;
 }
 

@@ -128,9 +128,6 @@ Tensor mask_for_rank(const Tensor& mask_t, std::int64_t batch, std::int64_t rank
 
 void BaseRNN::set_cell(std::shared_ptr<RecurrentCell> cell) {
   if (!cell) throw ValueError("RNN needs a cell (a recurrent cell layer), got none");
-  if (recurrent_options().stateful) {
-    throw NotSupportedError(class_name() + " with stateful=True is not supported: kplug keeps no state between calls");
-  }
   cell_ = std::move(cell);
 }
 
@@ -158,6 +155,12 @@ void BaseRNN::build(const std::vector<PartialShape>& input_shapes) {
   if (input_shapes.empty()) fail("expects an input sequence to build");
   const PartialShape& in = input_shapes[0];
   if (in.rank() < 3) fail("expects inputs of shape (batch, time, features...), got " + in.to_string());
+  if (recurrent_options().stateful && !in[0]) {  // Keras's words
+    throw ValueError(
+        "When using `stateful=True` in a RNN, the batch size must be static. Found dynamic batch size: "
+        "sequence.shape=" +
+        in.to_string() + " (layer '" + name() + "')");
+  }
   cell_->maybe_build({without_time(in)});
 }
 
@@ -177,6 +180,16 @@ Shape BaseRNN::checked_step_shape(const Tensor& x) const {
 std::vector<Tensor> BaseRNN::initial_states(const CallArgs& args, const std::vector<Shape>& state_shapes) const {
   std::vector<Tensor> states;
   const auto* initial = args.tensor_kwarg("initial_state");
+  if (!initial && carries_states() && !carried_states_.empty()) {
+    if (carried_states_[0].dim(0) != state_shapes[0][0]) {  // Keras's words
+      fail(
+          "is stateful: the batch size of the input sequences must be the same as the batch size of the initial "
+          "state. Expected batch size: " +
+          std::to_string(carried_states_[0].dim(0)) + ", received batch size: " + std::to_string(state_shapes[0][0]) +
+          " (reset_states() starts again)");
+    }
+    return carried_states_;
+  }
   if (!initial) {
     for (const Shape& s : state_shapes) states.emplace_back(s);
     return states;
@@ -219,11 +232,14 @@ std::vector<Tensor> BaseRNN::call(CallArgs& args) {
   Shape folded{steps * batch};
   for (std::size_t i = 1; i < step_shape.size(); ++i) folded.push_back(step_shape[i]);
   const Tensor projected = cell_->project_inputs(ops::moveaxis(x, 1, 0).reshape(folded));
-  return run(projected, mask, std::move(states), batch);
+  std::vector<Tensor> result = run(projected, mask, states, batch);
+  if (carries_states()) carried_states_ = std::move(states);
+  return result;
 }
 
-std::vector<Tensor> BaseRNN::run(const Tensor& projected, const std::optional<Tensor>& mask, std::vector<Tensor> states,
-                                 std::int64_t batch) const {
+// Leaves the final states in `states`.
+std::vector<Tensor> BaseRNN::run(const Tensor& projected, const std::optional<Tensor>& mask,
+                                 std::vector<Tensor>& states, std::int64_t batch) const {
   const RecurrentOptions& o = recurrent_options();
   const std::int64_t steps = projected.dim(0) / batch;
   const std::size_t out_index = cell_->output_index();
@@ -255,9 +271,7 @@ std::vector<Tensor> BaseRNN::run(const Tensor& projected, const std::optional<Te
   // Outputs stay in processing order (reversed for go_backwards), as Keras returns them.
   std::vector<Tensor> result;
   result.push_back(o.return_sequences ? ops::stack(outputs, 1) : std::move(last));
-  if (o.return_state) {
-    for (auto& s : states) result.push_back(std::move(s));
-  }
+  if (o.return_state) result.insert(result.end(), states.begin(), states.end());
   return result;
 }
 
@@ -265,7 +279,7 @@ std::vector<Tensor> BaseRNN::run(const Tensor& projected, const std::optional<Te
 
 const config::Fields<RNN::Options>& RNN::fields() {
   static const config::Fields<Options> list =
-      config::Fields<Options>(detail::recurrent_fields(keras_class_name_of())) +
+      config::Fields<Options>(detail::recurrent_fields()) +
       config::Fields<Options>{
           detail::sub_layer_field<Options, RecurrentCell>(
               "cell", &Options::cell,

@@ -50,23 +50,13 @@ config::Field<Cell> implementation_field() {
 
 }  // namespace
 
-config::Fields<RecurrentOptions> recurrent_fields(std::string_view class_name) {
+config::Fields<RecurrentOptions> recurrent_fields() {
   using O = RecurrentOptions;
   using config::field;
-  auto stateful = config::custom_field<O>(
-      "stateful",
-      [name = std::string(class_name)](ConfigReader& r, std::string_view k, const boost::json::value& v, O& o) {
-        o.stateful = r.as_boolean(k, v);
-        if (o.stateful) {
-          throw NotSupportedError(r.context().path_of(k) + ": " + name +
-                                  " with stateful=True is not supported: kplug keeps no state between calls");
-        }
-      },
-      [](const O& o) { return boost::json::value(o.stateful); }, false);
   return {field("return_sequences", &O::return_sequences),
           field("return_state", &O::return_state),
           field("go_backwards", &O::go_backwards),
-          stateful,
+          field("stateful", &O::stateful),
           field("unroll", &O::unroll),
           field("zero_output_for_mask", &O::zero_output_for_mask)};
 }

@@ -19,9 +19,8 @@ namespace kplug::layers::detail {
 
 // ---- field pieces ----
 
-// return_sequences, return_state, go_backwards, stateful (true refused: NotSupportedError
-// naming `class_name`), unroll, zero_output_for_mask.
-config::Fields<RecurrentOptions> recurrent_fields(std::string_view class_name);
+// return_sequences, return_state, go_backwards, stateful, unroll, zero_output_for_mask.
+config::Fields<RecurrentOptions> recurrent_fields();
 
 // units (required, > 0).
 config::Fields<SimpleRNNCellOptions> units_fields();

@@ -25,9 +25,9 @@ const config::Fields<SimpleRNN::Options>& SimpleRNN::fields() {
   using namespace detail;
   // Keras's SimpleRNN.get_config leaves `seed` out (its constructor takes it).
   static const config::Fields<Options> list =
-      config::Fields<Options>(recurrent_fields(keras_class_name_of())) + units_fields() + activation_fields() +
-      use_bias_fields() + initializer_fields() + regularizer_fields() + activity_fields<SimpleRNNCellOptions>() +
-      constraint_fields() + dropout_fields() + seed_fields(false) + layer_accepted_fields();
+      config::Fields<Options>(recurrent_fields()) + units_fields() + activation_fields() + use_bias_fields() +
+      initializer_fields() + regularizer_fields() + activity_fields<SimpleRNNCellOptions>() + constraint_fields() +
+      dropout_fields() + seed_fields(false) + layer_accepted_fields();
   return list;
 }
 
