@@ -16,6 +16,31 @@ boost::json::object shapes_dict_build_config(const std::vector<PartialShape>& sh
   return config;
 }
 
+std::shared_ptr<EinsumDense> attention_projection(const Layer& layer, const KernelBiasOptions& options, bool use_bias,
+                                                  const std::shared_ptr<Regularizer>& activity_regularizer,
+                                                  ProjectionSpec spec) {
+  EinsumDense::Options o;
+  static_cast<KernelBiasOptions&>(o) = options;
+  o.equation = std::move(spec.equation);
+  o.output_shape = std::move(spec.output_shape);
+  o.activation = std::move(spec.activation);
+  if (use_bias) o.bias_axes = std::move(spec.bias_axes);
+  return std::make_shared<EinsumDense>(std::move(o), LayerArgs{spec.name, layer.trainable(), activity_regularizer});
+}
+
+AttentionInputs attention_inputs(const Layer& layer, const CallArgs& args) {
+  if (args.inputs.size() < 2 || args.inputs.size() > 3) {
+    throw ValueError("Layer '" + layer.name() + "' expects query, value and optionally key, got " +
+                     std::to_string(args.inputs.size()) + " input tensor(s)");
+  }
+  const Tensor* key_kwarg = single_tensor_kwarg(layer, args, "key");
+  if (key_kwarg && args.inputs.size() > 2) {
+    throw ValueError("Layer '" + layer.name() + "' got `key` both positionally and as a keyword argument");
+  }
+  const Tensor& value = args.inputs[1];
+  return {args.inputs[0], value, key_kwarg ? *key_kwarg : args.inputs.size() > 2 ? args.inputs[2] : value};
+}
+
 const Tensor* single_tensor_kwarg(const Layer& layer, const CallArgs& args, std::string_view name) {
   const std::vector<Tensor>* t = args.tensor_kwarg(name);
   if (!t) return nullptr;

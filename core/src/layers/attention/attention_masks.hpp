@@ -2,6 +2,7 @@
 // (float 0/1 tensors, 1 = attend), their keyword tensors and build_config.
 #pragma once
 
+#include "kplug/layers/core.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/tensor.hpp"
@@ -9,7 +10,9 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -29,6 +32,27 @@ inline std::optional<Tensor> mask_and(const std::optional<Tensor>& a, const Tens
 // Keras's build_config of the attention layers: {"shapes_dict": {"query_shape": ...,
 // "value_shape": ...[, "key_shape": ...]}} from the shapes they were built with.
 boost::json::object shapes_dict_build_config(const std::vector<PartialShape>& shapes);
+
+// An EinsumDense projection of an attention layer (Keras's _get_common_kwargs_for_sublayer):
+// the layer's kernel/bias options, a bias only with use_bias, the activity regularizer
+// handed down; unbuilt.
+struct ProjectionSpec {
+  std::string equation, bias_axes;
+  std::vector<std::optional<std::int64_t>> output_shape;
+  const char* name = "";
+  std::shared_ptr<Activation> activation = builtin_activation("linear");
+};
+std::shared_ptr<EinsumDense> attention_projection(const Layer& layer, const KernelBiasOptions& options, bool use_bias,
+                                                  const std::shared_ptr<Regularizer>& activity_regularizer,
+                                                  ProjectionSpec spec);
+
+// call(query, value[, key]) of the attention layers: key positional or `key=`, else value.
+struct AttentionInputs {
+  const Tensor& query;
+  const Tensor& value;
+  const Tensor& key;
+};
+AttentionInputs attention_inputs(const Layer& layer, const CallArgs& args);
 
 // The one tensor of a keyword argument (`key=`, `attention_mask=`, ...), if given.
 const Tensor* single_tensor_kwarg(const Layer& layer, const CallArgs& args, std::string_view name);

@@ -73,13 +73,9 @@ std::shared_ptr<EinsumDense> GroupQueryAttention::projection(const std::string& 
                                                              std::vector<std::optional<std::int64_t>> output_shape,
                                                              const char* name, const PartialShape& input,
                                                              std::shared_ptr<Activation> activation) const {
-  EinsumDense::Options o;
-  static_cast<KernelBiasOptions&>(o) = options_;
-  o.equation = equation;
-  o.output_shape = std::move(output_shape);
-  o.activation = std::move(activation);
-  if (options_.use_bias) o.bias_axes = bias_axes;
-  auto dense = std::make_shared<EinsumDense>(std::move(o), LayerArgs{name, trainable(), options_.activity_regularizer});
+  auto dense =
+      detail::attention_projection(*this, options_, options_.use_bias, options_.activity_regularizer,
+                                   {equation, bias_axes, std::move(output_shape), name, std::move(activation)});
   dense->maybe_build({input});
   return dense;
 }
@@ -161,14 +157,7 @@ std::vector<PartialShape> GroupQueryAttention::compute_output_shape_for_call(
 }
 
 std::vector<Tensor> GroupQueryAttention::call(CallArgs& args) {
-  if (args.inputs.size() < 2 || args.inputs.size() > 3) {
-    fail("expects query, value and optionally key, got " + std::to_string(args.inputs.size()) + " input tensor(s)");
-  }
-  const Tensor& query = args.inputs[0];
-  const Tensor& value = args.inputs[1];
-  const Tensor* key_kwarg = detail::single_tensor_kwarg(*this, args, "key");
-  if (key_kwarg && args.inputs.size() > 2) fail("got `key` both positionally and as a keyword argument");
-  const Tensor& key = key_kwarg ? *key_kwarg : args.inputs.size() > 2 ? args.inputs[2] : value;
+  const auto [query, value, key] = detail::attention_inputs(*this, args);
   const bool return_scores = args.bool_kwarg("return_attention_scores", false);
   std::optional<Tensor> mask = detail::keras_attention_mask(*this, args, query, value, options_.sliding_window);
 

@@ -156,16 +156,8 @@ std::optional<boost::json::object> MultiHeadAttention::build_config() const {
 std::shared_ptr<EinsumDense> MultiHeadAttention::projection(const std::string& equation, const std::string& bias_axes,
                                                             std::vector<std::optional<std::int64_t>> output_shape,
                                                             const char* name) const {
-  EinsumDense::Options o;
-  static_cast<KernelBiasOptions&>(o) = options_;
-  o.equation = equation;
-  o.output_shape = std::move(output_shape);
-  if (options_.use_bias) o.bias_axes = bias_axes;
-  LayerArgs args;
-  args.name = name;
-  args.trainable = trainable();
-  args.activity_regularizer = options_.activity_regularizer;
-  return std::make_shared<EinsumDense>(std::move(o), std::move(args));
+  return detail::attention_projection(*this, options_, options_.use_bias, options_.activity_regularizer,
+                                      {equation, bias_axes, std::move(output_shape), name});
 }
 
 // The query, key or value projection to (batch, ..., heads, heads_dim), built on `shape`.
@@ -271,14 +263,7 @@ std::optional<Tensor> MultiHeadAttention::attention_mask(CallArgs& args, const T
 }
 
 std::vector<Tensor> MultiHeadAttention::call(CallArgs& args) {
-  if (args.inputs.size() < 2 || args.inputs.size() > 3) {
-    fail("expects query, value and optionally key, got " + std::to_string(args.inputs.size()) + " input tensor(s)");
-  }
-  const Tensor& query = args.inputs[0];
-  const Tensor& value = args.inputs[1];
-  const Tensor* key_kwarg = detail::single_tensor_kwarg(*this, args, "key");
-  if (key_kwarg && args.inputs.size() > 2) fail("got `key` both positionally and as a keyword argument");
-  const Tensor& key = key_kwarg ? *key_kwarg : args.inputs.size() > 2 ? args.inputs[2] : value;
+  const auto [query, value, key] = detail::attention_inputs(*this, args);
   const bool return_scores = args.bool_kwarg("return_attention_scores", false);
   std::optional<Tensor> mask = attention_mask(args, query, value);
 
