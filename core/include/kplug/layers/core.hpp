@@ -325,7 +325,11 @@ struct TernaryDenseOptions : KernelBiasOptions {
 // threshold is none, else 1.
 class TernaryDense : public KernelBiasLayer<TernaryDense, TernaryDenseOptions> {
  public:
+  static constexpr std::array<std::string_view, 1> quantization_modes{"ternary"};
   static const config::Fields<Options>& fields();
+  static std::shared_ptr<TernaryDense> from_config(const boost::json::object& config, DeserializationContext& context) {
+    return quantizable_from_config<TernaryDense>(config, context);
+  }
   TernaryDense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
@@ -333,6 +337,10 @@ class TernaryDense : public KernelBiasLayer<TernaryDense, TernaryDenseOptions> {
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  // quantize("ternary"): the kernel packed five trits a byte, and a scalar kernel_scale.
+  Tensor ternary_kernel(const Tensor& kernel, std::optional<Tensor>& scale) const;
 };
 
 struct MaskingOptions {

@@ -3,7 +3,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
 
 namespace kplug::layers {
@@ -41,6 +43,13 @@ void TernaryDense::build(const std::vector<PartialShape>& input_shapes) {
     fail("needs inputs of rank >= 2 with a known last dimension to build, got input shape " + in.to_string());
   }
   const std::int64_t input_dim = *in[in.rank() - 1];
+  if (quantized_dtype_policy()) {  // Keras's _ternary_build; 121 = five base-3 digits 1 (trit 0)
+    add_quantized_kernel_bias(
+        quantization_variable("kernel", {(input_dim + 4) / 5, options_.units}, DType::uint8, 121.0),
+        {quantization_variable("kernel_scale", {}, DType::float32, 1.0)}, false,
+        options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt);
+    return;
+  }
   add_kernel_bias({input_dim, options_.units},
                   options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt);
 }
@@ -55,10 +64,27 @@ std::vector<PartialShape> TernaryDense::compute_output_shape(const std::vector<P
 std::vector<Tensor> TernaryDense::call(CallArgs& args) {
   expect_inputs(args, 1);
   const Tensor& x = args.inputs[0];
-  const Tensor& kernel = kernel_->value();
-  const std::int64_t input_dim = kernel.dim(0);
+  const PartialShape& built = build_shapes()->front();  // a quantized kernel is packed along the inputs
+  const std::int64_t input_dim = *built[built.rank() - 1];
   if (x.rank() == 0 || x.shape().back() != input_dim) {
     fail("expects inputs with last dimension " + std::to_string(input_dim) + ", got shape " + shape_repr(x.shape()));
+  }
+  std::optional<Tensor> scale;
+  const Tensor effective = ternary_kernel(kernel_->value(), scale);
+  Shape out_shape = x.shape();
+  out_shape.back() = options_.units;
+  Tensor y = ops::matmul(x.reshape({-1, input_dim}), effective);
+  if (scale) y = ops::multiply(y, *scale);
+  if (bias_) y = ops::add(y, bias_->value());
+  return {(*options_.activation)(y.reshape(std::move(out_shape)))};
+}
+
+// The kernel the matmul uses, and the scale of its output (none: unscaled).
+Tensor TernaryDense::ternary_kernel(const Tensor& kernel, std::optional<Tensor>& scale) const {
+  if (quantized_dtype_policy()) {  // Keras's _ternary_call: the stored trits times kernel_scale
+    const PartialShape& built = build_shapes()->front();
+    scale = quantization_variables_[0]->value();
+    return ops::unpack_ternary(kernel, *built[built.rank() - 1], 0).astype(DType::float32);
   }
   // sign(k) where |k| > threshold (default 0.5 * mean(|k|)), else 0; written as Keras's
   // k + (ternary - k), which it evaluates in float32 too.
@@ -68,14 +94,8 @@ std::vector<Tensor> TernaryDense::call(CallArgs& args) {
                                               : ops::multiply(beta, 0.5f);
   const Tensor keep = ops::cast(ops::compare(abs_k, threshold, ops::CompareOp::greater), DType::float32);
   const Tensor ternary = ops::multiply(ops::sign(kernel), keep);
-  const Tensor effective = ops::add(kernel, ops::subtract(ternary, kernel));
-
-  Shape out_shape = x.shape();
-  out_shape.back() = options_.units;
-  Tensor y = ops::matmul(x.reshape({-1, input_dim}), effective);
-  if (!options_.threshold) y = ops::multiply(y, beta);
-  if (bias_) y = ops::add(y, bias_->value());
-  return {(*options_.activation)(y.reshape(std::move(out_shape)))};
+  if (!options_.threshold) scale = beta;
+  return ops::add(kernel, ops::subtract(ternary, kernel));
 }
 
 }  // namespace kplug::layers
