@@ -177,6 +177,41 @@ BOOST_AUTO_TEST_CASE(nested_functional_called_once) {
   check_close(model->predict({Tensor::matrix({{2, -1, 3}})}).at(0), Tensor::matrix({{5, 4}}));
 }
 
+namespace {
+
+// Keras 2's form of a node argument as kplug's legacy reader leaves it: no shape or dtype, and
+// a nested Functional's calls numbered from 1 (its own node was 0).
+void as_keras2_reference(boost::json::value& v, const std::string& nested) {
+  if (auto* o = v.if_object()) {
+    const auto* c = o->if_contains("class_name");
+    if (c && c->is_string() && c->get_string() == "__keras_tensor__") {
+      auto& config = o->at("config").as_object();
+      config.erase("shape");
+      config.erase("dtype");
+      auto& history = config.at("keras_history").as_array();
+      if (history[0].as_string() == nested) history[1] = history[1].as_int64() + 1;
+      return;
+    }
+    for (auto& item : *o) as_keras2_reference(item.value(), nested);
+  } else if (auto* a = v.if_array()) {
+    for (auto& item : *a) as_keras2_reference(item, nested);
+  }
+}
+
+}  // namespace
+
+// The same siamese graph with Keras 2 references loads and is written back as Keras 3 writes it.
+BOOST_AUTO_TEST_CASE(keras2_references_to_a_nested_functional_are_written_as_keras3) {
+  const std::string text = fixture_text("siamese_functional");
+  boost::json::value doc = json::parse(text);
+  for (auto& layer : doc.at("config").at("layers").as_array()) {
+    as_keras2_reference(layer.as_object().at("inbound_nodes"), "encoder");
+  }
+  BOOST_REQUIRE(contains(json::write(doc), R"({"keras_history": ["encoder", 2, 0]})"));
+  ModelPtr model = model_from_config(doc);
+  BOOST_TEST(model->to_json() == text);
+}
+
 BOOST_AUTO_TEST_CASE(nested_model_indices_out_of_range_name_the_valid_ones) {
   const std::string text = fixture_text("siamese_functional");
   const std::string arg = error_of<ConfigError>([&] {
