@@ -1,6 +1,5 @@
-// UpSampling2D/3D, Resizing, CenterCrop, CategoryEncoding, Normalization, STFTSpectrogram and
-// MelSpectrogram beyond the
-// Keras fixtures: options they do not cover, values worked out by hand from Keras's code,
+// UpSampling2D/3D, Resizing, CenterCrop, CategoryEncoding, Normalization, STFTSpectrogram,
+// MelSpectrogram and Discretization beyond the Keras fixtures: options they do not cover, values worked out by hand from Keras's code,
 // and errors naming the option.
 #define BOOST_TEST_MODULE layers_preprocessing
 #include <boost/test/unit_test.hpp>
