@@ -63,7 +63,10 @@ namespace kplug::plugin {
 // losses, metrics) instead of a JSON value, Layer::children is overridable (Model adds its
 // optimizer), the recurrent layers share a RecurrentCell base; 6: one way to write a layer
 // (FieldsLayer<Derived, Options>: layers' Options structs, per-rank family templates, the rnn
-// folder), one name per concept, kplug::Seed for seeds beyond int64.
+// folder), one name per concept, kplug::Seed for seeds beyond int64; 7: the layers of
+// issue 20: Layer::compute_output_shape_for_call and track_variable, CallArgs::constants as
+// tensors, quantized KernelBiasLayer (policy holder, Keras's save order), Lambda
+// implementations (Registrar::add_lambda), stateful RNN state in BaseRNN.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).
