@@ -1,6 +1,6 @@
 // UpSampling2D/3D, Resizing, CenterCrop, CategoryEncoding, Normalization, STFTSpectrogram,
-// MelSpectrogram and Discretization beyond the Keras fixtures: options they do not cover, values worked out by hand from Keras's code,
-// and errors naming the option.
+// MelSpectrogram and Discretization beyond the Keras fixtures: options they do not cover, values worked out by hand
+// from Keras's code, and errors naming the option.
 #define BOOST_TEST_MODULE layers_preprocessing
 #include <boost/test/unit_test.hpp>
 
@@ -276,44 +276,44 @@ BOOST_AUTO_TEST_CASE(mel_spectrogram_config_resolves_defaults_and_names_errors) 
   BOOST_CHECK(contains(error_of<Error>([] { layer_from("MelSpectrogram", R"({"num_mel_bin": 8})"); }), "num_mel_bins"));
   auto none = layer_from("MelSpectrogram", R"({"window": null, "fft_length": 16, "sequence_stride": 8})");
   BOOST_CHECK(contains(error_of<Error>([&] { (*none)(Tensor({2, 3, 4})); }), "rank 1 or 2"));
+}
 
-  BOOST_AUTO_TEST_CASE(discretization_buckets_as_numpy_digitize) {
-    // Bins (-inf, -1), [-1, 0), [0, 0.5), [0.5, inf): a boundary value falls in the bin above it.
-    auto layer = layer_from("Discretization", R"({"bin_boundaries": [-1.0, 0.0, 0.5], "name": "d"})");
-    const Tensor x({1, 5}, {-2.0f, -1.0f, 0.0f, 0.49f, 0.5f});
-    const Tensor ids = (*layer)(x);
-    BOOST_REQUIRE(ids.dtype() == DType::int32);
-    const std::int32_t* got = ids.data_as<std::int32_t>();
-    const std::vector<std::int32_t> expected{0, 1, 2, 2, 3};
-    BOOST_CHECK_EQUAL_COLLECTIONS(got, got + 5, expected.begin(), expected.end());
-    // multi_hot: which of the 4 bins occur in each row.
-    auto multi = layer_from("Discretization",
-                            R"({"bin_boundaries": [-1.0, 0.0, 0.5], "output_mode": "multi_hot", "name": "m"})");
-    check_close((*multi)(x), Tensor({1, 4}, {1, 1, 1, 1}));
-    check_close((*multi)(Tensor({1, 2}, {0.1f, 0.2f})), Tensor({1, 4}, {0, 0, 1, 0}));
-    // Keras's config: no trainable key, the dtype as a name.
-    BOOST_CHECK_EQUAL(
-        config_of(*layer),
-        R"({"bin_boundaries": [-1.0, 0.0, 0.5], "num_bins": null, "epsilon": 0.01, "output_mode": "int", )"
-        R"("sparse": false, "name": "d", "dtype": "float32"})");
-  }
+BOOST_AUTO_TEST_CASE(discretization_buckets_as_numpy_digitize) {
+  // Bins (-inf, -1), [-1, 0), [0, 0.5), [0.5, inf): a boundary value falls in the bin above it.
+  auto layer = layer_from("Discretization", R"({"bin_boundaries": [-1.0, 0.0, 0.5], "name": "d"})");
+  const Tensor x({1, 5}, {-2.0f, -1.0f, 0.0f, 0.49f, 0.5f});
+  const Tensor ids = (*layer)(x);
+  BOOST_REQUIRE(ids.dtype() == DType::int32);
+  const std::int32_t* got = ids.data_as<std::int32_t>();
+  const std::vector<std::int32_t> expected{0, 1, 2, 2, 3};
+  BOOST_CHECK_EQUAL_COLLECTIONS(got, got + 5, expected.begin(), expected.end());
+  // multi_hot: which of the 4 bins occur in each row.
+  auto multi =
+      layer_from("Discretization", R"({"bin_boundaries": [-1.0, 0.0, 0.5], "output_mode": "multi_hot", "name": "m"})");
+  check_close((*multi)(x), Tensor({1, 4}, {1, 1, 1, 1}));
+  check_close((*multi)(Tensor({1, 2}, {0.1f, 0.2f})), Tensor({1, 4}, {0, 0, 1, 0}));
+  // Keras's config: no trainable key, the dtype as a name.
+  BOOST_CHECK_EQUAL(config_of(*layer),
+                    R"({"bin_boundaries": [-1.0, 0.0, 0.5], "num_bins": null, "epsilon": 0.01, "output_mode": "int", )"
+                    R"("sparse": false, "name": "d", "dtype": "float32"})");
+}
 
-  BOOST_AUTO_TEST_CASE(discretization_config_errors_name_the_key) {
-    BOOST_CHECK(contains(
-        error_of<Error>([] { layer_from("Discretization", R"({"bin_boundaries": [0.0], "output_mode": "binary"})"); }),
-        "output_mode"));
-    BOOST_CHECK(contains(
-        error_of<Error>([] { layer_from("Discretization", R"({"bin_boundaries": [0.0], "trainable": true})"); }),
-        "trainable"));
-    BOOST_CHECK(contains(error_of<Error>([] { layer_from("Discretization", R"({})"); }), "`bin_boundaries`"));
-    BOOST_CHECK(contains(error_of<Error>([] { layer_from("Discretization", R"({"bin_boundaries": [1.0, 0.0]})"); }),
-                         "increasing"));
-    BOOST_CHECK(contains(error_of<Error>([] {
-                           layer_from("Discretization",
-                                      R"({"bin_boundaries": [0.0], "output_mode": "count", "sparse": true})");
-                         }),
-                         "sparse=True is not supported"));
-    // Only num_bins (adapt() never ran): the layer exists, calling it is Keras's error.
-    auto unadapted = layer_from("Discretization", R"({"num_bins": 4})");
-    BOOST_CHECK(contains(error_of<Error>([&] { (*unadapted)(Tensor({1, 1}, {0.0f})); }), "adapt"));
-  }
+BOOST_AUTO_TEST_CASE(discretization_config_errors_name_the_key) {
+  BOOST_CHECK(contains(
+      error_of<Error>([] { layer_from("Discretization", R"({"bin_boundaries": [0.0], "output_mode": "binary"})"); }),
+      "output_mode"));
+  BOOST_CHECK(
+      contains(error_of<Error>([] { layer_from("Discretization", R"({"bin_boundaries": [0.0], "trainable": true})"); }),
+               "trainable"));
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Discretization", R"({})"); }), "`bin_boundaries`"));
+  BOOST_CHECK(contains(error_of<Error>([] { layer_from("Discretization", R"({"bin_boundaries": [1.0, 0.0]})"); }),
+                       "increasing"));
+  BOOST_CHECK(contains(error_of<Error>([] {
+                         layer_from("Discretization",
+                                    R"({"bin_boundaries": [0.0], "output_mode": "count", "sparse": true})");
+                       }),
+                       "sparse=True is not supported"));
+  // Only num_bins (adapt() never ran): the layer exists, calling it is Keras's error.
+  auto unadapted = layer_from("Discretization", R"({"num_bins": 4})");
+  BOOST_CHECK(contains(error_of<Error>([&] { (*unadapted)(Tensor({1, 1}, {0.0f})); }), "adapt"));
+}
