@@ -46,9 +46,9 @@ inline void check_matches_keras(const Tensor& actual_tensor, const Tensor& expec
   BOOST_REQUIRE_MESSAGE(actual_tensor.shape() == expected_tensor.shape(),
                         what << ": shape " << shape_to_string(actual_tensor.shape())
                              << " != " << shape_to_string(expected_tensor.shape()));
-  BOOST_CHECK_MESSAGE(actual_tensor.dtype() == expected_tensor.dtype(),
-                      what << ": dtype " << dtype_name(actual_tensor.dtype()) << " != Keras's "
-                           << dtype_name(expected_tensor.dtype()));
+  BOOST_CHECK_MESSAGE(
+      actual_tensor.dtype() == expected_tensor.dtype(),
+      what << ": dtype " << dtype_name(actual_tensor.dtype()) << " != Keras's " << dtype_name(expected_tensor.dtype()));
   const auto as_float = [](const Tensor& t) { return t.dtype() == DType::float32 ? t : t.astype(DType::float32); };
   const Tensor actual = as_float(actual_tensor), expected = as_float(expected_tensor);
   int reported = 0;
