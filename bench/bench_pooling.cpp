@@ -53,7 +53,8 @@ std::pair<std::int64_t, std::int64_t> window(std::int64_t i, std::int64_t in, st
 
 // The same pooling in plain Eigen into y (batch, out, out, channels): per output position,
 // the channel vectors of its 2-D window.
-void eigen_pool(const kplug::Tensor& x, std::int64_t out, bool max, Eigen::ArrayXf& y) {
+template <bool Max>
+void eigen_pool(const kplug::Tensor& x, std::int64_t out, Eigen::ArrayXf& y) {
   using Channels = Eigen::Map<const Eigen::ArrayXf>;
   for (std::int64_t b = 0; b < kBatch; ++b) {
     for (std::int64_t i = 0; i < out; ++i) {
@@ -65,34 +66,43 @@ void eigen_pool(const kplug::Tensor& x, std::int64_t out, bool max, Eigen::Array
         for (std::int64_t r = r0; r < r1; ++r) {
           for (std::int64_t c = r == r0 ? c0 + 1 : c0; c < c1; ++c) {
             const Channels v(x.data() + ((b * kSize + r) * kSize + c) * kChannels, kChannels);
-            if (max) {
+            if constexpr (Max) {
               acc = acc.max(v);
             } else {
               acc += v;
             }
           }
         }
-        if (!max) acc /= static_cast<float>((r1 - r0) * (c1 - c0));
+        if (!Max) acc /= static_cast<float>((r1 - r0) * (c1 - c0));
       }
     }
   }
 }
 
 // Times eigen_pool, once checked against the layer's output.
-void BM_AdaptivePooling2DEigen(benchmark::State& state, bool max) {
+template <bool Max>
+void BM_AdaptivePooling2DEigen(benchmark::State& state) {
   const std::int64_t out = state.range(0);
   const kplug::Tensor x = pattern({kBatch, kSize, kSize, kChannels});
   Eigen::ArrayXf y(kBatch * out * out * kChannels);
-  const kplug::Tensor expected = (*adaptive_pooling(class_name(max), out))(x);
-  eigen_pool(x, out, max, y);
+  const kplug::Tensor expected = (*adaptive_pooling(class_name(Max), out))(x);
+  eigen_pool<Max>(x, out, y);
   const float error = (y - Eigen::Map<const Eigen::ArrayXf>(expected.data(), y.size())).abs().maxCoeff();
   if (error > 1e-5f) state.SkipWithError(("differs from the layer by " + std::to_string(error)).c_str());
   for (auto _ : state) {
-    eigen_pool(x, out, max, y);
+    eigen_pool<Max>(x, out, y);
     benchmark::DoNotOptimize(y.data());
   }
 }
-BENCHMARK_CAPTURE(BM_AdaptivePooling2DEigen, average, false)->Arg(7)->Arg(8)->Unit(benchmark::kMicrosecond);
-BENCHMARK_CAPTURE(BM_AdaptivePooling2DEigen, max, true)->Arg(7)->Arg(8)->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_AdaptivePooling2DEigen, false)
+    ->Name("BM_AdaptivePooling2DEigen/average")
+    ->Arg(7)
+    ->Arg(8)
+    ->Unit(benchmark::kMicrosecond);
+BENCHMARK_TEMPLATE(BM_AdaptivePooling2DEigen, true)
+    ->Name("BM_AdaptivePooling2DEigen/max")
+    ->Arg(7)
+    ->Arg(8)
+    ->Unit(benchmark::kMicrosecond);
 
 }  // namespace
