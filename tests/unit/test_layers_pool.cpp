@@ -227,3 +227,19 @@ BOOST_AUTO_TEST_CASE(adaptive_pooling_windows_and_config_errors) {
   BOOST_CHECK(contains(config_error("AdaptiveAveragePooling1D", R"({"output_size": 2, "data_format": "nchw"})"),
                        "data_format"));
 }
+
+BOOST_AUTO_TEST_CASE(adaptive_max_pooling_propagates_nan_in_every_channel) {
+  // 9 channels (a vector packet and a tail), NaN first, in the middle and last in the window.
+  Tensor x({1, 3, 1, 9});
+  for (std::int64_t i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(i % 5);
+  x.data()[0] = x.data()[9 + 4] = x.data()[18 + 8] = NAN;
+  auto maximum = layer_from("AdaptiveMaxPooling2D", R"({"output_size": [1, 1]})");
+  const Tensor y = (*maximum)(x);
+  for (std::int64_t c = 0; c < 9; ++c) {
+    const float expected = std::max({x.data()[c], x.data()[9 + c], x.data()[18 + c]});
+    if (c % 4 == 0)
+      BOOST_TEST(std::isnan(y.data()[c]), "channel " << c);
+    else
+      BOOST_TEST(y.data()[c] == expected, "channel " << c);
+  }
+}

@@ -5,14 +5,18 @@
 #include "kplug/ops/pooling.hpp"
 
 #include "kplug/errors.hpp"
+#include "ops/binary_ops.hpp"
 
-#include <algorithm>
-#include <cmath>
+#include <Eigen/Core>
+
 #include <string>
 #include <vector>
 
 namespace kplug::ops {
 namespace {
+
+using ArrayMap = Eigen::Map<Eigen::ArrayXf>;
+using ConstArrayMap = Eigen::Map<const Eigen::ArrayXf>;
 
 // Pools axis `axis` of the contiguous `x` down (or up) to `out_len` positions.
 Tensor adaptive_pool_axis(const Tensor& x, std::int64_t axis, std::int64_t out_len, PoolMode mode) {
@@ -29,20 +33,19 @@ Tensor adaptive_pool_axis(const Tensor& x, std::int64_t axis, std::int64_t out_l
   for (std::int64_t o = 0; o < out_len; ++o) {
     const std::int64_t start = (o * in_len) / out_len;
     const std::int64_t end = ((o + 1) * in_len + out_len - 1) / out_len;
-    const auto count = static_cast<float>(end - start);
     for (std::int64_t b = 0; b < outer; ++b) {
       const float* window = px + (b * in_len + start) * inner;
-      float* dst = po + (b * out_len + o) * inner;
-      std::copy(window, window + inner, dst);
+      ArrayMap dst(po + (b * out_len + o) * inner, inner);
+      dst = ConstArrayMap(window, inner);
+      // Eigen's packets keep each element's order of operations: the sums stay Keras's.
       for (std::int64_t k = 1; k < end - start; ++k) {
-        const float* row = window + k * inner;
-        for (std::int64_t c = 0; c < inner; ++c) {
-          dst[c] = mode == PoolMode::max ? (std::isnan(dst[c]) || dst[c] >= row[c] ? dst[c] : row[c]) : dst[c] + row[c];
-        }
+        const ConstArrayMap row(window + k * inner, inner);
+        if (mode == PoolMode::max)
+          dst = detail::MaxOp{}.array(dst, row);  // NaN propagates
+        else
+          dst += row;
       }
-      if (mode == PoolMode::average) {
-        for (std::int64_t c = 0; c < inner; ++c) dst[c] /= count;
-      }
+      if (mode == PoolMode::average) dst /= static_cast<float>(end - start);
     }
   }
   return out;
