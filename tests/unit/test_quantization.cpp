@@ -153,6 +153,31 @@ BOOST_AUTO_TEST_CASE(int8_dense_runs_keras_w8a8_and_saves_in_keras_order) {
   test::check_close((*again)(Tensor::matrix({{2.0f, -1.0f}})), y, 0.0f);
 }
 
+BOOST_AUTO_TEST_CASE(int8_dense_sees_a_kernel_assigned_after_a_call) {
+  LayerPtr layer = layer_from(quantized_dense(int8_policy, "null"));
+  layer->maybe_build({PartialShape({std::nullopt, 2})});
+  auto weights = layer->weights();  // bias, kernel, kernel_scale
+  weights[2]->assign(Tensor::vector({1.0f, 1.0f}));
+  weights[1]->assign(int8_tensor({2, 2}, {1, 0, 0, 1}));
+  const Tensor x = Tensor::matrix({{2.0f, -1.0f}});  // quantized [127, -64], scale 63.5
+  test::check_close((*layer)(x), Tensor::matrix({{127.0f / 63.5f, -64.0f / 63.5f}}));
+  // The float32 kernel derived on the first call must not outlive the int8 one it came from.
+  weights[1]->assign(int8_tensor({2, 2}, {0, 1, 1, 0}));
+  test::check_close((*layer)(x), Tensor::matrix({{-64.0f / 63.5f, 127.0f / 63.5f}}));
+}
+
+BOOST_AUTO_TEST_CASE(descaled_matmul_sums_int8_products_exactly_like_keras_int32) {
+  // 3001 products 127 * 127 sum to 48403129, beyond float32's exact integers (2^24): a
+  // float32 running sum drops the odd remainders; Keras's int32 sum, cast to float32, is
+  // 48403128.
+  constexpr std::int64_t k = 3001;
+  const Tensor x = Tensor::from_values<float>({1, k}, std::vector<float>(k, 1.0f));
+  const Tensor kernel = int8_tensor({k, 1}, std::vector<std::int8_t>(k, 127));
+  const Tensor y = ops::descaled_matmul(x, kernel, Tensor::vector({1.0f}), ops::AbsMaxSpec{});
+  const float s = 127.0f / (1.0f + 1e-7f);
+  BOOST_TEST(y.item() == static_cast<float>(k * 127 * 127) / s);
+}
+
 BOOST_AUTO_TEST_CASE(quantized_policies_and_configs_are_checked) {
   const std::string float8 =
       R"({"module": "keras.dtype_policies", "class_name": "QuantizedFloat8DTypePolicy", "config": {"mode": "float8", "source_name": "float32", "amax_history_length": 1024}, "registered_name": null})";

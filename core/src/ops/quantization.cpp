@@ -34,6 +34,13 @@ AxisView axis_view(const Shape& shape, std::int64_t axis) {
 // numpy's round (half to even) in the default rounding mode.
 float round_half_even(float x) { return std::nearbyint(x); }
 
+// The same without a libm call for |x| < 2^22 (adding 1.5 * 2^23 leaves no fraction bits,
+// so the FPU rounds half to even; -0.5..-0 give +0 where nearbyint gives -0).
+float round_half_even_small(float x) {
+  constexpr float shift = 0x1.8p23f;
+  return std::fabs(x) < 0x1p22f ? (x + shift) - shift : std::nearbyint(x);
+}
+
 void require_dtype(const Tensor& t, std::initializer_list<DType> allowed, std::string_view what) {
   for (DType d : allowed) {
     if (t.dtype() == d) return;
@@ -91,6 +98,55 @@ Tensor unpack_along(const Tensor& packed, std::int64_t orig_len, std::int64_t ax
       }
     }
   }
+  return out;
+}
+
+// abs_max_quantize(rows, {-1}, spec, float32) of a matrix in one pass per row, the same
+// float32 arithmetic.
+struct QuantizedRows {
+  Tensor values;              // integers as float32
+  std::vector<float> scales;  // one per row
+};
+
+QuantizedRows quantize_rows(const Tensor& rows, const AbsMaxSpec& spec) {
+  const std::int64_t m = rows.dim(0), k = rows.dim(1);
+  QuantizedRows q{Tensor::empty(rows.shape()), std::vector<float>(static_cast<std::size_t>(m))};
+  const float* in = rows.data();
+  float* out = q.values.data();
+  for (std::int64_t r = 0; r < m; ++r) {
+    const float* x = in + r * k;
+    float amax = 0.0f;
+    for (std::int64_t i = 0; i < k; ++i) amax = std::max(amax, std::fabs(x[i]));
+    const float scale = spec.value_max / (amax + spec.epsilon);
+    for (std::int64_t i = 0; i < k; ++i) {
+      out[r * k + i] = std::clamp(round_half_even_small(x[i] * scale), spec.value_min, spec.value_max);
+    }
+    q.scales[static_cast<std::size_t>(r)] = scale;
+  }
+  return q;
+}
+
+// q [M, K] times kf [K, N], both integer-valued (|q| <= q_max, kf in int8's range), exactly
+// (Keras multiplies int8 by int8 into int32): float32 adds integers exactly while partial
+// sums stay within 2^24, so K is cut into blocks that keep them there (one block, a plain
+// float GEMM, up to K = 1032 for int8) and the blocks' products are summed in double.
+Tensor exact_integer_matmul(const Tensor& q, const Tensor& kf, float q_max) {
+  const std::int64_t m = q.dim(0), k = kf.dim(0), n = kf.dim(1);
+  const std::int64_t block =
+      std::max<std::int64_t>(1, (std::int64_t{1} << 24) / (static_cast<std::int64_t>(q_max) * 128));
+  if (k <= block) return matmul(q, kf);
+  std::vector<double> sum(static_cast<std::size_t>(m * n), 0.0);
+  for (std::int64_t start = 0; start < k; start += block) {
+    const std::int64_t len = std::min(block, k - start);
+    Tensor q_part = Tensor::empty({m, len});
+    for (std::int64_t r = 0; r < m; ++r) std::copy_n(q.data() + r * k + start, len, q_part.data() + r * len);
+    Tensor k_part = Tensor::empty({len, n});
+    std::copy_n(kf.data() + start * n, len * n, k_part.data());
+    const Tensor part = matmul(q_part, k_part);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += part.data()[i];
+  }
+  Tensor out = Tensor::empty({m, n});
+  std::transform(sum.begin(), sum.end(), out.data(), [](double v) { return static_cast<float>(v); });
   return out;
 }
 
@@ -200,8 +256,22 @@ Tensor descaled_matmul(const Tensor& x, const Tensor& kernel, const Tensor& kern
   out_shape.back() = kernel.dim(1);
   const Tensor rows = x.reshape({-1, k});
   if (!inputs_quantizer) return divide(matmul(rows, kf), kernel_scale).reshape(std::move(out_shape));
-  const AbsMaxQuantized q = abs_max_quantize(rows, {-1}, *inputs_quantizer, DType::float32);
-  return divide(matmul(q.values, kf), multiply(kernel_scale, q.scale)).reshape(std::move(out_shape));
+  if (kernel_scale.size() != kf.dim(1)) {
+    throw ValueError("descaled_matmul: kernel_scale " + shape_repr(kernel_scale.shape()) + " does not match kernel " +
+                     shape_repr(kernel.shape()) + " (one scale per column)");
+  }
+  QuantizedRows q = quantize_rows(rows, *inputs_quantizer);
+  const float q_max = std::max(std::fabs(inputs_quantizer->value_min), std::fabs(inputs_quantizer->value_max));
+  Tensor out = exact_integer_matmul(q.values, kf, q_max);
+  // Keras: divide(matmul, multiply(inputs_scale, kernel_scale)), in place.
+  const Tensor scale_f = kernel_scale.astype(DType::float32);
+  const float* ks = scale_f.data();
+  float* o = out.data();
+  const std::int64_t n = out.dim(1);
+  for (std::int64_t r = 0; r < out.dim(0); ++r) {
+    for (std::int64_t u = 0; u < n; ++u) o[r * n + u] /= q.scales[static_cast<std::size_t>(r)] * ks[u];
+  }
+  return out.reshape(std::move(out_shape));
 }
 
 }  // namespace kplug::ops

@@ -12,6 +12,7 @@
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/quantization.hpp"
 #include "kplug/number.hpp"
+#include "kplug/ops/derived_tensor_cache.hpp"
 #include "kplug/regularizers.hpp"
 
 #include <boost/json/value.hpp>
@@ -180,6 +181,8 @@ class Dense : public KernelBiasLayer<Dense, DenseOptions> {
  private:
   void quantized_build(std::int64_t input_dim);
   Tensor quantized_matmul(const Tensor& x) const;
+
+  ops::DerivedTensorCache kernel_floats_;  // a quantized kernel as float32
 };
 
 struct EinsumDenseOptions : KernelBiasOptions {

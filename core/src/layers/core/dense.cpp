@@ -7,6 +7,8 @@
 #include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
 
+#include <functional>
+
 namespace kplug::layers {
 
 Dense::Dense(Options options, LayerArgs args) : KernelBiasLayer(std::move(options), std::move(args)) {
@@ -101,17 +103,25 @@ Tensor Dense::quantized_matmul(const Tensor& x) const {
   const QuantizationConfig* config = options_.quantization_config.get();
   const Tensor& kernel = kernel_->value();
   const auto& q = quantization_variables_;
-  if (policy.mode == "int8") return ops::descaled_matmul(x, kernel, q[0]->value(), inputs_quantizer(config, true));
+  // The integer kernels' float32 values, derived once per kernel value.
+  const auto floats = [&](auto unpack) {
+    return kernel_floats_.get(kernel, [&](const Tensor& k) { return unpack(k).astype(DType::float32); });
+  };
+  if (policy.mode == "int8") {
+    return ops::descaled_matmul(x, floats(std::identity{}), q[0]->value(), inputs_quantizer(config, true));
+  }
   if (policy.mode == "int4") {
-    const Tensor unpacked = ops::unpack_int4(kernel, options_.units, -1);
+    const std::int64_t units = options_.units;
+    const auto unpack = [units](const Tensor& k) { return ops::unpack_int4(k, units, -1); };
     if (int4_block_size(policy, config) <= 0) {
-      return ops::descaled_matmul(x, unpacked, q[0]->value(), inputs_quantizer(config, false));
+      return ops::descaled_matmul(x, floats(unpack), q[0]->value(), inputs_quantizer(config, false));
     }
-    return ops::matmul(x, ops::dequantize_grouped(unpacked, q[0]->value(), q[1]->value(), q[2]->value(), 0));
+    return ops::matmul(x, ops::dequantize_grouped(unpack(kernel), q[0]->value(), q[1]->value(), q[2]->value(), 0));
   }
   if (policy.mode == "ternary") {
-    const Tensor trits = ops::unpack_ternary(kernel, x.shape().back(), 0).astype(DType::float32);
-    return ops::multiply(ops::matmul(x, trits), q[0]->value());
+    const std::int64_t input_dim = x.shape().back();
+    const auto unpack = [input_dim](const Tensor& k) { return ops::unpack_ternary(k, input_dim, 0); };
+    return ops::multiply(ops::matmul(x, floats(unpack)), q[0]->value());
   }
   // float8 (QDQ through e4m3fn, emulated in float32): q = inputs_scale, inputs_amax_history, kernel_scale, ...
   return ops::matmul(ops::quantize_dequantize_float8_e4m3fn(x, q[0]->value().item()),
