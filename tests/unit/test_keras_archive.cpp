@@ -245,6 +245,54 @@ BOOST_AUTO_TEST_CASE(compile_false_drops_the_compile_config) {
 
 // ---- Acceptance 2: what kplug writes --------------------------------------------------------
 
+namespace {
+
+// The saved archive read back with libzip itself: Keras's three members, in its order,
+// stored (not deflated), with zipfile's Unix attributes.
+void check_zip_members(const fs::path& file) {
+  int error = 0;
+  zip_t* za = zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error);
+  BOOST_REQUIRE(za != nullptr);
+  const std::vector<std::string> expected_names{"metadata.json", "config.json", "model.weights.h5"};
+  BOOST_REQUIRE_EQUAL(zip_get_num_entries(za, 0), 3);
+  for (zip_uint64_t i = 0; i < 3; ++i) {
+    zip_stat_t st;
+    BOOST_REQUIRE(zip_stat_index(za, i, 0, &st) == 0);
+    BOOST_TEST(st.name == expected_names[i]);
+    BOOST_TEST(st.comp_method == ZIP_CM_STORE);
+    BOOST_TEST(st.size == st.comp_size);
+    zip_uint8_t opsys = 0;
+    zip_uint32_t attributes = 0;
+    zip_file_get_external_attributes(za, i, 0, &opsys, &attributes);
+    BOOST_TEST(opsys == ZIP_OPSYS_UNIX);
+    BOOST_TEST((attributes >> 16) == 0600u);  // as zipfile's "?rw-------"
+  }
+  zip_close(za);
+}
+
+// The h5 member of a saved archive walked against the fixture's checks.json (Keras's paths,
+// shapes, dtypes).
+void check_h5_member(const fs::path& file, const std::string& name) {
+  const std::string weights = member_of(file, "model.weights.h5");
+  const auto reader = h5::WeightsReader::open_image(std::as_bytes(std::span(weights.data(), weights.size())),
+                                                    name + "/model.weights.h5");
+  std::map<std::string, std::pair<Shape, std::string>> saved;
+  for (const auto& info : reader.walk()) {
+    saved[info.path] = {Shape(info.shape.begin(), info.shape.end()), std::string(dtype_name(info.dtype))};
+  }
+  const auto checks = test::read_json(test::model_dir(name) / "checks.json");
+  std::map<std::string, std::pair<Shape, std::string>> expected;
+  for (const auto& item : checks.at("archive_model_weights_h5_datasets").as_object()) {
+    Shape shape;
+    for (const auto& d : item.value().as_array()[0].as_array()) shape.push_back(d.to_number<std::int64_t>());
+    expected[std::string(item.key())] = {shape, std::string(item.value().as_array()[1].as_string())};
+  }
+  BOOST_CHECK(saved == expected);
+  BOOST_TEST(reader.has_group("vars"));  // the model's own (empty) vars group, as Keras
+}
+
+}  // namespace
+
 BOOST_AUTO_TEST_CASE(saved_archive_has_keras_members_order_method_and_h5_layout) {
   TempDir dir;
   for (const std::string name : {"mlp_seq", "cnn", "rnn_simple", "big_functional_300"}) {
@@ -253,25 +301,7 @@ BOOST_AUTO_TEST_CASE(saved_archive_has_keras_members_order_method_and_h5_layout)
       const fs::path file = dir.path / (name + ".keras");
       save_model(*model, file);
 
-      // Read back with libzip itself.
-      int error = 0;
-      zip_t* za = zip_open(file.c_str(), ZIP_RDONLY | ZIP_CHECKCONS, &error);
-      BOOST_REQUIRE(za != nullptr);
-      const std::vector<std::string> expected_names{"metadata.json", "config.json", "model.weights.h5"};
-      BOOST_REQUIRE_EQUAL(zip_get_num_entries(za, 0), 3);
-      for (zip_uint64_t i = 0; i < 3; ++i) {
-        zip_stat_t st;
-        BOOST_REQUIRE(zip_stat_index(za, i, 0, &st) == 0);
-        BOOST_TEST(st.name == expected_names[i]);
-        BOOST_TEST(st.comp_method == ZIP_CM_STORE);
-        BOOST_TEST(st.size == st.comp_size);
-        zip_uint8_t opsys = 0;
-        zip_uint32_t attributes = 0;
-        zip_file_get_external_attributes(za, i, 0, &opsys, &attributes);
-        BOOST_TEST(opsys == ZIP_OPSYS_UNIX);
-        BOOST_TEST((attributes >> 16) == 0600u);  // as zipfile's "?rw-------"
-      }
-      zip_close(za);
+      check_zip_members(file);
 
       const auto metadata = json::parse(member_of(file, "metadata.json")).as_object();
       BOOST_TEST(metadata.at("keras_version").as_string() == kKerasVersion);
@@ -288,23 +318,7 @@ BOOST_AUTO_TEST_CASE(saved_archive_has_keras_members_order_method_and_h5_layout)
                           "config.json differs:\n"
                               << json::write(saved_config));
 
-      // The h5 member walked against checks.json (Keras's paths, shapes, dtypes).
-      const std::string weights = member_of(file, "model.weights.h5");
-      const auto reader = h5::WeightsReader::open_image(std::as_bytes(std::span(weights.data(), weights.size())),
-                                                        name + "/model.weights.h5");
-      std::map<std::string, std::pair<Shape, std::string>> saved;
-      for (const auto& info : reader.walk()) {
-        saved[info.path] = {Shape(info.shape.begin(), info.shape.end()), std::string(dtype_name(info.dtype))};
-      }
-      const auto checks = test::read_json(test::model_dir(name) / "checks.json");
-      std::map<std::string, std::pair<Shape, std::string>> expected;
-      for (const auto& item : checks.at("archive_model_weights_h5_datasets").as_object()) {
-        Shape shape;
-        for (const auto& d : item.value().as_array()[0].as_array()) shape.push_back(d.to_number<std::int64_t>());
-        expected[std::string(item.key())] = {shape, std::string(item.value().as_array()[1].as_string())};
-      }
-      BOOST_CHECK(saved == expected);
-      BOOST_TEST(reader.has_group("vars"));  // the model's own (empty) vars group, as Keras
+      check_h5_member(file, name);
 
       // Loading it back: identical predictions and configs.
       ModelPtr back = load_model(file);
