@@ -90,6 +90,15 @@ class KernelBiasLayer : public FieldsLayer<Derived, OptionsT>, public QuantizedD
     if (!o.kernel_initializer) o.kernel_initializer = defaults.kernel_initializer;
     if (!o.bias_initializer) o.bias_initializer = defaults.bias_initializer;
   }
+  // Derived's config, with a quantized dtype policy when Derived lists `quantization_modes`
+  // (the modes Keras's quantize() supports for it).
+  static std::shared_ptr<Derived> from_config(const boost::json::object& config, DeserializationContext& context) {
+    if constexpr (requires { Derived::quantization_modes; }) {
+      return quantizable_from_config<Derived>(config, context);
+    } else {
+      return FieldsLayer<Derived, OptionsT>::from_config(config, context);
+    }
+  }
   const VariablePtr& kernel() const noexcept { return kernel_; }
   const VariablePtr& bias() const noexcept { return bias_; }
   // A quantized layer's other variables (kernel_scale, kernel_zero, g_idx, float8's
@@ -167,9 +176,6 @@ class Dense : public KernelBiasLayer<Dense, DenseOptions> {
   static constexpr std::array<std::string_view, 4> quantization_modes{"int8", "int4", "float8", "ternary"};
   // Dense's own config keys, in Keras's get_config order.
   static const config::Fields<Options>& fields();
-  static std::shared_ptr<Dense> from_config(const boost::json::object& config, DeserializationContext& context) {
-    return quantizable_from_config<Dense>(config, context);
-  }
   Dense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
@@ -206,9 +212,6 @@ class EinsumDense : public KernelBiasLayer<EinsumDense, EinsumDenseOptions> {
   };
   static constexpr std::array<std::string_view, 3> quantization_modes{"int8", "int4", "float8"};
   static const config::Fields<Options>& fields();
-  static std::shared_ptr<EinsumDense> from_config(const boost::json::object& config, DeserializationContext& context) {
-    return quantizable_from_config<EinsumDense>(config, context);
-  }
   EinsumDense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   Analysis analyze(const PartialShape& input_shape) const;
@@ -330,9 +333,6 @@ class TernaryDense : public KernelBiasLayer<TernaryDense, TernaryDenseOptions> {
  public:
   static constexpr std::array<std::string_view, 1> quantization_modes{"ternary"};
   static const config::Fields<Options>& fields();
-  static std::shared_ptr<TernaryDense> from_config(const boost::json::object& config, DeserializationContext& context) {
-    return quantizable_from_config<TernaryDense>(config, context);
-  }
   TernaryDense(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
