@@ -83,9 +83,8 @@ void Dense::quantized_build(std::int64_t input_dim) {
         detail::int4_kernel(input_dim, units, int4_block_size(policy, options_.quantization_config.get()));
     add_quantized_kernel_bias(std::move(kernel), others, false, bias);
   } else if (policy.mode == "ternary") {
-    // 121 = the five base-3 digits 1 (trit 0) of Keras's initializer.
-    add_quantized_kernel_bias(quantization_variable("kernel", {(input_dim + 4) / 5, units}, DType::uint8, 121.0),
-                              {quantization_variable("kernel_scale", {}, DType::float32, 1.0)}, false, bias);
+    auto [kernel, others] = detail::ternary_kernel(input_dim, units);
+    add_quantized_kernel_bias(std::move(kernel), others, false, bias);
   } else {  // float8: a float kernel, quantized and dequantized at each call
     VariableSpec kernel{"kernel",
                         {input_dim, units},

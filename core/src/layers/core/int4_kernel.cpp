@@ -30,4 +30,10 @@ Int4Kernel int4_kernel(std::int64_t rows, std::int64_t columns, std::int64_t blo
   return out;
 }
 
+Int4Kernel ternary_kernel(std::int64_t rows, std::int64_t columns) {
+  // 121 = the five base-3 digits 1 (trit 0) of Keras's initializer.
+  return {quantization_variable("kernel", {(rows + 4) / 5, columns}, DType::uint8, 121.0),
+          {quantization_variable("kernel_scale", {}, DType::float32, 1.0)}};
+}
+
 }  // namespace kplug::layers::detail

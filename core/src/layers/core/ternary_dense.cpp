@@ -1,9 +1,9 @@
 // TernaryDense (keras/src/layers/core/ternary_dense.py), float kernel: the forward pass of
 // Keras's straight-through estimator.
+#include "int4_kernel.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/layers/layer_fields.hpp"
-#include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
@@ -43,15 +43,13 @@ void TernaryDense::build(const std::vector<PartialShape>& input_shapes) {
     fail("needs inputs of rank >= 2 with a known last dimension to build, got input shape " + in.to_string());
   }
   const std::int64_t input_dim = *in[in.rank() - 1];
-  if (quantized_dtype_policy()) {  // Keras's _ternary_build; 121 = five base-3 digits 1 (trit 0)
-    add_quantized_kernel_bias(
-        quantization_variable("kernel", {(input_dim + 4) / 5, options_.units}, DType::uint8, 121.0),
-        {quantization_variable("kernel_scale", {}, DType::float32, 1.0)}, false,
-        options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt);
+  const auto bias = options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt;
+  if (quantized_dtype_policy()) {  // Keras's _ternary_build
+    auto [kernel, others] = detail::ternary_kernel(input_dim, options_.units);
+    add_quantized_kernel_bias(std::move(kernel), others, false, bias);
     return;
   }
-  add_kernel_bias({input_dim, options_.units},
-                  options_.use_bias ? std::optional<Shape>(Shape{options_.units}) : std::nullopt);
+  add_kernel_bias({input_dim, options_.units}, bias);
 }
 
 std::vector<PartialShape> TernaryDense::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
