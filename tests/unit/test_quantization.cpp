@@ -178,6 +178,26 @@ BOOST_AUTO_TEST_CASE(descaled_matmul_sums_int8_products_exactly_like_keras_int32
   BOOST_TEST(y.item() == static_cast<float>(k * 127 * 127) / s);
 }
 
+BOOST_AUTO_TEST_CASE(int8_kernel_product_equals_the_exact_float_product_row_by_row) {
+  // An int8 kernel runs through oneDNN's int8 matmul; the same integers as float32 through
+  // the exact float path. Both are Keras's int32 sums, so the outputs agree bit for bit,
+  // whatever the rows' scales, for a K past float32's exact range (2^24 / 127^2 = 1040).
+  constexpr std::int64_t m = 5, k = 1500, n = 7;
+  std::vector<float> xs(m * k);
+  std::vector<std::int8_t> ks(k * n);
+  for (std::int64_t i = 0; i < m * k; ++i)
+    xs[static_cast<std::size_t>(i)] = std::sin(0.37f * static_cast<float>(i)) * static_cast<float>(1 + i % m);
+  for (std::int64_t i = 0; i < k * n; ++i)
+    ks[static_cast<std::size_t>(i)] = static_cast<std::int8_t>((i * 37) % 255 - 127);
+  const Tensor x = Tensor::from_values<float>({m, k}, xs);
+  const Tensor kernel = int8_tensor({k, n}, ks);
+  const Tensor scale = Tensor::vector({0.5f, 1.0f, 2.0f, 3.0f, 0.25f, 7.0f, 1.5f});
+  const Tensor via_int8 = ops::descaled_matmul(x, kernel, scale, ops::AbsMaxSpec{});
+  const Tensor via_float = ops::descaled_matmul(x, kernel.astype(DType::float32), scale, ops::AbsMaxSpec{});
+  BOOST_TEST(via_int8.shape() == via_float.shape());
+  for (std::int64_t i = 0; i < m * n; ++i) BOOST_TEST(via_int8[i] == via_float[i]);
+}
+
 BOOST_AUTO_TEST_CASE(quantized_policies_and_configs_are_checked) {
   const std::string float8 =
       R"({"module": "keras.dtype_policies", "class_name": "QuantizedFloat8DTypePolicy", "config": {"mode": "float8", "source_name": "float32", "amax_history_length": 1024}, "registered_name": null})";

@@ -6,6 +6,7 @@
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/linalg.hpp"
 #include "kplug/ops/reduce.hpp"
+#include "ops/onednn.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -101,29 +102,45 @@ Tensor unpack_along(const Tensor& packed, std::int64_t orig_len, std::int64_t ax
   return out;
 }
 
-// abs_max_quantize(rows, {-1}, spec, float32) of a matrix in one pass per row, the same
-// float32 arithmetic.
+// abs_max_quantize(rows, {-1}, spec, dtype) of a matrix in one pass per row, the same
+// float32 arithmetic; the integers stored as `Value` (float or int8).
 struct QuantizedRows {
-  Tensor values;              // integers as float32
+  Tensor values;
   std::vector<float> scales;  // one per row
 };
 
+template <class Value>
 QuantizedRows quantize_rows(const Tensor& rows, const AbsMaxSpec& spec) {
   const std::int64_t m = rows.dim(0), k = rows.dim(1);
-  QuantizedRows q{Tensor::empty(rows.shape()), std::vector<float>(static_cast<std::size_t>(m))};
+  QuantizedRows q{Tensor::empty(rows.shape(), dtype_of<Value>()), std::vector<float>(static_cast<std::size_t>(m))};
   const float* in = rows.data();
-  float* out = q.values.data();
+  Value* out = q.values.template data_as<Value>();
   for (std::int64_t r = 0; r < m; ++r) {
     const float* x = in + r * k;
     float amax = 0.0f;
     for (std::int64_t i = 0; i < k; ++i) amax = std::max(amax, std::fabs(x[i]));
     const float scale = spec.value_max / (amax + spec.epsilon);
     for (std::int64_t i = 0; i < k; ++i) {
-      out[r * k + i] = std::clamp(round_half_even_small(x[i] * scale), spec.value_min, spec.value_max);
+      out[r * k + i] =
+          static_cast<Value>(std::clamp(round_half_even_small(x[i] * scale), spec.value_min, spec.value_max));
     }
     q.scales[static_cast<std::size_t>(r)] = scale;
   }
   return q;
+}
+
+// Quantized inputs and an int8 kernel whose values all fit int8: oneDNN's s8 x s8 -> s32
+// matmul (VNNI where the CPU has it), exact as Keras's int32 product.
+bool fits_int8(const AbsMaxSpec& spec, const Tensor& kernel) {
+  return kernel.dtype() == DType::int8 && spec.value_min >= -128.0f && spec.value_max <= 127.0f;
+}
+
+Tensor int8_matmul(const Tensor& q_s8, const Tensor& kernel_s8) {
+  const std::int64_t m = q_s8.dim(0), k = q_s8.dim(1), n = kernel_s8.dim(1);
+  Tensor sums = Tensor::empty({m, n}, DType::int32);
+  detail::matmul_s8s8s32(q_s8.data_as<std::int8_t>(), kernel_s8.data_as<std::int8_t>(), sums.data_as<std::int32_t>(), m,
+                         k, n);
+  return sums.astype(DType::float32);
 }
 
 // q [M, K] times kf [K, N], both integer-valued (|q| <= q_max, kf in int8's range), exactly
@@ -251,18 +268,20 @@ Tensor round_to_bfloat16(const Tensor& x) { return x.astype(DType::bfloat16).ast
 Tensor descaled_matmul(const Tensor& x, const Tensor& kernel, const Tensor& kernel_scale,
                        const std::optional<AbsMaxSpec>& inputs_quantizer) {
   const std::int64_t k = kernel.dim(0);
-  const Tensor kf = kernel.dtype() == DType::float32 ? kernel : kernel.astype(DType::float32);
+  const auto as_float = [&kernel] { return kernel.dtype() == DType::float32 ? kernel : kernel.astype(DType::float32); };
   Shape out_shape = x.shape();
   out_shape.back() = kernel.dim(1);
   const Tensor rows = x.reshape({-1, k});
-  if (!inputs_quantizer) return divide(matmul(rows, kf), kernel_scale).reshape(std::move(out_shape));
-  if (kernel_scale.size() != kf.dim(1)) {
+  if (!inputs_quantizer) return divide(matmul(rows, as_float()), kernel_scale).reshape(std::move(out_shape));
+  if (kernel_scale.size() != kernel.dim(1)) {
     throw ValueError("descaled_matmul: kernel_scale " + shape_repr(kernel_scale.shape()) + " does not match kernel " +
                      shape_repr(kernel.shape()) + " (one scale per column)");
   }
-  QuantizedRows q = quantize_rows(rows, *inputs_quantizer);
+  const bool s8 = fits_int8(*inputs_quantizer, kernel);
+  const QuantizedRows q =
+      s8 ? quantize_rows<std::int8_t>(rows, *inputs_quantizer) : quantize_rows<float>(rows, *inputs_quantizer);
   const float q_max = std::max(std::fabs(inputs_quantizer->value_min), std::fabs(inputs_quantizer->value_max));
-  Tensor out = exact_integer_matmul(q.values, kf, q_max);
+  Tensor out = s8 ? int8_matmul(q.values, kernel) : exact_integer_matmul(q.values, as_float(), q_max);
   // Keras: divide(matmul, multiply(inputs_scale, kernel_scale)), in place.
   const Tensor scale_f = kernel_scale.astype(DType::float32);
   const float* ks = scale_f.data();

@@ -188,7 +188,9 @@ class Dense : public KernelBiasLayer<Dense, DenseOptions> {
   void quantized_build(std::int64_t input_dim);
   Tensor quantized_matmul(const Tensor& x) const;
 
-  ops::DerivedTensorCache kernel_floats_;  // a quantized kernel as float32
+  // A quantized kernel as the product takes it: unpacked to int8 (quantized inputs) or
+  // widened to float32; one layer always takes the same one.
+  ops::DerivedTensorCache derived_kernel_;
 };
 
 struct EinsumDenseOptions : KernelBiasOptions {
@@ -344,6 +346,8 @@ class TernaryDense : public KernelBiasLayer<TernaryDense, TernaryDenseOptions> {
  private:
   // quantize("ternary"): the kernel packed five trits a byte, and a scalar kernel_scale.
   Tensor ternary_kernel(const Tensor& kernel, std::optional<Tensor>& scale) const;
+
+  ops::DerivedTensorCache unpacked_trits_;  // the packed kernel's trits as float32
 };
 
 struct MaskingOptions {

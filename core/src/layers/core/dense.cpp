@@ -104,16 +104,22 @@ Tensor Dense::quantized_matmul(const Tensor& x) const {
   const auto& q = quantization_variables_;
   // The integer kernels' float32 values, derived once per kernel value.
   const auto floats = [&](auto unpack) {
-    return kernel_floats_.get(kernel, [&](const Tensor& k) { return unpack(k).astype(DType::float32); });
+    return derived_kernel_.get(kernel, [&](const Tensor& k) { return unpack(k).astype(DType::float32); });
+  };
+  // With quantized inputs the product runs on the int8 kernel itself (oneDNN's int8 matmul).
+  const auto kernel_for = [&](const std::optional<ops::AbsMaxSpec>& quantizer, auto unpack) {
+    return quantizer ? derived_kernel_.get(kernel, unpack) : floats(unpack);
   };
   if (policy.mode == "int8") {
-    return ops::descaled_matmul(x, floats(std::identity{}), q[0]->value(), inputs_quantizer(config, true));
+    const auto quantizer = inputs_quantizer(config, true);
+    return ops::descaled_matmul(x, quantizer ? kernel : floats(std::identity{}), q[0]->value(), quantizer);
   }
   if (policy.mode == "int4") {
     const std::int64_t units = options_.units;
     const auto unpack = [units](const Tensor& k) { return ops::unpack_int4(k, units, -1); };
     if (int4_block_size(policy, config) <= 0) {
-      return ops::descaled_matmul(x, floats(unpack), q[0]->value(), inputs_quantizer(config, false));
+      const auto quantizer = inputs_quantizer(config, false);
+      return ops::descaled_matmul(x, kernel_for(quantizer, unpack), q[0]->value(), quantizer);
     }
     return ops::matmul(x, ops::dequantize_grouped(unpack(kernel), q[0]->value(), q[1]->value(), q[2]->value(), 0));
   }

@@ -82,7 +82,9 @@ Tensor TernaryDense::ternary_kernel(const Tensor& kernel, std::optional<Tensor>&
   if (quantized_dtype_policy()) {  // Keras's _ternary_call: the stored trits times kernel_scale
     const PartialShape& built = build_shapes()->front();
     scale = quantization_variables_[0]->value();
-    return ops::unpack_ternary(kernel, *built[built.rank() - 1], 0).astype(DType::float32);
+    const std::int64_t input_dim = *built[built.rank() - 1];
+    return unpacked_trits_.get(
+        kernel, [input_dim](const Tensor& k) { return ops::unpack_ternary(k, input_dim, 0).astype(DType::float32); });
   }
   // sign(k) where |k| > threshold (default 0.5 * mean(|k|)), else 0; written as Keras's
   // k + (ternary - k), which it evaluates in float32 too.

@@ -1,0 +1,20 @@
+// kplug's bridge to oneDNN (libdnnl): the CPU engine and the primitives the ops layer runs
+// through it. oneDNN picks its kernels at run time for the CPU at hand (AVX-512 VNNI, AVX2,
+// SSE4.1) and keeps created primitives in its own cache, so a repeated shape costs a lookup.
+#pragma once
+
+#include <dnnl.hpp>
+
+#include <cstdint>
+
+namespace kplug::ops::detail {
+
+// The process's oneDNN CPU engine: a handle to the device, created on first use.
+const dnnl::engine& cpu_engine();
+
+// out[m, n] = a[m, k] * b[k, n]: int8 operands, int32 sums (exact, as Keras's int8 matmul),
+// every matrix dense and row-major.
+void matmul_s8s8s32(const std::int8_t* a, const std::int8_t* b, std::int32_t* out, std::int64_t m, std::int64_t k,
+                    std::int64_t n);
+
+}  // namespace kplug::ops::detail
