@@ -4,6 +4,8 @@
 #include "commands.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/isa.hpp"
+#include "kplug/version.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -20,7 +22,20 @@ using kplug::cli::CommonOptions;
 constexpr const char* kFooter =
     "Exit codes: 0 success, 1 usage error, 2 failure.\n"
     "Environment: KPLUG_PLUGIN_PATH  directories (colon-separated) indexed, never loaded, so that\n"
-    "             errors name the plugin that provides a missing package.";
+    "             errors name the plugin that provides a missing package.\n"
+    "             KPLUG_ISA  caps the kernels' instruction set (sse41, avx2, avx512_core, ...).";
+
+// `kplug --version`: the release, the plugin ABI and the kernels' instruction set.
+std::string version_text() {
+  std::string isa;
+  try {
+    isa = kplug::cpu_isa();
+  } catch (const kplug::Error& e) {
+    isa = std::string("error: ") + e.what();
+  }
+  return "kplug " KPLUG_VERSION_STRING " (plugin ABI " + std::to_string(KPLUG_ABI_VERSION) + ", kernels: oneDNN " +
+         isa + ")";
+}
 
 void add_deserialize_flags(CLI::App& command, CommonOptions& options) {
   command.add_option("--plugins", options.plugin_dirs, "Load the plugins in DIR first (repeatable)")
@@ -117,6 +132,7 @@ CLI::App* add_convert_command(CLI::App& app, CommonOptions& options) {
 // The application with every subcommand; their flags write into `options`.
 void define_commands(CLI::App& app, CommonOptions& options) {
   app.footer(kFooter);
+  app.set_version_flag("--version", version_text);
   app.require_subcommand(1);
   app.fallthrough(false);
   for (CLI::App* command :

@@ -4,6 +4,7 @@
 #include "kplug/ops/indexing.hpp"
 #include "kplug/ops/shape.hpp"
 #include "ops/dispatch.hpp"
+#include "ops/onednn.hpp"
 
 #include <Eigen/Core>
 
@@ -212,13 +213,10 @@ Tensor conv_general(const Tensor& x, const Tensor& kernel, const std::vector<Con
   const float* pk = kernel.data();
   float* po = out.data();
   if (groups == 1 && is_pointwise(g)) {  // a 1x1 convolution is one GEMM over every position
-    detail::RowMatrixMap(po, g.batch * rows, F).noalias() =
-        detail::ConstRowMatrixMap(px, g.batch * rows, C) * detail::ConstRowMatrixMap(pk, C, F);
+    detail::sgemm(false, false, g.batch * rows, F, C, px, C, pk, F, po, F);
     return out;
   }
   const Sources sources(g);
-  using Strided = Eigen::Map<const detail::RowMatrix, 0, Eigen::OuterStride<>>;
-  using StridedOut = Eigen::Map<detail::RowMatrix, 0, Eigen::OuterStride<>>;
   detail::RowMatrix patches(rows, patch);
   const auto bytes = static_cast<std::size_t>(Cg) * sizeof(float);
   for (std::int64_t n = 0; n < g.batch; ++n) {
@@ -232,9 +230,8 @@ Tensor conv_general(const Tensor& x, const Tensor& kernel, const std::vector<Con
         else
           std::memcpy(dst, image + offset * C + gr * Cg, bytes);
       });
-      const Strided k(pk + gr * Fg, patch, Fg, Eigen::OuterStride<>(F));
-      StridedOut o(po + n * rows * F + gr * Fg, rows, Fg, Eigen::OuterStride<>(F));
-      o.noalias() = patches * k;
+      detail::sgemm(false, false, rows, Fg, patch, patches.data(), patch, pk + gr * Fg, F, po + n * rows * F + gr * Fg,
+                    F);
     }
   }
   return out;

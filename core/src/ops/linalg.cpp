@@ -3,14 +3,12 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "ops/dispatch.hpp"
+#include "ops/onednn.hpp"
 
 #include <Eigen/Core>
 
 namespace kplug::ops {
 namespace {
-
-using detail::ConstRowMatrixMap;
-using detail::RowMatrixMap;
 
 struct Operand {
   Tensor t;
@@ -33,19 +31,10 @@ Operand operand(const Tensor& t, bool is_left) {
   return o;
 }
 
-void gemm(const float* a, std::int64_t ar, std::int64_t ac, bool ta, const float* b, std::int64_t br, std::int64_t bc,
-          bool tb, float* out, std::int64_t m, std::int64_t n) {
-  const ConstRowMatrixMap ma(a, ar, ac);
-  const ConstRowMatrixMap mb(b, br, bc);
-  RowMatrixMap mo(out, m, n);
-  if (!ta && !tb)
-    mo.noalias() = ma * mb;
-  else if (ta && !tb)
-    mo.noalias() = ma.transpose() * mb;
-  else if (!ta && tb)
-    mo.noalias() = ma * mb.transpose();
-  else
-    mo.noalias() = ma.transpose() * mb.transpose();
+// out[m, n] = op(a) * op(b); a stored ar x ac, b stored with bc columns.
+void gemm(const float* a, std::int64_t ar, std::int64_t ac, bool ta, const float* b, std::int64_t bc, bool tb,
+          float* out, std::int64_t m, std::int64_t n) {
+  detail::sgemm(ta, tb, m, n, ta ? ar : ac, a, ac, b, bc, out, n);
 }
 
 void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tensor& out) {
@@ -80,7 +69,7 @@ void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tenso
   const std::int64_t a_mat = a.rows * a.cols, b_mat = b.rows * b.cols;
   // A shared right operand and a plain left one: the batch folds into the rows, one GEMM.
   if (b.batch.empty() && !ta && batches > 0) {
-    gemm(pa, batches * a.rows, a.cols, false, pb, b.rows, b.cols, tb, po, batches * m, n);
+    gemm(pa, batches * a.rows, a.cols, false, pb, b.cols, tb, po, batches * m, n);
     return;
   }
   // Offsets of each batch entry in a and b, broadcasting by strides (one plan, no copies).
@@ -107,7 +96,7 @@ void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tenso
   }
   for (std::int64_t i = 0; i < batches; ++i) {
     gemm(pa + offs_a[static_cast<std::size_t>(i)] * a_mat, a.rows, a.cols, ta,
-         pb + offs_b[static_cast<std::size_t>(i)] * b_mat, b.rows, b.cols, tb, po + i * m * n, m, n);
+         pb + offs_b[static_cast<std::size_t>(i)] * b_mat, b.cols, tb, po + i * m * n, m, n);
   }
 }
 

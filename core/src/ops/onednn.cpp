@@ -22,9 +22,28 @@ dnnl::memory::desc row_major(std::int64_t rows, std::int64_t cols, dt type) { re
 }  // namespace
 
 const dnnl::engine& cpu_engine() {
+  apply_isa_from_environment();
   // A device handle, not model state: one per process, as oneDNN's own examples keep it.
   static const dnnl::engine engine(dnnl::engine::kind::cpu, 0);
   return engine;
+}
+
+void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
+           const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
+  apply_isa_from_environment();
+  const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
+  if (status != dnnl_success) {
+    throw Error("oneDNN sgemm failed (status " + std::to_string(static_cast<int>(status)) + ") for " +
+                std::to_string(m) + "x" + std::to_string(k) + " times " + std::to_string(k) + "x" + std::to_string(n));
+  }
+}
+
+bool int8_matmul_is_exact() {
+  apply_isa_from_environment();
+  const auto isa = static_cast<unsigned>(dnnl_get_effective_cpu_isa());
+  constexpr unsigned avx512_vnni_bit = dnnl_cpu_isa_avx512_core_vnni & ~dnnl_cpu_isa_avx512_core;
+  constexpr unsigned avx2_vnni_bit = dnnl_cpu_isa_avx2_vnni & ~dnnl_cpu_isa_avx2;
+  return (isa & (avx512_vnni_bit | avx2_vnni_bit)) != 0;
 }
 
 void matmul_s8s8s32(const std::int8_t* a, const std::int8_t* b, std::int32_t* out, std::int64_t m, std::int64_t k,

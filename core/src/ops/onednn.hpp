@@ -9,8 +9,21 @@
 
 namespace kplug::ops::detail {
 
+// Applies KPLUG_ISA (kplug/isa.hpp) once, before the first kernel; every entry point below
+// calls it first.
+void apply_isa_from_environment();
+
 // The process's oneDNN CPU engine: a handle to the device, created on first use.
 const dnnl::engine& cpu_engine();
+
+// c[m, n] = op(a) * op(b), float32, row-major with leading dimensions lda, ldb, ldc (op:
+// transposed when ta / tb). oneDNN's JIT sgemm.
+void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
+           const float* b, std::int64_t ldb, float* c, std::int64_t ldc);
+
+// Whether matmul_s8s8s32 is exact on this CPU: only with VNNI (AVX-512 or AVX2 VNNI).
+// Without it oneDNN multiplies int8 through 16-bit pair sums that saturate.
+bool int8_matmul_is_exact();
 
 // out[m, n] = a[m, k] * b[k, n]: int8 operands, int32 sums (exact, as Keras's int8 matmul),
 // every matrix dense and row-major.

@@ -129,10 +129,12 @@ QuantizedRows quantize_rows(const Tensor& rows, const AbsMaxSpec& spec) {
   return q;
 }
 
-// Quantized inputs and an int8 kernel whose values all fit int8: oneDNN's s8 x s8 -> s32
-// matmul (VNNI where the CPU has it), exact as Keras's int32 product.
+// Quantized inputs and an int8 kernel whose values all fit int8, on a CPU with VNNI:
+// oneDNN's s8 x s8 -> s32 matmul, exact as Keras's int32 product. Elsewhere the exact
+// float path (oneDNN's int8 kernels without VNNI saturate 16-bit intermediate sums).
 bool fits_int8(const AbsMaxSpec& spec, const Tensor& kernel) {
-  return kernel.dtype() == DType::int8 && spec.value_min >= -128.0f && spec.value_max <= 127.0f;
+  return kernel.dtype() == DType::int8 && spec.value_min >= -128.0f && spec.value_max <= 127.0f &&
+         detail::int8_matmul_is_exact();
 }
 
 Tensor int8_matmul(const Tensor& q_s8, const Tensor& kernel_s8) {
