@@ -202,7 +202,8 @@ BOOST_AUTO_TEST_CASE(arguments_translated) {
       {input_layer("x", "[null, 2, 3]"), tf_op("tf.nn.softmax", "nn.softmax", R"(["x", 0, 0, {"axis": null}])"),
        tf_op("tf.nn.gelu", "nn.gelu", R"(["x", 0, 0, {}])"),
        tf_op("tf.compat.v1.transpose", "compat.v1.transpose", R"(["x", 0, 0, {"perm": [0, 2, 1]}])"),
-       tf_op("tf.math.reduce_max", "math.reduce_max", R"(["x", 0, 0, {"axis": [1, 2], "keepdims": true}])"),
+       tf_op("tf.compat.v1.reduce_max", "compat.v1.reduce_max",
+             R"(["x", 0, 0, {"axis": [1, 2], "keepdims": true, "name": null, "reduction_indices": null}])"),
        tf_op("tf.cast", "cast", R"(["x", 0, 0, {"dtype": "int32"}])"),
        tf_op("tf.linalg.matmul", "linalg.matmul",
              R"(["x", 0, 0, {"b": ["tf.compat.v1.transpose", 0, 0], "transpose_b": false, "name": null}])"),
@@ -210,7 +211,7 @@ BOOST_AUTO_TEST_CASE(arguments_translated) {
        tf_op("tf.expand_dims", "expand_dims", R"(["x", 0, 0, {"axis": 1}])"),
        tf_op("tf.compat.v1.squeeze", "compat.v1.squeeze", R"(["tf.expand_dims", 0, 0, {"axis": [1], "name": null}])")},
       R"([["x", 0, 0]])",
-      R"([["tf.nn.softmax", 0, 0], ["tf.nn.gelu", 0, 0], ["tf.math.reduce_max", 0, 0], ["tf.cast", 0, 0], )"
+      R"([["tf.nn.softmax", 0, 0], ["tf.nn.gelu", 0, 0], ["tf.compat.v1.reduce_max", 0, 0], ["tf.cast", 0, 0], )"
       R"(["tf.linalg.matmul", 0, 0], ["tf.stack", 0, 0], ["tf.compat.v1.squeeze", 0, 0]])");
   const auto config = upgraded(text);
   BOOST_CHECK_EQUAL(json::write(layer_at(config, 1).at("config")), R"({"name": "tf.nn.softmax", "axis": -1})");
@@ -269,6 +270,9 @@ BOOST_AUTO_TEST_CASE(refusals_name_layer_function_and_path) {
                       transposed);
   const auto tensor_shape = refused(tf_op("op", "reshape", R"(["x", 0, 0, {"shape": ["x", 0, 0]}])"));
   BOOST_CHECK_MESSAGE(contains(tensor_shape, "a tensor as `shape` is not supported"), tensor_shape);
+  const auto deprecated =
+      refused(tf_op("op", "compat.v1.reduce_sum", R"(["x", 0, 0, {"reduction_indices": 1, "name": null}])"));
+  BOOST_CHECK_MESSAGE(contains(deprecated, "`reduction_indices`=1 is not supported"), deprecated);
   const auto unexpected = refused(tf_op("op", "math.reduce_sum", R"(["x", 0, 0, {"keep_dims": true}])"));
   BOOST_CHECK_MESSAGE(contains(unexpected, "unexpected argument `keep_dims`") && contains(unexpected, "'keepdims'"),
                       unexpected);

@@ -103,9 +103,14 @@ void add_reductions(std::vector<TfFunction>& f) {
       {"reduce_min", "Min"},   {"reduce_prod", "Prod"}, {"reduce_any", "Any"},
       {"reduce_all", "All"},   {"reduce_std", "Std"},   {"reduce_variance", "Var"},
   };
+  TfParam keepdims = option("keepdims", "keepdims", false);
+  keepdims.null_is_default = true;  // compat.v1's default is None
   for (const auto& [tf_name, op] : reductions) {
-    f.push_back(function({"math." + tf_name}, op,
-                         {operand("input_tensor"), option("axis", "axis"), option("keepdims", "keepdims", false)}));
+    f.push_back(function({"math." + tf_name}, op, {operand("input_tensor"), option("axis", "axis"), keepdims}));
+    // TF 1.x's signature: the deprecated reduction_indices / keep_dims only when unused.
+    f.push_back(function({"compat.v1." + tf_name, "compat.v1.math." + tf_name}, op,
+                         {operand("input_tensor"), option("axis", "axis"), keepdims,
+                          fixed("reduction_indices", nullptr), fixed("keep_dims", nullptr)}));
   }
   f.push_back(function({"math.cumsum"}, "Cumsum",
                        {operand("x"), option("axis", "axis", 0), fixed("exclusive", false), fixed("reverse", false)}));
