@@ -980,6 +980,51 @@ def layer_names_chunked(out, rng):
     write_io(out, [("dense_input", x)], [("dense_2", mlp_forward(x, ws, ["relu", "relu", "linear"]))])
 
 
+def tf_op(name, function, node, class_name="TFOpLambda"):
+    """tf.keras's TFOpLambda entry: Layer config + `function`; its node keeps the first
+    argument's structure (one tensor: the reference itself) and the other arguments by name."""
+    cfg = {"name": name, "trainable": True, "dtype": "float32", "function": function}
+    return {"class_name": class_name, "config": cfg, "name": name, "inbound_nodes": [node]}
+
+
+@case("Keras 2.11.0 Functional whose TensorFlow ops are TFOpLambda / SlicingOpLambda layers "
+      "(tf.math.multiply by a constant, tf.reshape, x[:, :, 1:], tf.concat of a list, "
+      "tf.math.reduce_mean(axis=1), tf.nn.softmax, 1.0 - x as a _CONSTANT_VALUE first argument); "
+      "they have no weights but are listed in layer_names",
+      "loads (kplug maps the ops to Keras 3 op nodes; Keras 3 refuses TFOpLambda); outputs match io.json")
+def functional_tf_op_lambda(out, rng):
+    every = {"start": None, "stop": None, "step": None}
+    layers = [
+        layer("InputLayer", input_layer("input_1", [None, 4])["config"], []),
+        layer("Dense", dense_cfg("dense", 6, "relu"), node(["input_1"])),
+        tf_op("tf.math.multiply", "math.multiply", ["dense", 0, 0, {"y": 0.5, "name": None}]),
+        tf_op("tf.reshape", "reshape", ["tf.math.multiply", 0, 0, {"shape": [-1, 2, 3], "name": None}]),
+        tf_op("tf.__operators__.getitem", "__operators__.getitem",
+              ["tf.reshape", 0, 0, {"slice_spec": [every, every, {"start": 1, "stop": None, "step": None}]}],
+              "SlicingOpLambda"),
+        layer("Dense", dense_cfg("dense_1", 4), node(["input_1"])),
+        tf_op("tf.reshape_1", "reshape", ["dense_1", 0, 0, {"shape": [-1, 2, 2], "name": None}]),
+        tf_op("tf.concat", "concat", [["tf.__operators__.getitem", 0, 0, {"axis": -1, "name": None}],
+                                      ["tf.reshape_1", 0, 0, {"axis": -1, "name": None}]]),
+        tf_op("tf.math.reduce_mean", "math.reduce_mean", ["tf.concat", 0, 0, {"axis": 1}]),
+        tf_op("tf.nn.softmax", "nn.softmax", ["tf.math.reduce_mean", 0, 0, {"axis": -1, "name": None}]),
+        tf_op("tf.math.subtract", "math.subtract",
+              ["_CONSTANT_VALUE", -1, 1.0, {"y": ["tf.nn.softmax", 0, 0], "name": None}]),
+    ]
+    cfg = functional_config("model", layers, ["input_1"], ["tf.math.subtract"])
+    d0 = mlp_weights(rng, [4, 6], ["dense"])[0]
+    d1 = mlp_weights(rng, [4, 4], ["dense_1"])[0]
+    ws = [(e["config"]["name"], []) for e in layers]
+    ws[1], ws[5] = d0, d1
+    write_model_h5(f"{out}/model.h5", cfg, ws, "2.11.0")
+    x = rng.x(2, 4)
+    a = (mlp_forward(x, [d0], ["relu"]) * 0.5).reshape(-1, 2, 3)[:, :, 1:]
+    b = mlp_forward(x, [d1], ["linear"]).reshape(-1, 2, 2)
+    m = np.concatenate([a, b], axis=-1).mean(axis=1)
+    e = np.exp(m - m.max(axis=-1, keepdims=True))
+    write_io(out, [("input_1", x)], [("tf.math.subtract", 1.0 - e / e.sum(axis=-1, keepdims=True))])
+
+
 # ---------------------------------------------------------------- hostile files
 HOSTILE = []
 

@@ -244,3 +244,37 @@ BOOST_AUTO_TEST_CASE(ops_kplug_lacks_are_clear_errors) {
   });
   BOOST_CHECK_MESSAGE(contains(arity, "keras.src.ops.numpy.Add") && contains(arity, "expected 2"), arity);
 }
+
+BOOST_AUTO_TEST_CASE(get_item_keys_as_keras_writes_them) {
+  // x[:, 1:3, 0], x[..., None, 0] and x[-1, ::-2] on a (None, 4, 3) KerasTensor, as Keras 3.16 writes them:
+  // a GetItem whose second positional argument is the key.
+  const std::string s = "[null, 4, 3]";
+  const std::string all = R"({"class_name": "__slice__", "config": {"start": null, "stop": null, "step": null}})";
+  const std::string text = model(
+      {input("x", s),
+       np("GetItem", "get_item",
+          "[" + ref("x", s) + ", [" + all +
+              R"(, {"class_name": "__slice__", "config": {"start": 1, "stop": 3, "step": null}}, 0]])"),
+       np("GetItem", "get_item_1", "[" + ref("x", s) + R"(, [{"class_name": "__ellipsis__", "config": {}}, null, 0]])"),
+       np("GetItem", "get_item_2",
+          "[" + ref("x", s) +
+              R"(, [-1, {"class_name": "__slice__", "config": {"start": null, "stop": null, "step": -2}}]])")},
+      R"([["x", 0, 0]])", R"([["get_item", 0, 0], ["get_item_1", 0, 0], ["get_item_2", 0, 0]])");
+  ModelPtr m = model_from_json(text);
+  BOOST_CHECK_EQUAL(m->output_shapes().at(0).to_string(), "(None, 2)");
+  BOOST_CHECK_EQUAL(m->output_shapes().at(1).to_string(), "(None, 4, 1)");
+  BOOST_CHECK_EQUAL(m->output_shapes().at(2).to_string(), "(2, 3)");
+  std::vector<float> values(2 * 4 * 3);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  auto out = run(text, {Tensor({2, 4, 3}, values)});
+  check_close(out[0], Tensor::matrix({{3, 6}, {15, 18}}));
+  check_close(out[1], Tensor({2, 4, 1}, std::vector<float>{0, 3, 6, 9, 12, 15, 18, 21}));
+  check_close(out[2], Tensor::matrix({{21, 22, 23}, {15, 16, 17}}));
+  // An index kplug cannot take (a tensor: advanced indexing) names the op and the index.
+  const std::string tensor_key = error_of<NotSupportedError>([&] {
+    model_from_json(model({input("x", s), np("GetItem", "o", "[" + ref("x", s) + ", [" + ref("x", s) + "]]")},
+                          R"([["x", 0, 0]])", R"(["o", 0, 0])"));
+  });
+  BOOST_CHECK_MESSAGE(contains(tensor_key, "keras.src.ops.numpy.GetItem") && contains(tensor_key, "__keras_tensor__"),
+                      tensor_key);
+}

@@ -593,3 +593,48 @@ BOOST_AUTO_TEST_CASE(power_to_db_floors_at_the_global_max_minus_top_db) {
   check_close(ops::power_to_db(power, -10.0, 1e-10, 80.0), Tensor({2, 2}, {-10, 0, 10, -70}), 1e-4f);
   check_close(ops::power_to_db(power, 1.0, 1e-10, 200.0), Tensor({2, 2}, {0, 10, 20, -100}), 1e-4f);
 }
+
+// numpy's basic indexing: Python's slice.indices clamping, negative steps and indices,
+// newaxis and one Ellipsis; the errors numpy raises.
+BOOST_AUTO_TEST_CASE(get_item_as_numpy) {
+  using Kind = ops::IndexItem::Kind;
+  auto index = [](std::int64_t i) {
+    ops::IndexItem item;
+    item.kind = Kind::index;
+    item.index = i;
+    return item;
+  };
+  auto slice = [](std::optional<std::int64_t> start, std::optional<std::int64_t> stop,
+                  std::optional<std::int64_t> step) {
+    ops::IndexItem item;
+    item.start = start;
+    item.stop = stop;
+    item.step = step;
+    return item;
+  };
+  auto of_kind = [](Kind kind) {
+    ops::IndexItem item;
+    item.kind = kind;
+    return item;
+  };
+  // x = arange(12).reshape(3, 4)
+  std::vector<float> values(12);
+  for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(i);
+  const Tensor x({3, 4}, values);
+  // x[-1, -3:100] -> [9, 10, 11]; x[::2, ::-3] -> [[3, 0], [11, 8]]; x[5:, 0] -> empty.
+  check_close(ops::get_item(x, {index(-1), slice(-3, 100, std::nullopt)}), Tensor({3}, std::vector<float>{9, 10, 11}));
+  check_close(ops::get_item(x, {slice(std::nullopt, std::nullopt, 2), slice(std::nullopt, std::nullopt, -3)}),
+              Tensor::matrix({{3, 0}, {11, 8}}));
+  BOOST_CHECK(ops::get_item(x, {slice(5, std::nullopt, std::nullopt), index(0)}).shape() == Shape{0});
+  // x[None, ..., 1] -> (1, 3) [[1, 5, 9]]; x[1] -> row 1 (an implicit Ellipsis at the end).
+  check_close(ops::get_item(x, {of_kind(Kind::new_axis), of_kind(Kind::ellipsis), index(1)}),
+              Tensor::matrix({{1, 5, 9}}));
+  check_close(ops::get_item(x, {index(1)}), Tensor({4}, std::vector<float>{4, 5, 6, 7}));
+  BOOST_CHECK_EQUAL(ops::slice_length(slice(std::nullopt, std::nullopt, -2), 5), 3);
+  BOOST_CHECK_EQUAL(ops::slice_length(slice(-10, 2, std::nullopt), 5), 2);
+  // Errors: out-of-range index, zero step, two Ellipses, too many indices.
+  BOOST_CHECK_THROW(ops::get_item(x, {index(3)}), ValueError);
+  BOOST_CHECK_THROW(ops::get_item(x, {slice(std::nullopt, std::nullopt, 0)}), ValueError);
+  BOOST_CHECK_THROW(ops::get_item(x, {of_kind(Kind::ellipsis), of_kind(Kind::ellipsis)}), ValueError);
+  BOOST_CHECK_THROW(ops::get_item(x, {index(0), index(0), index(0)}), ValueError);
+}

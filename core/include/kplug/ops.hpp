@@ -10,6 +10,7 @@
 #include "kplug/ops/cumulative.hpp"
 #include "kplug/ops/einsum.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/get_item.hpp"
 #include "kplug/ops/image.hpp"
 #include "kplug/ops/indexing.hpp"
 #include "kplug/ops/linalg.hpp"

@@ -212,6 +212,9 @@ class GraphBuilder {
       e.class_name = std::string(c->get_string());
     e.inbound_nodes = *nodes;
     e.is_input = e.class_name == "InputLayer";
+    if (const auto* m = entry->if_contains("module"); m && m->is_string()) {
+      e.takes_index_key = e.class_name == "GetItem" && m->get_string() == "keras.src.ops.numpy";
+    }
     if (e.is_input && !nodes->get_array().empty()) {
       invalid(path + ".inbound_nodes", "the InputLayer '" + e.name + "' cannot have inbound nodes");
     }
@@ -238,12 +241,12 @@ class GraphBuilder {
     const auto& list = e.inbound_nodes.get_array();
     for (std::size_t k = 0; k < list.size(); ++k) {
       e.node_ids.push_back(g_.nodes.size());
-      g_.nodes.push_back(read_node(list[k], i, k, entry_path + "[" + std::to_string(k) + "]"));
+      g_.nodes.push_back(read_node(list[k], i, k, entry_path + "[" + std::to_string(k) + "]", e.takes_index_key));
     }
   }
 
   static Graph::Node read_node(const boost::json::value& value, std::size_t entry, std::size_t position,
-                               std::string path) {
+                               std::string path, bool takes_index_key) {
     Graph::Node n;
     n.entry = entry;
     n.position = position;
@@ -257,9 +260,16 @@ class GraphBuilder {
     const auto* node_kwargs = node->if_contains("kwargs");
     if (!node_args || !node_args->is_array()) invalid(n.path + ".args", "expected a list of call arguments");
     if (node_kwargs && !node_kwargs->is_object()) invalid(n.path + ".kwargs", "expected a dict of keyword arguments");
+    // GetItem(x, key): the key (ints, slices, Ellipsis, newaxis) is structure, not a value:
+    // the layer reads it as Operation.call's `key` keyword.
+    boost::json::array args = node_args->get_array();
+    if (takes_index_key && args.size() == 2) {
+      n.kwargs["key"] = args[1];
+      args.pop_back();
+    }
     std::size_t leaf = 0;
     walk_args(
-        *node_args, n.path + ".args",
+        boost::json::value(std::move(args)), n.path + ".args",
         [&](History h) {
           n.arg_refs.push_back(std::move(h));
           ++leaf;

@@ -53,6 +53,7 @@ struct Functional::Graph {
     std::size_t node_count = 0;        // nodes other entries may reference
     std::int64_t node_offset = 0;      // 1 for nested Functional models: see History::counts_own_node
     bool is_input = false;
+    bool takes_index_key = false;       // keras.ops.get_item: see read_node
     std::vector<std::size_t> node_ids;  // into `nodes`, by node position
   };
   struct Node {

@@ -3,6 +3,7 @@
 #include "layers/ops_nodes/register_op_nodes.hpp"
 
 #include "builtins/catalog.hpp"
+#include "layers/ops_nodes/get_item.hpp"
 #include "layers/ops_nodes/op_node.hpp"
 
 namespace kplug::detail {
@@ -36,6 +37,7 @@ void add_op_nodes(CatalogBuilder& builder) {
   // Shape and layout, and Matmul.
   add_ops<"Reshape", "Transpose", "ExpandDims", "Squeeze", "Moveaxis", "Swapaxes", "Concatenate", "Stack", "Repeat",
           "Flip", "OnesLike", "ZerosLike", "Matmul">(builder, kNumpy);
+  builder.add_class<layers::op_nodes::GetItem>(kNumpy, {"GetItem"});
   add_ops<"Cast">(builder, "keras.src.ops.core");
   add_ops<"Relu", "Relu6", "Sigmoid", "SparseSigmoid", "Softplus", "Softsign", "SparsePlus", "Silu", "LogSigmoid",
           "HardSigmoid", "HardSilu", "Selu", "TanhShrink", "HardTanh", "SoftShrink", "HardShrink", "Squareplus",

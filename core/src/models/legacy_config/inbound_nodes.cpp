@@ -19,12 +19,6 @@ namespace {
 
 constexpr std::string_view kConstant = "_CONSTANT_VALUE";
 
-bool is_reference(const boost::json::value& v, std::size_t min_size, std::size_t max_size) {
-  const auto* a = v.if_array();
-  return a && a->size() >= min_size && a->size() <= max_size && (*a)[0].is_string() && (*a)[1].is_int64() &&
-         ((*a)[2].is_int64() || (*a)[0].get_string() == kConstant);
-}
-
 // Layers whose extra positional inputs were their initial states in standalone Keras 2.
 bool takes_states_as_inputs(std::string_view class_name) {
   static constexpr std::array<std::string_view, 10> kRecurrent = {
@@ -51,7 +45,7 @@ struct Converter {
 
   // One input structure: references become keras tensors, their kwargs are collected.
   boost::json::value inputs(const boost::json::value& v, const std::string& path) {
-    if (is_reference(v, 3, 4)) {
+    if (is_node_reference(v, 3, 4)) {
       const auto& ref = v.get_array();
       if (ref.size() == 4) {
         if (!ref[3].is_object()) malformed(index_path(path, 3), "expected the call kwargs dict");
@@ -76,7 +70,7 @@ struct Converter {
 
   // Keyword arguments: tensor triples become keras tensors, the rest stays as written.
   boost::json::value kwarg(const boost::json::value& v) {
-    if (is_reference(v, 3, 3) && v.get_array()[0].get_string() != kConstant) {
+    if (is_node_reference(v, 3, 3) && v.get_array()[0].get_string() != kConstant) {
       return keras_tensor(v.get_array(), skip_first);
     }
     if (const auto* a = v.if_array()) {
@@ -94,6 +88,12 @@ struct Converter {
 };
 
 }  // namespace
+
+bool is_node_reference(const boost::json::value& v, std::size_t min_size, std::size_t max_size) {
+  const auto* a = v.if_array();
+  return a && a->size() >= min_size && a->size() <= max_size && (*a)[0].is_string() && (*a)[1].is_int64() &&
+         ((*a)[2].is_int64() || (*a)[0].get_string() == kConstant);
+}
 
 // Keras 3's nodes are {"args", "kwargs"} dicts; tf.keras wrote a layer taking a dict of inputs
 // as the dict of its tensors.
@@ -132,7 +132,7 @@ boost::json::value upgrade_node(const boost::json::value& node, const std::strin
 }
 
 void shift_reference(boost::json::value& ref, const std::set<std::string, std::less<>>& skip_first_node) {
-  if (is_reference(ref, 3, 3)) {
+  if (is_node_reference(ref, 3, 3)) {
     auto& a = ref.get_array();
     if (skip_first_node.contains(a[0].get_string()) && a[1].get_int64() > 0) a[1] = a[1].get_int64() - 1;
     return;

@@ -192,7 +192,7 @@ void upgrade_functional(boost::json::object& model, const std::string& path, Upg
     const std::string entry_path = index_path(layers_path, i);
     auto* entry = layers[i].if_object();
     if (!entry) malformed(entry_path, "expected a layer dict, got " + std::string(json::type_name(layers[i])));
-    upgrade_layer(*entry, entry_path, report);
+    if (!is_tf_op_layer(class_of(*entry))) upgrade_layer(*entry, entry_path, report);
     const auto* name = entry->if_contains("name");
     if (!name || !name->is_string())
       malformed(field_path(entry_path, "name"), "each layer entry needs a string 'name'");
@@ -200,6 +200,11 @@ void upgrade_functional(boost::json::object& model, const std::string& path, Upg
     if (const auto* nodes = entry->if_contains("inbound_nodes"); nodes && nodes->is_array()) {
       for (const auto& n : nodes->get_array()) legacy_nodes = legacy_nodes || is_legacy_node(n);
     }
+  }
+  // TensorFlow ops become Keras 3 op entries once every nested model's node offset is known.
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    auto& entry = layers[i].get_object();
+    if (is_tf_op_layer(class_of(entry))) upgrade_tf_op_layer(entry, index_path(layers_path, i), skip_first_node);
   }
   if (!legacy_nodes) return;
   for (std::size_t i = 0; i < layers.size(); ++i) {
@@ -289,6 +294,8 @@ void upgrade_layer(boost::json::object& layer, const std::string& path, UpgradeR
   // "keras.src.engine.sequential"); add_module gives Keras 3's.
   if (const auto* module = layer.if_contains("module"); module && module->is_string()) {
     const std::string_view m = module->get_string();
+    // Keras 3 op entries (what TFOpLambda layers become) have no older dialect.
+    if (m.starts_with("keras.src.ops.")) return;
     if (m.starts_with("keras.engine") || m.starts_with("keras.src.engine")) layer.stable_erase("module");
   }
   if (name == "Sequential") {

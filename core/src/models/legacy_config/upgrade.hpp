@@ -57,8 +57,18 @@ void upgrade_nested_object(boost::json::value& v, ObjectFamily family, const std
 bool is_legacy_node(const boost::json::value& node);
 boost::json::value upgrade_node(const boost::json::value& node, const std::string& layer_class,
                                 const std::set<std::string, std::less<>>& skip_first_node, const std::string& path);
+// [layer_name, node_index, tensor_index(, {kwargs})] or ["_CONSTANT_VALUE", -1, value(, {kwargs})]
+// with `min_size` to `max_size` items.
+bool is_node_reference(const boost::json::value& v, std::size_t min_size, std::size_t max_size);
 // A [name, node_index, tensor_index] reference of input_layers/output_layers, shifted likewise.
 void shift_reference(boost::json::value& ref, const std::set<std::string, std::less<>>& skip_first_node);
+
+// tf.keras's TFOpLambda and SlicingOpLambda layers (a TensorFlow function applied to Keras
+// tensors) -> the Keras 3 Operation computing the same, nodes included (tf_op_lambda.cpp);
+// a function or argument without an unambiguous Keras 3 equivalent is refused.
+bool is_tf_op_layer(std::string_view class_name);
+void upgrade_tf_op_layer(boost::json::object& layer, const std::string& path,
+                         const std::set<std::string, std::less<>>& skip_first_node);
 
 // A Keras 3 (or tf.keras 2.13+) compile_config in place: Keras 2 optimizer arguments,
 // loss reductions and names (training_config.cpp).
