@@ -5,11 +5,13 @@
 #include <boost/test/unit_test.hpp>
 
 #include "kplug/models/model.hpp"
+#include "kplug/models/streaming.hpp"
 #include "kplug/saving/keras_file.hpp"
 #include "kplug/threading.hpp"
 #include "model_support.hpp"
 #include "test_support.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <cstring>
@@ -150,6 +152,37 @@ BOOST_AUTO_TEST_CASE(many_threads_predict_every_model_bit_for_bit) {
     }
   }
   BOOST_TEST(cases.size() >= 40u);
+}
+
+// A stateful SimpleRNN counting (h = x + h over 500 steps of x = 1: each call adds 500): each
+// call reads and replaces the carried state as one step, so N concurrent calls give exactly
+// 500, 1000, ... 500 N (two calls reading the same state would give one value twice).
+BOOST_AUTO_TEST_CASE(stateful_rnn_calls_take_turns) {
+  const ModelPtr model = model_from_json(
+      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "s", "trainable": true, "layers": [)"
+      R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [1, 500, 1], "dtype": "float32", "name": "x"}}, )"
+      R"({"module": "keras.layers", "class_name": "SimpleRNN", "config": {"name": "rnn", "units": 1, "activation": "linear", "use_bias": false, "stateful": true}}]}})");
+  model->get_layer("rnn")->set_weights({Tensor::matrix({{1}}), Tensor::matrix({{1}})});
+  const Tensor x({1, 500, 1}, 1.0f);
+  const int threads = from_env("KPLUG_TEST_THREADS", 8);
+  const int calls = from_env("KPLUG_TEST_ROUNDS", 20) * 2;
+  std::vector<float> in_a_row;
+  for (int i = 0; i < threads * calls; ++i) in_a_row.push_back(model->predict({x}).at(0).values()[0]);
+  reset_states(*model);
+  std::vector<std::vector<float>> seen(static_cast<std::size_t>(threads));
+  std::vector<std::thread> workers;
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < calls; ++i)
+        seen[static_cast<std::size_t>(t)].push_back(model->predict({x}).at(0).values()[0]);
+    });
+  }
+  for (auto& w : workers) w.join();
+  std::vector<float> all;
+  for (const auto& values : seen) all.insert(all.end(), values.begin(), values.end());
+  std::sort(all.begin(), all.end());
+  std::sort(in_a_row.begin(), in_a_row.end());
+  BOOST_TEST(all == in_a_row, boost::test_tools::per_element());
 }
 
 BOOST_AUTO_TEST_CASE(many_threads_load_archives_at_once) {
