@@ -53,7 +53,7 @@ const Members& members(const std::string& name) {
     const ZipArchiveReader reader = ZipArchiveReader::open(archive(name));
     Members m;
     m.config = reader.read("config.json", std::uint64_t{1} << 30);
-    m.weights_file = scratch() / (name + ".weights.bin");
+    m.weights_file = scratch() / (fs::path(name).filename().string() + ".weights.bin");
     std::ofstream out(m.weights_file, std::ios::binary);
     const std::string weights = reader.read("model.weights.h5", std::uint64_t{1} << 32);
     out.write(weights.data(), static_cast<std::streamsize>(weights.size()));
@@ -70,6 +70,17 @@ std::vector<char> read_whole(const fs::path& file) {
 void BM_LoadModel(benchmark::State& state, const std::string& name) {
   for (auto _ : state) {
     auto model = load_model(archive(name));
+    benchmark::DoNotOptimize(model.get());
+  }
+}
+
+// The same with a fresh isolated reader forked for each load (H5ReadOptions::reuse_reader off):
+// what every load cost before the reader was reused (issue 21).
+void BM_LoadModelForkPerLoad(benchmark::State& state, const std::string& name) {
+  LoadModelOptions options;
+  options.weights.reuse_reader = false;
+  for (auto _ : state) {
+    auto model = load_model(archive(name), options);
     benchmark::DoNotOptimize(model.get());
   }
 }
@@ -253,9 +264,17 @@ void BM_Hdf5CreateSameTree(benchmark::State& state, const std::string& name) {
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_LoadModel, big_functional_300, std::string("big_functional_300"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadModelForkPerLoad, big_functional_300, std::string("big_functional_300"))
+    ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadLegacyH5, big_functional_300, std::string("big_functional_300"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseConfigAndReadWeights, big_functional_300, std::string("big_functional_300"))
+    ->Unit(benchmark::kMillisecond);
+// A small archive (13 KB, issue 21: within 2x of libhdf5's floor below plus parsing config.json).
+BENCHMARK_CAPTURE(BM_LoadModel, small_dense, std::string("layers/Dense_relu_nobias"))->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_LoadModelForkPerLoad, small_dense, std::string("layers/Dense_relu_nobias"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ParseConfigAndReadWeights, small_dense, std::string("layers/Dense_relu_nobias"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadModel, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadLegacyH5, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
@@ -269,6 +288,8 @@ BENCHMARK_CAPTURE(BM_WriteSameBytes, big_mlp_1000, std::string("big_mlp_1000"))-
 // Last: libhdf5's free lists then hold tens of MB in this process, which would make every later
 // fork (load_model's isolated reader) slower.
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_functional_300, std::string("big_functional_300"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, small_dense, std::string("layers/Dense_relu_nobias"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Hdf5CreateSameTree, big_functional_300, std::string("big_functional_300"))

@@ -9,6 +9,7 @@
 
 #include <boost/json.hpp>
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -248,4 +249,69 @@ BOOST_AUTO_TEST_CASE(known_library_crashers_are_contained) {
     }
   }
   BOOST_TEST(seen >= 5u);
+}
+
+namespace {
+
+// This process's children, by /proc (pid, state letter).
+std::map<int, char> children() {
+  std::map<int, char> found;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename().string();
+    if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream stat(entry.path() / "stat");
+    std::string line;
+    if (!std::getline(stat, line)) continue;
+    const std::size_t close = line.rfind(')');
+    if (close == std::string::npos) continue;
+    std::istringstream rest(line.substr(close + 2));
+    char state = '?';
+    int parent = 0;
+    rest >> state >> parent;
+    if (parent == ::getpid()) found[std::stoi(name)] = state;
+  }
+  return found;
+}
+
+}  // namespace
+
+// Issue 21: the reader process serves one read after the other (no fork per file); one that
+// crashed on a file, or was killed while idle, is replaced and the next read works.
+BOOST_AUTO_TEST_CASE(the_reader_is_reused_and_replaced_when_it_ends) {
+  const fs::path good = kData / "mlp_seq" / "model.weights.h5";
+  // Every dataset of a read, counted through the groups.
+  const auto total = [](const InMemoryWeightsStore& store) {
+    std::size_t n = 0;
+    std::vector<const InMemoryWeightsStore::Group*> open{&store.root()};
+    while (!open.empty()) {
+      const InMemoryWeightsStore::Group* group = open.back();
+      open.pop_back();
+      n += group->datasets.size();
+      for (const auto& [name, child] : group->groups) open.push_back(&child);
+    }
+    return n;
+  };
+  const auto count = [&] { return total(H5WeightsStore::open_read(good)->contents()); };
+  const std::size_t datasets = count();
+  BOOST_TEST(datasets > 0u);
+  const std::map<int, char> readers = children();
+  BOOST_REQUIRE(!readers.empty());
+  BOOST_TEST(count() == datasets);
+  BOOST_TEST(children() == readers);  // the same process served it
+
+  const fs::path crasher = fs::path(KPLUG_FUZZ_KNOWN) / "hdf5-1.10.8-local-heap-malloc-null-segv.h5";
+  BOOST_CHECK_THROW(H5WeightsStore::open_read(crasher), h5::H5Error);
+  BOOST_TEST(count() == datasets);
+
+  for (const auto& [pid, state] : children()) ::kill(pid, SIGKILL);
+  for (int i = 0; i < 1000; ++i) {  // until the killed ones are zombies (reaped when next asked for)
+    bool running = false;
+    for (const auto& [pid, state] : children()) running = running || state != 'Z';
+    if (!running) break;
+    ::usleep(1000);
+  }
+  BOOST_TEST(count() == datasets);
+  H5ReadOptions fresh;
+  fresh.reuse_reader = false;
+  BOOST_TEST(total(H5WeightsStore::open_read(good, fresh)->contents()) == datasets);
 }

@@ -6,6 +6,8 @@
 #include "kplug/serialization.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <mutex>
 #include <unordered_set>
 
 namespace kplug {
@@ -99,11 +101,24 @@ void Layer::set_trainable(bool trainable) {
   for (auto& child : sublayers()) child->set_trainable(trainable);
 }
 
+namespace {
+
+// A layer first called before it is built builds then; concurrent first calls (predict is safe
+// from many threads) build it once, under this lock. One lock for every layer: builds are rare,
+// and recursive because a build may call (and so build) its sublayers.
+std::recursive_mutex& lazy_build_mutex() {
+  static std::recursive_mutex mutex;
+  return mutex;
+}
+
+}  // namespace
+
 void Layer::maybe_build(const std::vector<PartialShape>& input_shapes) {
   if (built_) return;
   build(input_shapes);
   build_shapes_ = input_shapes;
-  built_ = true;
+  // Published last: a call that sees it set (operator()) sees the weights build created.
+  std::atomic_ref<bool>(built_).store(true, std::memory_order_release);
 }
 
 void Layer::build(const std::vector<PartialShape>&) {}
@@ -149,10 +164,11 @@ std::optional<boost::json::object> Layer::build_config() const {
 }
 
 std::vector<Tensor> Layer::operator()(CallArgs& args) {
-  if (!built_) {
+  if (!std::atomic_ref<bool>(built_).load(std::memory_order_acquire)) {
     std::vector<PartialShape> shapes;
     shapes.reserve(args.inputs.size());
     for (const Tensor& t : args.inputs) shapes.push_back(PartialShape::known(t.shape()));
+    const std::lock_guard lock(lazy_build_mutex());
     maybe_build(shapes);
   }
   std::vector<Tensor> outputs = call(args);

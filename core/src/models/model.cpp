@@ -78,7 +78,7 @@ Tensor concat_rows(const std::vector<Tensor>& parts) {
 
 }  // namespace
 
-std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) {
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) const {
   auto expected = input_layers();
   if (expected.empty()) {
     throw ValueError("Model '" + name() +
@@ -105,16 +105,19 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
     }
     rows = inputs[i].shape()[0];
   }
+  // Layer's call operator is not const; an inference call on a built model is safe to run
+  // concurrently (see model.hpp), which makes predict const.
+  Model& self = const_cast<Model&>(*this);
   if (rows <= batch_size) {
     CallArgs args(inputs);
-    return (*this)(args);
+    return self(args);
   }
   std::vector<std::vector<Tensor>> per_output;
   for (std::int64_t begin = 0; begin < rows; begin += batch_size) {
     const std::int64_t end = std::min(rows, begin + batch_size);
     CallArgs args;
     for (const Tensor& t : inputs) args.inputs.push_back(t.slice_rows(begin, end));  // views, no copy
-    auto outputs = (*this)(args);
+    auto outputs = self(args);
     per_output.resize(outputs.size());
     for (std::size_t o = 0; o < outputs.size(); ++o) per_output[o].push_back(std::move(outputs[o]));
   }
@@ -124,7 +127,7 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
 }
 
 std::vector<Tensor> Model::predict_named(const std::map<std::string, Tensor, std::less<>>& inputs,
-                                         std::int64_t batch_size) {
+                                         std::int64_t batch_size) const {
   std::vector<Tensor> ordered;
   std::vector<std::string> names;
   for (auto& layer : input_layers()) names.push_back(layer->name());

@@ -25,6 +25,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -226,7 +227,8 @@ struct RecurrentOptions {
 // Call arguments: `mask` (batch, time) and `initial_state` (one tensor per state, a stack's
 // flattened). A stateful layer (or one a StreamingSession streams) starts each call from the
 // states the previous call ended with (an `initial_state` argument wins), until
-// reset_states(); such a layer is not meant to be called from several threads at once.
+// reset_states(). Calls that carry states run one at a time (under the layer's lock), so that
+// concurrent predicts on a stateful model each see and leave whole states.
 class BaseRNN : public Layer {
  public:
   const std::shared_ptr<RecurrentCell>& cell() const noexcept { return cell_; }
@@ -237,7 +239,7 @@ class BaseRNN : public Layer {
   std::vector<LayerAttribute> layer_attributes() const override;
 
   // Keras's reset_state: the next call starts from zeros.
-  void reset_states() { carried_states_.clear(); }
+  void reset_states();
   // A streaming session's switch: while on, calls carry their states as stateful=True does.
   void set_streaming(bool streaming) noexcept { streaming_ = streaming; }
   bool carries_states() const noexcept { return streaming_ || recurrent_options().stateful; }
@@ -258,6 +260,7 @@ class BaseRNN : public Layer {
                           std::int64_t batch) const;
 
   std::shared_ptr<RecurrentCell> cell_;
+  std::mutex carry_mutex_;              // held by a call that carries states, and by reset_states
   std::vector<Tensor> carried_states_;  // the last call's final states, while carrying
   bool streaming_ = false;
 };

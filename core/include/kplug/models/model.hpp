@@ -40,10 +40,21 @@ class Model : public Layer {
 
   // Runs the model on `inputs` (one per model input, batch first) in batches of
   // `batch_size` rows; outputs in `model.outputs` order.
-  std::vector<Tensor> predict(const std::vector<Tensor>& inputs, std::int64_t batch_size = 32);
+  //
+  // Safe from any number of threads at once on one model (tests/unit/test_concurrent_predict
+  // runs under ThreadSanitizer). Layer::call is not const (training code may use it to change a
+  // layer), but what an inference call changes is guarded: variables' values and the caches
+  // derived from them (ops::DerivedTensorCache) behind their mutexes, activity losses behind
+  // one, names fixed once (std::call_once), scopes thread_local, tensors shared copy-on-write
+  // with atomic counts; a layer not built yet builds under its build lock. The one state a
+  // predict updates on purpose, a stateful RNN's states, is read and replaced under that
+  // layer's lock (no torn states); the order of concurrent predicts through a stateful model is
+  // unspecified, so a host that needs one order runs them one at a time.
+  // Not safe against a concurrent non-const call (load_weights, set_weights, reset_states...).
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs, std::int64_t batch_size = 32) const;
   // Inputs by InputLayer name.
   std::vector<Tensor> predict_named(const std::map<std::string, Tensor, std::less<>>& inputs,
-                                    std::int64_t batch_size = 32);
+                                    std::int64_t batch_size = 32) const;
 
   // Keras's model.summary() table: Layer (type), Output Shape, Param # (and Connected
   // to for graphs that are not a chain), then the totals.

@@ -3,7 +3,8 @@
 //
 // Reading materialises every dataset of the file into memory (float16/bfloat16/float64 as
 // float32, as Keras assigns them to float32 variables; integers and bool keep their dtype for
-// optimizer counters). By default the file is read in a forked child process: libhdf5 1.10.8
+// optimizer counters). By default the file is read in a forked child process (forked once and
+// reused for later reads, see H5ReadOptions::reuse_reader): libhdf5 1.10.8
 // itself crashes, hangs or allocates gigabytes on some malformed files (fuzz/known/), so the
 // child reads under a memory and time bound, writes the datasets' bytes into an anonymous
 // shared file and streams (path, dtype, shape, size) records over a pipe; the parent
@@ -34,6 +35,9 @@ struct H5ReadOptions {
   h5::ReadLimits limits{};
   // Read in a forked child (see the top of this file). false: in this process.
   bool isolate = true;
+  // The child is forked once and serves later reads too (docs/safety.md). false: a fresh child
+  // for this read alone (a host that reads untrusted and trusted files in one process).
+  bool reuse_reader = true;
   // The child's address space may grow by this much beyond what it inherits (RLIMIT_AS).
   std::uint64_t child_memory_bytes = std::uint64_t{8} << 30;
   // The child is killed (and the read fails) past this.

@@ -8,6 +8,7 @@
 #include "kplug/serialization.hpp"
 #include "layers/rnn/rnn_fields.hpp"
 
+#include <mutex>
 #include <string>
 
 namespace kplug::layers {
@@ -217,8 +218,16 @@ std::optional<Tensor> BaseRNN::time_major_mask(const CallArgs& args, std::int64_
   return ops::moveaxis(*m, 1, 0);
 }
 
+void BaseRNN::reset_states() {
+  const std::lock_guard lock(carry_mutex_);
+  carried_states_.clear();
+}
+
 std::vector<Tensor> BaseRNN::call(CallArgs& args) {
   if (args.inputs.size() != 1) fail("expects one input sequence, got " + std::to_string(args.inputs.size()));
+  // A call that carries states reads and replaces them as one step (see rnn.hpp).
+  std::unique_lock carrying(carry_mutex_, std::defer_lock);
+  if (carries_states()) carrying.lock();
   const Tensor& x = args.inputs[0];
   const Shape step_shape = checked_step_shape(x);
   const std::int64_t batch = x.dim(0), steps = x.dim(1);

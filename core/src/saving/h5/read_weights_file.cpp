@@ -1,15 +1,17 @@
-// read_weights_file: the whole file into memory, in-process or in a forked child whose
-// crashes, hangs and huge allocations (libhdf5 1.10.8 bugs, fuzz/known/) cannot reach us.
+// read_weights_file: the whole file into memory, in-process or in a forked reader process whose
+// crashes, hangs and huge allocations (libhdf5 1.10.8 bugs, fuzz/known/) cannot reach us. The
+// reader serves one file after the other (reader_process.hpp): a load pays no fork.
 #include "kplug/saving/h5_error.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
+#include "reader_process.hpp"
 #include "tensor_convert.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
-#include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +21,8 @@
 #include <cstdio>
 #include <cstring>
 #include <span>
+#include <system_error>
+#include <type_traits>
 
 namespace kplug::saving {
 namespace {
@@ -105,30 +109,45 @@ class RecordWriter {
   std::string buffer_;
 };
 
-// The child's own bounds: default signal dispositions (inherited handlers, a test framework's or
-// an embedding application's, must not catch a crash in here and resume the parent's code), death
-// with the parent, no core file, and an address space of what it inherited plus the budget.
-void restrict_child(const H5ReadOptions& options) {
-  for (int sig = 1; sig < NSIG; ++sig) {
-    if (sig != SIGKILL && sig != SIGSTOP) ::signal(sig, SIG_DFL);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-  const rlimit no_core{0, 0};
-  ::setrlimit(RLIMIT_CORE, &no_core);
-  // What the child has mapped already (ASan's shadow included) plus the budget.
+// What one request asks for; the file's descriptor and the shared buffer's come with it
+// (SCM_RIGHTS), then `path_bytes` of the file's path (absolute: the reader outlives any chdir).
+struct RequestHeader {
+  h5::ReadLimits limits;
+  std::uint64_t child_memory_bytes;
+  std::uint64_t max_total_bytes;
+  std::int64_t timeout_ms;
+  std::uint32_t path_bytes;
+  std::uint8_t image;
+  std::uint8_t with_attributes;
+};
+static_assert(std::is_trivially_copyable_v<RequestHeader>);
+
+struct Request {
+  RequestHeader header{};
+  std::filesystem::path file;
+  int source_fd = -1;
+  int data_fd = -1;
+};
+
+// The bounds of one request in the reader: an address space of what it has mapped now plus the
+// budget, and an alarm past the parent's deadline (it kills the reader first; the alarm ends a
+// reader stuck on a file after the parent is gone).
+void bound_request(const RequestHeader& header) {
   unsigned long long pages = 0;
   if (std::FILE* statm = std::fopen("/proc/self/statm", "r")) {
     if (std::fscanf(statm, "%llu", &pages) != 1) pages = 0;
     std::fclose(statm);
   }
   const auto mapped = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
-  const rlimit address_space{mapped + options.child_memory_bytes, mapped + options.child_memory_bytes};
+  rlimit address_space{};
+  ::getrlimit(RLIMIT_AS, &address_space);
+  const std::uint64_t wanted = mapped + header.child_memory_bytes;
+  address_space.rlim_cur =
+      address_space.rlim_max == RLIM_INFINITY ? wanted : std::min<rlim_t>(wanted, address_space.rlim_max);
   ::setrlimit(RLIMIT_AS, &address_space);
+  const std::int64_t seconds = header.timeout_ms / 1000 + 2;
+  ::alarm(static_cast<unsigned>(std::min<std::int64_t>(seconds, 1 << 30)));
 }
-
 // Every group, each vars group's `name` and (when read) every string attribute, as records.
 void send_groups(RecordWriter& out, const h5::FileTree& tree) {
   for (const h5::FileTree::Group& group : tree.groups) {
@@ -174,6 +193,7 @@ void send_datasets(RecordWriter& out, const h5::WeightsReader& reader, const h5:
     if (!in_file.back()) end = slot_end(end, bytes);
   }
   std::byte* base = nullptr;
+  std::shared_ptr<void> mapping;  // unmapped after the request (the reader serves more)
   if (end > 0) {
     if (::ftruncate(data_fd, static_cast<off_t>(end)) != 0) {
       throw h5::H5Error(reader.file_name(), "", std::string("cannot size the shared buffer: ") + std::strerror(errno));
@@ -183,6 +203,7 @@ void send_datasets(RecordWriter& out, const h5::WeightsReader& reader, const h5:
       throw h5::H5Error(reader.file_name(), "",
                         "cannot map " + std::to_string(end) + " bytes of shared buffer: " + std::strerror(errno));
     }
+    mapping.reset(p, [end](void* q) { ::munmap(q, end); });
     base = static_cast<std::byte*>(p);
   }
   for (std::size_t i = 0; i < tree.datasets.size(); ++i) {
@@ -200,38 +221,84 @@ void send_datasets(RecordWriter& out, const h5::WeightsReader& reader, const h5:
   }
 }
 
-// `image`: the file is the regular file open as source_fd, read as an in-memory image (a memfd
-// holding an archive member: HDF5 cannot open it by a /proc/self/fd path), named `file` in messages.
-[[noreturn]] void run_child(int fd, int data_fd, int source_fd, const std::filesystem::path& file,
-                            const H5ReadOptions& options, bool image, bool with_attributes) {
-  restrict_child(options);
-  RecordWriter out(fd);
+// Reads one request; false at the end of the socket (the parent is gone). Any malformed request
+// ends the reader (only the parent writes there).
+bool receive_request(int socket, Request& request) {
+  char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  iovec part{&request.header, sizeof request.header};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  ssize_t n = 0;
+  do {
+    n = ::recvmsg(socket, &message, MSG_CMSG_CLOEXEC);
+  } while (n < 0 && errno == EINTR);
+  if (n == 0) return false;
+  const cmsghdr* fds = CMSG_FIRSTHDR(&message);
+  if (n < 0 || fds == nullptr || fds->cmsg_type != SCM_RIGHTS || fds->cmsg_len != CMSG_LEN(2 * sizeof(int))) {
+    ::_exit(5);
+  }
+  int received[2];
+  std::memcpy(received, CMSG_DATA(fds), sizeof received);
+  request.source_fd = received[0];
+  request.data_fd = received[1];
+  auto read_rest = [&](char* p, std::size_t size) {
+    while (size > 0) {
+      const ssize_t got = ::read(socket, p, size);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) ::_exit(5);
+      p += got;
+      size -= static_cast<std::size_t>(got);
+    }
+  };
+  read_rest(reinterpret_cast<char*>(&request.header) + n, sizeof request.header - static_cast<std::size_t>(n));
+  std::string path(request.header.path_bytes, '\0');
+  read_rest(path.data(), path.size());
+  request.file = std::move(path);
+  return true;
+}
+
+// One request's records. `image`: the file is the regular file open as source_fd, read as an
+// in-memory image (a memfd holding an archive member: HDF5 cannot open it by a /proc/self/fd
+// path). True when the end record went out; false after a failure record (the reader then ends:
+// libhdf5's state after a failure is not trusted with the next file).
+bool answer(RecordWriter& out, const Request& request) {
+  const RequestHeader& header = request.header;
+  H5ReadOptions options;
+  options.limits = header.limits;
+  options.max_total_bytes = header.max_total_bytes;
+  const std::filesystem::path& file = request.file;
   try {
     std::span<const std::byte> image_bytes;
-    if (image) {
+    std::shared_ptr<void> image_mapping;
+    if (header.image) {
       struct stat info {};
-      if (::fstat(source_fd, &info) != 0) throw h5::H5Error(file.string(), "", "cannot read the file size");
+      if (::fstat(request.source_fd, &info) != 0) throw h5::H5Error(file.string(), "", "cannot read the file size");
       const auto size = static_cast<std::size_t>(info.st_size);
-      void* p = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, source_fd, 0) : nullptr;
+      void* p = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, request.source_fd, 0) : nullptr;
       if (p == MAP_FAILED) throw h5::H5Error(file.string(), "", std::string("cannot map: ") + std::strerror(errno));
-      image_bytes = {static_cast<const std::byte*>(p), size};  // unmapped when the child exits
+      if (p) image_mapping.reset(p, [size](void* q) { ::munmap(q, size); });
+      image_bytes = {static_cast<const std::byte*>(p), size};
     }
-    const h5::WeightsReader reader = image ? h5::WeightsReader::open_image(image_bytes, file.string(), options.limits)
-                                           : h5::WeightsReader::open(file, options.limits);
-    const h5::FileTree tree = reader.tree(with_attributes);
+    const h5::WeightsReader reader = header.image
+                                         ? h5::WeightsReader::open_image(image_bytes, file.string(), options.limits)
+                                         : h5::WeightsReader::open(file, options.limits);
+    const h5::FileTree tree = reader.tree(header.with_attributes != 0);
     send_groups(out, tree);
     // The parent reads plain contiguous datasets from its own descriptor of the file (one copy,
     // as a plain read); only it must be the same file HDF5 opened.
     struct stat opened {
     }, named{};
-    if (!image && (::fstat(source_fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 ||
-                   opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)) {
+    if (!header.image && (::fstat(request.source_fd, &opened) != 0 || ::stat(file.c_str(), &named) != 0 ||
+                          opened.st_dev != named.st_dev || opened.st_ino != named.st_ino)) {
       throw h5::H5Error(reader.file_name(), "", "the file was replaced while being read");
     }
-    send_datasets(out, reader, tree, data_fd, options);
+    send_datasets(out, reader, tree, request.data_fd, options);
     out.put(kEnd);
     out.flush();
-    ::_exit(0);
+    return true;
   } catch (const h5::H5Error& e) {
     out.put(kFailure);
     out.put<std::uint8_t>(dynamic_cast<const h5::H5UnsafeError*>(&e) ? 1 : 0);
@@ -245,38 +312,26 @@ void send_datasets(RecordWriter& out, const h5::WeightsReader& reader, const h5:
   } catch (...) {
   }
   out.flush();
-  ::_exit(3);
+  return false;
+}
+
+// The reader process's loop (ReaderProcess::Serve): one request after the other until the parent
+// goes; a failed request ends it.
+[[noreturn]] void serve_requests(int socket) {
+  RecordWriter out(socket);
+  for (;;) {
+    Request request;
+    if (!receive_request(socket, request)) ::_exit(0);
+    bound_request(request.header);
+    const bool served = answer(out, request);
+    ::alarm(0);
+    ::close(request.source_fd);
+    ::close(request.data_fd);
+    if (!served) ::_exit(3);
+  }
 }
 
 // ---- the parent's side -----------------------------------------------------------------
-
-// Reaps the child whatever happens; kills it first unless it was waited for.
-class Child {
- public:
-  explicit Child(pid_t pid) : pid_(pid) {}
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-  ~Child() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      int status = 0;
-      while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-      }
-    }
-  }
-  int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-    pid_ = -1;
-    return status;
-  }
-  void kill() { ::kill(pid_, SIGKILL); }
-
- private:
-  pid_t pid_;
-};
-
 class Fd {
  public:
   explicit Fd(int fd = -1) : fd_(fd) {}
@@ -522,20 +577,106 @@ void adopt_datasets(InMemoryWeightsStore& store, PendingLayout& layout, int data
   }
 }
 
+// Sends one request and its two descriptors; false when the reader is gone (an idle one that died
+// since: the caller starts another).
+bool send_request(int socket, const RequestHeader& header, const std::string& path, int source_fd, int data_fd,
+                  const std::string& name) {
+  std::string payload(reinterpret_cast<const char*>(&header), sizeof header);
+  payload += path;
+  alignas(cmsghdr) char control[CMSG_SPACE(2 * sizeof(int))] = {};
+  iovec part{payload.data(), payload.size()};
+  msghdr message{};
+  message.msg_iov = &part;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = sizeof control;
+  cmsghdr* fds = CMSG_FIRSTHDR(&message);
+  fds->cmsg_level = SOL_SOCKET;
+  fds->cmsg_type = SCM_RIGHTS;
+  fds->cmsg_len = CMSG_LEN(2 * sizeof(int));
+  const int both[2] = {source_fd, data_fd};
+  std::memcpy(CMSG_DATA(fds), both, sizeof both);
+  ssize_t n = 0;
+  do {
+    n = ::sendmsg(socket, &message, MSG_NOSIGNAL);
+  } while (n < 0 && errno == EINTR);
+  if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) return false;
+  for (auto sent = static_cast<std::size_t>(std::max<ssize_t>(n, 0)); n >= 0 && sent < payload.size();) {
+    n = ::send(socket, payload.data() + sent, payload.size() - sent, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) n = 0;
+    if (n > 0) sent += static_cast<std::size_t>(n);
+  }
+  if (n < 0) throw h5::H5Error(name, "", std::string("cannot reach the isolated reader: ") + std::strerror(errno));
+  return true;
+}
+
+// A reader with the request sent: an idle one from the pool, or (when that one died meanwhile,
+// or `reuse` is off) a fresh one.
+std::unique_ptr<detail::ReaderProcess> start_request(const RequestHeader& header, const std::string& path,
+                                                     int source_fd, int data_fd, const std::string& name, bool reuse) {
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<detail::ReaderProcess> reader;
+    try {
+      reader = reuse ? detail::reader_pool().acquire(&serve_requests) : detail::ReaderProcess::start(&serve_requests);
+    } catch (const std::system_error& e) {
+      throw h5::H5Error(name, "", std::string("cannot start the isolated reader: ") + e.what());
+    }
+    if (send_request(reader->socket(), header, path, source_fd, data_fd, name)) return reader;
+    if (attempt > 0) throw h5::H5Error(name, "", "the isolated reader ended before taking the request");
+  }
+}
+
+// What the reader's records said.
+struct Received {
+  PendingLayout layout;
+  std::optional<h5::H5Error> error;
+  bool unsafe = false;
+  bool complete = false;
+};
+
+// The records of one request, checked, into `store` and `received` (the datasets pending), until
+// the end record, a failure record or the end of the stream (StreamEnded, TimedOut).
+void receive_records(StreamReader& in, const std::string& name, const H5ReadOptions& options, std::uint64_t file_size,
+                     InMemoryWeightsStore& store, StringAttributes* attributes, Received& received) {
+  std::uint64_t attribute_bytes = 0;
+  while (!received.complete && !received.error) {
+    const char kind = in.get<char>();
+    switch (kind) {
+      case kGroup: detail::ensure_group(store.root(), in.get_string(1 << 16)); break;
+      case kName: {
+        const std::string path = in.get_string(1 << 16);
+        detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", in.get_string(1 << 20));
+        break;
+      }
+      case kAttribute: {
+        if (!attributes) bad_stream(name, "an attribute that was not asked for");
+        read_attribute_record(in, name, options.limits, attribute_bytes, *attributes);
+        break;
+      }
+      case kDataset: read_dataset_record(in, name, options, file_size, received.layout); break;
+      case kFailure: {
+        received.unsafe = in.get<std::uint8_t>() != 0;
+        std::string object = in.get_string(1 << 16);
+        std::string message = in.get_string(1 << 20);
+        received.error.emplace(name, std::move(object), std::move(message));
+        break;
+      }
+      case kEnd: received.complete = true; break;
+      default: bad_stream(name, "record kind " + std::to_string(static_cast<int>(kind)));
+    }
+  }
+}
+
 // `name` is what messages call the file (an archive member read through /proc/self/fd/N).
 // `image_fd` >= 0: read that open file (not `file`) as an in-memory image.
 // `attributes`: where every group's string attributes go (null: not read).
 std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const std::string& name,
                                                     const H5ReadOptions& options, int image_fd,
                                                     StringAttributes* attributes) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) throw h5::H5Error(name, "", std::string("pipe failed: ") + std::strerror(errno));
-  Fd read_end(fds[0]);
-  Fd write_end(fds[1]);
-  // The child writes the datasets' bytes into this anonymous file; the parent maps them.
+  // The reader writes the datasets' bytes into this anonymous file; the parent maps them.
   Fd data(::memfd_create("kplug-weights", MFD_CLOEXEC));
   if (data.get() < 0) throw h5::H5Error(name, "", std::string("memfd_create failed: ") + std::strerror(errno));
-  // Plain contiguous datasets are read from here once the child has vouched for their place.
+  // Plain contiguous datasets are read from here once the reader has vouched for their place.
   Fd source(image_fd >= 0 ? ::fcntl(image_fd, F_DUPFD_CLOEXEC, 0) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC));
   if (source.get() < 0) throw h5::H5Error(name, "", std::string("cannot open: ") + std::strerror(errno));
   struct stat source_info {};
@@ -543,55 +684,26 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
     throw h5::H5Error(name, "", std::string("cannot read the file size: ") + std::strerror(errno));
   }
   const auto file_size = static_cast<std::uint64_t>(source_info.st_size);
-  const pid_t pid = ::fork();
-  if (pid < 0) throw h5::H5Error(name, "", std::string("fork failed: ") + std::strerror(errno));
-  if (pid == 0) {
-    ::close(fds[0]);
-    run_child(fds[1], data.get(), source.get(), file, options, image_fd >= 0, attributes != nullptr);
-  }
-  Child child(pid);
-  write_end.reset();
+  std::error_code cwd_error;
+  const std::string path = image_fd >= 0 ? name : std::filesystem::absolute(file, cwd_error).string();
+  if (cwd_error) throw h5::H5Error(name, "", "cannot resolve the path: " + cwd_error.message());
+  const RequestHeader header{options.limits,
+                             options.child_memory_bytes,
+                             options.max_total_bytes,
+                             static_cast<std::int64_t>(options.child_timeout.count()),
+                             static_cast<std::uint32_t>(path.size()),
+                             static_cast<std::uint8_t>(image_fd >= 0),
+                             static_cast<std::uint8_t>(attributes != nullptr)};
+  std::unique_ptr<detail::ReaderProcess> reader =
+      start_request(header, path, source.get(), data.get(), name, options.reuse_reader);
 
   auto owned = std::make_unique<InMemoryWeightsStore>();
-  InMemoryWeightsStore& store = *owned;
-  StreamReader in(read_end.get(), std::chrono::steady_clock::now() + options.child_timeout);
-  PendingLayout layout;
-  std::uint64_t attribute_bytes = 0;
-  std::optional<h5::H5Error> child_error;
-  bool child_unsafe = false;
-  bool complete = false;
+  StreamReader in(reader->socket(), std::chrono::steady_clock::now() + options.child_timeout);
+  Received received;
   try {
-    while (!complete && !child_error) {
-      const char kind = in.get<char>();
-      switch (kind) {
-        case kGroup: detail::ensure_group(store.root(), in.get_string(1 << 16)); break;
-        case kName: {
-          const std::string path = in.get_string(1 << 16);
-          detail::ensure_group(store.root(), path).attributes.insert_or_assign("name", in.get_string(1 << 20));
-          break;
-        }
-        case kAttribute: {
-          if (!attributes) bad_stream(name, "an attribute that was not asked for");
-          read_attribute_record(in, name, options.limits, attribute_bytes, *attributes);
-          break;
-        }
-        case kDataset: read_dataset_record(in, name, options, file_size, layout); break;
-        case kFailure: {
-          const bool unsafe = in.get<std::uint8_t>() != 0;
-          std::string object = in.get_string(1 << 16);
-          std::string message = in.get_string(1 << 20);
-          child_unsafe = unsafe;
-          child_error.emplace(name, std::move(object), std::move(message));
-          break;
-        }
-        case kEnd: complete = true; break;
-        default: bad_stream(name, "record kind " + std::to_string(static_cast<int>(kind)));
-      }
-    }
+    receive_records(in, name, options, file_size, *owned, attributes, received);
   } catch (const StreamEnded&) {
   } catch (const TimedOut&) {
-    child.kill();
-    child.wait();
     throw h5::H5Error(name, "",
                       "the HDF5 library did not finish reading this file within " +
                           std::to_string(options.child_timeout.count()) +
@@ -599,8 +711,11 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
   } catch (const std::length_error& e) {
     bad_stream(name, e.what());
   }
-  check_child_outcome(child.wait(), name, child_error, child_unsafe, complete);
-  adopt_datasets(store, layout, data.get(), source.get(), name);
+  // Anything but a clean end: the reader is dropped (killed if still running, reaped).
+  if (!received.complete) check_child_outcome(reader->wait(), name, received.error, received.unsafe, false);
+  reader->count_served();
+  if (options.reuse_reader) detail::reader_pool().release(std::move(reader));
+  adopt_datasets(*owned, received.layout, data.get(), source.get(), name);
   return owned;
 }
 
