@@ -11,3 +11,7 @@ endif()
 add_library(DNNL::dnnl SHARED IMPORTED)
 set_target_properties(DNNL::dnnl PROPERTIES IMPORTED_LOCATION ${KPLUG_DNNL_LIBRARY}
                                             INTERFACE_INCLUDE_DIRECTORIES ${KPLUG_DNNL_INCLUDE_DIR})
+# Debian's oneDNN runs its threads on OpenMP (libgomp). kplug sets each call's thread count
+# through libgomp's omp_set_num_threads (kplug/threading.hpp), so it links libgomp too.
+find_library(KPLUG_GOMP_LIBRARY NAMES libgomp.so.1 gomp REQUIRED)
+set_property(TARGET DNNL::dnnl APPEND PROPERTY INTERFACE_LINK_LIBRARIES ${KPLUG_GOMP_LIBRARY})

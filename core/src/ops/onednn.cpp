@@ -1,6 +1,7 @@
 #include "ops/onednn.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/threading.hpp"
 
 #include <string>
 
@@ -21,6 +22,15 @@ dnnl::memory::desc row_major(std::int64_t rows, std::int64_t cols, dt type) { re
 
 }  // namespace
 
+// libgomp's entry point (oneDNN's threading runtime here), declared rather than included: clang
+// builds have no omp.h without libomp-dev, and kplug compiles nothing with -fopenmp.
+extern "C" void omp_set_num_threads(int threads);
+
+void prepare_kernel_call() {
+  apply_isa_from_environment();
+  omp_set_num_threads(kplug::get_num_threads());
+}
+
 const dnnl::engine& cpu_engine() {
   apply_isa_from_environment();
   // A device handle, not model state: one per process, as oneDNN's own examples keep it.
@@ -30,7 +40,7 @@ const dnnl::engine& cpu_engine() {
 
 void sgemm(bool ta, bool tb, std::int64_t m, std::int64_t n, std::int64_t k, const float* a, std::int64_t lda,
            const float* b, std::int64_t ldb, float* c, std::int64_t ldc) {
-  apply_isa_from_environment();
+  prepare_kernel_call();
   const dnnl_status_t status = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.0f, a, lda, b, ldb, 0.0f, c, ldc);
   if (status != dnnl_success) {
     throw Error("oneDNN sgemm failed (status " + std::to_string(static_cast<int>(status)) + ") for " +
@@ -48,6 +58,7 @@ bool int8_matmul_is_exact() {
 
 void matmul_s8s8s32(const std::int8_t* a, const std::int8_t* b, std::int32_t* out, std::int64_t m, std::int64_t k,
                     std::int64_t n) {
+  prepare_kernel_call();
   try {
     const dnnl::engine& engine = cpu_engine();
     const auto a_md = row_major(m, k, dt::s8), b_md = row_major(k, n, dt::s8), c_md = row_major(m, n, dt::s32);

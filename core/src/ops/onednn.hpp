@@ -9,9 +9,13 @@
 
 namespace kplug::ops::detail {
 
-// Applies KPLUG_ISA (kplug/isa.hpp) once, before the first kernel; every entry point below
-// calls it first.
+// Applies KPLUG_ISA (kplug/isa.hpp) once, before the first kernel.
 void apply_isa_from_environment();
+
+// Before a kernel runs on this thread: KPLUG_ISA applied, and the OpenMP threads it may use set
+// to kplug::get_num_threads() (libgomp's count is per calling thread). Every entry point below
+// calls it first.
+void prepare_kernel_call();
 
 // The process's oneDNN CPU engine: a handle to the device, created on first use.
 const dnnl::engine& cpu_engine();
