@@ -1,0 +1,40 @@
+// One loaded version of one model: what the server predicts with.
+#pragma once
+
+#include "kplug/models/model.hpp"
+#include "kplug/serve/signature.hpp"
+#include "kplug/tensor.hpp"
+
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#pragma GCC visibility push(default)
+namespace kplug::serve {
+
+class Servable {
+ public:
+  Servable(std::string name, std::int64_t version, ModelPtr model);
+
+  const std::string& name() const noexcept { return name_; }
+  std::int64_t version() const noexcept { return version_; }
+  const Signature& signature() const noexcept { return signature_; }
+  const std::string& summary() const noexcept { return summary_; }
+
+  // The model on one batch (inputs in signature order), every row at once.
+  std::vector<Tensor> predict(const std::vector<Tensor>& inputs) const;
+
+ private:
+  std::string name_;
+  std::int64_t version_;
+  ModelPtr model_;
+  Signature signature_;
+  std::string summary_;
+  // Model::predict is not yet safe to call from two threads on one model (issue #21 makes
+  // it so): until then every predict of this version goes through this one lock.
+  mutable std::mutex predict_mutex_;
+};
+
+}  // namespace kplug::serve
+#pragma GCC visibility pop
