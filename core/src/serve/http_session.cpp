@@ -1,6 +1,7 @@
 #include "serve/http_session.hpp"
 
 #include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -103,10 +104,16 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     stream_.expires_never();  // a predict may take its time; request_timeout bounds it
     auto self = shared_from_this();
     try {
-      route(state_, request.method_string(), request.target(), std::move(request.body()), [self](HttpAnswer answer) {
-        net::post(self->stream_.get_executor(),
-                  [self, answer = std::move(answer)]() mutable { self->write(std::move(answer)); });
-      });
+      // The work guard keeps the io threads running while a predict is away on a batch thread
+      // (after stop(), nothing else would).
+      auto work = std::make_shared<net::executor_work_guard<beast::tcp_stream::executor_type>>(stream_.get_executor());
+      route(state_, request.method_string(), request.target(), std::move(request.body()),
+            [self, work](HttpAnswer answer) {
+              net::post(self->stream_.get_executor(), [self, work, answer = std::move(answer)]() mutable {
+                self->write(std::move(answer));
+                work->reset();
+              });
+            });
     } catch (const std::exception& e) {
       write(error_answer(500, std::string("internal error: ") + e.what()));
     }

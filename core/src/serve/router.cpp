@@ -138,7 +138,11 @@ HttpAnswer method_not_allowed(std::string_view method, std::string_view path, co
 void route_model(ServeState& state, std::string_view method, std::string_view path, const ModelPath& p,
                  std::string_view body, const Reply& reply) {
   const auto found = state.models.find(p.name);
-  if (found == state.models.end()) return reply(error_answer(404, "Servable not found for request: " + spec_text(p)));
+  if (found == state.models.end()) {
+    const bool status = p.action.empty() && !p.version;  // TF Serving's answers to each
+    return reply(error_answer(404, status ? "Could not find any versions of model " + p.name
+                                          : "Servable not found for request: " + spec_text(p)));
+  }
   ServedModel& model = found->second;
   if (p.action == "predict") {
     if (method != "POST") return reply(method_not_allowed(method, path, "POST", p.name));
