@@ -79,6 +79,7 @@ class HttpClient {
     result.body = result.response.body();
     return result;
   }
+  HttpClient(HttpClient&&) = delete;
   HttpResult get(const std::string& target) { return request(http::verb::get, target); }
   HttpResult post(const std::string& target, const std::string& body) {
     return request(http::verb::post, target, body);
