@@ -156,22 +156,22 @@ def test_status_page(url):
 
 def test_sigterm_under_load(server, url):
     body = {"instances": [[0.25] * 32]}
-    results, stop_sent = [], threading.Event()
+    results = []
 
     def client():
         session = requests.Session()
         while True:
-            sent_after = stop_sent.is_set()
+            started = time.monotonic()
             try:
-                results.append((session.post(url + "/v1/models/mlp:predict", json=body, timeout=30).status_code, sent_after))
+                results.append((session.post(url + "/v1/models/mlp:predict", json=body, timeout=30).status_code, started))
             except requests.RequestException:
-                results.append(("refused", sent_after))
+                results.append(("refused", started))
                 return
     threads = [threading.Thread(target=client) for _ in range(8)]
     for t in threads:
         t.start()
     time.sleep(1.0)
-    stop_sent.set()
+    sigterm = time.monotonic()
     server.send_signal(signal.SIGTERM)
     code = server.wait(timeout=30)
     for t in threads:
@@ -179,7 +179,10 @@ def test_sigterm_under_load(server, url):
     answered = [s for s, _ in results if s != "refused"]
     check(code == 0, f"SIGTERM: exit code {code}")
     check(len(answered) > 8 and all(s == 200 for s in answered), f"SIGTERM: {len(answered)} answers, all 200")
-    check(all(after for s, after in results if s == "refused"), "SIGTERM: only requests sent after it were refused")
+    # A keep-alive connection the server closes as idle can cross a request the client is just
+    # sending (HTTP's own race); a request sent well before SIGTERM must have been answered.
+    check(all(started > sigterm - 0.2 for s, started in results if s == "refused"),
+          "SIGTERM: no request sent before it was dropped")
 
 
 def main():

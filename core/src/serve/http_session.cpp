@@ -23,7 +23,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
 
   void close_if_idle() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
-      if (self->idle_) self->stream_.socket().close();
+      // Bytes already here are a request on its way: it is answered (and the connection closed after).
+      beast::error_code ec;
+      if (self->idle_ && self->stream_.socket().available(ec) == 0) self->stream_.socket().close(ec);
     });
   }
 
