@@ -119,6 +119,16 @@ void predict(ServeState& state, ServedModel& model, const ModelPath& p, std::str
   }
   PredictRequest request = decode_predict_request(body, servable->signature(), state.options.decode);
   const RequestFormat format = request.format;
+  if (!model.batcher) {  // batching off: predict on this io thread, no hand-over to another one
+    BatchResult result;
+    try {
+      result.outputs = servable->predict(request.inputs);
+    } catch (...) {
+      result.error = std::current_exception();
+    }
+    state.metrics.record_batch(p.name, request.batch_size);
+    return reply(predict_answer(result, format, *servable));
+  }
   BatchTask task{servable, std::move(request.inputs), std::chrono::steady_clock::now() + state.options.request_timeout,
                  [reply, format, servable](BatchResult result) { reply(predict_answer(result, format, *servable)); }};
   if (!model.batcher->submit(task)) {
@@ -168,7 +178,7 @@ std::vector<Metrics::Gauge> gauges(const ServeState& state) {
   Metrics::Gauge queue{"queue_depth", "Predict requests waiting for a batch thread.", {}};
   Metrics::Gauge loaded{"loaded_version", "The version being served (0: none yet).", {}};
   for (const auto& [name, model] : state.models) {
-    queue.per_model.emplace_back(name, static_cast<double>(model.batcher->queued_tasks()));
+    queue.per_model.emplace_back(name, model.batcher ? static_cast<double>(model.batcher->queued_tasks()) : 0.0);
     const auto servable = model.manager->servable();
     loaded.per_model.emplace_back(name, servable ? static_cast<double>(servable->version()) : 0.0);
   }

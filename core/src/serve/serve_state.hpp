@@ -17,7 +17,7 @@ namespace kplug::serve::detail {
 
 struct ServedModel {
   std::unique_ptr<ModelManager> manager;
-  std::unique_ptr<Batcher> batcher;
+  std::unique_ptr<Batcher> batcher;  // null when batching is off
 };
 
 struct ServeState {

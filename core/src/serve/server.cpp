@@ -19,15 +19,20 @@ struct Server::Impl {
     state.options = std::move(options);
     for (const ModelConfig& config : state.options.models) {
       auto on_batch = [this, name = config.name](std::int64_t rows) { state.metrics.record_batch(name, rows); };
-      state.models[config.name] = {std::make_unique<ModelManager>(config, state.options.load, state.options.log),
-                                   std::make_unique<Batcher>(state.options.batching, on_batch)};
+      detail::ServedModel& model = state.models[config.name];
+      model.manager = std::make_unique<ModelManager>(config, state.options.load, state.options.log);
+      if (state.options.batching.enabled) model.batcher = std::make_unique<Batcher>(state.options.batching, on_batch);
     }
   }
 
   void accept() {
     acceptor.async_accept(net::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
-      if (!ec) detail::start_session(std::move(socket), state, sessions);
+      if (!ec) {
+        boost::system::error_code ignored;
+        socket.set_option(tcp::no_delay(true), ignored);  // answers go out whole, at once
+        detail::start_session(std::move(socket), state, sessions);
+      }
       accept();
     });
   }
@@ -118,7 +123,9 @@ void Server::wait() {
   // The io threads end when the last connection closed; queued predicts have answered by then.
   for (std::thread& t : impl.io_threads) t.join();
   if (impl.poll_thread.joinable()) impl.poll_thread.join();
-  for (auto& [name, model] : impl.state.models) model.batcher->stop();
+  for (auto& [name, model] : impl.state.models) {
+    if (model.batcher) model.batcher->stop();
+  }
 }
 
 }  // namespace kplug::serve

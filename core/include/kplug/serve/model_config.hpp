@@ -20,7 +20,8 @@ struct ModelConfig {
   std::filesystem::path base_path;
 };
 
-// TF Serving's batching parameters. Off: every request is one predict call.
+// TF Serving's batching parameters. Off: every request is one predict call, run on the HTTP
+// thread that read it (ServerOptions::io_threads are then the predict threads).
 struct BatchingOptions {
   bool enabled = false;
   std::int64_t max_batch_size = 32;               // rows merged into one predict
