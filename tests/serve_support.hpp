@@ -13,6 +13,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/json.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -90,6 +91,12 @@ class HttpClient {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
 };
+
+// The numbers of nested JSON lists, in order, as float32.
+inline void append_flat(const boost::json::value& value, std::vector<float>& out) {
+  if (!value.is_array()) return out.push_back(static_cast<float>(value.to_number<double>()));
+  for (const auto& x : value.as_array()) append_flat(x, out);
+}
 
 // Sends `bytes` on a fresh connection and reads until the server closes it (or `timeout`).
 inline std::string raw_exchange(std::uint16_t port, const std::string& bytes,

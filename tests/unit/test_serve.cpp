@@ -51,20 +51,11 @@ Expected row_request(const std::string& fixture, std::int64_t rows) {
   return {json::serialize(json::object{{"instances", std::move(instances)}}), model->predict(inputs)};
 }
 
-// The predictions of a row-format answer for output `k` of `outputs` outputs, flat.
-std::vector<float> flat_predictions(const std::string& body, std::size_t k, std::size_t outputs,
-                                    const std::string& name) {
+// The predictions of a row-format answer for output `name` (when the model has several), flat.
+std::vector<float> flat_predictions(const std::string& body, std::size_t outputs, const std::string& name) {
   std::vector<float> flat;
-  std::function<void(const json::value&)> walk = [&](const json::value& v) {
-    if (v.is_array()) {
-      for (const auto& x : v.as_array()) walk(x);
-    } else {
-      flat.push_back(static_cast<float>(v.to_number<double>()));
-    }
-  };
   const json::value answer = json::parse(body);
-  for (const auto& p : answer.at("predictions").as_array()) walk(outputs > 1 ? p.at(name) : p);
-  (void)k;
+  for (const auto& p : answer.at("predictions").as_array()) append_flat(outputs > 1 ? p.at(name) : p, flat);
   return flat;
 }
 
@@ -95,13 +86,12 @@ BOOST_AUTO_TEST_CASE(status_metadata_and_predict_as_tf_serving) {
                              .at("serving_default")
                              .at("outputs")
                              .as_object();
-    std::size_t k = 0;
     for (const auto& [output, info] : outputs) {
       (void)info;
       // The metadata lists outputs by name; the model's order decides which tensor is which.
       std::size_t index = 0;
       if (name == "siamese") index = output == "diff" ? 0 : 1;
-      check_equal(flat_predictions(answer.body, k++, outputs.size(), std::string(output)), expected.outputs.at(index));
+      check_equal(flat_predictions(answer.body, outputs.size(), std::string(output)), expected.outputs.at(index));
     }
   }
   // Columnar with several named inputs and outputs: {"outputs": {name: value}}.
@@ -167,7 +157,7 @@ BOOST_AUTO_TEST_CASE(versions_switch_atomically_and_a_broken_one_is_skipped) {
   fixture.server->poll_models();
   const HttpResult latest = client.post("/v1/models/mlp:predict", expected.body);
   BOOST_REQUIRE_EQUAL(latest.status, 200u);
-  check_equal(flat_predictions(latest.body, 0, 1, ""), expected.outputs[0]);
+  check_equal(flat_predictions(latest.body, 1, ""), expected.outputs[0]);
   BOOST_CHECK_EQUAL(client.post("/v1/models/mlp/versions/3:predict", expected.body).status, 200u);
   BOOST_CHECK_EQUAL(client.post("/v1/models/mlp/versions/1:predict", expected.body).status, 404u);
   BOOST_CHECK(contains(client.get("/v1/models/mlp/metadata").body, "\"version\":\"3\""));
@@ -192,7 +182,7 @@ BOOST_AUTO_TEST_CASE(batching_merges_concurrent_requests) {
       go.arrive_and_wait();
       const Expected& e = expected[static_cast<std::size_t>(c % 3)];
       const HttpResult r = client.post("/v1/models/mlp:predict", e.body);
-      const auto served = flat_predictions(r.body, 0, 1, "");
+      const auto served = flat_predictions(r.body, 1, "");
       bool same = r.status == 200 && served.size() == static_cast<std::size_t>(e.outputs[0].size());
       for (std::size_t i = 0; same && i < served.size(); ++i)
         same = served[i] == e.outputs[0][static_cast<std::int64_t>(i)];

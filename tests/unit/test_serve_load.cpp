@@ -68,15 +68,8 @@ Case make_case(const std::string& name, const std::string& fixture) {
 bool same_answer(const HttpResult& r, const Case& c) {
   if (r.status != 200) return false;
   std::vector<float> served;
-  std::function<void(const json::value&)> walk = [&](const json::value& v) {
-    if (v.is_array()) {
-      for (const auto& x : v.as_array()) walk(x);
-    } else {
-      served.push_back(static_cast<float>(v.to_number<double>()));
-    }
-  };
   const json::value answer = json::parse(r.body);
-  walk(answer.at("outputs"));
+  append_flat(answer.at("outputs"), served);
   return served == c.expected;
 }
 
