@@ -136,6 +136,43 @@ BOOST_AUTO_TEST_CASE(errors_are_tf_servings_codes_and_json) {
               contains(page.body, "DT_FLOAT"));
 }
 
+// A predict that throws answers an error; the server goes on.
+BOOST_AUTO_TEST_CASE(a_predict_that_throws_answers_an_error) {
+  ServerFixture fixture(Models{{"rnn", "rnn"}});
+  HttpClient client(fixture.port());
+  const HttpResult out_of_range =
+      client.post("/v1/models/rnn:predict", R"({"instances": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 100]]})");
+  BOOST_CHECK_EQUAL(out_of_range.status, 400u);
+  BOOST_CHECK_MESSAGE(
+      contains(out_of_range.body, "index 100 at position 9") && contains(out_of_range.body, "embedding"),
+      out_of_range.body);
+  BOOST_CHECK_EQUAL(client.post("/v1/models/rnn:predict", R"({"instances": [[1, 2, 3, 4, 5, 6, 7, 8, 9, 1]]})").status,
+                    200u);
+}
+
+// Until a model's first version loaded: 503 for it, /healthz 503; then served.
+BOOST_AUTO_TEST_CASE(a_model_still_loading_answers_503) {
+  TempDir dir("kplug-serve");
+  std::filesystem::create_directories(dir.path / "mlp");
+  serve::ServerOptions options;
+  options.port = 0;
+  options.poll_interval = std::chrono::hours(1);  // polled by hand below
+  options.models.push_back({"mlp", dir.path / "mlp"});
+  serve::Server server(options);
+  server.start();
+  HttpClient client(server.port());
+  const HttpResult loading = client.post("/v1/models/mlp:predict", R"({"instances": [[1]]})");
+  BOOST_CHECK_EQUAL(loading.status, 503u);
+  BOOST_CHECK(contains(loading.body, "Model mlp is loading"));
+  BOOST_CHECK_EQUAL(client.get("/v1/models/mlp/metadata").status, 503u);
+  BOOST_CHECK_EQUAL(client.get("/healthz").status, 503u);
+  BOOST_CHECK_EQUAL(client.get("/v1/models/mlp").status, 404u);  // TF Serving: no version seen yet
+  add_version(dir.path / "mlp", 1, "mlp_seq");
+  server.poll_models();
+  BOOST_CHECK_EQUAL(client.get("/healthz").status, 200u);
+  BOOST_CHECK_EQUAL(client.post("/v1/models/mlp:predict", row_request("mlp_seq", 1).body).status, 200u);
+}
+
 // A new version loads beside the old one and replaces it; a broken one leaves the old one served.
 BOOST_AUTO_TEST_CASE(versions_switch_atomically_and_a_broken_one_is_skipped) {
   ServerFixture fixture(Models{{"mlp", "mlp_seq"}});
