@@ -8,6 +8,8 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include <memory>
+#include <mutex>
+#include <vector>
 
 namespace kplug::serve::detail {
 

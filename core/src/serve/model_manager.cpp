@@ -72,6 +72,7 @@ std::optional<std::pair<std::int64_t, fs::path>> ModelManager::latest_version() 
 }
 
 void ModelManager::poll() {
+  const std::lock_guard polling(poll_mutex_);
   const auto latest = latest_version();
   if (!latest) return;
   const auto [version, dir] = *latest;

@@ -1,5 +1,7 @@
 #include "kplug/serve/servable.hpp"
 
+#include <algorithm>
+
 namespace kplug::serve {
 
 Servable::Servable(std::string name, std::int64_t version, ModelPtr model)

@@ -59,6 +59,7 @@ class ModelManager {
   ModelConfig config_;
   saving::LoadModelOptions load_options_;
   std::function<void(const std::string&)> log_;
+  std::mutex poll_mutex_;     // one poll at a time (the poll thread, poll_models()); guards failed_fingerprints_
   mutable std::mutex mutex_;  // guards current_ and statuses_
   std::shared_ptr<const Servable> current_;
   std::map<std::int64_t, VersionStatus, std::greater<>> statuses_;
