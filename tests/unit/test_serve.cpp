@@ -250,9 +250,8 @@ BOOST_AUTO_TEST_CASE(a_full_batch_queue_refuses_at_once) {
                             {Tensor({1, 32}, 0.5f)},
                             std::chrono::steady_clock::time_point::max(),
                             [&, block](serve::BatchResult r) {
-                              BOOST_CHECK(!r.error);
                               if (block) release.wait();
-                              ++done;
+                              if (!r.error) ++done;  // counted here, checked on the test's thread
                             }};
   };
   auto first = task(true);
