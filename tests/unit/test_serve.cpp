@@ -199,6 +199,12 @@ BOOST_AUTO_TEST_CASE(versions_switch_atomically_and_a_broken_one_is_skipped) {
   BOOST_CHECK_EQUAL(client.post("/v1/models/mlp/versions/1:predict", expected.body).status, 404u);
   BOOST_CHECK(contains(client.get("/v1/models/mlp/metadata").body, "\"version\":\"3\""));
   BOOST_CHECK(contains(client.get("/v1/models/mlp/versions/1").body, "\"state\":\"END\""));
+  // A legacy `.h5` model file as version 4.
+  std::filesystem::create_directories(fixture.dir.path / "mlp" / "4");
+  std::filesystem::copy_file(data_dir() / "legacy_h5" / "keras3" / "mlp" / "model.h5",
+                             fixture.dir.path / "mlp" / "4" / "model.h5");
+  fixture.server->poll_models();
+  BOOST_CHECK(contains(client.get("/v1/models/mlp/metadata").body, "\"version\":\"4\""));
 }
 
 // Concurrent requests merge into fewer predict calls; every answer is its own rows.
