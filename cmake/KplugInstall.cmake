@@ -9,6 +9,8 @@ install(TARGETS kplug_core kplug_saving kplug_sdk EXPORT kplugTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS kplug_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# kplug serve's library (the CLI needs it; its C++ API is not exported to find_package yet).
+install(TARGETS kplug_serve LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ ${PROJECT_SOURCE_DIR}/sdk/include/ ${KPLUG_GENERATED_INCLUDE_DIR}/
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(EXPORT kplugTargets NAMESPACE kplug:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/kplug)

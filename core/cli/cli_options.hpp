@@ -7,6 +7,24 @@
 
 namespace kplug::cli {
 
+// kplug serve's flags (TF Serving's names where it has one).
+struct ServeFlags {
+  std::string model_base_path;  // --model-base-path DIR: DIR/<version>/model.keras
+  std::string model_name = "default";
+  std::string model_config_file;  // --model-config-file: several models
+  std::string host = "127.0.0.1";
+  int port = 8501;  // 0: a free port (printed)
+  int threads = 2;  // --rest-api-num-threads
+  bool enable_batching = false;
+  std::string batching_parameters_file;
+  int num_batch_threads = 2;
+  double poll_seconds = 1;  // --file-system-poll-wait-seconds
+  long long max_body_bytes = 64ll << 20;
+  long long request_timeout_ms = 30000;  // --rest-api-timeout-in-ms
+  long long idle_timeout_ms = 60000;
+  long long header_timeout_ms = 10000;
+};
+
 struct CommonOptions {
   std::vector<std::string> plugin_dirs;  // --plugins DIR (repeatable): loaded first
   bool unsafe = false;                   // --unsafe: safe_mode=false
@@ -18,6 +36,7 @@ struct CommonOptions {
   std::string input;                     // predict --input
   std::string output;                    // predict --output ("" = stdout)
   std::vector<std::string> positional;
+  ServeFlags serve;
   bool progress = false;  // stderr is a terminal: loads over a second show progress there
 };
 

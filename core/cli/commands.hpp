@@ -16,6 +16,7 @@ int run_summary(const CommonOptions& options, std::ostream& out, std::ostream& e
 int run_predict(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int run_convert(const CommonOptions& options, std::ostream& out, std::ostream& err);
+int run_serve(const CommonOptions& options, std::ostream& out, std::ostream& err);
 
 // The whole text of `path` ("-" = stdin); kplug::FileError naming the file when unreadable.
 std::string read_input(const std::string& path);

@@ -129,6 +129,48 @@ CLI::App* add_convert_command(CLI::App& app, CommonOptions& options) {
   return convert;
 }
 
+CLI::App* add_serve_command(CLI::App& app, CommonOptions& options) {
+  CLI::App* serve = app.add_subcommand(
+      "serve", "Serve models over TensorFlow Serving's REST API (predict, metadata, status) until SIGTERM");
+  kplug::cli::ServeFlags& flags = options.serve;
+  auto* base =
+      serve->add_option("--model-base-path", flags.model_base_path, "DIR/<version>/model.keras, highest version served")
+          ->type_name("DIR");
+  serve->add_option("--model-name", flags.model_name, "The model's name in URLs (default: default)")->type_name("NAME");
+  serve
+      ->add_option("--model-config-file", flags.model_config_file,
+                   "Several models: TF Serving's model_config_list text")
+      ->type_name("FILE")
+      ->excludes(base);
+  serve->add_option("--plugins", options.plugin_dirs, "Load the plugins in DIR first (repeatable)")
+      ->type_name("DIR")
+      ->allow_extra_args(false);
+  serve->add_flag("--unsafe", options.unsafe, "safe_mode=false (kplug still never runs Python code)");
+  serve->add_option("--port", flags.port, "The REST port (0: a free one, printed)")->check(CLI::Range(0, 65535));
+  serve->add_option("--host", flags.host, "The address to listen on (default 127.0.0.1)");
+  serve->add_option("--rest-api-num-threads", flags.threads, "HTTP threads")->check(CLI::Range(1, 256));
+  serve->add_flag("--enable-batching", flags.enable_batching, "Merge concurrent predicts for a model into one call");
+  serve
+      ->add_option("--batching-parameters-file", flags.batching_parameters_file,
+                   "TF Serving's batching parameters text (max_batch_size, batch_timeout_micros, ...)")
+      ->type_name("FILE");
+  serve->add_option("--num-batch-threads", flags.num_batch_threads, "Predict threads per model")
+      ->check(CLI::Range(1, 256));
+  serve->add_option("--file-system-poll-wait-seconds", flags.poll_seconds, "How often new versions are looked for")
+      ->check(CLI::Range(0.01, 86400.0));
+  serve->add_option("--max-body-bytes", flags.max_body_bytes, "Larger request bodies answer 413")
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--rest-api-timeout-in-ms", flags.request_timeout_ms, "A predict not started by then answers 408")
+      ->check(CLI::PositiveNumber);
+  serve->add_option("--idle-timeout-ms", flags.idle_timeout_ms, "Idle keep-alive connections close after this")
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--header-timeout-ms", flags.header_timeout_ms,
+                   "A request header (and body) must arrive within this")
+      ->check(CLI::PositiveNumber);
+  return serve;
+}
+
 // The application with every subcommand; their flags write into `options`.
 void define_commands(CLI::App& app, CommonOptions& options) {
   app.footer(kFooter);
@@ -137,7 +179,8 @@ void define_commands(CLI::App& app, CommonOptions& options) {
   app.fallthrough(false);
   for (CLI::App* command :
        {add_roundtrip_command(app, options), add_plugins_command(app, options), add_summary_command(app, options),
-        add_predict_command(app, options), add_inspect_command(app, options), add_convert_command(app, options)}) {
+        add_predict_command(app, options), add_inspect_command(app, options), add_convert_command(app, options),
+        add_serve_command(app, options)}) {
     command->footer(kFooter);
   }
 }
@@ -148,6 +191,7 @@ int dispatch(const std::string& command, const CommonOptions& options) {
   if (command == "summary") return kplug::cli::run_summary(options, std::cout, std::cerr);
   if (command == "inspect") return kplug::cli::run_inspect(options, std::cout, std::cerr);
   if (command == "convert") return kplug::cli::run_convert(options, std::cout, std::cerr);
+  if (command == "serve") return kplug::cli::run_serve(options, std::cout, std::cerr);
   return kplug::cli::run_predict(options, std::cout, std::cerr);
 }
 
