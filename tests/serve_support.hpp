@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 
+#include <cmath>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -93,6 +94,13 @@ class HttpClient {
 };
 
 // The numbers of nested JSON lists, in order, as float32.
+// A batched answer equals the same rows predicted alone up to rounding: merged requests
+// change the GEMM's row count, and with it oneDNN's kernel and summation order (gemv for one
+// row), as with TF Serving's batching. 1e-6 is far below any wrong row.
+inline bool batched_value_matches(float served, float alone) {
+  return std::fabs(served - alone) <= 1e-6f + 1e-6f * std::fabs(alone);
+}
+
 inline void append_flat(const boost::json::value& value, std::vector<float>& out) {
   if (!value.is_array()) return out.push_back(static_cast<float>(value.to_number<double>()));
   for (const auto& x : value.as_array()) append_flat(x, out);

@@ -66,7 +66,9 @@ namespace kplug::plugin {
 // folder), one name per concept, kplug::Seed for seeds beyond int64; 7: the layers of
 // issue 20: Layer::compute_output_shape_for_call and track_variable, CallArgs::constants as
 // tensors, quantized KernelBiasLayer (policy holder, Keras's save order), Lambda
-// implementations (Registrar::add_lambda), stateful RNN state in BaseRNN.
+// implementations (Registrar::add_lambda), stateful RNN state in BaseRNN; 8: issue 21 and
+// the end of 20: Model::predict and predict_named are const (thread-safe), Dense's derived
+// kernel cache and TernaryDense's unpacked trits are members, the GetItem op node.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).
