@@ -13,12 +13,26 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
+
+// clang 14's AddressSanitizer allocator is not fork-safe: a process forked while another thread
+// allocates inherits its locks held and deadlocks on its first allocation
+// (github.com/google/sanitizers/issues/774). glibc's malloc, ThreadSanitizer's allocator and the
+// usual replacement allocators take their locks around fork, so only that build skips the case
+// where eight threads start isolated HDF5 readers at once.
+#if defined(__SANITIZE_ADDRESS__)
+#define KPLUG_ALLOCATOR_NOT_FORK_SAFE 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KPLUG_ALLOCATOR_NOT_FORK_SAFE 1
+#endif
+#endif
 
 using namespace kplug;
 namespace fs = std::filesystem;
@@ -186,6 +200,10 @@ BOOST_AUTO_TEST_CASE(stateful_rnn_calls_take_turns) {
 }
 
 BOOST_AUTO_TEST_CASE(many_threads_load_archives_at_once) {
+#ifdef KPLUG_ALLOCATOR_NOT_FORK_SAFE
+  BOOST_TEST_MESSAGE("skipped under AddressSanitizer: its allocator is not fork-safe (see the top of this file)");
+  return;
+#endif
   // Each thread loads the same archives (the isolated HDF5 reader serves them all) and predicts.
   const std::vector<std::string> archives = {"mlp_seq", "cnn", "rnn", "siamese_functional", "quantized_int8_mlp"};
   std::vector<std::vector<Tensor>> expected;
@@ -204,8 +222,13 @@ BOOST_AUTO_TEST_CASE(many_threads_load_archives_at_once) {
     workers.emplace_back([&, t] {
       for (int r = 0; r < rounds; ++r) {
         const std::size_t i = (static_cast<std::size_t>(t) + static_cast<std::size_t>(r)) % archives.size();
-        const ModelPtr model = saving::load_model(test::data_dir() / "keras" / (archives[i] + ".keras"));
-        if (!same_bits(model->predict(inputs[i]), expected[i])) failures.fetch_add(1);
+        try {
+          const ModelPtr model = saving::load_model(test::data_dir() / "keras" / (archives[i] + ".keras"));
+          if (!same_bits(model->predict(inputs[i]), expected[i])) failures.fetch_add(1);
+        } catch (const std::exception& e) {  // counted: an exception leaving a thread would end the run
+          failures.fetch_add(1);
+          std::fprintf(stderr, "load %s: %s\n", archives[i].c_str(), e.what());
+        }
       }
     });
   }
