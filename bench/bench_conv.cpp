@@ -3,6 +3,7 @@
 // doing the same maths (im2col + GEMM) with the same weights. Target: within 1.5x.
 // Issue 10's case: one Conv2D 3x3, 64 -> 64 channels, 56x56, batch 8, same padding, called
 // as a layer, against im2col + GEMM + bias in plain Eigen. Target: within 1.5x.
+#include "bench_support.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/model.hpp"
@@ -171,21 +172,14 @@ BENCHMARK(BM_CnnPredict_PlainEigen)->Unit(benchmark::kMicrosecond);
 constexpr int kConvBatch = 8, kConvSize = 56, kConvChannels = 64;
 
 kplug::Tensor random_tensor(kplug::Shape shape, unsigned seed) {
-  kplug::Tensor x(std::move(shape));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 0.1f);
-  for (float& v : x.values()) v = normal(rng);
-  return x;
+  return kplug::bench::random_tensor(std::move(shape), seed, 0.1f);
 }
 
 kplug::LayerPtr conv64_layer() {
-  kplug::DeserializeOptions options;
-  kplug::DeserializationContext context(options);
   kplug::LayerPtr layer =
-      kplug::deserialize_layer(kplug::json::parse(R"({"module": "keras.layers", "class_name": "Conv2D",
-                             "config": {"filters": 64, "kernel_size": 3, "padding": "same"}})"),
-                               context);
-  layer->maybe_build({kplug::PartialShape{std::nullopt, kConvSize, kConvSize, kConvChannels}});
+      kplug::bench::built_layer(R"({"module": "keras.layers", "class_name": "Conv2D",
+      "config": {"filters": 64, "kernel_size": 3, "padding": "same"}})",
+                                kplug::PartialShape{std::nullopt, kConvSize, kConvSize, kConvChannels});
   layer->set_weights({random_tensor({3, 3, kConvChannels, kConvChannels}, 7), random_tensor({kConvChannels}, 8)});
   return layer;
 }

@@ -2,31 +2,20 @@
 // 56x56 (batch 1, "same"), built from Keras configs and run through kplug's layers. The
 // GFLOP/s counter (2 * multiply-adds per second) is to be read against the peak of the
 // instruction set in the label (one core: KPLUG_NUM_THREADS=1).
+#include "bench_support.hpp"
 #include "kplug/isa.hpp"
-#include "kplug/json.hpp"
 #include "kplug/layers/layer.hpp"
-#include "kplug/layers/layer_io.hpp"
-#include "kplug/serialization.hpp"
 
 #include <benchmark/benchmark.h>
-
-#include <random>
 
 namespace {
 
 kplug::Tensor random_tensor(kplug::Shape shape, unsigned seed) {
-  kplug::Tensor t(std::move(shape));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, 0.05f);
-  for (float& v : t.values()) v = normal(rng);
-  return t;
+  return kplug::bench::random_tensor(std::move(shape), seed, 0.05f);
 }
 
 kplug::LayerPtr built_layer(const char* config, const kplug::PartialShape& input) {
-  kplug::DeserializeOptions options;
-  kplug::DeserializationContext context(options);
-  kplug::LayerPtr layer = kplug::deserialize_layer(kplug::json::parse(config), context);
-  layer->maybe_build({input});
+  kplug::LayerPtr layer = kplug::bench::built_layer(config, input);
   std::vector<kplug::Tensor> weights;
   unsigned seed = 1;
   for (const kplug::VariablePtr& v : layer->weights()) weights.push_back(random_tensor(v->value().shape(), seed++));

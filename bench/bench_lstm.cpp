@@ -2,6 +2,7 @@
 // kplug's LSTM layer against a plain Eigen program doing the same maths (one input
 // projection GEMM for all steps, then per step the h @ recurrent_kernel GEMM for the four
 // gates and the element-wise update), same weights. Target: within 1.5x.
+#include "bench_support.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/serialization.hpp"
@@ -19,13 +20,7 @@ using RowArray = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowM
 
 constexpr std::int64_t kBatch = 32, kSteps = 100, kFeatures = 256, kUnits = 256;
 
-kplug::Tensor random_tensor(kplug::Shape shape, unsigned seed, float scale) {
-  kplug::Tensor t(std::move(shape));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  for (float& v : t.values()) v = normal(rng);
-  return t;
-}
+using kplug::bench::random_tensor;
 
 struct Weights {
   kplug::Tensor kernel = random_tensor({kFeatures, 4 * kUnits}, 1, 0.05f);

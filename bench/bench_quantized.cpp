@@ -3,6 +3,7 @@
 // replaces, at batch 1, 32 and 256. Both layers are built from Keras-style configs and
 // given random weights of the right dtypes; the int8 time over the float32 time is the
 // ratio to read (target <= 1).
+#include "bench_support.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_io.hpp"
@@ -30,13 +31,7 @@ const char* const kInt8Dense = R"({"module": "keras.layers", "class_name": "Dens
           "registered_name": null}},
       "registered_name": null}}})";
 
-kplug::Tensor random_tensor(kplug::Shape shape, unsigned seed, float scale) {
-  kplug::Tensor t(std::move(shape));
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> normal(0.0f, scale);
-  for (float& v : t.values()) v = normal(rng);
-  return t;
-}
+using kplug::bench::random_tensor;
 
 // Keras's int8 kernel: integers in [-127, 127], one float scale per output unit.
 kplug::Tensor random_int8_kernel() {
@@ -48,11 +43,7 @@ kplug::Tensor random_int8_kernel() {
 }
 
 kplug::LayerPtr built_dense(const char* config) {
-  kplug::DeserializeOptions options;
-  kplug::DeserializationContext context(options);
-  kplug::LayerPtr layer = kplug::deserialize_layer(kplug::json::parse(config), context);
-  layer->maybe_build({kplug::PartialShape{std::nullopt, kIn}});
-  return layer;
+  return kplug::bench::built_layer(config, kplug::PartialShape{std::nullopt, kIn});
 }
 
 void run(benchmark::State& state, kplug::Layer& layer) {
