@@ -40,7 +40,9 @@ class TensorBuilder {
   // `value` holds `rank` nested lists; `path` names it in errors.
   void add(const json::value& value, std::size_t rank, const std::string& path) {
     if (dims_.empty()) dims_.assign(rank, -1);
-    walk(value, 0, path);
+    base_path_ = path;
+    index_.clear();
+    walk(value, 0);
   }
 
   // The tensor, its leading dim `rows` (instances) prepended when built from instances.
@@ -65,49 +67,61 @@ class TensorBuilder {
   }
 
  private:
-  void walk(const json::value& value, std::size_t depth, const std::string& path) {
-    if (depth == dims_.size()) return scalar(value, path);
+  void walk(const json::value& value, std::size_t depth) {
+    if (depth == dims_.size()) return scalar(value);
     const json::array* list = value.if_array();
     if (!list) {
-      bad_request(path + ": expected a list (input '" + spec_.name + "' takes rank-" +
+      bad_request(path() + ": expected a list (input '" + spec_.name + "' takes rank-" +
                   std::to_string(spec_.shape.rank()) + " values of shape " + shape_text(spec_.shape) + "), got " +
                   kind_of(value));
     }
     const auto length = static_cast<std::int64_t>(list->size());
     if (dims_[depth] < 0) dims_[depth] = length;
     if (dims_[depth] != length) {
-      bad_request(path + ": a list of " + std::to_string(length) + " where the first has " +
+      bad_request(path() + ": a list of " + std::to_string(length) + " where the first has " +
                   std::to_string(dims_[depth]) + " (input '" + spec_.name +
                   "': lists at one depth must have one length)");
     }
-    for (std::size_t i = 0; i < list->size(); ++i) walk((*list)[i], depth + 1, path + "[" + std::to_string(i) + "]");
+    index_.push_back(0);
+    for (const json::value& item : *list) {
+      walk(item, depth + 1);
+      ++index_.back();
+    }
+    index_.pop_back();
   }
 
-  void scalar(const json::value& value, const std::string& path) {
-    if (budget_ == 0) bad_request(path + ": the request holds too many values (over the server's limit)");
+  void scalar(const json::value& value) {
+    if (budget_ == 0) bad_request(path() + ": the request holds too many values (over the server's limit)");
     --budget_;
     if (const json::object* object = value.if_object(); object && object->contains("b64")) {
-      bad_request(path + ": {\"b64\": ...} values are not supported (input '" + spec_.name + "' is " +
+      bad_request(path() + ": {\"b64\": ...} values are not supported (input '" + spec_.name + "' is " +
                   tf_dtype_name(spec_.dtype) + "; kplug serves no string inputs)");
     }
     if (is_floating(spec_.dtype)) {
-      if (!value.is_number()) expected("a number", value, path);
+      if (!value.is_number()) expected("a number", value);
       numbers_.push_back(static_cast<float>(value.to_number<double>()));
     } else if (spec_.dtype == DType::bool_) {
-      if (!value.is_bool()) expected("true or false", value, path);
+      if (!value.is_bool()) expected("true or false", value);
       integers_.push_back(value.get_bool() ? 1 : 0);
     } else {
-      if (!value.is_int64() && !value.is_uint64()) expected("an integer", value, path);
-      if (value.is_uint64() && value.get_uint64() > std::uint64_t(INT64_MAX)) expected("an int64", value, path);
+      if (!value.is_int64() && !value.is_uint64()) expected("an integer", value);
+      if (value.is_uint64() && value.get_uint64() > std::uint64_t(INT64_MAX)) expected("an int64", value);
       integers_.push_back(value.is_int64() ? value.get_int64() : std::int64_t(value.get_uint64()));
     }
   }
 
-  [[noreturn]] void expected(const char* what, const json::value& value, const std::string& path) const {
+  [[noreturn]] void expected(const char* what, const json::value& value) const {
     std::string got = kind_of(value);
     if (value.is_array()) got += " (the values are nested deeper than input '" + spec_.name + "' takes)";
-    bad_request(path + ": expected " + what + " for input '" + spec_.name + "' (" + tf_dtype_name(spec_.dtype) +
+    bad_request(path() + ": expected " + what + " for input '" + spec_.name + "' (" + tf_dtype_name(spec_.dtype) +
                 ", shape " + shape_text(spec_.shape) + "), got " + got);
+  }
+
+  // The JSON path of the value being read, built only for an error message.
+  std::string path() const {
+    std::string text = base_path_;
+    for (std::size_t i : index_) text += "[" + std::to_string(i) + "]";
+    return text;
   }
 
   static std::string kind_of(const json::value& value) {
@@ -127,6 +141,8 @@ class TensorBuilder {
   std::vector<std::int64_t> dims_;  // -1 until the first list at that depth
   std::vector<float> numbers_;
   std::vector<std::int64_t> integers_;
+  std::string base_path_;           // the path add() was given
+  std::vector<std::size_t> index_;  // the list positions walk() is at
 };
 
 // The signature input a key names: 400 naming the unknown key and the inputs.
