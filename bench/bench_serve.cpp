@@ -3,7 +3,7 @@
 //     Model::predict on the same row in a loop (target: at least 0.5x), with the p99 latency;
 //  2. batching: 32 concurrent clients on cnn, batching on against off (target: at least 2x);
 //  3. worker threads: 2 against 1 on cnn, 8 clients, batching off (target: at least 1.7x).
-// Usage: kplug_bench_serve [seconds per measurement, default 2]
+// Usage: kplug_bench_serve [seconds per measurement, default 2] [figures to run, default 123]
 #include "kplug/saving/keras_file.hpp"
 #include "kplug/serve/server.hpp"
 
@@ -79,6 +79,38 @@ std::string zeros_body(const Tensor& row) {
   return boost::json::serialize(boost::json::object{{"inputs", nest(0, at)}});
 }
 
+// The floor of figure 1: a bare Beast server on one thread answering every request with a fixed
+// small body (no routing, no JSON, no model), to the same client. What HTTP over loopback costs.
+class EchoServer {
+ public:
+  EchoServer() : acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    thread_ = std::jthread([this] { serve_one_connection(); });
+  }
+  std::uint16_t port() const { return acceptor_.local_endpoint().port(); }
+
+ private:
+  void serve_one_connection() {
+    boost::asio::ip::tcp::socket socket = acceptor_.accept();
+    boost::beast::flat_buffer buffer;
+    boost::beast::error_code ec;
+    while (true) {
+      http::request<http::string_body> request;
+      http::read(socket, buffer, request, ec);
+      if (ec) return;
+      http::response<http::string_body> response(http::status::ok, 11);
+      response.set(http::field::content_type, "application/json");
+      response.body() = R"({"predictions": [[0.5]]})";
+      response.prepare_payload();
+      http::write(socket, response, ec);
+      if (ec) return;
+    }
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::ip::tcp::acceptor acceptor_;
+  std::jthread thread_;
+};
+
 struct Load {
   double per_second;
   double p99_ms;
@@ -134,13 +166,10 @@ Tensor first_row(const std::string& fixture) {
   return row;
 }
 
-}  // namespace
+using kplug::serve::BatchingOptions;
 
-int main(int argc, char** argv) {
-  const double seconds = argc > 1 ? std::stod(argv[1]) : 2.0;
-  using kplug::serve::BatchingOptions;
-
-  // 1. Server overhead on mlp_seq.
+// 1. Server overhead on mlp_seq, with the bare-HTTP floor.
+void overhead_figure(double seconds) {
   const Tensor mlp_row = first_row("mlp_seq");
   auto mlp = kplug::saving::load_model(kData / "keras" / "mlp_seq.keras");
   std::int64_t calls = 0;
@@ -152,11 +181,21 @@ int main(int argc, char** argv) {
   const double in_process = static_cast<double>(calls) / std::chrono::duration<double>(Clock::now() - start).count();
   const ModelDir mlp_dir("mlp", "mlp_seq");
   const Load one = serve(mlp_dir.path, mlp_row, BatchingOptions{}, 1, seconds);
+  Load floor{};
+  {
+    const EchoServer echo;
+    floor = run_clients(echo.port(), "/v1/models/m:predict", zeros_body(mlp_row), 1, seconds);
+  }  // the client closes its connection, so the echo thread returns
   std::printf(
-      "mlp_seq, 1 connection: %.0f req/s served, %.0f predict/s in process: %.2fx (target >= 0.5x); p99 %.3f ms\n",
-      one.per_second, in_process, one.per_second / in_process, one.p99_ms);
+      "mlp_seq, 1 connection: %.0f req/s served, %.0f predict/s in process: %.2fx (target >= 0.5x); p99 %.3f ms\n"
+      "  floor: a bare Beast server answering a fixed body, same client: %.0f req/s (%.1f us per round trip; "
+      "kplug serve adds %.1f us, predict itself %.1f us)\n",
+      one.per_second, in_process, one.per_second / in_process, one.p99_ms, floor.per_second, 1e6 / floor.per_second,
+      1e6 / one.per_second - 1e6 / floor.per_second, 1e6 / in_process);
+}
 
-  // 2. Batching on cnn, 32 clients.
+// 2. Batching on cnn, 32 clients.
+void batching_figure(double seconds) {
   const Tensor cnn_row = first_row("cnn");
   const ModelDir cnn_dir("cnn", "cnn");
   const Load off = serve(cnn_dir.path, cnn_row, BatchingOptions{false, 1, {}, 1, 1024}, 32, seconds);
@@ -165,11 +204,25 @@ int main(int argc, char** argv) {
   std::printf(
       "cnn, 32 clients: batching on %.0f req/s, off %.0f req/s: %.2fx (target >= 2x); p99 on %.2f ms, off %.2f ms\n",
       on.per_second, off.per_second, on.per_second / off.per_second, on.p99_ms, off.p99_ms);
+}
 
-  // 3. Worker threads on cnn, 8 clients, batching off (predict runs on the HTTP threads).
+// 3. Worker threads on cnn, 8 clients, batching off (predict runs on the HTTP threads).
+void threads_figure(double seconds) {
+  const Tensor cnn_row = first_row("cnn");
+  const ModelDir cnn_dir("cnn", "cnn");
   const Load t1 = serve(cnn_dir.path, cnn_row, BatchingOptions{}, 8, seconds, 1);
   const Load t2 = serve(cnn_dir.path, cnn_row, BatchingOptions{}, 8, seconds, 2);
   std::printf("cnn, 8 clients: 2 worker threads %.0f req/s, 1 thread %.0f req/s: %.2fx (target >= 1.7x)\n",
               t2.per_second, t1.per_second, t2.per_second / t1.per_second);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const double seconds = argc > 1 ? std::stod(argv[1]) : 2.0;
+  const std::string figures = argc > 2 ? argv[2] : "123";
+  if (figures.find('1') != std::string::npos) overhead_figure(seconds);
+  if (figures.find('2') != std::string::npos) batching_figure(seconds);
+  if (figures.find('3') != std::string::npos) threads_figure(seconds);
   return 0;
 }
