@@ -18,6 +18,10 @@ int run_inspect(const CommonOptions& options, std::ostream& out, std::ostream& e
 int run_convert(const CommonOptions& options, std::ostream& out, std::ostream& err);
 int run_serve(const CommonOptions& options, std::ostream& out, std::ostream& err);
 
+// The kernels predict runs on, e.g. "oneDNN avx512_core_bf16" (KPLUG_ISA caps the level):
+// `kplug --version` and `kplug inspect` print it.
+std::string kernels_text();
+
 // The whole text of `path` ("-" = stdin); kplug::FileError naming the file when unreadable.
 std::string read_input(const std::string& path);
 

@@ -233,6 +233,7 @@ void write_json_report(std::ostream& out, const std::string& path, const Inspect
   report["file"] = path;
   report["members"] = boost::json::value_from(inspected.members);
   report["weights_bytes"] = inspected.weights_bytes;
+  report["kernels"] = kernels_text();
   report["metadata"] = inspected.metadata;
   report["compile_config"] = inspected.compile_config;
   if (!inspected.training_config.is_null()) report["training_config"] = inspected.training_config;
@@ -282,6 +283,7 @@ void write_text_report(std::ostream& out, const std::string& path, const Inspect
   out << "Members: ";
   for (std::size_t i = 0; i < inspected.members.size(); ++i) out << (i ? ", " : "") << inspected.members[i];
   out << "\nWeights: " << inspected.weights_bytes << " bytes\n";
+  out << "Kernels: " << kernels_text() << "\n";
   if (const auto* m = inspected.metadata.if_object()) {
     for (const auto& item : *m) out << "Metadata " << item.key() << ": " << json::write(item.value()) << "\n";
   } else {

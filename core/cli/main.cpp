@@ -4,7 +4,6 @@
 #include "commands.hpp"
 
 #include "kplug/errors.hpp"
-#include "kplug/isa.hpp"
 #include "kplug/version.hpp"
 
 #include <CLI/CLI.hpp>
@@ -27,14 +26,8 @@ constexpr const char* kFooter =
 
 // `kplug --version`: the release, the plugin ABI and the kernels' instruction set.
 std::string version_text() {
-  std::string isa;
-  try {
-    isa = kplug::cpu_isa();
-  } catch (const kplug::Error& e) {
-    isa = std::string("error: ") + e.what();
-  }
-  return "kplug " KPLUG_VERSION_STRING " (plugin ABI " + std::to_string(KPLUG_ABI_VERSION) + ", kernels: oneDNN " +
-         isa + ")";
+  return "kplug " KPLUG_VERSION_STRING " (plugin ABI " + std::to_string(KPLUG_ABI_VERSION) +
+         ", kernels: " + kplug::cli::kernels_text() + ")";
 }
 
 void add_deserialize_flags(CLI::App& command, CommonOptions& options) {

@@ -29,8 +29,10 @@ struct Run {
   std::string out;  // stdout, or stdout+stderr with `merge`
 };
 
-Run run(const std::string& arguments, bool merge = false) {
-  const std::string command = std::string(KPLUG_CLI) + " " + arguments + (merge ? " 2>&1" : " 2>/dev/null");
+// `environment`: assignments the shell puts before the program ("NAME=value ").
+Run run(const std::string& arguments, bool merge = false, const std::string& environment = "") {
+  const std::string command =
+      environment + std::string(KPLUG_CLI) + " " + arguments + (merge ? " 2>&1" : " 2>/dev/null");
   Run result;
   FILE* pipe = ::popen(command.c_str(), "r");
   BOOST_REQUIRE(pipe != nullptr);
@@ -219,4 +221,15 @@ BOOST_AUTO_TEST_CASE(inspect_prints_a_plugin_skeleton_for_missing_classes) {
   const auto packages = json::parse(as_json.out).at("packages").as_array();
   BOOST_REQUIRE_EQUAL(packages.size(), 1u);
   BOOST_TEST(contains(packages[0].at("plugin_skeleton").as_string(), "KEYS my_pkg>Bar my_pkg>Foo"));
+}
+
+// `--version` and `inspect` name the kernels' instruction set; KPLUG_ISA caps it.
+BOOST_AUTO_TEST_CASE(version_and_inspect_report_the_kernels_instruction_set) {
+  const Run version = run("--version");
+  BOOST_TEST(version.status == 0);
+  BOOST_TEST(contains(version.out, "kernels: oneDNN "), version.out);
+  const std::string archive = quoted(test::data_dir() / "keras" / "mlp_seq.keras");
+  const Run capped = run("inspect " + archive, false, "KPLUG_ISA=sse41 ");
+  BOOST_TEST(capped.status == 0);
+  BOOST_TEST(contains(capped.out, "\nKernels: oneDNN sse41\n"), capped.out);
 }
