@@ -171,45 +171,54 @@ class NestedLayer : public kplug::FieldsLayer<NestedLayer, NestedLayerOptions> {
 
 // ---- the guide, in order ------------------------------------------------------------------
 
-void run(const fs::path& data) {
-  const fs::path work = fs::temp_directory_path() / ("kplug_saving_guide_" + std::to_string(::getpid()));
-  fs::create_directories(work);
-  struct RemoveDir {
-    fs::path dir;
-    ~RemoveDir() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } cleanup{work};
+// What the guide's steps share: the work folder and the custom-object model Keras wrote.
+struct Guide {
+  fs::path data, work, guide_dir;
+  std::string guide_json;
+  KerasIO keras_io;
 
-  // Custom objects. The guide's model, written by Python Keras: Input(4) ->
-  // MyLayers>CustomLayer(0.5) -> Dense(1, activation=my_package>custom_fn).
-  const fs::path guide_dir = data / "custom_objects";
-  const std::string guide_json = read_file(guide_dir / "model.json");
-  const KerasIO keras_io = read_io(guide_dir / "io.json");
-  auto matches_keras = [&](kplug::Model& model, const std::string& what) {
+  explicit Guide(const fs::path& data_dir)
+      : data(data_dir),
+        work(fs::temp_directory_path() / ("kplug_saving_guide_" + std::to_string(::getpid()))),
+        guide_dir(data_dir / "custom_objects"),
+        guide_json(read_file(guide_dir / "model.json")),
+        keras_io(read_io(guide_dir / "io.json")) {
+    fs::create_directories(work);
+  }
+  ~Guide() {
+    std::error_code ignored;
+    fs::remove_all(work, ignored);
+  }
+  Guide(const Guide&) = delete;
+  Guide& operator=(const Guide&) = delete;
+
+  void matches_keras(kplug::Model& model, const std::string& what) const {
     kplug::saving::load_weights(model, guide_dir / "model.weights.h5");
     const kplug::Tensor got = model.predict({keras_io.input})[0];
     check(kplug::allclose(got, keras_io.output, 1e-5f, 1e-6f), what + ": predictions differ from Keras's");
-  };
+  }
+};
 
+// Custom objects: registered, saved and loaded, passed to the load, in a scope. Returns the
+// guide's model as loaded with the registered objects.
+kplug::ModelPtr custom_object_steps(const Guide& guide) {
   step("registering custom objects (register_keras_serializable)");
   const std::string layer_key = kplug::register_serializable<CustomLayer>({.package = "MyLayers"});
   const std::string fn_key = kplug::register_activation("my_package", "custom_fn", custom_fn);
   check(layer_key == "MyLayers>CustomLayer" && fn_key == "my_package>custom_fn", "registered keys");
-  kplug::ModelPtr registered = kplug::model_from_json(guide_json);
-  matches_keras(*registered, "registered custom objects");
+  kplug::ModelPtr registered = kplug::model_from_json(guide.guide_json);
+  guide.matches_keras(*registered, "registered custom objects");
 
   step("saving and loading a whole model (model.save / keras.saving.load_model)");
-  kplug::saving::save_model(*registered, work / "custom_model.keras");
-  const kplug::ModelPtr reloaded = kplug::saving::load_model(work / "custom_model.keras");
+  kplug::saving::save_model(*registered, guide.work / "custom_model.keras");
+  const kplug::ModelPtr reloaded = kplug::saving::load_model(guide.work / "custom_model.keras");
   // Predictions, as the guide checks (the custom layer's get_config has no `name`, so the reloaded
   // one gets the next automatic name, custom_layer_1, as in Keras).
-  check_same_outputs(reloaded->predict({keras_io.input}), registered->predict({keras_io.input}),
+  check_same_outputs(reloaded->predict({guide.keras_io.input}), registered->predict({guide.keras_io.input}),
                      "load_model(save_model())");
   // The same model as Python Keras saved it (model.save("custom_model.keras")).
-  const kplug::ModelPtr from_keras = kplug::saving::load_model(guide_dir / "model.keras");
-  check(kplug::allclose(from_keras->predict({keras_io.input})[0], keras_io.output, 1e-5f, 1e-6f),
+  const kplug::ModelPtr from_keras = kplug::saving::load_model(guide.guide_dir / "model.keras");
+  check(kplug::allclose(from_keras->predict({guide.keras_io.input})[0], guide.keras_io.output, 1e-5f, 1e-6f),
         "Keras's custom_model.keras: predictions differ from Keras's");
 
   // The same objects, unregistered: a load without them fails and names the key...
@@ -217,7 +226,7 @@ void run(const fs::path& data) {
   kplug::get_custom_objects().erase(fn_key);
   bool refused = false;
   try {
-    kplug::model_from_json(guide_json);
+    kplug::model_from_json(guide.guide_json);
   } catch (const kplug::Error& e) {
     refused = std::string(e.what()).find("CustomLayer") != std::string::npos;
   }
@@ -230,18 +239,24 @@ void run(const fs::path& data) {
   step("passing custom objects to the load (custom_objects=...)");
   kplug::DeserializeOptions with_objects;
   with_objects.custom_objects = custom_objects;
-  kplug::ModelPtr passed = kplug::model_from_json(guide_json, with_objects);
-  matches_keras(*passed, "custom_objects");
+  kplug::ModelPtr passed = kplug::model_from_json(guide.guide_json, with_objects);
+  guide.matches_keras(*passed, "custom_objects");
 
   step("using a custom object scope (custom_object_scope)");
   {
     kplug::CustomObjectScope scope(custom_objects);
-    kplug::ModelPtr scoped = kplug::model_from_json(guide_json);
-    matches_keras(*scoped, "custom_object_scope");
+    kplug::ModelPtr scoped = kplug::model_from_json(guide.guide_json);
+    guide.matches_keras(*scoped, "custom_object_scope");
   }
   kplug::register_serializable<CustomLayer>({.package = "MyLayers"});  // registered again for what follows
   kplug::register_activation("my_package", "custom_fn", custom_fn);
 
+  return registered;
+}
+
+// get_config / from_config, to_json / model_from_json, clone_model. Returns the Functional
+// model of the guide (simple_functional.json) for the weight steps.
+kplug::ModelPtr config_steps(const Guide& guide, const kplug::Model& registered) {
   step("get_config / from_config of a layer");
   const kplug::LayerPtr layer = dense(3, "relu", "dense_a");
   const boost::json::object layer_config = layer->get_config();
@@ -261,7 +276,7 @@ void run(const fs::path& data) {
                      "Sequential.from_config + set_weights");
 
   step("get_config / from_config of a Functional model (from its JSON config)");
-  const std::string functional_json = read_file(data / "simple_functional.json");
+  const std::string functional_json = read_file(guide.data / "simple_functional.json");
   const kplug::ModelPtr functional = kplug::model_from_json(functional_json);
   const kplug::ModelPtr new_functional = kplug::model_from_config(kplug::serialize_layer(*functional));
   check_same_config(new_functional->get_config(), functional->get_config(), "Model.from_config");
@@ -274,8 +289,8 @@ void run(const fs::path& data) {
   // The custom-object model too. Its CustomLayer config has no "name" (its __init__ passes nothing
   // to the base Layer), so, as in Keras, the reloaded layer gets a new automatic name: compare
   // predictions, not text.
-  const kplug::ModelPtr guide_again = kplug::model_from_json(registered->to_json());
-  matches_keras(*guide_again, "model_from_json(to_json()) of the custom-object model");
+  const kplug::ModelPtr guide_again = kplug::model_from_json(registered.to_json());
+  guide.matches_keras(*guide_again, "model_from_json(to_json()) of the custom-object model");
 
   step("clone_model");
   const kplug::ModelPtr clone = kplug::clone_model(*functional);
@@ -283,6 +298,11 @@ void run(const fs::path& data) {
   clone->set_weights(functional->get_weights());
   check_same_outputs(clone->predict({batch(5, 784)}), functional->predict({batch(5, 784)}), "clone_model");
 
+  return functional;
+}
+
+// Regularizer serialization, weights between layers and models, weights files, transfer learning.
+void weight_steps(const Guide& guide, const kplug::ModelPtr& functional) {
   step("serialize / deserialize a regularizer");
   const kplug::regularizers::L1 regularizer(0.005);
   const boost::json::value reg_config = kplug::serialize(regularizer);
@@ -321,9 +341,9 @@ void run(const fs::path& data) {
                      "Dropout model weights (Dropout is the identity at inference)");
 
   step("save_weights / load_weights (.weights.h5)");
-  kplug::saving::save_weights(*functional, work / "ckpt.weights.h5");
-  const kplug::ModelPtr restored = kplug::model_from_json(functional_json);
-  kplug::saving::load_weights(*restored, work / "ckpt.weights.h5");
+  kplug::saving::save_weights(*functional, guide.work / "ckpt.weights.h5");
+  const kplug::ModelPtr restored = kplug::model_from_json(read_file(guide.data / "simple_functional.json"));
+  kplug::saving::load_weights(*restored, guide.work / "ckpt.weights.h5");
   check_same_outputs(restored->predict({batch(5, 784)}), functional->predict({batch(5, 784)}),
                      "load_weights(save_weights())");
 
@@ -337,7 +357,9 @@ void run(const fs::path& data) {
     check(transfer->layers()[i] == pretrained[i + 1], "extracted layers are the pretrained ones (shared)");
   }
   check(transfer->predict({batch(2, 784)})[0].shape() == kplug::Shape{2, 5}, "transfer model output shape");
+}
 
+void nested_layer_step() {
   step("a custom layer whose from_config deserializes its sublayers");
   kplug::register_serializable<NestedLayer>({.package = "ComplexModels"});
   const auto nested = std::make_shared<NestedLayer>(
@@ -351,6 +373,14 @@ void run(const fs::path& data) {
   check(new_nested->get_weights().size() == 4u, "NestedLayer weights: two kernels and two biases");
   new_nested->set_weights(nested->get_weights());
   check(((*new_nested)(batch(3, 4)) == (*nested)(batch(3, 4))), "NestedLayer predictions");
+}
+
+void run(const fs::path& data) {
+  const Guide guide(data);
+  const kplug::ModelPtr registered = custom_object_steps(guide);
+  const kplug::ModelPtr functional = config_steps(guide, *registered);
+  weight_steps(guide, functional);
+  nested_layer_step();
 }
 
 }  // namespace
