@@ -111,7 +111,9 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
       auto work = std::make_shared<net::executor_work_guard<beast::tcp_stream::executor_type>>(stream_.get_executor());
       route(state_, request.method_string(), request.target(), std::move(request.body()),
             [self, work](HttpAnswer answer) {
-              net::post(self->stream_.get_executor(), [self, work, answer = std::move(answer)]() mutable {
+              // dispatch: an answer made on this strand (batching off) is written at once, not
+              // queued for whichever io thread wakes next; one from a batch thread is queued.
+              net::dispatch(self->stream_.get_executor(), [self, work, answer = std::move(answer)]() mutable {
                 self->write(std::move(answer));
                 work->reset();
               });
