@@ -2,20 +2,28 @@
 
 #include "serve/http_session.hpp"
 
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/strand.hpp>
 
+#include <algorithm>
 #include <condition_variable>
+#include <memory>
 #include <thread>
 
 namespace kplug::serve {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+std::vector<std::unique_ptr<net::io_context>> make_contexts(int threads) {
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  for (int i = 0; i < std::max(threads, 1); ++i) contexts.push_back(std::make_unique<net::io_context>(1));
+  return contexts;
+}
+
 struct Server::Impl {
-  explicit Impl(ServerOptions options) {
+  explicit Impl(ServerOptions options) : contexts(make_contexts(options.io_threads)), acceptor(*contexts.front()) {
     state.options = std::move(options);
     for (const ModelConfig& config : state.options.models) {
       auto on_batch = [this, name = config.name](std::int64_t rows) { state.metrics.record_batch(name, rows); };
@@ -25,8 +33,12 @@ struct Server::Impl {
     }
   }
 
+  // One io_context per io thread, each connection on one of them in turn: a connection's reads,
+  // predicts and writes stay on one thread, never handed to another (a wake-up of another
+  // thread costs more than predicting a small model).
   void accept() {
-    acceptor.async_accept(net::make_strand(io), [this](boost::system::error_code ec, tcp::socket socket) {
+    net::io_context& next = *contexts[next_context++ % contexts.size()];
+    acceptor.async_accept(next, [this](boost::system::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted || !acceptor.is_open()) return;
       if (!ec) {
         boost::system::error_code ignored;
@@ -49,8 +61,10 @@ struct Server::Impl {
 
   detail::ServeState state;
   detail::SessionRegistry sessions;
-  net::io_context io;
-  tcp::acceptor acceptor{io};
+  std::vector<std::unique_ptr<net::io_context>> contexts;  // one per io thread; the first accepts
+  std::size_t next_context = 0;
+  tcp::acceptor acceptor;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> idle_guards;
   std::vector<std::thread> io_threads;
   std::thread poll_thread;
   std::mutex poll_mutex;  // guards stopping, for poll_wake
@@ -76,8 +90,10 @@ void Server::start() {
   impl.acceptor.listen(net::socket_base::max_listen_connections);
   impl.accept();
   impl.started = true;
-  for (int i = 0; i < std::max(impl.state.options.io_threads, 1); ++i)
-    impl.io_threads.emplace_back([&impl] { impl.io.run(); });
+  // Every context is kept running by a guard until stop() (a pending accept counts as work of the
+  // context it accepts into, not the acceptor's); after it, each ends with its last connection.
+  for (auto& context : impl.contexts) impl.idle_guards.push_back(net::make_work_guard(*context));
+  for (auto& context : impl.contexts) impl.io_threads.emplace_back([&context] { context->run(); });
   impl.poll_thread = std::thread([&impl] { impl.poll_loop(); });
 }
 
@@ -109,9 +125,12 @@ void Server::stop() {
     impl.stopping = true;
   }
   impl.poll_wake.notify_all();
-  net::post(impl.io, [&impl] {
+  net::post(*impl.contexts.front(), [&impl] {
     boost::system::error_code ec;
     impl.acceptor.close(ec);
+  });
+  net::post(*impl.contexts.front(), [&impl] {
+    for (auto& guard : impl.idle_guards) guard.reset();
   });
   impl.sessions.close_idle();
 }
