@@ -9,6 +9,8 @@ install(TARGETS kplug_core kplug_saving kplug_sdk EXPORT kplugTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(TARGETS kplug_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+# The isolated HDF5 reader, where libkplug_saving looks for it: in its own folder.
+install(TARGETS kplug_h5_reader RUNTIME DESTINATION ${CMAKE_INSTALL_LIBDIR})
 # kplug serve's library (the CLI needs it; its C++ API is not exported to find_package yet).
 install(TARGETS kplug_serve LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ ${PROJECT_SOURCE_DIR}/sdk/include/ ${KPLUG_GENERATED_INCLUDE_DIR}/
