@@ -1,6 +1,7 @@
 // read_weights_file: the whole file into memory, in-process or in an isolated reader process
 // whose crashes, hangs and huge allocations (libhdf5 1.10.8 bugs, fuzz/known/) cannot reach us
 // (reader_client.hpp).
+#include "file_image.hpp"
 #include "kplug/saving/h5_error.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 #include "reader_client.hpp"
@@ -86,14 +87,9 @@ std::unique_ptr<InMemoryWeightsStore> read_file(const std::filesystem::path& fil
     throw h5::H5Error(name, "", "not a regular file descriptor");
   }
   if (options.isolate) return detail::read_isolated(name, name, options, fd, attributes);
-  const auto size = static_cast<std::size_t>(info.st_size);
-  if (size == 0) throw h5::H5Error(name, "", "not an HDF5 file (empty)");
-  void* p = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (p == MAP_FAILED) throw h5::H5Error(name, "", std::string("cannot map the file: ") + std::strerror(errno));
-  const std::shared_ptr<void> mapping(p, [size](void* q) { ::munmap(q, size); });
-  const std::span<const std::byte> image{static_cast<const std::byte*>(p), size};
-  const h5::WeightsReader reader = h5::WeightsReader::open_image(image, name, options.limits);
-  return read_in_process(reader, options, image, attributes);
+  const detail::FileImage image = detail::FileImage::load(fd, name);
+  const h5::WeightsReader reader = h5::WeightsReader::open_image(image.bytes(), name, options.limits);
+  return read_in_process(reader, options, image.bytes(), attributes);
 }
 
 }  // namespace

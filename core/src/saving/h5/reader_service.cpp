@@ -3,6 +3,7 @@
 // the file at their offset, and everything announced as records.
 #include "reader_service.hpp"
 
+#include "file_image.hpp"
 #include "kplug/saving/h5_error.hpp"
 #include "reader_protocol.hpp"
 #include "record_writer.hpp"
@@ -171,18 +172,6 @@ bool receive_request(int socket, Request& request) {
   return true;
 }
 
-// The open file as an in-memory image (a memfd holding an archive member: HDF5 cannot open it
-// by a /proc/self/fd path); the mapping keeps the bytes.
-std::span<const std::byte> map_image(int fd, const std::string& name, std::shared_ptr<void>& mapping) {
-  struct stat info {};
-  if (::fstat(fd, &info) != 0) throw h5::H5Error(name, "", "cannot read the file size");
-  const auto size = static_cast<std::size_t>(info.st_size);
-  void* p = size > 0 ? ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0) : nullptr;
-  if (p == MAP_FAILED) throw h5::H5Error(name, "", std::string("cannot map: ") + std::strerror(errno));
-  if (p) mapping.reset(p, [size](void* q) { ::munmap(q, size); });
-  return {static_cast<const std::byte*>(p), size};
-}
-
 // The host reads plain contiguous datasets from its own descriptor of the file (one copy, as a
 // plain read): it must be the file HDF5 opened by name.
 void check_same_file(const Request& request, const std::string& name) {
@@ -196,11 +185,12 @@ void check_same_file(const Request& request, const std::string& name) {
 
 void read_request(RecordWriter& out, const Request& request) {
   const RequestHeader& header = request.header;
-  std::shared_ptr<void> image_mapping;
+  const std::string name = request.file.string();
+  // An image (an archive member in a memfd) is copied by libhdf5 as it opens it.
   const h5::WeightsReader reader =
-      header.image ? h5::WeightsReader::open_image(map_image(request.source_fd, request.file.string(), image_mapping),
-                                                   request.file.string(), header.limits)
-                   : h5::WeightsReader::open(request.file, header.limits);
+      header.image
+          ? h5::WeightsReader::open_image(FileImage::load(request.source_fd, name).bytes(), name, header.limits)
+          : h5::WeightsReader::open(request.file, header.limits);
   const h5::FileTree tree = reader.tree(header.with_attributes != 0);
   send_groups(out, tree);
   if (!header.image) check_same_file(request, reader.file_name());
