@@ -8,6 +8,7 @@
 #include "reader_protocol.hpp"
 #include "tensor_convert.hpp"
 #include "weights_arena.hpp"
+#include "weights_read.hpp"
 
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -75,6 +76,13 @@ std::unique_ptr<InMemoryWeightsStore> read_in_process(const h5::WeightsReader& r
   return owned;
 }
 
+void check_regular(int fd, const std::string& name) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    throw h5::H5Error(name, "", "not a regular file descriptor");
+  }
+}
+
 // The file by path, or (fd >= 0) the open regular file `fd`, read as an in-memory image.
 std::unique_ptr<InMemoryWeightsStore> read_file(const std::filesystem::path& file, int fd, const std::string& name,
                                                 const H5ReadOptions& options, StringAttributes* attributes) {
@@ -82,10 +90,7 @@ std::unique_ptr<InMemoryWeightsStore> read_file(const std::filesystem::path& fil
     if (options.isolate) return detail::read_isolated(file, name, options, -1, attributes);
     return read_in_process(h5::WeightsReader::open(file, options.limits), options, {}, attributes);
   }
-  struct stat info {};
-  if (::fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
-    throw h5::H5Error(name, "", "not a regular file descriptor");
-  }
+  check_regular(fd, name);
   if (options.isolate) return detail::read_isolated(name, name, options, fd, attributes);
   const detail::FileImage image = detail::FileImage::load(fd, name);
   const h5::WeightsReader reader = h5::WeightsReader::open_image(image.bytes(), name, options.limits);
@@ -101,6 +106,20 @@ std::unique_ptr<InMemoryWeightsStore> read_weights_file(const std::filesystem::p
 
 std::unique_ptr<InMemoryWeightsStore> read_weights_fd(int fd, const std::string& name, const H5ReadOptions& options) {
   return read_file({}, fd, name, options, nullptr);
+}
+
+detail::WeightsReadInProgress::WeightsReadInProgress(int fd, std::string name, const H5ReadOptions& options)
+    : fd_(fd), name_(std::move(name)), options_(options) {
+  if (!options_.isolate) return;
+  check_regular(fd_, name_);
+  isolated_.emplace(name_, name_, options_, fd_, false);
+}
+
+std::unique_ptr<InMemoryWeightsStore> detail::WeightsReadInProgress::get() {
+  if (!isolated_) return read_file({}, fd_, name_, options_, nullptr);
+  IsolatedRead read = std::move(*isolated_);
+  isolated_.reset();
+  return read.finish(nullptr);
 }
 
 H5FileContents read_h5_file(const std::filesystem::path& file, int fd, const std::string& name,

@@ -8,6 +8,7 @@
 #include "reader_protocol.hpp"
 #include "record_reader.hpp"
 #include "tensor_convert.hpp"
+#include "unique_fd.hpp"
 #include "weights_arena.hpp"
 
 #include <fcntl.h>
@@ -21,28 +22,13 @@
 #include <cerrno>
 #include <cstring>
 #include <span>
+#include <stdexcept>
 #include <system_error>
 
 namespace kplug::saving::detail {
 namespace {
 
 static_assert(kSlotAlignment % Tensor::kAlignment == 0, "tensors adopt the slots of the shared buffer");
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() { reset(); }
-  int get() const { return fd_; }
-  void reset() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
-
- private:
-  int fd_;
-};
 
 [[noreturn]] void bad_stream(const std::string& file, const std::string& what) {
   throw h5::H5Error(file, "", "the isolated reader sent an invalid record (" + what + ")");
@@ -326,23 +312,27 @@ void receive_records(StreamReader& in, const std::string& name, const H5ReadOpti
 // `name` is what messages call the file (an archive member read through /proc/self/fd/N).
 // `image_fd` >= 0: read that open file (not `file`) as an in-memory image.
 // `attributes`: where every group's string attributes go (null: not read).
-std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const std::string& name,
-                                                    const H5ReadOptions& options, int image_fd,
-                                                    StringAttributes* attributes) {
+IsolatedRead::IsolatedRead(const std::filesystem::path& file, std::string name, const H5ReadOptions& options,
+                           int image_fd, bool with_attributes)
+    : name_(std::move(name)),
+      options_(options),
+      deadline_(std::chrono::steady_clock::now() + options.child_timeout),
+      with_attributes_(with_attributes) {
   // The reader writes the datasets' bytes into this anonymous file; this process maps them.
-  Fd data(::memfd_create("kplug-weights", MFD_CLOEXEC));
-  if (data.get() < 0) throw h5::H5Error(name, "", std::string("memfd_create failed: ") + std::strerror(errno));
+  data_ = UniqueFd(::memfd_create("kplug-weights", MFD_CLOEXEC));
+  if (data_.get() < 0) throw h5::H5Error(name_, "", std::string("memfd_create failed: ") + std::strerror(errno));
   // Plain contiguous datasets are read from here once the reader has vouched for their place.
-  Fd source(image_fd >= 0 ? ::fcntl(image_fd, F_DUPFD_CLOEXEC, 0) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC));
-  if (source.get() < 0) throw h5::H5Error(name, "", std::string("cannot open: ") + std::strerror(errno));
+  source_ =
+      UniqueFd(image_fd >= 0 ? ::fcntl(image_fd, F_DUPFD_CLOEXEC, 0) : ::open(file.c_str(), O_RDONLY | O_CLOEXEC));
+  if (source_.get() < 0) throw h5::H5Error(name_, "", std::string("cannot open: ") + std::strerror(errno));
   struct stat source_info {};
-  if (::fstat(source.get(), &source_info) != 0 || source_info.st_size < 0) {
-    throw h5::H5Error(name, "", std::string("cannot read the file size: ") + std::strerror(errno));
+  if (::fstat(source_.get(), &source_info) != 0 || source_info.st_size < 0) {
+    throw h5::H5Error(name_, "", std::string("cannot read the file size: ") + std::strerror(errno));
   }
-  const auto file_size = static_cast<std::uint64_t>(source_info.st_size);
+  file_size_ = static_cast<std::uint64_t>(source_info.st_size);
   std::error_code cwd_error;
-  const std::string path = image_fd >= 0 ? name : std::filesystem::absolute(file, cwd_error).string();
-  if (cwd_error) throw h5::H5Error(name, "", "cannot resolve the path: " + cwd_error.message());
+  const std::string path = image_fd >= 0 ? name_ : std::filesystem::absolute(file, cwd_error).string();
+  if (cwd_error) throw h5::H5Error(name_, "", "cannot resolve the path: " + cwd_error.message());
   const RequestHeader header{kProtocol,
                              options.limits,
                              options.child_memory_bytes,
@@ -350,30 +340,45 @@ std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path&
                              static_cast<std::int64_t>(options.child_timeout.count()),
                              static_cast<std::uint32_t>(path.size()),
                              static_cast<std::uint8_t>(image_fd >= 0),
-                             static_cast<std::uint8_t>(attributes != nullptr)};
-  std::unique_ptr<ReaderProcess> reader = start_request(header, path, source.get(), data.get(), name, options);
+                             static_cast<std::uint8_t>(with_attributes)};
+  reader_ = start_request(header, path, source_.get(), data_.get(), name_, options);
+}
 
+IsolatedRead::IsolatedRead(IsolatedRead&&) noexcept = default;
+IsolatedRead::~IsolatedRead() = default;
+
+std::unique_ptr<InMemoryWeightsStore> IsolatedRead::finish(StringAttributes* attributes) {
+  if (!reader_) throw std::logic_error("IsolatedRead::finish called twice");
+  if ((attributes != nullptr) != with_attributes_) throw std::logic_error("IsolatedRead: attributes not asked for");
+  std::unique_ptr<ReaderProcess> reader = std::move(reader_);
   auto owned = std::make_unique<InMemoryWeightsStore>();
-  StreamReader in(reader->socket(), std::chrono::steady_clock::now() + options.child_timeout);
+  StreamReader in(reader->socket(), deadline_);
   Received received;
   try {
-    receive_records(in, name, options, file_size, *owned, attributes, received);
+    receive_records(in, name_, options_, file_size_, *owned, attributes, received);
   } catch (const StreamEnded&) {
   } catch (const TimedOut&) {
-    throw h5::H5Error(name, "",
+    throw h5::H5Error(name_, "",
                       "the HDF5 library did not finish reading this file within " +
-                          std::to_string(options.child_timeout.count()) +
+                          std::to_string(options_.child_timeout.count()) +
                           " ms: the file is malformed or hostile (or raise H5ReadOptions::child_timeout)");
   } catch (const std::length_error& e) {
-    bad_stream(name, e.what());
+    bad_stream(name_, e.what());
   }
   // Anything but a clean end: the reader is dropped (killed if still running, reaped).
-  if (!received.complete)
-    check_child_outcome(reader->wait(), name, reader->executable(), received.error, received.unsafe, false);
+  if (!received.complete) {
+    check_child_outcome(reader->wait(), name_, reader->executable(), received.error, received.unsafe, false);
+  }
   reader->count_served();
-  if (options.reuse_reader) reader_pool().release(std::move(reader));
-  adopt_datasets(*owned, received.layout, data.get(), source.get(), name);
+  if (options_.reuse_reader) reader_pool().release(std::move(reader));
+  adopt_datasets(*owned, received.layout, data_.get(), source_.get(), name_);
   return owned;
+}
+
+std::unique_ptr<InMemoryWeightsStore> read_isolated(const std::filesystem::path& file, const std::string& name,
+                                                    const H5ReadOptions& options, int image_fd,
+                                                    StringAttributes* attributes) {
+  return IsolatedRead(file, name, options, image_fd, attributes != nullptr).finish(attributes);
 }
 
 }  // namespace kplug::saving::detail

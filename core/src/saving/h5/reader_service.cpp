@@ -198,11 +198,11 @@ void read_request(RecordWriter& out, const Request& request) {
   out.put(kEnd);
 }
 
-// One request's records: true when the end record went out, false after a failure record.
+// One request's records (the last ones still buffered): true when they end with the end record,
+// false with a failure record.
 bool answer(RecordWriter& out, const Request& request) {
   try {
     read_request(out, request);
-    out.flush();
     return true;
   } catch (const h5::H5Error& e) {
     out.put(kFailure);
@@ -216,7 +216,6 @@ bool answer(RecordWriter& out, const Request& request) {
     out.put_string(e.what());
   } catch (...) {
   }
-  out.flush();
   return false;
 }
 
@@ -232,6 +231,9 @@ void serve_reader_requests(int socket) {
     ::alarm(0);
     ::close(request.source_fd);
     ::close(request.data_fd);
+    // The last records go out once the request is cleaned up: the host may send the next one
+    // (or look at this process) as soon as it has them.
+    out.flush();
     if (!served) ::_exit(3);
   }
 }
