@@ -23,6 +23,11 @@ struct ServeFlags {
   long long request_timeout_ms = 30000;  // --rest-api-timeout-in-ms
   long long idle_timeout_ms = 60000;
   long long header_timeout_ms = 10000;
+  // kplug's own (TF Serving has none): request bodies' JSON nesting and number count (400
+  // beyond), connections open at once (503 beyond; 0: no limit).
+  long long max_json_depth = 64;
+  long long max_elements = 1ll << 24;
+  long long max_connections = 1000;
 };
 
 struct CommonOptions {

@@ -161,6 +161,16 @@ CLI::App* add_serve_command(CLI::App& app, CommonOptions& options) {
       ->add_option("--header-timeout-ms", flags.header_timeout_ms,
                    "A request header (and body) must arrive within this")
       ->check(CLI::PositiveNumber);
+  serve->add_option("--max-json-depth", flags.max_json_depth, "Request bodies nested deeper answer 400")
+      ->check(CLI::Range(1ll, 100000ll));
+  serve
+      ->add_option("--max-elements", flags.max_elements,
+                   "Request bodies with more numbers (over every input) answer 400")
+      ->check(CLI::PositiveNumber);
+  serve
+      ->add_option("--max-connections", flags.max_connections,
+                   "Connections open at once; one more is answered 503 and closed (0: no limit)")
+      ->check(CLI::NonNegativeNumber);
   return serve;
 }
 

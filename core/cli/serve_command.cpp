@@ -42,6 +42,9 @@ serve::ServerOptions server_options(const CommonOptions& options, PluginHost& ho
   server.idle_timeout = std::chrono::milliseconds(flags.idle_timeout_ms);
   server.header_timeout = std::chrono::milliseconds(flags.header_timeout_ms);
   server.body_timeout = std::chrono::milliseconds(flags.header_timeout_ms * 3);
+  server.decode.max_json_depth = static_cast<std::size_t>(flags.max_json_depth);
+  server.decode.max_elements = static_cast<std::size_t>(flags.max_elements);
+  server.max_connections = static_cast<std::size_t>(flags.max_connections);
   auto lock = std::make_shared<std::mutex>();  // log lines come from the poll thread
   server.log = [&err, lock](const std::string& line) {
     const std::lock_guard guard(*lock);

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import struct
 import subprocess
 import sys
@@ -185,6 +186,73 @@ def test_sigterm_under_load(server, url):
           "SIGTERM: no request sent before it was dropped")
 
 
+def test_limit_flags(workdir):
+    """kplug's own limits (TF Serving has no such flags): --max-json-depth, --max-elements and
+    --max-connections reach the server."""
+    server = subprocess.Popen([KPLUG, "serve", "--model-base-path", f"{workdir}/mlp", "--model-name", "mlp",
+                               "--port", "0", "--max-json-depth", "4", "--max-elements", "40",
+                               "--max-connections", "2"], stdout=subprocess.PIPE, text=True)
+    try:
+        url = server.stdout.readline().strip().split()[-1]
+        for _ in range(600):
+            try:
+                if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.05)
+        row = [0.5] * 32
+        def post(body):
+            # One connection at a time, closed after its answer (a 503 only while an earlier one
+            # is still closing on the server's side).
+            for _ in range(300):
+                answer = requests.post(url + "/v1/models/mlp:predict", data=body, headers={"Connection": "close"})
+                if answer.status_code != 503:
+                    return answer
+                time.sleep(0.01)
+            return answer
+
+        ok = post(json.dumps({"instances": [row]}))
+        check(ok.status_code == 200, "--max-elements 40: one row of 32 numbers is answered")
+        many = post(json.dumps({"instances": [row, row]}))
+        check(many.status_code == 400 and "too many values" in many.json()["error"],
+              "--max-elements 40: two rows answer 400: " + many.text)
+        deep = post('{"instances": [[[[1]]]]}')
+        check(deep.status_code == 400 and "nested deeper than 4 levels" in deep.json()["error"],
+              "--max-json-depth 4: deeper answers 400: " + deep.text)
+        host, port = url.split("//")[1].split(":")
+
+        def admitted():
+            # A slot frees once the server has seen an earlier connection close: retried until then.
+            for _ in range(300):
+                s = socket.create_connection((host, int(port)))
+                s.sendall(b"GET /v1/models/mlp HTTP/1.1\r\nHost: x\r\n\r\n")
+                if s.recv(65536).startswith(b"HTTP/1.1 200"):
+                    return s
+                s.close()
+                time.sleep(0.01)
+            return None
+
+        held = [admitted(), admitted()]
+        check(all(held), "--max-connections 2: two connections are admitted")
+        refused = requests.get(url + "/v1/models/mlp", headers={"Connection": "close"})
+        check(refused.status_code == 503, "--max-connections 2: a third connection answers 503: " + refused.text)
+        for s in held:
+            if s:
+                s.close()
+        for _ in range(200):
+            metrics = requests.get(url + "/metrics", headers={"Connection": "close"})
+            if metrics.status_code == 200:
+                break
+            time.sleep(0.01)
+        check("kplug_serve_connections_refused_total " in metrics.text and
+              "kplug_serve_connections_refused_total 0" not in metrics.text,
+              "/metrics counts the refused connections")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
 def main():
     workdir = tempfile.mkdtemp(prefix="kplug-serve-clients-")
     server, url = start_server(workdir)
@@ -193,6 +261,7 @@ def main():
         test_plugin_model(url)
         test_curl(url, workdir)
         test_status_page(url)
+        test_limit_flags(workdir)
         test_sigterm_under_load(server, url)
     finally:
         if server.poll() is None:

@@ -224,6 +224,51 @@ BOOST_AUTO_TEST_CASE(shipped_plugins_build_against_the_installed_sdk) {
   fs::remove_all(work);
 }
 
+// A C++ program serving a model with kplug::serve, built against the installed package
+// (find_package(kplug) gives kplug::serve): it loads the model through the installed isolated
+// HDF5 reader (kplug-h5-reader beside the installed libkplug_saving), with no environment.
+BOOST_AUTO_TEST_CASE(serve_library_builds_against_the_installed_package) {
+  const fs::path work = work_dir("serve");
+  install_to(work / "prefix");
+  bool reader_installed = false;
+  for (const auto& entry : fs::recursive_directory_iterator(work / "prefix")) {
+    reader_installed = reader_installed || entry.path().filename() == "kplug-h5-reader";
+  }
+  BOOST_TEST(reader_installed);
+  fs::create_directories(work / "host");
+  std::ofstream(work / "host" / "CMakeLists.txt") << "cmake_minimum_required(VERSION 3.25)\n"
+                                                     "project(serve_host LANGUAGES CXX)\n"
+                                                     "find_package(kplug CONFIG REQUIRED)\n"
+                                                     "add_executable(serve_host main.cpp)\n"
+                                                     "target_link_libraries(serve_host PRIVATE kplug::serve)\n";
+  std::ofstream(work / "host" / "main.cpp") << R"(#include <kplug/serve/server.hpp>
+#include <iostream>
+int main(int, char** argv) {
+  kplug::serve::ServerOptions options;
+  options.port = 0;
+  options.models.push_back({"mlp", argv[1]});
+  kplug::serve::Server server(options);
+  server.start();
+  const bool ready = server.wait_until_ready(std::chrono::seconds(60));
+  std::cout << (ready ? "ready" : "not ready") << " on port " << server.port() << std::endl;
+  server.stop();
+  server.wait();
+  return ready ? 0 : 1;
+}
+)";
+  build_project(work / "host", work / "build", work / "prefix");
+  fs::create_directories(work / "models" / "mlp" / "1");
+  fs::copy_file(test::data_dir() / "keras" / "mlp_seq.keras", work / "models" / "mlp" / "1" / "model.keras");
+  const std::string output_file = (work / "served.txt").string();
+  const int status = std::system(("env -i " + (work / "build" / "serve_host").string() + " " +
+                                  (work / "models" / "mlp").string() + " > " + output_file + " 2>&1")
+                                     .c_str());
+  const std::string output = test::read_text(output_file);
+  BOOST_TEST(status == 0, output);
+  BOOST_TEST(contains(output, "ready on port"), output);
+  fs::remove_all(work);
+}
+
 #ifdef KPLUG_SDK_TEST_CLANG
 // Plugin authors use clang too: the template and the guide build with clang 14 against
 // the installed SDK. A g++ host then refuses the plugin by its listed build id, before loading.

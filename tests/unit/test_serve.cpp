@@ -316,6 +316,59 @@ BOOST_AUTO_TEST_CASE(hostile_requests_get_clear_errors_and_the_server_goes_on) {
   BOOST_CHECK_EQUAL(client.get("/v1/models/mlp").status, 200u);
 }
 
+// ServerOptions::decode (the CLI's --max-json-depth, --max-elements): a body nested deeper or
+// holding more numbers answers 400 naming the cause; one within both is answered.
+BOOST_AUTO_TEST_CASE(json_depth_and_element_count_limits_are_settings) {
+  serve::ServerOptions options;
+  options.decode.max_json_depth = 4;  // {"instances": [{"input_layer": [...]}]}
+  options.decode.max_elements = 40;   // one mlp_seq row holds 32 numbers
+  ServerFixture fixture(Models{{"mlp", "mlp_seq"}}, options);
+  HttpClient client(fixture.port());
+  const Expected one = row_request("mlp_seq", 1);
+  const HttpResult answered = client.post("/v1/models/mlp:predict", one.body);
+  BOOST_CHECK_EQUAL(answered.status, 200u);
+  const HttpResult deep = client.post("/v1/models/mlp:predict", R"({"instances": [[[[1]]]]})");
+  BOOST_CHECK_EQUAL(deep.status, 400u);
+  BOOST_CHECK_MESSAGE(contains(deep.body, "nested deeper than 4 levels"), deep.body);
+  const HttpResult many = client.post("/v1/models/mlp:predict", row_request("mlp_seq", 2).body);
+  BOOST_CHECK_EQUAL(many.status, 400u);
+  BOOST_CHECK_MESSAGE(contains(many.body, "too many values"), many.body);
+  BOOST_CHECK_EQUAL(client.get("/v1/models/mlp").status, 200u);
+}
+
+// ServerOptions::max_connections: one connection more is answered 503 and closed, and counted in
+// /metrics; a connection that closes frees its slot.
+BOOST_AUTO_TEST_CASE(connections_over_the_limit_answer_503_and_close) {
+  serve::ServerOptions options;
+  options.max_connections = 2;
+  ServerFixture fixture(Models{{"mlp", "mlp_seq"}}, options);
+  const std::uint16_t port = fixture.port();
+  auto first = std::make_unique<HttpClient>(port);
+  HttpClient second(port);
+  BOOST_CHECK_EQUAL(first->get("/v1/models/mlp").status, 200u);
+  BOOST_CHECK_EQUAL(second.get("/v1/models/mlp").status, 200u);
+  // raw_exchange reads until the server closes: the refused connection is closed after its answer.
+  const std::string refused = raw_exchange(port, "GET /v1/models/mlp HTTP/1.1\r\nHost: x\r\n\r\n");
+  BOOST_CHECK_MESSAGE(contains(refused, "503 Service Unavailable"), refused);
+  BOOST_CHECK_MESSAGE(contains(refused, "2 connections open"), refused);
+  BOOST_CHECK_EQUAL(second.get("/v1/models/mlp").status, 200u);  // the admitted ones go on
+
+  first.reset();  // its slot is free once the server has seen the close
+  int refused_count = 1;
+  std::string metrics;
+  for (int attempt = 0; attempt < 200 && !contains(metrics, "200 OK"); ++attempt) {
+    metrics = raw_exchange(port, "GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    if (metrics.starts_with("HTTP/1.1 503")) {
+      ++refused_count;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+  BOOST_REQUIRE_MESSAGE(contains(metrics, "200 OK"), metrics);
+  BOOST_CHECK_MESSAGE(
+      contains(metrics, "kplug_serve_connections_refused_total " + std::to_string(refused_count) + "\n"), metrics);
+  BOOST_CHECK(contains(metrics, "kplug_serve_requests_total{model=\"\",code=\"503\"}"));
+}
+
 // stop(): requests in flight are answered, then the threads end.
 BOOST_AUTO_TEST_CASE(stop_answers_requests_in_flight) {
   serve::ServerOptions options;

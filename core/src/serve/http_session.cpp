@@ -15,7 +15,14 @@ namespace net = boost::asio;
 
 class HttpSession : public std::enable_shared_from_this<HttpSession> {
  public:
-  HttpSession(net::ip::tcp::socket socket, ServeState& state) : stream_(std::move(socket)), state_(state) {}
+  // `admitted`: holds one of the server's connection slots (else it answers its request 503 and closes).
+  HttpSession(net::ip::tcp::socket socket, ServeState& state, bool admitted)
+      : stream_(std::move(socket)), state_(state), admitted_(admitted) {}
+  HttpSession(const HttpSession&) = delete;
+  HttpSession& operator=(const HttpSession&) = delete;
+  ~HttpSession() {
+    if (admitted_) state_.open_connections.fetch_sub(1);
+  }
 
   void start() {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->wait_for_request(); });
@@ -35,7 +42,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     if (state_.draining) return close();
     if (buffer_.size() > 0) return read_header();  // pipelined: already here
     idle_ = true;
-    stream_.expires_after(state_.options.idle_timeout);
+    stream_.expires_after(admitted_ ? state_.options.idle_timeout : state_.options.header_timeout);
     stream_.async_read_some(buffer_.prepare(4096), [self = shared_from_this()](beast::error_code ec, std::size_t n) {
       self->idle_ = false;
       if (ec) return self->close();
@@ -103,6 +110,10 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     version_ = request.version();
     head_ = request.method() == http::verb::head;
     started_ = std::chrono::steady_clock::now();
+    if (!admitted_) {
+      return answer_and_close(error_answer(503, "The server has " + std::to_string(state_.options.max_connections) +
+                                                    " connections open, its limit: try again later"));
+    }
     stream_.expires_never();  // a predict may take its time; request_timeout bounds it
     auto self = shared_from_this();
     try {
@@ -164,6 +175,7 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
   std::shared_ptr<http::response<http::empty_body>> continue_;
+  bool admitted_;
   bool idle_ = false;
   bool keep_alive_ = true;
   bool head_ = false;
@@ -184,8 +196,22 @@ void SessionRegistry::close_idle() {
   }
 }
 
+namespace {
+
+// Takes one of the server's connection slots (ServerOptions::max_connections, 0: no limit); false,
+// counted refused, when every one is taken.
+bool take_connection_slot(ServeState& state) {
+  const std::size_t max = state.options.max_connections;
+  if (state.open_connections.fetch_add(1) < max || max == 0) return true;
+  state.open_connections.fetch_sub(1);
+  state.metrics.record_connection_refused();
+  return false;
+}
+
+}  // namespace
+
 void start_session(net::ip::tcp::socket socket, ServeState& state, SessionRegistry& registry) {
-  auto session = std::make_shared<HttpSession>(std::move(socket), state);
+  auto session = std::make_shared<HttpSession>(std::move(socket), state, take_connection_slot(state));
   registry.add(session);
   session->start();
 }

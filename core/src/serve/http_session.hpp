@@ -27,7 +27,8 @@ class SessionRegistry {
   std::vector<std::weak_ptr<HttpSession>> sessions_;
 };
 
-// Starts serving `socket` (whose executor is a strand).
+// Starts serving `socket` (whose executor is a strand). Past ServerOptions::max_connections
+// open, its request is answered 503 and it is closed.
 void start_session(boost::asio::ip::tcp::socket socket, ServeState& state, SessionRegistry& registry);
 
 }  // namespace kplug::serve::detail

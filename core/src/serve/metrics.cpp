@@ -38,6 +38,11 @@ void Metrics::record_batch(const std::string& model, std::int64_t rows) {
   observe(batch_rows_[model], kBatchBounds, static_cast<double>(rows));
 }
 
+void Metrics::record_connection_refused() {
+  const std::lock_guard lock(mutex_);
+  ++connections_refused_;
+}
+
 std::map<std::string, std::uint64_t> Metrics::request_counts() const {
   const std::lock_guard lock(mutex_);
   std::map<std::string, std::uint64_t> counts;
@@ -92,6 +97,11 @@ std::string Metrics::prometheus_text(const std::vector<Gauge>& gauges) const {
   out += "# HELP kplug_serve_batch_size Rows per predict call.\n";
   out += "# TYPE kplug_serve_batch_size histogram\n";
   for (const auto& [model, h] : batch_rows_) render(out, "kplug_serve_batch_size", model, h, kBatchBounds);
+  out +=
+      "# HELP kplug_serve_connections_refused_total Connections answered 503 and closed: the server had its "
+      "maximum number open.\n";
+  out += "# TYPE kplug_serve_connections_refused_total counter\n";
+  out += "kplug_serve_connections_refused_total " + std::to_string(connections_refused_) + "\n";
   for (const Gauge& gauge : gauges) {
     out += "# HELP kplug_serve_" + gauge.name + " " + gauge.help + "\n";
     out += "# TYPE kplug_serve_" + gauge.name + " gauge\n";

@@ -24,7 +24,8 @@ struct ServeState {
   ServerOptions options;
   std::map<std::string, ServedModel, std::less<>> models;
   Metrics metrics;
-  std::atomic<bool> draining{false};  // stop() was called: answer, then close
+  std::atomic<bool> draining{false};             // stop() was called: answer, then close
+  std::atomic<std::size_t> open_connections{0};  // sessions admitted (under options.max_connections)
 };
 
 // An HTTP answer; `model` names the model it was about (for metrics), "" when none.

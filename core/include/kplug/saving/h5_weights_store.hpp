@@ -3,11 +3,12 @@
 //
 // Reading materialises every dataset of the file into memory (float16/bfloat16/float64 as
 // float32, as Keras assigns them to float32 variables; integers and bool keep their dtype for
-// optimizer counters). By default the file is read in a forked child process (forked once and
-// reused for later reads, see H5ReadOptions::reuse_reader): libhdf5 1.10.8
+// optimizer counters). By default the file is read in a separate reader process, the
+// kplug-h5-reader executable installed next to libkplug_saving (started once and reused for
+// later reads, see H5ReadOptions::reuse_reader): libhdf5 1.10.8
 // itself crashes, hangs or allocates gigabytes on some malformed files (fuzz/known/), so the
-// child reads under a memory and time bound, writes the datasets' bytes into an anonymous
-// shared file and streams (path, dtype, shape, size) records over a pipe; the parent
+// reader works under a memory and time bound, writes the datasets' bytes into an anonymous
+// shared file and streams (path, dtype, shape, size) records over a socket; the parent
 // validates every record, then maps that file and builds the store's tensors over it (no copy). `isolate = false`
 // reads in-process (trusted files, benchmarks). Writing goes through WeightsWriter: nothing
 // reaches the target until commit().
@@ -33,11 +34,13 @@ namespace kplug::saving {
 
 struct H5ReadOptions {
   h5::ReadLimits limits{};
-  // Read in a forked child (see the top of this file). false: in this process.
+  // Read in a reader process (see the top of this file). false: in this process.
   bool isolate = true;
-  // The child is forked once and serves later reads too (docs/safety.md). false: a fresh child
-  // for this read alone (a host that reads untrusted and trusted files in one process).
+  // The reader process is started once and serves later reads too (docs/safety.md). false: a
+  // fresh one for this read alone (a host that reads untrusted and trusted files in one process).
   bool reuse_reader = true;
+  // The reader's executable. Empty: kplug-h5-reader in the folder of libkplug_saving.
+  std::filesystem::path reader_executable;
   // The child's address space may grow by this much beyond what it inherits (RLIMIT_AS).
   std::uint64_t child_memory_bytes = std::uint64_t{8} << 30;
   // The child is killed (and the read fails) past this.

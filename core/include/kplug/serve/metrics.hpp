@@ -1,5 +1,5 @@
 // The server's counters, answered at /metrics in Prometheus's text format: requests and
-// errors per model and HTTP code, a latency histogram per model, batch sizes.
+// errors per model and HTTP code, a latency histogram per model, batch sizes, connections refused.
 #pragma once
 
 #include <chrono>
@@ -18,6 +18,8 @@ class Metrics {
   // One answered request; `model` empty for requests that name none (/healthz, unknown paths).
   void record_request(const std::string& model, unsigned status, std::chrono::microseconds latency);
   void record_batch(const std::string& model, std::int64_t rows);
+  // A connection refused: ServerOptions::max_connections were open.
+  void record_connection_refused();
 
   // Requests answered per model (every code), for the status page.
   std::map<std::string, std::uint64_t> request_counts() const;
@@ -44,6 +46,7 @@ class Metrics {
   std::map<std::pair<std::string, unsigned>, std::uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
   std::map<std::string, Histogram> batch_rows_;
+  std::uint64_t connections_refused_ = 0;
 };
 
 }  // namespace kplug::serve

@@ -40,6 +40,9 @@ struct ServerOptions {
   // by request_timeout answers 408.
   std::size_t max_body_bytes = std::size_t{64} << 20;
   DecodeLimits decode;
+  // Connections open at once; one more is answered 503 and closed (counted in /metrics as
+  // kplug_serve_connections_refused_total). 0: no limit.
+  std::size_t max_connections = 1000;
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};

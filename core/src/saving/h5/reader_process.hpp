@@ -1,6 +1,9 @@
-// The isolated HDF5 reader's processes: forked once, then reused for later reads (issue 21: a
-// fork per file cost ~10 ms of every load). Each process serves one request at a time over a
-// socket; a pool keeps the idle ones, so several threads read at once, each with its own.
+// The isolated HDF5 reader's processes: kplug-h5-reader executables started with posix_spawn
+// (no fork of the host: forking a multi-threaded host copies locks other threads hold, and a
+// sanitizer's allocator deadlocked such a child), then reused for later reads (issue 21: a
+// fresh process per file cost milliseconds of every load). Each process serves one request at
+// a time over a socket; a pool keeps the idle ones, so several threads read at once, each with
+// its own.
 //
 // A process that failed, timed out, sent anything unexpected or died is never reused: its
 // owner drops it (killed and reaped) and the next read starts a fresh one. Idle processes end
@@ -10,6 +13,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -17,22 +21,22 @@
 
 namespace kplug::saving::detail {
 
-// One forked reader: its end of the socket, and its pid (killed and reaped on destruction).
+// One reader process: its end of the socket, and its pid (killed and reaped on destruction).
 class ReaderProcess {
  public:
-  // The child's side: serves requests on `socket` (descriptor 3, every other descriptor but
-  // 0-2 closed), never returns.
-  using Serve = void (*)(int socket);
-
-  // Forks a process running `serve`. Throws std::system_error when the system refuses.
-  static std::unique_ptr<ReaderProcess> start(Serve serve);
-  // Adopts a forked process (start() makes them).
-  ReaderProcess(pid_t pid, int socket, pid_t owner) : pid_(pid), socket_(socket), owner_(owner) {}
+  // Starts `executable` with its end of a new socket on descriptor 3, /dev/null on 0 and 1,
+  // stderr shared (sanitizers report there), default signal handling and no other descriptor.
+  // Throws std::system_error when it cannot be started (ENOENT: no such executable).
+  static std::unique_ptr<ReaderProcess> start(const std::filesystem::path& executable);
+  // Adopts a started process (start() makes them).
+  ReaderProcess(pid_t pid, int socket, pid_t owner, std::filesystem::path executable)
+      : pid_(pid), socket_(socket), owner_(owner), executable_(std::move(executable)) {}
   ReaderProcess(const ReaderProcess&) = delete;
   ReaderProcess& operator=(const ReaderProcess&) = delete;
   ~ReaderProcess();
 
   int socket() const noexcept { return socket_; }
+  const std::filesystem::path& executable() const noexcept { return executable_; }
   // Requests served to the end (a process is retired after kMaxRequests).
   std::size_t served() const noexcept { return served_; }
   void count_served() noexcept { ++served_; }
@@ -45,7 +49,8 @@ class ReaderProcess {
  private:
   pid_t pid_;
   int socket_;
-  pid_t owner_;  // the process that forked it (after a fork of ours, the copy must not reap it)
+  pid_t owner_;  // the process that started it (after a fork of the host, the copy must not reap it)
+  std::filesystem::path executable_;
   std::size_t served_ = 0;
 };
 
@@ -56,7 +61,8 @@ class ReaderPool {
   static constexpr std::size_t kMaxIdle = 4;
   static constexpr std::size_t kMaxRequests = 1000;  // then the process is replaced (bounded growth)
 
-  std::unique_ptr<ReaderProcess> acquire(ReaderProcess::Serve serve);
+  // An idle reader started from `executable`, or a new one.
+  std::unique_ptr<ReaderProcess> acquire(const std::filesystem::path& executable);
   void release(std::unique_ptr<ReaderProcess> process);
 
  private:
@@ -66,5 +72,9 @@ class ReaderPool {
 
 // The process-wide pool (function-local: created on the first isolated read).
 ReaderPool& reader_pool();
+
+// kplug-h5-reader in the folder libkplug_saving was loaded from (the build tree and an install
+// both put it there), found once through dladdr.
+const std::filesystem::path& default_reader_executable();
 
 }  // namespace kplug::saving::detail

@@ -6,8 +6,6 @@
 
 namespace kplug::saving::detail {
 
-DType loaded_dtype(DType dtype) noexcept { return is_floating(dtype) ? DType::float32 : dtype; }
-
 Tensor to_tensor(const h5::Array& array) {
   const Shape shape(array.shape.begin(), array.shape.end());
   if (is_floating(array.dtype) && array.dtype != DType::float32) {

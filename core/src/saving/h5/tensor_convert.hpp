@@ -4,6 +4,7 @@
 #include "kplug/saving/h5_array.hpp"
 #include "kplug/state/weights_store.hpp"
 #include "kplug/tensor.hpp"
+#include "read_loaded.hpp"
 
 #include <optional>
 #include <string>
@@ -11,8 +12,6 @@
 
 namespace kplug::saving::detail {
 
-// The kplug dtype a dataset of `dtype` loads as: floats -> float32, integers and bool kept.
-DType loaded_dtype(DType dtype) noexcept;
 Tensor to_tensor(const h5::Array& array);
 h5::Array to_array(const Tensor& tensor);
 

@@ -9,6 +9,8 @@
 #include "kplug/saving/legacy_h5.hpp"
 #include "kplug/saving/legacy_h5_writer.hpp"
 #include "kplug/version.hpp"
+#include "saving/h5/unique_fd.hpp"
+#include "saving/h5/weights_read.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -20,6 +22,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <optional>
 
 namespace kplug::saving {
 namespace {
@@ -30,19 +33,7 @@ constexpr const char* kWeights = "model.weights.h5";
 constexpr const char* kWeightsNpz = "model.weights.npz";
 constexpr const char* kAssets = "assets/";
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using Fd = detail::UniqueFd;
 
 bool ends_with(const std::filesystem::path& path, std::string_view suffix) { return path.string().ends_with(suffix); }
 
@@ -188,11 +179,17 @@ ModelPtr load_archive(const std::filesystem::path& path, const LoadModelOptions&
   const std::optional<std::string> metadata =
       archive.contains(kMetadata) ? std::optional(archive.read(kMetadata, options.limits.max_config_bytes))
                                   : std::nullopt;
+  // The weights are read (in the isolated reader, by default) while the model is built.
+  std::optional<Fd> weights_fd;
+  std::optional<detail::WeightsReadInProgress> weights;
+  if (archive.contains(kWeights)) {
+    weights_fd.emplace(member_to_memfd(archive, kWeights, options.limits.max_weights_bytes));
+    weights.emplace(weights_fd->get(), name + "/" + kWeights, options.weights);
+  }
   ModelPtr model = model_from_config_text(config, name + "/" + kConfig,
                                           keras_version_of(metadata, name + "/" + kMetadata, options), options);
-  if (archive.contains(kWeights)) {
-    const Fd fd(member_to_memfd(archive, kWeights, options.limits.max_weights_bytes));
-    const auto store = read_weights_fd(fd.get(), name + "/" + kWeights, options.weights);
+  if (weights) {
+    const auto store = weights->get();
     // Assets are checked (caps) as Keras extracts them; no kplug object reads assets yet.
     std::uint64_t assets_left = options.limits.max_asset_bytes;
     for (const ArchiveMember& member : archive.members()) {
