@@ -69,10 +69,9 @@ dnnl::post_ops to_dnnl(const std::vector<ConvPostOp>& ops) {
     if (op.kind == ConvPostOp::Kind::sum)
       out.append_sum(1.0f);
     else
-      out.append_eltwise(1.0f,
-                         op.kind == ConvPostOp::Kind::relu ? dnnl::algorithm::eltwise_relu
-                                                           : dnnl::algorithm::eltwise_clip,
-                         op.alpha, op.beta);
+      out.append_eltwise(
+          1.0f, op.kind == ConvPostOp::Kind::relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_clip,
+          op.alpha, op.beta);
   }
   return out;
 }
@@ -103,7 +102,7 @@ struct ConvRunner {
 struct PreparedConv::Impl : ConvRunner {};
 
 std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x,
-                                                                       const std::vector<ConvAxis>& axes) const {
+                                                               const std::vector<ConvAxis>& axes) const {
   const std::lock_guard lock(mutex);
   for (const auto& p : primitives) {
     if (p->input == x.shape()) return p;
@@ -114,8 +113,7 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x,
   return made;
 }
 
-std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x,
-                                                                const std::vector<ConvAxis>& axes) const {
+std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x, const std::vector<ConvAxis>& axes) const {
   const dnnl::engine& engine = detail::cpu_engine();
   const auto spatial = axes.size();
   const std::int64_t F = kernel.dim(-1);
@@ -142,9 +140,8 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x,
   dnnl::primitive_attr attr;
   attr.set_post_ops(to_dnnl(post_ops));
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                             dnnl::algorithm::convolution_direct, p->src, any_weights, bias_md, p->dst,
-                                             strides, dilates, pad_l, pad_r);
+  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                             p->src, any_weights, bias_md, p->dst, strides, dilates, pad_l, pad_r);
   const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
   p->primitive = dnnl::convolution_forward(pd);
   p->scratchpad = pd.scratchpad_desc();
@@ -180,8 +177,8 @@ Tensor ConvRunner::run(const Tensor& x, const std::vector<ConvAxis>& axes, const
         {DNNL_ARG_DST, dnnl::memory(p->dst, engine, out.data())},
         {DNNL_ARG_SCRATCHPAD, dnnl::memory(p->scratchpad, engine, scratchpad.data())}};
     if (bias) {
-      args.emplace(DNNL_ARG_BIAS,
-                   dnnl::memory(dnnl::memory::desc({bias->size()}, dt::f32, tag::a), engine, const_cast<float*>(bias->data())));
+      args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({bias->size()}, dt::f32, tag::a), engine,
+                                               const_cast<float*>(bias->data())));
     }
     dnnl::stream stream(engine);
     p->primitive.execute(stream, args);
@@ -209,8 +206,8 @@ PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedCon
     impl.conv.groups = kernel.dim(-2);
   }
   if (impl.conv.groups < 1 || impl.kernel.dim(-1) % impl.conv.groups != 0) {
-    throw ValueError("conv: filters " + std::to_string(impl.kernel.dim(-1)) + " are not divisible by groups=" +
-                     std::to_string(impl.conv.groups));
+    throw ValueError("conv: filters " + std::to_string(impl.kernel.dim(-1)) +
+                     " are not divisible by groups=" + std::to_string(impl.conv.groups));
   }
   if (bias) {
     if (bias->size() != impl.kernel.dim(-1)) {
@@ -233,8 +230,8 @@ Tensor PreparedConv::run(const Tensor& x, const Tensor* residual) const {
   const Impl& impl = *impl_;
   const std::vector<ConvAxis> axes = detail::forward_axes("conv", x, impl.kernel, impl.conv);
   if (x.dim(-1) != impl.kernel.dim(-2) * impl.conv.groups) {
-    throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) + " with groups=" +
-                     std::to_string(impl.conv.groups) + " expects " +
+    throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) +
+                     " with groups=" + std::to_string(impl.conv.groups) + " expects " +
                      std::to_string(impl.kernel.dim(-2) * impl.conv.groups) + " input channels, the inputs " +
                      shape_to_string(x.shape()) + " have " + std::to_string(x.dim(-1)));
   }
@@ -285,8 +282,7 @@ FoldedConv fold_batch_normalization(const Tensor& kernel, const Tensor* bias, co
   for (const Tensor* t : {&mean, &variance, gamma, beta, bias}) {
     if (t && t->size() != channels) {
       throw ValueError("fold_batch_normalization: expected " + std::to_string(channels) +
-                       " values per parameter (the convolution's output channels), got " +
-                       shape_to_string(t->shape()));
+                       " values per parameter (the convolution's output channels), got " + shape_to_string(t->shape()));
     }
   }
   // The same float steps as ops::batch_normalization: x * s + (beta - mean * s).

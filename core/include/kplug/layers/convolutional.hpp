@@ -93,6 +93,15 @@ struct SeparableConvOptions : DepthwiseConvOptions<Rank> {
   std::shared_ptr<Constraint> pointwise_constraint;
 };
 
+// How a conv layer runs as an ops::PreparedConv: the convolution without post-ops, and the
+// layer's activation as post-ops (nullopt: one oneDNN does not fuse, applied after). A model's
+// plan uses it to fuse the layers after the convolution.
+struct PreparedConvSpec {
+  ops::PreparedConvOptions conv;
+  std::optional<std::vector<ops::ConvPostOp>> activation;
+  bool channels_first = false;
+};
+
 // What the conv families share: the kernel and bias variables, the channels-last round
 // trip and the checks of their input shapes. Their from_config/get_config are FieldsLayer's.
 template <std::size_t Rank>
@@ -101,14 +110,8 @@ class ConvLayer : public Layer {
   const VariablePtr& kernel() const noexcept { return kernel_; }  // SeparableConv: the depthwise kernel
   const VariablePtr& bias() const noexcept { return bias_; }
 
-  // How the layer runs as an ops::PreparedConv (Conv and DepthwiseConv; null for the others):
-  // the convolution without post-ops, and the layer's activation as post-ops (nullopt: one
-  // oneDNN does not fuse, applied after). A model's plan uses it to fuse the layers after it.
-  struct PreparedSpec {
-    ops::PreparedConvOptions conv;
-    std::optional<std::vector<ops::ConvPostOp>> activation;
-    bool channels_first = false;
-  };
+  using PreparedSpec = PreparedConvSpec;
+  // How the layer runs as an ops::PreparedConv (Conv and DepthwiseConv; null for the others).
   virtual std::optional<PreparedSpec> prepared_spec() const { return std::nullopt; }
 
  protected:
@@ -166,7 +169,7 @@ class Conv : public FieldsLayer<Conv<Rank>, ConvOptions<Rank>, ConvLayer<Rank>> 
   // Keras's checks and messages (ValueError).
   Conv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  std::optional<typename ConvLayer<Rank>::PreparedSpec> prepared_spec() const override;
+  std::optional<PreparedConvSpec> prepared_spec() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
@@ -200,7 +203,7 @@ class DepthwiseConv : public FieldsLayer<DepthwiseConv<Rank>, DepthwiseConvOptio
   static const config::Fields<Options>& fields();
   DepthwiseConv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
-  std::optional<typename ConvLayer<Rank>::PreparedSpec> prepared_spec() const override;
+  std::optional<PreparedConvSpec> prepared_spec() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;

@@ -75,7 +75,7 @@ std::vector<PartialShape> Conv<Rank>::compute_output_shape(const std::vector<Par
 }
 
 template <std::size_t Rank>
-std::optional<typename ConvLayer<Rank>::PreparedSpec> Conv<Rank>::prepared_spec() const {
+std::optional<PreparedConvSpec> Conv<Rank>::prepared_spec() const {
   ops::ConvNdOptions conv = detail::nd_options(this->options_);
   conv.groups = this->options_.groups;
   return this->make_spec(this->options_, std::move(conv), false);

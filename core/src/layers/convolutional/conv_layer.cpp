@@ -1,8 +1,8 @@
 // What the conv families share: their options' defaults, input checks, bias and the
 // channels-last round trip around the ops.
 #include "kplug/errors.hpp"
-#include "kplug/object.hpp"
 #include "kplug/layers/convolutional.hpp"
+#include "kplug/object.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/convolutional/conv_common.hpp"
 
@@ -107,7 +107,8 @@ typename ConvLayer<Rank>::PreparedSpec ConvLayer<Rank>::make_spec(const BaseConv
   PreparedSpec spec;
   spec.conv.conv = std::move(conv);
   spec.conv.depthwise = depthwise;
-  if (const NamedFunction* f = options.activation->as_named_function()) spec.activation = ops::activation_post_ops(f->name());
+  if (const NamedFunction* f = options.activation->as_named_function())
+    spec.activation = ops::activation_post_ops(f->name());
   spec.channels_first = options.data_format == "channels_first";
   return spec;
 }

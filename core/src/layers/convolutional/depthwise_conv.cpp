@@ -54,7 +54,7 @@ std::vector<PartialShape> DepthwiseConv<Rank>::compute_output_shape(
 }
 
 template <std::size_t Rank>
-std::optional<typename ConvLayer<Rank>::PreparedSpec> DepthwiseConv<Rank>::prepared_spec() const {
+std::optional<PreparedConvSpec> DepthwiseConv<Rank>::prepared_spec() const {
   return this->make_spec(this->options_, detail::nd_options(this->options_), true);
 }
 
