@@ -81,7 +81,8 @@ class ConfigBuilder {
                         {"layers", layers_},
                         {"input_layers", json::array{json::array{input.c_str(), 0, 0}}},
                         {"output_layers", json::array{json::array{output.c_str(), 0, 0}}}};
-    return json::serialize(json::object{{"module", "keras"}, {"class_name", "Functional"}, {"config", config}});
+    return json::serialize(
+        json::object{{"module", "keras.src.models.functional"}, {"class_name", "Functional"}, {"config", config}});
   }
 
  private:
@@ -315,17 +316,28 @@ class Chain {
   dnnl::memory output_;
 };
 
-// Median microseconds of `f` over repeated calls (after warm-up).
-double median_us(const std::function<void()>& f, int repeats) {
-  for (int i = 0; i < 3; ++i) f();
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
+// Median microseconds of `a` and of `b`, called in turns (after warm-up) so that both see the
+// same load on a shared machine.
+std::pair<double, double> median_us(const std::function<void()>& a, const std::function<void()>& b, int repeats) {
+  for (int i = 0; i < 3; ++i) {
+    a();
+    b();
+  }
+  std::vector<double> times_a, times_b;
+  auto time = [](const std::function<void()>& f) {
     const auto start = std::chrono::steady_clock::now();
     f();
-    times.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  };
+  for (int i = 0; i < repeats; ++i) {
+    times_a.push_back(time(a));
+    times_b.push_back(time(b));
   }
-  std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
-  return times[static_cast<std::size_t>(repeats / 2)];
+  auto median = [repeats](std::vector<double>& t) {
+    std::nth_element(t.begin(), t.begin() + repeats / 2, t.end());
+    return t[static_cast<std::size_t>(repeats / 2)];
+  };
+  return {median(times_a), median(times_b)};
 }
 
 Tensor random_input(std::int64_t batch) {
@@ -344,26 +356,48 @@ int main() {
   randomize(*model);
   std::printf("MobileNetV2 alpha 1.0, 96x96x3: %zu layers, %lld parameters\n", model->layers().size(),
               static_cast<long long>(model->count_params()));
-  std::printf("%-8s %-8s %14s %14s %10s %12s\n", "batch", "threads", "kplug (us)", "chain (us)", "ratio", "max |diff|");
-  double kplug_one_thread_8 = 0.0;
-  for (const auto& [batch, threads] : std::vector<std::pair<std::int64_t, int>>{{1, 1}, {2, 1}, {8, 1}, {8, 2}}) {
-    kplug::set_num_threads(threads);
-    omp_set_num_threads(threads);
+  std::printf("%-8s %14s %14s %10s %12s\n", "batch", "kplug (us)", "chain (us)", "ratio", "max |diff|");
+  auto threads = [](int n) {
+    kplug::set_num_threads(n);
+    omp_set_num_threads(n);
+  };
+  threads(1);
+  for (const std::int64_t batch : {1, 2, 8}) {
     const Tensor x = random_input(batch);
     Chain chain(*model, net, batch);
     const Tensor y = model->predict({x}, batch)[0];
     const float* z = chain.run(x);
     float diff = 0.0f;
     for (std::int64_t i = 0; i < y.size(); ++i) diff = std::max(diff, std::abs(y.data()[i] - z[i]));
-    const int repeats = batch == 8 ? 15 : 40;
-    const double kplug_us = median_us([&] { model->predict({x}, batch); }, repeats);
-    const double chain_us = median_us([&] { chain.run(x); }, repeats);
-    std::printf("%-8lld %-8d %14.0f %14.0f %9.2fx %12.2e\n", static_cast<long long>(batch), threads, kplug_us, chain_us,
+    const int repeats = batch == 8 ? 21 : 61;
+    const auto [kplug_us, chain_us] = median_us([&] { model->predict({x}, batch); }, [&] { chain.run(x); }, repeats);
+    std::printf("%-8lld %14.0f %14.0f %9.2fx %12.2e\n", static_cast<long long>(batch), kplug_us, chain_us,
                 kplug_us / chain_us, static_cast<double>(diff));
-    if (batch == 8 && threads == 1) kplug_one_thread_8 = kplug_us;
-    if (batch == 8 && threads == 2) {
-      std::printf("kplug batch 8, two threads against one: %.2fx faster\n", kplug_one_thread_8 / kplug_us);
-    }
   }
+  // One call of batch 8 on one thread, then on two, in turns.
+  const Tensor x = random_input(8);
+  Chain chain(*model, net, 8);
+  const auto [kplug_one, kplug_two] = median_us(
+      [&] {
+        threads(1);
+        model->predict({x}, 8);
+      },
+      [&] {
+        threads(2);
+        model->predict({x}, 8);
+      },
+      21);
+  const auto [chain_one, chain_two] = median_us(
+      [&] {
+        threads(1);
+        chain.run(x);
+      },
+      [&] {
+        threads(2);
+        chain.run(x);
+      },
+      21);
+  std::printf("batch 8, one thread against two: kplug %.0f / %.0f us (%.2fx), chain %.0f / %.0f us (%.2fx)\n",
+              kplug_one, kplug_two, kplug_one / kplug_two, chain_one, chain_two, chain_one / chain_two);
   return 0;
 }

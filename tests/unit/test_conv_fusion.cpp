@@ -78,7 +78,7 @@ std::string functional_json() {
   };
   std::string list;
   for (const std::string& l : layers) list += (list.empty() ? "" : ", ") + l;
-  return R"({"module": "keras", "class_name": "Functional", "config": {"name": "f", "trainable": true, "layers": [)" +
+  return R"({"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "f", "trainable": true, "layers": [)" +
          list + R"(], "input_layers": [["in", 0, 0]], "output_layers": [["c3", 0, 0], ["twice", 0, 0]]}})";
 }
 
