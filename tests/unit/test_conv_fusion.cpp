@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE conv_fusion
 #include <boost/test/unit_test.hpp>
 
+#include "kplug/activations.hpp"
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/models/model.hpp"
@@ -61,13 +62,11 @@ std::string functional_json() {
       R"( "batch_shape": [null, 9, 9, 4]}, "inbound_nodes": []})";
   const std::string layers[] = {
       input,
-      layer("Conv2D", "c1", R"("filters": 4, "kernel_size": [3, 3], "padding": "same", "use_bias": false)",
-            ref("in")),
+      layer("Conv2D", "c1", R"("filters": 4, "kernel_size": [3, 3], "padding": "same", "use_bias": false)", ref("in")),
       layer("BatchNormalization", "bn1", R"("epsilon": 0.001)", ref("c1")),
       layer("ReLU", "r1", R"("max_value": 6.0)", ref("bn1")),
       layer("Add", "add", "", "[" + ref("in") + ", " + ref("r1") + "]"),
-      layer("DepthwiseConv2D", "d1", R"("kernel_size": [3, 3], "strides": [2, 2], "depth_multiplier": 2)",
-            ref("add")),
+      layer("DepthwiseConv2D", "d1", R"("kernel_size": [3, 3], "strides": [2, 2], "depth_multiplier": 2)", ref("add")),
       layer("BatchNormalization", "bn2", R"("center": false)", ref("d1")),
       layer("Activation", "a2", R"("activation": "relu")", ref("bn2")),
       layer("Dropout", "drop", R"("rate": 0.5)", ref("a2")),
@@ -118,8 +117,31 @@ BOOST_AUTO_TEST_CASE(prepared_conv_matches_ops_conv) {
   // Another input shape: its own primitive; the kernel's layout already prepared.
   const Tensor x2 = random_tensor({1, 5, 5, 6}, 4);
   BOOST_TEST(max_difference(prepared.run(x2), (ops::conv(x2, kernel, o) + bias).map([](float v) {
-    return std::min(std::max(v, 0.0f), 0.5f);
-  })) < 1e-5f);
+               return std::min(std::max(v, 0.0f), 0.5f);
+             })) < 1e-5f);
+  BOOST_CHECK_THROW(prepared.run(random_tensor({1, 5, 5, 5}, 4)), ValueError);  // 5 channels, not 6
+  BOOST_CHECK_THROW(prepared.run(random_tensor({5, 5, 6}, 4)), ValueError);     // rank 3
+}
+
+BOOST_AUTO_TEST_CASE(fused_activations_match_kplugs_within_the_fixture_tolerance) {
+  const std::int64_t n = 4801;  // [-12, 12] by 0.005
+  Tensor x(Shape{1, n, 1});
+  for (std::int64_t i = 0; i < n; ++i) x.data()[i] = -12.0f + 0.005f * static_cast<float>(i);
+  const Tensor identity(Shape{1, 1, 1}, 1.0f);
+  for (const char* name : {"linear", "relu", "relu6", "sigmoid", "tanh", "silu", "swish", "elu", "gelu"}) {
+    const auto post_ops = ops::activation_post_ops(name);
+    BOOST_REQUIRE_MESSAGE(post_ops, name);
+    const Tensor got = ops::PreparedConv(identity, nullptr, {{}, false, *post_ops}).run(x);
+    const Tensor expected = (*builtin_activation(name))(x);
+    int bad = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+      const float e = expected.data()[i];
+      bad += !(std::abs(got.data()[i] - e) <= 1e-6f + 1e-5f * std::abs(e));
+    }
+    BOOST_TEST(bad == 0, name << ": " << bad << " values off");
+  }
+  BOOST_TEST(!ops::activation_post_ops("softmax"));
+  BOOST_TEST(!ops::relu_post_ops(0.0f, std::nullopt, 0.5f));  // a threshold
 }
 
 BOOST_AUTO_TEST_CASE(prepared_depthwise_causal_and_sum) {
@@ -140,13 +162,13 @@ BOOST_AUTO_TEST_CASE(fold_batch_normalization_matches_the_layer_maths) {
   const ops::FoldedConv folded =
       ops::fold_batch_normalization(kernel, &bias, mean, variance, &gamma, &beta, 1e-3f, false);
   const Tensor x = random_tensor({1, 4, 4, 2}, 14);
-  const Tensor plain = ((ops::conv(x, kernel) + bias - mean) / (variance + 1e-3f).map([](float v) {
-                         return std::sqrt(v);
-                       })) * gamma + beta;
+  const Tensor plain =
+      ((ops::conv(x, kernel) + bias - mean) / (variance + 1e-3f).map([](float v) { return std::sqrt(v); })) * gamma +
+      beta;
   BOOST_TEST(max_difference(ops::conv(x, folded.kernel) + folded.bias, plain) < 1e-5f);
-  BOOST_CHECK_THROW(ops::fold_batch_normalization(kernel, &bias, random_tensor({2}, 1), variance, nullptr, nullptr,
-                                                  1e-3f, false),
-                    ValueError);
+  BOOST_CHECK_THROW(
+      ops::fold_batch_normalization(kernel, &bias, random_tensor({2}, 1), variance, nullptr, nullptr, 1e-3f, false),
+      ValueError);
 }
 
 BOOST_AUTO_TEST_CASE(functional_chains_match_the_layers_and_follow_set_weights) {

@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <utility>
@@ -63,15 +64,29 @@ dnnl::memory::desc keras_kernel_desc(const Tensor& kernel, std::int64_t groups) 
   return {shape, dt::f32, strides};
 }
 
+dnnl::algorithm eltwise(ConvPostOp::Kind kind) {
+  using K = ConvPostOp::Kind;
+  using A = dnnl::algorithm;
+  switch (kind) {
+    case K::relu: return A::eltwise_relu;
+    case K::clip: return A::eltwise_clip;
+    case K::logistic: return A::eltwise_logistic;
+    case K::tanh: return A::eltwise_tanh;
+    case K::swish: return A::eltwise_swish;
+    case K::elu: return A::eltwise_elu;
+    case K::gelu_erf: return A::eltwise_gelu_erf;
+    case K::sum: break;
+  }
+  throw Error("conv: a sum post-op is not element-wise");
+}
+
 dnnl::post_ops to_dnnl(const std::vector<ConvPostOp>& ops) {
   dnnl::post_ops out;
   for (const ConvPostOp& op : ops) {
     if (op.kind == ConvPostOp::Kind::sum)
       out.append_sum(1.0f);
     else
-      out.append_eltwise(
-          1.0f, op.kind == ConvPostOp::Kind::relu ? dnnl::algorithm::eltwise_relu : dnnl::algorithm::eltwise_clip,
-          op.alpha, op.beta);
+      out.append_eltwise(1.0f, eltwise(op.kind), op.alpha, op.beta);
   }
   return out;
 }
@@ -92,22 +107,23 @@ struct ConvRunner {
   mutable std::mutex mutex;
   mutable std::vector<std::shared_ptr<const ConvPrimitive>> primitives;  // newest last
 
-  std::shared_ptr<const ConvPrimitive> primitive_for(const Tensor& x, const std::vector<ConvAxis>& axes) const;
+  // The primitive for x's shape; `axes` (x's, checked) are worked out for a new shape only.
+  using Axes = std::function<std::vector<ConvAxis>()>;
+  std::shared_ptr<const ConvPrimitive> primitive_for(const Tensor& x, const Axes& axes) const;
   std::shared_ptr<const ConvPrimitive> create(const Tensor& x, const std::vector<ConvAxis>& axes) const;
-  Tensor run(const Tensor& x, const std::vector<ConvAxis>& axes, const Tensor* residual) const;
+  Tensor run(const Tensor& x, const Axes& axes, const Tensor* residual) const;
 };
 
 }  // namespace
 
 struct PreparedConv::Impl : ConvRunner {};
 
-std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x,
-                                                               const std::vector<ConvAxis>& axes) const {
+std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x, const Axes& axes) const {
   const std::lock_guard lock(mutex);
   for (const auto& p : primitives) {
     if (p->input == x.shape()) return p;
   }
-  auto made = create(x, axes);
+  auto made = create(x, axes());
   if (primitives.size() == kKeptShapes) primitives.erase(primitives.begin());
   primitives.push_back(made);
   return made;
@@ -159,7 +175,7 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x, const s
   return p;
 }
 
-Tensor ConvRunner::run(const Tensor& x, const std::vector<ConvAxis>& axes, const Tensor* residual) const {
+Tensor ConvRunner::run(const Tensor& x, const Axes& axes, const Tensor* residual) const {
   detail::prepare_kernel_call();
   try {
     const auto p = primitive_for(x, axes);
@@ -228,7 +244,11 @@ std::int64_t PreparedConv::output_channels() const { return impl_->kernel.dim(-1
 
 Tensor PreparedConv::run(const Tensor& x, const Tensor* residual) const {
   const Impl& impl = *impl_;
-  const std::vector<ConvAxis> axes = detail::forward_axes("conv", x, impl.kernel, impl.conv);
+  if (x.rank() != impl.kernel.rank()) {
+    throw ValueError("conv: expected inputs (batch, spatial..., channels) of rank " +
+                     std::to_string(impl.kernel.rank()) + " for the kernel " + shape_to_string(impl.kernel.shape()) +
+                     ", got shape " + shape_to_string(x.shape()));
+  }
   if (x.dim(-1) != impl.kernel.dim(-2) * impl.conv.groups) {
     throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) +
                      " with groups=" + std::to_string(impl.conv.groups) + " expects " +
@@ -239,7 +259,8 @@ Tensor PreparedConv::run(const Tensor& x, const Tensor* residual) const {
     throw ValueError(residual ? "conv: a residual given without a sum post-op"
                               : "conv: the sum post-op needs the residual it adds");
   }
-  return impl.run(x, axes, residual);
+  return impl.run(
+      x, [&] { return detail::forward_axes("conv", x, impl.kernel, impl.conv); }, residual);
 }
 
 namespace detail {
@@ -255,7 +276,8 @@ Tensor onednn_conv(const Tensor& x, const Tensor& kernel, const std::vector<Conv
   ConvRunner impl;
   impl.kernel = kernel;
   impl.conv.groups = groups;
-  return impl.run(x, axes, nullptr);
+  return impl.run(
+      x, [&] { return axes; }, nullptr);
 }
 
 }  // namespace detail
@@ -264,6 +286,13 @@ std::optional<std::vector<ConvPostOp>> activation_post_ops(std::string_view name
   if (name == "linear") return std::vector<ConvPostOp>{};
   if (name == "relu") return std::vector<ConvPostOp>{{ConvPostOp::Kind::relu, 0.0f, 0.0f}};
   if (name == "relu6") return std::vector<ConvPostOp>{{ConvPostOp::Kind::clip, 0.0f, 6.0f}};
+  // oneDNN's versions of these match Keras's within 1e-6 (test_conv_fusion checks them over
+  // [-12, 12] against kplug's activations).
+  if (name == "sigmoid") return std::vector<ConvPostOp>{{ConvPostOp::Kind::logistic, 0.0f, 0.0f}};
+  if (name == "tanh") return std::vector<ConvPostOp>{{ConvPostOp::Kind::tanh, 0.0f, 0.0f}};
+  if (name == "silu" || name == "swish") return std::vector<ConvPostOp>{{ConvPostOp::Kind::swish, 1.0f, 0.0f}};
+  if (name == "elu") return std::vector<ConvPostOp>{{ConvPostOp::Kind::elu, 1.0f, 0.0f}};
+  if (name == "gelu") return std::vector<ConvPostOp>{{ConvPostOp::Kind::gelu_erf, 0.0f, 0.0f}};
   return std::nullopt;
 }
 

@@ -24,9 +24,14 @@ namespace kplug::ops {
 // What the primitive applies to conv + bias before writing it, in order.
 struct ConvPostOp {
   enum class Kind {
-    relu,  // x >= 0 ? x : alpha * x (Keras's relu with negative_slope alpha)
-    clip,  // min(max(x, alpha), beta) (relu capped at max_value: relu6)
-    sum,   // + run()'s residual (a residual Add)
+    relu,      // x >= 0 ? x : alpha * x (Keras's relu with negative_slope alpha)
+    clip,      // min(max(x, alpha), beta) (relu capped at max_value: relu6)
+    sum,       // + run()'s residual (a residual Add)
+    logistic,  // sigmoid
+    tanh,
+    swish,     // x * sigmoid(x): Keras's silu
+    elu,       // x > 0 ? x : alpha * (exp(x) - 1)
+    gelu_erf,  // Keras's gelu (approximate=False)
   };
   Kind kind = Kind::relu;
   float alpha = 0.0f;
