@@ -39,6 +39,7 @@ std::shared_ptr<Functional> Functional::from_config(const boost::json::object& c
   graph->output_structure = *output_layers;
   functional_graph::build_graph(*graph, base, *layer_list, *input_layers, *output_layers, context);
 
+  functional_graph::plan_fusions(*graph);
   auto model = std::make_shared<Functional>(Key{}, std::move(args));
   model->graph_ = std::move(graph);
   return model;
@@ -108,10 +109,22 @@ std::vector<Tensor> Functional::call(CallArgs& args) {
     if (--uses[slot] == 0) return std::move(*values[slot]);
     return *values[slot];
   };
+  // A fused chain runs its nodes at once (inference, no mask on its tensors).
+  std::vector<bool> done(g.nodes.size(), false);
+  auto run_fused = [&](const Graph::FusedChain& chain) {
+    if (args.training || masks[chain.input_slot] || (chain.residual_slot && masks[*chain.residual_slot])) return false;
+    const Tensor x = take(chain.input_slot);
+    const std::optional<Tensor> residual =
+        chain.residual_slot ? std::optional<Tensor>(take(*chain.residual_slot)) : std::nullopt;
+    values[chain.output_slot] = chain.conv->run(x, residual ? &*residual : nullptr);
+    for (std::size_t absorbed : chain.absorbed) done[absorbed] = true;
+    return true;
+  };
   for (std::size_t id : g.order) {
     const auto& n = g.nodes[id];
     const auto& e = g.entries[n.entry];
-    if (e.is_input) continue;
+    if (e.is_input || done[id]) continue;
+    if (auto chain = g.fused.find(id); chain != g.fused.end() && run_fused(chain->second)) continue;
     CallArgs call_args;
     call_args.training = args.training;
     call_args.inputs.reserve(n.input_slots.size());

@@ -6,10 +6,12 @@
 #include "kplug/layers/layer.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/functional.hpp"
+#include "models/conv_fusion.hpp"
 #include "util/suggest.hpp"
 
 #include <boost/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -73,8 +75,18 @@ struct Functional::Graph {
     std::vector<std::size_t> output_slots;
   };
 
+  // A convolution node and the nodes after it that run as one conv_fusion::FusedConv in a
+  // call that may fuse (plan_fusions).
+  struct FusedChain {
+    std::shared_ptr<const conv_fusion::FusedConv> conv;
+    std::size_t input_slot = 0, output_slot = 0;
+    std::optional<std::size_t> residual_slot;
+    std::vector<std::size_t> absorbed;  // node ids the chain runs
+  };
+
   std::vector<Entry> entries;
   std::unordered_map<std::string, std::size_t> by_name;
+  std::unordered_map<std::size_t, FusedChain> fused;  // by the node heading each chain
   std::vector<Node> nodes;
   std::vector<std::size_t> order;  // topological
   std::vector<PartialShape> slot_shapes;
@@ -161,6 +173,9 @@ namespace functional_graph {
 void build_graph(Functional::Graph& graph, const std::string& base, const boost::json::array& layer_list,
                  const boost::json::value& input_layers, const boost::json::value& output_layers,
                  DeserializationContext& context);
+
+// Finds the chains of graph.fused in a built graph.
+void plan_fusions(Functional::Graph& graph);
 
 }  // namespace functional_graph
 }  // namespace kplug

@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "models/conv_fusion.hpp"
 
 namespace kplug {
 
@@ -91,13 +92,51 @@ void Sequential::build(const std::vector<PartialShape>& input_shapes) {
   for (auto& layer : rest) add(std::move(layer));
 }
 
+struct Sequential::Plan {
+  std::vector<LayerPtr> layers;
+  // chain[i]: the fused chain headed by layers[i], running it and absorbed[i] layers after it.
+  std::vector<std::shared_ptr<const conv_fusion::FusedConv>> chain;
+  std::vector<std::size_t> absorbed;
+};
+
+std::shared_ptr<const Sequential::Plan> Sequential::plan() const {
+  std::vector<LayerPtr> stack = layers();
+  const std::lock_guard lock(plan_mutex_);
+  if (plan_ && plan_->layers == stack) return plan_;
+  auto plan = std::make_shared<Plan>();
+  plan->chain.resize(stack.size());
+  plan->absorbed.resize(stack.size());
+  for (std::size_t i = 0; i < stack.size(); ++i) {
+    std::unique_ptr<conv_fusion::FusedConv> chain = conv_fusion::FusedConv::start(*stack[i]);
+    if (!chain) continue;
+    std::size_t absorbed = 0;
+    while (i + 1 + absorbed < stack.size() && chain->absorb(*stack[i + 1 + absorbed], false)) ++absorbed;
+    if (absorbed == 0) continue;  // the layer alone runs its own PreparedConv
+    plan->chain[i] = std::move(chain);
+    plan->absorbed[i] = absorbed;
+    i += absorbed;
+  }
+  plan->layers = std::move(stack);
+  plan_ = plan;
+  return plan_;
+}
+
 std::vector<Tensor> Sequential::call(CallArgs& args) {
   expect_inputs(args, 1);
+  const std::shared_ptr<const Plan> plan = this->plan();
   CallArgs current;
   current.inputs = std::move(args.inputs);
   current.masks = std::move(args.masks);
   current.training = args.training;
-  for (auto& layer : layers()) {
+  for (std::size_t i = 0; i < plan->layers.size(); ++i) {
+    // A fused chain runs its layers at once (inference, no mask).
+    if (plan->chain[i] && conv_fusion::may_fuse(args.training, current.has_any_mask())) {
+      Tensor y = plan->chain[i]->run(current.inputs[0], nullptr);
+      current.inputs = {std::move(y)};
+      i += plan->absorbed[i];
+      continue;
+    }
+    const LayerPtr& layer = plan->layers[i];
     auto outputs = (*layer)(current);
     auto masks = layer->compute_mask(current, outputs);
     if (outputs.size() != 1) fail("layer '" + layer->name() + "' gave " + std::to_string(outputs.size()) + " outputs");

@@ -3,10 +3,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops/indexing.hpp"
 #include "kplug/ops/shape.hpp"
+#include "ops/conv_detail.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/onednn.hpp"
-
-#include <Eigen/Core>
 
 #include <algorithm>
 #include <array>
@@ -15,10 +14,6 @@
 
 namespace kplug::ops {
 namespace {
-
-using detail::ConstArrayMap;
-using detail::ConstRowArrayMap;
-using detail::RowArrayMap;
 
 // Spatial axes are padded in front to three (length 1, kernel 1, no padding) so one walk
 // serves 1-D, 2-D and 3-D.
@@ -136,32 +131,6 @@ Shape output_shape(const Tensor& x, const Geometry& g, std::int64_t channels) {
   return shape;
 }
 
-bool is_pointwise(const Geometry& g) {
-  for (std::size_t i = 0; i < kAxes; ++i) {
-    const ConvAxis& a = g.axis[i];
-    if (g.k[i] != 1 || a.stride != 1 || a.input_dilation != 1 || a.pad_before != 0 || a.pad_after != 0) return false;
-  }
-  return true;
-}
-
-std::vector<ConvAxis> forward_axes(const char* op, const Tensor& x, const Tensor& kernel, const ConvNdOptions& o) {
-  const std::int64_t spatial = spatial_rank(op, x);
-  require_kernel_rank(op, x, kernel, "(k..., in, out)");
-  if (o.padding == Padding::causal && spatial != 1) {
-    throw ValueError(std::string(op) + ": padding 'causal' is only defined for 1 spatial axis, the inputs have " +
-                     std::to_string(spatial));
-  }
-  const auto strides = per_axis(op, "strides", o.strides, spatial);
-  const auto dilation = per_axis(op, "dilation rates", o.dilation, spatial);
-  std::vector<ConvAxis> axes(static_cast<std::size_t>(spatial));
-  for (std::size_t i = 0; i < axes.size(); ++i) {
-    const auto a = static_cast<std::int64_t>(i);
-    const auto [before, after] = conv_padding(x.dim(1 + a), kernel.dim(a), strides[i], dilation[i], o.padding);
-    axes[i] = {strides[i], dilation[i], 1, before, after};
-  }
-  return axes;
-}
-
 std::string padding_name(Padding p) { return p == Padding::valid ? "valid" : p == Padding::same ? "same" : "causal"; }
 
 void require_positive(const char* op, const char* what, std::int64_t v) {
@@ -181,6 +150,28 @@ Tensor conv2d_impl(const char* op, const Tensor& x, const Tensor& kernel, std::i
 }
 
 }  // namespace
+
+namespace detail {
+
+std::vector<ConvAxis> forward_axes(const char* op, const Tensor& x, const Tensor& kernel, const ConvNdOptions& o) {
+  const std::int64_t spatial = spatial_rank(op, x);
+  require_kernel_rank(op, x, kernel, "(k..., in, out)");
+  if (o.padding == Padding::causal && spatial != 1) {
+    throw ValueError(std::string(op) + ": padding 'causal' is only defined for 1 spatial axis, the inputs have " +
+                     std::to_string(spatial));
+  }
+  const auto strides = per_axis(op, "strides", o.strides, spatial);
+  const auto dilation = per_axis(op, "dilation rates", o.dilation, spatial);
+  std::vector<ConvAxis> axes(static_cast<std::size_t>(spatial));
+  for (std::size_t i = 0; i < axes.size(); ++i) {
+    const auto a = static_cast<std::int64_t>(i);
+    const auto [before, after] = conv_padding(x.dim(1 + a), kernel.dim(a), strides[i], dilation[i], o.padding);
+    axes[i] = {strides[i], dilation[i], 1, before, after};
+  }
+  return axes;
+}
+
+}  // namespace detail
 
 std::int64_t conv_general_output_length(std::int64_t input, std::int64_t kernel, const ConvAxis& a) {
   if (kernel < 1 || a.stride < 1 || a.dilation < 1 || a.input_dilation < 1) {
@@ -206,16 +197,14 @@ Tensor conv_general(const Tensor& x, const Tensor& kernel, const std::vector<Con
                      " do not match groups=" + std::to_string(groups) +
                      " (kernel in-channels must be channels / groups, filters divisible by groups)");
   }
+  if (detail::onednn_supports(axes)) return detail::onednn_conv(x, kernel, axes, groups);
+  // Transposed convolutions (input dilation) and cropping: im2col, then one GEMM per group.
   Tensor out = Tensor::empty(output_shape(x, g, F));
   if (out.size() == 0) return out;
   const std::int64_t rows = g.rows(), patch = g.taps() * Cg, Fg = F / groups;
   const float* px = x.data();
   const float* pk = kernel.data();
   float* po = out.data();
-  if (groups == 1 && is_pointwise(g)) {  // a 1x1 convolution is one GEMM over every position
-    detail::sgemm(false, false, g.batch * rows, F, C, px, C, pk, F, po, F);
-    return out;
-  }
   const Sources sources(g);
   detail::RowMatrix patches(rows, patch);
   const auto bytes = static_cast<std::size_t>(Cg) * sizeof(float);
@@ -248,11 +237,11 @@ std::pair<std::int64_t, std::int64_t> conv_padding(std::int64_t input, std::int6
 }
 
 Tensor conv(const Tensor& x, const Tensor& kernel, const ConvNdOptions& o) {
-  return conv_general(x, kernel, forward_axes("conv", x, kernel, o), o.groups);
+  return conv_general(x, kernel, detail::forward_axes("conv", x, kernel, o), o.groups);
 }
 
 Tensor depthwise_conv(const Tensor& x, const Tensor& kernel, const ConvNdOptions& o) {
-  const std::vector<ConvAxis> axes = forward_axes("depthwise_conv", x, kernel, o);
+  const std::vector<ConvAxis> axes = detail::forward_axes("depthwise_conv", x, kernel, o);
   if (o.groups != 1) throw ValueError("depthwise_conv: groups must be 1, got " + std::to_string(o.groups));
   const Geometry g = geometry("depthwise_conv", x, kernel, axes);
   const std::int64_t C = g.channels, M = kernel.dim(-1);
@@ -261,22 +250,11 @@ Tensor depthwise_conv(const Tensor& x, const Tensor& kernel, const ConvNdOptions
                      " (k..., in_channels, depth_multiplier) expects " + std::to_string(kernel.dim(-2)) +
                      " input channels, the inputs " + shape_to_string(x.shape()) + " have " + std::to_string(C));
   }
-  Tensor out(output_shape(x, g, C * M));
-  if (out.size() == 0) return out;
-  const Sources sources(g);
-  const float* px = x.data();
-  const float* pk = kernel.data();
-  for (std::int64_t n = 0; n < g.batch; ++n) {
-    const float* image = px + n * g.in_size() * C;
-    float* po = out.data() + n * g.rows() * C * M;
-    // out[position] (C, M) += kernel[tap] (C, M) scaled row-wise by the input's C channels.
-    for_each_tap(g, sources, [&](std::int64_t position, std::int64_t tap, std::int64_t offset) {
-      if (offset < 0) return;
-      RowArrayMap(po + position * C * M, C, M) +=
-          ConstRowArrayMap(pk + tap * C * M, C, M).colwise() * ConstArrayMap(image + offset * C, C);
-    });
-  }
-  return out;
+  // (k..., C, M) is the grouped kernel (k..., 1, C * M): output channel c * M + m either way.
+  Shape grouped(kernel.shape().begin(), kernel.shape().end() - 2);
+  grouped.push_back(1);
+  grouped.push_back(C * M);
+  return conv_general(x, kernel.reshape(grouped), axes, C);
 }
 
 Tensor separable_conv(const Tensor& x, const Tensor& depthwise_kernel, const Tensor& pointwise_kernel,

@@ -13,14 +13,12 @@ using tag = dnnl::memory::format_tag;
 
 dnnl::memory::desc row_major(std::int64_t rows, std::int64_t cols, dt type) { return {{rows, cols}, type, tag::ab}; }
 
-// A oneDNN failure is a bug or an exhausted resource, never bad user input: it surfaces as
-// kplug::Error naming the primitive and oneDNN's status.
-[[noreturn]] void rethrow(const dnnl::error& e, const char* what) {
+}  // namespace
+
+void rethrow(const dnnl::error& e, const char* what) {
   throw Error(std::string("oneDNN ") + what + " failed: " + e.what() + " (status " +
               std::to_string(static_cast<int>(e.status)) + ")");
 }
-
-}  // namespace
 
 // libgomp's entry point (oneDNN's threading runtime here), declared rather than included: clang
 // builds have no omp.h without libomp-dev, and kplug compiles nothing with -fopenmp.

@@ -17,6 +17,10 @@ void apply_isa_from_environment();
 // calls it first.
 void prepare_kernel_call();
 
+// A oneDNN failure is a bug or an exhausted resource, never bad user input: it surfaces as
+// kplug::Error naming the primitive (`what`) and oneDNN's status.
+[[noreturn]] void rethrow(const dnnl::error& e, const char* what);
+
 // The process's oneDNN CPU engine: a handle to the device, created on first use.
 const dnnl::engine& cpu_engine();
 

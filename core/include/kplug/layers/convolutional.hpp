@@ -14,6 +14,7 @@
 #include "kplug/initializers.hpp"
 #include "kplug/layers/fields_layer.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/ops/prepared_conv.hpp"
 #include "kplug/regularizers.hpp"
 
 #include <array>
@@ -92,6 +93,15 @@ struct SeparableConvOptions : DepthwiseConvOptions<Rank> {
   std::shared_ptr<Constraint> pointwise_constraint;
 };
 
+// How a conv layer runs as an ops::PreparedConv: the convolution without post-ops, and the
+// layer's activation as post-ops (nullopt: one oneDNN does not fuse, applied after). A model's
+// plan uses it to fuse the layers after the convolution.
+struct PreparedConvSpec {
+  ops::PreparedConvOptions conv;
+  std::optional<std::vector<ops::ConvPostOp>> activation;
+  bool channels_first = false;
+};
+
 // What the conv families share: the kernel and bias variables, the channels-last round
 // trip and the checks of their input shapes. Their from_config/get_config are FieldsLayer's.
 template <std::size_t Rank>
@@ -99,6 +109,10 @@ class ConvLayer : public Layer {
  public:
   const VariablePtr& kernel() const noexcept { return kernel_; }  // SeparableConv: the depthwise kernel
   const VariablePtr& bias() const noexcept { return bias_; }
+
+  using PreparedSpec = PreparedConvSpec;
+  // How the layer runs as an ops::PreparedConv (Conv and DepthwiseConv; null for the others).
+  virtual std::optional<PreparedSpec> prepared_spec() const { return std::nullopt; }
 
  protected:
   using Layer::Layer;
@@ -120,8 +134,17 @@ class ConvLayer : public Layer {
   Tensor channels_last_input(const CallArgs& args, const BaseConvOptions<Rank>& options, std::int64_t channels) const;
   // + bias, back to Keras's layout, then the activation.
   std::vector<Tensor> finish(Tensor y, const BaseConvOptions<Rank>& options) const;
+  // The spec of a layer with these options and convolution.
+  static PreparedSpec make_spec(const BaseConvOptions<Rank>& options, ops::ConvNdOptions conv, bool depthwise);
+  // activation(conv(x) + bias) through the layer's PreparedConv (made again when the weights
+  // change); x as channels_last_input checks it.
+  std::vector<Tensor> run_prepared(const CallArgs& args, const BaseConvOptions<Rank>& options,
+                                   std::int64_t channels) const;
 
   VariablePtr kernel_, bias_;
+
+ private:
+  ops::PreparedConvCache prepared_;
 };
 
 extern template class ConvLayer<1>;
@@ -146,6 +169,7 @@ class Conv : public FieldsLayer<Conv<Rank>, ConvOptions<Rank>, ConvLayer<Rank>> 
   // Keras's checks and messages (ValueError).
   Conv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::optional<PreparedConvSpec> prepared_spec() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
@@ -179,6 +203,7 @@ class DepthwiseConv : public FieldsLayer<DepthwiseConv<Rank>, DepthwiseConvOptio
   static const config::Fields<Options>& fields();
   DepthwiseConv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::optional<PreparedConvSpec> prepared_spec() const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;

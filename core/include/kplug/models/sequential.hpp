@@ -3,6 +3,8 @@
 
 #include "kplug/models/model.hpp"
 
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -39,6 +41,12 @@ class Sequential : public Model {
   // Adding stays linear: names in a hash set, and the output shape of the stack so far.
   std::unordered_set<std::string> names_;
   std::optional<PartialShape> output_shape_;  // with the InputLayer, if any, first
+  // How a call runs the layers: the convolution chains it fuses (core/src/models/conv_fusion),
+  // planned on the first call after the stack changed.
+  struct Plan;
+  std::shared_ptr<const Plan> plan() const;
+  mutable std::mutex plan_mutex_;
+  mutable std::shared_ptr<const Plan> plan_;
 };
 
 }  // namespace kplug

@@ -1,14 +1,14 @@
-// Convolutions (channels_last): conv1d/conv2d (im2col + Eigen GEMM) and the N-d family
-// (1 to 3 spatial axes) for Keras's convolution layers, with the Padding and output-length
-// rule that pooling shares.
+// Convolutions (channels_last): conv1d/conv2d and the N-d family (1 to 3 spatial axes) for
+// Keras's convolution layers, with the Padding and output-length rule that pooling shares.
 //   conv1d: x (batch, width, in_channels),  kernel (kw, in_channels / groups, filters)
 //   conv2d: x (batch, h, w, in_channels),   kernel (kh, kw, in_channels / groups, filters)
 //
 // conv_general is jax.lax.conv_general_dilated's maths, which Keras's numpy backend calls:
-// input (lhs) and kernel (rhs) dilation, explicit padding, feature groups; im2col per batch
-// item then one Eigen GEMM per group. conv, conv_transpose and separable_conv are Keras's
-// ops on top of it; depthwise_conv accumulates one Eigen product per kernel tap over all
-// channels at once (a GEMM per channel would be 1 x taps x depth_multiplier).
+// input (lhs) and kernel (rhs) dilation, explicit padding, feature groups. It runs as oneDNN's
+// convolution primitive; with input dilation (conv_transpose) or negative padding, which oneDNN
+// does not express, as im2col per batch item then one GEMM per group. conv, conv_transpose,
+// depthwise_conv (a convolution grouped by channel) and separable_conv are Keras's ops on top
+// of it. For repeated calls with one kernel, kplug/ops/prepared_conv.hpp prepares it once.
 //   x (batch, spatial..., channels)
 //   conv:           kernel (k..., in_channels / groups, filters)
 //   conv_transpose: kernel (k..., filters, in_channels)          (Keras's layout)

@@ -75,23 +75,16 @@ std::vector<PartialShape> Conv<Rank>::compute_output_shape(const std::vector<Par
 }
 
 template <std::size_t Rank>
+std::optional<PreparedConvSpec> Conv<Rank>::prepared_spec() const {
+  ops::ConvNdOptions conv = detail::nd_options(this->options_);
+  conv.groups = this->options_.groups;
+  return this->make_spec(this->options_, std::move(conv), false);
+}
+
+template <std::size_t Rank>
 std::vector<Tensor> Conv<Rank>::call(CallArgs& args) {
   const Options& o = this->options_;
-  const Tensor& kernel = this->kernel_->value();
-  const Tensor x = this->channels_last_input(args, o, kernel.shape()[Rank] * o.groups);
-  const ops::Padding padding = detail::to_padding(o.padding);
-  Tensor y;
-  if constexpr (Rank == 3) {
-    ops::ConvNdOptions nd = detail::nd_options(o);
-    nd.groups = o.groups;
-    y = ops::conv(x, kernel, nd);
-  } else if constexpr (Rank == 1) {
-    y = ops::conv1d(x, kernel, {o.strides[0], o.dilation_rate[0], padding, o.groups});
-  } else {
-    y = ops::conv2d(x, kernel,
-                    {{o.strides[0], o.strides[1]}, {o.dilation_rate[0], o.dilation_rate[1]}, padding, o.groups});
-  }
-  return this->finish(std::move(y), o);
+  return this->run_prepared(args, o, this->kernel_->value().shape()[Rank] * o.groups);
 }
 
 template class Conv<1>;

@@ -2,6 +2,7 @@
 // channels-last round trip around the ops.
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
+#include "kplug/object.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/convolutional/conv_common.hpp"
 
@@ -98,6 +99,37 @@ std::vector<Tensor> ConvLayer<Rank>::finish(Tensor y, const BaseConvOptions<Rank
   // The activation sees Keras's layout (an axis-wise one like softmax acts on the last axis).
   if (options.data_format == "channels_first") y = y.move_last_axis_to(1);
   return {(*options.activation)(y)};
+}
+
+template <std::size_t Rank>
+typename ConvLayer<Rank>::PreparedSpec ConvLayer<Rank>::make_spec(const BaseConvOptions<Rank>& options,
+                                                                  ops::ConvNdOptions conv, bool depthwise) {
+  PreparedSpec spec;
+  spec.conv.conv = std::move(conv);
+  spec.conv.depthwise = depthwise;
+  if (const NamedFunction* f = options.activation->as_named_function())
+    spec.activation = ops::activation_post_ops(f->name());
+  spec.channels_first = options.data_format == "channels_first";
+  return spec;
+}
+
+template <std::size_t Rank>
+std::vector<Tensor> ConvLayer<Rank>::run_prepared(const CallArgs& args, const BaseConvOptions<Rank>& options,
+                                                  std::int64_t channels) const {
+  PreparedSpec spec = *prepared_spec();
+  const Tensor x = channels_last_input(args, options, channels);
+  const Tensor& kernel = kernel_->value();
+  std::vector<Tensor> sources{kernel};
+  if (bias_) sources.push_back(bias_->value());
+  const auto conv = prepared_.get(sources, [&] {
+    spec.conv.post_ops = spec.activation.value_or(std::vector<ops::ConvPostOp>{});
+    return std::make_unique<ops::PreparedConv>(kernel, bias_ ? &sources[1] : nullptr, spec.conv);
+  });
+  Tensor y = conv->run(x);
+  // An activation applied after sees Keras's layout (an axis-wise one like softmax acts on the last axis).
+  if (spec.channels_first) y = y.move_last_axis_to(1);
+  if (!spec.activation) y = (*options.activation)(y);
+  return {y};
 }
 
 template class ConvLayer<1>;

@@ -54,11 +54,13 @@ std::vector<PartialShape> DepthwiseConv<Rank>::compute_output_shape(
 }
 
 template <std::size_t Rank>
+std::optional<PreparedConvSpec> DepthwiseConv<Rank>::prepared_spec() const {
+  return this->make_spec(this->options_, detail::nd_options(this->options_), true);
+}
+
+template <std::size_t Rank>
 std::vector<Tensor> DepthwiseConv<Rank>::call(CallArgs& args) {
-  const Options& o = this->options_;
-  const Tensor& kernel = this->kernel_->value();
-  const Tensor x = this->channels_last_input(args, o, kernel.shape()[Rank]);
-  return this->finish(ops::depthwise_conv(x, kernel, detail::nd_options(o)), o);
+  return this->run_prepared(args, this->options_, this->kernel_->value().shape()[Rank]);
 }
 
 template class DepthwiseConv<1>;

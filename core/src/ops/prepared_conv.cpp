@@ -1,0 +1,351 @@
+#include "kplug/ops/prepared_conv.hpp"
+
+#include "kplug/errors.hpp"
+#include "kplug/ops/shape.hpp"
+#include "ops/conv_detail.hpp"
+#include "ops/onednn.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+namespace kplug::ops {
+namespace {
+
+using dt = dnnl::memory::data_type;
+using tag = dnnl::memory::format_tag;
+using dims = dnnl::memory::dims;
+
+// The primitive of one input shape, with the kernel in the layout it asked for.
+struct ConvPrimitive {
+  Shape input;
+  Shape output;
+  dnnl::convolution_forward primitive;
+  dnnl::memory weights;
+  dnnl::memory::desc src, dst, scratchpad;
+};
+
+constexpr std::size_t kKeptShapes = 8;
+
+tag channels_last(std::size_t spatial) { return spatial == 1 ? tag::nwc : spatial == 2 ? tag::nhwc : tag::ndhwc; }
+
+// oneDNN's (batch, channels, spatial...) dims of a channels-last shape.
+dims channel_first_dims(const Shape& s) {
+  dims d{s.front(), s.back()};
+  d.insert(d.end(), s.begin() + 1, s.end() - 1);
+  return d;
+}
+
+// Keras's kernel (k..., in / groups, filters) in place, as oneDNN's (filters, in, k...) or,
+// grouped, (groups, filters / groups, in / groups, k...): output channel g * Fg + j.
+dnnl::memory::desc keras_kernel_desc(const Tensor& kernel, std::int64_t groups) {
+  const std::int64_t spatial = kernel.rank() - 2, Cg = kernel.dim(-2), F = kernel.dim(-1);
+  dims shape, strides;
+  if (groups > 1) {
+    shape = {groups, F / groups, Cg};
+    strides = {F / groups, 1, F};
+  } else {
+    shape = {F, Cg};
+    strides = {1, F};
+  }
+  std::vector<std::int64_t> tap_strides(static_cast<std::size_t>(spatial));
+  std::int64_t stride = Cg * F;
+  for (std::int64_t i = spatial - 1; i >= 0; --i) {
+    tap_strides[static_cast<std::size_t>(i)] = stride;
+    stride *= kernel.dim(i);
+  }
+  for (std::int64_t i = 0; i < spatial; ++i) {
+    shape.push_back(kernel.dim(i));
+    strides.push_back(tap_strides[static_cast<std::size_t>(i)]);
+  }
+  return {shape, dt::f32, strides};
+}
+
+dnnl::algorithm eltwise(ConvPostOp::Kind kind) {
+  using K = ConvPostOp::Kind;
+  using A = dnnl::algorithm;
+  switch (kind) {
+    case K::relu: return A::eltwise_relu;
+    case K::clip: return A::eltwise_clip;
+    case K::logistic: return A::eltwise_logistic;
+    case K::tanh: return A::eltwise_tanh;
+    case K::swish: return A::eltwise_swish;
+    case K::elu: return A::eltwise_elu;
+    case K::gelu_erf: return A::eltwise_gelu_erf;
+    case K::sum: break;
+  }
+  throw Error("conv: a sum post-op is not element-wise");
+}
+
+dnnl::post_ops to_dnnl(const std::vector<ConvPostOp>& ops) {
+  dnnl::post_ops out;
+  for (const ConvPostOp& op : ops) {
+    if (op.kind == ConvPostOp::Kind::sum)
+      out.append_sum(1.0f);
+    else
+      out.append_eltwise(1.0f, eltwise(op.kind), op.alpha, op.beta);
+  }
+  return out;
+}
+
+bool has_sum(const std::vector<ConvPostOp>& ops) {
+  for (const ConvPostOp& op : ops) {
+    if (op.kind == ConvPostOp::Kind::sum) return true;
+  }
+  return false;
+}
+
+// The convolution of one kernel, bias and post-ops, its primitives kept per input shape.
+struct ConvRunner {
+  Tensor kernel;  // (k..., in / groups, filters): a depthwise kernel viewed so
+  std::optional<Tensor> bias;
+  ConvNdOptions conv;
+  std::vector<ConvPostOp> post_ops;
+  mutable std::mutex mutex;
+  mutable std::vector<std::shared_ptr<const ConvPrimitive>> primitives;  // newest last
+
+  // The primitive for x's shape; `axes` (x's, checked) are worked out for a new shape only.
+  using Axes = std::function<std::vector<ConvAxis>()>;
+  std::shared_ptr<const ConvPrimitive> primitive_for(const Tensor& x, const Axes& axes) const;
+  std::shared_ptr<const ConvPrimitive> create(const Tensor& x, const std::vector<ConvAxis>& axes) const;
+  Tensor run(const Tensor& x, const Axes& axes, const Tensor* residual) const;
+};
+
+}  // namespace
+
+struct PreparedConv::Impl : ConvRunner {};
+
+std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x, const Axes& axes) const {
+  const std::lock_guard lock(mutex);
+  for (const auto& p : primitives) {
+    if (p->input == x.shape()) return p;
+  }
+  auto made = create(x, axes());
+  if (primitives.size() == kKeptShapes) primitives.erase(primitives.begin());
+  primitives.push_back(made);
+  return made;
+}
+
+std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x, const std::vector<ConvAxis>& axes) const {
+  const dnnl::engine& engine = detail::cpu_engine();
+  const auto spatial = axes.size();
+  const std::int64_t F = kernel.dim(-1);
+  auto p = std::make_shared<ConvPrimitive>();
+  p->input = x.shape();
+  p->output = {x.dim(0)};
+  dims strides, dilates, pad_l, pad_r;
+  for (std::size_t i = 0; i < spatial; ++i) {
+    const ConvAxis& a = axes[i];
+    p->output.push_back(conv_general_output_length(x.dim(1 + static_cast<std::int64_t>(i)),
+                                                   kernel.dim(static_cast<std::int64_t>(i)), a));
+    strides.push_back(a.stride);
+    dilates.push_back(a.dilation - 1);
+    pad_l.push_back(a.pad_before);
+    pad_r.push_back(a.pad_after);
+  }
+  p->output.push_back(F);
+  p->src = dnnl::memory::desc(channel_first_dims(p->input), dt::f32, channels_last(spatial));
+  p->dst = dnnl::memory::desc(channel_first_dims(p->output), dt::f32, channels_last(spatial));
+  const std::int64_t groups = conv.groups;
+  const dnnl::memory::desc user_weights = keras_kernel_desc(kernel, groups);
+  const dnnl::memory::desc any_weights(user_weights.dims(), dt::f32, tag::any);
+  const dnnl::memory::desc bias_md = bias ? dnnl::memory::desc({F}, dt::f32, tag::a) : dnnl::memory::desc();
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(to_dnnl(post_ops));
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                             p->src, any_weights, bias_md, p->dst, strides, dilates, pad_l, pad_r);
+  const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
+  p->primitive = dnnl::convolution_forward(pd);
+  p->scratchpad = pd.scratchpad_desc();
+  for (const auto& other : primitives) {  // another shape may have asked for the same layout
+    if (other->weights.get_desc() == pd.weights_desc()) {
+      p->weights = other->weights;
+      return p;
+    }
+  }
+  p->weights = dnnl::memory(pd.weights_desc(), engine);
+  dnnl::memory source(user_weights, engine, const_cast<float*>(kernel.data()));
+  dnnl::stream stream(engine);
+  dnnl::reorder(source, p->weights).execute(stream, source, p->weights);
+  stream.wait();
+  return p;
+}
+
+Tensor ConvRunner::run(const Tensor& x, const Axes& axes, const Tensor* residual) const {
+  detail::prepare_kernel_call();
+  try {
+    const auto p = primitive_for(x, axes);
+    Tensor out = residual ? *residual : Tensor::empty(p->output);
+    if (residual && residual->shape() != p->output) {
+      throw ValueError("conv: the residual added to the output has shape " + shape_to_string(residual->shape()) +
+                       ", the output " + shape_to_string(p->output));
+    }
+    if (out.size() == 0) return out;
+    const dnnl::engine& engine = detail::cpu_engine();
+    Tensor scratchpad = Tensor::empty(Shape{static_cast<std::int64_t>(p->scratchpad.get_size() / sizeof(float)) + 1});
+    std::unordered_map<int, dnnl::memory> args{
+        {DNNL_ARG_SRC, dnnl::memory(p->src, engine, const_cast<float*>(x.data()))},
+        {DNNL_ARG_WEIGHTS, p->weights},
+        {DNNL_ARG_DST, dnnl::memory(p->dst, engine, out.data())},
+        {DNNL_ARG_SCRATCHPAD, dnnl::memory(p->scratchpad, engine, scratchpad.data())}};
+    if (bias) {
+      args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({bias->size()}, dt::f32, tag::a), engine,
+                                               const_cast<float*>(bias->data())));
+    }
+    dnnl::stream stream(engine);
+    p->primitive.execute(stream, args);
+    stream.wait();
+    return out;
+  } catch (const dnnl::error& e) {
+    detail::rethrow(e, "convolution");
+  }
+}
+
+PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedConvOptions options)
+    : impl_(std::make_unique<Impl>()) {
+  if (kernel.rank() < 3 || kernel.rank() > 5) {
+    throw ValueError("conv: expected a kernel (k..., in, out) with 1 to 3 spatial axes, got shape " +
+                     shape_to_string(kernel.shape()));
+  }
+  Impl& impl = *impl_;
+  impl.conv = std::move(options.conv);
+  impl.kernel = kernel;
+  if (options.depthwise) {  // (k..., C, M) is (k..., 1, C * M) grouped by C: output c * M + m either way
+    Shape grouped(kernel.shape().begin(), kernel.shape().end() - 2);
+    grouped.push_back(1);
+    grouped.push_back(kernel.dim(-2) * kernel.dim(-1));
+    impl.kernel = kernel.reshape(grouped);
+    impl.conv.groups = kernel.dim(-2);
+  }
+  if (impl.conv.groups < 1 || impl.kernel.dim(-1) % impl.conv.groups != 0) {
+    throw ValueError("conv: filters " + std::to_string(impl.kernel.dim(-1)) +
+                     " are not divisible by groups=" + std::to_string(impl.conv.groups));
+  }
+  if (bias) {
+    if (bias->size() != impl.kernel.dim(-1)) {
+      throw ValueError("conv: the bias has " + std::to_string(bias->size()) + " values for " +
+                       std::to_string(impl.kernel.dim(-1)) + " output channels");
+    }
+    impl.bias = *bias;
+  }
+  std::size_t sums = 0;
+  for (const ConvPostOp& op : options.post_ops) sums += op.kind == ConvPostOp::Kind::sum;
+  if (sums > 1) throw ValueError("conv: at most one sum post-op, got " + std::to_string(sums));
+  impl.post_ops = std::move(options.post_ops);
+}
+
+PreparedConv::~PreparedConv() = default;
+
+std::int64_t PreparedConv::output_channels() const { return impl_->kernel.dim(-1); }
+
+Tensor PreparedConv::run(const Tensor& x, const Tensor* residual) const {
+  const Impl& impl = *impl_;
+  if (x.rank() != impl.kernel.rank()) {
+    throw ValueError("conv: expected inputs (batch, spatial..., channels) of rank " +
+                     std::to_string(impl.kernel.rank()) + " for the kernel " + shape_to_string(impl.kernel.shape()) +
+                     ", got shape " + shape_to_string(x.shape()));
+  }
+  if (x.dim(-1) != impl.kernel.dim(-2) * impl.conv.groups) {
+    throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) +
+                     " with groups=" + std::to_string(impl.conv.groups) + " expects " +
+                     std::to_string(impl.kernel.dim(-2) * impl.conv.groups) + " input channels, the inputs " +
+                     shape_to_string(x.shape()) + " have " + std::to_string(x.dim(-1)));
+  }
+  if (has_sum(impl.post_ops) != (residual != nullptr)) {
+    throw ValueError(residual ? "conv: a residual given without a sum post-op"
+                              : "conv: the sum post-op needs the residual it adds");
+  }
+  return impl.run(
+      x, [&] { return detail::forward_axes("conv", x, impl.kernel, impl.conv); }, residual);
+}
+
+namespace detail {
+
+bool onednn_supports(const std::vector<ConvAxis>& axes) {
+  for (const ConvAxis& a : axes) {
+    if (a.input_dilation != 1 || a.pad_before < 0 || a.pad_after < 0) return false;
+  }
+  return true;
+}
+
+Tensor onednn_conv(const Tensor& x, const Tensor& kernel, const std::vector<ConvAxis>& axes, std::int64_t groups) {
+  ConvRunner impl;
+  impl.kernel = kernel;
+  impl.conv.groups = groups;
+  return impl.run(
+      x, [&] { return axes; }, nullptr);
+}
+
+}  // namespace detail
+
+std::optional<std::vector<ConvPostOp>> activation_post_ops(std::string_view name) {
+  if (name == "linear") return std::vector<ConvPostOp>{};
+  if (name == "relu") return std::vector<ConvPostOp>{{ConvPostOp::Kind::relu, 0.0f, 0.0f}};
+  if (name == "relu6") return std::vector<ConvPostOp>{{ConvPostOp::Kind::clip, 0.0f, 6.0f}};
+  // oneDNN's versions of these match Keras's within 1e-6 (test_conv_fusion checks them over
+  // [-12, 12] against kplug's activations).
+  if (name == "sigmoid") return std::vector<ConvPostOp>{{ConvPostOp::Kind::logistic, 0.0f, 0.0f}};
+  if (name == "tanh") return std::vector<ConvPostOp>{{ConvPostOp::Kind::tanh, 0.0f, 0.0f}};
+  if (name == "silu" || name == "swish") return std::vector<ConvPostOp>{{ConvPostOp::Kind::swish, 1.0f, 0.0f}};
+  if (name == "elu") return std::vector<ConvPostOp>{{ConvPostOp::Kind::elu, 1.0f, 0.0f}};
+  if (name == "gelu") return std::vector<ConvPostOp>{{ConvPostOp::Kind::gelu_erf, 0.0f, 0.0f}};
+  return std::nullopt;
+}
+
+std::optional<std::vector<ConvPostOp>> relu_post_ops(float negative_slope, std::optional<float> max_value,
+                                                     float threshold) {
+  if (threshold != 0.0f) return std::nullopt;
+  if (!max_value) return std::vector<ConvPostOp>{{ConvPostOp::Kind::relu, negative_slope, 0.0f}};
+  if (negative_slope != 0.0f) return std::nullopt;
+  return std::vector<ConvPostOp>{{ConvPostOp::Kind::clip, 0.0f, *max_value}};
+}
+
+FoldedConv fold_batch_normalization(const Tensor& kernel, const Tensor* bias, const Tensor& mean,
+                                    const Tensor& variance, const Tensor* gamma, const Tensor* beta, float epsilon,
+                                    bool depthwise) {
+  const std::int64_t channels = depthwise ? kernel.dim(-2) * kernel.dim(-1) : kernel.dim(-1);
+  for (const Tensor* t : {&mean, &variance, gamma, beta, bias}) {
+    if (t && t->size() != channels) {
+      throw ValueError("fold_batch_normalization: expected " + std::to_string(channels) +
+                       " values per parameter (the convolution's output channels), got " + shape_to_string(t->shape()));
+    }
+  }
+  // The same float steps as ops::batch_normalization: x * s + (beta - mean * s).
+  std::vector<float> scale(static_cast<std::size_t>(channels)), shift(scale.size());
+  for (std::int64_t c = 0; c < channels; ++c) {
+    float s = 1.0f / std::sqrt(variance.data()[c] + epsilon);
+    if (gamma) s *= gamma->data()[c];
+    float r = -mean.data()[c] * s;
+    if (beta) r += beta->data()[c];
+    scale[static_cast<std::size_t>(c)] = s;
+    shift[static_cast<std::size_t>(c)] = bias ? bias->data()[c] * s + r : r;
+  }
+  FoldedConv folded{kernel.clone(), Tensor(Shape{channels}, std::move(shift))};
+  float* k = folded.kernel.data();
+  const std::int64_t rows = kernel.size() / channels;
+  for (std::int64_t r = 0; r < rows; ++r) {
+    for (std::int64_t c = 0; c < channels; ++c) k[r * channels + c] *= scale[static_cast<std::size_t>(c)];
+  }
+  return folded;
+}
+
+std::shared_ptr<const PreparedConv> PreparedConvCache::get(
+    const std::vector<Tensor>& sources, const std::function<std::unique_ptr<PreparedConv>()>& make) const {
+  const std::lock_guard lock(mutex_);
+  bool same = conv_ != nullptr && sources_.size() == sources.size();
+  for (std::size_t i = 0; same && i < sources.size(); ++i) {
+    const Tensor &a = sources_[i], &b = sources[i];
+    same = a.shares_buffer_with(b) && a.bytes() == b.bytes() && a.shape() == b.shape() && a.dtype() == b.dtype();
+  }
+  if (!same) {
+    conv_ = make();
+    sources_ = sources;
+  }
+  return conv_;
+}
+
+}  // namespace kplug::ops
