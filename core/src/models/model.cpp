@@ -8,6 +8,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "serialization/active_call.hpp"
 #include "serialization/missing_objects.hpp"
+#include "tensor/buffer_pool.hpp"
 #include "util/suggest.hpp"
 
 #include <algorithm>
@@ -16,7 +17,7 @@
 
 namespace kplug {
 
-Model::Model(LayerArgs args) : Layer(std::move(args)) {}
+Model::Model(LayerArgs args) : Layer(std::move(args)), buffer_pools_(std::make_unique<detail::BufferPools>()) {}
 Model::~Model() = default;
 
 LayerPtr Model::get_layer(std::string_view name) const {
@@ -108,6 +109,7 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
   // Layer's call operator is not const; an inference call on a built model is safe to run
   // concurrently (see model.hpp), which makes predict const.
   Model& self = const_cast<Model&>(*this);
+  const detail::BufferPools::Lease buffers(*buffer_pools_);
   if (rows <= batch_size) {
     CallArgs args(inputs);
     return self(args);
