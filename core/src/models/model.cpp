@@ -77,6 +77,16 @@ Tensor concat_rows(const std::vector<Tensor>& parts) {
   return out;
 }
 
+// `shape` fits `want` with any number of rows (checked in place: predict's steady state
+// allocates nothing for it).
+bool accepts_rows(const PartialShape& want, const Shape& shape) {
+  if (want.rank() != shape.size()) return false;
+  for (std::size_t i = 1; i < shape.size(); ++i) {
+    if (want[i] && *want[i] != shape[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) const {
@@ -93,9 +103,7 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
   std::int64_t rows = -1;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const PartialShape& want = expected[i]->batch_shape();
-    PartialShape relaxed = want;
-    if (relaxed.rank() > 0) relaxed[0] = std::nullopt;  // any number of rows
-    if (!relaxed.compatible_with(inputs[i].shape())) {
+    if (!accepts_rows(want, inputs[i].shape())) {
       throw ValueError("Input " + std::to_string(i) + " ('" + expected[i]->name() + "') of model '" + name() +
                        "' must have shape " + want.to_string() + ", got " + shape_repr(inputs[i].shape()));
     }

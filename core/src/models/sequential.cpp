@@ -97,7 +97,10 @@ std::vector<Tensor> Sequential::call(CallArgs& args) {
   current.inputs = std::move(args.inputs);
   current.masks = std::move(args.masks);
   current.training = args.training;
-  for (auto& layer : layers()) {
+  // layers_ itself (layers() would copy the list at every call), without its InputLayer.
+  const bool has_input = !layers_.empty() && dynamic_cast<layers::InputLayer*>(layers_.front().get());
+  for (auto it = layers_.begin() + (has_input ? 1 : 0); it != layers_.end(); ++it) {
+    Layer* layer = it->get();
     auto outputs = (*layer)(current);
     auto masks = layer->compute_mask(current, outputs);
     if (outputs.size() != 1) fail("layer '" + layer->name() + "' gave " + std::to_string(outputs.size()) + " outputs");
