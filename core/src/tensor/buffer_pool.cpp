@@ -33,8 +33,7 @@ template <class T>
 struct HeaderAllocator {
   using value_type = T;
 
-  HeaderAllocator(std::shared_ptr<BufferPool> p, std::byte* b, std::size_t n) noexcept
-      : pool(std::move(p)), block(b), bytes(n) {}
+  HeaderAllocator(BufferPool* p, std::byte* b, std::size_t n) noexcept : pool(p), block(b), bytes(n) {}
   template <class U>
   HeaderAllocator(const HeaderAllocator<U>& other) noexcept  // NOLINT: rebinding is implicit
       : pool(other.pool), block(other.block), bytes(other.bytes) {}
@@ -51,7 +50,7 @@ struct HeaderAllocator {
     return block == other.block;
   }
 
-  std::shared_ptr<BufferPool> pool;  // keeps the pool alive until the block is back
+  BufferPool* pool;  // alive: the block holds a reference until give()
   std::byte* block;
   std::size_t bytes;
 };
@@ -62,6 +61,15 @@ struct KeepBlock {
 };
 
 }  // namespace
+
+// The constructor is private (pools live behind a Ref), so no make_unique.
+BufferPool::Ref BufferPool::create() { return Ref(new BufferPool); }
+
+void BufferPool::release() noexcept {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    const std::unique_ptr<BufferPool> last(this);  // the last reference: deleted here
+  }
+}
 
 BufferPool::~BufferPool() {
   for (std::size_t c = 0; c < kClasses; ++c) {
@@ -98,19 +106,20 @@ void BufferPool::give(void* block, std::size_t bytes) noexcept {
   if (t_current == this) {  // the thread using the pool: no other thread touches own_
     node->next = own_[index];
     own_[index] = node;
-    return;
+  } else {
+    std::atomic<FreeBlock*>& head = remote_[index];
+    node->next = head.load(std::memory_order_relaxed);
+    while (!head.compare_exchange_weak(node->next, node, std::memory_order_release, std::memory_order_relaxed)) {
+    }
   }
-  std::atomic<FreeBlock*>& head = remote_[index];
-  node->next = head.load(std::memory_order_relaxed);
-  while (!head.compare_exchange_weak(node->next, node, std::memory_order_release, std::memory_order_relaxed)) {
-  }
+  release();
 }
 
 std::shared_ptr<std::byte[]> BufferPool::allocate(std::size_t bytes) {
   const std::size_t total = kHeader + bytes;
   auto* block = static_cast<std::byte*>(take(total));
-  return std::shared_ptr<std::byte[]>(block + kHeader, KeepBlock{},
-                                      HeaderAllocator<std::byte>(shared_from_this(), block, total));
+  refs_.fetch_add(1, std::memory_order_relaxed);  // the owner holds one: the count is not 0
+  return std::shared_ptr<std::byte[]>(block + kHeader, KeepBlock{}, HeaderAllocator<std::byte>(this, block, total));
 }
 
 BufferPools::Lease::Lease(BufferPools& owner)
@@ -121,19 +130,19 @@ BufferPools::Lease::~Lease() {
   owner_.give(std::move(pool_));
 }
 
-std::shared_ptr<BufferPool> BufferPools::take() {
+BufferPool::Ref BufferPools::take() {
   {
     const std::lock_guard lock(mutex_);
     if (!idle_.empty()) {
-      std::shared_ptr<BufferPool> pool = std::move(idle_.back());
+      BufferPool::Ref pool = std::move(idle_.back());
       idle_.pop_back();
       return pool;
     }
   }
-  return std::make_shared<BufferPool>();
+  return BufferPool::create();
 }
 
-void BufferPools::give(std::shared_ptr<BufferPool> pool) noexcept {
+void BufferPools::give(BufferPool::Ref pool) noexcept {
   const std::lock_guard lock(mutex_);
   try {
     idle_.push_back(std::move(pool));

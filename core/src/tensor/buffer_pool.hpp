@@ -8,7 +8,8 @@
 // used by one thread at a time, the one it is current on (BufferPools::Lease); a block freed on
 // that thread goes back to the pool's own lists, a block freed elsewhere (an output the caller
 // drops after the call) goes to a lock-free list the pool drains when its own list is empty.
-// Every block holds a reference to its pool, so a pool lives as long as its blocks do.
+// Every block out holds a reference to its pool (an intrusive count: shared_ptr's copies cost
+// several atomic operations per tensor), so a pool lives as long as its owner or its blocks do.
 #pragma once
 
 #include <array>
@@ -20,9 +21,15 @@
 
 namespace kplug::detail {
 
-class BufferPool : public std::enable_shared_from_this<BufferPool> {
+class BufferPool {
  public:
-  BufferPool() = default;
+  // The owner's reference: dropping it frees the pool once its last block is back.
+  struct Release {
+    void operator()(BufferPool* pool) const noexcept { pool->release(); }
+  };
+  using Ref = std::unique_ptr<BufferPool, Release>;
+  static Ref create();
+
   ~BufferPool();
   BufferPool(const BufferPool&) = delete;
   BufferPool& operator=(const BufferPool&) = delete;
@@ -39,11 +46,14 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
   // Blocks this pool obtained from the system so far (tests: zero new ones in steady state).
   std::size_t system_allocations() const noexcept { return system_allocations_.load(std::memory_order_relaxed); }
 
-  // Block storage, for the control-block allocator (buffer_pool.cpp).
-  void* take(std::size_t bytes);
+  // A block back (from its control block's allocator, buffer_pool.cpp); drops its reference.
   void give(void* block, std::size_t bytes) noexcept;
 
  private:
+  BufferPool() = default;
+  void* take(std::size_t bytes);
+  void release() noexcept;
+
   struct FreeBlock {
     FreeBlock* next;
   };
@@ -52,6 +62,7 @@ class BufferPool : public std::enable_shared_from_this<BufferPool> {
   std::array<FreeBlock*, kClasses> own_{};                  // the current thread's lists
   std::array<std::atomic<FreeBlock*>, kClasses> remote_{};  // blocks freed on other threads
   std::atomic<std::size_t> system_allocations_{0};
+  std::atomic<std::size_t> refs_{1};  // the owner's + one per block out
 };
 
 // The pools of one model: each call leases an idle pool (or a new one) for its duration, so
@@ -67,16 +78,16 @@ class BufferPools {
 
    private:
     BufferPools& owner_;
-    std::shared_ptr<BufferPool> pool_;
+    BufferPool::Ref pool_;
     BufferPool* previous_;
   };
 
  private:
-  std::shared_ptr<BufferPool> take();
-  void give(std::shared_ptr<BufferPool> pool) noexcept;
+  BufferPool::Ref take();
+  void give(BufferPool::Ref pool) noexcept;
 
   std::mutex mutex_;
-  std::vector<std::shared_ptr<BufferPool>> idle_;
+  std::vector<BufferPool::Ref> idle_;
 };
 
 }  // namespace kplug::detail
