@@ -44,10 +44,9 @@ std::int64_t shape_size(const Shape& shape) {
   std::int64_t n = 1;
   for (std::int64_t d : shape) {
     if (d < 0) throw ValueError("negative dimension in shape " + shape_to_string(shape));
-    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) {
+    if (__builtin_mul_overflow(n, d, &n)) {  // no division per dim: this runs for every tensor
       throw ValueError("shape " + shape_to_string(shape) + " has too many elements");
     }
-    n *= d;
   }
   return n;
 }
