@@ -33,17 +33,17 @@ template <class T>
 struct HeaderAllocator {
   using value_type = T;
 
-  HeaderAllocator(BufferPool* p, std::byte* b, std::size_t n) noexcept : pool(p), block(b), bytes(n) {}
+  HeaderAllocator(BufferPool* p, std::byte* b, std::size_t c) noexcept : pool(p), block(b), class_index(c) {}
   template <class U>
   HeaderAllocator(const HeaderAllocator<U>& other) noexcept  // NOLINT: rebinding is implicit
-      : pool(other.pool), block(other.block), bytes(other.bytes) {}
+      : pool(other.pool), block(other.block), class_index(other.class_index) {}
 
   T* allocate(std::size_t n) {
     static_assert(alignof(T) <= kLine);
     if (n * sizeof(T) > kHeader) throw std::bad_alloc();
     return reinterpret_cast<T*>(block);
   }
-  void deallocate(T*, std::size_t) noexcept { pool->give(block, bytes); }
+  void deallocate(T*, std::size_t) noexcept { pool->give(block, class_index); }
 
   template <class U>
   bool operator==(const HeaderAllocator<U>& other) const noexcept {
@@ -52,7 +52,7 @@ struct HeaderAllocator {
 
   BufferPool* pool;  // alive: the block holds a reference until give()
   std::byte* block;
-  std::size_t bytes;
+  std::size_t class_index;
 };
 
 // The data needs no destruction: its memory goes back with the control block.
@@ -87,21 +87,18 @@ BufferPool* BufferPool::current() noexcept { return t_current; }
 
 BufferPool* BufferPool::make_current(BufferPool* pool) noexcept { return std::exchange(t_current, pool); }
 
-void* BufferPool::take(std::size_t bytes) {
-  const SizeClass c = size_class(bytes);
-  if (c.index >= kClasses) throw std::bad_alloc();
-  FreeBlock*& head = own_[c.index];
-  if (!head) head = remote_[c.index].exchange(nullptr, std::memory_order_acquire);
+void* BufferPool::take(std::size_t class_index, std::size_t class_bytes) {
+  FreeBlock*& head = own_[class_index];
+  if (!head) head = remote_[class_index].exchange(nullptr, std::memory_order_acquire);
   if (FreeBlock* block = head) {
     head = block->next;
     return block;
   }
   system_allocations_.fetch_add(1, std::memory_order_relaxed);
-  return ::operator new (c.bytes, std::align_val_t{kLine});
+  return ::operator new (class_bytes, std::align_val_t{kLine});
 }
 
-void BufferPool::give(void* block, std::size_t bytes) noexcept {
-  const std::size_t index = size_class(bytes).index;
+void BufferPool::give(void* block, std::size_t index) noexcept {
   auto* node = ::new (block) FreeBlock{nullptr};
   if (t_current == this) {  // the thread using the pool: no other thread touches own_
     node->next = own_[index];
@@ -116,10 +113,11 @@ void BufferPool::give(void* block, std::size_t bytes) noexcept {
 }
 
 std::shared_ptr<std::byte[]> BufferPool::allocate(std::size_t bytes) {
-  const std::size_t total = kHeader + bytes;
-  auto* block = static_cast<std::byte*>(take(total));
+  const SizeClass c = size_class(kHeader + bytes);
+  if (c.index >= kClasses) throw std::bad_alloc();
+  auto* block = static_cast<std::byte*>(take(c.index, c.bytes));
   refs_.fetch_add(1, std::memory_order_relaxed);  // the owner holds one: the count is not 0
-  return std::shared_ptr<std::byte[]>(block + kHeader, KeepBlock{}, HeaderAllocator<std::byte>(this, block, total));
+  return std::shared_ptr<std::byte[]>(block + kHeader, KeepBlock{}, HeaderAllocator<std::byte>(this, block, c.index));
 }
 
 BufferPools::Lease::Lease(BufferPools& owner)

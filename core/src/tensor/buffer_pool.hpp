@@ -46,12 +46,13 @@ class BufferPool {
   // Blocks this pool obtained from the system so far (tests: zero new ones in steady state).
   std::size_t system_allocations() const noexcept { return system_allocations_.load(std::memory_order_relaxed); }
 
-  // A block back (from its control block's allocator, buffer_pool.cpp); drops its reference.
-  void give(void* block, std::size_t bytes) noexcept;
+  // A block of size class `class_index` back (from its control block's allocator,
+  // buffer_pool.cpp); drops its reference.
+  void give(void* block, std::size_t class_index) noexcept;
 
  private:
   BufferPool() = default;
-  void* take(std::size_t bytes);
+  void* take(std::size_t class_index, std::size_t class_bytes);
   void release() noexcept;
 
   struct FreeBlock {
