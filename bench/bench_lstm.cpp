@@ -2,15 +2,23 @@
 // kplug's LSTM layer against a plain Eigen program doing the same maths (one input
 // projection GEMM for all steps, then per step the h @ recurrent_kernel GEMM for the four
 // gates and the element-wise update), same weights. Target: within 1.5x.
+// Also predict of the rnn fixture (Embedding -> LSTM(6) -> GRU(5) -> Dense(2) over 10 steps,
+// batch 3, tests/data/models/rnn): issue 21's target is half its time before the buffer pool.
 #include "bench_support.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "kplug/models/model.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/serialization.hpp"
 
 #include <benchmark/benchmark.h>
 #include <Eigen/Core>
 
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 
 namespace {
 
@@ -82,5 +90,31 @@ void BM_LstmEigen(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_LstmEigen)->Unit(benchmark::kMillisecond);
+
+std::string read_text(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot open " + path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return std::move(text).str();
+}
+
+// The fixture's own input (io.json): int32 token ids, (3, 10).
+void BM_RnnFixturePredict(benchmark::State& state) {
+  const std::string dir = std::string(KPLUG_BENCH_DATA) + "/models/rnn/";
+  const kplug::ModelPtr model = kplug::model_from_json(read_text(dir + "model.json"));
+  model->load_weights(*kplug::saving::read_weights_file(dir + "model.weights.h5"));
+  const auto io = kplug::json::parse(read_text(dir + "io.json"));
+  const auto& input = io.at("inputs").at(0);
+  std::vector<std::int32_t> ids;
+  for (const auto& v : input.at("data").as_array()) ids.push_back(static_cast<std::int32_t>(v.to_number<double>()));
+  const kplug::Tensor x =
+      kplug::Tensor::from_values<std::int32_t>(kplug::Shape{3, 10}, std::span<const std::int32_t>(ids));
+  for (auto _ : state) {
+    auto y = model->predict({x});
+    benchmark::DoNotOptimize(y);
+  }
+}
+BENCHMARK(BM_RnnFixturePredict)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

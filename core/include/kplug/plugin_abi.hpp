@@ -68,7 +68,9 @@ namespace kplug::plugin {
 // tensors, quantized KernelBiasLayer (policy holder, Keras's save order), Lambda
 // implementations (Registrar::add_lambda), stateful RNN state in BaseRNN; 8: issue 21 and
 // the end of 20: Model::predict and predict_named are const (thread-safe), Dense's derived
-// kernel cache and TernaryDense's unpacked trits are members, the GetItem op node.
+// kernel cache and TernaryDense's unpacked trits are members, the GetItem op node; 9: issue
+// 21's plan: ConvLayer's prepared convolution (a virtual prepared_spec, a PreparedConvCache
+// member), Sequential's fusion plan, Model's per-call buffer pools.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).

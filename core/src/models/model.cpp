@@ -8,6 +8,7 @@
 #include "kplug/layers/layer_io.hpp"
 #include "serialization/active_call.hpp"
 #include "serialization/missing_objects.hpp"
+#include "tensor/buffer_pool.hpp"
 #include "util/suggest.hpp"
 
 #include <algorithm>
@@ -16,7 +17,7 @@
 
 namespace kplug {
 
-Model::Model(LayerArgs args) : Layer(std::move(args)) {}
+Model::Model(LayerArgs args) : Layer(std::move(args)), buffer_pools_(std::make_unique<detail::BufferPools>()) {}
 Model::~Model() = default;
 
 LayerPtr Model::get_layer(std::string_view name) const {
@@ -76,6 +77,16 @@ Tensor concat_rows(const std::vector<Tensor>& parts) {
   return out;
 }
 
+// `shape` fits `want` with any number of rows (checked in place: predict's steady state
+// allocates nothing for it).
+bool accepts_rows(const PartialShape& want, const Shape& shape) {
+  if (want.rank() != shape.size()) return false;
+  for (std::size_t i = 1; i < shape.size(); ++i) {
+    if (want[i] && *want[i] != shape[i]) return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) const {
@@ -92,9 +103,7 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
   std::int64_t rows = -1;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const PartialShape& want = expected[i]->batch_shape();
-    PartialShape relaxed = want;
-    if (relaxed.rank() > 0) relaxed[0] = std::nullopt;  // any number of rows
-    if (!relaxed.compatible_with(inputs[i].shape())) {
+    if (!accepts_rows(want, inputs[i].shape())) {
       throw ValueError("Input " + std::to_string(i) + " ('" + expected[i]->name() + "') of model '" + name() +
                        "' must have shape " + want.to_string() + ", got " + shape_repr(inputs[i].shape()));
     }
@@ -108,6 +117,7 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
   // Layer's call operator is not const; an inference call on a built model is safe to run
   // concurrently (see model.hpp), which makes predict const.
   Model& self = const_cast<Model&>(*this);
+  const detail::BufferPools::Lease buffers(*buffer_pools_);
   if (rows <= batch_size) {
     CallArgs args(inputs);
     return self(args);

@@ -5,6 +5,8 @@
 #include "kplug/layers/layer_io.hpp"
 #include "models/conv_fusion.hpp"
 
+#include <algorithm>
+
 namespace kplug {
 
 Sequential::Sequential(LayerArgs args) : Model(std::move(args)) {}
@@ -100,9 +102,12 @@ struct Sequential::Plan {
 };
 
 std::shared_ptr<const Sequential::Plan> Sequential::plan() const {
-  std::vector<LayerPtr> stack = layers();
+  // layers() without copying it (a call must not allocate): the list after the InputLayer.
+  const bool has_input = !layers_.empty() && dynamic_cast<layers::InputLayer*>(layers_.front().get());
+  const auto first = layers_.begin() + (has_input ? 1 : 0);
   const std::lock_guard lock(plan_mutex_);
-  if (plan_ && plan_->layers == stack) return plan_;
+  if (plan_ && std::equal(first, layers_.end(), plan_->layers.begin(), plan_->layers.end())) return plan_;
+  std::vector<LayerPtr> stack(first, layers_.end());
   auto plan = std::make_shared<Plan>();
   plan->chain.resize(stack.size());
   plan->absorbed.resize(stack.size());

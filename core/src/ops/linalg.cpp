@@ -31,10 +31,28 @@ Operand operand(const Tensor& t, bool is_left) {
   return o;
 }
 
+// Products up to this many multiply-adds run on Eigen: oneDNN's sgemm allocates a packing
+// buffer at every call and costs microseconds to dispatch, more than such a product takes
+// (the recurrent layers' steps, small Dense layers); Eigen's stays on the stack.
+constexpr std::int64_t kSmallGemm = 32 * 32 * 32;
+
+using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+template <class A, class B>
+void eigen_product(const A& a, const B& b, float* out) {
+  Eigen::Map<RowMatrix>(out, a.rows(), b.cols()).noalias() = a * b;
+}
+
 // out[m, n] = op(a) * op(b); a stored ar x ac, b stored with bc columns.
 void gemm(const float* a, std::int64_t ar, std::int64_t ac, bool ta, const float* b, std::int64_t bc, bool tb,
           float* out, std::int64_t m, std::int64_t n) {
-  detail::sgemm(ta, tb, m, n, ta ? ar : ac, a, ac, b, bc, out, n);
+  const std::int64_t k = ta ? ar : ac;
+  if (m * n * k > kSmallGemm) return detail::sgemm(ta, tb, m, n, k, a, ac, b, bc, out, n);
+  const Eigen::Map<const RowMatrix> ma(a, ar, ac), mb(b, tb ? n : k, bc);
+  if (ta && tb) return eigen_product(ma.transpose(), mb.transpose(), out);
+  if (ta) return eigen_product(ma.transpose(), mb, out);
+  if (tb) return eigen_product(ma, mb.transpose(), out);
+  eigen_product(ma, mb, out);
 }
 
 void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tensor& out) {

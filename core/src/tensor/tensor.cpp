@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops.hpp"
 #include "ops/dispatch.hpp"
+#include "tensor/buffer_pool.hpp"
 
 #include <cmath>
 #include <cstdint>
@@ -21,6 +22,8 @@ std::shared_ptr<std::byte[]> allocate(std::size_t bytes) {
   // Round up so that whole SIMD packets past the end stay inside the allocation.
   const std::size_t rounded =
       (std::max<std::size_t>(bytes, 1) + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
+  // Inside a predict: a recycled block (tensor/buffer_pool.hpp).
+  if (auto* pool = detail::BufferPool::current()) return pool->allocate(rounded);
   auto* p = static_cast<std::byte*>(::operator new[](rounded, std::align_val_t{Tensor::kAlignment}));
   return std::shared_ptr<std::byte[]>(p, AlignedDelete{});
 }
@@ -41,10 +44,9 @@ std::int64_t shape_size(const Shape& shape) {
   std::int64_t n = 1;
   for (std::int64_t d : shape) {
     if (d < 0) throw ValueError("negative dimension in shape " + shape_to_string(shape));
-    if (d != 0 && n > std::numeric_limits<std::int64_t>::max() / d) {
+    if (__builtin_mul_overflow(n, d, &n)) {  // no division per dim: this runs for every tensor
       throw ValueError("shape " + shape_to_string(shape) + " has too many elements");
     }
-    n *= d;
   }
   return n;
 }

@@ -20,6 +20,10 @@
 
 namespace kplug {
 
+namespace detail {
+class BufferPools;
+}
+
 class Model : public Layer {
  public:
   static constexpr Kind static_kind = Kind::model;
@@ -51,6 +55,11 @@ class Model : public Layer {
   // layer's lock (no torn states); the order of concurrent predicts through a stateful model is
   // unspecified, so a host that needs one order runs them one at a time.
   // Not safe against a concurrent non-const call (load_weights, set_weights, reset_states...).
+  //
+  // Tensors made during a call come from a pool of buffers the model keeps (one per concurrent
+  // call), so a steady stream of calls of one input shape reuses the same memory
+  // (docs/performance.md, "Buffer reuse"). The outputs are ordinary tensors the caller may
+  // keep; once dropped, their buffers return to the pool.
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs, std::int64_t batch_size = 32) const;
   // Inputs by InputLayer name.
   std::vector<Tensor> predict_named(const std::map<std::string, Tensor, std::less<>>& inputs,
@@ -101,6 +110,7 @@ class Model : public Layer {
 
  private:
   std::shared_ptr<CompileState> compile_state_;
+  std::unique_ptr<detail::BufferPools> buffer_pools_;  // predict's (see there)
 };
 
 using ModelPtr = std::shared_ptr<Model>;
