@@ -74,8 +74,8 @@ void BM_LoadModel(benchmark::State& state, const std::string& name) {
   }
 }
 
-// The same with a fresh isolated reader forked for each load (H5ReadOptions::reuse_reader off):
-// what every load cost before the reader was reused (issue 21).
+// The same with a fresh isolated reader (kplug-h5-reader, spawned) for each load
+// (H5ReadOptions::reuse_reader off): what a process's first load pays (issue 21).
 void BM_LoadModelForkPerLoad(benchmark::State& state, const std::string& name) {
   LoadModelOptions options;
   options.weights.reuse_reader = false;
@@ -285,8 +285,8 @@ BENCHMARK_CAPTURE(BM_WriteSameBytes, big_functional_300, std::string("big_functi
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_SaveModel, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_WriteSameBytes, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
-// Last: libhdf5's free lists then hold tens of MB in this process, which would make every later
-// fork (load_model's isolated reader) slower.
+// Last: libhdf5's free lists then hold tens of MB in this process (the isolated reader was once
+// a fork of it, which they made slower; kept last so that figures compare with earlier runs).
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_functional_300, std::string("big_functional_300"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, small_dense, std::string("layers/Dense_relu_nobias"))

@@ -60,6 +60,16 @@ def rows(shape, data):
     return [rows(shape[1:], data[i * step:(i + 1) * step]) for i in range(shape[0])]
 
 
+def wait_ready(url):
+    for _ in range(600):
+        try:
+            if requests.get(url + "/healthz", timeout=5).status_code == 200:
+                return
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.05)
+
+
 def start_server(workdir):
     for name, fixture in [("mlp", "mlp_seq"), ("siamese", "siamese_functional"), ("kernelmult", "custom_kernelmult")]:
         os.makedirs(f"{workdir}/{name}/1")
@@ -73,13 +83,7 @@ def start_server(workdir):
     line = server.stdout.readline()
     check("listening on http://127.0.0.1:" in line, "the server prints its address: " + line.strip())
     url = line.strip().split()[-1]
-    for _ in range(600):
-        try:
-            if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                break
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.05)
+    wait_ready(url)
     check(requests.get(url + "/healthz").status_code == 200, "/healthz is 200 once every model loaded")
     return server, url
 
@@ -194,13 +198,7 @@ def test_limit_flags(workdir):
                                "--max-connections", "2"], stdout=subprocess.PIPE, text=True)
     try:
         url = server.stdout.readline().strip().split()[-1]
-        for _ in range(600):
-            try:
-                if requests.get(url + "/healthz", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.05)
+        wait_ready(url)
         row = [0.5] * 32
         def post(body):
             # One connection at a time, closed after its answer (a 503 only while an earlier one
