@@ -2,6 +2,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/ops/shape.hpp"
+#include "kplug/threading.hpp"
 #include "ops/conv_detail.hpp"
 #include "ops/onednn.hpp"
 
@@ -19,9 +20,12 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 using dims = dnnl::memory::dims;
 
-// The primitive of one input shape, with the kernel in the layout it asked for.
+// The primitive of one input shape, with the kernel in the layout it asked for. oneDNN splits
+// the work for the OpenMP threads there are when a primitive is created: one made for one
+// thread stays on one, so the thread count is part of the key.
 struct ConvPrimitive {
   Shape input;
+  int threads = 1;
   Shape output;
   dnnl::convolution_forward primitive;
   dnnl::memory weights;
@@ -120,8 +124,9 @@ struct PreparedConv::Impl : ConvRunner {};
 
 std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x, const Axes& axes) const {
   const std::lock_guard lock(mutex);
+  const int threads = kplug::get_num_threads();
   for (const auto& p : primitives) {
-    if (p->input == x.shape()) return p;
+    if (p->input == x.shape() && p->threads == threads) return p;
   }
   auto made = create(x, axes());
   if (primitives.size() == kKeptShapes) primitives.erase(primitives.begin());
@@ -135,6 +140,7 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x, const s
   const std::int64_t F = kernel.dim(-1);
   auto p = std::make_shared<ConvPrimitive>();
   p->input = x.shape();
+  p->threads = kplug::get_num_threads();
   p->output = {x.dim(0)};
   dims strides, dilates, pad_l, pad_r;
   for (std::size_t i = 0; i < spatial; ++i) {
