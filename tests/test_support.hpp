@@ -15,6 +15,15 @@
 #include <string>
 #include <string_view>
 
+// Defined in a build under AddressSanitizer or ThreadSanitizer (gcc's and clang's spellings).
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define KPLUG_TEST_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define KPLUG_TEST_SANITIZED 1
+#endif
+#endif
+
 namespace kplug::test {
 
 inline std::filesystem::path data_dir() { return KPLUG_TEST_DATA; }

@@ -23,14 +23,6 @@
 #include <thread>
 #include <vector>
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define KPLUG_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
-#define KPLUG_SANITIZED 1
-#endif
-#endif
-
 namespace {
 
 // Process-wide by nature: the allocator is.
@@ -58,7 +50,7 @@ void count(std::size_t bytes) {
 
 }  // namespace
 
-#ifndef KPLUG_SANITIZED
+#ifndef KPLUG_TEST_SANITIZED
 extern "C" {
 void* __libc_malloc(std::size_t);
 void* __libc_calloc(std::size_t, std::size_t);
@@ -128,7 +120,7 @@ void operator delete(void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::align_val_t) noexcept { std::free(p); }
 void operator delete(void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
 void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { std::free(p); }
-#endif  // KPLUG_SANITIZED
+#endif  // KPLUG_TEST_SANITIZED
 
 using namespace kplug;
 
@@ -170,7 +162,7 @@ Counts steady_state(const std::string& name, int rounds = 5) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(counting_sees_allocations) {
-#ifdef KPLUG_SANITIZED
+#ifdef KPLUG_TEST_SANITIZED
   BOOST_TEST_MESSAGE("skipped: the sanitizer's own malloc interceptors");
 #else
   // The counters themselves work: a vector and a Tensor outside predict are two or more.
@@ -220,7 +212,7 @@ struct Expected {
 };
 
 BOOST_AUTO_TEST_CASE(steady_state_predict) {
-#ifdef KPLUG_SANITIZED
+#ifdef KPLUG_TEST_SANITIZED
   BOOST_TEST_MESSAGE("skipped: the sanitizer's own malloc interceptors");
 #else
   const Expected cases[] = {

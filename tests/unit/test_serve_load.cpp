@@ -12,20 +12,12 @@
 #include <cstdio>
 #include <thread>
 
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define KPLUG_SERVE_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define KPLUG_SERVE_SANITIZED 1
-#endif
-#endif
-
 namespace kplug::test {
 namespace {
 
 namespace json = boost::json;
 
-#ifdef KPLUG_SERVE_SANITIZED
+#ifdef KPLUG_TEST_SANITIZED
 constexpr int kRequests = 640;
 #else
 constexpr int kRequests = 20'000;
@@ -125,7 +117,7 @@ BOOST_AUTO_TEST_CASE(many_requests_two_models_one_replaced_midway) {
   BOOST_CHECK_EQUAL(ok.load(), kRequests);
   HttpClient client(fixture.port());
   BOOST_CHECK(contains(client.get("/v1/models/mlp/metadata").body, "\"version\":\"2\""));
-#ifndef KPLUG_SERVE_SANITIZED
+#ifndef KPLUG_TEST_SANITIZED
   // Flat: the second half (a model load included) grew the process by less than 32 MiB.
   const std::int64_t growth = rss_kib() - rss_at_quarter.load();
   BOOST_TEST_MESSAGE("RSS growth after the first quarter: " << growth << " KiB");
