@@ -29,16 +29,8 @@ constexpr std::int64_t kBatch = 32;
 
 std::string fixture_dir() { return std::string(KPLUG_BENCH_DATA) + "/models/cnn/"; }
 
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return std::move(text).str();
-}
-
 kplug::ModelPtr load_cnn() {
-  kplug::ModelPtr model = kplug::model_from_json(read_file(fixture_dir() + "model.json"));
+  kplug::ModelPtr model = kplug::model_from_json(kplug::bench::read_text(fixture_dir() + "model.json"));
   model->load_weights(*kplug::saving::read_weights_file(fixture_dir() + "model.weights.h5"));
   return model;
 }

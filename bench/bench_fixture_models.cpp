@@ -5,6 +5,7 @@
 //   mlp_seq (batch 3), big_mlp_1000 (2), big_functional_300 (2), rnn (3).
 // The cnn fixture's chain is in bench_conv.cpp, MobileNetV2's in bench_mobilenet.cpp.
 // Each chain is checked against kplug's predict before it is timed: a wrong chain aborts.
+#include "bench_support.hpp"
 #include "kplug/models/model.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 
@@ -25,17 +26,9 @@ using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::Ro
 using ConstRowMap = Eigen::Map<const RowMatrix>;
 using ConstRowVectorMap = Eigen::Map<const Eigen::RowVectorXf>;
 
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return std::move(text).str();
-}
-
 kplug::ModelPtr load_fixture(const std::string& name) {
   const std::string dir = std::string(KPLUG_BENCH_DATA) + "/models/" + name + "/";
-  kplug::ModelPtr model = kplug::model_from_json(read_text(dir + "model.json"));
+  kplug::ModelPtr model = kplug::model_from_json(kplug::bench::read_text(dir + "model.json"));
   model->load_weights(*kplug::saving::read_weights_file(dir + "model.weights.h5"));
   return model;
 }

@@ -91,20 +91,12 @@ void BM_LstmEigen(benchmark::State& state) {
 }
 BENCHMARK(BM_LstmEigen)->Unit(benchmark::kMillisecond);
 
-std::string read_text(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return std::move(text).str();
-}
-
 // The fixture's own input (io.json): int32 token ids, (3, 10).
 void BM_RnnFixturePredict(benchmark::State& state) {
   const std::string dir = std::string(KPLUG_BENCH_DATA) + "/models/rnn/";
-  const kplug::ModelPtr model = kplug::model_from_json(read_text(dir + "model.json"));
+  const kplug::ModelPtr model = kplug::model_from_json(kplug::bench::read_text(dir + "model.json"));
   model->load_weights(*kplug::saving::read_weights_file(dir + "model.weights.h5"));
-  const auto io = kplug::json::parse(read_text(dir + "io.json"));
+  const auto io = kplug::json::parse(kplug::bench::read_text(dir + "io.json"));
   const auto& input = io.at("inputs").at(0);
   std::vector<std::int32_t> ids;
   for (const auto& v : input.at("data").as_array()) ids.push_back(static_cast<std::int32_t>(v.to_number<double>()));

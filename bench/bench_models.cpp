@@ -1,6 +1,7 @@
 // model_from_json of Keras's big fixtures against merely parsing their text with
 // Boost.JSON (target: within 3x), and the time per layer of generated Sequential
 // stacks of 10 to 10,000 Dense layers (target: flat, ratio <= 1.3).
+#include "bench_support.hpp"
 #include "kplug/models/model.hpp"
 
 #include <benchmark/benchmark.h>
@@ -12,19 +13,12 @@
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream file(path, std::ios::binary);
-  if (!file) throw std::runtime_error("cannot open " + path);
-  std::ostringstream text;
-  text << file.rdbuf();
-  return std::move(text).str();
-}
-
 const std::string& fixture(const std::string& name) {
   static std::map<std::string, std::string> cache;
   auto it = cache.find(name);
   if (it == cache.end())
-    it = cache.emplace(name, read_file(std::string(KPLUG_BENCH_DATA) + "/models/" + name + "/model.json")).first;
+    it = cache.emplace(name, kplug::bench::read_text(std::string(KPLUG_BENCH_DATA) + "/models/" + name + "/model.json"))
+             .first;
   return it->second;
 }
 

@@ -1,4 +1,4 @@
-// What the layer benchmarks share: seeded random tensors and a layer built from its Keras config.
+// What the benchmarks share: seeded random tensors, a layer built from its Keras config, a file's text.
 #pragma once
 
 #include "kplug/json.hpp"
@@ -6,10 +6,23 @@
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/serialization.hpp"
 
+#include <fstream>
 #include <random>
+#include <sstream>
+#include <stdexcept>
+#include <string>
 #include <utility>
 
 namespace kplug::bench {
+
+// The whole text of a file (a fixture's model.json or io.json).
+inline std::string read_text(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) throw std::runtime_error("cannot open " + path);
+  std::ostringstream text;
+  text << file.rdbuf();
+  return std::move(text).str();
+}
 
 // Normal(0, stddev) values, the same for the same seed.
 inline Tensor random_tensor(Shape shape, unsigned seed, float stddev) {
