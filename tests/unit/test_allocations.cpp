@@ -32,7 +32,8 @@ std::atomic<std::size_t> g_cxx_news{0};       // of which through operator new
 std::atomic<std::size_t> g_large_mallocs{0};  // of which >= 4 KiB (tensor-buffer sized)
 bool g_trace = false;
 
-void count(std::size_t bytes) {
+// [[maybe_unused]]: sanitizer builds count nothing (their own interceptors own malloc).
+[[maybe_unused]] void count(std::size_t bytes) {
   if (!g_counting.load(std::memory_order_relaxed)) return;
   g_mallocs.fetch_add(1, std::memory_order_relaxed);
   if (bytes >= 4096) g_large_mallocs.fetch_add(1, std::memory_order_relaxed);
@@ -131,7 +132,7 @@ struct Counts {
 };
 
 // Allocations per predict, averaged over `rounds` predicts after two warm-up ones.
-Counts steady_state(const std::string& name, int rounds = 5) {
+[[maybe_unused]] Counts steady_state(const std::string& name, int rounds = 5) {
   const auto dir = test::model_dir(name);
   ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
   test::load_fixture_weights(*model, dir);

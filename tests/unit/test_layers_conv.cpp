@@ -109,7 +109,7 @@ BOOST_AUTO_TEST_CASE(conv2d_channels_first_groups_shapes_and_softmax_on_keras_la
   // A channels_first softmax acts on the last (width) axis, as Keras applies it to its output.
   auto soft = with_weights(layer_from("Conv2D", R"({"filters": 1, "kernel_size": 1, "activation": "softmax",
                                                     "data_format": "channels_first"})"),
-                           {std::nullopt, 1, 1, 2}, {Tensor({1, 1, 1, 1}, {1}), Tensor::vector({0})});
+                           {std::nullopt, 1, 1, 2}, {Tensor({1, 1, 1, 1}, 1.0f), Tensor::vector({0})});
   const Tensor y = (*soft)(Tensor({1, 1, 1, 2}, {0, 0}));
   test::check_close(y, Tensor({1, 1, 1, 2}, {0.5f, 0.5f}));
 }
@@ -254,7 +254,7 @@ BOOST_AUTO_TEST_CASE(zero_padding1d_asymmetric_and_channels_first) {
   // An integer pads both sides and is written as the pair, as Keras.
   auto both = layer_from("ZeroPadding1D", R"({"padding": 1})");
   BOOST_CHECK_EQUAL(json::write(both->get_config().at("padding")), "[1, 1]");
-  BOOST_CHECK((*both)(Tensor({1, 1, 1}, {7})) == Tensor({1, 3, 1}, {0, 7, 0}));
+  BOOST_CHECK((*both)(Tensor({1, 1, 1}, 7.0f)) == Tensor({1, 3, 1}, {0, 7, 0}));
   BOOST_CHECK(
       contains(error_of<ConfigError>([] { layer_from("ZeroPadding1D", R"({"padding": [1, -1]})"); }), "padding"));
 }

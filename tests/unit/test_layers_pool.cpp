@@ -151,7 +151,7 @@ BOOST_AUTO_TEST_CASE(global_average_pooling1d_with_a_mask) {
 
 BOOST_AUTO_TEST_CASE(zero_padding2d_asymmetric_and_channels_first) {
   auto layer = layer_from("ZeroPadding2D", R"({"padding": [[1, 0], [0, 2]]})");
-  BOOST_CHECK((*layer)(Tensor({1, 1, 1, 1}, {5})) == Tensor({1, 2, 3, 1}, {0, 0, 0, 5, 0, 0}));
+  BOOST_CHECK((*layer)(Tensor({1, 1, 1, 1}, 5.0f)) == Tensor({1, 2, 3, 1}, {0, 0, 0, 5, 0, 0}));
   BOOST_CHECK((shape_of(layer, {std::nullopt, std::nullopt, 4, 3}) ==
                std::vector<PartialShape>{{std::nullopt, std::nullopt, 6, 3}}));
   BOOST_CHECK((keys_of(layer->get_config()) ==
@@ -170,7 +170,7 @@ BOOST_AUTO_TEST_CASE(zero_padding3d_mixed_forms) {
   auto layer = layer_from("ZeroPadding3D", R"({"padding": [0, [0, 1], [1, 0]]})");
   BOOST_CHECK_EQUAL(json::write(layer->get_config().at("padding")), "[[0, 0], [0, 1], [1, 0]]");
   // (1, 1, 1, 1, 1) -> (1, 1, 2, 2, 1): the value lands at h 0, w 1.
-  BOOST_CHECK((*layer)(Tensor({1, 1, 1, 1, 1}, {5})) == Tensor({1, 1, 2, 2, 1}, {0, 5, 0, 0}));
+  BOOST_CHECK((*layer)(Tensor({1, 1, 1, 1, 1}, 5.0f)) == Tensor({1, 1, 2, 2, 1}, {0, 5, 0, 0}));
   auto first = layer_from("ZeroPadding3D", R"({"padding": [[1, 0], 0, 0], "data_format": "channels_first"})");
   BOOST_CHECK((shape_of(first, {std::nullopt, 3, 2, 2, 2}) == std::vector<PartialShape>{{std::nullopt, 3, 3, 2, 2}}));
   BOOST_CHECK((*first)(Tensor({1, 2, 1, 1, 1}, {5, 7})) == Tensor({1, 2, 2, 1, 1}, {0, 5, 0, 7}));

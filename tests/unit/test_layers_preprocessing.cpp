@@ -315,5 +315,5 @@ BOOST_AUTO_TEST_CASE(discretization_config_errors_name_the_key) {
                        "sparse=True is not supported"));
   // Only num_bins (adapt() never ran): the layer exists, calling it is Keras's error.
   auto unadapted = layer_from("Discretization", R"({"num_bins": 4})");
-  BOOST_CHECK(contains(error_of<Error>([&] { (*unadapted)(Tensor({1, 1}, {0.0f})); }), "adapt"));
+  BOOST_CHECK(contains(error_of<Error>([&] { (*unadapted)(Tensor({1, 1}, 0.0f)); }), "adapt"));
 }
