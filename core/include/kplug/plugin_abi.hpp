@@ -70,7 +70,9 @@ namespace kplug::plugin {
 // the end of 20: Model::predict and predict_named are const (thread-safe), Dense's derived
 // kernel cache and TernaryDense's unpacked trits are members, the GetItem op node; 9: issue
 // 21's plan: ConvLayer's prepared convolution (a virtual prepared_spec, a PreparedConvCache
-// member), Sequential's fusion plan, Model's per-call buffer pools.
+// member), Sequential's fusion plan, Model's per-call buffer pools; 10: execution plans:
+// Layer::plan_inference (InferenceStep, TensorSpec), Variable's version counter, Model's plans
+// and inference_graph.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).

@@ -191,6 +191,10 @@ Tensor Layer::operator()(const Tensor& input) {
   return std::move(outputs.front());
 }
 
+InferenceStep::~InferenceStep() = default;
+
+std::unique_ptr<InferenceStep> Layer::plan_inference(const std::vector<TensorSpec>&) const { return nullptr; }
+
 std::vector<PartialShape> Layer::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   // Keras infers shapes by a symbolic call; kplug runs `call` on a batch of one with
   // unknown dims taken as 1, and marks the batch dim unknown again.

@@ -23,6 +23,8 @@ StatelessScope::StatelessScope(std::vector<std::pair<VariablePtr, Tensor>> mappi
 
 StatelessScope::~StatelessScope() { t_innermost_scope = outer_; }
 
+bool StatelessScope::active() noexcept { return t_innermost_scope != nullptr; }
+
 const Tensor* StatelessScope::value_of(const Variable& variable) noexcept {
   for (const StatelessScope* scope = t_innermost_scope; scope; scope = scope->outer_) {
     for (const auto& [v, value] : scope->mapping_) {
@@ -57,11 +59,13 @@ void Variable::assign(Tensor value) {
   }
   std::lock_guard lock(mutex_);
   value_ = std::move(value);
+  version_.fetch_add(1, std::memory_order_release);
 }
 
 void Variable::reinitialize() {
   std::lock_guard lock(mutex_);
   value_.reset();
+  version_.fetch_add(1, std::memory_order_release);
 }
 
 float Variable::regularization_loss() const { return spec_.regularizer ? (*spec_.regularizer)(value()) : 0.0f; }

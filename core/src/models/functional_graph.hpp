@@ -175,6 +175,9 @@ void build_graph(Functional::Graph& graph, const std::string& base, const boost:
                  DeserializationContext& context);
 
 // Finds the chains of graph.fused in a built graph.
+// A node whose layer gets its positional tensors only: no masks, keyword or constant
+// arguments (a `training=` among them, say), one output.
+bool plain_node(const Functional::Graph::Node& n);
 void plan_fusions(Functional::Graph& graph);
 
 }  // namespace functional_graph

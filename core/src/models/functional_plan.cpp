@@ -1,8 +1,9 @@
-// A Functional model's execution plan: the convolution chains its call runs fused
-// (conv_fusion), found once the graph is built.
+// A Functional model's execution plans: the convolution chains its call runs fused
+// (conv_fusion), found once the graph is built, and the graph predict's ExecutionPlan runs.
 #include "models/functional_graph.hpp"
 
 #include "kplug/layers/merging.hpp"
+#include "models/execution_plan.hpp"
 
 #include <typeinfo>
 
@@ -10,13 +11,6 @@ namespace kplug::functional_graph {
 namespace {
 
 using Graph = Functional::Graph;
-
-// A node whose layer gets its positional tensors only: no masks, keyword or constant
-// arguments (a `training=` among them, say), one output.
-bool plain_node(const Graph::Node& n) {
-  return !n.mask_given && n.mask_slots.empty() && n.tensor_kwarg_slots.empty() && n.constant_kwargs.empty() &&
-         n.constants.empty() && n.kwargs.empty() && n.output_slots.size() == 1;
-}
 
 struct Readers {
   std::vector<std::vector<std::size_t>> of_slot;  // node ids reading each slot positionally
@@ -71,6 +65,11 @@ void extend(const Graph& g, const Readers& r, std::size_t head, Graph::FusedChai
 
 }  // namespace
 
+bool plain_node(const Graph::Node& n) {
+  return !n.mask_given && n.mask_slots.empty() && n.tensor_kwarg_slots.empty() && n.constant_kwargs.empty() &&
+         n.constants.empty() && n.kwargs.empty() && n.output_slots.size() == 1;
+}
+
 void plan_fusions(Graph& g) {
   const Readers r = readers(g);
   std::vector<bool> taken(g.nodes.size(), false);
@@ -93,3 +92,28 @@ void plan_fusions(Graph& g) {
 }
 
 }  // namespace kplug::functional_graph
+
+namespace kplug {
+
+std::shared_ptr<const detail::InferenceGraph> Functional::inference_graph(const std::vector<TensorSpec>& inputs) const {
+  const Graph& g = *graph_;
+  if (inputs.size() != g.input_slots.size()) return nullptr;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto& input = static_cast<const layers::InputLayer&>(*g.entries[g.input_entries[i]].layer);
+    if (!input.batch_shape().compatible_with(inputs[i].shape)) return nullptr;  // call() reports it
+  }
+  auto out = std::make_shared<detail::InferenceGraph>();
+  out->slots = g.slot_shapes.size();
+  out->inputs = g.input_slots;
+  out->outputs = g.output_slots;
+  for (std::size_t id : g.order) {
+    const Graph::Node& n = g.nodes[id];
+    const Graph::Entry& e = g.entries[n.entry];
+    if (e.is_input) continue;
+    if (!functional_graph::plain_node(n)) return nullptr;
+    out->nodes.push_back({e.layer.get(), n.input_slots, n.output_slots});
+  }
+  return out;
+}
+
+}  // namespace kplug

@@ -6,6 +6,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
+#include "models/execution_plan.hpp"
 #include "serialization/active_call.hpp"
 #include "serialization/missing_objects.hpp"
 #include "tensor/buffer_pool.hpp"
@@ -17,8 +18,17 @@
 
 namespace kplug {
 
-Model::Model(LayerArgs args) : Layer(std::move(args)), buffer_pools_(std::make_unique<detail::BufferPools>()) {}
+Model::Model(LayerArgs args)
+    : Layer(std::move(args)),
+      buffer_pools_(std::make_unique<detail::BufferPools>()),
+      plans_(std::make_unique<detail::ExecutionPlans>()) {}
 Model::~Model() = default;
+
+std::shared_ptr<const detail::InferenceGraph> Model::inference_graph(const std::vector<TensorSpec>&) const {
+  return nullptr;
+}
+
+void Model::forget_plans() { plans_->clear(); }
 
 LayerPtr Model::get_layer(std::string_view name) const {
   std::vector<std::string> names;
@@ -87,24 +97,22 @@ bool accepts_rows(const PartialShape& want, const Shape& shape) {
   return true;
 }
 
-}  // namespace
-
-std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) const {
-  auto expected = input_layers();
+// predict's checks of its inputs against the model's; their number of rows.
+std::int64_t checked_rows(const Model& model, const std::vector<Tensor>& inputs) {
+  auto expected = model.input_layers();
   if (expected.empty()) {
-    throw ValueError("Model '" + name() +
+    throw ValueError("Model '" + model.name() +
                      "' has no inputs yet: it was never built (give it an InputLayer or build it)");
   }
   if (inputs.size() != expected.size()) {
-    throw ValueError("Model '" + name() + "' expects " + std::to_string(expected.size()) + " input(s), got " +
+    throw ValueError("Model '" + model.name() + "' expects " + std::to_string(expected.size()) + " input(s), got " +
                      std::to_string(inputs.size()));
   }
-  if (batch_size <= 0) throw ValueError("batch_size must be positive, got " + std::to_string(batch_size));
   std::int64_t rows = -1;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const PartialShape& want = expected[i]->batch_shape();
     if (!accepts_rows(want, inputs[i].shape())) {
-      throw ValueError("Input " + std::to_string(i) + " ('" + expected[i]->name() + "') of model '" + name() +
+      throw ValueError("Input " + std::to_string(i) + " ('" + expected[i]->name() + "') of model '" + model.name() +
                        "' must have shape " + want.to_string() + ", got " + shape_repr(inputs[i].shape()));
     }
     if (inputs[i].rank() == 0) throw ValueError("model inputs need a batch dimension");
@@ -114,20 +122,55 @@ std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64
     }
     rows = inputs[i].shape()[0];
   }
+  return rows;
+}
+
+}  // namespace
+
+std::shared_ptr<const detail::ExecutionPlan> Model::plan_for(const std::vector<Tensor>& inputs) const {
+  // Plans need built layers (a model without an input shape builds at its first call), and a
+  // StatelessScope maps variables to other values on this thread, which steps do not see.
+  if (!built() || StatelessScope::active()) return nullptr;
+  return plans_->find(inputs, [&](const std::vector<TensorSpec>& specs) {
+    const auto graph = inference_graph(specs);
+    return graph ? detail::ExecutionPlan::make(*graph, specs) : nullptr;
+  });
+}
+
+// One batch of checked inputs: through the execution plan for their specs when there is one.
+std::vector<Tensor> Model::run_batch(const std::vector<Tensor>& inputs) const {
+  if (const auto plan = plan_for(inputs)) return plan->run(inputs);
   // Layer's call operator is not const; an inference call on a built model is safe to run
   // concurrently (see model.hpp), which makes predict const.
-  Model& self = const_cast<Model&>(*this);
-  const detail::BufferPools::Lease buffers(*buffer_pools_);
-  if (rows <= batch_size) {
-    CallArgs args(inputs);
-    return self(args);
+  CallArgs args(inputs);
+  return const_cast<Model&>(*this)(args);
+}
+
+bool Model::has_execution_plan(const std::vector<Tensor>& inputs) const {
+  checked_rows(*this, inputs);
+  return plan_for(inputs) != nullptr;
+}
+
+std::vector<Tensor> Model::predict(const std::vector<Tensor>& inputs, std::int64_t batch_size) const {
+  if (batch_size <= 0) throw ValueError("batch_size must be positive, got " + std::to_string(batch_size));
+  // The steady state: one batch of the shapes a plan was made for (and checked) before.
+  if (!inputs.empty() && inputs.front().rank() > 0 && inputs.front().shape()[0] <= batch_size &&
+      !StatelessScope::active()) {
+    if (const auto plan = plans_->find_made(inputs)) {
+      const detail::BufferPools::Lease buffers(*buffer_pools_);
+      return plan->run(inputs);
+    }
   }
+  const std::int64_t rows = checked_rows(*this, inputs);
+  const detail::BufferPools::Lease buffers(*buffer_pools_);
+  if (rows <= batch_size) return run_batch(inputs);
   std::vector<std::vector<Tensor>> per_output;
+  std::vector<Tensor> batch;
   for (std::int64_t begin = 0; begin < rows; begin += batch_size) {
     const std::int64_t end = std::min(rows, begin + batch_size);
-    CallArgs args;
-    for (const Tensor& t : inputs) args.inputs.push_back(t.slice_rows(begin, end));  // views, no copy
-    auto outputs = self(args);
+    batch.clear();
+    for (const Tensor& t : inputs) batch.push_back(t.slice_rows(begin, end));  // views, no copy
+    auto outputs = run_batch(batch);
     per_output.resize(outputs.size());
     for (std::size_t o = 0; o < outputs.size(); ++o) per_output[o].push_back(std::move(outputs[o]));
   }

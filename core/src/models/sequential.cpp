@@ -4,6 +4,7 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "models/conv_fusion.hpp"
+#include "models/execution_plan.hpp"
 
 #include <algorithm>
 
@@ -39,6 +40,7 @@ void Sequential::add(LayerPtr layer) {
   }
   names_.insert(layer->name());
   layers_.push_back(std::move(layer));
+  forget_plans();
   // Keras's _maybe_rebuild: an InputLayer followed by a layer builds the model with the
   // input's batch shape (its build_config), not with the first batch predicted.
   if (!built() && layers_.size() > 1 && input_layer_if_any()) maybe_build({input_layer_if_any()->batch_shape()});
@@ -152,6 +154,17 @@ std::vector<Tensor> Sequential::call(CallArgs& args) {
     current = std::move(next);
   }
   return std::move(current.inputs);
+}
+
+std::shared_ptr<const detail::InferenceGraph> Sequential::inference_graph(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1) return nullptr;
+  auto out = std::make_shared<detail::InferenceGraph>();
+  const std::vector<LayerPtr> stack = layers();
+  out->slots = stack.size() + 1;
+  out->inputs = {0};
+  out->outputs = {stack.size()};
+  for (std::size_t i = 0; i < stack.size(); ++i) out->nodes.push_back({stack[i].get(), {i}, {i + 1}});
+  return out;
 }
 
 boost::json::object Sequential::get_config() const {

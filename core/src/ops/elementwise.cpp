@@ -1,5 +1,7 @@
 #include "kplug/ops/elementwise.hpp"
 
+#include "kplug/ops/kernels.hpp"
+
 #include "kplug/errors.hpp"
 #include "ops/dispatch.hpp"
 
@@ -28,20 +30,30 @@ using detail::ConstArrayMap;
 using detail::UArrayMap;
 
 template <class Expr>
-void unary_into(const Tensor& x, Tensor& out, Expr&& expr) {
-  // `out` may be `x` (in place): take the output pointer first, so that a detach is seen by both.
+void map_into(const float* x, float* out, std::int64_t n, Expr&& expr) {
+  UArrayMap(out, n) = expr(ConstArrayMap(x, n));
+}
+
+// fill(x's values, out's values) with `out` shaped as x first. `out` may be `x` (in place).
+template <class Fill>
+void fill_like(const Tensor& x, Tensor& out, Fill&& fill) {
   if (out.dtype() != DType::float32 || out.shape() != x.shape()) {
     if (&out == &x) {
       Tensor tmp = Tensor::empty(x.shape());
-      UArrayMap(tmp.data(), tmp.size()) = expr(ConstArrayMap(x.data(), x.size()));
+      fill(x.data(), tmp.data());
       out = std::move(tmp);
       return;
     }
     out = Tensor::empty(x.shape());
   }
+  // The output pointer first, so that a detach (out == x, shared) is seen by both.
   float* po = out.data();
-  const float* px = x.data();
-  UArrayMap(po, x.size()) = expr(ConstArrayMap(px, x.size()));
+  fill(x.data(), po);
+}
+
+template <class Expr>
+void unary_into(const Tensor& x, Tensor& out, Expr&& expr) {
+  fill_like(x, out, [&](const float* in, float* o) { map_into(in, o, x.size(), expr); });
 }
 
 struct SignOp {
@@ -129,34 +141,51 @@ struct StableSigmoidOp {
 
 }  // namespace
 
-void unary(const Tensor& x, UnaryOp op, Tensor& out) {
+namespace kernels {
+
+void unary(const float* x, float* out, std::int64_t n, UnaryOp op) {
   switch (op) {
-    case UnaryOp::negative: return unary_into(x, out, [](const auto& a) { return -a; });
-    case UnaryOp::abs: return unary_into(x, out, [](const auto& a) { return a.abs(); });
-    case UnaryOp::exp: return unary_into(x, out, [](const auto& a) { return a.exp(); });
-    case UnaryOp::expm1: return unary_into(x, out, [](const auto& a) { return a.expm1(); });
-    case UnaryOp::log: return unary_into(x, out, [](const auto& a) { return a.log(); });
-    case UnaryOp::log1p: return unary_into(x, out, [](const auto& a) { return a.log1p(); });
-    case UnaryOp::sqrt: return unary_into(x, out, [](const auto& a) { return a.sqrt(); });
-    case UnaryOp::rsqrt: return unary_into(x, out, [](const auto& a) { return a.rsqrt(); });
-    case UnaryOp::square: return unary_into(x, out, [](const auto& a) { return a.square(); });
-    case UnaryOp::tanh: return unary_into(x, out, [](const auto& a) { return a.tanh(); });
-    case UnaryOp::sigmoid: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(StableSigmoidOp{}); });
+    case UnaryOp::negative: return map_into(x, out, n, [](const auto& a) { return -a; });
+    case UnaryOp::abs: return map_into(x, out, n, [](const auto& a) { return a.abs(); });
+    case UnaryOp::exp: return map_into(x, out, n, [](const auto& a) { return a.exp(); });
+    case UnaryOp::expm1: return map_into(x, out, n, [](const auto& a) { return a.expm1(); });
+    case UnaryOp::log: return map_into(x, out, n, [](const auto& a) { return a.log(); });
+    case UnaryOp::log1p: return map_into(x, out, n, [](const auto& a) { return a.log1p(); });
+    case UnaryOp::sqrt: return map_into(x, out, n, [](const auto& a) { return a.sqrt(); });
+    case UnaryOp::rsqrt: return map_into(x, out, n, [](const auto& a) { return a.rsqrt(); });
+    case UnaryOp::square: return map_into(x, out, n, [](const auto& a) { return a.square(); });
+    case UnaryOp::tanh: return map_into(x, out, n, [](const auto& a) { return a.tanh(); });
+    case UnaryOp::sigmoid: return map_into(x, out, n, [](const auto& a) { return a.unaryExpr(StableSigmoidOp{}); });
     case UnaryOp::softplus:
-      return unary_into(x, out, [](const auto& a) { return a.max(0.0f) + (-a.abs()).exp().log1p(); });
+      return map_into(x, out, n, [](const auto& a) { return a.max(0.0f) + (-a.abs()).exp().log1p(); });
     case UnaryOp::relu:
       // Eigen's max(a, 0) is std::max(a, 0) = a < 0 ? 0 : a, vectorised (select is not): NaN and -0 stay.
-      return unary_into(x, out, [](const auto& a) { return a.max(0.0f); });
-    case UnaryOp::sign: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(SignOp{}); });
-    case UnaryOp::floor: return unary_into(x, out, [](const auto& a) { return a.floor(); });
-    case UnaryOp::ceil: return unary_into(x, out, [](const auto& a) { return a.ceil(); });
-    case UnaryOp::round: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(RintOp{}); });
-    case UnaryOp::sin: return unary_into(x, out, [](const auto& a) { return a.sin(); });
-    case UnaryOp::cos: return unary_into(x, out, [](const auto& a) { return a.cos(); });
-    case UnaryOp::reciprocal: return unary_into(x, out, [](const auto& a) { return a.inverse(); });
-    case UnaryOp::erf: return unary_into(x, out, [](const auto& a) { return a.unaryExpr(ErfOp{}); });
+      return map_into(x, out, n, [](const auto& a) { return a.max(0.0f); });
+    case UnaryOp::sign: return map_into(x, out, n, [](const auto& a) { return a.unaryExpr(SignOp{}); });
+    case UnaryOp::floor: return map_into(x, out, n, [](const auto& a) { return a.floor(); });
+    case UnaryOp::ceil: return map_into(x, out, n, [](const auto& a) { return a.ceil(); });
+    case UnaryOp::round: return map_into(x, out, n, [](const auto& a) { return a.unaryExpr(RintOp{}); });
+    case UnaryOp::sin: return map_into(x, out, n, [](const auto& a) { return a.sin(); });
+    case UnaryOp::cos: return map_into(x, out, n, [](const auto& a) { return a.cos(); });
+    case UnaryOp::reciprocal: return map_into(x, out, n, [](const auto& a) { return a.inverse(); });
+    case UnaryOp::erf: return map_into(x, out, n, [](const auto& a) { return a.unaryExpr(ErfOp{}); });
   }
   throw ValueError("unknown unary op");
+}
+
+void add_row(float* x, const float* row, std::int64_t rows, std::int64_t cols) {
+  using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  Eigen::Map<RowMatrix>(x, rows, cols).rowwise() += Eigen::Map<const Eigen::RowVectorXf>(row, cols);
+}
+
+void add(const float* a, const float* b, float* out, std::int64_t n) {
+  UArrayMap(out, n) = ConstArrayMap(a, n) + ConstArrayMap(b, n);
+}
+
+}  // namespace kernels
+
+void unary(const Tensor& x, UnaryOp op, Tensor& out) {
+  fill_like(x, out, [&](const float* in, float* o) { kernels::unary(in, o, x.size(), op); });
 }
 
 Tensor unary(const Tensor& x, UnaryOp op) {

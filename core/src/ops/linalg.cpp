@@ -2,6 +2,7 @@
 
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "ops/dispatch.hpp"
 #include "ops/onednn.hpp"
 
@@ -119,6 +120,10 @@ void matmul_impl(const Tensor& a_in, const Tensor& b_in, bool ta, bool tb, Tenso
 }
 
 }  // namespace
+
+void kernels::gemm(const float* a, const float* b, float* c, std::int64_t m, std::int64_t k, std::int64_t n) {
+  ops::gemm(a, m, k, false, b, n, false, c, m, n);
+}
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   Tensor out = Tensor::empty(Shape{0});

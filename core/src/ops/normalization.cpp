@@ -3,6 +3,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/kernels.hpp"
+
+#include <Eigen/Core>
 
 #include <cmath>
 #include <string>
@@ -68,3 +71,31 @@ Tensor where(const Tensor& condition, const Tensor& x, const Tensor& y) {
 }
 
 }  // namespace kplug::ops
+
+namespace kplug::ops::kernels {
+
+void layer_norm_rows(const float* x, float* out, std::int64_t rows, std::int64_t cols, float epsilon,
+                     const float* gamma, const float* beta) {
+  using Row = Eigen::Map<const Eigen::ArrayXf>;
+  const float n = static_cast<float>(cols);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const Row v(x + r * cols, cols);
+    Eigen::Map<Eigen::ArrayXf> o(out + r * cols, cols);
+    const float mean = v.sum() / n;
+    const float variance = v.square().sum() / n - mean * mean;
+    const float inv = 1.0f / std::sqrt(variance + epsilon);
+    if (gamma && beta) {
+      const Row g(gamma, cols), b(beta, cols);
+      o = v * (g * inv) + (b - mean * (g * inv));
+    } else if (gamma) {
+      const Row g(gamma, cols);
+      o = v * (g * inv) - mean * (g * inv);
+    } else if (beta) {
+      o = v * inv + (Row(beta, cols) - mean * inv);
+    } else {
+      o = v * inv - mean * inv;
+    }
+  }
+}
+
+}  // namespace kplug::ops::kernels

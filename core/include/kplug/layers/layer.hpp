@@ -16,6 +16,7 @@
 
 #include "kplug/config_reader.hpp"
 #include "kplug/layers/call_args.hpp"
+#include "kplug/layers/inference_step.hpp"
 #include "kplug/layers/partial_shape.hpp"
 #include "kplug/layers/variable.hpp"
 #include "kplug/object.hpp"
@@ -107,6 +108,11 @@ class Layer : public Serializable, public saving::Saveable {
   // (`reverse=`, `return_attention_scores=`) override it. Default: compute_output_shape.
   virtual std::vector<PartialShape> compute_output_shape_for_call(const std::vector<PartialShape>& input_shapes,
                                                                   const boost::json::object& kwargs) const;
+  // This layer's inference on inputs of exactly these specs as a step a model's execution
+  // plan runs without allocating (kplug/layers/inference_step.hpp). Null, the default: the
+  // model runs its layers one by one through call(). Called on a built layer; a step must
+  // compute what call() computes with training false and no masks.
+  virtual std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const;
   virtual bool supports_masking() const { return false; }
   // Output masks, one per output (nullopt: none). Default: the first input's mask for
   // every output when supports_masking(), else none.

@@ -83,6 +83,8 @@ class LayerNormalization : public BetaGammaLayer<LayerNormalization, LayerNormal
   using BetaGammaLayer::BetaGammaLayer;
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
+  // Over the trailing axes (the usual case), without rms_scaling.
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;

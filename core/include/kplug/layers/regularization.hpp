@@ -13,6 +13,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,10 @@ template <class Derived, class OptionsT>
 class NoiseLayer : public ElementwiseLayer<Derived, OptionsT> {
  public:
   using ElementwiseLayer<Derived, OptionsT>::ElementwiseLayer;
+  // The identity: the plan gives the output its input's storage.
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override {
+    return inputs.size() == 1 ? std::make_unique<ViewStep>(inputs[0]) : nullptr;
+  }
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override {

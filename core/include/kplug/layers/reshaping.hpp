@@ -28,6 +28,8 @@ class Flatten : public FieldsLayer<Flatten, FlattenOptions> {
   static const config::Fields<Options>& fields();
   Flatten(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  // A view, except channels_first inputs of rank > 2 (their axes move).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

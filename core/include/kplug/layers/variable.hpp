@@ -7,6 +7,8 @@
 #include "kplug/regularizers.hpp"
 #include "kplug/tensor.hpp"
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -52,12 +54,16 @@ class Variable {
   void reinitialize();
   // The regularizer's penalty of the value (0 without a regularizer).
   float regularization_loss() const;
+  // Counts assign() and reinitialize() calls: what an execution plan holding the value
+  // checks before each run.
+  std::uint64_t version() const noexcept { return version_.load(std::memory_order_acquire); }
 
  private:
   VariableSpec spec_;
   std::string path_;
   mutable std::mutex mutex_;
   mutable std::optional<Tensor> value_;
+  std::atomic<std::uint64_t> version_{0};
 };
 
 using VariablePtr = std::shared_ptr<Variable>;
@@ -76,6 +82,8 @@ class StatelessScope {
 
   // The value this thread's scopes map `variable` to, or null.
   static const Tensor* value_of(const Variable& variable) noexcept;
+  // True while a scope lives on this thread.
+  static bool active() noexcept;
 
  private:
   std::vector<std::pair<VariablePtr, Tensor>> mapping_;

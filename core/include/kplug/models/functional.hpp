@@ -47,6 +47,7 @@ class Functional : public Model {
   struct Graph;
 
  protected:
+  std::shared_ptr<const detail::InferenceGraph> inference_graph(const std::vector<TensorSpec>& inputs) const override;
   std::vector<Tensor> call(CallArgs& args) override;
 
  private:

@@ -22,7 +22,10 @@ namespace kplug {
 
 namespace detail {
 class BufferPools;
-}
+class ExecutionPlan;
+class ExecutionPlans;
+struct InferenceGraph;
+}  // namespace detail
 
 class Model : public Layer {
  public:
@@ -56,11 +59,19 @@ class Model : public Layer {
   // unspecified, so a host that needs one order runs them one at a time.
   // Not safe against a concurrent non-const call (load_weights, set_weights, reset_states...).
   //
+  // A model whose every layer offers an InferenceStep (Dense, LayerNormalization, Add,
+  // Dropout, Flatten...) runs through an execution plan made at the first call with an input
+  // shape (and again after its weights are assigned): steps in order over storage planned
+  // once (docs/performance.md, "Execution plans"). Other models run their layers' calls.
+  //
   // Tensors made during a call come from a pool of buffers the model keeps (one per concurrent
   // call), so a steady stream of calls of one input shape reuses the same memory
   // (docs/performance.md, "Buffer reuse"). The outputs are ordinary tensors the caller may
   // keep; once dropped, their buffers return to the pool.
   std::vector<Tensor> predict(const std::vector<Tensor>& inputs, std::int64_t batch_size = 32) const;
+  // Whether predict runs an execution plan on one batch of inputs like these (their shapes
+  // and dtypes), making it if there is none yet (kplug inspect, tests).
+  bool has_execution_plan(const std::vector<Tensor>& inputs) const;
   // Inputs by InputLayer name.
   std::vector<Tensor> predict_named(const std::map<std::string, Tensor, std::less<>>& inputs,
                                     std::int64_t batch_size = 32) const;
@@ -107,10 +118,19 @@ class Model : public Layer {
   explicit Model(LayerArgs args);
   // The layers saved under "layers/" (Keras's `model.layers`).
   virtual std::vector<LayerPtr> saved_layers() const { return layers(); }
+  // The layer calls predict's execution plan runs for inputs of these specs
+  // (core/src/models/execution_plan.hpp), or null: predict runs call() (the default).
+  virtual std::shared_ptr<const detail::InferenceGraph> inference_graph(const std::vector<TensorSpec>& inputs) const;
+  // The layers changed (Sequential::add): the plans made for the old ones go.
+  void forget_plans();
 
  private:
+  std::shared_ptr<const detail::ExecutionPlan> plan_for(const std::vector<Tensor>& inputs) const;
+  std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs) const;
+
   std::shared_ptr<CompileState> compile_state_;
   std::unique_ptr<detail::BufferPools> buffer_pools_;  // predict's (see there)
+  std::unique_ptr<detail::ExecutionPlans> plans_;      // predict's, by input shapes
 };
 
 using ModelPtr = std::shared_ptr<Model>;

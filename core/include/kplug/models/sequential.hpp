@@ -31,6 +31,7 @@ class Sequential : public Model {
   static std::shared_ptr<Sequential> from_config(const boost::json::object& config, DeserializationContext& context);
 
  protected:
+  std::shared_ptr<const detail::InferenceGraph> inference_graph(const std::vector<TensorSpec>& inputs) const override;
   // Inserts an InputLayer of this shape when there is none, then builds every layer.
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;

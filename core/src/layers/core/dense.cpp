@@ -4,8 +4,10 @@
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/planning/step_activation.hpp"
 
 #include <functional>
 
@@ -68,6 +70,46 @@ std::vector<Tensor> Dense::call(CallArgs& args) {
     ops::add_(y, float8 ? ops::round_to_bfloat16(bias_->value()) : bias_->value());  // y is this call's own buffer
   }
   return {(*options_.activation)(y.reshape(std::move(out_shape)))};
+}
+
+namespace {
+
+// activation(x * kernel + bias) on the rows of x.
+class DenseStep final : public InferenceStep {
+ public:
+  DenseStep(TensorSpec output, Tensor kernel, std::optional<Tensor> bias, std::shared_ptr<Activation> activation)
+      : InferenceStep({std::move(output)}),
+        kernel_(std::move(kernel)),
+        bias_(std::move(bias)),
+        activation_(std::move(activation)),
+        units_(kernel_.shape()[1]),
+        rows_(shape_size(outputs()[0].shape) / units_) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+    auto* y = reinterpret_cast<float*>(outputs[0]);
+    ops::kernels::gemm(reinterpret_cast<const float*>(inputs[0]), kernel_.data(), y, rows_, kernel_.shape()[0], units_);
+    if (bias_) ops::kernels::add_row(y, bias_->data(), rows_, units_);
+    activation_.apply(y, this->outputs()[0].shape);
+  }
+
+ private:
+  Tensor kernel_;
+  std::optional<Tensor> bias_;
+  planning::StepActivation activation_;
+  std::int64_t units_, rows_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> Dense::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (quantized_dtype_policy() || inputs.size() != 1 || !built()) return nullptr;
+  const TensorSpec& x = inputs[0];
+  const Tensor& kernel = kernel_->value();
+  if (x.dtype != DType::float32 || x.shape.empty() || x.shape.back() != kernel.shape()[0]) return nullptr;
+  TensorSpec out = x;
+  out.shape.back() = options_.units;
+  return std::make_unique<DenseStep>(std::move(out), kernel,
+                                     bias_ ? std::optional<Tensor>(bias_->value()) : std::nullopt, options_.activation);
 }
 
 // Keras's _int8_build, _int4_build, _ternary_build and _float8_build.

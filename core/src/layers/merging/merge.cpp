@@ -3,9 +3,11 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/merging.hpp"
 #include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/normalization.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 namespace kplug::layers {
@@ -194,6 +196,38 @@ Tensor ElementwiseMerge<Op>::merge(const std::vector<Tensor>& inputs,
       return merge_with_masks(inputs, masks, [](const Tensor& a, const Tensor& b) { return minimum(a, b); });
   }
   return {};
+}
+
+namespace {
+
+// The sum of same-shaped float32 inputs, added in order as sum() does.
+class SumStep final : public InferenceStep {
+ public:
+  explicit SumStep(TensorSpec output) : InferenceStep({std::move(output)}), size_(shape_size(outputs()[0].shape)) {}
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+    auto* out = reinterpret_cast<float*>(outputs[0]);
+    const auto in = [&](std::size_t i) { return reinterpret_cast<const float*>(inputs[i]); };
+    if (inputs.size() == 1) {
+      std::memcpy(out, in(0), static_cast<std::size_t>(size_) * sizeof(float));
+      return;
+    }
+    ops::kernels::add(in(0), in(1), out, size_);
+    for (std::size_t i = 2; i < inputs.size(); ++i) ops::kernels::add(out, in(i), out, size_);
+  }
+
+ private:
+  std::int64_t size_;
+};
+
+}  // namespace
+
+template <MergeOp Op>
+std::unique_ptr<InferenceStep> ElementwiseMerge<Op>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (Op != MergeOp::add || inputs.empty()) return nullptr;
+  for (const TensorSpec& spec : inputs) {
+    if (spec.dtype != DType::float32 || !(spec == inputs[0])) return nullptr;  // broadcasting: layer by layer
+  }
+  return std::make_unique<SumStep>(inputs[0]);
 }
 
 template class ElementwiseMerge<MergeOp::add>;

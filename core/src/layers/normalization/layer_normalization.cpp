@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/normalization.hpp"
+#include "kplug/ops/kernels.hpp"
 
 #include <algorithm>
 
@@ -79,6 +80,50 @@ std::vector<Tensor> LayerNormalization::call(CallArgs& args) {
   Tensor res = -mean * inv;
   if (beta_) res = res + beta_->value().reshape(broadcast);
   return {x * inv + res};
+}
+
+namespace {
+
+// Normalization over the trailing axes: rows of `cols` values.
+class LayerNormStep final : public InferenceStep {
+ public:
+  LayerNormStep(TensorSpec output, std::int64_t cols, float epsilon, std::optional<Tensor> gamma,
+                std::optional<Tensor> beta)
+      : InferenceStep({std::move(output)}),
+        cols_(cols),
+        rows_(shape_size(outputs()[0].shape) / cols),
+        epsilon_(epsilon),
+        gamma_(std::move(gamma)),
+        beta_(std::move(beta)) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+    ops::kernels::layer_norm_rows(reinterpret_cast<const float*>(inputs[0]), reinterpret_cast<float*>(outputs[0]),
+                                  rows_, cols_, epsilon_, gamma_ ? gamma_->data() : nullptr,
+                                  beta_ ? beta_->data() : nullptr);
+  }
+
+ private:
+  std::int64_t cols_, rows_;
+  float epsilon_;
+  std::optional<Tensor> gamma_, beta_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> LayerNormalization::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].dtype != DType::float32 || options_.rms_scaling || !built()) return nullptr;
+  const Shape& shape = inputs[0].shape;
+  const auto rank = static_cast<std::int64_t>(shape.size());
+  // The axes (sorted at build) must be the trailing ones: each row is then contiguous.
+  std::int64_t cols = 1, expected = rank - static_cast<std::int64_t>(options_.axis.size());
+  for (std::int64_t a : options_.axis) {
+    if (a != expected++) return nullptr;
+    cols *= shape[static_cast<std::size_t>(a)];
+  }
+  if (cols == 0) return nullptr;
+  return std::make_unique<LayerNormStep>(inputs[0], cols, static_cast<float>(options_.epsilon),
+                                         gamma_ ? std::optional<Tensor>(gamma_->value()) : std::nullopt,
+                                         beta_ ? std::optional<Tensor>(beta_->value()) : std::nullopt);
 }
 
 }  // namespace kplug::layers

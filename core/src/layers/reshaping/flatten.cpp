@@ -45,4 +45,13 @@ std::vector<Tensor> Flatten::call(CallArgs& args) {
   return {y.reshape({batch, features})};
 }
 
+std::unique_ptr<InferenceStep> Flatten::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].shape.empty()) return nullptr;
+  const Shape& in = inputs[0].shape;
+  if (options_.data_format == "channels_first" && in.size() > 2) return nullptr;
+  std::int64_t features = 1;
+  for (std::size_t i = 1; i < in.size(); ++i) features *= in[i];
+  return std::make_unique<ViewStep>(TensorSpec{Shape{in[0], features}, inputs[0].dtype});
+}
+
 }  // namespace kplug::layers

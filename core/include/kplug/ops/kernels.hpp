@@ -1,0 +1,36 @@
+// The ops on raw storage that execution plans' steps run (kplug/layers/inference_step.hpp):
+// each writes into memory its caller owns and allocates nothing. Tensors' ops elsewhere in
+// kplug/ops share these kernels, so a step computes what the layer's call computes.
+#pragma once
+
+#include "kplug/dtype.hpp"
+#include "kplug/ops/elementwise.hpp"
+#include "kplug/shape.hpp"
+#include "kplug/tensor.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
+namespace kplug::ops::kernels {
+
+// c[m, n] = a[m, k] * b[k, n], row-major. `c` overlaps neither operand.
+void gemm(const float* a, const float* b, float* c, std::int64_t m, std::int64_t k, std::int64_t n);
+// x[r, :] += row for each of `rows` rows of `cols`.
+void add_row(float* x, const float* row, std::int64_t rows, std::int64_t cols);
+// out = op(x) element-wise over n values; `out` may be `x`.
+void unary(const float* x, float* out, std::int64_t n, UnaryOp op);
+// out = a + b element-wise over n values; `out` may be `a` or `b`.
+void add(const float* a, const float* b, float* out, std::int64_t n);
+// Keras's LayerNormalization over the last axis of a rows x cols matrix: with E[x^2] - E[x]^2
+// as the variance, then x * inv + (beta - mean * inv), inv = gamma / sqrt(variance + epsilon).
+// gamma and beta (cols values) may be null.
+void layer_norm_rows(const float* x, float* out, std::int64_t rows, std::int64_t cols, float epsilon,
+                     const float* gamma, const float* beta);
+// A tensor over storage it does not own (a plan's buffers): no allocation, no copy, and
+// writing through it never detaches. Valid while that storage is; `data` 64-byte aligned.
+Tensor borrow(std::byte* data, Shape shape, DType dtype = DType::float32);
+
+}  // namespace kplug::ops::kernels
+#pragma GCC visibility pop

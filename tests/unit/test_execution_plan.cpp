@@ -1,0 +1,172 @@
+// Execution plans (issue 21): predict through a plan gives what the layers' calls give, on the
+// fixtures and on graphs that stress the storage planning (views as outputs, a tensor read by
+// several layers, an input that is also an output); plans follow assigned weights and a
+// Sequential's new layers; models with a layer that offers no step run layer by layer.
+#define BOOST_TEST_MODULE execution_plan
+#include <boost/test/unit_test.hpp>
+
+#include "kplug/layers/layer.hpp"
+#include "kplug/models/model.hpp"
+#include "kplug/models/sequential.hpp"
+#include "kplug/saving/h5_weights_store.hpp"
+#include "kplug/serialization.hpp"
+#include "model_support.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <string>
+#include <thread>
+
+using namespace kplug;
+
+namespace {
+
+Tensor random_tensor(Shape shape, unsigned seed) {
+  Tensor t(std::move(shape));
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (float& v : t.values()) v = uniform(rng);
+  return t;
+}
+
+// The layers' own calls, as predict ran them before plans.
+std::vector<Tensor> layer_by_layer(const Model& model, const std::vector<Tensor>& inputs) {
+  CallArgs args(inputs);
+  return const_cast<Model&>(model)(args);
+}
+
+void check_same(const std::vector<Tensor>& got, const std::vector<Tensor>& want, const std::string& what) {
+  BOOST_REQUIRE_EQUAL(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    BOOST_REQUIRE_MESSAGE(got[i].shape() == want[i].shape(), what << ": output " << i << " shape");
+    float d = 0.0f;
+    for (std::int64_t k = 0; k < got[i].size(); ++k) d = std::max(d, std::abs(got[i].data()[k] - want[i].data()[k]));
+    BOOST_CHECK_MESSAGE(d <= 1e-5f, what << ": output " << i << " differs by " << d);
+  }
+}
+
+ModelPtr load_fixture(const std::string& name) {
+  const auto dir = test::model_dir(name);
+  ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
+  model->load_weights(*saving::read_weights_file((dir / "model.weights.h5").string()));
+  return model;
+}
+
+std::string input_layer(const std::string& name, const std::string& shape) {
+  return R"({"module": "keras.layers", "class_name": "InputLayer", "name": ")" + name +
+         R"(", "config": {"batch_shape": )" + shape + R"(, "dtype": "float32", "name": ")" + name +
+         R"("}, "inbound_nodes": []})";
+}
+
+std::string ref(const std::string& layer) {
+  return R"({"class_name": "__keras_tensor__", "config": {"keras_history": [")" + layer + R"(", 0, 0]}})";
+}
+
+std::string node(const std::string& cls, const std::string& name, const std::string& config, const std::string& args) {
+  return R"({"module": "keras.layers", "class_name": ")" + cls + R"(", "name": ")" + name +
+         R"(", "config": {"name": ")" + name + "\"" + (config.empty() ? "" : ", " + config) +
+         R"(}, "inbound_nodes": [{"args": [)" + args + R"(], "kwargs": {}}]})";
+}
+
+std::string functional(const std::vector<std::string>& layers, const std::string& inputs, const std::string& outputs) {
+  std::string list;
+  for (const auto& l : layers) list += (list.empty() ? "" : ", ") + l;
+  return R"({"module": "keras.src.models.functional", "class_name": "Functional", "config": {"name": "f", "trainable": true, "layers": [)" +
+         list + R"(], "input_layers": )" + inputs + R"(, "output_layers": )" + outputs + "}}";
+}
+
+void randomize(const Model& model, unsigned seed) {
+  for (const VariablePtr& v : model.weights()) v->assign(random_tensor(v->value().shape(), seed++));
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(fixtures_run_planned_as_their_layers_do) {
+  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300"}) {
+    const ModelPtr model = load_fixture(name);
+    const auto io = json::parse(test::read_text(test::model_dir(name) / "io.json"));
+    std::vector<Tensor> inputs;
+    for (auto& in : test::read_io(io, "inputs")) inputs.push_back(in.value);
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(model->has_execution_plan(inputs));
+      check_same(model->predict(inputs), layer_by_layer(*model, inputs), name);
+      check_same(model->predict(inputs), layer_by_layer(*model, inputs), name + " (again)");
+      // A smaller batch than the rows: plans for both batch shapes.
+      check_same(model->predict(inputs, 2), layer_by_layer(*model, inputs), name + " in batches of 2");
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(plans_follow_assigned_weights) {
+  const ModelPtr model = load_fixture("mlp_seq");
+  const Tensor x = random_tensor({3, model->input_layers().front()->batch_shape()[1].value()}, 7);
+  const Tensor before = model->predict({x}).front();
+  randomize(*model, 100);
+  const Tensor after = model->predict({x}).front();
+  BOOST_TEST(!(after == before));
+  check_same({after}, layer_by_layer(*model, {x}), "after assign");
+  BOOST_TEST(model->has_execution_plan({x}));
+}
+
+// Outputs that are views (Dropout, Flatten of a Dense), the same tensor twice, a model input
+// returned as is, a tensor read by three layers, an Add of a tensor with itself.
+BOOST_AUTO_TEST_CASE(storage_planning_cases) {
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 2, 3]"), node("Dense", "d1", R"("units": 4, "activation": "gelu")", ref("x")),
+       node("Dense", "d2", R"("units": 4, "activation": "tanh")", ref("d1")),
+       node("Add", "self_add", "", "[" + ref("d2") + ", " + ref("d2") + "]"),
+       node("Add", "three", "", "[" + ref("d1") + ", " + ref("d2") + ", " + ref("self_add") + "]"),
+       node("LayerNormalization", "ln", R"("axis": -1, "epsilon": 0.001)", ref("three")),
+       node("Dropout", "drop", R"("rate": 0.5)", ref("ln")), node("Flatten", "flat", "", ref("d1"))},
+      R"([["x", 0, 0]])", R"([["drop", 0, 0], ["flat", 0, 0], ["drop", 0, 0], ["x", 0, 0]])"));
+  randomize(*model, 1);
+  const Tensor x = random_tensor({5, 2, 3}, 3);
+  BOOST_TEST(model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "views and shared tensors");
+}
+
+BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {
+  const ModelPtr model =
+      model_from_json(functional({input_layer("x", "[null, 4]"), node("Dense", "d", R"("units": 3)", ref("x")),
+                                  node("BatchNormalization", "bn", "", ref("d"))},
+                                 R"([["x", 0, 0]])", R"([["bn", 0, 0]])"));
+  randomize(*model, 2);
+  const Tensor x = random_tensor({2, 4}, 4);
+  BOOST_TEST(!model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "BatchNormalization");
+}
+
+BOOST_AUTO_TEST_CASE(a_sequential_replans_after_add) {
+  auto model = std::dynamic_pointer_cast<Sequential>(model_from_json(
+      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "s", "trainable": true, "layers": [)"
+      R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 3], "dtype": "float32", "name": "x"}}, )"
+      R"({"module": "keras.layers", "class_name": "Dense", "config": {"name": "d", "units": 3, "activation": "relu"}}]}})"));
+  BOOST_REQUIRE(model);
+  const Tensor x = random_tensor({2, 3}, 5);
+  BOOST_TEST(model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "one Dense");
+  model->add(deserialize_as<Layer>(json::parse(
+      R"({"module": "keras.layers", "class_name": "Dense", "config": {"name": "d2", "units": 2, "activation": "sigmoid"}})")));
+  randomize(*model, 9);
+  const Tensor two = model->predict({x}).front();
+  BOOST_TEST(two.shape() == (Shape{2, 2}));
+  check_same({two}, layer_by_layer(*model, {x}), "two Dense");
+  BOOST_TEST(model->has_execution_plan({x}));
+}
+
+BOOST_AUTO_TEST_CASE(concurrent_predicts_share_a_plan) {
+  const ModelPtr model = load_fixture("big_functional_300");
+  const auto io = json::parse(test::read_text(test::model_dir("big_functional_300") / "io.json"));
+  const Tensor x = test::read_io(io, "inputs").front().value;
+  const Tensor want = layer_by_layer(*model, {x}).front();
+  std::vector<std::thread> workers;
+  std::vector<int> wrong(4, 0);
+  for (int t = 0; t < 4; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) wrong[static_cast<std::size_t>(t)] += !(model->predict({x}).front() == want);
+    });
+  }
+  for (auto& w : workers) w.join();
+  for (int w : wrong) BOOST_TEST(w == 0);
+}
