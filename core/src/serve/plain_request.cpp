@@ -2,6 +2,7 @@
 
 #include <boost/json/basic_parser_impl.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -19,7 +20,11 @@ class PlainHandler {
   static constexpr std::size_t max_key_size = std::size_t(-1);
   static constexpr std::size_t max_string_size = std::size_t(-1);
 
-  PlainHandler(std::size_t rank, std::size_t budget) : dims_(rank, -1), budget_(budget) {}
+  // `row_size`: the numbers of one row when the signature knows them all (0: unknown), reserved
+  // up front.
+  PlainHandler(std::size_t rank, std::size_t budget, std::size_t row_size) : dims_(rank, -1), budget_(budget) {
+    values_.reserve(std::min(row_size, budget));
+  }
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code& ec) { return ok(values_seen_ == 1, ec); }
@@ -111,7 +116,10 @@ std::optional<PredictRequest> decode_plain_request(std::string_view body, const 
   if (spec.shape.rank() == 0) return std::nullopt;
   json::parse_options options;
   options.max_depth = limits.max_json_depth;
-  json::basic_parser<PlainHandler> parser(options, spec.shape.rank(), limits.max_elements);
+  std::size_t row_size = 1;
+  for (std::size_t i = 1; i < spec.shape.rank(); ++i)
+    row_size *= spec.shape[i] ? static_cast<std::size_t>(*spec.shape[i]) : 0;
+  json::basic_parser<PlainHandler> parser(options, spec.shape.rank(), limits.max_elements, row_size);
   json::error_code ec;
   const std::size_t read = parser.write_some(false, body.data(), body.size(), ec);
   if (ec || read != body.size()) return std::nullopt;
