@@ -8,7 +8,7 @@
 // Figures 2 and 3 alternate their two set-ups `repetitions` times and report the median ratio
 // (the machine may be shared), and run predict on 1 thread per call (kplug::set_num_threads).
 // Usage: kplug_bench_serve [seconds per measurement, default 2] [figures, default 0123]
-//                          [repetitions, default 3]
+//                          [repetitions, default 5]
 #include "kplug/ops/shape.hpp"
 #include "kplug/saving/keras_file.hpp"
 #include "kplug/serve/server.hpp"
@@ -350,22 +350,28 @@ void cost_figure(double seconds) {
       body.size(), decode, decode_tree, encode);
 }
 
-// Alternating repetitions of two server set-ups (a, then b, `reps` times): the median of the
+struct Ratios {
+  double throughput;  // b's requests per second over a's
+  double cpu;         // a's CPU time per request over b's: what b saves of the work
+};
+
+// Alternating repetitions of two server set-ups (a, then b, `reps` times): the medians of the
 // b/a ratios, robust to the other work on a shared machine coming and going.
 template <typename A, typename B>
-double alternate(int reps, A&& a, B&& b, const char* a_name, const char* b_name) {
-  std::vector<double> ratios;
+Ratios alternate(int reps, A&& a, B&& b, const char* a_name, const char* b_name) {
+  std::vector<double> throughput, cpu;
   for (int r = 0; r < reps; ++r) {
     const Load x = a();
     const Load y = b();
-    ratios.push_back(y.per_second / x.per_second);
+    throughput.push_back(y.per_second / x.per_second);
+    cpu.push_back(x.cpu_us / y.cpu_us);
     std::printf(
         "  run %d: %s %.0f req/s (%.0f us CPU per request, batch %.1f), %s %.0f req/s (%.0f us CPU per request, "
         "batch %.1f): %.2fx\n",
         r + 1, a_name, x.per_second, x.cpu_us, x.mean_batch, b_name, y.per_second, y.cpu_us, y.mean_batch,
-        ratios.back());
+        throughput.back());
   }
-  return median(ratios);
+  return {median(throughput), median(cpu)};
 }
 
 // 2. Batching on cnn, 32 clients, everything else the same (2 HTTP threads, 1 thread per predict).
@@ -385,18 +391,18 @@ void batching_figure(double seconds, int reps) {
                  seconds);
   };
   std::printf("cnn, 32 clients, batching off against on (1 thread per predict):\n");
-  const double ratio = alternate(reps, off, on, "off", "on");
+  const Ratios ratio = alternate(reps, off, on, "off", "on");
   // The most batching can give: every request costs the machine cpu_off; a batch of 32 saves
   // at most predict's per-row cost at batch 1 less its cost at batch 32.
   auto model = kplug::saving::load_model(cnn_dir.path / "1" / "model.keras");
   const PredictCost cost = predict_cost(*model, cnn_row, seconds / 2);
   const double per_request = median(cpu_off);
   std::printf(
-      "cnn, 32 clients: batching on/off %.2fx, median of %d (target >= 2x). Bound: a request costs %.0f us of CPU "
-      "(clients and server), predict %.1f us of it per row at batch 1 and %.1f at batch 32, so batching can give "
-      "at most %.0f / %.0f = %.2fx\n",
-      ratio, reps, per_request, cost.one, cost.many, per_request, per_request - (cost.one - cost.many),
-      per_request / (per_request - (cost.one - cost.many)));
+      "cnn, 32 clients: batching on/off %.2fx, median of %d (target >= 2x); CPU per request off/on %.2fx. Bound: a "
+      "request costs %.0f us of CPU (clients and server), predict %.1f us of it per row at batch 1 and %.1f at "
+      "batch 32, so batching can give at most %.0f / %.0f = %.2fx\n",
+      ratio.throughput, reps, ratio.cpu, per_request, cost.one, cost.many, per_request,
+      per_request - (cost.one - cost.many), per_request / (per_request - (cost.one - cost.many)));
   kplug::set_num_threads(default_threads);
 }
 
@@ -413,7 +419,7 @@ void threads_figure(double seconds, int reps) {
   auto one = [&] { return serve(dir.path, row, BatchingOptions{}, 8, seconds, 1); };
   auto two = [&] { return serve(dir.path, row, BatchingOptions{}, 8, seconds, 2); };
   std::printf("big_mlp_1000 (predict %.0f us per row in process), 8 clients, 1 worker thread against 2:\n", predict_us);
-  const double ratio = alternate(reps, one, two, "1 thread", "2 threads");
+  const double ratio = alternate(reps, one, two, "1 thread", "2 threads").throughput;
   const double in_process = concurrent_predicts(*model, row, 2, seconds) / concurrent_predicts(*model, row, 1, seconds);
   const double cores = spinning(2, seconds) / spinning(1, seconds);
   std::printf(
@@ -429,7 +435,7 @@ void threads_figure(double seconds, int reps) {
 int main(int argc, char** argv) {
   const double seconds = argc > 1 ? std::stod(argv[1]) : 2.0;
   const std::string figures = argc > 2 ? argv[2] : "0123";
-  const int reps = argc > 3 ? std::stoi(argv[3]) : 3;
+  const int reps = argc > 3 ? std::stoi(argv[3]) : 5;
   if (figures.find('0') != std::string::npos) cost_figure(seconds);
   if (figures.find('1') != std::string::npos) overhead_figure(seconds);
   if (figures.find('2') != std::string::npos) batching_figure(seconds, reps);
