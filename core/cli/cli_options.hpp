@@ -18,7 +18,8 @@ struct ServeFlags {
   bool enable_batching = false;
   std::string batching_parameters_file;
   int num_batch_threads = 2;
-  double poll_seconds = 1;  // --file-system-poll-wait-seconds
+  int intra_op_threads = 0;  // --tensorflow-intra-op-parallelism: threads per predict call (0: chosen)
+  double poll_seconds = 1;   // --file-system-poll-wait-seconds
   long long max_body_bytes = 64ll << 20;
   long long request_timeout_ms = 30000;  // --rest-api-timeout-in-ms
   long long idle_timeout_ms = 60000;

@@ -149,6 +149,10 @@ CLI::App* add_serve_command(CLI::App& app, CommonOptions& options) {
       ->type_name("FILE");
   serve->add_option("--num-batch-threads", flags.num_batch_threads, "Predict threads per model")
       ->check(CLI::Range(1, 256));
+  serve
+      ->add_option("--tensorflow-intra-op-parallelism", flags.intra_op_threads,
+                   "Threads one predict call may use (0: the cores shared among the predict threads)")
+      ->check(CLI::Range(0, 256));
   serve->add_option("--file-system-poll-wait-seconds", flags.poll_seconds, "How often new versions are looked for")
       ->check(CLI::Range(0.01, 86400.0));
   serve->add_option("--max-body-bytes", flags.max_body_bytes, "Larger request bodies answer 413")

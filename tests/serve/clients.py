@@ -190,6 +190,28 @@ def test_sigterm_under_load(server, url):
           "SIGTERM: no request sent before it was dropped")
 
 
+def test_predict_threads(workdir):
+    """Each predict call gets its share of the cores: --tensorflow-intra-op-parallelism N, else
+    the cores over the threads that predict at once (2 HTTP threads here), at least 1."""
+    env = {k: v for k, v in os.environ.items() if k != "KPLUG_NUM_THREADS"}
+    for flags, expected in [(["--tensorflow-intra-op-parallelism", "3"], 3), ([], max(1, os.cpu_count() // 2))]:
+        server = subprocess.Popen([KPLUG, "serve", "--model-base-path", f"{workdir}/mlp", "--port", "0"] + flags,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            server.stdout.readline()
+            said = ""
+            for _ in range(20):  # the line comes right after the address; model loads may log before it
+                line = server.stderr.readline()
+                if not line or "per predict call" in line:
+                    said = line.strip()
+                    break
+            check(said == f"kplug serve: {expected} thread(s) per predict call",
+                  f"{' '.join(flags) or 'by default'}: {expected} thread(s) per predict call: {said}")
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
 def test_limit_flags(workdir):
     """kplug's own limits (TF Serving has no such flags): --max-json-depth, --max-elements and
     --max-connections reach the server."""
@@ -260,6 +282,7 @@ def main():
         test_curl(url, workdir)
         test_status_page(url)
         test_limit_flags(workdir)
+        test_predict_threads(workdir)
         test_sigterm_under_load(server, url)
     finally:
         if server.poll() is None:

@@ -52,6 +52,33 @@ BOOST_AUTO_TEST_CASE(row_and_columnar_formats_with_several_named_inputs) {
   BOOST_CHECK(one.inputs.at(0) == Tensor({1, 3}, std::vector<float>{1, 2, 3}));
 }
 
+// Plain bodies (one float input, its values as lists) take a one-pass decoder; bodies naming
+// the input take the full one. Both must build the same tensors.
+BOOST_AUTO_TEST_CASE(plain_and_named_bodies_decode_alike) {
+  const auto expect = [](std::string_view plain, std::string_view named, const Signature& signature) {
+    const auto a = decode_predict_request(plain, signature);
+    const auto b = decode_predict_request(named, signature);
+    BOOST_CHECK(a.format == b.format);
+    BOOST_CHECK_EQUAL(a.batch_size, b.batch_size);
+    BOOST_CHECK(a.inputs.at(0).dtype() == signature.inputs[0].dtype);
+    BOOST_CHECK(a.inputs.at(0).shape() == b.inputs.at(0).shape());
+    BOOST_CHECK(a.inputs.at(0).astype(DType::float32) == b.inputs.at(0).astype(DType::float32));
+  };
+  expect(R"({"instances": [[1, -2.5e-1, 3], [4, 5, 6.5]], "signature_name": "serving_default"})",
+         R"({"instances": [{"x": [1, -2.5e-1, 3]}, {"x": [4, 5, 6.5]}]})", single());
+  expect(R"({"signature_name": "", "inputs": [[1, 2, 3]]})", R"({"inputs": {"x": [[1, 2, 3]]}})", single());
+  const Signature wide{{{"x", DType::float64, PartialShape{std::nullopt, 2, 2}}}, {{"y", DType::float32, {}}}};
+  expect(R"({"inputs": [[[1, 2], [3, 4]], [[5, 6], [7, 18446744073709551615]]]})",
+         R"({"inputs": {"x": [[[1, 2], [3, 4]], [[5, 6], [7, 18446744073709551615]]]}})", wide);
+  const Signature scalar_rows{{{"x", DType::float32, PartialShape{std::nullopt}}}, {{"y", DType::float32, {}}}};
+  expect(R"({"instances": [1, 2, 3]})", R"({"instances": [{"x": 1}, {"x": 2}, {"x": 3}]})", scalar_rows);
+  // What the one-pass decoder leaves to the full one is still refused, as the full one words it.
+  BOOST_CHECK(contains(refused(R"({"instances": [[1, 2, 3]], "signature_name": 1})", single()), "expected a string"));
+  BOOST_CHECK(contains(refused(R"({"inputs": [[1, 2, 3], [4, 5]]})", single()), "inputs[1]: a list of 2"));
+  BOOST_CHECK(contains(refused(R"({"inputs": [[1, 2, 3]]} x)", single()), "JSON Parse error"));
+  BOOST_CHECK(contains(refused(R"({"inputs": [[1, 2, null]]})", single()), "expected a number"));
+}
+
 BOOST_AUTO_TEST_CASE(bad_bodies_answer_400_naming_the_place) {
   BOOST_CHECK(contains(refused("{\"instances\": [[1, 2, 3]", single()), "JSON Parse error"));
   BOOST_CHECK(contains(refused("[1]", single()), "must be an object"));

@@ -33,6 +33,7 @@ Batcher::~Batcher() { stop(); }
 
 bool Batcher::submit(BatchTask& task) {
   const std::int64_t rows = rows_of(task);
+  bool filled = false;
   {
     const std::lock_guard lock(mutex_);
     // The bound: max_enqueued_batches full batches (without batching, that many requests).
@@ -41,8 +42,13 @@ bool Batcher::submit(BatchTask& task) {
     if (stopping_ || (full && !queue_.empty())) return false;
     queue_.push_back({std::move(task), rows});
     queued_rows_ += rows;
+    // A collecting thread is woken once its batch can fill, not by every request (each wake-up
+    // costs it a context switch and a look at the queue).
+    filled = wanted_rows_ > 0 && queued_rows_ >= wanted_rows_;
+    if (filled) wanted_rows_ = 0;
   }
   wake_.notify_one();
+  if (filled) filled_.notify_all();
   return true;
 }
 
@@ -53,6 +59,7 @@ void Batcher::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
+  filled_.notify_all();
   threads_.clear();  // jthread joins
 }
 
@@ -86,7 +93,9 @@ std::vector<Batcher::Queued> Batcher::next_batch(std::unique_lock<std::mutex>& l
   while (true) {
     take_matching(batch, rows);
     if (rows >= options_.max_batch_size || stopping_) break;
-    if (wake_.wait_until(lock, until) == std::cv_status::timeout) {
+    const std::int64_t need = options_.max_batch_size - rows;
+    wanted_rows_ = wanted_rows_ > 0 ? std::min(wanted_rows_, need) : need;
+    if (filled_.wait_until(lock, until) == std::cv_status::timeout) {
       take_matching(batch, rows);
       break;
     }

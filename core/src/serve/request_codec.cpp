@@ -1,10 +1,12 @@
 #include "kplug/serve/request_codec.hpp"
 
 #include "kplug/errors.hpp"
+#include "serve/plain_request.hpp"
 #include "util/suggest.hpp"
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <functional>
@@ -99,7 +101,7 @@ class TensorBuilder {
     }
     if (is_floating(spec_.dtype)) {
       if (!value.is_number()) expected("a number", value);
-      numbers_.push_back(static_cast<float>(value.to_number<double>()));
+      numbers_.push_back(static_cast<float>(number_of(value)));
     } else if (spec_.dtype == DType::bool_) {
       if (!value.is_bool()) expected("true or false", value);
       integers_.push_back(value.get_bool() ? 1 : 0);
@@ -108,6 +110,13 @@ class TensorBuilder {
       if (value.is_uint64() && value.get_uint64() > std::uint64_t(INT64_MAX)) expected("an int64", value);
       integers_.push_back(value.is_int64() ? value.get_int64() : std::int64_t(value.get_uint64()));
     }
+  }
+
+  // A number value as a double (to_number<double> builds an error_code for every value: a
+  // third of the walk's time on a large body).
+  static double number_of(const json::value& value) {
+    if (value.is_double()) return value.get_double();
+    return value.is_int64() ? static_cast<double>(value.get_int64()) : static_cast<double>(value.get_uint64());
   }
 
   [[noreturn]] void expected(const char* what, const json::value& value) const {
@@ -153,7 +162,7 @@ std::size_t input_index(const Signature& signature, std::string_view key, const 
   const auto names = input_names(signature);
   if (key == "b64") bad_request(where + ": {\"b64\": ...} values are not supported (kplug serves no string inputs)");
   bad_request(where + ": unknown input '" + std::string(key) + "'; the model's inputs are [" +
-              detail::quoted_list(names) + "]." + detail::did_you_mean(key, names));
+              kplug::detail::quoted_list(names) + "]." + kplug::detail::did_you_mean(key, names));
 }
 
 // Named values of one object: every input once, nothing else.
@@ -203,7 +212,7 @@ PredictRequest decode_rows(const json::value& instances, const Signature& signat
     }
     if (!instance.is_object()) {
       bad_request(where + ": expected an object {input name: value} (the model's inputs are [" +
-                  detail::quoted_list(input_names(signature)) + "])");
+                  kplug::detail::quoted_list(input_names(signature)) + "])");
     }
     const auto values = named_values(instance.as_object(), signature, where);
     for (std::size_t k = 0; k < values.size(); ++k) {
@@ -219,7 +228,7 @@ PredictRequest decode_columns(const json::value& inputs, const Signature& signat
   const bool named = signature.inputs.size() > 1 || is_named(inputs, signature);
   if (named && !inputs.is_object()) {
     bad_request("inputs: expected an object {input name: value} (the model's inputs are [" +
-                detail::quoted_list(input_names(signature)) + "])");
+                kplug::detail::quoted_list(input_names(signature)) + "])");
   }
   std::vector<const json::value*> values{&inputs};
   if (named) values = named_values(inputs.as_object(), signature, "inputs");
@@ -232,11 +241,12 @@ PredictRequest decode_columns(const json::value& inputs, const Signature& signat
   return request;
 }
 
-json::value parse_body(std::string_view body, const DecodeLimits& limits) {
+// `storage`: where the parsed values live (the caller's, so they outlive this call).
+json::value parse_body(std::string_view body, const DecodeLimits& limits, json::storage_ptr storage) {
   json::parse_options options;
   options.max_depth = limits.max_json_depth;
   std::error_code ec;
-  json::value value = json::parse(body, ec, {}, options);
+  json::value value = json::parse(body, ec, std::move(storage), options);
   if (ec) {
     if (ec == json::error::too_deep) {
       bad_request("JSON Parse error: nested deeper than " + std::to_string(limits.max_json_depth) + " levels");
@@ -250,7 +260,14 @@ json::value parse_body(std::string_view body, const DecodeLimits& limits) {
 }  // namespace
 
 PredictRequest decode_predict_request(std::string_view body, const Signature& signature, const DecodeLimits& limits) {
-  const json::value value = parse_body(body, limits);
+  // Most bodies take the one-pass path (a fifth of the time for a 5 KB body); the rest, errors
+  // included, this one.
+  if (auto plain = detail::decode_plain_request(body, signature, limits)) return std::move(*plain);
+  // The parsed body lives in blocks freed at once on return, not one allocation per list and
+  // per object: parsing and freeing a 5 KB body of 768 numbers costs half as much. About three
+  // bytes of values per byte of body (a number of ~6 characters becomes a 16-byte value).
+  json::monotonic_resource storage(std::min<std::size_t>(3 * body.size() + 1024, std::size_t{1} << 20));
+  const json::value value = parse_body(body, limits, json::storage_ptr(&storage));
   const json::object& object = value.as_object();
   const json::value* instances = nullptr;
   const json::value* inputs = nullptr;
@@ -269,7 +286,7 @@ PredictRequest decode_predict_request(std::string_view body, const Signature& si
     } else {
       bad_request("unknown key \"" + std::string(key) +
                   "\"; a predict request holds \"instances\" or \"inputs\" and optionally \"signature_name\"." +
-                  detail::did_you_mean(key, {"instances", "inputs", "signature_name"}));
+                  kplug::detail::did_you_mean(key, {"instances", "inputs", "signature_name"}));
     }
   }
   if (instances && inputs) bad_request("a request holds \"instances\" (row format) or \"inputs\" (columnar), not both");

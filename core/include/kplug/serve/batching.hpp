@@ -60,7 +60,9 @@ class Batcher {
   BatchingOptions options_;
   std::function<void(std::int64_t)> on_batch_;
   mutable std::mutex mutex_;
-  std::condition_variable wake_;
+  std::condition_variable wake_;    // idle batch threads: the queue has a task
+  std::condition_variable filled_;  // a thread collecting a batch: enough rows queued to fill it
+  std::int64_t wanted_rows_ = 0;    // the fewest rows a collecting thread still waits for (0: none waits)
   std::deque<Queued> queue_;
   std::int64_t queued_rows_ = 0;
   bool stopping_ = false;
