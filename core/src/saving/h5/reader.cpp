@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <climits>
 #include <cstdio>
 #include <limits>
 #include <set>
@@ -370,8 +371,9 @@ struct WeightsReader::Impl {
       if (!seen.insert(member.address).second) {
         throw H5UnsafeError(name, member_path, "Not allowed: H5 object reachable by two paths (a hard-link cycle?)");
       }
+      // By the address the listing gave: no second lookup of the name in the group's index.
       Handle object(
-          check(H5Oopen(group, member.name.c_str(), H5P_DEFAULT), name, member_path, "cannot open the object"));
+          check(H5Oopen_by_addr(file.get(), member.address), name, member_path, "cannot open the object"));
       const H5I_type_t type = H5Iget_type(object.get());
       if (type == H5I_GROUP) {
         if (tree) {
@@ -540,10 +542,13 @@ WeightsReader WeightsReader::open_image(std::span<const std::byte> image, std::s
       H5Pset_file_image(fapl.get(), const_cast<std::byte*>(image.data()), image.size()) < 0) {
     fail(name, "", "cannot set up the in-memory file");
   }
-  // The core driver refuses to open an image under the name of a file that exists (a weights
-  // file of a model folder read from memory): a label no file can have (nothing can be created in /proc/self).
+  // The core driver tries to open the name and refuses an image under the name of a file that
+  // exists (a weights file of a model folder read from memory): a label no file can have, as
+  // long as PATH_MAX, which the kernel refuses before looking anything up (a name under
+  // /proc/self costed a procfs lookup per read). Unique: libhdf5 matches open files by name.
   static std::atomic<unsigned long long> counter{0};
-  const std::string label = "/proc/self/kplug-image-" + std::to_string(counter++);
+  std::string label = "/kplug-image-" + std::to_string(counter++) + "/";
+  label.resize(PATH_MAX, 'x');
   return WeightsReader(Impl::open(std::move(name), limits, fapl.get(), &label));
 }
 
