@@ -1,4 +1,5 @@
 // `.keras` archives (issue 11's performance targets), each against its baseline in the same run:
+// - load_model of small archives (issue 21: within 2x of libhdf5's floor below plus parsing config.json);
 // - load_model of big_functional_300 / big_mlp_1000 vs parsing their config.json with
 //   Boost.JSON plus reading the weights member's bytes (target: within 2x);
 // - load_model of the same models as legacy `.h5` files (issue 18: within 1.5x of the `.keras` load);
@@ -14,15 +15,19 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <hdf5.h>
+#include <sys/resource.h>
 #include <unistd.h>
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -67,11 +72,49 @@ std::vector<char> read_whole(const fs::path& file) {
   return std::vector<char>(std::istreambuf_iterator<char>(in), {});
 }
 
+// CPU seconds used so far by this process's children (the isolated readers): their work runs
+// beside the load's, so the load's own CPU figure leaves it out.
+double children_cpu_seconds() {
+  long ticks = 0;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::ifstream in(entry.path() / "stat");
+    std::string text;
+    std::getline(in, text);
+    const std::size_t end_of_name = text.rfind(')');
+    if (end_of_name == std::string::npos) continue;
+    std::istringstream fields(text.substr(end_of_name + 1));
+    std::string state;
+    long parent = 0;
+    fields >> state >> parent;
+    if (parent != ::getpid()) continue;
+    long skipped = 0;
+    for (int i = 0; i < 9; ++i) fields >> skipped;  // pgrp .. cmajflt
+    long user = 0;
+    long system = 0;
+    fields >> user >> system;
+    ticks += user + system;
+  }
+  // Readers retired and reaped (the pool replaces one every ReaderPool::kMaxRequests) count here.
+  rusage reaped{};
+  ::getrusage(RUSAGE_CHILDREN, &reaped);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + 1e-6 * static_cast<double>(t.tv_usec);
+  };
+  return static_cast<double>(ticks) / static_cast<double>(::sysconf(_SC_CLK_TCK)) + seconds(reaped.ru_utime) +
+         seconds(reaped.ru_stime);
+}
+
 void BM_LoadModel(benchmark::State& state, const std::string& name) {
+  const double reader_before = children_cpu_seconds();
   for (auto _ : state) {
     auto model = load_model(archive(name));
     benchmark::DoNotOptimize(model.get());
   }
+  // The reader's CPU per load (10 ms ticks: meaningful over many loads).
+  state.counters["reader_cpu_ms"] = (children_cpu_seconds() - reader_before) * 1e3 /
+                                    static_cast<double>(std::max<benchmark::IterationCount>(state.iterations(), 1));
 }
 
 // The same with a fresh isolated reader (kplug-h5-reader, spawned) for each load
@@ -181,6 +224,19 @@ void BM_Hdf5OpenEveryObject(benchmark::State& state, const std::string& name) {
   state.counters["objects"] = static_cast<double>(objects);
 }
 
+// What the isolated reader does with libhdf5 for one file, in this process: open the image and
+// walk it once (kplug's checks: links, `name` attributes, each dataset's layout, type, shape and
+// offset). Compare with BM_Hdf5OpenEveryObject, the floor.
+void BM_ReaderOpenAndWalk(benchmark::State& state, const std::string& name) {
+  const std::vector<char> image = read_whole(members(name).weights_file);
+  for (auto _ : state) {
+    const auto reader =
+        kplug::h5::WeightsReader::open_image({reinterpret_cast<const std::byte*>(image.data()), image.size()}, name);
+    const kplug::h5::FileTree tree = reader.tree();
+    benchmark::DoNotOptimize(tree.datasets.data());
+  }
+}
+
 // The weights member's tree: groups (with their `name` attribute, if any) and datasets' shapes.
 struct Tree {
   struct Group {
@@ -261,6 +317,20 @@ void BM_Hdf5CreateSameTree(benchmark::State& state, const std::string& name) {
   state.counters["bytes"] = static_cast<double>(bytes);
 }
 
+using Benchmark = void (*)(benchmark::State&, const std::string&);
+
+// Each of `benchmarks` (name, function) on mlp_seq, cnn and rnn, in that order, where the call
+// stands among the other registrations.
+bool register_table_fixtures(std::initializer_list<std::pair<const char*, Benchmark>> benchmarks) {
+  for (const char* fixture : {"mlp_seq", "cnn", "rnn"}) {
+    for (const auto& [name, run] : benchmarks) {
+      benchmark::RegisterBenchmark((std::string(name) + "/" + fixture).c_str(), run, std::string(fixture))
+          ->Unit(benchmark::kMillisecond);
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 BENCHMARK_CAPTURE(BM_LoadModel, big_functional_300, std::string("big_functional_300"))->Unit(benchmark::kMillisecond);
@@ -276,6 +346,10 @@ BENCHMARK_CAPTURE(BM_LoadModelForkPerLoad, small_dense, std::string("layers/Dens
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseConfigAndReadWeights, small_dense, std::string("layers/Dense_relu_nobias"))
     ->Unit(benchmark::kMillisecond);
+// The fixtures of issue 21's table (40-50 KB archives), against the same floor (registered
+// below, in this place of the order).
+const bool table_loads = register_table_fixtures(
+    {{"BM_LoadModel", BM_LoadModel}, {"BM_ParseConfigAndReadWeights", BM_ParseConfigAndReadWeights}});
 BENCHMARK_CAPTURE(BM_LoadModel, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_LoadLegacyH5, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_ParseConfigAndReadWeights, big_mlp_1000, std::string("big_mlp_1000"))
@@ -290,6 +364,12 @@ BENCHMARK_CAPTURE(BM_WriteSameBytes, big_mlp_1000, std::string("big_mlp_1000"))-
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_functional_300, std::string("big_functional_300"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, small_dense, std::string("layers/Dense_relu_nobias"))
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(BM_ReaderOpenAndWalk, small_dense, std::string("layers/Dense_relu_nobias"))
+    ->Unit(benchmark::kMillisecond);
+const bool table_floors = register_table_fixtures(
+    {{"BM_Hdf5OpenEveryObject", BM_Hdf5OpenEveryObject}, {"BM_ReaderOpenAndWalk", BM_ReaderOpenAndWalk}});
+BENCHMARK_CAPTURE(BM_ReaderOpenAndWalk, big_functional_300, std::string("big_functional_300"))
     ->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Hdf5OpenEveryObject, big_mlp_1000, std::string("big_mlp_1000"))->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(BM_Hdf5CreateSameTree, big_functional_300, std::string("big_functional_300"))

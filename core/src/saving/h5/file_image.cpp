@@ -17,7 +17,7 @@ namespace {
 }
 
 std::shared_ptr<const std::byte> read_whole(int fd, std::size_t size, const std::string& name) {
-  const auto data = std::make_shared<std::byte[]>(size);
+  const auto data = std::make_shared_for_overwrite<std::byte[]>(size);  // every byte is read over
   for (std::size_t done = 0; done < size;) {
     const ssize_t n = ::pread(fd, data.get() + done, size - done, static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;

@@ -14,6 +14,11 @@
 
 namespace kplug::saving::detail {
 
+// The reader process's heap: allocations below kReaderHeapBelow come from the heap (glibc maps
+// larger ones on their own), and up to kReaderHeapKept of free memory stays there between requests.
+inline constexpr int kReaderHeapBelow = 8 << 20;
+inline constexpr int kReaderHeapKept = 32 << 20;
+
 // Bumped whenever a request or a record changes shape.
 inline constexpr std::uint32_t kProtocol = 0x6b480002;  // "kH", version 2
 

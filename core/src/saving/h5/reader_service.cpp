@@ -7,6 +7,7 @@
 #include "kplug/saving/h5_error.hpp"
 #include "reader_protocol.hpp"
 #include "record_writer.hpp"
+#include "unique_fd.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -36,15 +37,12 @@ struct Request {
 // The bounds of one request: an address space of what is mapped now plus the budget, and an
 // alarm past the host's deadline (the host kills the reader first; the alarm ends a reader stuck
 // on a file after the host is gone).
-void bound_request(const RequestHeader& header) {
-  // /proc/self/statm's first number: pages mapped now (raw reads: stdio's buffer costs more).
+// `statm`: this process's /proc/self/statm, opened once (each read from offset 0 is current).
+void bound_request(const RequestHeader& header, int statm) {
+  // Its first number: pages mapped now (raw reads: stdio's buffer costs more).
   unsigned long long pages = 0;
-  const int statm = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
-  if (statm >= 0) {
-    char text[64] = {};
-    if (::read(statm, text, sizeof text - 1) > 0) pages = std::strtoull(text, nullptr, 10);
-    ::close(statm);
-  }
+  char text[64] = {};
+  if (statm >= 0 && ::pread(statm, text, sizeof text - 1, 0) > 0) pages = std::strtoull(text, nullptr, 10);
   const auto mapped = static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
   rlimit address_space{};
   ::getrlimit(RLIMIT_AS, &address_space);
@@ -227,10 +225,11 @@ bool answer(RecordWriter& out, const Request& request) {
 
 void serve_reader_requests(int socket) {
   RecordWriter out(socket);
+  const UniqueFd statm(::open("/proc/self/statm", O_RDONLY | O_CLOEXEC));
   for (;;) {
     Request request;
     if (!receive_request(socket, request)) ::_exit(0);
-    bound_request(request.header);
+    bound_request(request.header, statm.get());
     const bool served = answer(out, request);
     ::alarm(0);
     ::close(request.source_fd);

@@ -175,17 +175,18 @@ ModelPtr load_archive(const std::filesystem::path& path, const LoadModelOptions&
   if (!archive.contains(kConfig)) {
     throw FileError(name, "There is no item named 'config.json' in the archive", kConfig);
   }
-  const std::string config = archive.read(kConfig, options.limits.max_config_bytes);
-  const std::optional<std::string> metadata =
-      archive.contains(kMetadata) ? std::optional(archive.read(kMetadata, options.limits.max_config_bytes))
-                                  : std::nullopt;
-  // The weights are read (in the isolated reader, by default) while the model is built.
+  // The weights are read (in the isolated reader, by default) while config.json is read and
+  // the model built: the request goes first.
   std::optional<Fd> weights_fd;
   std::optional<detail::WeightsReadInProgress> weights;
   if (archive.contains(kWeights)) {
     weights_fd.emplace(member_to_memfd(archive, kWeights, options.limits.max_weights_bytes));
     weights.emplace(weights_fd->get(), name + "/" + kWeights, options.weights);
   }
+  const std::string config = archive.read(kConfig, options.limits.max_config_bytes);
+  const std::optional<std::string> metadata =
+      archive.contains(kMetadata) ? std::optional(archive.read(kMetadata, options.limits.max_config_bytes))
+                                  : std::nullopt;
   ModelPtr model = model_from_config_text(config, name + "/" + kConfig,
                                           keras_version_of(metadata, name + "/" + kMetadata, options), options);
   if (weights) {
@@ -332,12 +333,13 @@ KerasFileContents read_keras_file(const std::filesystem::path& path, const Archi
 }
 
 ModelPtr load_model(const std::filesystem::path& path, const LoadModelOptions& options) {
-  if (is_keras_directory(path)) return load_directory(path, options);
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) {
+  const std::filesystem::file_status status = std::filesystem::status(path, ec);  // once: a load is short
+  if (std::filesystem::is_directory(status)) {
+    if (std::filesystem::exists(path / kConfig, ec)) return load_directory(path, options);
     throw FileError(path.string(), "a folder without config.json is not a model saved with zipped=False");
   }
-  if (!std::filesystem::exists(path, ec)) {
+  if (!std::filesystem::exists(status)) {
     throw ValueError("File not found: filepath=" + path.string() +
                      ". Please ensure the file is an accessible `.keras` zip file or legacy `.h5` file.");
   }

@@ -2,10 +2,16 @@
 // counted while inflating.
 #include "kplug/saving/zip_archive.hpp"
 
+#include "saving/h5/unique_fd.hpp"
+
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zip.h>
 
 #include <array>
+#include <cerrno>
+#include <cstring>
 #include <map>
 #include <set>
 
@@ -14,6 +20,11 @@ namespace kplug::saving {
 ArchiveUnsafeError::~ArchiveUnsafeError() = default;
 
 namespace {
+
+// Archives up to this size are read whole with one read and parsed from memory: libzip's file
+// source seeks and reads each header on its own (and ZIP_CHECKCONS reads every local header),
+// and each of those system calls counts in a load of a few hundred microseconds (issue 21).
+constexpr std::uint64_t kReadWholeBelow = std::uint64_t{1} << 20;
 
 struct ZipCloser {
   void operator()(zip_t* archive) const noexcept { zip_discard(archive); }
@@ -72,6 +83,7 @@ void check_member_name(const std::string& file, const std::string& name) {
 struct ZipArchiveReader::Impl {
   std::string name;
   ArchiveLimits limits;
+  std::vector<std::byte> bytes;  // a small archive read whole (declared first: the archive reads it)
   ZipPtr archive;
   std::vector<ArchiveMember> members;
   std::map<std::string, zip_uint64_t, std::less<>> index;
@@ -151,21 +163,59 @@ ZipArchiveReader::ZipArchiveReader(ZipArchiveReader&&) noexcept = default;
 ZipArchiveReader& ZipArchiveReader::operator=(ZipArchiveReader&&) noexcept = default;
 ZipArchiveReader::~ZipArchiveReader() = default;
 
+namespace {
+
+// Opens libzip over `image` (not copied: it must outlive the archive).
+zip_t* open_buffer(std::span<const std::byte> image, int flags, int& code) {
+  zip_error_t error;
+  zip_error_init(&error);
+  zip_source_t* source = zip_source_buffer_create(image.data(), image.size(), 0, &error);
+  zip_t* archive = source ? zip_open_from_source(source, flags, &error) : nullptr;
+  code = zip_error_code_zip(&error);
+  zip_error_fini(&error);
+  if (source && !archive) zip_source_free(source);
+  return archive;
+}
+
+// The whole of the open file `fd` of `size` bytes.
+std::vector<std::byte> read_all(int fd, std::uint64_t size, const std::string& name) {
+  std::vector<std::byte> bytes(static_cast<std::size_t>(size));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw FileError(name, std::string("cannot read the file: ") + std::strerror(errno));
+    if (n == 0) break;  // shrunk meanwhile: the zip checks then see what is there
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  return bytes;
+}
+
+}  // namespace
+
 ZipArchiveReader ZipArchiveReader::open(const std::filesystem::path& file, ArchiveLimits limits) {
   auto impl = std::make_unique<Impl>();
   impl->name = file.string();
   impl->limits = limits;
-  std::error_code ec;
-  const auto status = std::filesystem::status(file, ec);
-  if (ec || !std::filesystem::exists(status)) throw FileError(impl->name, "no such file");
-  if (!std::filesystem::is_regular_file(status)) throw FileError(impl->name, "not a regular file");
-  const auto size = std::filesystem::file_size(file, ec);
-  if (!ec && size > limits.max_archive_bytes) {
+  // O_NONBLOCK: a FIFO under the archive's name must not block the open.
+  const detail::UniqueFd fd(::open(impl->name.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0 && (errno == ENOENT || errno == ENOTDIR)) throw FileError(impl->name, "no such file");
+  if (fd.get() < 0) throw FileError(impl->name, std::string("cannot open: ") + std::strerror(errno));
+  struct stat info {};
+  if (::fstat(fd.get(), &info) != 0 || !S_ISREG(info.st_mode)) throw FileError(impl->name, "not a regular file");
+  const auto size = static_cast<std::uint64_t>(info.st_size);
+  if (size > limits.max_archive_bytes) {
     throw ArchiveUnsafeError(impl->name, "Not allowed: the archive is " + std::to_string(size) + " bytes, more than " +
                                              std::to_string(limits.max_archive_bytes) +
                                              " (ArchiveLimits::max_archive_bytes)");
   }
-  impl->open_checked([&](int flags, int& error) { return zip_open(impl->name.c_str(), flags, &error); });
+  if (size < kReadWholeBelow) {
+    impl->bytes = read_all(fd.get(), size, impl->name);
+    impl->open_checked([&](int flags, int& error) { return open_buffer(impl->bytes, flags, error); });
+  } else {
+    impl->open_checked([&](int flags, int& error) { return zip_open(impl->name.c_str(), flags, &error); });
+  }
   return ZipArchiveReader(std::move(impl));
 }
 
@@ -174,16 +224,7 @@ ZipArchiveReader ZipArchiveReader::open_image(std::span<const std::byte> image, 
   auto impl = std::make_unique<Impl>();
   impl->name = std::move(name);
   impl->limits = limits;
-  impl->open_checked([&](int flags, int& code) -> zip_t* {
-    zip_error_t error;
-    zip_error_init(&error);
-    zip_source_t* source = zip_source_buffer_create(image.data(), image.size(), 0, &error);
-    zip_t* archive = source ? zip_open_from_source(source, flags, &error) : nullptr;
-    code = zip_error_code_zip(&error);
-    zip_error_fini(&error);
-    if (source && !archive) zip_source_free(source);
-    return archive;
-  });
+  impl->open_checked([&](int flags, int& code) { return open_buffer(image, flags, code); });
   return ZipArchiveReader(std::move(impl));
 }
 
