@@ -5,6 +5,7 @@
 #define BOOST_TEST_MODULE execution_plan
 #include <boost/test/unit_test.hpp>
 
+#include "kplug/errors.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/models/model.hpp"
 #include "kplug/models/sequential.hpp"
@@ -83,7 +84,7 @@ void randomize(const Model& model, unsigned seed) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(fixtures_run_planned_as_their_layers_do) {
-  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300"}) {
+  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300", "rnn"}) {
     const ModelPtr model = load_fixture(name);
     const auto io = json::parse(test::read_text(test::model_dir(name) / "io.json"));
     std::vector<Tensor> inputs;
@@ -124,6 +125,42 @@ BOOST_AUTO_TEST_CASE(storage_planning_cases) {
   const Tensor x = random_tensor({5, 2, 3}, 3);
   BOOST_TEST(model->has_execution_plan({x}));
   check_same(model->predict({x}), layer_by_layer(*model, {x}), "views and shared tensors");
+}
+
+// The recurrent loop as one step: LSTM and GRU (reset_after) forwards and backwards, with
+// and without sequences, over an Embedding; GRU without reset_after runs layer by layer.
+BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
+  for (const std::string options :
+       {R"("return_sequences": true, "go_backwards": false)", R"("return_sequences": false, "go_backwards": true)",
+        R"("return_sequences": true, "go_backwards": true)"}) {
+    const ModelPtr model = model_from_json(functional(
+        {R"({"module": "keras.layers", "class_name": "InputLayer", "name": "ids", "config": {"batch_shape": [null, 7], "dtype": "int32", "name": "ids"}, "inbound_nodes": []})",
+         node("Embedding", "emb", R"("input_dim": 20, "output_dim": 5)", ref("ids")),
+         node("LSTM", "lstm", R"("units": 4, "return_sequences": true, "go_backwards": true)", ref("emb")),
+         node("GRU", "gru", R"("units": 3, "recurrent_activation": "hard_sigmoid", )" + options, ref("lstm"))},
+        R"([["ids", 0, 0]])", R"([["gru", 0, 0]])"));
+    randomize(*model, 11);
+    Tensor ids({4, 7}, DType::int32);
+    for (std::int64_t i = 0; i < ids.size(); ++i)
+      ids.data_as<std::int32_t>()[i] = static_cast<std::int32_t>((i * 7) % 20);
+    BOOST_TEST_CONTEXT(options) {
+      BOOST_TEST(model->has_execution_plan({ids}));
+      check_same(model->predict({ids}), layer_by_layer(*model, {ids}), "LSTM + GRU");
+      // An id out of range: the Embedding's own message.
+      ids.data_as<std::int32_t>()[9] = 20;
+      BOOST_CHECK_EXCEPTION(model->predict({ids}), ValueError, [](const ValueError& e) {
+        return std::string(e.what()).find("Layer 'emb' (Embedding, input_dim=20): index 20 at position 9") !=
+               std::string::npos;
+      });
+    }
+  }
+  const ModelPtr gru = model_from_json(
+      functional({input_layer("x", "[null, 3, 2]"), node("GRU", "g", R"("units": 2, "reset_after": false)", ref("x"))},
+                 R"([["x", 0, 0]])", R"([["g", 0, 0]])"));
+  randomize(*gru, 12);
+  const Tensor x = random_tensor({2, 3, 2}, 13);
+  BOOST_TEST(!gru->has_execution_plan({x}));
+  check_same(gru->predict({x}), layer_by_layer(*gru, {x}), "GRU reset_after=false");
 }
 
 BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {

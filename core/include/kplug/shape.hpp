@@ -33,9 +33,22 @@ class Shape {
   }
   Shape(const std::vector<std::int64_t>& dims) { assign(dims.begin(), dims.end()); }  // NOLINT: implicit
 
-  Shape(const Shape& other) { assign(other.begin(), other.end()); }
+  // Member-wise: tensors copy their shape at every view and op, so this stays a few stores.
+  Shape(const Shape& other) : size_(other.size_) {
+    if (size_ > kInlineRank)
+      heap_ = other.heap_;
+    else
+      std::copy_n(other.inline_.data(), size_, inline_.data());
+  }
   Shape& operator=(const Shape& other) {
-    if (this != &other) assign(other.begin(), other.end());
+    if (this == &other) return *this;
+    if (other.size_ > kInlineRank) {
+      heap_ = other.heap_;
+    } else {
+      heap_.clear();
+      std::copy_n(other.inline_.data(), other.size_, inline_.data());
+    }
+    size_ = other.size_;
     return *this;
   }
   Shape(Shape&& other) noexcept { *this = std::move(other); }

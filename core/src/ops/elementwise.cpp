@@ -182,6 +182,16 @@ void add(const float* a, const float* b, float* out, std::int64_t n) {
   UArrayMap(out, n) = ConstArrayMap(a, n) + ConstArrayMap(b, n);
 }
 
+void multiply(const float* a, const float* b, float* out, std::int64_t n) {
+  UArrayMap(out, n) = ConstArrayMap(a, n) * ConstArrayMap(b, n);
+}
+
+void subtract_from(float s, const float* x, float* out, std::int64_t n) { UArrayMap(out, n) = s - ConstArrayMap(x, n); }
+
+void copy_block(const float* src, std::int64_t rows, std::int64_t cols, std::int64_t src_stride, float* dst) {
+  for (std::int64_t r = 0; r < rows; ++r) std::copy_n(src + r * src_stride, cols, dst + r * cols);
+}
+
 }  // namespace kernels
 
 void unary(const Tensor& x, UnaryOp op, Tensor& out) {

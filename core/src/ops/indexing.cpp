@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "ops/dispatch.hpp"
 
 #include <cmath>
@@ -38,6 +39,31 @@ std::vector<std::uint8_t> truth_values(const Tensor& t) {
 
 }  // namespace
 
+void kernels::take_rows(const std::byte* table, std::int64_t rows, std::size_t row_bytes, const std::byte* ids,
+                        DType ids_dtype, std::int64_t n, std::byte* out, std::string_view what) {
+  detail::visit_dtype(ids_dtype, [&](auto tag) {
+    using T = decltype(tag);
+    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+      const auto* typed = reinterpret_cast<const T*>(ids);
+      for (std::int64_t i = 0; i < n; ++i) {
+        const std::int64_t id = index_value(typed, i);
+        if (id < 0 || id >= rows) {
+          throw ValueError(std::string(what) + ": index " + std::to_string(+typed[i]) + " at position " +
+                           std::to_string(i) + " of the indices is out of range: expected 0 <= index < " +
+                           std::to_string(rows));
+        }
+        if (row_bytes) {
+          std::memcpy(out + static_cast<std::size_t>(i) * row_bytes, table + static_cast<std::size_t>(id) * row_bytes,
+                      row_bytes);
+        }
+      }
+    } else {
+      throw ValueError(std::string(what) + ": indices must be integers, got dtype " +
+                       std::string(dtype_name(ids_dtype)));
+    }
+  });
+}
+
 Tensor take(const Tensor& table, const Tensor& indices, std::string_view what) {
   if (table.rank() < 1) throw ValueError(std::string(what) + ": the table must have rank >= 1, got a scalar");
   if (!is_integer(indices.dtype())) {
@@ -49,26 +75,8 @@ Tensor take(const Tensor& table, const Tensor& indices, std::string_view what) {
   for (std::int64_t i = 1; i < table.rank(); ++i) out_shape.push_back(table.dim(i));
   Tensor out = Tensor::empty(out_shape, table.dtype());
   const std::size_t row_bytes = rows ? table.nbytes() / static_cast<std::size_t>(rows) : 0;
-  const std::byte* src = table.bytes();
-  std::byte* dst = out.mutable_bytes();
-  detail::visit_dtype(indices.dtype(), [&](auto tag) {
-    using T = decltype(tag);
-    if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-      const T* ids = indices.data_as<T>();
-      for (std::int64_t i = 0; i < indices.size(); ++i) {
-        const std::int64_t id = index_value(ids, i);
-        if (id < 0 || id >= rows) {
-          throw ValueError(std::string(what) + ": index " + std::to_string(+ids[i]) + " at position " +
-                           std::to_string(i) + " of the indices is out of range: expected 0 <= index < " +
-                           std::to_string(rows));
-        }
-        if (row_bytes) {
-          std::memcpy(dst + static_cast<std::size_t>(i) * row_bytes, src + static_cast<std::size_t>(id) * row_bytes,
-                      row_bytes);
-        }
-      }
-    }
-  });
+  kernels::take_rows(table.bytes(), rows, row_bytes, indices.bytes(), indices.dtype(), indices.size(),
+                     out.mutable_bytes(), what);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <boost/json/basic_parser_impl.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -65,12 +66,25 @@ class PlainHandler {
     text_.clear();
     return ok(depth_ == 1 && key_ == Key::signature_name && known, ec);
   }
-  bool on_number_part(json::string_view, json::error_code&) { return true; }
-  bool on_int64(std::int64_t i, json::string_view, json::error_code& ec) { return number(static_cast<double>(i), ec); }
+  bool on_number_part(json::string_view part, json::error_code&) { return number_text_.append(part), true; }
+  bool on_int64(std::int64_t i, json::string_view, json::error_code& ec) {
+    number_text_.clear();
+    return number(static_cast<double>(i), ec);
+  }
   bool on_uint64(std::uint64_t u, json::string_view, json::error_code& ec) {
+    number_text_.clear();
     return number(static_cast<double>(u), ec);
   }
-  bool on_double(double d, json::string_view, json::error_code& ec) { return number(d, ec); }
+  // Boost.JSON's own doubles are not correctly rounded: the text is read again with from_chars
+  // (as Python's json would read it, then cast to float32).
+  bool on_double(double, json::string_view part, json::error_code& ec) {
+    number_text_.append(part);
+    double d = 0.0;
+    const auto result = std::from_chars(number_text_.data(), number_text_.data() + number_text_.size(), d);
+    const bool read = result.ec == std::errc() && result.ptr == number_text_.data() + number_text_.size();
+    number_text_.clear();
+    return read ? number(d, ec) : fail(ec);  // out of range: the full decoder says so
+  }
   bool on_bool(bool, json::error_code& ec) { return fail(ec); }
   bool on_null(json::error_code& ec) { return fail(ec); }
   bool on_comment_part(json::string_view, json::error_code& ec) { return fail(ec); }
@@ -101,7 +115,7 @@ class PlainHandler {
   std::size_t depth_ = 0;  // objects open: the body's is the one allowed
   std::size_t level_ = 0;  // lists open in the tensor's value
   Key key_ = Key::none;
-  std::string key_text_, text_;
+  std::string key_text_, text_, number_text_;
   int values_seen_ = 0;  // "instances" or "inputs": exactly one
   bool signature_seen_ = false;
   RequestFormat format_ = RequestFormat::row;

@@ -272,6 +272,8 @@ class Embedding : public FieldsLayer<Embedding, EmbeddingOptions>, public Quanti
   }
   Embedding(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  // Integer ids into a float32 table, without mask_zero.
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
   bool supports_masking() const override { return options_.mask_zero; }
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
                                                   const std::vector<Tensor>& outputs) const override;

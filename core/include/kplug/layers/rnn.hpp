@@ -27,6 +27,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -54,6 +55,11 @@ class RecurrentCell : public Layer {
   virtual Tensor project_inputs(const Tensor& x) const = 0;
   // The new states from a step's projected inputs and the previous states.
   virtual std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const = 0;
+  // step() on rows, for a layer's execution plan step: `projected` is the step's projected
+  // inputs (batch rows of project_inputs), `states` the states' rows, replaced in place by
+  // the new ones. Cells without it (the default) make their layer run through call().
+  virtual bool has_row_step() const { return false; }
+  virtual void row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const;
   // [output, states...].
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
 
@@ -142,6 +148,8 @@ class LSTMCell : public DenseCell<LSTMCell, LSTMCellOptions> {
   using DenseCell::DenseCell;
   std::size_t state_count() const override { return 2; }
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
+  bool has_row_step() const override { return true; }
+  void row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
@@ -153,6 +161,8 @@ class GRUCell : public DenseCell<GRUCell, GRUCellOptions> {
   using DenseCell::DenseCell;
   Tensor project_inputs(const Tensor& x) const override;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
+  bool has_row_step() const override { return options_.reset_after; }  // Keras's default
+  void row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
@@ -243,6 +253,8 @@ class BaseRNN : public Layer {
   // A streaming session's switch: while on, calls carry their states as stateful=True does.
   void set_streaming(bool streaming) noexcept { streaming_ = streaming; }
   bool carries_states() const noexcept { return streaming_ || recurrent_options().stateful; }
+  // Cells with a row step, no carried states, no return_state: the whole loop as one step.
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   using Layer::Layer;

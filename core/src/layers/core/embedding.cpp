@@ -3,6 +3,7 @@
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/quantization.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/quantization.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/core/embedding_parts.hpp"
@@ -96,6 +97,44 @@ std::vector<Tensor> Embedding::call(CallArgs& args) {
     return {quantized_lookup(is_integer(ids.dtype()) ? ids : ops::cast(ids, DType::int32))};
   }
   return {detail::embedding_lookup(embeddings_->value(), ids, name(), "Embedding")};
+}
+
+namespace {
+
+// The table's rows of integer ids.
+class LookupStep final : public InferenceStep {
+ public:
+  LookupStep(TensorSpec output, DType ids_dtype, Tensor table, std::string what)
+      : InferenceStep({std::move(output)}), ids_dtype_(ids_dtype), table_(std::move(table)), what_(std::move(what)) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+    const std::int64_t rows = table_.dim(0);
+    const std::int64_t n = shape_size(this->outputs()[0].shape) / table_.dim(1);
+    ops::kernels::take_rows(table_.bytes(), rows,
+                            table_.nbytes() / static_cast<std::size_t>(std::max<std::int64_t>(rows, 1)), inputs[0],
+                            ids_dtype_, n, outputs[0], what_);
+  }
+
+ private:
+  DType ids_dtype_;
+  Tensor table_;
+  std::string what_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> Embedding::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  // mask_zero makes a mask, which plans do not carry; float ids are cast by call().
+  if (quantized_dtype_policy() || options_.mask_zero || inputs.size() != 1 || !is_integer(inputs[0].dtype) ||
+      inputs[0].dtype == DType::bool_ || !built())
+    return nullptr;
+  const Tensor& table = embeddings_->value();
+  if (table.rank() != 2 || table.dtype() != DType::float32) return nullptr;
+  TensorSpec out{inputs[0].shape, DType::float32};
+  out.shape.push_back(table.dim(1));
+  return std::make_unique<LookupStep>(
+      std::move(out), inputs[0].dtype, table,
+      "Layer '" + name() + "' (Embedding, input_dim=" + std::to_string(table.dim(0)) + ")");
 }
 
 // Keras's _int8_build and _int4_build (the table packed along output_dim).

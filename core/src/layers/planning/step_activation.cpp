@@ -35,12 +35,14 @@ void StepActivation::apply(float* data, const Shape& shape) const {
   if (identity_) return;
   const std::int64_t n = shape_size(shape);
   if (unary_) return ops::kernels::unary(data, data, n, *unary_);
-  const Tensor x = ops::kernels::borrow(reinterpret_cast<std::byte*>(data), shape);
+  // A copy in a pooled tensor: `data` may be any block of a step's buffers, aligned or not.
+  Tensor x = Tensor::empty(shape);
+  std::memcpy(x.data(), data, static_cast<std::size_t>(n) * sizeof(float));
   const Tensor y = (*activation_)(x);
   if (y.dtype() != DType::float32 || y.shape() != shape) {
     throw ValueError("activation '" + activation_->class_name() + "' changed its input's shape or dtype");
   }
-  if (y.data() != data) std::memcpy(data, y.data(), static_cast<std::size_t>(n) * sizeof(float));
+  std::memcpy(data, y.data(), static_cast<std::size_t>(n) * sizeof(float));
 }
 
 }  // namespace kplug::layers::planning

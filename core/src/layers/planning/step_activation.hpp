@@ -1,6 +1,6 @@
 // A layer's activation as its inference step applies it in place: Keras's built-in
 // element-wise ones through the unary kernel, any other (gelu, a plugin's) through the
-// activation itself over a borrowed view, copied back.
+// activation itself on a pooled copy, copied back.
 #pragma once
 
 #include "kplug/activations.hpp"
@@ -14,7 +14,7 @@ namespace kplug::layers::planning {
 class StepActivation {
  public:
   explicit StepActivation(std::shared_ptr<Activation> activation);
-  // x = activation(x) for a float32 tensor of `shape` at `data` (64-byte aligned).
+  // x = activation(x) for a float32 tensor of `shape` at `data`.
   void apply(float* data, const Shape& shape) const;
 
  private:

@@ -3,6 +3,8 @@
 // h' = z * h + (1 - z) * hh.
 #include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/kernels.hpp"
+#include "layers/planning/step_activation.hpp"
 #include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
@@ -59,6 +61,38 @@ std::vector<Tensor> GRUCell::step(const Tensor& projected, const std::vector<Ten
   const Tensor r = rec(block(projected, 1, u) + block(inner, 1, u));
   hh = act(block(projected, 2, u) + ops::matmul(r * h_prev, block(kernel, 2, u)));
   return {z * h_prev + (1.0f - z) * hh};
+}
+
+// step() on rows, reset_after: inner = h @ R + b_r; z, r = rec(x_z + inner_z, x_r + inner_r);
+// hh = act(x_h + r * inner_h); h' = z * h + (1 - z) * hh, in that order of operations.
+void GRUCell::row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const {
+  namespace k = ops::kernels;
+  const std::int64_t u = options_.units, n = batch * u;
+  float* h = states[0];
+  Tensor inner = Tensor::empty({batch, 3 * u});  // from the call's buffer pool
+  float* ip = inner.data();
+  k::gemm(h, recurrent_kernel_->value().data(), ip, batch, u, 3 * u);
+  if (bias_) k::add_row(ip, bias_->value().data() + 3 * u, batch, 3 * u);  // row 1: the recurrent bias
+  Tensor parts = Tensor::empty({6, batch, u});                             // x_z, x_r, x_h, inner_z, inner_r, inner_h
+  float* p = parts.data();
+  for (std::int64_t g = 0; g < 3; ++g) {
+    k::copy_block(projected + g * u, batch, u, 3 * u, p + g * n);
+    k::copy_block(ip + g * u, batch, u, 3 * u, p + (3 + g) * n);
+  }
+  float *z = p, *r = p + n, *hh = p + 2 * n, *zh = p + 3 * n, *rh = p + 4 * n, *rest = p + 5 * n;
+  const planning::StepActivation act(options_.activation), rec(options_.recurrent_activation);
+  const Shape rows{batch, u};
+  k::add(z, zh, z, n);
+  rec.apply(z, rows);
+  k::add(r, rh, r, n);
+  rec.apply(r, rows);
+  k::multiply(r, rest, rest, n);
+  k::add(hh, rest, hh, n);
+  act.apply(hh, rows);
+  k::multiply(z, h, zh, n);
+  k::subtract_from(1.0f, z, rh, n);
+  k::multiply(rh, hh, rh, n);
+  k::add(zh, rh, h, n);
 }
 
 const config::Fields<GRU::Options>& GRU::fields() {

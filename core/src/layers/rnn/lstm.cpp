@@ -2,6 +2,8 @@
 // + bias split into i, f, c, o; c' = f * c + i * activation(z_c); h' = o * activation(c').
 #include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/kernels.hpp"
+#include "layers/planning/step_activation.hpp"
 #include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
@@ -65,6 +67,35 @@ void LSTMCell::build(const std::vector<PartialShape>& input_shapes) {
 std::vector<Tensor> LSTMCell::step(const Tensor& projected, const std::vector<Tensor>& states) const {
   const Tensor z = projected + ops::matmul(states[0], recurrent_kernel_->value());
   return detail::lstm_update(z, states[1], *options_.activation, *options_.recurrent_activation);
+}
+
+// step() on rows: z = projected + h @ R; i, f, o = rec(gates), c' = f * c + i * act(z_c),
+// h' = o * act(c'), in that order of operations.
+void LSTMCell::row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const {
+  namespace k = ops::kernels;
+  const std::int64_t u = options_.units, n = batch * u;
+  float* h = states[0];
+  float* c = states[1];
+  Tensor z = Tensor::empty({batch, 4 * u});  // from the call's buffer pool
+  float* zp = z.data();
+  k::gemm(h, recurrent_kernel_->value().data(), zp, batch, u, 4 * u);
+  k::add(projected, zp, zp, batch * 4 * u);
+  Tensor gates = Tensor::empty({4, batch, u});  // i, f, candidate, o: each contiguous
+  float* i = gates.data();
+  float *f = i + n, *candidate = i + 2 * n, *o = i + 3 * n;
+  for (std::int64_t g = 0; g < 4; ++g) k::copy_block(zp + g * u, batch, u, 4 * u, i + g * n);
+  const planning::StepActivation act(options_.activation), rec(options_.recurrent_activation);
+  const Shape rows{batch, u};
+  rec.apply(i, rows);
+  rec.apply(f, rows);
+  act.apply(candidate, rows);
+  rec.apply(o, rows);
+  k::multiply(f, c, c, n);
+  k::multiply(i, candidate, candidate, n);
+  k::add(c, candidate, c, n);
+  std::copy_n(c, n, i);  // act(c') where i was
+  act.apply(i, rows);
+  k::multiply(o, i, h, n);
 }
 
 const config::Fields<LSTM::Options>& LSTM::fields() {
