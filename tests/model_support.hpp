@@ -128,4 +128,17 @@ inline void load_fixture_weights(Model& model, const std::filesystem::path& dir)
   model.load_weights(store);
 }
 
+// Functional configs written by hand: a reference to a layer's first output, and a layer entry
+// with one inbound node on `args` (the items of a JSON list).
+inline std::string tensor_ref(const std::string& layer) {
+  return R"({"class_name": "__keras_tensor__", "config": {"keras_history": [")" + layer + R"(", 0, 0]}})";
+}
+
+inline std::string graph_layer(const std::string& cls, const std::string& name, const std::string& config,
+                               const std::string& args) {
+  return R"({"module": "keras.layers", "class_name": ")" + cls + R"(", "name": ")" + name +
+         R"(", "config": {"name": ")" + name + "\"" + (config.empty() ? "" : ", " + config) +
+         R"(}, "inbound_nodes": [{"args": [)" + args + R"(], "kwargs": {}}]})";
+}
+
 }  // namespace kplug::test

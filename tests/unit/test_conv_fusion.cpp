@@ -10,6 +10,7 @@
 #include "kplug/models/model.hpp"
 #include "kplug/ops/conv.hpp"
 #include "kplug/ops/prepared_conv.hpp"
+#include "model_support.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -43,16 +44,8 @@ void randomize(const Model& model, unsigned seed) {
   }
 }
 
-// A tensor reference of a Functional config node.
-std::string ref(const std::string& layer) {
-  return R"({"class_name": "__keras_tensor__", "config": {"keras_history": [")" + layer + R"(", 0, 0]}})";
-}
-
-std::string layer(const std::string& cls, const std::string& name, const std::string& config, const std::string& args) {
-  return R"({"module": "keras.layers", "class_name": ")" + cls + R"(", "name": ")" + name +
-         R"(", "config": {"name": ")" + name + "\"" + (config.empty() ? "" : ", " + config) +
-         R"(}, "inbound_nodes": [{"args": [)" + args + R"(], "kwargs": {}}]})";
-}
+using test::graph_layer;
+using test::tensor_ref;
 
 // in -> conv (3x3 same) -> bn -> ReLU(6) -> Add(in, .) -> depthwise (3x3, x2, stride 2) -> bn ->
 // relu -> Dropout -> conv 1x1 (relu6), and a branch reading the first bn's output twice.
@@ -62,18 +55,20 @@ std::string functional_json() {
       R"( "batch_shape": [null, 9, 9, 4]}, "inbound_nodes": []})";
   const std::string layers[] = {
       input,
-      layer("Conv2D", "c1", R"("filters": 4, "kernel_size": [3, 3], "padding": "same", "use_bias": false)", ref("in")),
-      layer("BatchNormalization", "bn1", R"("epsilon": 0.001)", ref("c1")),
-      layer("ReLU", "r1", R"("max_value": 6.0)", ref("bn1")),
-      layer("Add", "add", "", "[" + ref("in") + ", " + ref("r1") + "]"),
-      layer("DepthwiseConv2D", "d1", R"("kernel_size": [3, 3], "strides": [2, 2], "depth_multiplier": 2)", ref("add")),
-      layer("BatchNormalization", "bn2", R"("center": false)", ref("d1")),
-      layer("Activation", "a2", R"("activation": "relu")", ref("bn2")),
-      layer("Dropout", "drop", R"("rate": 0.5)", ref("a2")),
-      layer("Conv2D", "c3", R"("filters": 3, "kernel_size": [1, 1], "activation": "relu6")", ref("drop")),
-      layer("Conv2D", "c4", R"("filters": 2, "kernel_size": [1, 1])", ref("add")),
-      layer("BatchNormalization", "bn4", "", ref("c4")),
-      layer("Multiply", "twice", "", "[" + ref("bn4") + ", " + ref("bn4") + "]"),
+      graph_layer("Conv2D", "c1", R"("filters": 4, "kernel_size": [3, 3], "padding": "same", "use_bias": false)",
+                  tensor_ref("in")),
+      graph_layer("BatchNormalization", "bn1", R"("epsilon": 0.001)", tensor_ref("c1")),
+      graph_layer("ReLU", "r1", R"("max_value": 6.0)", tensor_ref("bn1")),
+      graph_layer("Add", "add", "", "[" + tensor_ref("in") + ", " + tensor_ref("r1") + "]"),
+      graph_layer("DepthwiseConv2D", "d1", R"("kernel_size": [3, 3], "strides": [2, 2], "depth_multiplier": 2)",
+                  tensor_ref("add")),
+      graph_layer("BatchNormalization", "bn2", R"("center": false)", tensor_ref("d1")),
+      graph_layer("Activation", "a2", R"("activation": "relu")", tensor_ref("bn2")),
+      graph_layer("Dropout", "drop", R"("rate": 0.5)", tensor_ref("a2")),
+      graph_layer("Conv2D", "c3", R"("filters": 3, "kernel_size": [1, 1], "activation": "relu6")", tensor_ref("drop")),
+      graph_layer("Conv2D", "c4", R"("filters": 2, "kernel_size": [1, 1])", tensor_ref("add")),
+      graph_layer("BatchNormalization", "bn4", "", tensor_ref("c4")),
+      graph_layer("Multiply", "twice", "", "[" + tensor_ref("bn4") + ", " + tensor_ref("bn4") + "]"),
   };
   std::string list;
   for (const std::string& l : layers) list += (list.empty() ? "" : ", ") + l;

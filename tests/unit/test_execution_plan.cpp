@@ -60,15 +60,8 @@ std::string input_layer(const std::string& name, const std::string& shape) {
          R"("}, "inbound_nodes": []})";
 }
 
-std::string ref(const std::string& layer) {
-  return R"({"class_name": "__keras_tensor__", "config": {"keras_history": [")" + layer + R"(", 0, 0]}})";
-}
-
-std::string node(const std::string& cls, const std::string& name, const std::string& config, const std::string& args) {
-  return R"({"module": "keras.layers", "class_name": ")" + cls + R"(", "name": ")" + name +
-         R"(", "config": {"name": ")" + name + "\"" + (config.empty() ? "" : ", " + config) +
-         R"(}, "inbound_nodes": [{"args": [)" + args + R"(], "kwargs": {}}]})";
-}
+using test::graph_layer;
+using test::tensor_ref;
 
 std::string functional(const std::vector<std::string>& layers, const std::string& inputs, const std::string& outputs) {
   std::string list;
@@ -113,14 +106,17 @@ BOOST_AUTO_TEST_CASE(plans_follow_assigned_weights) {
 // Outputs that are views (Dropout, Flatten of a Dense), the same tensor twice, a model input
 // returned as is, a tensor read by three layers, an Add of a tensor with itself.
 BOOST_AUTO_TEST_CASE(storage_planning_cases) {
-  const ModelPtr model = model_from_json(functional(
-      {input_layer("x", "[null, 2, 3]"), node("Dense", "d1", R"("units": 4, "activation": "gelu")", ref("x")),
-       node("Dense", "d2", R"("units": 4, "activation": "tanh")", ref("d1")),
-       node("Add", "self_add", "", "[" + ref("d2") + ", " + ref("d2") + "]"),
-       node("Add", "three", "", "[" + ref("d1") + ", " + ref("d2") + ", " + ref("self_add") + "]"),
-       node("LayerNormalization", "ln", R"("axis": -1, "epsilon": 0.001)", ref("three")),
-       node("Dropout", "drop", R"("rate": 0.5)", ref("ln")), node("Flatten", "flat", "", ref("d1"))},
-      R"([["x", 0, 0]])", R"([["drop", 0, 0], ["flat", 0, 0], ["drop", 0, 0], ["x", 0, 0]])"));
+  const ModelPtr model = model_from_json(
+      functional({input_layer("x", "[null, 2, 3]"),
+                  graph_layer("Dense", "d1", R"("units": 4, "activation": "gelu")", tensor_ref("x")),
+                  graph_layer("Dense", "d2", R"("units": 4, "activation": "tanh")", tensor_ref("d1")),
+                  graph_layer("Add", "self_add", "", "[" + tensor_ref("d2") + ", " + tensor_ref("d2") + "]"),
+                  graph_layer("Add", "three", "",
+                              "[" + tensor_ref("d1") + ", " + tensor_ref("d2") + ", " + tensor_ref("self_add") + "]"),
+                  graph_layer("LayerNormalization", "ln", R"("axis": -1, "epsilon": 0.001)", tensor_ref("three")),
+                  graph_layer("Dropout", "drop", R"("rate": 0.5)", tensor_ref("ln")),
+                  graph_layer("Flatten", "flat", "", tensor_ref("d1"))},
+                 R"([["x", 0, 0]])", R"([["drop", 0, 0], ["flat", 0, 0], ["drop", 0, 0], ["x", 0, 0]])"));
   randomize(*model, 1);
   const Tensor x = random_tensor({5, 2, 3}, 3);
   BOOST_TEST(model->has_execution_plan({x}));
@@ -135,9 +131,11 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
         R"("return_sequences": true, "go_backwards": true)"}) {
     const ModelPtr model = model_from_json(functional(
         {R"({"module": "keras.layers", "class_name": "InputLayer", "name": "ids", "config": {"batch_shape": [null, 7], "dtype": "int32", "name": "ids"}, "inbound_nodes": []})",
-         node("Embedding", "emb", R"("input_dim": 20, "output_dim": 5)", ref("ids")),
-         node("LSTM", "lstm", R"("units": 4, "return_sequences": true, "go_backwards": true)", ref("emb")),
-         node("GRU", "gru", R"("units": 3, "recurrent_activation": "hard_sigmoid", )" + options, ref("lstm"))},
+         graph_layer("Embedding", "emb", R"("input_dim": 20, "output_dim": 5)", tensor_ref("ids")),
+         graph_layer("LSTM", "lstm", R"("units": 4, "return_sequences": true, "go_backwards": true)",
+                     tensor_ref("emb")),
+         graph_layer("GRU", "gru", R"("units": 3, "recurrent_activation": "hard_sigmoid", )" + options,
+                     tensor_ref("lstm"))},
         R"([["ids", 0, 0]])", R"([["gru", 0, 0]])"));
     randomize(*model, 11);
     Tensor ids({4, 7}, DType::int32);
@@ -154,9 +152,10 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
       });
     }
   }
-  const ModelPtr gru = model_from_json(
-      functional({input_layer("x", "[null, 3, 2]"), node("GRU", "g", R"("units": 2, "reset_after": false)", ref("x"))},
-                 R"([["x", 0, 0]])", R"([["g", 0, 0]])"));
+  const ModelPtr gru =
+      model_from_json(functional({input_layer("x", "[null, 3, 2]"),
+                                  graph_layer("GRU", "g", R"("units": 2, "reset_after": false)", tensor_ref("x"))},
+                                 R"([["x", 0, 0]])", R"([["g", 0, 0]])"));
   randomize(*gru, 12);
   const Tensor x = random_tensor({2, 3, 2}, 13);
   BOOST_TEST(!gru->has_execution_plan({x}));
@@ -164,10 +163,10 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
 }
 
 BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {
-  const ModelPtr model =
-      model_from_json(functional({input_layer("x", "[null, 4]"), node("Dense", "d", R"("units": 3)", ref("x")),
-                                  node("BatchNormalization", "bn", "", ref("d"))},
-                                 R"([["x", 0, 0]])", R"([["bn", 0, 0]])"));
+  const ModelPtr model = model_from_json(
+      functional({input_layer("x", "[null, 4]"), graph_layer("Dense", "d", R"("units": 3)", tensor_ref("x")),
+                  graph_layer("BatchNormalization", "bn", "", tensor_ref("d"))},
+                 R"([["x", 0, 0]])", R"([["bn", 0, 0]])"));
   randomize(*model, 2);
   const Tensor x = random_tensor({2, 4}, 4);
   BOOST_TEST(!model->has_execution_plan({x}));
