@@ -49,8 +49,6 @@ class ExecutionPlan {
   bool current() const noexcept;
   // Runs on inputs of the planned specs. Safe from any number of threads at once.
   std::vector<Tensor> run(const std::vector<Tensor>& inputs) const;
-  // Bytes of scratch one run uses (tests: slots share it).
-  std::size_t scratch_bytes() const noexcept { return scratch_bytes_; }
 
  private:
   struct Scratch;
