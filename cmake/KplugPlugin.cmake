@@ -86,9 +86,10 @@ extern "C" BOOST_SYMBOL_EXPORT const ::kplug::plugin::PluginEntry kplug_plugin_v
     SUFFIX ".so")
   target_compile_features(${target} PRIVATE cxx_std_20)
   # A missing KPLUG_PLUGIN_REGISTER (or any other unresolved symbol) fails the link, not the load.
-  # Not in kplug's own clang sanitizer tree (KPLUG_FUZZ): there the executable carries the
-  # sanitizer runtimes, so a plugin's references to them are undefined until it is loaded.
-  if(NOT KPLUG_FUZZ)
+  # Not in kplug's own clang sanitizer trees (KPLUG_FUZZ, KPLUG_TSAN with clang): there the
+  # executable carries the sanitizer runtimes, so a plugin's references to them are undefined
+  # until it is loaded.
+  if(NOT (KPLUG_FUZZ OR (KPLUG_TSAN AND CMAKE_CXX_COMPILER_ID STREQUAL "Clang")))
     target_link_options(${target} PRIVATE LINKER:--no-undefined)
   endif()
 endfunction()
