@@ -9,6 +9,7 @@
 #include "kplug/layers/layer.hpp"
 #include "kplug/models/model.hpp"
 #include "kplug/models/sequential.hpp"
+#include "kplug/ops.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 #include "kplug/serialization.hpp"
 #include "model_support.hpp"
@@ -35,6 +36,16 @@ Tensor random_tensor(Shape shape, unsigned seed) {
 std::vector<Tensor> layer_by_layer(const Model& model, const std::vector<Tensor>& inputs) {
   CallArgs args(inputs);
   return const_cast<Model&>(model)(args);
+}
+
+// A Sequential's layers called one by one, no fusion: the reference for its fused chains.
+std::vector<Tensor> unfused(const Model& model, const Tensor& x) {
+  Tensor y = x;
+  for (const LayerPtr& layer : model.layers()) {
+    CallArgs args({y});
+    y = (*layer)(args).front();
+  }
+  return {y};
 }
 
 void check_same(const std::vector<Tensor>& got, const std::vector<Tensor>& want, const std::string& what) {
@@ -77,7 +88,7 @@ void randomize(const Model& model, unsigned seed) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(fixtures_run_planned_as_their_layers_do) {
-  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300", "rnn"}) {
+  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300", "rnn", "cnn"}) {
     const ModelPtr model = load_fixture(name);
     const auto io = json::parse(test::read_text(test::model_dir(name) / "io.json"));
     std::vector<Tensor> inputs;
@@ -162,15 +173,80 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
   check_same(gru->predict({x}), layer_by_layer(*gru, {x}), "GRU reset_after=false");
 }
 
+// Convolutions as steps: fused chains (a zero padding folded in, conv, batch norm, activation
+// layers, a residual Add), convolutions alone (an activation oneDNN does not fuse applied
+// after), pooling of every kind, zero padding, batch norm and activation layers on their own.
+BOOST_AUTO_TEST_CASE(convolutions_and_pooling_as_steps) {
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 9, 8, 3]"),
+       graph_layer("Conv2D", "c1", R"("filters": 6, "kernel_size": [3, 3], "padding": "same", "activation": "relu")",
+                   tensor_ref("x")),
+       graph_layer("BatchNormalization", "bn1", R"("epsilon": 0.001)", tensor_ref("c1")),
+       graph_layer("ReLU", "r1", R"("max_value": 6.0)", tensor_ref("bn1")),
+       graph_layer("Conv2D", "c2", R"("filters": 6, "kernel_size": [1, 1], "use_bias": false)", tensor_ref("r1")),
+       graph_layer("Add", "res", "", "[" + tensor_ref("r1") + ", " + tensor_ref("c2") + "]"),
+       graph_layer("ZeroPadding2D", "pad", R"("padding": [[0, 1], [1, 1]])", tensor_ref("res")),
+       graph_layer("DepthwiseConv2D", "dw", R"("kernel_size": [3, 3], "strides": [2, 2], "depth_multiplier": 2)",
+                   tensor_ref("pad")),
+       graph_layer("MaxPooling2D", "mp", R"("pool_size": [2, 2], "strides": [1, 1], "padding": "same")",
+                   tensor_ref("dw")),
+       graph_layer("AveragePooling2D", "ap", R"("pool_size": [3, 2], "strides": [1, 2], "padding": "same")",
+                   tensor_ref("mp")),
+       graph_layer("Conv2D", "c3", R"("filters": 4, "kernel_size": [2, 2], "activation": "softmax")", tensor_ref("ap")),
+       graph_layer("ReLU", "r2", R"("threshold": 0.1, "negative_slope": 0.2)", tensor_ref("c3")),
+       graph_layer("Activation", "gelu", R"("activation": "gelu")", tensor_ref("r2")),
+       graph_layer("GlobalAveragePooling2D", "gap", R"("keepdims": true)", tensor_ref("gelu")),
+       graph_layer("GlobalMaxPooling2D", "gmp", "", tensor_ref("mp"))},
+      R"([["x", 0, 0]])", R"([["gap", 0, 0], ["gmp", 0, 0], ["c1", 0, 0]])"));
+  randomize(*model, 21);
+  for (const VariablePtr& v : model->weights()) {  // variances must be positive
+    if (v->name() == "moving_variance") v->assign(ops::add(ops::abs(v->value()), Tensor::scalar(0.5f)));
+  }
+  const Tensor x = random_tensor({2, 9, 8, 3}, 22);
+  BOOST_TEST(model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "convolutions and pooling");
+  check_same(model->predict({x}, 1), layer_by_layer(*model, {x}), "in batches of 1");
+
+  // A Sequential's fused chain (Conv1D, BatchNormalization, Activation), then pooling.
+  auto seq = model_from_json(
+      R"({"module": "keras", "class_name": "Sequential", "config": {"name": "s", "trainable": true, "layers": [)"
+      R"({"module": "keras.layers", "class_name": "InputLayer", "config": {"batch_shape": [null, 12, 2], "dtype": "float32", "name": "x"}}, )"
+      R"({"module": "keras.layers", "class_name": "Conv1D", "config": {"name": "c", "filters": 3, "kernel_size": [3], "padding": "causal"}}, )"
+      R"({"module": "keras.layers", "class_name": "BatchNormalization", "config": {"name": "bn"}}, )"
+      R"({"module": "keras.layers", "class_name": "Activation", "config": {"name": "a", "activation": "tanh"}}, )"
+      R"({"module": "keras.layers", "class_name": "ZeroPadding1D", "config": {"name": "z", "padding": [1, 2]}}, )"
+      R"({"module": "keras.layers", "class_name": "AveragePooling1D", "config": {"name": "p", "pool_size": [2]}}, )"
+      R"({"module": "keras.layers", "class_name": "ZeroPadding1D", "config": {"name": "z2", "padding": [0, 1]}}, )"
+      R"({"module": "keras.layers", "class_name": "Conv1D", "config": {"name": "c2", "filters": 2, "kernel_size": [2], "padding": "same", "activation": "relu"}}, )"
+      R"({"module": "keras.layers", "class_name": "GlobalMaxPooling1D", "config": {"name": "g"}}]}})");
+  randomize(*seq, 23);
+  for (const VariablePtr& v : seq->weights()) {
+    if (v->name() == "moving_variance") v->assign(ops::add(ops::abs(v->value()), Tensor::scalar(0.5f)));
+  }
+  const Tensor s = random_tensor({3, 12, 2}, 24);
+  BOOST_TEST(seq->has_execution_plan({s}));
+  check_same(seq->predict({s}), layer_by_layer(*seq, {s}), "Sequential conv chain");
+  check_same(seq->predict({s}), unfused(*seq, s), "Sequential conv chain, each layer alone");
+  // Weights assigned after planning: the fused chain's folded kernel is made again.
+  const std::vector<Tensor> before = seq->predict({s});
+  randomize(*seq, 31);
+  for (const VariablePtr& v : seq->weights()) {
+    if (v->name() == "moving_variance") v->assign(ops::add(ops::abs(v->value()), Tensor::scalar(0.5f)));
+  }
+  const std::vector<Tensor> after = seq->predict({s});
+  BOOST_TEST(!(after.front() == before.front()));
+  check_same(after, layer_by_layer(*seq, {s}), "Sequential conv chain after assign");
+}
+
 BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {
   const ModelPtr model = model_from_json(
       functional({input_layer("x", "[null, 4]"), graph_layer("Dense", "d", R"("units": 3)", tensor_ref("x")),
-                  graph_layer("BatchNormalization", "bn", "", tensor_ref("d"))},
-                 R"([["x", 0, 0]])", R"([["bn", 0, 0]])"));
+                  graph_layer("UnitNormalization", "un", "", tensor_ref("d"))},
+                 R"([["x", 0, 0]])", R"([["un", 0, 0]])"));
   randomize(*model, 2);
   const Tensor x = random_tensor({2, 4}, 4);
   BOOST_TEST(!model->has_execution_plan({x}));
-  check_same(model->predict({x}), layer_by_layer(*model, {x}), "BatchNormalization");
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "UnitNormalization");
 }
 
 BOOST_AUTO_TEST_CASE(a_sequential_replans_after_add) {

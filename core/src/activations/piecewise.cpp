@@ -4,6 +4,7 @@
 // (hard_shrink, soft_shrink, threshold) the NaN is kept instead.
 #include "activations/elementwise.hpp"
 #include "kplug/activations.hpp"
+#include "kplug/ops/kernels.hpp"
 
 #include <cmath>
 
@@ -25,19 +26,10 @@ Tensor relu(const Tensor& x, float negative_slope, std::optional<float> max_valu
     return ops::unary(x, ops::UnaryOp::relu);
   }
 
-  const float cap = max_value.value_or(0.0f);
-  const bool clip_max = max_value.has_value();
-  return map_elements(x, [=](float v) {
-    // Keras's x * (x > threshold), but -inf gives 0 rather than -inf * 0 = NaN. NaN stays
-    // NaN in both branches (plain relu is numpy's maximum(x, 0)).
-    float y = threshold != 0.0f ? (v > threshold || std::isnan(v) ? v : 0.0f) : (v < 0.0f ? 0.0f : v);
-    if (clip_max) y = clip(y, 0.0f, cap);
-    if (negative_slope != 0.0f) {
-      const float below = threshold - v;
-      y -= negative_slope * (below < 0.0f ? 0.0f : below);
-    }
-    return y;
-  });
+  const float* in = x.data();  // float32 only, as map_elements
+  Tensor out = Tensor::empty(x.shape());
+  ops::kernels::relu(in, out.data(), x.size(), negative_slope, max_value, threshold);
+  return out;
 }
 
 Tensor leaky_relu(const Tensor& x, float negative_slope) {

@@ -6,7 +6,9 @@
 #include "kplug/layers/merging.hpp"
 #include "kplug/layers/normalization.hpp"
 #include "kplug/layers/regularization.hpp"
+#include "kplug/layers/reshaping.hpp"
 #include "kplug/object.hpp"
+#include "layers/planning/conv_step.hpp"
 
 #include <string>
 #include <typeinfo>
@@ -106,6 +108,29 @@ bool FusedConv::absorb(const Layer& next, bool add) {
   return true;
 }
 
+namespace {
+
+template <std::size_t Rank>
+std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> zero_padding(const Layer& layer) {
+  const auto* padding = dynamic_cast<const layers::BaseZeroPadding<Rank>*>(&layer);
+  if (!padding || padding->options().data_format != "channels_last") return std::nullopt;
+  return std::vector<std::pair<std::int64_t, std::int64_t>>(padding->options().padding.begin(),
+                                                            padding->options().padding.end());
+}
+
+}  // namespace
+
+bool FusedConv::absorb_padding(const Layer& padding) {
+  if (!conv_.input_padding.empty() || !padding.built() || padding.activity_regularizer()) return false;
+  const std::int64_t spatial = static_cast<std::int64_t>(kernel_->value().rank()) - 2;
+  std::optional<std::vector<std::pair<std::int64_t, std::int64_t>>> pads = spatial == 1   ? zero_padding<1>(padding)
+                                                                           : spatial == 2 ? zero_padding<2>(padding)
+                                                                                          : zero_padding<3>(padding);
+  if (!pads) return false;
+  conv_.input_padding = std::move(*pads);
+  return true;
+}
+
 std::vector<Tensor> FusedConv::sources() const {
   std::vector<Tensor> out{kernel_->value()};
   for (const VariablePtr& v :
@@ -129,6 +154,10 @@ std::unique_ptr<ops::PreparedConv> FusedConv::make() const {
 
 Tensor FusedConv::run(const Tensor& x, const Tensor* residual) const {
   return cache_.get(sources(), [this] { return make(); })->run(x, residual);
+}
+
+std::unique_ptr<InferenceStep> FusedConv::plan_step(const std::vector<TensorSpec>& inputs) const {
+  return layers::planning::make_conv_step(cache_.get(sources(), [this] { return make(); }), inputs, residual_);
 }
 
 }  // namespace kplug::conv_fusion

@@ -136,7 +136,7 @@ std::vector<Tensor> ExecutionPlan::run(const std::vector<Tensor>& inputs) const 
     const std::size_t n = s.inputs.size();
     for (std::size_t k = 0; k < n; ++k) table[k] = locate(s.inputs[k], base, inputs, output_bytes);
     for (std::size_t k = 0; k < s.outputs.size(); ++k) table[n + k] = locate(s.outputs[k], base, inputs, output_bytes);
-    s.step->run({table, n}, {table + n, s.outputs.size()});
+    s.step->run({table, n}, {table + n, s.outputs.size()}, {base + s.workspace, s.step->workspace_bytes()});
   }
   for (const auto& [j, place] : copied_outputs_) {
     std::memcpy(output_bytes[j], locate(place, base, inputs, output_bytes), outputs[j].nbytes());
@@ -180,7 +180,10 @@ bool ExecutionPlan::plan_node(const InferenceGraph::Node& node, Slots& slots, st
   }
   // Versions before values: an assignment in between leaves the plan stale, never wrong.
   for (const VariablePtr& v : layer.weights()) weights_.push_back({v, v->version()});
-  std::unique_ptr<InferenceStep> step = layer.plan_inference(in);
+  for (const Layer* absorbed : node.absorbed) {
+    for (const VariablePtr& v : absorbed->weights()) weights_.push_back({v, v->version()});
+  }
+  std::unique_ptr<InferenceStep> step = node.fused ? node.fused->plan_step(in) : layer.plan_inference(in);
   if (!step || step->outputs().size() != node.outputs.size()) return false;
   for (std::size_t o = 0; o < node.outputs.size(); ++o) {
     if (slots.specs[node.outputs[o]]) return false;  // a tensor made twice
@@ -215,8 +218,10 @@ void ExecutionPlan::lay_out(const InferenceGraph& graph, const Slots& slots, std
   }
   // Each step's outputs take scratch while its inputs still hold theirs; a tensor's bytes
   // are given back after its last reader.
+  // A step's workspace is taken while its inputs and outputs hold theirs, and given back at once.
   ScratchLayout layout;
   std::vector<std::vector<std::size_t>> freed_after(planned.size());
+  std::vector<std::size_t> workspace(planned.size(), 0);
   const auto bytes = [&](std::size_t s) { return slots.specs[s]->nbytes(); };
   for (std::size_t i = 0; i < planned.size(); ++i) {
     for (std::size_t s : planned[i].outputs) {
@@ -224,11 +229,16 @@ void ExecutionPlan::lay_out(const InferenceGraph& graph, const Slots& slots, std
       place[s] = Place{Place::Kind::scratch, layout.take(bytes(s))};
       freed_after[last_read[s] == never ? i : last_read[s]].push_back(s);
     }
+    if (const std::size_t w = planned[i].step->workspace_bytes()) {
+      workspace[i] = layout.take(w);
+      layout.give(workspace[i], w);
+    }
     for (std::size_t s : freed_after[i]) layout.give(place[s]->at, bytes(s));
   }
   scratch_bytes_ = aligned(layout.size());
-  for (Planned& p : planned) {
-    Step step{std::move(p.step), {}, {}, pointer_count_};
+  for (std::size_t i = 0; i < planned.size(); ++i) {
+    Planned& p = planned[i];
+    Step step{std::move(p.step), {}, {}, pointer_count_, workspace[i]};
     for (std::size_t s : p.inputs) step.inputs.push_back(*place[slots.root[s]]);
     for (std::size_t s : p.outputs) step.outputs.push_back(*place[s]);
     pointer_count_ += step.inputs.size() + step.outputs.size();

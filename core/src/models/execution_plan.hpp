@@ -7,6 +7,7 @@
 #include "kplug/layers/inference_step.hpp"
 #include "kplug/layers/layer.hpp"
 #include "kplug/tensor.hpp"
+#include "models/conv_fusion.hpp"
 
 #include <cstddef>
 #include <cstdint>
@@ -18,13 +19,17 @@
 
 namespace kplug::detail {
 
-// A model's computation as a plan reads it: layer calls in run order over numbered tensors
-// ("slots"), each call with its positional inputs only (no masks, keyword arguments or
-// constants).
+// A model's computation as a plan reads it: layer calls (or fused convolution chains) in run
+// order over numbered tensors ("slots"), each with its positional inputs only (no masks,
+// keyword arguments or constants).
 struct InferenceGraph {
   struct Node {
     const Layer* layer = nullptr;
     std::vector<std::size_t> inputs, outputs;
+    // A fused chain headed by `layer` (its step replaces the layers'): inputs x and, with a
+    // residual Add, the Add's other tensor; `absorbed` the layers it runs after `layer`.
+    std::shared_ptr<const conv_fusion::FusedConv> fused;
+    std::vector<const Layer*> absorbed;
   };
   std::vector<Node> nodes;
   std::vector<std::size_t> inputs, outputs;  // the model's, in its order
@@ -61,7 +66,8 @@ class ExecutionPlan {
   struct Step {
     std::unique_ptr<InferenceStep> step;
     std::vector<Place> inputs, outputs;
-    std::size_t pointers = 0;  // offset of its pointer table in the scratch's pointer area
+    std::size_t pointers = 0;   // offset of its pointer table in the scratch's pointer area
+    std::size_t workspace = 0;  // byte offset of its workspace in scratch
   };
   struct Weight {
     std::shared_ptr<const Variable> variable;

@@ -63,6 +63,19 @@ void extend(const Graph& g, const Readers& r, std::size_t head, Graph::FusedChai
   }
 }
 
+// The node making `head`'s one input when it is a plain one-input node (a ZeroPadding to fold)
+// whose output only `head` reads.
+std::optional<std::size_t> only_producer(const Graph& g, const Readers& r, std::size_t head,
+                                         const std::vector<bool>& taken) {
+  const std::size_t slot = g.nodes[head].input_slots.front();
+  const auto& producer = r.producer[slot];
+  if (!producer || taken[*producer] || g.slot_uses[slot] != 1 || r.is_output[slot] || r.of_slot[slot].size() != 1)
+    return std::nullopt;
+  const Graph::Node& p = g.nodes[*producer];
+  if (!plain_node(p) || p.input_slots.size() != 1) return std::nullopt;
+  return producer;
+}
+
 }  // namespace
 
 bool plain_node(const Graph::Node& n) {
@@ -82,12 +95,21 @@ void plan_fusions(Graph& g) {
     Graph::FusedChain chain;
     chain.input_slot = n.input_slots.front();
     chain.output_slot = n.output_slots.front();
-    extend(g, r, head, chain, *conv, taken);
+    // A ZeroPadding before the convolution folds into it; the chain then runs where the
+    // padding ran (`first`), and a call that cannot fuse runs both layers as before.
+    std::size_t first = head;
+    if (const auto padding = only_producer(g, r, head, taken);
+        padding && conv->absorb_padding(*g.entries[g.nodes[*padding].entry].layer)) {
+      first = *padding;
+      chain.input_slot = g.nodes[first].input_slots.front();
+      chain.absorbed.push_back(head);
+    }
+    extend(g, r, first, chain, *conv, taken);
     if (chain.absorbed.empty()) continue;  // the layer alone runs its own PreparedConv
     for (std::size_t id : chain.absorbed) taken[id] = true;
-    taken[head] = true;
+    taken[first] = true;
     chain.conv = std::move(conv);
-    g.fused.emplace(head, std::move(chain));
+    g.fused.emplace(first, std::move(chain));
   }
 }
 
@@ -106,12 +128,25 @@ std::shared_ptr<const detail::InferenceGraph> Functional::inference_graph(const 
   out->slots = g.slot_shapes.size();
   out->inputs = g.input_slots;
   out->outputs = g.output_slots;
+  std::vector<bool> absorbed(g.nodes.size(), false);
+  for (const auto& [head, chain] : g.fused) {
+    for (std::size_t id : chain.absorbed) absorbed[id] = true;
+  }
   for (std::size_t id : g.order) {
     const Graph::Node& n = g.nodes[id];
     const Graph::Entry& e = g.entries[n.entry];
-    if (e.is_input) continue;
+    if (e.is_input || absorbed[id]) continue;
     if (!functional_graph::plain_node(n)) return nullptr;
-    out->nodes.push_back({e.layer.get(), n.input_slots, n.output_slots});
+    detail::InferenceGraph::Node node{e.layer.get(), n.input_slots, n.output_slots};
+    if (auto chain = g.fused.find(id); chain != g.fused.end()) {  // its step runs the layers it absorbed
+      const Graph::FusedChain& c = chain->second;
+      node.fused = c.conv;
+      node.inputs = {c.input_slot};
+      if (c.residual_slot) node.inputs.push_back(*c.residual_slot);
+      node.outputs = {c.output_slot};
+      for (std::size_t a : c.absorbed) node.absorbed.push_back(g.entries[g.nodes[a].entry].layer.get());
+    }
+    out->nodes.push_back(std::move(node));
   }
   return out;
 }

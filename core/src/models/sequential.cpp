@@ -115,8 +115,16 @@ std::shared_ptr<const Sequential::Plan> Sequential::plan() const {
   plan->absorbed.resize(stack.size());
   for (std::size_t i = 0; i < stack.size(); ++i) {
     std::unique_ptr<conv_fusion::FusedConv> chain = conv_fusion::FusedConv::start(*stack[i]);
-    if (!chain) continue;
     std::size_t absorbed = 0;
+    // A ZeroPadding before a convolution folds into it: the chain starts at the padding.
+    if (!chain && i + 1 < stack.size()) {
+      chain = conv_fusion::FusedConv::start(*stack[i + 1]);
+      if (chain && chain->absorb_padding(*stack[i]))
+        absorbed = 1;
+      else
+        chain.reset();
+    }
+    if (!chain) continue;
     while (i + 1 + absorbed < stack.size() && chain->absorb(*stack[i + 1 + absorbed], false)) ++absorbed;
     if (absorbed == 0) continue;  // the layer alone runs its own PreparedConv
     plan->chain[i] = std::move(chain);
@@ -159,11 +167,21 @@ std::vector<Tensor> Sequential::call(CallArgs& args) {
 std::shared_ptr<const detail::InferenceGraph> Sequential::inference_graph(const std::vector<TensorSpec>& inputs) const {
   if (inputs.size() != 1) return nullptr;
   auto out = std::make_shared<detail::InferenceGraph>();
-  const std::vector<LayerPtr> stack = layers();
+  const std::shared_ptr<const Plan> plan = this->plan();
+  const std::vector<LayerPtr>& stack = plan->layers;
   out->slots = stack.size() + 1;
   out->inputs = {0};
   out->outputs = {stack.size()};
-  for (std::size_t i = 0; i < stack.size(); ++i) out->nodes.push_back({stack[i].get(), {i}, {i + 1}});
+  for (std::size_t i = 0; i < stack.size(); ++i) {
+    detail::InferenceGraph::Node node{stack[i].get(), {i}, {i + 1}};
+    if (plan->chain[i]) {  // the chain's step runs the layers it absorbed
+      node.fused = plan->chain[i];
+      for (std::size_t a = 1; a <= plan->absorbed[i]; ++a) node.absorbed.push_back(stack[i + a].get());
+      i += plan->absorbed[i];
+      node.outputs = {i + 1};
+    }
+    out->nodes.push_back(std::move(node));
+  }
   return out;
 }
 

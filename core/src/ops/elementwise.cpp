@@ -192,6 +192,32 @@ void copy_block(const float* src, std::int64_t rows, std::int64_t cols, std::int
   for (std::int64_t r = 0; r < rows; ++r) std::copy_n(src + r * src_stride, cols, dst + r * cols);
 }
 
+void scale_shift_rows(const float* x, float* out, std::int64_t rows, std::int64_t cols, const float* scale,
+                      const float* shift) {
+  const ConstArrayMap s(scale, cols), b(shift, cols);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    UArrayMap(out + r * cols, cols) = ConstArrayMap(x + r * cols, cols) * s + b;
+  }
+}
+
+void relu(const float* x, float* out, std::int64_t n, float negative_slope, std::optional<float> max_value,
+          float threshold) {
+  const float cap = max_value.value_or(0.0f);
+  const bool clip_max = max_value.has_value();
+  for (std::int64_t i = 0; i < n; ++i) {
+    const float v = x[i];
+    // Keras's x * (x > threshold), but -inf gives 0 rather than -inf * 0 = NaN. NaN stays
+    // NaN in both branches (plain relu is numpy's maximum(x, 0)).
+    float y = threshold != 0.0f ? (v > threshold || std::isnan(v) ? v : 0.0f) : (v < 0.0f ? 0.0f : v);
+    if (clip_max) y = clip(y, 0.0f, cap);
+    if (negative_slope != 0.0f) {
+      const float below = threshold - v;
+      y -= negative_slope * (below < 0.0f ? 0.0f : below);
+    }
+    out[i] = y;
+  }
+}
+
 }  // namespace kernels
 
 void unary(const Tensor& x, UnaryOp op, Tensor& out) {

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 namespace kplug::ops {
 
@@ -24,18 +25,25 @@ Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& va
   const std::int64_t n = x.shape()[static_cast<std::size_t>(a)];
   Shape shape(static_cast<std::size_t>(x.rank()), 1);
   shape[static_cast<std::size_t>(a)] = n;
-  auto param = [&](const Tensor& p, const char* what) {
-    if (p.size() != n) {
-      throw ValueError(std::string("batch_normalization: ") + what + " has " + std::to_string(p.size()) +
+  for (const auto& [given, what] :
+       {std::pair{&mean, "mean"}, {&variance, "variance"}, {offset, "offset"}, {scale, "scale"}}) {
+    if (given && given->size() != n) {
+      throw ValueError(std::string("batch_normalization: ") + what + " has " + std::to_string(given->size()) +
                        " values, input axis " + std::to_string(a) + " has " + std::to_string(n));
     }
-    return p.reshape(shape);
-  };
-  Tensor inv = reciprocal(sqrt(add(param(variance, "variance"), epsilon)));
-  if (scale) inv = multiply(inv, param(*scale, "scale"));
-  Tensor res = multiply(negative(param(mean, "mean")), inv);
-  if (offset) res = add(res, param(*offset, "offset"));
-  return add(multiply(x, inv), res);
+  }
+  const BatchNormScaleShift p = batch_normalization_scale_shift(mean, variance, offset, scale, epsilon);
+  return add(multiply(x, p.inv.reshape(shape)), p.shift.reshape(shape));
+}
+
+BatchNormScaleShift batch_normalization_scale_shift(const Tensor& mean, const Tensor& variance, const Tensor* offset,
+                                                    const Tensor* scale, float epsilon) {
+  const Shape line{mean.size()};
+  Tensor inv = reciprocal(sqrt(add(variance.reshape(line), epsilon)));
+  if (scale) inv = multiply(inv, scale->reshape(line));
+  Tensor shift = multiply(negative(mean.reshape(line)), inv);
+  if (offset) shift = add(shift, offset->reshape(line));
+  return {std::move(inv), std::move(shift)};
 }
 
 Tensor normalize(const Tensor& x, const Axes& axes, float epsilon) {

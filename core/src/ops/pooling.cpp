@@ -4,6 +4,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/normalization.hpp"
 #include "ops/binary_ops.hpp"
 #include "ops/dispatch.hpp"
@@ -11,6 +12,7 @@
 #include <Eigen/Core>
 
 #include <algorithm>
+#include <limits>
 #include <string>
 
 namespace kplug::ops {
@@ -41,23 +43,39 @@ std::pair<std::int64_t, std::int64_t> span(const PoolAxis& a, std::int64_t o) {
 
 }  // namespace
 
-Tensor pool3d(const Tensor& x, PoolMode mode, const Pool3DOptions& o) {
-  if (x.rank() != 5) {
+namespace {
+
+struct PoolGeometry {
+  std::int64_t batch = 0, channels = 0;
+  PoolAxis d, h, w;
+};
+
+PoolGeometry pool_geometry(const Shape& x, const Pool3DOptions& o) {
+  if (x.size() != 5) {
     throw ValueError("pool3d: expected inputs (batch, depth, height, width, channels) (rank 5), got shape " +
-                     shape_to_string(x.shape()));
+                     shape_to_string(x));
   }
   if (o.padding == Padding::causal) throw ValueError("pool3d: padding must be 'valid' or 'same', got 'causal'");
-  const Tensor in = x.dtype() == DType::float32 ? x : x.astype(DType::float32);
-  const std::int64_t N = in.dim(0), C = in.dim(4);
-  const PoolAxis ad = pool_axis(in.dim(1), o.pool[0], o.strides[0], o.padding);
-  const PoolAxis ah = pool_axis(in.dim(2), o.pool[1], o.strides[1], o.padding);
-  const PoolAxis aw = pool_axis(in.dim(3), o.pool[2], o.strides[2], o.padding);
-  Tensor out = Tensor::empty(Shape{N, ad.out, ah.out, aw.out, C});
-  if (out.size() == 0) return out;
-  const float* px = in.data();
-  float* po = out.data();
-  for (std::int64_t n = 0; n < N; ++n) {
-    const float* batch = px + n * ad.in * ah.in * aw.in * C;
+  return {x[0], x[4], pool_axis(x[1], o.pool[0], o.strides[0], o.padding),
+          pool_axis(x[2], o.pool[1], o.strides[1], o.padding), pool_axis(x[3], o.pool[2], o.strides[2], o.padding)};
+}
+
+}  // namespace
+
+Shape pool3d_output_shape(const Shape& x, const Pool3DOptions& o) {
+  const PoolGeometry g = pool_geometry(x, o);
+  return Shape{g.batch, g.d.out, g.h.out, g.w.out, g.channels};
+}
+
+namespace kernels {
+
+void pool3d(const float* x, const Shape& x_shape, float* out, PoolMode mode, const Pool3DOptions& o) {
+  const PoolGeometry g = pool_geometry(x_shape, o);
+  const std::int64_t C = g.channels;
+  const PoolAxis &ad = g.d, &ah = g.h, &aw = g.w;
+  float* po = out;
+  for (std::int64_t n = 0; n < g.batch; ++n) {
+    const float* batch = x + n * ad.in * ah.in * aw.in * C;
     for (std::int64_t od = 0; od < ad.out; ++od) {
       const auto [d0, d1] = span(ad, od);
       for (std::int64_t oh = 0; oh < ah.out; ++oh) {
@@ -86,6 +104,36 @@ Tensor pool3d(const Tensor& x, PoolMode mode, const Pool3DOptions& o) {
       }
     }
   }
+}
+
+void global_pool(const float* x, std::int64_t batch, std::int64_t positions, std::int64_t channels, float* out,
+                 PoolMode mode) {
+  for (std::int64_t b = 0; b < batch; ++b) {
+    ArrayMap acc(out + b * channels, channels);
+    const float* rows = x + b * positions * channels;
+    if (positions == 0) {
+      acc = mode == PoolMode::max ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
+      continue;
+    }
+    acc = ConstArrayMap(rows, channels);
+    for (std::int64_t p = 1; p < positions; ++p) {
+      const ConstArrayMap v(rows + p * channels, channels);
+      if (mode == PoolMode::max)
+        acc = detail::MaxOp{}.array(acc, v);
+      else
+        acc += v;
+    }
+    if (mode == PoolMode::average) acc /= static_cast<float>(positions);
+  }
+}
+
+}  // namespace kernels
+
+Tensor pool3d(const Tensor& x, PoolMode mode, const Pool3DOptions& o) {
+  const Tensor in = x.dtype() == DType::float32 ? x : x.astype(DType::float32);
+  Tensor out = Tensor::empty(pool3d_output_shape(x.shape(), o));
+  if (out.size() == 0) return out;
+  kernels::pool3d(in.data(), in.shape(), out.data(), mode, o);
   return out;
 }
 

@@ -108,25 +108,30 @@ struct ConvRunner {
   std::optional<Tensor> bias;
   ConvNdOptions conv;
   std::vector<ConvPostOp> post_ops;
+  std::vector<std::pair<std::int64_t, std::int64_t>> input_padding;
   mutable std::mutex mutex;
   mutable std::vector<std::shared_ptr<const ConvPrimitive>> primitives;  // newest last
 
-  // The primitive for x's shape; `axes` (x's, checked) are worked out for a new shape only.
+  // The primitive for inputs of shape x on the calling thread's thread count; `axes` (x's,
+  // checked) are worked out for a new shape only.
   using Axes = std::function<std::vector<ConvAxis>()>;
-  std::shared_ptr<const ConvPrimitive> primitive_for(const Tensor& x, const Axes& axes) const;
-  std::shared_ptr<const ConvPrimitive> create(const Tensor& x, const std::vector<ConvAxis>& axes) const;
+  std::shared_ptr<const ConvPrimitive> primitive_for(const Shape& x, const Axes& axes) const;
+  std::shared_ptr<const ConvPrimitive> create(const Shape& x, const std::vector<ConvAxis>& axes) const;
   Tensor run(const Tensor& x, const Axes& axes, const Tensor* residual) const;
+  // Runs p on caller storage; `out` holds the residual with a sum post-op. A workspace smaller
+  // than p's scratchpad is replaced by a temporary one.
+  void execute(const ConvPrimitive& p, const float* x, float* out, std::span<std::byte> workspace) const;
 };
 
 }  // namespace
 
 struct PreparedConv::Impl : ConvRunner {};
 
-std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x, const Axes& axes) const {
+std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Shape& x, const Axes& axes) const {
   const std::lock_guard lock(mutex);
   const int threads = kplug::get_num_threads();
   for (const auto& p : primitives) {
-    if (p->input == x.shape() && p->threads == threads) return p;
+    if (p->input == x && p->threads == threads) return p;
   }
   auto made = create(x, axes());
   if (primitives.size() == kKeptShapes) primitives.erase(primitives.begin());
@@ -134,19 +139,18 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Tensor& x, 
   return made;
 }
 
-std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x, const std::vector<ConvAxis>& axes) const {
+std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Shape& x, const std::vector<ConvAxis>& axes) const {
   const dnnl::engine& engine = detail::cpu_engine();
   const auto spatial = axes.size();
   const std::int64_t F = kernel.dim(-1);
   auto p = std::make_shared<ConvPrimitive>();
-  p->input = x.shape();
+  p->input = x;
   p->threads = kplug::get_num_threads();
-  p->output = {x.dim(0)};
+  p->output = {x.front()};
   dims strides, dilates, pad_l, pad_r;
   for (std::size_t i = 0; i < spatial; ++i) {
     const ConvAxis& a = axes[i];
-    p->output.push_back(conv_general_output_length(x.dim(1 + static_cast<std::int64_t>(i)),
-                                                   kernel.dim(static_cast<std::int64_t>(i)), a));
+    p->output.push_back(conv_general_output_length(x[1 + i], kernel.dim(static_cast<std::int64_t>(i)), a));
     strides.push_back(a.stride);
     dilates.push_back(a.dilation - 1);
     pad_l.push_back(a.pad_before);
@@ -184,31 +188,39 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Tensor& x, const s
 Tensor ConvRunner::run(const Tensor& x, const Axes& axes, const Tensor* residual) const {
   detail::prepare_kernel_call();
   try {
-    const auto p = primitive_for(x, axes);
+    const auto p = primitive_for(x.shape(), axes);
     Tensor out = residual ? *residual : Tensor::empty(p->output);
     if (residual && residual->shape() != p->output) {
       throw ValueError("conv: the residual added to the output has shape " + shape_to_string(residual->shape()) +
                        ", the output " + shape_to_string(p->output));
     }
     if (out.size() == 0) return out;
-    const dnnl::engine& engine = detail::cpu_engine();
-    Tensor scratchpad = Tensor::empty(Shape{static_cast<std::int64_t>(p->scratchpad.get_size() / sizeof(float)) + 1});
-    std::unordered_map<int, dnnl::memory> args{
-        {DNNL_ARG_SRC, dnnl::memory(p->src, engine, const_cast<float*>(x.data()))},
-        {DNNL_ARG_WEIGHTS, p->weights},
-        {DNNL_ARG_DST, dnnl::memory(p->dst, engine, out.data())},
-        {DNNL_ARG_SCRATCHPAD, dnnl::memory(p->scratchpad, engine, scratchpad.data())}};
-    if (bias) {
-      args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({bias->size()}, dt::f32, tag::a), engine,
-                                               const_cast<float*>(bias->data())));
-    }
-    dnnl::stream stream(engine);
-    p->primitive.execute(stream, args);
-    stream.wait();
+    execute(*p, x.data(), out.data(), {});
     return out;
   } catch (const dnnl::error& e) {
     detail::rethrow(e, "convolution");
   }
+}
+
+void ConvRunner::execute(const ConvPrimitive& p, const float* x, float* out, std::span<std::byte> workspace) const {
+  const dnnl::engine& engine = detail::cpu_engine();
+  Tensor temporary;
+  void* scratchpad = workspace.data();
+  if (workspace.size() < p.scratchpad.get_size()) {
+    temporary = Tensor::empty(Shape{static_cast<std::int64_t>(p.scratchpad.get_size() / sizeof(float)) + 1});
+    scratchpad = temporary.data();
+  }
+  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(p.src, engine, const_cast<float*>(x))},
+                                             {DNNL_ARG_WEIGHTS, p.weights},
+                                             {DNNL_ARG_DST, dnnl::memory(p.dst, engine, out)},
+                                             {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, engine, scratchpad)}};
+  if (bias) {
+    args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({bias->size()}, dt::f32, tag::a), engine,
+                                             const_cast<float*>(bias->data())));
+  }
+  dnnl::stream stream(engine);
+  p.primitive.execute(stream, args);
+  stream.wait();
 }
 
 PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedConvOptions options)
@@ -220,6 +232,11 @@ PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedCon
   Impl& impl = *impl_;
   impl.conv = std::move(options.conv);
   impl.kernel = kernel;
+  impl.input_padding = std::move(options.input_padding);
+  if (!impl.input_padding.empty() && static_cast<std::int64_t>(impl.input_padding.size()) != kernel.rank() - 2) {
+    throw ValueError("conv: " + std::to_string(impl.input_padding.size()) + " input paddings for " +
+                     std::to_string(kernel.rank() - 2) + " spatial axes");
+  }
   if (options.depthwise) {  // (k..., C, M) is (k..., 1, C * M) grouped by C: output c * M + m either way
     Shape grouped(kernel.shape().begin(), kernel.shape().end() - 2);
     grouped.push_back(1);
@@ -248,25 +265,84 @@ PreparedConv::~PreparedConv() = default;
 
 std::int64_t PreparedConv::output_channels() const { return impl_->kernel.dim(-1); }
 
-Tensor PreparedConv::run(const Tensor& x, const Tensor* residual) const {
-  const Impl& impl = *impl_;
-  if (x.rank() != impl.kernel.rank()) {
+namespace {
+
+void check_inputs(const ConvRunner& impl, const Shape& x, bool residual) {
+  const auto rank = static_cast<std::int64_t>(x.size());
+  if (rank != impl.kernel.rank()) {
     throw ValueError("conv: expected inputs (batch, spatial..., channels) of rank " +
                      std::to_string(impl.kernel.rank()) + " for the kernel " + shape_to_string(impl.kernel.shape()) +
-                     ", got shape " + shape_to_string(x.shape()));
+                     ", got shape " + shape_to_string(x));
   }
-  if (x.dim(-1) != impl.kernel.dim(-2) * impl.conv.groups) {
+  if (x.back() != impl.kernel.dim(-2) * impl.conv.groups) {
     throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) +
                      " with groups=" + std::to_string(impl.conv.groups) + " expects " +
                      std::to_string(impl.kernel.dim(-2) * impl.conv.groups) + " input channels, the inputs " +
-                     shape_to_string(x.shape()) + " have " + std::to_string(x.dim(-1)));
+                     shape_to_string(x) + " have " + std::to_string(x.back()));
   }
-  if (has_sum(impl.post_ops) != (residual != nullptr)) {
+  if (has_sum(impl.post_ops) != residual) {
     throw ValueError(residual ? "conv: a residual given without a sum post-op"
                               : "conv: the sum post-op needs the residual it adds");
   }
+}
+
+// The convolution's axes for inputs of shape x: its own padding worked out on the input padded
+// by input_padding, which then adds to it. (The Tensor forward_axes reads the shape of is made
+// for a new input shape only.)
+std::vector<ConvAxis> axes_for(const ConvRunner& impl, const Shape& x) {
+  Shape padded = x;
+  for (std::size_t i = 0; i < impl.input_padding.size() && 1 + i < padded.size(); ++i)
+    padded[1 + i] += impl.input_padding[i].first + impl.input_padding[i].second;
+  std::vector<ConvAxis> axes = detail::forward_axes("conv", Tensor::empty(padded), impl.kernel, impl.conv);
+  for (std::size_t i = 0; i < impl.input_padding.size() && i < axes.size(); ++i) {
+    axes[i].pad_before += impl.input_padding[i].first;
+    axes[i].pad_after += impl.input_padding[i].second;
+  }
+  return axes;
+}
+
+// The primitive for inputs of shape x, the inputs checked when the shape is new.
+std::shared_ptr<const ConvPrimitive> primitive_of(const ConvRunner& impl, const Shape& x) {
+  return impl.primitive_for(x, [&] {
+    check_inputs(impl, x, has_sum(impl.post_ops));
+    return axes_for(impl, x);
+  });
+}
+
+}  // namespace
+
+Tensor PreparedConv::run(const Tensor& x, const Tensor* residual) const {
+  const Impl& impl = *impl_;
+  check_inputs(impl, x.shape(), residual != nullptr);
   return impl.run(
-      x, [&] { return detail::forward_axes("conv", x, impl.kernel, impl.conv); }, residual);
+      x, [&] { return axes_for(impl, x.shape()); }, residual);
+}
+
+Shape PreparedConv::output_shape(const Shape& x) const {
+  detail::prepare_kernel_call();
+  try {
+    return primitive_of(*impl_, x)->output;
+  } catch (const dnnl::error& e) {
+    detail::rethrow(e, "convolution");
+  }
+}
+
+std::size_t PreparedConv::workspace_bytes(const Shape& x) const {
+  detail::prepare_kernel_call();
+  try {
+    return primitive_of(*impl_, x)->scratchpad.get_size();
+  } catch (const dnnl::error& e) {
+    detail::rethrow(e, "convolution");
+  }
+}
+
+void PreparedConv::run_into(const float* x, const Shape& x_shape, float* out, std::span<std::byte> workspace) const {
+  detail::prepare_kernel_call();
+  try {
+    impl_->execute(*primitive_of(*impl_, x_shape), x, out, workspace);
+  } catch (const dnnl::error& e) {
+    detail::rethrow(e, "convolution");
+  }
 }
 
 namespace detail {

@@ -1,6 +1,7 @@
 #include "kplug/ops/shape.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/ops/kernels.hpp"
 
 #include <algorithm>
 #include <cstring>
@@ -201,24 +202,40 @@ Tensor pad(const Tensor& x, const std::vector<std::pair<std::int64_t, std::int64
     out_shape[i] += pads[i].first + pads[i].second;
   }
   if (x.rank() == 0) return x.clone();
-  Tensor out(out_shape, value);
-  if (x.size() == 0) return out;
-  const std::size_t rank = out_shape.size();
-  const std::int64_t n = rank ? x.shape()[rank - 1] : 1;
+  Tensor out = Tensor::empty(out_shape);
+  kernels::pad(x.data(), x.shape(), pads, value, out.data());
+  return out;
+}
+
+void kernels::pad(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> pads,
+                  float value, float* out) {
+  if (x_shape.empty()) {
+    *out = *x;
+    return;
+  }
+  Shape out_shape = x_shape;
+  for (std::size_t i = 0; i < pads.size(); ++i) out_shape[i] += pads[i].first + pads[i].second;
+  std::fill_n(out, shape_size(out_shape), value);
+  // x is copied in blocks of its axes from the innermost padded one on, contiguous in both (an
+  // image row with its channels, for a spatial padding of channels-last images).
+  std::size_t inner = out_shape.size();
+  while (inner > 1 && pads[inner - 1].first == 0 && pads[inner - 1].second == 0) --inner;
+  const std::size_t rank = inner;  // the axes walked; the last one's block is copied whole
+  std::int64_t block = 1;
+  for (std::size_t d = rank - 1; d < x_shape.size(); ++d) block *= x_shape[d];
+  if (block == 0) return;
+  const std::int64_t blocks = shape_size(x_shape) / block;
   const Shape out_strides = row_major_strides(out_shape);
-  const float* src = x.data();
-  float* dst = out.data();
-  Shape index(rank, 0);  // over x's axes except the last
-  for (std::int64_t row = 0; row < x.size() / n; ++row) {
+  Shape index(rank, 0);  // over x's axes before the copied block
+  for (std::int64_t b = 0; b < blocks; ++b) {
     std::int64_t offset = 0;
     for (std::size_t d = 0; d < rank; ++d) offset += (index[d] + pads[d].first) * out_strides[d];
-    std::memcpy(dst + offset, src + row * n, static_cast<std::size_t>(n) * sizeof(float));
+    std::memcpy(out + offset, x + b * block, static_cast<std::size_t>(block) * sizeof(float));
     for (std::size_t d = rank - 1; d-- > 0;) {
-      if (++index[d] < x.shape()[d]) break;
+      if (++index[d] < x_shape[d]) break;
       index[d] = 0;
     }
   }
-  return out;
 }
 
 }  // namespace kplug::ops

@@ -31,6 +31,7 @@ class ReLU : public ElementwiseLayer<ReLU, ReLUOptions> {
  public:
   static const config::Fields<Options>& fields();
   ReLU(Options options, LayerArgs args);
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

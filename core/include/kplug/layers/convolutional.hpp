@@ -99,6 +99,7 @@ struct SeparableConvOptions : DepthwiseConvOptions<Rank> {
 struct PreparedConvSpec {
   ops::PreparedConvOptions conv;
   std::optional<std::vector<ops::ConvPostOp>> activation;
+  std::shared_ptr<Activation> activation_function;  // the layer's, applied after when not fused
   bool channels_first = false;
 };
 
@@ -113,6 +114,8 @@ class ConvLayer : public Layer {
   using PreparedSpec = PreparedConvSpec;
   // How the layer runs as an ops::PreparedConv (Conv and DepthwiseConv; null for the others).
   virtual std::optional<PreparedSpec> prepared_spec() const { return std::nullopt; }
+  // The layer's PreparedConv as a step (channels_last layers with a prepared_spec).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   using Layer::Layer;
@@ -140,6 +143,8 @@ class ConvLayer : public Layer {
   // change); x as channels_last_input checks it.
   std::vector<Tensor> run_prepared(const CallArgs& args, const BaseConvOptions<Rank>& options,
                                    std::int64_t channels) const;
+  // The layer's PreparedConv for `spec` and its current weights.
+  std::shared_ptr<const ops::PreparedConv> prepared_conv(PreparedSpec spec) const;
 
   VariablePtr kernel_, bias_;
 

@@ -241,6 +241,7 @@ class ActivationLayer : public FieldsLayer<ActivationLayer, ActivationOptions> {
   ActivationLayer(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

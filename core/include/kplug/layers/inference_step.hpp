@@ -30,22 +30,29 @@ struct TensorSpec {
 
 class InferenceStep {
  public:
-  explicit InferenceStep(std::vector<TensorSpec> outputs) : outputs_(std::move(outputs)) {}
+  // `workspace_bytes`: scratch the step needs while it runs (a convolution's), laid out by the
+  // plan with the tensors and given to each run.
+  explicit InferenceStep(std::vector<TensorSpec> outputs, std::size_t workspace_bytes = 0)
+      : outputs_(std::move(outputs)), workspace_bytes_(workspace_bytes) {}
   virtual ~InferenceStep();
   InferenceStep(const InferenceStep&) = delete;
   InferenceStep& operator=(const InferenceStep&) = delete;
 
   const std::vector<TensorSpec>& outputs() const noexcept { return outputs_; }
+  std::size_t workspace_bytes() const noexcept { return workspace_bytes_; }
   // True for ViewStep: the plan gives the output its input's storage and runs nothing.
   virtual bool is_view() const noexcept { return false; }
 
   // Computes the outputs. `inputs` hold the tensors of the specs the step was planned for,
-  // `outputs` storage for outputs() (64-byte aligned, never overlapping an input). Called
-  // by any number of threads at once: a step does not change itself.
-  virtual void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const = 0;
+  // `outputs` storage for outputs() (64-byte aligned, never overlapping an input), `workspace`
+  // workspace_bytes() of 64-byte aligned scratch for this run only. Called by any number of
+  // threads at once: a step does not change itself.
+  virtual void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+                   std::span<std::byte> workspace) const = 0;
 
  private:
   std::vector<TensorSpec> outputs_;
+  std::size_t workspace_bytes_ = 0;
 };
 
 // A single output that is the first input's bytes under another shape (Flatten, Reshape,
@@ -54,7 +61,7 @@ class ViewStep final : public InferenceStep {
  public:
   explicit ViewStep(TensorSpec output) : InferenceStep({std::move(output)}) {}
   bool is_view() const noexcept override { return true; }
-  void run(std::span<const std::byte* const>, std::span<std::byte* const>) const override {}
+  void run(std::span<const std::byte* const>, std::span<std::byte* const>, std::span<std::byte>) const override {}
 };
 
 }  // namespace kplug

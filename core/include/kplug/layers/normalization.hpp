@@ -113,6 +113,7 @@ class BatchNormalization : public BetaGammaLayer<BatchNormalization, BatchNormal
   static const config::Fields<Options>& fields();
   BatchNormalization(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
   bool supports_masking() const override { return true; }
 
  protected:

@@ -51,6 +51,7 @@ class BasePooling : public FieldsLayer<BasePooling<Rank, Mode>, PoolingOptions<R
   static const config::Fields<Options>& fields();
   BasePooling(Options options, LayerArgs args);  // strides resolved (none: pool_size)
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
@@ -88,6 +89,7 @@ class BaseGlobalPooling : public FieldsLayer<BaseGlobalPooling<Rank, Mode>, Glob
   bool supports_masking() const override { return Rank == 1 && Mode == PoolingMode::average; }
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
                                                   const std::vector<Tensor>& outputs) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

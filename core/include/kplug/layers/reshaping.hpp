@@ -145,6 +145,7 @@ class BaseZeroPadding : public FieldsLayer<BaseZeroPadding<N>, ZeroPaddingOption
   static const config::Fields<Options>& fields();
   BaseZeroPadding(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

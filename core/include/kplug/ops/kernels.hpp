@@ -5,12 +5,15 @@
 
 #include "kplug/dtype.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/pooling.hpp"
 #include "kplug/shape.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
 namespace kplug::ops::kernels {
@@ -27,6 +30,10 @@ void add(const float* a, const float* b, float* out, std::int64_t n);
 void multiply(const float* a, const float* b, float* out, std::int64_t n);
 // out = s - x element-wise over n values; `out` may be `x`.
 void subtract_from(float s, const float* x, float* out, std::int64_t n);
+// Keras's relu(x, negative_slope, max_value, threshold) element-wise over n values (the
+// general form activations::relu uses); `out` may be `x`.
+void relu(const float* x, float* out, std::int64_t n, float negative_slope, std::optional<float> max_value,
+          float threshold);
 // The rows x cols block at `src` (rows `src_stride` values apart) into contiguous `dst`.
 void copy_block(const float* src, std::int64_t rows, std::int64_t cols, std::int64_t src_stride, float* dst);
 // out[i] = table row ids[i] for n integer ids of `ids_dtype` (rows of row_bytes bytes);
@@ -38,5 +45,19 @@ void take_rows(const std::byte* table, std::int64_t rows, std::size_t row_bytes,
 // gamma and beta (cols values) may be null.
 void layer_norm_rows(const float* x, float* out, std::int64_t rows, std::int64_t cols, float epsilon,
                      const float* gamma, const float* beta);
+// out[r, c] = x[r, c] * scale[c] + shift[c] for rows x cols (an inference batch normalization
+// along the last axis); `out` may be `x`.
+void scale_shift_rows(const float* x, float* out, std::int64_t rows, std::int64_t cols, const float* scale,
+                      const float* shift);
+// ops::pool3d of channels-last x (batch, depth, height, width, channels) into `out`
+// (pool3d_output_shape values).
+void pool3d(const float* x, const Shape& x_shape, float* out, PoolMode mode, const Pool3DOptions& options);
+// out[b, c] = the max or mean of x[b, p, c] over p, for x (batch, positions, channels): global
+// pooling, channels last.
+void global_pool(const float* x, std::int64_t batch, std::int64_t positions, std::int64_t channels, float* out,
+                 PoolMode mode);
+// ops::pad: x (x_shape) into `out` with pads[i] = {before, after} values of `value` around axis i.
+void pad(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> pads, float value,
+         float* out);
 }  // namespace kplug::ops::kernels
 #pragma GCC visibility pop

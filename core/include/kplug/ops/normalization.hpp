@@ -23,6 +23,13 @@ Moments moments_from_squares(const Tensor& x, const Axes& axes);
 // length on that axis.
 Tensor batch_normalization(const Tensor& x, const Tensor& mean, const Tensor& variance, std::int64_t axis,
                            const Tensor* offset, const Tensor* scale, float epsilon);
+// batch_normalization's inv and (offset - mean * inv), 1-D, as it computes them: the whole
+// normalization is then x * inv + shift along the axis (kernels::scale_shift_rows).
+struct BatchNormScaleShift {
+  Tensor inv, shift;
+};
+BatchNormScaleShift batch_normalization_scale_shift(const Tensor& mean, const Tensor& variance, const Tensor* offset,
+                                                    const Tensor* scale, float epsilon);
 
 // keras.ops.normalize(order=2): x * rsqrt(max(sum(x^2 over axes), epsilon^2)).
 // (ops::l2_normalize in nn.hpp is tf.nn's form, which clamps at epsilon, not epsilon^2.)

@@ -40,6 +40,8 @@ struct Pool3DOptions {
 // Max or average over (d, h, w) windows; average with "same" padding divides by the window's
 // in-bounds elements (Keras). pool1d/pool2d are this with unit leading axes.
 Tensor pool3d(const Tensor& x, PoolMode mode, const Pool3DOptions& options = {});
+// pool3d's output shape for inputs of shape x (ValueError as pool3d).
+Shape pool3d_output_shape(const Shape& x, const Pool3DOptions& options);
 inline Tensor max_pool3d(const Tensor& x, const Pool3DOptions& o = {}) { return pool3d(x, PoolMode::max, o); }
 inline Tensor avg_pool3d(const Tensor& x, const Pool3DOptions& o = {}) { return pool3d(x, PoolMode::average, o); }
 

@@ -10,12 +10,15 @@
 #include "kplug/ops/conv.hpp"
 #include "kplug/tensor.hpp"
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #pragma GCC visibility push(default)  // exported API (libkplug is built with -fvisibility=hidden)
@@ -49,6 +52,9 @@ struct PreparedConvOptions {
   ConvNdOptions conv;  // strides, dilation, padding, groups (1 with `depthwise`)
   bool depthwise = false;
   std::vector<ConvPostOp> post_ops;  // at most one sum
+  // Zeros {before, after} each spatial axis of x first (a ZeroPadding layer folded in): the
+  // convolution, its "same" padding included, sees the padded input. Empty: none.
+  std::vector<std::pair<std::int64_t, std::int64_t>> input_padding;
 };
 
 class PreparedConv {
@@ -64,6 +70,15 @@ class PreparedConv {
   // primitive (a few are kept).
   Tensor run(const Tensor& x, const Tensor* residual = nullptr) const;
   std::int64_t output_channels() const;
+
+  // What an execution plan's step runs (kplug/layers/inference_step.hpp): the output shape and
+  // the scratch run_into needs for inputs of shape x (ValueError as run() for inputs it cannot
+  // take), and run() on caller storage. `out` holds output_shape(x) floats, and with a sum
+  // post-op the residual it adds. A workspace smaller than needed (a call with more threads than
+  // when it was sized) is replaced by a temporary one.
+  Shape output_shape(const Shape& x) const;
+  std::size_t workspace_bytes(const Shape& x) const;
+  void run_into(const float* x, const Shape& x_shape, float* out, std::span<std::byte> workspace) const;
 
  private:
   struct Impl;

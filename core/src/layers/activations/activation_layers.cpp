@@ -4,6 +4,7 @@
 #include "kplug/json.hpp"
 #include "kplug/layers/activations.hpp"
 #include "kplug/layers/layer_fields.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/normalization.hpp"
 #include "kplug/ops/reduce.hpp"
 
@@ -59,6 +60,45 @@ std::vector<Tensor> ReLU::call(CallArgs& args) {
   if (options_.max_value) max_value = static_cast<float>(options_.max_value->value);
   return {activations::relu(args.inputs[0], static_cast<float>(options_.negative_slope.value), max_value,
                             static_cast<float>(options_.threshold.value))};
+}
+
+namespace {
+
+// activations::relu's kernels on storage.
+class ReluStep final : public InferenceStep {
+ public:
+  ReluStep(TensorSpec output, float negative_slope, std::optional<float> max_value, float threshold)
+      : InferenceStep({std::move(output)}),
+        negative_slope_(negative_slope),
+        max_value_(max_value),
+        threshold_(threshold),
+        size_(shape_size(outputs()[0].shape)) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    const auto* x = reinterpret_cast<const float*>(inputs[0]);
+    auto* y = reinterpret_cast<float*>(outputs[0]);
+    if (negative_slope_ == 0.0f && !max_value_ && threshold_ == 0.0f)
+      ops::kernels::unary(x, y, size_, ops::UnaryOp::relu);
+    else
+      ops::kernels::relu(x, y, size_, negative_slope_, max_value_, threshold_);
+  }
+
+ private:
+  float negative_slope_;
+  std::optional<float> max_value_;
+  float threshold_;
+  std::int64_t size_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> ReLU::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].dtype != DType::float32) return nullptr;
+  std::optional<float> max_value;
+  if (options_.max_value) max_value = static_cast<float>(options_.max_value->value);
+  return std::make_unique<ReluStep>(inputs[0], static_cast<float>(options_.negative_slope.value), max_value,
+                                    static_cast<float>(options_.threshold.value));
 }
 
 // ---- LeakyReLU ----

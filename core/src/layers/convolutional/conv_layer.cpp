@@ -5,6 +5,7 @@
 #include "kplug/object.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/convolutional/conv_common.hpp"
+#include "layers/planning/conv_step.hpp"
 
 #include <utility>
 
@@ -109,23 +110,36 @@ typename ConvLayer<Rank>::PreparedSpec ConvLayer<Rank>::make_spec(const BaseConv
   spec.conv.depthwise = depthwise;
   if (const NamedFunction* f = options.activation->as_named_function())
     spec.activation = ops::activation_post_ops(f->name());
+  spec.activation_function = options.activation;
   spec.channels_first = options.data_format == "channels_first";
   return spec;
 }
 
 template <std::size_t Rank>
-std::vector<Tensor> ConvLayer<Rank>::run_prepared(const CallArgs& args, const BaseConvOptions<Rank>& options,
-                                                  std::int64_t channels) const {
-  PreparedSpec spec = *prepared_spec();
-  const Tensor x = channels_last_input(args, options, channels);
+std::shared_ptr<const ops::PreparedConv> ConvLayer<Rank>::prepared_conv(PreparedSpec spec) const {
   const Tensor& kernel = kernel_->value();
   std::vector<Tensor> sources{kernel};
   if (bias_) sources.push_back(bias_->value());
-  const auto conv = prepared_.get(sources, [&] {
+  return prepared_.get(sources, [&] {
     spec.conv.post_ops = spec.activation.value_or(std::vector<ops::ConvPostOp>{});
     return std::make_unique<ops::PreparedConv>(kernel, bias_ ? &sources[1] : nullptr, spec.conv);
   });
-  Tensor y = conv->run(x);
+}
+
+template <std::size_t Rank>
+std::unique_ptr<InferenceStep> ConvLayer<Rank>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  std::optional<PreparedSpec> spec = prepared_spec();
+  if (!spec || spec->channels_first || !built()) return nullptr;
+  std::shared_ptr<Activation> after = spec->activation ? nullptr : spec->activation_function;
+  return planning::make_conv_step(prepared_conv(*spec), inputs, false, std::move(after));
+}
+
+template <std::size_t Rank>
+std::vector<Tensor> ConvLayer<Rank>::run_prepared(const CallArgs& args, const BaseConvOptions<Rank>& options,
+                                                  std::int64_t channels) const {
+  const PreparedSpec spec = *prepared_spec();
+  const Tensor x = channels_last_input(args, options, channels);
+  Tensor y = prepared_conv(spec)->run(x);
   // An activation applied after sees Keras's layout (an axis-wise one like softmax acts on the last axis).
   if (spec.channels_first) y = y.move_last_axis_to(1);
   if (!spec.activation) y = (*options.activation)(y);

@@ -2,6 +2,9 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/core.hpp"
 #include "kplug/serialization.hpp"
+#include "layers/planning/step_activation.hpp"
+
+#include <cstring>
 
 namespace kplug::layers {
 
@@ -41,6 +44,33 @@ std::vector<PartialShape> ActivationLayer::compute_output_shape(const std::vecto
 std::vector<Tensor> ActivationLayer::call(CallArgs& args) {
   expect_inputs(args, 1);
   return {(*options_.activation)(args.inputs[0])};
+}
+
+namespace {
+
+class ActivationStep final : public InferenceStep {
+ public:
+  ActivationStep(TensorSpec output, std::shared_ptr<Activation> activation)
+      : InferenceStep({std::move(output)}), activation_(std::move(activation)) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    std::memcpy(outputs[0], inputs[0], this->outputs()[0].nbytes());
+    activation_.apply(reinterpret_cast<float*>(outputs[0]), this->outputs()[0].shape);
+  }
+
+ private:
+  planning::StepActivation activation_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> ActivationLayer::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].dtype != DType::float32) return nullptr;
+  // The step applies the activation in place: not for one that changes the shape (glu).
+  const PartialShape in = PartialShape::known(inputs[0].shape);
+  if (compute_output_shape({in}) != std::vector<PartialShape>{in}) return nullptr;
+  return std::make_unique<ActivationStep>(inputs[0], options_.activation);
 }
 
 }  // namespace kplug::layers

@@ -85,7 +85,8 @@ class DenseStep final : public InferenceStep {
         units_(kernel_.shape()[1]),
         rows_(shape_size(outputs()[0].shape) / units_) {}
 
-  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
     auto* y = reinterpret_cast<float*>(outputs[0]);
     ops::kernels::gemm(reinterpret_cast<const float*>(inputs[0]), kernel_.data(), y, rows_, kernel_.shape()[0], units_);
     if (bias_) ops::kernels::add_row(y, bias_->data(), rows_, units_);

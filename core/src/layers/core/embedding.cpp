@@ -107,7 +107,8 @@ class LookupStep final : public InferenceStep {
   LookupStep(TensorSpec output, DType ids_dtype, Tensor table, std::string what)
       : InferenceStep({std::move(output)}), ids_dtype_(ids_dtype), table_(std::move(table)), what_(std::move(what)) {}
 
-  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
     const std::int64_t rows = table_.dim(0);
     const std::int64_t n = shape_size(this->outputs()[0].shape) / table_.dim(1);
     ops::kernels::take_rows(table_.bytes(), rows,

@@ -204,7 +204,8 @@ namespace {
 class SumStep final : public InferenceStep {
  public:
   explicit SumStep(TensorSpec output) : InferenceStep({std::move(output)}), size_(shape_size(outputs()[0].shape)) {}
-  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
     auto* out = reinterpret_cast<float*>(outputs[0]);
     const auto in = [&](std::size_t i) { return reinterpret_cast<const float*>(inputs[i]); };
     if (inputs.size() == 1) {

@@ -1,6 +1,7 @@
 // BatchNormalization (keras/src/layers/normalization/batch_normalization.py), inference.
 #include "kplug/errors.hpp"
 #include "kplug/layers/normalization.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/normalization.hpp"
 
 #include <cmath>
@@ -97,6 +98,44 @@ std::vector<Tensor> BatchNormalization::call(CallArgs& args) {
   return {ops::batch_normalization(x, moving_mean_->value(), moving_variance_->value(), options_.axis,
                                    beta_ ? &beta : nullptr, gamma_ ? &gamma : nullptr,
                                    static_cast<float>(options_.epsilon))};
+}
+
+namespace {
+
+// x * inv + shift along the last axis, inv and shift made once from the weights.
+class BatchNormStep final : public InferenceStep {
+ public:
+  BatchNormStep(TensorSpec output, ops::BatchNormScaleShift p)
+      : InferenceStep({std::move(output)}),
+        p_(std::move(p)),
+        cols_(p_.inv.size()),
+        rows_(shape_size(outputs()[0].shape) / cols_) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::scale_shift_rows(reinterpret_cast<const float*>(inputs[0]), reinterpret_cast<float*>(outputs[0]),
+                                   rows_, cols_, p_.inv.data(), p_.shift.data());
+  }
+
+ private:
+  ops::BatchNormScaleShift p_;
+  std::int64_t cols_, rows_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> BatchNormalization::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || !built()) return nullptr;
+  const TensorSpec& x = inputs[0];
+  const auto rank = static_cast<std::int64_t>(x.shape.size());
+  if (x.dtype != DType::float32 || rank == 0 || (options_.axis != -1 && options_.axis != rank - 1)) return nullptr;
+  const Tensor& mean = moving_mean_->value();
+  if (x.shape.back() != mean.size() || shape_size(x.shape) == 0) return nullptr;
+  const Tensor gamma = gamma_ ? gamma_->value() : Tensor();
+  const Tensor beta = beta_ ? beta_->value() : Tensor();
+  return std::make_unique<BatchNormStep>(
+      x, ops::batch_normalization_scale_shift(mean, moving_variance_->value(), beta_ ? &beta : nullptr,
+                                              gamma_ ? &gamma : nullptr, static_cast<float>(options_.epsilon)));
 }
 
 }  // namespace kplug::layers

@@ -96,7 +96,8 @@ class LayerNormStep final : public InferenceStep {
         gamma_(std::move(gamma)),
         beta_(std::move(beta)) {}
 
-  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
     ops::kernels::layer_norm_rows(reinterpret_cast<const float*>(inputs[0]), reinterpret_cast<float*>(outputs[0]),
                                   rows_, cols_, epsilon_, gamma_ ? gamma_->data() : nullptr,
                                   beta_ ? beta_->data() : nullptr);

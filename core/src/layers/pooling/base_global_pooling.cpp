@@ -2,6 +2,7 @@
 // (keras/src/layers/pooling/base_global_pooling.py); GlobalAveragePooling1D's masked mean.
 #include "kplug/errors.hpp"
 #include "kplug/layers/pooling.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/pooling.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "layers/spatial_options.hpp"
@@ -67,6 +68,44 @@ std::vector<Tensor> BaseGlobalPooling<Rank, Mode>::call(CallArgs& args) {
   std::vector<std::int64_t> spatial_axes;
   for (std::size_t i = 0; i < Rank; ++i) spatial_axes.push_back((channels_last ? 1 : 2) + static_cast<std::int64_t>(i));
   return {Mode == PoolingMode::max ? ops::max(x, spatial_axes, keepdims) : ops::mean(x, spatial_axes, keepdims)};
+}
+
+namespace {
+
+// The max or mean over the positions of a channels-last (batch, positions..., channels) tensor.
+class GlobalPoolStep final : public InferenceStep {
+ public:
+  GlobalPoolStep(TensorSpec output, std::int64_t batch, std::int64_t positions, std::int64_t channels,
+                 ops::PoolMode mode)
+      : InferenceStep({std::move(output)}), batch_(batch), positions_(positions), channels_(channels), mode_(mode) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::global_pool(reinterpret_cast<const float*>(inputs[0]), batch_, positions_, channels_,
+                              reinterpret_cast<float*>(outputs[0]), mode_);
+  }
+
+ private:
+  std::int64_t batch_, positions_, channels_;
+  ops::PoolMode mode_;
+};
+
+}  // namespace
+
+template <std::size_t Rank, PoolingMode Mode>
+std::unique_ptr<InferenceStep> BaseGlobalPooling<Rank, Mode>::plan_inference(
+    const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || this->options_.data_format != "channels_last") return nullptr;
+  const TensorSpec& x = inputs[0];
+  if (x.dtype != DType::float32 || x.shape.size() != Rank + 2) return nullptr;
+  const std::int64_t batch = x.shape.front(), channels = x.shape.back();
+  const std::int64_t positions = shape_size(x.shape) == 0 ? 0 : shape_size(x.shape) / (batch * channels);
+  if (batch * channels == 0 || positions == 0) return nullptr;
+  TensorSpec out{Shape{batch}, DType::float32};
+  for (std::size_t i = 0; this->options_.keepdims && i < Rank; ++i) out.shape.push_back(1);
+  out.shape.push_back(channels);
+  const ops::PoolMode mode = Mode == PoolingMode::max ? ops::PoolMode::max : ops::PoolMode::average;
+  return std::make_unique<GlobalPoolStep>(std::move(out), batch, positions, channels, mode);
 }
 
 template class BaseGlobalPooling<1, PoolingMode::max>;

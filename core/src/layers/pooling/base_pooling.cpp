@@ -1,6 +1,7 @@
 // Keras's BasePooling: Max/AveragePooling1D/2D/3D (keras/src/layers/pooling/base_pooling.py).
 #include "kplug/errors.hpp"
 #include "kplug/layers/pooling.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/nn.hpp"
 #include "kplug/ops/pooling.hpp"
 #include "layers/spatial_options.hpp"
@@ -92,6 +93,57 @@ std::vector<Tensor> BasePooling<Rank, Mode>::call(CallArgs& args) {
     y = ops::pool3d(x, mode, {o.pool_size.values, o.strides->values, padding});
   }
   return {channels_first ? y.move_last_axis_to(1) : y};
+}
+
+namespace {
+
+// ops::pool3d on storage: the layer's rank-(Rank + 2) channels-last tensors viewed with unit
+// leading spatial axes.
+class PoolStep final : public InferenceStep {
+ public:
+  PoolStep(TensorSpec output, Shape input5, ops::PoolMode mode, ops::Pool3DOptions options)
+      : InferenceStep({std::move(output)}), input5_(std::move(input5)), mode_(mode), options_(options) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::pool3d(reinterpret_cast<const float*>(inputs[0]), input5_, reinterpret_cast<float*>(outputs[0]),
+                         mode_, options_);
+  }
+
+ private:
+  Shape input5_;
+  ops::PoolMode mode_;
+  ops::Pool3DOptions options_;
+};
+
+}  // namespace
+
+template <std::size_t Rank, PoolingMode Mode>
+std::unique_ptr<InferenceStep> BasePooling<Rank, Mode>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  const Options& o = this->options_;
+  if (inputs.size() != 1 || o.data_format != "channels_last") return nullptr;
+  const TensorSpec& x = inputs[0];
+  if (x.dtype != DType::float32 || x.shape.size() != Rank + 2) return nullptr;
+  Shape input5{x.shape.front()};
+  ops::Pool3DOptions options{{1, 1, 1}, {1, 1, 1}, padding_of(o.padding)};
+  for (std::size_t i = Rank; i < 3; ++i) input5.push_back(1);
+  for (std::size_t i = 0; i < Rank; ++i) {
+    input5.push_back(x.shape[1 + i]);
+    options.pool[3 - Rank + i] = o.pool_size[i];
+    options.strides[3 - Rank + i] = (*o.strides)[i];
+  }
+  input5.push_back(x.shape.back());
+  Shape output5;
+  try {
+    output5 = ops::pool3d_output_shape(input5, options);
+  } catch (const ValueError&) {
+    return nullptr;  // the layer's call reports it
+  }
+  TensorSpec out{Shape{output5.front()}, DType::float32};
+  for (std::size_t i = 4 - Rank; i < 5; ++i) out.shape.push_back(output5[i]);
+  if (shape_size(out.shape) == 0) return nullptr;
+  const ops::PoolMode mode = Mode == PoolingMode::max ? ops::PoolMode::max : ops::PoolMode::average;
+  return std::make_unique<PoolStep>(std::move(out), std::move(input5), mode, options);
 }
 
 template class BasePooling<1, PoolingMode::max>;

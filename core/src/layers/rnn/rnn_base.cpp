@@ -309,7 +309,8 @@ class RecurrentStep final : public InferenceStep {
         return_sequences_(options.return_sequences),
         go_backwards_(options.go_backwards) {}
 
-  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs) const override {
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
     const std::int64_t batch = input_[0], steps = input_[1], features = shape_size(input_) / (batch * steps);
     Shape folded{steps * batch};
     for (std::size_t i = 2; i < input_.size(); ++i) folded.push_back(input_[i]);
