@@ -1,9 +1,9 @@
 // A convolution and the layers around it that a model's plan runs as one ops::PreparedConv: a
-// ZeroPadding before it, a Conv / DepthwiseConv layer, then a BatchNormalization folded into its kernel and bias,
-// activation layers (Activation, ReLU) and one residual Add as oneDNN post-ops, and layers
-// that are the identity at inference (Dropout, GaussianNoise, ...) left out. The layers keep
-// their weights and configs: fusing is how the model runs them, nothing else. Private to
-// core/src/models.
+// ZeroPadding before it folded into its padding, a Conv / DepthwiseConv layer, then a
+// BatchNormalization folded into its kernel and bias, activation layers (Activation, ReLU)
+// and one residual Add as oneDNN post-ops, and layers that are the identity at inference
+// (Dropout, GaussianNoise, ...) left out. The layers keep their weights and configs: fusing is
+// how the model runs them, nothing else. Private to core/src/models.
 #pragma once
 
 #include "kplug/layers/inference_step.hpp"

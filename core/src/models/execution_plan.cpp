@@ -216,9 +216,8 @@ void ExecutionPlan::lay_out(const InferenceGraph& graph, const Slots& slots, std
   for (std::size_t i = 0; i < planned.size(); ++i) {
     for (std::size_t s : planned[i].inputs) last_read[slots.root[s]] = i;
   }
-  // Each step's outputs take scratch while its inputs still hold theirs; a tensor's bytes
-  // are given back after its last reader.
-  // A step's workspace is taken while its inputs and outputs hold theirs, and given back at once.
+  // Each step's outputs take scratch while its inputs still hold theirs, then its workspace
+  // while both do (given back at once); a tensor's bytes are given back after its last reader.
   ScratchLayout layout;
   std::vector<std::vector<std::size_t>> freed_after(planned.size());
   std::vector<std::size_t> workspace(planned.size(), 0);
