@@ -105,7 +105,7 @@ BOOST_AUTO_TEST_CASE(prepared_conv_matches_ops_conv) {
   o.padding = ops::Padding::same;
   o.groups = 2;
   const Tensor kernel = random_tensor({3, 2, 3, 4}, 2), bias = random_tensor({4}, 3);
-  const ops::PreparedConv prepared(kernel, &bias, {o, false, {{ops::ConvPostOp::Kind::clip, 0.0f, 0.5f}}});
+  const ops::PreparedConv prepared(kernel, &bias, {o, false, {{ops::ConvPostOp::Kind::clip, 0.0f, 0.5f}}, {}});
   const Tensor expected = ops::conv(x, kernel, o) + bias;
   const Tensor got = prepared.run(x);
   BOOST_TEST(max_difference(got, expected.map([](float v) { return std::min(std::max(v, 0.0f), 0.5f); })) < 1e-5f);
@@ -126,7 +126,7 @@ BOOST_AUTO_TEST_CASE(fused_activations_match_kplugs_within_the_fixture_tolerance
   for (const char* name : {"linear", "relu", "relu6", "sigmoid", "tanh", "silu", "swish", "elu", "gelu"}) {
     const auto post_ops = ops::activation_post_ops(name);
     BOOST_REQUIRE_MESSAGE(post_ops, name);
-    const Tensor got = ops::PreparedConv(identity, nullptr, {{}, false, *post_ops}).run(x);
+    const Tensor got = ops::PreparedConv(identity, nullptr, {{}, false, *post_ops, {}}).run(x);
     const Tensor expected = (*builtin_activation(name))(x);
     int bad = 0;
     for (std::int64_t i = 0; i < n; ++i) {
@@ -145,7 +145,7 @@ BOOST_AUTO_TEST_CASE(prepared_depthwise_causal_and_sum) {
   o.padding = ops::Padding::causal;
   o.dilation = {2};
   const Tensor residual = random_tensor({2, 10, 6}, 7);
-  const ops::PreparedConv prepared(kernel, nullptr, {o, true, {{ops::ConvPostOp::Kind::sum, 0.0f, 0.0f}}});
+  const ops::PreparedConv prepared(kernel, nullptr, {o, true, {{ops::ConvPostOp::Kind::sum, 0.0f, 0.0f}}, {}});
   BOOST_TEST(max_difference(prepared.run(x, &residual), ops::depthwise_conv(x, kernel, o) + residual) < 1e-5f);
   BOOST_CHECK_THROW(prepared.run(x), ValueError);  // the sum needs its residual
 }

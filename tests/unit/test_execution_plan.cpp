@@ -115,19 +115,23 @@ BOOST_AUTO_TEST_CASE(plans_follow_assigned_weights) {
 }
 
 // Outputs that are views (Dropout, Flatten of a Dense), the same tensor twice, a model input
-// returned as is, a tensor read by three layers, an Add of a tensor with itself.
+// returned as is, a tensor read by three layers, an Add of a tensor with itself, Concatenate on
+// a middle axis and of a tensor with itself.
 BOOST_AUTO_TEST_CASE(storage_planning_cases) {
-  const ModelPtr model = model_from_json(
-      functional({input_layer("x", "[null, 2, 3]"),
-                  graph_layer("Dense", "d1", R"("units": 4, "activation": "gelu")", tensor_ref("x")),
-                  graph_layer("Dense", "d2", R"("units": 4, "activation": "tanh")", tensor_ref("d1")),
-                  graph_layer("Add", "self_add", "", "[" + tensor_ref("d2") + ", " + tensor_ref("d2") + "]"),
-                  graph_layer("Add", "three", "",
-                              "[" + tensor_ref("d1") + ", " + tensor_ref("d2") + ", " + tensor_ref("self_add") + "]"),
-                  graph_layer("LayerNormalization", "ln", R"("axis": -1, "epsilon": 0.001)", tensor_ref("three")),
-                  graph_layer("Dropout", "drop", R"("rate": 0.5)", tensor_ref("ln")),
-                  graph_layer("Flatten", "flat", "", tensor_ref("d1"))},
-                 R"([["x", 0, 0]])", R"([["drop", 0, 0], ["flat", 0, 0], ["drop", 0, 0], ["x", 0, 0]])"));
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 2, 3]"),
+       graph_layer("Dense", "d1", R"("units": 4, "activation": "gelu")", tensor_ref("x")),
+       graph_layer("Dense", "d2", R"("units": 4, "activation": "tanh")", tensor_ref("d1")),
+       graph_layer("Add", "self_add", "", "[" + tensor_ref("d2") + ", " + tensor_ref("d2") + "]"),
+       graph_layer("Add", "three", "",
+                   "[" + tensor_ref("d1") + ", " + tensor_ref("d2") + ", " + tensor_ref("self_add") + "]"),
+       graph_layer("LayerNormalization", "ln", R"("axis": -1, "epsilon": 0.001)", tensor_ref("three")),
+       graph_layer("Dropout", "drop", R"("rate": 0.5)", tensor_ref("ln")),
+       graph_layer("Flatten", "flat", "", tensor_ref("d1")),
+       graph_layer("Concatenate", "cat", R"("axis": 1)",
+                   "[" + tensor_ref("d1") + ", " + tensor_ref("d2") + ", " + tensor_ref("d1") + "]"),
+       graph_layer("Concatenate", "cat_last", "", "[" + tensor_ref("cat") + ", " + tensor_ref("cat") + "]")},
+      R"([["x", 0, 0]])", R"([["drop", 0, 0], ["flat", 0, 0], ["drop", 0, 0], ["x", 0, 0], ["cat_last", 0, 0]])"));
   randomize(*model, 1);
   const Tensor x = random_tensor({5, 2, 3}, 3);
   BOOST_TEST(model->has_execution_plan({x}));

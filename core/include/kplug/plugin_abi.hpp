@@ -73,8 +73,9 @@ namespace kplug::plugin {
 // member), Sequential's fusion plan, Model's per-call buffer pools; 10: execution plans:
 // Layer::plan_inference (InferenceStep, TensorSpec), Variable's version counter, Model's plans
 // and inference_graph; 11: steps for convolutions and pooling: InferenceStep's workspace (a
-// field and run's third argument), PreparedConvSpec's activation function, steps declared by
-// ConvLayer, the pooling, zero padding, ReLU and Activation layers.
+// field and run's third argument), PreparedConvSpec's activation function,
+// PreparedConvOptions's input_padding, steps declared by ConvLayer, the pooling, zero padding,
+// BatchNormalization, Concatenate, ReLU and Activation layers.
 inline constexpr std::uint32_t kAbiVersion = KPLUG_ABI_VERSION;
 inline constexpr const char* kEntrySymbol = "kplug_plugin_v1";
 // ELF section holding the listing symbols (at most 8 characters, Boost.DLL's limit).

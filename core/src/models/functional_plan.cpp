@@ -137,7 +137,10 @@ std::shared_ptr<const detail::InferenceGraph> Functional::inference_graph(const 
     const Graph::Entry& e = g.entries[n.entry];
     if (e.is_input || absorbed[id]) continue;
     if (!functional_graph::plain_node(n)) return nullptr;
-    detail::InferenceGraph::Node node{e.layer.get(), n.input_slots, n.output_slots};
+    detail::InferenceGraph::Node node;
+    node.layer = e.layer.get();
+    node.inputs = n.input_slots;
+    node.outputs = n.output_slots;
     if (auto chain = g.fused.find(id); chain != g.fused.end()) {  // its step runs the layers it absorbed
       const Graph::FusedChain& c = chain->second;
       node.fused = c.conv;

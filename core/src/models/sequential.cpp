@@ -173,7 +173,10 @@ std::shared_ptr<const detail::InferenceGraph> Sequential::inference_graph(const 
   out->inputs = {0};
   out->outputs = {stack.size()};
   for (std::size_t i = 0; i < stack.size(); ++i) {
-    detail::InferenceGraph::Node node{stack[i].get(), {i}, {i + 1}};
+    detail::InferenceGraph::Node node;
+    node.layer = stack[i].get();
+    node.inputs = {i};
+    node.outputs = {i + 1};
     if (plan->chain[i]) {  // the chain's step runs the layers it absorbed
       node.fused = plan->chain[i];
       for (std::size_t a = 1; a <= plan->absorbed[i]; ++a) node.absorbed.push_back(stack[i + a].get());

@@ -75,9 +75,6 @@ std::string number_text(double v) {
 
 // ---- casts ----
 
-template <class T>
-constexpr bool is_half_like = std::is_same_v<T, Half> || std::is_same_v<T, BFloat16>;
-
 template <class S>
 auto load(S v) {
   if constexpr (std::is_same_v<S, Half>) {

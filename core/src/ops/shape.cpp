@@ -141,17 +141,26 @@ Tensor concatenate(const std::vector<Tensor>& xs, std::int64_t axis) {
   Tensor out = Tensor::empty(out_shape, first.dtype());
   std::int64_t outer = 1;
   for (std::int64_t i = 0; i < a; ++i) outer *= out_shape[static_cast<std::size_t>(i)];
-  const std::size_t width = dtype_size(first.dtype());
-  std::byte* dst = out.mutable_bytes();
+  if (outer == 0) return out;
+  std::vector<const std::byte*> sources;
+  std::vector<std::size_t> chunks;
+  for (const Tensor& t : xs) {
+    sources.push_back(t.bytes());
+    chunks.push_back(t.nbytes() / static_cast<std::size_t>(outer));
+  }
+  kernels::concatenate(sources, chunks, outer, out.mutable_bytes());
+  return out;
+}
+
+void kernels::concatenate(std::span<const std::byte* const> inputs, std::span<const std::size_t> chunk_bytes,
+                          std::int64_t outer, std::byte* out) {
   for (std::int64_t o = 0; o < outer; ++o) {
-    for (const Tensor& t : xs) {
-      const std::size_t chunk = outer ? t.nbytes() / static_cast<std::size_t>(outer) : 0;
-      if (chunk) std::memcpy(dst, t.bytes() + static_cast<std::size_t>(o) * chunk, chunk);
-      dst += chunk;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const std::size_t chunk = chunk_bytes[i];
+      if (chunk) std::memcpy(out, inputs[i] + static_cast<std::size_t>(o) * chunk, chunk);
+      out += chunk;
     }
   }
-  (void)width;
-  return out;
 }
 
 Tensor stack(const std::vector<Tensor>& xs, std::int64_t axis) {

@@ -102,6 +102,7 @@ class Concatenate : public Merge<Concatenate, ConcatenateOptions> {
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   std::vector<std::optional<Tensor>> compute_mask(const CallArgs& args,
                                                   const std::vector<Tensor>& outputs) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;

@@ -56,6 +56,9 @@ void pool3d(const float* x, const Shape& x_shape, float* out, PoolMode mode, con
 // pooling, channels last.
 void global_pool(const float* x, std::int64_t batch, std::int64_t positions, std::int64_t channels, float* out,
                  PoolMode mode);
+// ops::concatenate: for each of `outer` rows, chunk_bytes[i] bytes of inputs[i]'s row, in turn.
+void concatenate(std::span<const std::byte* const> inputs, std::span<const std::size_t> chunk_bytes, std::int64_t outer,
+                 std::byte* out);
 // ops::pad: x (x_shape) into `out` with pads[i] = {before, after} values of `value` around axis i.
 void pad(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> pads, float value,
          float* out);

@@ -1,6 +1,7 @@
 // Concatenate (keras/src/layers/merging/concatenate.py).
 #include "kplug/errors.hpp"
 #include "kplug/layers/merging.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/reduce.hpp"
 #include "kplug/ops/shape.hpp"
 
@@ -77,6 +78,49 @@ std::vector<Tensor> Concatenate::call(CallArgs& args) {
 
 Tensor Concatenate::merge(const std::vector<Tensor>& inputs, const std::vector<std::optional<Tensor>>&) const {
   return ops::concatenate(inputs, options_.axis);
+}
+
+namespace {
+
+class ConcatenateStep final : public InferenceStep {
+ public:
+  ConcatenateStep(TensorSpec output, std::vector<std::size_t> chunks, std::int64_t outer)
+      : InferenceStep({std::move(output)}), chunks_(std::move(chunks)), outer_(outer) {}
+
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::concatenate(inputs, chunks_, outer_, outputs[0]);
+  }
+
+ private:
+  std::vector<std::size_t> chunks_;
+  std::int64_t outer_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> Concatenate::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.empty()) return nullptr;
+  const TensorSpec& first = inputs.front();
+  const auto rank = static_cast<std::int64_t>(first.shape.size());
+  const std::int64_t axis = options_.axis < 0 ? options_.axis + rank : options_.axis;
+  if (rank == 0 || axis < 0 || axis >= rank) return nullptr;
+  const auto a = static_cast<std::size_t>(axis);
+  TensorSpec out = first;
+  out.shape[a] = 0;
+  for (const TensorSpec& t : inputs) {
+    if (t.dtype != first.dtype || t.shape.size() != first.shape.size()) return nullptr;
+    for (std::size_t d = 0; d < t.shape.size(); ++d) {
+      if (d != a && t.shape[d] != first.shape[d]) return nullptr;  // broadcast or mismatch: the call handles it
+    }
+    out.shape[a] += t.shape[a];
+  }
+  std::int64_t outer = 1;
+  for (std::size_t d = 0; d < a; ++d) outer *= first.shape[d];
+  if (outer == 0 || out.nbytes() == 0) return nullptr;
+  std::vector<std::size_t> chunks;
+  for (const TensorSpec& t : inputs) chunks.push_back(t.nbytes() / static_cast<std::size_t>(outer));
+  return std::make_unique<ConcatenateStep>(std::move(out), std::move(chunks), outer);
 }
 
 std::vector<std::optional<Tensor>> Concatenate::compute_mask(const CallArgs& args,
