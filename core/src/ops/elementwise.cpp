@@ -199,6 +199,7 @@ void scale_shift_rows(const float* x, float* out, std::int64_t rows, std::int64_
 
 void relu(const float* x, float* out, std::int64_t n, float negative_slope, std::optional<float> max_value,
           float threshold) {
+  if (negative_slope == 0.0f && !max_value && threshold == 0.0f) return unary(x, out, n, UnaryOp::relu);
   const float cap = max_value.value_or(0.0f);
   const bool clip_max = max_value.has_value();
   for (std::int64_t i = 0; i < n; ++i) {

@@ -12,7 +12,6 @@
 #include <Eigen/Core>
 
 #include <algorithm>
-#include <limits>
 #include <string>
 
 namespace kplug::ops {
@@ -111,10 +110,6 @@ void global_pool(const float* x, std::int64_t batch, std::int64_t positions, std
   for (std::int64_t b = 0; b < batch; ++b) {
     ArrayMap acc(out + b * channels, channels);
     const float* rows = x + b * positions * channels;
-    if (positions == 0) {
-      acc = mode == PoolMode::max ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::quiet_NaN();
-      continue;
-    }
     acc = ConstArrayMap(rows, channels);
     for (std::int64_t p = 1; p < positions; ++p) {
       const ConstArrayMap v(rows + p * channels, channels);

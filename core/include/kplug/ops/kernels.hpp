@@ -30,8 +30,8 @@ void add(const float* a, const float* b, float* out, std::int64_t n);
 void multiply(const float* a, const float* b, float* out, std::int64_t n);
 // out = s - x element-wise over n values; `out` may be `x`.
 void subtract_from(float s, const float* x, float* out, std::int64_t n);
-// Keras's relu(x, negative_slope, max_value, threshold) element-wise over n values (the
-// general form activations::relu uses); `out` may be `x`.
+// Keras's relu(x, negative_slope, max_value, threshold) element-wise over n values (plain relu
+// through unary's vectorised kernel); `out` may be `x`.
 void relu(const float* x, float* out, std::int64_t n, float negative_slope, std::optional<float> max_value,
           float threshold);
 // The rows x cols block at `src` (rows `src_stride` values apart) into contiguous `dst`.
@@ -52,8 +52,8 @@ void scale_shift_rows(const float* x, float* out, std::int64_t rows, std::int64_
 // ops::pool3d of channels-last x (batch, depth, height, width, channels) into `out`
 // (pool3d_output_shape values).
 void pool3d(const float* x, const Shape& x_shape, float* out, PoolMode mode, const Pool3DOptions& options);
-// out[b, c] = the max or mean of x[b, p, c] over p, for x (batch, positions, channels): global
-// pooling, channels last.
+// out[b, c] = the max or mean of x[b, p, c] over p, for x (batch, positions >= 1, channels):
+// global pooling, channels last.
 void global_pool(const float* x, std::int64_t batch, std::int64_t positions, std::int64_t channels, float* out,
                  PoolMode mode);
 // ops::concatenate: for each of `outer` rows, chunk_bytes[i] bytes of inputs[i]'s row, in turn.

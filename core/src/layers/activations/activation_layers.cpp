@@ -76,12 +76,8 @@ class ReluStep final : public InferenceStep {
 
   void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
            std::span<std::byte>) const override {
-    const auto* x = reinterpret_cast<const float*>(inputs[0]);
-    auto* y = reinterpret_cast<float*>(outputs[0]);
-    if (negative_slope_ == 0.0f && !max_value_ && threshold_ == 0.0f)
-      ops::kernels::unary(x, y, size_, ops::UnaryOp::relu);
-    else
-      ops::kernels::relu(x, y, size_, negative_slope_, max_value_, threshold_);
+    ops::kernels::relu(reinterpret_cast<const float*>(inputs[0]), reinterpret_cast<float*>(outputs[0]), size_,
+                       negative_slope_, max_value_, threshold_);
   }
 
  private:
