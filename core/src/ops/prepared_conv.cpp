@@ -6,11 +6,13 @@
 #include "ops/conv_detail.hpp"
 #include "ops/onednn.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <mutex>
+#include <optional>
 #include <string>
-#include <unordered_map>
 #include <utility>
 
 namespace kplug::ops {
@@ -29,7 +31,52 @@ struct ConvPrimitive {
   Shape output;
   dnnl::convolution_forward primitive;
   dnnl::memory weights;
+  std::optional<dnnl::memory> bias;
   dnnl::memory::desc src, dst, scratchpad;
+
+  // What one execute needs besides the primitive: a stream and memory objects pointed at the
+  // call's storage. oneDNN makes each of them on the heap, so they are kept and reused (one set
+  // per concurrent call) rather than made per call; a call points them at its storage.
+  struct Execution {
+    dnnl::stream stream;
+    dnnl::memory src, dst, scratchpad;
+  };
+  class ExecutionLease;
+  mutable std::mutex idle_mutex;
+  mutable std::vector<std::unique_ptr<Execution>> idle;
+};
+
+// One of a primitive's execution sets, taken for a call and given back however it ends.
+class ConvPrimitive::ExecutionLease {
+ public:
+  explicit ExecutionLease(const ConvPrimitive& p) : owner_(p) {
+    {
+      const std::lock_guard lock(p.idle_mutex);
+      if (!p.idle.empty()) {
+        execution_ = std::move(p.idle.back());
+        p.idle.pop_back();
+        return;
+      }
+    }
+    const dnnl::engine& engine = detail::cpu_engine();
+    execution_ = std::make_unique<Execution>(Execution{dnnl::stream(engine), dnnl::memory(p.src, engine, nullptr),
+                                                       dnnl::memory(p.dst, engine, nullptr),
+                                                       dnnl::memory(p.scratchpad, engine, nullptr)});
+  }
+  ~ExecutionLease() {
+    const std::lock_guard lock(owner_.idle_mutex);
+    try {
+      owner_.idle.push_back(std::move(execution_));
+    } catch (...) {  // no room to keep it: it is freed
+    }
+  }
+  ExecutionLease(const ExecutionLease&) = delete;
+  ExecutionLease& operator=(const ExecutionLease&) = delete;
+  Execution& operator*() const noexcept { return *execution_; }
+
+ private:
+  const ConvPrimitive& owner_;
+  std::unique_ptr<Execution> execution_;
 };
 
 constexpr std::size_t kKeptShapes = 8;
@@ -171,6 +218,7 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Shape& x, const st
   const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
   p->primitive = dnnl::convolution_forward(pd);
   p->scratchpad = pd.scratchpad_desc();
+  if (bias) p->bias = dnnl::memory(bias_md, engine, const_cast<float*>(bias->data()));
   for (const auto& other : primitives) {  // another shape may have asked for the same layout
     if (other->weights.get_desc() == pd.weights_desc()) {
       p->weights = other->weights;
@@ -203,24 +251,27 @@ Tensor ConvRunner::run(const Tensor& x, const Axes& axes, const Tensor* residual
 }
 
 void ConvRunner::execute(const ConvPrimitive& p, const float* x, float* out, std::span<std::byte> workspace) const {
-  const dnnl::engine& engine = detail::cpu_engine();
   Tensor temporary;
   void* scratchpad = workspace.data();
   if (workspace.size() < p.scratchpad.get_size()) {
     temporary = Tensor::empty(Shape{static_cast<std::int64_t>(p.scratchpad.get_size() / sizeof(float)) + 1});
     scratchpad = temporary.data();
   }
-  std::unordered_map<int, dnnl::memory> args{{DNNL_ARG_SRC, dnnl::memory(p.src, engine, const_cast<float*>(x))},
-                                             {DNNL_ARG_WEIGHTS, p.weights},
-                                             {DNNL_ARG_DST, dnnl::memory(p.dst, engine, out)},
-                                             {DNNL_ARG_SCRATCHPAD, dnnl::memory(p.scratchpad, engine, scratchpad)}};
-  if (bias) {
-    args.emplace(DNNL_ARG_BIAS, dnnl::memory(dnnl::memory::desc({bias->size()}, dt::f32, tag::a), engine,
-                                             const_cast<float*>(bias->data())));
-  }
-  dnnl::stream stream(engine);
-  p.primitive.execute(stream, args);
-  stream.wait();
+  const ConvPrimitive::ExecutionLease lease(p);
+  ConvPrimitive::Execution& e = *lease;
+  e.src.set_data_handle(const_cast<float*>(x));
+  e.dst.set_data_handle(out);
+  e.scratchpad.set_data_handle(scratchpad);
+  // oneDNN's C entry point over an array: the C++ one takes an unordered_map, a heap node per argument.
+  std::array<dnnl_exec_arg_t, 5> args{{{DNNL_ARG_SRC, e.src.get()},
+                                       {DNNL_ARG_WEIGHTS, p.weights.get()},
+                                       {DNNL_ARG_DST, e.dst.get()},
+                                       {DNNL_ARG_SCRATCHPAD, e.scratchpad.get()},
+                                       {DNNL_ARG_BIAS, p.bias ? p.bias->get() : nullptr}}};
+  const int count = p.bias ? 5 : 4;
+  dnnl::error::wrap_c_api(dnnl_primitive_execute(p.primitive.get(), e.stream.get(), count, args.data()),
+                          "could not execute a primitive");
+  e.stream.wait();
 }
 
 PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedConvOptions options)
