@@ -242,6 +242,51 @@ BOOST_AUTO_TEST_CASE(convolutions_and_pooling_as_steps) {
   check_same(after, layer_by_layer(*seq, {s}), "Sequential conv chain after assign");
 }
 
+// Merges that broadcast (a squeeze-and-excitation Multiply, a lower-rank input Keras expands
+// after the batch axis, a three-input Average, Maximum and Minimum each way round), cropping
+// and nearest upsampling channels last and first, Reshape with -1, RepeatVector.
+BOOST_AUTO_TEST_CASE(broadcasting_merges_and_reshaping_as_steps) {
+  const auto pair = [](const std::string& a, const std::string& b) {
+    return "[" + tensor_ref(a) + ", " + tensor_ref(b) + "]";
+  };
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 4, 6, 3]"), input_layer("v", "[null, 3]"),
+       graph_layer("GlobalAveragePooling2D", "gap", R"("keepdims": true)", tensor_ref("x")),
+       graph_layer("Multiply", "se", "", pair("x", "gap")), graph_layer("Subtract", "sub", "", pair("se", "v")),
+       graph_layer("Average", "avg", "",
+                   "[" + tensor_ref("se") + ", " + tensor_ref("x") + ", " + tensor_ref("sub") + "]"),
+       graph_layer("Maximum", "mx", "", pair("x", "gap")), graph_layer("Minimum", "mn", "", pair("gap", "x")),
+       graph_layer("Cropping2D", "crop", R"("cropping": [[1, 0], [2, 1]])", tensor_ref("avg")),
+       graph_layer("UpSampling2D", "up", R"("size": [2, 3])", tensor_ref("crop")),
+       graph_layer("Cropping2D", "crop_cf", R"("cropping": [[0, 1], [1, 1]], "data_format": "channels_first")",
+                   tensor_ref("x")),
+       graph_layer("UpSampling2D", "up_cf", R"("size": [2, 3], "data_format": "channels_first")",
+                   tensor_ref("crop_cf")),
+       graph_layer("Reshape", "flat", R"("target_shape": [-1, 3])", tensor_ref("up")),
+       graph_layer("Cropping1D", "crop1", R"("cropping": [1, 2])", tensor_ref("flat")),
+       graph_layer("RepeatVector", "rep", R"("n": 2)", tensor_ref("v")),
+       graph_layer("UpSampling1D", "up1", R"("size": 2)", tensor_ref("rep"))},
+      R"([["x", 0, 0], ["v", 0, 0]])",
+      R"([["up", 0, 0], ["crop1", 0, 0], ["mx", 0, 0], ["mn", 0, 0], ["up_cf", 0, 0], ["up1", 0, 0]])"));
+  const std::vector<Tensor> inputs{random_tensor({2, 4, 6, 3}, 11), random_tensor({2, 3}, 12)};
+  BOOST_TEST(model->has_execution_plan(inputs));
+  const std::vector<Tensor> planned = model->predict(inputs), called = layer_by_layer(*model, inputs);
+  BOOST_REQUIRE_EQUAL(planned.size(), called.size());
+  for (std::size_t i = 0; i < planned.size(); ++i) BOOST_TEST((planned[i] == called[i]), "output " << i);
+  BOOST_TEST(planned[0].shape() == (Shape{2, 6, 9, 3}));
+  BOOST_TEST(planned[4].shape() == (Shape{2, 4, 10, 3}));
+
+  // An Add whose first two inputs broadcast to less than the output runs through call().
+  const ModelPtr partial = model_from_json(functional(
+      {input_layer("x", "[null, 4, 3]"),
+       graph_layer("GlobalAveragePooling1D", "g", R"("keepdims": true)", tensor_ref("x")),
+       graph_layer("Add", "add", "", "[" + tensor_ref("g") + ", " + tensor_ref("g") + ", " + tensor_ref("x") + "]")},
+      R"([["x", 0, 0]])", R"([["add", 0, 0]])"));
+  const Tensor x = random_tensor({2, 4, 3}, 13);
+  BOOST_TEST(!partial->has_execution_plan({x}));
+  check_same(partial->predict({x}), layer_by_layer(*partial, {x}), "Add broadcast late");
+}
+
 BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {
   const ModelPtr model = model_from_json(
       functional({input_layer("x", "[null, 4]"), graph_layer("Dense", "d", R"("units": 3)", tensor_ref("x")),

@@ -1,6 +1,7 @@
 #include "kplug/ops/broadcast.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "ops/binary_ops.hpp"
 #include "ops/dispatch.hpp"
 
@@ -114,6 +115,16 @@ std::int64_t prefix_size(const Shape& part, const Shape& full) {
   return size;
 }
 
+// One contiguous pass when neither operand broadcasts, else along the plan's axes.
+template <class Op>
+void run_binary(const float* a, const float* b, float* out, const detail::BroadcastPlan& plan, Op op) {
+  if (plan.dims.size() == 1 && plan.stride_a[0] == 1 && plan.stride_b[0] == 1) {
+    UArrayMap(out, plan.size) = op.array(ConstArrayMap(a, plan.size), ConstArrayMap(b, plan.size));
+    return;
+  }
+  detail::run_plan(plan, a, b, out, op);
+}
+
 template <class Op>
 void apply(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
   const Shape shape = ops::broadcast_shapes(a.shape(), b.shape());
@@ -170,8 +181,7 @@ void apply(const Tensor& a, const Tensor& b, Tensor& out, Op op) {
       return;
     }
   }
-  const detail::BroadcastPlan plan = detail::plan_broadcast(a.shape(), b.shape());
-  detail::run_plan(plan, pa, pb, po, op);
+  run_binary(pa, pb, po, detail::plan_broadcast(a.shape(), b.shape()), op);
 }
 
 template <class Op>
@@ -211,6 +221,21 @@ void add_(Tensor& a, const Tensor& b) { apply_inplace(a, b, detail::AddOp{}); }
 void subtract_(Tensor& a, const Tensor& b) { apply_inplace(a, b, detail::SubOp{}); }
 void multiply_(Tensor& a, const Tensor& b) { apply_inplace(a, b, detail::MulOp{}); }
 void divide_(Tensor& a, const Tensor& b) { apply_inplace(a, b, detail::DivOp{}); }
+
+namespace kernels {
+
+void binary(const float* a, const float* b, float* out, const detail::BroadcastPlan& plan, BinaryOp op) {
+  switch (op) {
+    case BinaryOp::add: return run_binary(a, b, out, plan, detail::AddOp{});
+    case BinaryOp::subtract: return run_binary(a, b, out, plan, detail::SubOp{});
+    case BinaryOp::multiply: return run_binary(a, b, out, plan, detail::MulOp{});
+    case BinaryOp::divide: return run_binary(a, b, out, plan, detail::DivOp{});
+    case BinaryOp::maximum: return run_binary(a, b, out, plan, detail::MaxOp{});
+    case BinaryOp::minimum: return run_binary(a, b, out, plan, detail::MinOp{});
+  }
+}
+
+}  // namespace kernels
 
 Tensor broadcast_to(const Tensor& x, const Shape& shape) {
   const Shape result = ops::broadcast_shapes(x.shape(), shape);

@@ -247,4 +247,71 @@ void kernels::pad(const float* x, const Shape& x_shape, std::span<const std::pai
   }
 }
 
+void kernels::crop(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> crops,
+                   float* out) {
+  Shape out_shape = x_shape;
+  for (std::size_t i = 0; i < crops.size(); ++i) out_shape[i] -= crops[i].first + crops[i].second;
+  const std::int64_t total = shape_size(out_shape);
+  if (total == 0) return;
+  if (x_shape.empty()) {
+    *out = *x;
+    return;
+  }
+  // Contiguous blocks of out's axes from the innermost cropped one on, as kernels::pad copies.
+  std::size_t rank = out_shape.size();
+  while (rank > 1 && crops[rank - 1].first == 0 && crops[rank - 1].second == 0) --rank;
+  std::int64_t block = 1;
+  for (std::size_t d = rank - 1; d < out_shape.size(); ++d) block *= out_shape[d];
+  const Shape x_strides = row_major_strides(x_shape);
+  Shape index(rank, 0);  // over out's axes before the copied block
+  for (std::int64_t b = 0; b < total / block; ++b) {
+    std::int64_t offset = 0;
+    for (std::size_t d = 0; d < rank; ++d) offset += (index[d] + crops[d].first) * x_strides[d];
+    std::memcpy(out + b * block, x + offset, static_cast<std::size_t>(block) * sizeof(float));
+    for (std::size_t d = rank - 1; d-- > 0;) {
+      if (++index[d] < out_shape[d]) break;
+      index[d] = 0;
+    }
+  }
+}
+
+namespace {
+
+// upsample_nearest from axis d on: each slice of x along d written once, then copied to its
+// repeats. `last`: the innermost axis with a factor above 1 (below it slices are copied whole).
+void upsample_from(const float* x, float* out, std::size_t d, std::size_t last, const Shape& x_shape,
+                   const Shape& factors, const Shape& x_strides, const Shape& out_strides) {
+  if (d > last) {
+    std::memcpy(out, x, static_cast<std::size_t>(x_strides[d - 1]) * sizeof(float));
+    return;
+  }
+  const std::size_t slice = static_cast<std::size_t>(out_strides[d]);
+  for (std::int64_t i = 0; i < x_shape[d]; ++i) {
+    float* first = out + i * factors[d] * out_strides[d];
+    upsample_from(x + i * x_strides[d], first, d + 1, last, x_shape, factors, x_strides, out_strides);
+    for (std::int64_t r = 1; r < factors[d]; ++r) std::memcpy(first + r * slice, first, slice * sizeof(float));
+  }
+}
+
+}  // namespace
+
+void kernels::upsample_nearest(const float* x, const Shape& x_shape, const Shape& factors, float* out) {
+  Shape out_shape = x_shape;
+  std::size_t last = 0;
+  bool any = false;
+  for (std::size_t i = 0; i < x_shape.size(); ++i) {
+    out_shape[i] *= factors[i];
+    if (factors[i] != 1) {
+      last = i;
+      any = true;
+    }
+  }
+  if (shape_size(out_shape) == 0) return;
+  if (!any) {
+    std::memcpy(out, x, static_cast<std::size_t>(shape_size(x_shape)) * sizeof(float));
+    return;
+  }
+  upsample_from(x, out, 0, last, x_shape, factors, row_major_strides(x_shape), row_major_strides(out_shape));
+}
+
 }  // namespace kplug::ops

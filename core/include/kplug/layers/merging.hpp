@@ -73,7 +73,7 @@ class ElementwiseMerge : public Merge<ElementwiseMerge<Op>, MergeOptions> {
       "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"}[static_cast<std::size_t>(Op)];
   static const config::Fields<MergeOptions>& fields();
   using Merge<ElementwiseMerge<Op>, MergeOptions>::Merge;
-  // Add of same-shaped float32 inputs; the others (and broadcasting) run through call.
+  // float32 inputs of one batch size, broadcasting as Keras does (masks run through call).
   std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:

@@ -45,6 +45,7 @@ class Reshape : public FieldsLayer<Reshape, ReshapeOptions> {
   static const config::Fields<Options>& fields();
   Reshape(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
@@ -76,6 +77,7 @@ class RepeatVector : public FieldsLayer<RepeatVector, RepeatVectorOptions> {
   static const config::Fields<Options>& fields();
   RepeatVector(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
@@ -117,6 +119,7 @@ class BaseCropping : public FieldsLayer<BaseCropping<N>, CroppingOptions<N>> {
   static const config::Fields<Options>& fields();
   BaseCropping(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
@@ -174,6 +177,7 @@ class BaseUpSampling : public FieldsLayer<BaseUpSampling<N>, UpSamplingOptions<N
   static const config::Fields<Options>& fields();
   BaseUpSampling(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

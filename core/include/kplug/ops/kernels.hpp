@@ -4,6 +4,7 @@
 #pragma once
 
 #include "kplug/dtype.hpp"
+#include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
 #include "kplug/ops/pooling.hpp"
 #include "kplug/shape.hpp"
@@ -28,6 +29,12 @@ void unary(const float* x, float* out, std::int64_t n, UnaryOp op);
 void add(const float* a, const float* b, float* out, std::int64_t n);
 // out = a * b element-wise over n values; `out` may be `a` or `b`.
 void multiply(const float* a, const float* b, float* out, std::int64_t n);
+// The binary ops kernels::binary runs, each as ops::add, ops::subtract... compute it.
+enum class BinaryOp { add, subtract, multiply, divide, maximum, minimum };
+// out = a op b with numpy broadcasting along `plan` (ops::detail::plan_broadcast of a's and b's
+// shapes, made once; no allocation for plans of rank 8 or less). `out` may be `a` when a has
+// the broadcast shape.
+void binary(const float* a, const float* b, float* out, const detail::BroadcastPlan& plan, BinaryOp op);
 // out = s - x element-wise over n values; `out` may be `x`.
 void subtract_from(float s, const float* x, float* out, std::int64_t n);
 // Keras's relu(x, negative_slope, max_value, threshold) element-wise over n values (plain relu
@@ -62,5 +69,11 @@ void concatenate(std::span<const std::byte* const> inputs, std::span<const std::
 // ops::pad: x (x_shape) into `out` with pads[i] = {before, after} values of `value` around axis i.
 void pad(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> pads, float value,
          float* out);
+// x (x_shape) without crops[i] = {before, after} values at the ends of axis i, into `out`.
+void crop(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> crops,
+          float* out);
+// Nearest-neighbour upsampling: each value of x (x_shape) repeated factors[i] times along axis
+// i (as ops::repeat along each axis in turn), into `out`.
+void upsample_nearest(const float* x, const Shape& x_shape, const Shape& factors, float* out);
 }  // namespace kplug::ops::kernels
 #pragma GCC visibility pop

@@ -200,35 +200,93 @@ Tensor ElementwiseMerge<Op>::merge(const std::vector<Tensor>& inputs,
 
 namespace {
 
-// The sum of same-shaped float32 inputs, added in order as sum() does.
-class SumStep final : public InferenceStep {
+// The same-rank shape Keras's merge gives an input of lower rank (expand_merge_inputs): its
+// batch axis, then 1s, then its other axes.
+Shape expanded_merge_shape(const Shape& in, std::size_t rank) {
+  if (in.empty() || in.size() >= rank) return in;
+  Shape out(rank, 1);
+  out[0] = in[0];
+  for (std::size_t k = 1; k < in.size(); ++k) out[k + rank - in.size()] = in[k];
+  return out;
+}
+
+// An element-wise merge of float32 inputs with broadcasting, folded in input order as merge()
+// folds them (Average: the sum, then divided by the count): the first two inputs into the
+// output, then each next one into it in place.
+class MergeStep final : public InferenceStep {
  public:
-  explicit SumStep(TensorSpec output) : InferenceStep({std::move(output)}), size_(shape_size(outputs()[0].shape)) {}
+  MergeStep(TensorSpec output, ops::kernels::BinaryOp op, std::vector<ops::detail::BroadcastPlan> plans,
+            std::optional<float> divisor)
+      : InferenceStep({std::move(output)}), op_(op), plans_(std::move(plans)), divisor_(divisor) {
+    if (divisor_) divide_plan_ = ops::detail::plan_broadcast(outputs()[0].shape, Shape{});
+  }
   void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
            std::span<std::byte>) const override {
     auto* out = reinterpret_cast<float*>(outputs[0]);
     const auto in = [&](std::size_t i) { return reinterpret_cast<const float*>(inputs[i]); };
     if (inputs.size() == 1) {
-      std::memcpy(out, in(0), static_cast<std::size_t>(size_) * sizeof(float));
-      return;
+      std::memcpy(out, in(0), InferenceStep::outputs()[0].nbytes());
+    } else {
+      ops::kernels::binary(in(0), in(1), out, plans_[0], op_);
+      for (std::size_t i = 2; i < inputs.size(); ++i) ops::kernels::binary(out, in(i), out, plans_[i - 1], op_);
     }
-    ops::kernels::add(in(0), in(1), out, size_);
-    for (std::size_t i = 2; i < inputs.size(); ++i) ops::kernels::add(out, in(i), out, size_);
+    if (divisor_) ops::kernels::binary(out, &*divisor_, out, divide_plan_, ops::kernels::BinaryOp::divide);
   }
 
  private:
-  std::int64_t size_;
+  ops::kernels::BinaryOp op_;
+  std::vector<ops::detail::BroadcastPlan> plans_;  // inputs 0 and 1, then the output and input i
+  std::optional<float> divisor_;
+  ops::detail::BroadcastPlan divide_plan_;
 };
+
+constexpr ops::kernels::BinaryOp binary_op_of(MergeOp op) {
+  using B = ops::kernels::BinaryOp;
+  switch (op) {
+    case MergeOp::add:
+    case MergeOp::average: return B::add;
+    case MergeOp::subtract: return B::subtract;
+    case MergeOp::multiply: return B::multiply;
+    case MergeOp::maximum: return B::maximum;
+    case MergeOp::minimum: return B::minimum;
+  }
+  return B::add;
+}
+
+// The step for float32 inputs of one batch size (others, and calls with masks, run merge()).
+std::unique_ptr<InferenceStep> plan_merge(MergeOp op, const std::vector<TensorSpec>& inputs) {
+  if (inputs.empty() || (op == MergeOp::subtract && inputs.size() != 2)) return nullptr;
+  std::size_t rank = 0;
+  for (const TensorSpec& spec : inputs) {
+    if (spec.dtype != DType::float32 || spec.shape.empty() || spec.shape[0] != inputs[0].shape[0]) return nullptr;
+    rank = std::max(rank, spec.shape.size());
+  }
+  std::vector<Shape> shapes;
+  for (const TensorSpec& spec : inputs) shapes.push_back(expanded_merge_shape(spec.shape, rank));
+  Shape output = shapes[0];
+  try {
+    for (std::size_t i = 1; i < shapes.size(); ++i) output = ops::broadcast_shapes(output, shapes[i]);
+  } catch (const ValueError&) {
+    return nullptr;  // call() raises Keras's message for these shapes
+  }
+  std::vector<ops::detail::BroadcastPlan> plans;
+  if (shapes.size() > 1) {
+    plans.push_back(ops::detail::plan_broadcast(shapes[0], shapes[1]));
+    // Folding into the output in place needs the first pair to have the output's shape already.
+    if (plans[0].out_shape != output) return nullptr;
+    for (std::size_t i = 2; i < shapes.size(); ++i) plans.push_back(ops::detail::plan_broadcast(output, shapes[i]));
+  }
+  std::optional<float> divisor;
+  if (op == MergeOp::average) divisor = static_cast<float>(inputs.size());
+  return std::make_unique<MergeStep>(TensorSpec{std::move(output), DType::float32}, binary_op_of(op), std::move(plans),
+                                     divisor);
+}
 
 }  // namespace
 
 template <MergeOp Op>
 std::unique_ptr<InferenceStep> ElementwiseMerge<Op>::plan_inference(const std::vector<TensorSpec>& inputs) const {
-  if (Op != MergeOp::add || inputs.empty()) return nullptr;
-  for (const TensorSpec& spec : inputs) {
-    if (spec.dtype != DType::float32 || !(spec == inputs[0])) return nullptr;  // broadcasting: layer by layer
-  }
-  return std::make_unique<SumStep>(inputs[0]);
+  return plan_merge(Op, inputs);
 }
 
 template class ElementwiseMerge<MergeOp::add>;

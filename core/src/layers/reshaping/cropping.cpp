@@ -1,6 +1,7 @@
 // Cropping1D/2D/3D (keras/src/layers/reshaping/cropping{1,2,3}d.py).
 #include "kplug/errors.hpp"
 #include "kplug/layers/reshaping.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/shape.hpp"
 #include "layers/reshaping/side_pairs.hpp"
 #include "layers/spatial_options.hpp"
@@ -59,6 +60,40 @@ std::vector<Tensor> BaseCropping<N>::call(CallArgs& args) {
     out = ops::slice_axis(out, static_cast<std::int64_t>(first + i), before, out.shape()[first + i] - after);
   }
   return {out};
+}
+
+namespace {
+
+class CroppingStep final : public InferenceStep {
+ public:
+  CroppingStep(TensorSpec output, Shape input, std::vector<std::pair<std::int64_t, std::int64_t>> crops)
+      : InferenceStep({std::move(output)}), input_(std::move(input)), crops_(std::move(crops)) {}
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::crop(reinterpret_cast<const float*>(inputs[0]), input_, crops_, reinterpret_cast<float*>(outputs[0]));
+  }
+
+ private:
+  Shape input_;
+  std::vector<std::pair<std::int64_t, std::int64_t>> crops_;  // per axis of the input
+};
+
+}  // namespace
+
+template <std::size_t N>
+std::unique_ptr<InferenceStep> BaseCropping<N>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1) return nullptr;
+  const TensorSpec& x = inputs[0];
+  if (x.dtype != DType::float32 || x.shape.size() != N + 2) return nullptr;
+  std::vector<std::pair<std::int64_t, std::int64_t>> crops(N + 2, {0, 0});
+  const std::size_t first = detail::first_spatial_axis(this->options_.data_format);
+  TensorSpec out = x;
+  for (std::size_t i = 0; i < N; ++i) {
+    crops[first + i] = this->options_.cropping[i];
+    out.shape[first + i] -= crops[first + i].first + crops[first + i].second;
+    if (out.shape[first + i] <= 0) return nullptr;  // call() names the bad cropping
+  }
+  return std::make_unique<CroppingStep>(std::move(out), x.shape, std::move(crops));
 }
 
 template class BaseCropping<1>;

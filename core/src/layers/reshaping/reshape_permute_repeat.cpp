@@ -2,6 +2,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/broadcast.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/shape.hpp"
 
 #include <algorithm>
@@ -87,6 +88,26 @@ std::vector<Tensor> Reshape::call(CallArgs& args) {
   return {x.reshape(std::move(shape))};
 }
 
+// The input's bytes under the target shape; sizes that do not match run call(), which names them.
+std::unique_ptr<InferenceStep> Reshape::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].shape.empty()) return nullptr;
+  const Shape& in = inputs[0].shape;
+  std::int64_t size = 1;
+  for (std::size_t i = 1; i < in.size(); ++i) size *= in[i];
+  std::int64_t known = 1;
+  bool inferred = false;
+  for (std::int64_t d : options_.target_shape) {
+    if (d == -1)
+      inferred = true;
+    else
+      known *= d;
+  }
+  if (inferred ? (known == 0 || size % known != 0) : size != known) return nullptr;
+  Shape out{in[0]};
+  for (std::int64_t d : options_.target_shape) out.push_back(d == -1 ? size / known : d);
+  return std::make_unique<ViewStep>(TensorSpec{std::move(out), inputs[0].dtype});
+}
+
 // ---- Permute ----
 
 namespace {
@@ -159,6 +180,32 @@ std::vector<Tensor> RepeatVector::call(CallArgs& args) {
   const Tensor& x = args.inputs[0];
   if (x.rank() != 2) fail("expects inputs of rank 2 (batch, features), got shape " + shape_repr(x.shape()));
   return {ops::broadcast_to(x.expand_dims(1), {x.shape()[0], options_.n, x.shape()[1]})};
+}
+
+namespace {
+
+// Each row of (batch, features) n times: a nearest upsampling of (batch, 1, features) along axis 1.
+class RepeatVectorStep final : public InferenceStep {
+ public:
+  RepeatVectorStep(std::int64_t batch, std::int64_t n, std::int64_t features)
+      : InferenceStep({TensorSpec{Shape{batch, n, features}, DType::float32}}),
+        input_{batch, 1, features},
+        factors_{1, n, 1} {}
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::upsample_nearest(reinterpret_cast<const float*>(inputs[0]), input_, factors_,
+                                   reinterpret_cast<float*>(outputs[0]));
+  }
+
+ private:
+  Shape input_, factors_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> RepeatVector::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].dtype != DType::float32 || inputs[0].shape.size() != 2) return nullptr;
+  return std::make_unique<RepeatVectorStep>(inputs[0].shape[0], options_.n, inputs[0].shape[1]);
 }
 
 }  // namespace kplug::layers

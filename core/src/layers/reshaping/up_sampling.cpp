@@ -4,6 +4,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/layers/reshaping.hpp"
 #include "kplug/ops/image.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "layers/spatial_options.hpp"
 
 namespace kplug::layers {
@@ -98,6 +99,41 @@ std::vector<Tensor> BaseUpSampling<N>::call(CallArgs& args) {
   }
   for (std::size_t i = 0; i < N; ++i) x = ops::repeat(x, o.size[i], first + static_cast<std::int64_t>(i));
   return {x};
+}
+
+namespace {
+
+class NearestUpSamplingStep final : public InferenceStep {
+ public:
+  NearestUpSamplingStep(TensorSpec output, Shape input, Shape factors)
+      : InferenceStep({std::move(output)}), input_(std::move(input)), factors_(std::move(factors)) {}
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    ops::kernels::upsample_nearest(reinterpret_cast<const float*>(inputs[0]), input_, factors_,
+                                   reinterpret_cast<float*>(outputs[0]));
+  }
+
+ private:
+  Shape input_, factors_;  // factors_: per axis of the input, 1 off the spatial axes
+};
+
+}  // namespace
+
+// Nearest only: the other interpolations run through call().
+template <std::size_t N>
+std::unique_ptr<InferenceStep> BaseUpSampling<N>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1) return nullptr;
+  const TensorSpec& x = inputs[0];
+  const Options& o = this->options_;
+  if (x.dtype != DType::float32 || x.shape.size() != N + 2 || o.interpolation != "nearest") return nullptr;
+  const std::size_t first = o.data_format == "channels_first" ? 2 : 1;
+  Shape factors(N + 2, 1);
+  TensorSpec out = x;
+  for (std::size_t i = 0; i < N; ++i) {
+    factors[first + i] = o.size[i];
+    out.shape[first + i] *= o.size[i];
+  }
+  return std::make_unique<NearestUpSamplingStep>(std::move(out), x.shape, std::move(factors));
 }
 
 template class BaseUpSampling<1>;
