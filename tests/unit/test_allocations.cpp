@@ -16,8 +16,10 @@
 #include <execinfo.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <new>
 #include <string>
 #include <thread>
@@ -132,12 +134,22 @@ struct Counts {
 };
 
 // Allocations per predict, averaged over `rounds` predicts after two warm-up ones.
-[[maybe_unused]] Counts steady_state(const std::string& name, int rounds = 5) {
-  const auto dir = test::model_dir(name);
-  ModelPtr model = model_from_json(test::read_text(dir / "model.json"));
-  test::load_fixture_weights(*model, dir);
+struct Fixture {
+  ModelPtr model;
   std::vector<Tensor> inputs;
-  for (auto& input : test::read_io(test::read_json(dir / "io.json"), "inputs")) inputs.push_back(input.value);
+};
+
+Fixture load_fixture(const std::string& name) {
+  const auto dir = test::model_dir(name);
+  Fixture f{model_from_json(test::read_text(dir / "model.json")), {}};
+  test::load_fixture_weights(*f.model, dir);
+  for (auto& input : test::read_io(test::read_json(dir / "io.json"), "inputs")) f.inputs.push_back(input.value);
+  return f;
+}
+
+[[maybe_unused]] Counts steady_state(const std::string& name, const Fixture& fixture, int rounds = 5) {
+  const ModelPtr& model = fixture.model;
+  const std::vector<Tensor>& inputs = fixture.inputs;
   std::vector<Tensor> outputs = model->predict(inputs);
   outputs = model->predict(inputs);
   const auto expected = outputs.front().clone();
@@ -224,11 +236,47 @@ BOOST_AUTO_TEST_CASE(steady_state_predict) {
       {"cnn", 16, 0},                // planned; inside each of its 2 convolutions' oneDNN execute: 7 or 8
   };
   for (const Expected& e : cases) {
-    const Counts c = steady_state(e.model);
+    const Counts c = steady_state(e.model, load_fixture(e.model));
     BOOST_TEST_CONTEXT(e.model) {
       BOOST_TEST(c.large <= e.max_large);
       BOOST_TEST(c.mallocs <= e.max_allocations);
     }
   }
+#endif
+}
+
+// Every fixture model that plans (tests/data/models, its one-layer models included) allocates no
+// more than the cases above: the vector predict returns, and inside oneDNN's execute 8 small
+// blocks at most per convolution.
+BOOST_AUTO_TEST_CASE(every_planned_fixture_model) {
+#ifdef KPLUG_TEST_SANITIZED
+  BOOST_TEST_MESSAGE("skipped: the sanitizer's own malloc interceptors");
+#else
+  std::vector<std::string> names;
+  const std::filesystem::path root = test::model_dir("");
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+    if (entry.path().filename() == "io.json")
+      names.push_back(entry.path().parent_path().lexically_relative(root).string());
+  }
+  std::sort(names.begin(), names.end());
+  std::size_t planned = 0;
+  for (const std::string& name : names) {
+    if (name == "lambda_layer") continue;  // a Python lambda: refused in safe mode
+    const Fixture fixture = load_fixture(name);
+    if (!fixture.model->has_execution_plan(fixture.inputs)) continue;
+    ++planned;
+    std::size_t convolutions = 0;
+    for (const LayerPtr& layer : fixture.model->layers()) {
+      const std::string type = layer->class_name();
+      convolutions += type.find("Conv") != std::string::npos && type.find("LSTM") == std::string::npos;
+    }
+    const Counts c = steady_state(name, fixture, 2);
+    BOOST_TEST_CONTEXT(name) {
+      BOOST_TEST(c.large == 0u);
+      BOOST_TEST(c.mallocs <= 1 + 8 * convolutions);
+    }
+  }
+  BOOST_TEST_MESSAGE(planned << " of " << names.size() << " fixture models run an execution plan");
+  BOOST_TEST(planned >= 112u);  // today's count: raise it as layers gain steps
 #endif
 }

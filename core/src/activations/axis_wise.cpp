@@ -28,7 +28,9 @@ Tensor sparsemax(const Tensor& x, std::int64_t axis) {
   // over the support instead, which is wrong whenever k > 1.
   return detail::map_slices(x, axis, x.dim(axis), [](std::span<const float> in, std::span<float> out) {
     if (in.empty()) return;
-    std::vector<double> sorted(in.begin(), in.end());
+    detail::Scratch<double, 256> scratch(in.size());
+    const std::span<double> sorted = scratch.span();
+    std::copy(in.begin(), in.end(), sorted.begin());
     // A NaN has no place in the order and +inf makes the projection undefined.
     if (std::any_of(sorted.begin(), sorted.end(), [](double v) { return std::isnan(v) || v == HUGE_VAL; })) {
       std::fill(out.begin(), out.end(), kNaN);

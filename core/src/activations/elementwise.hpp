@@ -6,6 +6,7 @@
 #include "kplug/ops.hpp"
 #include "kplug/tensor.hpp"
 
+#include <array>
 #include <cmath>
 #include <cstdint>
 #include <span>
@@ -26,8 +27,27 @@ Tensor map_elements(const Tensor& x, F f) {
 
 // Throws unless `value` is finite ("elu: alpha must be finite, got nan").
 inline void require_finite(std::string_view function, std::string_view name, float value) {
+  if (std::isfinite(value)) return;  // the message is only built for an error (predict allocates nothing)
   ops::require_finite(std::string(function) + ": " + std::string(name), value);
 }
+
+// n values of scratch: on the stack up to `Inline`, else on the heap, so an activation over the
+// usual slice lengths allocates nothing but its output.
+template <class T, std::size_t Inline>
+class Scratch {
+ public:
+  explicit Scratch(std::size_t n) : size_(n) {
+    if (n > Inline) heap_.resize(n);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::span<T> span() noexcept { return {size_ > Inline ? heap_.data() : inline_.data(), size_}; }
+
+ private:
+  std::array<T, Inline> inline_;
+  std::vector<T> heap_;
+  std::size_t size_;
+};
 
 // Throws unless `value` is finite and >= 0 (or > 0 when `strict`).
 inline void require_non_negative(std::string_view function, std::string_view name, float value, bool strict = false) {
@@ -53,8 +73,8 @@ Tensor map_slices(const Tensor& x, std::int64_t axis, std::int64_t out_length, F
   Shape out_shape = shape;
   out_shape[static_cast<std::size_t>(a)] = out_length;
   Tensor out(out_shape);
-  std::vector<float> in_slice(static_cast<std::size_t>(length));
-  std::vector<float> out_slice(static_cast<std::size_t>(out_length));
+  Scratch<float, 256> in_scratch(static_cast<std::size_t>(length)), out_scratch(static_cast<std::size_t>(out_length));
+  const std::span<float> in_slice = in_scratch.span(), out_slice = out_scratch.span();
   for (std::int64_t o = 0; o < outer; ++o) {
     for (std::int64_t j = 0; j < inner; ++j) {
       const float* src = x.data() + o * length * inner + j;
