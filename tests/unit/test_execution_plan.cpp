@@ -88,7 +88,9 @@ void randomize(const Model& model, unsigned seed) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(fixtures_run_planned_as_their_layers_do) {
-  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300", "rnn", "cnn"}) {
+  // The last three nest models (one called twice): their layers are planned in the outer plan.
+  for (const std::string name : {"mlp_seq", "big_mlp_1000", "big_functional_300", "rnn", "cnn",
+                                 "nested_functional_once", "siamese_functional", "siamese_sequential"}) {
     const ModelPtr model = load_fixture(name);
     const auto io = json::parse(test::read_text(test::model_dir(name) / "io.json"));
     std::vector<Tensor> inputs;
@@ -101,6 +103,20 @@ BOOST_AUTO_TEST_CASE(fixtures_run_planned_as_their_layers_do) {
       check_same(model->predict(inputs, 2), layer_by_layer(*model, inputs), name + " in batches of 2");
     }
   }
+}
+
+// A nested model's weights are its layers': assigning them remakes the outer plan.
+BOOST_AUTO_TEST_CASE(plans_follow_a_nested_models_weights) {
+  const ModelPtr model = load_fixture("siamese_functional");
+  const auto io = json::parse(test::read_text(test::model_dir("siamese_functional") / "io.json"));
+  std::vector<Tensor> inputs;
+  for (auto& in : test::read_io(io, "inputs")) inputs.push_back(in.value);
+  const std::vector<Tensor> before = model->predict(inputs);
+  randomize(*model, 40);
+  const std::vector<Tensor> after = model->predict(inputs);
+  BOOST_TEST(!(after.front() == before.front()));
+  check_same(after, layer_by_layer(*model, inputs), "siamese after assign");
+  BOOST_TEST(model->has_execution_plan(inputs));
 }
 
 BOOST_AUTO_TEST_CASE(plans_follow_assigned_weights) {

@@ -173,6 +173,9 @@ std::unique_ptr<ExecutionPlan> ExecutionPlan::make(const InferenceGraph& graph, 
 bool ExecutionPlan::plan_node(const InferenceGraph::Node& node, Slots& slots, std::vector<Planned>& planned) {
   const Layer& layer = *node.layer;
   if (!layer.built() || layer.activity_regularizer()) return false;
+  if (const auto* nested = dynamic_cast<const Model*>(&layer); nested && !node.fused) {
+    return plan_nested(node, *nested, slots, planned);
+  }
   std::vector<TensorSpec> in;
   for (std::size_t s : node.inputs) {
     if (!slots.specs[s]) return false;
@@ -198,8 +201,39 @@ bool ExecutionPlan::plan_node(const InferenceGraph::Node& node, Slots& slots, st
   return true;
 }
 
+bool ExecutionPlan::plan_nested(const InferenceGraph::Node& node, const Model& model, Slots& slots,
+                                std::vector<Planned>& planned) {
+  // One input: how a call's inputs map onto several (a list, a dict by name) is the call's business.
+  if (node.inputs.size() != 1 || !slots.specs[node.inputs[0]]) return false;
+  const std::shared_ptr<const InferenceGraph> graph = model.inference_graph({*slots.specs[node.inputs[0]]});
+  if (!graph || graph->inputs.size() != 1 || graph->outputs.size() != node.outputs.size()) return false;
+  constexpr std::size_t unmapped = static_cast<std::size_t>(-1);
+  std::vector<std::size_t> outer(graph->slots, unmapped);
+  outer[graph->inputs[0]] = node.inputs[0];
+  for (std::size_t j = 0; j < graph->outputs.size(); ++j) {
+    if (outer[graph->outputs[j]] != unmapped) return false;  // an output that is its input, or twice an output
+    outer[graph->outputs[j]] = node.outputs[j];
+  }
+  for (std::size_t& s : outer) {
+    if (s != unmapped) continue;
+    s = slots.specs.size();
+    slots.specs.emplace_back();
+    slots.root.push_back(s);
+  }
+  for (const InferenceGraph::Node& inner : graph->nodes) {
+    InferenceGraph::Node mapped = inner;
+    for (std::size_t& s : mapped.inputs) s = outer[s];
+    for (std::size_t& s : mapped.outputs) s = outer[s];
+    if (!plan_node(mapped, slots, planned)) return false;
+  }
+  for (std::size_t s : node.outputs) {
+    if (!slots.specs[s]) return false;
+  }
+  return true;
+}
+
 void ExecutionPlan::lay_out(const InferenceGraph& graph, const Slots& slots, std::vector<Planned>& planned) {
-  std::vector<std::optional<Place>> place(graph.slots);
+  std::vector<std::optional<Place>> place(slots.specs.size());
   for (std::size_t i = 0; i < graph.inputs.size(); ++i)
     place[slots.root[graph.inputs[i]]] = Place{Place::Kind::input, i};
   for (std::size_t j = 0; j < graph.outputs.size(); ++j) {
@@ -212,7 +246,7 @@ void ExecutionPlan::lay_out(const InferenceGraph& graph, const Slots& slots, std
       root = Place{Place::Kind::output, j};
   }
   constexpr std::size_t never = static_cast<std::size_t>(-1);
-  std::vector<std::size_t> last_read(graph.slots, never);
+  std::vector<std::size_t> last_read(slots.specs.size(), never);
   for (std::size_t i = 0; i < planned.size(); ++i) {
     for (std::size_t s : planned[i].inputs) last_read[slots.root[s]] = i;
   }

@@ -6,6 +6,7 @@
 
 #include "kplug/layers/inference_step.hpp"
 #include "kplug/layers/layer.hpp"
+#include "kplug/models/model.hpp"
 #include "kplug/tensor.hpp"
 #include "models/conv_fusion.hpp"
 
@@ -84,6 +85,8 @@ class ExecutionPlan {
     std::vector<std::size_t> inputs, outputs;
   };
   bool plan_node(const InferenceGraph::Node& node, Slots& slots, std::vector<Planned>& planned);
+  // A nested model's node: its own graph's nodes planned in place, its tensors as new slots.
+  bool plan_nested(const InferenceGraph::Node& node, const Model& model, Slots& slots, std::vector<Planned>& planned);
   void lay_out(const InferenceGraph& graph, const Slots& slots, std::vector<Planned>& planned);
   std::byte* locate(const Place& place, std::byte* scratch, const std::vector<Tensor>& inputs,
                     std::byte* const* outputs) const;

@@ -125,6 +125,7 @@ class Model : public Layer {
   void forget_plans();
 
  private:
+  friend class detail::ExecutionPlan;  // plans a nested model's layers in its outer model's plan
   std::shared_ptr<const detail::ExecutionPlan> plan_for(const std::vector<Tensor>& inputs) const;
   std::vector<Tensor> run_batch(const std::vector<Tensor>& inputs) const;
 
