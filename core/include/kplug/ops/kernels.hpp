@@ -28,6 +28,8 @@ void unary(const float* x, float* out, std::int64_t n, UnaryOp op);
 void add(const float* a, const float* b, float* out, std::int64_t n);
 // out = a * b element-wise over n values; `out` may be `a` or `b`.
 void multiply(const float* a, const float* b, float* out, std::int64_t n);
+// out = x / s element-wise over n values (Tensor / float); `out` may be `x`.
+void divide(const float* x, float s, float* out, std::int64_t n);
 // out = s - x element-wise over n values; `out` may be `x`.
 void subtract_from(float s, const float* x, float* out, std::int64_t n);
 // Keras's relu(x, negative_slope, max_value, threshold) element-wise over n values (plain relu
