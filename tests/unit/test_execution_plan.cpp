@@ -155,7 +155,7 @@ BOOST_AUTO_TEST_CASE(storage_planning_cases) {
 }
 
 // The recurrent loop as one step: LSTM and GRU (reset_after) forwards and backwards, with
-// and without sequences, over an Embedding; GRU without reset_after runs layer by layer.
+// and without sequences, over an Embedding.
 BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
   for (const std::string options :
        {R"("return_sequences": true, "go_backwards": false)", R"("return_sequences": false, "go_backwards": true)",
@@ -183,14 +183,78 @@ BOOST_AUTO_TEST_CASE(recurrent_layers_as_steps) {
       });
     }
   }
-  const ModelPtr gru =
-      model_from_json(functional({input_layer("x", "[null, 3, 2]"),
-                                  graph_layer("GRU", "g", R"("units": 2, "reset_after": false)", tensor_ref("x"))},
-                                 R"([["x", 0, 0]])", R"([["g", 0, 0]])"));
-  randomize(*gru, 12);
-  const Tensor x = random_tensor({2, 3, 2}, 13);
-  BOOST_TEST(!gru->has_execution_plan({x}));
-  check_same(gru->predict({x}), layer_by_layer(*gru, {x}), "GRU reset_after=false");
+}
+
+void check_identical(const std::vector<Tensor>& got, const std::vector<Tensor>& want, const std::string& what) {
+  BOOST_REQUIRE_EQUAL(got.size(), want.size());
+  for (std::size_t i = 0; i < got.size(); ++i) BOOST_CHECK_MESSAGE(got[i] == want[i], what << ": output " << i);
+}
+
+// SimpleRNN (activations with a kernel, relu, and one without, gelu) and GRU without
+// reset_after, forwards and backwards, with and without sequences, stacked: the same bits as
+// their calls.
+BOOST_AUTO_TEST_CASE(simple_rnn_and_gru_reset_before_as_steps) {
+  for (const std::string options :
+       {R"("return_sequences": true, "go_backwards": false)", R"("return_sequences": false, "go_backwards": true)",
+        R"("return_sequences": true, "go_backwards": true)", R"("return_sequences": false, "go_backwards": false)"}) {
+    const ModelPtr model = model_from_json(
+        functional({input_layer("x", "[null, 6, 3]"),
+                    graph_layer("SimpleRNN", "s1", R"("units": 4, "return_sequences": true, "activation": "relu")",
+                                tensor_ref("x")),
+                    graph_layer("SimpleRNN", "s2", R"("units": 5, "return_sequences": true, "activation": "gelu")",
+                                tensor_ref("s1")),
+                    graph_layer("GRU", "g", R"("units": 3, "reset_after": false, )" + options, tensor_ref("s2")),
+                    graph_layer("GRU", "g_no_bias",
+                                R"("units": 2, "reset_after": false, "use_bias": false, )" + options, tensor_ref("s2")),
+                    graph_layer("SimpleRNN", "s3", R"("units": 2, )" + options, tensor_ref("s1"))},
+                   R"([["x", 0, 0]])", R"([["g", 0, 0], ["g_no_bias", 0, 0], ["s3", 0, 0]])"));
+    randomize(*model, 21);
+    const Tensor x = random_tensor({3, 6, 3}, 22);
+    BOOST_TEST_CONTEXT(options) {
+      BOOST_TEST(model->has_execution_plan({x}));
+      check_identical(model->predict({x}), layer_by_layer(*model, {x}), "SimpleRNN + GRU");
+      // Another batch size: the products' last bits may differ (docs/performance.md).
+      check_same(model->predict({x}, 1), layer_by_layer(*model, {x}), "in batches of 1");
+    }
+  }
+}
+
+// Bidirectional over SimpleRNN, GRU (both resets) and LSTM, every merge, with and without
+// sequences: the same bits as its call. With return_state it runs layer by layer.
+BOOST_AUTO_TEST_CASE(bidirectional_as_step) {
+  const std::string inner[] = {R"("class_name": "SimpleRNN", "config": {"name": "r", "units": 3)",
+                               R"("class_name": "GRU", "config": {"name": "r", "units": 3, "reset_after": false)",
+                               R"("class_name": "GRU", "config": {"name": "r", "units": 3)",
+                               R"("class_name": "LSTM", "config": {"name": "r", "units": 3)"};
+  for (const std::string& layer : inner) {
+    for (const std::string merge : {"\"concat\"", "\"sum\"", "\"mul\"", "\"ave\"", "null"}) {
+      for (const std::string sequences : {"true", "false"}) {
+        const std::string config = R"("merge_mode": )" + merge + R"(, "layer": {"module": "keras.layers", )" + layer +
+                                   R"(, "return_sequences": )" + sequences + "}}";
+        const bool two = merge == "null";
+        const ModelPtr model = model_from_json(
+            functional({input_layer("x", "[null, 5, 2]"), graph_layer("Bidirectional", "bi", config, tensor_ref("x"))},
+                       R"([["x", 0, 0]])", two ? R"([["bi", 0, 0], ["bi", 0, 1]])" : R"([["bi", 0, 0]])"));
+        randomize(*model, 31);
+        const Tensor x = random_tensor({4, 5, 2}, 32);
+        BOOST_TEST_CONTEXT(config) {
+          BOOST_TEST(model->has_execution_plan({x}));
+          check_identical(model->predict({x}), layer_by_layer(*model, {x}), "Bidirectional");
+        }
+      }
+    }
+  }
+  const ModelPtr with_state = model_from_json(functional(
+      {input_layer("x", "[null, 5, 2]"),
+       graph_layer(
+           "Bidirectional", "bi",
+           R"("layer": {"module": "keras.layers", "class_name": "GRU", "config": {"name": "r", "units": 3, "return_state": true}})",
+           tensor_ref("x"))},
+      R"([["x", 0, 0]])", R"([["bi", 0, 0], ["bi", 0, 1], ["bi", 0, 2]])"));
+  randomize(*with_state, 33);
+  const Tensor x = random_tensor({2, 5, 2}, 34);
+  BOOST_TEST(!with_state->has_execution_plan({x}));
+  check_same(with_state->predict({x}), layer_by_layer(*with_state, {x}), "Bidirectional with return_state");
 }
 
 // Convolutions as steps: fused chains (a zero padding folded in, conv, batch norm, activation

@@ -174,10 +174,12 @@ void build_graph(Functional::Graph& graph, const std::string& base, const boost:
                  const boost::json::value& input_layers, const boost::json::value& output_layers,
                  DeserializationContext& context);
 
-// Finds the chains of graph.fused in a built graph.
 // A node whose layer gets its positional tensors only: no masks, keyword or constant
-// arguments (a `training=` among them, say), one output.
+// arguments (a `training=` among them, say). An execution plan's step runs it.
+bool plain_call(const Functional::Graph::Node& n);
+// A plain call with one output: what a fused chain takes in.
 bool plain_node(const Functional::Graph::Node& n);
+// Finds the chains of graph.fused in a built graph.
 void plan_fusions(Functional::Graph& graph);
 
 }  // namespace functional_graph

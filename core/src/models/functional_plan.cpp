@@ -78,10 +78,12 @@ std::optional<std::size_t> only_producer(const Graph& g, const Readers& r, std::
 
 }  // namespace
 
-bool plain_node(const Graph::Node& n) {
+bool plain_call(const Graph::Node& n) {
   return !n.mask_given && n.mask_slots.empty() && n.tensor_kwarg_slots.empty() && n.constant_kwargs.empty() &&
-         n.constants.empty() && n.kwargs.empty() && n.output_slots.size() == 1;
+         n.constants.empty() && n.kwargs.empty();
 }
+
+bool plain_node(const Graph::Node& n) { return plain_call(n) && n.output_slots.size() == 1; }
 
 void plan_fusions(Graph& g) {
   const Readers r = readers(g);
@@ -136,7 +138,7 @@ std::shared_ptr<const detail::InferenceGraph> Functional::inference_graph(const 
     const Graph::Node& n = g.nodes[id];
     const Graph::Entry& e = g.entries[n.entry];
     if (e.is_input || absorbed[id]) continue;
-    if (!functional_graph::plain_node(n)) return nullptr;
+    if (!functional_graph::plain_call(n)) return nullptr;  // a step gives every output of its node
     detail::InferenceGraph::Node node;
     node.layer = e.layer.get();
     node.inputs = n.input_slots;

@@ -183,6 +183,8 @@ void multiply(const float* a, const float* b, float* out, std::int64_t n) {
   UArrayMap(out, n) = ConstArrayMap(a, n) * ConstArrayMap(b, n);
 }
 
+void divide(const float* x, float s, float* out, std::int64_t n) { UArrayMap(out, n) = ConstArrayMap(x, n) / s; }
+
 void subtract_from(float s, const float* x, float* out, std::int64_t n) { UArrayMap(out, n) = s - ConstArrayMap(x, n); }
 
 void copy_block(const float* src, std::int64_t rows, std::int64_t cols, std::int64_t src_stride, float* dst) {

@@ -137,6 +137,8 @@ class SimpleRNNCell : public DenseCell<SimpleRNNCell, SimpleRNNCellOptions> {
   static const config::Fields<Options>& fields();
   using DenseCell::DenseCell;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
+  bool has_row_step() const override { return true; }
+  void row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
@@ -161,7 +163,7 @@ class GRUCell : public DenseCell<GRUCell, GRUCellOptions> {
   using DenseCell::DenseCell;
   Tensor project_inputs(const Tensor& x) const override;
   std::vector<Tensor> step(const Tensor& projected, const std::vector<Tensor>& states) const override;
-  bool has_row_step() const override { return options_.reset_after; }  // Keras's default
+  bool has_row_step() const override { return true; }
   void row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const override;
 
  protected:
@@ -385,6 +387,8 @@ class Bidirectional : public FieldsLayer<Bidirectional, BidirectionalOptions> {
   const std::shared_ptr<BaseRNN>& forward_layer() const noexcept { return options_.layer; }
   const std::shared_ptr<BaseRNN>& backward_layer() const noexcept { return options_.backward_layer; }
   Merge merge_mode() const noexcept { return options_.merge_mode; }
+  // Both loops as one step, when both layers offer theirs (see BaseRNN::plan_inference).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;

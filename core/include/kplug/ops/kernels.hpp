@@ -35,6 +35,8 @@ enum class BinaryOp { add, subtract, multiply, divide, maximum, minimum };
 // shapes, made once; no allocation for plans of rank 8 or less). `out` may be `a` when a has
 // the broadcast shape.
 void binary(const float* a, const float* b, float* out, const detail::BroadcastPlan& plan, BinaryOp op);
+// out = x / s element-wise over n values (Tensor / float); `out` may be `x`.
+void divide(const float* x, float s, float* out, std::int64_t n);
 // out = s - x element-wise over n values; `out` may be `x`.
 void subtract_from(float s, const float* x, float* out, std::int64_t n);
 // Keras's relu(x, negative_slope, max_value, threshold) element-wise over n values (plain relu

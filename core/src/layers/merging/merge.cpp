@@ -217,9 +217,7 @@ class MergeStep final : public InferenceStep {
  public:
   MergeStep(TensorSpec output, ops::kernels::BinaryOp op, std::vector<ops::detail::BroadcastPlan> plans,
             std::optional<float> divisor)
-      : InferenceStep({std::move(output)}), op_(op), plans_(std::move(plans)), divisor_(divisor) {
-    if (divisor_) divide_plan_ = ops::detail::plan_broadcast(outputs()[0].shape, Shape{});
-  }
+      : InferenceStep({std::move(output)}), op_(op), plans_(std::move(plans)), divisor_(divisor) {}
   void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
            std::span<std::byte>) const override {
     auto* out = reinterpret_cast<float*>(outputs[0]);
@@ -230,14 +228,13 @@ class MergeStep final : public InferenceStep {
       ops::kernels::binary(in(0), in(1), out, plans_[0], op_);
       for (std::size_t i = 2; i < inputs.size(); ++i) ops::kernels::binary(out, in(i), out, plans_[i - 1], op_);
     }
-    if (divisor_) ops::kernels::binary(out, &*divisor_, out, divide_plan_, ops::kernels::BinaryOp::divide);
+    if (divisor_) ops::kernels::divide(out, *divisor_, out, shape_size(InferenceStep::outputs()[0].shape));
   }
 
  private:
   ops::kernels::BinaryOp op_;
   std::vector<ops::detail::BroadcastPlan> plans_;  // inputs 0 and 1, then the output and input i
   std::optional<float> divisor_;
-  ops::detail::BroadcastPlan divide_plan_;
 };
 
 constexpr ops::kernels::BinaryOp binary_op_of(MergeOp op) {

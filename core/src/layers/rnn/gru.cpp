@@ -15,6 +15,46 @@ Tensor block(const Tensor& z, std::int64_t k, std::int64_t units) {
   return ops::slice_axis(z, -1, k * units, (k + 1) * units);
 }
 
+// h = z * h + (1 - z) * hh, with two scratch blocks of n values.
+void update_rows(const float* z, const float* hh, float* h, float* scratch_a, float* scratch_b, std::int64_t n) {
+  namespace k = ops::kernels;
+  k::multiply(z, h, scratch_a, n);
+  k::subtract_from(1.0f, z, scratch_b, n);
+  k::multiply(scratch_b, hh, scratch_b, n);
+  k::add(scratch_a, scratch_b, h, n);
+}
+
+// step() on rows without reset_after: inner = h @ R_zr; z, r = rec(x_z + inner_z, x_r + inner_r);
+// hh = act(x_h + (r * h) @ R_h); h' = z * h + (1 - z) * hh, in that order of operations. R's
+// blocks are made contiguous, as ops::slice_axis gives them to step()'s products.
+void reset_before_rows(const float* projected, float* h, std::int64_t batch, std::int64_t u, const float* kernel,
+                       const planning::StepActivation& act, const planning::StepActivation& rec) {
+  namespace k = ops::kernels;
+  const std::int64_t n = batch * u;
+  Tensor blocks = Tensor::empty({3, u, u});  // from the call's buffer pool: R_zr (u, 2u), R_h (u, u)
+  float *r_zr = blocks.data(), *r_h = r_zr + 2 * u * u;
+  k::copy_block(kernel, u, 2 * u, 3 * u, r_zr);
+  k::copy_block(kernel + 2 * u, u, u, 3 * u, r_h);
+  Tensor inner = Tensor::empty({batch, 2 * u});
+  k::gemm(h, r_zr, inner.data(), batch, u, 2 * u);
+  Tensor parts = Tensor::empty({6, batch, u});  // z, r, hh, inner_z, inner_r, (r * h) @ R_h
+  float* p = parts.data();
+  float *z = p, *r = p + n, *hh = p + 2 * n, *zi = p + 3 * n, *ri = p + 4 * n, *rest = p + 5 * n;
+  for (std::int64_t g = 0; g < 3; ++g) k::copy_block(projected + g * u, batch, u, 3 * u, p + g * n);
+  k::copy_block(inner.data(), batch, u, 2 * u, zi);
+  k::copy_block(inner.data() + u, batch, u, 2 * u, ri);
+  const Shape rows{batch, u};
+  k::add(z, zi, z, n);
+  rec.apply(z, rows);
+  k::add(r, ri, r, n);
+  rec.apply(r, rows);
+  k::multiply(r, h, ri, n);
+  k::gemm(ri, r_h, rest, batch, u, u);
+  k::add(hh, rest, hh, n);
+  act.apply(hh, rows);
+  update_rows(z, hh, h, zi, ri, n);
+}
+
 }  // namespace
 
 const config::Fields<GRUCell::Options>& GRUCell::fields() {
@@ -63,12 +103,16 @@ std::vector<Tensor> GRUCell::step(const Tensor& projected, const std::vector<Ten
   return {z * h_prev + (1.0f - z) * hh};
 }
 
-// step() on rows, reset_after: inner = h @ R + b_r; z, r = rec(x_z + inner_z, x_r + inner_r);
-// hh = act(x_h + r * inner_h); h' = z * h + (1 - z) * hh, in that order of operations.
+// step() on rows (without reset_after: reset_before_rows). reset_after: inner = h @ R + b_r;
+// z, r = rec(x_z + inner_z, x_r + inner_r); hh = act(x_h + r * inner_h); h' = z * h + (1 - z) * hh,
+// in that order of operations.
 void GRUCell::row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const {
   namespace k = ops::kernels;
   const std::int64_t u = options_.units, n = batch * u;
   float* h = states[0];
+  const planning::StepActivation act(options_.activation), rec(options_.recurrent_activation);
+  if (!options_.reset_after)
+    return reset_before_rows(projected, h, batch, u, recurrent_kernel_->value().data(), act, rec);
   Tensor inner = Tensor::empty({batch, 3 * u});  // from the call's buffer pool
   float* ip = inner.data();
   k::gemm(h, recurrent_kernel_->value().data(), ip, batch, u, 3 * u);
@@ -80,7 +124,6 @@ void GRUCell::row_step(const float* projected, std::span<float* const> states, s
     k::copy_block(ip + g * u, batch, u, 3 * u, p + (3 + g) * n);
   }
   float *z = p, *r = p + n, *hh = p + 2 * n, *zh = p + 3 * n, *rh = p + 4 * n, *rest = p + 5 * n;
-  const planning::StepActivation act(options_.activation), rec(options_.recurrent_activation);
   const Shape rows{batch, u};
   k::add(z, zh, z, n);
   rec.apply(z, rows);
@@ -89,10 +132,7 @@ void GRUCell::row_step(const float* projected, std::span<float* const> states, s
   k::multiply(r, rest, rest, n);
   k::add(hh, rest, hh, n);
   act.apply(hh, rows);
-  k::multiply(z, h, zh, n);
-  k::subtract_from(1.0f, z, rh, n);
-  k::multiply(rh, hh, rh, n);
-  k::add(zh, rh, h, n);
+  update_rows(z, hh, h, zh, rh, n);
 }
 
 const config::Fields<GRU::Options>& GRU::fields() {

@@ -1,16 +1,15 @@
-// The recurrent loop (Keras's RNN.call over backend.rnn), RNN itself, and what the cells share.
+// The recurrent loop (Keras's RNN.call over backend.rnn), RNN itself, and what the cells share
+// (the loop as an execution plan's step: recurrent_step.cpp).
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
-#include "kplug/ops/kernels.hpp"
 #include "kplug/serialization.hpp"
 #include "layers/rnn/rnn_fields.hpp"
 
 #include <algorithm>
-#include <array>
 #include <mutex>
 #include <string>
 
@@ -289,89 +288,6 @@ std::vector<Tensor> BaseRNN::run(const Tensor& projected, const std::optional<Te
   result.push_back(o.return_sequences ? ops::stack(outputs, 1) : std::move(last));
   if (o.return_state) result.insert(result.end(), states.begin(), states.end());
   return result;
-}
-
-// ---- the loop as an execution plan's step ----
-
-namespace {
-
-// The whole recurrent loop from zero states: the inputs made time-major and projected at once
-// (the cell's project_inputs), then the cell's row step per time step. Scratch tensors come
-// from the call's buffer pool.
-class RecurrentStep final : public InferenceStep {
- public:
-  RecurrentStep(TensorSpec output, std::shared_ptr<const RecurrentCell> cell, Shape input, std::int64_t state_width,
-                const RecurrentOptions& options)
-      : InferenceStep({std::move(output)}),
-        cell_(std::move(cell)),
-        input_(std::move(input)),
-        state_width_(state_width),
-        return_sequences_(options.return_sequences),
-        go_backwards_(options.go_backwards) {}
-
-  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
-           std::span<std::byte>) const override {
-    const std::int64_t batch = input_[0], steps = input_[1], features = shape_size(input_) / (batch * steps);
-    Shape folded{steps * batch};
-    for (std::size_t i = 2; i < input_.size(); ++i) folded.push_back(input_[i]);
-    Tensor time_major = Tensor::empty(std::move(folded));
-    const auto* x = reinterpret_cast<const float*>(inputs[0]);
-    for (std::int64_t t = 0; t < steps; ++t) {
-      ops::kernels::copy_block(x + t * features, batch, features, steps * features,
-                               time_major.data() + t * batch * features);
-    }
-    const Tensor projected = cell_->project_inputs(time_major);
-    const std::int64_t width = projected.size() / (steps * batch);
-    const std::size_t count = cell_->state_count(), out_index = cell_->output_index();
-    Tensor states(Shape{static_cast<std::int64_t>(count), batch, state_width_}, 0.0f);  // Keras's zero states
-    std::array<float*, kMaxStates> rows{};
-    for (std::size_t i = 0; i < count; ++i)
-      rows[i] = states.data() + static_cast<std::int64_t>(i) * batch * state_width_;
-    auto* out = reinterpret_cast<float*>(outputs[0]);
-    for (std::int64_t k = 0; k < steps; ++k) {
-      const std::int64_t t = go_backwards_ ? steps - 1 - k : k;
-      cell_->row_step(projected.data() + t * batch * width, {rows.data(), count}, batch);
-      // Outputs in processing order (reversed for go_backwards), as Keras returns them.
-      if (return_sequences_) {
-        for (std::int64_t b = 0; b < batch; ++b) {
-          std::copy_n(rows[out_index] + b * state_width_, state_width_, out + (b * steps + k) * state_width_);
-        }
-      }
-    }
-    if (!return_sequences_) std::copy_n(rows[out_index], batch * state_width_, out);
-  }
-
-  static constexpr std::size_t kMaxStates = 4;
-
- private:
-  std::shared_ptr<const RecurrentCell> cell_;
-  Shape input_;
-  std::int64_t state_width_;
-  bool return_sequences_, go_backwards_;
-};
-
-}  // namespace
-
-std::unique_ptr<InferenceStep> BaseRNN::plan_inference(const std::vector<TensorSpec>& inputs) const {
-  const RecurrentOptions& o = recurrent_options();
-  if (inputs.size() != 1 || inputs[0].dtype != DType::float32 || inputs[0].shape.size() < 3 || carries_states() ||
-      o.return_state || !cell_ || !cell_->has_row_step() || cell_->state_count() > RecurrentStep::kMaxStates ||
-      !built())
-    return nullptr;
-  const Shape& in = inputs[0].shape;
-  if (in[0] == 0 || in[1] == 0) return nullptr;
-  Shape step{in[0]};
-  for (std::size_t i = 2; i < in.size(); ++i) step.push_back(in[i]);
-  // Every state (batch, width) of one width: the row step's layout.
-  const std::vector<PartialShape> states = cell_->state_shapes(PartialShape::known(step));
-  std::int64_t width = -1;
-  for (const PartialShape& s : states) {
-    if (s.rank() != 2 || !s[1] || (width >= 0 && *s[1] != width)) return nullptr;
-    width = *s[1];
-  }
-  if (width < 0) return nullptr;
-  TensorSpec out{o.return_sequences ? Shape{in[0], in[1], width} : Shape{in[0], width}, DType::float32};
-  return std::make_unique<RecurrentStep>(std::move(out), cell_, in, width, o);
 }
 
 // ---- RNN ----

@@ -1,6 +1,8 @@
 // SimpleRNNCell and SimpleRNN: h = activation(x @ kernel + bias + h_prev @ recurrent_kernel).
 #include "kplug/layers/rnn.hpp"
 #include "kplug/ops.hpp"
+#include "kplug/ops/kernels.hpp"
+#include "layers/planning/step_activation.hpp"
 #include "layers/rnn/rnn_fields.hpp"
 
 namespace kplug::layers {
@@ -19,6 +21,17 @@ void SimpleRNNCell::build(const std::vector<PartialShape>& input_shapes) {
 
 std::vector<Tensor> SimpleRNNCell::step(const Tensor& projected, const std::vector<Tensor>& states) const {
   return {(*options_.activation)(projected + ops::matmul(states[0], recurrent_kernel_->value()))};
+}
+
+// step() on rows: h' = act(projected + h @ R), in that order of operations.
+void SimpleRNNCell::row_step(const float* projected, std::span<float* const> states, std::int64_t batch) const {
+  namespace k = ops::kernels;
+  const std::int64_t u = options_.units;
+  float* h = states[0];
+  Tensor product = Tensor::empty({batch, u});  // from the call's buffer pool
+  k::gemm(h, recurrent_kernel_->value().data(), product.data(), batch, u, u);
+  k::add(projected, product.data(), h, batch * u);
+  planning::StepActivation(options_.activation).apply(h, Shape{batch, u});
 }
 
 const config::Fields<SimpleRNN::Options>& SimpleRNN::fields() {
