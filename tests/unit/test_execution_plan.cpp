@@ -324,7 +324,8 @@ BOOST_AUTO_TEST_CASE(convolutions_and_pooling_as_steps) {
 
 // Merges that broadcast (a squeeze-and-excitation Multiply, a lower-rank input Keras expands
 // after the batch axis, a three-input Average, Maximum and Minimum each way round), cropping
-// and nearest upsampling channels last and first, Reshape with -1, RepeatVector.
+// and nearest upsampling channels last and first, Reshape with -1, RepeatVector, a Softmax layer
+// and a Dense with softmax.
 BOOST_AUTO_TEST_CASE(broadcasting_merges_and_reshaping_as_steps) {
   const auto pair = [](const std::string& a, const std::string& b) {
     return "[" + tensor_ref(a) + ", " + tensor_ref(b) + "]";
@@ -345,9 +346,12 @@ BOOST_AUTO_TEST_CASE(broadcasting_merges_and_reshaping_as_steps) {
        graph_layer("Reshape", "flat", R"("target_shape": [-1, 3])", tensor_ref("up")),
        graph_layer("Cropping1D", "crop1", R"("cropping": [1, 2])", tensor_ref("flat")),
        graph_layer("RepeatVector", "rep", R"("n": 2)", tensor_ref("v")),
-       graph_layer("UpSampling1D", "up1", R"("size": 2)", tensor_ref("rep"))},
+       graph_layer("UpSampling1D", "up1", R"("size": 2)", tensor_ref("rep")),
+       graph_layer("Softmax", "sm", "", tensor_ref("up1")),
+       graph_layer("Dense", "dsm", R"("units": 5, "activation": "softmax")", tensor_ref("v"))},
       R"([["x", 0, 0], ["v", 0, 0]])",
-      R"([["up", 0, 0], ["crop1", 0, 0], ["mx", 0, 0], ["mn", 0, 0], ["up_cf", 0, 0], ["up1", 0, 0]])"));
+      R"([["up", 0, 0], ["crop1", 0, 0], ["mx", 0, 0], ["mn", 0, 0], ["up_cf", 0, 0], ["sm", 0, 0], ["dsm", 0, 0]])"));
+  randomize(*model, 21);
   const std::vector<Tensor> inputs{random_tensor({2, 4, 6, 3}, 11), random_tensor({2, 3}, 12)};
   BOOST_TEST(model->has_execution_plan(inputs));
   const std::vector<Tensor> planned = model->predict(inputs), called = layer_by_layer(*model, inputs);

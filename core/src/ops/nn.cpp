@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops/broadcast.hpp"
 #include "kplug/ops/elementwise.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "ops/binary_ops.hpp"
 #include "ops/dispatch.hpp"
 
@@ -50,17 +51,7 @@ Tensor softmax_impl(const Tensor& x, std::int64_t axis) {
   float* dst = out.data();
   const std::int64_t n = s.length;
   if (s.inner == 1) {
-    for (std::int64_t o = 0; o < s.outer; ++o) {
-      const ConstArrayMap in(src + o * n, n);
-      UArrayMap res(dst + o * n, n);
-      const float m = in.maxCoeff<Eigen::PropagateNaN>();
-      res = (in - m).exp();
-      const float total = res.sum();
-      if constexpr (Log)
-        res = (in - m) - std::log(total);
-      else
-        res *= 1.0f / total;
-    }
+    kernels::softmax_rows(src, dst, s.outer, n, Log);
     return out;
   }
   Eigen::Array<float, 1, Eigen::Dynamic> m(s.inner), total(s.inner);
@@ -80,6 +71,21 @@ Tensor softmax_impl(const Tensor& x, std::int64_t axis) {
 }
 
 }  // namespace
+
+void kernels::softmax_rows(const float* x, float* out, std::int64_t rows, std::int64_t n, bool log) {
+  for (std::int64_t o = 0; o < rows; ++o) {
+    const ConstArrayMap in(x + o * n, n);
+    UArrayMap res(out + o * n, n);
+    const float m = in.maxCoeff<Eigen::PropagateNaN>();
+    if (log) {
+      const float total = (in - m).exp().sum();
+      res = (in - m) - std::log(total);
+    } else {
+      res = (in - m).exp();
+      res *= 1.0f / res.sum();
+    }
+  }
+}
 
 Tensor softmax(const Tensor& x, std::int64_t axis) { return softmax_impl<false>(x, axis); }
 Tensor log_softmax(const Tensor& x, std::int64_t axis) { return softmax_impl<true>(x, axis); }

@@ -103,6 +103,8 @@ class Softmax : public ElementwiseLayer<Softmax, SoftmaxOptions> {
  public:
   static const config::Fields<Options>& fields();
   Softmax(Options options, LayerArgs args);
+  // One axis, the last: a step (no mask given, as every step).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

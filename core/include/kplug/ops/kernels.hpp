@@ -71,6 +71,9 @@ void concatenate(std::span<const std::byte* const> inputs, std::span<const std::
 // ops::pad: x (x_shape) into `out` with pads[i] = {before, after} values of `value` around axis i.
 void pad(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> pads, float value,
          float* out);
+// Softmax (log softmax with `log`) of each of `rows` rows of n values, as ops::softmax over the
+// last axis; `out` may be `x`.
+void softmax_rows(const float* x, float* out, std::int64_t rows, std::int64_t n, bool log);
 // x (x_shape) without crops[i] = {before, after} values at the ends of axis i, into `out`.
 void crop(const float* x, const Shape& x_shape, std::span<const std::pair<std::int64_t, std::int64_t>> crops,
           float* out);

@@ -195,4 +195,27 @@ std::vector<Tensor> Softmax::call(CallArgs& args) {
   return {out};
 }
 
+namespace {
+
+class SoftmaxStep final : public InferenceStep {
+ public:
+  explicit SoftmaxStep(TensorSpec output) : InferenceStep({std::move(output)}) {}
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    const Shape& shape = this->outputs()[0].shape;
+    const std::int64_t n = shape.back();
+    ops::kernels::softmax_rows(reinterpret_cast<const float*>(inputs[0]), reinterpret_cast<float*>(outputs[0]),
+                               n ? shape_size(shape) / n : 0, n, false);
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> Softmax::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].dtype != DType::float32 || inputs[0].shape.empty()) return nullptr;
+  const auto rank = static_cast<std::int64_t>(inputs[0].shape.size());
+  if (options_.axis.size() != 1 || (options_.axis.front() != -1 && options_.axis.front() != rank - 1)) return nullptr;
+  return std::make_unique<SoftmaxStep>(inputs[0]);
+}
+
 }  // namespace kplug::layers

@@ -28,6 +28,7 @@ StepActivation::StepActivation(std::shared_ptr<Activation> activation) : activat
     identity_ = true;
   } else if (f) {
     unary_ = unary_of(f->name());
+    softmax_ = f->name() == "softmax";  // its default axis, the last
   }
 }
 
@@ -35,6 +36,8 @@ void StepActivation::apply(float* data, const Shape& shape) const {
   if (identity_) return;
   const std::int64_t n = shape_size(shape);
   if (unary_) return ops::kernels::unary(data, data, n, *unary_);
+  if (softmax_ && !shape.empty())
+    return ops::kernels::softmax_rows(data, data, n ? n / shape.back() : 0, shape.back(), false);
   // A copy in a pooled tensor: `data` may be any block of a step's buffers, aligned or not.
   Tensor x = Tensor::empty(shape);
   std::memcpy(x.data(), data, static_cast<std::size_t>(n) * sizeof(float));

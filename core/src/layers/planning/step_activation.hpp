@@ -21,6 +21,7 @@ class StepActivation {
   std::shared_ptr<Activation> activation_;
   bool identity_ = false;
   std::optional<ops::UnaryOp> unary_;
+  bool softmax_ = false;
 };
 
 }  // namespace kplug::layers::planning
