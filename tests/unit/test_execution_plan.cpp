@@ -325,18 +325,21 @@ BOOST_AUTO_TEST_CASE(convolutions_and_pooling_as_steps) {
 // Merges that broadcast (a squeeze-and-excitation Multiply, a lower-rank input Keras expands
 // after the batch axis, a three-input Average, Maximum and Minimum each way round), cropping
 // and nearest upsampling channels last and first, Reshape with -1, RepeatVector, a Softmax layer
-// and a Dense with softmax.
+// and a Dense with softmax, Rescaling per channel, Identity.
 BOOST_AUTO_TEST_CASE(broadcasting_merges_and_reshaping_as_steps) {
   const auto pair = [](const std::string& a, const std::string& b) {
     return "[" + tensor_ref(a) + ", " + tensor_ref(b) + "]";
   };
   const ModelPtr model = model_from_json(functional(
-      {input_layer("x", "[null, 4, 6, 3]"), input_layer("v", "[null, 3]"),
+      {input_layer("x", "[null, 4, 6, 3]"),
+       input_layer("v", "[null, 3]"),
        graph_layer("GlobalAveragePooling2D", "gap", R"("keepdims": true)", tensor_ref("x")),
-       graph_layer("Multiply", "se", "", pair("x", "gap")), graph_layer("Subtract", "sub", "", pair("se", "v")),
+       graph_layer("Multiply", "se", "", pair("x", "gap")),
+       graph_layer("Subtract", "sub", "", pair("se", "v")),
        graph_layer("Average", "avg", "",
                    "[" + tensor_ref("se") + ", " + tensor_ref("x") + ", " + tensor_ref("sub") + "]"),
-       graph_layer("Maximum", "mx", "", pair("x", "gap")), graph_layer("Minimum", "mn", "", pair("gap", "x")),
+       graph_layer("Maximum", "mx", "", pair("x", "gap")),
+       graph_layer("Minimum", "mn", "", pair("gap", "x")),
        graph_layer("Cropping2D", "crop", R"("cropping": [[1, 0], [2, 1]])", tensor_ref("avg")),
        graph_layer("UpSampling2D", "up", R"("size": [2, 3])", tensor_ref("crop")),
        graph_layer("Cropping2D", "crop_cf", R"("cropping": [[0, 1], [1, 1]], "data_format": "channels_first")",
@@ -348,9 +351,11 @@ BOOST_AUTO_TEST_CASE(broadcasting_merges_and_reshaping_as_steps) {
        graph_layer("RepeatVector", "rep", R"("n": 2)", tensor_ref("v")),
        graph_layer("UpSampling1D", "up1", R"("size": 2)", tensor_ref("rep")),
        graph_layer("Softmax", "sm", "", tensor_ref("up1")),
+       graph_layer("Rescaling", "rescale", R"("scale": [0.5, -2.0, 3.0], "offset": 0.25)", tensor_ref("mx")),
+       graph_layer("Identity", "same", "", tensor_ref("rescale")),
        graph_layer("Dense", "dsm", R"("units": 5, "activation": "softmax")", tensor_ref("v"))},
       R"([["x", 0, 0], ["v", 0, 0]])",
-      R"([["up", 0, 0], ["crop1", 0, 0], ["mx", 0, 0], ["mn", 0, 0], ["up_cf", 0, 0], ["sm", 0, 0], ["dsm", 0, 0]])"));
+      R"([["up", 0, 0], ["crop1", 0, 0], ["same", 0, 0], ["mn", 0, 0], ["up_cf", 0, 0], ["sm", 0, 0], ["dsm", 0, 0]])"));
   randomize(*model, 21);
   const std::vector<Tensor> inputs{random_tensor({2, 4, 6, 3}, 11), random_tensor({2, 3}, 12)};
   BOOST_TEST(model->has_execution_plan(inputs));

@@ -383,6 +383,7 @@ class Identity : public FieldsLayer<Identity, IdentityOptions> {
   Identity(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   bool supports_masking() const override { return true; }
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;
@@ -429,6 +430,8 @@ class Rescaling : public FieldsLayer<Rescaling, RescalingOptions> {
   static const config::Fields<Options>& fields();
   Rescaling(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  // float32 inputs that scale and offset broadcast to without growing them.
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   std::vector<Tensor> call(CallArgs& args) override;

@@ -3,6 +3,7 @@
 #include "kplug/errors.hpp"
 #include "kplug/json.hpp"
 #include "kplug/layers/core.hpp"
+#include "kplug/ops/kernels.hpp"
 
 namespace kplug::layers {
 
@@ -22,6 +23,11 @@ std::vector<PartialShape> Identity::compute_output_shape(const std::vector<Parti
 std::vector<Tensor> Identity::call(CallArgs& args) {
   expect_inputs(args, 1);
   return {std::move(args.inputs[0])};
+}
+
+std::unique_ptr<InferenceStep> Identity::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1) return nullptr;
+  return std::make_unique<ViewStep>(inputs[0]);
 }
 
 // ---- Rescaling ----
@@ -92,6 +98,45 @@ Rescaling::Rescaling(Options options, LayerArgs args) : FieldsLayer(std::move(op
 
 std::vector<PartialShape> Rescaling::compute_output_shape(const std::vector<PartialShape>& input_shapes) const {
   return {single_shape(input_shapes)};
+}
+
+namespace {
+
+// x * scale, then + offset, each broadcast as call()'s tensor ops broadcast them.
+class RescalingStep final : public InferenceStep {
+ public:
+  RescalingStep(TensorSpec output, Tensor scale, Tensor offset)
+      : InferenceStep({output}),
+        scale_(std::move(scale)),
+        offset_(std::move(offset)),
+        scale_plan_(ops::detail::plan_broadcast(output.shape, scale_.shape())),
+        offset_plan_(ops::detail::plan_broadcast(output.shape, offset_.shape())) {}
+  void run(std::span<const std::byte* const> inputs, std::span<std::byte* const> outputs,
+           std::span<std::byte>) const override {
+    auto* out = reinterpret_cast<float*>(outputs[0]);
+    ops::kernels::binary(reinterpret_cast<const float*>(inputs[0]), scale_.data(), out, scale_plan_,
+                         ops::kernels::BinaryOp::multiply);
+    ops::kernels::binary(out, offset_.data(), out, offset_plan_, ops::kernels::BinaryOp::add);
+  }
+
+ private:
+  Tensor scale_, offset_;
+  ops::detail::BroadcastPlan scale_plan_, offset_plan_;
+};
+
+}  // namespace
+
+std::unique_ptr<InferenceStep> Rescaling::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (inputs.size() != 1 || inputs[0].dtype != DType::float32) return nullptr;
+  const Shape& x = inputs[0].shape;
+  for (const Tensor* t : {&scale_, &offset_}) {
+    if (t->dtype() != DType::float32 || t->shape().size() > x.size()) return nullptr;
+    for (std::size_t k = 1; k <= t->shape().size(); ++k) {
+      const std::int64_t d = t->shape()[t->shape().size() - k];
+      if (d != 1 && d != x[x.size() - k]) return nullptr;  // it would grow (or not fit) the input
+    }
+  }
+  return std::make_unique<RescalingStep>(inputs[0], scale_, offset_);
 }
 
 std::vector<Tensor> Rescaling::call(CallArgs& args) {
