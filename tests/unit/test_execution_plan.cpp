@@ -300,6 +300,44 @@ BOOST_AUTO_TEST_CASE(transposed_convolutions_as_steps) {
   check_same(first->predict({f}), layer_by_layer(*first, {f}), "Conv2DTranspose channels_first");
 }
 
+// Separable convolutions as steps: the depthwise then the pointwise convolution, the intermediate
+// in the step's workspace; a fused activation and one applied after.
+BOOST_AUTO_TEST_CASE(separable_convolutions_as_steps) {
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 9, 8, 3]"),
+       graph_layer(
+           "SeparableConv2D", "s1",
+           R"("filters": 5, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "depth_multiplier": 2, "activation": "relu")",
+           tensor_ref("x")),
+       graph_layer(
+           "SeparableConv2D", "s2",
+           R"("filters": 4, "kernel_size": [2, 3], "dilation_rate": [2, 1], "activation": "softmax", "use_bias": false)",
+           tensor_ref("s1"))},
+      R"([["x", 0, 0]])", R"([["s2", 0, 0], ["s1", 0, 0]])"));
+  randomize(*model, 51);
+  const Tensor x = random_tensor({2, 9, 8, 3}, 52);
+  BOOST_TEST(model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "SeparableConv2D");
+  check_same(model->predict({x}, 1), layer_by_layer(*model, {x}), "SeparableConv2D in batches of 1");
+
+  const ModelPtr one = model_from_json(functional(
+      {input_layer("x", "[null, 11, 4]"),
+       graph_layer("SeparableConv1D", "s",
+                   R"("filters": 3, "kernel_size": [3], "strides": [3], "padding": "same", "activation": "tanh")",
+                   tensor_ref("x"))},
+      R"([["x", 0, 0]])", R"([["s", 0, 0]])"));
+  randomize(*one, 53);
+  const Tensor s = random_tensor({3, 11, 4}, 54);
+  BOOST_TEST(one->has_execution_plan({s}));
+  check_same(one->predict({s}), layer_by_layer(*one, {s}), "SeparableConv1D");
+  // Weights assigned after planning: the plan's convolutions are made again.
+  const std::vector<Tensor> before = one->predict({s});
+  randomize(*one, 55);
+  const std::vector<Tensor> after = one->predict({s});
+  BOOST_TEST(!(after.front() == before.front()));
+  check_same(after, layer_by_layer(*one, {s}), "SeparableConv1D after assign");
+}
+
 BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {
   const ModelPtr model = model_from_json(
       functional({input_layer("x", "[null, 4]"), graph_layer("Dense", "d", R"("units": 3)", tensor_ref("x")),

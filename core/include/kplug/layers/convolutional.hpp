@@ -238,6 +238,8 @@ class SeparableConv : public FieldsLayer<SeparableConv<Rank>, SeparableConvOptio
   SeparableConv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   const VariablePtr& pointwise_kernel() const noexcept { return pointwise_kernel_; }
+  // A depthwise then a pointwise ops::PreparedConv as one step (channels_last layers).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
