@@ -3,10 +3,14 @@
 // doing the same maths (im2col + GEMM) with the same weights. Target: within 1.5x.
 // Issue 10's case: one Conv2D 3x3, 64 -> 64 channels, 56x56, batch 8, same padding, called
 // as a layer, against im2col + GEMM + bias in plain Eigen. Target: within 1.5x.
+// A Conv2DTranspose 3x3 stride 2 same, 32 -> 16 channels, 28x28 -> 56x56, batch 8: the layer
+// (oneDNN's deconvolution, prepared once), ops::conv_transpose (a primitive per call) and
+// ops::conv_transpose_dilated (the input-dilated im2col path the layer ran before).
 #include "bench_support.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/layer_io.hpp"
 #include "kplug/models/model.hpp"
+#include "kplug/ops/conv.hpp"
 #include "kplug/saving/h5_weights_store.hpp"
 
 #include <benchmark/benchmark.h>
@@ -222,5 +226,60 @@ void BM_Conv2D64_PlainEigen(benchmark::State& state) {
 
 BENCHMARK(BM_Conv2D64_Kplug)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Conv2D64_PlainEigen)->Unit(benchmark::kMillisecond);
+
+// ---- Conv2DTranspose 3x3 stride 2 same, 32 -> 16, 28x28, batch 8 ----
+
+constexpr int kDeconvBatch = 8, kDeconvSize = 28, kDeconvIn = 32, kDeconvOut = 16;
+
+kplug::LayerPtr deconv_layer() {
+  kplug::LayerPtr layer =
+      kplug::bench::built_layer(R"({"module": "keras.layers", "class_name": "Conv2DTranspose",
+      "config": {"filters": 16, "kernel_size": 3, "strides": 2, "padding": "same"}})",
+                                kplug::PartialShape{std::nullopt, kDeconvSize, kDeconvSize, kDeconvIn});
+  layer->set_weights({random_tensor({3, 3, kDeconvOut, kDeconvIn}, 11), random_tensor({kDeconvOut}, 12)});
+  return layer;
+}
+
+kplug::Tensor deconv_input() { return random_tensor({kDeconvBatch, kDeconvSize, kDeconvSize, kDeconvIn}, 13); }
+
+kplug::ops::ConvTransposeNdOptions deconv_options() { return {{2, 2}, {}, kplug::ops::Padding::same, {}}; }
+
+void BM_Conv2DTranspose_Layer(benchmark::State& state) {
+  const kplug::LayerPtr layer = deconv_layer();
+  const kplug::Tensor x = deconv_input();
+  for (auto _ : state) {
+    auto y = (*layer)(x);
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kDeconvBatch);
+}
+
+void BM_Conv2DTranspose_Op(benchmark::State& state) {
+  const kplug::Tensor kernel = deconv_layer()->get_weights()[0], x = deconv_input();
+  for (auto _ : state) {
+    auto y = kplug::ops::conv_transpose(x, kernel, deconv_options());
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kDeconvBatch);
+}
+
+void BM_Conv2DTranspose_Dilated(benchmark::State& state) {
+  const kplug::Tensor kernel = deconv_layer()->get_weights()[0], x = deconv_input();
+  // The old path must compute what the new one does.
+  const kplug::Tensor want = kplug::ops::conv_transpose_dilated(x, kernel, deconv_options());
+  const kplug::Tensor got = kplug::ops::conv_transpose(x, kernel, deconv_options());
+  float diff = 0.0f;
+  for (std::int64_t i = 0; i < got.size(); ++i) diff = std::max(diff, std::abs(got.data()[i] - want.data()[i]));
+  if (!(diff < 1e-4f)) state.SkipWithError(("the two paths differ by " + std::to_string(diff)).c_str());
+  for (auto _ : state) {
+    auto y = kplug::ops::conv_transpose_dilated(x, kernel, deconv_options());
+    benchmark::DoNotOptimize(y);
+  }
+  state.SetItemsProcessed(state.iterations() * kDeconvBatch);
+}
+
+BENCHMARK(BM_Conv2DTranspose_Layer)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Conv2DTranspose_Op)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_Conv2DTranspose_Dilated)->Unit(benchmark::kMicrosecond);
 
 }  // namespace

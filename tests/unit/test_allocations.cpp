@@ -249,9 +249,21 @@ BOOST_AUTO_TEST_CASE(steady_state_predict) {
 #endif
 }
 
+// What oneDNN's execute allocates inside per call of a layer of this class: 8 small blocks at
+// most per convolution, 11 for a transposed one (oneDNN 2.6 runs a deconvolution as a
+// backward-data convolution nested in it: two execution contexts), two convolutions for a
+// separable one.
+namespace {
+[[maybe_unused]] std::size_t onednn_allocations(const std::string& type) {
+  if (type.find("LSTM") != std::string::npos || type.find("Conv") == std::string::npos) return 0;
+  if (type.find("Transpose") != std::string::npos) return 11;
+  if (type.rfind("SeparableConv", 0) == 0) return 16;
+  return 8;
+}
+}  // namespace
+
 // Every fixture model that plans (tests/data/models, its one-layer models included) allocates no
-// more than the cases above: the vector predict returns, and inside oneDNN's execute 8 small
-// blocks at most per convolution.
+// more than the cases above: the vector predict returns, and what oneDNN allocates inside.
 BOOST_AUTO_TEST_CASE(every_planned_fixture_model) {
 #ifdef KPLUG_TEST_SANITIZED
   BOOST_TEST_MESSAGE("skipped: the sanitizer's own malloc interceptors");
@@ -269,18 +281,15 @@ BOOST_AUTO_TEST_CASE(every_planned_fixture_model) {
     const Fixture fixture = load_fixture(name);
     if (!fixture.model->has_execution_plan(fixture.inputs)) continue;
     ++planned;
-    std::size_t convolutions = 0;
-    for (const LayerPtr& layer : fixture.model->layers()) {
-      const std::string type = layer->class_name();
-      convolutions += type.find("Conv") != std::string::npos && type.find("LSTM") == std::string::npos;
-    }
+    std::size_t inside_onednn = 0;
+    for (const LayerPtr& layer : fixture.model->layers()) inside_onednn += onednn_allocations(layer->class_name());
     const Counts c = steady_state(name, fixture, 2);
     BOOST_TEST_CONTEXT(name) {
       BOOST_TEST(c.large == 0u);
-      BOOST_TEST(c.mallocs <= 1 + 8 * convolutions);
+      BOOST_TEST(c.mallocs <= 1 + inside_onednn);
     }
   }
   BOOST_TEST_MESSAGE(planned << " of " << names.size() << " fixture models run an execution plan");
-  BOOST_TEST(planned >= 128u);  // today's count: raise it as layers gain steps
+  BOOST_TEST(planned >= 139u);  // today's count: raise it as layers gain steps
 #endif
 }

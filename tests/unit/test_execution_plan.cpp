@@ -376,6 +376,102 @@ BOOST_AUTO_TEST_CASE(broadcasting_merges_and_reshaping_as_steps) {
   check_same(partial->predict({x}), layer_by_layer(*partial, {x}), "Add broadcast late");
 }
 
+// Transposed convolutions as steps (oneDNN's deconvolution): strides, output padding, dilation,
+// a stride beyond the kernel, a fused activation and one applied after, 1-D to 3-D.
+BOOST_AUTO_TEST_CASE(transposed_convolutions_as_steps) {
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 5, 7, 3]"),
+       graph_layer("Conv2DTranspose", "t1",
+                   R"("filters": 4, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "activation": "relu")",
+                   tensor_ref("x")),
+       graph_layer(
+           "Conv2DTranspose", "t2",
+           R"("filters": 3, "kernel_size": [3, 2], "strides": [2, 3], "output_padding": [1, 2], "activation": "softmax")",
+           tensor_ref("t1")),
+       graph_layer("Conv2DTranspose", "t3",
+                   R"("filters": 2, "kernel_size": [1, 1], "strides": [2, 2], "padding": "same", "use_bias": false)",
+                   tensor_ref("t1")),
+       graph_layer("Conv2DTranspose", "t4", R"("filters": 2, "kernel_size": [3, 3], "dilation_rate": [2, 1])",
+                   tensor_ref("x"))},
+      R"([["x", 0, 0]])", R"([["t2", 0, 0], ["t3", 0, 0], ["t4", 0, 0]])"));
+  randomize(*model, 41);
+  const Tensor x = random_tensor({2, 5, 7, 3}, 42);
+  BOOST_TEST(model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "Conv2DTranspose");
+  check_same(model->predict({x}, 1), layer_by_layer(*model, {x}), "Conv2DTranspose in batches of 1");
+
+  const ModelPtr one = model_from_json(functional(
+      {input_layer("x", "[null, 9, 2]"),
+       graph_layer("Conv1DTranspose", "t", R"("filters": 3, "kernel_size": [4], "strides": [3], "activation": "tanh")",
+                   tensor_ref("x"))},
+      R"([["x", 0, 0]])", R"([["t", 0, 0]])"));
+  randomize(*one, 43);
+  const Tensor s = random_tensor({3, 9, 2}, 44);
+  BOOST_TEST(one->has_execution_plan({s}));
+  check_same(one->predict({s}), layer_by_layer(*one, {s}), "Conv1DTranspose");
+
+  const ModelPtr three = model_from_json(
+      functional({input_layer("x", "[null, 3, 4, 5, 2]"),
+                  graph_layer("Conv3DTranspose", "t",
+                              R"("filters": 2, "kernel_size": [2, 3, 2], "strides": [2, 1, 2], "padding": "same")",
+                              tensor_ref("x"))},
+                 R"([["x", 0, 0]])", R"([["t", 0, 0]])"));
+  randomize(*three, 45);
+  const Tensor v = random_tensor({2, 3, 4, 5, 2}, 46);
+  BOOST_TEST(three->has_execution_plan({v}));
+  check_same(three->predict({v}), layer_by_layer(*three, {v}), "Conv3DTranspose");
+
+  // channels_first declines: the model runs layer by layer.
+  const ModelPtr first = model_from_json(functional(
+      {input_layer("x", "[null, 3, 5, 7]"),
+       graph_layer("Conv2DTranspose", "t",
+                   R"("filters": 2, "kernel_size": [3, 3], "strides": [2, 2], "data_format": "channels_first")",
+                   tensor_ref("x"))},
+      R"([["x", 0, 0]])", R"([["t", 0, 0]])"));
+  randomize(*first, 47);
+  const Tensor f = random_tensor({2, 3, 5, 7}, 48);
+  BOOST_TEST(!first->has_execution_plan({f}));
+  check_same(first->predict({f}), layer_by_layer(*first, {f}), "Conv2DTranspose channels_first");
+}
+
+// Separable convolutions as steps: the depthwise then the pointwise convolution, the intermediate
+// in the step's workspace; a fused activation and one applied after.
+BOOST_AUTO_TEST_CASE(separable_convolutions_as_steps) {
+  const ModelPtr model = model_from_json(functional(
+      {input_layer("x", "[null, 9, 8, 3]"),
+       graph_layer(
+           "SeparableConv2D", "s1",
+           R"("filters": 5, "kernel_size": [3, 3], "strides": [2, 2], "padding": "same", "depth_multiplier": 2, "activation": "relu")",
+           tensor_ref("x")),
+       graph_layer(
+           "SeparableConv2D", "s2",
+           R"("filters": 4, "kernel_size": [2, 3], "dilation_rate": [2, 1], "activation": "softmax", "use_bias": false)",
+           tensor_ref("s1"))},
+      R"([["x", 0, 0]])", R"([["s2", 0, 0], ["s1", 0, 0]])"));
+  randomize(*model, 51);
+  const Tensor x = random_tensor({2, 9, 8, 3}, 52);
+  BOOST_TEST(model->has_execution_plan({x}));
+  check_same(model->predict({x}), layer_by_layer(*model, {x}), "SeparableConv2D");
+  check_same(model->predict({x}, 1), layer_by_layer(*model, {x}), "SeparableConv2D in batches of 1");
+
+  const ModelPtr one = model_from_json(functional(
+      {input_layer("x", "[null, 11, 4]"),
+       graph_layer("SeparableConv1D", "s",
+                   R"("filters": 3, "kernel_size": [3], "strides": [3], "padding": "same", "activation": "tanh")",
+                   tensor_ref("x"))},
+      R"([["x", 0, 0]])", R"([["s", 0, 0]])"));
+  randomize(*one, 53);
+  const Tensor s = random_tensor({3, 11, 4}, 54);
+  BOOST_TEST(one->has_execution_plan({s}));
+  check_same(one->predict({s}), layer_by_layer(*one, {s}), "SeparableConv1D");
+  // Weights assigned after planning: the plan's convolutions are made again.
+  const std::vector<Tensor> before = one->predict({s});
+  randomize(*one, 55);
+  const std::vector<Tensor> after = one->predict({s});
+  BOOST_TEST(!(after.front() == before.front()));
+  check_same(after, layer_by_layer(*one, {s}), "SeparableConv1D after assign");
+}
+
 BOOST_AUTO_TEST_CASE(a_layer_without_a_step_runs_the_model_layer_by_layer) {
   const ModelPtr model = model_from_json(
       functional({input_layer("x", "[null, 4]"), graph_layer("Dense", "d", R"("units": 3)", tensor_ref("x")),

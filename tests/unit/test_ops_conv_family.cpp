@@ -9,10 +9,12 @@
 #include "kplug/errors.hpp"
 #include "kplug/ops.hpp"
 #include "kplug/ops/conv.hpp"
+#include "kplug/ops/prepared_conv.hpp"
 #include "test_support.hpp"
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -240,6 +242,58 @@ BOOST_AUTO_TEST_CASE(conv_transpose_against_the_scatter) {
     const Tensor expected = conv_transpose_reference(x, k, c.options.strides, dilation, c.crop, c.out);
     check_close(ops::conv_transpose(x, k, c.options), expected, 1e-4f);
   }
+}
+
+// oneDNN's deconvolution (conv_transpose, PreparedConv::transposed with a bias) against
+// the input-dilated path on awkward shapes: odd sizes, strides 2 and 3, dilation, output padding,
+// stride beyond the kernel (zero taps appended), 1-D to 3-D.
+BOOST_AUTO_TEST_CASE(conv_transpose_onednn_against_the_dilated_path) {
+  struct Case {
+    Shape x, k;
+    ops::ConvTransposeNdOptions options;
+  };
+  using P = ops::Padding;
+  const std::vector<Case> cases{
+      {{2, 7, 3}, {3, 4, 3}, {{2}, {}, P::same, {}}},
+      {{2, 7, 3}, {3, 4, 3}, {{2}, {}, P::valid, {}}},
+      {{1, 5, 2}, {4, 3, 2}, {{3}, {}, P::valid, {2}}},
+      {{1, 5, 2}, {4, 3, 2}, {{3}, {}, P::same, {1}}},
+      {{1, 6, 2}, {1, 3, 2}, {{2}, {}, P::same, {}}},    // stride beyond the kernel
+      {{1, 6, 2}, {2, 3, 2}, {{3}, {}, P::valid, {}}},   // likewise, valid
+      {{1, 6, 2}, {2, 3, 2}, {{3}, {}, P::valid, {2}}},  // and output padding past it
+      {{2, 5, 2}, {3, 3, 2}, {{}, {3}, P::same, {}}},    // dilation
+      {{2, 5, 2}, {2, 3, 2}, {{}, {2}, P::valid, {}}},
+      {{2, 5, 7, 3}, {3, 3, 5, 3}, {{2, 2}, {}, P::same, {}}},
+      {{1, 5, 7, 3}, {3, 2, 4, 3}, {{3, 2}, {}, P::valid, {1, 1}}},
+      {{1, 5, 7, 3}, {3, 3, 4, 3}, {{2, 3}, {}, P::same, {0, 2}}},
+      {{1, 6, 5, 2}, {3, 2, 3, 2}, {{}, {2, 3}, P::same, {}}},
+      {{1, 4, 5, 3, 2}, {3, 2, 3, 2, 2}, {{2, 1, 3}, {}, P::same, {}}},
+      {{2, 3, 4, 5, 2}, {2, 3, 2, 3, 2}, {{2, 3, 2}, {}, P::valid, {1, 0, 1}}},
+  };
+  std::uint32_t seed = 300;
+  for (const Case& c : cases) {
+    BOOST_TEST_CONTEXT("x " << shape_to_string(c.x) << " kernel " << shape_to_string(c.k)) {
+      const Tensor x = random_tensor(c.x, seed++), k = random_tensor(c.k, seed++),
+                   b = random_tensor({c.k[c.k.size() - 2]}, seed++);
+      const Tensor want = ops::conv_transpose_dilated(x, k, c.options);
+      check_close(ops::conv_transpose(x, k, c.options), want, 1e-4f);
+      const auto prepared = ops::PreparedConv::transposed(k, &b, c.options);
+      BOOST_TEST(prepared->output_channels() == c.k[c.k.size() - 2]);
+      check_close(prepared->run(x), ops::add(want, b), 1e-4f);
+      // Keras's output shape.
+      for (std::size_t i = 0; i + 2 < c.x.size(); ++i) {
+        std::optional<std::int64_t> op;
+        if (!c.options.output_padding.empty()) op = c.options.output_padding[i];
+        const std::int64_t s = c.options.strides.empty() ? 1 : c.options.strides[i];
+        const std::int64_t d = c.options.dilation.empty() ? 1 : c.options.dilation[i];
+        BOOST_TEST(want.dim(static_cast<std::int64_t>(1 + i)) ==
+                   ops::conv_transpose_output_length(c.x[1 + i], c.k[i], s, d, c.options.padding, op));
+      }
+    }
+  }
+  // Empty batches take the dilated path.
+  BOOST_TEST(ops::conv_transpose(Tensor(Shape{0, 4, 2}), Tensor(Shape{3, 5, 2}), {{2}, {}, P::same, {}}).shape() ==
+             (Shape{0, 8, 5}));
 }
 
 BOOST_AUTO_TEST_CASE(depthwise_and_separable) {

@@ -276,9 +276,12 @@ std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kerne
   return (input - 1) * stride + span % 2 + *output_padding;
 }
 
-Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& o) {
+namespace {
+
+// conv_transpose's checks of x and kernel against each other (the options' are deconv_geometry's).
+void check_conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& o) {
   const char* op = "conv_transpose";
-  const std::int64_t spatial = spatial_rank(op, x);
+  spatial_rank(op, x);
   require_kernel_rank(op, x, kernel, "(k..., filters, in_channels)");
   if (o.padding == Padding::causal) throw ValueError("conv_transpose: padding must be 'valid' or 'same', got 'causal'");
   if (kernel.dim(-1) != x.dim(-1)) {
@@ -287,24 +290,31 @@ Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTranspose
                      " input channels, the inputs " + shape_to_string(x.shape()) + " have " +
                      std::to_string(x.dim(-1)));
   }
+}
+
+}  // namespace
+
+Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& o) {
+  check_conv_transpose(x, kernel, o);
+  // oneDNN's deconvolution takes no empty tensor; the input-dilated path handles those.
+  if (x.size() == 0) return conv_transpose_dilated(x, kernel, o);
+  return detail::onednn_conv_transpose(x, kernel, o);
+}
+
+Tensor conv_transpose_dilated(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& o) {
+  check_conv_transpose(x, kernel, o);
+  const char* op = "conv_transpose";
+  const std::int64_t spatial = x.rank() - 2;
   const auto strides = per_axis(op, "strides", o.strides, spatial);
   const auto dilation = per_axis(op, "dilation rates", o.dilation, spatial);
   if (!o.output_padding.empty()) per_axis(op, "output paddings", o.output_padding, spatial);
   std::vector<ConvAxis> axes(static_cast<std::size_t>(spatial));
-  // Keras's _convert_conv_transpose_padding_args_from_keras_to_jax.
   for (std::size_t i = 0; i < axes.size(); ++i) {
-    const std::int64_t span = (kernel.dim(static_cast<std::int64_t>(i)) - 1) * dilation[i] + 1, s = strides[i];
-    std::int64_t left = 0, right = 0;
-    if (o.padding == Padding::valid) {
-      const std::int64_t extra = o.output_padding.empty() ? std::max(span, s) - span : o.output_padding[i];
-      left = span - 1;
-      right = span - 1 + extra;
-    } else {
-      const std::int64_t pad_len = o.output_padding.empty() ? s + span - 2 : span + span % 2 - 2 + o.output_padding[i];
-      left = std::min(pad_len / 2 + pad_len % 2, span - 1);
-      right = pad_len - left;
-    }
-    axes[i] = {1, dilation[i], s, left, right};
+    const std::int64_t span = (kernel.dim(static_cast<std::int64_t>(i)) - 1) * dilation[i] + 1;
+    std::optional<std::int64_t> output_padding;
+    if (!o.output_padding.empty()) output_padding = o.output_padding[i];
+    const auto [left, right] = detail::conv_transpose_jax_padding(span, strides[i], o.padding, output_padding);
+    axes[i] = {1, dilation[i], strides[i], left, right};
   }
   // jax.lax.conv_transpose(transpose_kernel=True): spatially flipped, in/out swapped.
   Tensor k = kernel;

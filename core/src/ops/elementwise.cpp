@@ -171,8 +171,11 @@ void unary(const float* x, float* out, std::int64_t n, UnaryOp op) {
 }
 
 void add_row(float* x, const float* row, std::int64_t rows, std::int64_t cols) {
-  using RowMatrix = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-  Eigen::Map<RowMatrix>(x, rows, cols).rowwise() += Eigen::Map<const Eigen::RowVectorXf>(row, cols);
+  // Row by row: Eigen's rowwise() broadcast reads the row through Replicate, which has no packet
+  // access, so it ran one float at a time (a transposed convolution's bias over 16 channels took
+  // 40% of the layer's time).
+  const Eigen::Map<const Eigen::ArrayXf> b(row, cols);
+  for (std::int64_t r = 0; r < rows; ++r) Eigen::Map<Eigen::ArrayXf>(x + r * cols, cols) += b;
 }
 
 void add(const float* a, const float* b, float* out, std::int64_t n) {

@@ -1,6 +1,7 @@
 #include "kplug/ops/prepared_conv.hpp"
 
 #include "kplug/errors.hpp"
+#include "kplug/ops/kernels.hpp"
 #include "kplug/ops/shape.hpp"
 #include "kplug/threading.hpp"
 #include "ops/conv_detail.hpp"
@@ -22,16 +23,17 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 using dims = dnnl::memory::dims;
 
-// The primitive of one input shape, with the kernel in the layout it asked for. oneDNN splits
+// The primitive (a convolution or a deconvolution) of one input shape, with the kernel in the
+// layout it asked for. oneDNN splits
 // the work for the OpenMP threads there are when a primitive is created: one made for one
 // thread stays on one, so the thread count is part of the key.
 struct ConvPrimitive {
   Shape input;
   int threads = 1;
   Shape output;
-  dnnl::convolution_forward primitive;
+  dnnl::primitive primitive;
   dnnl::memory weights;
-  std::optional<dnnl::memory> bias;
+  std::optional<dnnl::memory> bias;  // a convolution's: a deconvolution's bias is added by execute
   dnnl::memory::desc src, dst, scratchpad;
 
   // What one execute needs besides the primitive: a stream and memory objects pointed at the
@@ -90,20 +92,11 @@ dims channel_first_dims(const Shape& s) {
   return d;
 }
 
-// Keras's kernel (k..., in / groups, filters) in place, as oneDNN's (filters, in, k...) or,
-// grouped, (groups, filters / groups, in / groups, k...): output channel g * Fg + j.
-dnnl::memory::desc keras_kernel_desc(const Tensor& kernel, std::int64_t groups) {
-  const std::int64_t spatial = kernel.rank() - 2, Cg = kernel.dim(-2), F = kernel.dim(-1);
-  dims shape, strides;
-  if (groups > 1) {
-    shape = {groups, F / groups, Cg};
-    strides = {F / groups, 1, F};
-  } else {
-    shape = {F, Cg};
-    strides = {1, F};
-  }
+// A kernel (k..., a, b)'s spatial axes appended to oneDNN dims and their strides in place.
+dnnl::memory::desc with_taps(const Tensor& kernel, dims shape, dims strides) {
+  const std::int64_t spatial = kernel.rank() - 2;
   std::vector<std::int64_t> tap_strides(static_cast<std::size_t>(spatial));
-  std::int64_t stride = Cg * F;
+  std::int64_t stride = kernel.dim(-2) * kernel.dim(-1);
   for (std::int64_t i = spatial - 1; i >= 0; --i) {
     tap_strides[static_cast<std::size_t>(i)] = stride;
     stride *= kernel.dim(i);
@@ -113,6 +106,39 @@ dnnl::memory::desc keras_kernel_desc(const Tensor& kernel, std::int64_t groups) 
     strides.push_back(tap_strides[static_cast<std::size_t>(i)]);
   }
   return {shape, dt::f32, strides};
+}
+
+// Keras's kernel (k..., in / groups, filters) in place, as oneDNN's (filters, in, k...) or,
+// grouped, (groups, filters / groups, in / groups, k...): output channel g * Fg + j.
+dnnl::memory::desc keras_kernel_desc(const Tensor& kernel, std::int64_t groups) {
+  const std::int64_t Cg = kernel.dim(-2), F = kernel.dim(-1);
+  if (groups > 1) return with_taps(kernel, {groups, F / groups, Cg}, {F / groups, 1, F});
+  return with_taps(kernel, {F, Cg}, {1, F});
+}
+
+// A transposed convolution's kernel (k..., filters, in) in place, as oneDNN's deconvolution
+// weights (filters, in, k...): no flip, the deconvolution scatters as Keras's transpose does.
+dnnl::memory::desc transposed_kernel_desc(const Tensor& kernel) {
+  return with_taps(kernel, {kernel.dim(-2), kernel.dim(-1)}, {kernel.dim(-1), 1});
+}
+
+// The primitive descriptor of a convolution, or with `transposed` of a deconvolution with the
+// same arguments.
+struct PrimitiveArgs {
+  dnnl::memory::desc src, weights, bias, dst;
+  dims strides, dilates, pad_l, pad_r;
+};
+dnnl::primitive_desc make_primitive_desc(bool transposed, const PrimitiveArgs& a, const dnnl::primitive_attr& attr) {
+  const dnnl::engine& engine = detail::cpu_engine();
+  const auto inference = dnnl::prop_kind::forward_inference;
+  if (transposed) {
+    const dnnl::deconvolution_forward::desc desc(inference, dnnl::algorithm::deconvolution_direct, a.src, a.weights,
+                                                 a.bias, a.dst, a.strides, a.dilates, a.pad_l, a.pad_r);
+    return dnnl::deconvolution_forward::primitive_desc(desc, attr, engine);
+  }
+  const dnnl::convolution_forward::desc desc(inference, dnnl::algorithm::convolution_direct, a.src, a.weights, a.bias,
+                                             a.dst, a.strides, a.dilates, a.pad_l, a.pad_r);
+  return dnnl::convolution_forward::primitive_desc(desc, attr, engine);
 }
 
 dnnl::algorithm eltwise(ConvPostOp::Kind kind) {
@@ -151,11 +177,15 @@ bool has_sum(const std::vector<ConvPostOp>& ops) {
 
 // The convolution of one kernel, bias and post-ops, its primitives kept per input shape.
 struct ConvRunner {
-  Tensor kernel;  // (k..., in / groups, filters): a depthwise kernel viewed so
+  Tensor kernel;  // (k..., in / groups, filters): a depthwise kernel viewed so; transposed (k..., filters, in)
   std::optional<Tensor> bias;
   ConvNdOptions conv;
   std::vector<ConvPostOp> post_ops;
   std::vector<std::pair<std::int64_t, std::int64_t>> input_padding;
+  // A transposed convolution (oneDNN's deconvolution): kernel and axes as detail::deconv_geometry
+  // made them, the same for every input shape.
+  bool transposed = false;
+  std::vector<ConvAxis> deconv_axes;
   mutable std::mutex mutex;
   mutable std::vector<std::shared_ptr<const ConvPrimitive>> primitives;  // newest last
 
@@ -165,6 +195,8 @@ struct ConvRunner {
   std::shared_ptr<const ConvPrimitive> primitive_for(const Shape& x, const Axes& axes) const;
   std::shared_ptr<const ConvPrimitive> create(const Shape& x, const std::vector<ConvAxis>& axes) const;
   Tensor run(const Tensor& x, const Axes& axes, const Tensor* residual) const;
+  std::int64_t output_channels() const { return kernel.dim(transposed ? -2 : -1); }
+  std::int64_t input_channels() const { return transposed ? kernel.dim(-1) : kernel.dim(-2) * conv.groups; }
   // Runs p on caller storage; `out` holds the residual with a sum post-op. A workspace smaller
   // than p's scratchpad is replaced by a temporary one.
   void execute(const ConvPrimitive& p, const float* x, float* out, std::span<std::byte> workspace) const;
@@ -173,6 +205,25 @@ struct ConvRunner {
 }  // namespace
 
 struct PreparedConv::Impl : ConvRunner {};
+
+namespace {
+
+// The checks and settings a convolution and a transposed one share.
+void set_bias_and_post_ops(ConvRunner& impl, const Tensor* bias, std::vector<ConvPostOp> post_ops) {
+  if (bias) {
+    if (bias->size() != impl.output_channels()) {
+      throw ValueError("conv: the bias has " + std::to_string(bias->size()) + " values for " +
+                       std::to_string(impl.output_channels()) + " output channels");
+    }
+    impl.bias = *bias;
+  }
+  std::size_t sums = 0;
+  for (const ConvPostOp& op : post_ops) sums += op.kind == ConvPostOp::Kind::sum;
+  if (sums > 1) throw ValueError("conv: at most one sum post-op, got " + std::to_string(sums));
+  impl.post_ops = std::move(post_ops);
+}
+
+}  // namespace
 
 std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Shape& x, const Axes& axes) const {
   const std::lock_guard lock(mutex);
@@ -189,36 +240,38 @@ std::shared_ptr<const ConvPrimitive> ConvRunner::primitive_for(const Shape& x, c
 std::shared_ptr<const ConvPrimitive> ConvRunner::create(const Shape& x, const std::vector<ConvAxis>& axes) const {
   const dnnl::engine& engine = detail::cpu_engine();
   const auto spatial = axes.size();
-  const std::int64_t F = kernel.dim(-1);
+  const std::int64_t F = output_channels();
   auto p = std::make_shared<ConvPrimitive>();
   p->input = x;
   p->threads = kplug::get_num_threads();
   p->output = {x.front()};
-  dims strides, dilates, pad_l, pad_r;
+  PrimitiveArgs args;
   for (std::size_t i = 0; i < spatial; ++i) {
     const ConvAxis& a = axes[i];
-    p->output.push_back(conv_general_output_length(x[1 + i], kernel.dim(static_cast<std::int64_t>(i)), a));
-    strides.push_back(a.stride);
-    dilates.push_back(a.dilation - 1);
-    pad_l.push_back(a.pad_before);
-    pad_r.push_back(a.pad_after);
+    const std::int64_t k = kernel.dim(static_cast<std::int64_t>(i));
+    p->output.push_back(transposed ? detail::deconv_output_length(x[1 + i], k, a)
+                                   : conv_general_output_length(x[1 + i], k, a));
+    args.strides.push_back(a.stride);
+    args.dilates.push_back(a.dilation - 1);
+    args.pad_l.push_back(a.pad_before);
+    args.pad_r.push_back(a.pad_after);
   }
   p->output.push_back(F);
-  p->src = dnnl::memory::desc(channel_first_dims(p->input), dt::f32, channels_last(spatial));
-  p->dst = dnnl::memory::desc(channel_first_dims(p->output), dt::f32, channels_last(spatial));
-  const std::int64_t groups = conv.groups;
-  const dnnl::memory::desc user_weights = keras_kernel_desc(kernel, groups);
-  const dnnl::memory::desc any_weights(user_weights.dims(), dt::f32, tag::any);
-  const dnnl::memory::desc bias_md = bias ? dnnl::memory::desc({F}, dt::f32, tag::a) : dnnl::memory::desc();
+  p->src = args.src = dnnl::memory::desc(channel_first_dims(p->input), dt::f32, channels_last(spatial));
+  p->dst = args.dst = dnnl::memory::desc(channel_first_dims(p->output), dt::f32, channels_last(spatial));
+  const dnnl::memory::desc user_weights =
+      transposed ? transposed_kernel_desc(kernel) : keras_kernel_desc(kernel, conv.groups);
+  args.weights = dnnl::memory::desc(user_weights.dims(), dt::f32, tag::any);
+  // oneDNN 2.6's deconvolution adds a bias in reference loops of its own, 7x the deconvolution's
+  // time (32 -> 16 channels, 56x56; as a binary post-op 250x): execute adds it after.
+  if (bias && !transposed) args.bias = dnnl::memory::desc({F}, dt::f32, tag::a);
   dnnl::primitive_attr attr;
   attr.set_post_ops(to_dnnl(post_ops));
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                             p->src, any_weights, bias_md, p->dst, strides, dilates, pad_l, pad_r);
-  const dnnl::convolution_forward::primitive_desc pd(desc, attr, engine);
-  p->primitive = dnnl::convolution_forward(pd);
+  const dnnl::primitive_desc pd = make_primitive_desc(transposed, args, attr);
+  p->primitive = dnnl::primitive(pd);
   p->scratchpad = pd.scratchpad_desc();
-  if (bias) p->bias = dnnl::memory(bias_md, engine, const_cast<float*>(bias->data()));
+  if (bias && !transposed) p->bias = dnnl::memory(args.bias, engine, const_cast<float*>(bias->data()));
   for (const auto& other : primitives) {  // another shape may have asked for the same layout
     if (other->weights.get_desc() == pd.weights_desc()) {
       p->weights = other->weights;
@@ -272,6 +325,7 @@ void ConvRunner::execute(const ConvPrimitive& p, const float* x, float* out, std
   dnnl::error::wrap_c_api(dnnl_primitive_execute(p.primitive.get(), e.stream.get(), count, args.data()),
                           "could not execute a primitive");
   e.stream.wait();
+  if (transposed && bias) kernels::add_row(out, bias->data(), shape_size(p.output) / p.output.back(), p.output.back());
 }
 
 PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedConvOptions options)
@@ -299,22 +353,25 @@ PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedCon
     throw ValueError("conv: filters " + std::to_string(impl.kernel.dim(-1)) +
                      " are not divisible by groups=" + std::to_string(impl.conv.groups));
   }
-  if (bias) {
-    if (bias->size() != impl.kernel.dim(-1)) {
-      throw ValueError("conv: the bias has " + std::to_string(bias->size()) + " values for " +
-                       std::to_string(impl.kernel.dim(-1)) + " output channels");
-    }
-    impl.bias = *bias;
-  }
-  std::size_t sums = 0;
-  for (const ConvPostOp& op : options.post_ops) sums += op.kind == ConvPostOp::Kind::sum;
-  if (sums > 1) throw ValueError("conv: at most one sum post-op, got " + std::to_string(sums));
-  impl.post_ops = std::move(options.post_ops);
+  set_bias_and_post_ops(impl, bias, std::move(options.post_ops));
+}
+
+PreparedConv::PreparedConv(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+std::unique_ptr<PreparedConv> PreparedConv::transposed(const Tensor& kernel, const Tensor* bias,
+                                                       const ConvTransposeNdOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  detail::DeconvGeometry geometry = detail::deconv_geometry(kernel, options);
+  impl->kernel = std::move(geometry.kernel);
+  impl->deconv_axes = std::move(geometry.axes);
+  impl->transposed = true;
+  set_bias_and_post_ops(*impl, bias, {});
+  return std::unique_ptr<PreparedConv>(new PreparedConv(std::move(impl)));
 }
 
 PreparedConv::~PreparedConv() = default;
 
-std::int64_t PreparedConv::output_channels() const { return impl_->kernel.dim(-1); }
+std::int64_t PreparedConv::output_channels() const { return impl_->output_channels(); }
 
 namespace {
 
@@ -325,11 +382,10 @@ void check_inputs(const ConvRunner& impl, const Shape& x, bool residual) {
                      std::to_string(impl.kernel.rank()) + " for the kernel " + shape_to_string(impl.kernel.shape()) +
                      ", got shape " + shape_to_string(x));
   }
-  if (x.back() != impl.kernel.dim(-2) * impl.conv.groups) {
-    throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) +
-                     " with groups=" + std::to_string(impl.conv.groups) + " expects " +
-                     std::to_string(impl.kernel.dim(-2) * impl.conv.groups) + " input channels, the inputs " +
-                     shape_to_string(x) + " have " + std::to_string(x.back()));
+  if (x.back() != impl.input_channels()) {
+    throw ValueError("conv: the kernel " + shape_to_string(impl.kernel.shape()) + " with groups=" +
+                     std::to_string(impl.conv.groups) + " expects " + std::to_string(impl.input_channels()) +
+                     " input channels, the inputs " + shape_to_string(x) + " have " + std::to_string(x.back()));
   }
   if (has_sum(impl.post_ops) != residual) {
     throw ValueError(residual ? "conv: a residual given without a sum post-op"
@@ -341,6 +397,7 @@ void check_inputs(const ConvRunner& impl, const Shape& x, bool residual) {
 // by input_padding, which then adds to it. (The Tensor forward_axes reads the shape of is made
 // for a new input shape only.)
 std::vector<ConvAxis> axes_for(const ConvRunner& impl, const Shape& x) {
+  if (impl.transposed) return impl.deconv_axes;
   Shape padded = x;
   for (std::size_t i = 0; i < impl.input_padding.size() && 1 + i < padded.size(); ++i)
     padded[1 + i] += impl.input_padding[i].first + impl.input_padding[i].second;
@@ -411,6 +468,16 @@ Tensor onednn_conv(const Tensor& x, const Tensor& kernel, const std::vector<Conv
   impl.conv.groups = groups;
   return impl.run(
       x, [&] { return axes; }, nullptr);
+}
+
+Tensor onednn_conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& options) {
+  ConvRunner impl;
+  DeconvGeometry geometry = deconv_geometry(kernel, options);
+  impl.kernel = std::move(geometry.kernel);
+  impl.deconv_axes = std::move(geometry.axes);
+  impl.transposed = true;
+  return impl.run(
+      x, [&] { return impl.deconv_axes; }, nullptr);
 }
 
 }  // namespace detail

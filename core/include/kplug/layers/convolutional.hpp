@@ -20,6 +20,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <initializer_list>
 #include <memory>
 #include <optional>
@@ -145,6 +146,10 @@ class ConvLayer : public Layer {
                                    std::int64_t channels) const;
   // The layer's PreparedConv for `spec` and its current weights.
   std::shared_ptr<const ops::PreparedConv> prepared_conv(PreparedSpec spec) const;
+  // The layer's PreparedConv made by `make` from its current kernel and bias (null: none), made
+  // again when they change.
+  using MakeConv = std::function<std::unique_ptr<ops::PreparedConv>(const Tensor& kernel, const Tensor* bias)>;
+  std::shared_ptr<const ops::PreparedConv> cached_conv(const MakeConv& make) const;
 
   VariablePtr kernel_, bias_;
 
@@ -191,10 +196,16 @@ class ConvTranspose : public FieldsLayer<ConvTranspose<Rank>, ConvTransposeOptio
   static const config::Fields<Options>& fields();
   ConvTranspose(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
+  // The layer's PreparedConv::transposed as a step (channels_last layers).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;
   std::vector<Tensor> call(CallArgs& args) override;
+
+ private:
+  // The layer's transposed convolution and bias (its current weights), made once.
+  std::shared_ptr<const ops::PreparedConv> prepared_transpose() const;
 };
 
 // Each input channel convolved with its own depth_multiplier filters: weights "kernel"
@@ -227,6 +238,8 @@ class SeparableConv : public FieldsLayer<SeparableConv<Rank>, SeparableConvOptio
   SeparableConv(Options options, LayerArgs args);
   std::vector<PartialShape> compute_output_shape(const std::vector<PartialShape>& input_shapes) const override;
   const VariablePtr& pointwise_kernel() const noexcept { return pointwise_kernel_; }
+  // A depthwise then a pointwise ops::PreparedConv as one step (channels_last layers).
+  std::unique_ptr<InferenceStep> plan_inference(const std::vector<TensorSpec>& inputs) const override;
 
  protected:
   void build(const std::vector<PartialShape>& input_shapes) override;

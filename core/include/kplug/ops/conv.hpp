@@ -5,8 +5,9 @@
 //
 // conv_general is jax.lax.conv_general_dilated's maths, which Keras's numpy backend calls:
 // input (lhs) and kernel (rhs) dilation, explicit padding, feature groups. It runs as oneDNN's
-// convolution primitive; with input dilation (conv_transpose) or negative padding, which oneDNN
-// does not express, as im2col per batch item then one GEMM per group. conv, conv_transpose,
+// convolution primitive; with input dilation or negative padding, which oneDNN's convolution
+// does not express, as im2col per batch item then one GEMM per group (conv_transpose runs as
+// oneDNN's deconvolution instead). conv, conv_transpose,
 // depthwise_conv (a convolution grouped by channel) and separable_conv are Keras's ops on top
 // of it. For repeated calls with one kernel, kplug/ops/prepared_conv.hpp prepares it once.
 //   x (batch, spatial..., channels)
@@ -88,9 +89,13 @@ struct ConvTransposeNdOptions {
 std::int64_t conv_transpose_output_length(std::int64_t input, std::int64_t kernel, std::int64_t stride,
                                           std::int64_t dilation, Padding padding,
                                           std::optional<std::int64_t> output_padding);
-// Keras's conv_transpose: the input dilated by the strides, padded as Keras's numpy backend
-// pads it for jax.lax.conv_transpose, convolved with the flipped kernel.
+// Keras's conv_transpose, as oneDNN's deconvolution (a primitive made for this one call; for
+// repeated calls PreparedConv::transposed prepares it once).
 Tensor conv_transpose(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& options = {});
+// The same maths as Keras's numpy backend does it: the input dilated by the strides, padded for
+// jax.lax.conv_transpose, convolved with the flipped kernel through conv_general's im2col path.
+// The reference conv_transpose is checked and measured against.
+Tensor conv_transpose_dilated(const Tensor& x, const Tensor& kernel, const ConvTransposeNdOptions& options = {});
 
 }  // namespace kplug::ops
 #pragma GCC visibility pop

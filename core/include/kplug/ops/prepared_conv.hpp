@@ -4,7 +4,8 @@
 // by the primitive as it writes its output (oneDNN post-ops).
 //   x (batch, spatial..., channels), 1 to 3 spatial axes, channels last
 //   kernel (k..., in_channels / groups, filters) as ops::conv's, or with `depthwise`
-//   (k..., in_channels, depth_multiplier) as ops::depthwise_conv's
+//   (k..., in_channels, depth_multiplier) as ops::depthwise_conv's, or made by transposed()
+//   (k..., filters, in_channels) as ops::conv_transpose's (oneDNN's deconvolution)
 #pragma once
 
 #include "kplug/ops/conv.hpp"
@@ -61,6 +62,12 @@ class PreparedConv {
  public:
   // bias: one per output channel, or null.
   PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedConvOptions options);
+  // conv_transpose(x, kernel, options) + bias prepared the same way; ValueError for options
+  // conv_transpose refuses. No post-ops: oneDNN 2.6's deconvolution applies them (and a bias) in
+  // reference loops slower than the deconvolution itself, so run_into adds the bias after it
+  // and the caller applies an activation.
+  static std::unique_ptr<PreparedConv> transposed(const Tensor& kernel, const Tensor* bias,
+                                                  const ConvTransposeNdOptions& options);
   ~PreparedConv();
   PreparedConv(const PreparedConv&) = delete;
   PreparedConv& operator=(const PreparedConv&) = delete;
@@ -82,6 +89,7 @@ class PreparedConv {
 
  private:
   struct Impl;
+  explicit PreparedConv(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -117,13 +117,17 @@ typename ConvLayer<Rank>::PreparedSpec ConvLayer<Rank>::make_spec(const BaseConv
 
 template <std::size_t Rank>
 std::shared_ptr<const ops::PreparedConv> ConvLayer<Rank>::prepared_conv(PreparedSpec spec) const {
-  const Tensor& kernel = kernel_->value();
-  std::vector<Tensor> sources{kernel};
-  if (bias_) sources.push_back(bias_->value());
-  return prepared_.get(sources, [&] {
+  return cached_conv([&](const Tensor& kernel, const Tensor* bias) {
     spec.conv.post_ops = spec.activation.value_or(std::vector<ops::ConvPostOp>{});
-    return std::make_unique<ops::PreparedConv>(kernel, bias_ ? &sources[1] : nullptr, spec.conv);
+    return std::make_unique<ops::PreparedConv>(kernel, bias, spec.conv);
   });
+}
+
+template <std::size_t Rank>
+std::shared_ptr<const ops::PreparedConv> ConvLayer<Rank>::cached_conv(const MakeConv& make) const {
+  std::vector<Tensor> sources{kernel_->value()};
+  if (bias_) sources.push_back(bias_->value());
+  return prepared_.get(sources, [&] { return make(sources[0], bias_ ? &sources[1] : nullptr); });
 }
 
 template <std::size_t Rank>

@@ -1,12 +1,16 @@
 // Keras's BaseConvTranspose (Conv1DTranspose, Conv2DTranspose, Conv3DTranspose): config,
-// kernel (k..., filters, in_channels), forward pass through ops::conv_transpose.
+// kernel (k..., filters, in_channels), forward pass through ops::PreparedConv::transposed
+// (oneDNN's deconvolution and the bias), then the activation.
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/conv.hpp"
 #include "layers/convolutional/conv_common.hpp"
+#include "layers/planning/conv_step.hpp"
 
+#include <optional>
 #include <utility>
+#include <vector>
 
 namespace kplug::layers {
 namespace {
@@ -25,6 +29,16 @@ std::string output_padding_error(const ConvTransposeOptions<Rank>& o) {
     }
   }
   return {};
+}
+
+template <std::size_t Rank>
+ops::ConvTransposeNdOptions ops_options(const ConvTransposeOptions<Rank>& o) {
+  ops::ConvTransposeNdOptions t;
+  t.strides = detail::to_vector(o.strides);
+  t.dilation = detail::to_vector(o.dilation_rate);
+  t.padding = detail::to_padding(o.padding);
+  if (o.output_padding) t.output_padding = detail::to_vector(*o.output_padding);
+  return t;
 }
 
 }  // namespace
@@ -83,16 +97,31 @@ std::vector<PartialShape> ConvTranspose<Rank>::compute_output_shape(
 }
 
 template <std::size_t Rank>
+std::shared_ptr<const ops::PreparedConv> ConvTranspose<Rank>::prepared_transpose() const {
+  const ops::ConvTransposeNdOptions t = ops_options(this->options_);
+  return this->cached_conv(
+      [&](const Tensor& kernel, const Tensor* bias) { return ops::PreparedConv::transposed(kernel, bias, t); });
+}
+
+template <std::size_t Rank>
+std::unique_ptr<InferenceStep> ConvTranspose<Rank>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  if (this->options_.data_format == "channels_first" || !this->built()) return nullptr;
+  // The activation runs after the deconvolution (PreparedConv::transposed fuses none).
+  return planning::make_conv_step(prepared_transpose(), inputs, false, this->options_.activation);
+}
+
+template <std::size_t Rank>
 std::vector<Tensor> ConvTranspose<Rank>::call(CallArgs& args) {
   const Options& o = this->options_;
   const Tensor& kernel = this->kernel_->value();
   const Tensor x = this->channels_last_input(args, o, kernel.shape().back());
-  ops::ConvTransposeNdOptions t;
-  t.strides = detail::to_vector(o.strides);
-  t.dilation = detail::to_vector(o.dilation_rate);
-  t.padding = detail::to_padding(o.padding);
-  if (o.output_padding) t.output_padding = detail::to_vector(*o.output_padding);
-  return this->finish(ops::conv_transpose(x, kernel, t), o);
+  if (x.size() == 0) {  // oneDNN takes no empty tensor: ops::conv_transpose's other path does
+    return this->finish(ops::conv_transpose(x, kernel, ops_options(o)), o);
+  }
+  Tensor y = prepared_transpose()->run(x);
+  // The activation sees Keras's layout (an axis-wise one like softmax acts on the last axis).
+  if (o.data_format == "channels_first") y = y.move_last_axis_to(1);
+  return {(*o.activation)(y)};
 }
 
 template class ConvTranspose<1>;

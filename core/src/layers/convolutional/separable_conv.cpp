@@ -1,11 +1,13 @@
 // Keras's BaseSeparableConv (SeparableConv1D, SeparableConv2D): config, depthwise kernel
 // (k..., in_channels, depth_multiplier), pointwise kernel (1..., in * depth_multiplier,
-// filters), forward pass through ops::separable_conv.
+// filters), forward pass through ops::separable_conv; as a plan step, a depthwise then a
+// pointwise ops::PreparedConv made at planning (the bias and activation fused into the second).
 #include "kplug/errors.hpp"
 #include "kplug/layers/convolutional.hpp"
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/conv.hpp"
 #include "layers/convolutional/conv_common.hpp"
+#include "layers/planning/separable_conv_step.hpp"
 
 #include <utility>
 
@@ -60,6 +62,31 @@ std::vector<Tensor> SeparableConv<Rank>::call(CallArgs& args) {
   const Tensor& kernel = this->kernel_->value();
   const Tensor x = this->channels_last_input(args, o, kernel.shape()[Rank]);
   return this->finish(ops::separable_conv(x, kernel, pointwise_kernel_->value(), detail::nd_options(o)), o);
+}
+
+template <std::size_t Rank>
+std::unique_ptr<InferenceStep> SeparableConv<Rank>::plan_inference(const std::vector<TensorSpec>& inputs) const {
+  const Options& o = this->options_;
+  if (o.data_format == "channels_first" || !this->built()) return nullptr;
+  ops::PreparedConvOptions depthwise;
+  depthwise.conv = detail::nd_options(o);
+  depthwise.depthwise = true;
+  ops::PreparedConvOptions pointwise;  // 1x1, stride 1, valid
+  std::shared_ptr<Activation> after = o.activation;
+  if (const NamedFunction* f = o.activation->as_named_function()) {
+    if (auto fused = ops::activation_post_ops(f->name())) {
+      pointwise.post_ops = std::move(*fused);
+      after = nullptr;
+    }
+  }
+  const Tensor bias = this->bias_ ? this->bias_->value() : Tensor();
+  // Made per plan (a plan is made per input shape and again when a weight is assigned): the
+  // layer keeps one PreparedConv, and a separable convolution is two.
+  return planning::make_separable_conv_step(
+      std::make_shared<const ops::PreparedConv>(this->kernel_->value(), nullptr, std::move(depthwise)),
+      std::make_shared<const ops::PreparedConv>(pointwise_kernel_->value(), this->bias_ ? &bias : nullptr,
+                                                std::move(pointwise)),
+      inputs, std::move(after));
 }
 
 template class SeparableConv<1>;
