@@ -24,6 +24,16 @@ void update_rows(const float* z, const float* hh, float* h, float* scratch_a, fl
   k::add(scratch_a, scratch_b, h, n);
 }
 
+// z = rec(z + z_inner), r = rec(r + r_inner) over rows of u values: the update and reset gates.
+void gate_rows(float* z, const float* z_inner, float* r, const float* r_inner, std::int64_t n, const Shape& rows,
+               const planning::StepActivation& rec) {
+  namespace k = ops::kernels;
+  k::add(z, z_inner, z, n);
+  rec.apply(z, rows);
+  k::add(r, r_inner, r, n);
+  rec.apply(r, rows);
+}
+
 // step() on rows without reset_after: inner = h @ R_zr; z, r = rec(x_z + inner_z, x_r + inner_r);
 // hh = act(x_h + (r * h) @ R_h); h' = z * h + (1 - z) * hh, in that order of operations. R's
 // blocks are made contiguous, as ops::slice_axis gives them to step()'s products.
@@ -44,10 +54,7 @@ void reset_before_rows(const float* projected, float* h, std::int64_t batch, std
   k::copy_block(inner.data(), batch, u, 2 * u, zi);
   k::copy_block(inner.data() + u, batch, u, 2 * u, ri);
   const Shape rows{batch, u};
-  k::add(z, zi, z, n);
-  rec.apply(z, rows);
-  k::add(r, ri, r, n);
-  rec.apply(r, rows);
+  gate_rows(z, zi, r, ri, n, rows, rec);
   k::multiply(r, h, ri, n);
   k::gemm(ri, r_h, rest, batch, u, u);
   k::add(hh, rest, hh, n);
@@ -125,10 +132,7 @@ void GRUCell::row_step(const float* projected, std::span<float* const> states, s
   }
   float *z = p, *r = p + n, *hh = p + 2 * n, *zh = p + 3 * n, *rh = p + 4 * n, *rest = p + 5 * n;
   const Shape rows{batch, u};
-  k::add(z, zh, z, n);
-  rec.apply(z, rows);
-  k::add(r, rh, r, n);
-  rec.apply(r, rows);
+  gate_rows(z, zh, r, rh, n, rows, rec);
   k::multiply(r, rest, rest, n);
   k::add(hh, rest, hh, n);
   act.apply(hh, rows);
