@@ -356,7 +356,7 @@ PreparedConv::PreparedConv(const Tensor& kernel, const Tensor* bias, PreparedCon
   set_bias_and_post_ops(impl, bias, std::move(options.post_ops));
 }
 
-PreparedConv::PreparedConv(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PreparedConv::PreparedConv(Key, std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 std::unique_ptr<PreparedConv> PreparedConv::transposed(const Tensor& kernel, const Tensor* bias,
                                                        const ConvTransposeNdOptions& options) {
@@ -366,7 +366,7 @@ std::unique_ptr<PreparedConv> PreparedConv::transposed(const Tensor& kernel, con
   impl->deconv_axes = std::move(geometry.axes);
   impl->transposed = true;
   set_bias_and_post_ops(*impl, bias, {});
-  return std::unique_ptr<PreparedConv>(new PreparedConv(std::move(impl)));
+  return std::make_unique<PreparedConv>(Key{}, std::move(impl));
 }
 
 PreparedConv::~PreparedConv() = default;

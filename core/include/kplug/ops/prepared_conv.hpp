@@ -89,8 +89,13 @@ class PreparedConv {
 
  private:
   struct Impl;
-  explicit PreparedConv(std::unique_ptr<Impl> impl);
+  struct Key {  // only PreparedConv's own factories can name it
+    explicit Key() = default;
+  };
   std::unique_ptr<Impl> impl_;
+
+ public:
+  PreparedConv(Key, std::unique_ptr<Impl> impl);
 };
 
 // A batch normalization folded into the convolution before it: kernel * s per output channel and
