@@ -669,3 +669,19 @@ BOOST_AUTO_TEST_CASE(multi_output_training_config) {
   BOOST_CHECK_EQUAL(json::write(written.at("metrics")), R"({"a": ["mae"], "b": ["accuracy"]})");
   BOOST_CHECK(!written.at("optimizer").at("config").as_object().contains("decay"));
 }
+
+// A legacy document the upgrade cannot give a module (an unknown class) is read once as Keras
+// 3's and refused with a clear error; it once sent the loader round in a loop until the stack
+// ran out (fuzz_legacy_h5 found it).
+BOOST_AUTO_TEST_CASE(an_unknown_legacy_class_is_refused_not_upgraded_again) {
+  const std::string text =
+      R"({"class_name": "Sequetnail", "config": {"name": "s", "layers": [{"class_name": "Dense", "config": {"name": "d", "units": 2, "batch_input_shape": [null, 3]}}]}})";
+  try {
+    (void)model_from_json(text);
+    BOOST_FAIL("an unknown model class was accepted");
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    BOOST_TEST_MESSAGE(message);
+    BOOST_TEST(message.find("Sequetnail") != std::string::npos);
+  }
+}

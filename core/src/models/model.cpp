@@ -217,19 +217,25 @@ std::string Model::to_json() const { return json::write(serialize_layer(*this));
 
 namespace {
 
-ModelPtr model_from_document(const boost::json::value& doc, const DeserializeOptions& options);
+ModelPtr model_from_keras3_document(const boost::json::value& doc, const DeserializeOptions& options);
 
 // Keras 1/2 documents (a Keras 2 to_json() text, a model_config) are upgraded first; what was
-// dropped on the way is reported on std::clog, as Keras warns.
+// dropped on the way is reported on std::clog, as Keras warns. The upgraded document is read as
+// Keras 3's, never upgraded again: a document the upgrade leaves looking legacy (a fuzzer made
+// one) would otherwise recurse until the stack ran out.
 ModelPtr model_from_legacy_document(const boost::json::value& doc, const DeserializeOptions& options) {
   legacy::UpgradeReport report;
   const boost::json::value upgraded = legacy::upgrade_model_config(doc, report);
   for (const std::string& warning : report.warnings) std::clog << "kplug: warning: " << warning << '\n';
-  return model_from_document(upgraded, options);
+  return model_from_keras3_document(upgraded, options);
 }
 
 ModelPtr model_from_document(const boost::json::value& doc, const DeserializeOptions& options) {
   if (legacy::is_legacy_model_config(doc)) return model_from_legacy_document(doc, options);
+  return model_from_keras3_document(doc, options);
+}
+
+ModelPtr model_from_keras3_document(const boost::json::value& doc, const DeserializeOptions& options) {
   if (!doc.is_object()) throw ConfigError("", "expected a model config dict, got " + std::string(json::type_name(doc)));
   // Nested calls keep the outer call's options, as deserialize() does.
   const DeserializeOptions* outer = detail::ActiveCall::outer();
