@@ -139,7 +139,7 @@ struct Fixture {
   std::vector<Tensor> inputs;
 };
 
-Fixture load_fixture(const std::string& name) {
+[[maybe_unused]] Fixture load_fixture(const std::string& name) {
   const auto dir = test::model_dir(name);
   Fixture f{model_from_json(test::read_text(dir / "model.json")), {}};
   test::load_fixture_weights(*f.model, dir);
