@@ -8,6 +8,7 @@
 #include "kplug/layers/layer_fields.hpp"
 #include "kplug/ops/conv.hpp"
 #include "kplug/ops/nn.hpp"
+#include "kplug/ops/prepared_conv.hpp"
 #include "layers/spatial_options.hpp"
 
 #include <algorithm>
@@ -15,12 +16,20 @@
 #include <cstdint>
 #include <functional>
 #include <initializer_list>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace kplug::layers::detail {
+
+// The oneDNN post-ops that compute `activation` inside a convolution, or nullopt when it has
+// none (a plugin's function, softmax...): then it runs after.
+inline std::optional<std::vector<ops::ConvPostOp>> fusable_post_ops(const Activation& activation) {
+  const NamedFunction* f = activation.as_named_function();
+  return f ? ops::activation_post_ops(f->name()) : std::nullopt;
+}
 
 inline ops::Padding to_padding(const std::string& p) {
   return p == "same" ? ops::Padding::same : p == "causal" ? ops::Padding::causal : ops::Padding::valid;

@@ -108,8 +108,7 @@ typename ConvLayer<Rank>::PreparedSpec ConvLayer<Rank>::make_spec(const BaseConv
   PreparedSpec spec;
   spec.conv.conv = std::move(conv);
   spec.conv.depthwise = depthwise;
-  if (const NamedFunction* f = options.activation->as_named_function())
-    spec.activation = ops::activation_post_ops(f->name());
+  spec.activation = detail::fusable_post_ops(*options.activation);
   spec.activation_function = options.activation;
   spec.channels_first = options.data_format == "channels_first";
   return spec;

@@ -73,11 +73,9 @@ std::unique_ptr<InferenceStep> SeparableConv<Rank>::plan_inference(const std::ve
   depthwise.depthwise = true;
   ops::PreparedConvOptions pointwise;  // 1x1, stride 1, valid
   std::shared_ptr<Activation> after = o.activation;
-  if (const NamedFunction* f = o.activation->as_named_function()) {
-    if (auto fused = ops::activation_post_ops(f->name())) {
-      pointwise.post_ops = std::move(*fused);
-      after = nullptr;
-    }
+  if (auto fused = detail::fusable_post_ops(*o.activation)) {
+    pointwise.post_ops = std::move(*fused);
+    after = nullptr;
   }
   const Tensor bias = this->bias_ ? this->bias_->value() : Tensor();
   // Made per plan (a plan is made per input shape and again when a weight is assigned): the

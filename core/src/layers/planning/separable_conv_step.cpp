@@ -10,10 +10,11 @@
 namespace kplug::layers::planning {
 namespace {
 
-// The plan hands out 64-byte aligned workspace: the convolutions' scratch starts aligned after
-// the intermediate.
-constexpr std::size_t kAlign = 64;
-std::size_t aligned(std::size_t bytes) { return (bytes + kAlign - 1) / kAlign * kAlign; }
+// The plan hands out workspace aligned as tensors are: the convolutions' scratch starts aligned
+// after the intermediate.
+std::size_t aligned(std::size_t bytes) {
+  return (bytes + Tensor::kAlignment - 1) / Tensor::kAlignment * Tensor::kAlignment;
+}
 
 class SeparableConvStep final : public InferenceStep {
  public:
@@ -38,7 +39,9 @@ class SeparableConvStep final : public InferenceStep {
   }
 
  private:
-  static std::size_t middle_bytes(const Shape& s) { return aligned(static_cast<std::size_t>(shape_size(s)) * 4); }
+  static std::size_t middle_bytes(const Shape& s) {
+    return aligned(static_cast<std::size_t>(shape_size(s)) * sizeof(float));
+  }
 
   Parts parts_;
   std::optional<StepActivation> after_;
